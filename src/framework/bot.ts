@@ -1,0 +1,312 @@
+/**
+ * The generic bot runtime: checks the credentials and team at startup, keeps the WebSocket
+ * open, turns `posted` events into {@link MessageContext}s, runs them through the middleware
+ * chain one at a time per user, and catches up over REST when events were lost.
+ *
+ * @module
+ */
+
+import type { Post, PostList } from "@mattermost/types/posts";
+import type { UserProfile } from "@mattermost/types/users";
+import type { Team } from "@mattermost/types/teams";
+import type { Channel } from "@mattermost/types/channels";
+import type { BotConfig } from "./config.ts";
+import { type BotIdentity, type IncomingMessage, MessageContext, parsePosted } from "./context.ts";
+import { KeyedQueue } from "./keyed_queue.ts";
+import { logger } from "./logging.ts";
+import { MattermostError } from "./mattermost_error.ts";
+import { compose, type Middleware } from "./middleware.ts";
+import { MemoryProcessedPosts, type ProcessedPosts } from "./processed_posts.ts";
+import { type Client4, createClient4, RestTransport, type TransportOptions } from "./rest.ts";
+import { err, ok, type Result } from "./result.ts";
+import { MattermostSocket, type SocketEvent } from "./websocket.ts";
+import type { BackoffPolicy } from "./backoff.ts";
+
+const log = logger("bot");
+
+/** Tuning of the runtime; defaults suit production. */
+export interface BotOptions {
+  readonly processed?: ProcessedPosts;
+  readonly pingIntervalMs?: number;
+  readonly reconnectBackoff?: BackoffPolicy;
+  /** Oldest DM (ms before now) a catch-up will still answer. Default one hour. */
+  readonly catchUpWindowMs?: number;
+  readonly transport?: Omit<TransportOptions, "serverUrl" | "token">;
+}
+
+/** A startup failure an operator can act on. */
+export interface StartupError {
+  readonly message: string;
+}
+
+/** A connected bot. Create with {@link Bot.connect}. */
+export class Bot {
+  readonly identity: BotIdentity;
+  readonly client: Client4;
+  readonly transport: RestTransport;
+  readonly #middleware: Middleware<MessageContext>[] = [];
+  readonly #eventHandlers = new Map<string, ((event: SocketEvent) => void)[]>();
+  readonly #queue = new KeyedQueue();
+  readonly #processed: ProcessedPosts;
+  readonly #socket: MattermostSocket;
+  readonly #catchUpWindowMs: number;
+  readonly #usernames = new Map<string, string>();
+  #chain: ((ctx: MessageContext) => Promise<void>) | undefined;
+  #catchingUp: Promise<void> | undefined;
+  #accepting = true;
+  #ready: PromiseWithResolvers<void> = Promise.withResolvers();
+
+  private constructor(
+    fields: {
+      identity: BotIdentity;
+      client: Client4;
+      transport: RestTransport;
+      config: BotConfig;
+      options: BotOptions;
+    },
+  ) {
+    this.identity = fields.identity;
+    this.client = fields.client;
+    this.transport = fields.transport;
+    this.#processed = fields.options.processed ?? new MemoryProcessedPosts();
+    this.#catchUpWindowMs = fields.options.catchUpWindowMs ?? 3_600_000;
+    this.#socket = new MattermostSocket({
+      serverUrl: fields.config.serverUrl,
+      token: fields.config.token,
+      pingIntervalMs: fields.options.pingIntervalMs,
+      backoff: fields.options.reconnectBackoff,
+      onEvent: (event) => this.#onEvent(event),
+      onEventsLost: () => {
+        log.warn("WebSocket events were lost; catching up over REST");
+        void this.catchUp();
+      },
+      onConnected: ({ resumed, connectionId }) => {
+        log.info("WebSocket connected ({how}, connection {id})", {
+          how: resumed ? "resumed" : "new session",
+          id: connectionId,
+        });
+        this.#ready.resolve();
+      },
+      onDisconnected: (reason) => log.warn("WebSocket disconnected: {reason}", { reason }),
+    });
+  }
+
+  /**
+   * Checks the server, the token and the team, and returns a bot ready to {@link start}.
+   * Every failure comes back as a sentence naming the setting to fix.
+   */
+  static async connect(config: BotConfig, options: BotOptions = {}): Promise<Result<Bot, StartupError>> {
+    const transport = new RestTransport({
+      ...options.transport,
+      serverUrl: config.serverUrl,
+      token: config.token,
+    });
+    const client = createClient4(transport);
+    let me: UserProfile;
+    try {
+      me = await client.getMe();
+    } catch (e) {
+      return err({ message: describeStartupFailure(e, config) });
+    }
+    let team: Team;
+    try {
+      team = await client.getTeamByName(config.teamName);
+    } catch (e) {
+      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) {
+        return err({
+          message: `TEAM_NAME "${config.teamName}" was not found on ${config.serverUrl}, ` +
+            `or the bot @${me.username} is not a member of it. Use the team's URL name ` +
+            "(the part after the server address in the browser) and add the bot to the team.",
+        });
+      }
+      return err({ message: describeStartupFailure(e, config) });
+    }
+    log.info("Signed in as @{bot} on {url}, team {team}", {
+      bot: me.username,
+      url: config.serverUrl,
+      team: team.name,
+    });
+    return ok(
+      new Bot({
+        identity: { userId: me.id, username: me.username, teamId: team.id, teamName: team.name },
+        client,
+        transport,
+        config,
+        options,
+      }),
+    );
+  }
+
+  /** Appends middleware; the last one is usually the command dispatcher. */
+  use(middleware: Middleware<MessageContext>): this {
+    this.#middleware.push(middleware);
+    this.#chain = undefined;
+    return this;
+  }
+
+  /** Subscribes to a raw WebSocket event other than `posted` (e.g. `direct_added`). */
+  on(eventName: string, handler: (event: SocketEvent) => void): this {
+    const list = this.#eventHandlers.get(eventName) ?? [];
+    list.push(handler);
+    this.#eventHandlers.set(eventName, list);
+    return this;
+  }
+
+  /** True while the WebSocket is connected. */
+  get connected(): boolean {
+    return this.#socket.connected;
+  }
+
+  /** WebSocket reconnections since start. */
+  get reconnects(): number {
+    return this.#socket.reconnects;
+  }
+
+  /**
+   * Connects the WebSocket and resolves once it is connected; then answers DMs sent while the
+   * bot was away (since the last handled post, within the catch-up window).
+   */
+  async start(): Promise<void> {
+    this.#socket.start();
+    await this.#ready.promise;
+    if (this.#processed.lastCreateAt() > 0) await this.catchUp();
+  }
+
+  /** Stops taking new messages and waits for the ones being handled. */
+  async stop(): Promise<void> {
+    this.#accepting = false;
+    this.#socket.stop();
+    await this.#catchingUp;
+    await this.#queue.idle();
+  }
+
+  /** Feeds a message through the chain as if it had arrived now (REST catch-up, tests). */
+  dispatch(message: IncomingMessage): Promise<void> {
+    const post = message.post;
+    if (!this.#accepting || post.user_id === this.identity.userId) return Promise.resolve();
+    return this.#queue.run(post.user_id, async () => {
+      if (message.channelType === "D") {
+        if (!this.#processed.claim(post.id, message.channelId, post.create_at)) return;
+      }
+      const ctx = new MessageContext({
+        message,
+        bot: this.identity,
+        client: this.client,
+        transport: this.transport,
+        log: logger("message"),
+      });
+      try {
+        await this.#run(ctx);
+      } catch (e) {
+        log.error("Handling a message from {user} failed: {error}", {
+          user: message.senderName,
+          error: e,
+        });
+        await ctx.reply(
+          "Something went wrong on my side while handling that message, and it was not " +
+            "completed. Please try again in a moment; if it keeps failing, tell the bot's operator.",
+        ).catch(() => {});
+      }
+    });
+  }
+
+  #run(ctx: MessageContext): Promise<void> {
+    this.#chain ??= compose(this.#middleware);
+    return this.#chain(ctx);
+  }
+
+  #onEvent(event: SocketEvent): void {
+    if (event.event === "posted") {
+      const message = parsePosted(event.data, event.broadcast?.channel_id);
+      if (message === undefined) {
+        log.warn("Ignored a malformed posted event (seq {seq})", { seq: event.seq });
+        return;
+      }
+      if (message.senderName !== "") this.#usernames.set(message.post.user_id, message.senderName);
+      void this.dispatch(message);
+    }
+    for (const handler of this.#eventHandlers.get(event.event) ?? []) {
+      try {
+        handler(event);
+      } catch (e) {
+        log.error("Handler for {event} failed: {error}", { event: event.event, error: e });
+      }
+    }
+  }
+
+  /** Fetches DMs the bot may have missed and handles those not yet handled. */
+  catchUp(): Promise<void> {
+    this.#catchingUp ??= this.#catchUp().finally(() => this.#catchingUp = undefined);
+    return this.#catchingUp;
+  }
+
+  async #catchUp(): Promise<void> {
+    const since = Math.max(
+      this.#processed.lastCreateAt() - 1_000,
+      Date.now() - this.#catchUpWindowMs,
+    );
+    const channels = new Set(this.#processed.dmChannels());
+    try {
+      const mine = await this.client.getMyChannels(this.identity.teamId) as Channel[];
+      for (const channel of mine) if (channel.type === "D") channels.add(channel.id);
+    } catch (e) {
+      log.warn("Catch-up could not list the bot's DM channels: {error}", { error: e });
+    }
+    const missed: Post[] = [];
+    for (const channelId of channels) {
+      try {
+        const list = await this.client.getPostsSince(channelId, since) as PostList;
+        for (const id of list.order) {
+          const post = list.posts[id];
+          if (post && post.user_id !== this.identity.userId && post.delete_at === 0) {
+            missed.push(post);
+          }
+        }
+      } catch (e) {
+        log.warn("Catch-up could not read DM channel {channel}: {error}", {
+          channel: channelId,
+          error: e,
+        });
+      }
+    }
+    missed.sort((a, b) => a.create_at - b.create_at);
+    let handled = 0;
+    for (const post of missed) {
+      const senderName = await this.#username(post.user_id);
+      handled++;
+      void this.dispatch({ post, channelId: post.channel_id, channelType: "D", senderName });
+    }
+    log.info("Catch-up found {n} DM(s) since {since}", {
+      n: handled,
+      since: new Date(since).toISOString(),
+    });
+  }
+
+  async #username(userId: string): Promise<string> {
+    const known = this.#usernames.get(userId);
+    if (known !== undefined) return known;
+    try {
+      const user = await this.client.getUser(userId);
+      this.#usernames.set(userId, user.username);
+      return user.username;
+    } catch {
+      return userId;
+    }
+  }
+}
+
+function describeStartupFailure(e: unknown, config: BotConfig): string {
+  if (e instanceof MattermostError) {
+    if (e.status === 401) {
+      return `The server at ${config.serverUrl} rejected TOKEN (401 Unauthorized). Create a ` +
+        "bot account access token (System Console › Integrations › Bot Accounts) and set TOKEN.";
+    }
+    if (e.status === 0) {
+      return `Cannot reach the Mattermost server at URL=${config.serverUrl}: ${e.message}. ` +
+        "Check URL, the network, and for https with a private CA set DENO_CERT=/path/ca.pem.";
+    }
+    return `The server at ${config.serverUrl} answered ${e.status} (${e.message}). ` +
+      "Check that URL points at a Mattermost server.";
+  }
+  return `Starting failed: ${e instanceof Error ? e.message : String(e)}`;
+}

@@ -1,0 +1,138 @@
+/**
+ * The configuration every Mattermost bot built on this layer needs: where the server is, who
+ * the bot is, how sessions and logs behave, and who may talk to it. Apps read their own
+ * variables with the same {@link EnvReader} and validation style.
+ *
+ * @module
+ */
+
+import { parseDotenv } from "./dotenv.ts";
+import { type ConfigProblem, EnvReader, type EnvSource } from "./env_reader.ts";
+import { err, ok, type Result } from "./result.ts";
+import { Secret } from "./secret.ts";
+
+/** Log levels as operators write them (Python-style names are accepted too). */
+export type LogLevelName = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
+
+/** Settings of the generic bot layer. */
+export interface BotConfig {
+  /** Server base URL without trailing slash, e.g. `https://chat.example.com/mm`. */
+  readonly serverUrl: string;
+  readonly token: Secret;
+  readonly teamName: string;
+  readonly sessionTtlSeconds: number;
+  readonly sessionCleanupIntervalSeconds: number;
+  readonly logLevel: LogLevelName;
+  readonly consoleLogLevel: LogLevelName;
+  readonly logFile: string;
+  /** Usernames or user ids; empty means every member of the team. */
+  readonly allowedUsers: readonly string[];
+  /** Usernames or user ids; empty means "the same as allowed" (warned about at startup). */
+  readonly adminUsers: readonly string[];
+}
+
+const LEVELS: Record<string, LogLevelName> = {
+  trace: "trace",
+  debug: "debug",
+  info: "info",
+  warning: "warning",
+  warn: "warning",
+  error: "error",
+  critical: "fatal",
+  fatal: "fatal",
+};
+
+/**
+ * Builds the variable source: real environment variables first, then the `.env` file.
+ * The default `.env` (in the working directory) may be absent; an explicit `--env-file` must
+ * exist.
+ */
+export function envSource(
+  options: { envFile?: string; explicit: boolean; getEnv: (name: string) => string | undefined },
+): Result<EnvSource, ConfigProblem> {
+  let fileValues: Record<string, string> = {};
+  const path = options.envFile ?? ".env";
+  try {
+    const parsed = parseDotenv(Deno.readTextFileSync(path));
+    if (!parsed.ok) {
+      return err({
+        variable: path,
+        message: `line ${parsed.error.line}: ${parsed.error.message}`,
+      });
+    }
+    fileValues = parsed.value;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound && !options.explicit) {
+      fileValues = {};
+    } else if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      return err({
+        variable: path,
+        message: `cannot be read: grant it with --allow-read=${path}`,
+      });
+    } else {
+      return err({ variable: path, message: `cannot be read: ${(e as Error).message}` });
+    }
+  }
+  return ok((name) => options.getEnv(name) ?? fileValues[name]);
+}
+
+/** Turns `URL` as an operator writes it into a base URL, or explains what is wrong. */
+export function normalizeServerUrl(input: string): Result<string, string> {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return err(`must be a host name or an http(s)://host[:port][/path] URL, got "${input}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return err(`must use http:// or https://, got "${url.protocol}//"`);
+  }
+  if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+    return err(`must not contain credentials, a query or a fragment, got "${input}"`);
+  }
+  const path = url.pathname.replace(/\/+$/, "");
+  return ok(`${url.protocol}//${url.host}${path}`);
+}
+
+function level(reader: EnvReader, names: readonly string[], fallback: LogLevelName): LogLevelName {
+  for (const name of names) {
+    const value = reader.raw(name);
+    if (value === undefined) continue;
+    const found = LEVELS[value.toLowerCase()];
+    if (found === undefined) {
+      reader.problem(
+        name,
+        `must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got "${value}"`,
+      );
+      return fallback;
+    }
+    return found;
+  }
+  return fallback;
+}
+
+/** Reads the generic bot settings; problems are recorded on the reader. */
+export function readBotConfig(reader: EnvReader): BotConfig {
+  const rawUrl = reader.required("URL", "the Mattermost server, e.g. chat.example.com");
+  let serverUrl = "";
+  if (rawUrl !== "") {
+    const normalized = normalizeServerUrl(rawUrl);
+    if (normalized.ok) serverUrl = normalized.value;
+    else reader.problem("URL", normalized.error);
+  }
+  const token = reader.required("TOKEN", "the bot account's access token");
+  if (token !== "" && /\s/.test(token)) reader.problem("TOKEN", "must not contain spaces");
+  return {
+    serverUrl,
+    token: new Secret(token),
+    teamName: reader.required("TEAM_NAME", "the team's URL name, e.g. staff"),
+    sessionTtlSeconds: reader.integer("SESSION_TTL_SECONDS", 300, 10, 86_400),
+    sessionCleanupIntervalSeconds: reader.integer("SESSION_CLEANUP_INTERVAL_SECONDS", 60, 1, 3_600),
+    logLevel: level(reader, ["LOG_LEVEL"], "info"),
+    consoleLogLevel: level(reader, ["CONSOLE_LOG_LEVEL", "CONSOLE_LOGGING_LEVEL"], "warning"),
+    logFile: reader.string("LOG_FILE", "logs/bot.log"),
+    allowedUsers: reader.list("ALLOWED_USERS"),
+    adminUsers: reader.list("ADMIN_USERS"),
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * A small `.env` parser. The bot reads `.env` at run time from its working directory (not with
+ * `deno run --env-file`, which a compiled binary would freeze at build time, token included).
+ *
+ * @module
+ */
+
+import { err, ok, type Result } from "./result.ts";
+
+/** A line of a `.env` file that could not be understood. */
+export interface DotenvError {
+  readonly line: number;
+  readonly message: string;
+}
+
+const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Parses `KEY=value` lines. Supports `export KEY=value`, `#` comments, blank lines, single
+ * quotes (literal), double quotes (with `\n`, `\t`, `\"`, `\\` escapes) and trailing comments
+ * after unquoted values.
+ */
+export function parseDotenv(text: string): Result<Record<string, string>, DotenvError> {
+  const values: Record<string, string> = {};
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i].trim();
+    if (raw === "" || raw.startsWith("#")) continue;
+    const line = raw.startsWith("export ") ? raw.slice(7).trimStart() : raw;
+    const eq = line.indexOf("=");
+    if (eq <= 0) {
+      return err({ line: i + 1, message: `expected KEY=value, found "${clip(raw)}"` });
+    }
+    const key = line.slice(0, eq).trim();
+    if (!KEY.test(key)) {
+      return err({ line: i + 1, message: `"${clip(key)}" is not a valid variable name` });
+    }
+    const value = parseValue(line.slice(eq + 1).trim());
+    if (value === undefined) {
+      return err({ line: i + 1, message: `unterminated quoted value for ${key}` });
+    }
+    values[key] = value;
+  }
+  return ok(values);
+}
+
+function parseValue(rest: string): string | undefined {
+  if (rest.startsWith("'")) {
+    const end = rest.indexOf("'", 1);
+    return end < 0 ? undefined : rest.slice(1, end);
+  }
+  if (rest.startsWith('"')) {
+    let out = "";
+    for (let i = 1; i < rest.length; i++) {
+      const c = rest[i];
+      if (c === '"') return out;
+      if (c === "\\" && i + 1 < rest.length) {
+        const n = rest[++i];
+        out += n === "n" ? "\n" : n === "t" ? "\t" : n === "r" ? "\r" : n;
+      } else {
+        out += c;
+      }
+    }
+    return undefined;
+  }
+  const hash = rest.search(/\s#/);
+  return (hash >= 0 ? rest.slice(0, hash) : rest).trim();
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}

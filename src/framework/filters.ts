@@ -1,0 +1,71 @@
+/**
+ * The standard front of the middleware chain: drop the bot's own posts, drop everything that
+ * is not a direct message, and decide who may talk to the bot at all.
+ *
+ * @module
+ */
+
+import type { MessageContext } from "./context.ts";
+import type { Middleware } from "./middleware.ts";
+
+/** Drops posts written by the bot itself (the server echoes them back as events). */
+export function ignoreSelf(): Middleware<MessageContext> {
+  return async (ctx, next) => {
+    if (ctx.userId === ctx.bot.userId) return;
+    await next();
+  };
+}
+
+/** Drops everything whose channel type is not `"D"`: the bot only listens in DMs. */
+export function directMessagesOnly(): Middleware<MessageContext> {
+  return async (ctx, next) => {
+    if (ctx.message.channelType !== "D") return;
+    await next();
+  };
+}
+
+/** Who may use the bot and who may change its configuration. */
+export interface AccessPolicy {
+  /** Usernames or ids; empty allows every member of the team. */
+  readonly allowed: readonly string[];
+  /** Usernames or ids; empty makes every allowed user an admin. */
+  readonly admins: readonly string[];
+  /** Whether a user is an active member of the bot's team. */
+  readonly isTeamMember: (userId: string) => Promise<boolean>;
+}
+
+function listed(list: readonly string[], userId: string, username: string): boolean {
+  const name = username.toLowerCase();
+  return list.some((entry) => {
+    const e = entry.replace(/^@/, "").toLowerCase();
+    return e === userId || e === name;
+  });
+}
+
+/** Answers outsiders with a refusal; marks everyone else as user or admin. */
+export function accessControl(policy: AccessPolicy): Middleware<MessageContext> {
+  return async (ctx, next) => {
+    if (!await policy.isTeamMember(ctx.userId)) {
+      ctx.log.info("Refused a DM from {user}: not a member of team {team}", {
+        user: ctx.username,
+        team: ctx.bot.teamName,
+      });
+      await ctx.reply(
+        `Sorry, I only work for members of the team **${ctx.bot.teamName}**. ` +
+          "Ask a team administrator to add you to the team.",
+      );
+      return;
+    }
+    if (policy.allowed.length > 0 && !listed(policy.allowed, ctx.userId, ctx.username)) {
+      ctx.log.info("Refused a DM from {user}: not in ALLOWED_USERS", { user: ctx.username });
+      await ctx.reply(
+        "Sorry, you are not on the list of people who may use this bot. " +
+          "Ask the bot's operator to add your username to ALLOWED_USERS.",
+      );
+      return;
+    }
+    const admin = policy.admins.length === 0 || listed(policy.admins, ctx.userId, ctx.username);
+    ctx.access = admin ? { kind: "admin" } : { kind: "user" };
+    await next();
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * REST access to Mattermost: the official `Client4`, with its transport replaced by one that
+ * knows Mattermost's rate limiter (a shared pause honouring `Retry-After`), retries what is
+ * safe to retry, applies a timeout, and turns every failure into a {@link MattermostError}.
+ *
+ * Only idempotent requests (GET, HEAD, PUT, DELETE) are retried on 5xx and network errors: a
+ * POST whose answer was lost may have taken effect, and only the caller knows how to check.
+ * A 429 is always retried, since the rate limiter rejects a request before it is handled.
+ *
+ * @module
+ */
+
+import mm from "@mattermost/client";
+import { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
+import { MattermostError } from "./mattermost_error.ts";
+import type { Secret } from "./secret.ts";
+
+/** The official REST client; task plugins receive one too. */
+export type Client4 = InstanceType<typeof mm.Client4>;
+
+/** Tuning of the transport. Defaults suit a production server. */
+export interface TransportOptions {
+  readonly serverUrl: string;
+  readonly token: Secret;
+  /** Attempts for one request while the server answers 429 (default 10). */
+  readonly rateLimitAttempts?: number;
+  /** Attempts for idempotent requests failing with 5xx or network errors (default 4). */
+  readonly idempotentAttempts?: number;
+  /** Per-request timeout (default 60 s). */
+  readonly timeoutMs?: number;
+  readonly backoff?: BackoffPolicy;
+  /** Observes every completed HTTP exchange (metrics, tests). */
+  readonly onResponse?: (info: { method: string; route: string; status: number }) => void;
+}
+
+const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE"]);
+
+/** Sends HTTP requests to one Mattermost server with the policy described in the module doc. */
+export class RestTransport {
+  readonly serverUrl: string;
+  readonly #token: Secret;
+  readonly #rateLimitAttempts: number;
+  readonly #idempotentAttempts: number;
+  readonly #timeoutMs: number;
+  readonly #backoff: BackoffPolicy;
+  readonly #onResponse: TransportOptions["onResponse"];
+  /** Shared by every request: while the server says "slow down", nobody sends. */
+  #pausedUntil = 0;
+
+  constructor(options: TransportOptions) {
+    this.serverUrl = options.serverUrl;
+    this.#token = options.token;
+    this.#rateLimitAttempts = options.rateLimitAttempts ?? 10;
+    this.#idempotentAttempts = options.idempotentAttempts ?? 4;
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#backoff = options.backoff ?? { initialMs: 250, maxMs: 8_000 };
+    this.#onResponse = options.onResponse;
+  }
+
+  /** An absolute URL for an API path such as `/users/me`. */
+  api(path: string): string {
+    return `${this.serverUrl}/api/v4${path}`;
+  }
+
+  /**
+   * Sends a request and returns the response when its status is below 400; otherwise throws
+   * a {@link MattermostError}. `body` must be re-sendable (string, FormData, bytes).
+   */
+  async send(url: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {
+    const method = (init.method ?? "GET").toUpperCase();
+    const route = `${method} ${routeOf(url, this.serverUrl)}`;
+    const headers = new Headers(init.headers);
+    headers.set("Authorization", `Bearer ${this.#token.reveal()}`);
+    let limited = 0;
+    let failed = 0;
+    for (let attempt = 1;; attempt++) {
+      const wait = this.#pausedUntil - Date.now();
+      if (wait > 0) await delay(wait, signal);
+      let response: Response;
+      try {
+        const timeout = AbortSignal.timeout(this.#timeoutMs);
+        response = await fetch(url, {
+          ...init,
+          method,
+          headers,
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        });
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason;
+        const timedOut = e instanceof DOMException && e.name === "TimeoutError";
+        failed++;
+        if (IDEMPOTENT.has(method) && failed < this.#idempotentAttempts) {
+          await delay(backoffDelay(this.#backoff, failed), signal);
+          continue;
+        }
+        throw new MattermostError({
+          kind: timedOut ? "timeout" : "network",
+          status: 0,
+          message: timedOut
+            ? `no answer from the server within ${this.#timeoutMs / 1000} s`
+            : `the server could not be reached (${this.#token.scrub(describe(e))})`,
+          attempts: attempt,
+          route,
+        });
+      }
+      this.#onResponse?.({ method, route, status: response.status });
+      if (response.status === 429) {
+        limited++;
+        await response.body?.cancel();
+        const pause = retryAfterMs(response.headers) ?? backoffDelay(this.#backoff, limited);
+        this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + pause);
+        if (limited < this.#rateLimitAttempts) continue;
+        throw new MattermostError({
+          kind: "rate_limited",
+          status: 429,
+          message: `rate limited by the server after ${limited} attempts`,
+          attempts: attempt,
+          route,
+        });
+      }
+      if (response.status >= 500 && IDEMPOTENT.has(method)) {
+        failed++;
+        if (failed < this.#idempotentAttempts) {
+          await response.body?.cancel();
+          await delay(backoffDelay(this.#backoff, failed), signal);
+          continue;
+        }
+      }
+      if (response.status >= 400) throw await errorFrom(response, route, attempt);
+      return response;
+    }
+  }
+
+  /** GET returning parsed JSON. */
+  async getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+    const response = await this.send(this.api(path), { method: "GET" }, signal);
+    return await response.json() as T;
+  }
+
+  /** Downloads a file's bytes (`GET /files/{id}`). */
+  async downloadFile(fileId: string, signal?: AbortSignal): Promise<Uint8Array> {
+    const response = await this.send(this.api(`/files/${fileId}`), { method: "GET" }, signal);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+}
+
+/** Milliseconds the server asked us to wait, from `Retry-After` or `X-Ratelimit-Reset`. */
+export function retryAfterMs(headers: Headers): number | undefined {
+  for (const name of ["Retry-After", "X-Ratelimit-Reset"]) {
+    const value = headers.get(name);
+    if (value !== null && /^\d+(\.\d+)?$/.test(value.trim())) {
+      return Math.max(50, Number(value) * 1000);
+    }
+  }
+  return undefined;
+}
+
+async function errorFrom(response: Response, route: string, attempts: number) {
+  const text = await response.text().catch(() => "");
+  let body: { id?: string; message?: string } = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = { message: text.slice(0, 200) };
+  }
+  return new MattermostError({
+    kind: "http",
+    status: response.status,
+    serverErrorId: typeof body.id === "string" ? body.id : undefined,
+    message: typeof body.message === "string" && body.message !== ""
+      ? body.message
+      : `HTTP ${response.status}`,
+    attempts,
+    route,
+  });
+}
+
+function routeOf(url: string, base: string): string {
+  const path = url.startsWith(base) ? url.slice(base.length) : url;
+  return path.replace(/\?.*$/, "");
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * A `Client4` whose requests go through `transport`. Its own fetch logic (which loses
+ * response headers on errors and cannot retry) is replaced; its typed methods stay.
+ */
+export function createClient4(transport: RestTransport): Client4 {
+  const client = new mm.Client4();
+  client.setUrl(transport.serverUrl);
+  // The transport adds the Authorization header itself, so the token is not kept twice.
+  client.setIncludeCookies(false);
+  const overridable = client as unknown as {
+    doFetchWithResponse: (url: string, options: { method?: string }) => Promise<unknown>;
+    getOptions: (options: { method?: string }) => RequestInit;
+  };
+  overridable.doFetchWithResponse = async (url, options) => {
+    const init = overridable.getOptions(options);
+    const response = await transport.send(url, init);
+    const type = response.headers.get("Content-Type") ?? "";
+    const data = type.startsWith("application/json")
+      ? await response.json()
+      : await response.text();
+    return { response, headers: new Map(response.headers), data };
+  };
+  return client;
+}

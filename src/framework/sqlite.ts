@@ -1,0 +1,93 @@
+/**
+ * Opening the bot's SQLite database (`node:sqlite`, built into Deno: no FFI, no native
+ * download) in the mode a long-running bot needs: WAL, a busy timeout, foreign keys, and a
+ * schema brought up to date by numbered migrations recorded in `PRAGMA user_version`.
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+import { err, ok, type Result } from "./result.ts";
+
+/** One schema step; `version` numbers start at 1 and have no gaps. */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly sql: string;
+}
+
+/** Why the database could not be opened. */
+export interface DatabaseOpenError {
+  readonly message: string;
+}
+
+/**
+ * Opens (creating if needed) and migrates the database. A database written by a newer
+ * postbot (higher user_version than known) is refused rather than misread.
+ */
+export function openDatabase(
+  path: string,
+  migrations: readonly Migration[],
+): Result<DatabaseSync, DatabaseOpenError> {
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      return err({
+        message: `DB_PATH=${path} is not covered by the granted permissions: ` +
+          `add it to --allow-read and --allow-write`,
+      });
+    }
+    return err({ message: `DB_PATH=${path} cannot be opened: ${(e as Error).message}` });
+  }
+  try {
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA foreign_keys = ON");
+    const current = (db.prepare("PRAGMA user_version").get() as { user_version: number })
+      .user_version;
+    const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
+    if (current > latest) {
+      db.close();
+      return err({
+        message: `DB_PATH=${path} has schema version ${current}, newer than this postbot ` +
+          `understands (${latest}). Run the newer postbot, or point DB_PATH at another file.`,
+      });
+    }
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (migration.version <= current) continue;
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        db.exec(migration.sql);
+        db.exec(`PRAGMA user_version = ${migration.version}`);
+        db.exec("COMMIT");
+      } catch (e) {
+        db.exec("ROLLBACK");
+        throw e;
+      }
+    }
+  } catch (e) {
+    try {
+      db.close();
+    } catch {
+      // Already closed.
+    }
+    return err({ message: `DB_PATH=${path} could not be prepared: ${(e as Error).message}` });
+  }
+  return ok(db);
+}
+
+/** Runs `fn` in a transaction (committed when it returns, rolled back when it throws). */
+export function transaction<T>(db: DatabaseSync, fn: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = fn();
+    db.exec("COMMIT");
+    return result;
+  } catch (e) {
+    db.exec("ROLLBACK");
+    throw e;
+  }
+}

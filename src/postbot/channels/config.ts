@@ -1,0 +1,504 @@
+/**
+ * The typed model of channels.toml and its validation.
+ *
+ * channels.toml is edited by hand and kept in git, so every mistake in it must come back as
+ * `file:line:column: what is wrong` with the offending line quoted, never as a stack trace
+ * or a silently ignored entry. The rules here are the single definition of a valid file: the
+ * store applies them when loading, and again to its own edits before replacing the file.
+ *
+ * ```toml
+ * whitelist = ["town-square", "announcements"]   # channels anyone may target by name
+ *
+ * [groups]           # public groups: listed to every user
+ * "All offices" = ["abcdefghijklmnopqrstuvwxyz"]
+ *
+ * [private_groups]   # usable by name, never listed in the wizard
+ * Managers = ["0123456789abcdefghijklmnop"]
+ *
+ * [aliases]          # lowercase alias -> group name or whitelisted channel
+ * all = "All offices"
+ * ```
+ *
+ * Every name a user can type (group names, aliases, whitelisted channels) must be unique
+ * ignoring case, so a name always means one thing.
+ *
+ * @module
+ */
+
+import { parse, TomlError } from "smol-toml";
+import { err, ok, type Result } from "../../framework/result.ts";
+import { mattermostIdProblem } from "../../framework/mattermost_id.ts";
+import {
+  positionAt,
+  scanTomlLayout,
+  type TomlKeyValueLine,
+  type TomlLayout,
+  type TomlPosition,
+} from "./toml_text.ts";
+
+/** What channels.toml says, validated. Read-only: changes go through the store. */
+export interface ChannelsConfig {
+  /** Channel names (or ids) anyone may target by name. */
+  readonly whitelist: readonly string[];
+  /** Public groups, listed to every user: name → channel ids. */
+  readonly groups: ReadonlyMap<string, readonly string[]>;
+  /** Groups usable by name but never listed: name → channel ids. */
+  readonly privateGroups: ReadonlyMap<string, readonly string[]>;
+  /** Lowercase alias → group name or whitelisted channel. */
+  readonly aliases: ReadonlyMap<string, string>;
+}
+
+/** The config of an empty or missing channels.toml. */
+export const EMPTY_CHANNELS_CONFIG: ChannelsConfig = Object.freeze({
+  whitelist: Object.freeze([]) as readonly string[],
+  groups: new Map<string, readonly string[]>(),
+  privateGroups: new Map<string, readonly string[]>(),
+  aliases: new Map<string, string>(),
+});
+
+/** Why channels.toml (or an edit of it) was refused, with where, for the person fixing it. */
+export interface ChannelsFileError {
+  /** The file name as given to the parser (a path, or just `channels.toml`). */
+  readonly file: string;
+  /** 1-based line of the problem, when known. */
+  readonly line?: number;
+  /** 1-based column (UTF-16 code units, as smol-toml counts), when known. */
+  readonly column?: number;
+  /** The problem alone, without location: `group "X": … is not a channel id …`. */
+  readonly detail: string;
+  /** `file:line:column: detail` (or `file: detail` when the place is unknown). */
+  readonly message: string;
+  /** The offending line with a caret under the column, when known. */
+  readonly excerpt?: string;
+}
+
+/** Longest group name or alias accepted, in characters (code points). */
+export const MAX_NAME_LENGTH = 100;
+
+/** Top-level keys channels.toml may contain. */
+export const CHANNELS_TOML_KEYS: readonly string[] = Object.freeze([
+  "whitelist",
+  "groups",
+  "private_groups",
+  "aliases",
+]);
+
+/**
+ * The form under which names are compared: NFC-normalised and lowercased. Names differing
+ * only in case or Unicode normalisation look the same to a user, so they count as one name.
+ */
+export function nameKey(name: string): string {
+  return name.normalize("NFC").toLowerCase();
+}
+
+// deno-lint-ignore no-control-regex
+const FORBIDDEN_IN_NAME = /[\p{Cc}\u2028\u2029]/u;
+
+/**
+ * Says why `name` cannot be a group name (or alias), or `undefined` when it can: empty,
+ * surrounding spaces, too long, control characters or line breaks. Shared by the file
+ * validation and the chat commands so both accept exactly the same names.
+ */
+export function groupNameProblem(name: string): string | undefined {
+  if (name.trim() === "") return "the name is empty";
+  if (!name.isWellFormed()) return "the name contains invalid Unicode (an unpaired surrogate)";
+  if (FORBIDDEN_IN_NAME.test(name)) {
+    return "the name contains a line break or another control character";
+  }
+  if (name.trim() !== name) return "the name starts or ends with spaces";
+  const length = [...name].length;
+  if (length > MAX_NAME_LENGTH) {
+    return `the name is ${length} characters long (at most ${MAX_NAME_LENGTH})`;
+  }
+  return undefined;
+}
+
+/** Like {@link groupNameProblem}, and aliases must also be lowercase (they are matched lowercased). */
+export function aliasProblem(alias: string): string | undefined {
+  const problem = groupNameProblem(alias);
+  if (problem !== undefined) return problem.replace("the name", "the alias");
+  if (alias !== alias.toLowerCase()) {
+    return `the alias must be lowercase (write ${JSON.stringify(alias.toLowerCase())})`;
+  }
+  return undefined;
+}
+
+/** The offending line of `text` with a caret under `column`, for error messages. */
+export function excerptAt(text: string, line: number, column: number): string | undefined {
+  const lines = text.split(/\r?\n/);
+  const content = lines[line - 1];
+  if (content === undefined) return undefined;
+  const pad = content.slice(0, Math.max(0, column - 1)).replace(/[^\t]/g, " ");
+  return `${content}\n${pad}^`;
+}
+
+/** A TOML syntax error in words a non-programmer can act on, with its place. */
+export interface TomlSyntaxProblem {
+  readonly line: number;
+  readonly column: number;
+  readonly detail: string;
+}
+
+const FRIENDLY_TOML_ERRORS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/unfinished string/, 'this string is not closed: add the closing "'],
+  [
+    /trying to redefine an already defined/,
+    "this name (or table) is already defined above; each may appear only once",
+  ],
+  [/expected comma or end of structure/, 'expected "," between items, or the closing bracket'],
+  [/unfinished (array|table)/, "this bracket is never closed"],
+  [
+    /each key-value declaration must be followed by an end-of-line/,
+    "expected the end of the line here: one `name = value` per line",
+  ],
+  [/incomplete key-value: cannot find end of key/, 'expected "=" after the name'],
+  [
+    /illegal character in key/,
+    'this character cannot appear in an unquoted name; put the name in double quotes, like "My group"',
+  ],
+  [/unexpected end of key|illegal empty bare key/, "a name is missing here"],
+  [/invalid value/, 'invalid value: text must be in double quotes, like "town-square"'],
+  [/unrecognised escape sequence/, 'invalid escape after "\\": write a backslash as \\\\'],
+];
+
+/**
+ * Turns a smol-toml `TomlError` into a {@link TomlSyntaxProblem}; `undefined` for any other
+ * thrown value. smol-toml's own messages ("unfinished string", "illegal character in key")
+ * are reworded, with the original kept in brackets.
+ */
+export function explainTomlError(e: unknown, text: string): TomlSyntaxProblem | undefined {
+  if (!(e instanceof TomlError)) return undefined;
+  const raw = e.message.replace(/^Invalid TOML document: /, "").split("\n\n")[0];
+  let detail = FRIENDLY_TOML_ERRORS.find(([re]) => re.test(raw))?.[1];
+  if (/control characters are not allowed in strings/.test(raw)) {
+    const offsetOfLine = text.split("\n").slice(0, e.line - 1).join("\n").length +
+      (e.line > 1 ? 1 : 0);
+    const c = text[offsetOfLine + e.column - 1];
+    detail = c === "\n" || c === "\r"
+      ? 'this string is not closed before the end of the line: add the closing "'
+      : "control characters are not allowed in strings; write them as escapes like \\t";
+  }
+  return {
+    line: e.line,
+    column: e.column,
+    detail: detail === undefined ? `invalid TOML: ${raw}` : `${detail} (TOML: ${raw})`,
+  };
+}
+
+/** Builds a {@link ChannelsFileError}; `text` (when given) supplies the excerpt. */
+export function channelsFileError(
+  file: string,
+  detail: string,
+  where?: { line: number; column: number },
+  text?: string,
+): ChannelsFileError {
+  if (where === undefined) return { file, detail, message: `${file}: ${detail}` };
+  const excerpt = text === undefined ? undefined : excerptAt(text, where.line, where.column);
+  return {
+    file,
+    line: where.line,
+    column: where.column,
+    detail,
+    message: `${file}:${where.line}:${where.column}: ${detail}`,
+    ...(excerpt === undefined ? {} : { excerpt }),
+  };
+}
+
+/** The error as several lines for a log or a chat reply: location and problem, then the line with a caret. */
+export function formatChannelsFileError(error: ChannelsFileError): string {
+  return error.excerpt === undefined ? error.message : `${error.message}\n${error.excerpt}`;
+}
+
+type Table = Record<string, unknown>;
+
+function isTable(v: unknown): v is Table {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+function describe(v: unknown): string {
+  if (typeof v === "string") return `the text ${JSON.stringify(v)}`;
+  if (typeof v === "number" || typeof v === "bigint") return `the number ${String(v)}`;
+  if (typeof v === "boolean") return `${v}`;
+  if (v instanceof Date) return "a date";
+  if (Array.isArray(v)) return "a list";
+  return "a table";
+}
+
+/** Finds where things are in the text, for error messages; falls back to "unknown". */
+class Locator {
+  readonly #layout: TomlLayout | undefined;
+  constructor(text: string) {
+    this.#layout = scanTomlLayout(text);
+  }
+
+  /** The first header or root statement defining top-level `key`. */
+  top(key: string): TomlPosition | undefined {
+    for (const st of this.#layout?.statements ?? []) {
+      if (st.kind === "header" && st.path[0] === key) return st.pos;
+      if (st.kind === "keyValue" && st.table.length === 0 && st.key[0] === key) return st.keyPos;
+    }
+    return undefined;
+  }
+
+  /** The statement assigning `table.name` (under `[table]` or as root `table.name = …`). */
+  entryStatement(table: string, name: string): TomlKeyValueLine | undefined {
+    for (const st of this.#layout?.statements ?? []) {
+      if (st.kind !== "keyValue") continue;
+      const path = [...st.table, ...st.key];
+      if (path.length === 2 && path[0] === table && path[1] === name) return st;
+    }
+    return undefined;
+  }
+
+  entry(table: string, name: string): TomlPosition | undefined {
+    return this.entryStatement(table, name)?.keyPos ?? this.top(table);
+  }
+
+  value(table: string, name: string): TomlPosition | undefined {
+    return this.entryStatement(table, name)?.valuePos ?? this.top(table);
+  }
+
+  item(table: string, name: string, index: number): TomlPosition | undefined {
+    return this.entryStatement(table, name)?.items[index] ?? this.entry(table, name);
+  }
+
+  whitelistItem(index: number): TomlPosition | undefined {
+    for (const st of this.#layout?.statements ?? []) {
+      if (st.kind === "keyValue" && st.table.length === 0 && st.key.length === 1) {
+        if (st.key[0] === "whitelist") return st.items[index] ?? st.valuePos;
+      }
+    }
+    return this.top("whitelist");
+  }
+}
+
+const TABLE_LABEL = {
+  groups: "[groups]",
+  private_groups: "[private_groups]",
+  aliases: "[aliases]",
+} as const;
+
+/**
+ * Parses and validates the text of channels.toml. `fileName` is used in messages only.
+ * An empty text (or only comments) is a valid, empty config. Returns the first problem found,
+ * with its line and column when the place is known.
+ */
+export function parseChannelsToml(
+  text: string,
+  fileName: string,
+): Result<ChannelsConfig, ChannelsFileError> {
+  let raw: Table;
+  try {
+    raw = parse(text) as Table;
+  } catch (e) {
+    const problem = explainTomlError(e, text);
+    if (problem === undefined) throw e;
+    return err(channelsFileError(fileName, problem.detail, problem, text));
+  }
+  const at = new Locator(text);
+  const fail = (detail: string, pos: TomlPosition | undefined) =>
+    err(channelsFileError(fileName, detail, pos, text));
+
+  const unknown = Object.keys(raw).filter((k) => !CHANNELS_TOML_KEYS.includes(k));
+  if (unknown.length > 0) {
+    const names = unknown.map((k) => JSON.stringify(k)).join(", ");
+    return fail(
+      `unknown ${unknown.length === 1 ? "setting" : "settings"} ${names}: channels.toml may ` +
+        "only contain whitelist = [...], [groups], [private_groups] and [aliases]; " +
+        "check the spelling (or the [section] the line is under)",
+      at.top(unknown[0]),
+    );
+  }
+
+  // Every name a user can type, for clash detection: nameKey → description.
+  const taken = new Map<string, string>();
+
+  const whitelist: string[] = [];
+  if (raw.whitelist !== undefined) {
+    if (!Array.isArray(raw.whitelist)) {
+      return fail(
+        `whitelist must be a list of channel names, like whitelist = ["town-square"], ` +
+          `not ${describe(raw.whitelist)}`,
+        at.top("whitelist"),
+      );
+    }
+    for (const [i, entry] of raw.whitelist.entries()) {
+      if (typeof entry !== "string") {
+        return fail(
+          `whitelist entries must be channel names in double quotes, like "town-square", ` +
+            `not ${describe(entry)}`,
+          at.whitelistItem(i),
+        );
+      }
+      const problem = groupNameProblem(entry);
+      if (problem !== undefined) {
+        return fail(
+          `whitelist entry ${JSON.stringify(entry)}: ${problem.replace("the name", "the channel name")}`,
+          at.whitelistItem(i),
+        );
+      }
+      const key = nameKey(entry);
+      if (taken.has(key)) continue; // the same channel twice: harmless, keep one
+      taken.set(key, `whitelisted channel ${JSON.stringify(entry)}`);
+      whitelist.push(entry);
+    }
+  }
+
+  const groupTables = { groups: new Map<string, string[]>(), private_groups: new Map() };
+  for (const table of ["groups", "private_groups"] as const) {
+    const value = raw[table];
+    if (value === undefined) continue;
+    if (!isTable(value)) {
+      return fail(
+        `${table} must be a section ${TABLE_LABEL[table]} of lines like ` +
+          `"Group name" = ["<channel id>", ...], not ${describe(value)}`,
+        at.top(table),
+      );
+    }
+    for (const [name, ids] of Object.entries(value)) {
+      const label = `group ${JSON.stringify(name)} in ${TABLE_LABEL[table]}`;
+      const problem = groupNameProblem(name);
+      if (problem !== undefined) return fail(`${label}: ${problem}`, at.entry(table, name));
+      if (!Array.isArray(ids)) {
+        return fail(
+          `${label} must be a list of channel ids, like ${JSON.stringify(name)} = ` +
+            `["abcdefghijklmnopqrstuvwxyz"], not ${describe(ids)}`,
+          at.value(table, name),
+        );
+      }
+      if (ids.length === 0) {
+        return fail(
+          `${label} has no channel ids; add at least one, or remove the line`,
+          at.value(table, name),
+        );
+      }
+      const unique: string[] = [];
+      for (const [i, id] of ids.entries()) {
+        if (typeof id !== "string") {
+          return fail(
+            `${label}: channel ids must be in double quotes, like "abcdefghijklmnopqrstuvwxyz", ` +
+              `not ${describe(id)}`,
+            at.item(table, name, i),
+          );
+        }
+        const idProblem = mattermostIdProblem(id);
+        if (idProblem !== undefined) {
+          return fail(
+            `${label}: ${JSON.stringify(id)} is not a Mattermost channel id (${idProblem}); ` +
+              "ids are 26 lowercase letters and digits, shown in the channel's " +
+              '"View Info" dialog',
+            at.item(table, name, i),
+          );
+        }
+        if (!unique.includes(id)) unique.push(id);
+      }
+      const key = nameKey(name);
+      const clash = taken.get(key);
+      if (clash !== undefined) {
+        return fail(
+          `${label} has the same name as ${clash} (names are compared ignoring case); ` +
+            "rename one of them",
+          at.entry(table, name),
+        );
+      }
+      taken.set(key, label);
+      groupTables[table].set(name, unique);
+    }
+  }
+
+  const aliases = new Map<string, string>();
+  if (raw.aliases !== undefined) {
+    if (!isTable(raw.aliases)) {
+      return fail(
+        `aliases must be a section [aliases] of lines like all = "All offices", ` +
+          `not ${describe(raw.aliases)}`,
+        at.top("aliases"),
+      );
+    }
+    const targets = new Map<string, string>();
+    for (const [key] of taken) targets.set(key, key);
+    for (const [alias, target] of Object.entries(raw.aliases)) {
+      const label = `alias ${JSON.stringify(alias)} in [aliases]`;
+      const problem = aliasProblem(alias);
+      if (problem !== undefined) return fail(`${label}: ${problem}`, at.entry("aliases", alias));
+      if (typeof target !== "string") {
+        return fail(
+          `${label} must name a group or whitelisted channel in double quotes, like ` +
+            `${JSON.stringify(alias)} = "All offices", not ${describe(target)}`,
+          at.value("aliases", alias),
+        );
+      }
+      if (!targets.has(nameKey(target))) {
+        return fail(
+          `${label} points to ${JSON.stringify(target)}, which is neither a group nor a ` +
+            "whitelisted channel; fix the spelling, or remove the alias",
+          at.value("aliases", alias),
+        );
+      }
+      const key = nameKey(alias);
+      const clash = taken.get(key);
+      if (clash !== undefined) {
+        return fail(
+          `${label} has the same name as ${clash} (names are compared ignoring case); ` +
+            "remove or rename the alias",
+          at.entry("aliases", alias),
+        );
+      }
+      taken.set(key, label);
+      aliases.set(alias, target);
+    }
+  }
+
+  return ok({
+    whitelist,
+    groups: groupTables.groups,
+    privateGroups: groupTables.private_groups,
+    aliases,
+  });
+}
+
+/** Where a group lives: `[groups]` (listed) or `[private_groups]` (not listed). */
+export type GroupTable = "groups" | "private_groups";
+
+/**
+ * The existing group, alias or whitelisted channel a new `name` would clash with (compared
+ * ignoring case), described for a message; `undefined` when the name is free.
+ */
+export function findNameClash(config: ChannelsConfig, name: string): string | undefined {
+  const key = nameKey(name);
+  for (const [table, groups] of [["groups", config.groups], [
+    "private_groups",
+    config.privateGroups,
+  ]] as const) {
+    for (const existing of groups.keys()) {
+      if (nameKey(existing) === key) {
+        return `group ${JSON.stringify(existing)} in ${TABLE_LABEL[table]}`;
+      }
+    }
+  }
+  for (const alias of config.aliases.keys()) {
+    if (nameKey(alias) === key) return `alias ${JSON.stringify(alias)}`;
+  }
+  for (const channel of config.whitelist) {
+    if (nameKey(channel) === key) return `whitelisted channel ${JSON.stringify(channel)}`;
+  }
+  return undefined;
+}
+
+/** True when both configs hold the same entries (order of map keys aside). */
+export function sameChannelsConfig(a: ChannelsConfig, b: ChannelsConfig): boolean {
+  const sameList = (x: readonly string[], y: readonly string[]) =>
+    x.length === y.length && x.every((v, i) => v === y[i]);
+  const sameMap = <V>(
+    x: ReadonlyMap<string, V>,
+    y: ReadonlyMap<string, V>,
+    eq: (p: V, q: V) => boolean,
+  ) => x.size === y.size && [...x].every(([k, v]) => y.has(k) && eq(v, y.get(k)!));
+  return sameList(a.whitelist, b.whitelist) &&
+    sameMap(a.groups, b.groups, sameList) &&
+    sameMap(a.privateGroups, b.privateGroups, sameList) &&
+    sameMap(a.aliases, b.aliases, (p, q) => p === q);
+}
+
+/** `positionAt` re-exported for callers that only import the model. */
+export { positionAt };
