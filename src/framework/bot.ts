@@ -95,7 +95,10 @@ export class Bot {
    * Checks the server, the token and the team, and returns a bot ready to {@link start}.
    * Every failure comes back as a sentence naming the setting to fix.
    */
-  static async connect(config: BotConfig, options: BotOptions = {}): Promise<Result<Bot, StartupError>> {
+  static async connect(
+    config: BotConfig,
+    options: BotOptions = {},
+  ): Promise<Result<Bot, StartupError>> {
     const transport = new RestTransport({
       ...options.transport,
       serverUrl: config.serverUrl,

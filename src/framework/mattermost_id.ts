@@ -31,10 +31,10 @@ export function mattermostIdProblem(s: string): string | undefined {
   if (isMattermostId(s)) return undefined;
   if (s.length === 0) return "it is empty";
   if (s.trim() !== s) return "it has spaces around it";
-  if (/^[a-zA-Z0-9]{26}$/.test(s)) return "it has uppercase letters (ids are all lowercase)";
+  if (/^[a-zA-Z0-9]{26}$/.test(s)) return "it has uppercase letters, and ids are all lowercase";
   const invalid = [...s].find((c) => !/[a-z0-9]/.test(c));
   if (invalid !== undefined) {
-    return `it contains ${JSON.stringify(invalid)} (ids are only lowercase letters and digits)`;
+    return `it contains ${JSON.stringify(invalid)}, and ids are only lowercase letters and digits`;
   }
-  return `it has ${[...s].length} characters (ids have exactly ${MATTERMOST_ID_LENGTH})`;
+  return `it has ${[...s].length} characters instead of ${MATTERMOST_ID_LENGTH}`;
 }

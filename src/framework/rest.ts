@@ -137,10 +137,10 @@ export class RestTransport {
     return await response.json() as T;
   }
 
-  /** Downloads a file's bytes (`GET /files/{id}`). */
-  async downloadFile(fileId: string, signal?: AbortSignal): Promise<Uint8Array> {
+  /** Downloads a file (`GET /files/{id}`) into one Blob, which uploads can share. */
+  async downloadFile(fileId: string, signal?: AbortSignal): Promise<Blob> {
     const response = await this.send(this.api(`/files/${fileId}`), { method: "GET" }, signal);
-    return new Uint8Array(await response.arrayBuffer());
+    return await response.blob();
   }
 }
 

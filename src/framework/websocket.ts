@@ -201,7 +201,11 @@ export class MattermostSocket {
 }
 
 function abandon(ws: WebSocket): void {
-  ws.onopen = ws.onmessage = ws.onerror = ws.onclose = null;
+  ws.onopen =
+    ws.onmessage =
+    ws.onerror =
+    ws.onclose =
+      null;
   try {
     ws.close();
   } catch {

@@ -24,7 +24,8 @@ export const MIGRATIONS: readonly Migration[] = [
         files_json      TEXT NOT NULL DEFAULT '[]',
         source_post_id  TEXT,
         status          TEXT NOT NULL
-          CHECK (status IN ('pending', 'done', 'interrupted'))
+          CHECK (status IN ('pending', 'done', 'interrupted', 'aborted')),
+        error           TEXT
       );
       CREATE INDEX broadcasts_by_sender ON broadcasts (sender_id, created_at);
       CREATE TABLE deliveries (

@@ -29,7 +29,6 @@ import { parse, TomlError } from "smol-toml";
 import { err, ok, type Result } from "../../framework/result.ts";
 import { mattermostIdProblem } from "../../framework/mattermost_id.ts";
 import {
-  positionAt,
   scanTomlLayout,
   type TomlKeyValueLine,
   type TomlLayout,
@@ -91,7 +90,6 @@ export function nameKey(name: string): string {
   return name.normalize("NFC").toLowerCase();
 }
 
-// deno-lint-ignore no-control-regex
 const FORBIDDEN_IN_NAME = /[\p{Cc}\u2028\u2029]/u;
 
 /**
@@ -240,26 +238,35 @@ class Locator {
     return undefined;
   }
 
-  /** The statement assigning `table.name` (under `[table]` or as root `table.name = …`). */
-  entryStatement(table: string, name: string): TomlKeyValueLine | undefined {
+  /**
+   * The first statement assigning `table.name` or below it (under `[table]`, or as root
+   * `table.name = …`), and whether it assigns exactly `table.name`.
+   */
+  entryStatement(
+    table: string,
+    name: string,
+  ): { st: TomlKeyValueLine; exact: boolean } | undefined {
     for (const st of this.#layout?.statements ?? []) {
       if (st.kind !== "keyValue") continue;
       const path = [...st.table, ...st.key];
-      if (path.length === 2 && path[0] === table && path[1] === name) return st;
+      if (path[0] === table && path[1] === name) return { st, exact: path.length === 2 };
     }
     return undefined;
   }
 
   entry(table: string, name: string): TomlPosition | undefined {
-    return this.entryStatement(table, name)?.keyPos ?? this.top(table);
+    return this.entryStatement(table, name)?.st.keyPos ?? this.top(table);
   }
 
   value(table: string, name: string): TomlPosition | undefined {
-    return this.entryStatement(table, name)?.valuePos ?? this.top(table);
+    const found = this.entryStatement(table, name);
+    if (found === undefined) return this.top(table);
+    return found.exact ? found.st.valuePos : found.st.keyPos;
   }
 
   item(table: string, name: string, index: number): TomlPosition | undefined {
-    return this.entryStatement(table, name)?.items[index] ?? this.entry(table, name);
+    const found = this.entryStatement(table, name);
+    return (found?.exact ? found.st.items[index] : undefined) ?? this.entry(table, name);
   }
 
   whitelistItem(index: number): TomlPosition | undefined {
@@ -333,7 +340,9 @@ export function parseChannelsToml(
       const problem = groupNameProblem(entry);
       if (problem !== undefined) {
         return fail(
-          `whitelist entry ${JSON.stringify(entry)}: ${problem.replace("the name", "the channel name")}`,
+          `whitelist entry ${JSON.stringify(entry)}: ${
+            problem.replace("the name", "the channel name")
+          }`,
           at.whitelistItem(i),
         );
       }
@@ -344,7 +353,10 @@ export function parseChannelsToml(
     }
   }
 
-  const groupTables = { groups: new Map<string, string[]>(), private_groups: new Map() };
+  const groupTables = {
+    groups: new Map<string, readonly string[]>(),
+    private_groups: new Map<string, readonly string[]>(),
+  };
   for (const table of ["groups", "private_groups"] as const) {
     const value = raw[table];
     if (value === undefined) continue;
@@ -466,10 +478,12 @@ export type GroupTable = "groups" | "private_groups";
  */
 export function findNameClash(config: ChannelsConfig, name: string): string | undefined {
   const key = nameKey(name);
-  for (const [table, groups] of [["groups", config.groups], [
-    "private_groups",
-    config.privateGroups,
-  ]] as const) {
+  for (
+    const [table, groups] of [["groups", config.groups], [
+      "private_groups",
+      config.privateGroups,
+    ]] as const
+  ) {
     for (const existing of groups.keys()) {
       if (nameKey(existing) === key) {
         return `group ${JSON.stringify(existing)} in ${TABLE_LABEL[table]}`;
@@ -499,6 +513,3 @@ export function sameChannelsConfig(a: ChannelsConfig, b: ChannelsConfig): boolea
     sameMap(a.privateGroups, b.privateGroups, sameList) &&
     sameMap(a.aliases, b.aliases, (p, q) => p === q);
 }
-
-/** `positionAt` re-exported for callers that only import the model. */
-export { positionAt };

@@ -391,7 +391,6 @@ export function detectLineEnding(text: string): "\n" | "\r\n" {
 
 // Control characters (C0, DEL, C1), line/paragraph separators, bidi controls and the BOM are
 // escaped even where TOML would allow them raw, so the file shows what it contains.
-// deno-lint-ignore no-control-regex
 const ESCAPED = /["\\\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/gu;
 const SHORT_ESCAPES: Record<string, string> = {
   '"': '\\"',
@@ -417,7 +416,8 @@ export function quoteTomlString(s: string): string {
   }
   return '"' + s.replace(ESCAPED, (c) =>
     SHORT_ESCAPES[c] ??
-      "\\u" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")) + '"';
+      "\\u" + c.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")) +
+    '"';
 }
 
 /** Tables {@link insertIntoTable} can add to. */

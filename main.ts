@@ -1,0 +1,93 @@
+/**
+ * postbot's entry point (`deno task start`): parse flags, load and check the configuration,
+ * set up logging, start the bot, and run until SIGINT or SIGTERM.
+ *
+ * Exit status: 0 after a clean shutdown, 1 when the bot could not start (the server, the
+ * token, the team or a file), 2 when the configuration is invalid.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { envSource } from "./src/framework/config.ts";
+import { formatProblems } from "./src/framework/env_reader.ts";
+import { logger, setupLogging } from "./src/framework/logging.ts";
+import { readPostbotConfig } from "./src/postbot/config.ts";
+import { checkPermissions } from "./src/postbot/permissions.ts";
+import { startPostbot } from "./src/postbot/app.ts";
+
+const USAGE = `Usage: deno task start [--env-file PATH]
+
+Relays one direct message (with its files) to many Mattermost channels, and runs scheduled
+task plugins. Configuration comes from the environment and from .env in the working
+directory (or the file given with --env-file); see README.md.`;
+
+function fail(message: string, status: number): never {
+  console.error(message);
+  Deno.exit(status);
+}
+
+async function main(): Promise<void> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args: Deno.args,
+      options: { "env-file": { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+    }).values;
+  } catch (e) {
+    fail(`${(e as Error).message}\n\n${USAGE}`, 2);
+  }
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const source = envSource({
+    envFile: flags["env-file"],
+    explicit: flags["env-file"] !== undefined,
+    getEnv: (name) => {
+      try {
+        return Deno.env.get(name);
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  if (!source.ok) fail(formatProblems([source.error]), 2);
+  const config = readPostbotConfig(source.value);
+  if (!config.ok) fail(formatProblems(config.error), 2);
+  const denied = await checkPermissions(config.value);
+  if (denied.length > 0) fail(formatProblems(denied), 2);
+
+  const closeLogs = await setupLogging({
+    logLevel: config.value.logLevel,
+    consoleLogLevel: config.value.consoleLogLevel,
+    logFile: config.value.logFile,
+    secrets: [config.value.token],
+  });
+  const log = logger("main");
+  log.info("postbot starting (Deno {deno}, pid {pid})", {
+    deno: Deno.version.deno,
+    pid: Deno.pid,
+  });
+
+  const started = await startPostbot(config.value);
+  if (!started.ok) {
+    log.fatal("{reason}", { reason: started.error });
+    await closeLogs();
+    fail(config.value.token.scrub(started.error), 1);
+  }
+  const running = started.value;
+
+  const stopped = Promise.withResolvers<string>();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => stopped.resolve(signal));
+  }
+  const signal = await stopped.promise;
+  log.info("Received {signal}; shutting down", { signal });
+  await running.stop();
+  await closeLogs();
+  Deno.exit(0);
+}
+
+if (import.meta.main) await main();

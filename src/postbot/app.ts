@@ -1,0 +1,235 @@
+/**
+ * postbot assembled: opens the database and channels.toml, connects the bot, sweeps the
+ * channels, wires the middleware chain (IgnoreSelf → DMOnly → access control → commands, or
+ * the broadcast wizard for any other message) and starts the background loops.
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import { Bot, type BotOptions } from "../framework/bot.ts";
+import { CommandDispatcher } from "../framework/dispatcher.ts";
+import { accessControl, directMessagesOnly, ignoreSelf } from "../framework/filters.ts";
+import { logger } from "../framework/logging.ts";
+import { MattermostError } from "../framework/mattermost_error.ts";
+import { err, ok, type Result } from "../framework/result.ts";
+import { openDatabase } from "../framework/sqlite.ts";
+import { ChannelCache } from "./channel_cache.ts";
+import { formatChannelsFileError } from "./channels/config.ts";
+import { ChannelsStore } from "./channels/store.ts";
+import { channelsCommand, idCommand, refreshCommand } from "./commands/channels.ts";
+import { aliasCommand } from "./commands/alias.ts";
+import { addGroupCommand, listGroupsCommand } from "./commands/groups.ts";
+import { helpCommand } from "./commands/help.ts";
+import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts.ts";
+import { Broadcaster } from "./broadcast/broadcaster.ts";
+import { BroadcastLog } from "./broadcast/log.ts";
+import { Notifier } from "./notifier.ts";
+import { SqliteSessionBackend } from "./storage/sessions.ts";
+import type { Conversation } from "./wizard/conversation.ts";
+import { Wizard } from "./wizard/wizard.ts";
+import type { SessionStore } from "../framework/sessions.ts";
+import type { PostbotConfig } from "./config.ts";
+import { MIGRATIONS } from "./schema.ts";
+import type { PostbotServices } from "./services.ts";
+import { SqliteProcessedPosts } from "./storage/processed_posts.ts";
+
+const log = logger("app");
+
+/** A running postbot. */
+export interface RunningPostbot {
+  readonly services: PostbotServices;
+  readonly bot: Bot;
+  readonly broadcaster: Broadcaster;
+  readonly sessions: SessionStore<Conversation>;
+  /** Stops taking messages, lets work in flight finish, closes everything. */
+  stop(): Promise<void>;
+}
+
+/** Extra knobs for tests and benchmarks; production uses the defaults. */
+export interface PostbotOptions {
+  readonly bot?: BotOptions;
+}
+
+/** Starts postbot, or explains in one message why it cannot. */
+export async function startPostbot(
+  config: PostbotConfig,
+  options: PostbotOptions = {},
+): Promise<Result<RunningPostbot, string>> {
+  const lock = await lockDatabase(config.dbPath);
+  if (!lock.ok) return lock;
+  const opened = openDatabase(config.dbPath, MIGRATIONS);
+  if (!opened.ok) {
+    lock.value.close();
+    return err(opened.error.message);
+  }
+  const db = opened.value;
+  const fail = (message: string) => {
+    db.close();
+    lock.value.close();
+    return err(message);
+  };
+
+  const loaded = await ChannelsStore.load(config.channelsTomlPath);
+  if (!loaded.ok) return fail(formatChannelsFileError(loaded.error));
+  const channels = loaded.value;
+
+  const processed = new SqliteProcessedPosts(db);
+  processed.prune(Date.now() - 7 * 86_400_000);
+  const connected = await Bot.connect(config, { processed, ...options.bot });
+  if (!connected.ok) return fail(connected.error.message);
+  const bot = connected.value;
+
+  const cache = new ChannelCache({
+    transport: bot.transport,
+    teamId: bot.identity.teamId,
+    botUserId: bot.identity.userId,
+    ttlMs: config.channelCacheTtlSeconds * 1000,
+  });
+  try {
+    await cache.refresh();
+  } catch (e) {
+    return fail(
+      `Could not list the team's channels: ${e instanceof MattermostError ? e.message : String(e)}`,
+    );
+  }
+
+  const services: PostbotServices = {
+    config,
+    identity: bot.identity,
+    client: bot.client,
+    transport: bot.transport,
+    cache,
+    channels,
+    db,
+  };
+
+  const notifier = new Notifier(bot.transport, bot.identity.userId, config.botLogChannelId);
+  const broadcaster = new Broadcaster(bot.transport, new BroadcastLog(db), notifier, {
+    concurrency: config.broadcastConcurrency,
+    attribution: config.broadcastAttribution,
+    undoWindowSeconds: config.undoWindowSeconds,
+    botUserId: bot.identity.userId,
+    botUsername: bot.identity.username,
+  });
+  const theWizard = new Wizard(services, broadcaster, notifier, {
+    ttlMs: config.sessionTtlSeconds * 1000,
+    cleanupIntervalMs: config.sessionCleanupIntervalSeconds * 1000,
+    backend: new SqliteSessionBackend<Conversation>(db),
+  });
+  const sessions = theWizard.sessions;
+
+  const dispatcher = new CommandDispatcher();
+  dispatcher
+    .register(helpCommand(() => dispatcher))
+    .register(channelsCommand(services))
+    .register(idCommand(services))
+    .register(refreshCommand(services))
+    .register(listGroupsCommand(services, "groups"))
+    .register(listGroupsCommand(services, "private_groups"))
+    .register(addGroupCommand(services, "groups"))
+    .register(addGroupCommand(services, "private_groups"))
+    .register(aliasCommand(services))
+    .register(historyCommand(broadcaster))
+    .register(undoCommand(services, broadcaster, theWizard))
+    .register(retryCommand(broadcaster));
+
+  if (config.adminUsers.length === 0) {
+    log.warn(
+      "ADMIN_USERS is empty: every allowed user may change channels.toml and run tasks. " +
+        "Set ADMIN_USERS to restrict that.",
+    );
+  }
+  const teamMembers = new TeamMembership(bot, 5 * 60_000);
+  bot
+    .use(ignoreSelf())
+    .use(directMessagesOnly())
+    .use(accessControl({
+      allowed: config.allowedUsers,
+      admins: config.adminUsers,
+      isTeamMember: (userId) => teamMembers.check(userId),
+    }))
+    .use(dispatcher.middleware((ctx) => theWizard.handle(ctx)));
+
+  cache.start();
+  await bot.start();
+  sessions.start();
+  await broadcaster.recover();
+  log.info("postbot is ready: {channels} channels cached, listening for DMs", {
+    channels: cache.size,
+  });
+
+  return ok({
+    services,
+    bot,
+    broadcaster,
+    sessions,
+    stop: async () => {
+      theWizard.close();
+      cache.stop();
+      sessions.stop();
+      await bot.stop();
+      const finished = await broadcaster.drain(config.shutdownGraceSeconds * 1000);
+      if (!finished) log.warn("Shutdown grace period over: unfinished deliveries were recorded");
+      db.close();
+      lock.value.close();
+      log.info("postbot stopped");
+    },
+  });
+}
+
+/** Caches positive team-membership answers for a while; refusals are re-checked. */
+class TeamMembership {
+  readonly #bot: Bot;
+  readonly #ttlMs: number;
+  readonly #members = new Map<string, number>();
+
+  constructor(bot: Bot, ttlMs: number) {
+    this.#bot = bot;
+    this.#ttlMs = ttlMs;
+  }
+
+  async check(userId: string): Promise<boolean> {
+    const until = this.#members.get(userId);
+    if (until !== undefined && until > Date.now()) return true;
+    try {
+      const member = await this.#bot.client.getTeamMember(this.#bot.identity.teamId, userId);
+      if ((member.delete_at ?? 0) > 0) return false;
+      this.#members.set(userId, Date.now() + this.#ttlMs);
+      return true;
+    } catch (e) {
+      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) return false;
+      throw e;
+    }
+  }
+}
+
+/**
+ * One postbot per database: two processes on one token would answer every DM twice and
+ * deliver every broadcast twice. The lock is an OS file lock, released when the process dies.
+ */
+async function lockDatabase(path: string): Promise<Result<Deno.FsFile, string>> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true, write: true, create: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      return err(
+        `DB_PATH=${path} is outside the granted permissions: add it to --allow-read and ` +
+          `--allow-write (or set DB_PATH inside the bot's data directory).`,
+      );
+    }
+    return err(`DB_PATH=${path} cannot be opened: ${(e as Error).message}`);
+  }
+  if (!await file.tryLock(true)) {
+    file.close();
+    return err(
+      `Another postbot is already running on DB_PATH=${path}. Two bots on one database ` +
+        "would answer every message and deliver every broadcast twice; stop the other one first.",
+    );
+  }
+  return ok(file);
+}
+
+/** Exposed for tests that need the raw database. */
+export type { DatabaseSync };

@@ -1,0 +1,351 @@
+/**
+ * Runs broadcasts from confirmation to report: records the broadcast, downloads the files,
+ * fans out, tells the sender how it went and posts the audit summary. Also `!retry`, `!undo`,
+ * recovery of broadcasts interrupted by a crash, and draining on shutdown.
+ *
+ * Deliveries run in the background: the sender can use commands (or start another
+ * broadcast) while one is going out.
+ *
+ * @module
+ */
+
+import { logger } from "../../framework/logging.ts";
+import { MattermostError } from "../../framework/mattermost_error.ts";
+import type { RestTransport } from "../../framework/rest.ts";
+import type { Notifier } from "../notifier.ts";
+import { plural } from "../format.ts";
+import {
+  type ChannelOutcome,
+  deliver,
+  downloadFiles,
+  explain,
+  findBroadcastPost,
+} from "./delivery.ts";
+import type { BroadcastFile, BroadcastLog, BroadcastRecord, BroadcastTarget } from "./log.ts";
+import { auditSummary, deliveryReport } from "./report.ts";
+import type { Attribution } from "../config.ts";
+
+const log = logger("broadcast");
+
+/** Who asked for a broadcast (or an undo or retry). */
+export interface Actor {
+  readonly id: string;
+  readonly username: string;
+}
+
+/** A confirmed broadcast, ready to go out. */
+export interface BroadcastRequest {
+  readonly sender: Actor;
+  readonly message: string;
+  readonly files: readonly BroadcastFile[];
+  readonly sourcePostId: string;
+  readonly answer: string;
+  readonly targets: readonly BroadcastTarget[];
+}
+
+/** Counters for the metrics endpoint. */
+export interface BroadcastCounters {
+  broadcasts: number;
+  deliveriesOk: number;
+  deliveriesFailed: number;
+}
+
+/** Settings the broadcaster reads from the configuration. */
+export interface BroadcasterSettings {
+  readonly concurrency: number;
+  readonly attribution: Attribution;
+  readonly undoWindowSeconds: number;
+  readonly botUserId: string;
+  readonly botUsername: string;
+}
+
+/** A new broadcast id: 8 characters, easy to type in `!undo` and `!retry`. */
+export function newBroadcastId(): string {
+  const alphabet = "abcdefghjkmnpqrstuvwxyz23456789";
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
+}
+
+/** The text as posted in the channels. */
+export function postedMessage(message: string, attribution: Attribution, sender: string): string {
+  if (attribution === "none") return message;
+  const footer = `_Sent by @${sender} via postbot_`;
+  return message.trim() === "" ? footer : `${message}\n\n${footer}`;
+}
+
+/** Runs and tracks broadcasts. */
+export class Broadcaster {
+  readonly counters: BroadcastCounters = { broadcasts: 0, deliveriesOk: 0, deliveriesFailed: 0 };
+  readonly #transport: RestTransport;
+  readonly #log: BroadcastLog;
+  readonly #notifier: Notifier;
+  readonly #settings: BroadcasterSettings;
+  readonly #running = new Set<Promise<void>>();
+  readonly #busy = new Set<string>();
+  readonly #shutdown = new AbortController();
+
+  constructor(
+    transport: RestTransport,
+    broadcastLog: BroadcastLog,
+    notifier: Notifier,
+    settings: BroadcasterSettings,
+  ) {
+    this.#transport = transport;
+    this.#log = broadcastLog;
+    this.#notifier = notifier;
+    this.#settings = settings;
+  }
+
+  /** The log, for commands that read it. */
+  get log(): BroadcastLog {
+    return this.#log;
+  }
+
+  /** Broadcasts (or retries, undos) in progress. */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /** Whether a broadcast is being delivered, retried or undone right now. */
+  isBusy(id: string): boolean {
+    return this.#busy.has(id);
+  }
+
+  /** Records the broadcast and starts delivering it in the background; returns its id. */
+  send(request: BroadcastRequest): string {
+    const id = newBroadcastId();
+    this.#log.create({
+      id,
+      senderId: request.sender.id,
+      senderUsername: request.sender.username,
+      targetAnswer: request.answer,
+      message: request.message,
+      files: request.files,
+      sourcePostId: request.sourcePostId,
+      targets: request.targets,
+    });
+    this.counters.broadcasts++;
+    this.#track(id, () => this.#deliver(id, request.sender, "send"));
+    return id;
+  }
+
+  /** Delivers again to the channels that failed; returns how many will be tried. */
+  retry(id: string, actor: Actor): number {
+    const n = this.#log.reopenFailed(id);
+    if (n === 0) return 0;
+    this.#log.addEvent(id, actor, "retry", `${n} channels`);
+    this.#track(id, () => this.#deliver(id, actor, "retry"));
+    return n;
+  }
+
+  /** Deletes every delivered post of a broadcast; resolves with the report text. */
+  undo(id: string, actor: Actor): Promise<string> {
+    const done = Promise.withResolvers<string>();
+    this.#track(id, async () => {
+      try {
+        done.resolve(await this.#undo(id, actor));
+      } catch (e) {
+        done.reject(e);
+      }
+    });
+    return done.promise;
+  }
+
+  #track(id: string, work: () => Promise<void>): void {
+    this.#busy.add(id);
+    const run: Promise<void> = work()
+      .catch((e) => log.error("Broadcast {id} failed: {error}", { id, error: e }))
+      .finally(() => {
+        this.#running.delete(run);
+        this.#busy.delete(id);
+      });
+    this.#running.add(run);
+  }
+
+  async #deliver(id: string, actor: Actor, kind: "send" | "retry"): Promise<void> {
+    const record = this.#log.get(id);
+    if (record === undefined) return;
+    const pending = this.#log.deliveries(id).filter((d) => d.status === "pending");
+    const files = await downloadFiles(this.#transport, record.files);
+    if (!files.ok) {
+      for (const d of pending) this.#log.markFailed(id, d.channelId, `not sent: ${files.error}`);
+      this.#log.finish(id, "aborted", files.error);
+      await this.#notifier.dm(
+        record.senderId,
+        `**Nothing was sent** (broadcast \`${id}\`): ${files.error}. Send the message again ` +
+          "with its files.",
+      );
+      return;
+    }
+    const outcomes = await deliver({
+      broadcastId: id,
+      message: postedMessage(record.message, this.#settings.attribution, record.senderUsername),
+      files: files.value,
+      targets: pending,
+      checkFirst: kind === "retry",
+      since: record.createdAt,
+    }, {
+      transport: this.#transport,
+      log: this.#log,
+      botUserId: this.#settings.botUserId,
+      botUsername: this.#settings.botUsername,
+      concurrency: this.#settings.concurrency,
+      signal: this.#shutdown.signal,
+      onOutcome: (o: ChannelOutcome) => {
+        if (o.ok) this.counters.deliveriesOk++;
+        else this.counters.deliveriesFailed++;
+      },
+    });
+    if (this.#shutdown.signal.aborted && outcomes.length < pending.length) {
+      // Shutting down: what did not start stays pending and is recovered at the next start.
+      log.warn("Broadcast {id} interrupted by shutdown: {n} channels not started", {
+        id,
+        n: pending.length - outcomes.length,
+      });
+      this.#interrupt(id, "postbot shut down before reaching this channel");
+      await this.#report(record, "postbot is shutting down and could not finish your broadcast. ");
+      return;
+    }
+    this.#log.finish(id, "done");
+    const deliveries = this.#log.deliveries(id);
+    const report = deliveryReport(record, deliveries, {
+      undoWindowSeconds: this.#settings.undoWindowSeconds,
+      heading: kind === "retry" ? "Retry finished. " : "",
+    });
+    await this.#notifier.dm(record.senderId, report);
+    await this.#notifier.audit(
+      auditSummary(record, deliveries, kind === "retry" ? "Retry" : "Broadcast", actor.username),
+    );
+    log.info("Broadcast {id} by {user}: {ok}/{total} delivered", {
+      id,
+      user: record.senderUsername,
+      ok: deliveries.filter((d) => d.status === "delivered").length,
+      total: deliveries.length,
+    });
+  }
+
+  async #undo(id: string, actor: Actor): Promise<string> {
+    const record = this.#log.get(id)!;
+    const delivered = this.#log.deliveries(id).filter((d) => d.status === "delivered");
+    const failures: string[] = [];
+    let deleted = 0;
+    for (const d of delivered) {
+      try {
+        await this.#transport.send(this.#transport.api(`/posts/${d.postId}`), {
+          method: "DELETE",
+        });
+        this.#log.markDeleted(id, d.channelId);
+        deleted++;
+      } catch (e) {
+        if (e instanceof MattermostError && e.status === 404) {
+          this.#log.markDeleted(id, d.channelId); // already gone
+          deleted++;
+        } else {
+          failures.push(
+            `- ~${d.name}: ${explain(e, d, e instanceof MattermostError ? e.attempts : 1)}`,
+          );
+        }
+      }
+    }
+    this.#log.addEvent(id, actor, "undo", `${deleted} of ${delivered.length} posts deleted`);
+    const deliveries = this.#log.deliveries(id);
+    await this.#notifier.audit(auditSummary(record, deliveries, "Undo", actor.username));
+    log.info("{user} undid broadcast {id}: {n} posts deleted", {
+      user: actor.username,
+      id,
+      n: deleted,
+    });
+    return `Deleted broadcast \`${id}\` from ${plural(deleted, "channel")}.` +
+      (failures.length > 0 ? `\nCould not delete it from:\n${failures.join("\n")}` : "");
+  }
+
+  /**
+   * Settles broadcasts a previous process left pending: a channel caught mid-delivery is
+   * checked on the server (by the broadcast tag) and marked delivered or failed; channels
+   * never started are marked failed. The sender learns what arrived and can `!retry`.
+   */
+  async recover(): Promise<void> {
+    for (const record of this.#log.unfinished()) {
+      for (const d of this.#log.deliveries(record.id)) {
+        if (d.status === "sending") {
+          try {
+            const postId = await findBroadcastPost(
+              this.#transport,
+              this.#settings.botUserId,
+              record.id,
+              d.channelId,
+              record.createdAt,
+            );
+            if (postId !== undefined) this.#log.markDelivered(record.id, d.channelId, postId);
+            else {
+              this.#log.markFailed(
+                record.id,
+                d.channelId,
+                "interrupted: postbot stopped while sending here, and the post did not arrive",
+              );
+            }
+          } catch (e) {
+            this.#log.markFailed(
+              record.id,
+              d.channelId,
+              `interrupted, and the channel could not be checked (${explain(e, d, 1)})`,
+            );
+          }
+        } else if (d.status === "pending") {
+          this.#log.markFailed(
+            record.id,
+            d.channelId,
+            "not sent: postbot stopped before reaching this channel",
+          );
+        }
+      }
+      this.#log.finish(record.id, "interrupted");
+      this.#log.addEvent(record.id, { id: "", username: "postbot" }, "recovered");
+      await this.#report(record, "postbot was restarted while delivering your broadcast. ");
+      log.warn("Recovered interrupted broadcast {id}", { id: record.id });
+    }
+  }
+
+  async #report(record: BroadcastRecord, heading: string): Promise<void> {
+    const deliveries = this.#log.deliveries(record.id);
+    await this.#notifier.dm(
+      record.senderId,
+      deliveryReport(record, deliveries, {
+        undoWindowSeconds: this.#settings.undoWindowSeconds,
+        heading,
+      }),
+    );
+    await this.#notifier.audit(auditSummary(record, deliveries, "Interrupted broadcast"));
+  }
+
+  #interrupt(id: string, reason: string): void {
+    for (const d of this.#log.deliveries(id)) {
+      if (d.status === "pending") this.#log.markFailed(id, d.channelId, `not sent: ${reason}`);
+    }
+    this.#log.finish(id, "interrupted", reason);
+  }
+
+  /**
+   * For shutdown: waits up to `graceMs` for deliveries in progress; then stops starting new
+   * channels (channels already being sent finish) and records the rest as not sent.
+   * Resolves true when everything finished within the grace period.
+   */
+  async drain(graceMs: number): Promise<boolean> {
+    if (this.#running.size === 0) return true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<false>((resolve) =>
+      timer = setTimeout(() => resolve(false), graceMs)
+    );
+    const finished = Promise.all([...this.#running]).then(() => true as const);
+    const inTime = await Promise.race([finished, timeout]);
+    clearTimeout(timer);
+    if (!inTime) {
+      this.#shutdown.abort();
+      await Promise.all([...this.#running]);
+    }
+    return inTime;
+  }
+}
+
+/** Re-export for callers that build requests. */
+export type { BroadcastTarget };

@@ -1,0 +1,257 @@
+/**
+ * Fan-out of one broadcast: the DM's files are downloaded once, then for every target channel
+ * (at most `concurrency` at a time) they are uploaded again as the bot, to that channel, and
+ * the post is created with the new file ids. The server silently drops file ids it cannot
+ * attach, so the returned post is checked for every id; a post missing files is removed and
+ * the channel reported as failed rather than left with a half broadcast.
+ *
+ * Every post carries the broadcast id in its props. Before any second attempt at a channel
+ * (a lost answer, a retry, a restart) the channel is searched for that tag, so no channel gets
+ * the same broadcast twice.
+ *
+ * @module
+ */
+
+import type { Post, PostList } from "@mattermost/types/posts";
+import type { FileInfo } from "@mattermost/types/files";
+import { backoffDelay, type BackoffPolicy, delay } from "../../framework/backoff.ts";
+import { logger } from "../../framework/logging.ts";
+import { MattermostError } from "../../framework/mattermost_error.ts";
+import type { RestTransport } from "../../framework/rest.ts";
+import { err, ok, type Result } from "../../framework/result.ts";
+import type { BroadcastFile, BroadcastLog, BroadcastTarget } from "./log.ts";
+
+const log = logger("delivery");
+
+/** The props key that marks a post as part of a broadcast. */
+export const BROADCAST_PROP = "postbot_broadcast_id";
+
+/** A downloaded file, held once in memory and shared by every upload. */
+export interface PreparedFile {
+  readonly source: BroadcastFile;
+  readonly blob: Blob;
+}
+
+/** The outcome for one channel. */
+export type ChannelOutcome =
+  | { readonly target: BroadcastTarget; readonly ok: true; readonly postId: string }
+  | { readonly target: BroadcastTarget; readonly ok: false; readonly reason: string };
+
+/** What a delivery run needs. */
+export interface DeliveryContext {
+  readonly transport: RestTransport;
+  readonly log: BroadcastLog;
+  readonly botUserId: string;
+  readonly botUsername: string;
+  readonly concurrency: number;
+  /** Attempts per channel for transient failures (default 4). */
+  readonly attempts?: number;
+  readonly backoff?: BackoffPolicy;
+  /** Called after each channel, for progress and metrics. */
+  readonly onOutcome?: (outcome: ChannelOutcome) => void;
+  /** When aborted, channels not yet started are left pending. */
+  readonly signal?: AbortSignal;
+}
+
+/** One broadcast (or the remainder of one, for a retry) to deliver. */
+export interface DeliveryJob {
+  readonly broadcastId: string;
+  /** The text exactly as posted (attribution footer included). */
+  readonly message: string;
+  readonly files: readonly PreparedFile[];
+  readonly targets: readonly BroadcastTarget[];
+  /** Search for an earlier copy before the first attempt too (retries, recovery). */
+  readonly checkFirst: boolean;
+  /** Posts older than this cannot be copies of the broadcast (ms since epoch). */
+  readonly since: number;
+}
+
+/** Downloads the DM's files once; any failure aborts the broadcast before anything is sent. */
+export async function downloadFiles(
+  transport: RestTransport,
+  files: readonly BroadcastFile[],
+): Promise<Result<PreparedFile[], string>> {
+  const prepared: PreparedFile[] = [];
+  for (const file of files) {
+    try {
+      const blob = await transport.downloadFile(file.id);
+      prepared.push({ source: file, blob });
+    } catch (e) {
+      const why = e instanceof MattermostError
+        ? e.status === 404 || e.status === 403
+          ? "it is no longer available on the server (deleted?)"
+          : e.message
+        : String(e);
+      return err(`I could not download the file "${file.name}": ${why}`);
+    }
+  }
+  return ok(prepared);
+}
+
+/** Delivers to every target; never throws for a channel's failure (it is an outcome). */
+export async function deliver(job: DeliveryJob, ctx: DeliveryContext): Promise<ChannelOutcome[]> {
+  const outcomes: ChannelOutcome[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < job.targets.length && !ctx.signal?.aborted) {
+      const target = job.targets[next++];
+      const outcome = await deliverOne(job, target, ctx);
+      outcomes.push(outcome);
+      ctx.onOutcome?.(outcome);
+    }
+  };
+  const workers = Math.max(1, Math.min(ctx.concurrency, job.targets.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return outcomes;
+}
+
+async function deliverOne(
+  job: DeliveryJob,
+  target: BroadcastTarget,
+  ctx: DeliveryContext,
+): Promise<ChannelOutcome> {
+  const attempts = ctx.attempts ?? 4;
+  const backoff = ctx.backoff ?? { initialMs: 500, maxMs: 8_000 };
+  let uncertain = job.checkFirst;
+  for (let attempt = 1;; attempt++) {
+    ctx.log.markSending(job.broadcastId, target.channelId);
+    try {
+      if (uncertain) {
+        const existing = await findBroadcastPost(
+          ctx.transport,
+          ctx.botUserId,
+          job.broadcastId,
+          target.channelId,
+          job.since,
+        );
+        if (existing !== undefined) {
+          ctx.log.markDelivered(job.broadcastId, target.channelId, existing);
+          return { target, ok: true, postId: existing };
+        }
+      }
+      const postId = await postOnce(job, target, ctx);
+      ctx.log.markDelivered(job.broadcastId, target.channelId, postId);
+      return { target, ok: true, postId };
+    } catch (e) {
+      const final = !(e instanceof MattermostError) || !e.transient ||
+        e.kind === "rate_limited" || attempt >= attempts;
+      if (final) {
+        const reason = explain(e, target, attempt);
+        log.warn("Broadcast {id} to ~{channel} failed: {reason}", {
+          id: job.broadcastId,
+          channel: target.name,
+          reason,
+          error: e,
+        });
+        ctx.log.markFailed(job.broadcastId, target.channelId, reason);
+        return { target, ok: false, reason };
+      }
+      // The answer was lost or the server failed: the post may exist. Look before retrying.
+      uncertain = true;
+      await delay(backoffDelay(backoff, attempt), ctx.signal).catch(() => {});
+    }
+  }
+}
+
+/** A failure whose reason was already written for people. */
+class DeliveryFailure extends Error {}
+
+async function postOnce(
+  job: DeliveryJob,
+  target: BroadcastTarget,
+  ctx: DeliveryContext,
+): Promise<string> {
+  let fileIds: string[] = [];
+  if (job.files.length > 0) {
+    const form = new FormData();
+    form.append("channel_id", target.channelId);
+    for (const f of job.files) form.append("files", f.blob, f.source.name);
+    const response = await ctx.transport.send(ctx.transport.api("/files"), {
+      method: "POST",
+      body: form,
+    });
+    const uploaded = await response.json() as { file_infos?: FileInfo[] };
+    fileIds = (uploaded.file_infos ?? []).map((f) => f.id);
+    if (fileIds.length !== job.files.length) {
+      throw new DeliveryFailure(
+        `the server accepted ${fileIds.length} of ${job.files.length} files`,
+      );
+    }
+  }
+  const response = await ctx.transport.send(ctx.transport.api("/posts"), {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      channel_id: target.channelId,
+      message: job.message,
+      file_ids: fileIds,
+      props: { [BROADCAST_PROP]: job.broadcastId },
+    }),
+  });
+  const post = await response.json() as Post;
+  const attached = new Set(post.file_ids ?? []);
+  const missing = fileIds.filter((id) => !attached.has(id));
+  if (missing.length > 0) {
+    // Mattermost dropped files it would not attach. A post without its files is a wrong
+    // broadcast: take it back and report the channel.
+    await ctx.transport.send(ctx.transport.api(`/posts/${post.id}`), { method: "DELETE" })
+      .catch((e) =>
+        log.error("Could not remove incomplete post {post}: {error}", {
+          post: post.id,
+          error: e,
+        })
+      );
+    throw new DeliveryFailure(
+      `the server did not attach ${missing.length} of ${fileIds.length} files, so the post ` +
+        "was removed again",
+    );
+  }
+  return post.id;
+}
+
+/** The id of a live post in the channel that already carries this broadcast, if any. */
+export async function findBroadcastPost(
+  transport: RestTransport,
+  botUserId: string,
+  broadcastId: string,
+  channelId: string,
+  since: number,
+): Promise<string | undefined> {
+  const list = await transport.getJson<PostList>(
+    `/channels/${channelId}/posts?since=${Math.max(0, since - 60_000)}`,
+  );
+  for (const post of Object.values(list.posts ?? {})) {
+    if (
+      post.user_id === botUserId && post.delete_at === 0 &&
+      post.props?.[BROADCAST_PROP] === broadcastId
+    ) {
+      return post.id;
+    }
+  }
+  return undefined;
+}
+
+/** A reason a person understands, for the report and the log. */
+export function explain(e: unknown, target: BroadcastTarget, attempts: number): string {
+  const channel = `~${target.name}`;
+  if (e instanceof DeliveryFailure) return e.message;
+  if (!(e instanceof MattermostError)) return `an unexpected error (${String(e)})`;
+  const id = e.serverErrorId ?? "";
+  if (/deleted|archived/i.test(id)) return `${channel} was archived`;
+  switch (e.kind) {
+    case "rate_limited":
+      return `rate limited by the server after ${e.attempts} attempts`;
+    case "timeout":
+      return `the server did not answer in time (${attempts} attempts)`;
+    case "network":
+      return `the server could not be reached (${attempts} attempts)`;
+  }
+  if (e.status === 403) {
+    return `the bot is not a member of ${channel} or may not post there ` +
+      `(add it with /invite)`;
+  }
+  if (e.status === 404) return `${channel} no longer exists`;
+  if (e.status === 413) return "a file is larger than the server accepts";
+  if (e.status >= 500) return `the server failed (HTTP ${e.status}) ${attempts} times`;
+  return `the server refused it (HTTP ${e.status}: ${e.message})`;
+}

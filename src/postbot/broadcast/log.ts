@@ -1,0 +1,268 @@
+/**
+ * The broadcast log: every broadcast and, per channel, what happened to it, in SQLite. A
+ * broadcast is written as pending before the first delivery and updated after each channel,
+ * so a crash part-way leaves an exact record of what was delivered (a channel left in
+ * `sending` is checked against the server on restart).
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import { transaction } from "../../framework/sqlite.ts";
+
+/** A file of the original DM. `id` is the DM's file id (the source for re-downloads). */
+export interface BroadcastFile {
+  readonly id: string;
+  readonly name: string;
+  readonly size: number;
+  readonly mimeType: string;
+}
+
+/** A recipient channel as it was resolved when the broadcast was confirmed. */
+export interface BroadcastTarget {
+  readonly channelId: string;
+  readonly name: string;
+  readonly displayName: string;
+}
+
+/** Where a delivery to one channel stands. */
+export type DeliveryStatus = "pending" | "sending" | "delivered" | "failed" | "deleted";
+
+/** One channel's delivery. */
+export interface DeliveryRecord extends BroadcastTarget {
+  readonly status: DeliveryStatus;
+  readonly postId: string | null;
+  readonly error: string | null;
+  readonly attempts: number;
+  readonly updatedAt: number;
+}
+
+/** Where a broadcast stands as a whole. */
+export type BroadcastStatus = "pending" | "done" | "interrupted" | "aborted";
+
+/** A broadcast as logged. */
+export interface BroadcastRecord {
+  readonly id: string;
+  readonly senderId: string;
+  readonly senderUsername: string;
+  readonly createdAt: number;
+  readonly finishedAt: number | null;
+  readonly targetAnswer: string;
+  readonly message: string;
+  readonly files: readonly BroadcastFile[];
+  readonly sourcePostId: string | null;
+  readonly status: BroadcastStatus;
+  readonly error: string | null;
+}
+
+/** A broadcast with its per-status channel counts, for `!history`. */
+export interface BroadcastSummary extends BroadcastRecord {
+  readonly channels: number;
+  readonly delivered: number;
+  readonly failed: number;
+  readonly deleted: number;
+}
+
+type Row = Record<string, unknown>;
+
+function toBroadcast(r: Row): BroadcastRecord {
+  return {
+    id: String(r.id),
+    senderId: String(r.sender_id),
+    senderUsername: String(r.sender_username),
+    createdAt: Number(r.created_at),
+    finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+    targetAnswer: String(r.target_answer),
+    message: String(r.message),
+    files: JSON.parse(String(r.files_json)),
+    sourcePostId: r.source_post_id === null ? null : String(r.source_post_id),
+    status: r.status as BroadcastStatus,
+    error: r.error === null ? null : String(r.error),
+  };
+}
+
+function toDelivery(r: Row): DeliveryRecord {
+  return {
+    channelId: String(r.channel_id),
+    name: String(r.channel_name),
+    displayName: String(r.channel_display_name),
+    status: r.status as DeliveryStatus,
+    postId: r.post_id === null ? null : String(r.post_id),
+    error: r.error === null ? null : String(r.error),
+    attempts: Number(r.attempts),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+const SUMMARY = `
+  SELECT b.*,
+    (SELECT COUNT(*) FROM deliveries d WHERE d.broadcast_id = b.id) AS channels,
+    (SELECT COUNT(*) FROM deliveries d WHERE d.broadcast_id = b.id AND d.status = 'delivered')
+      AS delivered,
+    (SELECT COUNT(*) FROM deliveries d WHERE d.broadcast_id = b.id AND d.status = 'failed')
+      AS failed,
+    (SELECT COUNT(*) FROM deliveries d WHERE d.broadcast_id = b.id AND d.status = 'deleted')
+      AS deleted
+  FROM broadcasts b`;
+
+/** Reads and writes the broadcast tables. */
+export class BroadcastLog {
+  readonly #db: DatabaseSync;
+  readonly #now: () => number;
+
+  constructor(db: DatabaseSync, now: () => number = Date.now) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  /** Records a confirmed broadcast and one pending delivery per target, atomically. */
+  create(b: {
+    id: string;
+    senderId: string;
+    senderUsername: string;
+    targetAnswer: string;
+    message: string;
+    files: readonly BroadcastFile[];
+    sourcePostId: string | null;
+    targets: readonly BroadcastTarget[];
+  }): void {
+    const now = this.#now();
+    transaction(this.#db, () => {
+      this.#db.prepare(
+        `INSERT INTO broadcasts (id, sender_id, sender_username, created_at, target_answer,
+           message, files_json, source_post_id, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+      ).run(
+        b.id,
+        b.senderId,
+        b.senderUsername,
+        now,
+        b.targetAnswer,
+        b.message,
+        JSON.stringify(b.files),
+        b.sourcePostId,
+      );
+      const insert = this.#db.prepare(
+        `INSERT INTO deliveries (broadcast_id, channel_id, channel_name, channel_display_name,
+           status, updated_at) VALUES (?, ?, ?, ?, 'pending', ?)`,
+      );
+      for (const t of b.targets) insert.run(b.id, t.channelId, t.name, t.displayName, now);
+    });
+  }
+
+  /** A delivery attempt is starting: from here on, its outcome must be verified after a crash. */
+  markSending(id: string, channelId: string): void {
+    this.#db.prepare(
+      `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
+       WHERE broadcast_id = ? AND channel_id = ?`,
+    ).run(this.#now(), id, channelId);
+  }
+
+  /** The post is in the channel. */
+  markDelivered(id: string, channelId: string, postId: string): void {
+    this.#db.prepare(
+      `UPDATE deliveries SET status = 'delivered', post_id = ?, error = NULL, updated_at = ?
+       WHERE broadcast_id = ? AND channel_id = ?`,
+    ).run(postId, this.#now(), id, channelId);
+  }
+
+  /** The channel did not get it; `reason` is written for people. */
+  markFailed(id: string, channelId: string, reason: string): void {
+    this.#db.prepare(
+      `UPDATE deliveries SET status = 'failed', error = ?, updated_at = ?
+       WHERE broadcast_id = ? AND channel_id = ?`,
+    ).run(reason, this.#now(), id, channelId);
+  }
+
+  /** The post was removed by `!undo`. */
+  markDeleted(id: string, channelId: string): void {
+    this.#db.prepare(
+      `UPDATE deliveries SET status = 'deleted', updated_at = ?
+       WHERE broadcast_id = ? AND channel_id = ?`,
+    ).run(this.#now(), id, channelId);
+  }
+
+  /** Puts failed channels back to pending for `!retry`; returns how many. */
+  reopenFailed(id: string): number {
+    return transaction(this.#db, () => {
+      const n = Number(
+        this.#db.prepare(
+          `UPDATE deliveries SET status = 'pending', updated_at = ?
+           WHERE broadcast_id = ? AND status = 'failed'`,
+        ).run(this.#now(), id).changes,
+      );
+      if (n > 0) {
+        this.#db.prepare(
+          "UPDATE broadcasts SET status = 'pending', finished_at = NULL WHERE id = ?",
+        ).run(id);
+      }
+      return n;
+    });
+  }
+
+  /** Closes a broadcast. */
+  finish(id: string, status: Exclude<BroadcastStatus, "pending">, error?: string): void {
+    this.#db.prepare("UPDATE broadcasts SET status = ?, finished_at = ?, error = ? WHERE id = ?")
+      .run(status, this.#now(), error ?? null, id);
+  }
+
+  /** Records who did what to a broadcast (undo, retry, recovery). */
+  addEvent(
+    id: string,
+    actor: { id: string; username: string },
+    action: string,
+    detail = "",
+  ): void {
+    this.#db.prepare(
+      `INSERT INTO broadcast_events (broadcast_id, at, actor_id, actor_username, action, detail)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(id, this.#now(), actor.id, actor.username, action, detail);
+  }
+
+  /** Events of a broadcast, oldest first. */
+  events(id: string): { at: number; actor: string; action: string; detail: string }[] {
+    return (this.#db.prepare(
+      "SELECT at, actor_username, action, detail FROM broadcast_events WHERE broadcast_id = ? " +
+        "ORDER BY id",
+    ).all(id) as Row[]).map((r) => ({
+      at: Number(r.at),
+      actor: String(r.actor_username),
+      action: String(r.action),
+      detail: String(r.detail),
+    }));
+  }
+
+  /** One broadcast. */
+  get(id: string): BroadcastRecord | undefined {
+    const row = this.#db.prepare("SELECT * FROM broadcasts WHERE id = ?").get(id) as
+      | Row
+      | undefined;
+    return row === undefined ? undefined : toBroadcast(row);
+  }
+
+  /** One broadcast's deliveries, in the order the targets were resolved. */
+  deliveries(id: string): DeliveryRecord[] {
+    return (this.#db.prepare("SELECT * FROM deliveries WHERE broadcast_id = ? ORDER BY rowid")
+      .all(id) as Row[]).map(toDelivery);
+  }
+
+  /** A sender's latest broadcasts, newest first. */
+  recent(senderId: string, limit: number): BroadcastSummary[] {
+    return (this.#db.prepare(
+      `${SUMMARY} WHERE b.sender_id = ? ORDER BY b.created_at DESC, b.rowid DESC LIMIT ?`,
+    ).all(senderId, limit) as Row[]).map((r) => ({
+      ...toBroadcast(r),
+      channels: Number(r.channels),
+      delivered: Number(r.delivered),
+      failed: Number(r.failed),
+      deleted: Number(r.deleted),
+    }));
+  }
+
+  /** Broadcasts left pending by a process that stopped part-way. */
+  unfinished(): BroadcastRecord[] {
+    return (this.#db.prepare(
+      "SELECT * FROM broadcasts WHERE status = 'pending' ORDER BY created_at",
+    ).all() as Row[]).map(toBroadcast);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * What people read about a broadcast: the report to the sender and the audit summary.
+ *
+ * @module
+ */
+
+import { excerpt } from "../../framework/text.ts";
+import { plural, quote } from "../format.ts";
+import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
+
+/** Time as operators read it in logs and audit posts (UTC, minutes). */
+export function when(ms: number): string {
+  return new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+}
+
+/** The report to the sender after a delivery (or a retry) finished. */
+export function deliveryReport(
+  b: BroadcastRecord,
+  deliveries: readonly DeliveryRecord[],
+  options: { undoWindowSeconds: number; heading?: string },
+): string {
+  const delivered = deliveries.filter((d) => d.status === "delivered");
+  const failed = deliveries.filter((d) => d.status === "failed");
+  const lines = [
+    `${options.heading ?? ""}**Delivered to ${delivered.length} of ${
+      plural(deliveries.length, "channel")
+    }** (broadcast \`${b.id}\`).`,
+  ];
+  if (failed.length > 0) {
+    lines.push("", "Not delivered:");
+    for (const d of failed) {
+      lines.push(`- ~${d.name} (${quote(d.displayName, 64)}): ${d.error ?? "unknown error"}`);
+    }
+    lines.push("", `Send \`!retry ${b.id}\` to try these channels again once the cause is fixed.`);
+  }
+  if (delivered.length > 0 && options.undoWindowSeconds > 0) {
+    lines.push(
+      `To take it back, send \`!undo ${b.id}\` within ${
+        Math.round(options.undoWindowSeconds / 60)
+      } minutes.`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The audit channel's summary of one broadcast event. */
+export function auditSummary(
+  b: BroadcastRecord,
+  deliveries: readonly DeliveryRecord[],
+  action = "Broadcast",
+  actor = b.senderUsername,
+): string {
+  const delivered = deliveries.filter((d) => d.status === "delivered").length;
+  const failed = deliveries.filter((d) => d.status === "failed");
+  const deleted = deliveries.filter((d) => d.status === "deleted").length;
+  const parts = [
+    `**${action}** \`${b.id}\` by @${actor} at ${when(Date.now())}: ` +
+    `${delivered} of ${plural(deliveries.length, "channel")} delivered` +
+    (failed.length > 0 ? `, ${failed.length} failed` : "") +
+    (deleted > 0 ? `, ${deleted} deleted` : "") + ".",
+  ];
+  if (failed.length > 0) {
+    parts.push("Failed: " + failed.map((d) => `~${d.name} (${d.error ?? "?"})`).join("; "));
+  }
+  const text = b.message.trim() === "" ? "_(files only)_" : quote(excerpt(b.message, 200), 200);
+  parts.push(`> ${text}`);
+  if (b.files.length > 0) parts.push(`Files: ${b.files.map((f) => quote(f.name, 60)).join(", ")}`);
+  return parts.join("\n");
+}

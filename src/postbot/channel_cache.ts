@@ -1,0 +1,213 @@
+/**
+ * Every channel the bot can reach in its team, in memory: public channels (paged, 200 at a
+ * time) plus the private channels the bot is a member of. Commands and target resolution read
+ * from here instead of asking the server each time; the cache is refreshed in the background
+ * every `CHANNEL_CACHE_TTL_SECONDS` and on `!refresh_channels`. A channel created since the
+ * last sweep is found by a live lookup, and the caller can suggest a refresh.
+ *
+ * @module
+ */
+
+import type { Channel } from "@mattermost/types/channels";
+import type { RestTransport } from "../framework/rest.ts";
+import { MattermostError } from "../framework/mattermost_error.ts";
+import { logger } from "../framework/logging.ts";
+
+const log = logger("channels");
+
+/** What postbot keeps of a channel. */
+export interface CachedChannel {
+  readonly id: string;
+  readonly name: string;
+  readonly displayName: string;
+  /** `"O"` public, `"P"` private. */
+  readonly type: "O" | "P";
+  /** Whether the bot is a member (needed to upload files there). */
+  readonly botIsMember: boolean;
+  readonly archived: boolean;
+}
+
+/** Outcome of one sweep. */
+export interface RefreshSummary {
+  readonly publicChannels: number;
+  readonly privateChannels: number;
+  readonly durationMs: number;
+}
+
+const PAGE = 200;
+
+/** The cache. */
+export class ChannelCache {
+  readonly #transport: RestTransport;
+  readonly #teamId: string;
+  readonly #ttlMs: number;
+  readonly #botUserId: string;
+  #byId = new Map<string, CachedChannel>();
+  #refreshedAt = 0;
+  #refreshing: Promise<RefreshSummary> | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    options: { transport: RestTransport; teamId: string; botUserId: string; ttlMs: number },
+  ) {
+    this.#transport = options.transport;
+    this.#teamId = options.teamId;
+    this.#ttlMs = options.ttlMs;
+    this.#botUserId = options.botUserId;
+  }
+
+  /** When the last sweep finished (ms since epoch), 0 before the first. */
+  get refreshedAt(): number {
+    return this.#refreshedAt;
+  }
+
+  /** Whether the last sweep is younger than twice the TTL (a missed refresh is tolerated). */
+  get fresh(): boolean {
+    return this.#refreshedAt > 0 && Date.now() - this.#refreshedAt < 2 * this.#ttlMs;
+  }
+
+  /** Sweeps the team's channels; concurrent calls share one sweep. */
+  refresh(): Promise<RefreshSummary> {
+    this.#refreshing ??= this.#sweep().finally(() => this.#refreshing = undefined);
+    return this.#refreshing;
+  }
+
+  async #sweep(): Promise<RefreshSummary> {
+    const started = performance.now();
+    const next = new Map<string, CachedChannel>();
+    const mine = await this.#transport.getJson<Channel[]>(
+      `/users/${this.#botUserId}/teams/${this.#teamId}/channels`,
+    );
+    const memberOf = new Set(mine.map((c) => c.id));
+    for (let page = 0;; page++) {
+      const batch = await this.#transport.getJson<Channel[]>(
+        `/teams/${this.#teamId}/channels?page=${page}&per_page=${PAGE}`,
+      );
+      for (const c of batch) {
+        if (c.type === "O") next.set(c.id, toCached(c, memberOf.has(c.id)));
+      }
+      if (batch.length < PAGE) break;
+    }
+    for (const c of mine) {
+      if ((c.type === "O" || c.type === "P") && c.team_id === this.#teamId) {
+        next.set(c.id, toCached(c, true));
+      }
+    }
+    this.#byId = next;
+    this.#refreshedAt = Date.now();
+    const summary = {
+      publicChannels: [...next.values()].filter((c) => c.type === "O").length,
+      privateChannels: [...next.values()].filter((c) => c.type === "P").length,
+      durationMs: Math.round(performance.now() - started),
+    };
+    log.info("Channel cache refreshed: {public} public, {private} private, {ms} ms", {
+      public: summary.publicChannels,
+      private: summary.privateChannels,
+      ms: summary.durationMs,
+    });
+    return summary;
+  }
+
+  /** Starts the background refresh loop. */
+  start(): void {
+    this.#timer ??= setInterval(() => {
+      this.refresh().catch((e) =>
+        log.warn("Background channel refresh failed: {error}", { error: e })
+      );
+    }, this.#ttlMs);
+  }
+
+  /** Stops the background refresh loop. */
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Every cached channel, sorted by display name. */
+  all(): CachedChannel[] {
+    return [...this.#byId.values()].sort((a, b) =>
+      a.displayName.localeCompare(b.displayName) || a.name.localeCompare(b.name)
+    );
+  }
+
+  /** Number of cached channels. */
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  /** A cached channel by id. */
+  byId(id: string): CachedChannel | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Channels whose name or display name equals `text`, ignoring case. */
+  find(text: string): CachedChannel[] {
+    const wanted = text.trim().replace(/^~/, "").toLowerCase();
+    const exact = [...this.#byId.values()].filter((c) => c.name.toLowerCase() === wanted);
+    if (exact.length > 0) return exact;
+    return this.all().filter((c) => c.displayName.toLowerCase() === wanted);
+  }
+
+  /**
+   * A channel by id, asking the server when it is not cached (created after the last sweep).
+   * Returns `live: true` in that case so the caller can suggest `!refresh_channels`.
+   */
+  async lookup(id: string): Promise<{ channel: CachedChannel; live: boolean } | undefined> {
+    const cached = this.#byId.get(id);
+    if (cached !== undefined) return { channel: cached, live: false };
+    let channel: Channel;
+    try {
+      channel = await this.#transport.getJson<Channel>(`/channels/${id}`);
+    } catch (e) {
+      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) {
+        return undefined;
+      }
+      throw e;
+    }
+    if (channel.team_id !== this.#teamId || (channel.type !== "O" && channel.type !== "P")) {
+      return undefined;
+    }
+    const member = await this.#isBotMember(id);
+    const entry = toCached(channel, member);
+    this.#byId.set(id, entry);
+    return { channel: entry, live: true };
+  }
+
+  /** Looks a channel up by name on the server (a miss in the cache). */
+  async lookupByName(name: string): Promise<CachedChannel | undefined> {
+    const wanted = name.trim().replace(/^~/, "").toLowerCase();
+    if (!/^[a-z0-9_-]{1,64}$/.test(wanted)) return undefined;
+    try {
+      const channel = await this.#transport.getJson<Channel>(
+        `/teams/${this.#teamId}/channels/name/${encodeURIComponent(wanted)}`,
+      );
+      return (await this.lookup(channel.id))?.channel;
+    } catch (e) {
+      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) {
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  async #isBotMember(channelId: string): Promise<boolean> {
+    try {
+      await this.#transport.getJson(`/channels/${channelId}/members/${this.#botUserId}`);
+      return true;
+    } catch (e) {
+      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) return false;
+      throw e;
+    }
+  }
+}
+
+function toCached(c: Channel, botIsMember: boolean): CachedChannel {
+  return {
+    id: c.id,
+    name: c.name,
+    displayName: c.display_name || c.name,
+    type: c.type === "P" ? "P" : "O",
+    botIsMember,
+    archived: (c.delete_at ?? 0) > 0,
+  };
+}

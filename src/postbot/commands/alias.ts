@@ -1,0 +1,90 @@
+/**
+ * `!add_alias <alias> <target>`: a short, case-insensitive name for a group or a whitelisted
+ * channel, stored lowercase under `[aliases]` in channels.toml.
+ *
+ * @module
+ */
+
+import type { Command } from "../../framework/dispatcher.ts";
+import { logger } from "../../framework/logging.ts";
+import { aliasProblem, nameKey } from "../channels/config.ts";
+import { code, quote } from "../format.ts";
+import type { PostbotServices } from "../services.ts";
+import { suggest } from "../suggest.ts";
+
+const log = logger("aliases");
+
+const USAGE = 'Send `!add_alias <alias> <target>`, e.g. `!add_alias all "All offices"`.';
+
+/** Splits the arguments into the alias and the (optionally quoted) target. */
+export function parseAliasArgs(args: string): { alias: string; target: string } | undefined {
+  const match = /^(\S+)\s+([\s\S]+)$/.exec(args.trim());
+  if (match === null) return undefined;
+  let target = match[2].trim();
+  const quoted = /^"([^"]*)"$/.exec(target) ?? /^'([^']*)'$/.exec(target);
+  if (quoted !== null) target = quoted[1].trim();
+  if (target === "") return undefined;
+  return { alias: match[1], target };
+}
+
+/** `!add_alias`. */
+export function aliasCommand(s: PostbotServices): Command {
+  return {
+    name: "add_alias",
+    usage: "<alias> <group or whitelisted channel>",
+    summary: "give a group or a whitelisted channel a short name to use in the wizard",
+    examples: ['!add_alias all "All offices"', "!add_alias news announcements"],
+    adminOnly: true,
+    run: async (ctx, args) => {
+      const parsed = parseAliasArgs(args);
+      if (parsed === undefined) {
+        await ctx.reply(`I need an alias and a target. ${USAGE}`);
+        return;
+      }
+      const alias = parsed.alias.toLowerCase();
+      const problem = aliasProblem(alias);
+      if (problem !== undefined || alias.includes(",")) {
+        await ctx.reply(
+          `${code(parsed.alias)} can't be an alias: ${problem ?? "it contains a comma"}. ${USAGE}`,
+        );
+        return;
+      }
+      const config = s.channels.config;
+      const key = nameKey(parsed.target);
+      const group = [...config.groups.keys(), ...config.privateGroups.keys()]
+        .find((g) => nameKey(g) === key);
+      const channel = group === undefined
+        ? config.whitelist.find((w) =>
+          nameKey(w) === key || s.cache.byId(w)?.name.toLowerCase() === key ||
+          nameKey(s.cache.byId(w)?.displayName ?? "\u0000") === key ||
+          s.cache.find(w).some((c) => nameKey(c.displayName) === key || c.name === key)
+        )
+        : undefined;
+      const target = group ?? channel;
+      if (target === undefined) {
+        const ideas = suggest(parsed.target, [
+          ...config.groups.keys(),
+          ...config.privateGroups.keys(),
+          ...config.whitelist,
+        ]);
+        await ctx.reply(
+          `${quote(parsed.target)} is neither a group nor a whitelisted channel.` +
+            (ideas.length > 0 ? ` Did you mean ${ideas.map((i) => code(i)).join(", ")}?` : "") +
+            " See `!get_groups`, or quote a group name that has spaces.",
+        );
+        return;
+      }
+      const saved = await s.channels.addAlias(alias, target);
+      if (!saved.ok) {
+        await ctx.reply(`Nothing was saved: ${saved.error.message}`);
+        return;
+      }
+      log.info("{user} added alias {alias} -> {target}", {
+        user: ctx.username,
+        alias,
+        target,
+      });
+      await ctx.reply(`Saved: ${code(alias)} now means ${quote(target, 100)}.`);
+    },
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * Commands about past broadcasts: `!history`, `!undo`, `!retry`. Users act on their own
+ * broadcasts; admins (ADMIN_USERS) on anyone's.
+ *
+ * @module
+ */
+
+import type { MessageContext } from "../../framework/context.ts";
+import type { Command } from "../../framework/dispatcher.ts";
+import type { Broadcaster } from "../broadcast/broadcaster.ts";
+import type { BroadcastRecord } from "../broadcast/log.ts";
+import { when } from "../broadcast/report.ts";
+import { code, plural } from "../format.ts";
+import type { PostbotServices } from "../services.ts";
+import type { Wizard } from "../wizard/wizard.ts";
+
+const ID = /^[a-z0-9]{4,32}$/;
+
+/** `!history [n]`. */
+export function historyCommand(broadcaster: Broadcaster): Command {
+  return {
+    name: "history",
+    usage: "[n]",
+    summary: "your last n broadcasts (default 5, at most 50): id, time, channels, outcome",
+    examples: ["!history", "!history 20"],
+    run: async (ctx, args) => {
+      const raw = args.trim();
+      if (raw !== "" && !/^\d{1,6}$/.test(raw)) {
+        await ctx.reply("`!history` takes a number of broadcasts, e.g. `!history 10`.");
+        return;
+      }
+      const n = raw === "" ? 5 : Math.min(50, Math.max(1, Number(raw)));
+      const list = broadcaster.log.recent(ctx.userId, n);
+      if (list.length === 0) {
+        await ctx.reply("You have not sent any broadcasts yet. Send me a message to start one.");
+        return;
+      }
+      const lines = [`**Your last ${plural(list.length, "broadcast")}:**`];
+      for (const b of list) {
+        const outcome = b.status === "pending"
+          ? "sending now"
+          : b.status === "aborted"
+          ? `not sent (${b.error ?? "aborted"})`
+          : `delivered to ${b.delivered} of ${b.channels}` +
+            (b.failed > 0 ? `, ${b.failed} failed` : "") +
+            (b.deleted > 0 ? `, ${b.deleted} deleted` : "") +
+            (b.status === "interrupted" ? " (interrupted)" : "");
+        lines.push(
+          `- \`${b.id}\` · ${when(b.createdAt)} · ${plural(b.channels, "channel")} · ${outcome}`,
+        );
+      }
+      await ctx.reply(lines.join("\n"));
+    },
+  };
+}
+
+/** Finds the broadcast an `!undo`/`!retry` names, enforcing ownership; replies when it can't. */
+async function pick(
+  ctx: MessageContext,
+  broadcaster: Broadcaster,
+  args: string,
+  command: string,
+): Promise<BroadcastRecord | undefined> {
+  const id = args.trim().toLowerCase();
+  if (id === "") {
+    const latest = broadcaster.log.recent(ctx.userId, 1)[0];
+    if (latest === undefined) {
+      await ctx.reply(`You have no broadcasts to ${command}.`);
+    }
+    return latest;
+  }
+  if (!ID.test(id)) {
+    await ctx.reply(
+      `${code(args)} is not a broadcast id. Ids look like \`k3m9x2qa\`; \`!history\` lists yours.`,
+    );
+    return undefined;
+  }
+  const record = broadcaster.log.get(id);
+  if (record === undefined || (record.senderId !== ctx.userId && !ctx.isAdmin)) {
+    await ctx.reply(
+      `I have no broadcast ${code(id)} of yours. \`!history\` lists your broadcasts.`,
+    );
+    return undefined;
+  }
+  return record;
+}
+
+/** `!undo [id]`. */
+export function undoCommand(s: PostbotServices, broadcaster: Broadcaster, wizard: Wizard): Command {
+  const windowMinutes = () => Math.round(s.config.undoWindowSeconds / 60);
+  return {
+    name: "undo",
+    usage: "[broadcast id]",
+    summary: "delete one of your broadcasts from every channel (your latest by default), " +
+      "within the undo window; asks for confirmation",
+    examples: ["!undo", "!undo k3m9x2qa"],
+    run: async (ctx, args) => {
+      const record = await pick(ctx, broadcaster, args, "undo");
+      if (record === undefined) return;
+      if (broadcaster.isBusy(record.id) || record.status === "pending") {
+        await ctx.reply(
+          `Broadcast \`${record.id}\` is still being delivered; try again when I have reported.`,
+        );
+        return;
+      }
+      const age = Date.now() - record.createdAt;
+      if (age > s.config.undoWindowSeconds * 1000) {
+        await ctx.reply(
+          `Broadcast \`${record.id}\` was sent ${when(record.createdAt)}, more than ` +
+            `${windowMinutes()} minutes ago, so it can no longer be undone by me. ` +
+            "Delete the posts by hand, or ask a channel admin.",
+        );
+        return;
+      }
+      const delivered = broadcaster.log.deliveries(record.id).filter((d) =>
+        d.status === "delivered"
+      );
+      if (delivered.length === 0) {
+        await ctx.reply(
+          `Broadcast \`${record.id}\` is in no channel, so there is nothing to undo.`,
+        );
+        return;
+      }
+      wizard.askUndo(ctx.userId, record.id);
+      const names = delivered.slice(0, 30).map((d) => `~${d.name}`).join(", ");
+      await ctx.reply(
+        `Delete broadcast \`${record.id}\`${
+          record.senderId !== ctx.userId ? ` (sent by @${record.senderUsername})` : ""
+        } from ${plural(delivered.length, "channel")}: ${names}${
+          delivered.length > 30 ? ", …" : ""
+        }? Answer **yes** or **no**.`,
+      );
+    },
+  };
+}
+
+/** `!retry <id>`. */
+export function retryCommand(broadcaster: Broadcaster): Command {
+  return {
+    name: "retry",
+    usage: "<broadcast id>",
+    summary: "deliver one of your broadcasts again, only to the channels that failed",
+    examples: ["!retry k3m9x2qa"],
+    run: async (ctx, args) => {
+      if (args.trim() === "") {
+        await ctx.reply("Which broadcast? Send `!retry <id>`; `!history` lists your broadcasts.");
+        return;
+      }
+      const record = await pick(ctx, broadcaster, args, "retry");
+      if (record === undefined) return;
+      if (broadcaster.isBusy(record.id) || record.status === "pending") {
+        await ctx.reply(`Broadcast \`${record.id}\` is still being delivered; wait for my report.`);
+        return;
+      }
+      const n = broadcaster.retry(record.id, { id: ctx.userId, username: ctx.username });
+      if (n === 0) {
+        await ctx.reply(`Broadcast \`${record.id}\` has no failed channels; nothing to retry.`);
+        return;
+      }
+      await ctx.reply(
+        `Retrying broadcast \`${record.id}\` in ${plural(n, "channel")} that failed… ` +
+          "I'll report when it's done.",
+      );
+    },
+  };
+}

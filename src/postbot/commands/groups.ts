@@ -1,0 +1,117 @@
+/**
+ * Group commands: `!get_groups`, `!get_private_groups`, `!add_group`, `!add_private_group`.
+ *
+ * @module
+ */
+
+import type { Command } from "../../framework/dispatcher.ts";
+import { logger } from "../../framework/logging.ts";
+import type { GroupTable } from "../channels/config.ts";
+import { parseGroupInput } from "../channels/group_input.ts";
+import { code, plural, quote } from "../format.ts";
+import type { PostbotServices } from "../services.ts";
+
+const log = logger("groups");
+
+/** `!get_groups` / `!get_private_groups`: groups with their channels' display names. */
+export function listGroupsCommand(s: PostbotServices, table: GroupTable): Command {
+  const isPublic = table === "groups";
+  return {
+    name: isPublic ? "get_groups" : "get_private_groups",
+    summary: isPublic
+      ? "list the public groups and their channels"
+      : "list the private groups (usable by name, never offered in the wizard)",
+    run: async (ctx) => {
+      const config = s.channels.config;
+      const groups = isPublic ? config.groups : config.privateGroups;
+      if (groups.size === 0) {
+        await ctx.reply(
+          `There are no ${isPublic ? "public" : "private"} groups yet. An administrator can ` +
+            `add one with \`!add_${isPublic ? "" : "private_"}group\` (see \`!help\`).`,
+        );
+        return;
+      }
+      const lines = [`**${plural(groups.size, isPublic ? "group" : "private group")}:**`];
+      for (const [name, ids] of groups) {
+        const names = ids.map((id) => {
+          const c = s.cache.byId(id);
+          return c === undefined ? `\`${id}\` _(not visible to me)_` : quote(c.displayName, 64);
+        });
+        lines.push(
+          `- **${quote(name, 100)}** (${plural(ids.length, "channel")}): ${names.join(", ")}`,
+        );
+      }
+      const aliases = [...config.aliases].filter(([, target]) => groups.has(target));
+      if (aliases.length > 0) {
+        lines.push(
+          "",
+          "**Aliases:** " + aliases.map(([a, t]) => `${code(a)} → ${quote(t)}`).join(", "),
+        );
+      }
+      await ctx.reply(lines.join("\n"));
+    },
+  };
+}
+
+/** `!add_group <TOML>` / `!add_private_group <TOML>`: add groups to channels.toml. */
+export function addGroupCommand(s: PostbotServices, table: GroupTable): Command {
+  const isPublic = table === "groups";
+  const name = isPublic ? "add_group" : "add_private_group";
+  return {
+    name,
+    usage: '"Name" = ["channel id", …]',
+    summary: isPublic
+      ? "add one or more public groups (one TOML line each) to channels.toml"
+      : "add private groups: usable by name, never offered in the wizard",
+    examples: [`!${name} "Office Berlin" = ["abcdefghijklmnopqrstuvwxyz"]`],
+    adminOnly: true,
+    run: async (ctx, args) => {
+      const parsed = parseGroupInput(args, { command: `!${name}` });
+      if (!parsed.ok) {
+        await ctx.reply(parsed.error.message);
+        return;
+      }
+      const unknown: string[] = [];
+      let live = false;
+      for (const def of parsed.value) {
+        for (const id of def.channelIds) {
+          const found = await s.cache.lookup(id);
+          if (found === undefined || found.channel.archived) unknown.push(id);
+          else if (found.live) live = true;
+        }
+      }
+      if (unknown.length > 0) {
+        const shown = unknown.slice(0, 10).map((id) => `\`${id}\``).join(", ");
+        await ctx.reply(
+          `Nothing was saved: I can't see ${plural(unknown.length, "channel id")} in this team: ` +
+            `${shown}${unknown.length > 10 ? ", …" : ""}. Check the ids with \`!channels\` ` +
+            "(private channels need the bot as a member), then send the command again.",
+        );
+        return;
+      }
+      const saved = await s.channels.addGroups(table, parsed.value);
+      if (!saved.ok) {
+        await ctx.reply(`Nothing was saved: ${saved.error.message}`);
+        return;
+      }
+      for (const def of parsed.value) {
+        log.info("{user} added {table} group {group} with {n} channels", {
+          user: ctx.username,
+          table,
+          group: def.name,
+          n: def.channelIds.length,
+        });
+      }
+      const lines = parsed.value.map((def) =>
+        `- **${quote(def.name, 100)}**: ${
+          def.channelIds.map((id) => quote(s.cache.byId(id)?.displayName ?? id, 64)).join(", ")
+        }`
+      );
+      await ctx.reply(
+        `Saved ${plural(parsed.value.length, isPublic ? "group" : "private group")} to ` +
+          `channels.toml:\n${lines.join("\n")}` +
+          (live ? "\n_Some channels are newer than my list; send `!refresh_channels`._" : ""),
+      );
+    },
+  };
+}

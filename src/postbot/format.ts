@@ -1,0 +1,42 @@
+/**
+ * Small helpers for writing replies in Mattermost markdown, so user-supplied text cannot
+ * break the formatting of a reply (or ping @channel).
+ *
+ * @module
+ */
+
+import { excerpt } from "../framework/text.ts";
+import type { CachedChannel } from "./channel_cache.ts";
+
+/** Text shown inside backticks: backticks and newlines removed, length bounded. */
+export function code(text: string, max = 80): string {
+  return "`" + excerpt(text.replace(/[`\r\n]+/g, " "), max) + "`";
+}
+
+/** Text quoted from the user: markdown-active characters escaped, mentions defused. */
+export function quote(text: string, max = 80): string {
+  return excerpt(text.replace(/[\r\n]+/g, " "), max)
+    .replace(/([\\*_~`[\]()#>|])/g, "\\$1")
+    .replace(/@/g, "@\u200b");
+}
+
+/** One line describing a channel: display name, ~name, id. */
+export function channelLine(c: CachedChannel): string {
+  const marks = [c.type === "P" ? "private" : "", c.archived ? "archived" : ""]
+    .filter((m) => m !== "");
+  return `- **${quote(c.displayName, 64)}** · ~${c.name} · \`${c.id}\`${
+    marks.length > 0 ? ` (${marks.join(", ")})` : ""
+  }`;
+}
+
+/** "1 channel" / "3 channels". */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`;
+}
+
+/** A byte count for people: 1.2 MB, 830 KB, 12 bytes. */
+export function size(bytes: number): string {
+  if (bytes >= 1_000_000) return `${(bytes / 1_000_000).toFixed(1)} MB`;
+  if (bytes >= 1_000) return `${Math.round(bytes / 1_000)} KB`;
+  return plural(bytes, "byte");
+}

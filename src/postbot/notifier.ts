@@ -1,0 +1,80 @@
+/**
+ * Messages the bot starts itself, outside a reply: a DM to a user (a broadcast report after a
+ * restart, a session that expired) and audit posts in `BOT_LOG_CHANNEL_ID`.
+ *
+ * @module
+ */
+
+import type { Channel } from "@mattermost/types/channels";
+import { logger } from "../framework/logging.ts";
+import type { RestTransport } from "../framework/rest.ts";
+import { splitIntoPosts } from "../framework/text.ts";
+
+const log = logger("notify");
+
+/** Sends DMs and audit posts; failures are logged here, never thrown. */
+export class Notifier {
+  readonly #transport: RestTransport;
+  readonly #botUserId: string;
+  readonly #auditChannelId: string;
+  readonly #dmChannels = new Map<string, string>();
+
+  constructor(transport: RestTransport, botUserId: string, auditChannelId: string) {
+    this.#transport = transport;
+    this.#botUserId = botUserId;
+    this.#auditChannelId = auditChannelId;
+  }
+
+  /** Posts text (split when long) to a channel; returns false when it could not. */
+  async post(channelId: string, text: string): Promise<boolean> {
+    try {
+      for (const part of splitIntoPosts(text)) {
+        await this.#transport.send(this.#transport.api("/posts"), {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ channel_id: channelId, message: part }),
+        });
+      }
+      return true;
+    } catch (e) {
+      log.error("Could not post to channel {channel}: {error}", { channel: channelId, error: e });
+      return false;
+    }
+  }
+
+  /** The DM channel between the bot and a user (created when needed). */
+  async dmChannel(userId: string): Promise<string | undefined> {
+    const known = this.#dmChannels.get(userId);
+    if (known !== undefined) return known;
+    try {
+      const response = await this.#transport.send(this.#transport.api("/channels/direct"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify([this.#botUserId, userId]),
+      });
+      const channel = await response.json() as Channel;
+      this.#dmChannels.set(userId, channel.id);
+      return channel.id;
+    } catch (e) {
+      log.error("Could not open a DM with user {user}: {error}", { user: userId, error: e });
+      return undefined;
+    }
+  }
+
+  /** Remembers a user's DM channel (seen on an incoming message). */
+  rememberDm(userId: string, channelId: string): void {
+    this.#dmChannels.set(userId, channelId);
+  }
+
+  /** Sends a DM to a user. */
+  async dm(userId: string, text: string): Promise<boolean> {
+    const channel = await this.dmChannel(userId);
+    return channel === undefined ? false : await this.post(channel, text);
+  }
+
+  /** Posts to the audit channel, when one is configured. */
+  async audit(text: string): Promise<void> {
+    if (this.#auditChannelId === "") return;
+    await this.post(this.#auditChannelId, text);
+  }
+}

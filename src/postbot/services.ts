@@ -1,0 +1,23 @@
+/**
+ * The pieces of postbot that commands and the wizard share, built once at startup.
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import type { BotIdentity } from "../framework/context.ts";
+import type { Client4, RestTransport } from "../framework/rest.ts";
+import type { ChannelCache } from "./channel_cache.ts";
+import type { ChannelsStore } from "./channels/store.ts";
+import type { PostbotConfig } from "./config.ts";
+
+/** Shared dependencies, passed explicitly rather than imported as globals. */
+export interface PostbotServices {
+  readonly config: PostbotConfig;
+  readonly identity: BotIdentity;
+  readonly client: Client4;
+  readonly transport: RestTransport;
+  readonly cache: ChannelCache;
+  readonly channels: ChannelsStore;
+  readonly db: DatabaseSync;
+}

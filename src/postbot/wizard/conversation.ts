@@ -1,0 +1,63 @@
+/**
+ * The wizard's states. A conversation is one of these, never a mix: the type system rules
+ * out "confirming without targets" or "undoing while choosing".
+ *
+ *     (no session) --message--> choosing_targets --valid answer--> confirming --yes--> (sent)
+ *                                     ^  |                            |  \--no--> (cancelled)
+ *                                     |  \--unknown names (stay)      \--other--> (ask again)
+ *     !undo --> confirming_undo --yes/no--> back to the broadcast step it interrupted, if any
+ *
+ * States are plain JSON so they can be kept in SQLite across a restart.
+ *
+ * @module
+ */
+
+import type { BroadcastFile } from "../broadcast/log.ts";
+import type { ResolvedTarget } from "./targets.ts";
+
+/** The message being broadcast, as received in the DM. */
+export interface Draft {
+  readonly sourcePostId: string;
+  readonly message: string;
+  readonly files: readonly BroadcastFile[];
+}
+
+/** Waiting for the user to say where the draft goes. */
+export interface ChoosingTargets {
+  readonly kind: "choosing_targets";
+  readonly draft: Draft;
+}
+
+/** Targets resolved; waiting for yes or no. */
+export interface Confirming {
+  readonly kind: "confirming";
+  readonly draft: Draft;
+  readonly answer: string;
+  readonly targets: readonly ResolvedTarget[];
+}
+
+/** A step of the broadcast wizard. */
+export type BroadcastStep = ChoosingTargets | Confirming;
+
+/** `!undo` asked for confirmation; `resume` is the broadcast step it interrupted. */
+export interface ConfirmingUndo {
+  readonly kind: "confirming_undo";
+  readonly broadcastId: string;
+  readonly resume: BroadcastStep | null;
+}
+
+/** Everything a user's session can be. */
+export type Conversation = BroadcastStep | ConfirmingUndo;
+
+/** A yes/no answer, or undefined when the text is neither. */
+export function yesNo(text: string): "yes" | "no" | undefined {
+  const word = text.trim().toLowerCase().replace(/[.!]+$/, "");
+  if (word === "yes" || word === "y") return "yes";
+  if (word === "no" || word === "n") return "no";
+  return undefined;
+}
+
+/** True when the user wants out of the wizard. */
+export function isCancel(text: string): boolean {
+  return /^(cancel|abort|stop)[.!]?$/i.test(text.trim());
+}

@@ -1,0 +1,72 @@
+/**
+ * The texts of the wizard: the question for targets and the preview before sending.
+ *
+ * @module
+ */
+
+import { excerpt } from "../../framework/text.ts";
+import type { ChannelsConfig } from "../channels/config.ts";
+import { code, plural, quote, size } from "../format.ts";
+import type { Draft } from "./conversation.ts";
+import type { ResolvedTarget } from "./targets.ts";
+
+/** Channels listed by name in a preview before the rest is summarised. */
+const LISTED = 60;
+
+/** Asks where the draft goes, listing public groups and aliases (never private groups). */
+export function targetQuestion(config: ChannelsConfig, draft: Draft): string {
+  const lines = [
+    `Where should I send this${
+      draft.files.length > 0 ? ` (with ${plural(draft.files.length, "file")})` : ""
+    }? Answer with groups, aliases or channels, separated by commas.`,
+  ];
+  if (config.groups.size > 0) {
+    lines.push(
+      "**Groups:** " +
+        [...config.groups].map(([name, ids]) => `${quote(name, 100)} (${ids.length})`).join(", "),
+    );
+  }
+  if (config.aliases.size > 0) {
+    const publicTargets = new Set([...config.groups.keys(), ...config.whitelist]);
+    const aliases = [...config.aliases].filter(([, target]) => publicTargets.has(target));
+    if (aliases.length > 0) {
+      lines.push(
+        "**Aliases:** " + aliases.map(([a, t]) => `${code(a)} → ${quote(t, 60)}`).join(", "),
+      );
+    }
+  }
+  if (config.whitelist.length > 0) {
+    lines.push(
+      "**Channels:** " + config.whitelist.map((w) => `~${quote(w, 64)}`).join(", "),
+    );
+  }
+  lines.push("Send `cancel` to stop; nothing is sent before you confirm.");
+  return lines.join("\n");
+}
+
+/** The preview: recipients, files, the start of the message, and the question. */
+export function previewText(
+  draft: Draft,
+  targets: readonly ResolvedTarget[],
+  warnings: readonly string[],
+): string {
+  const names = targets.slice(0, LISTED).map((t) => quote(t.displayName, 64));
+  const more = targets.length > LISTED ? `, and ${targets.length - LISTED} more` : "";
+  const lines = [
+    `**Ready to send to ${plural(targets.length, "channel")}:** ${names.join(", ")}${more}`,
+  ];
+  if (draft.files.length > 0) {
+    lines.push(
+      "**Files:** " + draft.files.map((f) => `${quote(f.name, 80)} (${size(f.size)})`).join(", "),
+    );
+  }
+  if (draft.message.trim() === "") {
+    lines.push("**Message:** _(no text, files only)_");
+  } else {
+    const start = excerpt(draft.message, 300).split("\n").map((l) => `> ${l}`).join("\n");
+    lines.push("**Message:**", start);
+  }
+  for (const w of warnings) lines.push(`:warning: ${w}`);
+  lines.push("Send it? Answer **yes** or **no**.");
+  return lines.join("\n");
+}

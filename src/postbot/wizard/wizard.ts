@@ -1,0 +1,282 @@
+/**
+ * The broadcast wizard: the handler for every DM that is not a command. It walks a user
+ * through choosing targets and confirming, keeping one {@link Conversation} per user.
+ *
+ * @module
+ */
+
+import type { FileInfo } from "@mattermost/types/files";
+import type { MessageContext } from "../../framework/context.ts";
+import { logger } from "../../framework/logging.ts";
+import { type SessionBackend, SessionStore } from "../../framework/sessions.ts";
+import { MAX_POST_RUNES, runeLength } from "../../framework/text.ts";
+import type { BroadcastFile } from "../broadcast/log.ts";
+import { type Broadcaster, postedMessage } from "../broadcast/broadcaster.ts";
+import { code, plural } from "../format.ts";
+import type { Notifier } from "../notifier.ts";
+import type { PostbotServices } from "../services.ts";
+import {
+  type BroadcastStep,
+  type Conversation,
+  type Draft,
+  isCancel,
+  yesNo,
+} from "./conversation.ts";
+import { previewText, targetQuestion } from "./preview.ts";
+import { resolveTargets } from "./targets.ts";
+import { MattermostError } from "../../framework/mattermost_error.ts";
+
+const log = logger("wizard");
+
+/** Most files Mattermost allows on one post. */
+export const MAX_FILES = 10;
+
+/** The wizard. */
+export class Wizard {
+  readonly #s: PostbotServices;
+  /** One conversation per user; expiry tells the user their broadcast was not sent. */
+  readonly sessions: SessionStore<Conversation>;
+  readonly #broadcaster: Broadcaster;
+  readonly #notifier: Notifier;
+  #accepting = true;
+
+  constructor(
+    services: PostbotServices,
+    broadcaster: Broadcaster,
+    notifier: Notifier,
+    sessions: { ttlMs: number; cleanupIntervalMs: number; backend?: SessionBackend<Conversation> },
+  ) {
+    this.#s = services;
+    this.sessions = new SessionStore<Conversation>({
+      ...sessions,
+      onExpire: (userId, state) => this.expire(userId, state),
+    });
+    this.#broadcaster = broadcaster;
+    this.#notifier = notifier;
+  }
+
+  /** Stops opening new sessions (shutdown); answers to open ones still work. */
+  close(): void {
+    this.#accepting = false;
+  }
+
+  /** Handles one non-command DM. */
+  async handle(ctx: MessageContext): Promise<void> {
+    this.#notifier.rememberDm(ctx.userId, ctx.message.channelId);
+    const state = this.sessions.get(ctx.userId);
+    if (state === undefined) return await this.#start(ctx);
+    switch (state.kind) {
+      case "choosing_targets":
+        return await this.#choose(ctx, state.draft);
+      case "confirming":
+        return await this.#confirm(ctx, state);
+      case "confirming_undo":
+        return await this.#confirmUndo(ctx, state.broadcastId, state.resume);
+    }
+  }
+
+  /** Called by the session store when a conversation lapsed. */
+  async expire(userId: string, state: Conversation): Promise<void> {
+    const minutes = Math.round(this.#s.config.sessionTtlSeconds / 60);
+    const text = state.kind === "confirming_undo"
+      ? `No answer within ${minutes} minutes, so broadcast \`${state.broadcastId}\` was **not** ` +
+        "deleted."
+      : `No answer within ${minutes} minutes, so your broadcast was **not sent**. Send the ` +
+        "message again to start over.";
+    log.info("Session of {user} expired at step {step}", { user: userId, step: state.kind });
+    await this.#notifier.dm(userId, text);
+  }
+
+  /**
+   * `!undo` asks through the wizard so the next yes/no answers it; the broadcast step it
+   * interrupts (if any) resumes afterwards.
+   */
+  askUndo(userId: string, broadcastId: string): void {
+    const current = this.sessions.get(userId);
+    const resume: BroadcastStep | null = current === undefined
+      ? null
+      : current.kind === "confirming_undo"
+      ? current.resume
+      : current;
+    this.sessions.set(userId, { kind: "confirming_undo", broadcastId, resume });
+  }
+
+  async #start(ctx: MessageContext): Promise<void> {
+    if (!this.#accepting) {
+      await ctx.reply("I am shutting down for a moment; please send that again in a minute.");
+      return;
+    }
+    const post = ctx.message.post;
+    const fileIds = post.file_ids ?? [];
+    if (post.message.trim() === "" && fileIds.length === 0) return;
+    if (fileIds.length > MAX_FILES) {
+      await ctx.reply(
+        `That message has ${fileIds.length} files; a post can carry at most ${MAX_FILES}. ` +
+          "Send it again with fewer files (or as several broadcasts).",
+      );
+      return;
+    }
+    const posted = postedMessage(post.message, this.#s.config.broadcastAttribution, ctx.username);
+    const length = runeLength(posted);
+    if (length > MAX_POST_RUNES) {
+      await ctx.reply(
+        `That message is ${length.toLocaleString("en-US")} characters long` +
+          (posted !== post.message ? " with the sender line" : "") +
+          `; Mattermost allows ${MAX_POST_RUNES.toLocaleString("en-US")}. Shorten it and send ` +
+          "it again.",
+      );
+      return;
+    }
+    const files = await this.#fileInfos(fileIds, post.metadata?.files);
+    if (typeof files === "string") {
+      await ctx.reply(`I can't relay that message: ${files} Nothing was sent.`);
+      return;
+    }
+    const draft: Draft = { sourcePostId: post.id, message: post.message, files };
+    this.sessions.set(ctx.userId, { kind: "choosing_targets", draft });
+    await ctx.reply(targetQuestion(this.#s.channels.config, draft));
+  }
+
+  async #fileInfos(
+    ids: readonly string[],
+    known: readonly FileInfo[] | undefined,
+  ): Promise<BroadcastFile[] | string> {
+    const files: BroadcastFile[] = [];
+    for (const id of ids) {
+      let info = known?.find((f) => f.id === id);
+      if (info === undefined) {
+        try {
+          info = await this.#s.transport.getJson<FileInfo>(`/files/${id}/info`);
+        } catch (e) {
+          return `I could not read one of its files (${
+            e instanceof MattermostError ? e.message : String(e)
+          }).`;
+        }
+      }
+      files.push({
+        id,
+        name: info.name,
+        size: info.size,
+        mimeType: info.mime_type || "application/octet-stream",
+      });
+    }
+    return files;
+  }
+
+  async #choose(ctx: MessageContext, draft: Draft): Promise<void> {
+    if (isCancel(ctx.text)) {
+      this.sessions.delete(ctx.userId);
+      await ctx.reply("Cancelled. Nothing was sent.");
+      return;
+    }
+    const resolved = await resolveTargets(ctx.text, {
+      config: this.#s.channels.config,
+      cache: this.#s.cache,
+      senderIsMember: (channelId) => this.#isMember(channelId, ctx.userId),
+    });
+    if (!resolved.ok) {
+      this.sessions.set(ctx.userId, { kind: "choosing_targets", draft });
+      await ctx.reply(
+        resolved.error.map((p) => `- ${p}`).join("\n") +
+          "\nPlease answer again with groups, aliases or channels separated by commas " +
+          "(or `cancel`).",
+      );
+      return;
+    }
+    const ignored = (ctx.message.post.file_ids ?? []).length > 0
+      ? ["The files on your answer are not part of the broadcast; only the first message's are."]
+      : [];
+    this.sessions.set(ctx.userId, {
+      kind: "confirming",
+      draft,
+      answer: ctx.text,
+      targets: resolved.value.targets,
+    });
+    await ctx.reply(
+      previewText(draft, resolved.value.targets, [...resolved.value.warnings, ...ignored]),
+    );
+  }
+
+  async #confirm(
+    ctx: MessageContext,
+    state: Extract<Conversation, { kind: "confirming" }>,
+  ): Promise<void> {
+    const answer = isCancel(ctx.text) ? "no" : yesNo(ctx.text);
+    if (answer === undefined) {
+      this.sessions.set(ctx.userId, state);
+      await ctx.reply(
+        `Please answer **yes** to send to ${plural(state.targets.length, "channel")}, or ` +
+          "**no** to cancel.",
+      );
+      return;
+    }
+    this.sessions.delete(ctx.userId);
+    if (answer === "no") {
+      await ctx.reply("Cancelled. Nothing was sent.");
+      return;
+    }
+    const id = this.#broadcaster.send({
+      sender: { id: ctx.userId, username: ctx.username },
+      message: state.draft.message,
+      files: state.draft.files,
+      sourcePostId: state.draft.sourcePostId,
+      answer: state.answer,
+      targets: state.targets,
+    });
+    log.info("{user} confirmed broadcast {id} to {n} channels", {
+      user: ctx.username,
+      id,
+      n: state.targets.length,
+    });
+    await ctx.reply(
+      `Sending broadcast ${code(id)} to ${plural(state.targets.length, "channel")}… ` +
+        "I'll tell you when it's done.",
+    );
+  }
+
+  async #confirmUndo(
+    ctx: MessageContext,
+    broadcastId: string,
+    resume: BroadcastStep | null,
+  ): Promise<void> {
+    const answer = yesNo(ctx.text);
+    if (answer === undefined) {
+      this.sessions.set(ctx.userId, { kind: "confirming_undo", broadcastId, resume });
+      await ctx.reply(`Please answer **yes** to delete broadcast ${code(broadcastId)}, or **no**.`);
+      return;
+    }
+    if (resume === null) this.sessions.delete(ctx.userId);
+    else this.sessions.set(ctx.userId, resume);
+    const back = resume === null
+      ? ""
+      : "\n\nBack to your broadcast in progress: " + (resume.kind === "confirming"
+        ? "send it? Answer **yes** or **no**."
+        : "where should it go?");
+    if (answer === "no") {
+      await ctx.reply(`Kept broadcast ${code(broadcastId)}; nothing was deleted.${back}`);
+      return;
+    }
+    if (this.#broadcaster.isBusy(broadcastId)) {
+      await ctx.reply(
+        `Broadcast ${code(broadcastId)} is still being delivered; send \`!undo ${broadcastId}\` ` +
+          `again when it has finished.${back}`,
+      );
+      return;
+    }
+    const report = await this.#broadcaster.undo(broadcastId, {
+      id: ctx.userId,
+      username: ctx.username,
+    });
+    await ctx.reply(report + back);
+  }
+
+  async #isMember(channelId: string, userId: string): Promise<boolean> {
+    try {
+      await this.#s.transport.getJson(`/channels/${channelId}/members/${userId}`);
+      return true;
+    } catch (e) {
+      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) return false;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,519 @@
+/**
+ * The REST route table, declared as data so the conformance test can check every entry
+ * against the OpenAPI spec. Handlers follow server/channels/api4: the same permission gates,
+ * status codes and error ids, in the same order.
+ */
+
+import {
+  AppError,
+  invalidBodyParam,
+  invalidUrlParam,
+  jsonResponse,
+  permissionError,
+  statusOk,
+} from "./http.ts";
+import {
+  canReadChannelContent,
+  canViewTeam,
+  hasReadChannel,
+  isSystemAdmin,
+} from "./permissions.ts";
+import type { ChannelRecord, PostRecord } from "./records.ts";
+import { type MemoryStore, requireId, type UploadPart } from "./store.ts";
+import { postListView, teamView, userView } from "./views.ts";
+
+/** What a handler gets: the request, path parameters, the caller and the store. */
+export interface RouteContext {
+  req: Request;
+  url: URL;
+  params: Record<string, string>;
+  /** The authenticated user ("" on routes that need no session). */
+  userId: string;
+  store: MemoryStore;
+}
+
+/** One REST endpoint: method, spec path template, whether a session is required, handler. */
+export interface Route {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  path: string;
+  auth: boolean;
+  handler(ctx: RouteContext): Response | Promise<Response>;
+}
+
+const PER_PAGE_DEFAULT = 60;
+const PER_PAGE_MAXIMUM = 200;
+
+/** page / per_page as web/params.go reads them: bad or negative → defaults, per_page capped at 200. */
+export function paging(url: URL): { page: number; perPage: number } {
+  const int = (name: string) => {
+    const raw = url.searchParams.get(name);
+    return raw !== null && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+  };
+  const page = int("page");
+  const perPage = int("per_page");
+  return {
+    page: Number.isNaN(page) || page < 0 ? 0 : page,
+    perPage: Number.isNaN(perPage) || perPage < 0
+      ? PER_PAGE_DEFAULT
+      : Math.min(perPage, PER_PAGE_MAXIMUM),
+  };
+}
+
+function boolParam(url: URL, name: string): boolean {
+  return url.searchParams.get(name)?.toLowerCase() === "true" ||
+    url.searchParams.get(name) === "1";
+}
+
+function userParam(ctx: RouteContext, name = "user_id"): string {
+  const raw = ctx.params[name];
+  return raw === "me" ? ctx.userId : requireId(raw, name);
+}
+
+async function jsonBody(req: Request, name: string): Promise<unknown> {
+  try {
+    return await req.json();
+  } catch {
+    throw invalidBodyParam(name);
+  }
+}
+
+function channelOr404(ctx: RouteContext): ChannelRecord {
+  const id = requireId(ctx.params.channel_id, "channel_id");
+  const channel = ctx.store.channelRecord(id);
+  if (!channel) throw new AppError("app.channel.get.existing.app_error", 404);
+  return channel;
+}
+
+function readableChannel(ctx: RouteContext): ChannelRecord {
+  const channel = channelOr404(ctx);
+  if (!canReadChannelContent(ctx.store, ctx.userId, channel)) throw permissionError();
+  return channel;
+}
+
+function teamGate(
+  ctx: RouteContext,
+  team: { id: string; type: string; allow_open_invite: boolean },
+) {
+  if (
+    (!team.allow_open_invite || team.type !== "O") && !canViewTeam(ctx.store, ctx.userId, team.id)
+  ) {
+    throw permissionError();
+  }
+}
+
+function fileForReader(ctx: RouteContext) {
+  const id = requireId(ctx.params.file_id, "file_id");
+  const file = ctx.store.fileRecord(id);
+  if (!file) throw new AppError("app.file_info.get.app_error", 404);
+  const info = file.info;
+  const post = info.post_id ? ctx.store.postRecord(info.post_id) : undefined;
+  const allowed = info.user_id === ctx.userId || isSystemAdmin(ctx.store, ctx.userId) ||
+    (post !== undefined && hasReadChannel(ctx.store, ctx.userId, post.channel_id));
+  if (!allowed) throw permissionError();
+  return file;
+}
+
+/** Cursor ids around a page of posts (App.AddCursorIdsForPostList). */
+function cursors(
+  all: PostRecord[],
+  order: PostRecord[],
+  opts: { since: boolean; before: string; after: string; page: number },
+): { next: string; prev: string } {
+  if (opts.since) return { next: "", prev: "" };
+  let next: string | undefined;
+  let prev: string | undefined;
+  if (opts.after !== "") {
+    if (opts.page === 0) prev = opts.after;
+    if (order.length === 0) next = "";
+  } else if (opts.before !== "") {
+    if (opts.page === 0) next = opts.before;
+    if (order.length === 0) prev = "";
+  }
+  const newest = order[0];
+  const oldest = order[order.length - 1];
+  if (prev === undefined) {
+    prev = oldest ? all.find((p) => p.create_at < oldest.create_at)?.id ?? "" : "";
+  }
+  if (next === undefined) {
+    next = newest ? [...all].reverse().find((p) => p.create_at > newest.create_at)?.id ?? "" : "";
+  }
+  return { next, prev };
+}
+
+/** The REST endpoints the emulator serves, in matching order (literal segments first). */
+export const routes: Route[] = [
+  {
+    method: "GET",
+    path: "/api/v4/system/ping",
+    auth: false,
+    handler: () =>
+      jsonResponse(200, {
+        status: "OK",
+        ActiveSearchBackend: "database",
+        AndroidLatestVersion: "",
+        AndroidMinVersion: "",
+        IosLatestVersion: "",
+        IosMinVersion: "",
+      }),
+  },
+  {
+    method: "POST",
+    path: "/api/v4/users/ids",
+    auth: true,
+    handler: async (ctx) => {
+      const body = await jsonBody(ctx.req, "user_ids");
+      if (!Array.isArray(body) || body.length === 0) throw invalidBodyParam("user_ids");
+      const users = [...new Set(body.map(String))]
+        .map((id) => ctx.store.userRecord(id))
+        .filter((u) => u !== undefined)
+        .map((u) => userView(u, ctx.userId));
+      return jsonResponse(200, users);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/users/username/{username}",
+    auth: true,
+    handler: (ctx) => {
+      const user = ctx.store.userRecordByName(ctx.params.username);
+      if (!user) throw new AppError("app.user.get_by_username.app_error", 404);
+      return jsonResponse(200, userView(user, ctx.userId));
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/users/{user_id}",
+    auth: true,
+    handler: (ctx) => {
+      const user = ctx.store.userRecord(userParam(ctx));
+      if (!user) throw new AppError("app.user.missing.app_error", 404);
+      return jsonResponse(200, userView(user, ctx.userId));
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/users/{user_id}/teams",
+    auth: true,
+    handler: (ctx) => {
+      const userId = userParam(ctx);
+      const admin = isSystemAdmin(ctx.store, ctx.userId);
+      if (userId !== ctx.userId && !admin) throw permissionError();
+      return jsonResponse(200, ctx.store.teamsOf(userId).map((t) => teamView(t, admin)));
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/users/{user_id}/teams/{team_id}/channels",
+    auth: true,
+    handler: (ctx) => {
+      const userId = userParam(ctx);
+      const teamId = requireId(ctx.params.team_id, "team_id");
+      if (userId !== ctx.userId && !isSystemAdmin(ctx.store, ctx.userId)) throw permissionError();
+      if (!canViewTeam(ctx.store, ctx.userId, teamId)) throw permissionError();
+      const list = ctx.store.channelsForUser(teamId, userId, boolParam(ctx.url, "include_deleted"));
+      if (list.length === 0) {
+        throw new AppError("app.channel.get_channels.not_found.app_error", 404);
+      }
+      return jsonResponse(200, list);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/teams/name/{name}",
+    auth: true,
+    handler: (ctx) => {
+      const team = ctx.store.teamRecordByName(ctx.params.name);
+      if (!team) throw new AppError("app.team.get_by_name.missing.app_error", 404);
+      teamGate(ctx, team);
+      return jsonResponse(200, teamView(team, isSystemAdmin(ctx.store, ctx.userId)));
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/teams/{team_id}",
+    auth: true,
+    handler: (ctx) => {
+      const team = ctx.store.teamRecord(requireId(ctx.params.team_id, "team_id"));
+      if (!team) throw new AppError("app.team.get.find.app_error", 404);
+      teamGate(ctx, team);
+      return jsonResponse(200, teamView(team, isSystemAdmin(ctx.store, ctx.userId)));
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/teams/{team_id}/members/{user_id}",
+    auth: true,
+    handler: (ctx) => {
+      const teamId = requireId(ctx.params.team_id, "team_id");
+      const userId = userParam(ctx);
+      if (!canViewTeam(ctx.store, ctx.userId, teamId)) throw permissionError();
+      const member = ctx.store.teamMemberRecord(teamId, userId);
+      if (!member) throw new AppError("app.team.get_member.missing.app_error", 404);
+      return jsonResponse(200, member);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/teams/{team_id}/channels/name/{channel_name}",
+    auth: true,
+    handler: (ctx) => {
+      const teamId = requireId(ctx.params.team_id, "team_id");
+      const channel = ctx.store.channelRecordByName(
+        teamId,
+        ctx.params.channel_name,
+        boolParam(ctx.url, "include_deleted"),
+      );
+      if (!channel) throw new AppError("app.channel.get_by_name.missing.app_error", 404);
+      if (channel.type === "O") {
+        if (!canReadChannelContent(ctx.store, ctx.userId, channel)) throw permissionError();
+      } else if (!hasReadChannel(ctx.store, ctx.userId, channel.id)) {
+        throw new AppError("app.channel.get_by_name.missing.app_error", 404);
+      }
+      return jsonResponse(200, channel);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/teams/{team_id}/channels",
+    auth: true,
+    handler: (ctx) => {
+      const teamId = requireId(ctx.params.team_id, "team_id");
+      if (!canViewTeam(ctx.store, ctx.userId, teamId)) throw permissionError();
+      const { page, perPage } = paging(ctx.url);
+      const list = ctx.store.publicChannels(teamId).slice(page * perPage, page * perPage + perPage);
+      return jsonResponse(200, list);
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v4/channels/direct",
+    auth: true,
+    handler: async (ctx) => {
+      const body = await jsonBody(ctx.req, "user_ids");
+      return jsonResponse(201, ctx.store.submitDirectChannel(ctx.userId, body));
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/channels/{channel_id}",
+    auth: true,
+    handler: (ctx) => jsonResponse(200, readableChannel(ctx)),
+  },
+  {
+    method: "GET",
+    path: "/api/v4/channels/{channel_id}/members",
+    auth: true,
+    handler: (ctx) => {
+      const channelId = requireId(ctx.params.channel_id, "channel_id");
+      if (!hasReadChannel(ctx.store, ctx.userId, channelId)) throw permissionError();
+      const { page, perPage } = paging(ctx.url);
+      const members = ctx.store.channelMemberRecords(channelId);
+      return jsonResponse(200, members.slice(page * perPage, page * perPage + perPage));
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/channels/{channel_id}/members/{user_id}",
+    auth: true,
+    handler: (ctx) => {
+      const channelId = requireId(ctx.params.channel_id, "channel_id");
+      const userId = userParam(ctx);
+      if (!hasReadChannel(ctx.store, ctx.userId, channelId)) throw permissionError();
+      const member = ctx.store.channelMemberRecord(channelId, userId);
+      if (!member) throw new AppError("app.channel.get_member.missing.app_error", 404);
+      return jsonResponse(200, member);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/channels/{channel_id}/posts",
+    auth: true,
+    handler: (ctx) => {
+      const q = ctx.url.searchParams;
+      const before = q.get("before") ?? "";
+      const after = q.get("after") ?? "";
+      if (after !== "") requireId(after, "after");
+      if (before !== "") requireId(before, "before");
+      const sinceRaw = q.get("since") ?? "";
+      if (sinceRaw !== "" && !/^-?\d+$/.test(sinceRaw)) throw invalidBodyParam("since");
+      const since = sinceRaw === "" ? 0 : Number(sinceRaw);
+      const includeDeleted = boolParam(ctx.url, "include_deleted");
+      if (includeDeleted && !isSystemAdmin(ctx.store, ctx.userId)) throw permissionError();
+      const channel = readableChannel(ctx);
+      const { page, perPage } = paging(ctx.url);
+      const live = ctx.store.channelPosts(channel.id, includeDeleted);
+      let order: PostRecord[];
+      if (since > 0) {
+        const changed = ctx.store.channelPosts(channel.id, true).filter((p) => p.update_at > since)
+          .slice(0, 1000);
+        const ids = new Set(changed.map((p) => p.id));
+        for (const p of [...changed]) {
+          const root = p.root_id ? ctx.store.postRecord(p.root_id) : undefined;
+          if (root && !ids.has(root.id)) {
+            ids.add(root.id);
+            changed.push(root);
+          }
+        }
+        order = changed.sort((a, b) => b.create_at - a.create_at);
+      } else if (after !== "") {
+        const anchor = ctx.store.postRecord(after);
+        const newer = anchor ? live.filter((p) => p.create_at > anchor.create_at).reverse() : [];
+        order = newer.slice(page * perPage, page * perPage + perPage).reverse();
+      } else if (before !== "") {
+        const anchor = ctx.store.postRecord(before);
+        const older = anchor ? live.filter((p) => p.create_at < anchor.create_at) : [];
+        order = older.slice(page * perPage, page * perPage + perPage);
+      } else {
+        order = live.slice(page * perPage, page * perPage + perPage);
+      }
+      const posts = new Map(order.map((p) => [p.id, p]));
+      if (since <= 0 && q.get("skipFetchThreads") !== "true") {
+        for (const p of order) {
+          const root = p.root_id ? ctx.store.postRecord(p.root_id) : undefined;
+          if (root && !posts.has(root.id)) posts.set(root.id, root);
+        }
+      }
+      const { next, prev } = cursors(live, order, { since: since > 0, before, after, page });
+      return jsonResponse(
+        200,
+        postListView(
+          order.map((p) => p.id),
+          [...posts.values()].map((p) => ctx.store.postForClient(p)),
+          next,
+          prev,
+        ),
+      );
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v4/posts",
+    auth: true,
+    handler: async (ctx) => {
+      const body = await jsonBody(ctx.req, "post");
+      if (!body || typeof body !== "object" || Array.isArray(body)) throw invalidBodyParam("post");
+      const input = body as Record<string, unknown>;
+      const setOnlineRaw = ctx.url.searchParams.get("set_online");
+      const setOnline = setOnlineRaw === null || !/^(false|0|f)$/i.test(setOnlineRaw);
+      const post = ctx.store.submitPost(ctx.userId, {
+        channel_id: input.channel_id as string,
+        message: input.message as string,
+        file_ids: input.file_ids as string[] | undefined,
+        props: input.props as Record<string, unknown> | undefined,
+        root_id: input.root_id as string | undefined,
+        pending_post_id: typeof input.pending_post_id === "string" ? input.pending_post_id : "",
+      }, setOnline);
+      const view = ctx.store.postForClient(post);
+      view.pending_post_id = typeof input.pending_post_id === "string" ? input.pending_post_id : "";
+      return jsonResponse(201, view);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/posts/{post_id}",
+    auth: true,
+    handler: (ctx) => {
+      const id = requireId(ctx.params.post_id, "post_id");
+      const includeDeleted = boolParam(ctx.url, "include_deleted");
+      if (includeDeleted && !isSystemAdmin(ctx.store, ctx.userId)) throw permissionError();
+      const post = ctx.store.postRecord(id);
+      if (!post || (post.delete_at !== 0 && !includeDeleted)) {
+        throw new AppError("app.post.get.app_error", 404);
+      }
+      const channel = ctx.store.channelRecord(post.channel_id)!;
+      if (!canReadChannelContent(ctx.store, ctx.userId, channel)) throw permissionError();
+      return jsonResponse(200, ctx.store.postForClient(post));
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/api/v4/posts/{post_id}",
+    auth: true,
+    handler: (ctx) => {
+      ctx.store.removePost(ctx.userId, requireId(ctx.params.post_id, "post_id"));
+      return statusOk();
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v4/files",
+    auth: true,
+    handler: async (ctx) => {
+      const readError = () => new AppError("api.file.upload_file.read_request.app_error", 400);
+      if (ctx.req.headers.get("content-length") === "0") throw readError();
+      let channelId = ctx.url.searchParams.get("channel_id") ?? "";
+      const parts: UploadPart[] = [];
+      const clientIds: string[] = [];
+      const contentType = ctx.req.headers.get("content-type") ?? "";
+      if (contentType.toLowerCase().startsWith("multipart/form-data")) {
+        let form: FormData;
+        try {
+          form = await ctx.req.formData();
+        } catch {
+          throw readError();
+        }
+        for (const [name, value] of form.entries()) {
+          if (typeof value !== "string") {
+            if (name !== "files") throw invalidBodyParam(name);
+            parts.push({ name: value.name, bytes: new Uint8Array(await value.arrayBuffer()) });
+          } else if (name === "channel_id") {
+            if (channelId !== "" && channelId !== value) {
+              throw new AppError("api.file.upload_file.multiple_channel_ids.app_error", 400);
+            }
+            channelId = value;
+          } else if (name === "client_ids") {
+            clientIds.push(value);
+          } else {
+            throw invalidBodyParam(name);
+          }
+        }
+      } else {
+        const filename = ctx.url.searchParams.get("filename") ?? "";
+        if (filename === "") throw invalidUrlParam("filename");
+        parts.push({ name: filename, bytes: new Uint8Array(await ctx.req.arrayBuffer()) });
+        const clientId = ctx.url.searchParams.get("client_id");
+        if (clientId) clientIds.push(clientId);
+      }
+      if (channelId === "") throw invalidBodyParam("channel_id");
+      requireId(channelId, "channel_id");
+      if (clientIds.length > 0 && clientIds.length !== parts.length) {
+        throw new AppError("api.file.upload_file.incorrect_number_of_client_ids.app_error", 400, {
+          NumClientIds: clientIds.length,
+          NumFiles: parts.length,
+        });
+      }
+      const infos = ctx.store.submitFiles(ctx.userId, channelId, parts);
+      return jsonResponse(201, { file_infos: infos, client_ids: clientIds });
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/files/{file_id}",
+    auth: true,
+    handler: (ctx) => {
+      const { info, bytes } = fileForReader(ctx);
+      const inline = info.mime_type.startsWith("image/") && !boolParam(ctx.url, "download");
+      const encoded = encodeURIComponent(info.name);
+      return new Response(bytes.slice(), {
+        status: 200,
+        headers: {
+          "Content-Type": info.mime_type || "application/octet-stream",
+          "Content-Length": String(bytes.byteLength),
+          "Content-Disposition": `${inline ? "inline" : "attachment"};filename="${
+            info.name.replace(/"/g, "")
+          }"; filename*=UTF-8''${encoded}`,
+          "X-Content-Type-Options": "nosniff",
+          "Cache-Control": "private, max-age=86400",
+          "Last-Modified": new Date(info.update_at).toUTCString(),
+        },
+      });
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v4/files/{file_id}/info",
+    auth: true,
+    handler: (ctx) =>
+      jsonResponse(200, fileForReader(ctx).info, { "Cache-Control": "max-age=2592000, private" }),
+  },
+];

@@ -1,0 +1,836 @@
+/**
+ * The emulator's data and the rules that change it: users and tokens, teams, channels,
+ * memberships, posts and files. Mutations follow the real server's checks and emit the same
+ * WebSocket events; seeding helpers (createUser, addChannelMember…) are lenient on purpose.
+ */
+
+import type { Channel } from "@mattermost/types/channels";
+import type { FileInfo } from "@mattermost/types/files";
+import type { Post } from "@mattermost/types/posts";
+import type { Team } from "@mattermost/types/teams";
+import type { UserProfile } from "@mattermost/types/users";
+import { AppError, invalidBodyParam, invalidUrlParam, permissionError } from "./http.ts";
+import { isValidId, newId } from "./ids.ts";
+import {
+  type AuthzLookups,
+  canCreatePost,
+  canUploadFile,
+  hasReadChannel,
+  isSystemAdmin,
+} from "./permissions.ts";
+import type {
+  ChannelMemberRecord,
+  ChannelRecord,
+  FileInfoRecord,
+  PostRecord,
+  TeamMemberRecord,
+  TeamRecord,
+  UserRecord,
+} from "./records.ts";
+import { emptyBroadcast, type WsEvent } from "./resume.ts";
+import type { ChangeSignal } from "./signal.ts";
+import type { EmulatorStore } from "./types.ts";
+import { postView, userView } from "./views.ts";
+
+/** Longest message in runes (model.PostMessageMaxRunesV2). */
+export const POST_MESSAGE_MAX_RUNES = 16_383;
+/** Longest JSON encoding of file_ids in runes (model.PostFileidsMaxRunes): 10 ids fit, 11 do not. */
+export const POST_FILEIDS_MAX_RUNES = 300;
+/** Default FileSettings.MaxFileSize. */
+export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
+
+/** Where store mutations send WebSocket events: to every connection whose user passes `to`. */
+export interface EventSink {
+  publish(event: WsEvent, to: (userId: string) => boolean): void;
+}
+
+/** What createPost accepts (REST body or seeding call). */
+export interface PostInput {
+  channel_id: string;
+  message: string;
+  file_ids?: string[];
+  props?: Record<string, unknown>;
+  root_id?: string;
+  pending_post_id?: string;
+}
+
+/** An uploaded part: file name, bytes, optional declared MIME type. */
+export interface UploadPart {
+  name: string;
+  bytes: Uint8Array;
+  mime?: string;
+}
+
+const MIME_BY_EXTENSION: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  gif: "image/gif",
+  webp: "image/webp",
+  svg: "image/svg+xml",
+  bmp: "image/bmp",
+  pdf: "application/pdf",
+  txt: "text/plain; charset=utf-8",
+  md: "text/markdown; charset=utf-8",
+  csv: "text/csv; charset=utf-8",
+  json: "application/json",
+  html: "text/html; charset=utf-8",
+  xml: "text/xml; charset=utf-8",
+  zip: "application/zip",
+  gz: "application/gzip",
+  mp3: "audio/mpeg",
+  mp4: "video/mp4",
+  doc: "application/msword",
+  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+};
+
+function runeCount(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+function hashtagsOf(message: string): string {
+  const tags = message.match(/(?<=^|\s)#[A-Za-z][A-Za-z0-9_.-]{2,}/g) ?? [];
+  return [...new Set(tags)].join(" ");
+}
+
+/** In-memory Mattermost data with the server's rules. */
+export class MemoryStore implements EmulatorStore, AuthzLookups {
+  private readonly users = new Map<string, UserRecord>();
+  private readonly tokens = new Map<string, string>();
+  private readonly teams = new Map<string, TeamRecord>();
+  private readonly teamMembers = new Map<string, Map<string, TeamMemberRecord>>();
+  private readonly channels = new Map<string, ChannelRecord>();
+  private readonly channelMembers = new Map<string, Map<string, ChannelMemberRecord>>();
+  private readonly posts = new Map<string, PostRecord>();
+  private readonly files = new Map<string, { info: FileInfoRecord; bytes: Uint8Array }>();
+  private lastPostAt = 0;
+
+  /** Wires the store to the change signal, the WebSocket sink and the socket counter. */
+  constructor(
+    private readonly deps: {
+      signal: ChangeSignal;
+      sink: EventSink;
+      maxFileSize: number;
+      countSockets: (userId?: string) => number;
+    },
+  ) {}
+
+  // ---- lookups (AuthzLookups and routes) ----
+
+  /** The user behind a token, if the token is known. */
+  tokenUser(token: string): string | undefined {
+    return this.tokens.get(token);
+  }
+
+  /** The stored user record. */
+  userRecord(id: string): UserRecord | undefined {
+    return this.users.get(id);
+  }
+
+  /** A user as GET /users/me shows it to themselves. */
+  user(id: string): UserProfile | undefined {
+    const u = this.users.get(id);
+    return u ? (userView(u, u.id) as unknown as UserProfile) : undefined;
+  }
+
+  /** The stored user with that username. */
+  userRecordByName(username: string): UserRecord | undefined {
+    for (const u of this.users.values()) if (u.username === username) return u;
+    return undefined;
+  }
+
+  /** The stored team record. */
+  teamRecord(id: string): TeamRecord | undefined {
+    return this.teams.get(id);
+  }
+
+  /** The stored team with that name. */
+  teamRecordByName(name: string): TeamRecord | undefined {
+    for (const t of this.teams.values()) if (t.name === name) return t;
+    return undefined;
+  }
+
+  /** The stored channel record. */
+  channelRecord(id: string): ChannelRecord | undefined {
+    return this.channels.get(id);
+  }
+
+  /** A channel by name in a team or among DMs (store getByName: TeamId = team OR ''). */
+  channelRecordByName(
+    teamId: string,
+    name: string,
+    includeDeleted = false,
+  ): ChannelRecord | undefined {
+    for (const c of this.channels.values()) {
+      if (c.name !== name || (c.team_id !== teamId && c.team_id !== "")) continue;
+      if (!includeDeleted && c.delete_at !== 0) continue;
+      return c;
+    }
+    return undefined;
+  }
+
+  /** Whether the user is in the team. */
+  isTeamMember(teamId: string, userId: string): boolean {
+    return this.teamMembers.get(teamId)?.has(userId) ?? false;
+  }
+
+  /** Whether the user is in the channel. */
+  isChannelMember(channelId: string, userId: string): boolean {
+    return this.channelMembers.get(channelId)?.has(userId) ?? false;
+  }
+
+  /** The team membership record. */
+  teamMemberRecord(teamId: string, userId: string): TeamMemberRecord | undefined {
+    return this.teamMembers.get(teamId)?.get(userId);
+  }
+
+  /** The channel membership record. */
+  channelMemberRecord(channelId: string, userId: string): ChannelMemberRecord | undefined {
+    return this.channelMembers.get(channelId)?.get(userId);
+  }
+
+  /** Every membership of a channel, in joining order. */
+  channelMemberRecords(channelId: string): ChannelMemberRecord[] {
+    return [...(this.channelMembers.get(channelId)?.values() ?? [])];
+  }
+
+  /** The teams a user belongs to. */
+  teamsOf(userId: string): TeamRecord[] {
+    return [...this.teams.values()].filter((t) => this.isTeamMember(t.id, userId));
+  }
+
+  /** Non-archived public channels of a team, by display name (GetPublicChannelsForTeam). */
+  publicChannels(teamId: string): ChannelRecord[] {
+    return [...this.channels.values()]
+      .filter((c) => c.team_id === teamId && c.type === "O" && c.delete_at === 0)
+      .sort((a, b) => a.display_name.localeCompare(b.display_name) || a.id.localeCompare(b.id));
+  }
+
+  /** Channels of the team the user is in, plus their DMs/GMs, by display name (SqlChannelStore.GetChannels). */
+  channelsForUser(teamId: string, userId: string, includeDeleted: boolean): ChannelRecord[] {
+    return [...this.channels.values()]
+      .filter((c) => this.isChannelMember(c.id, userId))
+      .filter((c) => c.team_id === teamId || c.team_id === "")
+      .filter((c) => includeDeleted || c.delete_at === 0)
+      .sort((a, b) => a.display_name.localeCompare(b.display_name) || a.id.localeCompare(b.id));
+  }
+
+  /** The stored post record. */
+  postRecord(id: string): PostRecord | undefined {
+    return this.posts.get(id);
+  }
+
+  /** The stored file and its bytes. */
+  fileRecord(id: string): { info: FileInfoRecord; bytes: Uint8Array } | undefined {
+    return this.files.get(id);
+  }
+
+  /** Live files attached to a post, in file_ids order. */
+  filesOf(post: PostRecord): FileInfoRecord[] {
+    return post.file_ids
+      .map((id) => this.files.get(id)?.info)
+      .filter((f): f is FileInfoRecord => f !== undefined && f.delete_at === 0);
+  }
+
+  /** A post as clients get it (with metadata.files and a live reply count). */
+  postForClient(post: PostRecord): Record<string, unknown> {
+    const view = postView(post, this.filesOf(post));
+    if (post.root_id === "") {
+      view.reply_count = [...this.posts.values()].filter((p) =>
+        p.root_id === post.id && p.delete_at === 0
+      ).length;
+    }
+    return view;
+  }
+
+  /** Posts of a channel, newest first, deleted ones optionally included. */
+  channelPosts(channelId: string, includeDeleted: boolean): PostRecord[] {
+    return [...this.posts.values()]
+      .filter((p) => p.channel_id === channelId && (includeDeleted || p.delete_at === 0))
+      .sort((a, b) => b.create_at - a.create_at);
+  }
+
+  // ---- rule-checked mutations ----
+
+  /**
+   * POST /posts (createPost → CreatePostAsUser → CreatePost): permission checks, archived
+   * channel, root, length limits; then attaches only the poster's unattached files and drops
+   * the rest silently (attachFilesToPost), saves, and publishes `posted`.
+   */
+  submitPost(userId: string, input: PostInput, setOnline = true): PostRecord {
+    const channelId = typeof input.channel_id === "string" ? input.channel_id : "";
+    const fileIds = Array.isArray(input.file_ids) ? input.file_ids.map(String) : [];
+    if (!canCreatePost(this, userId, channelId)) throw permissionError();
+    if (fileIds.length > 0 && !canUploadFile(this, userId, channelId)) throw permissionError();
+    const channel = this.channels.get(channelId)!;
+    if (channel.delete_at !== 0) {
+      throw new AppError("api.post.create_post.can_not_post_to_deleted.error", 400);
+    }
+    const rootId = typeof input.root_id === "string" ? input.root_id : "";
+    if (rootId !== "") {
+      const root = this.posts.get(rootId);
+      if (!root || root.delete_at !== 0 || root.root_id !== "") {
+        throw new AppError("api.post.create_post.root_id.app_error", 400);
+      }
+      if (root.channel_id !== channelId) {
+        throw new AppError("api.post.create_post.channel_root_id.app_error", 400);
+      }
+    }
+    const message = typeof input.message === "string" ? input.message : "";
+    const length = runeCount(message);
+    if (length > POST_MESSAGE_MAX_RUNES) {
+      throw new AppError("model.post.is_valid.message_length.app_error", 400, {
+        Length: length,
+        MaxLength: POST_MESSAGE_MAX_RUNES,
+      });
+    }
+    const uniqueFileIds = [...new Set(fileIds)];
+    if (runeCount(JSON.stringify(uniqueFileIds)) > POST_FILEIDS_MAX_RUNES) {
+      throw new AppError("model.post.is_valid.file_ids.app_error", 400);
+    }
+
+    const user = this.users.get(userId)!;
+    const props: Record<string, unknown> =
+      input.props && typeof input.props === "object" && !Array.isArray(input.props)
+        ? structuredClone(input.props)
+        : {};
+    delete props.add_channel_member;
+    delete props.force_notification;
+    if (user.is_bot) props.from_bot = "true";
+    const now = Math.max(Date.now(), this.lastPostAt + 1);
+    this.lastPostAt = now;
+    const post: PostRecord = {
+      id: newId(),
+      create_at: now,
+      update_at: now,
+      edit_at: 0,
+      delete_at: 0,
+      is_pinned: false,
+      user_id: userId,
+      channel_id: channelId,
+      root_id: rootId,
+      original_id: "",
+      message,
+      type: "",
+      props,
+      hashtags: hashtagsOf(message),
+      file_ids: [],
+      pending_post_id: "",
+      reply_count: 0,
+      last_reply_at: 0,
+      participants: null,
+    };
+    for (const id of uniqueFileIds) {
+      const file = this.files.get(id);
+      if (!file || file.info.post_id || file.info.user_id !== userId) continue;
+      file.info.post_id = post.id;
+      file.info.channel_id = channelId;
+      post.file_ids.push(id);
+    }
+    this.posts.set(post.id, post);
+    channel.last_post_at = now;
+    channel.total_msg_count++;
+    if (rootId === "") {
+      channel.last_root_post_at = now;
+      channel.total_msg_count_root++;
+    } else {
+      const root = this.posts.get(rootId)!;
+      root.last_reply_at = now;
+      root.update_at = now;
+    }
+    this.publishPosted(post, channel, user, setOnline, input.pending_post_id ?? "");
+    this.deps.signal.notify();
+    return post;
+  }
+
+  private publishPosted(
+    post: PostRecord,
+    channel: ChannelRecord,
+    sender: UserRecord,
+    setOnline: boolean,
+    pendingPostId: string,
+  ): void {
+    const view = this.postForClient(post);
+    view.pending_post_id = pendingPostId;
+    const data: Record<string, unknown> = {
+      channel_display_name: channel.type === "D" ? `@${sender.username}` : channel.display_name,
+      channel_name: channel.name,
+      channel_type: channel.type,
+      post: JSON.stringify(view),
+      sender_name: `@${sender.username}`,
+      set_online: setOnline,
+      team_id: channel.team_id,
+    };
+    const files = this.filesOf(post);
+    if (files.length > 0) {
+      data.otherFile = "true";
+      if (files.some((f) => f.mime_type.startsWith("image/"))) data.image = "true";
+    }
+    const mentions = this.mentionsOf(post, channel);
+    if (mentions.length > 0) data.mentions = JSON.stringify(mentions);
+    this.deps.sink.publish(
+      { event: "posted", data, broadcast: emptyBroadcast({ channel_id: channel.id }) },
+      (uid) => this.isChannelMember(channel.id, uid),
+    );
+  }
+
+  private mentionsOf(post: PostRecord, channel: ChannelRecord): string[] {
+    const members = this.channelMemberRecords(channel.id)
+      .map((m) => m.user_id)
+      .filter((id) => id !== post.user_id);
+    if (channel.type === "D") return members;
+    return members.filter((id) => {
+      const name = this.users.get(id)?.username;
+      return name !== undefined && new RegExp(`(^|[^\\w.-])@${name}(?![\\w-])`).test(post.message);
+    });
+  }
+
+  /**
+   * POST /files: upload_file permission on the channel (membership), then each part is
+   * refused with 413 when larger than MaxFileSize. Files start unattached.
+   */
+  submitFiles(userId: string, channelId: string, parts: UploadPart[]): FileInfoRecord[] {
+    if (!canUploadFile(this, userId, channelId)) throw permissionError();
+    for (const part of parts) {
+      if (part.bytes.byteLength > this.deps.maxFileSize) {
+        throw new AppError("api.file.upload_file.too_large_detailed.app_error", 413, {
+          Filename: part.name,
+          Length: part.bytes.byteLength,
+          Limit: this.deps.maxFileSize,
+        });
+      }
+    }
+    const infos = parts.map((part) => {
+      const now = Date.now();
+      const base = part.name.split(/[\\/]/).pop() ?? part.name;
+      const dot = base.lastIndexOf(".");
+      const extension = dot > 0 ? base.slice(dot + 1).toLowerCase() : "";
+      const info: FileInfoRecord = {
+        id: newId(),
+        user_id: userId,
+        channel_id: channelId,
+        create_at: now,
+        update_at: now,
+        delete_at: 0,
+        name: base,
+        extension,
+        size: part.bytes.byteLength,
+        mime_type: part.mime ?? MIME_BY_EXTENSION[extension] ?? "",
+        mini_preview: null,
+        remote_id: "",
+        archived: false,
+      };
+      this.files.set(info.id, { info, bytes: part.bytes.slice() });
+      return info;
+    });
+    this.deps.signal.notify();
+    return infos;
+  }
+
+  /**
+   * DELETE /posts/{id}: author needs delete_post (a channel member), others need
+   * delete_others_posts (admins here). Soft-deletes the post and its replies and publishes
+   * `post_deleted` (sanitized for members, with delete_by for admins).
+   */
+  removePost(userId: string, postId: string): void {
+    const post = this.posts.get(postId);
+    if (!post || post.delete_at !== 0) throw new AppError("app.post.get.app_error", 404);
+    const allowed = post.user_id === userId
+      ? hasReadChannel(this, userId, post.channel_id)
+      : isSystemAdmin(this, userId);
+    if (!allowed) throw permissionError();
+    const channel = this.channels.get(post.channel_id)!;
+    if (channel.delete_at !== 0) {
+      throw new AppError("api.post.delete_post.can_not_delete_post_in_deleted.error", 400);
+    }
+    const snapshot = JSON.stringify(this.postForClient(post));
+    const now = Date.now();
+    for (const p of this.posts.values()) {
+      if (p.id !== postId && p.root_id !== postId) continue;
+      if (p.delete_at !== 0) continue;
+      p.delete_at = now;
+      p.update_at = now;
+      p.props = { ...p.props, deleteBy: userId };
+      for (const id of p.file_ids) {
+        const f = this.files.get(id);
+        if (f) f.info.delete_at = now;
+      }
+    }
+    const broadcast = emptyBroadcast({ channel_id: channel.id });
+    const member = (uid: string) => this.isChannelMember(channel.id, uid);
+    this.deps.sink.publish(
+      {
+        event: "post_deleted",
+        data: { post: snapshot },
+        broadcast: { ...broadcast, contains_sanitized_data: true },
+      },
+      (uid) => member(uid) && !isSystemAdmin(this, uid),
+    );
+    this.deps.sink.publish(
+      {
+        event: "post_deleted",
+        data: { post: snapshot, delete_by: userId },
+        broadcast: { ...broadcast, contains_sensitive_data: true },
+      },
+      (uid) => member(uid) && isSystemAdmin(this, uid),
+    );
+    this.deps.signal.notify();
+  }
+
+  /** POST /channels/direct: validates the pair and gets or creates the DM (direct_added on creation). */
+  submitDirectChannel(sessionUserId: string, body: unknown): ChannelRecord {
+    if (!Array.isArray(body) || body.length !== 2) throw invalidBodyParam("user_ids");
+    const ids = body.map(String);
+    for (const id of ids) if (!isValidId(id)) throw invalidBodyParam("user_id");
+    if (!ids.includes(sessionUserId) && !isSystemAdmin(this, sessionUserId)) {
+      throw permissionError();
+    }
+    if (!ids.every((id) => this.users.has(id))) {
+      throw new AppError("api.channel.create_direct_channel.invalid_user.app_error", 400);
+    }
+    return this.getOrCreateDirect(ids[0], ids[1]);
+  }
+
+  private getOrCreateDirect(a: string, b: string): ChannelRecord {
+    const name = [a, b].sort().join("__");
+    const existing = this.channelRecordByName("", name, true);
+    if (existing) return existing;
+    const now = Date.now();
+    const channel: ChannelRecord = {
+      ...this.blankChannel(now),
+      team_id: "",
+      type: "D",
+      display_name: "",
+      name,
+      creator_id: a,
+    };
+    this.channels.set(channel.id, channel);
+    this.channelMembers.set(channel.id, new Map());
+    this.putChannelMember(channel.id, a);
+    this.putChannelMember(channel.id, b);
+    this.deps.sink.publish(
+      {
+        event: "direct_added",
+        data: { creator_id: a, teammate_id: b },
+        broadcast: emptyBroadcast({ channel_id: channel.id }),
+      },
+      (uid) => this.isChannelMember(channel.id, uid),
+    );
+    this.deps.signal.notify();
+    return channel;
+  }
+
+  private blankChannel(now: number): ChannelRecord {
+    return {
+      id: newId(),
+      create_at: now,
+      update_at: now,
+      delete_at: 0,
+      team_id: "",
+      type: "O",
+      display_name: "",
+      name: "",
+      header: "",
+      purpose: "",
+      last_post_at: 0,
+      total_msg_count: 0,
+      extra_update_at: 0,
+      creator_id: "",
+      scheme_id: null,
+      props: null,
+      group_constrained: null,
+      shared: null,
+      total_msg_count_root: 0,
+      policy_id: null,
+      last_root_post_at: 0,
+    };
+  }
+
+  private putChannelMember(channelId: string, userId: string): void {
+    const members = this.channelMembers.get(channelId)!;
+    if (members.has(userId)) return;
+    const now = Date.now();
+    members.set(userId, {
+      channel_id: channelId,
+      user_id: userId,
+      roles: "channel_user",
+      last_viewed_at: 0,
+      msg_count: 0,
+      mention_count: 0,
+      mention_count_root: 0,
+      urgent_mention_count: 0,
+      msg_count_root: 0,
+      notify_props: {
+        desktop: "default",
+        email: "default",
+        ignore_channel_mentions: "default",
+        mark_unread: "all",
+        push: "default",
+        channel_auto_follow_threads: "off",
+        desktop_threads: "default",
+        push_threads: "default",
+      },
+      last_update_at: now,
+      scheme_guest: false,
+      scheme_user: true,
+      scheme_admin: false,
+      explicit_roles: "",
+    });
+  }
+
+  // ---- EmulatorStore: seeding ----
+
+  /** Creates a user (roles "system_user" unless given) and a token for it. */
+  createUser(u: {
+    username: string;
+    first_name?: string;
+    last_name?: string;
+    is_bot?: boolean;
+    roles?: string;
+  }): { user: UserProfile; token: string } {
+    if (this.userRecordByName(u.username)) throw new Error(`username taken: ${u.username}`);
+    const now = Date.now();
+    const record: UserRecord = {
+      id: newId(),
+      create_at: now,
+      update_at: now,
+      delete_at: 0,
+      username: u.username,
+      auth_service: "",
+      email: u.is_bot ? `${u.username}@localhost` : `${u.username}@example.com`,
+      nickname: "",
+      first_name: u.first_name ?? "",
+      last_name: u.last_name ?? "",
+      position: "",
+      roles: u.roles ?? "system_user",
+      props: {},
+      notify_props: {
+        channel: "true",
+        comments: "never",
+        desktop: "mention",
+        desktop_sound: "true",
+        email: "true",
+        first_name: "false",
+        mention_keys: "",
+        push: "mention",
+        push_status: "online",
+      },
+      last_password_update: now,
+      locale: "en",
+      timezone: { automaticTimezone: "", manualTimezone: "", useAutomaticTimezone: "true" },
+      disable_welcome_email: false,
+    };
+    if (u.is_bot) {
+      record.is_bot = true;
+      record.bot_description = "";
+    }
+    this.users.set(record.id, record);
+    const token = newId();
+    this.tokens.set(token, record.id);
+    this.deps.signal.notify();
+    return { user: this.user(record.id)!, token };
+  }
+
+  /** Creates a team: type "O", allow_open_invite false (the server's defaults). */
+  createTeam(t: { name: string; display_name?: string }): Team {
+    if (this.teamRecordByName(t.name)) throw new Error(`team name taken: ${t.name}`);
+    const now = Date.now();
+    const team: TeamRecord = {
+      id: newId(),
+      create_at: now,
+      update_at: now,
+      delete_at: 0,
+      display_name: t.display_name ?? t.name,
+      name: t.name,
+      description: "",
+      email: "",
+      type: "O",
+      company_name: "",
+      allowed_domains: "",
+      invite_id: newId(),
+      allow_open_invite: false,
+      scheme_id: null,
+      group_constrained: null,
+      policy_id: null,
+      cloud_limits_archived: false,
+    };
+    this.teams.set(team.id, team);
+    this.teamMembers.set(team.id, new Map());
+    return structuredClone(team) as unknown as Team;
+  }
+
+  /** Adds a user to a team (idempotent). */
+  addTeamMember(teamId: string, userId: string): void {
+    const members = this.teamMembers.get(teamId);
+    if (!members) throw new Error(`unknown team ${teamId}`);
+    if (!this.users.has(userId)) throw new Error(`unknown user ${userId}`);
+    if (members.has(userId)) return;
+    members.set(userId, {
+      team_id: teamId,
+      user_id: userId,
+      roles: "team_user",
+      delete_at: 0,
+      scheme_guest: false,
+      scheme_user: true,
+      scheme_admin: false,
+      explicit_roles: "",
+      create_at: Date.now(),
+    });
+    this.deps.signal.notify();
+  }
+
+  /** Creates a public or private channel in a team. */
+  createChannel(c: {
+    team_id: string;
+    name: string;
+    display_name?: string;
+    type: "O" | "P";
+    header?: string;
+    purpose?: string;
+  }): Channel {
+    if (!this.teams.has(c.team_id)) throw new Error(`unknown team ${c.team_id}`);
+    if (this.channelRecordByName(c.team_id, c.name, true)) {
+      throw new Error(`channel name taken: ${c.name}`);
+    }
+    const channel: ChannelRecord = {
+      ...this.blankChannel(Date.now()),
+      team_id: c.team_id,
+      type: c.type,
+      display_name: c.display_name ?? c.name,
+      name: c.name,
+      header: c.header ?? "",
+      purpose: c.purpose ?? "",
+    };
+    this.channels.set(channel.id, channel);
+    this.channelMembers.set(channel.id, new Map());
+    this.deps.signal.notify();
+    return this.channel(channel.id)!;
+  }
+
+  /** Adds a user to a channel, and to its team first when needed. */
+  addChannelMember(channelId: string, userId: string): void {
+    const channel = this.channels.get(channelId);
+    if (!channel) throw new Error(`unknown channel ${channelId}`);
+    if (!this.users.has(userId)) throw new Error(`unknown user ${userId}`);
+    if (channel.team_id !== "") this.addTeamMember(channel.team_id, userId);
+    this.putChannelMember(channelId, userId);
+    this.deps.signal.notify();
+  }
+
+  /** Removes a user from a channel. */
+  removeChannelMember(channelId: string, userId: string): void {
+    this.channelMembers.get(channelId)?.delete(userId);
+    this.deps.signal.notify();
+  }
+
+  /** Archives a channel: delete_at = update_at = now. */
+  archiveChannel(channelId: string): void {
+    const channel = this.channels.get(channelId);
+    if (!channel) throw new Error(`unknown channel ${channelId}`);
+    const now = Date.now();
+    channel.delete_at = now;
+    channel.update_at = now;
+    this.deps.signal.notify();
+  }
+
+  /** Gets or creates the DM channel between two users. */
+  directChannel(userA: string, userB: string): Channel {
+    if (!this.users.has(userA) || !this.users.has(userB)) throw new Error("unknown user");
+    return this.channel(this.getOrCreateDirect(userA, userB).id)!;
+  }
+
+  /** Adds the system_post_all_public role ("post:channels"). */
+  grantPostAllPublic(userId: string): void {
+    const user = this.users.get(userId);
+    if (!user) throw new Error(`unknown user ${userId}`);
+    if (!user.roles.split(/\s+/).includes("system_post_all_public")) {
+      user.roles = `${user.roles} system_post_all_public`.trim();
+    }
+  }
+
+  /** Posts as the user with the REST rules; throws AppError like the API would answer. */
+  createPost(
+    userId: string,
+    p: {
+      channel_id: string;
+      message: string;
+      file_ids?: string[];
+      props?: Record<string, unknown>;
+      root_id?: string;
+    },
+  ): Post {
+    const post = this.submitPost(userId, p);
+    return this.postForClient(post) as unknown as Post;
+  }
+
+  /** Uploads one file as the user with the REST rules. */
+  uploadFile(
+    userId: string,
+    channelId: string,
+    name: string,
+    bytes: Uint8Array,
+    mime?: string,
+  ): FileInfo {
+    const [info] = this.submitFiles(userId, channelId, [{ name, bytes, mime }]);
+    return structuredClone(info) as unknown as FileInfo;
+  }
+
+  // ---- EmulatorStore: inspection ----
+
+  /** Non-deleted posts of a channel, oldest first. */
+  postsIn(channelId: string): Post[] {
+    return this.channelPosts(channelId, false)
+      .reverse()
+      .map((p) => this.postForClient(p) as unknown as Post);
+  }
+
+  /** All posts, deleted included, oldest first. */
+  allPosts(): Post[] {
+    return [...this.posts.values()]
+      .sort((a, b) => a.create_at - b.create_at)
+      .map((p) => this.postForClient(p) as unknown as Post);
+  }
+
+  /** A copy of a file's bytes. */
+  fileBytes(fileId: string): Uint8Array | undefined {
+    return this.files.get(fileId)?.bytes.slice();
+  }
+
+  /** A file's metadata. */
+  getFile(fileId: string): FileInfo | undefined {
+    const f = this.files.get(fileId);
+    return f ? (structuredClone(f.info) as unknown as FileInfo) : undefined;
+  }
+
+  /** A user by username. */
+  userByName(username: string): UserProfile | undefined {
+    const u = this.userRecordByName(username);
+    return u ? this.user(u.id) : undefined;
+  }
+
+  /** A channel by id. */
+  channel(id: string): Channel | undefined {
+    const c = this.channels.get(id);
+    return c ? (structuredClone(c) as unknown as Channel) : undefined;
+  }
+
+  /** A channel by team id and name (archived ones included). */
+  channelByName(teamId: string, name: string): Channel | undefined {
+    const c = this.channelRecordByName(teamId, name, true);
+    return c ? this.channel(c.id) : undefined;
+  }
+
+  /** Open authenticated sockets. */
+  connectedSockets(userId?: string): number {
+    return this.deps.countSockets(userId);
+  }
+}
+
+/** Throws the 400 the server gives for a malformed id in the URL. */
+export function requireId(value: string, name: string): string {
+  if (!isValidId(value)) throw invalidUrlParam(name);
+  return value;
+}
