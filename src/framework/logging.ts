@@ -58,7 +58,13 @@ function stderrSink(format: TextFormatter): Sink {
  * sinks; call it before exiting.
  */
 export async function setupLogging(options: LoggingOptions): Promise<() => Promise<void>> {
-  const format = scrubbing(getTextFormatter({ timestamp: "date-time-tz" }), options.secrets);
+  const format = scrubbing(
+    getTextFormatter({
+      timestamp: "date-time-tz",
+      value: (v) => typeof v === "string" ? v : Deno.inspect(v, { colors: false, depth: 4 }),
+    }),
+    options.secrets,
+  );
   const sinks: Record<string, Sink> = {
     console: withFilter(stderrSink(format), options.consoleLogLevel),
   };

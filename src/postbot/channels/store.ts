@@ -108,8 +108,17 @@ export const DENO_CHANNELS_FS: ChannelsStoreFs = {
   },
   rename: (from, to) => Deno.rename(from, to),
   async removeFile(path) {
-    const info = await Deno.lstat(path);
-    if (info.isFile) await Deno.remove(path);
+    let isFile: boolean;
+    try {
+      isFile = (await Deno.lstat(path)).isFile;
+    } catch (e) {
+      // Without read permission on the temp path, removing it is still worth a try.
+      if (!(e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied)) {
+        throw e;
+      }
+      isFile = true;
+    }
+    if (isFile) await Deno.remove(path);
   },
 };
 
@@ -216,7 +225,8 @@ export class ChannelsStore {
         if (problem !== undefined) {
           return this.#refuse(
             "invalid_request",
-            `cannot add group ${JSON.stringify(def.name)}: ${problem}. Nothing was written.`,
+            `cannot add group ${JSON.stringify(def.name)}: ${problem}. ` +
+              `${this.#path} was not changed.`,
           );
         }
         names.add(nameKey(def.name));
@@ -263,7 +273,7 @@ export class ChannelsStore {
       if (problem !== undefined) {
         return this.#refuse(
           "invalid_request",
-          `cannot add alias ${JSON.stringify(alias)}: ${problem}. Nothing was written.`,
+          `cannot add alias ${JSON.stringify(alias)}: ${problem}. ${this.#path} was not changed.`,
         );
       }
       const disk = await this.#readForWrite();
@@ -283,7 +293,7 @@ export class ChannelsStore {
         return this.#refuse(
           "name_taken",
           `${JSON.stringify(lower)} is already the name of ${clash}; an alias must not hide ` +
-            "another name: choose another alias. Nothing was written.",
+            `another name: choose another alias. ${this.#path} was not changed.`,
         );
       }
       const canonical = [
@@ -295,7 +305,7 @@ export class ChannelsStore {
         return this.#refuse(
           "invalid_request",
           `cannot add alias ${JSON.stringify(lower)}: ${JSON.stringify(target)} is neither a ` +
-            "group nor a whitelisted channel. Nothing was written.",
+            `group nor a whitelisted channel. ${this.#path} was not changed.`,
         );
       }
       const aliases = new Map(config.aliases).set(lower, canonical);
@@ -352,7 +362,7 @@ export class ChannelsStore {
       if (!(e instanceof TomlEditError)) throw e;
       return this.#refuse(
         "unsupported_layout",
-        `cannot add to [${table}] in ${this.#path}: ${e.message}. Nothing was written.`,
+        `cannot add to [${table}] in ${this.#path}: ${e.message}. ${this.#path} was not changed.`,
       );
     }
     const check = parseChannelsToml(text, this.#path);

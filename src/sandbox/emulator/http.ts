@@ -49,6 +49,10 @@ const MESSAGES: Record<string, string> = {
   "api.web_socket_router.no_action.app_error": "No websocket action.",
   "api.web_socket_router.bad_action.app_error": "Unknown WebSocket action.",
   "api.emulator.injected_fault.app_error": "Fault injected by the emulator.",
+  "api.emulator.internal_error": "The emulator failed to handle the request.",
+  "api.web_socket.connect.upgrade.app_error": "Failed to upgrade websocket connection.",
+  "api.file.upload_file.multiple_channel_ids.app_error":
+    "Unable to upload file(s). Multiple conflicting channel_ids.",
 };
 
 function render(id: string, params?: Record<string, unknown>): string {

@@ -1,0 +1,212 @@
+/**
+ * Wires the emulator together: the TCP front, the HTTP server behind it, the request
+ * pipeline (outage → rate limit → scripted faults → auth → route → latency → record),
+ * the WebSocket hub, the store, and the Emulator object handed to tests.
+ */
+
+import { FaultState, type MatchedRule } from "./faults.ts";
+import { AppError, errorResponse, jsonResponse, sessionExpired, textResponse } from "./http.ts";
+import { newId } from "./ids.ts";
+import { TcpFront } from "./proxy.ts";
+import { rateLimitHeaders } from "./rate_limit.ts";
+import { compilePath } from "./router.ts";
+import { routes } from "./routes.ts";
+import { ChangeSignal, waitFor } from "./signal.ts";
+import { DEFAULT_MAX_FILE_SIZE, MemoryStore } from "./store.ts";
+import type { Emulator, EmulatorOptions, RequestRecord } from "./types.ts";
+import { WebSocketHub } from "./websocket.ts";
+
+/** The server version the emulator claims (model.CurrentVersion). */
+export const EMULATED_VERSION = "10.5.0";
+/** `X-Version-Id` / hello `server_version`: version.build.confighash.enterprise. */
+export const EMULATED_VERSION_ID = `${EMULATED_VERSION}.0.emulator.false`;
+
+const compiledRoutes = routes.map((route) => ({ route, pattern: compilePath(route.path) }));
+
+function normalizeSubpath(raw: string | undefined): string {
+  const trimmed = (raw ?? "").trim().replace(/\/+$/, "");
+  if (trimmed === "") return "";
+  return trimmed.startsWith("/") ? trimmed : `/${trimmed}`;
+}
+
+function bearerToken(req: Request, url: URL): string | undefined {
+  const header = req.headers.get("authorization");
+  const m = header ? /^(?:bearer|token)\s+(\S+)\s*$/i.exec(header) : null;
+  if (m) return m[1];
+  return url.searchParams.get("access_token") ?? undefined;
+}
+
+function ruleResponse(rule: MatchedRule, requestId: string): Response {
+  if (rule.body === undefined) {
+    return errorResponse(new AppError("api.emulator.injected_fault.app_error", rule.status), requestId);
+  }
+  let isJson = true;
+  try {
+    JSON.parse(rule.body);
+  } catch {
+    isJson = false;
+  }
+  return isJson
+    ? new Response(rule.body, { status: rule.status, headers: { "Content-Type": "application/json" } })
+    : textResponse(rule.status, rule.body);
+}
+
+/** Starts an emulator; see types.ts for the contract. */
+export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  const hostname = opts.hostname ?? "127.0.0.1";
+  const subpath = normalizeSubpath(opts.siteUrlPath);
+  const signal = new ChangeSignal();
+  const requests: RequestRecord[] = [];
+  let store: MemoryStore | undefined;
+  const hub = new WebSocketHub({
+    authenticate: (token) => store?.tokenUser(token),
+    signal,
+    serverVersion: EMULATED_VERSION_ID,
+    version: EMULATED_VERSION,
+  });
+  const data = new MemoryStore({
+    signal,
+    sink: hub,
+    maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+    countSockets: (userId) => hub.connectedSockets(userId),
+  });
+  store = data;
+  const faults = new FaultState({
+    dropSockets: () => hub.dropAll(),
+    setSilent: (silent) => hub.setSilent(silent),
+    changed: () => signal.notify(),
+  });
+
+  let front: TcpFront | undefined;
+
+  async function dispatch(
+    req: Request,
+    url: URL,
+    path: string,
+    userId: string | undefined,
+    requestId: string,
+  ): Promise<Response> {
+    let methodMismatch = false;
+    for (const { route, pattern } of compiledRoutes) {
+      const params = pattern.match(path);
+      if (!params) continue;
+      if (route.method !== req.method) {
+        methodMismatch = true;
+        continue;
+      }
+      if (route.auth && !userId) return errorResponse(sessionExpired(), requestId);
+      try {
+        return await route.handler({ req, url, params, userId: userId ?? "", store: data });
+      } catch (error) {
+        if (error instanceof AppError) return errorResponse(error, requestId);
+        console.error("emulator: handler failed", error);
+        return errorResponse(new AppError("api.emulator.internal_error", 500), requestId);
+      }
+    }
+    if (methodMismatch) return new Response(null, { status: 405 });
+    return errorResponse(new AppError("api.context.404.app_error", 404), requestId);
+  }
+
+  async function handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
+    const url = new URL(req.url);
+    const client = front?.lookup((info.remoteAddr as Deno.NetAddr).port);
+    const requestId = newId();
+    let path = url.pathname;
+    if (subpath !== "") {
+      if (path !== subpath && !path.startsWith(`${subpath}/`)) {
+        return textResponse(404, "404 page not found\n");
+      }
+      path = path.slice(subpath.length) || "/";
+    }
+    const extra: Record<string, string> = {
+      "X-Request-Id": requestId,
+      "X-Version-Id": EMULATED_VERSION_ID,
+    };
+    const isWebSocket = /^\/api\/v4\/websocket\/?$/.test(path);
+    let response: Response | undefined;
+    let userId: string | undefined;
+    let upgraded = false;
+
+    if (faults.networkDown) {
+      response = textResponse(503, "503 Service Unavailable\n");
+    } else if (faults.limiter) {
+      const result = faults.limiter.take(client?.remoteAddr.hostname ?? "unknown");
+      Object.assign(extra, rateLimitHeaders(result));
+      if (result.limited) response = textResponse(429, "limit exceeded\n");
+    }
+    const rule = response ? undefined : faults.takeRule(req.method, path);
+    if (rule && !rule.afterHandling) response = ruleResponse(rule, requestId);
+    if (!response) {
+      const token = bearerToken(req, url);
+      userId = token ? data.tokenUser(token) : undefined;
+      if (isWebSocket) {
+        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket" || rule) {
+          response = rule
+            ? ruleResponse(rule, requestId)
+            : errorResponse(new AppError("api.web_socket.connect.upgrade.app_error", 400), requestId);
+        } else {
+          response = hub.upgrade(req, url.searchParams, userId, () => client?.abort());
+          upgraded = true;
+        }
+      } else {
+        response = await dispatch(req, url, path, userId, requestId);
+        if (rule?.afterHandling) {
+          await response.body?.cancel();
+          response = ruleResponse(rule, requestId);
+        }
+      }
+    }
+    if (!upgraded) {
+      for (const [key, value] of Object.entries(extra)) response.headers.set(key, value);
+      const latency = faults.latencyMs;
+      if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    }
+    requests.push({
+      method: req.method,
+      path,
+      status: upgraded ? 101 : response.status,
+      ...(userId ? { userId } : {}),
+      at: Date.now(),
+    });
+    signal.notify();
+    return response;
+  }
+
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen: () => {},
+    handler: handle,
+  });
+  front = TcpFront.start({
+    hostname,
+    port: opts.port ?? 0,
+    targetPort: server.addr.port,
+    tls: opts.tls,
+  });
+  const urlHost = hostname === "0.0.0.0" ? "127.0.0.1" : hostname.includes(":") ? `[${hostname}]` : hostname;
+  const url = `${opts.tls ? "https" : "http"}://${urlHost}:${front.port}${subpath}`;
+  let stopped = false;
+
+  return {
+    url,
+    store: data,
+    faults,
+    requests,
+    waitFor: (probe, waitOpts) => waitFor(signal, probe, waitOpts),
+    restart(restartOpts = {}) {
+      hub.dropAll();
+      if (restartOpts.loseEvents ?? true) hub.forgetAll();
+      faults.resetLimiter();
+      signal.notify();
+      return Promise.resolve();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      hub.closeAll();
+      await front?.close();
+      await server.shutdown();
+    },
+  };
+}
