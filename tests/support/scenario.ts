@@ -11,7 +11,7 @@ import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { type Emulator, startEmulator } from "../../src/sandbox/emulator/mod.ts";
-import { BotProcess } from "./bot_process.ts";
+import { BotProcess } from "../../src/sandbox/bot_process.ts";
 
 /** A person in the test world, with a token for the REST API. */
 export interface Person {

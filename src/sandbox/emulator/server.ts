@@ -5,7 +5,7 @@
  */
 
 import { FaultState, type MatchedRule } from "./faults.ts";
-import { AppError, errorResponse, jsonResponse, sessionExpired, textResponse } from "./http.ts";
+import { AppError, errorResponse, sessionExpired, textResponse } from "./http.ts";
 import { newId } from "./ids.ts";
 import { TcpFront } from "./proxy.ts";
 import { rateLimitHeaders } from "./rate_limit.ts";
@@ -38,7 +38,10 @@ function bearerToken(req: Request, url: URL): string | undefined {
 
 function ruleResponse(rule: MatchedRule, requestId: string): Response {
   if (rule.body === undefined) {
-    return errorResponse(new AppError("api.emulator.injected_fault.app_error", rule.status), requestId);
+    return errorResponse(
+      new AppError("api.emulator.injected_fault.app_error", rule.status),
+      requestId,
+    );
   }
   let isJson = true;
   try {
@@ -47,37 +50,44 @@ function ruleResponse(rule: MatchedRule, requestId: string): Response {
     isJson = false;
   }
   return isJson
-    ? new Response(rule.body, { status: rule.status, headers: { "Content-Type": "application/json" } })
+    ? new Response(rule.body, {
+      status: rule.status,
+      headers: { "Content-Type": "application/json" },
+    })
     : textResponse(rule.status, rule.body);
 }
 
 /** Starts an emulator; see types.ts for the contract. */
-export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
+  try {
+    return Promise.resolve(createEmulator(opts));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function createEmulator(opts: EmulatorOptions): Emulator {
   const hostname = opts.hostname ?? "127.0.0.1";
   const subpath = normalizeSubpath(opts.siteUrlPath);
   const signal = new ChangeSignal();
   const requests: RequestRecord[] = [];
-  let store: MemoryStore | undefined;
-  const hub = new WebSocketHub({
-    authenticate: (token) => store?.tokenUser(token),
+  const hub: WebSocketHub = new WebSocketHub({
+    authenticate: (token: string): string | undefined => data.tokenUser(token),
     signal,
     serverVersion: EMULATED_VERSION_ID,
     version: EMULATED_VERSION,
   });
-  const data = new MemoryStore({
+  const data: MemoryStore = new MemoryStore({
     signal,
     sink: hub,
     maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
     countSockets: (userId) => hub.connectedSockets(userId),
   });
-  store = data;
   const faults = new FaultState({
     dropSockets: () => hub.dropAll(),
     setSilent: (silent) => hub.setSilent(silent),
     changed: () => signal.notify(),
   });
-
-  let front: TcpFront | undefined;
 
   async function dispatch(
     req: Request,
@@ -109,7 +119,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
 
   async function handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
     const url = new URL(req.url);
-    const client = front?.lookup((info.remoteAddr as Deno.NetAddr).port);
+    const client = front.lookup((info.remoteAddr as Deno.NetAddr).port);
     const requestId = newId();
     let path = url.pathname;
     if (subpath !== "") {
@@ -141,9 +151,10 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       userId = token ? data.tokenUser(token) : undefined;
       if (isWebSocket) {
         if (req.headers.get("upgrade")?.toLowerCase() !== "websocket" || rule) {
-          response = rule
-            ? ruleResponse(rule, requestId)
-            : errorResponse(new AppError("api.web_socket.connect.upgrade.app_error", 400), requestId);
+          response = rule ? ruleResponse(rule, requestId) : errorResponse(
+            new AppError("api.web_socket.connect.upgrade.app_error", 400),
+            requestId,
+          );
         } else {
           response = hub.upgrade(req, url.searchParams, userId, () => client?.abort());
           upgraded = true;
@@ -178,13 +189,17 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     onListen: () => {},
     handler: handle,
   });
-  front = TcpFront.start({
+  const front = TcpFront.start({
     hostname,
     port: opts.port ?? 0,
     targetPort: server.addr.port,
     tls: opts.tls,
   });
-  const urlHost = hostname === "0.0.0.0" ? "127.0.0.1" : hostname.includes(":") ? `[${hostname}]` : hostname;
+  const urlHost = hostname === "0.0.0.0"
+    ? "127.0.0.1"
+    : hostname.includes(":")
+    ? `[${hostname}]`
+    : hostname;
   const url = `${opts.tls ? "https" : "http"}://${urlHost}:${front.port}${subpath}`;
   let stopped = false;
 
@@ -205,7 +220,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
       if (stopped) return;
       stopped = true;
       hub.closeAll();
-      await front?.close();
+      await front.close();
       await server.shutdown();
     },
   };

@@ -3,7 +3,7 @@ import { ChangeSignal, waitFor } from "./signal.ts";
 
 Deno.test("waitFor resolves on a signal with the probe's value", async () => {
   const signal = new ChangeSignal();
-  let value: string | undefined;
+  let value: string | undefined = undefined;
   const pending = waitFor(signal, () => value);
   value = "ready";
   signal.notify();

@@ -42,9 +42,19 @@ export function seedWorld(emu: Emulator): World {
   const bob = s.createUser({ username: "bob" });
   const team = s.createTeam({ name: "acme", display_name: "Acme" });
   for (const a of [bot, alice, bob]) s.addTeamMember(team.id, a.user.id);
-  const town = s.createChannel({ team_id: team.id, name: "town-square", display_name: "Town Square", type: "O" });
+  const town = s.createChannel({
+    team_id: team.id,
+    name: "town-square",
+    display_name: "Town Square",
+    type: "O",
+  });
   const news = s.createChannel({ team_id: team.id, name: "news", display_name: "News", type: "O" });
-  const secret = s.createChannel({ team_id: team.id, name: "secret", display_name: "Secret", type: "P" });
+  const secret = s.createChannel({
+    team_id: team.id,
+    name: "secret",
+    display_name: "Secret",
+    type: "P",
+  });
   for (const a of [bot, alice, bob]) s.addChannelMember(town.id, a.user.id);
   s.addChannelMember(news.id, alice.user.id);
   s.addChannelMember(secret.id, alice.user.id);
@@ -81,6 +91,8 @@ export type Frame = Record<string, any>;
 export class WsProbe {
   readonly frames: Frame[] = [];
   closeCode?: number;
+  /** Whether the close had a close handshake (false after an abrupt drop). */
+  closedCleanly?: boolean;
   private readonly waiters = new Set<() => void>();
   private readonly closed: Promise<void>;
 
@@ -92,6 +104,7 @@ export class WsProbe {
     this.closed = new Promise((resolve) => {
       socket.onclose = (e) => {
         this.closeCode = e.code;
+        this.closedCleanly = e.wasClean;
         this.poke();
         resolve();
       };
@@ -131,15 +144,21 @@ export class WsProbe {
     return this.next((f) => f.event === name, timeoutMs, from);
   }
 
-  /** Waits until the socket is closed and returns the close code. */
-  async waitClosed(timeoutMs = 5_000): Promise<number> {
+  /**
+   * Waits until the socket is closed; returns whether it closed cleanly. An abrupt drop (no
+   * close frame) is `false`; Deno then reports code 0 with an "Unexpected EOF" error, where
+   * browsers say 1006.
+   */
+  async waitClosed(timeoutMs = 5_000): Promise<boolean> {
     await this.until(() => this.closeCode !== undefined, timeoutMs, "close");
-    return this.closeCode!;
+    return this.closedCleanly!;
   }
 
   /** Closes the socket (if still open) and waits for the close to complete. */
   async close(): Promise<void> {
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+    if (
+      this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING
+    ) {
       this.socket.close();
     }
     await this.closed;
@@ -149,7 +168,11 @@ export class WsProbe {
     for (const w of [...this.waiters]) w();
   }
 
-  private until<T>(probe: () => T | undefined | false, timeoutMs: number, what: string): Promise<T> {
+  private until<T>(
+    probe: () => T | undefined | false,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const v = probe();
