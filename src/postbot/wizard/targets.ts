@@ -45,6 +45,11 @@ export const MAX_ANSWER_LENGTH = 4_000;
 /** Most tokens in one answer. */
 export const MAX_TOKENS = 100;
 
+/** A token as echoed back: control characters (NUL, ESC…) would garble the reply. */
+function shown(token: string): string {
+  return code(token.replace(/\p{Cc}+/gu, " "));
+}
+
 /** Splits an answer into trimmed, non-empty tokens. */
 export function tokenize(answer: string): string[] {
   return answer.split(",").map((t) => t.trim()).filter((t) => t !== "");
@@ -125,7 +130,7 @@ export async function resolveTargets(
         continue;
       }
       problems.push(
-        `${code(token)} is an alias for "${alias}", which is no longer a group or whitelisted ` +
+        `${shown(token)} is an alias for "${alias}", which is no longer a group or whitelisted ` +
           "channel. Ask an administrator to fix channels.toml.",
       );
       continue;
@@ -147,15 +152,16 @@ export async function resolveTargets(
       for (const c of byName) add(c, token);
       continue;
     }
-    if (isMattermostId(token)) {
-      const found = (await cache.lookup(token))?.channel;
+    const id = token.toLowerCase();
+    if (isMattermostId(id)) {
+      const found = (await cache.lookup(id))?.channel;
       if (found === undefined) {
-        problems.push(`${code(token)} is not a channel I can see in this team.`);
+        problems.push(`${shown(token)} is not a channel I can see in this team.`);
       } else if (found.archived) {
-        problems.push(`~${found.name} (${code(token)}) is archived.`);
+        problems.push(`~${found.name} (${shown(token)}) is archived.`);
       } else if (!found.botIsMember) {
         problems.push(
-          `I am not a member of ~${found.name} (${code(token)}), so I can't post there. ` +
+          `I am not a member of ~${found.name} (${shown(token)}), so I can't post there. ` +
             "Add me with /invite, or choose another channel.",
         );
       } else if (
@@ -164,7 +170,7 @@ export async function resolveTargets(
         add(found, token);
       } else {
         problems.push(
-          `You are not a member of ~${found.name} (${code(token)}), and it is neither ` +
+          `You are not a member of ~${found.name} (${shown(token)}), and it is neither ` +
             "whitelisted nor in a group, so I won't post there for you.",
         );
       }
@@ -176,7 +182,7 @@ export async function resolveTargets(
       ...cache.all().filter(whitelisted).map((c) => c.name),
     ]);
     problems.push(
-      `I don't know ${code(token)}.` +
+      `I don't know ${shown(token)}.` +
         (ideas.length > 0 ? ` Did you mean ${ideas.map((i) => code(i)).join(", ")}?` : ""),
     );
   }

@@ -12,22 +12,35 @@ import { compilePath, type PathPattern } from "./router.ts";
  * with `{param}` segments is a template, a plain string must match exactly, a RegExp is tested.
  */
 export interface FailRule {
+  /** HTTP method to match (any when absent). */
   method?: string;
+  /** Path to match (see above). */
   path: string | RegExp;
+  /** Status to answer with. */
   status: number;
+  /** How many requests to fail (default 1). */
   times?: number;
+  /** Body to answer with; JSON if it parses, else text. Default: a JSON AppError. */
   body?: string;
+  /** Perform the request first, then answer with the error (a lost response). */
   afterHandling?: boolean;
 }
 
-/** The public fault interface (see mod.ts for the contract). */
+/** The public fault interface (`Emulator.faults`). */
 export interface Faults {
+  /** Milliseconds added before every REST response (default 0). */
   latencyMs: number;
+  /** Mattermost-like GCRA limit per client address; null (default) is off. */
   rateLimit: RateLimitQuota | null;
+  /** Scripts failures for matching requests. */
   failRequests(rule: FailRule): void;
+  /** Outage: REST answers 503 and WebSocket upgrades are refused, for every client. */
   networkDown: boolean;
+  /** Closes every WebSocket abruptly (no close frame), keeping resume buffers. */
   dropSockets(): void;
+  /** Half-open: existing sockets stop sending anything (events, pongs) without closing. */
   silentSockets: boolean;
+  /** Everything back to defaults. */
   clear(): void;
 }
 
@@ -95,7 +108,11 @@ export class FaultState implements Faults {
     this.hooks.changed();
   }
 
-  /** Half-open switch: existing sockets stop sending anything. */
+  /**
+   * Half-open switch: true makes the sockets open right now stop sending anything (events are
+   * still numbered and buffered for resume, pongs are swallowed); sockets opened later behave
+   * normally. false lets every socket talk again (what was swallowed stays lost to that socket).
+   */
   get silentSockets(): boolean {
     return this.silent;
   }
@@ -126,7 +143,7 @@ export class FaultState implements Faults {
     this.hooks.dropSockets();
   }
 
-  /** Everything back to defaults (sockets already silenced stay broken: they are half-open). */
+  /** Everything back to defaults: no latency, rules, rate limit, outage or silent sockets. */
   clear(): void {
     this.latencyMs = 0;
     this.rules = [];

@@ -384,7 +384,9 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     if (channel.type === "D") return members;
     return members.filter((id) => {
       const name = this.users.get(id)?.username;
-      return name !== undefined && new RegExp(`(^|[^\\w.-])@${name}(?![\\w-])`).test(post.message);
+      if (name === undefined) return false;
+      const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      return new RegExp(`(^|[^\\w.-])@${escaped}(?![\\w-])`).test(post.message);
     });
   }
 

@@ -1,0 +1,123 @@
+/**
+ * The operator's window into a running bot: `GET /healthz` (200 when the WebSocket is
+ * connected and the channel cache is fresh, 503 with the reasons otherwise) and
+ * `GET /metrics` in Prometheus text format. Off unless `HEALTH_PORT` is set.
+ *
+ * @module
+ */
+
+import { logger } from "../framework/logging.ts";
+
+const log = logger("health");
+
+/** A snapshot of what health and metrics report. */
+export interface HealthSnapshot {
+  readonly websocketConnected: boolean;
+  readonly websocketReconnects: number;
+  readonly cacheFresh: boolean;
+  /** Seconds since the last channel sweep; undefined before the first. */
+  readonly cacheAgeSeconds: number | undefined;
+  readonly cachedChannels: number;
+  readonly broadcasts: number;
+  readonly deliveriesOk: number;
+  readonly deliveriesFailed: number;
+  readonly broadcastsInProgress: number;
+  readonly taskRunsOk: number;
+  readonly taskRunsFailed: number;
+  readonly sessionsOpen: number;
+  readonly shuttingDown: boolean;
+}
+
+/** The JSON body and status of `/healthz`. */
+export function healthReport(s: HealthSnapshot): { status: number; body: Record<string, unknown> } {
+  const problems: string[] = [];
+  if (!s.websocketConnected) problems.push("the WebSocket to Mattermost is not connected");
+  if (!s.cacheFresh) problems.push("the channel cache is stale (the last refresh failed)");
+  if (s.shuttingDown) problems.push("postbot is shutting down");
+  return {
+    status: problems.length === 0 ? 200 : 503,
+    body: {
+      status: problems.length === 0 ? "ok" : "unhealthy",
+      problems,
+      websocket: s.websocketConnected ? "connected" : "disconnected",
+      channel_cache_age_seconds: s.cacheAgeSeconds ?? null,
+      channels_cached: s.cachedChannels,
+      broadcasts_in_progress: s.broadcastsInProgress,
+    },
+  };
+}
+
+/** Prometheus text exposition of the snapshot. */
+export function metricsText(s: HealthSnapshot): string {
+  const lines: string[] = [];
+  const metric = (
+    name: string,
+    type: "counter" | "gauge",
+    help: string,
+    samples: [labels: string, value: number][],
+  ) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+  };
+  metric("postbot_broadcasts_total", "counter", "Broadcasts confirmed since start.", [[
+    "",
+    s.broadcasts,
+  ]]);
+  metric("postbot_deliveries_total", "counter", "Channel deliveries by outcome.", [
+    ['{outcome="ok"}', s.deliveriesOk],
+    ['{outcome="failed"}', s.deliveriesFailed],
+  ]);
+  metric("postbot_broadcasts_in_progress", "gauge", "Broadcasts being delivered now.", [[
+    "",
+    s.broadcastsInProgress,
+  ]]);
+  metric("postbot_websocket_connected", "gauge", "1 when the WebSocket is connected.", [[
+    "",
+    s.websocketConnected ? 1 : 0,
+  ]]);
+  metric("postbot_websocket_reconnects_total", "counter", "WebSocket reconnections.", [[
+    "",
+    s.websocketReconnects,
+  ]]);
+  metric("postbot_task_runs_total", "counter", "Task plugin runs by outcome.", [
+    ['{outcome="ok"}', s.taskRunsOk],
+    ['{outcome="failed"}', s.taskRunsFailed],
+  ]);
+  metric(
+    "postbot_channel_cache_age_seconds",
+    "gauge",
+    "Seconds since the channel cache was refreshed.",
+    [["", s.cacheAgeSeconds ?? -1]],
+  );
+  metric("postbot_channels_cached", "gauge", "Channels in the cache.", [["", s.cachedChannels]]);
+  metric("postbot_sessions_open", "gauge", "Wizard conversations in progress.", [[
+    "",
+    s.sessionsOpen,
+  ]]);
+  return lines.join("\n") + "\n";
+}
+
+/** Serves the endpoints until the returned function is called. */
+export function serveHealth(port: number, snapshot: () => HealthSnapshot): () => Promise<void> {
+  const server = Deno.serve({
+    port,
+    hostname: "0.0.0.0",
+    onListen: ({ port }) => log.info("Health and metrics on port {port}", { port }),
+  }, (request) => {
+    const path = new URL(request.url).pathname;
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return new Response("method not allowed\n", { status: 405 });
+    }
+    if (path === "/healthz") {
+      const { status, body } = healthReport(snapshot());
+      return Response.json(body, { status });
+    }
+    if (path === "/metrics") {
+      return new Response(metricsText(snapshot()), {
+        headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" },
+      });
+    }
+    return new Response("not found: try /healthz or /metrics\n", { status: 404 });
+  });
+  return () => server.shutdown();
+}
