@@ -16,11 +16,15 @@ import { readPostbotConfig } from "./src/postbot/config.ts";
 import { checkPermissions } from "./src/postbot/permissions.ts";
 import { startPostbot } from "./src/postbot/app.ts";
 
-const USAGE = `Usage: deno task start [--env-file PATH]
+const USAGE = `Usage: deno task start [--env-file PATH] [--healthcheck]
 
 Relays one direct message (with its files) to many Mattermost channels, and runs scheduled
 task plugins. Configuration comes from the environment and from .env in the working
-directory (or the file given with --env-file); see README.md.`;
+directory (or the file given with --env-file); see README.md.
+
+  --env-file PATH  read this file instead of .env
+  --healthcheck    ask the running bot's health endpoint (HEALTH_PORT) and exit 0 when it
+                   is healthy, 1 when not: the container HEALTHCHECK`;
 
 function fail(message: string, status: number): never {
   console.error(message);
@@ -32,7 +36,11 @@ async function main(): Promise<void> {
   try {
     flags = parseArgs({
       args: Deno.args,
-      options: { "env-file": { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        "env-file": { type: "string" },
+        help: { type: "boolean", short: "h" },
+        healthcheck: { type: "boolean" },
+      },
       strict: true,
     }).values;
   } catch (e) {
@@ -56,6 +64,7 @@ async function main(): Promise<void> {
   if (!source.ok) fail(formatProblems([source.error]), 2);
   const config = readPostbotConfig(source.value);
   if (!config.ok) fail(formatProblems(config.error), 2);
+  if (flags.healthcheck) Deno.exit(await healthcheck(config.value.healthPort));
   const denied = await checkPermissions(config.value);
   if (denied.length > 0) fail(formatProblems(denied), 2);
 
@@ -88,6 +97,24 @@ async function main(): Promise<void> {
   await running.stop();
   await closeLogs();
   Deno.exit(0);
+}
+
+/** Exit status for a container HEALTHCHECK: 0 when /healthz answers 200. */
+async function healthcheck(port: number | undefined): Promise<number> {
+  if (port === undefined) {
+    console.error("HEALTH_PORT is not set, so there is no health endpoint to ask.");
+    return 1;
+  }
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`, {
+      signal: AbortSignal.timeout(5_000),
+    });
+    console.log(await response.text());
+    return response.status === 200 ? 0 : 1;
+  } catch (e) {
+    console.error(`The health endpoint on port ${port} did not answer: ${(e as Error).message}`);
+    return 1;
+  }
 }
 
 if (import.meta.main) await main();

@@ -88,8 +88,15 @@ export function normalizeServerUrl(input: string): Result<string, string> {
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     return err(`must use http:// or https://, got "${url.protocol}//"`);
   }
-  if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
-    return err(`must not contain credentials, a query or a fragment, got "${input}"`);
+  if (url.username !== "" || url.password !== "") {
+    // Never echo the input here: it holds a password.
+    return err(
+      `must not contain credentials (user:password@); the bot signs in with TOKEN. ` +
+        `Write it as ${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`,
+    );
+  }
+  if (url.search !== "" || url.hash !== "") {
+    return err(`must not contain a query (?…) or a fragment (#…), got "${input}"`);
   }
   const path = url.pathname.replace(/\/+$/, "");
   return ok(`${url.protocol}//${url.host}${path}`);

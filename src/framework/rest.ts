@@ -180,8 +180,15 @@ function routeOf(url: string, base: string): string {
   return path.replace(/\?.*$/, "");
 }
 
+/** The error's message with its causes ("fetch failed: … invalid peer certificate …"). */
 function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  const parts: string[] = [];
+  for (let c: unknown = e, depth = 0; c !== undefined && depth < 5; depth++) {
+    const message = c instanceof Error ? c.message : String(c);
+    if (message !== "" && !parts.includes(message)) parts.push(message);
+    c = c instanceof Error ? c.cause : undefined;
+  }
+  return parts.join(": ");
 }
 
 /**

@@ -10,7 +10,11 @@ import type { Channel } from "@mattermost/types/channels";
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
-import { type Emulator, startEmulator } from "../../src/sandbox/emulator/mod.ts";
+import {
+  type Emulator,
+  type EmulatorOptions,
+  startEmulator,
+} from "../../src/sandbox/emulator/mod.ts";
 import { BotProcess } from "../../src/sandbox/bot_process.ts";
 
 /** A person in the test world, with a token for the REST API. */
@@ -31,6 +35,10 @@ export interface ScenarioOptions {
   readonly bulkChannels?: number;
   /** Start the bot process (default true). */
   readonly startBot?: boolean;
+  /** Options of the emulator (TLS, maximum file size). */
+  readonly emulator?: EmulatorOptions;
+  /** PEM CA certificate the test's own requests trust (for a TLS emulator). */
+  readonly caCert?: string;
   /** Called after seeding, before the bot starts. */
   readonly seed?: (emu: Emulator, world: World) => void | Promise<void>;
 }
@@ -70,13 +78,22 @@ export class Scenario {
   readonly world: World;
   readonly dir: string;
   readonly env: Record<string, string>;
+  /** The HTTP client the test's own requests use (trusts `caCert` when given). */
+  readonly http: Deno.HttpClient | undefined;
   #bot: BotProcess | undefined;
 
-  constructor(emu: Emulator, world: World, dir: string, env: Record<string, string>) {
+  constructor(
+    emu: Emulator,
+    world: World,
+    dir: string,
+    env: Record<string, string>,
+    http?: Deno.HttpClient,
+  ) {
     this.emu = emu;
     this.world = world;
     this.dir = dir;
     this.env = env;
+    this.http = http;
   }
 
   /** The bot process (throws when it was not started). */
@@ -114,6 +131,7 @@ export class Scenario {
   async stop(): Promise<void> {
     if (this.#bot !== undefined) await this.#bot.stop();
     await this.emu.stop();
+    this.http?.close();
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
 }
@@ -146,7 +164,12 @@ export class DmUser {
       for (const f of files) {
         form.append("files", new Blob([f.bytes.slice()], { type: f.mime ?? "" }), f.name);
       }
-      const r = await fetch(`${api}/files`, { method: "POST", headers: auth, body: form });
+      const r = await fetch(`${api}/files`, {
+        method: "POST",
+        headers: auth,
+        body: form,
+        client: this.#scenario.http,
+      });
       if (r.status !== 201) throw new Error(`upload failed: ${r.status} ${await r.text()}`);
       fileIds = (await r.json()).file_infos.map((f: { id: string }) => f.id);
     }
@@ -154,6 +177,7 @@ export class DmUser {
       method: "POST",
       headers: { ...auth, "Content-Type": "application/json" },
       body: JSON.stringify({ channel_id: this.channel.id, message, file_ids: fileIds }),
+      client: this.#scenario.http,
     });
     if (r.status !== 201) throw new Error(`post failed: ${r.status} ${await r.text()}`);
     return await r.json();
@@ -211,7 +235,7 @@ export class DmUser {
 
 /** Seeds the emulator, writes the working directory, and (by default) starts the bot. */
 export async function startScenario(options: ScenarioOptions = {}): Promise<Scenario> {
-  const emu = await startEmulator();
+  const emu = await startEmulator(options.emulator);
   const s = emu.store;
   const team = s.createTeam({ name: "staff", display_name: "Staff" });
   const person = (username: string, extra: { is_bot?: boolean } = {}): Person => {
@@ -266,7 +290,10 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     CONSOLE_LOG_LEVEL: "INFO",
     ...options.env,
   };
-  const scenario = new Scenario(emu, world, dir, env);
+  const http = options.caCert === undefined
+    ? undefined
+    : Deno.createHttpClient({ caCerts: [options.caCert] });
+  const scenario = new Scenario(emu, world, dir, env, http);
   if (options.startBot ?? true) {
     try {
       await scenario.startBot();

@@ -5,7 +5,7 @@
  */
 
 import { excerpt } from "../../framework/text.ts";
-import type { ChannelsConfig } from "../channels/config.ts";
+import { type ChannelsConfig, nameKey } from "../channels/config.ts";
 import { code, plural, quote, size } from "../format.ts";
 import type { Draft } from "./conversation.ts";
 import type { ResolvedTarget } from "./targets.ts";
@@ -27,8 +27,9 @@ export function targetQuestion(config: ChannelsConfig, draft: Draft): string {
     );
   }
   if (config.aliases.size > 0) {
-    const publicTargets = new Set([...config.groups.keys(), ...config.whitelist]);
-    const aliases = [...config.aliases].filter(([, target]) => publicTargets.has(target));
+    // Alias targets are matched ignoring case, like everything the user types.
+    const publicTargets = new Set([...config.groups.keys(), ...config.whitelist].map(nameKey));
+    const aliases = [...config.aliases].filter(([, target]) => publicTargets.has(nameKey(target)));
     if (aliases.length > 0) {
       lines.push(
         "**Aliases:** " + aliases.map(([a, t]) => `${code(a)} → ${quote(t, 60)}`).join(", "),
@@ -63,10 +64,20 @@ export function previewText(
   if (draft.message.trim() === "") {
     lines.push("**Message:** _(no text, files only)_");
   } else {
-    const start = excerpt(draft.message, 300).split("\n").map((l) => `> ${l}`).join("\n");
+    const start = excerpt(draft.message, 300).split("\n").map((l) => `> ${defuse(l)}`)
+      .join("\n");
     lines.push("**Message:**", start);
   }
   for (const w of warnings) lines.push(`:warning: ${w}`);
   lines.push("Send it? Answer **yes** or **no**.");
   return lines.join("\n");
+}
+
+/**
+ * The preview quotes the message with its formatting, but its @mentions (`@channel`, `@all`,
+ * `@someone`) must not notify anyone: a zero-width space after the `@` keeps them inert.
+ * The broadcast itself carries the message verbatim.
+ */
+export function defuse(line: string): string {
+  return line.replace(/@(?=[\p{L}\p{N}_])/gu, "@\u200b");
 }

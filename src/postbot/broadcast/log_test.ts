@@ -1,0 +1,232 @@
+import assert from "node:assert/strict";
+import type { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../../framework/sqlite.ts";
+import { MIGRATIONS } from "../schema.ts";
+import { BroadcastLog, type BroadcastTarget } from "./log.ts";
+
+const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
+
+function open(path = ":memory:"): DatabaseSync {
+  const opened = openDatabase(path, MIGRATIONS);
+  if (!opened.ok) assert.fail(opened.error.message);
+  return opened.value;
+}
+
+/** A log with a clock the test moves. */
+function clockedLog(db: DatabaseSync) {
+  const clock = { now: 1_000 };
+  return { log: new BroadcastLog(db, () => clock.now), clock };
+}
+
+const target = (n: number): BroadcastTarget => ({
+  channelId: String(n).padStart(26, "c"),
+  name: `channel-${n}`,
+  displayName: `Channel ${n}`,
+});
+
+const FILES = [
+  { id: "f".repeat(26), name: "report.pdf", size: 1234, mimeType: "application/pdf" },
+  { id: "g".repeat(26), name: "notes.txt", size: 7, mimeType: "text/plain" },
+];
+
+function create(log: BroadcastLog, id: string, targets: BroadcastTarget[], senderId = "u1") {
+  log.create({
+    id,
+    senderId,
+    senderUsername: senderId === "u1" ? "alice" : "bob",
+    targetAnswer: "all, ~town-square",
+    message: "Hello @channel",
+    files: FILES,
+    sourcePostId: "p".repeat(26),
+    targets,
+  });
+}
+
+Deno.test("the schema is versioned with user_version; a file database uses WAL and a busy timeout", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/broadcast_log.db`;
+    const db = open(path);
+    const pragma = (name: string) => Object.values(db.prepare(`PRAGMA ${name}`).get()!)[0];
+    assert.equal(pragma("user_version"), LATEST);
+    assert.equal(pragma("journal_mode"), "wal");
+    assert.ok(Number(pragma("busy_timeout")) >= 1000);
+    const { log } = clockedLog(db);
+    create(log, "b1", [target(1)]);
+    db.close();
+    // Opening again migrates nothing and keeps the data.
+    const again = open(path);
+    assert.equal(new BroadcastLog(again).get("b1")?.message, "Hello @channel");
+    again.exec(`PRAGMA user_version = ${LATEST + 1}`);
+    again.close();
+    const newer = openDatabase(path, MIGRATIONS);
+    assert.equal(newer.ok, false);
+    assert.match((newer as { error: { message: string } }).error.message, /newer than this postbot/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a broadcast is recorded with everything about it, pending before delivery", () => {
+  const db = open();
+  const { log, clock } = clockedLog(db);
+  create(log, "b1", [target(1), target(2), target(3)]);
+  const b = log.get("b1")!;
+  assert.deepEqual(
+    { ...b },
+    {
+      id: "b1",
+      senderId: "u1",
+      senderUsername: "alice",
+      createdAt: 1_000,
+      finishedAt: null,
+      targetAnswer: "all, ~town-square",
+      message: "Hello @channel",
+      files: FILES,
+      sourcePostId: "p".repeat(26),
+      status: "pending",
+      error: null,
+    },
+  );
+  const deliveries = log.deliveries("b1");
+  assert.deepEqual(deliveries.map((d) => d.name), ["channel-1", "channel-2", "channel-3"]);
+  for (const d of deliveries) {
+    assert.deepEqual(
+      [d.status, d.postId, d.error, d.attempts, d.updatedAt],
+      ["pending", null, null, 0, 1_000],
+    );
+  }
+  assert.deepEqual(log.unfinished().map((u) => u.id), ["b1"]);
+  clock.now = 2_000;
+  log.finish("b1", "done");
+  assert.equal(log.get("b1")?.finishedAt, 2_000);
+  assert.deepEqual(log.unfinished(), []);
+  db.close();
+});
+
+Deno.test("per-channel outcomes: sending counts attempts, delivered keeps the post id, failed the reason", () => {
+  const db = open();
+  const { log, clock } = clockedLog(db);
+  create(log, "b1", [target(1), target(2)]);
+  clock.now = 1_500;
+  log.markSending("b1", target(1).channelId);
+  log.markSending("b1", target(1).channelId);
+  log.markDelivered("b1", target(1).channelId, "post1");
+  log.markSending("b1", target(2).channelId);
+  log.markFailed("b1", target(2).channelId, "the bot is not a member of ~channel-2");
+  const [one, two] = log.deliveries("b1");
+  assert.deepEqual([one.status, one.postId, one.attempts, one.error], ["delivered", "post1", 2, null]);
+  assert.deepEqual(
+    [two.status, two.postId, two.attempts, two.error],
+    ["failed", null, 1, "the bot is not a member of ~channel-2"],
+  );
+  assert.equal(one.updatedAt, 1_500);
+  log.markDeleted("b1", target(1).channelId);
+  assert.equal(log.deliveries("b1")[0].status, "deleted");
+  assert.equal(log.deliveries("b1")[0].postId, "post1", "the post id stays for the record");
+  db.close();
+});
+
+Deno.test("a crash leaves a sending channel distinguishable from a channel never started", () => {
+  const db = open();
+  const { log } = clockedLog(db);
+  create(log, "b1", [target(1), target(2), target(3)]);
+  log.markSending("b1", target(1).channelId);
+  log.markDelivered("b1", target(1).channelId, "post1");
+  log.markSending("b1", target(2).channelId);
+  assert.deepEqual(log.deliveries("b1").map((d) => d.status), ["delivered", "sending", "pending"]);
+  assert.deepEqual(log.unfinished().map((b) => b.id), ["b1"]);
+  db.close();
+});
+
+Deno.test("reopenFailed puts only failed channels back and reopens the broadcast", () => {
+  const db = open();
+  const { log } = clockedLog(db);
+  create(log, "b1", [target(1), target(2), target(3)]);
+  log.markDelivered("b1", target(1).channelId, "post1");
+  log.markFailed("b1", target(2).channelId, "rate limited");
+  log.markFailed("b1", target(3).channelId, "archived");
+  log.finish("b1", "done");
+  assert.equal(log.reopenFailed("b1"), 2);
+  assert.deepEqual(log.deliveries("b1").map((d) => d.status), ["delivered", "pending", "pending"]);
+  assert.equal(log.get("b1")?.status, "pending");
+  assert.equal(log.get("b1")?.finishedAt, null);
+  log.markDelivered("b1", target(2).channelId, "post2");
+  log.markDelivered("b1", target(3).channelId, "post3");
+  log.finish("b1", "done");
+  assert.equal(log.reopenFailed("b1"), 0);
+  assert.equal(log.get("b1")?.status, "done", "nothing to retry leaves the broadcast closed");
+  db.close();
+});
+
+Deno.test("recent lists a sender's broadcasts newest first with per-status counts", () => {
+  const db = open();
+  const { log, clock } = clockedLog(db);
+  for (const [i, id] of ["b1", "b2", "b3"].entries()) {
+    clock.now = 1_000 + i;
+    create(log, id, [target(1), target(2), target(3)]);
+  }
+  create(log, "other", [target(1)], "u2");
+  log.markDelivered("b2", target(1).channelId, "p1");
+  log.markDelivered("b2", target(2).channelId, "p2");
+  log.markFailed("b2", target(3).channelId, "x");
+  log.markDeleted("b2", target(2).channelId);
+  const recent = log.recent("u1", 2);
+  assert.deepEqual(recent.map((b) => b.id), ["b3", "b2"]);
+  assert.deepEqual(
+    [recent[1].channels, recent[1].delivered, recent[1].failed, recent[1].deleted],
+    [3, 1, 1, 1],
+  );
+  assert.deepEqual(log.recent("u2", 10).map((b) => b.id), ["other"]);
+  assert.deepEqual(log.recent("nobody", 10), []);
+  db.close();
+});
+
+Deno.test("events record who did what, in order", () => {
+  const db = open();
+  const { log, clock } = clockedLog(db);
+  create(log, "b1", [target(1)]);
+  clock.now = 5_000;
+  log.addEvent("b1", { id: "u1", username: "alice" }, "retry", "1 channels");
+  log.addEvent("b1", { id: "u9", username: "admin" }, "undo", "1 of 1 posts deleted");
+  assert.deepEqual(log.events("b1"), [
+    { at: 5_000, actor: "alice", action: "retry", detail: "1 channels" },
+    { at: 5_000, actor: "admin", action: "undo", detail: "1 of 1 posts deleted" },
+  ]);
+  db.close();
+});
+
+Deno.test("hostile text is stored verbatim and cannot touch the schema", () => {
+  const db = open();
+  const { log } = clockedLog(db);
+  const evil = "'; DROP TABLE broadcasts; --\u0000\"\\ 🎉";
+  log.create({
+    id: "b1",
+    senderId: "u1",
+    senderUsername: "al'ice",
+    targetAnswer: evil,
+    message: evil,
+    files: [{ id: "f".repeat(26), name: evil, size: 1, mimeType: "text/plain" }],
+    sourcePostId: null,
+    targets: [{ channelId: "c".repeat(26), name: "x", displayName: evil }],
+  });
+  log.markFailed("b1", "c".repeat(26), evil);
+  const b = log.get("b1")!;
+  assert.equal(b.message, evil);
+  assert.equal(b.targetAnswer, evil);
+  assert.equal(b.files[0].name, evil);
+  assert.equal(log.deliveries("b1")[0].error, evil);
+  assert.equal(log.deliveries("b1")[0].displayName, evil);
+  assert.deepEqual(db.prepare("PRAGMA integrity_check").get(), { integrity_check: "ok" });
+  assert.equal((db.prepare("SELECT COUNT(*) AS n FROM broadcasts").get() as { n: number }).n, 1);
+  db.close();
+});
+
+Deno.test("create is atomic: a duplicate id leaves nothing half-written", () => {
+  const db = open();
+  const { log } = clockedLog(db);
+  create(log, "b1", [target(1)]);
+  assert.throws(() => create(log, "b1", [target(2), target(3)]));
+  assert.deepEqual(log.deliveries("b1").map((d) => d.name), ["channel-1"]);
+  db.close();
+});
