@@ -75,9 +75,15 @@ export class ChannelCache {
   async #sweep(): Promise<RefreshSummary> {
     const started = performance.now();
     const next = new Map<string, CachedChannel>();
-    const mine = await this.#transport.getJson<Channel[]>(
-      `/users/${this.#botUserId}/teams/${this.#teamId}/channels`,
-    );
+    let mine: Channel[] = [];
+    try {
+      mine = await this.#transport.getJson<Channel[]>(
+        `/users/${this.#botUserId}/teams/${this.#teamId}/channels`,
+      );
+    } catch (e) {
+      // Mattermost answers 404 when the user is in no channel of the team at all.
+      if (!(e instanceof MattermostError && e.status === 404)) throw e;
+    }
     const memberOf = new Set(mine.map((c) => c.id));
     for (let page = 0;; page++) {
       const batch = await this.#transport.getJson<Channel[]>(

@@ -313,6 +313,7 @@ export class Broadcaster {
       deliveryReport(record, deliveries, {
         undoWindowSeconds: this.#settings.undoWindowSeconds,
         heading,
+        listDelivered: true,
       }),
     );
     await this.#notifier.audit(auditSummary(record, deliveries, "Interrupted broadcast"));

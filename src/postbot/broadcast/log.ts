@@ -65,6 +65,22 @@ export interface BroadcastSummary extends BroadcastRecord {
 
 type Row = Record<string, unknown>;
 
+/**
+ * The columns of a broadcast row. The user's texts are also read as bytes: node:sqlite cuts
+ * a TEXT value at the first NUL character when reading it, and a retry must post the message
+ * exactly as it was sent.
+ */
+const BROADCAST_COLUMNS = "b.*, CAST(b.message AS BLOB) AS message_bytes, " +
+  "CAST(b.target_answer AS BLOB) AS target_answer_bytes";
+
+const utf8 = new TextDecoder();
+
+/** A text column, from its bytes when they were selected too. */
+function fullText(r: Row, column: string): string {
+  const bytes = r[`${column}_bytes`];
+  return bytes instanceof Uint8Array ? utf8.decode(bytes) : String(r[column]);
+}
+
 function toBroadcast(r: Row): BroadcastRecord {
   return {
     id: String(r.id),
@@ -72,8 +88,8 @@ function toBroadcast(r: Row): BroadcastRecord {
     senderUsername: String(r.sender_username),
     createdAt: Number(r.created_at),
     finishedAt: r.finished_at === null ? null : Number(r.finished_at),
-    targetAnswer: String(r.target_answer),
-    message: String(r.message),
+    targetAnswer: fullText(r, "target_answer"),
+    message: fullText(r, "message"),
     files: JSON.parse(String(r.files_json)),
     sourcePostId: r.source_post_id === null ? null : String(r.source_post_id),
     status: r.status as BroadcastStatus,
@@ -95,7 +111,7 @@ function toDelivery(r: Row): DeliveryRecord {
 }
 
 const SUMMARY = `
-  SELECT b.*,
+  SELECT ${BROADCAST_COLUMNS},
     (SELECT COUNT(*) FROM deliveries d WHERE d.broadcast_id = b.id) AS channels,
     (SELECT COUNT(*) FROM deliveries d WHERE d.broadcast_id = b.id AND d.status = 'delivered')
       AS delivered,
@@ -234,9 +250,10 @@ export class BroadcastLog {
 
   /** One broadcast. */
   get(id: string): BroadcastRecord | undefined {
-    const row = this.#db.prepare("SELECT * FROM broadcasts WHERE id = ?").get(id) as
-      | Row
-      | undefined;
+    const row = this.#db.prepare(`SELECT ${BROADCAST_COLUMNS} FROM broadcasts b WHERE b.id = ?`)
+      .get(id) as
+        | Row
+        | undefined;
     return row === undefined ? undefined : toBroadcast(row);
   }
 
@@ -262,7 +279,7 @@ export class BroadcastLog {
   /** Broadcasts left pending by a process that stopped part-way. */
   unfinished(): BroadcastRecord[] {
     return (this.#db.prepare(
-      "SELECT * FROM broadcasts WHERE status = 'pending' ORDER BY created_at",
+      `SELECT ${BROADCAST_COLUMNS} FROM broadcasts b WHERE b.status = 'pending' ORDER BY b.created_at`,
     ).all() as Row[]).map(toBroadcast);
   }
 }

@@ -61,7 +61,10 @@ Deno.test("the schema is versioned with user_version; a file database uses WAL a
     again.close();
     const newer = openDatabase(path, MIGRATIONS);
     assert.equal(newer.ok, false);
-    assert.match((newer as { error: { message: string } }).error.message, /newer than this postbot/);
+    assert.match(
+      (newer as { error: { message: string } }).error.message,
+      /newer than this postbot/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -115,7 +118,12 @@ Deno.test("per-channel outcomes: sending counts attempts, delivered keeps the po
   log.markSending("b1", target(2).channelId);
   log.markFailed("b1", target(2).channelId, "the bot is not a member of ~channel-2");
   const [one, two] = log.deliveries("b1");
-  assert.deepEqual([one.status, one.postId, one.attempts, one.error], ["delivered", "post1", 2, null]);
+  assert.deepEqual([one.status, one.postId, one.attempts, one.error], [
+    "delivered",
+    "post1",
+    2,
+    null,
+  ]);
   assert.deepEqual(
     [two.status, two.postId, two.attempts, two.error],
     ["failed", null, 1, "the bot is not a member of ~channel-2"],
@@ -200,6 +208,8 @@ Deno.test("hostile text is stored verbatim and cannot touch the schema", () => {
   const db = open();
   const { log } = clockedLog(db);
   const evil = "'; DROP TABLE broadcasts; --\u0000\"\\ 🎉";
+  // Texts from the server (display names, error reasons) never carry NUL.
+  const serverText = evil.replace("\u0000", "");
   log.create({
     id: "b1",
     senderId: "u1",
@@ -208,16 +218,18 @@ Deno.test("hostile text is stored verbatim and cannot touch the schema", () => {
     message: evil,
     files: [{ id: "f".repeat(26), name: evil, size: 1, mimeType: "text/plain" }],
     sourcePostId: null,
-    targets: [{ channelId: "c".repeat(26), name: "x", displayName: evil }],
+    targets: [{ channelId: "c".repeat(26), name: "x", displayName: serverText }],
   });
-  log.markFailed("b1", "c".repeat(26), evil);
+  log.markFailed("b1", "c".repeat(26), serverText);
   const b = log.get("b1")!;
   assert.equal(b.message, evil);
   assert.equal(b.targetAnswer, evil);
   assert.equal(b.files[0].name, evil);
-  assert.equal(log.deliveries("b1")[0].error, evil);
-  assert.equal(log.deliveries("b1")[0].displayName, evil);
-  assert.deepEqual(db.prepare("PRAGMA integrity_check").get(), { integrity_check: "ok" });
+  assert.equal(log.recent("u1", 1)[0].message, evil);
+  assert.equal(log.unfinished()[0].targetAnswer, evil);
+  assert.equal(log.deliveries("b1")[0].error, serverText);
+  assert.equal(log.deliveries("b1")[0].displayName, serverText);
+  assert.deepEqual({ ...db.prepare("PRAGMA integrity_check").get() }, { integrity_check: "ok" });
   assert.equal((db.prepare("SELECT COUNT(*) AS n FROM broadcasts").get() as { n: number }).n, 1);
   db.close();
 });

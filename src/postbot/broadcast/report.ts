@@ -13,11 +13,14 @@ export function when(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
 
-/** The report to the sender after a delivery (or a retry) finished. */
+/**
+ * The report to the sender after a delivery (or a retry) finished. `listDelivered` names the
+ * channels that got it too (after an interruption, where that is not obvious).
+ */
 export function deliveryReport(
   b: BroadcastRecord,
   deliveries: readonly DeliveryRecord[],
-  options: { undoWindowSeconds: number; heading?: string },
+  options: { undoWindowSeconds: number; heading?: string; listDelivered?: boolean },
 ): string {
   const delivered = deliveries.filter((d) => d.status === "delivered");
   const failed = deliveries.filter((d) => d.status === "failed");
@@ -26,6 +29,10 @@ export function deliveryReport(
       plural(deliveries.length, "channel")
     }** (broadcast \`${b.id}\`).`,
   ];
+  if (options.listDelivered && delivered.length > 0) {
+    // After an interruption the sender must see exactly where the message is.
+    lines.push("", `Delivered to: ${delivered.map((d) => `~${d.name}`).join(", ")}`);
+  }
   if (failed.length > 0) {
     lines.push("", "Not delivered:");
     for (const d of failed) {

@@ -8,7 +8,9 @@ Deno.test("yesNo reads yes and no, case-insensitively, and nothing else", () => 
   for (const text of ["no", "N", "NO", " n\n", "No."]) {
     assert.equal(yesNo(text), "no", JSON.stringify(text));
   }
-  for (const text of ["", "yep", "nope", "yes please", "y y", "!yes", "ja", "n0", "'; DROP TABLE"]) {
+  for (
+    const text of ["", "yep", "nope", "yes please", "y y", "!yes", "ja", "n0", "'; DROP TABLE"]
+  ) {
     assert.equal(yesNo(text), undefined, JSON.stringify(text));
   }
 });

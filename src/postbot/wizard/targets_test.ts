@@ -5,7 +5,13 @@ import { Secret } from "../../framework/secret.ts";
 import { type Emulator, startEmulator } from "../../sandbox/emulator/mod.ts";
 import { ChannelCache } from "../channel_cache.ts";
 import type { ChannelsConfig } from "../channels/config.ts";
-import { MAX_ANSWER_LENGTH, MAX_TOKENS, type Resolution, resolveTargets, tokenize } from "./targets.ts";
+import {
+  MAX_ANSWER_LENGTH,
+  MAX_TOKENS,
+  type Resolution,
+  resolveTargets,
+  tokenize,
+} from "./targets.ts";
 
 /** A team with channels of every kind the resolution rules distinguish. */
 interface World {
@@ -107,7 +113,9 @@ async function resolved(w: World, answer: string, cfg?: ChannelsConfig): Promise
 async function refused(w: World, answer: string, cfg?: ChannelsConfig): Promise<string[]> {
   const { result } = await resolve(w, answer, cfg);
   if (result.ok) {
-    assert.fail(`expected "${answer}" to be refused, got ${result.value.targets.map((t) => t.name)}`);
+    assert.fail(
+      `expected "${answer}" to be refused, got ${result.value.targets.map((t) => t.name)}`,
+    );
   }
   return result.error;
 }

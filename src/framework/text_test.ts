@@ -1,0 +1,68 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { excerpt, MAX_POST_RUNES, runeLength, splitIntoPosts } from "./text.ts";
+
+Deno.test("runeLength counts code points, not UTF-16 units", () => {
+  assert.equal(MAX_POST_RUNES, 16_383);
+  assert.equal(runeLength(""), 0);
+  assert.equal(runeLength("abc"), 3);
+  assert.equal("😀".length, 2);
+  assert.equal(runeLength("😀"), 1);
+  assert.equal(runeLength("é😀x"), 3);
+});
+
+Deno.test("splitIntoPosts: text within the limit is one post, unchanged", () => {
+  assert.deepEqual(splitIntoPosts("hello\nworld"), ["hello\nworld"]);
+  assert.deepEqual(splitIntoPosts(""), [""]);
+  const full = "😀".repeat(MAX_POST_RUNES);
+  assert.equal(full.length, 2 * MAX_POST_RUNES);
+  assert.deepEqual(splitIntoPosts(full), [full]);
+});
+
+Deno.test("splitIntoPosts: cuts at line breaks, each post within the limit", () => {
+  const lines = Array.from({ length: 10 }, (_, i) => `line ${i} ${"x".repeat(20)}`);
+  const text = lines.join("\n");
+  const posts = splitIntoPosts(text, 60);
+  assert.ok(posts.length > 1);
+  for (const p of posts) assert.ok(runeLength(p) <= 60, p);
+  assert.equal(posts.join("\n"), text);
+});
+
+Deno.test("splitIntoPosts: emoji count as one rune each and are never cut in half", () => {
+  const posts = splitIntoPosts("😀".repeat(12), 5);
+  assert.deepEqual(posts, ["😀😀😀😀😀", "😀😀😀😀😀", "😀😀"]);
+  for (const p of posts) assert.equal(p.isWellFormed(), true);
+  const mixed = splitIntoPosts(`${"😀".repeat(4)}\n${"é".repeat(4)}`, 5);
+  assert.deepEqual(mixed, ["😀😀😀😀", "éééé"]);
+});
+
+Deno.test("splitIntoPosts: a line longer than the limit is cut into pieces", () => {
+  const posts = splitIntoPosts(`short\n${"y".repeat(12)}\nend`, 5);
+  assert.deepEqual(posts, ["short", "yyyyy", "yyyyy", "yy", "end"]);
+});
+
+Deno.test("splitIntoPosts: property: no post over the limit, no text lost", () => {
+  const char = fc.constantFrom("a", "é", "😀", "\n", " ", "中");
+  fc.assert(
+    fc.property(
+      fc.array(char, { maxLength: 300 }),
+      fc.integer({ min: 1, max: 40 }),
+      (chars, limit) => {
+        const text = chars.join("");
+        const posts = splitIntoPosts(text, limit);
+        for (const p of posts) assert.ok(runeLength(p) <= limit);
+        for (const p of posts) assert.equal(p.isWellFormed(), true);
+        const longLine = text.split("\n").some((l) => runeLength(l) > limit);
+        if (!longLine) assert.equal(posts.join("\n"), text);
+        else assert.equal(posts.join("").replaceAll("\n", ""), text.replaceAll("\n", ""));
+      },
+    ),
+  );
+});
+
+Deno.test("excerpt keeps short text and cuts long text at a rune boundary", () => {
+  assert.equal(excerpt("short", 10), "short");
+  assert.equal(excerpt("abcdefghij", 5), "abcd…");
+  assert.equal(excerpt("😀😀😀😀😀😀", 3), "😀😀…");
+  assert.equal(runeLength(excerpt("x".repeat(100), 10)), 10);
+});
