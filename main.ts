@@ -75,12 +75,25 @@ async function main(): Promise<void> {
     secrets: [config.value.token],
   });
   const log = logger("main");
+
+  // Listen before starting: a signal between "ready" and a later listener would kill the
+  // process without a clean shutdown. A signal during startup ends it right away.
+  const stopped = Promise.withResolvers<string>();
+  let starting = true;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      stopped.resolve(signal);
+      if (!starting) return;
+      log.info("Received {signal} while starting; exiting", { signal });
+      void closeLogs().finally(() => Deno.exit(0));
+    });
+  }
   log.info("postbot starting (Deno {deno}, pid {pid})", {
     deno: Deno.version.deno,
     pid: Deno.pid,
   });
-
   const started = await startPostbot(config.value);
+  starting = false;
   if (!started.ok) {
     log.fatal("{reason}", { reason: started.error });
     await closeLogs();
@@ -88,10 +101,6 @@ async function main(): Promise<void> {
   }
   const running = started.value;
 
-  const stopped = Promise.withResolvers<string>();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    Deno.addSignalListener(signal, () => stopped.resolve(signal));
-  }
   const signal = await stopped.promise;
   log.info("Received {signal}; shutting down", { signal });
   await running.stop();

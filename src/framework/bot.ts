@@ -51,6 +51,7 @@ export class Bot {
   readonly #socket: MattermostSocket;
   readonly #catchUpWindowMs: number;
   readonly #usernames = new Map<string, string>();
+  readonly #redact: (text: string) => string;
   #chain: ((ctx: MessageContext) => Promise<void>) | undefined;
   #catchingUp: Promise<void> | undefined;
   #accepting = true;
@@ -70,6 +71,8 @@ export class Bot {
     this.transport = fields.transport;
     this.#processed = fields.options.processed ?? new MemoryProcessedPosts();
     this.#catchUpWindowMs = fields.options.catchUpWindowMs ?? 3_600_000;
+    const token = fields.config.token;
+    this.#redact = (text) => token.scrub(text);
     this.#socket = new MattermostSocket({
       serverUrl: fields.config.serverUrl,
       token: fields.config.token,
@@ -197,6 +200,7 @@ export class Bot {
         client: this.client,
         transport: this.transport,
         log: logger("message"),
+        redact: this.#redact,
       });
       try {
         await this.#run(ctx);

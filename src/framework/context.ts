@@ -42,6 +42,7 @@ export class MessageContext {
   readonly transport: RestTransport;
   readonly log: Logger;
   access: Access = { kind: "unchecked" };
+  readonly #redact: (text: string) => string;
 
   constructor(
     fields: {
@@ -50,6 +51,8 @@ export class MessageContext {
       client: Client4;
       transport: RestTransport;
       log: Logger;
+      /** Applied to every reply, e.g. to remove the bot's token from echoed user input. */
+      redact?: (text: string) => string;
     },
   ) {
     this.message = fields.message;
@@ -57,6 +60,7 @@ export class MessageContext {
     this.client = fields.client;
     this.transport = fields.transport;
     this.log = fields.log;
+    this.#redact = fields.redact ?? ((text) => text);
   }
 
   /** The sender's user id. */
@@ -81,7 +85,7 @@ export class MessageContext {
 
   /** Answers in the same channel, split into several posts when longer than the limit. */
   async reply(text: string): Promise<void> {
-    for (const part of splitIntoPosts(text)) {
+    for (const part of splitIntoPosts(this.#redact(text))) {
       await this.client.createPost({ channel_id: this.message.channelId, message: part } as Post);
     }
   }

@@ -29,7 +29,13 @@ export function parseDotenv(text: string): Result<Record<string, string>, Dotenv
     const line = raw.startsWith("export ") ? raw.slice(7).trimStart() : raw;
     const eq = line.indexOf("=");
     if (eq <= 0) {
-      return err({ line: i + 1, message: `expected KEY=value, found "${clip(raw)}"` });
+      // The line is not quoted back: it may well be the token written the wrong way.
+      return err({
+        line: i + 1,
+        message: eq === 0
+          ? 'expected KEY=value, but the line starts with "=" (the variable name is missing)'
+          : 'expected KEY=value, but the line has no "="',
+      });
     }
     const key = line.slice(0, eq).trim();
     if (!KEY.test(key)) {

@@ -40,8 +40,8 @@ Deno.test("parseDotenv: a later assignment wins", () => {
 
 Deno.test("parseDotenv: malformed lines are reported with their line number", () => {
   const cases: [string, number, RegExp][] = [
-    ["A=1\njust words\n", 2, /expected KEY=value, found "just words"/],
-    ["=value\n", 1, /expected KEY=value/],
+    ["A=1\njust words\n", 2, /expected KEY=value, but the line has no "="/],
+    ["=value\n", 1, /the variable name is missing/],
     ["\n\n1ABC=x\n", 3, /"1ABC" is not a valid variable name/],
     ["MY-VAR=x\n", 1, /"MY-VAR" is not a valid variable name/],
     ['A="never closed\n', 1, /unterminated quoted value for A/],
@@ -57,8 +57,16 @@ Deno.test("parseDotenv: malformed lines are reported with their line number", ()
   }
 });
 
-Deno.test("parseDotenv: long offending lines are clipped in the message", () => {
-  const result = parseDotenv(`${"x".repeat(500)}\n`);
+Deno.test("parseDotenv: a malformed line is not quoted back (it may hold the token)", () => {
+  for (const text of ["TOKEN: s3cr3tvalue\n", "s3cr3tvalue\n", "export TOKEN s3cr3tvalue\n"]) {
+    const result = parseDotenv(text);
+    assert.equal(result.ok, false, text);
+    if (!result.ok) assert.equal(result.error.message.includes("s3cr3tvalue"), false, text);
+  }
+});
+
+Deno.test("parseDotenv: long invalid names are clipped in the message", () => {
+  const result = parseDotenv(`${"x-".repeat(250)}=1\n`);
   assert.equal(result.ok, false);
   if (!result.ok) assert.ok(result.error.message.length < 100, result.error.message);
 });

@@ -1,6 +1,7 @@
 /**
  * REST access to Mattermost: the official `Client4`, with its transport replaced by one that
- * knows Mattermost's rate limiter (a shared pause honouring `Retry-After`), retries what is
+ * knows Mattermost's rate limiter (requests paced by its headers, first come first served, and
+ * a shared pause honouring `Retry-After`; see rate_pacer.ts), retries what is
  * safe to retry, applies a timeout, and turns every failure into a {@link MattermostError}.
  *
  * Only idempotent requests (GET, HEAD, PUT, DELETE) are retried on 5xx and network errors: a
@@ -13,6 +14,7 @@
 import mm from "@mattermost/client";
 import { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
 import { MattermostError } from "./mattermost_error.ts";
+import { RatePacer } from "./rate_pacer.ts";
 import type { Secret } from "./secret.ts";
 
 /** The official REST client; task plugins receive one too. */
@@ -44,8 +46,11 @@ export class RestTransport {
   readonly #timeoutMs: number;
   readonly #backoff: BackoffPolicy;
   readonly #onResponse: TransportOptions["onResponse"];
-  /** Shared by every request: while the server says "slow down", nobody sends. */
-  #pausedUntil = 0;
+  /**
+   * Shared by every request: paces them by the server's rate-limit headers and, while the
+   * server says "slow down" (429), nobody sends.
+   */
+  readonly #pacer = new RatePacer();
 
   constructor(options: TransportOptions) {
     this.serverUrl = options.serverUrl;
@@ -74,8 +79,8 @@ export class RestTransport {
     let limited = 0;
     let failed = 0;
     for (let attempt = 1;; attempt++) {
-      const wait = this.#pausedUntil - Date.now();
-      if (wait > 0) await delay(wait, signal);
+      // A request retried after a 429 goes ahead of those not tried yet: nobody starves.
+      const position = await this.#pacer.acquire(signal, limited > 0);
       let response: Response;
       try {
         const timeout = AbortSignal.timeout(this.#timeoutMs);
@@ -103,12 +108,13 @@ export class RestTransport {
           route,
         });
       }
+      this.#pacer.observe(position, response.status, response.headers);
       this.#onResponse?.({ method, route, status: response.status });
       if (response.status === 429) {
         limited++;
         await response.body?.cancel();
         const pause = retryAfterMs(response.headers) ?? backoffDelay(this.#backoff, limited);
-        this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + pause);
+        this.#pacer.pause(pause);
         if (limited < this.#rateLimitAttempts) continue;
         throw new MattermostError({
           kind: "rate_limited",
@@ -126,7 +132,7 @@ export class RestTransport {
           continue;
         }
       }
-      if (response.status >= 400) throw await errorFrom(response, route, attempt);
+      if (response.status >= 400) throw await errorFrom(response, route, attempt, this.#token);
       return response;
     }
   }
@@ -155,8 +161,9 @@ export function retryAfterMs(headers: Headers): number | undefined {
   return undefined;
 }
 
-async function errorFrom(response: Response, route: string, attempts: number) {
-  const text = await response.text().catch(() => "");
+async function errorFrom(response: Response, route: string, attempts: number, token: Secret) {
+  // A proxy or a misbehaving server may echo the credentials back: never keep them.
+  const text = token.scrub(await response.text().catch(() => ""));
   let body: { id?: string; message?: string } = {};
   try {
     body = JSON.parse(text);

@@ -76,6 +76,11 @@ export class BotProcess {
     return new BotProcess(child);
   }
 
+  /** The process id, e.g. to read its memory from /proc/<pid>/status (benchmarks). */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** Everything printed so far (stdout and stderr interleaved). */
   get output(): string {
     return this.#output;

@@ -81,7 +81,8 @@ export class Broadcaster {
   readonly #notifier: Notifier;
   readonly #settings: BroadcasterSettings;
   readonly #running = new Set<Promise<void>>();
-  readonly #busy = new Set<string>();
+  /** Work in progress per broadcast id (a retry may start while a report is being sent). */
+  readonly #busy = new Map<string, number>();
   readonly #shutdown = new AbortController();
 
   constructor(
@@ -111,8 +112,12 @@ export class Broadcaster {
     return this.#busy.has(id);
   }
 
-  /** Records the broadcast and starts delivering it in the background; returns its id. */
-  send(request: BroadcastRequest): string {
+  /**
+   * Records the broadcast and starts delivering it in the background; returns its id.
+   * `announce` (e.g. "Sending broadcast …") runs first, so the sender never reads the report
+   * before the announcement; its failure does not stop the delivery.
+   */
+  send(request: BroadcastRequest, announce?: (id: string) => Promise<void>): string {
     const id = newBroadcastId();
     this.#log.create({
       id,
@@ -125,7 +130,12 @@ export class Broadcaster {
       targets: request.targets,
     });
     this.counters.broadcasts++;
-    this.#track(id, () => this.#deliver(id, request.sender, "send"));
+    this.#track(id, async (release) => {
+      await announce?.(id).catch((e) =>
+        log.warn("Could not announce broadcast {id}: {error}", { id, error: e })
+      );
+      await this.#deliver(id, request.sender, "send", release);
+    });
     return id;
   }
 
@@ -134,7 +144,7 @@ export class Broadcaster {
     const n = this.#log.reopenFailed(id);
     if (n === 0) return 0;
     this.#log.addEvent(id, actor, "retry", `${n} channels`);
-    this.#track(id, () => this.#deliver(id, actor, "retry"));
+    this.#track(id, (release) => this.#deliver(id, actor, "retry", release));
     return n;
   }
 
@@ -151,18 +161,36 @@ export class Broadcaster {
     return done.promise;
   }
 
-  #track(id: string, work: () => Promise<void>): void {
-    this.#busy.add(id);
-    const run: Promise<void> = work()
+  /**
+   * Runs work on a broadcast in the background. The broadcast counts as busy until the work
+   * calls `release` (once its outcome is recorded, before reporting it: the sender may act on
+   * the report at once) or ends.
+   */
+  #track(id: string, work: (release: () => void) => Promise<void>): void {
+    this.#busy.set(id, (this.#busy.get(id) ?? 0) + 1);
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      const left = (this.#busy.get(id) ?? 1) - 1;
+      if (left > 0) this.#busy.set(id, left);
+      else this.#busy.delete(id);
+    };
+    const run: Promise<void> = work(release)
       .catch((e) => log.error("Broadcast {id} failed: {error}", { id, error: e }))
       .finally(() => {
         this.#running.delete(run);
-        this.#busy.delete(id);
+        release();
       });
     this.#running.add(run);
   }
 
-  async #deliver(id: string, actor: Actor, kind: "send" | "retry"): Promise<void> {
+  async #deliver(
+    id: string,
+    actor: Actor,
+    kind: "send" | "retry",
+    release: () => void,
+  ): Promise<void> {
     const record = this.#log.get(id);
     if (record === undefined) return;
     const pending = this.#log.deliveries(id).filter((d) => d.status === "pending");
@@ -170,10 +198,13 @@ export class Broadcaster {
     if (!files.ok) {
       for (const d of pending) this.#log.markFailed(id, d.channelId, `not sent: ${files.error}`);
       this.#log.finish(id, "aborted", files.error);
-      await this.#notifier.dm(
-        record.senderId,
-        `**Nothing was sent** (broadcast \`${id}\`): ${files.error}. Send the message again ` +
-          "with its files.",
+      release();
+      const text = `**Nothing was sent** (broadcast \`${id}\`): ${files.error}. Send the ` +
+        "message again with its files.";
+      await this.#notifier.dm(record.senderId, text);
+      if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, text);
+      await this.#notifier.audit(
+        auditSummary(record, this.#log.deliveries(id), "Aborted broadcast", actor.username),
       );
       return;
     }
@@ -207,12 +238,15 @@ export class Broadcaster {
       return;
     }
     this.#log.finish(id, "done");
+    release();
     const deliveries = this.#log.deliveries(id);
     const report = deliveryReport(record, deliveries, {
       undoWindowSeconds: this.#settings.undoWindowSeconds,
       heading: kind === "retry" ? "Retry finished. " : "",
     });
     await this.#notifier.dm(record.senderId, report);
+    // An admin retrying someone else's broadcast wants to know how it went, too.
+    if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, report);
     await this.#notifier.audit(
       auditSummary(record, deliveries, kind === "retry" ? "Retry" : "Broadcast", actor.username),
     );

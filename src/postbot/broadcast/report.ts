@@ -13,6 +13,14 @@ export function when(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
 
+/** A span of time for people: "90 seconds", "60 minutes", "3 hours", "2 days". */
+export function duration(seconds: number): string {
+  if (seconds < 120) return plural(seconds, "second");
+  if (seconds < 2 * 3600 || seconds % 3600 !== 0) return plural(Math.round(seconds / 60), "minute");
+  if (seconds < 2 * 86_400 || seconds % 86_400 !== 0) return plural(seconds / 3600, "hour");
+  return plural(seconds / 86_400, "day");
+}
+
 /**
  * The report to the sender after a delivery (or a retry) finished. `listDelivered` names the
  * channels that got it too (after an interruption, where that is not obvious).
@@ -42,9 +50,7 @@ export function deliveryReport(
   }
   if (delivered.length > 0 && options.undoWindowSeconds > 0) {
     lines.push(
-      `To take it back, send \`!undo ${b.id}\` within ${
-        Math.round(options.undoWindowSeconds / 60)
-      } minutes.`,
+      `To take it back, send \`!undo ${b.id}\` within ${duration(options.undoWindowSeconds)}.`,
     );
   }
   return lines.join("\n");

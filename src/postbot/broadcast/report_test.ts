@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { BroadcastRecord, DeliveryRecord, DeliveryStatus } from "./log.ts";
-import { auditSummary, deliveryReport, when } from "./report.ts";
+import { auditSummary, deliveryReport, duration, when } from "./report.ts";
 
 const RECORD: BroadcastRecord = {
   id: "k3m9x2qa",
@@ -100,4 +100,15 @@ Deno.test("auditSummary of a files-only broadcast and of a long message", () => 
   const long = auditSummary({ ...RECORD, message: "x".repeat(10_000), files: [] }, MIXED);
   assert.ok(long.length < 1_000, `audit post is ${long.length} characters`);
   assert.doesNotMatch(long, /Files:/);
+});
+
+Deno.test("duration reads naturally at every scale", () => {
+  assert.equal(duration(1), "1 second");
+  assert.equal(duration(90), "90 seconds");
+  assert.equal(duration(600), "10 minutes");
+  assert.equal(duration(3600), "60 minutes");
+  assert.equal(duration(5400), "90 minutes");
+  assert.equal(duration(7200), "2 hours");
+  assert.equal(duration(86_400), "24 hours");
+  assert.equal(duration(3 * 86_400), "3 days");
 });

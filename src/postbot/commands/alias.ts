@@ -11,6 +11,7 @@ import { aliasProblem, nameKey } from "../channels/config.ts";
 import { code, quote } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
 import { suggest } from "../suggest.ts";
+import { defuseMentions } from "./mentions.ts";
 
 const log = logger("aliases");
 
@@ -41,6 +42,20 @@ export function aliasCommand(s: PostbotServices): Command {
         await ctx.reply(`I need an alias and a target. ${USAGE}`);
         return;
       }
+      if (/["'“”‘’]/.test(parsed.alias)) {
+        await ctx.reply(
+          `${code(parsed.alias)} can't be an alias: an alias is one word, without spaces or ` +
+            `quotes (only the target may be quoted). ${USAGE}`,
+        );
+        return;
+      }
+      if (/^[~@]/.test(parsed.alias)) {
+        await ctx.reply(
+          `${code(parsed.alias)} can't be an alias: a leading ~ marks a channel name and @ a ` +
+            `person, so an alias must start with another character. ${USAGE}`,
+        );
+        return;
+      }
       const alias = parsed.alias.toLowerCase();
       const problem = aliasProblem(alias);
       if (problem !== undefined || alias.includes(",")) {
@@ -68,7 +83,7 @@ export function aliasCommand(s: PostbotServices): Command {
           ...config.whitelist,
         ]);
         await ctx.reply(
-          `${quote(parsed.target)} is neither a group nor a whitelisted channel.` +
+          `${code(parsed.target)} is neither a group nor a whitelisted channel.` +
             (ideas.length > 0 ? ` Did you mean ${ideas.map((i) => code(i)).join(", ")}?` : "") +
             " See `!get_groups`, or quote a group name that has spaces.",
         );
@@ -76,7 +91,7 @@ export function aliasCommand(s: PostbotServices): Command {
       }
       const saved = await s.channels.addAlias(alias, target);
       if (!saved.ok) {
-        await ctx.reply(`Nothing was saved: ${saved.error.message}`);
+        await ctx.reply(defuseMentions(`Nothing was saved: ${saved.error.message}`));
         return;
       }
       log.info("{user} added alias {alias} -> {target}", {

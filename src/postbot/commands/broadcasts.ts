@@ -9,7 +9,7 @@ import type { MessageContext } from "../../framework/context.ts";
 import type { Command } from "../../framework/dispatcher.ts";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { BroadcastRecord } from "../broadcast/log.ts";
-import { when } from "../broadcast/report.ts";
+import { duration, when } from "../broadcast/report.ts";
 import { code, plural } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
 import type { Wizard } from "../wizard/wizard.ts";
@@ -87,7 +87,6 @@ async function pick(
 
 /** `!undo [id]`. */
 export function undoCommand(s: PostbotServices, broadcaster: Broadcaster, wizard: Wizard): Command {
-  const windowMinutes = () => Math.round(s.config.undoWindowSeconds / 60);
   return {
     name: "undo",
     usage: "[broadcast id]",
@@ -107,7 +106,7 @@ export function undoCommand(s: PostbotServices, broadcaster: Broadcaster, wizard
       if (age > s.config.undoWindowSeconds * 1000) {
         await ctx.reply(
           `Broadcast \`${record.id}\` was sent ${when(record.createdAt)}, more than ` +
-            `${windowMinutes()} minutes ago, so it can no longer be undone by me. ` +
+            `${duration(s.config.undoWindowSeconds)} ago, so it can no longer be undone by me. ` +
             "Delete the posts by hand, or ask a channel admin.",
         );
         return;

@@ -10,6 +10,7 @@ import type { GroupTable } from "../channels/config.ts";
 import { parseGroupInput } from "../channels/group_input.ts";
 import { code, plural, quote } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
+import { defuseMentions } from "./mentions.ts";
 
 const log = logger("groups");
 
@@ -68,7 +69,7 @@ export function addGroupCommand(s: PostbotServices, table: GroupTable): Command 
     run: async (ctx, args) => {
       const parsed = parseGroupInput(args, { command: `!${name}` });
       if (!parsed.ok) {
-        await ctx.reply(parsed.error.message);
+        await ctx.reply(defuseMentions(parsed.error.message));
         return;
       }
       const unknown: string[] = [];
@@ -91,7 +92,7 @@ export function addGroupCommand(s: PostbotServices, table: GroupTable): Command 
       }
       const saved = await s.channels.addGroups(table, parsed.value);
       if (!saved.ok) {
-        await ctx.reply(`Nothing was saved: ${saved.error.message}`);
+        await ctx.reply(defuseMentions(`Nothing was saved: ${saved.error.message}`));
         return;
       }
       for (const def of parsed.value) {

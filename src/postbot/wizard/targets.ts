@@ -40,6 +40,9 @@ export interface ResolveContext {
   readonly senderIsMember: (channelId: string) => Promise<boolean>;
 }
 
+/** Channels named in the "I am not a member" warning before the rest is counted. */
+const WARNED_NAMES = 10;
+
 /** Longest answer accepted (characters). */
 export const MAX_ANSWER_LENGTH = 4_000;
 /** Most tokens in one answer. */
@@ -190,13 +193,16 @@ export async function resolveTargets(
   if (chosen.size === 0) {
     return err(["None of those names leads to a channel I can post to.", ...warnings]);
   }
-  for (const { channel } of chosen.values()) {
-    if (!channel.botIsMember) {
-      warnings.push(
-        `I am not a member of ~${channel.name}; delivery there will fail unless I am added ` +
-          "(/invite).",
-      );
-    }
+  const outside = [...chosen.values()].filter(({ channel }) => !channel.botIsMember)
+    .map(({ channel }) => `~${channel.name}`);
+  if (outside.length > 0) {
+    // One line however many: a group of 300 such channels must not bury the preview.
+    const shownNames = outside.slice(0, WARNED_NAMES).join(", ") +
+      (outside.length > WARNED_NAMES ? ` and ${outside.length - WARNED_NAMES} more` : "");
+    warnings.push(
+      `I am not a member of ${shownNames}; delivery there will fail unless I am added ` +
+        "(/invite).",
+    );
   }
   return ok({
     targets: [...chosen.values()].map(({ channel, via }) => ({

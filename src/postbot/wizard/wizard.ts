@@ -12,6 +12,7 @@ import { type SessionBackend, SessionStore } from "../../framework/sessions.ts";
 import { MAX_POST_RUNES, runeLength } from "../../framework/text.ts";
 import type { BroadcastFile } from "../broadcast/log.ts";
 import { type Broadcaster, postedMessage } from "../broadcast/broadcaster.ts";
+import { duration } from "../broadcast/report.ts";
 import { code, plural } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
 import type { PostbotServices } from "../services.ts";
@@ -77,11 +78,11 @@ export class Wizard {
 
   /** Called by the session store when a conversation lapsed. */
   async expire(userId: string, state: Conversation): Promise<void> {
-    const minutes = Math.round(this.#s.config.sessionTtlSeconds / 60);
+    const ttl = duration(this.#s.config.sessionTtlSeconds);
     const text = state.kind === "confirming_undo"
-      ? `No answer within ${minutes} minutes, so broadcast \`${state.broadcastId}\` was **not** ` +
+      ? `No answer within ${ttl}, so broadcast \`${state.broadcastId}\` was **not** ` +
         "deleted."
-      : `No answer within ${minutes} minutes, so your broadcast was **not sent**. Send the ` +
+      : `No answer within ${ttl}, so your broadcast was **not sent**. Send the ` +
         "message again to start over.";
     log.info("Session of {user} expired at step {step}", { user: userId, step: state.kind });
     await this.#notifier.dm(userId, text);
@@ -222,16 +223,17 @@ export class Wizard {
       sourcePostId: state.draft.sourcePostId,
       answer: state.answer,
       targets: state.targets,
-    });
+    }, (id) =>
+      // Posted before delivery starts, so it always comes before the report.
+      ctx.reply(
+        `Sending broadcast ${code(id)} to ${plural(state.targets.length, "channel")}… ` +
+          "I'll tell you when it's done.",
+      ));
     log.info("{user} confirmed broadcast {id} to {n} channels", {
       user: ctx.username,
       id,
       n: state.targets.length,
     });
-    await ctx.reply(
-      `Sending broadcast ${code(id)} to ${plural(state.targets.length, "channel")}… ` +
-        "I'll tell you when it's done.",
-    );
   }
 
   async #confirmUndo(

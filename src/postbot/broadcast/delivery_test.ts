@@ -1,0 +1,493 @@
+import assert from "node:assert/strict";
+import type { Channel } from "@mattermost/types/channels";
+import type { DatabaseSync } from "node:sqlite";
+import { MattermostError } from "../../framework/mattermost_error.ts";
+import { RestTransport } from "../../framework/rest.ts";
+import { Secret } from "../../framework/secret.ts";
+import { openDatabase } from "../../framework/sqlite.ts";
+import { type Emulator, startEmulator } from "../../sandbox/emulator/mod.ts";
+import { MIGRATIONS } from "../schema.ts";
+import {
+  BROADCAST_PROP,
+  type ChannelOutcome,
+  deliver,
+  type DeliveryContext,
+  type DeliveryJob,
+  downloadFiles,
+  explain,
+  findBroadcastPost,
+  type PreparedFile,
+} from "./delivery.ts";
+import { type BroadcastFile, BroadcastLog, type BroadcastTarget } from "./log.ts";
+
+/** The emulator seeded with a bot, a sender with a DM holding two files, and channels. */
+interface World {
+  emu: Emulator;
+  botId: string;
+  botToken: string;
+  aliceId: string;
+  transport: RestTransport;
+  ch: Record<string, Channel>;
+  /** The DM's files as the wizard records them. */
+  files: BroadcastFile[];
+  /** Their bytes, by DM file id. */
+  bytes: Map<string, Uint8Array>;
+  db: DatabaseSync;
+  log: BroadcastLog;
+}
+
+const FAST = { initialMs: 5, maxMs: 40 };
+
+async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
+  const emu = await startEmulator();
+  const opened = openDatabase(":memory:", MIGRATIONS);
+  if (!opened.ok) throw new Error(opened.error.message);
+  const db = opened.value;
+  try {
+    const s = emu.store;
+    const team = s.createTeam({ name: "staff" });
+    const bot = s.createUser({ username: "postbot", is_bot: true });
+    const alice = s.createUser({ username: "alice" });
+    for (const u of [bot, alice]) s.addTeamMember(team.id, u.user.id);
+    const ch: Record<string, Channel> = {};
+    for (const name of ["one", "two", "three", "four", "five", "six", "no-bot", "archived"]) {
+      ch[name] = s.createChannel({
+        team_id: team.id,
+        name,
+        display_name: name.toUpperCase(),
+        type: "O",
+      });
+      if (name !== "no-bot") s.addChannelMember(ch[name].id, bot.user.id);
+      s.addChannelMember(ch[name].id, alice.user.id);
+    }
+    s.archiveChannel(ch.archived.id);
+    const dm = s.directChannel(alice.user.id, bot.user.id);
+    const pdf = crypto.getRandomValues(new Uint8Array(50_000));
+    const txt = new TextEncoder().encode("minutes of the meeting\n");
+    const infos = [
+      s.uploadFile(alice.user.id, dm.id, "report.pdf", pdf, "application/pdf"),
+      s.uploadFile(alice.user.id, dm.id, "minutes.txt", txt, "text/plain"),
+    ];
+    s.createPost(alice.user.id, {
+      channel_id: dm.id,
+      message: "see attached",
+      file_ids: infos.map((f) => f.id),
+    });
+    const files = infos.map((f) => ({
+      id: f.id,
+      name: f.name,
+      size: f.size,
+      mimeType: f.mime_type,
+    }));
+    const transport = new RestTransport({
+      serverUrl: emu.url,
+      token: new Secret(bot.token),
+      backoff: FAST,
+    });
+    await fn({
+      emu,
+      botId: bot.user.id,
+      botToken: bot.token,
+      aliceId: alice.user.id,
+      transport,
+      ch,
+      files,
+      bytes: new Map([[infos[0].id, pdf], [infos[1].id, txt]]),
+      db,
+      log: new BroadcastLog(db),
+    });
+  } finally {
+    db.close();
+    await emu.stop();
+  }
+}
+
+function target(c: Channel): BroadcastTarget {
+  return { channelId: c.id, name: c.name, displayName: c.display_name };
+}
+
+let counter = 0;
+
+/** Records a broadcast in the log and returns a job for it. */
+function job(
+  w: World,
+  targets: Channel[],
+  files: PreparedFile[],
+  extra: Partial<DeliveryJob> = {},
+): DeliveryJob {
+  const broadcastId = `test${++counter}`;
+  w.log.create({
+    id: broadcastId,
+    senderId: w.aliceId,
+    senderUsername: "alice",
+    targetAnswer: targets.map((t) => t.name).join(", "),
+    message: "Hello **everyone**",
+    files: files.map((f) => f.source),
+    sourcePostId: null,
+    targets: targets.map(target),
+  });
+  return {
+    broadcastId,
+    message: "Hello **everyone**",
+    files,
+    targets: targets.map(target),
+    checkFirst: false,
+    since: Date.now(),
+    ...extra,
+  };
+}
+
+function context(w: World, extra: Partial<DeliveryContext> = {}): DeliveryContext {
+  return {
+    transport: w.transport,
+    log: w.log,
+    botUserId: w.botId,
+    botUsername: "postbot",
+    concurrency: 4,
+    backoff: FAST,
+    ...extra,
+  };
+}
+
+async function prepared(w: World): Promise<PreparedFile[]> {
+  const r = await downloadFiles(w.transport, w.files);
+  if (!r.ok) assert.fail(r.error);
+  return r.value;
+}
+
+/** The bot's posts carrying this broadcast in a channel (deleted ones excluded). */
+function copies(w: World, channelId: string, broadcastId: string) {
+  return w.emu.store.postsIn(channelId).filter((p) =>
+    p.user_id === w.botId && p.props?.[BROADCAST_PROP] === broadcastId
+  );
+}
+
+function requests(w: World, method: string, path: RegExp, status?: number) {
+  return w.emu.requests.filter((r) =>
+    r.method === method && path.test(r.path) && (status === undefined || r.status === status)
+  ).length;
+}
+
+/** Every post of the job: exactly one per channel, with the bot's own copies of the files. */
+function assertDeliveredOnce(w: World, j: DeliveryJob, outcomes: ChannelOutcome[]) {
+  assert.equal(outcomes.length, j.targets.length);
+  for (const o of outcomes) {
+    assert.ok(o.ok, `${o.target.name}: ${o.ok ? "" : o.reason}`);
+    const posts = copies(w, o.target.channelId, j.broadcastId);
+    assert.equal(posts.length, 1, `~${o.target.name} has ${posts.length} copies`);
+    assert.equal(posts[0].id, o.postId);
+    assert.equal(posts[0].message, j.message);
+    assert.equal((posts[0].file_ids ?? []).length, j.files.length);
+    for (const [i, fileId] of (posts[0].file_ids ?? []).entries()) {
+      const info = w.emu.store.getFile(fileId)!;
+      assert.equal(info.user_id, w.botId, "uploaded by the bot");
+      assert.equal(info.channel_id, o.target.channelId, "uploaded to that channel");
+      assert.equal(info.post_id, o.postId);
+      assert.equal(info.name, j.files[i].source.name);
+      assert.deepEqual(w.emu.store.fileBytes(fileId), w.bytes.get(j.files[i].source.id));
+    }
+    const d = w.log.deliveries(j.broadcastId).find((x) => x.channelId === o.target.channelId)!;
+    assert.deepEqual([d.status, d.postId], ["delivered", o.postId]);
+  }
+}
+
+Deno.test("downloadFiles", async (t) => {
+  await withWorld(async (w) => {
+    await t.step("downloads each file once, bytes intact", async () => {
+      const files = await prepared(w);
+      assert.equal(files.length, 2);
+      for (const f of files) {
+        assert.deepEqual(new Uint8Array(await f.blob.arrayBuffer()), w.bytes.get(f.source.id));
+      }
+      assert.equal(requests(w, "GET", /^\/api\/v4\/files\/[a-z0-9]{26}$/), 2);
+    });
+
+    await t.step("a file that cannot be downloaded is an error naming it", async () => {
+      w.emu.faults.failRequests({ method: "GET", path: /\/files\//, status: 404, times: 10 });
+      const r = await downloadFiles(w.transport, w.files);
+      w.emu.faults.clear();
+      assert.equal(r.ok, false);
+      assert.match(
+        (r as { error: string }).error,
+        /could not download the file "report\.pdf": it is no longer available/,
+      );
+    });
+  });
+});
+
+Deno.test("deliver", async (t) => {
+  await withWorld(async (w) => {
+    const files = await prepared(w);
+
+    await t.step("uploads the files as the bot to every channel and posts once each", async () => {
+      const downloads = requests(w, "GET", /^\/api\/v4\/files\//);
+      const j = job(w, [w.ch.one, w.ch.two, w.ch.three], files);
+      const outcomes = await deliver(j, context(w));
+      assertDeliveredOnce(w, j, outcomes);
+      assert.equal(requests(w, "GET", /^\/api\/v4\/files\//), downloads, "no re-download");
+    });
+
+    await t.step("text only and files only both work", async () => {
+      const text = job(w, [w.ch.one], []);
+      assertDeliveredOnce(w, text, await deliver(text, context(w)));
+      const filesOnly = job(w, [w.ch.two], files, { message: "" });
+      assertDeliveredOnce(w, filesOnly, await deliver(filesOnly, context(w)));
+    });
+
+    await t.step("a post that lost files to the server's silent drop is taken back", async () => {
+      // A transport that swaps the bot's fresh uploads for the DM's file ids: the server
+      // accepts the post (201) but drops files the bot did not upload.
+      const dmIds = w.files.map((f) => f.id);
+      const tampering = new (class extends RestTransport {
+        override send(url: string, init: RequestInit, signal?: AbortSignal) {
+          if (init.method === "POST" && url.endsWith("/api/v4/posts")) {
+            const body = JSON.parse(String(init.body));
+            init = { ...init, body: JSON.stringify({ ...body, file_ids: dmIds }) };
+          }
+          return super.send(url, init, signal);
+        }
+      })({ serverUrl: w.emu.url, token: new Secret(w.botToken) });
+      const j = job(w, [w.ch.three], files);
+      const [outcome] = await deliver(j, context(w, { transport: tampering }));
+      assert.equal(outcome.ok, false);
+      assert.match(
+        (outcome as { reason: string }).reason,
+        /did not attach 2 of 2 files, so the post was removed/,
+      );
+      assert.equal(copies(w, w.ch.three.id, j.broadcastId).length, 0, "incomplete post removed");
+      assert.equal(w.log.deliveries(j.broadcastId)[0].status, "failed");
+      for (const id of dmIds) {
+        assert.notEqual(w.emu.store.getFile(id)?.channel_id, w.ch.three.id);
+      }
+    });
+
+    await t.step("403 (bot not a member) fails at once with a human reason", async () => {
+      const before = requests(w, "POST", /^\/api\/v4\/files$/, 403);
+      const j = job(w, [w.ch["no-bot"], w.ch.four], files);
+      const outcomes = await deliver(j, context(w));
+      const noBot = outcomes.find((o) => o.target.name === "no-bot")!;
+      assert.equal(noBot.ok, false);
+      assert.match(
+        (noBot as { reason: string }).reason,
+        /the bot is not a member of ~no-bot or may not post there/,
+      );
+      assert.equal(requests(w, "POST", /^\/api\/v4\/files$/, 403) - before, 1, "not retried");
+      assert.ok(outcomes.find((o) => o.target.name === "four")!.ok);
+      const d = w.log.deliveries(j.broadcastId).find((x) => x.name === "no-bot")!;
+      assert.deepEqual([d.status, d.attempts], ["failed", 1]);
+    });
+
+    await t.step("an archived channel is reported as archived, without retries", async () => {
+      const j = job(w, [w.ch.archived], []);
+      const [outcome] = await deliver(j, context(w));
+      assert.equal(outcome.ok, false);
+      assert.equal((outcome as { reason: string }).reason, "~archived was archived");
+      assert.equal(w.log.deliveries(j.broadcastId)[0].attempts, 1);
+    });
+
+    await t.step("404 is not retried", async () => {
+      w.emu.faults.failRequests({ method: "POST", path: "/posts", status: 404, times: 1 });
+      const j = job(w, [w.ch.five], []);
+      const [outcome] = await deliver(j, context(w));
+      w.emu.faults.clear();
+      assert.equal(outcome.ok, false);
+      assert.equal((outcome as { reason: string }).reason, "~five no longer exists");
+      assert.equal(w.log.deliveries(j.broadcastId)[0].attempts, 1);
+      assert.equal(copies(w, w.ch.five.id, j.broadcastId).length, 0);
+    });
+
+    await t.step("5xx before the post was made is retried: delivered once", async () => {
+      w.emu.faults.failRequests({ method: "POST", path: "/posts", status: 503, times: 2 });
+      const j = job(w, [w.ch.five], files);
+      const outcomes = await deliver(j, context(w));
+      w.emu.faults.clear();
+      assertDeliveredOnce(w, j, outcomes);
+      assert.equal(w.log.deliveries(j.broadcastId)[0].attempts, 3);
+    });
+
+    await t.step("5xx after the post was made (lost answer) is not a duplicate", async () => {
+      w.emu.faults.failRequests({
+        method: "POST",
+        path: "/posts",
+        status: 502,
+        times: 1,
+        afterHandling: true,
+      });
+      const j = job(w, [w.ch.six], files);
+      const outcomes = await deliver(j, context(w));
+      w.emu.faults.clear();
+      assertDeliveredOnce(w, j, outcomes);
+    });
+
+    await t.step("persistent 5xx gives up after the attempts with a reason", async () => {
+      w.emu.faults.failRequests({ method: "POST", path: "/posts", status: 500, times: 3 });
+      const j = job(w, [w.ch.six], []);
+      const [outcome] = await deliver(j, context(w, { attempts: 3 }));
+      w.emu.faults.clear();
+      assert.equal(outcome.ok, false);
+      assert.equal((outcome as { reason: string }).reason, "the server failed (HTTP 500) 3 times");
+      assert.equal(copies(w, w.ch.six.id, j.broadcastId).length, 0);
+    });
+
+    await t.step("a burst of 429 is waited out: every channel once", async () => {
+      w.emu.faults.failRequests({ method: "POST", path: "/posts", status: 429, times: 6 });
+      w.emu.faults.failRequests({ method: "POST", path: "/files", status: 429, times: 4 });
+      const j = job(w, [w.ch.one, w.ch.two, w.ch.three, w.ch.four], files);
+      const outcomes = await deliver(j, context(w));
+      w.emu.faults.clear();
+      assertDeliveredOnce(w, j, outcomes);
+    });
+
+    await t.step("under the server's rate limiter every channel gets it once", async () => {
+      w.emu.faults.rateLimit = { perSec: 20, maxBurst: 3 };
+      const j = job(w, [w.ch.one, w.ch.two, w.ch.three, w.ch.four, w.ch.five, w.ch.six], files);
+      const outcomes = await deliver(j, context(w, { concurrency: 6 }));
+      const limited = requests(w, "POST", /^\/api\/v4\/(posts|files)$/, 429);
+      w.emu.faults.clear();
+      assertDeliveredOnce(w, j, outcomes);
+      assert.ok(limited > 0, "the limiter was hit");
+    });
+
+    await t.step("a channel that already has the broadcast is not sent again", async () => {
+      const first = job(w, [w.ch.one, w.ch.two], []);
+      await deliver(first, context(w));
+      const before = copies(w, w.ch.one.id, first.broadcastId)[0].id;
+      const again = { ...first, checkFirst: true };
+      const outcomes = await deliver(again, context(w));
+      assertDeliveredOnce(w, again, outcomes);
+      assert.equal(
+        (outcomes.find((o) => o.target.name === "one") as { postId: string }).postId,
+        before,
+      );
+    });
+
+    await t.step("never more than `concurrency` channels at once", async () => {
+      let inFlight = 0;
+      let peak = 0;
+      w.emu.faults.latencyMs = 20;
+      const j = job(w, [w.ch.one, w.ch.two, w.ch.three, w.ch.four, w.ch.five, w.ch.six], []);
+      const outcomes = await deliver(
+        j,
+        context(w, {
+          concurrency: 2,
+          transport: new (class extends RestTransport {
+            override async send(url: string, init: RequestInit, signal?: AbortSignal) {
+              inFlight++;
+              peak = Math.max(peak, inFlight);
+              try {
+                return await super.send(url, init, signal);
+              } finally {
+                inFlight--;
+              }
+            }
+          })({ serverUrl: w.emu.url, token: new Secret(w.botToken) }),
+        }),
+      );
+      w.emu.faults.clear();
+      assertDeliveredOnce(w, j, outcomes);
+      assert.equal(peak, 2);
+    });
+
+    await t.step("an aborted run starts no channel and leaves them pending", async () => {
+      const j = job(w, [w.ch.one, w.ch.two], []);
+      const controller = new AbortController();
+      controller.abort();
+      const outcomes = await deliver(j, context(w, { signal: controller.signal }));
+      assert.deepEqual(outcomes, []);
+      assert.deepEqual(w.log.deliveries(j.broadcastId).map((d) => d.status), [
+        "pending",
+        "pending",
+      ]);
+      assert.equal(copies(w, w.ch.one.id, j.broadcastId).length, 0);
+    });
+
+    await t.step(
+      "findBroadcastPost ignores other broadcasts, other users and deleted posts",
+      async () => {
+        const since = Date.now() - 1_000;
+        const id = "findme";
+        assert.equal(
+          await findBroadcastPost(w.transport, w.botId, id, w.ch.four.id, since),
+          undefined,
+        );
+        w.emu.store.createPost(w.aliceId, {
+          channel_id: w.ch.four.id,
+          message: "fake",
+          props: { [BROADCAST_PROP]: id },
+        });
+        w.emu.store.createPost(w.botId, {
+          channel_id: w.ch.four.id,
+          message: "other",
+          props: { [BROADCAST_PROP]: "other" },
+        });
+        assert.equal(
+          await findBroadcastPost(w.transport, w.botId, id, w.ch.four.id, since),
+          undefined,
+        );
+        const mine = w.emu.store.createPost(w.botId, {
+          channel_id: w.ch.four.id,
+          message: "mine",
+          props: { [BROADCAST_PROP]: id },
+        });
+        assert.equal(
+          await findBroadcastPost(w.transport, w.botId, id, w.ch.four.id, since),
+          mine.id,
+        );
+        await w.transport.send(w.transport.api(`/posts/${mine.id}`), { method: "DELETE" });
+        assert.equal(
+          await findBroadcastPost(w.transport, w.botId, id, w.ch.four.id, since),
+          undefined,
+        );
+      },
+    );
+  });
+});
+
+Deno.test("explain turns errors into reasons a person understands", () => {
+  const t: BroadcastTarget = {
+    channelId: "c".repeat(26),
+    name: "town-hall",
+    displayName: "Town Hall",
+  };
+  const http = (status: number, id?: string, message = "x") =>
+    new MattermostError({
+      kind: "http",
+      status,
+      message,
+      serverErrorId: id,
+      attempts: 1,
+      route: "POST /posts",
+    });
+  assert.equal(
+    explain(http(403), t, 1),
+    "the bot is not a member of ~town-hall or may not post there (add it with /invite)",
+  );
+  assert.equal(
+    explain(http(400, "api.post.create_post.can_not_post_to_deleted.error"), t, 1),
+    "~town-hall was archived",
+  );
+  assert.equal(explain(http(404), t, 1), "~town-hall no longer exists");
+  assert.equal(explain(http(413), t, 1), "a file is larger than the server accepts");
+  assert.equal(explain(http(502), t, 4), "the server failed (HTTP 502) 4 times");
+  assert.equal(
+    explain(http(400, "x", "Invalid message"), t, 1),
+    "the server refused it (HTTP 400: Invalid message)",
+  );
+  const limited = new MattermostError({
+    kind: "rate_limited",
+    status: 429,
+    message: "rate limited",
+    attempts: 10,
+    route: "POST /posts",
+  });
+  assert.equal(explain(limited, t, 1), "rate limited by the server after 10 attempts");
+  const network = new MattermostError({
+    kind: "network",
+    status: 0,
+    message: "refused",
+    attempts: 1,
+    route: "POST /posts",
+  });
+  assert.equal(explain(network, t, 3), "the server could not be reached (3 attempts)");
+  assert.match(explain(new Error("boom"), t, 1), /unexpected error.*boom/);
+});

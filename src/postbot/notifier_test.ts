@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { RestTransport } from "../framework/rest.ts";
+import { Secret } from "../framework/secret.ts";
+import { MAX_POST_RUNES, runeLength } from "../framework/text.ts";
+import { startEmulator } from "../sandbox/emulator/mod.ts";
+import { Notifier } from "./notifier.ts";
+
+Deno.test("Notifier", async (t) => {
+  const emu = await startEmulator();
+  try {
+    const s = emu.store;
+    const team = s.createTeam({ name: "staff" });
+    const bot = s.createUser({ username: "postbot", is_bot: true });
+    const alice = s.createUser({ username: "alice" });
+    for (const u of [bot, alice]) s.addTeamMember(team.id, u.user.id);
+    const log = s.createChannel({ team_id: team.id, name: "bot-log", type: "P" });
+    s.addChannelMember(log.id, bot.user.id);
+    const transport = new RestTransport({
+      serverUrl: emu.url,
+      token: new Secret(bot.token),
+      backoff: { initialMs: 5, maxMs: 20 },
+    });
+    const notifier = new Notifier(transport, bot.user.id, log.id);
+
+    await t.step("dm opens the DM channel once and posts there", async () => {
+      assert.equal(await notifier.dm(alice.user.id, "hello"), true);
+      assert.equal(await notifier.dm(alice.user.id, "again"), true);
+      const dm = s.directChannel(alice.user.id, bot.user.id);
+      assert.deepEqual(s.postsIn(dm.id).map((p) => p.message), ["hello", "again"]);
+      assert.equal(
+        emu.requests.filter((r) => r.method === "POST" && r.path === "/api/v4/channels/direct")
+          .length,
+        1,
+      );
+    });
+
+    await t.step(
+      "a long report is split into posts under the size limit, nothing lost",
+      async () => {
+        const lines = Array.from(
+          { length: 800 },
+          (_, i) => `- ~channel-${i} (Channel ${i}): the bot is not a member of ~channel-${i}`,
+        );
+        const text = `**Delivered to 0 of 800 channels**\n${lines.join("\n")}`;
+        assert.ok(runeLength(text) > MAX_POST_RUNES);
+        assert.equal(await notifier.audit(text), undefined);
+        const posts = s.postsIn(log.id).map((p) => p.message);
+        assert.ok(posts.length >= 2, `${posts.length} posts`);
+        for (const p of posts) assert.ok(runeLength(p) <= MAX_POST_RUNES);
+        assert.equal(posts.join("\n"), text);
+      },
+    );
+
+    await t.step("failures are reported as false, never thrown", async () => {
+      const outsider = s.createChannel({ team_id: team.id, name: "closed", type: "P" });
+      assert.equal(await notifier.post(outsider.id, "x"), false);
+      const stranger = s.createUser({ username: "stranger" });
+      emu.faults.failRequests({ method: "POST", path: "/channels/direct", status: 403 });
+      assert.equal(await notifier.dm(stranger.user.id, "x"), false);
+    });
+
+    await t.step("without an audit channel, audit does nothing", async () => {
+      const before = emu.requests.length;
+      await new Notifier(transport, bot.user.id, "").audit("x");
+      assert.equal(emu.requests.length, before);
+    });
+  } finally {
+    await emu.stop();
+  }
+});

@@ -1,0 +1,222 @@
+/**
+ * The chat side of task plugins: `!tasks` lists every task (what it does, when it runs next
+ * in the scheduler's timezone, how its last run went, what it may access, and the files that
+ * did not load), and `!run <task>` runs one now and answers when it has finished.
+ *
+ * @module
+ */
+
+import type { Command } from "../framework/dispatcher.ts";
+import type { MessageContext } from "../framework/context.ts";
+import { logger } from "../framework/logging.ts";
+import type { BrokenTask, LoadedTask } from "./discovery.ts";
+import type { TaskHistory, TaskRunRecord } from "./history.ts";
+import {
+  describeTrigger,
+  formatDuration,
+  inlineCode,
+  type RunningRun,
+  type RunReport,
+  type TaskRunner,
+} from "./runner.ts";
+import type { CronSchedule } from "./schedule.ts";
+
+const log = logger("tasks");
+
+/** What the commands read of the task system. */
+export interface TaskSystemView {
+  readonly loaded: readonly LoadedTask[];
+  readonly broken: readonly BrokenTask[];
+  /** The tasks directory as configured (for messages). */
+  readonly tasksDir: string;
+  /** Problems with the tasks directory or scheduler.toml, shown by `!tasks`. */
+  readonly problems: readonly string[];
+  readonly timezone: string;
+  schedule(name: string): CronSchedule | undefined;
+  nextRun(name: string): Date | undefined;
+  readonly history: TaskHistory;
+  readonly runner: TaskRunner;
+  now(): Date;
+}
+
+/** `Mon 2025-03-31 07:00` in `timeZone`. */
+export function formatWhen(date: Date | number, timeZone: string): string {
+  const parts: Record<string, string> = {};
+  const format = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    weekday: "short",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+  for (const part of format.formatToParts(new Date(date))) parts[part.type] = part.value;
+  return `${parts.weekday} ${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+}
+
+const OUTCOME_MARK: Record<string, string> = {
+  ok: ":white_check_mark: ok",
+  failed: ":x: failed",
+  timeout: ":hourglass: timed out",
+  interrupted: ":stop_button: interrupted",
+  running: ":arrow_forward: running",
+  skipped: "skipped",
+};
+
+function lastRunLine(run: TaskRunRecord | undefined, timeZone: string): string {
+  if (run === undefined) return "last run: never";
+  const by = run.trigger === "command" ? `!run by ${run.triggeredBy ?? "?"}` : "schedule";
+  const duration = run.durationMs === null ? "" : ` in ${formatDuration(run.durationMs)}`;
+  const error = run.error !== null && run.outcome !== "ok" ? `: ${inlineCode(run.error, 200)}` : "";
+  return `last run: ${formatWhen(run.startedAt, timeZone)} (${by}), ` +
+    `${OUTCOME_MARK[run.outcome] ?? run.outcome}${duration}${error}`;
+}
+
+/** The text of `!tasks`. */
+export function renderTaskList(view: TaskSystemView): string {
+  const lines: string[] = [];
+  const tz = view.timezone;
+  if (view.loaded.length === 0 && view.broken.length === 0) {
+    lines.push(
+      `No tasks yet. Put a \`.ts\` file exporting \`run(client, ctx)\` into \`${view.tasksDir}/\` ` +
+        "and restart the bot.",
+    );
+  } else {
+    lines.push(`#### Tasks (times in ${tz})`);
+  }
+  for (const task of view.loaded) {
+    const description = task.description === "" ? "_(no description)_" : task.description;
+    lines.push("", `**${task.name}** — ${description}`);
+    const schedule = view.schedule(task.name);
+    if (schedule === undefined) {
+      lines.push(`- not scheduled; run it with \`!run ${task.name}\``);
+    } else {
+      const next = view.nextRun(task.name);
+      lines.push(
+        `- schedule: \`${schedule.expression}\` · next run: ${
+          next === undefined ? "none" : formatWhen(next, tz)
+        }`,
+      );
+    }
+    const running = view.runner.running(task.name);
+    if (running !== undefined) {
+      lines.push(
+        `- running now, since ${formatWhen(running.startedAt, tz)} (${
+          describeTrigger(running.trigger)
+        })`,
+      );
+    }
+    lines.push(`- ${lastRunLine(view.history.lastRun(task.name), tz)}`);
+    if (task.permissions.extra.length > 0) {
+      lines.push(`- extra permissions: ${task.permissions.extra.join(", ")}`);
+    }
+    if (task.permissions.refused.length > 0) {
+      lines.push(
+        `- asked for but not granted (the bot itself lacks them): ${
+          task.permissions.refused.join(", ")
+        }`,
+      );
+    }
+  }
+  if (view.broken.length > 0) {
+    lines.push("", "#### Not loaded");
+    for (const b of view.broken) {
+      lines.push(`- \`${b.fileName}\`: ${b.reason}`);
+    }
+    lines.push("Fix the file and restart the bot to load it.");
+  }
+  if (view.problems.length > 0) {
+    lines.push("", "#### Schedule problems");
+    for (const p of view.problems) lines.push(`- ${p}`);
+  }
+  return lines.join("\n");
+}
+
+/** `!tasks`. */
+export function tasksCommand(view: TaskSystemView): Command {
+  return {
+    name: "tasks",
+    summary: "list the scheduled tasks: schedule, next run, last run and its outcome",
+    run: async (ctx) => {
+      await ctx.reply(renderTaskList(view));
+    },
+  };
+}
+
+function taskNames(view: TaskSystemView): string {
+  return view.loaded.length === 0
+    ? `there are no tasks (put one into \`${view.tasksDir}/\` and restart the bot)`
+    : `tasks: ${view.loaded.map((t) => `\`${t.name}\``).join(", ")}`;
+}
+
+/** The answer to `!run` once the run has ended. */
+export function renderRunReport(report: RunReport): string {
+  const name = `\`${report.task}\``;
+  const after = formatDuration(report.durationMs);
+  switch (report.outcome) {
+    case "ok":
+      return `:white_check_mark: ${name} finished in ${after}.`;
+    case "failed":
+      return `:x: ${name} failed after ${after}: ${inlineCode(report.error ?? "")}`;
+    case "timeout":
+      return `:hourglass: ${name} was stopped after ${after}: it ${report.error}.`;
+    case "interrupted":
+      return `:stop_button: ${name} was interrupted after ${after}: ${report.error}.`;
+    case "skipped":
+      return `${name} was skipped: ${report.error}.`;
+  }
+}
+
+function alreadyRunning(name: string, running: RunningRun | undefined, tz: string): string {
+  if (running === undefined) return `\`${name}\` cannot start now: the bot is shutting down.`;
+  return `\`${name}\` is already running (since ${formatWhen(running.startedAt, tz)}, ${
+    describeTrigger(running.trigger)
+  }), so I skipped this run. Send \`!tasks\` to see when it finishes.`;
+}
+
+/** `!run <task>`: answers once with "running", then with the outcome when it has finished. */
+export function runCommand(view: TaskSystemView): Command {
+  return {
+    name: "run",
+    usage: "<task>",
+    summary: "run a task now; I answer when it has finished",
+    examples: ["!run maintenance_plan"],
+    adminOnly: true,
+    run: async (ctx, args) => {
+      const name = args.trim().split(/\s+/)[0] ?? "";
+      const task = view.loaded.find((t) => t.name.toLowerCase() === name.toLowerCase());
+      if (task === undefined) {
+        await ctx.reply(unknownTask(view, name));
+        return;
+      }
+      const started = view.runner.start(task, { kind: "command", by: ctx.username });
+      if (!started.started) {
+        await ctx.reply(alreadyRunning(task.name, started.running, view.timezone));
+        return;
+      }
+      await ctx.reply(`:arrow_forward: Running \`${task.name}\`… I will tell you how it went.`);
+      // The answer comes later: this user's other messages must not wait for the task.
+      void answerWhenDone(ctx, started.done);
+    },
+  };
+}
+
+async function answerWhenDone(ctx: MessageContext, done: Promise<RunReport>): Promise<void> {
+  try {
+    await ctx.reply(renderRunReport(await done));
+  } catch (e) {
+    log.error("Could not answer !run: {error}", { error: e });
+  }
+}
+
+function unknownTask(view: TaskSystemView, name: string): string {
+  if (name === "") return `Usage: \`!run <task>\`; ${taskNames(view)}.`;
+  const broken = view.broken.find((b) => b.name.toLowerCase() === name.toLowerCase());
+  if (broken !== undefined) {
+    return `\`${broken.name}\` could not be loaded: ${broken.reason}. Fix ` +
+      `\`${view.tasksDir}/${broken.fileName}\` and restart the bot; ${taskNames(view)}.`;
+  }
+  return `There is no task ${inlineCode(name, 60)}; ${taskNames(view)}.`;
+}

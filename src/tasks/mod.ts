@@ -1,0 +1,194 @@
+/**
+ * Scheduled task plugins, assembled: discovery of `tasks/*.ts`, scheduler.toml in the
+ * scheduler's timezone, sandboxed runs with history and alerts, and the `!tasks` and `!run`
+ * commands. The app creates it once, registers its commands, starts it after the bot and
+ * stops it before closing the database.
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import type { Command } from "../framework/dispatcher.ts";
+import { logger } from "../framework/logging.ts";
+import type { Secret } from "../framework/secret.ts";
+import { runCommand, tasksCommand, type TaskSystemView } from "./commands.ts";
+import { type BrokenTask, discoverTasks, type LoadedTask } from "./discovery.ts";
+import { TaskHistory } from "./history.ts";
+import type { PermissionQuery } from "./permissions.ts";
+import { type RunCounters, TaskRunner } from "./runner.ts";
+import { type CronSchedule, WallClockSchedule } from "./schedule.ts";
+import { hostTimeZone, readSchedulerToml, resolveSchedules } from "./scheduler_config.ts";
+import { denoCronTicker, type Ticker } from "./ticker.ts";
+
+const log = logger("tasks");
+
+/** How long run history is kept. */
+const HISTORY_DAYS = 90;
+
+/** What the task system needs from the app. */
+export interface TaskSystemDeps {
+  readonly db: DatabaseSync;
+  readonly serverUrl: string;
+  readonly token: Secret;
+  readonly tasksDir: string;
+  readonly schedulerTomlPath: string;
+  /** SCHEDULER_TIMEZONE; undefined = scheduler.toml's `timezone`, else the host's. */
+  readonly timezone: string | undefined;
+  readonly timeoutSeconds: number;
+  /** Posts to BOT_LOG_CHANNEL_ID; a no-op when it is unset. */
+  readonly alert: (text: string) => Promise<void>;
+  /** The clock (tests inject one). */
+  readonly now?: () => Date;
+  /** The minute heartbeat (default `Deno.cron`; tests inject one). */
+  readonly ticker?: Ticker;
+  /** How long importing one task file may take at startup (default 30 s). */
+  readonly inspectTimeoutMs?: number;
+  /** Grace after the abort signal before a run is ended (default 3 s). */
+  readonly graceMs?: number;
+  /** Whether the bot holds a permission (tests inject one). */
+  readonly holds?: PermissionQuery;
+}
+
+/** The running task system. */
+export interface TaskSystem {
+  /** `!tasks` and `!run`, to register with the dispatcher. */
+  readonly commands: Command[];
+  /** Discovers tasks, reads scheduler.toml and starts the minute ticker. */
+  start(): Promise<void>;
+  /** Stops the ticker and ends runs in progress (recorded as interrupted). */
+  stop(): Promise<void>;
+  readonly counters: RunCounters;
+}
+
+/** Builds the task system; nothing happens before `start()`. */
+export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
+  const now = deps.now ?? (() => new Date());
+  const history = new TaskHistory(deps.db);
+  const runner = new TaskRunner({
+    history,
+    serverUrl: deps.serverUrl,
+    token: deps.token,
+    timeoutMs: deps.timeoutSeconds * 1000,
+    graceMs: deps.graceMs,
+    alert: deps.alert,
+    now,
+  });
+  const ticking = new AbortController();
+  let loaded: LoadedTask[] = [];
+  let broken: BrokenTask[] = [];
+  let problems: string[] = [];
+  let timezone = deps.timezone ?? hostTimeZone();
+  let schedule = new WallClockSchedule(new Map(), timezone, now());
+
+  const view: TaskSystemView = {
+    get loaded() {
+      return loaded;
+    },
+    get broken() {
+      return broken;
+    },
+    tasksDir: deps.tasksDir,
+    get problems() {
+      return problems;
+    },
+    get timezone() {
+      return timezone;
+    },
+    schedule: (name: string): CronSchedule | undefined => schedule.entry(name),
+    nextRun: (name: string) => schedule.nextRun(name, now()),
+    history,
+    runner,
+    now,
+  };
+
+  const tick = () => {
+    for (const name of schedule.due(now())) {
+      const task = loaded.find((t) => t.name === name);
+      if (task !== undefined) runner.start(task, { kind: "schedule" });
+    }
+  };
+
+  return {
+    commands: [tasksCommand(view), runCommand(view)],
+    counters: runner.counters,
+    start: async () => {
+      const interrupted = history.markInterrupted("the bot stopped during the run");
+      if (interrupted > 0) {
+        log.warn("{count} task run(s) were cut off by the last shutdown or crash", {
+          count: interrupted,
+        });
+      }
+      history.prune(now().getTime() - HISTORY_DAYS * 86_400_000);
+
+      const found = await discoverTasks({
+        tasksDir: deps.tasksDir,
+        serverHost: new URL(deps.serverUrl).host,
+        inspectTimeoutMs: deps.inspectTimeoutMs,
+        holds: deps.holds,
+      });
+      loaded = [...found.loaded];
+      broken = [...found.broken];
+      problems = found.problem === undefined ? [] : [found.problem];
+      for (const b of broken) {
+        log.warn("Task file {file} not loaded: {reason}", {
+          file: `${deps.tasksDir}/${b.fileName}`,
+          reason: b.reason,
+        });
+      }
+      for (const t of loaded) {
+        if (t.permissions.refused.length > 0) {
+          log.warn("Task {task} asked for permissions the bot lacks: {refused}", {
+            task: t.name,
+            refused: t.permissions.refused.join(", "),
+          });
+        }
+      }
+
+      const file = await readSchedulerToml(deps.schedulerTomlPath);
+      let entries: ReadonlyMap<string, CronSchedule> = new Map();
+      if (!file.ok) {
+        problems.push(`${file.error} — no task is scheduled until it is fixed`);
+      } else {
+        timezone = deps.timezone ?? file.value.timezone ?? hostTimeZone();
+        const resolved = resolveSchedules(
+          file.value,
+          deps.schedulerTomlPath,
+          new Set(loaded.map((t) => t.name)),
+          new Set(broken.map((b) => b.name)),
+        );
+        entries = resolved.entries;
+        problems.push(...resolved.warnings);
+      }
+      for (const p of problems) log.warn("{problem}", { problem: p });
+      schedule = new WallClockSchedule(entries, timezone, now());
+
+      log.info("Tasks: {loaded} loaded, {broken} not loaded, {scheduled} scheduled ({tz})", {
+        loaded: loaded.length,
+        broken: broken.length,
+        scheduled: entries.size,
+        tz: timezone,
+      });
+      for (const name of schedule.names) {
+        log.info("Task {task} runs at {expression}, next {next}", {
+          task: name,
+          expression: schedule.entry(name)?.expression,
+          next: schedule.nextRun(name, now())?.toISOString() ?? "never",
+        });
+      }
+      const trouble = [
+        ...broken.map((b) => `\`${deps.tasksDir}/${b.fileName}\` not loaded: ${b.reason}`),
+        ...problems,
+      ];
+      if (trouble.length > 0) {
+        await deps.alert(
+          `:warning: Task plugins have problems:\n${trouble.map((t) => `- ${t}`).join("\n")}`,
+        ).catch((e) => log.error("Could not post the alert: {error}", { error: e }));
+      }
+      (deps.ticker ?? denoCronTicker)(tick, ticking.signal);
+    },
+    stop: async () => {
+      ticking.abort();
+      await runner.stop();
+    },
+  };
+}

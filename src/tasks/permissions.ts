@@ -1,0 +1,183 @@
+/**
+ * A task's sandbox permissions: the base every run gets (the Mattermost host, its own file),
+ * plus what the task asks for with `export const PERMISSIONS`, granted only as far as the bot
+ * itself holds it. Deno refuses to create a Worker with more than its parent has, so asking
+ * is checked here, item by item, and what is refused is reported rather than fatal.
+ *
+ * @module
+ */
+
+import { isAbsolute, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { err, ok, type Result } from "../framework/result.ts";
+
+/** The permission kinds a task may ask for. */
+export const PERMISSION_KINDS = [
+  "read",
+  "write",
+  "net",
+  "env",
+  "sys",
+  "run",
+  "ffi",
+  "import",
+] as const;
+
+/** One permission kind. */
+export type PermissionKind = typeof PERMISSION_KINDS[number];
+
+/** A validated request: `true` (all) or a list of names/absolute paths per kind. */
+export type PermissionRequest = Partial<Record<PermissionKind, true | readonly string[]>>;
+
+/** What a run gets, and how to describe it to people. */
+export interface GrantedPermissions {
+  /** Handed to `new Worker(…, { deno: { permissions } })`. */
+  readonly worker: Deno.PermissionOptionsObject;
+  /** Granted beyond the base, e.g. `read tasks/plan.md`. */
+  readonly extra: readonly string[];
+  /** Asked for but not held by the bot itself, e.g. `env HOME`. */
+  readonly refused: readonly string[];
+}
+
+/** Answers whether the bot itself holds a permission (injectable for tests). */
+export type PermissionQuery = (descriptor: Deno.PermissionDescriptor) => boolean;
+
+const PATH_KINDS = new Set<PermissionKind>(["read", "write", "ffi"]);
+
+/**
+ * Validates the PERMISSIONS export as it came out of the sandbox (URLs already turned into
+ * strings). Paths become absolute: `file:` URLs are converted, relative paths are resolved
+ * against `cwd` like Deno's own flags.
+ */
+export function parsePermissionRequest(
+  raw: unknown,
+  cwd: string,
+): Result<PermissionRequest, string> {
+  if (raw === undefined) return ok({});
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    return err('PERMISSIONS must be an object such as { read: ["notes.md"] }');
+  }
+  const request: Record<string, true | string[]> = {};
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (!(PERMISSION_KINDS as readonly string[]).includes(key)) {
+      return err(
+        `PERMISSIONS.${key} is not a Deno permission; use ${PERMISSION_KINDS.join(", ")}`,
+      );
+    }
+    const kind = key as PermissionKind;
+    if (value === false) continue;
+    if (value === true) {
+      request[kind] = true;
+      continue;
+    }
+    if (value === "inherit") {
+      return err(
+        `PERMISSIONS.${kind}: "inherit" would hand the task everything the bot may do; ` +
+          "list what it needs instead",
+      );
+    }
+    if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v !== "")) {
+      return err(
+        `PERMISSIONS.${kind} must be true, false or a list of ${
+          kind === "net" || kind === "import" ? "hosts" : "names or paths"
+        } (strings or file URLs)`,
+      );
+    }
+    request[kind] = (value as string[]).map((item) => normalizeItem(kind, item, cwd));
+  }
+  return ok(request as PermissionRequest);
+}
+
+function normalizeItem(kind: PermissionKind, item: string, cwd: string): string {
+  const isPathLike = PATH_KINDS.has(kind) || (kind === "run" && /[\\/]|^file:/.test(item));
+  if (!isPathLike) return item;
+  const path = item.startsWith("file:") ? fileURLToPath(item) : item;
+  return isAbsolute(path) ? resolve(path) : resolve(cwd, path);
+}
+
+/** The default query: the bot's own permission state. */
+export const botHolds: PermissionQuery = (descriptor) => {
+  try {
+    return Deno.permissions.querySync(descriptor).state === "granted";
+  } catch {
+    return false;
+  }
+};
+
+function descriptor(kind: PermissionKind, item?: string): Deno.PermissionDescriptor {
+  if (item === undefined) return { name: kind } as Deno.PermissionDescriptor;
+  switch (kind) {
+    case "read":
+    case "write":
+    case "ffi":
+      return { name: kind, path: item };
+    case "run":
+      return { name: "run", command: item };
+    case "net":
+    case "import":
+      return { name: kind, host: item };
+    case "env":
+      return { name: "env", variable: item };
+    case "sys":
+      return { name: "sys", kind: item as Deno.SysPermissionDescriptor["kind"] };
+  }
+}
+
+/**
+ * The sandbox permissions of one task: network only to `serverHost`, read only of
+ * `taskPath`, nothing else, plus the part of `request` the bot holds.
+ */
+export function grantPermissions(
+  request: PermissionRequest,
+  base: { readonly taskPath: string; readonly serverHost: string; readonly cwd: string },
+  holds: PermissionQuery = botHolds,
+): GrantedPermissions {
+  const worker: Record<PermissionKind, boolean | string[]> = {
+    read: [base.taskPath],
+    write: false,
+    net: [base.serverHost],
+    env: false,
+    sys: false,
+    run: false,
+    ffi: false,
+    import: false,
+  };
+  const extra: string[] = [];
+  const refused: string[] = [];
+  const show = (kind: PermissionKind, item: string) =>
+    PATH_KINDS.has(kind) || (kind === "run" && isAbsolute(item))
+      ? `${kind} ${displayPath(item, base.cwd)}`
+      : `${kind} ${item}`;
+  for (const kind of PERMISSION_KINDS) {
+    const asked = request[kind];
+    if (asked === undefined) continue;
+    if (asked === true) {
+      if (holds(descriptor(kind))) {
+        worker[kind] = true;
+        extra.push(`${kind} (all)`);
+      } else {
+        refused.push(`${kind} (all)`);
+      }
+      continue;
+    }
+    for (const item of asked) {
+      if (!holds(descriptor(kind, item))) {
+        refused.push(show(kind, item));
+        continue;
+      }
+      const current = worker[kind];
+      if (current === true) continue;
+      const list = Array.isArray(current) ? current : [];
+      if (!list.includes(item)) list.push(item);
+      worker[kind] = list;
+      extra.push(show(kind, item));
+    }
+  }
+  return { worker: worker as Deno.PermissionOptionsObject, extra, refused };
+}
+
+/** A path as people want to read it: relative to the working directory when inside it. */
+export function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
+}

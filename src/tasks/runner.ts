@@ -1,0 +1,334 @@
+/**
+ * Runs tasks: each run in its own sandbox Worker, at most one run per task at a time (a
+ * second trigger is skipped and recorded), bounded by TASK_TIMEOUT_SECONDS, recorded in the
+ * run history, and a failure logged with its stack and alerted. Runs never throw and never
+ * wait for each other, so nothing a task does can hold up the scheduler or the bot.
+ *
+ * @module
+ */
+
+import { logger } from "../framework/logging.ts";
+import type { Secret } from "../framework/secret.ts";
+import type { LoadedTask } from "./discovery.ts";
+import type { RunOutcome, TaskHistory } from "./history.ts";
+import { runInSandbox, stripAnsi } from "./sandbox.ts";
+import type { TaskTrigger } from "./types.ts";
+import type { SerializedError, TaskLogLevel } from "./worker_entry.ts";
+
+const log = logger("tasks");
+
+/** How one trigger ended. */
+export interface RunReport {
+  readonly task: string;
+  readonly trigger: TaskTrigger;
+  readonly outcome: Exclude<RunOutcome, "running">;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  readonly durationMs: number;
+  /** One line for people (`Error: boom`); set unless the outcome is ok. */
+  readonly error?: string;
+}
+
+/** A run in progress. */
+export interface RunningRun {
+  readonly trigger: TaskTrigger;
+  /** Epoch ms. */
+  readonly startedAt: number;
+}
+
+/** Either a run that started, or why it did not. */
+export type StartResult =
+  | { readonly started: true; readonly done: Promise<RunReport> }
+  | { readonly started: false; readonly report: RunReport; readonly running?: RunningRun };
+
+/** Run counts since the start, for metrics. */
+export interface RunCounters {
+  runsOk: number;
+  runsFailed: number;
+}
+
+/** What a {@link TaskRunner} needs. */
+export interface RunnerDeps {
+  readonly history: TaskHistory;
+  readonly serverUrl: string;
+  readonly token: Secret;
+  readonly timeoutMs: number;
+  /** Time a task gets to react to its abort signal before it is ended (default 3 s). */
+  readonly graceMs?: number;
+  /** Posts to the bot-log channel; a no-op when there is none. */
+  readonly alert: (text: string) => Promise<void>;
+  readonly now: () => Date;
+}
+
+/** Starts runs and keeps track of them. */
+export class TaskRunner {
+  readonly counters: RunCounters = { runsOk: 0, runsFailed: 0 };
+  readonly #deps: RunnerDeps;
+  readonly #running = new Map<string, RunningRun & { done: Promise<RunReport> }>();
+  readonly #shutdown = new AbortController();
+
+  constructor(deps: RunnerDeps) {
+    this.#deps = deps;
+  }
+
+  /** The run of a task in progress, if any. */
+  running(name: string): RunningRun | undefined {
+    const run = this.#running.get(name);
+    return run === undefined ? undefined : { trigger: run.trigger, startedAt: run.startedAt };
+  }
+
+  /**
+   * Starts a run unless the task is already running (or the bot is stopping): then the
+   * trigger is skipped, logged and recorded. Decided synchronously, so two triggers at once
+   * can never both start.
+   */
+  start(task: LoadedTask, trigger: TaskTrigger): StartResult {
+    const now = this.#deps.now().getTime();
+    const current = this.#running.get(task.name);
+    if (current !== undefined || this.#shutdown.signal.aborted) {
+      const reason = current !== undefined
+        ? `still running (started ${new Date(current.startedAt).toISOString()} by ` +
+          `${describeTrigger(current.trigger)})`
+        : "the bot is shutting down";
+      log.warn("Task {task}: {trigger} trigger skipped: {reason}", {
+        task: task.name,
+        trigger: describeTrigger(trigger),
+        reason,
+      });
+      this.#record(() =>
+        this.#deps.history.skipped(task.name, trigger.kind, triggeredBy(trigger), now, reason)
+      );
+      return {
+        started: false,
+        running: current === undefined
+          ? undefined
+          : { trigger: current.trigger, startedAt: current.startedAt },
+        report: {
+          task: task.name,
+          trigger,
+          outcome: "skipped",
+          startedAt: now,
+          durationMs: 0,
+          error: reason,
+        },
+      };
+    }
+    const id = this.#record(() =>
+      this.#deps.history.start(task.name, trigger.kind, triggeredBy(trigger), now)
+    );
+    const done = this.#execute(task, trigger, now, id);
+    this.#running.set(task.name, { trigger, startedAt: now, done });
+    void done.finally(() => this.#running.delete(task.name));
+    return { started: true, done };
+  }
+
+  /** Ends every run in progress (they get their abort signal, then are terminated). */
+  async stop(): Promise<void> {
+    this.#shutdown.abort();
+    await Promise.all([...this.#running.values()].map((r) => r.done));
+  }
+
+  async #execute(
+    task: LoadedTask,
+    trigger: TaskTrigger,
+    startedAt: number,
+    id: number | undefined,
+  ): Promise<RunReport> {
+    const taskLog = logger("task", task.name);
+    log.info("Task {task} started ({trigger})", {
+      task: task.name,
+      trigger: describeTrigger(trigger),
+    });
+    const t0 = performance.now();
+    const outcome = await runInSandbox({
+      kind: "run",
+      taskUrl: task.url,
+      name: task.name,
+      serverUrl: this.#deps.serverUrl,
+      token: this.#deps.token.reveal(),
+      trigger,
+    }, {
+      name: `task ${task.name}`,
+      permissions: task.permissions.worker,
+      timeoutMs: this.#deps.timeoutMs,
+      graceMs: this.#deps.graceMs ?? 3_000,
+      signal: this.#shutdown.signal,
+      onLog: (level, message, properties) => writeTaskLog(taskLog, level, message, properties),
+    });
+    const durationMs = performance.now() - t0;
+    const scrub = (text: string) => this.#deps.token.scrub(stripAnsi(text));
+    let report: RunReport;
+    let stack = "";
+    switch (outcome.kind) {
+      case "finished":
+        report = { task: task.name, trigger, outcome: "ok", startedAt, durationMs };
+        break;
+      case "timeout":
+        report = {
+          task: task.name,
+          trigger,
+          outcome: "timeout",
+          startedAt,
+          durationMs,
+          error: `did not finish within ${this.#deps.timeoutMs / 1000} s (TASK_TIMEOUT_SECONDS)`,
+        };
+        break;
+      case "interrupted":
+        report = {
+          task: task.name,
+          trigger,
+          outcome: "interrupted",
+          startedAt,
+          durationMs,
+          error: "the bot shut down during the run",
+        };
+        break;
+      case "failed":
+        stack = scrub(outcome.error.stack);
+        report = {
+          task: task.name,
+          trigger,
+          outcome: "failed",
+          startedAt,
+          durationMs,
+          error: scrub(errorLine(outcome.error)),
+        };
+        break;
+      default:
+        report = {
+          task: task.name,
+          trigger,
+          outcome: "failed",
+          startedAt,
+          durationMs,
+          error: "the sandbox answered unexpectedly",
+        };
+    }
+    if (id !== undefined) {
+      this.#record(() =>
+        this.#deps.history.finish(id, report.outcome, report.durationMs, report.error)
+      );
+    }
+    if (report.outcome === "ok") {
+      this.counters.runsOk++;
+      log.info("Task {task} finished in {duration} ms", {
+        task: task.name,
+        duration: Math.round(durationMs),
+      });
+    } else if (report.outcome === "failed" || report.outcome === "timeout") {
+      this.counters.runsFailed++;
+      log.error("Task {task} {outcome} ({trigger}): {error}\n{stack}", {
+        task: task.name,
+        outcome: report.outcome,
+        trigger: describeTrigger(trigger),
+        error: report.error,
+        stack: stack || "(no stack)",
+      });
+      await this.#alert(report);
+    } else {
+      log.warn("Task {task} {outcome}: {error}", {
+        task: task.name,
+        outcome: report.outcome,
+        error: report.error,
+      });
+    }
+    return report;
+  }
+
+  async #alert(report: RunReport): Promise<void> {
+    const what = report.outcome === "timeout" ? "timed out" : "failed";
+    try {
+      await this.#deps.alert(
+        `:warning: Task \`${report.task}\` ${what} (trigger: ${
+          describeTrigger(report.trigger)
+        }, after ${formatDuration(report.durationMs)}): ${inlineCode(report.error ?? "")}`,
+      );
+    } catch (e) {
+      log.error("Could not post the failure alert of task {task}: {error}", {
+        task: report.task,
+        error: e,
+      });
+    }
+  }
+
+  #record<T>(write: () => T): T | undefined {
+    try {
+      return write();
+    } catch (e) {
+      log.error("Could not write the task run history: {error}", { error: e });
+      return undefined;
+    }
+  }
+}
+
+function triggeredBy(trigger: TaskTrigger): string | null {
+  return trigger.kind === "command" ? trigger.by : null;
+}
+
+/** `schedule` or `!run by alice`, for logs, alerts and replies. */
+export function describeTrigger(trigger: TaskTrigger): string {
+  return trigger.kind === "schedule" ? "schedule" : `!run by ${trigger.by}`;
+}
+
+/** `850 ms`, `1.2 s`, `3 min 5 s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1_000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+/** Text in a Markdown code span, one line, bounded. */
+export function inlineCode(text: string, max = 400): string {
+  const line = text.replace(/[`\r\n]+/g, " ").trim();
+  return "`" + (line.length > max ? `${line.slice(0, max)}…` : line) + "`";
+}
+
+function errorLine(error: SerializedError): string {
+  const message = error.message.split("\n")[0];
+  return error.name === "Error" && message.startsWith("Uncaught")
+    ? message
+    : `${error.name}: ${message}`;
+}
+
+/**
+ * A task's log line as text: placeholders (`{name}`) are filled in as LogTape would, other
+ * properties are appended as JSON.
+ */
+export function formatTaskLog(
+  message: string,
+  properties: Record<string, unknown> | undefined,
+): string {
+  const props = properties ?? {};
+  const used = new Set<string>();
+  const filled = message.replace(/\{(\w+)\}/g, (whole, key: string) => {
+    if (!(key in props)) return whole;
+    used.add(key);
+    const value = props[key];
+    return typeof value === "string" ? value : JSON.stringify(value);
+  });
+  const rest = Object.fromEntries(Object.entries(props).filter(([k]) => !used.has(k)));
+  return Object.keys(rest).length === 0 ? filled : `${filled} ${JSON.stringify(rest)}`;
+}
+
+function writeTaskLog(
+  taskLog: ReturnType<typeof logger>,
+  level: TaskLogLevel,
+  message: string,
+  properties: Record<string, unknown> | undefined,
+): void {
+  const text = formatTaskLog(message, properties);
+  switch (level) {
+    case "debug":
+      taskLog.debug("{text}", { text });
+      break;
+    case "warning":
+      taskLog.warn("{text}", { text });
+      break;
+    case "error":
+      taskLog.error("{text}", { text });
+      break;
+    default:
+      taskLog.info("{text}", { text });
+  }
+}

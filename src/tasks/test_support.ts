@@ -1,0 +1,78 @@
+/**
+ * Test fixtures for the task modules: an emulated Mattermost server with a bot and a channel,
+ * and a working directory with a tasks directory to write task files into.
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import { type Emulator, startEmulator } from "../sandbox/emulator/mod.ts";
+import { MIGRATIONS } from "../postbot/schema.ts";
+import { Secret } from "../framework/secret.ts";
+import { openDatabase } from "../framework/sqlite.ts";
+
+/** A server, a bot, a channel and a directory; `close()` in a `finally`. */
+export interface TaskWorld {
+  readonly emu: Emulator;
+  readonly token: Secret;
+  readonly botUserId: string;
+  readonly channelId: string;
+  /** Working directory (holds `tasks/` and `.env`). */
+  readonly dir: string;
+  readonly tasksDir: string;
+  readonly db: DatabaseSync;
+  /** Writes `tasks/<file>` and returns its absolute path. */
+  writeTask(file: string, source: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts a {@link TaskWorld}. */
+export async function startTaskWorld(): Promise<TaskWorld> {
+  const emu = await startEmulator();
+  const team = emu.store.createTeam({ name: "staff" });
+  const bot = emu.store.createUser({ username: "postbot", is_bot: true });
+  emu.store.addTeamMember(team.id, bot.user.id);
+  const channel = emu.store.createChannel({ team_id: team.id, name: "ops", type: "O" });
+  emu.store.addChannelMember(channel.id, bot.user.id);
+  const dir = await Deno.makeTempDir({ prefix: "postbot-tasks-" });
+  const tasksDir = `${dir}/tasks`;
+  await Deno.mkdir(tasksDir);
+  await Deno.writeTextFile(`${dir}/.env`, `TOKEN=${bot.token}\n`);
+  const opened = openDatabase(`${dir}/test.db`, MIGRATIONS);
+  if (!opened.ok) throw new Error(opened.error.message);
+  const db = opened.value;
+  return {
+    emu,
+    token: new Secret(bot.token),
+    botUserId: bot.user.id,
+    channelId: channel.id,
+    dir,
+    tasksDir,
+    db,
+    writeTask: async (file, source) => {
+      const path = `${tasksDir}/${file}`;
+      await Deno.writeTextFile(path, source);
+      return path;
+    },
+    close: async () => {
+      db.close();
+      await emu.stop();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Resolves when `probe` returns a value other than undefined; rejects after `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => T | undefined,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * The code that runs inside a task's sandbox Worker: it imports the task file, builds an
+ * authenticated `Client4` and calls `run(client, ctx)` (or, for discovery, reports what the
+ * file exports), talking to the bot only through messages.
+ *
+ * Why the Worker starts from a `blob:` URL holding {@link workerMain}'s source rather than from
+ * this file: Deno checks read permission on a Worker's `file:` entry module in the *parent*,
+ * and on every local module it statically imports in the *worker*. The bot runs with
+ * `--allow-read` limited to its data files, from any working directory, so a `file:` entry
+ * would need a repository path in the start task's flags, and would force every sandbox to
+ * read bot source files. A `blob:` entry needs neither; its only import is the npm client,
+ * which Deno loads without any read permission. The same holds in a compiled binary.
+ *
+ * Consequence: {@link workerMain} must be self-contained: it may use its parameters, globals
+ * and what it declares inside its own body, nothing else from this module.
+ *
+ * @module
+ */
+
+import type { Post } from "@mattermost/types/posts";
+import type { Client4 } from "../framework/rest.ts";
+
+/** A thrown value, flattened so it can cross the Worker boundary. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string;
+}
+
+/** Log levels a task can write at (LogTape's names). */
+export type TaskLogLevel = "debug" | "info" | "warning" | "error";
+
+/** Messages from the bot to a sandbox. */
+export type ToWorker =
+  | { readonly kind: "inspect"; readonly taskUrl: string }
+  | {
+    readonly kind: "run";
+    readonly taskUrl: string;
+    readonly name: string;
+    readonly serverUrl: string;
+    /** The bot's token: sent by message, never through env, argv or files. */
+    readonly token: string;
+    readonly trigger: { readonly kind: "schedule" } | { readonly kind: "command"; by: string };
+  }
+  | { readonly kind: "abort"; readonly reason: string };
+
+/** Messages from a sandbox to the bot. */
+export type FromWorker =
+  | {
+    readonly kind: "inspected";
+    /** `typeof` the `run` export. */
+    readonly runType: string;
+    readonly description: unknown;
+    /** PERMISSIONS with URLs turned into strings; unsupported values described. */
+    readonly permissions: unknown;
+  }
+  | { readonly kind: "finished" }
+  | { readonly kind: "failed"; readonly error: SerializedError }
+  | {
+    readonly kind: "log";
+    readonly level: TaskLogLevel;
+    readonly message: string;
+    readonly properties?: Record<string, string | number | boolean | null>;
+  };
+
+/** What {@link workerMain} needs of `@mattermost/client`. */
+export interface ClientModule {
+  readonly Client4: new () => Client4;
+}
+
+/** What {@link workerMain} needs of the Worker's global scope. */
+export interface WorkerScope {
+  onmessage: ((event: MessageEvent) => void) | null;
+  postMessage(message: unknown): void;
+  addEventListener(type: string, listener: (event: Event) => void): void;
+}
+
+/**
+ * The sandbox's program. Self-contained (see the module doc): its source text becomes the
+ * Worker's entry module.
+ */
+export function workerMain(mm: ClientModule, scope: WorkerScope): void {
+  const MAX_POST_RUNES = 16_383;
+  const controller = new AbortController();
+  let settled = false;
+
+  const send = (message: FromWorker) => scope.postMessage(message);
+  const serialize = (e: unknown): SerializedError => {
+    if (e instanceof Error) {
+      return { name: e.name, message: e.message, stack: e.stack ?? "" };
+    }
+    return { name: "Error", message: typeof e === "string" ? e : Deno.inspect(e), stack: "" };
+  };
+  const settle = (message: FromWorker) => {
+    if (settled) return;
+    settled = true;
+    send(message);
+  };
+  const text = (value: unknown) =>
+    typeof value === "string" ? value : Deno.inspect(value, { colors: false, depth: 4 });
+  const cloneable = (properties: Record<string, unknown> | undefined) => {
+    if (properties === undefined) return undefined;
+    const out: Record<string, string | number | boolean | null> = {};
+    for (const [key, value] of Object.entries(properties)) {
+      out[key] = value === null || typeof value === "number" || typeof value === "boolean"
+        ? value
+        : text(value);
+    }
+    return out;
+  };
+  const log = (level: TaskLogLevel) => (message: string, properties?: Record<string, unknown>) =>
+    send({ kind: "log", level, message: text(message), properties: cloneable(properties) });
+  const logger = {
+    debug: log("debug"),
+    info: log("info"),
+    warn: log("warning"),
+    error: log("error"),
+  };
+
+  // Console output goes to the bot's log (and through its token scrubber), not to its stdout.
+  const consoleLevels: [keyof Console, TaskLogLevel][] = [
+    ["log", "info"],
+    ["info", "info"],
+    ["debug", "debug"],
+    ["trace", "debug"],
+    ["warn", "warning"],
+    ["error", "error"],
+  ];
+  for (const [method, level] of consoleLevels) {
+    (console as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
+      send({ kind: "log", level, message: args.map(text).join(" ") });
+  }
+
+  // An error the task did not catch (a stray promise, a timer) fails the run instead of
+  // reaching Deno's top-level handler.
+  scope.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    settle({ kind: "failed", error: serialize((event as PromiseRejectionEvent).reason) });
+  });
+  scope.addEventListener("error", (event) => {
+    event.preventDefault();
+    const e = event as ErrorEvent;
+    settle({ kind: "failed", error: serialize(e.error ?? e.message) });
+  });
+
+  /** PERMISSIONS as plain data: URLs become their href, anything odd is described. */
+  const plain = (value: unknown, depth: number): unknown => {
+    if (value === undefined || value instanceof URL) {
+      return value instanceof URL ? value.href : value;
+    }
+    if (value === null || ["string", "number", "boolean"].includes(typeof value)) return value;
+    if (Array.isArray(value) && depth < 3) return value.map((v) => plain(v, depth + 1));
+    if (typeof value === "object" && depth < 3) {
+      return Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, plain(v, depth + 1)]),
+      );
+    }
+    return { unsupported: typeof value };
+  };
+
+  const splitMessage = (message: string): string[] => {
+    const runes = Array.from(message);
+    if (runes.length <= MAX_POST_RUNES) return [message];
+    const parts: string[] = [];
+    let start = 0;
+    while (start < runes.length) {
+      let end = Math.min(start + MAX_POST_RUNES, runes.length);
+      if (end < runes.length) {
+        const newline = runes.lastIndexOf("\n", end - 1);
+        if (newline > start) end = newline + 1;
+      }
+      parts.push(runes.slice(start, end).join(""));
+      start = end;
+    }
+    return parts;
+  };
+
+  scope.onmessage = async (event: MessageEvent) => {
+    const message = event.data as ToWorker;
+    if (message.kind === "abort") {
+      controller.abort(new DOMException(message.reason, "AbortError"));
+      return;
+    }
+    try {
+      const module = await import(message.taskUrl) as Record<string, unknown>;
+      if (message.kind === "inspect") {
+        settle({
+          kind: "inspected",
+          runType: typeof module.run,
+          description: module.DESCRIPTION,
+          permissions: plain(module.PERMISSIONS, 0),
+        });
+        return;
+      }
+      if (typeof module.run !== "function") {
+        throw new TypeError("the task file no longer exports a function named run");
+      }
+      const client = new mm.Client4();
+      client.setUrl(message.serverUrl);
+      client.setToken(message.token);
+      client.setIncludeCookies(false);
+      const ctx = {
+        name: message.name,
+        trigger: message.trigger,
+        log: logger,
+        signal: controller.signal,
+        post: async (channelId: string, text: string): Promise<Post[]> => {
+          const posts: Post[] = [];
+          for (const part of splitMessage(text)) {
+            posts.push(await client.createPost({ channel_id: channelId, message: part } as Post));
+          }
+          return posts;
+        },
+      };
+      await (module.run as (c: Client4, x: typeof ctx) => Promise<void>)(client, ctx);
+      settle({ kind: "finished" });
+    } catch (e) {
+      settle({ kind: "failed", error: serialize(e) });
+    }
+  };
+}
+
+/** The Worker entry module's source: the npm client import, then {@link workerMain}. */
+export function workerSource(): string {
+  return `import mm from "@mattermost/client";\n(${workerMain.toString()})(mm, self);\n`;
+}
+
+let entryUrl: string | undefined;
+
+/** A `blob:` URL of the entry module, created once per process. */
+export function workerEntryUrl(): string {
+  entryUrl ??= URL.createObjectURL(
+    new Blob([workerSource()], { type: "application/javascript" }),
+  );
+  return entryUrl;
+}

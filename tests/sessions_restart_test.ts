@@ -1,0 +1,73 @@
+/**
+ * A broadcast being prepared survives a restart of the bot: the wizard's question is still
+ * pending afterwards (sessions are kept in SQLite), whether the bot was stopped cleanly
+ * (SIGTERM) or killed (SIGKILL), and the broadcast then goes out once.
+ */
+
+import assert from "node:assert/strict";
+import { type Scenario, startScenario } from "./support/scenario.ts";
+
+const OFFICES = ["office-berlin", "office-paris", "office-rome"];
+
+/** The bot's posts in a channel that carry `text`. */
+function copiesIn(s: Scenario, channel: string, text: string): number {
+  return s.emu.store.postsIn(s.world.channels[channel].id)
+    .filter((p) => p.user_id === s.world.bot.user.id && p.message.includes(text)).length;
+}
+
+/** Stops the bot with `signal` and starts it again in the same working directory. */
+async function restart(s: Scenario, signal: "SIGTERM" | "SIGKILL"): Promise<void> {
+  const code = await s.bot.stop(signal);
+  if (signal === "SIGTERM") assert.equal(code, 0, s.bot.output);
+  await s.startBot();
+}
+
+for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+  Deno.test(`${signal}: a wizard waiting for targets continues after the restart`, async () => {
+    const s = await startScenario();
+    try {
+      const alice = s.dm(s.world.alice);
+      const text = `Canteen closed on Friday (${signal}, targets)`;
+      const file = { name: "menu.txt", bytes: new TextEncoder().encode(`menu ${signal}`) };
+      assert.match(await alice.ask(text, [file]), /Where should I send this \(with 1 file\)/);
+
+      await restart(s, signal);
+
+      assert.match(await alice.ask("all"), /Ready to send to 3 channels/);
+      assert.match(await alice.ask("yes"), /Sending broadcast/);
+      assert.match(await alice.replyMatching(/Delivered to/), /Delivered to 3 of 3 channels/);
+      for (const channel of OFFICES) {
+        assert.equal(copiesIn(s, channel, text), 1, channel);
+        const post = s.emu.store.postsIn(s.world.channels[channel].id).at(-1)!;
+        assert.equal(post.file_ids?.length, 1);
+        assert.deepEqual(s.emu.store.fileBytes(post.file_ids![0]), file.bytes);
+      }
+    } finally {
+      await s.stop();
+    }
+  });
+
+  Deno.test(`${signal}: a wizard waiting for "yes" continues after the restart`, async () => {
+    const s = await startScenario();
+    try {
+      const alice = s.dm(s.world.alice);
+      const text = `Fire drill at 11:00 (${signal}, confirm)`;
+      assert.match(await alice.ask(text), /Where should I send this\?/);
+      assert.match(await alice.ask("all"), /Ready to send to 3 channels/);
+
+      await restart(s, signal);
+
+      assert.match(await alice.ask("yes"), /Sending broadcast/);
+      assert.match(await alice.replyMatching(/Delivered to/), /Delivered to 3 of 3 channels/);
+      for (const channel of OFFICES) assert.equal(copiesIn(s, channel, text), 1, channel);
+      // The answers before the restart were not handled a second time.
+      assert.equal(alice.drain().length, 0);
+      assert.equal(
+        alice.botPosts().filter((p) => /Ready to send/.test(p.message)).length,
+        1,
+      );
+    } finally {
+      await s.stop();
+    }
+  });
+}

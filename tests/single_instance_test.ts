@@ -1,0 +1,48 @@
+/**
+ * One postbot per database: a second process in the same working directory refuses to start
+ * with a clear message, and the first one keeps working.
+ */
+
+import assert from "node:assert/strict";
+import { BotProcess } from "./support/bot_process.ts";
+import { startScenario } from "./support/scenario.ts";
+
+Deno.test("a second bot on the same database exits 1 and the first keeps working", async () => {
+  const s = await startScenario();
+  try {
+    const alice = s.dm(s.world.alice);
+    assert.match(await alice.ask("!help"), /Commands/);
+
+    const second = BotProcess.spawn({ cwd: s.dir, env: s.env });
+    const code = await second.exited;
+    assert.equal(code, 1, second.output);
+    assert.match(second.output, /Another postbot is already running/);
+    assert.match(second.output, /broadcast_log\.db/, "names the database");
+    assert.doesNotMatch(second.output, /^\s+at /m, "no stack trace");
+    assert.doesNotMatch(second.output, /postbot is ready/);
+    // It gave up before connecting: the first bot's socket is the only one.
+    assert.equal(s.emu.store.connectedSockets(s.world.bot.user.id), 1);
+
+    assert.match(await alice.ask("!help"), /Commands/);
+    assert.match(await alice.ask("Lunch is served"), /Where should I send this/);
+    assert.match(await alice.ask("all"), /Ready to send to 3 channels/);
+    assert.match(await alice.ask("yes"), /Sending broadcast/);
+    assert.match(await alice.replyMatching(/Delivered to/), /Delivered to 3 of 3 channels/);
+    assert.equal(alice.drain().length, 0, "every message was answered once");
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("after the first bot stops, a new one starts on the same database", async () => {
+  const s = await startScenario();
+  try {
+    assert.match(await s.dm(s.world.alice).ask("!help"), /Commands/);
+    assert.equal(await s.bot.stop(), 0, s.bot.output);
+    const next = await s.startBot();
+    assert.match(next.output, /postbot is ready/);
+    assert.match(await s.dm(s.world.alice).ask("!help"), /Commands/);
+  } finally {
+    await s.stop();
+  }
+});

@@ -1,0 +1,166 @@
+/**
+ * Helpers for end-to-end tests of broadcasts: walking a user through the wizard, finding the
+ * bot's copies of a broadcast in the emulator, checking that files were relayed the right way,
+ * and reading the bot's SQLite log.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import type { Post } from "@mattermost/types/posts";
+import type { DmUser, Scenario } from "./scenario.ts";
+
+/** The props key the bot tags broadcast posts with. */
+export const BROADCAST_PROP = "postbot_broadcast_id";
+
+/** A file as the test user attaches it. */
+export interface TestFile {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  readonly mime?: string;
+}
+
+/** `n` files of random bytes (the first a binary "pdf", the rest small text files). */
+export function testFiles(n: number, prefix = "file"): TestFile[] {
+  return Array.from({ length: n }, (_, i) =>
+    i === 0
+      ? {
+        name: `${prefix}-${i}.pdf`,
+        bytes: crypto.getRandomValues(new Uint8Array(40_000)),
+        mime: "application/pdf",
+      }
+      : {
+        name: `${prefix}-${i}.txt`,
+        bytes: new TextEncoder().encode(`${prefix} ${i} ${crypto.randomUUID()}\n`),
+        mime: "text/plain",
+      });
+}
+
+/** The broadcast id quoted in a bot reply ("broadcast `k3m9x2qa`"). */
+export function broadcastIdIn(text: string): string {
+  const m = /broadcast `([a-z0-9]+)`/i.exec(text);
+  if (m === null) assert.fail(`no broadcast id in: ${text}`);
+  return m[1];
+}
+
+/** "Delivered to N of M channels" → [N, M]. */
+export function deliveredCount(text: string): [number, number] {
+  const m = /Delivered to (\d+) of (\d+) channels?/.exec(text);
+  if (m === null) assert.fail(`no delivery count in: ${text}`);
+  return [Number(m[1]), Number(m[2])];
+}
+
+/** The bot's live posts in a channel, optionally only those of one broadcast. */
+export function botPostsIn(s: Scenario, channelId: string, broadcastId?: string): Post[] {
+  return s.emu.store.postsIn(channelId).filter((p) =>
+    p.user_id === s.world.bot.user.id &&
+    (broadcastId === undefined || p.props?.[BROADCAST_PROP] === broadcastId)
+  );
+}
+
+/**
+ * Runs the wizard to the end: message (with files), target answer, preview, `yes`; returns the
+ * preview, the broadcast id and the final report.
+ */
+export async function broadcast(
+  dm: DmUser,
+  message: string,
+  answer: string,
+  files: TestFile[] = [],
+): Promise<{ preview: string; id: string; report: string }> {
+  await dm.send(message, files);
+  await dm.replyMatching(/Where should I send this/);
+  await dm.send(answer);
+  const preview = await dm.replyMatching(/Ready to send|Please answer again/);
+  assert.match(preview, /Ready to send/, `targets "${answer}" refused:\n${preview}`);
+  await dm.send("yes");
+  const id = broadcastIdIn(await dm.replyMatching(/Sending broadcast/));
+  const report = await dm.replyMatching(new RegExp(`Delivered to .*broadcast \`${id}\``), 30_000);
+  return { preview, id, report };
+}
+
+/**
+ * Asserts that a channel holds exactly one copy of the broadcast, with `message` verbatim and
+ * each file as a fresh upload by the bot to THAT channel whose bytes equal the original. A
+ * relay that reused the DM's file ids fails here (those files belong to the sender and the DM).
+ */
+export function assertRelayed(
+  s: Scenario,
+  channelId: string,
+  broadcastId: string,
+  message: string,
+  files: TestFile[],
+): Post {
+  const copies = botPostsIn(s, channelId, broadcastId);
+  const name = s.emu.store.channel(channelId)?.name;
+  assert.equal(copies.length, 1, `~${name} has ${copies.length} copies of ${broadcastId}`);
+  const post = copies[0];
+  assert.equal(post.message, message, `message in ~${name}`);
+  const ids = post.file_ids ?? [];
+  assert.equal(ids.length, files.length, `files in ~${name}`);
+  for (const [i, id] of ids.entries()) {
+    const info = s.emu.store.getFile(id);
+    assert.ok(info, `file ${id} exists`);
+    assert.equal(info.user_id, s.world.bot.user.id, `file ${i} in ~${name} uploaded by the bot`);
+    assert.equal(info.channel_id, channelId, `file ${i} in ~${name} uploaded to that channel`);
+    assert.equal(info.post_id, post.id);
+    assert.equal(info.name, files[i].name);
+    assert.deepEqual(s.emu.store.fileBytes(id), files[i].bytes, `bytes of ${info.name}`);
+  }
+  return post;
+}
+
+/** Opens the bot's broadcast log read-only (safe while the bot runs: WAL). */
+export function openLog(s: Scenario): DatabaseSync {
+  return new DatabaseSync(`${s.dir}/broadcast_log.db`, { readOnly: true });
+}
+
+/** Runs `fn` on the read-only log and closes it. */
+export function withLog<T>(s: Scenario, fn: (db: DatabaseSync) => T): T {
+  const db = openLog(s);
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** Row counts of the log's tables, to show a rejected input changed nothing. */
+export function rowCounts(s: Scenario): Record<string, number> {
+  return withLog(s, (db) => {
+    const counts: Record<string, number> = {};
+    for (const table of ["broadcasts", "deliveries", "broadcast_events"]) {
+      counts[table] = Number(
+        (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n,
+      );
+    }
+    return counts;
+  });
+}
+
+/** `PRAGMA integrity_check` of the log. */
+export function integrity(s: Scenario): string {
+  return withLog(
+    s,
+    (db) => String(Object.values(db.prepare("PRAGMA integrity_check").get() as object)[0]),
+  );
+}
+
+/** One delivery row per channel of a broadcast, by channel id. */
+export function deliveryRows(
+  s: Scenario,
+  broadcastId: string,
+): Map<string, { status: string; post_id: string | null; error: string | null }> {
+  return withLog(s, (db) => {
+    const rows = db.prepare(
+      "SELECT channel_id, status, post_id, error FROM deliveries WHERE broadcast_id = ?",
+    ).all(broadcastId) as {
+      channel_id: string;
+      status: string;
+      post_id: string | null;
+      error: string | null;
+    }[];
+    return new Map(rows.map((r) => [r.channel_id, { ...r }]));
+  });
+}
