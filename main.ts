@@ -95,9 +95,10 @@ async function main(): Promise<void> {
   const started = await startPostbot(config.value);
   starting = false;
   if (!started.ok) {
+    // Logged once: the console sink prints fatal lines at every CONSOLE_LOG_LEVEL.
     log.fatal("{reason}", { reason: started.error });
     await closeLogs();
-    fail(config.value.token.scrub(started.error), 1);
+    Deno.exit(1);
   }
   const running = started.value;
 

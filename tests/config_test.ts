@@ -325,7 +325,7 @@ Deno.test("logging: file at LOG_LEVEL, console at CONSOLE_LOG_LEVEL, no token an
         const mallory = s.dm(s.world.outsider);
         assert.match(await mallory.ask("!help"), /only work for members/);
         s.emu.faults.dropSockets();
-        await bot.waitForOutput(/WebSocket connected \(resumed/);
+        await bot.waitForOutput(/WebSocket connected \(resuming/);
         assert.equal(await bot.stop(), 0);
         await assertTokenNowhere(s, s.world.bot.token, bot.output);
         assert.match(await logFile(s), /postbot stopped/);

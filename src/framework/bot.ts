@@ -85,7 +85,7 @@ export class Bot {
       },
       onConnected: ({ resumed, connectionId }) => {
         log.info("WebSocket connected ({how}, connection {id})", {
-          how: resumed ? "resumed" : "new session",
+          how: resumed ? "resuming the previous session" : "new session",
           id: connectionId,
         });
         this.#ready.resolve();

@@ -33,6 +33,7 @@ import type { PostbotConfig } from "./config.ts";
 import { MIGRATIONS } from "./schema.ts";
 import type { PostbotServices } from "./services.ts";
 import { SqliteProcessedPosts } from "./storage/processed_posts.ts";
+import { createTaskSystem } from "../tasks/mod.ts";
 
 const log = logger("app");
 
@@ -133,6 +134,17 @@ export async function startPostbot(
     .register(historyCommand(broadcaster))
     .register(undoCommand(services, broadcaster, theWizard))
     .register(retryCommand(broadcaster));
+  const tasks = createTaskSystem({
+    db,
+    serverUrl: config.serverUrl,
+    token: config.token,
+    tasksDir: config.tasksDir,
+    schedulerTomlPath: config.schedulerTomlPath,
+    timezone: config.schedulerTimezone,
+    timeoutSeconds: config.taskTimeoutSeconds,
+    alert: (text) => notifier.audit(text),
+  });
+  for (const command of tasks.commands) dispatcher.register(command);
 
   if (config.adminUsers.length === 0) {
     log.warn(
@@ -153,6 +165,7 @@ export async function startPostbot(
 
   cache.start();
   await bot.start();
+  await tasks.start();
   sessions.start();
   await broadcaster.recover();
   log.info("postbot is ready: {channels} channels cached, listening for DMs", {
@@ -171,6 +184,7 @@ export async function startPostbot(
       await bot.stop();
       const finished = await broadcaster.drain(config.shutdownGraceSeconds * 1000);
       if (!finished) log.warn("Shutdown grace period over: unfinished deliveries were recorded");
+      await tasks.stop();
       db.close();
       lock.value.close();
       log.info("postbot stopped");

@@ -64,6 +64,7 @@ export interface TaskSystem {
 export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
   const now = deps.now ?? (() => new Date());
   const history = new TaskHistory(deps.db);
+  let timezone = deps.timezone ?? hostTimeZone();
   const runner = new TaskRunner({
     history,
     serverUrl: deps.serverUrl,
@@ -72,12 +73,12 @@ export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
     graceMs: deps.graceMs,
     alert: deps.alert,
     now,
+    timeZone: () => timezone,
   });
   const ticking = new AbortController();
   let loaded: LoadedTask[] = [];
   let broken: BrokenTask[] = [];
   let problems: string[] = [];
-  let timezone = deps.timezone ?? hostTimeZone();
   let schedule = new WallClockSchedule(new Map(), timezone, now());
 
   const view: TaskSystemView = {

@@ -58,6 +58,8 @@ export interface RunnerDeps {
   /** Posts to the bot-log channel; a no-op when there is none. */
   readonly alert: (text: string) => Promise<void>;
   readonly now: () => Date;
+  /** The scheduler's timezone, handed to tasks as `ctx.timeZone`. */
+  readonly timeZone: () => string;
 }
 
 /** Starts runs and keeps track of them. */
@@ -147,6 +149,7 @@ export class TaskRunner {
       serverUrl: this.#deps.serverUrl,
       token: this.#deps.token.reveal(),
       trigger,
+      timeZone: this.#deps.timeZone(),
     }, {
       name: `task ${task.name}`,
       permissions: task.permissions.worker,

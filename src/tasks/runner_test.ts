@@ -30,6 +30,7 @@ function runner(
       return Promise.resolve();
     },
     now: () => new Date(),
+    timeZone: () => "Europe/Berlin",
   });
 }
 

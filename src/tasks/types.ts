@@ -42,6 +42,8 @@ export interface TaskContext {
   readonly name: string;
   /** Why this run happens. */
   readonly trigger: TaskTrigger;
+  /** The scheduler's IANA timezone (schedules are in it), e.g. for "today" in local time. */
+  readonly timeZone: string;
   /** Logs into the bot's log (console.log in a task goes there too). */
   readonly log: TaskLogger;
   /**

@@ -41,6 +41,7 @@ export type ToWorker =
     /** The bot's token: sent by message, never through env, argv or files. */
     readonly token: string;
     readonly trigger: { readonly kind: "schedule" } | { readonly kind: "command"; by: string };
+    readonly timeZone: string;
   }
   | { readonly kind: "abort"; readonly reason: string };
 
@@ -202,6 +203,7 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
       const ctx = {
         name: message.name,
         trigger: message.trigger,
+        timeZone: message.timeZone,
         log: logger,
         signal: controller.signal,
         post: async (channelId: string, text: string): Promise<Post[]> => {
