@@ -76,13 +76,17 @@ export class RateModel {
     return this.#pausedUntil;
   }
 
-  /** Requests the model believes the server would take at `now` (may be negative). */
+  /**
+   * Requests the server would take at `now`, at least (may be negative): the best of what the
+   * answers said, less the requests sent since, plus the refill since (the bucket holds at
+   * most `limit`, so `min(limit, remaining + refill) − sent` stays a lower bound). An anchor
+   * older than a full refill says nothing any more (e.g. its followers failed without answer).
+   */
   credit(now: number): number {
     const a = this.#anchor;
     if (a === undefined) return Number.POSITIVE_INFINITY;
-    const refill = Number.isFinite(this.#slowestMs) ? (now - a.at) / this.#slowestMs : 0;
-    const level = Math.min(this.#limit, a.remaining + refill);
-    return level - (this.#released - a.position);
+    if (now - a.at > this.#limit * this.#slowestMs) return Number.POSITIVE_INFINITY;
+    return this.#level(a, now);
   }
 
   /**
@@ -124,7 +128,7 @@ export class RateModel {
 
   #level(a: Anchor, now: number): number {
     const refill = Number.isFinite(this.#slowestMs) ? (now - a.at) / this.#slowestMs : 0;
-    return a.remaining - (this.#released - a.position) + refill;
+    return Math.min(this.#limit, a.remaining + refill) - (this.#released - a.position);
   }
 
   /**

@@ -266,3 +266,26 @@ Deno.test("task log lines fill placeholders and keep other properties", () => {
   assert.equal(formatTaskLog("done", { channel: "ops" }), 'done {"channel":"ops"}');
   assert.equal(formatTaskLog("{missing} stays", undefined), "{missing} stays");
 });
+
+Deno.test("ctx.post splits a long message at line breaks into posts under the limit", async () => {
+  const world = await startTaskWorld();
+  try {
+    await world.writeTask(
+      "long.ts",
+      `export async function run(client, ctx) {
+         const line = "é".repeat(99) + "\\n";
+         const posts = await ctx.post("${world.channelId}", line.repeat(300));
+         ctx.log.info("posted {n}", { n: posts.length });
+       }`,
+    );
+    const report = await runOnce(runner(world), await load(world, "long"));
+    assert.equal(report.outcome, "ok", report.error);
+    const posts = world.emu.store.postsIn(world.channelId).map((p) => p.message);
+    assert.equal(posts.length, 2);
+    for (const p of posts) assert.ok(Array.from(p).length <= 16_383);
+    assert.ok(posts[0].endsWith("\n"), "split after a line break");
+    assert.equal(posts.join(""), ("é".repeat(99) + "\n").repeat(300));
+  } finally {
+    await world.close();
+  }
+});
