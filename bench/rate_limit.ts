@@ -23,10 +23,8 @@ const AIM = 1.15;
 export async function rateLimitBenchmark(): Promise<BenchRow[]> {
   const s = await bulkScenario(CHANNELS);
   try {
-    const dm = s.dm(s.world.alice);
     const run = await timedBroadcast(
       s,
-      dm,
       "Rate limit benchmark",
       [randomFile("notes.bin", 16_384)],
       () => s.emu.faults.rateLimit = QUOTA,

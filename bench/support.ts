@@ -6,7 +6,9 @@
  * @module
  */
 
-import type { DmUser, Scenario, ScenarioOptions } from "../tests/support/scenario.ts";
+import type { Post } from "@mattermost/types/posts";
+import type { Scenario, ScenarioOptions } from "../tests/support/scenario.ts";
+import { type Attachment, postAs } from "../src/sandbox/user_client.ts";
 import { startScenario } from "../tests/support/scenario.ts";
 
 /** One line of the results table. */
@@ -21,9 +23,15 @@ export interface BenchRow {
 /** A benchmark: returns its rows. */
 export type Benchmark = () => Promise<BenchRow[]>;
 
-/** Memory of a process in bytes: resident now (VmRSS) and its peak so far (VmHWM). */
-export function processMemory(pid: number): { rss: number; peak: number } {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+/**
+ * Memory of a process in bytes: resident now (VmRSS) and its peak so far (VmHWM). Deno
+ * grants /proc/<pid> only with --allow-all, so `cat` (under --allow-run) reads it.
+ */
+export async function processMemory(pid: number): Promise<{ rss: number; peak: number }> {
+  const out = await new Deno.Command("cat", { args: [`/proc/${pid}/status`], stderr: "null" })
+    .output();
+  if (!out.success) throw new Error(`cannot read /proc/${pid}/status`);
+  const status = new TextDecoder().decode(out.stdout);
   const kb = (field: string) => {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
     if (m === null) throw new Error(`no ${field} in /proc/${pid}/status`);
@@ -64,12 +72,81 @@ export async function bulkScenario(
 }
 
 /** A file of pseudo-random bytes (incompressible, like a real attachment). */
-export function randomFile(name: string, size: number): { name: string; bytes: Uint8Array } {
+export function randomFile(name: string, size: number): Attachment {
   const bytes = new Uint8Array(size);
   for (let offset = 0; offset < size; offset += 65_536) {
     crypto.getRandomValues(bytes.subarray(offset, Math.min(size, offset + 65_536)));
   }
   return { name, bytes };
+}
+
+/**
+ * A user's live connection, as their Mattermost app has: the bot's answers arrive as
+ * `posted` events. Waiting on the socket keeps the harness from scanning the emulator's store
+ * on every change, which would steal the emulator's CPU and skew the timings.
+ */
+export class UserSocket {
+  readonly #ws: WebSocket;
+  readonly #fromUserId: string;
+  readonly #posts: Post[] = [];
+  readonly #changed = new Set<() => void>();
+
+  private constructor(ws: WebSocket, fromUserId: string) {
+    this.#ws = ws;
+    this.#fromUserId = fromUserId;
+    ws.onmessage = (m) => {
+      const event = JSON.parse(String(m.data));
+      if (event.event !== "posted" || typeof event.data?.post !== "string") return;
+      const post = JSON.parse(event.data.post) as Post;
+      if (post.user_id !== this.#fromUserId) return;
+      this.#posts.push(post);
+      for (const f of this.#changed) f();
+    };
+  }
+
+  /** Connects as the owner of `token`, receiving the posts of `fromUserId` (the bot). */
+  static open(serverUrl: string, token: string, fromUserId: string): Promise<UserSocket> {
+    const ws = new WebSocket(`${serverUrl.replace(/^http/, "ws")}/api/v4/websocket`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    const socket = new UserSocket(ws, fromUserId);
+    return new Promise((resolve, reject) => {
+      ws.addEventListener("message", () => resolve(socket), { once: true });
+      ws.addEventListener("error", () => reject(new Error("user socket failed")), { once: true });
+    });
+  }
+
+  /** How many posts were received so far (a mark for {@link next}). */
+  get received(): number {
+    return this.#posts.length;
+  }
+
+  /** The first post received at index `from` or later that matches. */
+  next(from: number, pattern: RegExp = /[\s\S]/, timeoutMs = 60_000): Promise<Post> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.#posts.slice(from).find((p) => pattern.test(p.message));
+        if (found === undefined) return;
+        done();
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no post matching ${pattern} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.#changed.delete(check);
+      };
+      this.#changed.add(check);
+      check();
+    });
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.#ws.close();
+  }
 }
 
 /** What a timed broadcast reports. */
@@ -83,27 +160,36 @@ export interface TimedBroadcast {
 }
 
 /**
- * Sends `message` (with files) to the group "Bulk" through the wizard and times the delivery
- * from the "yes" to the report. `beforeYes` switches faults on just before the clock starts.
+ * Sends `message` (with files) as alice to the group "Bulk" through the wizard and times the
+ * delivery from her "yes" to the bot's report. `beforeYes` switches faults on just before the
+ * clock starts.
  */
 export async function timedBroadcast(
   s: Scenario,
-  dm: DmUser,
   message: string,
-  files: { name: string; bytes: Uint8Array }[],
-  beforeYes: () => void = () => {},
+  files: Attachment[],
+  beforeYes: () => unknown = () => {},
 ): Promise<TimedBroadcast> {
-  await dm.send(message, files);
-  await dm.replyMatching(/Where should I send this/, 60_000);
-  await dm.send("Bulk");
-  await dm.replyMatching(/Ready to send/, 60_000);
-  beforeYes();
-  const firstRequest = s.emu.requests.length;
-  const started = performance.now();
-  await dm.send("yes");
-  const report = await dm.replyMatching(/Delivered to \d+ of/, 170_000);
-  const wallMs = performance.now() - started;
-  return { wallMs, report, firstRequest };
+  const alice = s.world.alice;
+  const dm = s.emu.store.directChannel(alice.user.id, s.world.bot.user.id).id;
+  const socket = await UserSocket.open(s.emu.url, alice.token, s.world.bot.user.id);
+  try {
+    const say = async (text: string, pattern: RegExp, attachments: Attachment[] = []) => {
+      const mark = socket.received;
+      await postAs(s.emu.url, alice.token, dm, text, attachments);
+      return (await socket.next(mark, pattern, 170_000)).message;
+    };
+    await say(message, /Where should I send this/, files);
+    await say("Bulk", /Ready to send/);
+    await beforeYes();
+    const firstRequest = s.emu.requests.length;
+    const started = performance.now();
+    const report = await say("yes", /Delivered to \d+ of/);
+    const wallMs = performance.now() - started;
+    return { wallMs, report, firstRequest };
+  } finally {
+    socket.close();
+  }
 }
 
 /** The channels of the report that failed ("Not delivered" lines). */

@@ -15,6 +15,7 @@ import mm from "@mattermost/client";
 import { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
 import { MattermostError } from "./mattermost_error.ts";
 import { RatePacer } from "./rate_pacer.ts";
+import { FileBytes } from "./file_bytes.ts";
 import type { Secret } from "./secret.ts";
 
 /** The official REST client; task plugins receive one too. */
@@ -36,6 +37,11 @@ export interface TransportOptions {
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE"]);
+
+/** A request's options; the body may be a function that makes a fresh one for each attempt. */
+export type SendInit = Omit<RequestInit, "body"> & {
+  readonly body?: BodyInit | null | (() => BodyInit);
+};
 
 /** Sends HTTP requests to one Mattermost server with the policy described in the module doc. */
 export class RestTransport {
@@ -69,9 +75,10 @@ export class RestTransport {
 
   /**
    * Sends a request and returns the response when its status is below 400; otherwise throws
-   * a {@link MattermostError}. `body` must be re-sendable (string, FormData, bytes).
+   * a {@link MattermostError}. `body` must be re-sendable (string, FormData, bytes), or a
+   * function making a fresh body (a stream) for every attempt.
    */
-  async send(url: string, init: RequestInit, signal?: AbortSignal): Promise<Response> {
+  async send(url: string, init: SendInit, signal?: AbortSignal): Promise<Response> {
     const method = (init.method ?? "GET").toUpperCase();
     const route = `${method} ${routeOf(url, this.serverUrl)}`;
     const headers = new Headers(init.headers);
@@ -86,6 +93,7 @@ export class RestTransport {
         const timeout = AbortSignal.timeout(this.#timeoutMs);
         response = await fetch(url, {
           ...init,
+          body: typeof init.body === "function" ? init.body() : init.body,
           method,
           headers,
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
@@ -143,10 +151,13 @@ export class RestTransport {
     return await response.json() as T;
   }
 
-  /** Downloads a file (`GET /files/{id}`) into one Blob, which uploads can share. */
-  async downloadFile(fileId: string, signal?: AbortSignal): Promise<Blob> {
+  /**
+   * Downloads a file (`GET /files/{id}`), held once in memory; every upload of it streams
+   * the same chunks (see {@link FileBytes}).
+   */
+  async downloadFile(fileId: string, signal?: AbortSignal): Promise<FileBytes> {
     const response = await this.send(this.api(`/files/${fileId}`), { method: "GET" }, signal);
-    return await response.blob();
+    return await FileBytes.read(response.body);
   }
 }
 

@@ -16,7 +16,9 @@ import type { Post, PostList } from "@mattermost/types/posts";
 import type { FileInfo } from "@mattermost/types/files";
 import { backoffDelay, type BackoffPolicy, delay } from "../../framework/backoff.ts";
 import { logger } from "../../framework/logging.ts";
+import type { FileBytes } from "../../framework/file_bytes.ts";
 import { MattermostError } from "../../framework/mattermost_error.ts";
+import { multipartBody } from "../../framework/multipart.ts";
 import type { RestTransport } from "../../framework/rest.ts";
 import { err, ok, type Result } from "../../framework/result.ts";
 import type { BroadcastFile, BroadcastLog, BroadcastTarget } from "./log.ts";
@@ -26,10 +28,10 @@ const log = logger("delivery");
 /** The props key that marks a post as part of a broadcast. */
 export const BROADCAST_PROP = "postbot_broadcast_id";
 
-/** A downloaded file, held once in memory and shared by every upload. */
+/** A downloaded file, held once in memory and streamed by every upload without a copy. */
 export interface PreparedFile {
   readonly source: BroadcastFile;
-  readonly blob: Blob;
+  readonly content: FileBytes;
 }
 
 /** The outcome for one channel. */
@@ -74,8 +76,8 @@ export async function downloadFiles(
   const prepared: PreparedFile[] = [];
   for (const file of files) {
     try {
-      const blob = await transport.downloadFile(file.id);
-      prepared.push({ source: file, blob });
+      const content = await transport.downloadFile(file.id);
+      prepared.push({ source: file, content });
     } catch (e) {
       const why = e instanceof MattermostError
         ? e.status === 404 || e.status === 403
@@ -163,19 +165,31 @@ async function postOnce(
 ): Promise<string> {
   let fileIds: string[] = [];
   if (job.files.length > 0) {
-    const form = new FormData();
-    form.append("channel_id", target.channelId);
-    for (const f of job.files) form.append("files", f.blob, f.source.name);
+    const body = multipartBody(
+      [["channel_id", target.channelId]],
+      job.files.map((f) => ({
+        field: "files",
+        filename: f.source.name,
+        contentType: f.source.mimeType,
+        content: f.content,
+      })),
+    );
     const response = await ctx.transport.send(ctx.transport.api("/files"), {
       method: "POST",
-      body: form,
+      headers: { "Content-Type": body.contentType },
+      body: () => body.stream(),
     });
     const uploaded = await response.json() as { file_infos?: FileInfo[] };
-    fileIds = (uploaded.file_infos ?? []).map((f) => f.id);
+    const infos = uploaded.file_infos ?? [];
+    fileIds = infos.map((f) => f.id);
     if (fileIds.length !== job.files.length) {
       throw new DeliveryFailure(
         `the server accepted ${fileIds.length} of ${job.files.length} files`,
       );
+    }
+    const short = infos.findIndex((info, i) => info.size !== job.files[i].content.size);
+    if (short >= 0) {
+      throw new DeliveryFailure(`the file "${job.files[short].source.name}" arrived incomplete`);
     }
   }
   const response = await ctx.transport.send(ctx.transport.api("/posts"), {

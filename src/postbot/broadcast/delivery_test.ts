@@ -197,7 +197,7 @@ Deno.test("downloadFiles", async (t) => {
       const files = await prepared(w);
       assert.equal(files.length, 2);
       for (const f of files) {
-        assert.deepEqual(new Uint8Array(await f.blob.arrayBuffer()), w.bytes.get(f.source.id));
+        assert.deepEqual(new Uint8Array(await f.content.arrayBuffer()), w.bytes.get(f.source.id));
       }
       assert.equal(requests(w, "GET", /^\/api\/v4\/files\/[a-z0-9]{26}$/), 2);
     });
