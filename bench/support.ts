@@ -40,6 +40,16 @@ export async function processMemory(pid: number): Promise<{ rss: number; peak: n
   return { rss: kb("VmRSS"), peak: kb("VmHWM") };
 }
 
+/** CPU time (user + system) a process has used so far, in ms (via `cat`, as above). */
+export async function processCpuMs(pid: number): Promise<number> {
+  const out = await new Deno.Command("cat", { args: [`/proc/${pid}/stat`], stderr: "null" })
+    .output();
+  if (!out.success) throw new Error(`cannot read /proc/${pid}/stat`);
+  // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks.
+  const fields = new TextDecoder().decode(out.stdout).split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Bytes as MB with one decimal. */
 export function mb(bytes: number): string {
   return `${(bytes / 1_048_576).toFixed(1)} MB`;

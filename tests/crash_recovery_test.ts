@@ -12,6 +12,7 @@ import {
   broadcastIdIn,
   deliveredCount,
   deliveryRows,
+  showingBotOutput,
   testFiles,
   withLog,
 } from "./support/broadcasts.ts";
@@ -32,92 +33,96 @@ Deno.test("a broadcast interrupted by SIGKILL is recovered exactly", async () =>
     env: { BROADCAST_CONCURRENCY: "4" },
   });
   try {
-    const alice = s.dm(s.world.alice);
-    const channels = Array.from({ length: N }, (_, i) => s.world.channels[`bulk-${i}`]);
-    const message = "Evacuation drill at 14:00";
-    const files = testFiles(1, "map");
-    /** Channels that hold the broadcast, checking none holds it twice. */
-    const holders = (id: string) =>
-      channels.filter((c) => {
-        const copies = botPostsIn(s, c.id, id).length;
-        assert.ok(copies <= 1, `~${c.name} has ${copies} copies`);
-        return copies === 1;
+    await showingBotOutput(s, async () => {
+      const alice = s.dm(s.world.alice);
+      const channels = Array.from({ length: N }, (_, i) => s.world.channels[`bulk-${i}`]);
+      const message = "Evacuation drill at 14:00";
+      const files = testFiles(1, "map");
+      /** Channels that hold the broadcast, checking none holds it twice. */
+      const holders = (id: string) =>
+        channels.filter((c) => {
+          const copies = botPostsIn(s, c.id, id).length;
+          assert.ok(copies <= 1, `~${c.name} has ${copies} copies`);
+          return copies === 1;
+        });
+
+      await alice.send(message, files);
+      await alice.replyMatching(/Where should I send this/);
+      assert.match(await alice.ask("bulk"), new RegExp(`Ready to send to ${N} channels`));
+      s.emu.faults.latencyMs = 30;
+      await alice.send("yes");
+      const id = broadcastIdIn(await alice.replyMatching(/Sending broadcast/));
+
+      await s.emu.waitFor(() => holders(id).length >= 10, {
+        timeoutMs: 30_000,
+        message: "the broadcast never got going",
       });
+      await s.bot.kill();
+      s.emu.faults.latencyMs = 0;
+      const got = holders(id);
+      assert.ok(got.length > 0 && got.length < N, `killed after ${got.length} of ${N}`);
 
-    await alice.send(message, files);
-    await alice.replyMatching(/Where should I send this/);
-    assert.match(await alice.ask("bulk"), new RegExp(`Ready to send to ${N} channels`));
-    s.emu.faults.latencyMs = 30;
-    await alice.send("yes");
-    const id = broadcastIdIn(await alice.replyMatching(/Sending broadcast/));
-
-    await s.emu.waitFor(() => holders(id).length >= 10, {
-      timeoutMs: 30_000,
-      message: "the broadcast never got going",
-    });
-    await s.bot.kill();
-    s.emu.faults.latencyMs = 0;
-    const got = holders(id);
-    assert.ok(got.length > 0 && got.length < N, `killed after ${got.length} of ${N}`);
-
-    // With the bot dead: every channel it recorded as delivered has the post; a channel that
-    // has it but is not recorded as delivered was being sent when the bot died.
-    const gotIds = new Set(got.map((c) => c.id));
-    const dead = deliveryRows(s, id);
-    assert.equal(dead.size, N);
-    for (const [channelId, row] of dead) {
-      if (row.status === "delivered") assert.ok(gotIds.has(channelId));
-      if (gotIds.has(channelId)) assert.ok(["delivered", "sending"].includes(row.status));
-      else assert.ok(["pending", "sending"].includes(row.status), row.status);
-    }
-    assert.equal(
-      withLog(
-        s,
-        (db) =>
-          (db.prepare("SELECT status FROM broadcasts WHERE id = ?").get(id) as { status: string })
-            .status,
-      ),
-      "pending",
-    );
-
-    await s.startBot();
-    const report = await alice.replyMatching(/postbot was restarted while delivering/);
-    assert.deepEqual(deliveredCount(report), [got.length, N]);
-    assert.match(report, new RegExp(`broadcast \`${id}\``));
-    const listed = /Delivered to: (.*)\n/.exec(report)?.[1].split(", ") ?? [];
-    assert.deepEqual(listed.sort(), got.map((c) => `~${c.name}`).sort());
-    assert.match(report, /not sent: postbot stopped before reaching this channel/);
-    assert.match(report, new RegExp(`!retry ${id}`));
-    assert.deepEqual(holders(id).map((c) => c.id), got.map((c) => c.id), "recovery sent nothing");
-
-    // After recovery the log says exactly which channels got it.
-    const rows = deliveryRows(s, id);
-    for (const c of channels) {
-      const row = rows.get(c.id)!;
-      if (gotIds.has(c.id)) {
-        assert.equal(row.status, "delivered", `~${c.name}`);
-        assert.equal(row.post_id, botPostsIn(s, c.id, id)[0].id);
-      } else {
-        assert.equal(row.status, "failed", `~${c.name}`);
-        assert.equal(row.post_id, null);
+      // With the bot dead: every channel it recorded as delivered has the post; a channel that
+      // has it but is not recorded as delivered was being sent when the bot died.
+      const gotIds = new Set(got.map((c) => c.id));
+      const dead = deliveryRows(s, id);
+      assert.equal(dead.size, N);
+      for (const [channelId, row] of dead) {
+        if (row.status === "delivered") assert.ok(gotIds.has(channelId));
+        if (gotIds.has(channelId)) assert.ok(["delivered", "sending"].includes(row.status));
+        else assert.ok(["pending", "sending"].includes(row.status), row.status);
       }
-    }
-    assert.match(
-      await alice.ask("!history 1"),
-      new RegExp(`delivered to ${got.length} of ${N}, ${N - got.length} failed \\(interrupted\\)`),
-    );
+      assert.equal(
+        withLog(
+          s,
+          (db) =>
+            (db.prepare("SELECT status FROM broadcasts WHERE id = ?").get(id) as { status: string })
+              .status,
+        ),
+        "pending",
+      );
 
-    assert.match(
-      await alice.ask(`!retry ${id}`),
-      new RegExp(`in ${N - got.length} channels? that failed`),
-    );
-    const retried = await alice.replyMatching(/Retry finished/, 60_000);
-    assert.deepEqual(deliveredCount(retried), [N, N]);
-    for (const c of channels) assertRelayed(s, c.id, id, message, files);
-    for (const [channelId, row] of deliveryRows(s, id)) {
-      assert.equal(row.status, "delivered");
-      assert.equal(row.post_id, botPostsIn(s, channelId, id)[0].id);
-    }
+      await s.startBot();
+      const report = await alice.replyMatching(/postbot was restarted while delivering/);
+      assert.deepEqual(deliveredCount(report), [got.length, N]);
+      assert.match(report, new RegExp(`broadcast \`${id}\``));
+      const listed = /Delivered to: (.*)\n/.exec(report)?.[1].split(", ") ?? [];
+      assert.deepEqual(listed.sort(), got.map((c) => `~${c.name}`).sort());
+      assert.match(report, /not sent: postbot stopped before reaching this channel/);
+      assert.match(report, new RegExp(`!retry ${id}`));
+      assert.deepEqual(holders(id).map((c) => c.id), got.map((c) => c.id), "recovery sent nothing");
+
+      // After recovery the log says exactly which channels got it.
+      const rows = deliveryRows(s, id);
+      for (const c of channels) {
+        const row = rows.get(c.id)!;
+        if (gotIds.has(c.id)) {
+          assert.equal(row.status, "delivered", `~${c.name}`);
+          assert.equal(row.post_id, botPostsIn(s, c.id, id)[0].id);
+        } else {
+          assert.equal(row.status, "failed", `~${c.name}`);
+          assert.equal(row.post_id, null);
+        }
+      }
+      assert.match(
+        await alice.ask("!history 1"),
+        new RegExp(
+          `delivered to ${got.length} of ${N}, ${N - got.length} failed \\(interrupted\\)`,
+        ),
+      );
+
+      assert.match(
+        await alice.ask(`!retry ${id}`),
+        new RegExp(`in ${N - got.length} channels? that failed`),
+      );
+      const retried = await alice.replyMatching(/Retry finished/, 60_000);
+      assert.deepEqual(deliveredCount(retried), [N, N]);
+      for (const c of channels) assertRelayed(s, c.id, id, message, files);
+      for (const [channelId, row] of deliveryRows(s, id)) {
+        assert.equal(row.status, "delivered");
+        assert.equal(row.post_id, botPostsIn(s, channelId, id)[0].id);
+      }
+    });
   } finally {
     await s.stop();
   }
@@ -152,31 +157,42 @@ Deno.test("SIGTERM mid-broadcast: within the grace period it finishes, without i
       return id;
     };
 
-    await t.step("with the default grace period the broadcast completes before exit", async () => {
-      const id = await startThenTerminate("Finish before you go");
-      const report = await alice.replyMatching(/Delivered/);
-      assert.deepEqual(deliveredCount(report), [N, N]);
-      assert.equal(holders(id).length, N);
-      for (const row of deliveryRows(s, id).values()) assert.equal(row.status, "delivered");
-    });
+    await t.step(
+      "with the default grace period the broadcast completes before exit",
+      () =>
+        showingBotOutput(s, async () => {
+          const id = await startThenTerminate("Finish before you go");
+          const report = await alice.replyMatching(/Delivered/);
+          assert.deepEqual(deliveredCount(report), [N, N]);
+          assert.equal(holders(id).length, N);
+          for (const row of deliveryRows(s, id).values()) assert.equal(row.status, "delivered");
+        }),
+    );
 
-    await t.step("with no grace period, nothing new starts and the rest is recorded", async () => {
-      await s.startBot({ SHUTDOWN_GRACE_SECONDS: "0" });
-      const id = await startThenTerminate("Cut short");
-      const got = new Set(holders(id).map((c) => c.id));
-      assert.ok(got.size < N, `${got.size} of ${N}`);
-      const report = await alice.replyMatching(/shutting down and could not finish/);
-      assert.deepEqual(deliveredCount(report), [got.size, N]);
-      assert.match(report, /not sent: postbot shut down before reaching this channel/);
-      for (const [channelId, row] of deliveryRows(s, id)) {
-        assert.equal(row.status, got.has(channelId) ? "delivered" : "failed");
-      }
+    await t.step(
+      "with no grace period, nothing new starts and the rest is recorded",
+      () =>
+        showingBotOutput(s, async () => {
+          await s.startBot({ SHUTDOWN_GRACE_SECONDS: "0" });
+          const id = await startThenTerminate("Cut short");
+          const got = new Set(holders(id).map((c) => c.id));
+          assert.ok(got.size < N, `${got.size} of ${N}`);
+          const report = await alice.replyMatching(/shutting down and could not finish/);
+          assert.deepEqual(deliveredCount(report), [got.size, N]);
+          assert.match(report, /not sent: postbot shut down before reaching this channel/);
+          for (const [channelId, row] of deliveryRows(s, id)) {
+            assert.equal(row.status, got.has(channelId) ? "delivered" : "failed");
+          }
 
-      await s.startBot();
-      assert.match(await alice.ask(`!retry ${id}`), new RegExp(`in ${N - got.size} channels?`));
-      assert.deepEqual(deliveredCount(await alice.replyMatching(/Retry finished/, 60_000)), [N, N]);
-      for (const c of channels) assertRelayed(s, c.id, id, "Cut short", []);
-    });
+          await s.startBot();
+          assert.match(await alice.ask(`!retry ${id}`), new RegExp(`in ${N - got.size} channels?`));
+          assert.deepEqual(deliveredCount(await alice.replyMatching(/Retry finished/, 60_000)), [
+            N,
+            N,
+          ]);
+          for (const c of channels) assertRelayed(s, c.id, id, "Cut short", []);
+        }),
+    );
   } finally {
     await s.stop();
   }

@@ -13,6 +13,7 @@ import {
   broadcast,
   broadcastIdIn,
   deliveryRows,
+  showingBotOutput,
   testFiles,
   withLog,
 } from "./support/broadcasts.ts";
@@ -74,191 +75,217 @@ Deno.test("broadcast delivery", async (t) => {
   try {
     await t.step(
       "files are uploaded again by the bot to each channel; all is logged and audited",
-      async () => {
-        const alice = s.dm(s.world.alice);
-        const files = testFiles(3, "handbook");
-        const message = "New **handbook** attached. @channel please read.";
-        const started = Date.now();
-        const { id, report } = await broadcast(alice, message, "all, town-square", files);
-        assert.match(report, /^\*\*Delivered to 4 of 4 channels\*\* \(broadcast `[a-z0-9]+`\)\./);
-        assert.match(report, new RegExp(`!undo ${id}`));
-        const dmPost = s.emu.store.postsIn(alice.channel.id).find((p) => p.message === message)!;
-        const dmFileIds = new Set(dmPost.file_ids ?? []);
-        assert.equal(dmFileIds.size, 3);
-        const seen = new Set<string>();
-        for (const c of ["office-berlin", "office-paris", "office-rome", "town-square"]) {
-          const post = assertRelayed(s, ch[c].id, id, message, files);
-          for (const f of post.file_ids ?? []) {
-            assert.ok(!dmFileIds.has(f), "the DM's files are never reused");
-            assert.ok(!seen.has(f), "each channel has its own copies");
-            seen.add(f);
+      () =>
+        showingBotOutput(s, async () => {
+          const alice = s.dm(s.world.alice);
+          const files = testFiles(3, "handbook");
+          const message = "New **handbook** attached. @channel please read.";
+          const started = Date.now();
+          const { id, report } = await broadcast(alice, message, "all, town-square", files);
+          assert.match(report, /^\*\*Delivered to 4 of 4 channels\*\* \(broadcast `[a-z0-9]+`\)\./);
+          assert.match(report, new RegExp(`!undo ${id}`));
+          const dmPost = s.emu.store.postsIn(alice.channel.id).find((p) => p.message === message)!;
+          const dmFileIds = new Set(dmPost.file_ids ?? []);
+          assert.equal(dmFileIds.size, 3);
+          const seen = new Set<string>();
+          for (const c of ["office-berlin", "office-paris", "office-rome", "town-square"]) {
+            const post = assertRelayed(s, ch[c].id, id, message, files);
+            for (const f of post.file_ids ?? []) {
+              assert.ok(!dmFileIds.has(f), "the DM's files are never reused");
+              assert.ok(!seen.has(f), "each channel has its own copies");
+              seen.add(f);
+            }
           }
-        }
-        for (const f of dmFileIds) {
-          const downloads = s.emu.requests.filter((r) =>
-            r.method === "GET" && r.path === `/api/v4/files/${f}`
+          for (const f of dmFileIds) {
+            const downloads = s.emu.requests.filter((r) =>
+              r.method === "GET" && r.path === `/api/v4/files/${f}`
+            );
+            assert.equal(downloads.length, 1, "each file is downloaded once");
+          }
+
+          const summary = await audit(id);
+          assert.match(summary, new RegExp(`^\\*\\*Broadcast\\*\\* \`${id}\` by @alice at `));
+          assert.match(summary, /4 of 4 channels delivered\./);
+          assert.match(summary, /> New \\\*\\\*handbook\\\*\\\* attached\. @\u200bchannel/);
+          assert.match(summary, /Files: handbook-0\.pdf, handbook-1\.txt, handbook-2\.txt/);
+
+          const row = withLog(s, (db) => ({
+            ...db.prepare("SELECT * FROM broadcasts WHERE id = ?").get(id) as Record<
+              string,
+              unknown
+            >,
+          }));
+          assert.equal(row.sender_id, s.world.alice.user.id);
+          assert.equal(row.sender_username, "alice");
+          assert.equal(row.target_answer, "all, town-square");
+          assert.equal(row.message, message);
+          assert.equal(row.status, "done");
+          assert.ok(Number(row.created_at) >= started - 1_000);
+          assert.ok(Number(row.finished_at) >= Number(row.created_at));
+          assert.deepEqual(
+            JSON.parse(String(row.files_json)).map((f: { name: string; size: number }) => [
+              f.name,
+              f.size,
+            ]),
+            files.map((f) => [f.name, f.bytes.length]),
           );
-          assert.equal(downloads.length, 1, "each file is downloaded once");
-        }
-
-        const summary = await audit(id);
-        assert.match(summary, new RegExp(`^\\*\\*Broadcast\\*\\* \`${id}\` by @alice at `));
-        assert.match(summary, /4 of 4 channels delivered\./);
-        assert.match(summary, /> New \\\*\\\*handbook\\\*\\\* attached\. @\u200bchannel/);
-        assert.match(summary, /Files: handbook-0\.pdf, handbook-1\.txt, handbook-2\.txt/);
-
-        const row = withLog(s, (db) => ({
-          ...db.prepare("SELECT * FROM broadcasts WHERE id = ?").get(id) as Record<string, unknown>,
-        }));
-        assert.equal(row.sender_id, s.world.alice.user.id);
-        assert.equal(row.sender_username, "alice");
-        assert.equal(row.target_answer, "all, town-square");
-        assert.equal(row.message, message);
-        assert.equal(row.status, "done");
-        assert.ok(Number(row.created_at) >= started - 1_000);
-        assert.ok(Number(row.finished_at) >= Number(row.created_at));
-        assert.deepEqual(
-          JSON.parse(String(row.files_json)).map((f: { name: string; size: number }) => [
-            f.name,
-            f.size,
-          ]),
-          files.map((f) => [f.name, f.bytes.length]),
-        );
-        const rows = deliveryRows(s, id);
-        assert.equal(rows.size, 4);
-        for (const c of ["office-berlin", "office-paris", "office-rome", "town-square"]) {
-          const r = rows.get(ch[c].id)!;
-          assert.equal(r.status, "delivered");
-          assert.equal(r.post_id, botPostsIn(s, ch[c].id, id)[0].id);
-        }
-      },
+          const rows = deliveryRows(s, id);
+          assert.equal(rows.size, 4);
+          for (const c of ["office-berlin", "office-paris", "office-rome", "town-square"]) {
+            const r = rows.get(ch[c].id)!;
+            assert.equal(r.status, "delivered");
+            assert.equal(r.post_id, botPostsIn(s, ch[c].id, id)[0].id);
+          }
+        }),
     );
 
     await t.step(
       "a channel the bot is not in (via a group) is reported with a human reason",
-      async () => {
-        const bob = s.dm(s.world.bob);
-        const { preview, id, report } = await broadcast(bob, "Outreach update", "outreach");
-        assert.match(preview, /I am not a member of ~town-hall; delivery there will fail/);
-        assert.match(report, /Delivered to 1 of 2 channels/);
-        assert.match(
-          report,
-          /- ~town-hall \(Town Hall\): the bot is not a member of ~town-hall or may not post there/,
-        );
-        assert.match(report, new RegExp(`Send \`!retry ${id}\``));
-        assertRelayed(s, ch["office-rome"].id, id, "Outreach update", []);
-        assert.equal(botPostsIn(s, ch["town-hall"].id).length, 0);
-        const rows = deliveryRows(s, id);
-        assert.equal(rows.get(ch["town-hall"].id)?.status, "failed");
-        assert.match(rows.get(ch["town-hall"].id)?.error ?? "", /not a member of ~town-hall/);
-        const attempts = withLog(
-          s,
-          (db) =>
-            (db.prepare("SELECT attempts FROM deliveries WHERE broadcast_id = ? AND channel_id = ?")
-              .get(id, ch["town-hall"].id) as { attempts: number }).attempts,
-        );
-        assert.equal(attempts, 1, "403 is not retried");
-        const summary = await audit(id);
-        assert.match(summary, /1 of 2 channels delivered, 1 failed\./);
-        assert.match(summary, /Failed: ~town-hall \(the bot is not a member/);
-      },
+      () =>
+        showingBotOutput(s, async () => {
+          const bob = s.dm(s.world.bob);
+          const { preview, id, report } = await broadcast(bob, "Outreach update", "outreach");
+          assert.match(preview, /I am not a member of ~town-hall; delivery there will fail/);
+          assert.match(report, /Delivered to 1 of 2 channels/);
+          assert.match(
+            report,
+            /- ~town-hall \(Town Hall\): the bot is not a member of ~town-hall or may not post there/,
+          );
+          assert.match(report, new RegExp(`Send \`!retry ${id}\``));
+          assertRelayed(s, ch["office-rome"].id, id, "Outreach update", []);
+          assert.equal(botPostsIn(s, ch["town-hall"].id).length, 0);
+          const rows = deliveryRows(s, id);
+          assert.equal(rows.get(ch["town-hall"].id)?.status, "failed");
+          assert.match(rows.get(ch["town-hall"].id)?.error ?? "", /not a member of ~town-hall/);
+          const attempts = withLog(
+            s,
+            (db) =>
+              (db.prepare(
+                "SELECT attempts FROM deliveries WHERE broadcast_id = ? AND channel_id = ?",
+              )
+                .get(id, ch["town-hall"].id) as { attempts: number }).attempts,
+          );
+          assert.equal(attempts, 1, "403 is not retried");
+          const summary = await audit(id);
+          assert.match(summary, /1 of 2 channels delivered, 1 failed\./);
+          assert.match(summary, /Failed: ~town-hall \(the bot is not a member/);
+        }),
     );
 
-    await t.step("a channel archived before sending is reported as archived", async () => {
-      const carol = s.dm(s.world.carol);
-      await carol.ask("Archive test");
-      assert.match(await carol.ask("archive"), /Ready to send to 2 channels/);
-      s.emu.store.archiveChannel(ch["old-news"].id);
-      await carol.send("yes");
-      const id = broadcastIdIn(await carol.replyMatching(/Sending broadcast/));
-      const report = await carol.replyMatching(/Delivered/);
-      assert.match(report, /Delivered to 1 of 2 channels/);
-      assert.match(report, /- ~old-news \(Old News\): ~old-news was archived/);
-      assertRelayed(s, ch["office-paris"].id, id, "Archive test", []);
-    });
+    await t.step(
+      "a channel archived before sending is reported as archived",
+      () =>
+        showingBotOutput(s, async () => {
+          const carol = s.dm(s.world.carol);
+          await carol.ask("Archive test");
+          assert.match(await carol.ask("archive"), /Ready to send to 2 channels/);
+          s.emu.store.archiveChannel(ch["old-news"].id);
+          await carol.send("yes");
+          const id = broadcastIdIn(await carol.replyMatching(/Sending broadcast/));
+          const report = await carol.replyMatching(/Delivered/);
+          assert.match(report, /Delivered to 1 of 2 channels/);
+          assert.match(report, /- ~old-news \(Old News\): ~old-news was archived/);
+          assertRelayed(s, ch["office-paris"].id, id, "Archive test", []);
+        }),
+    );
 
-    await t.step("a 429 storm is waited out: every channel exactly once, none failed", async () => {
-      const dave = s.dm(people.dave);
-      const files = testFiles(1, "storm");
-      await dave.send("Storm warning", files);
-      await dave.replyMatching(/Where should I send this/);
-      assert.match(await dave.ask("bulk"), new RegExp(`Ready to send to ${BULK} channels`));
-      const limitedBefore = s.emu.requests.filter((r) => r.status === 429).length;
-      await dave.send("yes");
-      // From here the test only reads the emulator's memory: its own requests would count too.
-      // The server's limiter, plus 429s the bot cannot see coming (another client's burst).
-      s.emu.faults.rateLimit = { perSec: 10, maxBurst: 5 };
-      s.emu.faults.failRequests({ method: "POST", path: "/files", status: 429, times: 5 });
-      s.emu.faults.failRequests({ method: "POST", path: "/posts", status: 429, times: 5 });
-      try {
-        const id = broadcastIdIn(await dave.replyMatching(/Sending broadcast/, 30_000));
-        const report = await dave.replyMatching(/Delivered/, 60_000);
-        assert.match(report, new RegExp(`Delivered to ${BULK} of ${BULK} channels`));
-        assert.doesNotMatch(report, /Not delivered/);
-        for (let i = 0; i < BULK; i++) {
-          assertRelayed(s, ch[`bulk-${i}`].id, id, "Storm warning", files);
-        }
-        const limited = s.emu.requests.filter((r) => r.status === 429).length - limitedBefore;
-        assert.ok(limited >= 10, `the storm happened (${limited} answers were 429)`);
-      } finally {
-        s.emu.faults.clear();
-      }
-    });
+    await t.step(
+      "a 429 storm is waited out: every channel exactly once, none failed",
+      () =>
+        showingBotOutput(s, async () => {
+          const dave = s.dm(people.dave);
+          const files = testFiles(1, "storm");
+          await dave.send("Storm warning", files);
+          await dave.replyMatching(/Where should I send this/);
+          assert.match(await dave.ask("bulk"), new RegExp(`Ready to send to ${BULK} channels`));
+          const limitedBefore = s.emu.requests.filter((r) => r.status === 429).length;
+          await dave.send("yes");
+          // From here the test only reads the emulator's memory: its own requests would count too.
+          // The server's limiter, plus 429s the bot cannot see coming (another client's burst).
+          s.emu.faults.rateLimit = { perSec: 10, maxBurst: 5 };
+          s.emu.faults.failRequests({ method: "POST", path: "/files", status: 429, times: 5 });
+          s.emu.faults.failRequests({ method: "POST", path: "/posts", status: 429, times: 5 });
+          try {
+            const id = broadcastIdIn(await dave.replyMatching(/Sending broadcast/, 30_000));
+            const report = await dave.replyMatching(/Delivered/, 60_000);
+            assert.match(report, new RegExp(`Delivered to ${BULK} of ${BULK} channels`));
+            assert.doesNotMatch(report, /Not delivered/);
+            for (let i = 0; i < BULK; i++) {
+              assertRelayed(s, ch[`bulk-${i}`].id, id, "Storm warning", files);
+            }
+            const limited = s.emu.requests.filter((r) => r.status === 429).length - limitedBefore;
+            assert.ok(limited >= 10, `the storm happened (${limited} answers were 429)`);
+          } finally {
+            s.emu.faults.clear();
+          }
+        }),
+    );
 
-    await t.step("server errors on uploads are retried: every channel exactly once", async () => {
-      const erin = s.dm(people.erin);
-      const files = testFiles(2, "retry");
-      await erin.send("Upload trouble", files);
-      await erin.replyMatching(/Where should I send this/);
-      assert.match(await erin.ask("all"), /Ready to send to 3 channels/);
-      await erin.send("yes");
-      s.emu.faults.failRequests({ method: "POST", path: "/files", status: 503, times: 3 });
-      try {
-        const id = broadcastIdIn(await erin.replyMatching(/Sending broadcast/));
-        assert.match(await erin.replyMatching(/Delivered/), /Delivered to 3 of 3 channels/);
-        for (const c of ["office-berlin", "office-paris", "office-rome"]) {
-          assertRelayed(s, ch[c].id, id, "Upload trouble", files);
-        }
-        assert.equal(
-          s.emu.requests.filter((r) =>
-            r.method === "POST" && r.path === "/api/v4/files" && r.status === 503
-          ).length,
-          3,
-        );
-      } finally {
-        s.emu.faults.clear();
-      }
-    });
+    await t.step(
+      "server errors on uploads are retried: every channel exactly once",
+      () =>
+        showingBotOutput(s, async () => {
+          const erin = s.dm(people.erin);
+          const files = testFiles(2, "retry");
+          await erin.send("Upload trouble", files);
+          await erin.replyMatching(/Where should I send this/);
+          assert.match(await erin.ask("all"), /Ready to send to 3 channels/);
+          await erin.send("yes");
+          s.emu.faults.failRequests({ method: "POST", path: "/files", status: 503, times: 3 });
+          try {
+            const id = broadcastIdIn(await erin.replyMatching(/Sending broadcast/));
+            assert.match(await erin.replyMatching(/Delivered/), /Delivered to 3 of 3 channels/);
+            for (const c of ["office-berlin", "office-paris", "office-rome"]) {
+              assertRelayed(s, ch[c].id, id, "Upload trouble", files);
+            }
+            assert.equal(
+              s.emu.requests.filter((r) =>
+                r.method === "POST" && r.path === "/api/v4/files" && r.status === 503
+              ).length,
+              3,
+            );
+          } finally {
+            s.emu.faults.clear();
+          }
+        }),
+    );
 
-    await t.step("a long report is split into posts under the size limit", async () => {
-      const alice = s.dm(s.world.alice);
-      await alice.send("To the closed channels");
-      await alice.replyMatching(/Where should I send this/);
-      await alice.send("closed");
-      const preview = await alice.replyMatching(/Ready to send/);
-      assert.match(preview, new RegExp(`Ready to send to ${CLOSED} channels`));
-      assert.match(preview, /I am not a member of ~closed-0, .* and 290 more/);
-      assert.ok(runeLength(preview) < 6_000, "the preview stays short");
-      await alice.send("yes");
-      const id = broadcastIdIn(await alice.replyMatching(/Sending broadcast/));
-      await s.emu.waitFor(
-        () => alice.botPosts().some((p) => p.message.includes(`Send \`!retry ${id}\``)),
-        { timeoutMs: 30_000, message: "no end of the report" },
-      );
-      const parts = alice.drain();
-      const first = parts.findIndex((p) => p.includes(`Delivered to 0 of ${CLOSED} channels`));
-      assert.ok(first >= 0, parts.join("\n---\n"));
-      const report = parts.slice(first);
-      assert.ok(report.length >= 2, `${report.length} parts`);
-      for (const part of report) assert.ok(runeLength(part) <= MAX_POST_RUNES);
-      const text = report.join("\n");
-      for (let i = 0; i < CLOSED; i++) {
-        assert.match(text, new RegExp(`- ~closed-${i} \\(Closed ${i}\\): the bot is not a member`));
-      }
-      const summary = await audit(id);
-      assert.match(summary, new RegExp(`0 of ${CLOSED} channels delivered, ${CLOSED} failed`));
-      for (const m of auditPosts()) assert.ok(runeLength(m) <= MAX_POST_RUNES);
-    });
+    await t.step(
+      "a long report is split into posts under the size limit",
+      () =>
+        showingBotOutput(s, async () => {
+          const alice = s.dm(s.world.alice);
+          await alice.send("To the closed channels");
+          await alice.replyMatching(/Where should I send this/);
+          await alice.send("closed");
+          const preview = await alice.replyMatching(/Ready to send/);
+          assert.match(preview, new RegExp(`Ready to send to ${CLOSED} channels`));
+          assert.match(preview, /I am not a member of ~closed-0, .* and 290 more/);
+          assert.ok(runeLength(preview) < 6_000, "the preview stays short");
+          await alice.send("yes");
+          const id = broadcastIdIn(await alice.replyMatching(/Sending broadcast/));
+          await s.emu.waitFor(
+            () => alice.botPosts().some((p) => p.message.includes(`Send \`!retry ${id}\``)),
+            { timeoutMs: 30_000, message: "no end of the report" },
+          );
+          const parts = alice.drain();
+          const first = parts.findIndex((p) => p.includes(`Delivered to 0 of ${CLOSED} channels`));
+          assert.ok(first >= 0, parts.join("\n---\n"));
+          const report = parts.slice(first);
+          assert.ok(report.length >= 2, `${report.length} parts`);
+          for (const part of report) assert.ok(runeLength(part) <= MAX_POST_RUNES);
+          const text = report.join("\n");
+          for (let i = 0; i < CLOSED; i++) {
+            assert.match(
+              text,
+              new RegExp(`- ~closed-${i} \\(Closed ${i}\\): the bot is not a member`),
+            );
+          }
+          const summary = await audit(id);
+          assert.match(summary, new RegExp(`0 of ${CLOSED} channels delivered, ${CLOSED} failed`));
+          for (const m of auditPosts()) assert.ok(runeLength(m) <= MAX_POST_RUNES);
+        }),
+    );
   } finally {
     await s.stop();
   }

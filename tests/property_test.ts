@@ -173,7 +173,11 @@ class Harness {
 function assertClear(reply: string, input: string): void {
   const shown = clip(input, 80);
   assert.ok(reply.trim() !== "", `empty reply to ${JSON.stringify(shown)}`);
-  assert.doesNotMatch(reply, /undefined|\[object Object\]|NaN/, `reply to ${JSON.stringify(shown)}`);
+  assert.doesNotMatch(
+    reply,
+    /undefined|\[object Object\]|NaN/,
+    `reply to ${JSON.stringify(shown)}`,
+  );
   assert.doesNotMatch(reply, /^\s*at .+:\d+:\d+\)?$/m, "a stack trace");
   assert.doesNotMatch(reply, /went wrong on my side/, `crashed on ${JSON.stringify(shown)}`);
 }

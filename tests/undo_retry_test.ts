@@ -6,7 +6,13 @@
 import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
 import { type Scenario, startScenario } from "./support/scenario.ts";
-import { botPostsIn, broadcast, deliveryRows, withLog } from "./support/broadcasts.ts";
+import {
+  botPostsIn,
+  broadcast,
+  deliveryRows,
+  showingBotOutput,
+  withLog,
+} from "./support/broadcasts.ts";
 
 const CHANNELS_TOML = `# undo/retry test
 whitelist = ["town-square", "announcements"]
@@ -59,166 +65,207 @@ Deno.test("history, undo and retry", async (t) => {
     );
   const ids: Record<string, string> = {};
   try {
-    await t.step("!help lists !history, !undo and !retry", async () => {
-      const help = await alice.ask("!help");
-      assert.match(help, /- `!history \[n\]` — /);
-      assert.match(help, /- `!undo \[broadcast id\]` — /);
-      assert.match(help, /- `!retry <broadcast id>` — /);
-    });
+    await t.step("!help lists !history, !undo and !retry", () =>
+      showingBotOutput(s, async () => {
+        const help = await alice.ask("!help");
+        assert.match(help, /- `!history \[n\]` — /);
+        assert.match(help, /- `!undo \[broadcast id\]` — /);
+        assert.match(help, /- `!retry <broadcast id>` — /);
+      }));
 
-    await t.step("!history before any broadcast, and with a bad argument", async () => {
-      assert.match(await alice.ask("!history"), /not sent any broadcasts yet/);
-      assert.match(await alice.ask("!history lots"), /takes a number of broadcasts/);
-      assert.match(await alice.ask("!undo"), /no broadcasts to undo/);
-      assert.match(await alice.ask("!undo '; DROP TABLE broadcasts; --"), /is not a broadcast id/);
-      assert.match(await alice.ask("!retry"), /Which broadcast\?/);
-      assert.match(await alice.ask("!retry zzzzzzzz"), /I have no broadcast `zzzzzzzz`/);
-    });
+    await t.step(
+      "!history before any broadcast, and with a bad argument",
+      () =>
+        showingBotOutput(s, async () => {
+          assert.match(await alice.ask("!history"), /not sent any broadcasts yet/);
+          assert.match(await alice.ask("!history lots"), /takes a number of broadcasts/);
+          assert.match(await alice.ask("!undo"), /no broadcasts to undo/);
+          assert.match(
+            await alice.ask("!undo '; DROP TABLE broadcasts; --"),
+            /is not a broadcast id/,
+          );
+          assert.match(await alice.ask("!retry"), /Which broadcast\?/);
+          assert.match(await alice.ask("!retry zzzzzzzz"), /I have no broadcast `zzzzzzzz`/);
+        }),
+    );
 
-    await t.step("!history lists broadcasts newest first", async () => {
-      ids.first = (await broadcast(alice, "First news", "town-square")).id;
-      ids.second = (await broadcast(alice, "Second news", "all")).id;
-      const history = await alice.ask("!history");
-      assert.match(history, /Your last 2 broadcasts/);
-      const lines = history.split("\n").slice(1);
-      assert.match(
-        lines[0],
-        new RegExp(`\`${ids.second}\` · .* · 3 channels · delivered to 3 of 3`),
-      );
-      assert.match(lines[1], new RegExp(`\`${ids.first}\` · .* · 1 channel · delivered to 1 of 1`));
-      const one = await alice.ask("!history 1");
-      assert.match(one, /Your last 1 broadcast:/);
-      assert.doesNotMatch(one, new RegExp(ids.first));
-    });
+    await t.step("!history lists broadcasts newest first", () =>
+      showingBotOutput(s, async () => {
+        ids.first = (await broadcast(alice, "First news", "town-square")).id;
+        ids.second = (await broadcast(alice, "Second news", "all")).id;
+        const history = await alice.ask("!history");
+        assert.match(history, /Your last 2 broadcasts/);
+        const lines = history.split("\n").slice(1);
+        assert.match(
+          lines[0],
+          new RegExp(`\`${ids.second}\` · .* · 3 channels · delivered to 3 of 3`),
+        );
+        assert.match(
+          lines[1],
+          new RegExp(`\`${ids.first}\` · .* · 1 channel · delivered to 1 of 1`),
+        );
+        const one = await alice.ask("!history 1");
+        assert.match(one, /Your last 1 broadcast:/);
+        assert.doesNotMatch(one, new RegExp(ids.first));
+      }));
 
-    await t.step("!undo asks first: other answers ask again, no keeps it", async () => {
-      const ask = await alice.ask("!undo");
-      assert.match(
-        ask,
-        new RegExp(
-          `Delete broadcast \`${ids.second}\` from 3 channels: ~office-berlin, ~office-paris, ` +
-            "~office-rome\\? Answer \\*\\*yes\\*\\* or \\*\\*no\\*\\*",
-        ),
-      );
-      assert.match(await alice.ask("maybe"), /Please answer \*\*yes\*\* to delete/);
-      assert.match(await alice.ask("No"), /Kept broadcast/);
-      for (const c of ["office-berlin", "office-paris", "office-rome"]) {
-        assert.equal(botPostsIn(s, ch[c].id, ids.second).length, 1);
-      }
-    });
+    await t.step(
+      "!undo asks first: other answers ask again, no keeps it",
+      () =>
+        showingBotOutput(s, async () => {
+          const ask = await alice.ask("!undo");
+          assert.match(
+            ask,
+            new RegExp(
+              `Delete broadcast \`${ids.second}\` from 3 channels: ~office-berlin, ~office-paris, ` +
+                "~office-rome\\? Answer \\*\\*yes\\*\\* or \\*\\*no\\*\\*",
+            ),
+          );
+          assert.match(await alice.ask("maybe"), /Please answer \*\*yes\*\* to delete/);
+          assert.match(await alice.ask("No"), /Kept broadcast/);
+          for (const c of ["office-berlin", "office-paris", "office-rome"]) {
+            assert.equal(botPostsIn(s, ch[c].id, ids.second).length, 1);
+          }
+        }),
+    );
 
-    await t.step("!undo yes deletes it everywhere; logged and audited", async () => {
-      assert.match(await alice.ask(`!undo ${ids.second.toUpperCase()}`), /Delete broadcast/);
-      assert.match(
-        await alice.ask("YES"),
-        new RegExp(`Deleted broadcast \`${ids.second}\` from 3 channels\\.`),
-      );
-      for (const c of ["office-berlin", "office-paris", "office-rome"]) {
-        assert.equal(botPostsIn(s, ch[c].id, ids.second).length, 0);
-      }
-      for (const row of deliveryRows(s, ids.second).values()) assert.equal(row.status, "deleted");
-      assert.deepEqual(events(s, ids.second), [{ action: "undo", actor: "alice" }]);
-      assert.match(
-        await auditFor("Undo", ids.second),
-        /by @alice at .*0 of 3 channels delivered, 3 deleted/,
-      );
-      assert.match(
-        await alice.ask(`!undo ${ids.second}`),
-        /is in no channel, so there is nothing to undo/,
-      );
-      assert.match(await alice.ask("!history"), /delivered to 0 of 3, 3 deleted/);
-    });
+    await t.step(
+      "!undo yes deletes it everywhere; logged and audited",
+      () =>
+        showingBotOutput(s, async () => {
+          assert.match(await alice.ask(`!undo ${ids.second.toUpperCase()}`), /Delete broadcast/);
+          assert.match(
+            await alice.ask("YES"),
+            new RegExp(`Deleted broadcast \`${ids.second}\` from 3 channels\\.`),
+          );
+          for (const c of ["office-berlin", "office-paris", "office-rome"]) {
+            assert.equal(botPostsIn(s, ch[c].id, ids.second).length, 0);
+          }
+          for (const row of deliveryRows(s, ids.second).values()) {
+            assert.equal(row.status, "deleted");
+          }
+          assert.deepEqual(events(s, ids.second), [{ action: "undo", actor: "alice" }]);
+          assert.match(
+            await auditFor("Undo", ids.second),
+            /by @alice at .*0 of 3 channels delivered, 3 deleted/,
+          );
+          assert.match(
+            await alice.ask(`!undo ${ids.second}`),
+            /is in no channel, so there is nothing to undo/,
+          );
+          assert.match(await alice.ask("!history"), /delivered to 0 of 3, 3 deleted/);
+        }),
+    );
 
-    await t.step("!undo in the middle of a broadcast returns to it afterwards", async () => {
-      assert.match(await alice.ask("A draft"), /Where should I send this/);
-      assert.match(await alice.ask(`!undo ${ids.first}`), /Delete broadcast/);
-      const done = await alice.ask("y");
-      assert.match(done, /Deleted broadcast .* from 1 channel\./);
-      assert.match(done, /Back to your broadcast in progress: where should it go\?/);
-      assert.equal(botPostsIn(s, ch["town-square"].id, ids.first).length, 0);
-      const preview = await alice.ask("town-square");
-      assert.match(preview, /> A draft/);
-      assert.match(await alice.ask("!undo " + ids.first), /nothing to undo/);
-      assert.match(await alice.ask("no"), /Cancelled/);
-    });
+    await t.step(
+      "!undo in the middle of a broadcast returns to it afterwards",
+      () =>
+        showingBotOutput(s, async () => {
+          assert.match(await alice.ask("A draft"), /Where should I send this/);
+          assert.match(await alice.ask(`!undo ${ids.first}`), /Delete broadcast/);
+          const done = await alice.ask("y");
+          assert.match(done, /Deleted broadcast .* from 1 channel\./);
+          assert.match(done, /Back to your broadcast in progress: where should it go\?/);
+          assert.equal(botPostsIn(s, ch["town-square"].id, ids.first).length, 0);
+          const preview = await alice.ask("town-square");
+          assert.match(preview, /> A draft/);
+          assert.match(await alice.ask("!undo " + ids.first), /nothing to undo/);
+          assert.match(await alice.ask("no"), /Cancelled/);
+        }),
+    );
 
-    await t.step("!retry delivers only to the failed channels, never twice", async () => {
-      const { id, report } = await broadcast(bob, "Outreach", "outreach");
-      ids.outreach = id;
-      assert.match(report, /Delivered to 1 of 2 channels/);
-      assert.match(await bob.ask(`!retry ${id}`), /Retrying broadcast .* in 1 channel that failed/);
-      assert.match(await bob.replyMatching(/Retry finished/), /Delivered to 1 of 2 channels/);
-      s.emu.store.addChannelMember(ch["no-bot"].id, s.world.bot.user.id);
-      assert.match(await bob.ask(`!retry ${id}`), /in 1 channel that failed/);
-      const retried = await bob.replyMatching(/Retry finished/);
-      assert.match(retried, /Delivered to 2 of 2 channels/);
-      assert.doesNotMatch(retried, /Not delivered/);
-      for (const c of ["no-bot", "office-rome"]) {
-        const copies = botPostsIn(s, ch[c].id, id);
-        assert.equal(copies.length, 1, `~${c}`);
-        assert.equal(copies[0].message, "Outreach");
-        assert.equal(deliveryRows(s, id).get(ch[c].id)?.post_id, copies[0].id);
-      }
-      assert.match(await bob.ask(`!retry ${id}`), /has no failed channels; nothing to retry/);
-      assert.deepEqual(events(s, id), [
-        { action: "retry", actor: "bob" },
-        { action: "retry", actor: "bob" },
-      ]);
-      assert.match(
-        await auditFor("Retry", id, /2 of 2/),
-        /by @bob at .*: 2 of 2 channels delivered\./,
-      );
-    });
+    await t.step(
+      "!retry delivers only to the failed channels, never twice",
+      () =>
+        showingBotOutput(s, async () => {
+          const { id, report } = await broadcast(bob, "Outreach", "outreach");
+          ids.outreach = id;
+          assert.match(report, /Delivered to 1 of 2 channels/);
+          assert.match(
+            await bob.ask(`!retry ${id}`),
+            /Retrying broadcast .* in 1 channel that failed/,
+          );
+          assert.match(await bob.replyMatching(/Retry finished/), /Delivered to 1 of 2 channels/);
+          s.emu.store.addChannelMember(ch["no-bot"].id, s.world.bot.user.id);
+          assert.match(await bob.ask(`!retry ${id}`), /in 1 channel that failed/);
+          const retried = await bob.replyMatching(/Retry finished/);
+          assert.match(retried, /Delivered to 2 of 2 channels/);
+          assert.doesNotMatch(retried, /Not delivered/);
+          for (const c of ["no-bot", "office-rome"]) {
+            const copies = botPostsIn(s, ch[c].id, id);
+            assert.equal(copies.length, 1, `~${c}`);
+            assert.equal(copies[0].message, "Outreach");
+            assert.equal(deliveryRows(s, id).get(ch[c].id)?.post_id, copies[0].id);
+          }
+          assert.match(await bob.ask(`!retry ${id}`), /has no failed channels; nothing to retry/);
+          assert.deepEqual(events(s, id), [
+            { action: "retry", actor: "bob" },
+            { action: "retry", actor: "bob" },
+          ]);
+          assert.match(
+            await auditFor("Retry", id, /2 of 2/),
+            /by @bob at .*: 2 of 2 channels delivered\./,
+          );
+        }),
+    );
 
-    await t.step("only the sender or an admin may undo or retry a broadcast", async () => {
-      const { id, report } = await broadcast(carol, "Hall news", "hall");
-      assert.match(report, /Delivered to 1 of 2 channels/);
-      assert.match(
-        await bob.ask(`!retry ${id}`),
-        new RegExp(`I have no broadcast \`${id}\` of yours`),
-      );
-      assert.match(
-        await bob.ask(`!undo ${id}`),
-        new RegExp(`I have no broadcast \`${id}\` of yours`),
-      );
-      s.emu.store.addChannelMember(ch["town-hall"].id, s.world.bot.user.id);
-      assert.match(await alice.ask(`!retry ${id}`), /Retrying broadcast/);
-      assert.match(await carol.replyMatching(/Retry finished/), /Delivered to 2 of 2 channels/);
-      assert.match(await alice.replyMatching(/Retry finished/), /Delivered to 2 of 2 channels/);
-      assert.match(await alice.ask(`!undo ${id}`), /\(sent by @carol\) from 2 channels/);
-      assert.match(await alice.ask("yes"), /Deleted broadcast .* from 2 channels/);
-      for (const c of ["town-hall", "office-paris"]) {
-        assert.equal(botPostsIn(s, ch[c].id, id).length, 0);
-      }
-      assert.deepEqual(events(s, id), [
-        { action: "retry", actor: "alice" },
-        { action: "undo", actor: "alice" },
-      ]);
-      assert.match(await auditFor("Undo", id), /by @alice/);
-    });
+    await t.step(
+      "only the sender or an admin may undo or retry a broadcast",
+      () =>
+        showingBotOutput(s, async () => {
+          const { id, report } = await broadcast(carol, "Hall news", "hall");
+          assert.match(report, /Delivered to 1 of 2 channels/);
+          assert.match(
+            await bob.ask(`!retry ${id}`),
+            new RegExp(`I have no broadcast \`${id}\` of yours`),
+          );
+          assert.match(
+            await bob.ask(`!undo ${id}`),
+            new RegExp(`I have no broadcast \`${id}\` of yours`),
+          );
+          s.emu.store.addChannelMember(ch["town-hall"].id, s.world.bot.user.id);
+          assert.match(await alice.ask(`!retry ${id}`), /Retrying broadcast/);
+          assert.match(await carol.replyMatching(/Retry finished/), /Delivered to 2 of 2 channels/);
+          assert.match(await alice.replyMatching(/Retry finished/), /Delivered to 2 of 2 channels/);
+          assert.match(await alice.ask(`!undo ${id}`), /\(sent by @carol\) from 2 channels/);
+          assert.match(await alice.ask("yes"), /Deleted broadcast .* from 2 channels/);
+          for (const c of ["town-hall", "office-paris"]) {
+            assert.equal(botPostsIn(s, ch[c].id, id).length, 0);
+          }
+          assert.deepEqual(events(s, id), [
+            { action: "retry", actor: "alice" },
+            { action: "undo", actor: "alice" },
+          ]);
+          assert.match(await auditFor("Undo", id), /by @alice/);
+        }),
+    );
 
-    await t.step("after the undo window, !undo is refused and nothing is deleted", async () => {
-      await s.bot.stop();
-      await s.startBot({ UNDO_WINDOW_SECONDS: "1" });
-      const created = withLog(
-        s,
-        (db) =>
-          (db.prepare("SELECT created_at FROM broadcasts WHERE id = ?").get(ids.outreach) as {
-            created_at: number;
-          }).created_at,
-      );
-      await s.emu.waitFor(() => Date.now() > created + 1_500, { timeoutMs: 15_000 });
-      const reply = await bob.ask(`!undo ${ids.outreach}`);
-      assert.match(reply, /more than 1 second ago, so it can no longer be undone/);
-      for (const c of ["no-bot", "office-rome"]) {
-        assert.equal(botPostsIn(s, ch[c].id, ids.outreach).length, 1);
-      }
-      assert.match(
-        await bob.ask("!history"),
-        new RegExp(`\`${ids.outreach}\``),
-        "history survives a restart",
-      );
-    });
+    await t.step(
+      "after the undo window, !undo is refused and nothing is deleted",
+      () =>
+        showingBotOutput(s, async () => {
+          await s.bot.stop();
+          await s.startBot({ UNDO_WINDOW_SECONDS: "1" });
+          const created = withLog(
+            s,
+            (db) =>
+              (db.prepare("SELECT created_at FROM broadcasts WHERE id = ?").get(ids.outreach) as {
+                created_at: number;
+              }).created_at,
+          );
+          await s.emu.waitFor(() => Date.now() > created + 1_500, { timeoutMs: 15_000 });
+          const reply = await bob.ask(`!undo ${ids.outreach}`);
+          assert.match(reply, /more than 1 second ago, so it can no longer be undone/);
+          for (const c of ["no-bot", "office-rome"]) {
+            assert.equal(botPostsIn(s, ch[c].id, ids.outreach).length, 1);
+          }
+          assert.match(
+            await bob.ask("!history"),
+            new RegExp(`\`${ids.outreach}\``),
+            "history survives a restart",
+          );
+        }),
+    );
   } finally {
     await s.stop();
   }

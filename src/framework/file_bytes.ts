@@ -58,7 +58,7 @@ export class FileBytes {
   /** Reads a whole body, keeping its chunks. */
   static async read(body: ReadableStream<Uint8Array> | null): Promise<FileBytes> {
     const chunks: Uint8Array[] = [];
-    if (body !== null) for await (const chunk of body) chunks.push(chunk);
+    if (body !== null) { for await (const chunk of body) chunks.push(chunk); }
     return new FileBytes(chunks);
   }
 }

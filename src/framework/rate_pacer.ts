@@ -116,7 +116,9 @@ export class RateModel {
     }
     this.#learnInterval(info);
     const candidate = { remaining: info.remaining, position, at: now };
-    if (this.#anchor === undefined || this.#level(candidate, now) > this.#level(this.#anchor, now)) {
+    if (
+      this.#anchor === undefined || this.#level(candidate, now) > this.#level(this.#anchor, now)
+    ) {
       this.#anchor = candidate;
     }
   }

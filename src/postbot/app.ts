@@ -34,6 +34,7 @@ import { MIGRATIONS } from "./schema.ts";
 import type { PostbotServices } from "./services.ts";
 import { SqliteProcessedPosts } from "./storage/processed_posts.ts";
 import { createTaskSystem } from "../tasks/mod.ts";
+import { type HealthSnapshot, serveHealth } from "./health.ts";
 
 const log = logger("app");
 
@@ -43,6 +44,8 @@ export interface RunningPostbot {
   readonly bot: Bot;
   readonly broadcaster: Broadcaster;
   readonly sessions: SessionStore<Conversation>;
+  /** What `/healthz` and `/metrics` report, also without HEALTH_PORT. */
+  readonly health: () => HealthSnapshot;
   /** Stops taking messages, lets work in flight finish, closes everything. */
   stop(): Promise<void>;
 }
@@ -168,6 +171,27 @@ export async function startPostbot(
   await tasks.start();
   sessions.start();
   await broadcaster.recover();
+  let shuttingDown = false;
+  const snapshot = (): HealthSnapshot => ({
+    websocketConnected: bot.connected,
+    websocketReconnects: bot.reconnects,
+    cacheFresh: cache.fresh,
+    cacheAgeSeconds: cache.refreshedAt > 0
+      ? Math.round((Date.now() - cache.refreshedAt) / 1000)
+      : undefined,
+    cachedChannels: cache.size,
+    broadcasts: broadcaster.counters.broadcasts,
+    deliveriesOk: broadcaster.counters.deliveriesOk,
+    deliveriesFailed: broadcaster.counters.deliveriesFailed,
+    broadcastsInProgress: broadcaster.running,
+    taskRunsOk: tasks.counters.runsOk,
+    taskRunsFailed: tasks.counters.runsFailed,
+    sessionsOpen: sessions.size,
+    shuttingDown,
+  });
+  const stopHealth = config.healthPort === undefined
+    ? undefined
+    : serveHealth(config.healthPort, snapshot);
   log.info("postbot is ready: {channels} channels cached, listening for DMs", {
     channels: cache.size,
   });
@@ -177,7 +201,9 @@ export async function startPostbot(
     bot,
     broadcaster,
     sessions,
+    health: snapshot,
     stop: async () => {
+      shuttingDown = true;
       theWizard.close();
       cache.stop();
       sessions.stop();
@@ -185,6 +211,7 @@ export async function startPostbot(
       const finished = await broadcaster.drain(config.shutdownGraceSeconds * 1000);
       if (!finished) log.warn("Shutdown grace period over: unfinished deliveries were recorded");
       await tasks.stop();
+      await stopHealth?.();
       db.close();
       lock.value.close();
       log.info("postbot stopped");

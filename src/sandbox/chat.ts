@@ -109,7 +109,7 @@ export async function runChat(options: ChatOptions): Promise<void> {
       /^Sending broadcast|^Retrying/.test(p.message)
     );
     if (started !== undefined) {
-      const from = store.allPosts().indexOf(started) + 1;
+      const from = store.allPosts().findIndex((p) => p.id === started.id) + 1;
       try {
         await emu.waitFor(
           () =>

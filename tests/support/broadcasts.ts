@@ -164,3 +164,22 @@ export function deliveryRows(
     return new Map(rows.map((r) => [r.channel_id, { ...r }]));
   });
 }
+
+/**
+ * Runs a test body; when it fails, prints the end of the bot's output first, so a failure
+ * seen only under load can be diagnosed from the test report.
+ */
+export async function showingBotOutput(s: Scenario, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (e) {
+    let output = "(bot not started)";
+    try {
+      output = s.bot.output.split("\n").slice(-120).join("\n");
+    } catch {
+      // No bot process.
+    }
+    console.error(`--- last lines of the bot's output ---\n${output}`);
+    throw e;
+  }
+}

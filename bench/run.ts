@@ -1,0 +1,61 @@
+/**
+ * `deno task bench`: runs every benchmark against the emulator with postbot as a real
+ * process, and prints a Markdown table with the machine it ran on (for README.md).
+ *
+ * @module
+ */
+
+import { fanOutBenchmark } from "./fanout.ts";
+import { rateLimitBenchmark } from "./rate_limit.ts";
+import { relayMemoryBenchmark } from "./relay_memory.ts";
+import { roundTripBenchmark } from "./round_trip.ts";
+import { startupBenchmark } from "./startup.ts";
+import { type Benchmark, type BenchRow, mb } from "./support.ts";
+
+const BENCHMARKS: [string, Benchmark][] = [
+  ["fan-out", fanOutBenchmark],
+  ["startup and idle memory", startupBenchmark],
+  ["round trip", roundTripBenchmark],
+  ["50 MB relay", relayMemoryBenchmark],
+  ["rate limit", rateLimitBenchmark],
+];
+
+/** The machine, as the README reports it. */
+async function machine(): Promise<string> {
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? "unknown CPU";
+  const memory = Deno.systemMemoryInfo().total;
+  return [
+    `Deno ${Deno.version.deno} (V8 ${Deno.version.v8}, TypeScript ${Deno.version.typescript})`,
+    `${model}, ${navigator.hardwareConcurrency} cores, ${mb(memory).replace(" MB", "")} MB RAM`,
+    `${Deno.build.os} ${Deno.osRelease()}, ${new Date().toISOString().slice(0, 10)}`,
+  ].join("; ");
+}
+
+function table(rows: BenchRow[]): string {
+  const cell = (text: string) => text.replaceAll("|", "\\|");
+  const lines = ["| Benchmark | Result | Aim | Met |", "|---|---|---|---|"];
+  for (const r of rows) {
+    const met = r.met === undefined ? "—" : r.met ? "yes" : "**no**";
+    lines.push(`| ${cell(r.name)} | ${cell(r.result)} | ${cell(r.aim)} | ${met} |`);
+  }
+  return lines.join("\n");
+}
+
+if (import.meta.main) {
+  const started = performance.now();
+  const rows: BenchRow[] = [];
+  for (const [name, run] of BENCHMARKS) {
+    const t0 = performance.now();
+    console.error(`running: ${name}…`);
+    try {
+      rows.push(...await run());
+    } catch (e) {
+      rows.push({ name, result: `failed: ${(e as Error).message}`, aim: "—", met: false });
+    }
+    console.error(`  done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  console.log(`Machine: ${await machine()}\n`);
+  console.log(table(rows));
+  console.log(`\nTotal benchmark time: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
