@@ -97,7 +97,12 @@ export class RateModel {
     const start = Math.max(now, this.#pausedUntil);
     const credit = this.credit(start);
     if (credit >= 1 || !Number.isFinite(this.#slowestMs)) return start;
-    return start + (1 - credit) * this.#slowestMs;
+    const paced = start + (1 - credit) * this.#slowestMs;
+    // The reading the credit rests on lapses after a full refill (see credit()): never wait
+    // past that, or requests sent without answers (no headers) would stall everyone.
+    const a = this.#anchor!;
+    const lapses = a.at + this.#limit * this.#slowestMs + 1;
+    return Math.min(paced, Math.max(start, lapses));
   }
 
   /** Records that a request was sent; returns its position, to pass to {@link observe}. */

@@ -114,3 +114,17 @@ Deno.test("RatePacer: waiting requests go out in order, retries first, aborted o
   assert.deepEqual(order, ["b aborted", "retry", "a", "c"]);
   assert.equal(pacer.waiting, 0);
 });
+
+Deno.test("a wait never outlasts the bucket reading it rests on", () => {
+  const model = new RateModel();
+  // Learn an interval bound from a bucket of 6 (burst 5): 3 used, full again within 1 s.
+  const first = model.release();
+  model.observe(first, 200, { limit: 6, remaining: 3, resetSeconds: 1 }, 0);
+  assert.ok(Number.isFinite(model.intervalMs));
+  // 200 requests go out and none answers with headers (faults, a limiter switched off).
+  for (let i = 0; i < 200; i++) model.release();
+  const lapse = 6 * model.intervalMs + 1;
+  const next = model.nextRelease(10);
+  assert.ok(next <= lapse, `waits until ${next} ms, past the reading's lapse at ${lapse} ms`);
+  assert.equal(model.nextRelease(lapse + 1), lapse + 1, "after the lapse nothing waits");
+});
