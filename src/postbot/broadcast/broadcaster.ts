@@ -10,6 +10,7 @@
  */
 
 import { logger } from "../../framework/logging.ts";
+import { Semaphore } from "../../framework/semaphore.ts";
 import { MattermostError } from "../../framework/mattermost_error.ts";
 import type { RestTransport } from "../../framework/rest.ts";
 import type { Notifier } from "../notifier.ts";
@@ -80,6 +81,8 @@ export class Broadcaster {
   readonly #log: BroadcastLog;
   readonly #notifier: Notifier;
   readonly #settings: BroadcasterSettings;
+  /** Channel deliveries in flight across all broadcasts. */
+  readonly #slots: Semaphore;
   readonly #running = new Set<Promise<void>>();
   /** Work in progress per broadcast id (a retry may start while a report is being sent). */
   readonly #busy = new Map<string, number>();
@@ -95,6 +98,7 @@ export class Broadcaster {
     this.#log = broadcastLog;
     this.#notifier = notifier;
     this.#settings = settings;
+    this.#slots = new Semaphore(settings.concurrency);
   }
 
   /** The log, for commands that read it. */
@@ -221,6 +225,7 @@ export class Broadcaster {
       botUserId: this.#settings.botUserId,
       botUsername: this.#settings.botUsername,
       concurrency: this.#settings.concurrency,
+      slots: this.#slots,
       signal: this.#shutdown.signal,
       onOutcome: (o: ChannelOutcome) => {
         if (o.ok) this.counters.deliveriesOk++;

@@ -16,6 +16,7 @@ import type { Post, PostList } from "@mattermost/types/posts";
 import type { FileInfo } from "@mattermost/types/files";
 import { backoffDelay, type BackoffPolicy, delay } from "../../framework/backoff.ts";
 import { logger } from "../../framework/logging.ts";
+import type { Semaphore } from "../../framework/semaphore.ts";
 import type { FileBytes } from "../../framework/file_bytes.ts";
 import { MattermostError } from "../../framework/mattermost_error.ts";
 import { multipartBody } from "../../framework/multipart.ts";
@@ -46,6 +47,11 @@ export interface DeliveryContext {
   readonly botUserId: string;
   readonly botUsername: string;
   readonly concurrency: number;
+  /**
+   * Shared by every broadcast running at once, so `BROADCAST_CONCURRENCY` bounds the
+   * deliveries of all of them together, not of each.
+   */
+  readonly slots?: Semaphore;
   /** Attempts per channel for transient failures (default 4). */
   readonly attempts?: number;
   readonly backoff?: BackoffPolicy;
@@ -97,7 +103,10 @@ export async function deliver(job: DeliveryJob, ctx: DeliveryContext): Promise<C
   const worker = async () => {
     while (next < job.targets.length && !ctx.signal?.aborted) {
       const target = job.targets[next++];
-      const outcome = await deliverOne(job, target, ctx);
+      const attempt = () =>
+        ctx.signal?.aborted ? Promise.resolve(undefined) : deliverOne(job, target, ctx);
+      const outcome = ctx.slots === undefined ? await attempt() : await ctx.slots.run(attempt);
+      if (outcome === undefined) break; // shutting down: the channel stays pending
       outcomes.push(outcome);
       ctx.onOutcome?.(outcome);
     }
