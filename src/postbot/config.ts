@@ -9,6 +9,7 @@ import { type BotConfig, readBotConfig } from "../framework/config.ts";
 import { type ConfigProblem, EnvReader, type EnvSource } from "../framework/env_reader.ts";
 import { isMattermostId } from "../framework/mattermost_id.ts";
 import { err, ok, type Result } from "../framework/result.ts";
+import { isTimeZone } from "../framework/time_zone.ts";
 
 /** How recipients see who sent a broadcast. */
 export type Attribution = "none" | "footer";
@@ -63,16 +64,6 @@ export const ENV_VARIABLES = [
   "HEALTH_PORT",
   "SHUTDOWN_GRACE_SECONDS",
 ] as const;
-
-/** True when `zone` is an IANA time zone this runtime knows. */
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Reads and validates the whole configuration. */
 export function readPostbotConfig(source: EnvSource): Result<PostbotConfig, ConfigProblem[]> {

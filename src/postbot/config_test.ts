@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ENV_VARIABLES, isTimeZone, readPostbotConfig } from "./config.ts";
+import { ENV_VARIABLES, readPostbotConfig } from "./config.ts";
+import { isTimeZone } from "../framework/time_zone.ts";
 
 const REQUIRED = {
   URL: "chat.example.com",

@@ -17,6 +17,7 @@
 import { parse, TomlError } from "smol-toml";
 import { err, ok, type Result } from "../framework/result.ts";
 import { type CronSchedule, parseCron } from "./schedule.ts";
+import { isTimeZone } from "../framework/time_zone.ts";
 
 /** What scheduler.toml says, before it is matched against the tasks found. */
 export interface SchedulerFile {
@@ -29,16 +30,6 @@ export interface SchedulerFile {
 }
 
 const EMPTY: SchedulerFile = { timezone: undefined, schedules: [], warnings: [] };
-
-/** True when `zone` is an IANA time zone this runtime knows. */
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The host's timezone, as classic cron would use it. */
 export function hostTimeZone(): string {
