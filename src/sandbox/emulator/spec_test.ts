@@ -1,5 +1,5 @@
 /**
- * Conformance with the official OpenAPI spec (shared/mattermost-api): every emulated route
+ * Conformance with the official OpenAPI spec (a copy in tests/fixtures/mattermost-api): every emulated route
  * exists in the spec with that method, and the objects the emulator returns carry the fields
  * the spec lists for them — all of them, except the ones the real server omits when empty.
  */
@@ -10,7 +10,7 @@ import { indexSpec, type SpecIndex } from "./openapi.ts";
 import { routes } from "./routes.ts";
 import { clientFor, withWorld } from "./testing.ts";
 
-const SPEC_DIR = new URL("../../../../shared/mattermost-api/", import.meta.url);
+const SPEC_DIR = new URL("../../../tests/fixtures/mattermost-api/", import.meta.url);
 
 async function loadSpec(): Promise<SpecIndex> {
   const texts: string[] = [];
