@@ -87,3 +87,34 @@ Deno.test("sandbox: bad chat commands get a clear answer and end of input quits"
   assert.match(output, /Unknown chat command \/frobnicate; \/help lists them\./);
   assert.match(output, /Bye\./);
 });
+
+Deno.test("sandbox: Ctrl-C (SIGINT) still removes the temporary directory", async () => {
+  const before = sandboxRuns();
+  const child = new Deno.Command("deno", {
+    args: taskArgs("sandbox"),
+    cwd: repoPath("."),
+    env: { NO_COLOR: "1" },
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  let output = "";
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  while (!output.includes("You are @alice")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    output += value;
+  }
+  assert.match(output, /You are @alice/);
+  assert.equal(sandboxRuns().length, before.length + 1, "a run directory exists while it runs");
+  child.kill("SIGINT");
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    output += value;
+  }
+  await child.status;
+  await child.stdin.close().catch(() => {});
+  assert.match(output, /Bye\./);
+  assert.deepEqual(sandboxRuns(), before, "the temporary directory is removed");
+});

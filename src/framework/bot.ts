@@ -54,6 +54,8 @@ export class Bot {
   readonly #redact: (text: string) => string;
   #chain: ((ctx: MessageContext) => Promise<void>) | undefined;
   #catchingUp: Promise<void> | undefined;
+  #catchUpAgain = false;
+  #lastDisconnect = "";
   #accepting = true;
   #ready: PromiseWithResolvers<void> = Promise.withResolvers();
 
@@ -90,7 +92,10 @@ export class Bot {
         });
         this.#ready.resolve();
       },
-      onDisconnected: (reason) => log.warn("WebSocket disconnected: {reason}", { reason }),
+      onDisconnected: (reason) => {
+        this.#lastDisconnect = reason;
+        log.warn("WebSocket disconnected: {reason}", { reason });
+      },
     });
   }
 
@@ -170,12 +175,29 @@ export class Bot {
 
   /**
    * Connects the WebSocket and resolves once it is connected; then answers DMs sent while the
-   * bot was away (since the last handled post, within the catch-up window).
+   * bot was away (within the catch-up window). Fails with a readable reason when no
+   * connection could be made within `timeoutMs` (a proxy refusing WebSocket upgrades, say).
    */
-  async start(): Promise<void> {
+  async start(timeoutMs = 60_000): Promise<Result<void, StartupError>> {
     this.#socket.start();
-    await this.#ready.promise;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const connected = await Promise.race([this.#ready.promise.then(() => true), timedOut]);
+    clearTimeout(timer);
+    if (!connected) {
+      this.#socket.stop();
+      return err({
+        message: `The WebSocket to ${this.transport.serverUrl}/api/v4/websocket did not connect ` +
+          `within ${Math.round(timeoutMs / 1000)} s` +
+          (this.#lastDisconnect !== "" ? ` (last attempt: ${this.#lastDisconnect})` : "") +
+          ". The REST API works, so check that a proxy in front of Mattermost passes WebSocket " +
+          "upgrades (Upgrade and Connection headers).",
+      });
+    }
     if (this.#processed.lastCreateAt() > 0) await this.catchUp();
+    return ok(undefined);
   }
 
   /** Stops taking new messages and waits for the ones being handled. */
@@ -241,23 +263,43 @@ export class Bot {
     }
   }
 
-  /** Fetches DMs the bot may have missed and handles those not yet handled. */
+  /**
+   * Fetches DMs the bot may have missed and handles those not yet handled. A request while a
+   * catch-up runs schedules one more pass, so a second gap is not folded into the first.
+   */
   catchUp(): Promise<void> {
-    this.#catchingUp ??= this.#catchUp().finally(() => this.#catchingUp = undefined);
+    if (this.#catchingUp !== undefined) {
+      this.#catchUpAgain = true;
+      return this.#catchingUp;
+    }
+    this.#catchingUp = (async () => {
+      do {
+        this.#catchUpAgain = false;
+        await this.#catchUp();
+      } while (this.#catchUpAgain && this.#accepting);
+    })().finally(() => this.#catchingUp = undefined);
     return this.#catchingUp;
   }
 
+  /**
+   * One pass over the whole catch-up window, not just since the newest handled post: a DM
+   * still queued behind another user's when the process died is older than that. Posts
+   * already handled are skipped by id, so the window can be generous.
+   */
   async #catchUp(): Promise<void> {
-    const since = Math.max(
-      this.#processed.lastCreateAt() - 1_000,
-      Date.now() - this.#catchUpWindowMs,
-    );
-    const channels = new Set(this.#processed.dmChannels());
+    const since = Math.max(0, Date.now() - this.#catchUpWindowMs);
+    const channels = new Set<string>();
     try {
       const mine = await this.client.getMyChannels(this.identity.teamId) as Channel[];
-      for (const channel of mine) if (channel.type === "D") channels.add(channel.id);
+      for (const channel of mine) {
+        // Channels without a post in the window cannot hold a missed DM.
+        if (channel.type === "D" && (channel.last_post_at ?? since) >= since) {
+          channels.add(channel.id);
+        }
+      }
     } catch (e) {
       log.warn("Catch-up could not list the bot's DM channels: {error}", { error: e });
+      for (const id of this.#processed.dmChannels()) channels.add(id);
     }
     const missed: Post[] = [];
     for (const channelId of channels) {
@@ -265,7 +307,11 @@ export class Bot {
         const list = await this.client.getPostsSince(channelId, since) as PostList;
         for (const id of list.order) {
           const post = list.posts[id];
-          if (post && post.user_id !== this.identity.userId && post.delete_at === 0) {
+          // `since` matches update_at: an old DM that got a reaction comes back; skip it.
+          if (
+            post && post.user_id !== this.identity.userId && post.delete_at === 0 &&
+            post.create_at >= since
+          ) {
             missed.push(post);
           }
         }
@@ -277,14 +323,13 @@ export class Bot {
       }
     }
     missed.sort((a, b) => a.create_at - b.create_at);
-    let handled = 0;
     for (const post of missed) {
       const senderName = await this.#username(post.user_id);
-      handled++;
       void this.dispatch({ post, channelId: post.channel_id, channelType: "D", senderName });
     }
-    log.info("Catch-up found {n} DM(s) since {since}", {
-      n: handled,
+    log.info("Catch-up looked at {posts} DM(s) in {channels} channel(s) since {since}", {
+      posts: missed.length,
+      channels: channels.size,
       since: new Date(since).toISOString(),
     });
   }

@@ -8,7 +8,7 @@
 import type { Post } from "@mattermost/types/posts";
 import type { Logger } from "@logtape/logtape";
 import type { Client4, RestTransport } from "./rest.ts";
-import { splitIntoPosts } from "./text.ts";
+import { postMessage } from "./post_message.ts";
 
 /** A post delivered by a `posted` event, with the event's envelope fields. */
 export interface IncomingMessage {
@@ -85,9 +85,7 @@ export class MessageContext {
 
   /** Answers in the same channel, split into several posts when longer than the limit. */
   async reply(text: string): Promise<void> {
-    for (const part of splitIntoPosts(this.#redact(text))) {
-      await this.client.createPost({ channel_id: this.message.channelId, message: part } as Post);
-    }
+    await postMessage(this.transport, this.message.channelId, this.#redact(text));
   }
 }
 

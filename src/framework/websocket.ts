@@ -35,6 +35,8 @@ export interface SocketOptions {
   readonly onDisconnected?: (reason: string) => void;
   /** Default 30 s. A socket with no pong for one interval is replaced. */
   readonly pingIntervalMs?: number;
+  /** Default 30 s. An upgrade left unanswered this long is abandoned and retried. */
+  readonly connectTimeoutMs?: number;
   readonly backoff?: BackoffPolicy;
 }
 
@@ -42,7 +44,7 @@ type Timer = ReturnType<typeof setTimeout>;
 
 type SocketState =
   | { readonly kind: "idle" }
-  | { readonly kind: "connecting"; readonly ws: WebSocket }
+  | { readonly kind: "connecting"; readonly ws: WebSocket; readonly timer: Timer }
   | { readonly kind: "open"; readonly ws: WebSocket; readonly ping: Timer }
   | { readonly kind: "waiting"; readonly timer: Timer; readonly attempt: number }
   | { readonly kind: "stopped" };
@@ -51,6 +53,7 @@ type SocketState =
 export class MattermostSocket {
   readonly #options: SocketOptions;
   readonly #pingIntervalMs: number;
+  readonly #connectTimeoutMs: number;
   readonly #backoff: BackoffPolicy;
   #state: SocketState = { kind: "idle" };
   #connectionId = "";
@@ -63,6 +66,7 @@ export class MattermostSocket {
   constructor(options: SocketOptions) {
     this.#options = options;
     this.#pingIntervalMs = options.pingIntervalMs ?? 30_000;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
     this.#backoff = options.backoff ?? { initialMs: 1_000, maxMs: 30_000 };
   }
 
@@ -86,7 +90,7 @@ export class MattermostSocket {
   stop(): void {
     const state = this.#state;
     this.#state = { kind: "stopped" };
-    if (state.kind === "waiting") clearTimeout(state.timer);
+    if (state.kind === "waiting" || state.kind === "connecting") clearTimeout(state.timer);
     if (state.kind === "open") clearInterval(state.ping);
     if (state.kind === "open" || state.kind === "connecting") abandon(state.ws);
   }
@@ -105,9 +109,17 @@ export class MattermostSocket {
     const ws = new WebSocket(this.#url(), {
       headers: { Authorization: `Bearer ${this.#options.token.reveal()}` },
     });
-    this.#state = { kind: "connecting", ws };
+    // Deno's WebSocket waits forever for a server (or proxy) that accepts the connection but
+    // never answers the upgrade: give up and try again.
+    const timer = setTimeout(() => {
+      if (this.#state.kind !== "connecting" || this.#state.ws !== ws) return;
+      abandon(ws);
+      this.#lost(`no answer to the WebSocket upgrade within ${this.#connectTimeoutMs} ms`);
+    }, this.#connectTimeoutMs);
+    this.#state = { kind: "connecting", ws, timer };
     ws.onopen = () => {
       if (this.#state.kind !== "connecting" || this.#state.ws !== ws) return;
+      clearTimeout(this.#state.timer);
       this.#pendingPing = undefined;
       const ping = setInterval(() => this.#ping(ws), this.#pingIntervalMs);
       this.#state = { kind: "open", ws, ping };
@@ -188,6 +200,7 @@ export class MattermostSocket {
   #lost(reason: string): void {
     const state = this.#state;
     if (state.kind === "open") clearInterval(state.ping);
+    if (state.kind === "connecting") clearTimeout(state.timer);
     const wasConnected = !this.#awaitingFirst;
     this.#awaitingFirst = true;
     this.#failures++;

@@ -164,13 +164,30 @@ Deno.test("MattermostSocket: keeps retrying with backoff while the server is dow
 });
 
 Deno.test("MattermostSocket: stop() closes for good", async () => {
+  const backoff = { initialMs: 1, maxMs: 1 };
   await withSocket(async (h) => {
     h.socket.stop();
     await h.waitFor(() => h.emu.store.connectedSockets() === 0, "socket closed");
-    h.post("nobody listens");
-    h.emu.faults.dropSockets();
-    assert.equal(h.socket.connected, false);
-    assert.equal(h.connects.length, 1);
-    assert.deepEqual(h.posted(), []);
-  });
+    // A second socket of the bot, with the same backoff, goes through a drop and a reconnect:
+    // a stopped socket that still reconnected would have done so by then. It also shows when
+    // the event has been delivered.
+    const witness = new Harness(h.emu, h.world, { backoff });
+    try {
+      witness.socket.start();
+      await witness.waitFor(() => witness.connects.length === 1, "witness connected");
+      h.emu.faults.dropSockets();
+      await witness.waitFor(() => witness.connects.length === 2, "witness reconnected");
+      h.post("nobody listens");
+      await witness.waitFor(() => witness.posted().length === 1, "event delivered to the witness");
+      assert.deepEqual(witness.posted(), ["nobody listens"]);
+      assert.deepEqual(h.posted(), []);
+      assert.equal(h.socket.connected, false);
+      assert.equal(h.connects.length, 1);
+      assert.equal(h.emu.store.connectedSockets(h.world.bot.user.id), 1);
+      const upgrades = h.emu.requests.filter((r) => r.path === "/api/v4/websocket");
+      assert.equal(upgrades.length, 3, "the stopped socket tried to reconnect");
+    } finally {
+      witness.socket.stop();
+    }
+  }, { backoff });
 });

@@ -166,10 +166,8 @@ export async function startPostbot(
     }))
     .use(dispatcher.middleware((ctx) => theWizard.handle(ctx)));
 
-  cache.start();
-  await bot.start();
-  await tasks.start();
-  sessions.start();
+  // Settle what a previous process left unfinished before any DM can confirm a new broadcast:
+  // recovery treats every pending broadcast as interrupted.
   await broadcaster.recover();
   let shuttingDown = false;
   const snapshot = (): HealthSnapshot => ({
@@ -189,9 +187,26 @@ export async function startPostbot(
     sessionsOpen: sessions.size,
     shuttingDown,
   });
-  const stopHealth = config.healthPort === undefined
-    ? undefined
-    : serveHealth(config.healthPort, snapshot);
+  let stopHealth: (() => Promise<void>) | undefined;
+  if (config.healthPort !== undefined) {
+    try {
+      stopHealth = serveHealth(config.healthPort, snapshot);
+    } catch (e) {
+      return fail(
+        `HEALTH_PORT=${config.healthPort} cannot be used: ${(e as Error).message}. ` +
+          "Choose a free port, or leave HEALTH_PORT empty.",
+      );
+    }
+  }
+  cache.start();
+  const connectedWs = await bot.start();
+  if (!connectedWs.ok) {
+    cache.stop();
+    await stopHealth?.();
+    return fail(connectedWs.error.message);
+  }
+  await tasks.start();
+  sessions.start();
   log.info("postbot is ready: {channels} channels cached, listening for DMs", {
     channels: cache.size,
   });

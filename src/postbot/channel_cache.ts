@@ -185,7 +185,7 @@ export class ChannelCache {
     if (!/^[a-z0-9_-]{1,64}$/.test(wanted)) return undefined;
     try {
       const channel = await this.#transport.getJson<Channel>(
-        `/teams/${this.#teamId}/channels/name/${encodeURIComponent(wanted)}`,
+        `/teams/${this.#teamId}/channels/name/${encodeURIComponent(wanted)}?include_deleted=true`,
       );
       return (await this.lookup(channel.id))?.channel;
     } catch (e) {

@@ -8,7 +8,7 @@
 import type { Channel } from "@mattermost/types/channels";
 import { logger } from "../framework/logging.ts";
 import type { RestTransport } from "../framework/rest.ts";
-import { splitIntoPosts } from "../framework/text.ts";
+import { postMessage } from "../framework/post_message.ts";
 
 const log = logger("notify");
 
@@ -28,13 +28,7 @@ export class Notifier {
   /** Posts text (split when long) to a channel; returns false when it could not. */
   async post(channelId: string, text: string): Promise<boolean> {
     try {
-      for (const part of splitIntoPosts(text)) {
-        await this.#transport.send(this.#transport.api("/posts"), {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ channel_id: channelId, message: part }),
-        });
-      }
+      await postMessage(this.#transport, channelId, text);
       return true;
     } catch (e) {
       log.error("Could not post to channel {channel}: {error}", { channel: channelId, error: e });

@@ -21,6 +21,20 @@ async function main(): Promise<number> {
   await Deno.mkdir(".sandbox", { recursive: true });
   const dir = await Deno.makeTempDir({ dir: ".sandbox", prefix: "run-" });
   let bot: BotProcess | undefined;
+  // Ctrl-C skips `finally` (the process is interrupted): clean up here too, then leave.
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    cleaning ??= (async () => {
+      await bot?.stop();
+      await emu.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    })();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => {
+      write("\nBye.\n");
+      void cleanup().finally(() => Deno.exit(130));
+    });
+  }
   try {
     await Deno.writeTextFile(`${dir}/channels.toml`, world.channelsToml);
     write("Starting postbot against the built-in Mattermost emulator…\n");
@@ -47,9 +61,7 @@ async function main(): Promise<number> {
     write("Bye.\n");
     return 0;
   } finally {
-    await bot?.stop();
-    await emu.stop();
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await cleanup();
   }
 }
 

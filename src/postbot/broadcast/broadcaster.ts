@@ -22,7 +22,13 @@ import {
   explain,
   findBroadcastPost,
 } from "./delivery.ts";
-import type { BroadcastFile, BroadcastLog, BroadcastRecord, BroadcastTarget } from "./log.ts";
+import type {
+  BroadcastFile,
+  BroadcastLog,
+  BroadcastRecord,
+  BroadcastTarget,
+  DeliveryRecord,
+} from "./log.ts";
 import { auditSummary, deliveryReport } from "./report.ts";
 import type { Attribution } from "../config.ts";
 
@@ -72,6 +78,28 @@ export function postedMessage(message: string, attribution: Attribution, sender:
   if (attribution === "none") return message;
   const footer = `_Sent by @${sender} via postbot_`;
   return message.trim() === "" ? footer : `${message}\n\n${footer}`;
+}
+
+/** The status a broadcast had when it was last over (a retry only starts on one that is). */
+function finalStatus(b: BroadcastRecord): Exclude<BroadcastRecord["status"], "pending"> {
+  return b.status === "pending" ? "interrupted" : b.status;
+}
+
+/**
+ * What the sender reads when a retry could not download the files: nothing changed, and the
+ * channels that have the broadcast must not get it again (so no advice to send it anew).
+ */
+export function retryFailedText(
+  id: string,
+  reason: string,
+  deliveries: readonly DeliveryRecord[],
+): string {
+  const n = deliveries.filter((d) => d.status === "delivered").length;
+  const unchanged = n === 0
+    ? `No channel has broadcast \`${id}\` yet; send the message again with its files.`
+    : `The ${plural(n, "channel")} that already ${n === 1 ? "has" : "have"} broadcast ` +
+      `\`${id}\` ${n === 1 ? "is" : "are"} unchanged.`;
+  return `**The retry sent nothing**: ${reason}. ${unchanged}`;
 }
 
 /** Runs and tracks broadcasts. */
@@ -138,17 +166,18 @@ export class Broadcaster {
       await announce?.(id).catch((e) =>
         log.warn("Could not announce broadcast {id}: {error}", { id, error: e })
       );
-      await this.#deliver(id, request.sender, "send", release);
+      await this.#deliver(id, request.sender, undefined, release);
     });
     return id;
   }
 
   /** Delivers again to the channels that failed; returns how many will be tried. */
   retry(id: string, actor: Actor): number {
+    const before = this.#log.get(id);
     const n = this.#log.reopenFailed(id);
-    if (n === 0) return 0;
+    if (before === undefined || n === 0) return 0;
     this.#log.addEvent(id, actor, "retry", `${n} channels`);
-    this.#track(id, (release) => this.#deliver(id, actor, "retry", release));
+    this.#track(id, (release) => this.#deliver(id, actor, before, release));
     return n;
   }
 
@@ -189,10 +218,11 @@ export class Broadcaster {
     this.#running.add(run);
   }
 
+  /** Delivers the pending channels; `retrying` is the broadcast as it was before a retry. */
   async #deliver(
     id: string,
     actor: Actor,
-    kind: "send" | "retry",
+    retrying: BroadcastRecord | undefined,
     release: () => void,
   ): Promise<void> {
     const record = this.#log.get(id);
@@ -201,14 +231,23 @@ export class Broadcaster {
     const files = await downloadFiles(this.#transport, record.files);
     if (!files.ok) {
       for (const d of pending) this.#log.markFailed(id, d.channelId, `not sent: ${files.error}`);
-      this.#log.finish(id, "aborted", files.error);
+      if (retrying === undefined) this.#log.finish(id, "aborted", files.error);
+      // A retry changes nothing that was delivered: the broadcast keeps its outcome.
+      else this.#log.finish(id, finalStatus(retrying), retrying.error ?? undefined);
       release();
-      const text = `**Nothing was sent** (broadcast \`${id}\`): ${files.error}. Send the ` +
-        "message again with its files.";
+      const text = retrying === undefined
+        ? `**Nothing was sent** (broadcast \`${id}\`): ${files.error}. Send the message ` +
+          "again with its files."
+        : retryFailedText(id, files.error, this.#log.deliveries(id));
       await this.#notifier.dm(record.senderId, text);
       if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, text);
       await this.#notifier.audit(
-        auditSummary(record, this.#log.deliveries(id), "Aborted broadcast", actor.username),
+        auditSummary(
+          record,
+          this.#log.deliveries(id),
+          retrying === undefined ? "Aborted broadcast" : "Failed retry",
+          actor.username,
+        ),
       );
       return;
     }
@@ -217,7 +256,7 @@ export class Broadcaster {
       message: postedMessage(record.message, this.#settings.attribution, record.senderUsername),
       files: files.value,
       targets: pending,
-      checkFirst: kind === "retry",
+      checkFirst: retrying !== undefined,
       since: record.createdAt,
     }, {
       transport: this.#transport,
@@ -247,13 +286,18 @@ export class Broadcaster {
     const deliveries = this.#log.deliveries(id);
     const report = deliveryReport(record, deliveries, {
       undoWindowSeconds: this.#settings.undoWindowSeconds,
-      heading: kind === "retry" ? "Retry finished. " : "",
+      heading: retrying !== undefined ? "Retry finished. " : "",
     });
     await this.#notifier.dm(record.senderId, report);
     // An admin retrying someone else's broadcast wants to know how it went, too.
     if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, report);
     await this.#notifier.audit(
-      auditSummary(record, deliveries, kind === "retry" ? "Retry" : "Broadcast", actor.username),
+      auditSummary(
+        record,
+        deliveries,
+        retrying !== undefined ? "Retry" : "Broadcast",
+        actor.username,
+      ),
     );
     log.info("Broadcast {id} by {user}: {ok}/{total} delivered", {
       id,

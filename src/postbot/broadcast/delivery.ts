@@ -22,6 +22,7 @@ import { MattermostError } from "../../framework/mattermost_error.ts";
 import { multipartBody } from "../../framework/multipart.ts";
 import type { RestTransport } from "../../framework/rest.ts";
 import { err, ok, type Result } from "../../framework/result.ts";
+import { plural } from "../format.ts";
 import type { BroadcastFile, BroadcastLog, BroadcastTarget } from "./log.ts";
 
 const log = logger("delivery");
@@ -57,8 +58,13 @@ export interface DeliveryContext {
   readonly backoff?: BackoffPolicy;
   /** Called after each channel, for progress and metrics. */
   readonly onOutcome?: (outcome: ChannelOutcome) => void;
-  /** When aborted, channels not yet started are left pending. */
+  /**
+   * When aborted, channels not yet started are left pending, and a channel waiting to try
+   * again is settled (checked, then recorded) instead.
+   */
   readonly signal?: AbortSignal;
+  /** Bounds of the search for an earlier copy (tests make them small). */
+  readonly searchLimits?: SearchLimits;
 }
 
 /** One broadcast (or the remainder of one, for a retry) to deliver. */
@@ -123,55 +129,121 @@ async function deliverOne(
 ): Promise<ChannelOutcome> {
   const attempts = ctx.attempts ?? 4;
   const backoff = ctx.backoff ?? { initialMs: 500, maxMs: 8_000 };
-  let uncertain = job.checkFirst;
+  /** A post may be in the channel that no search has seen yet (a lost answer, a retry). */
+  let unverified = job.checkFirst;
   for (let attempt = 1;; attempt++) {
     ctx.log.markSending(job.broadcastId, target.channelId);
+    const progress: Progress = { step: "checking" };
     try {
-      if (uncertain) {
+      if (unverified) {
         const existing = await findBroadcastPost(
           ctx.transport,
           ctx.botUserId,
           job.broadcastId,
           target.channelId,
           job.since,
+          ctx.searchLimits,
         );
-        if (existing !== undefined) {
-          ctx.log.markDelivered(job.broadcastId, target.channelId, existing);
-          return { target, ok: true, postId: existing };
-        }
+        if (existing !== undefined) return delivered(job, target, ctx, existing);
+        unverified = false;
       }
-      const postId = await postOnce(job, target, ctx);
-      ctx.log.markDelivered(job.broadcastId, target.channelId, postId);
-      return { target, ok: true, postId };
+      return delivered(job, target, ctx, await postOnce(job, target, ctx, progress));
     } catch (e) {
+      // The post request may have reached the server even though no answer came back.
+      if (progress.step === "posting" && mayHaveLanded(e)) unverified = true;
       const final = !(e instanceof MattermostError) || !e.transient ||
         e.kind === "rate_limited" || attempt >= attempts;
       if (final) {
-        const reason = explain(e, target, attempt);
-        log.warn("Broadcast {id} to ~{channel} failed: {reason}", {
-          id: job.broadcastId,
-          channel: target.name,
-          reason,
-          error: e,
-        });
-        ctx.log.markFailed(job.broadcastId, target.channelId, reason);
-        return { target, ok: false, reason };
+        return progress.step === "checking"
+          ? await settle(job, target, ctx, unverifiable(target, e), false, e)
+          : await settle(job, target, ctx, explain(e, target, attempt), unverified, e);
       }
-      // The answer was lost or the server failed: the post may exist. Look before retrying.
-      uncertain = true;
       await delay(backoffDelay(backoff, attempt), ctx.signal).catch(() => {});
+      if (ctx.signal?.aborted) {
+        // Shutting down: no more attempts, but what is in the channel must be known.
+        const reason = "not sent: postbot shut down before it could try again " +
+          `(${explain(e, target, attempt)})`;
+        return await settle(job, target, ctx, reason, unverified, e);
+      }
     }
   }
+}
+
+/** How far an attempt got: only a failed post request can leave a post behind. */
+interface Progress {
+  step: "checking" | "uploading" | "posting";
+}
+
+/** Whether a failed request may nevertheless have been carried out by the server. */
+function mayHaveLanded(e: unknown): boolean {
+  return !(e instanceof MattermostError) || (e.transient && e.kind !== "rate_limited");
+}
+
+function delivered(
+  job: DeliveryJob,
+  target: BroadcastTarget,
+  ctx: DeliveryContext,
+  postId: string,
+): ChannelOutcome {
+  ctx.log.markDelivered(job.broadcastId, target.channelId, postId);
+  return { target, ok: true, postId };
+}
+
+/**
+ * Records a channel that will not be tried again. When an earlier attempt may have posted,
+ * the channel is searched once more first, so the log never says "not delivered" about a
+ * post that is there.
+ */
+async function settle(
+  job: DeliveryJob,
+  target: BroadcastTarget,
+  ctx: DeliveryContext,
+  reason: string,
+  unverified: boolean,
+  error: unknown,
+): Promise<ChannelOutcome> {
+  if (unverified) {
+    try {
+      const existing = await findBroadcastPost(
+        ctx.transport,
+        ctx.botUserId,
+        job.broadcastId,
+        target.channelId,
+        job.since,
+        ctx.searchLimits,
+      );
+      if (existing !== undefined) return delivered(job, target, ctx, existing);
+    } catch (e) {
+      reason = `${reason}; ${unverifiable(target, e)}`;
+    }
+  }
+  log.warn("Broadcast {id} to ~{channel} failed: {reason}", {
+    id: job.broadcastId,
+    channel: target.name,
+    reason,
+    error,
+  });
+  ctx.log.markFailed(job.broadcastId, target.channelId, reason);
+  return { target, ok: false, reason };
+}
+
+/** The reason for a channel whose search for an earlier copy failed. */
+function unverifiable(target: BroadcastTarget, e: unknown): string {
+  return `could not verify whether ~${target.name} already has it (${explain(e, target, 1)}): ` +
+    `check ~${target.name}, and \`!retry\` if it is missing`;
 }
 
 /** A failure whose reason was already written for people. */
 class DeliveryFailure extends Error {}
 
+/** Uploads and posts once, recording in `progress` how far it got. */
 async function postOnce(
   job: DeliveryJob,
   target: BroadcastTarget,
   ctx: DeliveryContext,
+  progress: Progress,
 ): Promise<string> {
+  progress.step = "uploading";
   let fileIds: string[] = [];
   if (job.files.length > 0) {
     const body = multipartBody(
@@ -201,6 +273,7 @@ async function postOnce(
       throw new DeliveryFailure(`the file "${job.files[short].source.name}" arrived incomplete`);
     }
   }
+  progress.step = "posting";
   const response = await ctx.transport.send(ctx.transport.api("/posts"), {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -232,26 +305,52 @@ async function postOnce(
   return post.id;
 }
 
-/** The id of a live post in the channel that already carries this broadcast, if any. */
+/** How far back (ms) before a broadcast's creation its copies are searched: clock skew. */
+export const SEARCH_MARGIN_MS = 10 * 60_000;
+
+/** Limits of the search for an earlier copy: page size (the server's maximum) and pages. */
+export interface SearchLimits {
+  readonly perPage?: number;
+  readonly maxPages?: number;
+}
+
+/**
+ * The id of a live post in the channel that already carries this broadcast, if any. Pages
+ * back through the channel, newest first, until posts are older than `since` (less a margin
+ * for clock skew); `?since=` would not do: it returns at most 1000 posts and filters by
+ * update time. Throws when the channel has too many newer posts to search: the answer is
+ * then unknown, and posting again could make a duplicate.
+ */
 export async function findBroadcastPost(
   transport: RestTransport,
   botUserId: string,
   broadcastId: string,
   channelId: string,
   since: number,
+  limits: SearchLimits = {},
 ): Promise<string | undefined> {
-  const list = await transport.getJson<PostList>(
-    `/channels/${channelId}/posts?since=${Math.max(0, since - 60_000)}`,
-  );
-  for (const post of Object.values(list.posts ?? {})) {
-    if (
+  const perPage = limits.perPage ?? 200;
+  const maxPages = limits.maxPages ?? 25;
+  const oldest = since - SEARCH_MARGIN_MS;
+  for (let page = 0; page < maxPages; page++) {
+    const list = await transport.getJson<PostList>(
+      `/channels/${channelId}/posts?page=${page}&per_page=${perPage}`,
+    );
+    const posts = (list.order ?? []).map((id) => list.posts[id]).filter((p) => p !== undefined);
+    const found = posts.find((post) =>
       post.user_id === botUserId && post.delete_at === 0 &&
       post.props?.[BROADCAST_PROP] === broadcastId
-    ) {
-      return post.id;
+    );
+    if (found !== undefined) return found.id;
+    const last = posts.at(-1);
+    if ((list.order ?? []).length < perPage || last === undefined || last.create_at < oldest) {
+      return undefined;
     }
   }
-  return undefined;
+  throw new DeliveryFailure(
+    `more than ${(maxPages * perPage).toLocaleString("en-US")} posts arrived since the ` +
+      "broadcast, too many to search",
+  );
 }
 
 /** A reason a person understands, for the report and the log. */
@@ -275,6 +374,6 @@ export function explain(e: unknown, target: BroadcastTarget, attempts: number): 
   }
   if (e.status === 404) return `${channel} no longer exists`;
   if (e.status === 413) return "a file is larger than the server accepts";
-  if (e.status >= 500) return `the server failed (HTTP ${e.status}) ${attempts} times`;
+  if (e.status >= 500) return `the server failed (HTTP ${e.status}) ${plural(attempts, "time")}`;
   return `the server refused it (HTTP ${e.status}: ${e.message})`;
 }

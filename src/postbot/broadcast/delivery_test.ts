@@ -401,6 +401,98 @@ Deno.test("deliver", async (t) => {
       assert.equal(copies(w, w.ch.one.id, j.broadcastId).length, 0);
     });
 
+    await t.step("a copy behind more than 1000 newer posts is still found", async () => {
+      // `GET /posts?since=` returns at most 1000 posts: a busy channel hid the copy.
+      const first = job(w, [w.ch.three], []);
+      const [delivered] = await deliver(first, context(w));
+      assert.ok(delivered.ok);
+      for (let i = 0; i < 1_100; i++) {
+        w.emu.store.createPost(w.aliceId, { channel_id: w.ch.three.id, message: `chatter ${i}` });
+      }
+      const again = { ...first, checkFirst: true };
+      const outcomes = await deliver(again, context(w));
+      assertDeliveredOnce(w, again, outcomes);
+      assert.equal((outcomes[0] as { postId: string }).postId, delivered.postId);
+    });
+
+    await t.step("a search that runs out of pages is unknown: not posted, explained", async () => {
+      const j = job(w, [w.ch.three], [], { checkFirst: true, since: Date.now() });
+      w.emu.store.createPost(w.aliceId, { channel_id: w.ch.three.id, message: "one more" });
+      const limits = { perPage: 50, maxPages: 2 };
+      await assert.rejects(
+        findBroadcastPost(w.transport, w.botId, j.broadcastId, w.ch.three.id, j.since, limits),
+        /more than 100 posts arrived since the broadcast, too many to search/,
+      );
+      const outcomes = await deliver(j, context(w, { searchLimits: limits }));
+      assert.equal(outcomes[0].ok, false);
+      assert.match(
+        (outcomes[0] as { reason: string }).reason,
+        /^could not verify whether ~three already has it \(more than 100 posts .*\): check ~three/,
+      );
+      assert.equal(copies(w, w.ch.three.id, j.broadcastId).length, 0);
+    });
+
+    await t.step("a last attempt whose answer was lost is checked: delivered once", async () => {
+      w.emu.faults.failRequests({
+        method: "POST",
+        path: "/posts",
+        status: 502,
+        afterHandling: true,
+        times: 10,
+      });
+      const j = job(w, [w.ch.one, w.ch.two], files);
+      const outcomes = await deliver(j, context(w, { attempts: 1 }));
+      w.emu.faults.clear();
+      assertDeliveredOnce(w, j, outcomes);
+    });
+
+    await t.step("a last attempt that cannot be checked says so", async () => {
+      w.emu.faults.failRequests({
+        method: "POST",
+        path: "/posts",
+        status: 502,
+        afterHandling: true,
+      });
+      w.emu.faults.failRequests({
+        method: "GET",
+        path: "/channels/{channel_id}/posts",
+        status: 403,
+      });
+      const j = job(w, [w.ch.four], []);
+      const [outcome] = await deliver(j, context(w, { attempts: 1 }));
+      w.emu.faults.clear();
+      assert.equal(outcome.ok, false);
+      assert.match(
+        (outcome as { reason: string }).reason,
+        /^the server failed \(HTTP 502\) 1 time; could not verify whether ~four already has it/,
+      );
+      assert.equal(w.log.deliveries(j.broadcastId)[0].status, "failed");
+    });
+
+    await t.step("shutdown during a backoff stops retrying and records why", async () => {
+      w.emu.faults.failRequests({ method: "POST", path: "/posts", status: 503, times: 10 });
+      const posts = () => requests(w, "POST", /^\/api\/v4\/posts$/);
+      const before = posts();
+      const controller = new AbortController();
+      const j = job(w, [w.ch.five], []);
+      const running = deliver(
+        j,
+        context(w, { signal: controller.signal, backoff: { initialMs: 60_000, maxMs: 60_000 } }),
+      );
+      await w.emu.waitFor(() => posts() > before, { timeoutMs: 15_000 });
+      controller.abort();
+      const [outcome] = await running;
+      w.emu.faults.clear();
+      assert.equal(outcome.ok, false);
+      assert.match(
+        (outcome as { reason: string }).reason,
+        /^not sent: postbot shut down before it could try again \(the server failed/,
+      );
+      assert.equal(posts() - before, 1, "no attempts after the shutdown");
+      assert.equal(copies(w, w.ch.five.id, j.broadcastId).length, 0);
+      assert.equal(w.log.deliveries(j.broadcastId)[0].status, "failed");
+    });
+
     await t.step(
       "findBroadcastPost ignores other broadcasts, other users and deleted posts",
       async () => {

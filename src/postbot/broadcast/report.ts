@@ -56,6 +56,21 @@ export function deliveryReport(
   return lines.join("\n");
 }
 
+/**
+ * Why `!undo` is refused once the undo window has passed, or undefined while it is open.
+ * Checked both when `!undo` asks and when the answer "yes" comes (possibly much later).
+ */
+export function undoWindowClosed(
+  b: BroadcastRecord,
+  undoWindowSeconds: number,
+  now = Date.now(),
+): string | undefined {
+  if (now - b.createdAt <= undoWindowSeconds * 1000) return undefined;
+  return `Broadcast \`${b.id}\` was sent ${when(b.createdAt)}, more than ` +
+    `${duration(undoWindowSeconds)} ago, so it can no longer be undone by me. ` +
+    "Delete the posts by hand, or ask a channel admin.";
+}
+
 /** The audit channel's summary of one broadcast event. */
 export function auditSummary(
   b: BroadcastRecord,

@@ -9,7 +9,7 @@ import type { MessageContext } from "../../framework/context.ts";
 import type { Command } from "../../framework/dispatcher.ts";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { BroadcastRecord } from "../broadcast/log.ts";
-import { duration, when } from "../broadcast/report.ts";
+import { undoWindowClosed, when } from "../broadcast/report.ts";
 import { code, plural } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
 import type { Wizard } from "../wizard/wizard.ts";
@@ -102,13 +102,9 @@ export function undoCommand(s: PostbotServices, broadcaster: Broadcaster, wizard
         );
         return;
       }
-      const age = Date.now() - record.createdAt;
-      if (age > s.config.undoWindowSeconds * 1000) {
-        await ctx.reply(
-          `Broadcast \`${record.id}\` was sent ${when(record.createdAt)}, more than ` +
-            `${duration(s.config.undoWindowSeconds)} ago, so it can no longer be undone by me. ` +
-            "Delete the posts by hand, or ask a channel admin.",
-        );
+      const closed = undoWindowClosed(record, s.config.undoWindowSeconds);
+      if (closed !== undefined) {
+        await ctx.reply(closed);
         return;
       }
       const delivered = broadcaster.log.deliveries(record.id).filter((d) =>
@@ -149,6 +145,14 @@ export function retryCommand(broadcaster: Broadcaster): Command {
       if (record === undefined) return;
       if (broadcaster.isBusy(record.id) || record.status === "pending") {
         await ctx.reply(`Broadcast \`${record.id}\` is still being delivered; wait for my report.`);
+        return;
+      }
+      if (broadcaster.log.deliveries(record.id).some((d) => d.status === "deleted")) {
+        // Its posts were taken back on purpose; sending to the failed channels now would
+        // leave it only there.
+        await ctx.reply(
+          `Broadcast \`${record.id}\` was undone; send a new broadcast instead.`,
+        );
         return;
       }
       const n = broadcaster.retry(record.id, { id: ctx.userId, username: ctx.username });

@@ -88,6 +88,13 @@ export async function resolveTargets(
   const chosen = new Map<string, { channel: CachedChannel; via: string[] }>();
   const problems: string[] = [];
   const warnings: string[] = [];
+  /** Set when a channel was found by asking the server: the cache is behind. */
+  let newer = false;
+  const lookup = async (id: string) => {
+    const result = await cache.lookup(id);
+    if (result?.live) newer = true;
+    return result?.channel;
+  };
   const add = (channel: CachedChannel, token: string) => {
     const entry = chosen.get(channel.id) ?? { channel, via: [] };
     if (!entry.via.includes(token)) entry.via.push(token);
@@ -95,7 +102,7 @@ export async function resolveTargets(
   };
   const addGroup = async (group: { name: string; ids: readonly string[] }, token: string) => {
     for (const id of group.ids) {
-      const found = (await cache.lookup(id))?.channel;
+      const found = await lookup(id);
       if (found === undefined) {
         warnings.push(
           `Group "${group.name}" lists \`${id}\`, a channel I can't see; it will be skipped.`,
@@ -107,15 +114,22 @@ export async function resolveTargets(
       }
     }
   };
-  const whitelistedByName = async (token: string): Promise<CachedChannel[] | "refused"> => {
+  const whitelistedByName = async (
+    token: string,
+  ): Promise<CachedChannel[] | "refused" | "archived"> => {
     let matches = cache.find(token);
     if (matches.length === 0 && /^~?[a-z0-9_-]+$/i.test(token)) {
       const live = await cache.lookupByName(token);
-      if (live !== undefined) matches = [live];
+      if (live !== undefined) {
+        matches = [live];
+        newer = true;
+      }
     }
     if (matches.length === 0) return [];
     const allowed = matches.filter(whitelisted);
-    return allowed.length > 0 ? allowed : "refused";
+    if (allowed.length === 0) return "refused";
+    const open = allowed.filter((c) => !c.archived);
+    return open.length > 0 ? open : "archived";
   };
 
   for (const token of tokens) {
@@ -144,6 +158,12 @@ export async function resolveTargets(
       continue;
     }
     const byName = await whitelistedByName(token);
+    if (byName === "archived") {
+      problems.push(
+        `~${cache.find(token)[0]?.name ?? key} is archived, so nothing can be posted there.`,
+      );
+      continue;
+    }
     if (byName === "refused") {
       problems.push(
         `~${cache.find(token)[0]?.name ?? key} is not on the whitelist, so I can't post there ` +
@@ -157,7 +177,7 @@ export async function resolveTargets(
     }
     const id = token.toLowerCase();
     if (isMattermostId(id)) {
-      const found = (await cache.lookup(id))?.channel;
+      const found = await lookup(id);
       if (found === undefined) {
         problems.push(`${shown(token)} is not a channel I can see in this team.`);
       } else if (found.archived) {
@@ -202,6 +222,12 @@ export async function resolveTargets(
     warnings.push(
       `I am not a member of ${shownNames}; delivery there will fail unless I am added ` +
         "(/invite).",
+    );
+  }
+  if (newer) {
+    warnings.push(
+      "Some of these channels are newer than my channel list; send `!refresh_channels` so " +
+        "that I know them by name too.",
     );
   }
   return ok({

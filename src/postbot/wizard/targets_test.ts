@@ -307,3 +307,43 @@ Deno.test("resolveTargets", async (t) => {
     });
   });
 });
+
+Deno.test("resolveTargets: cache misses and archived whitelisted channels", async (t) => {
+  await withWorld(async (w) => {
+    const s = w.emu.store;
+    const teamId = w.ch["town-square"].team_id;
+    const botId = s.userByName("postbot")!.id;
+
+    await t.step(
+      "a whitelisted channel created after the sweep works, with a refresh hint",
+      async () => {
+        const fresh = s.createChannel({ team_id: teamId, name: "launch", type: "O" });
+        s.addChannelMember(fresh.id, botId);
+        const cfg = config(w, { whitelist: ["town-square", "launch"] });
+        const r = await resolved(w, "launch", cfg);
+        assert.deepEqual(names(r), ["launch"]);
+        assert.match(r.warnings.join("\n"), /newer than my channel list; send `!refresh_channels`/);
+      },
+    );
+
+    await t.step("a group channel created after the sweep also gets the hint", async () => {
+      const late = s.createChannel({ team_id: teamId, name: "late-office", type: "O" });
+      s.addChannelMember(late.id, botId);
+      const cfg = config(w, { groups: new Map([["Late", [late.id]]]) });
+      const r = await resolved(w, "late", cfg);
+      assert.deepEqual(names(r), ["late-office"]);
+      assert.match(r.warnings.join("\n"), /!refresh_channels/);
+    });
+
+    await t.step("cached channels need no hint", async () => {
+      const r = await resolved(w, "town-square");
+      assert.doesNotMatch(r.warnings.join("\n"), /!refresh_channels/);
+    });
+
+    await t.step("an archived whitelisted channel is refused by name", async () => {
+      const cfg = config(w, { whitelist: ["town-square", "old-news"] });
+      const problems = await refused(w, "old-news", cfg);
+      assert.match(problems.join("\n"), /~old-news is archived/);
+    });
+  });
+});

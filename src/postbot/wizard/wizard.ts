@@ -12,7 +12,7 @@ import { type SessionBackend, SessionStore } from "../../framework/sessions.ts";
 import { MAX_POST_RUNES, runeLength } from "../../framework/text.ts";
 import type { BroadcastFile } from "../broadcast/log.ts";
 import { type Broadcaster, postedMessage } from "../broadcast/broadcaster.ts";
-import { duration } from "../broadcast/report.ts";
+import { duration, undoWindowClosed } from "../broadcast/report.ts";
 import { code, plural } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
 import type { PostbotServices } from "../services.ts";
@@ -263,6 +263,13 @@ export class Wizard {
         `Broadcast ${code(broadcastId)} is still being delivered; send \`!undo ${broadcastId}\` ` +
           `again when it has finished.${back}`,
       );
+      return;
+    }
+    // The question may be answered long after it was asked: the window counts until now.
+    const record = this.#broadcaster.log.get(broadcastId);
+    const closed = record && undoWindowClosed(record, this.#s.config.undoWindowSeconds);
+    if (closed) {
+      await ctx.reply(closed + back);
       return;
     }
     const report = await this.#broadcaster.undo(broadcastId, {

@@ -71,6 +71,8 @@ function createEmulator(opts: EmulatorOptions): Emulator {
   const subpath = normalizeSubpath(opts.siteUrlPath);
   const signal = new ChangeSignal();
   const requests: RequestRecord[] = [];
+  const delay = opts.delay ??
+    ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const hub: WebSocketHub = new WebSocketHub({
     authenticate: (token: string): string | undefined => data.tokenUser(token),
     signal,
@@ -170,7 +172,7 @@ function createEmulator(opts: EmulatorOptions): Emulator {
     if (!upgraded) {
       for (const [key, value] of Object.entries(extra)) response.headers.set(key, value);
       const latency = faults.latencyMs;
-      if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+      if (latency > 0) await delay(latency);
     }
     requests.push({
       method: req.method,

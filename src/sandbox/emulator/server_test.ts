@@ -95,16 +95,52 @@ Deno.test("failRequests: before handling nothing happens, after handling the pos
   });
 });
 
-Deno.test("latency delays every REST answer", async () => {
-  await withWorld(async (w) => {
-    w.emu.faults.latencyMs = 150;
-    const started = performance.now();
-    const res = await get(w, "/system/ping");
-    await res.body?.cancel();
-    assert.ok(performance.now() - started >= 140, "answer came too early");
-    w.emu.faults.clear();
-    assert.equal(w.emu.faults.latencyMs, 0);
+/** Rejects when `promise` has not settled within `ms` (a guard against hanging, not a timing). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
   });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+Deno.test("latency holds every REST answer until the configured delay is over", async () => {
+  let delayed!: (ms: number) => void;
+  const delayRequested = new Promise<number>((resolve) => delayed = resolve);
+  let release = () => {};
+  const delay = (ms: number) => {
+    delayed(ms);
+    return new Promise<void>((resolve) => release = resolve);
+  };
+  await withWorld(async (w) => {
+    try {
+      w.emu.faults.latencyMs = 150;
+      const order: string[] = [];
+      const slow = get(w, "/system/ping").then(async (res) => {
+        order.push("slow answered");
+        await res.body?.cancel();
+        return res.status;
+      });
+      assert.equal(await within(delayRequested, 20_000, "the latency delay"), 150);
+      // While the delay is pending, a whole other request/answer round trip completes: had the
+      // first answer not been held, it would have arrived by now.
+      w.emu.faults.latencyMs = 0;
+      const fast = await get(w, "/users/me");
+      await fast.body?.cancel();
+      order.push("fast answered");
+      assert.equal(w.emu.requests.some((r) => r.path === "/api/v4/system/ping"), false);
+      order.push("delay over");
+      release();
+      assert.equal(await within(slow, 20_000, "the delayed answer"), 200);
+      assert.deepEqual(order, ["fast answered", "delay over", "slow answered"]);
+      assert.equal(w.emu.requests.at(-1)?.path, "/api/v4/system/ping");
+      w.emu.faults.latencyMs = 150;
+      w.emu.faults.clear();
+      assert.equal(w.emu.faults.latencyMs, 0);
+    } finally {
+      release();
+    }
+  }, { delay });
 });
 
 Deno.test("networkDown answers 503 to everything until switched off", async () => {

@@ -27,6 +27,11 @@ export interface EmulatorOptions {
   maxFileSize?: number;
   /** Site URL subpath such as "/mm"; default "" (API at /api/v4). */
   siteUrlPath?: string;
+  /**
+   * How the `latencyMs` fault waits before answering; default a timer. Tests pass one they
+   * resolve themselves, to see the delay applied without timing anything.
+   */
+  delay?: (ms: number) => Promise<void>;
 }
 
 /** One REST request as the emulator answered it. */

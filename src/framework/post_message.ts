@@ -1,0 +1,39 @@
+/**
+ * Posting the bot's own messages (replies, reports, notices). Unlike a broadcast, a notice
+ * that arrives twice is a small blemish while one that never arrives leaves a person
+ * uninformed, so a failed post is sent again on transient errors.
+ *
+ * @module
+ */
+
+import { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
+import { MattermostError } from "./mattermost_error.ts";
+import type { RestTransport } from "./rest.ts";
+import { splitIntoPosts } from "./text.ts";
+
+const BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 4_000 };
+
+/** Posts `text` to a channel, split under the size limit, retrying 5xx and network errors. */
+export async function postMessage(
+  transport: RestTransport,
+  channelId: string,
+  text: string,
+  attempts = 3,
+): Promise<void> {
+  for (const part of splitIntoPosts(text)) {
+    for (let attempt = 1;; attempt++) {
+      try {
+        await transport.send(transport.api("/posts"), {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ channel_id: channelId, message: part }),
+        });
+        break;
+      } catch (e) {
+        const retry = e instanceof MattermostError && e.transient && e.kind !== "rate_limited";
+        if (!retry || attempt >= attempts) throw e;
+        await delay(backoffDelay(BACKOFF, attempt));
+      }
+    }
+  }
+}

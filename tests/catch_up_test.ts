@@ -1,0 +1,102 @@
+/**
+ * DMs survive the bot dying at a bad moment. Two orderings that once lost or mangled work:
+ * a DM queued behind another (not yet claimed) when the process is killed, and a broadcast
+ * confirmed while the bot was down, handled during startup.
+ */
+
+import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
+import type { RunningPostbot } from "../src/postbot/app.ts";
+import { startInProcess } from "./support/in_process.ts";
+import { type Person, type Scenario, startScenario } from "./support/scenario.ts";
+
+function dmChannel(s: Scenario, person: Person): string {
+  return s.emu.store.directChannel(person.user.id, s.world.bot.user.id).id;
+}
+
+/** Posts as `person` server-side (their client is fine; only the bot is in trouble). */
+function post(s: Scenario, person: Person, message: string): string {
+  return s.emu.store.createPost(person.user.id, { channel_id: dmChannel(s, person), message }).id;
+}
+
+function answers(s: Scenario, person: Person, word: string): number {
+  return s.emu.store.postsIn(dmChannel(s, person))
+    .filter((p) => p.user_id === s.world.bot.user.id && p.message.includes(`\`${word}\``))
+    .length;
+}
+
+function claimed(s: Scenario, postIds: string[]): boolean {
+  const db = new DatabaseSync(`${s.dir}/broadcast_log.db`, { readOnly: true });
+  try {
+    const rows = db.prepare("SELECT post_id FROM processed_posts").all() as { post_id: string }[];
+    const have = new Set(rows.map((r) => r.post_id));
+    return postIds.every((id) => have.has(id));
+  } finally {
+    db.close();
+  }
+}
+
+Deno.test("kill -9 with a DM still queued behind another: it is answered after restart, once", async () => {
+  const s = await startScenario();
+  try {
+    const { alice, bob } = s.world;
+    assert.match(await s.dm(alice).ask("!help"), /Commands/);
+    assert.match(await s.dm(bob).ask("!help"), /Commands/);
+    // Every answer takes 3 s to come back, so alice's second DM waits behind her first.
+    s.emu.faults.latencyMs = 4_000;
+    const a1 = post(s, alice, "!probe-a1");
+    const a2 = post(s, alice, "!probe-a2");
+    await s.emu.waitFor(() => claimed(s, [a1]), { timeoutMs: 20_000 });
+    // Bob writes a little later: his DM becomes the newest handled one while a2 still waits.
+    const a2At = s.emu.store.allPosts().find((p) => p.id === a2)!.create_at;
+    await s.emu.waitFor(() => Date.now() > a2At + 1_500, { timeoutMs: 5_000 });
+    const b1 = post(s, bob, "!probe-b1");
+    await s.emu.waitFor(() => claimed(s, [b1]), { timeoutMs: 20_000 });
+    assert.ok(!claimed(s, [a2]), "a2 is still queued behind a1");
+    await s.bot.kill();
+    s.emu.faults.latencyMs = 0;
+    await s.startBot();
+    await s.emu.waitFor(() => answers(s, alice, "!probe-a2") > 0, { timeoutMs: 20_000 });
+    // A marker after everything: once it is answered, alice's queue has drained.
+    post(s, alice, "!probe-end");
+    await s.emu.waitFor(() => answers(s, alice, "!probe-end") > 0, { timeoutMs: 20_000 });
+    assert.equal(answers(s, alice, "!probe-a1"), 1);
+    assert.equal(answers(s, alice, "!probe-a2"), 1);
+    assert.equal(answers(s, bob, "!probe-b1"), 1);
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("a broadcast confirmed while the bot was down is delivered, not 'recovered'", async () => {
+  const s = await startScenario({
+    startBot: false,
+  });
+  let bot: RunningPostbot | undefined;
+  try {
+    bot = await startInProcess(s);
+    const alice = s.dm(s.world.alice);
+    assert.match(await alice.ask("Startup race"), /Where should I send/);
+    assert.match(await alice.ask("all"), /Ready to send to 3 channels/);
+    await bot.stop();
+    bot = undefined;
+    await alice.send("yes");
+    bot = await startInProcess(s);
+    const report = await alice.replyMatching(/Delivered to/, 60_000);
+    assert.match(report, /Delivered to 3 of 3 channels/);
+    assert.doesNotMatch(report, /restarted/);
+    for (const name of ["office-berlin", "office-paris", "office-rome"]) {
+      const copies = s.emu.store.postsIn(s.world.channels[name].id)
+        .filter((p) => p.message === "Startup race");
+      assert.equal(copies.length, 1, `~${name} has it once`);
+    }
+    assert.equal(
+      alice.drain().filter((m) => /restarted while delivering/.test(m)).length,
+      0,
+      "no false recovery report",
+    );
+  } finally {
+    await bot?.stop();
+    await s.stop();
+  }
+});
