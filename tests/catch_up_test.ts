@@ -37,24 +37,33 @@ function claimed(s: Scenario, postIds: string[]): boolean {
 }
 
 Deno.test("kill -9 with a DM still queued behind another: it is answered after restart, once", async () => {
-  const s = await startScenario();
+  // While `held` is set, every REST answer waits for the gate: the bot's reply to alice's
+  // first DM hangs, so her second DM stays queued, unclaimed, behind it.
+  let held = false;
+  const gate = Promise.withResolvers<void>();
+  const s = await startScenario({
+    emulator: { delay: (ms) => held ? gate.promise : new Promise((r) => setTimeout(r, ms)) },
+  });
   try {
     const { alice, bob } = s.world;
     assert.match(await s.dm(alice).ask("!help"), /Commands/);
     assert.match(await s.dm(bob).ask("!help"), /Commands/);
-    // Every answer takes 3 s to come back, so alice's second DM waits behind her first.
-    s.emu.faults.latencyMs = 4_000;
+    held = true;
+    s.emu.faults.latencyMs = 1;
     const a1 = post(s, alice, "!probe-a1");
     const a2 = post(s, alice, "!probe-a2");
     await s.emu.waitFor(() => claimed(s, [a1]), { timeoutMs: 20_000 });
-    // Bob writes a little later: his DM becomes the newest handled one while a2 still waits.
+    // Bob writes later: his DM becomes the newest handled one while a2 still waits. (The old
+    // catch-up started one second before the newest handled DM, and so missed a2.)
     const a2At = s.emu.store.allPosts().find((p) => p.id === a2)!.create_at;
     await s.emu.waitFor(() => Date.now() > a2At + 1_500, { timeoutMs: 5_000 });
     const b1 = post(s, bob, "!probe-b1");
     await s.emu.waitFor(() => claimed(s, [b1]), { timeoutMs: 20_000 });
     assert.ok(!claimed(s, [a2]), "a2 is still queued behind a1");
     await s.bot.kill();
+    held = false;
     s.emu.faults.latencyMs = 0;
+    gate.resolve();
     await s.startBot();
     await s.emu.waitFor(() => answers(s, alice, "!probe-a2") > 0, { timeoutMs: 20_000 });
     // A marker after everything: once it is answered, alice's queue has drained.
@@ -64,6 +73,7 @@ Deno.test("kill -9 with a DM still queued behind another: it is answered after r
     assert.equal(answers(s, alice, "!probe-a2"), 1);
     assert.equal(answers(s, bob, "!probe-b1"), 1);
   } finally {
+    gate.resolve();
     await s.stop();
   }
 });

@@ -28,6 +28,7 @@ whitelist = ["town-square", "announcements"]
 "All offices" = ["{{office-berlin}}", "{{office-paris}}", "{{office-rome}}"]
 Outreach = ["{{town-hall}}", "{{office-rome}}"]
 Archive = ["{{old-news}}", "{{office-paris}}"]
+Busy = ["{{busy}}"]
 Bulk = [${Array.from({ length: BULK }, (_, i) => `"{{bulk-${i}}}"`).join(", ")}]
 Closed = [${Array.from({ length: CLOSED }, (_, i) => `"{{closed-${i}}}"`).join(", ")}]
 
@@ -57,6 +58,8 @@ Deno.test("broadcast delivery", async (t) => {
       };
       make("town-hall", "Town Hall", false);
       make("old-news", "Old News", true);
+      make("busy", "Busy", true);
+      emu.store.addChannelMember(channels.busy.id, world.bob.user.id);
       for (let i = 0; i < CLOSED; i++) make(`closed-${i}`, `Closed ${i}`, false);
       for (const username of ["dave", "erin"]) {
         const created = emu.store.createUser({ username });
@@ -247,6 +250,100 @@ Deno.test("broadcast delivery", async (t) => {
           } finally {
             s.emu.faults.clear();
           }
+        }),
+    );
+
+    await t.step(
+      "posts whose answers are lost are found, not sent again: every channel exactly once",
+      () =>
+        showingBotOutput(s, async () => {
+          const bob = s.dm(s.world.bob);
+          const files = testFiles(1, "lost");
+          await bob.send("Lost answers", files);
+          await bob.replyMatching(/Where should I send this/);
+          assert.match(await bob.ask("all"), /Ready to send to 3 channels/);
+          await bob.send("yes");
+          // Every post lands, but the bot reads an error each time. Its DMs are posted again
+          // on errors, so replies may come twice: the test waits for them by content.
+          s.emu.faults.failRequests({
+            method: "POST",
+            path: "/posts",
+            status: 502,
+            afterHandling: true,
+            times: 10,
+          });
+          try {
+            const id = broadcastIdIn(await bob.replyMatching(/Sending broadcast/));
+            const report = await bob.replyMatching(new RegExp(`Delivered .*\`${id}\``), 30_000);
+            assert.match(report, /Delivered to 3 of 3 channels/);
+            assert.doesNotMatch(report, /Not delivered/);
+            const rows = deliveryRows(s, id);
+            for (const c of ["office-berlin", "office-paris", "office-rome"]) {
+              const post = assertRelayed(s, ch[c].id, id, "Lost answers", files);
+              assert.equal(rows.get(ch[c].id)?.status, "delivered");
+              assert.equal(rows.get(ch[c].id)?.post_id, post.id);
+            }
+            const lost = s.emu.requests.filter((r) =>
+              r.method === "POST" && r.path === "/api/v4/posts" && r.status === 502
+            ).length;
+            assert.ok(lost >= 4, `answers were lost (${lost})`);
+          } finally {
+            s.emu.faults.clear();
+          }
+        }),
+    );
+
+    await t.step(
+      "a channel that could not be checked is retried without a duplicate, " +
+        "even behind 1,100 newer posts",
+      () =>
+        showingBotOutput(s, async () => {
+          const carol = s.dm(s.world.carol);
+          await carol.send("Busy news");
+          await carol.replyMatching(/Where should I send this/);
+          assert.match(await carol.ask("busy"), /Ready to send to 1 channel/);
+          await carol.send("yes");
+          // The post lands but its answer is lost, and the channel cannot be searched. (The
+          // bot's DMs may come twice: the test waits for them by content.)
+          s.emu.faults.failRequests({
+            method: "POST",
+            path: "/posts",
+            status: 502,
+            afterHandling: true,
+            times: 10,
+          });
+          s.emu.faults.failRequests({
+            method: "GET",
+            path: "/channels/{channel_id}/posts",
+            status: 403,
+            times: 100,
+          });
+          let id: string;
+          try {
+            id = broadcastIdIn(await carol.replyMatching(/Sending broadcast/));
+            const report = await carol.replyMatching(new RegExp(`Delivered .*\`${id}\``), 30_000);
+            assert.match(report, /Delivered to 0 of 1 channel/);
+            assert.match(
+              report,
+              /- ~busy \(Busy\): could not verify whether ~busy already has it .*: check ~busy, and `!retry` if it is missing/,
+            );
+          } finally {
+            s.emu.faults.clear();
+          }
+          const copy = assertRelayed(s, ch.busy.id, id, "Busy news", []);
+          // More than `GET /posts?since=` returns (1000): only paging back finds the copy.
+          for (let i = 0; i < 1_100; i++) {
+            s.emu.store.createPost(s.world.bob.user.id, {
+              channel_id: ch.busy.id,
+              message: `chatter ${i}`,
+            });
+          }
+          await carol.send(`!retry ${id}`);
+          assert.match(await carol.replyMatching(/Retrying/), /Retrying broadcast .* in 1 channel/);
+          const retried = await carol.replyMatching(/Retry finished/, 30_000);
+          assert.match(retried, /Delivered to 1 of 1 channel/);
+          assert.equal(assertRelayed(s, ch.busy.id, id, "Busy news", []).id, copy.id);
+          assert.equal(deliveryRows(s, id).get(ch.busy.id)?.post_id, copy.id);
         }),
     );
 

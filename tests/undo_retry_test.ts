@@ -11,6 +11,7 @@ import {
   broadcast,
   deliveryRows,
   showingBotOutput,
+  testFiles,
   withLog,
 } from "./support/broadcasts.ts";
 
@@ -21,6 +22,7 @@ whitelist = ["town-square", "announcements"]
 "All offices" = ["{{office-berlin}}", "{{office-paris}}", "{{office-rome}}"]
 Outreach = ["{{no-bot}}", "{{office-rome}}"]
 Hall = ["{{town-hall}}", "{{office-paris}}"]
+Side = ["{{side-room}}", "{{office-berlin}}"]
 
 [aliases]
 all = "All offices"
@@ -48,6 +50,13 @@ Deno.test("history, undo and retry", async (t) => {
         type: "O",
       });
       (world.channels as Record<string, Channel>)["town-hall"] = hall;
+      // The bot never joins it: deliveries there always fail.
+      (world.channels as Record<string, Channel>)["side-room"] = emu.store.createChannel({
+        team_id: world.team.id,
+        name: "side-room",
+        display_name: "Side Room",
+        type: "O",
+      });
     },
   });
   const ch = s.world.channels;
@@ -237,6 +246,107 @@ Deno.test("history, undo and retry", async (t) => {
             { action: "undo", actor: "alice" },
           ]);
           assert.match(await auditFor("Undo", id), /by @alice/);
+        }),
+    );
+
+    await t.step(
+      "a !retry whose files are gone sends nothing and keeps what was delivered",
+      () =>
+        showingBotOutput(s, async () => {
+          const files = testFiles(1, "side");
+          const { id, report } = await broadcast(carol, "Side news", "side", files);
+          ids.side = id;
+          assert.match(report, /Delivered to 1 of 2 channels/);
+          // The sender deleted the DM's files: the retry cannot download them.
+          s.emu.faults.failRequests({
+            method: "GET",
+            path: "/files/{file_id}",
+            status: 404,
+            times: 10,
+          });
+          try {
+            assert.match(await carol.ask(`!retry ${id}`), /Retrying broadcast .* in 1 channel/);
+            const reply = await carol.reply();
+            assert.match(
+              reply,
+              new RegExp(
+                "^\\*\\*The retry sent nothing\\*\\*: I could not download the file " +
+                  `"side-0\\.pdf": .*\\. The 1 channel that already has broadcast \`${id}\` ` +
+                  "is unchanged\\.$",
+              ),
+            );
+            assert.doesNotMatch(reply, /Send the message again/);
+          } finally {
+            s.emu.faults.clear();
+          }
+          assert.equal(botPostsIn(s, ch["office-berlin"].id, id).length, 1);
+          assert.equal(botPostsIn(s, ch["side-room"].id, id).length, 0);
+          assert.match(
+            await carol.ask("!history 1"),
+            new RegExp(`\`${id}\` · .* · 2 channels · delivered to 1 of 2, 1 failed$`),
+          );
+          const status = withLog(s, (db) =>
+            (db.prepare("SELECT status FROM broadcasts WHERE id = ?").get(id) as {
+              status: string;
+            }).status);
+          assert.equal(status, "done");
+          const rows = deliveryRows(s, id);
+          assert.equal(rows.get(ch["office-berlin"].id)?.status, "delivered");
+          assert.equal(rows.get(ch["side-room"].id)?.status, "failed");
+          assert.match(
+            rows.get(ch["side-room"].id)?.error ?? "",
+            /^not sent: I could not download/,
+          );
+        }),
+    );
+
+    await t.step(
+      "an undone broadcast cannot be retried",
+      () =>
+        showingBotOutput(s, async () => {
+          const id = ids.side;
+          assert.match(await carol.ask(`!undo ${id}`), /Delete broadcast .* from 1 channel/);
+          assert.match(await carol.ask("yes"), /Deleted broadcast .* from 1 channel\./);
+          assert.equal(
+            await carol.ask(`!retry ${id}`),
+            `Broadcast \`${id}\` was undone; send a new broadcast instead.`,
+          );
+          assert.deepEqual(events(s, id), [
+            { action: "retry", actor: "carol" },
+            { action: "undo", actor: "carol" },
+          ]);
+          for (const c of ["office-berlin", "side-room"]) {
+            assert.equal(botPostsIn(s, ch[c].id, id).length, 0);
+          }
+        }),
+    );
+
+    await t.step(
+      "a yes that comes after the undo window is refused; nothing is deleted",
+      () =>
+        showingBotOutput(s, async () => {
+          const { id } = await broadcast(carol, "Late undo", "all");
+          assert.match(await carol.ask(`!undo ${id}`), /Delete broadcast .* from 3 channels/);
+          // The question stays open across a restart; the window is now 1 second.
+          await s.bot.stop();
+          await s.startBot({ UNDO_WINDOW_SECONDS: "1" });
+          const created = withLog(s, (db) =>
+            (db.prepare("SELECT created_at FROM broadcasts WHERE id = ?").get(id) as {
+              created_at: number;
+            }).created_at);
+          await s.emu.waitFor(() =>
+            Date.now() > created + 1_500, { timeoutMs: 15_000 });
+          assert.match(
+            await carol.ask("yes"),
+            new RegExp(
+              `^Broadcast \`${id}\` was sent .*, more than 1 second ago, so it can no longer be ` +
+                "undone by me\\.",
+            ),
+          );
+          for (const c of ["office-berlin", "office-paris", "office-rome"]) {
+            assert.equal(botPostsIn(s, ch[c].id, id).length, 1);
+          }
+          assert.deepEqual(events(s, id), []);
         }),
     );
 

@@ -7,7 +7,7 @@ import { openDatabase } from "../../framework/sqlite.ts";
 import { type Emulator, startEmulator } from "../../sandbox/emulator/mod.ts";
 import { Notifier } from "../notifier.ts";
 import { MIGRATIONS } from "../schema.ts";
-import { Broadcaster, newBroadcastId, postedMessage } from "./broadcaster.ts";
+import { Broadcaster, newBroadcastId, postedMessage, retryFailedText } from "./broadcaster.ts";
 import { BROADCAST_PROP } from "./delivery.ts";
 import { BroadcastLog, type BroadcastTarget } from "./log.ts";
 
@@ -102,6 +102,37 @@ Deno.test("postedMessage adds the footer only when asked to", () => {
   assert.equal(postedMessage("hi", "none", "alice"), "hi");
   assert.equal(postedMessage("hi", "footer", "alice"), "hi\n\n_Sent by @alice via postbot_");
   assert.equal(postedMessage(" ", "footer", "alice"), "_Sent by @alice via postbot_");
+});
+
+Deno.test("retryFailedText says nothing changed, and advises a new send only if nothing arrived", () => {
+  const row = (name: string, status: "delivered" | "failed") => ({
+    channelId: name,
+    name,
+    displayName: name,
+    status,
+    postId: null,
+    error: null,
+    attempts: 1,
+    updatedAt: 0,
+  });
+  const reason = 'I could not download the file "a.pdf": gone';
+  assert.equal(
+    retryFailedText("k3m9x2qa", reason, [
+      row("a", "delivered"),
+      row("b", "delivered"),
+      row("c", "failed"),
+    ]),
+    `**The retry sent nothing**: ${reason}. The 2 channels that already have broadcast ` +
+      "`k3m9x2qa` are unchanged.",
+  );
+  assert.match(
+    retryFailedText("k3m9x2qa", reason, [row("a", "delivered"), row("c", "failed")]),
+    /The 1 channel that already has broadcast `k3m9x2qa` is unchanged\.$/,
+  );
+  assert.match(
+    retryFailedText("k3m9x2qa", reason, [row("c", "failed")]),
+    /No channel has broadcast `k3m9x2qa` yet; send the message again with its files\.$/,
+  );
 });
 
 Deno.test("Broadcaster", async (t) => {

@@ -7,7 +7,8 @@
  *
  * Every post carries the broadcast id in its props. Before any second attempt at a channel
  * (a lost answer, a retry, a restart) the channel is searched for that tag, so no channel gets
- * the same broadcast twice.
+ * the same broadcast twice; and a channel is never recorded "not delivered" while an answer
+ * was lost and no search has looked since. When the search cannot tell, nothing is posted.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { BroadcastRecord, DeliveryRecord, DeliveryStatus } from "./log.ts";
-import { auditSummary, deliveryReport, duration, when } from "./report.ts";
+import { auditSummary, deliveryReport, duration, undoWindowClosed, when } from "./report.ts";
 
 const RECORD: BroadcastRecord = {
   id: "k3m9x2qa",
@@ -111,4 +111,15 @@ Deno.test("duration reads naturally at every scale", () => {
   assert.equal(duration(7200), "2 hours");
   assert.equal(duration(86_400), "24 hours");
   assert.equal(duration(3 * 86_400), "3 days");
+});
+
+Deno.test("undoWindowClosed: open up to the window's end, then a refusal with the reason", () => {
+  const end = RECORD.createdAt + 3_600_000;
+  assert.equal(undoWindowClosed(RECORD, 3600, RECORD.createdAt), undefined);
+  assert.equal(undoWindowClosed(RECORD, 3600, end), undefined);
+  assert.equal(
+    undoWindowClosed(RECORD, 3600, end + 1),
+    "Broadcast `k3m9x2qa` was sent 2025-03-04 09:30 UTC, more than 60 minutes ago, so it can " +
+      "no longer be undone by me. Delete the posts by hand, or ask a channel admin.",
+  );
 });
