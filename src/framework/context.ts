@@ -85,7 +85,11 @@ export class MessageContext {
 
   /** Answers in the same channel, split into several posts when longer than the limit. */
   async reply(text: string): Promise<void> {
-    await postMessage(this.transport, this.message.channelId, this.#redact(text));
+    const channelId = this.message.channelId;
+    await postMessage(
+      (message) => this.client.createPost({ channel_id: channelId, message } as Post),
+      this.#redact(text),
+    );
   }
 }
 

@@ -13,21 +13,25 @@ import { splitIntoPosts } from "./text.ts";
 
 const BACKOFF: BackoffPolicy = { initialMs: 500, maxMs: 4_000 };
 
-/** Posts `text` to a channel, split under the size limit, retrying 5xx and network errors. */
-export async function postMessage(
-  transport: RestTransport,
-  channelId: string,
-  text: string,
-  attempts = 3,
-): Promise<void> {
+/** Sends one post of at most the size limit; how is up to the caller. */
+export type SendPost = (message: string) => Promise<unknown>;
+
+/** A {@link SendPost} for one channel through the REST transport. */
+export function sendTo(transport: RestTransport, channelId: string): SendPost {
+  return (message) =>
+    transport.send(transport.api("/posts"), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ channel_id: channelId, message }),
+    });
+}
+
+/** Posts `text`, split under the size limit, sending a part again on 5xx and network errors. */
+export async function postMessage(send: SendPost, text: string, attempts = 3): Promise<void> {
   for (const part of splitIntoPosts(text)) {
     for (let attempt = 1;; attempt++) {
       try {
-        await transport.send(transport.api("/posts"), {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ channel_id: channelId, message: part }),
-        });
+        await send(part);
         break;
       } catch (e) {
         const retry = e instanceof MattermostError && e.transient && e.kind !== "rate_limited";

@@ -8,7 +8,7 @@
 import type { Channel } from "@mattermost/types/channels";
 import { logger } from "../framework/logging.ts";
 import type { RestTransport } from "../framework/rest.ts";
-import { postMessage } from "../framework/post_message.ts";
+import { postMessage, sendTo } from "../framework/post_message.ts";
 
 const log = logger("notify");
 
@@ -28,7 +28,7 @@ export class Notifier {
   /** Posts text (split when long) to a channel; returns false when it could not. */
   async post(channelId: string, text: string): Promise<boolean> {
     try {
-      await postMessage(this.#transport, channelId, text);
+      await postMessage(sendTo(this.#transport, channelId), text);
       return true;
     } catch (e) {
       log.error("Could not post to channel {channel}: {error}", { channel: channelId, error: e });
