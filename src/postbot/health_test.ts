@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { healthReport, type HealthSnapshot, metricsText } from "./health.ts";
+
+const healthy: HealthSnapshot = {
+  websocketConnected: true,
+  websocketReconnects: 2,
+  cacheFresh: true,
+  cacheAgeSeconds: 12,
+  cachedChannels: 40,
+  broadcasts: 3,
+  deliveriesOk: 25,
+  deliveriesFailed: 1,
+  broadcastsInProgress: 0,
+  taskRunsOk: 4,
+  taskRunsFailed: 2,
+  sessionsOpen: 1,
+  shuttingDown: false,
+};
+
+Deno.test("healthReport: 200 when connected and fresh, 503 listing every reason otherwise", () => {
+  assert.equal(healthReport(healthy).status, 200);
+  assert.deepEqual(healthReport(healthy).body.problems, []);
+  const sick = healthReport({
+    ...healthy,
+    websocketConnected: false,
+    cacheFresh: false,
+    shuttingDown: true,
+  });
+  assert.equal(sick.status, 503);
+  const problems = sick.body.problems as string[];
+  assert.equal(problems.length, 3);
+  assert.match(problems.join("\n"), /WebSocket/);
+  assert.match(problems.join("\n"), /channel cache is stale/);
+  assert.match(problems.join("\n"), /shutting down/);
+});
+
+Deno.test("metricsText: Prometheus text with HELP/TYPE and every figure", () => {
+  const text = metricsText(healthy);
+  assert.match(text, /^# HELP postbot_broadcasts_total .+$/m);
+  assert.match(text, /^# TYPE postbot_broadcasts_total counter$/m);
+  assert.match(text, /^postbot_broadcasts_total 3$/m);
+  assert.match(text, /^postbot_deliveries_total\{outcome="ok"\} 25$/m);
+  assert.match(text, /^postbot_deliveries_total\{outcome="failed"\} 1$/m);
+  assert.match(text, /^postbot_websocket_reconnects_total 2$/m);
+  assert.match(text, /^postbot_task_runs_total\{outcome="failed"\} 2$/m);
+  assert.match(text, /^postbot_channel_cache_age_seconds 12$/m);
+  assert.match(text, /^postbot_sessions_open 1$/m);
+  assert.match(text, /^# TYPE postbot_sessions_open gauge$/m);
+  assert.ok(text.endsWith("\n"));
+  assert.match(metricsText({ ...healthy, cacheAgeSeconds: undefined }), /_age_seconds -1$/m);
+});
