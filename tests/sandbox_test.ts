@@ -7,15 +7,20 @@
 import assert from "node:assert/strict";
 import { repoPath, taskArgs } from "./support/bot_process.ts";
 
-async function runSandbox(script: string): Promise<{ code: number; output: string }> {
-  const child = new Deno.Command("deno", {
+/** `deno task sandbox`, by the task's own command line, with stdin and stdout piped. */
+function spawnSandbox(stderr: "piped" | "null") {
+  return new Deno.Command("deno", {
     args: taskArgs("sandbox"),
     cwd: repoPath("."),
     env: { NO_COLOR: "1" },
     stdin: "piped",
     stdout: "piped",
-    stderr: "piped",
+    stderr,
   }).spawn();
+}
+
+async function runSandbox(script: string): Promise<{ code: number; output: string }> {
+  const child = spawnSandbox("piped");
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(script));
   await writer.close();
@@ -90,14 +95,7 @@ Deno.test("sandbox: bad chat commands get a clear answer and end of input quits"
 
 Deno.test("sandbox: Ctrl-C (SIGINT) still removes the temporary directory", async () => {
   const before = sandboxRuns();
-  const child = new Deno.Command("deno", {
-    args: taskArgs("sandbox"),
-    cwd: repoPath("."),
-    env: { NO_COLOR: "1" },
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
+  const child = spawnSandbox("null");
   let output = "";
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   while (!output.includes("You are @alice")) {

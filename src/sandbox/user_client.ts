@@ -21,6 +21,8 @@ export async function postAs(
   channelId: string,
   message: string,
   files: readonly Attachment[] = [],
+  /** For a server whose certificate the default trust store does not know (tests). */
+  client?: Deno.HttpClient,
 ): Promise<Post> {
   const api = `${serverUrl}/api/v4`;
   const auth = { Authorization: `Bearer ${token}` };
@@ -31,7 +33,7 @@ export async function postAs(
     for (const f of files) {
       form.append("files", new Blob([f.bytes.slice()], { type: f.mime ?? "" }), f.name);
     }
-    const r = await fetch(`${api}/files`, { method: "POST", headers: auth, body: form });
+    const r = await fetch(`${api}/files`, { method: "POST", headers: auth, body: form, client });
     if (r.status !== 201) throw new Error(`upload failed: ${r.status} ${await r.text()}`);
     fileIds = (await r.json()).file_infos.map((f: { id: string }) => f.id);
   }
@@ -39,6 +41,7 @@ export async function postAs(
     method: "POST",
     headers: { ...auth, "Content-Type": "application/json" },
     body: JSON.stringify({ channel_id: channelId, message, file_ids: fileIds }),
+    client,
   });
   if (r.status !== 201) throw new Error(`post failed: ${r.status} ${await r.text()}`);
   return await r.json();

@@ -160,53 +160,29 @@ export class TaskRunner {
     });
     const durationMs = performance.now() - t0;
     const scrub = (text: string) => this.#deps.token.scrub(stripAnsi(text));
-    let report: RunReport;
     let stack = "";
+    let result: Pick<RunReport, "outcome" | "error">;
     switch (outcome.kind) {
       case "finished":
-        report = { task: task.name, trigger, outcome: "ok", startedAt, durationMs };
+        result = { outcome: "ok" };
         break;
       case "timeout":
-        report = {
-          task: task.name,
-          trigger,
+        result = {
           outcome: "timeout",
-          startedAt,
-          durationMs,
           error: `did not finish within ${this.#deps.timeoutMs / 1000} s (TASK_TIMEOUT_SECONDS)`,
         };
         break;
       case "interrupted":
-        report = {
-          task: task.name,
-          trigger,
-          outcome: "interrupted",
-          startedAt,
-          durationMs,
-          error: "the bot shut down during the run",
-        };
+        result = { outcome: "interrupted", error: "the bot shut down during the run" };
         break;
       case "failed":
         stack = scrub(outcome.error.stack);
-        report = {
-          task: task.name,
-          trigger,
-          outcome: "failed",
-          startedAt,
-          durationMs,
-          error: scrub(errorLine(outcome.error)),
-        };
+        result = { outcome: "failed", error: scrub(errorLine(outcome.error)) };
         break;
       default:
-        report = {
-          task: task.name,
-          trigger,
-          outcome: "failed",
-          startedAt,
-          durationMs,
-          error: "the sandbox answered unexpectedly",
-        };
+        result = { outcome: "failed", error: "the sandbox answered unexpectedly" };
     }
+    const report: RunReport = { task: task.name, trigger, startedAt, durationMs, ...result };
     if (id !== undefined) {
       this.#record(() =>
         this.#deps.history.finish(id, report.outcome, report.durationMs, report.error)

@@ -16,6 +16,7 @@ import {
   startEmulator,
 } from "../../src/sandbox/emulator/mod.ts";
 import { BotProcess } from "../../src/sandbox/bot_process.ts";
+import { type Attachment, postAs } from "../../src/sandbox/user_client.ts";
 
 /** A person in the test world, with a token for the REST API. */
 export interface Person {
@@ -150,37 +151,16 @@ export class DmUser {
     this.#seen = this.botPosts().length;
   }
 
-  /** Posts a message (with files, uploaded first) as this user. */
-  async send(
-    message: string,
-    files: { name: string; bytes: Uint8Array; mime?: string }[] = [],
-  ): Promise<Post> {
-    const api = `${this.#scenario.emu.url}/api/v4`;
-    const auth = { Authorization: `Bearer ${this.person.token}` };
-    let fileIds: string[] = [];
-    if (files.length > 0) {
-      const form = new FormData();
-      form.append("channel_id", this.channel.id);
-      for (const f of files) {
-        form.append("files", new Blob([f.bytes.slice()], { type: f.mime ?? "" }), f.name);
-      }
-      const r = await fetch(`${api}/files`, {
-        method: "POST",
-        headers: auth,
-        body: form,
-        client: this.#scenario.http,
-      });
-      if (r.status !== 201) throw new Error(`upload failed: ${r.status} ${await r.text()}`);
-      fileIds = (await r.json()).file_infos.map((f: { id: string }) => f.id);
-    }
-    const r = await fetch(`${api}/posts`, {
-      method: "POST",
-      headers: { ...auth, "Content-Type": "application/json" },
-      body: JSON.stringify({ channel_id: this.channel.id, message, file_ids: fileIds }),
-      client: this.#scenario.http,
-    });
-    if (r.status !== 201) throw new Error(`post failed: ${r.status} ${await r.text()}`);
-    return await r.json();
+  /** Posts a message (with files, uploaded first) as this user, through the REST API. */
+  send(message: string, files: readonly Attachment[] = []): Promise<Post> {
+    return postAs(
+      this.#scenario.emu.url,
+      this.person.token,
+      this.channel.id,
+      message,
+      files,
+      this.#scenario.http,
+    );
   }
 
   /** The bot's posts in this DM, oldest first. */

@@ -137,14 +137,7 @@ async function deliverOne(
     const progress: Progress = { step: "checking" };
     try {
       if (unverified) {
-        const existing = await findBroadcastPost(
-          ctx.transport,
-          ctx.botUserId,
-          job.broadcastId,
-          target.channelId,
-          job.since,
-          ctx.searchLimits,
-        );
+        const existing = await searchChannel(job, target, ctx);
         if (existing !== undefined) return delivered(job, target, ctx, existing);
         unverified = false;
       }
@@ -168,6 +161,22 @@ async function deliverOne(
       }
     }
   }
+}
+
+/** This broadcast's post in the target channel, if one is there already. */
+function searchChannel(
+  job: DeliveryJob,
+  target: BroadcastTarget,
+  ctx: DeliveryContext,
+): Promise<string | undefined> {
+  return findBroadcastPost(
+    ctx.transport,
+    ctx.botUserId,
+    job.broadcastId,
+    target.channelId,
+    job.since,
+    ctx.searchLimits,
+  );
 }
 
 /** How far an attempt got: only a failed post request can leave a post behind. */
@@ -205,14 +214,7 @@ async function settle(
 ): Promise<ChannelOutcome> {
   if (unverified) {
     try {
-      const existing = await findBroadcastPost(
-        ctx.transport,
-        ctx.botUserId,
-        job.broadcastId,
-        target.channelId,
-        job.since,
-        ctx.searchLimits,
-      );
+      const existing = await searchChannel(job, target, ctx);
       if (existing !== undefined) return delivered(job, target, ctx, existing);
     } catch (e) {
       reason = `${reason}; ${unverifiable(target, e)}`;

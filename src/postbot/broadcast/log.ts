@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { transaction } from "../../framework/sqlite.ts";
 
 /** A file of the original DM. `id` is the DM's file id (the source for re-downloads). */
@@ -126,6 +126,18 @@ export class BroadcastLog {
   readonly #db: DatabaseSync;
   readonly #now: () => number;
 
+  /** Statements compiled once: several run per delivered channel. */
+  readonly #statements = new Map<string, StatementSync>();
+
+  #prepare(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   constructor(db: DatabaseSync, now: () => number = Date.now) {
     this.#db = db;
     this.#now = now;
@@ -144,7 +156,7 @@ export class BroadcastLog {
   }): void {
     const now = this.#now();
     transaction(this.#db, () => {
-      this.#db.prepare(
+      this.#prepare(
         `INSERT INTO broadcasts (id, sender_id, sender_username, created_at, target_answer,
            message, files_json, source_post_id, status)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
@@ -158,7 +170,7 @@ export class BroadcastLog {
         JSON.stringify(b.files),
         b.sourcePostId,
       );
-      const insert = this.#db.prepare(
+      const insert = this.#prepare(
         `INSERT INTO deliveries (broadcast_id, channel_id, channel_name, channel_display_name,
            status, updated_at) VALUES (?, ?, ?, ?, 'pending', ?)`,
       );
@@ -168,7 +180,7 @@ export class BroadcastLog {
 
   /** A delivery attempt is starting: from here on, its outcome must be verified after a crash. */
   markSending(id: string, channelId: string): void {
-    this.#db.prepare(
+    this.#prepare(
       `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
        WHERE broadcast_id = ? AND channel_id = ?`,
     ).run(this.#now(), id, channelId);
@@ -176,7 +188,7 @@ export class BroadcastLog {
 
   /** The post is in the channel. */
   markDelivered(id: string, channelId: string, postId: string): void {
-    this.#db.prepare(
+    this.#prepare(
       `UPDATE deliveries SET status = 'delivered', post_id = ?, error = NULL, updated_at = ?
        WHERE broadcast_id = ? AND channel_id = ?`,
     ).run(postId, this.#now(), id, channelId);
@@ -184,7 +196,7 @@ export class BroadcastLog {
 
   /** The channel did not get it; `reason` is written for people. */
   markFailed(id: string, channelId: string, reason: string): void {
-    this.#db.prepare(
+    this.#prepare(
       `UPDATE deliveries SET status = 'failed', error = ?, updated_at = ?
        WHERE broadcast_id = ? AND channel_id = ?`,
     ).run(reason, this.#now(), id, channelId);
@@ -192,7 +204,7 @@ export class BroadcastLog {
 
   /** The post was removed by `!undo`. */
   markDeleted(id: string, channelId: string): void {
-    this.#db.prepare(
+    this.#prepare(
       `UPDATE deliveries SET status = 'deleted', updated_at = ?
        WHERE broadcast_id = ? AND channel_id = ?`,
     ).run(this.#now(), id, channelId);
@@ -202,13 +214,13 @@ export class BroadcastLog {
   reopenFailed(id: string): number {
     return transaction(this.#db, () => {
       const n = Number(
-        this.#db.prepare(
+        this.#prepare(
           `UPDATE deliveries SET status = 'pending', updated_at = ?
            WHERE broadcast_id = ? AND status = 'failed'`,
         ).run(this.#now(), id).changes,
       );
       if (n > 0) {
-        this.#db.prepare(
+        this.#prepare(
           "UPDATE broadcasts SET status = 'pending', finished_at = NULL WHERE id = ?",
         ).run(id);
       }
@@ -218,7 +230,7 @@ export class BroadcastLog {
 
   /** Closes a broadcast. */
   finish(id: string, status: Exclude<BroadcastStatus, "pending">, error?: string): void {
-    this.#db.prepare("UPDATE broadcasts SET status = ?, finished_at = ?, error = ? WHERE id = ?")
+    this.#prepare("UPDATE broadcasts SET status = ?, finished_at = ?, error = ? WHERE id = ?")
       .run(status, this.#now(), error ?? null, id);
   }
 
@@ -229,7 +241,7 @@ export class BroadcastLog {
     action: string,
     detail = "",
   ): void {
-    this.#db.prepare(
+    this.#prepare(
       `INSERT INTO broadcast_events (broadcast_id, at, actor_id, actor_username, action, detail)
        VALUES (?, ?, ?, ?, ?, ?)`,
     ).run(id, this.#now(), actor.id, actor.username, action, detail);
@@ -237,7 +249,7 @@ export class BroadcastLog {
 
   /** Events of a broadcast, oldest first. */
   events(id: string): { at: number; actor: string; action: string; detail: string }[] {
-    return (this.#db.prepare(
+    return (this.#prepare(
       "SELECT at, actor_username, action, detail FROM broadcast_events WHERE broadcast_id = ? " +
         "ORDER BY id",
     ).all(id) as Row[]).map((r) => ({
@@ -250,7 +262,7 @@ export class BroadcastLog {
 
   /** One broadcast. */
   get(id: string): BroadcastRecord | undefined {
-    const row = this.#db.prepare(`SELECT ${BROADCAST_COLUMNS} FROM broadcasts b WHERE b.id = ?`)
+    const row = this.#prepare(`SELECT ${BROADCAST_COLUMNS} FROM broadcasts b WHERE b.id = ?`)
       .get(id) as
         | Row
         | undefined;
@@ -259,13 +271,13 @@ export class BroadcastLog {
 
   /** One broadcast's deliveries, in the order the targets were resolved. */
   deliveries(id: string): DeliveryRecord[] {
-    return (this.#db.prepare("SELECT * FROM deliveries WHERE broadcast_id = ? ORDER BY rowid")
+    return (this.#prepare("SELECT * FROM deliveries WHERE broadcast_id = ? ORDER BY rowid")
       .all(id) as Row[]).map(toDelivery);
   }
 
   /** A sender's latest broadcasts, newest first. */
   recent(senderId: string, limit: number): BroadcastSummary[] {
-    return (this.#db.prepare(
+    return (this.#prepare(
       `${SUMMARY} WHERE b.sender_id = ? ORDER BY b.created_at DESC, b.rowid DESC LIMIT ?`,
     ).all(senderId, limit) as Row[]).map((r) => ({
       ...toBroadcast(r),
@@ -278,7 +290,7 @@ export class BroadcastLog {
 
   /** Broadcasts left pending by a process that stopped part-way. */
   unfinished(): BroadcastRecord[] {
-    return (this.#db.prepare(
+    return (this.#prepare(
       `SELECT ${BROADCAST_COLUMNS} FROM broadcasts b WHERE b.status = 'pending' ORDER BY b.created_at`,
     ).all() as Row[]).map(toBroadcast);
   }
