@@ -199,8 +199,12 @@ export class WallClockSchedule {
     const schedule = this.#entries.get(name);
     if (schedule === undefined) return undefined;
     const wall = this.clock.wallMinute(now.getTime());
-    let from = schedule.wildcard ? wall : Math.max(wall, this.#highWater);
-    for (let i = 0; i < 16; i++) {
+    // A schedule that follows real time runs again in a repeated (fall-back) hour, so a
+    // wall minute already passed can still come round once more.
+    let from = schedule.wildcard
+      ? wall - this.#repeatedSpan(now.getTime()) - MINUTE
+      : Math.max(wall, this.#highWater);
+    for (let i = 0; i < 256; i++) {
       const next = schedule.cron.nextRun(new Date(from));
       if (next === null) return undefined;
       const naive = next.getTime();
@@ -211,15 +215,21 @@ export class WallClockSchedule {
     return undefined;
   }
 
+  /** How far the wall clock goes back within the next few hours (0: it does not). */
+  #repeatedSpan(now: number): number {
+    const offsetAt = (instant: number) => this.clock.wallMinute(instant) - floorMinute(instant);
+    return Math.max(0, offsetAt(now) - offsetAt(now + MAX_JUMP_MS));
+  }
+
   /** The first instant after `now` at which a tick handles wall minute `naive`. */
   #firstInstantAtOrAfter(naive: number, now: number): number | undefined {
-    const exact = this.clock.instantsOf(naive).filter((t) => t > now);
-    if (exact.length > 0) return exact[0];
-    if (this.clock.instantsOf(naive).length > 0) return undefined;
-    // In a spring-forward gap: it runs at the first wall minute after the gap.
+    const instants = this.clock.instantsOf(naive);
+    if (instants.length > 0) return instants.find((t) => t > now);
+    // In a spring-forward gap: it runs at the first wall minute after the gap, or not at all
+    // when that minute has passed.
     for (let later = naive + MINUTE; later <= naive + MAX_JUMP_MS; later += MINUTE) {
-      const instants = this.clock.instantsOf(later).filter((t) => t > now);
-      if (instants.length > 0) return instants[0];
+      const after = this.clock.instantsOf(later);
+      if (after.length > 0) return after[0] > now ? after[0] : undefined;
     }
     return undefined;
   }
