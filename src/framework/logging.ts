@@ -16,7 +16,6 @@ import {
   type TextFormatter,
   withFilter,
 } from "@logtape/logtape";
-import { getFileSink } from "@logtape/file";
 import type { LogLevelName } from "./config.ts";
 import type { Secret } from "./secret.ts";
 
@@ -40,6 +39,24 @@ export function logger(...area: string[]) {
 
 function scrubbing(format: TextFormatter, secrets: readonly Secret[]): TextFormatter {
   return (record: LogRecord) => secrets.reduce((text, s) => s.scrub(text), format(record));
+}
+
+/**
+ * Appends each line to the log file as it is written (nothing buffered to lose in a crash).
+ * Deno's own file API: `@logtape/file` pulls in Node's `fs` and `stream` polyfills, several MB
+ * of resident memory for one append.
+ */
+function fileSink(path: string, format: TextFormatter, level: LogLevelName): Sink & Disposable {
+  const file = Deno.openSync(path, { append: true, create: true });
+  const encoder = new TextEncoder();
+  const sink = withFilter((record: LogRecord) => {
+    const bytes = encoder.encode(format(record));
+    for (let written = 0; written < bytes.length;) {
+      written += file.writeSync(bytes.subarray(written));
+    }
+  }, level);
+  // LogTape's dispose() closes sinks that are Disposable.
+  return Object.assign(sink, { [Symbol.dispose]: () => file.close() });
 }
 
 function stderrSink(format: TextFormatter): Sink {
@@ -71,10 +88,7 @@ export async function setupLogging(options: LoggingOptions): Promise<() => Promi
   if (options.logFile !== "") {
     const dir = options.logFile.replace(/[\\/][^\\/]*$/, "");
     if (dir !== options.logFile && dir !== "") await Deno.mkdir(dir, { recursive: true });
-    sinks.file = withFilter(
-      getFileSink(options.logFile, { formatter: format, bufferSize: 0 }),
-      options.logLevel,
-    );
+    sinks.file = fileSink(options.logFile, format, options.logLevel);
   }
   await configure({
     reset: true,
