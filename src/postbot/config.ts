@@ -32,6 +32,12 @@ export interface PostbotConfig extends BotConfig {
   /** Port of the health and metrics endpoint; undefined = off. */
   readonly healthPort: number | undefined;
   readonly shutdownGraceSeconds: number;
+  /** A broadcast to at least this many channels needs `yes <count>`; 0 = never. */
+  readonly broadcastConfirmThreshold: number;
+  /** How long `!edit` is possible after a broadcast (default: the undo window). */
+  readonly editWindowSeconds: number;
+  /** Where scheduled broadcasts keep their files until they are sent. */
+  readonly scheduledFilesDir: string;
 }
 
 /**
@@ -63,6 +69,9 @@ export const ENV_VARIABLES = [
   "UNDO_WINDOW_SECONDS",
   "HEALTH_PORT",
   "SHUTDOWN_GRACE_SECONDS",
+  "BROADCAST_CONFIRM_THRESHOLD",
+  "EDIT_WINDOW_SECONDS",
+  "SCHEDULED_FILES_DIR",
 ] as const;
 
 /** Reads and validates the whole configuration. */
@@ -84,6 +93,7 @@ export function readPostbotConfig(source: EnvSource): Result<PostbotConfig, Conf
       `must be an IANA time zone such as Europe/Berlin, got "${schedulerTimezone}"`,
     );
   }
+  const undoWindowSeconds = reader.integer("UNDO_WINDOW_SECONDS", 3600, 0, 2_592_000);
   const config: PostbotConfig = {
     ...bot,
     channelCacheTtlSeconds: reader.integer("CHANNEL_CACHE_TTL_SECONDS", 3600, 10, 604_800),
@@ -96,9 +106,12 @@ export function readPostbotConfig(source: EnvSource): Result<PostbotConfig, Conf
     taskTimeoutSeconds: reader.integer("TASK_TIMEOUT_SECONDS", 300, 1, 86_400),
     broadcastConcurrency: reader.integer("BROADCAST_CONCURRENCY", 8, 1, 64),
     broadcastAttribution: reader.choice("BROADCAST_ATTRIBUTION", ["none", "footer"], "none"),
-    undoWindowSeconds: reader.integer("UNDO_WINDOW_SECONDS", 3600, 0, 2_592_000),
+    undoWindowSeconds,
     healthPort: reader.optionalInteger("HEALTH_PORT", 1, 65_535),
     shutdownGraceSeconds: reader.integer("SHUTDOWN_GRACE_SECONDS", 30, 0, 3_600),
+    broadcastConfirmThreshold: reader.integer("BROADCAST_CONFIRM_THRESHOLD", 25, 0, 1_000_000),
+    editWindowSeconds: reader.integer("EDIT_WINDOW_SECONDS", undoWindowSeconds, 0, 2_592_000),
+    scheduledFilesDir: reader.string("SCHEDULED_FILES_DIR", "scheduled_files"),
   };
   return reader.problems.length > 0 ? err(reader.problems) : ok(config);
 }

@@ -39,6 +39,24 @@ Deno.test("readPostbotConfig: defaults for every optional variable", () => {
   assert.equal(c.broadcastConcurrency, 8);
   assert.equal(c.undoWindowSeconds, 3600);
   assert.equal(c.shutdownGraceSeconds, 30);
+  assert.equal(c.broadcastConfirmThreshold, 25);
+  assert.equal(c.editWindowSeconds, 3600, "the edit window defaults to the undo window");
+  assert.equal(c.scheduledFilesDir, "scheduled_files");
+});
+
+Deno.test("readPostbotConfig: EDIT_WINDOW_SECONDS follows UNDO_WINDOW_SECONDS unless set", () => {
+  const follows = read({ ...REQUIRED, UNDO_WINDOW_SECONDS: "600" });
+  assert.ok(follows.ok);
+  assert.equal(follows.value.editWindowSeconds, 600);
+  const own = read({ ...REQUIRED, UNDO_WINDOW_SECONDS: "600", EDIT_WINDOW_SECONDS: "60" });
+  assert.ok(own.ok);
+  assert.equal(own.value.editWindowSeconds, 60);
+  const bad = read({ ...REQUIRED, BROADCAST_CONFIRM_THRESHOLD: "-1", EDIT_WINDOW_SECONDS: "x" });
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.error.map((p) => p.variable).sort(), [
+    "BROADCAST_CONFIRM_THRESHOLD",
+    "EDIT_WINDOW_SECONDS",
+  ]);
 });
 
 Deno.test("readPostbotConfig: every variable is read", () => {

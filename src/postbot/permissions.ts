@@ -26,6 +26,8 @@ function needs(config: PostbotConfig): Need[] {
     { variable: "DB_PATH", path: config.dbPath, access: "write" },
     { variable: "TASKS_DIR", path: config.tasksDir, access: "read" },
     { variable: "SCHEDULER_TOML_PATH", path: config.schedulerTomlPath, access: "read" },
+    { variable: "SCHEDULED_FILES_DIR", path: config.scheduledFilesDir, access: "read" },
+    { variable: "SCHEDULED_FILES_DIR", path: config.scheduledFilesDir, access: "write" },
   ];
   if (config.logFile !== "") {
     list.push({ variable: "LOG_FILE", path: config.logFile, access: "write" });

@@ -268,6 +268,9 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     TEAM_NAME: "staff",
     ADMIN_USERS: "alice",
     CONSOLE_LOG_LEVEL: "INFO",
+    // The guard for big sends is off unless a test is about it (tests/guard_test.ts): most
+    // tests answer a bare "yes" to previews of 30 and more channels.
+    BROADCAST_CONFIRM_THRESHOLD: "0",
     ...options.env,
   };
   const http = options.caCert === undefined

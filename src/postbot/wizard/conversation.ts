@@ -34,6 +34,8 @@ export interface Confirming {
   readonly draft: Draft;
   readonly answer: string;
   readonly targets: readonly ResolvedTarget[];
+  /** Members of the targets, counted for a guarded (big) send. */
+  readonly members?: number;
 }
 
 /** A step of the broadcast wizard. */

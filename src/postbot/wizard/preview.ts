@@ -50,6 +50,7 @@ export function previewText(
   draft: Draft,
   targets: readonly ResolvedTarget[],
   warnings: readonly string[],
+  question = "Send it? Answer **yes** or **no**.",
 ): string {
   const names = targets.slice(0, LISTED).map((t) => quote(t.displayName, 64));
   const more = targets.length > LISTED ? `, and ${targets.length - LISTED} more` : "";
@@ -69,7 +70,7 @@ export function previewText(
     lines.push("**Message:**", start);
   }
   for (const w of warnings) lines.push(`:warning: ${w}`);
-  lines.push("Send it? Answer **yes** or **no**.");
+  lines.push(question);
   return lines.join("\n");
 }
 

@@ -23,6 +23,13 @@ import {
   isCancel,
   yesNo,
 } from "./conversation.ts";
+import {
+  countMembers,
+  countProblem,
+  needsCount,
+  parsePreviewAnswer,
+  previewQuestion,
+} from "./guard.ts";
 import { previewText, targetQuestion } from "./preview.ts";
 import { resolveTargets } from "./targets.ts";
 import { MattermostError } from "../../framework/mattermost_error.ts";
@@ -187,14 +194,25 @@ export class Wizard {
     const ignored = (ctx.message.post.file_ids ?? []).length > 0
       ? ["The files on your answer are not part of the broadcast; only the first message's are."]
       : [];
+    const targets = resolved.value.targets;
+    const guarded = needsCount(targets.length, this.#s.config.broadcastConfirmThreshold);
+    const members = guarded
+      ? await countMembers(this.#s.transport, targets.map((t) => t.channelId))
+      : undefined;
     this.sessions.set(ctx.userId, {
       kind: "confirming",
       draft,
       answer: ctx.text,
-      targets: resolved.value.targets,
+      targets,
+      members,
     });
     await ctx.reply(
-      previewText(draft, resolved.value.targets, [...resolved.value.warnings, ...ignored]),
+      previewText(
+        draft,
+        targets,
+        [...resolved.value.warnings, ...ignored],
+        previewQuestion(targets.length, guarded, members),
+      ),
     );
   }
 
@@ -202,20 +220,34 @@ export class Wizard {
     ctx: MessageContext,
     state: Extract<Conversation, { kind: "confirming" }>,
   ): Promise<void> {
-    const answer = isCancel(ctx.text) ? "no" : yesNo(ctx.text);
-    if (answer === undefined) {
+    const answer = parsePreviewAnswer(ctx.text);
+    const channels = state.targets.length;
+    const guarded = needsCount(channels, this.#s.config.broadcastConfirmThreshold);
+    if (answer.kind !== "yes" && answer.kind !== "no") {
       this.sessions.set(ctx.userId, state);
       await ctx.reply(
-        `Please answer **yes** to send to ${plural(state.targets.length, "channel")}, or ` +
-          "**no** to cancel.",
+        guarded
+          ? countProblem(undefined, channels)!
+          : `Please answer **yes** to send to ${plural(channels, "channel")}, or **no** to ` +
+            "cancel.",
       );
       return;
     }
-    this.sessions.delete(ctx.userId);
-    if (answer === "no") {
+    if (answer.kind === "no") {
+      this.sessions.delete(ctx.userId);
       await ctx.reply("Cancelled. Nothing was sent.");
       return;
     }
+    // A number typed with a yes is checked even below the threshold: a wrong one is a slip.
+    const problem = guarded || answer.count !== undefined
+      ? countProblem(answer.count, channels)
+      : undefined;
+    if (problem !== undefined) {
+      this.sessions.set(ctx.userId, state);
+      await ctx.reply(problem);
+      return;
+    }
+    this.sessions.delete(ctx.userId);
     const id = this.#broadcaster.send({
       sender: { id: ctx.userId, username: ctx.username },
       message: state.draft.message,

@@ -21,5 +21,6 @@ export type {
   Faults,
   RateLimitQuota,
   RequestRecord,
+  UserTimezone,
   WaitForOptions,
 } from "./types.ts";

@@ -145,3 +145,15 @@ export interface ChannelMemberRecord {
   scheme_admin: boolean;
   explicit_roles: string;
 }
+
+/** A reaction (model.Reaction JSON). */
+export interface ReactionRecord {
+  user_id: string;
+  post_id: string;
+  emoji_name: string;
+  create_at: number;
+  update_at: number;
+  delete_at: number;
+  remote_id: string;
+  channel_id: string;
+}

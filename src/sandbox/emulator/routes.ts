@@ -313,6 +313,17 @@ export const routes: Route[] = [
   },
   {
     method: "GET",
+    path: "/api/v4/channels/{channel_id}/stats",
+    auth: true,
+    handler: (ctx) => {
+      // getChannelStats: read_channel, then the count of active members (bots included).
+      const channelId = requireId(ctx.params.channel_id, "channel_id");
+      if (!hasReadChannel(ctx.store, ctx.userId, channelId)) throw permissionError();
+      return jsonResponse(200, ctx.store.channelStats(channelId));
+    },
+  },
+  {
+    method: "GET",
     path: "/api/v4/channels/{channel_id}/members/{user_id}",
     auth: true,
     handler: (ctx) => {
@@ -409,6 +420,33 @@ export const routes: Route[] = [
     },
   },
   {
+    method: "POST",
+    path: "/api/v4/posts/ids",
+    auth: true,
+    handler: async (ctx) => {
+      // getPostsByIds: at most 1000 ids; deleted posts included (the store query does not
+      // filter them), posts in channels the caller may not read left out; none found = 404.
+      const body = await jsonBody(ctx.req, "post_ids");
+      if (!Array.isArray(body)) throw new AppError("api.context.invalid_body_param.app_error", 400);
+      if (body.length === 0) throw invalidBodyParam("post_ids");
+      if (body.length > 1000) {
+        throw new AppError("api.post.posts_by_ids.invalid_body.request_error", 400, {
+          MaxLength: 1000,
+        });
+      }
+      const found = [...new Set(body.map(String))]
+        .map((id) => ctx.store.postRecord(id))
+        .filter((p) => p !== undefined);
+      if (found.length === 0) throw new AppError("app.post.get.app_error", 404);
+      const readable = found
+        .filter((p) =>
+          canReadChannelContent(ctx.store, ctx.userId, ctx.store.channelRecord(p.channel_id)!)
+        )
+        .sort((a, b) => b.create_at - a.create_at);
+      return jsonResponse(200, readable.map((p) => ctx.store.postForClient(p)));
+    },
+  },
+  {
     method: "GET",
     path: "/api/v4/posts/{post_id}",
     auth: true,
@@ -423,6 +461,22 @@ export const routes: Route[] = [
       const channel = ctx.store.channelRecord(post.channel_id)!;
       if (!canReadChannelContent(ctx.store, ctx.userId, channel)) throw permissionError();
       return jsonResponse(200, ctx.store.postForClient(post));
+    },
+  },
+  {
+    method: "PUT",
+    path: "/api/v4/posts/{post_id}/patch",
+    auth: true,
+    handler: async (ctx) => {
+      const id = requireId(ctx.params.post_id, "post_id");
+      const body = await jsonBody(ctx.req, "post");
+      if (!body || typeof body !== "object" || Array.isArray(body)) throw invalidBodyParam("post");
+      const input = body as Record<string, unknown>;
+      const patched = ctx.store.patchPost(ctx.userId, id, {
+        message: typeof input.message === "string" ? input.message : undefined,
+        is_pinned: typeof input.is_pinned === "boolean" ? input.is_pinned : undefined,
+      });
+      return jsonResponse(200, ctx.store.postForClient(patched));
     },
   },
   {

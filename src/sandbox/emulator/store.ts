@@ -23,6 +23,7 @@ import type {
   ChannelRecord,
   FileInfoRecord,
   PostRecord,
+  ReactionRecord,
   TeamMemberRecord,
   TeamRecord,
   UserRecord,
@@ -106,6 +107,8 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   private readonly channelMembers = new Map<string, Map<string, ChannelMemberRecord>>();
   private readonly posts = new Map<string, PostRecord>();
   private readonly files = new Map<string, { info: FileInfoRecord; bytes: Uint8Array }>();
+  /** Reactions by post id (model.Reaction JSON). */
+  private readonly reactions = new Map<string, ReactionRecord[]>();
   private lastPostAt = 0;
 
   /** Wires the store to the change signal, the WebSocket sink and the socket counter. */
@@ -235,9 +238,9 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       .filter((f): f is FileInfoRecord => f !== undefined && f.delete_at === 0);
   }
 
-  /** A post as clients get it (with metadata.files and a live reply count). */
+  /** A post as clients get it (with metadata.files, metadata.reactions and a live reply count). */
   postForClient(post: PostRecord): Record<string, unknown> {
-    const view = postView(post, this.filesOf(post));
+    const view = postView(post, this.filesOf(post), this.reactions.get(post.id) ?? []);
     if (post.root_id === "") {
       view.reply_count = [...this.posts.values()].filter((p) =>
         p.root_id === post.id && p.delete_at === 0
@@ -482,6 +485,110 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     this.deps.signal.notify();
   }
 
+  /**
+   * PUT /posts/{id}/patch (patchPost → postPatchChecks → App.PatchPost): a post that is gone
+   * (deleted or unknown) answers 403 like a missing edit_post permission; the author needs
+   * edit_post (a channel member), others edit_others_posts (admins here); a post in an
+   * archived channel cannot be changed. Sets edit_at when the message changes and publishes
+   * `post_edited`.
+   */
+  patchPost(
+    userId: string,
+    postId: string,
+    patch: { message?: string; is_pinned?: boolean },
+  ): PostRecord {
+    const post = this.posts.get(postId);
+    if (!post || post.delete_at !== 0) throw permissionError();
+    const allowed = post.user_id === userId
+      ? hasReadChannel(this, userId, post.channel_id)
+      : isSystemAdmin(this, userId);
+    if (!allowed) throw permissionError();
+    const channel = this.channels.get(post.channel_id)!;
+    if (channel.delete_at !== 0) {
+      throw new AppError("api.post.update_post.can_not_update_post_in_deleted.error", 400);
+    }
+    if (patch.message !== undefined) {
+      const length = runeCount(patch.message);
+      if (length > POST_MESSAGE_MAX_RUNES) {
+        throw new AppError("model.post.is_valid.message_length.app_error", 400, {
+          Length: length,
+          MaxLength: POST_MESSAGE_MAX_RUNES,
+        });
+      }
+    }
+    const now = Date.now();
+    if (patch.message !== undefined && patch.message !== post.message) {
+      post.message = patch.message;
+      post.hashtags = hashtagsOf(patch.message);
+      post.edit_at = now;
+    }
+    if (patch.is_pinned !== undefined) post.is_pinned = patch.is_pinned;
+    post.update_at = now;
+    this.deps.sink.publish(
+      {
+        event: "post_edited",
+        data: { post: JSON.stringify(this.postForClient(post)) },
+        broadcast: emptyBroadcast({ channel_id: channel.id }),
+      },
+      (uid) => this.isChannelMember(channel.id, uid),
+    );
+    this.deps.signal.notify();
+    return post;
+  }
+
+  /**
+   * POST /reactions (saveReaction → SaveReactionForPost): add_reaction on the post's channel
+   * (membership); the post must be live; the same emoji twice by one user is one reaction.
+   * Publishes `reaction_added`.
+   */
+  submitReaction(userId: string, postId: string, emojiName: string): ReactionRecord {
+    const post = this.posts.get(postId);
+    if (!post || !hasReadChannel(this, userId, post.channel_id)) throw permissionError();
+    if (post.delete_at !== 0) throw new AppError("app.post.get.app_error", 404);
+    const list = this.reactions.get(postId) ?? [];
+    let reaction = list.find((r) => r.user_id === userId && r.emoji_name === emojiName);
+    if (reaction === undefined) {
+      const now = Date.now();
+      reaction = {
+        user_id: userId,
+        post_id: postId,
+        emoji_name: emojiName,
+        create_at: now,
+        update_at: now,
+        delete_at: 0,
+        remote_id: "",
+        channel_id: post.channel_id,
+      };
+      list.push(reaction);
+      this.reactions.set(postId, list);
+      post.update_at = now;
+      this.deps.sink.publish(
+        {
+          event: "reaction_added",
+          data: { reaction: JSON.stringify(reaction) },
+          broadcast: emptyBroadcast({ channel_id: post.channel_id }),
+        },
+        (uid) => this.isChannelMember(post.channel_id, uid),
+      );
+      this.deps.signal.notify();
+    }
+    return structuredClone(reaction);
+  }
+
+  /** GET /channels/{id}/stats: active members (bots included), as model.ChannelStats. */
+  channelStats(channelId: string): Record<string, unknown> {
+    const members = this.channelMemberRecords(channelId)
+      .filter((m) => (this.users.get(m.user_id)?.delete_at ?? 1) === 0);
+    const posts = this.channelPosts(channelId, false);
+    return {
+      channel_id: channelId,
+      member_count: members.length,
+      guest_count: 0,
+      pinnedpost_count: posts.filter((p) => p.is_pinned).length,
+      files_count: posts.reduce((n, p) => n + this.filesOf(p).length, 0),
+    };
+  }
+
   /** POST /channels/direct: validates the pair and gets or creates the DM (direct_added on creation). */
   submitDirectChannel(sessionUserId: string, body: unknown): ChannelRecord {
     if (!Array.isArray(body) || body.length !== 2) throw invalidBodyParam("user_ids");
@@ -592,6 +699,7 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     last_name?: string;
     is_bot?: boolean;
     roles?: string;
+    timezone?: UserTimezone;
   }): { user: UserProfile; token: string } {
     if (this.userRecordByName(u.username)) throw new Error(`username taken: ${u.username}`);
     const now = Date.now();
@@ -622,7 +730,9 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       },
       last_password_update: now,
       locale: "en",
-      timezone: { automaticTimezone: "", manualTimezone: "", useAutomaticTimezone: "true" },
+      timezone: u.timezone === undefined
+        ? { automaticTimezone: "", manualTimezone: "", useAutomaticTimezone: "true" }
+        : timezoneRecord(u.timezone),
       disable_welcome_email: false,
     };
     if (u.is_bot) {
@@ -753,6 +863,25 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     }
   }
 
+  /** Sets a user's time zone as their profile stores it (what the web client's settings do). */
+  setUserTimezone(userId: string, timezone: UserTimezone): void {
+    const user = this.users.get(userId);
+    if (!user) throw new Error(`unknown user ${userId}`);
+    user.timezone = timezoneRecord(timezone);
+    user.update_at = Date.now();
+    this.deps.signal.notify();
+  }
+
+  /** Reacts to a post as the user with the REST rules; throws AppError like the API would. */
+  addReaction(userId: string, postId: string, emojiName: string): void {
+    this.submitReaction(userId, postId, emojiName);
+  }
+
+  /** Edits a post as that user with the REST rules (PUT /posts/{id}/patch). */
+  editPost(userId: string, postId: string, message: string): Post {
+    return this.postForClient(this.patchPost(userId, postId, { message })) as unknown as Post;
+  }
+
   /** Posts as the user with the REST rules; throws AppError like the API would answer. */
   createPost(
     userId: string,
@@ -829,6 +958,24 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   connectedSockets(userId?: string): number {
     return this.deps.countSockets(userId);
   }
+}
+
+/**
+ * A user's time zone choice: automatic (the browser's zone, `automaticTimezone`) or manual.
+ * The server stores all three fields as strings (model.User.Timezone is a StringMap).
+ */
+export type UserTimezone =
+  | { readonly automatic: string }
+  | { readonly manual: string; readonly automatic?: string };
+
+function timezoneRecord(tz: UserTimezone): Record<string, string> {
+  return "manual" in tz
+    ? {
+      automaticTimezone: tz.automatic ?? "",
+      manualTimezone: tz.manual,
+      useAutomaticTimezone: "false",
+    }
+    : { automaticTimezone: tz.automatic, manualTimezone: "", useAutomaticTimezone: "true" };
 }
 
 /** Throws the 400 the server gives for a malformed id in the URL. */

@@ -10,8 +10,10 @@ import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import type { Faults } from "./faults.ts";
 import type { WaitForOptions } from "./signal.ts";
+import type { UserTimezone } from "./store.ts";
 
 export type { FailRule, Faults } from "./faults.ts";
+export type { UserTimezone } from "./store.ts";
 export type { RateLimitQuota } from "./rate_limit.ts";
 export type { WaitForOptions } from "./signal.ts";
 
@@ -73,7 +75,14 @@ export interface EmulatorStore {
     last_name?: string;
     is_bot?: boolean;
     roles?: string;
+    timezone?: UserTimezone;
   }): { user: UserProfile; token: string };
+  /** Sets the user's profile time zone (automatic or manual), as the web client's settings do. */
+  setUserTimezone(userId: string, timezone: UserTimezone): void;
+  /** Reacts to a post as that user (POST /reactions rules); throws AppError on violations. */
+  addReaction(userId: string, postId: string, emojiName: string): void;
+  /** Edits a post's message as that user (PUT /posts/{id}/patch rules). */
+  editPost(userId: string, postId: string, message: string): Post;
   /** Creates a team (type "O", not open to invites). */
   createTeam(t: { name: string; display_name?: string }): Team;
   /** Makes the user a member of the team. */

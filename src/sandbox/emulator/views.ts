@@ -3,7 +3,13 @@
  * their metadata (PreparePostForClient), post lists. Pure functions over records.
  */
 
-import type { FileInfoRecord, PostRecord, TeamRecord, UserRecord } from "./records.ts";
+import type {
+  FileInfoRecord,
+  PostRecord,
+  ReactionRecord,
+  TeamRecord,
+  UserRecord,
+} from "./records.ts";
 
 /** A user as seen by `viewerId`: the full record for oneself, sanitized for others (User.SanitizeProfile). */
 export function userView(user: UserRecord, viewerId: string): Record<string, unknown> {
@@ -25,10 +31,24 @@ export function teamView(team: TeamRecord, canManage: boolean): Record<string, u
   return view;
 }
 
-/** A post with `metadata` ({} or {files: [...]}) as the server prepares it for clients. */
-export function postView(post: PostRecord, files: FileInfoRecord[]): Record<string, unknown> {
+/**
+ * A post with `metadata` as the server prepares it for clients: `files` and `reactions` only
+ * when there are any (omitempty), and `has_reactions` on the post when it has reactions.
+ */
+export function postView(
+  post: PostRecord,
+  files: FileInfoRecord[],
+  reactions: readonly ReactionRecord[] = [],
+): Record<string, unknown> {
   const view: Record<string, unknown> = { ...structuredClone(post) };
-  view.metadata = files.length > 0 ? { files: structuredClone(files) } : {};
+  const metadata: Record<string, unknown> = {};
+  if (files.length > 0) metadata.files = structuredClone(files);
+  const live = reactions.filter((r) => r.delete_at === 0);
+  if (live.length > 0) {
+    metadata.reactions = structuredClone(live);
+    view.has_reactions = true;
+  }
+  view.metadata = metadata;
   return view;
 }
 
