@@ -2,6 +2,9 @@
  * postbot's entry point (`deno task start`): parse flags, load and check the configuration,
  * set up logging, start the bot, and run until SIGINT or SIGTERM.
  *
+ * `--task-host` (first argument) is not for people: the bot starts itself that way to run one
+ * task job in a process of its own (src/tasks/host.ts).
+ *
  * Exit status: 0 after a clean shutdown, 1 when the bot could not start (the server, the
  * token, the team or a file), 2 when the configuration is invalid.
  *
@@ -15,6 +18,8 @@ import { logger, setupLogging } from "./src/framework/logging.ts";
 import { readPostbotConfig } from "./src/postbot/config.ts";
 import { checkPermissions } from "./src/postbot/permissions.ts";
 import { startPostbot } from "./src/postbot/app.ts";
+import { hostMain } from "./src/tasks/host.ts";
+import { TASK_HOST_FLAG } from "./src/tasks/host_protocol.ts";
 
 const USAGE = `Usage: deno task start [--env-file PATH] [--healthcheck]
 
@@ -127,4 +132,9 @@ async function healthcheck(port: number | undefined): Promise<number> {
   }
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) {
+  // The bot re-runs its own executable in this mode for every task inspection and run
+  // (src/tasks/host.ts); in a compiled binary there is no other way to start a task process.
+  if (Deno.args[0] === TASK_HOST_FLAG) Deno.exit(await hostMain());
+  await main();
+}

@@ -145,6 +145,7 @@ export async function startPostbot(
     schedulerTomlPath: config.schedulerTomlPath,
     timezone: config.schedulerTimezone,
     timeoutSeconds: config.taskTimeoutSeconds,
+    memoryMb: config.taskMemoryMb,
     alert: (text) => notifier.audit(text),
   });
   for (const command of tasks.commands) dispatcher.register(command);

@@ -26,6 +26,8 @@ export interface PostbotConfig extends BotConfig {
   /** IANA zone for schedules; undefined = scheduler.toml's `timezone`, else the host's. */
   readonly schedulerTimezone: string | undefined;
   readonly taskTimeoutSeconds: number;
+  /** Memory cap of each task inspection and run, in MiB (its process is ended beyond it). */
+  readonly taskMemoryMb: number;
   readonly broadcastConcurrency: number;
   readonly broadcastAttribution: Attribution;
   readonly undoWindowSeconds: number;
@@ -62,6 +64,7 @@ export const ENV_VARIABLES = [
   "SCHEDULER_TOML_PATH",
   "SCHEDULER_TIMEZONE",
   "TASK_TIMEOUT_SECONDS",
+  "TASK_MEMORY_MB",
   "ALLOWED_USERS",
   "ADMIN_USERS",
   "BROADCAST_CONCURRENCY",
@@ -104,6 +107,7 @@ export function readPostbotConfig(source: EnvSource): Result<PostbotConfig, Conf
     schedulerTomlPath: reader.string("SCHEDULER_TOML_PATH", "scheduler.toml"),
     schedulerTimezone,
     taskTimeoutSeconds: reader.integer("TASK_TIMEOUT_SECONDS", 300, 1, 86_400),
+    taskMemoryMb: reader.integer("TASK_MEMORY_MB", 256, 16, 65_536),
     broadcastConcurrency: reader.integer("BROADCAST_CONCURRENCY", 8, 1, 64),
     broadcastAttribution: reader.choice("BROADCAST_ATTRIBUTION", ["none", "footer"], "none"),
     undoWindowSeconds,

@@ -21,6 +21,7 @@ import {
   parsePermissionRequest,
   type PermissionQuery,
 } from "./permissions.ts";
+import { inlineCode } from "./runner.ts";
 import { runInSandbox, stripAnsi } from "./sandbox.ts";
 
 /** A task that can run. */
@@ -62,6 +63,8 @@ export interface DiscoveryOptions {
   readonly cwd?: string;
   /** How long a file's import may take (default 30 s). */
   readonly inspectTimeoutMs?: number;
+  /** TASK_MEMORY_MB: memory cap of each inspection (default 256). */
+  readonly memoryMb?: number;
   /** Whether the bot itself holds a permission (tests inject one). */
   readonly holds?: PermissionQuery;
 }
@@ -156,18 +159,30 @@ async function inspect(
       ffi: false,
       import: false,
     },
+    memoryMb: options.memoryMb ?? 256,
     timeoutMs,
     graceMs: 0,
   });
   switch (outcome.kind) {
     case "failed":
       return broken(
-        `it failed to import: ${importError(outcome.error.name, outcome.error.message)}`,
+        `it failed to import: ${
+          inlineCode(importError(outcome.error.name, outcome.error.message))
+        }`,
       );
     case "timeout":
       return broken(
-        `importing it took longer than ${timeoutMs / 1000} s; top-level code must not wait ` +
-          "for anything (do the work in run)",
+        `importing it took longer than ${timeoutMs / 1000} s and was stopped; top-level code ` +
+          "must not loop or wait for anything (do the work in run)",
+      );
+    case "memory":
+      return broken(
+        `importing it ran out of memory (TASK_MEMORY_MB is ${outcome.limitMb}); top-level ` +
+          "code must not build large data (do the work in run)",
+      );
+    case "crashed":
+      return broken(
+        `importing it ended its process without a result: ${inlineCode(outcome.detail)}`,
       );
     case "interrupted":
     case "finished":

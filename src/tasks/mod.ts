@@ -35,13 +35,15 @@ export interface TaskSystemDeps {
   /** SCHEDULER_TIMEZONE; undefined = scheduler.toml's `timezone`, else the host's. */
   readonly timezone: string | undefined;
   readonly timeoutSeconds: number;
+  /** TASK_MEMORY_MB: memory cap of every inspection and run. */
+  readonly memoryMb: number;
   /** Posts to BOT_LOG_CHANNEL_ID; a no-op when it is unset. */
   readonly alert: (text: string) => Promise<void>;
   /** The clock (tests inject one). */
   readonly now?: () => Date;
   /** The minute heartbeat (default `Deno.cron`; tests inject one). */
   readonly ticker?: Ticker;
-  /** How long importing one task file may take at startup (default 30 s). */
+  /** How long importing one task file may take at startup (default: 30 s or the run timeout). */
   readonly inspectTimeoutMs?: number;
   /** Grace after the abort signal before a run is ended (default 3 s). */
   readonly graceMs?: number;
@@ -70,7 +72,8 @@ export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
     serverUrl: deps.serverUrl,
     token: deps.token,
     timeoutMs: deps.timeoutSeconds * 1000,
-    graceMs: deps.graceMs,
+    memoryMb: deps.memoryMb,
+    graceMs: deps.graceMs ?? Math.min(3_000, deps.timeoutSeconds * 1000),
     alert: deps.alert,
     now,
     timeZone: () => timezone,
@@ -124,7 +127,8 @@ export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
       const found = await discoverTasks({
         tasksDir: deps.tasksDir,
         serverHost: new URL(deps.serverUrl).host,
-        inspectTimeoutMs: deps.inspectTimeoutMs,
+        inspectTimeoutMs: deps.inspectTimeoutMs ?? Math.min(30_000, deps.timeoutSeconds * 1000),
+        memoryMb: deps.memoryMb,
         holds: deps.holds,
       });
       loaded = [...found.loaded];

@@ -30,6 +30,7 @@ function system(world: TaskWorld, clock: { now: Date }, extra: Partial<TaskSyste
     schedulerTomlPath: `${world.dir}/scheduler.toml`,
     timezone: undefined,
     timeoutSeconds: 20,
+    memoryMb: 128,
     alert: (text) => {
       alerts.push(text);
       return Promise.resolve();

@@ -161,7 +161,7 @@ export function grantPermissions(
       continue;
     }
     for (const item of asked) {
-      if (!holds(descriptor(kind, item))) {
+      if (!grantable(kind, item) || !holds(descriptor(kind, item))) {
         refused.push(show(kind, item));
         continue;
       }
@@ -174,6 +174,16 @@ export function grantPermissions(
     }
   }
   return { worker: worker as Deno.PermissionOptionsObject, extra, refused };
+}
+
+/**
+ * Never granted, even when the bot holds it: the bot's own executable (the bot may start it
+ * for task processes, but a task starting it could give itself every permission), and names
+ * with a comma, which Deno's permission flags cannot express.
+ */
+function grantable(kind: PermissionKind, item: string): boolean {
+  if (item.includes(",")) return false;
+  return !(kind === "run" && (item === "/proc/self/exe" || item.startsWith("/proc/")));
 }
 
 /** A path as people want to read it: relative to the working directory when inside it. */

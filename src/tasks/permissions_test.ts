@@ -103,3 +103,25 @@ Deno.test("paths are shown relative to the working directory when inside it", ()
   assert.equal(displayPath("/etc/hosts", "/srv/bot"), "/etc/hosts");
   assert.equal(displayPath("/srv/bot", "/srv/bot"), "/srv/bot");
 });
+
+Deno.test("the bot's own executable and names with commas are never granted", () => {
+  const holdsAll = () => true;
+  const granted = grantPermissions(
+    {
+      run: ["/proc/self/exe", "/proc/1234/exe", "curl"],
+      read: ["/srv/bot/a,b.md", "/srv/bot/ok.md"],
+      net: ["a.example.com,b.example.com"],
+    },
+    base,
+    holdsAll,
+  );
+  assert.deepEqual(granted.worker.run, ["curl"]);
+  assert.deepEqual(granted.worker.read, ["/srv/bot/tasks/t.ts", "/srv/bot/ok.md"]);
+  assert.deepEqual(granted.worker.net, ["chat.example.com"]);
+  assert.deepEqual(granted.refused, [
+    "read a,b.md",
+    "net a.example.com,b.example.com",
+    "run /proc/self/exe",
+    "run /proc/1234/exe",
+  ]);
+});

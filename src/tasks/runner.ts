@@ -11,6 +11,7 @@ import { logger } from "../framework/logging.ts";
 import type { Secret } from "../framework/secret.ts";
 import type { LoadedTask } from "./discovery.ts";
 import type { RunOutcome, TaskHistory } from "./history.ts";
+import { oneLine } from "./lines.ts";
 import { runInSandbox, stripAnsi } from "./sandbox.ts";
 import type { TaskTrigger } from "./types.ts";
 import type { SerializedError, TaskLogLevel } from "./worker_entry.ts";
@@ -53,6 +54,8 @@ export interface RunnerDeps {
   readonly serverUrl: string;
   readonly token: Secret;
   readonly timeoutMs: number;
+  /** TASK_MEMORY_MB. */
+  readonly memoryMb: number;
   /** Time a task gets to react to its abort signal before it is ended (default 3 s). */
   readonly graceMs?: number;
   /** Posts to the bot-log channel; a no-op when there is none. */
@@ -153,10 +156,12 @@ export class TaskRunner {
     }, {
       name: `task ${task.name}`,
       permissions: task.permissions.worker,
+      memoryMb: this.#deps.memoryMb,
       timeoutMs: this.#deps.timeoutMs,
       graceMs: this.#deps.graceMs ?? 3_000,
       signal: this.#shutdown.signal,
-      onLog: (level, message, properties) => writeTaskLog(taskLog, level, message, properties),
+      onLog: (level, message, properties) =>
+        writeTaskLog(taskLog, task.name, level, message, properties),
     });
     const durationMs = performance.now() - t0;
     const scrub = (text: string) => this.#deps.token.scrub(stripAnsi(text));
@@ -179,8 +184,21 @@ export class TaskRunner {
         stack = scrub(outcome.error.stack);
         result = { outcome: "failed", error: scrub(errorLine(outcome.error)) };
         break;
-      default:
+      case "memory":
+        result = {
+          outcome: "failed",
+          error: `ran out of memory: it may use ${outcome.limitMb} MB (TASK_MEMORY_MB)`,
+        };
+        break;
+      case "crashed":
+        result = {
+          outcome: "failed",
+          error: scrub(`its process ended without a result (${outcome.detail})`),
+        };
+        break;
+      case "inspected":
         result = { outcome: "failed", error: "the sandbox answered unexpectedly" };
+        break;
     }
     const report: RunReport = { task: task.name, trigger, startedAt, durationMs, ...result };
     if (id !== undefined) {
@@ -200,8 +218,8 @@ export class TaskRunner {
         task: task.name,
         outcome: report.outcome,
         trigger: describeTrigger(trigger),
-        error: report.error,
-        stack: stack || "(no stack)",
+        error: oneLine(report.error ?? ""),
+        stack: indentStack(stack),
       });
       await this.#alert(report);
     } else {
@@ -263,6 +281,17 @@ export function inlineCode(text: string, max = 400): string {
   return "`" + (line.length > max ? `${line.slice(0, max)}…` : line) + "`";
 }
 
+/**
+ * A task's stack for the log: every line indented and made safe, so that none can pass for a
+ * line of the bot's own (the task chooses its error's stack).
+ */
+export function indentStack(stack: string): string {
+  const lines = stack.split("\n").filter((l) => l.trim() !== "").slice(0, 50);
+  return lines.length === 0
+    ? "    (no stack)"
+    : lines.map((l) => `    ${oneLine(l, 500)}`).join("\n");
+}
+
 function errorLine(error: SerializedError): string {
   const message = error.message.split("\n")[0];
   return error.name === "Error" && message.startsWith("Uncaught")
@@ -290,13 +319,26 @@ export function formatTaskLog(
   return Object.keys(rest).length === 0 ? filled : `${filled} ${JSON.stringify(rest)}`;
 }
 
+/**
+ * A task's log line as the bot logs it: one line, prefixed with the task's name, so that
+ * nothing a task writes can read like the bot's own log line.
+ */
+export function taskLogText(
+  name: string,
+  message: string,
+  properties: Record<string, unknown> | undefined,
+): string {
+  return `[task ${name}] ${oneLine(formatTaskLog(message, properties), 4_000)}`;
+}
+
 function writeTaskLog(
   taskLog: ReturnType<typeof logger>,
+  name: string,
   level: TaskLogLevel,
   message: string,
   properties: Record<string, unknown> | undefined,
 ): void {
-  const text = formatTaskLog(message, properties);
+  const text = taskLogText(name, message, properties);
   switch (level) {
     case "debug":
       taskLog.debug("{text}", { text });

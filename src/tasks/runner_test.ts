@@ -24,6 +24,7 @@ function runner(
     serverUrl: world.emu.url,
     token: world.token,
     timeoutMs: options.timeoutMs ?? 20_000,
+    memoryMb: 128,
     graceMs: options.graceMs ?? 500,
     alert: (text) => {
       options.alerts?.push(text);

@@ -30,7 +30,24 @@ export interface SerializedError {
 /** Log levels a task can write at (LogTape's names). */
 export type TaskLogLevel = "debug" | "info" | "warning" | "error";
 
-/** Messages from the bot to a sandbox. */
+/** A job for a sandbox: inspect a task file, or run it. */
+export type SandboxJob = Extract<ToWorker, { kind: "inspect" | "run" }>;
+
+/**
+ * Messages from the task host to its sandbox Worker. The job comes in `start`, with the
+ * secret every answer must carry: it arrives before the task file is imported, so task code
+ * (which can post messages of its own) never sees it and cannot forge a result.
+ */
+export type ToSandbox =
+  | { readonly kind: "start"; readonly secret: string; readonly job: SandboxJob }
+  | { readonly kind: "abort"; readonly reason: string };
+
+/** What the sandbox Worker posts: `ready` once it can take a job, then tagged messages. */
+export type SandboxPost =
+  | { readonly kind: "ready" }
+  | { readonly kind: "tagged"; readonly secret: string; readonly message: FromWorker };
+
+/** Jobs and control messages (the job part of {@link ToSandbox}). */
 export type ToWorker =
   | { readonly kind: "inspect"; readonly taskUrl: string }
   | {
@@ -84,13 +101,21 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
   const MAX_POST_RUNES = 16_383;
   const controller = new AbortController();
   let settled = false;
+  let secret = "";
 
-  const send = (message: FromWorker) => scope.postMessage(message);
+  // Taken before any task code runs: a task may replace scope.postMessage later on.
+  const post = scope.postMessage.bind(scope);
+  const send = (message: FromWorker) => post({ kind: "tagged", secret, message });
   const serialize = (e: unknown): SerializedError => {
-    if (e instanceof Error) {
-      return { name: e.name, message: e.message, stack: e.stack ?? "" };
+    try {
+      if (e instanceof Error) {
+        return { name: String(e.name), message: String(e.message), stack: String(e.stack ?? "") };
+      }
+      return { name: "Error", message: typeof e === "string" ? e : Deno.inspect(e), stack: "" };
+    } catch {
+      // A thrown Proxy or an object whose getters throw.
+      return { name: "Error", message: "the task threw a value that cannot be shown", stack: "" };
     }
-    return { name: "Error", message: typeof e === "string" ? e : Deno.inspect(e), stack: "" };
   };
   const settle = (message: FromWorker) => {
     if (settled) return;
@@ -176,12 +201,32 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
     return parts;
   };
 
+  // Deno.exit and close() in a Worker end only the Worker, silently: make them fail the job
+  // with a reason instead of leaving it to the timeout.
+  const ended = (what: string) => {
+    settle({
+      kind: "failed",
+      error: {
+        name: "Error",
+        message: `the task called ${what}; a task ends by returning from run (or by throwing)`,
+        stack: "",
+      },
+    });
+    throw new Error(`${what} is not available to tasks`);
+  };
+  (Deno as { exit: (code?: number) => never }).exit = (code?: number) =>
+    ended(`Deno.exit(${code ?? ""})`);
+  (scope as unknown as { close: () => void }).close = () => ended("close()");
+
   scope.onmessage = async (event: MessageEvent) => {
-    const message = event.data as ToWorker;
-    if (message.kind === "abort") {
-      controller.abort(new DOMException(message.reason, "AbortError"));
+    const data = event.data as ToSandbox;
+    if (data.kind === "abort") {
+      controller.abort(new DOMException(data.reason, "AbortError"));
       return;
     }
+    if (secret !== "") return;
+    secret = data.secret;
+    const message = data.job;
     try {
       const module = await import(message.taskUrl) as Record<string, unknown>;
       if (message.kind === "inspect") {
@@ -224,7 +269,8 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
 
 /** The Worker entry module's source: the npm client import, then {@link workerMain}. */
 export function workerSource(): string {
-  return `import mm from "@mattermost/client";\n(${workerMain.toString()})(mm, self);\n`;
+  return `import mm from "@mattermost/client";\n(${workerMain.toString()})(mm, self);\n` +
+    `self.postMessage({ kind: "ready" });\n`;
 }
 
 let entryUrl: string | undefined;

@@ -1,0 +1,300 @@
+/**
+ * A task can never take the bot down: hostile task files, at import time and in run(), against
+ * a real postbot process (started like `deno task start`) driven over DMs on the emulator.
+ * Memory bombs, busy loops, Deno.exit, thrown non-Errors and forged control output end only
+ * the task's own process; the bot keeps answering, its CPU time stops rising once a run is
+ * reported stopped, no task process outlives its job, and the bot's memory stays flat.
+ */
+
+import assert from "node:assert/strict";
+import { type Scenario, startScenario } from "./support/scenario.ts";
+
+const MARK = "FORGED-0x5eed";
+
+/** A task file whose run() has `body`; `header` goes at the top level. */
+function task(body: string, header = ""): string {
+  return `${header}
+export async function run(client, ctx) {
+${body}
+}
+`;
+}
+
+/** Hostile task files, by name. */
+const FILES: Record<string, string> = {
+  // Import time (inspection): each is reported by file name, the bot starts anyway.
+  "top_heap.ts": task("", "const keep = []; while (true) keep.push(new Array(1e5).fill(1.5));"),
+  "top_buffers.ts": task(
+    "",
+    "const keep = []; while (true) keep.push(new Uint8Array(8 * 1024 * 1024).fill(7));",
+  ),
+  "top_spin.ts": task("", "while (true) {}"),
+  "top_exit.ts": task("", "Deno.exit(0);"),
+  "top_throw_null.ts": task("", "throw null;"),
+  "top_forged.ts": `
+console.log(JSON.stringify({ nonce: "0".repeat(48), report: { kind: "inspected", runType: "function" } }));
+Deno.stdout.writeSync(new TextEncoder().encode('{"report":{"kind":"inspected","runType":"function"}}\\n'));
+self.postMessage({ kind: "tagged", secret: "", message: { kind: "inspected", runType: "function" } });
+self.postMessage({ kind: "inspected", runType: "function" });
+export const DESCRIPTION = "has no run, whatever it prints";
+`,
+  // run(): memory.
+  "heap_bomb.ts": task("  const keep = []; while (true) keep.push(new Array(1e5).fill(1.5));"),
+  "buffer_bomb.ts": task(
+    "  const keep = []; while (true) keep.push(new Uint8Array(8 * 1024 * 1024).fill(7));",
+  ),
+  "async_bomb.ts": task(`  const keep = [];
+  await new Promise(() => setInterval(() => { for (let i = 0; i < 20; i++) keep.push("y".repeat(1e6) + i + Math.random()); }, 1));`),
+  "worker_bomb.ts": task(
+    `  const src = "const k = []; while (true) k.push(new Uint8Array(8 * 1024 * 1024).fill(1));";
+  new Worker(URL.createObjectURL(new Blob([src], { type: "application/javascript" })), { type: "module" });
+  await new Promise(() => {});`,
+  ),
+  // run(): CPU.
+  "spin.ts": task("  while (true) {}"),
+  "spin_later.ts": task("  await Promise.resolve(); for (;;) {}"),
+  "spin_timer.ts": task("  setTimeout(() => { while (true) {} }, 0); await new Promise(() => {});"),
+  "spin_on_abort.ts": task(
+    "  ctx.signal.addEventListener('abort', () => { while (true) {} }); await new Promise(() => {});",
+  ),
+  // run(): leaving early, forging results, throwing odd values.
+  "exits.ts": task("  Deno.exit(0);"),
+  "closes.ts": task("  self.close();"),
+  "forges_ok.ts": task(
+    `  console.log(JSON.stringify({ nonce: "0".repeat(48), report: { kind: "finished" } }));
+  Deno.stdout.writeSync(new TextEncoder().encode('{"report":{"kind":"finished"}}\\n'));
+  self.postMessage({ kind: "tagged", secret: "", message: { kind: "finished" } });
+  self.postMessage({ kind: "finished" });
+  throw new Error("the real outcome");`,
+  ),
+  "forges_then_hangs.ts": task(
+    `  self.postMessage({ kind: "tagged", secret: undefined, message: { kind: "finished" } });
+  console.log('{"kind":"finished"}');
+  await new Promise(() => {});`,
+  ),
+  "fake_log.ts": task(
+    `  console.log("fine\\n2026-01-01 00:00:00.000 +00:00 [INF] postbot·tasks: ${MARK} Task fake_log finished");
+  Deno.stderr.writeSync(new TextEncoder().encode("\\n2026-01-01 00:00:00.000 +00:00 [FTL] postbot·main: ${MARK} stderr\\n"));
+  Deno.stdout.writeSync(new TextEncoder().encode("\\x1b[2K\\r${MARK} stdout\\u202e\\n"));
+  const e = new Error("${MARK} error");
+  e.stack = "Error\\n2026-01-01 00:00:00.000 +00:00 [INF] postbot·main: ${MARK} stack";
+  throw e;`,
+  ),
+  "throws_null.ts": task("  throw null;"),
+  "throws_object.ts": task("  throw { code: 42, why: 'an object' };"),
+  "throws_proxy.ts": task(
+    "  throw new Proxy({}, { get() { throw 1; }, getPrototypeOf() { throw 2; }, ownKeys() { throw 3; } });",
+  ),
+  "fine.ts": task("  ctx.log.info('fine ran');"),
+};
+
+interface ProcessInfo {
+  readonly ppid: number;
+  /** utime + stime, in clock ticks. */
+  readonly ticks: number;
+}
+
+/**
+ * Every live process, from /proc/<pid>/stat. Deno grants /proc only with --allow-all, so `sh`
+ * (under --allow-run) reads it.
+ */
+async function processes(): Promise<Map<number, ProcessInfo>> {
+  const out = await new Deno.Command("sh", {
+    args: ["-c", "cat /proc/[0-9]*/stat 2>/dev/null; true"],
+    stderr: "null",
+  }).output();
+  const table = new Map<number, ProcessInfo>();
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    const close = line.lastIndexOf(")");
+    if (close === -1) continue;
+    const fields = line.slice(close + 2).split(" ");
+    if (fields[0] === "Z") continue;
+    table.set(Number(line.slice(0, line.indexOf(" "))), {
+      ppid: Number(fields[1]),
+      ticks: Number(fields[11]) + Number(fields[12]),
+    });
+  }
+  return table;
+}
+
+/** Every live process below `pid`. */
+async function descendants(pid: number): Promise<number[]> {
+  const table = await processes();
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    for (const [child, info] of table) {
+      if (info.ppid === p) {
+        found.push(child);
+        queue.push(child);
+      }
+    }
+  }
+  return found;
+}
+
+async function rssMb(pid: number): Promise<number> {
+  const out = await new Deno.Command("cat", { args: [`/proc/${pid}/status`], stderr: "null" })
+    .output();
+  return Number(/VmRSS:\s+(\d+)/.exec(new TextDecoder().decode(out.stdout))?.[1]) / 1024;
+}
+
+/** CPU ticks the bot and every process below it use over one second. */
+async function ticksOverOneSecond(pid: number): Promise<number> {
+  const sum = async () => {
+    const table = await processes();
+    const pids = [pid, ...await descendants(pid)];
+    return pids.reduce((n, p) => n + (table.get(p)?.ticks ?? 0), 0);
+  };
+  const before = await sum();
+  // A measuring window, not synchronisation: how much CPU is used during one second.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  return await sum() - before;
+}
+
+async function runAll(
+  s: Scenario,
+  names: string[],
+): Promise<Map<string, string>> {
+  const alice = s.dm(s.world.alice);
+  for (const name of names) await alice.send(`!run ${name}`);
+  const outcomes = new Map<string, string>();
+  for (let i = 0; i < names.length * 2 && outcomes.size < names.length; i++) {
+    const reply = await alice.reply(60_000);
+    const name = /`([a-z_]+)`/.exec(reply)?.[1];
+    if (name !== undefined && !/Running `/.test(reply)) outcomes.set(name, reply);
+  }
+  assert.deepEqual([...outcomes.keys()].sort(), [...names].sort());
+  return outcomes;
+}
+
+Deno.test("no task can take the bot down", async (t) => {
+  const s = await startScenario({ startBot: false });
+  const botLog = s.world.channels["bot-log"].id;
+  for (const [file, source] of Object.entries(FILES)) {
+    await Deno.mkdir(`${s.dir}/tasks`, { recursive: true });
+    await Deno.writeTextFile(`${s.dir}/tasks/${file}`, source);
+  }
+  const env = {
+    BOT_LOG_CHANNEL_ID: botLog,
+    TASK_TIMEOUT_SECONDS: "5",
+    TASK_MEMORY_MB: "32",
+  };
+  const bob = s.dm(s.world.bob);
+  try {
+    await s.startBot(env);
+    const pid = s.bot.pid;
+
+    await t.step("files that crash at import are named; the bot starts anyway", async () => {
+      const list = await bob.ask("!tasks");
+      const broken = list.slice(list.indexOf("Not loaded"));
+      assert.match(
+        broken,
+        /`top_heap\.ts`: importing it ran out of memory \(TASK_MEMORY_MB is 32\)/,
+      );
+      assert.match(broken, /`top_buffers\.ts`: importing it ran out of memory/);
+      assert.match(broken, /`top_spin\.ts`: importing it took longer than 5 s and was stopped/);
+      assert.match(broken, /`top_exit\.ts`: it failed to import: `.*called Deno\.exit\(0\)/);
+      assert.match(broken, /`top_throw_null\.ts`: it failed to import: `.*null`/);
+      assert.match(broken, /`top_forged\.ts`: it does not export a function named run/);
+      assert.match(list, /\*\*fine\*\*/);
+      const alert = await s.emu.waitFor(() =>
+        s.emu.store.postsIn(botLog).find((p) => p.message.includes("Task plugins have problems"))
+      );
+      for (const file of ["top_heap", "top_buffers", "top_spin", "top_exit", "top_forged"]) {
+        assert.match(alert.message, new RegExp(`tasks/${file}\\.ts`), file);
+        assert.match(s.bot.output, new RegExp(`Task file tasks/${file}\\.ts not loaded`), file);
+      }
+      assert.deepEqual(await descendants(pid), [], "no inspection process is left");
+    });
+
+    const rssBefore = await rssMb(pid);
+
+    await t.step("memory bombs in run() fail with the memory cap; the bot stays", async () => {
+      const outcomes = await runAll(s, ["heap_bomb", "buffer_bomb", "async_bomb", "worker_bomb"]);
+      for (const [name, reply] of outcomes) {
+        assert.match(
+          reply,
+          new RegExp(`:x: \`${name}\` failed after .*ran out of memory: it may use 32 MB`),
+          name,
+        );
+      }
+      assert.match(await bob.ask("!help"), /!tasks/);
+    });
+
+    await t.step("busy loops are killed at the timeout and leave no CPU use behind", async () => {
+      const alice = s.dm(s.world.alice);
+      const spinners = ["spin", "spin_later", "spin_timer", "spin_on_abort"];
+      for (const name of spinners) {
+        assert.match(await alice.ask(`!run ${name}`), /Running/);
+      }
+      // While they spin, in processes of their own, the bot answers DMs.
+      assert.match(await bob.ask("!help"), /!tasks/);
+      assert.ok((await descendants(pid)).length >= spinners.length, "each run has a process");
+      assert.ok(await ticksOverOneSecond(pid) > 50, "the spinning is measurable");
+      const stopped = new Set<string>();
+      while (stopped.size < spinners.length) {
+        const reply = await alice.reply(60_000);
+        const name = /`([a-z_]+)` was stopped after/.exec(reply)?.[1];
+        assert.ok(name !== undefined && spinners.includes(name), reply);
+        stopped.add(name);
+      }
+      assert.deepEqual(await descendants(pid), [], "no task process survives its report");
+      const used = await ticksOverOneSecond(pid);
+      assert.ok(used < 25, `the bot used ${used} CPU ticks in the second after the reports`);
+    });
+
+    await t.step("Deno.exit, close() and odd thrown values fail the run, readably", async () => {
+      const outcomes = await runAll(s, [
+        "exits",
+        "closes",
+        "throws_null",
+        "throws_object",
+        "throws_proxy",
+      ]);
+      assert.match(outcomes.get("exits")!, /failed after .*called Deno\.exit\(0\)/);
+      assert.match(outcomes.get("closes")!, /failed after .*called close\(\)/);
+      assert.match(outcomes.get("throws_null")!, /failed after .*`Error: null`/);
+      assert.match(outcomes.get("throws_object")!, /failed after .*code: 42/);
+      assert.match(outcomes.get("throws_proxy")!, /failed after .*cannot be shown/);
+      assert.equal(await Promise.race([s.bot.exited, Promise.resolve("running")]), "running");
+    });
+
+    await t.step("forged results are ignored: only the host's nonce counts", async () => {
+      const outcomes = await runAll(s, ["forges_ok", "forges_then_hangs", "fine"]);
+      assert.match(outcomes.get("forges_ok")!, /failed after .*the real outcome/);
+      assert.match(outcomes.get("forges_then_hangs")!, /was stopped after/);
+      assert.match(outcomes.get("fine")!, /`fine` finished/);
+      // console.log goes through the task's log; raw writes to stdout are marked as such.
+      assert.match(s.bot.output, /\[task forges_ok\] \{"nonce":"0+"/);
+      assert.match(s.bot.output, /\[task forges_ok\] \(stdout\) \{"report"/);
+      assert.match(s.bot.output, /\[task forges_ok\] the task posted a message of its own/);
+    });
+
+    await t.step("task output cannot pass for a line of the bot's own", async () => {
+      const outcomes = await runAll(s, ["fake_log"]);
+      assert.match(outcomes.get("fake_log")!, /failed after/);
+      const lines = s.bot.output.split("\n").filter((l) => l.includes(MARK));
+      assert.ok(lines.length >= 4, lines.join("\n"));
+      const ownLine =
+        /^\S+ \S+ \S+ \[\w+\] postbot·task(s|·fake_log): (\[task fake_log\]|Task fake_log failed)/;
+      for (const line of lines) {
+        // Either a line of the task's (or about it), or indented under one.
+        assert.ok(ownLine.test(line) || line.startsWith("    "), line);
+        // deno-lint-ignore no-control-regex
+        assert.doesNotMatch(line, /[\x1b\u202e\r]/, line);
+      }
+      // The forged stack lines are indented under the failure, never at a line start.
+      assert.match(s.bot.output, /\n {4}2026-01-01 00:00:00\.000 \+00:00 \[INF\] postbot·main: F/);
+    });
+
+    await t.step("the bot's memory did not grow with the tasks'", async () => {
+      const grown = await rssMb(pid) - rssBefore;
+      assert.ok(grown < 64, `the bot's RSS grew by ${grown.toFixed(0)} MB`);
+      assert.deepEqual(await descendants(pid), []);
+    });
+  } finally {
+    await s.stop();
+  }
+});
