@@ -34,6 +34,14 @@ import { MIGRATIONS } from "./schema.ts";
 import type { PostbotServices } from "./services.ts";
 import { SqliteProcessedPosts } from "./storage/processed_posts.ts";
 import { createTaskSystem } from "../tasks/mod.ts";
+import { Editor } from "./broadcast/editor.ts";
+import { editCommand } from "./commands/edit.ts";
+import { cancelCommand, scheduledCommand } from "./commands/scheduled.ts";
+import { statusCommand } from "./commands/status.ts";
+import { reresolve } from "./schedule/reresolve.ts";
+import { Scheduler } from "./schedule/scheduler.ts";
+import { SendLater } from "./schedule/send_later.ts";
+import { ScheduledStore } from "./schedule/store.ts";
 import { type HealthSnapshot, serveHealth } from "./health.ts";
 
 const log = logger("app");
@@ -116,11 +124,51 @@ export async function startPostbot(
     botUserId: bot.identity.userId,
     botUsername: bot.identity.username,
   });
+  const scheduledStore = new ScheduledStore(db, config.scheduledFilesDir);
+  const senderIsMember = async (channelId: string, userId: string) => {
+    try {
+      await bot.transport.getJson(`/channels/${channelId}/members/${userId}`);
+      return true;
+    } catch (e) {
+      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) return false;
+      throw e;
+    }
+  };
+  const scheduler = new Scheduler({
+    store: scheduledStore,
+    broadcaster,
+    notifier,
+    resolve: (answer, senderId) =>
+      reresolve(answer, {
+        config: channels.config,
+        cache,
+        senderIsMember: (channelId) => senderIsMember(channelId, senderId),
+      }),
+    // Channels archived or created since the broadcast was scheduled must count.
+    beforeBatch: async () => {
+      await cache.refresh();
+    },
+  });
+  const later = new SendLater({
+    transport: bot.transport,
+    store: scheduledStore,
+    scheduler,
+    notifier,
+    fallbackZone: () => tasks.timezone,
+  });
+  const editor = new Editor({
+    transport: bot.transport,
+    broadcaster,
+    scheduled: scheduledStore,
+    notifier,
+    attribution: config.broadcastAttribution,
+    editWindowSeconds: config.editWindowSeconds,
+  });
   const theWizard = new Wizard(services, broadcaster, notifier, {
     ttlMs: config.sessionTtlSeconds * 1000,
     cleanupIntervalMs: config.sessionCleanupIntervalSeconds * 1000,
     backend: new SqliteSessionBackend<Conversation>(db),
-  });
+  }, { later, editor });
   const sessions = theWizard.sessions;
 
   const dispatcher = new CommandDispatcher();
@@ -134,9 +182,13 @@ export async function startPostbot(
     .register(addGroupCommand(services, "groups"))
     .register(addGroupCommand(services, "private_groups"))
     .register(aliasCommand(services))
-    .register(historyCommand(broadcaster))
-    .register(undoCommand(services, broadcaster, theWizard))
-    .register(retryCommand(broadcaster));
+    .register(historyCommand(broadcaster, { scheduled: scheduledStore, transport: bot.transport }))
+    .register(statusCommand(services, broadcaster, scheduledStore))
+    .register(undoCommand(services, broadcaster, theWizard, scheduledStore))
+    .register(retryCommand(broadcaster, scheduledStore))
+    .register(editCommand(editor, broadcaster, scheduledStore, theWizard, config.editWindowSeconds))
+    .register(scheduledCommand(later))
+    .register(cancelCommand(later, theWizard));
   const tasks = createTaskSystem({
     db,
     serverUrl: config.serverUrl,
@@ -208,6 +260,8 @@ export async function startPostbot(
   }
   await tasks.start();
   sessions.start();
+  // After recovery and the connection: what came due while postbot was down goes out now.
+  await scheduler.start();
   log.info("postbot is ready: {channels} channels cached, listening for DMs", {
     channels: cache.size,
   });
@@ -223,6 +277,7 @@ export async function startPostbot(
       theWizard.close();
       cache.stop();
       sessions.stop();
+      await scheduler.stop();
       await bot.stop();
       const finished = await broadcaster.drain(config.shutdownGraceSeconds * 1000);
       if (!finished) log.warn("Shutdown grace period over: unfinished deliveries were recorded");

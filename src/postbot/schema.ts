@@ -75,4 +75,29 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX task_runs_by_task ON task_runs (task, started_at);
     `,
   },
+  {
+    version: 2,
+    description: "scheduled broadcasts (send later)",
+    sql: `
+      CREATE TABLE scheduled_broadcasts (
+        id              TEXT PRIMARY KEY,
+        sender_id       TEXT NOT NULL,
+        sender_username TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        due_at          INTEGER NOT NULL,
+        zone            TEXT NOT NULL,
+        target_answer   TEXT NOT NULL,
+        channels        INTEGER NOT NULL,
+        message         TEXT NOT NULL,
+        files_json      TEXT NOT NULL DEFAULT '[]',
+        source_post_id  TEXT,
+        status          TEXT NOT NULL
+          CHECK (status IN ('scheduled', 'sent', 'cancelled', 'failed')),
+        started_at      INTEGER,
+        error           TEXT
+      );
+      CREATE INDEX scheduled_by_due ON scheduled_broadcasts (status, due_at);
+      CREATE INDEX scheduled_by_sender ON scheduled_broadcasts (sender_id, due_at);
+    `,
+  },
 ];

@@ -60,6 +60,8 @@ export interface TaskSystem {
   /** Stops the ticker and ends runs in progress (recorded as interrupted). */
   stop(): Promise<void>;
   readonly counters: RunCounters;
+  /** The zone schedules are read in (known fully after `start()`); send-later falls back to it. */
+  readonly timezone: string;
 }
 
 /** Builds the task system; nothing happens before `start()`. */
@@ -115,6 +117,9 @@ export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
   return {
     commands: [tasksCommand(view), runCommand(view)],
     counters: runner.counters,
+    get timezone() {
+      return timezone;
+    },
     start: async () => {
       const interrupted = history.markInterrupted("the bot stopped during the run");
       if (interrupted > 0) {

@@ -21,7 +21,9 @@ import {
   downloadFiles,
   explain,
   findBroadcastPost,
+  type PreparedFile,
 } from "./delivery.ts";
+import { ok } from "../../framework/result.ts";
 import type {
   BroadcastFile,
   BroadcastLog,
@@ -48,6 +50,15 @@ export interface BroadcastRequest {
   readonly sourcePostId: string;
   readonly answer: string;
   readonly targets: readonly BroadcastTarget[];
+}
+
+/**
+ * A scheduled broadcast going out: it keeps the id it was scheduled under, and its files come
+ * from the copies made at confirmation (the sender's DM may be gone by now).
+ */
+export interface ScheduledSource {
+  readonly id: string;
+  readonly files: readonly PreparedFile[];
 }
 
 /** Counters for the metrics endpoint. */
@@ -149,8 +160,12 @@ export class Broadcaster {
    * `announce` (e.g. "Sending broadcast …") runs first, so the sender never reads the report
    * before the announcement; its failure does not stop the delivery.
    */
-  send(request: BroadcastRequest, announce?: (id: string) => Promise<void>): string {
-    const id = newBroadcastId();
+  send(
+    request: BroadcastRequest,
+    announce?: (id: string) => Promise<void>,
+    scheduled?: ScheduledSource,
+  ): string {
+    const id = scheduled?.id ?? newBroadcastId();
     this.#log.create({
       id,
       senderId: request.sender.id,
@@ -166,7 +181,7 @@ export class Broadcaster {
       await announce?.(id).catch((e) =>
         log.warn("Could not announce broadcast {id}: {error}", { id, error: e })
       );
-      await this.#deliver(id, request.sender, undefined, release);
+      await this.#deliver(id, request.sender, undefined, release, scheduled?.files);
     });
     return id;
   }
@@ -224,11 +239,14 @@ export class Broadcaster {
     actor: Actor,
     retrying: BroadcastRecord | undefined,
     release: () => void,
+    kept?: readonly PreparedFile[],
   ): Promise<void> {
     const record = this.#log.get(id);
     if (record === undefined) return;
     const pending = this.#log.deliveries(id).filter((d) => d.status === "pending");
-    const files = await downloadFiles(this.#transport, record.files);
+    const files = kept !== undefined
+      ? ok([...kept])
+      : await downloadFiles(this.#transport, record.files);
     if (!files.ok) {
       for (const d of pending) this.#log.markFailed(id, d.channelId, `not sent: ${files.error}`);
       if (retrying === undefined) this.#log.finish(id, "aborted", files.error);

@@ -228,6 +228,11 @@ export class BroadcastLog {
     });
   }
 
+  /** The text changed by `!edit`: retries post the new one. */
+  updateMessage(id: string, message: string): void {
+    this.#prepare("UPDATE broadcasts SET message = ? WHERE id = ?").run(message, id);
+  }
+
   /** Closes a broadcast. */
   finish(id: string, status: Exclude<BroadcastStatus, "pending">, error?: string): void {
     this.#prepare("UPDATE broadcasts SET status = ?, finished_at = ?, error = ? WHERE id = ?")

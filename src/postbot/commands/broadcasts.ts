@@ -12,12 +12,22 @@ import type { BroadcastRecord } from "../broadcast/log.ts";
 import { undoWindowClosed, when } from "../broadcast/report.ts";
 import { code, plural } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
+import type { RestTransport } from "../../framework/rest.ts";
+import { fetchLivePosts, totals } from "../broadcast/status.ts";
+import type { ScheduledStore } from "../schedule/store.ts";
+import { describeSendTime } from "../schedule/time_expression.ts";
 import type { Wizard } from "../wizard/wizard.ts";
 
 const ID = /^[a-z0-9]{4,32}$/;
 
+/** Extras of `!history`: scheduled broadcasts, and reactions and replies from the server. */
+export interface HistoryExtras {
+  readonly scheduled?: ScheduledStore;
+  readonly transport?: RestTransport;
+}
+
 /** `!history [n]`. */
-export function historyCommand(broadcaster: Broadcaster): Command {
+export function historyCommand(broadcaster: Broadcaster, extras: HistoryExtras = {}): Command {
   return {
     name: "history",
     usage: "[n]",
@@ -31,11 +41,28 @@ export function historyCommand(broadcaster: Broadcaster): Command {
       }
       const n = raw === "" ? 5 : Math.min(50, Math.max(1, Number(raw)));
       const list = broadcaster.log.recent(ctx.userId, n);
-      if (list.length === 0) {
+      const unsent = extras.scheduled?.unsent(ctx.userId, n) ?? [];
+      if (list.length === 0 && unsent.length === 0) {
         await ctx.reply("You have not sent any broadcasts yet. Send me a message to start one.");
         return;
       }
-      const lines = [`**Your last ${plural(list.length, "broadcast")}:**`];
+      const lines: string[] = [];
+      if (unsent.length > 0) {
+        lines.push(`**Scheduled, not sent:**`);
+        for (const u of unsent) {
+          const due = describeSendTime({ at: u.dueAt, zone: u.zone }, Date.now())
+            .replace(/ — .*$/, "");
+          lines.push(
+            `- \`${u.id}\` · ${u.status === "scheduled" ? "due" : "was due"} ${due} · ` +
+              `${plural(u.channels, "channel")} · ` +
+              (u.status === "scheduled"
+                ? `waiting (\`!cancel ${u.id}\`, \`!edit ${u.id}\`)`
+                : `not sent (${u.error ?? "failed"})`),
+          );
+        }
+      }
+      const reach = await liveTotals(extras.transport, broadcaster, list.map((b) => b.id));
+      if (list.length > 0) lines.push(`**Your last ${plural(list.length, "broadcast")}:**`);
       for (const b of list) {
         const outcome = b.status === "pending"
           ? "sending now"
@@ -46,9 +73,11 @@ export function historyCommand(broadcaster: Broadcaster): Command {
             (b.deleted > 0 ? `, ${b.deleted} deleted` : "") +
             (b.status === "interrupted" ? " (interrupted)" : "");
         lines.push(
-          `- \`${b.id}\` · ${when(b.createdAt)} · ${plural(b.channels, "channel")} · ${outcome}`,
+          `- \`${b.id}\` · ${when(b.createdAt)} · ${plural(b.channels, "channel")} · ${outcome}` +
+            (reach.get(b.id) ?? ""),
         );
       }
+      if (list.length > 0) lines.push("`!status <id>` shows a broadcast channel by channel.");
       await ctx.reply(lines.join("\n"));
     },
   };
@@ -60,6 +89,7 @@ async function pick(
   broadcaster: Broadcaster,
   args: string,
   command: string,
+  scheduled?: ScheduledStore,
 ): Promise<BroadcastRecord | undefined> {
   const id = args.trim().toLowerCase();
   if (id === "") {
@@ -77,6 +107,14 @@ async function pick(
   }
   const record = broadcaster.log.get(id);
   if (record === undefined || (record.senderId !== ctx.userId && !ctx.isAdmin)) {
+    const later = scheduled?.get(id);
+    if (later?.status === "scheduled" && (later.senderId === ctx.userId || ctx.isAdmin)) {
+      await ctx.reply(
+        `Broadcast ${code(id)} has not gone out yet (it is scheduled), so there is nothing to ` +
+          `${command}. \`!cancel ${id}\` cancels it; \`!edit ${id}\` changes its text.`,
+      );
+      return undefined;
+    }
     await ctx.reply(
       `I have no broadcast ${code(id)} of yours. \`!history\` lists your broadcasts.`,
     );
@@ -85,8 +123,50 @@ async function pick(
   return record;
 }
 
+/**
+ * One " · 5 reactions, 2 replies" per broadcast, read from the server in one go; empty when
+ * the server cannot be read (the history is still worth showing).
+ */
+async function liveTotals(
+  transport: RestTransport | undefined,
+  broadcaster: Broadcaster,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (transport === undefined) return out;
+  const postsOf = new Map(
+    ids.map((id) => [
+      id,
+      broadcaster.log.deliveries(id).flatMap((d) =>
+        d.status === "delivered" && d.postId !== null ? [d.postId] : []
+      ),
+    ]),
+  );
+  const all = [...postsOf.values()].flat();
+  if (all.length === 0) return out;
+  try {
+    const live = await fetchLivePosts(transport, all);
+    for (const [id, postIds] of postsOf) {
+      if (postIds.length === 0) continue;
+      const t = totals(postIds.flatMap((p) => live.get(p) ?? []));
+      out.set(
+        id,
+        ` · ${plural(t.reactionCount, "reaction")}, ${plural(t.replies, "reply", "replies")}`,
+      );
+    }
+  } catch {
+    // Reactions and replies are extras; the history is shown without them.
+  }
+  return out;
+}
+
 /** `!undo [id]`. */
-export function undoCommand(s: PostbotServices, broadcaster: Broadcaster, wizard: Wizard): Command {
+export function undoCommand(
+  s: PostbotServices,
+  broadcaster: Broadcaster,
+  wizard: Wizard,
+  scheduled?: ScheduledStore,
+): Command {
   return {
     name: "undo",
     usage: "[broadcast id]",
@@ -94,7 +174,7 @@ export function undoCommand(s: PostbotServices, broadcaster: Broadcaster, wizard
       "within the undo window; asks for confirmation",
     examples: ["!undo", "!undo k3m9x2qa"],
     run: async (ctx, args) => {
-      const record = await pick(ctx, broadcaster, args, "undo");
+      const record = await pick(ctx, broadcaster, args, "undo", scheduled);
       if (record === undefined) return;
       if (broadcaster.isBusy(record.id) || record.status === "pending") {
         await ctx.reply(
@@ -130,7 +210,7 @@ export function undoCommand(s: PostbotServices, broadcaster: Broadcaster, wizard
 }
 
 /** `!retry <id>`. */
-export function retryCommand(broadcaster: Broadcaster): Command {
+export function retryCommand(broadcaster: Broadcaster, scheduled?: ScheduledStore): Command {
   return {
     name: "retry",
     usage: "<broadcast id>",
@@ -141,7 +221,7 @@ export function retryCommand(broadcaster: Broadcaster): Command {
         await ctx.reply("Which broadcast? Send `!retry <id>`; `!history` lists your broadcasts.");
         return;
       }
-      const record = await pick(ctx, broadcaster, args, "retry");
+      const record = await pick(ctx, broadcaster, args, "retry", scheduled);
       if (record === undefined) return;
       if (broadcaster.isBusy(record.id) || record.status === "pending") {
         await ctx.reply(`Broadcast \`${record.id}\` is still being delivered; wait for my report.`);

@@ -20,8 +20,14 @@ export function helpCommand(dispatcher: () => CommandDispatcher): Command {
         "2. I ask where it should go: answer with groups, aliases or channels, separated by " +
         "commas — for example `all offices, ~announcements`.",
         "3. I show a preview: who receives it, the files, the start of the message. Answer " +
-        "`yes` to send or `no` to cancel.",
-        "4. I report where it arrived and where it could not be delivered, and why.",
+        "`yes` to send or `no` to cancel. For a big send (BROADCAST_CONFIRM_THRESHOLD channels, 25 by default) " +
+        "answer with the number of channels, e.g. `yes 42`.",
+        "   To send it later, answer `at <time>` in your own time zone (your Mattermost " +
+        "profile's): `at 09:00`, `at tomorrow 9:00`, `at monday 9:00`, `at 2026-12-01 09:00`, " +
+        "`in 2h`, `in 30 min`. I repeat the time with date and zone; a big send then asks for " +
+        "`yes <number>`.",
+        "4. I report where it arrived and where it could not be delivered, and why. " +
+        "`!status <id>` shows reactions and replies per channel; `!edit <id>` changes the text.",
         "",
         "Commands work at any time, even in the middle of a broadcast.",
         "",

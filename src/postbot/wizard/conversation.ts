@@ -6,6 +6,9 @@
  *                                     ^  |                            |  \--no--> (cancelled)
  *                                     |  \--unknown names (stay)      \--other--> (ask again)
  *     !undo --> confirming_undo --yes/no--> back to the broadcast step it interrupted, if any
+ *     !cancel --> confirming_cancel --yes/no--> back, likewise
+ *     !edit --> editing --new text--> confirming_edit --yes/no--> back, likewise
+ *     confirming --at <time>--> (scheduled), or for a big send: confirming + later --yes N-->
  *
  * States are plain JSON so they can be kept in SQLite across a restart.
  *
@@ -36,6 +39,8 @@ export interface Confirming {
   readonly targets: readonly ResolvedTarget[];
   /** Members of the targets, counted for a guarded (big) send. */
   readonly members?: number;
+  /** A send time given with `at …`, waiting for the `yes <count>` of a big send. */
+  readonly later?: { readonly at: number; readonly zone: string };
 }
 
 /** A step of the broadcast wizard. */
@@ -48,8 +53,48 @@ export interface ConfirmingUndo {
   readonly resume: BroadcastStep | null;
 }
 
+/** `!cancel` asked whether to cancel a scheduled broadcast. */
+export interface ConfirmingCancel {
+  readonly kind: "confirming_cancel";
+  readonly broadcastId: string;
+  readonly resume: BroadcastStep | null;
+}
+
+/** `!edit` asked for the new text of a broadcast. */
+export interface EditingText {
+  readonly kind: "editing";
+  readonly broadcastId: string;
+  readonly resume: BroadcastStep | null;
+}
+
+/** The new text was previewed; waiting for yes or no. */
+export interface ConfirmingEdit {
+  readonly kind: "confirming_edit";
+  readonly broadcastId: string;
+  readonly text: string;
+  readonly resume: BroadcastStep | null;
+}
+
+/** A question asked by a command, answered before the broadcast step (if any) resumes. */
+export type SideQuestion = ConfirmingUndo | ConfirmingCancel | EditingText | ConfirmingEdit;
+
 /** Everything a user's session can be. */
-export type Conversation = BroadcastStep | ConfirmingUndo;
+export type Conversation = BroadcastStep | SideQuestion;
+
+/** The broadcast step a new side question would interrupt (kept across side questions). */
+export function resumeOf(current: Conversation | undefined): BroadcastStep | null {
+  if (current === undefined) return null;
+  switch (current.kind) {
+    case "choosing_targets":
+    case "confirming":
+      return current;
+    case "confirming_undo":
+    case "confirming_cancel":
+    case "editing":
+    case "confirming_edit":
+      return current.resume;
+  }
+}
 
 /** A yes/no answer, or undefined when the text is neither. */
 export function yesNo(text: string): "yes" | "no" | undefined {

@@ -59,8 +59,11 @@ export function previewQuestion(
   channels: number,
   guarded: boolean,
   members: number | undefined,
+  offerLater = false,
 ): string {
-  const later = "";
+  const later = offerLater
+    ? " To send it later, answer `at <time>` (e.g. `at monday 9:00`, `in 2h`)."
+    : "";
   if (!guarded) return `Send it? Answer **yes** or **no**.${later}`;
   const reach = members === undefined
     ? ""

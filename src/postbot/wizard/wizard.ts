@@ -16,11 +16,18 @@ import { duration, undoWindowClosed } from "../broadcast/report.ts";
 import { code, plural } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
 import type { PostbotServices } from "../services.ts";
+import { describeSendTime, parseSendTime, type SendTime } from "../schedule/time_expression.ts";
+import type { SendLater } from "../schedule/send_later.ts";
+import type { Editor } from "../broadcast/editor.ts";
 import {
   type BroadcastStep,
+  type Confirming,
+  type ConfirmingEdit,
   type Conversation,
   type Draft,
+  type EditingText,
   isCancel,
+  resumeOf,
   yesNo,
 } from "./conversation.ts";
 import {
@@ -46,6 +53,10 @@ export class Wizard {
   readonly sessions: SessionStore<Conversation>;
   readonly #broadcaster: Broadcaster;
   readonly #notifier: Notifier;
+  /** Send later (`at …` at the preview); absent, only yes/no are offered. */
+  readonly #later: SendLater | undefined;
+  /** `!edit`; absent, edits are refused. */
+  readonly #editor: Editor | undefined;
   #accepting = true;
 
   constructor(
@@ -53,7 +64,10 @@ export class Wizard {
     broadcaster: Broadcaster,
     notifier: Notifier,
     sessions: { ttlMs: number; cleanupIntervalMs: number; backend?: SessionBackend<Conversation> },
+    features: { later?: SendLater; editor?: Editor } = {},
   ) {
+    this.#later = features.later;
+    this.#editor = features.editor;
     this.#s = services;
     this.sessions = new SessionStore<Conversation>({
       ...sessions,
@@ -80,17 +94,19 @@ export class Wizard {
         return await this.#confirm(ctx, state);
       case "confirming_undo":
         return await this.#confirmUndo(ctx, state.broadcastId, state.resume);
+      case "confirming_cancel":
+        return await this.#confirmCancel(ctx, state.broadcastId, state.resume);
+      case "editing":
+        return await this.#editText(ctx, state);
+      case "confirming_edit":
+        return await this.#confirmEdit(ctx, state);
     }
   }
 
   /** Called by the session store when a conversation lapsed. */
   async expire(userId: string, state: Conversation): Promise<void> {
     const ttl = duration(this.#s.config.sessionTtlSeconds);
-    const text = state.kind === "confirming_undo"
-      ? `No answer within ${ttl}, so broadcast \`${state.broadcastId}\` was **not** ` +
-        "deleted."
-      : `No answer within ${ttl}, so your broadcast was **not sent**. Send the ` +
-        "message again to start over.";
+    const text = expiryText(state, ttl);
     log.info("Session of {user} expired at step {step}", { user: userId, step: state.kind });
     await this.#notifier.dm(userId, text);
   }
@@ -100,13 +116,20 @@ export class Wizard {
    * interrupts (if any) resumes afterwards.
    */
   askUndo(userId: string, broadcastId: string): void {
-    const current = this.sessions.get(userId);
-    const resume: BroadcastStep | null = current === undefined
-      ? null
-      : current.kind === "confirming_undo"
-      ? current.resume
-      : current;
+    const resume = resumeOf(this.sessions.get(userId));
     this.sessions.set(userId, { kind: "confirming_undo", broadcastId, resume });
+  }
+
+  /** `!cancel` asks through the wizard, like `!undo`. */
+  askCancel(userId: string, broadcastId: string): void {
+    const resume = resumeOf(this.sessions.get(userId));
+    this.sessions.set(userId, { kind: "confirming_cancel", broadcastId, resume });
+  }
+
+  /** `!edit` asks for the new text through the wizard, like `!undo`. */
+  askEdit(userId: string, broadcastId: string): void {
+    const resume = resumeOf(this.sessions.get(userId));
+    this.sessions.set(userId, { kind: "editing", broadcastId, resume });
   }
 
   async #start(ctx: MessageContext): Promise<void> {
@@ -211,18 +234,18 @@ export class Wizard {
         draft,
         targets,
         [...resolved.value.warnings, ...ignored],
-        previewQuestion(targets.length, guarded, members),
+        previewQuestion(targets.length, guarded, members, this.#later !== undefined),
       ),
     );
   }
 
-  async #confirm(
-    ctx: MessageContext,
-    state: Extract<Conversation, { kind: "confirming" }>,
-  ): Promise<void> {
+  async #confirm(ctx: MessageContext, state: Confirming): Promise<void> {
     const answer = parsePreviewAnswer(ctx.text);
     const channels = state.targets.length;
     const guarded = needsCount(channels, this.#s.config.broadcastConfirmThreshold);
+    if (answer.kind === "later" && this.#later !== undefined) {
+      return await this.#sendLater(ctx, state, answer.expression, guarded);
+    }
     if (answer.kind !== "yes" && answer.kind !== "no") {
       this.sessions.set(ctx.userId, state);
       await ctx.reply(
@@ -247,6 +270,9 @@ export class Wizard {
       await ctx.reply(problem);
       return;
     }
+    if (state.later !== undefined && this.#later !== undefined) {
+      return await this.#schedule(ctx, state, state.later);
+    }
     this.sessions.delete(ctx.userId);
     const id = this.#broadcaster.send({
       sender: { id: ctx.userId, username: ctx.username },
@@ -268,6 +294,64 @@ export class Wizard {
     });
   }
 
+  /** `at …` / `in …` at the preview: schedule (or, for a big send, ask for the count first). */
+  async #sendLater(
+    ctx: MessageContext,
+    state: Confirming,
+    expression: string,
+    guarded: boolean,
+  ): Promise<void> {
+    const later = this.#later!;
+    const zone = await later.zoneOf(ctx.userId);
+    const time = parseSendTime(expression, zone, Date.now());
+    if (!time.ok) {
+      this.sessions.set(ctx.userId, state);
+      await ctx.reply(
+        `${time.error}
+Answer with another time (\`at …\`, \`in …\`), **yes** to send it now, ` +
+          "or **no**.",
+      );
+      return;
+    }
+    if (guarded) {
+      const channels = state.targets.length;
+      this.sessions.set(ctx.userId, { ...state, later: time.value });
+      await ctx.reply(
+        `To schedule it for **${describeSendTime(time.value, Date.now())}** to ` +
+          `**${plural(channels, "channel")}**, answer **yes ${channels}**; **no** cancels.`,
+      );
+      return;
+    }
+    await this.#schedule(ctx, state, time.value);
+  }
+
+  async #schedule(ctx: MessageContext, state: Confirming, time: SendTime): Promise<void> {
+    if (time.at <= Date.now()) {
+      this.sessions.set(ctx.userId, { ...state, later: undefined });
+      await ctx.reply(
+        `${describeSendTime(time, time.at).replace(/ — .*$/, "")} has passed meanwhile. ` +
+          "Answer with another time, **yes** to send it now, or **no**.",
+      );
+      return;
+    }
+    const scheduled = await this.#later!.schedule({
+      sender: { id: ctx.userId, username: ctx.username },
+      message: state.draft.message,
+      files: state.draft.files,
+      sourcePostId: state.draft.sourcePostId,
+      answer: state.answer,
+      channels: state.targets.length,
+      time,
+    });
+    if (!scheduled.ok) {
+      this.sessions.set(ctx.userId, state);
+      await ctx.reply(scheduled.error);
+      return;
+    }
+    this.sessions.delete(ctx.userId);
+    await ctx.reply(scheduled.value);
+  }
+
   async #confirmUndo(
     ctx: MessageContext,
     broadcastId: string,
@@ -279,13 +363,7 @@ export class Wizard {
       await ctx.reply(`Please answer **yes** to delete broadcast ${code(broadcastId)}, or **no**.`);
       return;
     }
-    if (resume === null) this.sessions.delete(ctx.userId);
-    else this.sessions.set(ctx.userId, resume);
-    const back = resume === null
-      ? ""
-      : "\n\nBack to your broadcast in progress: " + (resume.kind === "confirming"
-        ? "send it? Answer **yes** or **no**."
-        : "where should it go?");
+    const back = this.#resume(ctx.userId, resume);
     if (answer === "no") {
       await ctx.reply(`Kept broadcast ${code(broadcastId)}; nothing was deleted.${back}`);
       return;
@@ -311,6 +389,81 @@ export class Wizard {
     await ctx.reply(report + back);
   }
 
+  /** Ends a side question: back to the interrupted broadcast step; the text saying so. */
+  #resume(userId: string, resume: BroadcastStep | null): string {
+    if (resume === null) {
+      this.sessions.delete(userId);
+      return "";
+    }
+    this.sessions.set(userId, resume);
+    return "\n\nBack to your broadcast in progress: " +
+      (resume.kind === "confirming" ? "send it? Answer **yes** or **no**." : "where should it go?");
+  }
+
+  async #confirmCancel(
+    ctx: MessageContext,
+    broadcastId: string,
+    resume: BroadcastStep | null,
+  ): Promise<void> {
+    const answer = yesNo(ctx.text);
+    if (answer === undefined) {
+      this.sessions.set(ctx.userId, { kind: "confirming_cancel", broadcastId, resume });
+      await ctx.reply(
+        `Please answer **yes** to cancel scheduled broadcast ${code(broadcastId)}, or **no**.`,
+      );
+      return;
+    }
+    const back = this.#resume(ctx.userId, resume);
+    if (answer === "no") {
+      await ctx.reply(`Kept scheduled broadcast ${code(broadcastId)}.${back}`);
+      return;
+    }
+    const text = this.#later === undefined
+      ? "Scheduling is not available."
+      : await this.#later.cancel(broadcastId, { id: ctx.userId, username: ctx.username });
+    await ctx.reply(text + back);
+  }
+
+  async #editText(ctx: MessageContext, state: EditingText): Promise<void> {
+    if (isCancel(ctx.text)) {
+      const back = this.#resume(ctx.userId, state.resume);
+      await ctx.reply(`Edit stopped; broadcast ${code(state.broadcastId)} is unchanged.${back}`);
+      return;
+    }
+    const checked = this.#editor?.check(state.broadcastId, ctx.text, ctx.username);
+    if (checked === undefined || !checked.ok) {
+      this.sessions.set(ctx.userId, state);
+      await ctx.reply(
+        (checked?.error ?? "Editing is not available.") +
+          " Send the new text again, or `cancel`.",
+      );
+      return;
+    }
+    this.sessions.set(ctx.userId, { ...state, kind: "confirming_edit", text: ctx.text });
+    await ctx.reply(checked.value);
+  }
+
+  async #confirmEdit(ctx: MessageContext, state: ConfirmingEdit): Promise<void> {
+    const answer = isCancel(ctx.text) ? "no" : yesNo(ctx.text);
+    if (answer === undefined) {
+      this.sessions.set(ctx.userId, state);
+      await ctx.reply(
+        `Please answer **yes** to change broadcast ${code(state.broadcastId)}, or **no**.`,
+      );
+      return;
+    }
+    const back = this.#resume(ctx.userId, state.resume);
+    if (answer === "no" || this.#editor === undefined) {
+      await ctx.reply(`Broadcast ${code(state.broadcastId)} is unchanged.${back}`);
+      return;
+    }
+    const report = await this.#editor.apply(state.broadcastId, state.text, {
+      id: ctx.userId,
+      username: ctx.username,
+    });
+    await ctx.reply(report + back);
+  }
+
   async #isMember(channelId: string, userId: string): Promise<boolean> {
     try {
       await this.#s.transport.getJson(`/channels/${channelId}/members/${userId}`);
@@ -319,5 +472,25 @@ export class Wizard {
       if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) return false;
       throw e;
     }
+  }
+}
+
+/** What the user reads when a question lapsed: nothing was done. */
+function expiryText(state: Conversation, ttl: string): string {
+  switch (state.kind) {
+    case "confirming_undo":
+      return `No answer within ${ttl}, so broadcast \`${state.broadcastId}\` was **not** ` +
+        "deleted.";
+    case "confirming_cancel":
+      return `No answer within ${ttl}, so scheduled broadcast \`${state.broadcastId}\` was ` +
+        "**not** cancelled.";
+    case "editing":
+    case "confirming_edit":
+      return `No answer within ${ttl}, so broadcast \`${state.broadcastId}\` was **not** ` +
+        "changed.";
+    case "choosing_targets":
+    case "confirming":
+      return `No answer within ${ttl}, so your broadcast was **not sent**. Send the ` +
+        "message again to start over.";
   }
 }

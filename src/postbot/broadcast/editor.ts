@@ -1,0 +1,228 @@
+/**
+ * `!edit`: changes the text of a broadcast after it went out (`PUT /posts/{id}/patch` in every
+ * channel it reached; the files stay), within `EDIT_WINDOW_SECONDS`, or of a scheduled one
+ * before it goes out. The report says where the edit failed and why; the log keeps the old
+ * and the new text; the audit channel gets a line.
+ *
+ * @module
+ */
+
+import { logger } from "../../framework/logging.ts";
+import { MattermostError } from "../../framework/mattermost_error.ts";
+import type { RestTransport } from "../../framework/rest.ts";
+import { err, ok, type Result } from "../../framework/result.ts";
+import { excerpt, MAX_POST_RUNES, runeLength } from "../../framework/text.ts";
+import type { Attribution } from "../config.ts";
+import { code, plural, quote } from "../format.ts";
+import type { Notifier } from "../notifier.ts";
+import type { ScheduledStore } from "../schedule/store.ts";
+import { type Actor, type Broadcaster, postedMessage } from "./broadcaster.ts";
+import { explain } from "./delivery.ts";
+import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
+import { duration, when } from "./report.ts";
+
+const log = logger("edit");
+
+/** Posts patched at once. */
+const CONCURRENCY = 4;
+
+/** What the editor needs. */
+export interface EditorDeps {
+  readonly transport: RestTransport;
+  readonly broadcaster: Broadcaster;
+  readonly scheduled: ScheduledStore;
+  readonly notifier: Notifier;
+  readonly attribution: Attribution;
+  readonly editWindowSeconds: number;
+  readonly now?: () => number;
+}
+
+/** The broadcast an edit applies to: one that went out, or one still scheduled. */
+type Target =
+  | { readonly kind: "sent"; readonly record: BroadcastRecord; readonly posts: DeliveryRecord[] }
+  | { readonly kind: "scheduled"; readonly message: string; readonly sender: string };
+
+/** Quotes a text for a before/after preview (mentions defused, formatting kept inert). */
+function shown(text: string): string {
+  return text.trim() === "" ? "_(no text)_" : `> ${quote(excerpt(text, 400), 400)}`;
+}
+
+/** Edits broadcasts. */
+export class Editor {
+  readonly #d: EditorDeps;
+  readonly #now: () => number;
+
+  constructor(deps: EditorDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /**
+   * Whether `id` can be edited by now at all (for `!edit <id>` before asking for the text);
+   * an error text for the user when not.
+   */
+  editable(id: string): Result<string, string> {
+    const target = this.#target(id);
+    if (!target.ok) return target;
+    return ok(
+      target.value.kind === "scheduled"
+        ? `scheduled broadcast ${code(id)} (not sent yet: the new text is what will go out)`
+        : `broadcast ${code(id)} in ${plural(target.value.posts.length, "channel")}`,
+    );
+  }
+
+  /** Checks a new text and returns the preview of the change, or what is wrong. */
+  check(id: string, text: string, _editor: string): Result<string, string> {
+    const target = this.#target(id);
+    if (!target.ok) return target;
+    const t = target.value;
+    const old = t.kind === "sent" ? t.record.message : t.message;
+    const sender = t.kind === "sent" ? t.record.senderUsername : t.sender;
+    if (text.trim() === "") return err("The new text is empty.");
+    if (text === old) return err("That is the text it already has.");
+    const posted = postedMessage(text, this.#d.attribution, sender);
+    const length = runeLength(posted);
+    if (length > MAX_POST_RUNES) {
+      return err(
+        `The new text is ${length.toLocaleString("en-US")} characters long; Mattermost allows ` +
+          `${MAX_POST_RUNES.toLocaleString("en-US")}.`,
+      );
+    }
+    const where = t.kind === "sent"
+      ? `in ${plural(t.posts.length, "channel")} (files stay as they are)`
+      : "before it goes out";
+    return ok(
+      [
+        `**Change broadcast ${code(id)} ${where}?**`,
+        "**Before:**",
+        shown(old),
+        "**After:**",
+        shown(text),
+        "Answer **yes** to change it, or **no**.",
+      ].join("\n"),
+    );
+  }
+
+  /** Applies an edit (after the yes); the report for the user. */
+  async apply(id: string, text: string, actor: Actor): Promise<string> {
+    const target = this.#target(id);
+    if (!target.ok) return `Nothing was changed: ${target.error}`;
+    const t = target.value;
+    if (t.kind === "scheduled") {
+      if (!this.#d.scheduled.updateMessage(id, text)) {
+        return `Broadcast ${code(id)} is no longer scheduled; nothing was changed.`;
+      }
+      log.info("{user} edited scheduled broadcast {id}: {old} -> {new}", {
+        user: actor.username,
+        id,
+        old: t.message,
+        new: text,
+      });
+      await this.#d.notifier.audit(
+        `**Edit** of scheduled broadcast \`${id}\` by @${actor.username} at ` +
+          `${when(this.#now())}.\nBefore: ${shown(t.message)}\nAfter: ${shown(text)}`,
+      );
+      return `Scheduled broadcast ${code(id)} now has the new text; that is what will go out.`;
+    }
+    const { record, posts } = t;
+    const message = postedMessage(text, this.#d.attribution, record.senderUsername);
+    const failures: string[] = [];
+    let changed = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < posts.length) {
+        const d = posts[next++];
+        try {
+          await this.#d.transport.send(this.#d.transport.api(`/posts/${d.postId}/patch`), {
+            method: "PUT",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ message }),
+          });
+          changed++;
+        } catch (e) {
+          failures.push(`- ~${d.name} (${quote(d.displayName, 64)}): ${await this.#why(e, d)}`);
+        }
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.min(CONCURRENCY, Math.max(1, posts.length)) }, worker),
+    );
+    const log_ = this.#d.broadcaster.log;
+    log_.updateMessage(id, text);
+    log_.addEvent(id, actor, "edit", JSON.stringify({ old: record.message, new: text }));
+    log.info("{user} edited broadcast {id} in {n} of {total} channels: {old} -> {new}", {
+      user: actor.username,
+      id,
+      n: changed,
+      total: posts.length,
+      old: record.message,
+      new: text,
+    });
+    await this.#d.notifier.audit(
+      `**Edit** \`${id}\` by @${actor.username} at ${when(this.#now())}: ${changed} of ` +
+        `${plural(posts.length, "post")} changed` +
+        (failures.length > 0 ? `, ${failures.length} failed` : "") +
+        `.\nBefore: ${shown(record.message)}\nAfter: ${shown(text)}`,
+    );
+    if (actor.id !== record.senderId) {
+      await this.#d.notifier.dm(
+        record.senderId,
+        `@${actor.username} edited your broadcast ${code(id)} (${changed} of ` +
+          `${plural(posts.length, "channel")}).`,
+      );
+    }
+    return `**Edited broadcast ${code(id)} in ${changed} of ${plural(posts.length, "channel")}.**` +
+      (failures.length > 0 ? `\nNot changed:\n${failures.join("\n")}` : "");
+  }
+
+  /** Why a patch failed, for people. A post deleted by a moderator answers 403, like a ban. */
+  async #why(e: unknown, d: DeliveryRecord): Promise<string> {
+    if (e instanceof MattermostError && e.status === 403) {
+      try {
+        await this.#d.transport.getJson(`/posts/${d.postId}`);
+      } catch (gone) {
+        if (gone instanceof MattermostError && gone.status === 404) {
+          return "the post is no longer there (deleted, perhaps by a moderator)";
+        }
+      }
+      return `I may no longer edit posts in ~${d.name} (HTTP 403)`;
+    }
+    if (e instanceof MattermostError && /deleted/i.test(e.serverErrorId ?? "")) {
+      return `~${d.name} was archived`;
+    }
+    return explain(e, d, e instanceof MattermostError ? e.attempts : 1);
+  }
+
+  #target(id: string): Result<Target, string> {
+    const scheduled = this.#d.scheduled.get(id);
+    if (scheduled?.status === "scheduled") {
+      return ok({
+        kind: "scheduled",
+        message: scheduled.message,
+        sender: scheduled.senderUsername,
+      });
+    }
+    const record = this.#d.broadcaster.log.get(id);
+    if (record === undefined) {
+      return err(
+        scheduled === undefined
+          ? `I have no broadcast ${code(id)}.`
+          : `Scheduled broadcast ${code(id)} was ${scheduled.status}, so there is nothing to edit.`,
+      );
+    }
+    if (this.#d.broadcaster.isBusy(id) || record.status === "pending") {
+      return err(`Broadcast ${code(id)} is still being delivered; wait for my report.`);
+    }
+    if (this.#now() - record.createdAt > this.#d.editWindowSeconds * 1000) {
+      return err(
+        `Broadcast ${code(id)} went out ${when(record.createdAt)}, more than ` +
+          `${duration(this.#d.editWindowSeconds)} ago, so I can no longer edit it.`,
+      );
+    }
+    const posts = this.#d.broadcaster.log.deliveries(id).filter((d) =>
+      d.status === "delivered" && d.postId !== null
+    );
+    if (posts.length === 0) return err(`Broadcast ${code(id)} is in no channel.`);
+    return ok({ kind: "sent", record, posts });
+  }
+}

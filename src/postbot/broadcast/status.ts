@@ -1,0 +1,141 @@
+/**
+ * How a broadcast landed, read from the live server: per channel when it was delivered, a
+ * permalink, reactions counted by emoji and thread replies; and the totals. The posts are
+ * fetched in bulk (`POST /posts/ids`, up to 200 a request), so a few hundred channels cost a
+ * handful of requests, paced to the server's rate limit by the transport.
+ *
+ * @module
+ */
+
+import type { Post } from "@mattermost/types/posts";
+import { MattermostError } from "../../framework/mattermost_error.ts";
+import type { RestTransport } from "../../framework/rest.ts";
+import { code, plural, quote } from "../format.ts";
+import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
+import { when } from "./report.ts";
+
+/** Post ids asked for in one request (the server accepts up to 1000). */
+const CHUNK = 200;
+
+/** What the server says about one post of a broadcast now. */
+export interface LivePost {
+  readonly createAt: number;
+  readonly deleted: boolean;
+  /** Reaction counts by emoji name. */
+  readonly reactions: ReadonlyMap<string, number>;
+  readonly replies: number;
+}
+
+/** Reads the posts from the server; ids it does not know are absent from the map. */
+export async function fetchLivePosts(
+  transport: RestTransport,
+  postIds: readonly string[],
+): Promise<Map<string, LivePost>> {
+  const live = new Map<string, LivePost>();
+  for (let i = 0; i < postIds.length; i += CHUNK) {
+    const chunk = postIds.slice(i, i + CHUNK);
+    let posts: Post[];
+    try {
+      const response = await transport.send(transport.api("/posts/ids"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(chunk),
+      });
+      posts = await response.json() as Post[];
+    } catch (e) {
+      // None of them exists any more: the server answers 404 rather than an empty list.
+      if (e instanceof MattermostError && e.status === 404) continue;
+      throw e;
+    }
+    for (const p of posts) {
+      const reactions = new Map<string, number>();
+      for (const r of p.metadata?.reactions ?? []) {
+        reactions.set(r.emoji_name, (reactions.get(r.emoji_name) ?? 0) + 1);
+      }
+      live.set(p.id, {
+        createAt: p.create_at,
+        deleted: p.delete_at > 0,
+        reactions,
+        replies: p.reply_count ?? 0,
+      });
+    }
+  }
+  return live;
+}
+
+/** Reactions for people: ":+1: 3, :tada: 1" (most first). */
+export function reactionText(reactions: ReadonlyMap<string, number>): string {
+  return [...reactions].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([emoji, n]) => `:${emoji}: ${n}`).join(", ");
+}
+
+/** Totals over the live posts: reactions by emoji and replies. */
+export function totals(posts: Iterable<LivePost>): {
+  reactions: Map<string, number>;
+  reactionCount: number;
+  replies: number;
+  live: number;
+} {
+  const reactions = new Map<string, number>();
+  let replies = 0;
+  let live = 0;
+  for (const p of posts) {
+    if (p.deleted) continue;
+    live++;
+    replies += p.replies;
+    for (const [emoji, n] of p.reactions) reactions.set(emoji, (reactions.get(emoji) ?? 0) + n);
+  }
+  const reactionCount = [...reactions.values()].reduce((a, b) => a + b, 0);
+  return { reactions, reactionCount, replies, live };
+}
+
+/** The `!status` text. */
+export function statusReport(
+  b: BroadcastRecord,
+  deliveries: readonly DeliveryRecord[],
+  live: ReadonlyMap<string, LivePost>,
+  permalink: (postId: string) => string,
+): string {
+  const lines = [`**Status of broadcast ${code(b.id)}** (sent ${when(b.createdAt)}):`];
+  const seen: LivePost[] = [];
+  for (const d of deliveries) {
+    const name = `~${d.name}`;
+    if (d.status === "failed") {
+      lines.push(`- ${name}: not delivered (${d.error ?? "unknown error"})`);
+      continue;
+    }
+    if (d.status === "deleted") {
+      lines.push(`- ${name}: taken back with \`!undo\``);
+      continue;
+    }
+    if (d.status !== "delivered" || d.postId === null) {
+      lines.push(`- ${name}: ${d.status === "pending" ? "not sent yet" : "being sent"}`);
+      continue;
+    }
+    const post = live.get(d.postId);
+    if (post === undefined || post.deleted) {
+      lines.push(`- ${name}: delivered, but the post has been deleted since`);
+      if (post !== undefined) seen.push(post);
+      continue;
+    }
+    seen.push(post);
+    const parts = [
+      `delivered ${when(post.createAt)}`,
+      `[permalink](${permalink(d.postId)})`,
+      post.reactions.size > 0 ? reactionText(post.reactions) : "no reactions",
+      plural(post.replies, "reply", "replies"),
+    ];
+    lines.push(`- ${name} (${quote(d.displayName, 64)}): ${parts.join(" · ")}`);
+  }
+  const t = totals(seen);
+  const delivered = deliveries.filter((d) => d.status === "delivered").length;
+  lines.push(
+    "",
+    `**Totals:** ${t.live} of ${plural(deliveries.length, "channel")} show it` +
+      (delivered > t.live ? ` (${delivered - t.live} deleted since)` : "") +
+      ` · ${plural(t.reactionCount, "reaction")}` +
+      (t.reactionCount > 0 ? ` (${reactionText(t.reactions)})` : "") +
+      ` · ${plural(t.replies, "reply", "replies")}`,
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,88 @@
+/**
+ * Commands about broadcasts scheduled for later: `!scheduled` lists them (admins see
+ * everyone's), `!cancel <id>` cancels one after a yes/no (own; admins any).
+ *
+ * @module
+ */
+
+import type { Command } from "../../framework/dispatcher.ts";
+import { code, plural, quote } from "../format.ts";
+import type { SendLater } from "../schedule/send_later.ts";
+import { describeSendTime } from "../schedule/time_expression.ts";
+import type { Wizard } from "../wizard/wizard.ts";
+
+const ID = /^[a-z0-9]{4,32}$/;
+
+/** `!scheduled`. */
+export function scheduledCommand(later: SendLater): Command {
+  return {
+    name: "scheduled",
+    summary: "your broadcasts waiting to go out (administrators: everyone's): id, time, " +
+      "targets, start of the message",
+    examples: ["!scheduled"],
+    run: async (ctx) => {
+      const list = later.store.pending(ctx.isAdmin ? undefined : ctx.userId);
+      if (list.length === 0) {
+        await ctx.reply(
+          "Nothing is scheduled. To schedule a broadcast, answer `at <time>` (e.g. " +
+            "`at monday 9:00`, `in 2h`) instead of `yes` at the preview.",
+        );
+        return;
+      }
+      const now = Date.now();
+      const lines = [`**${plural(list.length, "scheduled broadcast")}:**`];
+      for (const s of list) {
+        const by = s.senderId !== ctx.userId ? ` · by @${s.senderUsername}` : "";
+        const files = s.files.length > 0 ? ` · ${plural(s.files.length, "file")}` : "";
+        lines.push(
+          `- ${code(s.id)} · ${describeSendTime({ at: s.dueAt, zone: s.zone }, now)} · ` +
+            `${quote(s.targetAnswer, 60)} (${plural(s.channels, "channel")})${files}${by}`,
+          `  > ${s.message.trim() === "" ? "_(files only)_" : quote(s.message, 80)}`,
+        );
+      }
+      lines.push("`!cancel <id>` cancels one; `!edit <id>` changes its text.");
+      await ctx.reply(lines.join("\n"));
+    },
+  };
+}
+
+/** `!cancel <id>`. */
+export function cancelCommand(later: SendLater, wizard: Wizard): Command {
+  return {
+    name: "cancel",
+    usage: "<broadcast id>",
+    summary: "cancel a scheduled broadcast before it goes out (own; administrators any); " +
+      "asks for confirmation",
+    examples: ["!cancel k3m9x2qa"],
+    run: async (ctx, args) => {
+      const id = args.trim().toLowerCase();
+      if (id === "") {
+        await ctx.reply("Which one? Send `!cancel <id>`; `!scheduled` lists them.");
+        return;
+      }
+      const s = ID.test(id) ? later.store.get(id) : undefined;
+      if (s === undefined || (s.senderId !== ctx.userId && !ctx.isAdmin)) {
+        await ctx.reply(
+          `I have no scheduled broadcast ${code(args)} of yours. \`!scheduled\` lists them.`,
+        );
+        return;
+      }
+      if (s.status !== "scheduled") {
+        await ctx.reply(
+          s.status === "sent"
+            ? `Broadcast ${code(id)} has gone out already; \`!undo ${id}\` takes it back.`
+            : `Broadcast ${code(id)} is not scheduled any more (${s.status}).`,
+        );
+        return;
+      }
+      wizard.askCancel(ctx.userId, id);
+      await ctx.reply(
+        `Cancel scheduled broadcast ${code(id)}${
+          s.senderId !== ctx.userId ? ` (scheduled by @${s.senderUsername})` : ""
+        }, due ${describeSendTime({ at: s.dueAt, zone: s.zone }, Date.now())}, to ${
+          plural(s.channels, "channel")
+        }? Answer **yes** or **no**.`,
+      );
+    },
+  };
+}

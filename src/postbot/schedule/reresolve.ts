@@ -1,0 +1,41 @@
+/**
+ * The channels of a scheduled broadcast, resolved again when it goes out: groups may have
+ * changed, channels may have been archived or removed since it was confirmed. Each name of the
+ * answer is resolved on its own, so one name that no longer works does not stop the others;
+ * what was skipped is said to the sender.
+ *
+ * @module
+ */
+
+import { err, ok, type Result } from "../../framework/result.ts";
+import type { BroadcastTarget } from "../broadcast/log.ts";
+import { type ResolveContext, resolveTargets, tokenize } from "../wizard/targets.ts";
+import type { Reresolved } from "./scheduler.ts";
+
+/** Resolves `answer` name by name; fails only when no name leads to a channel. */
+export async function reresolve(
+  answer: string,
+  ctx: ResolveContext,
+): Promise<Result<Reresolved, string[]>> {
+  const chosen = new Map<string, BroadcastTarget>();
+  const remarks: string[] = [];
+  for (const token of tokenize(answer)) {
+    const r = await resolveTargets(token, ctx);
+    if (!r.ok) {
+      remarks.push(...r.error);
+      continue;
+    }
+    for (const t of r.value.targets) {
+      if (!chosen.has(t.channelId)) {
+        chosen.set(t.channelId, {
+          channelId: t.channelId,
+          name: t.name,
+          displayName: t.displayName,
+        });
+      }
+    }
+    for (const w of r.value.warnings) if (!remarks.includes(w)) remarks.push(w);
+  }
+  if (chosen.size === 0) return err(remarks.length > 0 ? remarks : ["the answer names nothing"]);
+  return ok({ targets: [...chosen.values()], remarks });
+}

@@ -1,0 +1,192 @@
+/**
+ * The due-broadcast loop: wakes at the next due time (and at least every 30 s), takes each
+ * scheduled broadcast whose time has come, re-resolves its channels, and hands it to the same
+ * {@link Broadcaster} an immediate broadcast uses — limits, retries, no duplicates, report,
+ * log and audit included. A time missed while postbot was down is sent at start, and the
+ * sender is told how late.
+ *
+ * @module
+ */
+
+import { logger } from "../../framework/logging.ts";
+import type { Result } from "../../framework/result.ts";
+import type { Broadcaster } from "../broadcast/broadcaster.ts";
+import type { BroadcastTarget } from "../broadcast/log.ts";
+import { code, plural, quote } from "../format.ts";
+import type { Notifier } from "../notifier.ts";
+import type { ScheduledBroadcast, ScheduledStore } from "./store.ts";
+import { describeSendTime, span } from "./time_expression.ts";
+
+const log = logger("schedule");
+
+/** Longest sleep between checks, so a changed clock or a missed timer costs at most this. */
+const MAX_SLEEP_MS = 30_000;
+/** Later than this after its time, the sender is told the broadcast is late. */
+export const LATE_AFTER_MS = 60_000;
+
+/** The channels an answer leads to now, and remarks (channels skipped, names gone). */
+export interface Reresolved {
+  readonly targets: readonly BroadcastTarget[];
+  readonly remarks: readonly string[];
+}
+
+/** What the loop needs. */
+export interface SchedulerDeps {
+  readonly store: ScheduledStore;
+  readonly broadcaster: Broadcaster;
+  readonly notifier: Notifier;
+  /** Resolves the target answer again, as the sender (membership checks included). */
+  readonly resolve: (answer: string, senderId: string) => Promise<Result<Reresolved, string[]>>;
+  /** Runs once before a batch of due broadcasts (the channel list is reloaded). */
+  readonly beforeBatch?: () => Promise<void>;
+  readonly now?: () => number;
+}
+
+/** Runs scheduled broadcasts when they are due. */
+export class Scheduler {
+  readonly #d: SchedulerDeps;
+  readonly #now: () => number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+
+  constructor(deps: SchedulerDeps) {
+    this.#d = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** Settles what a crash left half-claimed, sends what is overdue, and starts the timer. */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    const back = this.#d.store.reconcile();
+    if (back > 0) {
+      log.warn("{n} scheduled broadcasts had not started; they are due again", { n: back });
+    }
+    await this.tick();
+  }
+
+  /** Stops the timer; a check in progress finishes. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+
+  /** A broadcast was scheduled or cancelled: the next wake-up may have moved. */
+  wake(): void {
+    if (!this.#stopped) this.#arm();
+  }
+
+  /** Sends everything due now (one check at a time), then sleeps until the next due time. */
+  async tick(): Promise<void> {
+    if (this.#running !== undefined) return await this.#running;
+    this.#running = this.#sendDue().finally(() => {
+      this.#running = undefined;
+      if (!this.#stopped) this.#arm();
+    });
+    await this.#running;
+  }
+
+  #arm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    const next = this.#d.store.nextDue();
+    const wait = next === undefined
+      ? MAX_SLEEP_MS
+      : Math.max(0, Math.min(MAX_SLEEP_MS, next - this.#now()));
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.tick();
+    }, wait);
+  }
+
+  async #sendDue(): Promise<void> {
+    const due = this.#d.store.due(this.#now());
+    if (due.length === 0) return;
+    try {
+      await this.#d.beforeBatch?.();
+    } catch (e) {
+      log.warn("Could not reload the channel list before sending: {error}", { error: e });
+    }
+    for (const s of due) {
+      if (this.#stopped) return;
+      try {
+        await this.#sendOne(s);
+      } catch (e) {
+        log.error("Scheduled broadcast {id} could not start: {error}", { id: s.id, error: e });
+      }
+    }
+  }
+
+  async #sendOne(s: ScheduledBroadcast): Promise<void> {
+    const resolved = await this.#d.resolve(s.targetAnswer, s.senderId);
+    const files = await this.#d.store.readFiles(s).catch((e) => e as Error);
+    // Only now is it taken: a failure above leaves it pending for the next check.
+    if (!this.#d.store.claim(s.id)) return;
+    const lateMs = this.#now() - s.dueAt;
+    const late = lateMs > LATE_AFTER_MS
+      ? `It was due ${
+        describeSendTime({ at: s.dueAt, zone: s.zone }, s.dueAt).replace(/ — .*$/, "")
+      } and goes out ` +
+        `**${span(lateMs)} late**, because postbot was not running then.`
+      : "";
+    const failure = !resolved.ok
+      ? `none of its channels can be reached any more:\n${
+        resolved.error.map((p) => `- ${p}`).join("\n")
+      }`
+      : resolved.value.targets.length === 0
+      ? "none of its channels can be reached any more"
+      : files instanceof Error
+      ? `its files kept for it are missing (${files.message})`
+      : undefined;
+    if (failure !== undefined) {
+      this.#d.store.fail(s.id, failure);
+      await this.#d.store.removeFiles(s.id).catch(() => {});
+      const text = `**Scheduled broadcast ${code(s.id)} was not sent**: ${failure}` +
+        (late === "" ? "" : `\n${late}`);
+      await this.#d.notifier.dm(s.senderId, text);
+      await this.#d.notifier.audit(
+        `**Scheduled broadcast failed** \`${s.id}\` by @${s.senderUsername}: ${failure}`,
+      );
+      log.warn("Scheduled broadcast {id} failed: {reason}", { id: s.id, reason: failure });
+      return;
+    }
+    const { targets, remarks } = resolved.ok ? resolved.value : { targets: [], remarks: [] };
+    const prepared = (files as Awaited<ReturnType<ScheduledStore["readFiles"]>>).map((
+      content,
+      i,
+    ) => ({ source: s.files[i], content }));
+    log.info("Scheduled broadcast {id} by {user} is due: {n} channels, {late} ms after its time", {
+      id: s.id,
+      user: s.senderUsername,
+      n: targets.length,
+      late: Math.max(0, lateMs),
+    });
+    this.#d.broadcaster.send(
+      {
+        sender: { id: s.senderId, username: s.senderUsername },
+        message: s.message,
+        files: s.files,
+        sourcePostId: s.sourcePostId ?? "",
+        answer: s.targetAnswer,
+        targets,
+      },
+      async (id) => {
+        const lines = [
+          `Scheduled broadcast ${code(id)} is going out now to ${
+            plural(targets.length, "channel")
+          }… I'll tell you when it's done.`,
+          `> ${s.message.trim() === "" ? "_(files only)_" : quote(s.message, 80)}`,
+        ];
+        if (late !== "") lines.push(late);
+        for (const r of remarks) lines.push(`:warning: ${r}`);
+        await this.#d.notifier.dm(s.senderId, lines.join("\n"));
+      },
+      { id: s.id, files: prepared },
+    );
+    // The files were read into memory; the copies are no longer needed.
+    await this.#d.store.removeFiles(s.id).catch((e) =>
+      log.warn("Could not remove the files of {id}: {error}", { id: s.id, error: e })
+    );
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * Scheduling a confirmed broadcast: reads the sender's time zone from their Mattermost
+ * profile, keeps the files as they are now, stores the broadcast and wakes the due loop.
+ *
+ * @module
+ */
+
+import { logger } from "../../framework/logging.ts";
+import { MattermostError } from "../../framework/mattermost_error.ts";
+import type { RestTransport } from "../../framework/rest.ts";
+import { err, ok, type Result } from "../../framework/result.ts";
+import { isTimeZone } from "../../framework/time_zone.ts";
+import type { FileBytes } from "../../framework/file_bytes.ts";
+import { newBroadcastId } from "../broadcast/broadcaster.ts";
+import type { BroadcastFile } from "../broadcast/log.ts";
+import { when } from "../broadcast/report.ts";
+import { code, plural, quote } from "../format.ts";
+import type { Notifier } from "../notifier.ts";
+import type { Scheduler } from "./scheduler.ts";
+import type { ScheduledStore } from "./store.ts";
+import { describeSendTime, profileZone, type SendTime } from "./time_expression.ts";
+
+const log = logger("schedule");
+
+/** What is scheduled: the draft, the answer and the time. */
+export interface LaterRequest {
+  readonly sender: { readonly id: string; readonly username: string };
+  readonly message: string;
+  readonly files: readonly BroadcastFile[];
+  readonly sourcePostId: string;
+  readonly answer: string;
+  readonly channels: number;
+  readonly time: SendTime;
+}
+
+/** Schedules broadcasts for the wizard. */
+export class SendLater {
+  readonly #transport: RestTransport;
+  readonly #store: ScheduledStore;
+  readonly #scheduler: Scheduler;
+  readonly #notifier: Notifier;
+  readonly #fallbackZone: () => string;
+
+  constructor(deps: {
+    transport: RestTransport;
+    store: ScheduledStore;
+    scheduler: Scheduler;
+    notifier: Notifier;
+    /** The scheduler's zone, for senders whose profile names none. */
+    fallbackZone: () => string;
+  }) {
+    this.#transport = deps.transport;
+    this.#store = deps.store;
+    this.#scheduler = deps.scheduler;
+    this.#notifier = deps.notifier;
+    this.#fallbackZone = deps.fallbackZone;
+  }
+
+  /** The store, for commands that list or change scheduled broadcasts. */
+  get store(): ScheduledStore {
+    return this.#store;
+  }
+
+  /** The sender's zone: their profile's automatic or manual zone, else the scheduler's. */
+  async zoneOf(userId: string): Promise<string> {
+    try {
+      const user = await this.#transport.getJson<{ timezone?: Record<string, unknown> }>(
+        `/users/${userId}`,
+      );
+      return profileZone(user.timezone, isTimeZone) ?? this.#fallbackZone();
+    } catch (e) {
+      log.warn("Could not read the time zone of {user}: {error}", { user: userId, error: e });
+      return this.#fallbackZone();
+    }
+  }
+
+  /** Cancels a pending broadcast (after the yes of `!cancel`); the text to answer with. */
+  async cancel(id: string, actor: { id: string; username: string }): Promise<string> {
+    if (!this.#store.cancel(id)) {
+      const s = this.#store.get(id);
+      return s?.status === "sent"
+        ? `Scheduled broadcast ${code(id)} has gone out already; \`!undo ${id}\` takes it back.`
+        : `Broadcast ${code(id)} is not scheduled any more; nothing was changed.`;
+    }
+    await this.#store.removeFiles(id).catch((e) =>
+      log.warn("Could not remove the files of {id}: {error}", { id, error: e })
+    );
+    this.#scheduler.wake();
+    const s = this.#store.get(id);
+    log.info("{user} cancelled scheduled broadcast {id}", { user: actor.username, id });
+    await this.#notifier.audit(
+      `**Cancelled** scheduled broadcast \`${id}\` by @${actor.username} at ${when(Date.now())}` +
+        (s !== undefined && s.senderId !== actor.id ? ` (scheduled by @${s.senderUsername})` : "") +
+        ".",
+    );
+    if (s !== undefined && s.senderId !== actor.id) {
+      await this.#notifier.dm(
+        s.senderId,
+        `@${actor.username} cancelled your scheduled broadcast ${code(id)}; it will not be sent.`,
+      );
+    }
+    return `Cancelled scheduled broadcast ${code(id)}; nothing was sent, and its files are gone.`;
+  }
+
+  /** Keeps the files, stores the broadcast, wakes the loop; the text to answer with. */
+  async schedule(r: LaterRequest): Promise<Result<string, string>> {
+    const contents: FileBytes[] = [];
+    for (const f of r.files) {
+      try {
+        contents.push(await this.#transport.downloadFile(f.id));
+      } catch (e) {
+        const why = e instanceof MattermostError ? e.message : String(e);
+        return err(
+          `I could not keep a copy of the file "${f.name}" (${why}), so nothing was ` +
+            "scheduled.",
+        );
+      }
+    }
+    const id = newBroadcastId();
+    try {
+      await this.#store.add({
+        id,
+        senderId: r.sender.id,
+        senderUsername: r.sender.username,
+        dueAt: r.time.at,
+        zone: r.time.zone,
+        targetAnswer: r.answer,
+        channels: r.channels,
+        message: r.message,
+        files: r.files,
+        sourcePostId: r.sourcePostId,
+      }, contents);
+    } catch (e) {
+      await this.#store.removeFiles(id).catch(() => {});
+      log.error("Could not store scheduled broadcast {id}: {error}", { id, error: e });
+      return err(
+        `I could not store the scheduled broadcast (${(e as Error).message}); nothing ` +
+          "was scheduled. Answer `yes` to send it now, or try again later.",
+      );
+    }
+    this.#scheduler.wake();
+    const described = describeSendTime(r.time, Date.now());
+    log.info("{user} scheduled broadcast {id} to {n} channels for {at}", {
+      user: r.sender.username,
+      id,
+      n: r.channels,
+      at: described,
+    });
+    await this.#notifier.audit(
+      `**Scheduled** \`${id}\` by @${r.sender.username} at ${when(Date.now())}: ` +
+        `${plural(r.channels, "channel")}, due ${described.replace(/ — .*$/, "")}.\n> ` +
+        (r.message.trim() === "" ? "_(files only)_" : quote(r.message, 200)),
+    );
+    return ok(
+      `Scheduled broadcast ${code(id)} for **${described}** to ${
+        plural(r.channels, "channel")
+      } (the channels are looked up again when it goes out). \`!scheduled\` lists your ` +
+        `scheduled broadcasts, \`!cancel ${id}\` cancels it, \`!edit ${id}\` changes its text.`,
+    );
+  }
+}

@@ -1,0 +1,305 @@
+/**
+ * "When should it go out?" — the times a sender may type at the preview (`at 09:00`,
+ * `at tomorrow 9:00`, `at monday 9:00`, `at 2026-12-01 09:00`, `in 2h`, `in 30 min`), read as
+ * wall-clock times in the sender's own time zone. A wall-clock time that does not exist (the
+ * hour skipped when clocks go forward) or exists twice (the hour repeated when they go back) is
+ * refused with an explanation rather than guessed.
+ *
+ * @module
+ */
+
+import { err, ok, type Result } from "../../framework/result.ts";
+
+/** A resolved send time. */
+export interface SendTime {
+  /** Epoch milliseconds. */
+  readonly at: number;
+  /** IANA zone the time was read in. */
+  readonly zone: string;
+}
+
+/** Longest delay accepted: a year. */
+export const MAX_AHEAD_MS = 366 * 86_400_000;
+
+const WEEKDAYS = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+const UNITS: Record<string, number> = {
+  s: 1_000,
+  sec: 1_000,
+  secs: 1_000,
+  second: 1_000,
+  seconds: 1_000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hrs: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  days: 86_400_000,
+};
+
+const EXAMPLES = "`at 09:00`, `at tomorrow 9:00`, `at monday 9:00`, `at 2026-12-01 09:00`, " +
+  "`in 2h`, `in 30 min`";
+
+/** A calendar date and wall-clock time, as written. */
+interface WallClock {
+  readonly year: number;
+  readonly month: number; // 1-12
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+}
+
+/** The wall-clock reading of an instant in a zone. */
+export function wallClock(at: number, zone: string): WallClock & { weekday: number } {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone,
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    weekday: "long",
+    hourCycle: "h23",
+  }).formatToParts(new Date(at));
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  return {
+    year: Number(get("year")),
+    month: Number(get("month")),
+    day: Number(get("day")),
+    hour: Number(get("hour")),
+    minute: Number(get("minute")),
+    weekday: WEEKDAYS.indexOf(get("weekday").toLowerCase()),
+  };
+}
+
+/** The zone's offset from UTC at an instant, in ms (wall clock minus UTC). */
+function offsetAt(at: number, zone: string): number {
+  const w = wallClock(at, zone);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
+  return asUtc - Math.floor(at / 60_000) * 60_000;
+}
+
+/**
+ * Every instant at which the zone's clocks show `w`: none in a spring-forward gap, two in an
+ * autumn overlap, one otherwise.
+ */
+export function instantsOf(w: WallClock, zone: string): number[] {
+  const naive = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
+  const offsets = new Set(
+    [-86_400_000, 0, 86_400_000].map((shift) => offsetAt(naive + shift, zone)),
+  );
+  const found = new Set<number>();
+  for (const offset of offsets) {
+    const at = naive - offset;
+    const back = wallClock(at, zone);
+    if (
+      back.year === w.year && back.month === w.month && back.day === w.day &&
+      back.hour === w.hour && back.minute === w.minute
+    ) found.add(at);
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+/** Adds days to a calendar date (no time zone involved). */
+function addDays(w: WallClock, days: number): WallClock {
+  const d = new Date(Date.UTC(w.year, w.month - 1, w.day + days));
+  return { ...w, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+}
+
+/** `9`, `9:00`, `09:30`, `9am`, `9.30pm` → hours and minutes. */
+function parseClock(text: string): { hour: number; minute: number } | undefined {
+  const m = /^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$/i.exec(text.trim());
+  if (m === null) return undefined;
+  let hour = Number(m[1]);
+  const minute = m[2] === undefined ? 0 : Number(m[2]);
+  if (m[2] === undefined && m[3] === undefined) return undefined; // "9" alone is too vague
+  const meridiem = m[3]?.toLowerCase();
+  if (meridiem !== undefined) {
+    if (hour < 1 || hour > 12) return undefined;
+    hour = (hour % 12) + (meridiem === "pm" ? 12 : 0);
+  }
+  if (hour > 23 || minute > 59) return undefined;
+  return { hour, minute };
+}
+
+/**
+ * Reads a send time. `expression` is what followed `at` (or the whole `in …`); `now` and
+ * `zone` are the moment and the sender's zone. Errors are written for the sender.
+ */
+export function parseSendTime(
+  expression: string,
+  zone: string,
+  now: number,
+): Result<SendTime, string> {
+  const text = expression.trim().toLowerCase().replace(/\s+/g, " ");
+  const relative = /^in (.+)$/.exec(text);
+  if (relative !== null) return parseDelay(relative[1], zone, now);
+
+  const today = wallClock(now, zone);
+  let date: WallClock | undefined;
+  let clockText: string;
+  let dayNamed: "none" | "today" | "other" = "none";
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t](.+))?$/.exec(text);
+  const words =
+    /^(today|tomorrow|sunday|monday|tuesday|wednesday|thursday|friday|saturday|sun|mon|tue|tues|wed|thu|thur|thurs|fri|sat)(?:,)? (?:at )?(.+)$/
+      .exec(text);
+  if (iso !== null) {
+    const [, y, mo, d, rest] = iso;
+    if (rest === undefined) {
+      return err(`Which time on ${y}-${mo}-${d}? Write it like \`at ${y}-${mo}-${d} 09:00\`.`);
+    }
+    date = { year: Number(y), month: Number(mo), day: Number(d), hour: 0, minute: 0 };
+    const check = new Date(Date.UTC(date.year, date.month - 1, date.day));
+    if (check.getUTCMonth() + 1 !== date.month || check.getUTCDate() !== date.day) {
+      return err(`There is no ${y}-${mo}-${d}. Check the date (year-month-day).`);
+    }
+    clockText = rest;
+    dayNamed = "other";
+  } else if (words !== null) {
+    const [, day, rest] = words;
+    clockText = rest;
+    if (day === "today") {
+      date = today;
+      dayNamed = "today";
+    } else if (day === "tomorrow") {
+      date = addDays(today, 1);
+      dayNamed = "other";
+    } else {
+      const index = WEEKDAYS.findIndex((w) => w.startsWith(day.slice(0, 3)));
+      const ahead = (index - today.weekday + 7) % 7;
+      date = addDays(today, ahead);
+      dayNamed = ahead === 0 ? "today" : "other";
+    }
+  } else {
+    date = today;
+    clockText = text;
+  }
+  const clock = parseClock(clockText);
+  if (clock === undefined) {
+    return err(
+      `I can't read ${JSON.stringify(expression.trim())} as a time. Examples: ${EXAMPLES}.`,
+    );
+  }
+  let wall: WallClock = { ...date, ...clock };
+  let instants = instantsOf(wall, zone);
+  // A weekday whose time has passed today means that weekday next week.
+  if (dayNamed === "today" && words !== null && words[1] !== "today") {
+    if (instants.length > 0 && instants[instants.length - 1] <= now) {
+      wall = addDays(wall, 7);
+      instants = instantsOf(wall, zone);
+    }
+  }
+  const shown = `${pad(wall.hour)}:${pad(wall.minute)} on ${wall.year}-${pad(wall.month)}-${
+    pad(wall.day)
+  }`;
+  if (instants.length === 0) {
+    return err(
+      `${shown} does not exist in ${zone}: the clocks skip that hour for daylight saving ` +
+        "time. Choose a time outside the skipped hour.",
+    );
+  }
+  if (instants.length > 1) {
+    return err(
+      `${shown} happens twice in ${zone}: the clocks go back an hour for daylight saving ` +
+        "time, so it is ambiguous. Choose a time outside the repeated hour.",
+    );
+  }
+  const at = instants[0];
+  if (at <= now) {
+    const hint = dayNamed === "none"
+      ? ` Did you mean \`at tomorrow ${pad(wall.hour)}:${pad(wall.minute)}\`?`
+      : "";
+    return err(`${shown} (${zone}) is in the past.${hint}`);
+  }
+  if (at - now > MAX_AHEAD_MS) {
+    return err(`${shown} is more than a year ahead; I schedule up to a year in advance.`);
+  }
+  return ok({ at, zone });
+}
+
+/** `2h`, `30 min`, `1 day 2 hours`, `1h30m`, `45s`. */
+function parseDelay(text: string, zone: string, now: number): Result<SendTime, string> {
+  const parts = [...text.matchAll(/(\d{1,6})\s*([a-z]+)/g)];
+  const rest = text.replace(/(\d{1,6})\s*([a-z]+)/g, "").replace(/[\s,]|and/g, "");
+  if (parts.length === 0 || rest !== "") {
+    return err(
+      `I can't read "in ${text}" as a delay. Examples: \`in 2h\`, \`in 30 min\`, ` +
+        "`in 1 day 2 hours`.",
+    );
+  }
+  let ms = 0;
+  for (const [, n, unit] of parts) {
+    const size = UNITS[unit];
+    if (size === undefined) {
+      return err(`"${unit}" is not a unit I know; use seconds, minutes, hours or days.`);
+    }
+    ms += Number(n) * size;
+  }
+  if (ms <= 0) return err("A delay of zero is now: answer `yes` to send it right away.");
+  if (ms > MAX_AHEAD_MS) return err("That is more than a year ahead; I schedule up to a year.");
+  return ok({ at: now + ms, zone });
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, "0");
+}
+
+/**
+ * The time said back unambiguously: "Monday 1 December 2026, 09:00 Europe/Berlin — in 2 days
+ * 18 hours".
+ */
+export function describeSendTime(time: SendTime, now: number): string {
+  const date = new Intl.DateTimeFormat("en-GB", {
+    timeZone: time.zone,
+    weekday: "long",
+    day: "numeric",
+    month: "long",
+    year: "numeric",
+  }).format(new Date(time.at)).replace(/^(\w+),? /, "$1 ");
+  const w = wallClock(time.at, time.zone);
+  return `${date}, ${pad(w.hour)}:${pad(w.minute)} ${time.zone} — ${fromNow(time.at - now)}`;
+}
+
+/** "in 2 days 18 hours", "in 30 minutes", "in 45 seconds". */
+export function fromNow(ms: number): string {
+  return `in ${span(ms)}`;
+}
+
+/** A span for people, two units at most: "2 days 18 hours", "5 minutes", "40 seconds". */
+export function span(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return unit(seconds, "second");
+  const minutes = Math.round(seconds / 60);
+  const days = Math.floor(minutes / 1440);
+  const hours = Math.floor((minutes % 1440) / 60);
+  const mins = minutes % 60;
+  if (days > 0) return [unit(days, "day"), hours > 0 ? unit(hours, "hour") : ""].join(" ").trim();
+  if (hours > 0) {
+    return [unit(hours, "hour"), mins > 0 ? unit(mins, "minute") : ""].join(" ").trim();
+  }
+  return unit(mins, "minute");
+}
+
+function unit(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * The zone a user's profile asks for (`timezone` of `GET /users/{id}`): the automatic zone
+ * when `useAutomaticTimezone` is "true", else the manual one; undefined when unset or unknown.
+ */
+export function profileZone(
+  timezone: Record<string, unknown> | undefined,
+  isZone: (zone: string) => boolean,
+): string | undefined {
+  if (timezone === undefined || timezone === null) return undefined;
+  const automatic = String(timezone.useAutomaticTimezone ?? "true") === "true";
+  const zone = String((automatic ? timezone.automaticTimezone : timezone.manualTimezone) ?? "");
+  return zone !== "" && isZone(zone) ? zone : undefined;
+}
