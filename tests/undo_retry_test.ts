@@ -283,7 +283,11 @@ Deno.test("history, undo and retry", async (t) => {
           assert.equal(botPostsIn(s, ch["side-room"].id, id).length, 0);
           assert.match(
             await carol.ask("!history 1"),
-            new RegExp(`\`${id}\` · .* · 2 channels · delivered to 1 of 2, 1 failed$`),
+            new RegExp(
+              `\`${id}\` · .* · 2 channels · delivered to 1 of 2, 1 failed · 0 reactions, ` +
+                "0 replies$",
+              "m",
+            ),
           );
           const status = withLog(s, (db) =>
             (db.prepare("SELECT status FROM broadcasts WHERE id = ?").get(id) as {
