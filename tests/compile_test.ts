@@ -23,6 +23,13 @@ Deno.test("compile task has the same permissions and unstable flags as start", (
   assert.ok(!/\s-A(\s|$)|--allow-all/.test(tasks.compile), "never -A");
 });
 
+Deno.test("the bot may start exactly its own executable (task processes), nothing else", () => {
+  for (const task of [tasks.start, tasks.compile]) {
+    const run = task.split(/\s+/).filter((w) => w.startsWith("--allow-run"));
+    assert.deepEqual(run, ["--allow-run=/proc/self/exe"]);
+  }
+});
+
 Deno.test("compile embeds tasks/ and the worker entry (DENORT_BIN = deno itself)", async () => {
   const out = await Deno.makeTempDir({ prefix: "postbot-compile-" });
   try {

@@ -29,6 +29,7 @@ const FILES: Record<string, string> = {
     "const keep = []; while (true) keep.push(new Uint8Array(8 * 1024 * 1024).fill(7));",
   ),
   "top_spin.ts": task("", "while (true) {}"),
+  "top_spin_async.ts": task("", "await Promise.resolve(); for (;;) {}"),
   "top_exit.ts": task("", "Deno.exit(0);"),
   "top_throw_null.ts": task("", "throw null;"),
   "top_forged.ts": `
@@ -44,7 +45,7 @@ export const DESCRIPTION = "has no run, whatever it prints";
     "  const keep = []; while (true) keep.push(new Uint8Array(8 * 1024 * 1024).fill(7));",
   ),
   "async_bomb.ts": task(`  const keep = [];
-  await new Promise(() => setInterval(() => { for (let i = 0; i < 20; i++) keep.push("y".repeat(1e6) + i + Math.random()); }, 1));`),
+  await new Promise(() => setInterval(() => { for (let i = 0; i < 20; i++) keep.push(new Array(1e5).fill(i + 0.5)); }, 1));`),
   "worker_bomb.ts": task(
     `  const src = "const k = []; while (true) k.push(new Uint8Array(8 * 1024 * 1024).fill(1));";
   new Worker(URL.createObjectURL(new Blob([src], { type: "application/javascript" })), { type: "module" });
@@ -86,6 +87,20 @@ export const DESCRIPTION = "has no run, whatever it prints";
     "  throw new Proxy({}, { get() { throw 1; }, getPrototypeOf() { throw 2; }, ownKeys() { throw 3; } });",
   ),
   "fine.ts": task("  ctx.log.info('fine ran');"),
+  // run(): reaching for the bot.
+  "kills_bot.ts": task("  Deno.kill(Deno.ppid, 'SIGKILL');"),
+  "kills_itself.ts": task("  Deno.kill(Deno.pid, 'SIGKILL');"),
+  "asks_self.ts": task(
+    "  await new Deno.Command('/proc/self/exe', { args: ['eval', '1'] }).output();",
+    'export const PERMISSIONS = { run: ["/proc/self/exe"] };',
+  ),
+  "floods.ts": task(`  const line = new TextEncoder().encode("z".repeat(4000) + "\\n");
+  for (;;) Deno.stdout.writeSync(line);`),
+  "floods_log.ts": task("  for (let i = 0; ; i++) console.log('flood', i);"),
+  "steals_stdin.ts": task(`  const buf = new Uint8Array(4096);
+  const n = await Deno.stdin.read(buf);
+  console.log(JSON.stringify({ nonce: new TextDecoder().decode(buf.subarray(0, n ?? 0)), report: { kind: "finished" } }));
+  await new Promise(() => {});`),
 };
 
 interface ProcessInfo {
@@ -153,6 +168,28 @@ async function ticksOverOneSecond(pid: number): Promise<number> {
   return await sum() - before;
 }
 
+/** The block of `!tasks` about one task. */
+function section(list: string, name: string): string {
+  const block = list.split("\n\n").find((b) => b.startsWith(`**${name}**`));
+  assert.ok(block !== undefined, `no section for ${name} in:\n${list}`);
+  return block;
+}
+
+/** Polls `probe` until it returns a value (for process state, outside the emulator). */
+async function until<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (true) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function runAll(
   s: Scenario,
   names: string[],
@@ -195,6 +232,7 @@ Deno.test("no task can take the bot down", async (t) => {
       );
       assert.match(broken, /`top_buffers\.ts`: importing it ran out of memory/);
       assert.match(broken, /`top_spin\.ts`: importing it took longer than 5 s and was stopped/);
+      assert.match(broken, /`top_spin_async\.ts`: importing it took longer than 5 s/);
       assert.match(broken, /`top_exit\.ts`: it failed to import: `.*called Deno\.exit\(0\)/);
       assert.match(broken, /`top_throw_null\.ts`: it failed to import: `.*null`/);
       assert.match(broken, /`top_forged\.ts`: it does not export a function named run/);
@@ -217,7 +255,7 @@ Deno.test("no task can take the bot down", async (t) => {
         assert.match(
           reply,
           new RegExp(`:x: \`${name}\` failed after .*ran out of memory: it may use 32 MB`),
-          name,
+          `${name}: ${reply}`,
         );
       }
       assert.match(await bob.ask("!help"), /!tasks/);
@@ -289,10 +327,60 @@ Deno.test("no task can take the bot down", async (t) => {
       assert.match(s.bot.output, /\n {4}2026-01-01 00:00:00\.000 \+00:00 \[INF\] postbot·main: F/);
     });
 
+    await t.step("a task cannot kill the bot, start it, or drown it in output", async () => {
+      const alice = s.dm(s.world.alice);
+      const names = [
+        "kills_bot",
+        "kills_itself",
+        "asks_self",
+        "floods",
+        "floods_log",
+        "steals_stdin",
+      ];
+      for (const name of names) await alice.send(`!run ${name}`);
+      assert.match(await bob.ask("!help"), /!tasks/);
+      const outcomes = new Map<string, string>();
+      while (outcomes.size < names.length) {
+        const reply = await alice.reply(60_000);
+        const name = /`([a-z_]+)`/.exec(reply)?.[1];
+        if (name !== undefined && !/Running `/.test(reply)) outcomes.set(name, reply);
+      }
+      assert.match(outcomes.get("kills_bot")!, /failed after .*NotCapable: Requires run access/);
+      // Deno lets a process signal itself: that ends only the task's own process.
+      assert.match(
+        outcomes.get("kills_itself")!,
+        /failed after .*its process ended without a result \(killed by SIGKILL\)/,
+      );
+      assert.match(outcomes.get("asks_self")!, /failed after .*NotCapable/);
+      for (const name of ["floods", "floods_log", "steals_stdin"]) {
+        assert.match(outcomes.get(name)!, /was stopped after|failed after .*memory/, name);
+      }
+      assert.match(
+        section(await bob.ask("!tasks"), "asks_self"),
+        /asked for but not granted .*: run \/proc\/self\/exe/,
+      );
+      assert.match(s.bot.output, /more than 1000 log lines; the rest is dropped/);
+      assert.equal(await Promise.race([s.bot.exited, Promise.resolve("running")]), "running");
+    });
+
     await t.step("the bot's memory did not grow with the tasks'", async () => {
       const grown = await rssMb(pid) - rssBefore;
       assert.ok(grown < 64, `the bot's RSS grew by ${grown.toFixed(0)} MB`);
       assert.deepEqual(await descendants(pid), []);
+    });
+
+    await t.step("when the bot is killed, its task processes end too", async () => {
+      const alice = s.dm(s.world.alice);
+      assert.match(await alice.ask("!run spin"), /Running/);
+      const hosts = await until(async () => {
+        const found = await descendants(pid);
+        return found.length > 0 ? found : undefined;
+      }, "the task process");
+      await s.bot.kill();
+      await until(async () => {
+        const alive = await processes();
+        return hosts.every((p) => !alive.has(p)) ? true : undefined;
+      }, "the orphaned task process to exit");
     });
   } finally {
     await s.stop();

@@ -114,7 +114,7 @@ export function renderTaskList(view: TaskSystemView): string {
     }
     if (task.permissions.refused.length > 0) {
       lines.push(
-        `- asked for but not granted (the bot itself lacks them): ${
+        `- asked for but not granted (the bot lacks them, or they are never given to tasks): ${
           task.permissions.refused.join(", ")
         }`,
       );

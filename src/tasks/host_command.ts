@@ -39,7 +39,10 @@ const CONFIG_FILE = new URL("../../deno.json", import.meta.url);
 
 /** The command that starts a task host for a job with these permissions. */
 export function hostCommand(options: HostCommandOptions): HostCommand {
-  const heap = `--max-old-space-size=${options.memoryMb}`;
+  // The host's resident-memory watch ends a job at TASK_MEMORY_MB, quickly and the same way in
+  // both cases. The heap limit is only the backstop: at the limit itself V8 can spend seconds
+  // collecting garbage before it gives up, so it is set well above.
+  const heap = `--max-old-space-size=${heapLimitMb(options.memoryMb)}`;
   if (options.standalone ?? Deno.build.standalone) {
     return {
       program: SELF_EXECUTABLE,
@@ -63,6 +66,11 @@ export function hostCommand(options: HostCommandOptions): HostCommand {
     ],
     env: { NO_COLOR: "1" },
   };
+}
+
+/** The V8 heap limit of a task process with this TASK_MEMORY_MB. */
+export function heapLimitMb(memoryMb: number): number {
+  return memoryMb * 2 + 32;
 }
 
 const KINDS = ["read", "write", "net", "env", "sys", "run", "ffi", "import"] as const;

@@ -17,7 +17,7 @@ Deno.test("under deno run the host gets exactly the task's permissions and a hea
   const command = hostCommand({ permissions, memoryMb: 64, standalone: false });
   assert.equal(command.program, SELF_EXECUTABLE);
   assert.equal(command.args[0], "run");
-  assert.ok(command.args.includes("--v8-flags=--max-old-space-size=64"));
+  assert.ok(command.args.includes("--v8-flags=--max-old-space-size=160"));
   assert.ok(command.args.includes("--unstable-worker-options"));
   const flags = command.args.filter((a) => a.startsWith("--allow-"));
   assert.deepEqual(flags, [
@@ -34,7 +34,7 @@ Deno.test("a compiled binary re-runs itself in task-host mode with DENO_V8_FLAGS
   const command = hostCommand({ permissions, memoryMb: 256, standalone: true });
   assert.equal(command.program, SELF_EXECUTABLE);
   assert.deepEqual(command.args, [TASK_HOST_FLAG]);
-  assert.equal(command.env.DENO_V8_FLAGS, "--max-old-space-size=256");
+  assert.equal(command.env.DENO_V8_FLAGS, "--max-old-space-size=544");
 });
 
 Deno.test("no permission, no flag", () => {

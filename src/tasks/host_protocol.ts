@@ -54,7 +54,8 @@ export function encodeReport(nonce: string, report: HostReport): string {
  * own output).
  */
 export function decodeReport(line: string, nonce: string): HostReport | undefined {
-  if (!line.startsWith("{")) return undefined;
+  // Cheap first: a flood of lines without the nonce costs no parsing.
+  if (!line.startsWith(`{"nonce":${JSON.stringify(nonce)},`)) return undefined;
   let value: unknown;
   try {
     value = JSON.parse(line);
