@@ -67,11 +67,14 @@ async function main(): Promise<void> {
     },
   });
   if (!source.ok) fail(formatProblems([source.error]), 2);
+  // The token must not be echoed, even from a variable it was pasted into by mistake.
+  const token = source.value("TOKEN")?.trim();
+  const secrets = token === undefined ? [] : [token];
   const config = readPostbotConfig(source.value);
-  if (!config.ok) fail(formatProblems(config.error), 2);
+  if (!config.ok) fail(formatProblems(config.error, secrets), 2);
   if (flags.healthcheck) Deno.exit(await healthcheck(config.value.healthPort));
   const denied = await checkPermissions(config.value);
-  if (denied.length > 0) fail(formatProblems(denied), 2);
+  if (denied.length > 0) fail(formatProblems(denied, secrets), 2);
 
   const closeLogs = await setupLogging({
     logLevel: config.value.logLevel,

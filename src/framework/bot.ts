@@ -353,6 +353,12 @@ function describeStartupFailure(e: unknown, config: BotConfig): string {
       return `The server at ${config.serverUrl} rejected TOKEN (401 Unauthorized). Create a ` +
         "bot account access token (System Console › Integrations › Bot Accounts) and set TOKEN.";
     }
+    if (e.status === 0 && plainHttpAnswer(config.serverUrl, e.message)) {
+      const http = config.serverUrl.replace(/^https:/, "http:");
+      return `The server at URL=${config.serverUrl} answered in plain HTTP, not HTTPS (TLS): ` +
+        `${e.message}. A URL without a scheme means https. If the server has no TLS, set ` +
+        `URL=${http}; if it should have TLS, check the port.`;
+    }
     if (e.status === 0) {
       return `Cannot reach the Mattermost server at URL=${config.serverUrl}: ${e.message}. ` +
         "Check URL, the network, and for https with a private CA set DENO_CERT=/path/ca.pem.";
@@ -361,4 +367,16 @@ function describeStartupFailure(e: unknown, config: BotConfig): string {
       "Check that URL points at a Mattermost server.";
   }
   return `Starting failed: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+/**
+ * Whether an https request failed because the other side spoke plain HTTP: rustls reports
+ * the HTTP bytes as a TLS record of an invalid content type ("received corrupt message of
+ * type InvalidContentType").
+ */
+function plainHttpAnswer(serverUrl: string, message: string): boolean {
+  return serverUrl.startsWith("https:") &&
+    /InvalidContentType|corrupt message|wrong version number|http request to an https/i.test(
+      message,
+    );
 }

@@ -10,6 +10,7 @@ import { parseDotenv } from "./dotenv.ts";
 import { type ConfigProblem, EnvReader, type EnvSource } from "./env_reader.ts";
 import { err, ok, type Result } from "./result.ts";
 import { Secret } from "./secret.ts";
+import { parseUserRef, type UserRef } from "./user_ref.ts";
 
 /** Log levels as operators write them (Python-style names are accepted too). */
 export type LogLevelName = "trace" | "debug" | "info" | "warning" | "error" | "fatal";
@@ -25,10 +26,10 @@ export interface BotConfig {
   readonly logLevel: LogLevelName;
   readonly consoleLogLevel: LogLevelName;
   readonly logFile: string;
-  /** Usernames or user ids; empty means every member of the team. */
-  readonly allowedUsers: readonly string[];
-  /** Usernames or user ids; empty means "the same as allowed" (warned about at startup). */
-  readonly adminUsers: readonly string[];
+  /** User ids or usernames (by form); empty means every member of the team. */
+  readonly allowedUsers: readonly UserRef[];
+  /** User ids or usernames (by form); empty means "the same as allowed" (warned at startup). */
+  readonly adminUsers: readonly UserRef[];
 }
 
 const LEVELS: Record<string, LogLevelName> = {
@@ -76,17 +77,41 @@ export function envSource(
   return ok((name) => options.getEnv(name) ?? fileValues[name]);
 }
 
+/**
+ * `URL` as it may be shown back to the operator: a query, a fragment and user information
+ * (where people paste `?token=…` or `user:password@`) replaced by `…`, and the text
+ * bounded. Config errors print this, never the raw value.
+ */
+export function shownUrl(input: string): string {
+  const safe = input
+    .replace(/^([^/?#]*\/\/)?[^/?#@]*@/, (_, scheme: string | undefined) => `${scheme ?? ""}…@`)
+    .replace(/[?#][\s\S]*$/, (m) => `${m[0]}…`)
+    .replace(/\p{Cc}/gu, " ");
+  const chars = Array.from(safe);
+  return chars.length > 120 ? chars.slice(0, 120).join("") + "…" : safe;
+}
+
+/** A DNS name (underscores allowed, as container service names use them) or an IPv4 address. */
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+
 /** Turns `URL` as an operator writes it into a base URL, or explains what is wrong. */
 export function normalizeServerUrl(input: string): Result<string, string> {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `https://${input}`;
+  const expected = "a host name (chat.example.com, optionally :port) or an " +
+    "http(s)://host[:port][/path] URL";
+  const notUrl = err<string>(`is not a URL: expected ${expected}, got "${shownUrl(input)}"`);
+  if (/[\s\p{Cc}\\]/u.test(input)) return notUrl;
+  const scheme = /^([^:/?#]*):\/\//.exec(input);
+  if (scheme !== null && !/^[a-z][a-z0-9+.-]*$/i.test(scheme[1])) return notUrl;
+  const withScheme = scheme !== null ? input : `https://${input}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
-    return err(`must be a host name or an http(s)://host[:port][/path] URL, got "${input}"`);
+    return notUrl;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return err(`must use http:// or https://, got "${url.protocol}//"`);
+    return err(`must use http:// or https://, got "${shownUrl(url.protocol)}//"`);
   }
   if (url.username !== "" || url.password !== "") {
     // Never echo the input here: it holds a password.
@@ -95,9 +120,16 @@ export function normalizeServerUrl(input: string): Result<string, string> {
         `Write it as ${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`,
     );
   }
-  if (url.search !== "" || url.hash !== "") {
-    return err(`must not contain a query (?…) or a fragment (#…), got "${input}"`);
+  if (url.search !== "" || url.hash !== "" || /[?#]/.test(input)) {
+    // Nor here: a query is where people paste ?token=….
+    return err(
+      `must not contain a query (?…) or a fragment (#…); the bot signs in with TOKEN. ` +
+        `Write it as ${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`,
+    );
   }
+  const host = url.hostname;
+  const ipv6 = host.startsWith("[") && host.endsWith("]");
+  if (!ipv6 && !HOST_NAME.test(host)) return notUrl;
   const path = url.pathname.replace(/\/+$/, "");
   return ok(`${url.protocol}//${url.host}${path}`);
 }
@@ -117,6 +149,17 @@ function level(reader: EnvReader, names: readonly string[], fallback: LogLevelNa
     return found;
   }
   return fallback;
+}
+
+/** A comma-separated list of user ids and usernames; each bad entry is a problem. */
+function userList(reader: EnvReader, name: string): UserRef[] {
+  const refs: UserRef[] = [];
+  for (const entry of reader.list(name)) {
+    const ref = parseUserRef(entry);
+    if (ref.ok) refs.push(ref.value);
+    else reader.problem(name, `entry ${ref.error}`);
+  }
+  return refs;
 }
 
 /** Reads the generic bot settings; problems are recorded on the reader. */
@@ -139,7 +182,7 @@ export function readBotConfig(reader: EnvReader): BotConfig {
     logLevel: level(reader, ["LOG_LEVEL"], "info"),
     consoleLogLevel: level(reader, ["CONSOLE_LOG_LEVEL", "CONSOLE_LOGGING_LEVEL"], "warning"),
     logFile: reader.string("LOG_FILE", "logs/bot.log"),
-    allowedUsers: reader.list("ALLOWED_USERS"),
-    adminUsers: reader.list("ADMIN_USERS"),
+    allowedUsers: userList(reader, "ALLOWED_USERS"),
+    adminUsers: userList(reader, "ADMIN_USERS"),
   };
 }

@@ -103,8 +103,12 @@ Deno.test("readBotConfig: explicit values are read, trimmed and split", () => {
   assert.equal(config.logLevel, "debug");
   assert.equal(config.consoleLogLevel, "error");
   assert.equal(config.logFile, "/var/log/postbot.log");
-  assert.deepEqual(config.allowedUsers, ["alice", "bob", "@carol"]);
-  assert.deepEqual(config.adminUsers, ["alice"]);
+  assert.deepEqual(config.allowedUsers, [
+    { kind: "username", username: "alice" },
+    { kind: "username", username: "bob" },
+    { kind: "username", username: "carol" },
+  ]);
+  assert.deepEqual(config.adminUsers, [{ kind: "username", username: "alice" }]);
 });
 
 Deno.test("readBotConfig: Python-style level names are accepted", () => {

@@ -80,9 +80,17 @@ export class EnvReader {
   }
 }
 
-/** Renders problems as the lines an operator sees before the bot exits with status 2. */
-export function formatProblems(problems: readonly ConfigProblem[]): string {
-  const lines = problems.map((p) => `  - ${p.variable} ${p.message}`);
+/**
+ * Renders problems as the lines an operator sees before the bot exits with status 2. Any
+ * `secrets` (the token, wherever it was put by mistake) are replaced by `[redacted]`.
+ */
+export function formatProblems(
+  problems: readonly ConfigProblem[],
+  secrets: readonly string[] = [],
+): string {
+  const hide = (text: string) =>
+    secrets.filter((s) => s.length >= 8).reduce((t, s) => t.replaceAll(s, "[redacted]"), text);
+  const lines = problems.map((p) => `  - ${p.variable} ${hide(p.message)}`);
   return `postbot cannot start: the configuration has ${problems.length} problem${
     problems.length === 1 ? "" : "s"
   }:\n${lines.join("\n")}\nSet them in .env (see .env.example) or in the environment.`;

@@ -7,6 +7,7 @@
 
 import type { MessageContext } from "./context.ts";
 import type { Middleware } from "./middleware.ts";
+import { refersTo, type UserRef } from "./user_ref.ts";
 
 /** Drops posts written by the bot itself (the server echoes them back as events). */
 export function ignoreSelf(): Middleware<MessageContext> {
@@ -26,20 +27,26 @@ export function directMessagesOnly(): Middleware<MessageContext> {
 
 /** Who may use the bot and who may change its configuration. */
 export interface AccessPolicy {
-  /** Usernames or ids; empty allows every member of the team. */
-  readonly allowed: readonly string[];
-  /** Usernames or ids; empty makes every allowed user an admin. */
-  readonly admins: readonly string[];
+  /** User ids or usernames; empty allows every member of the team. */
+  readonly allowed: readonly UserRef[];
+  /** User ids or usernames; empty makes every allowed user an admin. */
+  readonly admins: readonly UserRef[];
   /** Whether a user is an active member of the bot's team. */
   readonly isTeamMember: (userId: string) => Promise<boolean>;
 }
 
-function listed(list: readonly string[], userId: string, username: string): boolean {
-  const name = username.toLowerCase();
-  return list.some((entry) => {
-    const e = entry.replace(/^@/, "").toLowerCase();
-    return e === userId || e === name;
-  });
+/** Whether a user is on a list: an id entry matches the id only, a username the name only. */
+export function listed(list: readonly UserRef[], userId: string, username: string): boolean {
+  return list.some((ref) => refersTo(ref, userId, username));
+}
+
+/** Whether a user counts as an administrator under a policy (empty admin list: everyone). */
+export function isAdminUnder(
+  policy: Pick<AccessPolicy, "admins">,
+  userId: string,
+  username: string,
+): boolean {
+  return policy.admins.length === 0 || listed(policy.admins, userId, username);
 }
 
 /** Answers outsiders with a refusal; marks everyone else as user or admin. */
@@ -64,7 +71,7 @@ export function accessControl(policy: AccessPolicy): Middleware<MessageContext> 
       );
       return;
     }
-    const admin = policy.admins.length === 0 || listed(policy.admins, ctx.userId, ctx.username);
+    const admin = isAdminUnder(policy, ctx.userId, ctx.username);
     ctx.access = admin ? { kind: "admin" } : { kind: "user" };
     await next();
   };

@@ -4,6 +4,15 @@ import { getLogger } from "@logtape/logtape";
 import { MessageContext } from "./context.ts";
 import { accessControl, directMessagesOnly, ignoreSelf } from "./filters.ts";
 import type { Client4, RestTransport } from "./rest.ts";
+import { parseUserRef, type UserRef } from "./user_ref.ts";
+
+function refs(...entries: string[]): UserRef[] {
+  return entries.map((e) => {
+    const r = parseUserRef(e);
+    if (!r.ok) throw new Error(r.error);
+    return r.value;
+  });
+}
 
 const BOT = { userId: "botid", username: "postbot", teamId: "t1", teamName: "staff" };
 
@@ -70,16 +79,18 @@ Deno.test("accessControl: empty lists make every member an admin", async () => {
   assert.deepEqual(replies, []);
 });
 
+const U2 = "u2u2u2u2u2u2u2u2u2u2u2u2u2";
+
 Deno.test("accessControl: ALLOWED_USERS by username (any case, optional @) or id", async () => {
   const policy = {
-    allowed: ["@Alice", "u2id"],
-    admins: ["alice"],
+    allowed: refs("@Alice", U2),
+    admins: refs("alice"),
     isTeamMember: () => Promise.resolve(true),
   };
   const alice = context("u1id", "alice");
   assert.equal(await passes(accessControl(policy), alice.ctx), true);
   assert.equal(alice.ctx.isAdmin, true);
-  const byId = context("u2id", "bob");
+  const byId = context(U2, "bob");
   assert.equal(await passes(accessControl(policy), byId.ctx), true);
   assert.equal(byId.ctx.isAdmin, false);
   const carol = context("u3id", "carol");
@@ -89,6 +100,26 @@ Deno.test("accessControl: ALLOWED_USERS by username (any case, optional @) or id
 });
 
 Deno.test("accessControl: a user name is not matched as a prefix or substring", async () => {
-  const policy = { allowed: ["al"], admins: [], isTeamMember: () => Promise.resolve(true) };
+  const policy = { allowed: refs("ali"), admins: [], isTeamMember: () => Promise.resolve(true) };
   assert.equal(await passes(accessControl(policy), context("u1", "alice").ctx), false);
+});
+
+Deno.test("accessControl: a username never matches an id, nor an id a username", async () => {
+  const adminId = "a1a1a1a1a1a1a1a1a1a1a1a1a1";
+  const policy = {
+    allowed: [],
+    admins: refs(adminId, "@bobby"),
+    isTeamMember: () => Promise.resolve(true),
+  };
+  // A user whose *username* is the admin's id is not the admin.
+  const impostor = context("x9x9x9x9x9x9x9x9x9x9x9x9x9", adminId);
+  assert.equal(await passes(accessControl(policy), impostor.ctx), true);
+  assert.equal(impostor.ctx.isAdmin, false);
+  // A user whose *id* equals a listed username is not that user either.
+  const odd = context("bobby", "someone");
+  assert.equal(await passes(accessControl(policy), odd.ctx), true);
+  assert.equal(odd.ctx.isAdmin, false);
+  const real = context(adminId, "root");
+  assert.equal(await passes(accessControl(policy), real.ctx), true);
+  assert.equal(real.ctx.isAdmin, true);
 });

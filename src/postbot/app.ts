@@ -85,6 +85,17 @@ export async function startPostbot(
   const loaded = await ChannelsStore.load(config.channelsTomlPath);
   if (!loaded.ok) return fail(formatChannelsFileError(loaded.error));
   const channels = loaded.value;
+  if (channels.missing) {
+    // Once, at startup, in the log and (WARNING) on the console: a bot without groups is
+    // almost always a file in the wrong place, not a choice.
+    log.warn(
+      "{path} was not found: starting with no groups, aliases or whitelisted channels, so " +
+        "users can only broadcast to channel ids they are members of. Create {path} in the " +
+        "working directory (see README, channels.toml) or set CHANNELS_TOML_PATH; " +
+        "!add_group creates it.",
+      { path: config.channelsTomlPath },
+    );
+  }
 
   const processed = new SqliteProcessedPosts(db);
   processed.prune(Date.now() - 7 * 86_400_000);

@@ -100,8 +100,11 @@ Deno.test("readPostbotConfig: every variable is read", () => {
   assert.equal(c.tasksDir, "plugins");
   assert.equal(c.schedulerTomlPath, "conf/scheduler.toml");
   assert.equal(c.schedulerTimezone, "Europe/Berlin");
-  assert.deepEqual(c.allowedUsers, ["alice", "bob"]);
-  assert.deepEqual(c.adminUsers, ["alice"]);
+  assert.deepEqual(c.allowedUsers.map((u) => u.kind === "username" && u.username), [
+    "alice",
+    "bob",
+  ]);
+  assert.deepEqual(c.adminUsers, [{ kind: "username", username: "alice" }]);
   assert.equal(c.broadcastAttribution, "footer");
   assert.equal(c.healthPort, 8080);
   assert.equal(c.taskTimeoutSeconds, 60);

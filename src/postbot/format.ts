@@ -8,14 +8,28 @@
 import { excerpt } from "../framework/text.ts";
 import type { CachedChannel } from "./channel_cache.ts";
 
+/**
+ * User text with what a reader cannot see made visible: bidi overrides, zero-width and other
+ * invisible or control characters become `<U+202E>`, so an echo cannot reorder or hide text.
+ */
+export function visible(text: string): string {
+  return text.replace(
+    /[\p{Cf}\p{Cc}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}\u2028\u2029]/gu,
+    (c) =>
+      c === "\n" || c === "\r" || c === "\t"
+        ? c
+        : `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}>`,
+  );
+}
+
 /** Text shown inside backticks: backticks and newlines removed, length bounded. */
 export function code(text: string, max = 80): string {
-  return "`" + excerpt(text.replace(/[`\r\n]+/g, " "), max) + "`";
+  return "`" + excerpt(visible(text.replace(/[`\r\n]+/g, " ")), max) + "`";
 }
 
 /** Text quoted from the user: markdown-active characters escaped, mentions defused. */
 export function quote(text: string, max = 80): string {
-  return excerpt(text.replace(/[\r\n]+/g, " "), max)
+  return excerpt(visible(text.replace(/[\r\n]+/g, " ")), max)
     .replace(/([\\*_~`[\]()#>|])/g, "\\$1")
     .replace(/@/g, "@\u200b");
 }

@@ -14,7 +14,8 @@
  * @module
  */
 
-import { parse, TomlError } from "smol-toml";
+import { parse } from "smol-toml";
+import { explainTomlError } from "../framework/toml_error.ts";
 import { err, ok, type Result } from "../framework/result.ts";
 import { type CronSchedule, parseCron } from "./schedule.ts";
 import { isTimeZone } from "../framework/time_zone.ts";
@@ -42,9 +43,9 @@ export function parseSchedulerToml(text: string, label: string): Result<Schedule
   try {
     doc = parse(text) as Record<string, unknown>;
   } catch (e) {
-    if (e instanceof TomlError) {
-      const reason = e.message.replace(/^Invalid TOML document: /, "").split("\n")[0];
-      return err(`${label} line ${e.line}, column ${e.column}: ${reason}`);
+    const problem = explainTomlError(e, text);
+    if (problem !== undefined) {
+      return err(`${label} line ${problem.line}, column ${problem.column}: ${problem.detail}`);
     }
     return err(`${label} could not be read as TOML: ${(e as Error).message}`);
   }

@@ -25,7 +25,8 @@
  * @module
  */
 
-import { parse, TomlError } from "smol-toml";
+import { parse } from "smol-toml";
+import { explainTomlError } from "../../framework/toml_error.ts";
 import { err, ok, type Result } from "../../framework/result.ts";
 import { mattermostIdProblem } from "../../framework/mattermost_id.ts";
 import {
@@ -93,9 +94,33 @@ export function nameKey(name: string): string {
 const FORBIDDEN_IN_NAME = /[\p{Cc}\u2028\u2029]/u;
 
 /**
+ * Characters a reader cannot see or tell apart, each with why: format characters (bidi
+ * overrides and isolates, zero-width spaces and joiners, soft hyphen, BOM), other default-
+ * ignorable code points (variation selectors, Hangul fillers), unassigned and private-use
+ * code points, and spaces other than the plain one (no-break, ideographic, thin…).
+ */
+const INVISIBLE: ReadonlyArray<readonly [RegExp, string]> = [
+  [
+    /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/u,
+    "a right-to-left or left-to-right mark or override",
+  ],
+  [/\p{Cf}/u, "an invisible formatting character (zero-width space, joiner, soft hyphen…)"],
+  [/\p{Default_Ignorable_Code_Point}/u, "an invisible character (variation selector, filler…)"],
+  [/\p{Cn}/u, "a code point that is not assigned in Unicode"],
+  [/\p{Co}/u, "a private-use character"],
+  [/[^\P{Zs} ]/u, "a space other than the plain space (no-break, thin, ideographic…)"],
+  [/[\u2800\u3164\uffa0\u115f\u1160]/u, "a blank character that looks like a space"],
+];
+
+const EMOJI_SEQUENCE =
+  /\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?(?:\u200D\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?)*/gu;
+
+/**
  * Says why `name` cannot be a group name (or alias), or `undefined` when it can: empty,
- * surrounding spaces, too long, control characters or line breaks. Shared by the file
- * validation and the chat commands so both accept exactly the same names.
+ * surrounding spaces, too long, control characters or line breaks, and characters nobody can
+ * see or tell apart from others ({@link INVISIBLE}): "All\u200boffices" must not sit beside
+ * "All offices", indistinguishable in every prompt. Shared by the file validation and the
+ * chat commands so both accept exactly the same names.
  */
 export function groupNameProblem(name: string): string | undefined {
   if (name.trim() === "") return "the name is empty";
@@ -103,10 +128,38 @@ export function groupNameProblem(name: string): string | undefined {
   if (FORBIDDEN_IN_NAME.test(name)) {
     return "the name contains a line break or another control character";
   }
+  // Emoji sequences (👩‍💻, ❤️) use a joiner and a variation selector legitimately; each
+  // counts as one visible character.
+  const plain = name.replace(EMOJI_SEQUENCE, "\u{1F600}");
+  for (const [pattern, what] of INVISIBLE) {
+    const found = pattern.exec(plain);
+    if (found !== null) {
+      const cp = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+      return `the name contains ${what} (U+${cp}) at character ${
+        Array.from(plain.slice(0, found.index)).length + 1
+      }, which a reader cannot see or tell apart from other text: retype the name with visible letters and plain spaces`;
+    }
+  }
   if (name.trim() !== name) return "the name starts or ends with spaces";
+  if (/ {2}/.test(name)) return "the name has two spaces in a row";
   const length = [...name].length;
   if (length > MAX_NAME_LENGTH) {
     return `the name is ${length} characters long (at most ${MAX_NAME_LENGTH})`;
+  }
+  const mixed = mixedScriptWord(name);
+  if (mixed !== undefined) {
+    return `the word ${JSON.stringify(mixed)} mixes Latin, Greek or Cyrillic letters that ` +
+      "look alike: write each word in one alphabet";
+  }
+  return undefined;
+}
+
+/** A word mixing look-alike alphabets ("Оffices" with a Cyrillic О), or undefined. */
+function mixedScriptWord(name: string): string | undefined {
+  for (const word of name.split(/[^\p{L}\p{M}]+/u)) {
+    const scripts = [/\p{Script=Latin}/u, /\p{Script=Greek}/u, /\p{Script=Cyrillic}/u]
+      .filter((re) => re.test(word)).length;
+    if (scripts > 1) return word;
   }
   return undefined;
 }
@@ -130,58 +183,7 @@ export function excerptAt(text: string, line: number, column: number): string | 
   return `${content}\n${pad}^`;
 }
 
-/** A TOML syntax error in words a non-programmer can act on, with its place. */
-export interface TomlSyntaxProblem {
-  readonly line: number;
-  readonly column: number;
-  readonly detail: string;
-}
-
-const FRIENDLY_TOML_ERRORS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/unfinished string/, 'this string is not closed: add the closing "'],
-  [
-    /trying to redefine an already defined/,
-    "this name (or table) is already defined above; each may appear only once",
-  ],
-  [/expected comma or end of structure/, 'expected "," between items, or the closing bracket'],
-  [/unfinished (array|table)/, "this bracket is never closed"],
-  [
-    /each key-value declaration must be followed by an end-of-line/,
-    "expected the end of the line here: one `name = value` per line",
-  ],
-  [/incomplete key-value: cannot find end of key/, 'expected "=" after the name'],
-  [
-    /illegal character in key/,
-    'this character cannot appear in an unquoted name; put the name in double quotes, like "My group"',
-  ],
-  [/unexpected end of key|illegal empty bare key/, "a name is missing here"],
-  [/invalid value/, 'invalid value: text must be in double quotes, like "town-square"'],
-  [/unrecognised escape sequence/, 'invalid escape after "\\": write a backslash as \\\\'],
-];
-
-/**
- * Turns a smol-toml `TomlError` into a {@link TomlSyntaxProblem}; `undefined` for any other
- * thrown value. smol-toml's own messages ("unfinished string", "illegal character in key")
- * are reworded, with the original kept in brackets.
- */
-export function explainTomlError(e: unknown, text: string): TomlSyntaxProblem | undefined {
-  if (!(e instanceof TomlError)) return undefined;
-  const raw = e.message.replace(/^Invalid TOML document: /, "").split("\n\n")[0];
-  let detail = FRIENDLY_TOML_ERRORS.find(([re]) => re.test(raw))?.[1];
-  if (/control characters are not allowed in strings/.test(raw)) {
-    const offsetOfLine = text.split("\n").slice(0, e.line - 1).join("\n").length +
-      (e.line > 1 ? 1 : 0);
-    const c = text[offsetOfLine + e.column - 1];
-    detail = c === "\n" || c === "\r"
-      ? 'this string is not closed before the end of the line: add the closing "'
-      : "control characters are not allowed in strings; write them as escapes like \\t";
-  }
-  return {
-    line: e.line,
-    column: e.column,
-    detail: detail === undefined ? `invalid TOML: ${raw}` : `${detail} (TOML: ${raw})`,
-  };
-}
+export { explainTomlError, type TomlSyntaxProblem } from "../../framework/toml_error.ts";
 
 /** Builds a {@link ChannelsFileError}; `text` (when given) supplies the excerpt. */
 export function channelsFileError(

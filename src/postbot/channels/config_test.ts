@@ -103,7 +103,7 @@ Deno.test("syntax errors report line, column and the offending line", () => {
   assert.equal(formatChannelsFileError(e), `${e.message}\n${e.excerpt}`);
 
   assertError(failure(`whitelist = ["a"\n`), 2, 1, /bracket/);
-  assertError(failure(`[groups]\nEng = ["${A}]\n`), 2, 36, /not closed/);
+  assertError(failure(`[groups]\nEng = ["${A}]\n`), 2, 8, /unterminated string.*not closed/);
   assertError(failure(`[groups]\nMy group = ["${A}"]\n`), 2, 4, /double quotes/);
   assertError(failure(`[groups]\na = ["${A}"]\na = ["${B}"]\n`), 3, 1, /already defined/);
 });

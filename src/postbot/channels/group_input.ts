@@ -182,8 +182,8 @@ export function parseGroupInput(
     const problem = groupNameProblem(name);
     if (problem !== undefined) {
       return fail(
-        `${label}: ${problem}. Names are 1 to 100 characters on one line, without control ` +
-          "characters or spaces around them.",
+        `${label}: ${problem}. Names are 1 to 100 visible characters on one line, without ` +
+          "control or invisible characters or spaces around them.",
         pos,
         text,
       );

@@ -43,6 +43,11 @@ import { MattermostError } from "../../framework/mattermost_error.ts";
 
 const log = logger("wizard");
 
+/** True when a message shows nothing: only whitespace, control or invisible characters. */
+export function isBlank(text: string): boolean {
+  return text.replace(/[\s\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu, "") === "";
+}
+
 /** Most files Mattermost allows on one post. */
 export const MAX_FILES = 10;
 
@@ -139,7 +144,14 @@ export class Wizard {
     }
     const post = ctx.message.post;
     const fileIds = post.file_ids ?? [];
-    if (post.message.trim() === "" && fileIds.length === 0) return;
+    if (isBlank(post.message) && fileIds.length === 0) {
+      await ctx.reply(
+        "Your message has no text I can see (only spaces or invisible characters), so there " +
+          "is nothing to broadcast. Send the text you want to broadcast (with its files, if " +
+          "any), or `!help` to see what I can do.",
+      );
+      return;
+    }
     if (fileIds.length > MAX_FILES) {
       await ctx.reply(
         `That message has ${fileIds.length} files; a post can carry at most ${MAX_FILES}. ` +

@@ -124,12 +124,15 @@ Deno.test("the sender line counts towards the limit when attribution is on", asy
   assert.match(replies[0], /characters long with the sender line; Mattermost allows 16,383/);
 });
 
-Deno.test("an empty message without files is ignored", async () => {
-  const { w } = wizard();
-  const { ctx, replies } = message("   ");
-  await w.handle(ctx);
-  assert.deepEqual(replies, []);
-  assert.equal(w.sessions.get(ALICE), undefined);
+Deno.test("a blank message without files is answered, and opens no session", async () => {
+  for (const text of ["   ", "\n\t", "\u200b\u2060", "\u3000\u00a0", "\u2800"]) {
+    const { w } = wizard();
+    const { ctx, replies } = message(text);
+    await w.handle(ctx);
+    assert.equal(replies.length, 1, JSON.stringify(text));
+    assert.match(replies[0], /no text I can see.*nothing to broadcast/);
+    assert.equal(w.sessions.get(ALICE), undefined);
+  }
 });
 
 Deno.test("an expired session tells the user, in words that fit the TTL", async () => {
