@@ -9,7 +9,12 @@
 import type { DatabaseSync } from "node:sqlite";
 import { Bot, type BotOptions } from "../framework/bot.ts";
 import { CommandDispatcher } from "../framework/dispatcher.ts";
-import { accessControl, directMessagesOnly, ignoreSelf } from "../framework/filters.ts";
+import {
+  accessControl,
+  directMessagesOnly,
+  ignoreSelf,
+  isAdminUnder,
+} from "../framework/filters.ts";
 import { logger } from "../framework/logging.ts";
 import { MattermostError } from "../framework/mattermost_error.ts";
 import { err, ok, type Result } from "../framework/result.ts";
@@ -43,6 +48,8 @@ import { Scheduler } from "./schedule/scheduler.ts";
 import { SendLater } from "./schedule/send_later.ts";
 import { ScheduledStore } from "./schedule/store.ts";
 import { type HealthSnapshot, serveHealth } from "./health.ts";
+import { ChannelPrivacy } from "./privacy.ts";
+import { auditChannelProblems } from "./audit_channel.ts";
 
 const log = logger("app");
 
@@ -117,6 +124,17 @@ export async function startPostbot(
     );
   }
 
+  const auditClash = auditChannelProblems(config.botLogChannelId, channels.config, cache);
+  if (auditClash.length > 0) {
+    return fail(
+      `The audit channel (BOT_LOG_CHANNEL_ID=${config.botLogChannelId}) must never receive ` +
+        `broadcasts, but ${config.channelsTomlPath} makes it a target:\n` +
+        auditClash.map((p) => `  - ${p}`).join("\n") +
+        `\nRemove it from ${config.channelsTomlPath}, or set BOT_LOG_CHANNEL_ID to a channel ` +
+        "used only for the bot's audit posts.",
+    );
+  }
+
   const services: PostbotServices = {
     config,
     identity: bot.identity,
@@ -125,10 +143,15 @@ export async function startPostbot(
     cache,
     channels,
     db,
+    privacy: new ChannelPrivacy(bot.transport, cache),
+    isAdmin: (userId, username) => isAdminUnder({ admins: config.adminUsers }, userId, username),
   };
 
   const notifier = new Notifier(bot.transport, bot.identity.userId, config.botLogChannelId);
   const broadcaster = new Broadcaster(bot.transport, new BroadcastLog(db), notifier, {
+    auditChannelId: config.botLogChannelId,
+    privacy: services.privacy,
+    isAdmin: services.isAdmin,
     concurrency: config.broadcastConcurrency,
     attribution: config.broadcastAttribution,
     undoWindowSeconds: config.undoWindowSeconds,
@@ -149,11 +172,13 @@ export async function startPostbot(
     store: scheduledStore,
     broadcaster,
     notifier,
-    resolve: (answer, senderId) =>
+    resolve: (answer, sender) =>
       reresolve(answer, {
         config: channels.config,
         cache,
-        senderIsMember: (channelId) => senderIsMember(channelId, senderId),
+        senderIsMember: (channelId) => senderIsMember(channelId, sender.id),
+        viewer: services.privacy.viewer(sender.id, services.isAdmin(sender.id, sender.username)),
+        auditChannelId: config.botLogChannelId,
       }),
     // Channels archived or created since the broadcast was scheduled must count.
     beforeBatch: async () => {

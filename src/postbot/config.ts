@@ -10,6 +10,10 @@ import { type ConfigProblem, EnvReader, type EnvSource } from "../framework/env_
 import { isMattermostId } from "../framework/mattermost_id.ts";
 import { err, ok, type Result } from "../framework/result.ts";
 import { isTimeZone } from "../framework/time_zone.ts";
+import {
+  CHANNEL_MENTION_POLICIES,
+  type ChannelMentionPolicy,
+} from "./broadcast/channel_mentions.ts";
 
 /** How recipients see who sent a broadcast. */
 export type Attribution = "none" | "footer";
@@ -30,6 +34,8 @@ export interface PostbotConfig extends BotConfig {
   readonly taskMemoryMb: number;
   readonly broadcastConcurrency: number;
   readonly broadcastAttribution: Attribution;
+  /** Who may broadcast `@all`, `@channel`, `@here`. */
+  readonly broadcastChannelMentions: ChannelMentionPolicy;
   readonly undoWindowSeconds: number;
   /** Port of the health and metrics endpoint; undefined = off. */
   readonly healthPort: number | undefined;
@@ -69,6 +75,7 @@ export const ENV_VARIABLES = [
   "ADMIN_USERS",
   "BROADCAST_CONCURRENCY",
   "BROADCAST_ATTRIBUTION",
+  "BROADCAST_CHANNEL_MENTIONS",
   "UNDO_WINDOW_SECONDS",
   "HEALTH_PORT",
   "SHUTDOWN_GRACE_SECONDS",
@@ -110,6 +117,11 @@ export function readPostbotConfig(source: EnvSource): Result<PostbotConfig, Conf
     taskMemoryMb: reader.integer("TASK_MEMORY_MB", 256, 16, 65_536),
     broadcastConcurrency: reader.integer("BROADCAST_CONCURRENCY", 8, 1, 64),
     broadcastAttribution: reader.choice("BROADCAST_ATTRIBUTION", ["none", "footer"], "none"),
+    broadcastChannelMentions: reader.choice(
+      "BROADCAST_CHANNEL_MENTIONS",
+      CHANNEL_MENTION_POLICIES,
+      "admins",
+    ),
     undoWindowSeconds,
     healthPort: reader.optionalInteger("HEALTH_PORT", 1, 65_535),
     shutdownGraceSeconds: reader.integer("SHUTDOWN_GRACE_SECONDS", 30, 0, 3_600),

@@ -31,8 +31,9 @@ import type {
   BroadcastTarget,
   DeliveryRecord,
 } from "./log.ts";
-import { auditSummary, deliveryReport } from "./report.ts";
+import { auditSummary, deliveryReport, hiddenChannelsText } from "./report.ts";
 import type { Attribution } from "../config.ts";
+import type { ChannelPrivacy } from "../privacy.ts";
 
 const log = logger("broadcast");
 
@@ -75,7 +76,18 @@ export interface BroadcasterSettings {
   readonly undoWindowSeconds: number;
   readonly botUserId: string;
   readonly botUsername: string;
+  /** BOT_LOG_CHANNEL_ID: never a target, whatever a stored broadcast says. */
+  readonly auditChannelId?: string;
+  /** Masks private channels in reports to people who are not their members. */
+  readonly privacy?: ChannelPrivacy;
+  /** Whether a user is an administrator (sees every channel in reports). */
+  readonly isAdmin?: (userId: string, username: string) => boolean;
 }
+
+/** Why a stored delivery to the audit channel is refused. */
+export const AUDIT_CHANNEL_REFUSAL =
+  "not sent: this is the bot's audit channel (BOT_LOG_CHANNEL_ID), which never receives " +
+  "broadcasts";
 
 /** A new broadcast id: 8 characters, easy to type in `!undo` and `!retry`. */
 export function newBroadcastId(): string {
@@ -243,7 +255,16 @@ export class Broadcaster {
   ): Promise<void> {
     const record = this.#log.get(id);
     if (record === undefined) return;
-    const pending = this.#log.deliveries(id).filter((d) => d.status === "pending");
+    const audit = this.#settings.auditChannelId ?? "";
+    const pending = this.#log.deliveries(id).filter((d) => {
+      if (d.status !== "pending") return false;
+      // Resolution refuses the audit channel; this holds for broadcasts stored before, too.
+      if (audit !== "" && d.channelId === audit) {
+        this.#log.markFailed(id, d.channelId, AUDIT_CHANNEL_REFUSAL);
+        return false;
+      }
+      return true;
+    });
     const files = kept !== undefined
       ? ok([...kept])
       : await downloadFiles(this.#transport, record.files);
@@ -302,13 +323,16 @@ export class Broadcaster {
     this.#log.finish(id, "done");
     release();
     const deliveries = this.#log.deliveries(id);
-    const report = deliveryReport(record, deliveries, {
-      undoWindowSeconds: this.#settings.undoWindowSeconds,
-      heading: retrying !== undefined ? "Retry finished. " : "",
-    });
-    await this.#notifier.dm(record.senderId, report);
+    const report = (hidden: ReadonlySet<string>) =>
+      deliveryReport(record, deliveries, {
+        undoWindowSeconds: this.#settings.undoWindowSeconds,
+        heading: retrying !== undefined ? "Retry finished. " : "",
+        hidden,
+      });
+    const sender = { id: record.senderId, username: record.senderUsername };
+    await this.#dmReport(sender, deliveries, report);
     // An admin retrying someone else's broadcast wants to know how it went, too.
-    if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, report);
+    if (actor.id !== record.senderId) await this.#dmReport(actor, deliveries, report);
     await this.#notifier.audit(
       auditSummary(
         record,
@@ -329,6 +353,8 @@ export class Broadcaster {
     const record = this.#log.get(id)!;
     const delivered = this.#log.deliveries(id).filter((d) => d.status === "delivered");
     const failures: string[] = [];
+    const hidden = await this.hiddenFor(actor, delivered.map((d) => d.channelId));
+    let hiddenFailures = 0;
     let deleted = 0;
     for (const d of delivered) {
       try {
@@ -341,6 +367,8 @@ export class Broadcaster {
         if (e instanceof MattermostError && e.status === 404) {
           this.#log.markDeleted(id, d.channelId); // already gone
           deleted++;
+        } else if (hidden.has(d.channelId)) {
+          hiddenFailures++;
         } else {
           failures.push(
             `- ~${d.name}: ${explain(e, d, e instanceof MattermostError ? e.attempts : 1)}`,
@@ -356,6 +384,7 @@ export class Broadcaster {
       id,
       n: deleted,
     });
+    if (hiddenFailures > 0) failures.push(`- ${hiddenChannelsText(hiddenFailures)}`);
     return `Deleted broadcast \`${id}\` from ${plural(deleted, "channel")}.` +
       (failures.length > 0 ? `\nCould not delete it from:\n${failures.join("\n")}` : "");
   }
@@ -409,15 +438,51 @@ export class Broadcaster {
 
   async #report(record: BroadcastRecord, heading: string): Promise<void> {
     const deliveries = this.#log.deliveries(record.id);
-    await this.#notifier.dm(
-      record.senderId,
-      deliveryReport(record, deliveries, {
-        undoWindowSeconds: this.#settings.undoWindowSeconds,
-        heading,
-        listDelivered: true,
-      }),
+    await this.#dmReport(
+      { id: record.senderId, username: record.senderUsername },
+      deliveries,
+      (hidden) =>
+        deliveryReport(record, deliveries, {
+          undoWindowSeconds: this.#settings.undoWindowSeconds,
+          heading,
+          listDelivered: true,
+          hidden,
+        }),
     );
     await this.#notifier.audit(auditSummary(record, deliveries, "Interrupted broadcast"));
+  }
+
+  /**
+   * The private channels of a broadcast `reader` may not see named (not a member, not an
+   * admin). Failing to check hides the channel: a report must never leak one.
+   */
+  async hiddenFor(reader: Actor, channelIds: readonly string[]): Promise<Set<string>> {
+    const { privacy, isAdmin } = this.#settings;
+    if (privacy === undefined) return new Set();
+    const viewer = privacy.viewer(reader.id, isAdmin?.(reader.id, reader.username) ?? false);
+    const hidden = new Set<string>();
+    for (const id of channelIds) {
+      const visible = await viewer.canSee({ id }).catch((e) => {
+        log.warn("Could not check whether {user} may see channel {channel}: {error}", {
+          user: reader.username,
+          channel: id,
+          error: e,
+        });
+        return false;
+      });
+      if (!visible) hidden.add(id);
+    }
+    return hidden;
+  }
+
+  /** DMs a report, written for its reader: private channels they are not in are counted. */
+  async #dmReport(
+    reader: Actor,
+    deliveries: readonly DeliveryRecord[],
+    text: (hidden: ReadonlySet<string>) => string,
+  ): Promise<void> {
+    const hidden = await this.hiddenFor(reader, deliveries.map((d) => d.channelId));
+    await this.#notifier.dm(reader.id, text(hidden));
   }
 
   #interrupt(id: string, reason: string): void {

@@ -213,7 +213,7 @@ Deno.test("Broadcaster", async (t) => {
           0,
         );
       }
-      assert.ok(w.audits().some((m) => m.startsWith(`**Undo** \`${id}\` by @root`)));
+      assert.ok(w.audits().some((m) => m.startsWith(`**Undo** \`${id}\` by \`@\u200broot\``)));
       assert.deepEqual(w.log.events(id).map((e) => [e.action, e.actor]), [
         ["retry", "root"],
         ["undo", "root"],

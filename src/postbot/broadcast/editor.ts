@@ -11,7 +11,7 @@ import { logger } from "../../framework/logging.ts";
 import { MattermostError } from "../../framework/mattermost_error.ts";
 import type { RestTransport } from "../../framework/rest.ts";
 import { err, ok, type Result } from "../../framework/result.ts";
-import { excerpt, MAX_POST_RUNES, runeLength } from "../../framework/text.ts";
+import { MAX_POST_RUNES, runeLength } from "../../framework/text.ts";
 import type { Attribution } from "../config.ts";
 import { code, plural, quote } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
@@ -19,7 +19,7 @@ import type { ScheduledStore } from "../schedule/store.ts";
 import { type Actor, type Broadcaster, postedMessage } from "./broadcaster.ts";
 import { explain } from "./delivery.ts";
 import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
-import { duration, when } from "./report.ts";
+import { duration, inert, when } from "./report.ts";
 
 const log = logger("edit");
 
@@ -44,7 +44,8 @@ type Target =
 
 /** Quotes a text for a before/after preview (mentions defused, formatting kept inert). */
 function shown(text: string): string {
-  return text.trim() === "" ? "_(no text)_" : `> ${quote(excerpt(text, 400), 400)}`;
+  // Inert, as every user text in the audit channel: one line, in code, mentions defused.
+  return text.trim() === "" ? "_(no text)_" : inert(text, 400);
 }
 
 /** Edits broadcasts. */
@@ -119,7 +120,7 @@ export class Editor {
         new: text,
       });
       await this.#d.notifier.audit(
-        `**Edit** of scheduled broadcast \`${id}\` by @${actor.username} at ` +
+        `**Edit** of scheduled broadcast \`${id}\` by ${inert(`@${actor.username}`, 40)} at ` +
           `${when(this.#now())}.\nBefore: ${shown(t.message)}\nAfter: ${shown(text)}`,
       );
       return `Scheduled broadcast ${code(id)} now has the new text; that is what will go out.`;
@@ -159,7 +160,8 @@ export class Editor {
       new: text,
     });
     await this.#d.notifier.audit(
-      `**Edit** \`${id}\` by @${actor.username} at ${when(this.#now())}: ${changed} of ` +
+      `**Edit** \`${id}\` by ${inert(`@${actor.username}`, 40)} at ${when(this.#now())}: ` +
+        `${changed} of ` +
         `${plural(posts.length, "post")} changed` +
         (failures.length > 0 ? `, ${failures.length} failed` : "") +
         `.\nBefore: ${shown(record.message)}\nAfter: ${shown(text)}`,

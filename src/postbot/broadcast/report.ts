@@ -5,7 +5,7 @@
  */
 
 import { excerpt } from "../../framework/text.ts";
-import { plural, quote } from "../format.ts";
+import { plural, quote, visible } from "../format.ts";
 import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
 
 /** Time as operators read it in logs and audit posts (UTC, minutes). */
@@ -28,27 +28,43 @@ export function duration(seconds: number): string {
 export function deliveryReport(
   b: BroadcastRecord,
   deliveries: readonly DeliveryRecord[],
-  options: { undoWindowSeconds: number; heading?: string; listDelivered?: boolean },
+  options: {
+    undoWindowSeconds: number;
+    heading?: string;
+    listDelivered?: boolean;
+    /** Private channels the reader is not a member of: counted, never named. */
+    hidden?: ReadonlySet<string>;
+  },
 ): string {
-  const delivered = deliveries.filter((d) => d.status === "delivered");
-  const failed = deliveries.filter((d) => d.status === "failed");
+  const hidden = options.hidden ?? new Set<string>();
+  const all = deliveries.filter((d) => d.status === "delivered");
+  const allFailed = deliveries.filter((d) => d.status === "failed");
+  const delivered = all.filter((d) => !hidden.has(d.channelId));
+  const failed = allFailed.filter((d) => !hidden.has(d.channelId));
+  const hiddenDelivered = all.length - delivered.length;
+  const hiddenFailed = allFailed.length - failed.length;
   const lines = [
-    `${options.heading ?? ""}**Delivered to ${delivered.length} of ${
+    `${options.heading ?? ""}**Delivered to ${all.length} of ${
       plural(deliveries.length, "channel")
     }** (broadcast \`${b.id}\`).`,
   ];
-  if (options.listDelivered && delivered.length > 0) {
+  if (options.listDelivered && all.length > 0) {
     // After an interruption the sender must see exactly where the message is.
-    lines.push("", `Delivered to: ${delivered.map((d) => `~${d.name}`).join(", ")}`);
+    const names = delivered.map((d) => `~${d.name}`);
+    if (hiddenDelivered > 0) names.push(hiddenChannelsText(hiddenDelivered));
+    lines.push("", `Delivered to: ${names.join(", ")}`);
   }
-  if (failed.length > 0) {
+  if (allFailed.length > 0) {
     lines.push("", "Not delivered:");
     for (const d of failed) {
       lines.push(`- ~${d.name} (${quote(d.displayName, 64)}): ${d.error ?? "unknown error"}`);
     }
+    if (hiddenFailed > 0) {
+      lines.push(`- ${hiddenChannelsText(hiddenFailed)} (an administrator can see which and why)`);
+    }
     lines.push("", `Send \`!retry ${b.id}\` to try these channels again once the cause is fixed.`);
   }
-  if (delivered.length > 0 && options.undoWindowSeconds > 0) {
+  if (all.length > 0 && options.undoWindowSeconds > 0) {
     lines.push(
       `To take it back, send \`!undo ${b.id}\` within ${duration(options.undoWindowSeconds)}.`,
     );
@@ -71,7 +87,16 @@ export function undoWindowClosed(
     "Delete the posts by hand, or ask a channel admin.";
 }
 
-/** The audit channel's summary of one broadcast event. */
+/** What a reader sees instead of the names of private channels they are not in. */
+export function hiddenChannelsText(n: number): string {
+  return `${plural(n, "private channel")} you are not a member of`;
+}
+
+/**
+ * The audit channel's summary of one broadcast event. Everything that came from a user (the
+ * message, file names, usernames, server errors) is inert: in code spans, on one line, with
+ * mentions defused, so it can neither notify anyone nor pass for an audit line.
+ */
 export function auditSummary(
   b: BroadcastRecord,
   deliveries: readonly DeliveryRecord[],
@@ -82,16 +107,28 @@ export function auditSummary(
   const failed = deliveries.filter((d) => d.status === "failed");
   const deleted = deliveries.filter((d) => d.status === "deleted").length;
   const parts = [
-    `**${action}** \`${b.id}\` by @${actor} at ${when(Date.now())}: ` +
+    `**${action}** \`${b.id}\` by ${inert(`@${actor}`, 40)} at ${when(Date.now())}: ` +
     `${delivered} of ${plural(deliveries.length, "channel")} delivered` +
     (failed.length > 0 ? `, ${failed.length} failed` : "") +
     (deleted > 0 ? `, ${deleted} deleted` : "") + ".",
   ];
   if (failed.length > 0) {
-    parts.push("Failed: " + failed.map((d) => `~${d.name} (${d.error ?? "?"})`).join("; "));
+    parts.push(
+      "Failed: " +
+        failed.map((d) => `~${d.name} (${inert(d.error ?? "?", 120)})`).join("; "),
+    );
   }
-  const text = b.message.trim() === "" ? "_(files only)_" : quote(excerpt(b.message, 200), 200);
-  parts.push(`> ${text}`);
-  if (b.files.length > 0) parts.push(`Files: ${b.files.map((f) => quote(f.name, 60)).join(", ")}`);
+  const text = b.message.trim() === "" ? "_(files only)_" : inert(b.message, 200);
+  parts.push(`Message: ${text}`);
+  if (b.files.length > 0) parts.push(`Files: ${b.files.map((f) => inert(f.name, 60)).join(", ")}`);
   return parts.join("\n");
+}
+
+/**
+ * User text made harmless for the audit channel: one line, in a code span (no markdown, no
+ * links, no headings; Mattermost never notifies from code), with every `@` defused too.
+ */
+export function inert(text: string, max: number): string {
+  const line = excerpt(visible(text).replace(/\s+/g, " ").replace(/`/g, "\u02cb"), max);
+  return "`" + line.replace(/@/g, "@\u200b") + "`";
 }

@@ -79,24 +79,30 @@ Deno.test("deliveryReport after an interruption lists exactly where it arrived",
 
 Deno.test("auditSummary says who, when, how many, what failed, the id and the start of the message", () => {
   const text = auditSummary(RECORD, MIXED);
-  assert.match(text, /^\*\*Broadcast\*\* `k3m9x2qa` by @alice at \d{4}-\d\d-\d\d \d\d:\d\d UTC: /);
+  assert.match(
+    text,
+    /^\*\*Broadcast\*\* `k3m9x2qa` by `@\u200balice` at \d{4}-\d\d-\d\d \d\d:\d\d UTC: /,
+  );
   assert.match(text, /2 of 4 channels delivered, 2 failed\./);
-  assert.match(text, /Failed: ~town-hall \(the bot is not a member of ~town-hall\); ~old-news/);
-  assert.match(text, /> Heads up @\u200bchannel: the \\\*\\\*office\\\*\\\* closes early today\./);
+  assert.match(text, /Failed: ~town-hall \(`the bot is not a member of ~town-hall`\); ~old-news/);
+  assert.match(
+    text,
+    /\nMessage: `Heads up @\u200bchannel: the \*\*office\*\* closes early today\.`/,
+  );
   assert.doesNotMatch(text, /@channel/, "the audit post must not ping the audit channel");
-  assert.match(text, /Files: plan\\_\\\[v2\\\]\.pdf/);
+  assert.match(text, /Files: `plan_\[v2\]\.pdf`/);
 });
 
 Deno.test("auditSummary names the actor of an undo and counts deletions", () => {
   const deliveries = [delivery("a", "deleted"), delivery("b", "delivered")];
   const text = auditSummary(RECORD, deliveries, "Undo", "root");
-  assert.match(text, /^\*\*Undo\*\* `k3m9x2qa` by @root at /);
+  assert.match(text, /^\*\*Undo\*\* `k3m9x2qa` by `@\u200broot` at /);
   assert.match(text, /1 of 2 channels delivered, 1 deleted\./);
 });
 
 Deno.test("auditSummary of a files-only broadcast and of a long message", () => {
   const filesOnly = auditSummary({ ...RECORD, message: "  " }, MIXED);
-  assert.match(filesOnly, /> _\(files only\)_/);
+  assert.match(filesOnly, /Message: _\(files only\)_/);
   const long = auditSummary({ ...RECORD, message: "x".repeat(10_000), files: [] }, MIXED);
   assert.ok(long.length < 1_000, `audit post is ${long.length} characters`);
   assert.doesNotMatch(long, /Files:/);
@@ -122,4 +128,30 @@ Deno.test("undoWindowClosed: open up to the window's end, then a refusal with th
     "Broadcast `k3m9x2qa` was sent 2025-03-04 09:30 UTC, more than 60 minutes ago, so it can " +
       "no longer be undone by me. Delete the posts by hand, or ask a channel admin.",
   );
+});
+
+Deno.test("auditSummary keeps user text inert: one line, in code, no mention, no fake line", () => {
+  const hostile =
+    "ok\n**Undo** `abc12345` by @bob at 2026\n# FAKE AUDIT\n> @all [x](http://e.vil)\n```";
+  const text = auditSummary({ ...RECORD, message: hostile, senderUsername: "all" }, MIXED);
+  const lines = text.split("\n");
+  assert.equal(lines.filter((l) => /^\*\*/.test(l)).length, 1, text);
+  assert.ok(lines.every((l) => !/^(#|>|```)/.test(l)), text);
+  assert.doesNotMatch(text, /@(all|bob|channel|here)\b/);
+  const message = lines.find((l) => l.startsWith("Message: "))!;
+  assert.match(message, /^Message: `[^`]*`$/);
+});
+
+Deno.test("deliveryReport counts private channels the reader is not in, never names them", () => {
+  const text = deliveryReport(RECORD, MIXED, {
+    undoWindowSeconds: 3600,
+    listDelivered: true,
+    hidden: new Set(MIXED.map((d) => d.channelId)),
+  });
+  for (const d of MIXED) {
+    assert.equal(text.includes(d.name), false, text);
+    assert.equal(text.includes(d.channelId), false, text);
+  }
+  assert.match(text, /Delivered to 2 of 4 channels/);
+  assert.match(text, /2 private channels you are not a member of/);
 });

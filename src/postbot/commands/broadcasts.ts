@@ -9,7 +9,7 @@ import type { MessageContext } from "../../framework/context.ts";
 import type { Command } from "../../framework/dispatcher.ts";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { BroadcastRecord } from "../broadcast/log.ts";
-import { undoWindowClosed, when } from "../broadcast/report.ts";
+import { hiddenChannelsText, undoWindowClosed, when } from "../broadcast/report.ts";
 import { code, plural } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
 import type { RestTransport } from "../../framework/rest.ts";
@@ -197,13 +197,19 @@ export function undoCommand(
         return;
       }
       wizard.askUndo(ctx.userId, record.id);
-      const names = delivered.slice(0, 30).map((d) => `~${d.name}`).join(", ");
+      const hidden = await broadcaster.hiddenFor(
+        { id: ctx.userId, username: ctx.username },
+        delivered.map((d) => d.channelId),
+      );
+      const shown = delivered.filter((d) => !hidden.has(d.channelId));
+      const names = [
+        shown.slice(0, 30).map((d) => `~${d.name}`).join(", ") + (shown.length > 30 ? ", …" : ""),
+        hidden.size > 0 ? hiddenChannelsText(hidden.size) : "",
+      ].filter((p) => p !== "").join(", and ");
       await ctx.reply(
         `Delete broadcast \`${record.id}\`${
-          record.senderId !== ctx.userId ? ` (sent by @${record.senderUsername})` : ""
-        } from ${plural(delivered.length, "channel")}: ${names}${
-          delivered.length > 30 ? ", …" : ""
-        }? Answer **yes** or **no**.`,
+          record.senderId !== ctx.userId ? ` (sent by @\u200b${record.senderUsername})` : ""
+        } from ${plural(delivered.length, "channel")}: ${names}? Answer **yes** or **no**.`,
       );
     },
   };

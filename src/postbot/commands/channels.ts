@@ -9,14 +9,19 @@ import { isMattermostId } from "../../framework/mattermost_id.ts";
 import { channelLine, code, plural } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
 import { suggest } from "../suggest.ts";
+import { visibleTo } from "../privacy.ts";
 
-/** `!channels`: every channel the bot can reach, one per line. */
+/**
+ * `!channels`: every channel the bot can reach, one per line — private ones only to their
+ * members (and admins).
+ */
 export function channelsCommand(s: PostbotServices): Command {
   return {
     name: "channels",
     summary: "list every channel I can reach in the team: display name, name and id",
     run: async (ctx) => {
-      const channels = s.cache.all().filter((c) => !c.archived);
+      const viewer = s.privacy.viewer(ctx.userId, ctx.isAdmin);
+      const channels = await visibleTo(viewer, s.cache.all().filter((c) => !c.archived), (c) => c);
       if (channels.length === 0) {
         await ctx.reply(
           "I can't see any channels in this team yet. If channels were just created, send " +
@@ -33,7 +38,10 @@ export function channelsCommand(s: PostbotServices): Command {
   };
 }
 
-/** `!id <channel name>`: the id of a channel, by name or display name. */
+/**
+ * `!id <channel name>`: the id of a channel, by name or display name. A private channel the
+ * sender is not in is unknown to them, exactly like one that does not exist.
+ */
 export function idCommand(s: PostbotServices): Command {
   return {
     name: "id",
@@ -53,13 +61,14 @@ export function idCommand(s: PostbotServices): Command {
         );
         return;
       }
-      let found = s.cache.find(wanted);
+      const viewer = s.privacy.viewer(ctx.userId, ctx.isAdmin);
+      let found = await visibleTo(viewer, s.cache.find(wanted), (c) => c);
       let note = "";
       if (found.length === 0) {
         const live = isMattermostId(wanted)
           ? (await s.cache.lookup(wanted))?.channel
           : await s.cache.lookupByName(wanted);
-        if (live !== undefined) {
+        if (live !== undefined && await viewer.canSee(live)) {
           found = [live];
           note = "\n_This channel is newer than my channel list; send `!refresh_channels` " +
             "to reload it._";
@@ -68,7 +77,10 @@ export function idCommand(s: PostbotServices): Command {
       if (found.length === 0) {
         const ideas = suggest(
           wanted,
-          s.cache.all().flatMap((c) => [c.name, c.displayName]),
+          (await visibleTo(viewer, s.cache.all(), (c) => c)).flatMap((c) => [
+            c.name,
+            c.displayName,
+          ]),
         );
         await ctx.reply(
           `I can't find a channel called ${code(wanted)}.` +

@@ -11,6 +11,7 @@ import { parseGroupInput } from "../channels/group_input.ts";
 import { code, plural, quote } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
 import { defuseMentions } from "./mentions.ts";
+import { hiddenChannelsText } from "../broadcast/report.ts";
 
 const log = logger("groups");
 
@@ -33,11 +34,23 @@ export function listGroupsCommand(s: PostbotServices, table: GroupTable): Comman
         return;
       }
       const lines = [`**${plural(groups.size, isPublic ? "group" : "private group")}:**`];
+      // Private channels are named only to their members (and admins); the rest are counted.
+      const viewer = s.privacy.viewer(ctx.userId, ctx.isAdmin);
       for (const [name, ids] of groups) {
-        const names = ids.map((id) => {
+        const names: string[] = [];
+        let unseen = 0;
+        let hidden = 0;
+        for (const id of ids) {
           const c = s.cache.byId(id);
-          return c === undefined ? `\`${id}\` _(not visible to me)_` : quote(c.displayName, 64);
-        });
+          if (c === undefined) {
+            if (ctx.isAdmin) names.push(`\`${id}\` _(not visible to me)_`);
+            else unseen++;
+          } else if (await viewer.canSee(c)) {
+            names.push(quote(c.displayName, 64));
+          } else hidden++;
+        }
+        if (hidden > 0) names.push(hiddenChannelsText(hidden));
+        if (unseen > 0) names.push(`${plural(unseen, "channel")} I can't see`);
         lines.push(
           `- **${quote(name, 100)}** (${plural(ids.length, "channel")}): ${names.join(", ")}`,
         );
@@ -70,6 +83,20 @@ export function addGroupCommand(s: PostbotServices, table: GroupTable): Command 
       const parsed = parseGroupInput(args, { command: `!${name}` });
       if (!parsed.ok) {
         await ctx.reply(defuseMentions(parsed.error.message));
+        return;
+      }
+      const audit = s.config.botLogChannelId;
+      const auditGroups = parsed.value.filter((def) =>
+        audit !== "" && def.channelIds.includes(audit)
+      );
+      if (auditGroups.length > 0) {
+        await ctx.reply(
+          `Nothing was saved: ${
+            auditGroups.map((def) => quote(def.name, 100)).join(", ")
+          } would contain \`${audit}\`, the bot's audit channel (BOT_LOG_CHANNEL_ID), which ` +
+            "never receives broadcasts: only the bot's own audit lines go there. Remove that " +
+            "id and send the command again.",
+        );
         return;
       }
       const unknown: string[] = [];

@@ -13,6 +13,7 @@ import type { Result } from "../../framework/result.ts";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { BroadcastTarget } from "../broadcast/log.ts";
 import { code, plural, quote } from "../format.ts";
+import { inert } from "../broadcast/report.ts";
 import type { Notifier } from "../notifier.ts";
 import type { ScheduledBroadcast, ScheduledStore } from "./store.ts";
 import { describeSendTime, span } from "./time_expression.ts";
@@ -36,7 +37,10 @@ export interface SchedulerDeps {
   readonly broadcaster: Broadcaster;
   readonly notifier: Notifier;
   /** Resolves the target answer again, as the sender (membership checks included). */
-  readonly resolve: (answer: string, senderId: string) => Promise<Result<Reresolved, string[]>>;
+  readonly resolve: (
+    answer: string,
+    sender: { id: string; username: string },
+  ) => Promise<Result<Reresolved, string[]>>;
   /** Runs once before a batch of due broadcasts (the channel list is reloaded). */
   readonly beforeBatch?: () => Promise<void>;
   readonly now?: () => number;
@@ -119,7 +123,10 @@ export class Scheduler {
   }
 
   async #sendOne(s: ScheduledBroadcast): Promise<void> {
-    const resolved = await this.#d.resolve(s.targetAnswer, s.senderId);
+    const resolved = await this.#d.resolve(s.targetAnswer, {
+      id: s.senderId,
+      username: s.senderUsername,
+    });
     const files = await this.#d.store.readFiles(s).catch((e) => e as Error);
     // Only now is it taken: a failure above leaves it pending for the next check.
     if (!this.#d.store.claim(s.id)) return;
@@ -146,7 +153,8 @@ export class Scheduler {
         (late === "" ? "" : `\n${late}`);
       await this.#d.notifier.dm(s.senderId, text);
       await this.#d.notifier.audit(
-        `**Scheduled broadcast failed** \`${s.id}\` by @${s.senderUsername}: ${failure}`,
+        `**Scheduled broadcast failed** \`${s.id}\` by ${inert(`@${s.senderUsername}`, 40)}: ` +
+          inert(failure, 400),
       );
       log.warn("Scheduled broadcast {id} failed: {reason}", { id: s.id, reason: failure });
       return;

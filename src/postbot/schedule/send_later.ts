@@ -13,8 +13,8 @@ import { isTimeZone } from "../../framework/time_zone.ts";
 import type { FileBytes } from "../../framework/file_bytes.ts";
 import { newBroadcastId } from "../broadcast/broadcaster.ts";
 import type { BroadcastFile } from "../broadcast/log.ts";
-import { when } from "../broadcast/report.ts";
-import { code, plural, quote } from "../format.ts";
+import { inert, when } from "../broadcast/report.ts";
+import { code, plural } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
 import type { Scheduler } from "./scheduler.ts";
 import type { ScheduledStore } from "./store.ts";
@@ -89,8 +89,11 @@ export class SendLater {
     const s = this.#store.get(id);
     log.info("{user} cancelled scheduled broadcast {id}", { user: actor.username, id });
     await this.#notifier.audit(
-      `**Cancelled** scheduled broadcast \`${id}\` by @${actor.username} at ${when(Date.now())}` +
-        (s !== undefined && s.senderId !== actor.id ? ` (scheduled by @${s.senderUsername})` : "") +
+      `**Cancelled** scheduled broadcast \`${id}\` by ${inert(`@${actor.username}`, 40)} at ` +
+        when(Date.now()) +
+        (s !== undefined && s.senderId !== actor.id
+          ? ` (scheduled by ${inert(`@${s.senderUsername}`, 40)})`
+          : "") +
         ".",
     );
     if (s !== undefined && s.senderId !== actor.id) {
@@ -147,9 +150,9 @@ export class SendLater {
       at: described,
     });
     await this.#notifier.audit(
-      `**Scheduled** \`${id}\` by @${r.sender.username} at ${when(Date.now())}: ` +
-        `${plural(r.channels, "channel")}, due ${described.replace(/ — .*$/, "")}.\n> ` +
-        (r.message.trim() === "" ? "_(files only)_" : quote(r.message, 200)),
+      `**Scheduled** \`${id}\` by ${inert(`@${r.sender.username}`, 40)} at ${when(Date.now())}: ` +
+        `${plural(r.channels, "channel")}, due ${described.replace(/ — .*$/, "")}.\nMessage: ` +
+        (r.message.trim() === "" ? "_(files only)_" : inert(r.message, 200)),
     );
     return ok(
       `Scheduled broadcast ${code(id)} for **${described}** to ${

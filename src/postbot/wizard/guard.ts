@@ -6,6 +6,7 @@
  * @module
  */
 
+import { audienceOf } from "../broadcast/channel_mentions.ts";
 import type { RestTransport } from "../../framework/rest.ts";
 import { plural } from "../format.ts";
 
@@ -81,23 +82,6 @@ export async function countMembers(
   channelIds: readonly string[],
   concurrency = 8,
 ): Promise<number | undefined> {
-  let total = 0;
-  let counted = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < channelIds.length) {
-      const id = channelIds[next++];
-      try {
-        const stats = await transport.getJson<{ member_count?: number }>(`/channels/${id}/stats`);
-        total += stats.member_count ?? 0;
-        counted++;
-      } catch {
-        // Not readable by the bot (not a member): its members stay uncounted.
-      }
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(concurrency, channelIds.length)) }, worker),
-  );
-  return counted === 0 ? undefined : total;
+  const audience = await audienceOf(transport, channelIds, concurrency);
+  return audience.unknown === channelIds.length ? undefined : audience.members;
 }

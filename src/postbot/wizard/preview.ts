@@ -9,12 +9,21 @@ import { type ChannelsConfig, nameKey } from "../channels/config.ts";
 import { code, plural, quote, size } from "../format.ts";
 import type { Draft } from "./conversation.ts";
 import type { ResolvedTarget } from "./targets.ts";
+import { hiddenChannelsText } from "../broadcast/report.ts";
 
 /** Channels listed by name in a preview before the rest is summarised. */
 const LISTED = 60;
 
-/** Asks where the draft goes, listing public groups and aliases (never private groups). */
-export function targetQuestion(config: ChannelsConfig, draft: Draft): string {
+/**
+ * Asks where the draft goes, listing public groups and aliases (never private groups), and
+ * the whitelisted channels except `hidden` ones (private channels the sender is not in).
+ */
+export function targetQuestion(
+  config: ChannelsConfig,
+  draft: Draft,
+  hidden: ReadonlySet<string> = new Set(),
+): string {
+  const whitelist = config.whitelist.filter((w) => !hidden.has(w));
   const lines = [
     `Where should I send this${
       draft.files.length > 0 ? ` (with ${plural(draft.files.length, "file")})` : ""
@@ -28,7 +37,7 @@ export function targetQuestion(config: ChannelsConfig, draft: Draft): string {
   }
   if (config.aliases.size > 0) {
     // Alias targets are matched ignoring case, like everything the user types.
-    const publicTargets = new Set([...config.groups.keys(), ...config.whitelist].map(nameKey));
+    const publicTargets = new Set([...config.groups.keys(), ...whitelist].map(nameKey));
     const aliases = [...config.aliases].filter(([, target]) => publicTargets.has(nameKey(target)));
     if (aliases.length > 0) {
       lines.push(
@@ -36,10 +45,8 @@ export function targetQuestion(config: ChannelsConfig, draft: Draft): string {
       );
     }
   }
-  if (config.whitelist.length > 0) {
-    lines.push(
-      "**Channels:** " + config.whitelist.map((w) => `~${quote(w, 64)}`).join(", "),
-    );
+  if (whitelist.length > 0) {
+    lines.push("**Channels:** " + whitelist.map((w) => `~${quote(w, 64)}`).join(", "));
   }
   lines.push("Send `cancel` to stop; nothing is sent before you confirm.");
   return lines.join("\n");
@@ -51,12 +58,18 @@ export function previewText(
   targets: readonly ResolvedTarget[],
   warnings: readonly string[],
   question = "Send it? Answer **yes** or **no**.",
+  notice?: string,
 ): string {
-  const names = targets.slice(0, LISTED).map((t) => quote(t.displayName, 64));
-  const more = targets.length > LISTED ? `, and ${targets.length - LISTED} more` : "";
-  const lines = [
-    `**Ready to send to ${plural(targets.length, "channel")}:** ${names.join(", ")}${more}`,
-  ];
+  const shown = targets.filter((t) => !t.hidden);
+  const hidden = targets.length - shown.length;
+  const names = shown.slice(0, LISTED).map((t) => quote(t.displayName, 64));
+  const more = [
+    shown.length > LISTED ? `${shown.length - LISTED} more` : "",
+    hidden > 0 ? hiddenChannelsText(hidden) : "",
+  ].filter((m) => m !== "");
+  const list = [names.join(", "), ...more].filter((m) => m !== "").join(", and ");
+  const lines = [`**Ready to send to ${plural(targets.length, "channel")}:** ${list}`];
+  if (notice !== undefined) lines.push(notice);
   if (draft.files.length > 0) {
     lines.push(
       "**Files:** " + draft.files.map((f) => `${quote(f.name, 80)} (${size(f.size)})`).join(", "),

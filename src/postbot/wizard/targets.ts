@@ -8,6 +8,11 @@
  * the sender is a member: nobody can use the bot to post where they could not post
  * themselves. A channel reached through several tokens is sent to once.
  *
+ * A private channel the sender is not a member of (and cannot see as an admin) is never
+ * named: by name or id it is unknown, exactly like a channel that does not exist, and
+ * reached through a private group it is counted, not named. The audit channel
+ * (BOT_LOG_CHANNEL_ID) is refused however it is reached.
+ *
  * @module
  */
 
@@ -15,15 +20,20 @@ import { isMattermostId } from "../../framework/mattermost_id.ts";
 import { err, ok, type Result } from "../../framework/result.ts";
 import type { CachedChannel, ChannelCache } from "../channel_cache.ts";
 import { type ChannelsConfig, nameKey } from "../channels/config.ts";
-import { code } from "../format.ts";
+import { code, quote } from "../format.ts";
 import { suggest } from "../suggest.ts";
 import type { BroadcastTarget } from "../broadcast/log.ts";
+import { type Viewer, visibleTo } from "../privacy.ts";
+import { auditTargetRefusal } from "../audit_channel.ts";
+import { hiddenChannelsText } from "../broadcast/report.ts";
 
 /** A recipient channel and the tokens that selected it. */
 export interface ResolvedTarget extends BroadcastTarget {
   readonly via: readonly string[];
   readonly botIsMember: boolean;
   readonly type: "O" | "P";
+  /** A private channel the sender may not see named (reached through a private group). */
+  readonly hidden?: boolean;
 }
 
 /** The recipients, plus remarks for the preview (skipped channels). */
@@ -38,6 +48,10 @@ export interface ResolveContext {
   readonly cache: ChannelCache;
   /** Whether the sender is a member of a channel (for raw ids). */
   readonly senderIsMember: (channelId: string) => Promise<boolean>;
+  /** The sender's view: which private channels may be named to them. */
+  readonly viewer: Viewer;
+  /** BOT_LOG_CHANNEL_ID ("" when none): never a target. */
+  readonly auditChannelId: string;
 }
 
 /** Channels named in the "I am not a member" warning before the rest is counted. */
@@ -53,9 +67,34 @@ function shown(token: string): string {
   return code(token.replace(/\p{Cc}+/gu, " "));
 }
 
+/** A group name as echoed back: quoted, inert. */
+function quoteName(name: string): string {
+  return `"${quote(name, 100)}"`;
+}
+
 /** Splits an answer into trimmed, non-empty tokens. */
 export function tokenize(answer: string): string[] {
   return answer.split(",").map((t) => t.trim()).filter((t) => t !== "");
+}
+
+/**
+ * Whitelist entries that name a private channel the viewer may not see: the wizard's question
+ * leaves them (and aliases to them) out.
+ */
+export async function hiddenWhitelist(
+  config: ChannelsConfig,
+  cache: ChannelCache,
+  viewer: Viewer,
+): Promise<Set<string>> {
+  const hidden = new Set<string>();
+  for (const entry of config.whitelist) {
+    const key = nameKey(entry.replace(/^~/, ""));
+    const channels = cache.all().filter((c) => c.id === entry || c.name.toLowerCase() === key);
+    for (const c of channels) {
+      if (!await viewer.canSee({ id: c.id, type: c.type })) hidden.add(entry);
+    }
+  }
+  return hidden;
 }
 
 /** Resolves an answer; on failure returns one line per problem, each saying what to do. */
@@ -85,7 +124,9 @@ export async function resolveTargets(
   const whitelisted = (c: CachedChannel) =>
     config.whitelist.some((w) => w === c.id || nameKey(w) === c.name.toLowerCase());
 
-  const chosen = new Map<string, { channel: CachedChannel; via: string[] }>();
+  const chosen = new Map<string, { channel: CachedChannel; via: string[]; hidden: boolean }>();
+  const { viewer } = ctx;
+  const canSee = (c: CachedChannel) => viewer.canSee({ id: c.id, type: c.type });
   const problems: string[] = [];
   const warnings: string[] = [];
   /** Set when a channel was found by asking the server: the cache is behind. */
@@ -95,37 +136,64 @@ export async function resolveTargets(
     if (result?.live) newer = true;
     return result?.channel;
   };
-  const add = (channel: CachedChannel, token: string) => {
-    const entry = chosen.get(channel.id) ?? { channel, via: [] };
+  const add = (channel: CachedChannel, token: string, hidden = false) => {
+    const entry = chosen.get(channel.id) ?? { channel, via: [], hidden };
     if (!entry.via.includes(token)) entry.via.push(token);
     chosen.set(channel.id, entry);
   };
   const addGroup = async (group: { name: string; ids: readonly string[] }, token: string) => {
+    let unseen = 0;
+    let hiddenArchived = 0;
     for (const id of group.ids) {
       const found = await lookup(id);
+      const visible = found !== undefined && await canSee(found);
       if (found === undefined) {
-        warnings.push(
-          `Group "${group.name}" lists \`${id}\`, a channel I can't see; it will be skipped.`,
-        );
+        if (viewer.admin) {
+          warnings.push(
+            `Group ${quoteName(group.name)} lists \`${id}\`, a channel I can't see; it will ` +
+              "be skipped.",
+          );
+        } else unseen++;
       } else if (found.archived) {
-        warnings.push(`~${found.name} in group "${group.name}" is archived; it will be skipped.`);
+        if (visible) {
+          warnings.push(
+            `~${found.name} in group ${quoteName(group.name)} is archived; it will be skipped.`,
+          );
+        } else hiddenArchived++;
       } else {
-        add(found, token);
+        add(found, token, !visible);
       }
     }
+    if (unseen > 0) {
+      warnings.push(
+        `Group ${quoteName(group.name)} lists ${unseen} channel${
+          unseen === 1 ? "" : "s"
+        } I can't see; ${unseen === 1 ? "it" : "they"} will be skipped.`,
+      );
+    }
+    if (hiddenArchived > 0) {
+      warnings.push(
+        `In group ${quoteName(group.name)}, ${hiddenChannelsText(hiddenArchived)} ${
+          hiddenArchived === 1 ? "is" : "are"
+        } archived and will be skipped.`,
+      );
+    }
   };
+  /** The (visible) channel a token named, for messages. */
+  const named = new Map<string, CachedChannel>();
   const whitelistedByName = async (
     token: string,
   ): Promise<CachedChannel[] | "refused" | "archived"> => {
-    let matches = cache.find(token);
+    let matches = await visibleTo(viewer, cache.find(token), (c) => c);
     if (matches.length === 0 && /^~?[a-z0-9_-]+$/i.test(token)) {
       const live = await cache.lookupByName(token);
-      if (live !== undefined) {
+      if (live !== undefined && await canSee(live)) {
         matches = [live];
         newer = true;
       }
     }
     if (matches.length === 0) return [];
+    named.set(token, matches[0]);
     const allowed = matches.filter(whitelisted);
     if (allowed.length === 0) return "refused";
     const open = allowed.filter((c) => !c.archived);
@@ -146,8 +214,15 @@ export async function resolveTargets(
         for (const c of channels) add(c, token);
         continue;
       }
+      if (cache.find(alias).length > 0 && channels !== "refused" && channels !== "archived") {
+        // It leads to a private channel the sender may not see: as unknown as a typo.
+        problems.push(`I don't know ${shown(token)}.`);
+        continue;
+      }
       problems.push(
-        `${shown(token)} is an alias for "${alias}", which is no longer a group or whitelisted ` +
+        `${shown(token)} is an alias for "${
+          quote(alias, 100)
+        }", which is no longer a group or whitelisted ` +
           "channel. Ask an administrator to fix channels.toml.",
       );
       continue;
@@ -160,13 +235,13 @@ export async function resolveTargets(
     const byName = await whitelistedByName(token);
     if (byName === "archived") {
       problems.push(
-        `~${cache.find(token)[0]?.name ?? key} is archived, so nothing can be posted there.`,
+        `~${named.get(token)?.name ?? key} is archived, so nothing can be posted there.`,
       );
       continue;
     }
     if (byName === "refused") {
       problems.push(
-        `~${cache.find(token)[0]?.name ?? key} is not on the whitelist, so I can't post there ` +
+        `~${named.get(token)?.name ?? key} is not on the whitelist, so I can't post there ` +
           "by name. Use a group, or ask an administrator to whitelist it.",
       );
       continue;
@@ -177,7 +252,9 @@ export async function resolveTargets(
     }
     const id = token.toLowerCase();
     if (isMattermostId(id)) {
-      const found = await lookup(id);
+      const looked = await lookup(id);
+      // A private channel the sender is not in reads exactly like no channel at all.
+      const found = looked !== undefined && await canSee(looked) ? looked : undefined;
       if (found === undefined) {
         problems.push(`${shown(token)} is not a channel I can see in this team.`);
       } else if (found.archived) {
@@ -199,26 +276,35 @@ export async function resolveTargets(
       }
       continue;
     }
+    const visibleWhitelisted = await visibleTo(viewer, cache.all().filter(whitelisted), (c) => c);
     const ideas = suggest(token.replace(/^~/, ""), [
       ...config.aliases.keys(),
       ...config.groups.keys(),
-      ...cache.all().filter(whitelisted).map((c) => c.name),
+      ...visibleWhitelisted.map((c) => c.name),
     ]);
     problems.push(
       `I don't know ${shown(token)}.` +
         (ideas.length > 0 ? ` Did you mean ${ideas.map((i) => code(i)).join(", ")}?` : ""),
     );
   }
+  if (ctx.auditChannelId !== "") {
+    const audit = chosen.get(ctx.auditChannelId);
+    if (audit !== undefined) problems.push(auditTargetRefusal(audit.via.map(shown).join(", ")));
+  }
   if (problems.length > 0) return err(problems);
   if (chosen.size === 0) {
     return err(["None of those names leads to a channel I can post to.", ...warnings]);
   }
-  const outside = [...chosen.values()].filter(({ channel }) => !channel.botIsMember)
-    .map(({ channel }) => `~${channel.name}`);
-  if (outside.length > 0) {
+  const notIn = [...chosen.values()].filter(({ channel }) => !channel.botIsMember);
+  const outside = notIn.filter((c) => !c.hidden).map(({ channel }) => `~${channel.name}`);
+  const hiddenOutside = notIn.length - outside.length;
+  if (notIn.length > 0) {
     // One line however many: a group of 300 such channels must not bury the preview.
-    const shownNames = outside.slice(0, WARNED_NAMES).join(", ") +
-      (outside.length > WARNED_NAMES ? ` and ${outside.length - WARNED_NAMES} more` : "");
+    const shownNames = [
+      outside.slice(0, WARNED_NAMES).join(", ") +
+      (outside.length > WARNED_NAMES ? ` and ${outside.length - WARNED_NAMES} more` : ""),
+      hiddenOutside > 0 ? hiddenChannelsText(hiddenOutside) : "",
+    ].filter((p) => p !== "").join(" and ");
     warnings.push(
       `I am not a member of ${shownNames}; delivery there will fail unless I am added ` +
         "(/invite).",
@@ -231,13 +317,14 @@ export async function resolveTargets(
     );
   }
   return ok({
-    targets: [...chosen.values()].map(({ channel, via }) => ({
+    targets: [...chosen.values()].map(({ channel, via, hidden }) => ({
       channelId: channel.id,
       name: channel.name,
       displayName: channel.displayName,
       type: channel.type,
       botIsMember: channel.botIsMember,
       via,
+      ...(hidden ? { hidden } : {}),
     })),
     warnings,
   });

@@ -100,6 +100,13 @@ async function resolve(w: World, answer: string, cfg: ChannelsConfig = config(w)
       asked.push(id);
       return Promise.resolve(w.aliceIn.has(id));
     },
+    viewer: {
+      userId: "alice",
+      admin: false,
+      canSee: (c) =>
+        Promise.resolve((c.type ?? w.cache.byId(c.id)?.type) === "O" || w.aliceIn.has(c.id)),
+    },
+    auditChannelId: "",
   });
   return { result, asked };
 }

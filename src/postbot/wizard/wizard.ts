@@ -30,15 +30,16 @@ import {
   resumeOf,
   yesNo,
 } from "./conversation.ts";
-import {
-  countMembers,
-  countProblem,
-  needsCount,
-  parsePreviewAnswer,
-  previewQuestion,
-} from "./guard.ts";
+import { countProblem, needsCount, parsePreviewAnswer, previewQuestion } from "./guard.ts";
 import { previewText, targetQuestion } from "./preview.ts";
-import { resolveTargets } from "./targets.ts";
+import { hiddenWhitelist, resolveTargets } from "./targets.ts";
+import {
+  audienceNotice,
+  audienceOf,
+  channelMentionRefusal,
+  channelWideMentions,
+  mayMentionChannels,
+} from "../broadcast/channel_mentions.ts";
 import { MattermostError } from "../../framework/mattermost_error.ts";
 
 const log = logger("wizard");
@@ -170,6 +171,16 @@ export class Wizard {
       );
       return;
     }
+    const wide = channelWideMentions(posted);
+    const policy = this.#s.config.broadcastChannelMentions;
+    if (wide.length > 0 && !mayMentionChannels(policy, ctx.isAdmin)) {
+      log.info("Refused a broadcast by {user} with {mentions}", {
+        user: ctx.username,
+        mentions: wide.join(" "),
+      });
+      await ctx.reply(channelMentionRefusal(wide, policy));
+      return;
+    }
     const files = await this.#fileInfos(fileIds, post.metadata?.files);
     if (typeof files === "string") {
       await ctx.reply(`I can't relay that message: ${files} Nothing was sent.`);
@@ -177,7 +188,12 @@ export class Wizard {
     }
     const draft: Draft = { sourcePostId: post.id, message: post.message, files };
     this.sessions.set(ctx.userId, { kind: "choosing_targets", draft });
-    await ctx.reply(targetQuestion(this.#s.channels.config, draft));
+    const hidden = await hiddenWhitelist(
+      this.#s.channels.config,
+      this.#s.cache,
+      this.#viewer(ctx),
+    );
+    await ctx.reply(targetQuestion(this.#s.channels.config, draft, hidden));
   }
 
   async #fileInfos(
@@ -216,6 +232,8 @@ export class Wizard {
       config: this.#s.channels.config,
       cache: this.#s.cache,
       senderIsMember: (channelId) => this.#isMember(channelId, ctx.userId),
+      viewer: this.#viewer(ctx),
+      auditChannelId: this.#s.config.botLogChannelId,
     });
     if (!resolved.ok) {
       this.sessions.set(ctx.userId, { kind: "choosing_targets", draft });
@@ -231,8 +249,15 @@ export class Wizard {
       : [];
     const targets = resolved.value.targets;
     const guarded = needsCount(targets.length, this.#s.config.broadcastConfirmThreshold);
-    const members = guarded
-      ? await countMembers(this.#s.transport, targets.map((t) => t.channelId))
+    const wide = channelWideMentions(
+      postedMessage(draft.message, this.#s.config.broadcastAttribution, ctx.username),
+    );
+    // Member counts, asked once: for a big send's question and for channel-wide mentions.
+    const audience = guarded || wide.length > 0
+      ? await audienceOf(this.#s.transport, targets.map((t) => t.channelId))
+      : undefined;
+    const members = guarded && audience !== undefined && audience.unknown < targets.length
+      ? audience.members
       : undefined;
     this.sessions.set(ctx.userId, {
       kind: "confirming",
@@ -241,12 +266,16 @@ export class Wizard {
       targets,
       members,
     });
+    const notice = wide.length === 0 || audience === undefined
+      ? undefined
+      : audienceNotice(wide, targets.length, audience);
     await ctx.reply(
       previewText(
         draft,
         targets,
         [...resolved.value.warnings, ...ignored],
         previewQuestion(targets.length, guarded, members, this.#later !== undefined),
+        notice,
       ),
     );
   }
@@ -442,6 +471,20 @@ Answer with another time (\`at …\`, \`in …\`), **yes** to send it now, ` +
       await ctx.reply(`Edit stopped; broadcast ${code(state.broadcastId)} is unchanged.${back}`);
       return;
     }
+    // New text goes out as the bot too: the same rule for channel-wide mentions.
+    const wide = channelWideMentions(ctx.text);
+    const policy = this.#s.config.broadcastChannelMentions;
+    if (wide.length > 0 && !mayMentionChannels(policy, ctx.isAdmin)) {
+      this.sessions.set(ctx.userId, state);
+      await ctx.reply(
+        channelMentionRefusal(wide, policy).replace(
+          "and send the message again",
+          "and send " +
+            "the new text again (or `cancel`)",
+        ),
+      );
+      return;
+    }
     const checked = this.#editor?.check(state.broadcastId, ctx.text, ctx.username);
     if (checked === undefined || !checked.ok) {
       this.sessions.set(ctx.userId, state);
@@ -474,6 +517,10 @@ Answer with another time (\`at …\`, \`in …\`), **yes** to send it now, ` +
       username: ctx.username,
     });
     await ctx.reply(report + back);
+  }
+
+  #viewer(ctx: MessageContext) {
+    return this.#s.privacy.viewer(ctx.userId, ctx.isAdmin);
   }
 
   async #isMember(channelId: string, userId: string): Promise<boolean> {

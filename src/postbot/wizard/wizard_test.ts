@@ -25,8 +25,13 @@ const DM = "d".repeat(26);
 function wizard(attribution: Attribution = "none") {
   const dms: string[] = [];
   const services = {
-    config: { broadcastAttribution: attribution, sessionTtlSeconds: 600 },
+    config: {
+      broadcastAttribution: attribution,
+      sessionTtlSeconds: 600,
+      broadcastChannelMentions: "admins",
+    },
     channels: { config: EMPTY_CHANNELS_CONFIG },
+    privacy: { viewer: () => ({ canSee: () => Promise.resolve(true) }) },
   } as unknown as PostbotServices;
   const notifier = {
     rememberDm: () => {},

@@ -385,12 +385,22 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       .map((m) => m.user_id)
       .filter((id) => id !== post.user_id);
     if (channel.type === "D") return members;
+    // Like the server: code never notifies; @all, @channel and @here notify every member.
+    const text = post.message.replace(/(`{3,})[\s\S]*?\1|`[^`\n]*`/g, " ");
+    if (/(^|[^\p{L}\p{N}_])@(all|channel|here)(?![\p{L}\p{N}_])/iu.test(text)) return members;
     return members.filter((id) => {
       const name = this.users.get(id)?.username;
       if (name === undefined) return false;
       const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      return new RegExp(`(^|[^\\w.-])@${escaped}(?![\\w-])`).test(post.message);
+      return new RegExp(`(^|[^\\w.-])@${escaped}(?![\\w-])`, "i").test(text);
     });
+  }
+
+  /** Whom a post notifies (what `posted` events carry as `mentions`): for tests. */
+  mentionedBy(postId: string): string[] {
+    const post = this.posts.get(postId);
+    const channel = post && this.channels.get(post.channel_id);
+    return post && channel ? this.mentionsOf(post, channel) : [];
   }
 
   /**

@@ -1,0 +1,115 @@
+/**
+ * Channel-wide mentions (`@all`, `@channel`, `@here`) in a broadcast notify every member of
+ * every target channel, as the bot, sidestepping the channel setting that stops members from
+ * using them. postbot finds them (in any case, inside any markdown: bold, links, quotes,
+ * even code, to be safe), says in the preview how many people they will notify, and lets
+ * only those `BROADCAST_CHANNEL_MENTIONS` allows send them.
+ *
+ * @module
+ */
+
+import { MattermostError } from "../../framework/mattermost_error.ts";
+import type { RestTransport } from "../../framework/rest.ts";
+
+/** Who may send channel-wide mentions: admins only (default), everyone, or nobody. */
+export type ChannelMentionPolicy = "admins" | "all" | "none";
+
+/** The policies, as `BROADCAST_CHANNEL_MENTIONS` spells them. */
+export const CHANNEL_MENTION_POLICIES: readonly ChannelMentionPolicy[] = ["admins", "all", "none"];
+
+/**
+ * `@all`, `@channel` or `@here` not glued to a word before it (`me@here` is an address) and
+ * not continued by a letter or digit (`@allison`). Punctuation after it still counts (`@all.`,
+ * `@here!`, `_@all_`, `@all-hands`, `@here.now`): erring on the side of "it notifies".
+ */
+const WIDE = /(?<![\p{L}\p{N}])@(all|channel|here)(?![\p{L}\p{N}])/giu;
+
+/** The distinct channel-wide mentions in `text`, lowercased, in order of appearance. */
+export function channelWideMentions(text: string): string[] {
+  const found = new Set<string>();
+  for (const m of text.matchAll(WIDE)) found.add(`@${m[1].toLowerCase()}`);
+  return [...found];
+}
+
+/** Whether a sender may broadcast channel-wide mentions under `policy`. */
+export function mayMentionChannels(policy: ChannelMentionPolicy, admin: boolean): boolean {
+  switch (policy) {
+    case "all":
+      return true;
+    case "admins":
+      return admin;
+    case "none":
+      return false;
+  }
+}
+
+/** The refusal: what was found, who may send it, and how to send the message without it. */
+export function channelMentionRefusal(
+  mentions: readonly string[],
+  policy: ChannelMentionPolicy,
+): string {
+  const list = mentions.map((m) => `\`${m}\``).join(", ");
+  const who = policy === "none"
+    ? "nobody may broadcast them here (BROADCAST_CHANNEL_MENTIONS=none)"
+    : "only administrators may broadcast them (BROADCAST_CHANNEL_MENTIONS=admins)";
+  return `Your message contains ${list}, which would notify every member of every channel ` +
+    `it goes to; ${who}. Nothing was sent. To send it without notifying everyone, remove ` +
+    `the @ (write "all", "everyone", "this channel") and send the message again.`;
+}
+
+/** How many members the target channels have, as the server counts them. */
+export interface Audience {
+  /** Sum of the channels' member counts (a person in two channels counts twice). */
+  readonly members: number;
+  /** Channels whose count the server would not give (they add nothing to `members`). */
+  readonly unknown: number;
+}
+
+/** Asks the server for each channel's member count (`GET /channels/{id}/stats`). */
+export async function audienceOf(
+  transport: RestTransport,
+  channelIds: readonly string[],
+  concurrency = 8,
+): Promise<Audience> {
+  let members = 0;
+  let unknown = 0;
+  const queue = [...channelIds];
+  const worker = async () => {
+    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+      try {
+        const stats = await transport.getJson<{ member_count?: number }>(
+          `/channels/${id}/stats`,
+        );
+        if (typeof stats.member_count === "number") members += stats.member_count;
+        else unknown++;
+      } catch (e) {
+        if (!(e instanceof MattermostError)) throw e;
+        unknown++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  return { members, unknown };
+}
+
+/** The preview's plain statement of who will be notified. */
+export function audienceNotice(
+  mentions: readonly string[],
+  channels: number,
+  audience: Audience,
+): string {
+  const n = (x: number) => x.toLocaleString("en-US");
+  const who = audience.unknown > 0
+    ? `at least ${n(audience.members)} members`
+    : `all ${n(audience.members)} members`;
+  const here = mentions.length === 1 && mentions[0] === "@here" ? " (those online)" : "";
+  return `**This message notifies everyone:** it contains ${
+    mentions.map((m) => `\`${m}\``).join(", ")
+  }, so it will notify ${who}${here} of ${n(channels)} channel${channels === 1 ? "" : "s"}` +
+    (audience.unknown > 0
+      ? ` (${n(audience.unknown)} channel${
+        audience.unknown === 1 ? "" : "s"
+      } would not tell me their member count)`
+      : "") +
+    ".";
+}
