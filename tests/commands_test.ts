@@ -235,9 +235,14 @@ Deno.test("commands end to end", async (t) => {
       assert.match(groups, /\*\*Engineering\*\* \(2 channels\): Engineering, Town Square/);
       assert.match(groups, /\*\*Aliases:\*\* `all` → All offices/);
       assert.doesNotMatch(groups, /Managers/);
+      // bob is not in the private channel ~managers: it is counted, not named.
       const privateGroups = await bob.ask("!get_private_groups");
       assert.match(
         privateGroups,
+        /\*\*1 private group:\*\*\n- \*\*Managers\*\* \(1 channel\): 1 private channel you are not/,
+      );
+      assert.match(
+        await alice.ask("!get_private_groups"),
         /\*\*1 private group:\*\*\n- \*\*Managers\*\* \(1 channel\): Managers/,
       );
       assert.deepEqual(logRows(s), EMPTY_LOG);

@@ -107,7 +107,10 @@ Deno.test("broadcast delivery", async (t) => {
           }
 
           const summary = await audit(id);
-          assert.match(summary, new RegExp(`^\\*\\*Broadcast\\*\\* \`${id}\` by @alice at `));
+          assert.match(
+            summary,
+            new RegExp(`^\\*\\*Broadcast\\*\\* \`${id}\` by \`@\u200balice\` at `),
+          );
           assert.match(summary, /4 of 4 channels delivered\./);
           assert.match(summary, /> New \\\*\\\*handbook\\\*\\\* attached\. @\u200bchannel/);
           assert.match(summary, /Files: handbook-0\.pdf, handbook-1\.txt, handbook-2\.txt/);
@@ -171,7 +174,7 @@ Deno.test("broadcast delivery", async (t) => {
           assert.equal(attempts, 1, "403 is not retried");
           const summary = await audit(id);
           assert.match(summary, /1 of 2 channels delivered, 1 failed\./);
-          assert.match(summary, /Failed: ~town-hall \(the bot is not a member/);
+          assert.match(summary, /Failed: ~town-hall \(`the bot is not a member/);
         }),
     );
 

@@ -156,7 +156,7 @@ Deno.test("history, undo and retry", async (t) => {
           assert.deepEqual(events(s, ids.second), [{ action: "undo", actor: "alice" }]);
           assert.match(
             await auditFor("Undo", ids.second),
-            /by @alice at .*0 of 3 channels delivered, 3 deleted/,
+            /by `@\u200balice` at .*0 of 3 channels delivered, 3 deleted/,
           );
           assert.match(
             await alice.ask(`!undo ${ids.second}`),
@@ -213,7 +213,7 @@ Deno.test("history, undo and retry", async (t) => {
           ]);
           assert.match(
             await auditFor("Retry", id, /2 of 2/),
-            /by @bob at .*: 2 of 2 channels delivered\./,
+            /by `@\u200bbob` at .*: 2 of 2 channels delivered\./,
           );
         }),
     );
@@ -236,7 +236,7 @@ Deno.test("history, undo and retry", async (t) => {
           assert.match(await alice.ask(`!retry ${id}`), /Retrying broadcast/);
           assert.match(await carol.replyMatching(/Retry finished/), /Delivered to 2 of 2 channels/);
           assert.match(await alice.replyMatching(/Retry finished/), /Delivered to 2 of 2 channels/);
-          assert.match(await alice.ask(`!undo ${id}`), /\(sent by @carol\) from 2 channels/);
+          assert.match(await alice.ask(`!undo ${id}`), /\(sent by @\u200bcarol\) from 2 channels/);
           assert.match(await alice.ask("yes"), /Deleted broadcast .* from 2 channels/);
           for (const c of ["town-hall", "office-paris"]) {
             assert.equal(botPostsIn(s, ch[c].id, id).length, 0);

@@ -63,6 +63,9 @@ Deno.test("broadcast wizard", async (t) => {
     SESSION_TTL_SECONDS: "10",
     SESSION_CLEANUP_INTERVAL_SECONDS: "1",
     BROADCAST_ATTRIBUTION: "footer",
+    // The mention step relays @channel verbatim: everyone may (hostile_users_test covers the
+    // default, admins only).
+    BROADCAST_CHANNEL_MENTIONS: "all",
   };
   const s: Scenario = await startScenario({
     env,
@@ -372,7 +375,7 @@ Deno.test("broadcast wizard", async (t) => {
             const audit = await s.emu.waitFor(
               () =>
                 botPostsIn(s, ch["bot-log"].id).map((p) => p.message).find((m) =>
-                  m.startsWith(`**Aborted broadcast** \`${id}\` by @leo`)
+                  m.startsWith(`**Aborted broadcast** \`${id}\` by \`@\u200bleo\``)
                 ),
               { timeoutMs: 15_000, message: "no audit post for the aborted broadcast" },
             );

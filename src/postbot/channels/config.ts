@@ -27,6 +27,7 @@
 
 import { parse } from "smol-toml";
 import { explainTomlError } from "../../framework/toml_error.ts";
+import { visible } from "../format.ts";
 import { err, ok, type Result } from "../../framework/result.ts";
 import { mattermostIdProblem } from "../../framework/mattermost_id.ts";
 import {
@@ -179,8 +180,9 @@ export function excerptAt(text: string, line: number, column: number): string | 
   const lines = text.split(/\r?\n/);
   const content = lines[line - 1];
   if (content === undefined) return undefined;
-  const pad = content.slice(0, Math.max(0, column - 1)).replace(/[^\t]/g, " ");
-  return `${content}\n${pad}^`;
+  // Invisible characters are shown as <U+XXXX>, so the line reads as what it really holds.
+  const pad = visible(content.slice(0, Math.max(0, column - 1))).replace(/[^\t]/g, " ");
+  return `${visible(content)}\n${pad}^`;
 }
 
 export { explainTomlError, type TomlSyntaxProblem } from "../../framework/toml_error.ts";

@@ -8,7 +8,7 @@
 import type { Command } from "../../framework/dispatcher.ts";
 import { logger } from "../../framework/logging.ts";
 import { aliasProblem, nameKey } from "../channels/config.ts";
-import { code, quote } from "../format.ts";
+import { code, quote, visible } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
 import { suggest } from "../suggest.ts";
 import { defuseMentions } from "./mentions.ts";
@@ -91,7 +91,7 @@ export function aliasCommand(s: PostbotServices): Command {
       }
       const saved = await s.channels.addAlias(alias, target);
       if (!saved.ok) {
-        await ctx.reply(defuseMentions(`Nothing was saved: ${saved.error.message}`));
+        await ctx.reply(defuseMentions(visible(`Nothing was saved: ${saved.error.message}`)));
         return;
       }
       log.info("{user} added alias {alias} -> {target}", {

@@ -8,7 +8,7 @@ import type { Command } from "../../framework/dispatcher.ts";
 import { logger } from "../../framework/logging.ts";
 import type { GroupTable } from "../channels/config.ts";
 import { parseGroupInput } from "../channels/group_input.ts";
-import { code, plural, quote } from "../format.ts";
+import { code, plural, quote, visible } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
 import { defuseMentions } from "./mentions.ts";
 import { hiddenChannelsText } from "../broadcast/report.ts";
@@ -82,7 +82,7 @@ export function addGroupCommand(s: PostbotServices, table: GroupTable): Command 
     run: async (ctx, args) => {
       const parsed = parseGroupInput(args, { command: `!${name}` });
       if (!parsed.ok) {
-        await ctx.reply(defuseMentions(parsed.error.message));
+        await ctx.reply(defuseMentions(visible(parsed.error.message)));
         return;
       }
       const audit = s.config.botLogChannelId;
@@ -119,7 +119,7 @@ export function addGroupCommand(s: PostbotServices, table: GroupTable): Command 
       }
       const saved = await s.channels.addGroups(table, parsed.value);
       if (!saved.ok) {
-        await ctx.reply(defuseMentions(`Nothing was saved: ${saved.error.message}`));
+        await ctx.reply(defuseMentions(visible(`Nothing was saved: ${saved.error.message}`)));
         return;
       }
       for (const def of parsed.value) {

@@ -127,6 +127,8 @@ export interface EmulatorStore {
   ): FileInfo;
   /** Non-deleted posts of a channel, oldest first. */
   postsIn(channelId: string): Post[];
+  /** Whom a post notifies (user ids), as the server computes mentions: for tests. */
+  mentionedBy(postId: string): string[];
   /** Every post, deleted ones included (delete_at > 0). */
   allPosts(): Post[];
   /** Stored bytes of a file. */
