@@ -112,8 +112,8 @@ Deno.test("broadcast delivery", async (t) => {
             new RegExp(`^\\*\\*Broadcast\\*\\* \`${id}\` by \`@\u200balice\` at `),
           );
           assert.match(summary, /4 of 4 channels delivered\./);
-          assert.match(summary, /> New \\\*\\\*handbook\\\*\\\* attached\. @\u200bchannel/);
-          assert.match(summary, /Files: handbook-0\.pdf, handbook-1\.txt, handbook-2\.txt/);
+          assert.match(summary, /\nMessage: `New \*\*handbook\*\* attached\. @\u200bchannel/);
+          assert.match(summary, /Files: `handbook-0\.pdf`, `handbook-1\.txt`, `handbook-2\.txt`/);
 
           const row = withLog(s, (db) => ({
             ...db.prepare("SELECT * FROM broadcasts WHERE id = ?").get(id) as Record<

@@ -338,7 +338,10 @@ Deno.test("channel-wide mentions: counted in the preview, only for whom the oper
     await t.step("an admin's preview says how many people will be notified", async () => {
       const reply = await preview(alice, "@all the offices close at 3", "all");
       // office-berlin: bot, alice; office-paris: bot, bob; office-rome: bot.
-      assert.match(reply, /it contains `@all`, so it will notify all 5 members of 3 channels\./);
+      assert.match(
+        reply,
+        /it contains `@\u200ball`, so it will notify all 5 members of 3 channels\./,
+      );
       assert.deepEqual(activeMentions(reply), [], reply);
       assert.match(await alice.ask("no"), /Cancelled/);
     });
@@ -353,7 +356,10 @@ Deno.test("channel-wide mentions: counted in the preview, only for whom the oper
     await t.step("all: everyone, still counted in the preview", async () => {
       await s.startBot({ BROADCAST_CHANNEL_MENTIONS: "All" });
       const reply = await preview(bob, "@here standup", "town-square");
-      assert.match(reply, /`@here`, so it will notify all 4 members \(those online\) of 1 channel/);
+      assert.match(
+        reply,
+        /`@\u200bhere`, so it will notify all 4 members \(those online\) of 1 channel/,
+      );
       assert.match(await bob.ask("no"), /Cancelled/);
       await s.bot.stop();
     });

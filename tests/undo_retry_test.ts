@@ -245,7 +245,7 @@ Deno.test("history, undo and retry", async (t) => {
             { action: "retry", actor: "alice" },
             { action: "undo", actor: "alice" },
           ]);
-          assert.match(await auditFor("Undo", id), /by @alice/);
+          assert.match(await auditFor("Undo", id), /by `@\u200balice`/);
         }),
     );
 

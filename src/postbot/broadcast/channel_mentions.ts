@@ -48,13 +48,18 @@ export function channelMentionRefusal(
   mentions: readonly string[],
   policy: ChannelMentionPolicy,
 ): string {
-  const list = mentions.map((m) => `\`${m}\``).join(", ");
+  const list = mentions.map(shown).join(", ");
   const who = policy === "none"
     ? "nobody may broadcast them here (BROADCAST_CHANNEL_MENTIONS=none)"
     : "only administrators may broadcast them (BROADCAST_CHANNEL_MENTIONS=admins)";
   return `Your message contains ${list}, which would notify every member of every channel ` +
     `it goes to; ${who}. Nothing was sent. To send it without notifying everyone, remove ` +
     `the @ (write "all", "everyone", "this channel") and send the message again.`;
+}
+
+/** A mention as quoted back: in code, and defused too, so the quote itself notifies nobody. */
+function shown(mention: string): string {
+  return "`" + mention.replace("@", "@\u200b") + "`";
 }
 
 /** How many members the target channels have, as the server counts them. */
@@ -104,7 +109,7 @@ export function audienceNotice(
     : `all ${n(audience.members)} members`;
   const here = mentions.length === 1 && mentions[0] === "@here" ? " (those online)" : "";
   return `**This message notifies everyone:** it contains ${
-    mentions.map((m) => `\`${m}\``).join(", ")
+    mentions.map(shown).join(", ")
   }, so it will notify ${who}${here} of ${n(channels)} channel${channels === 1 ? "" : "s"}` +
     (audience.unknown > 0
       ? ` (${n(audience.unknown)} channel${

@@ -40,7 +40,7 @@ Deno.test("the refusal says how to send it without; the notice counts members", 
   assert.match(channelMentionRefusal(["@here"], "none"), /nobody may/);
   assert.equal(
     audienceNotice(["@all"], 12, { members: 1240, unknown: 0 }),
-    "**This message notifies everyone:** it contains `@all`, so it will notify all 1,240 " +
+    "**This message notifies everyone:** it contains `@\u200ball`, so it will notify all 1,240 " +
       "members of 12 channels.",
   );
   assert.match(
