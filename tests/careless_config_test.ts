@@ -87,7 +87,9 @@ Deno.test("careless configuration", async (t) => {
         URL: `http://127.0.0.1:${closedPort()}/${token}`,
       });
       assert.equal(code, 1, output);
-      assert.match(output, /Cannot reach the Mattermost server/);
+      // Nothing listens there (or, on a busy machine, something else took the port).
+      assert.match(output, /Cannot reach the Mattermost server|answered \d{3}/);
+      assert.match(output, /\[redacted\]/);
       assert.equal(output.includes(token), false, output);
       assert.equal((await logFile(s)).includes(token), false);
     });
@@ -132,7 +134,7 @@ Deno.test("careless configuration", async (t) => {
           ["ADMIN_USERS", `@${s.world.alice.user.id}`, /without @/],
           ["ALLOWED_USERS", "bob smith", /not a user id/],
           ["ALLOWED_USERS", "@all", /reserves/],
-          ["ADMIN_USERS", s.world.alice.user.id.toUpperCase(), /26 characters/],
+          ["ADMIN_USERS", s.world.alice.user.id.toUpperCase(), /at most 22 characters/],
           ["ADMIN_USERS", "ali\u200bce", /not a user id/],
         ] as const
       ) {

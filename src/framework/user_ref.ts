@@ -38,16 +38,19 @@ export function parseUserRef(entry: string): Result<UserRef, string> {
   const expected = `a user id (26 lowercase letters and digits) or a username (@name: ` +
     `${USERNAME_MIN} to ${USERNAME_MAX} characters, starting with a letter, then letters, ` +
     `digits, ".", "-" or "_")`;
+  if (/^[a-z0-9]{26}$/i.test(name)) {
+    return err(
+      `${shown} is not a username: usernames have at most ${USERNAME_MAX} characters (to ` +
+        "name a user id, write its 26 lowercase letters and digits without @)",
+    );
+  }
   if (!/^[a-z][a-z0-9._-]*$/.test(name)) {
     return err(`${shown} is not ${expected}`);
   }
   if (name.length < USERNAME_MIN || name.length > USERNAME_MAX) {
-    const idLike = /^[a-z0-9]{26}$/i.test(name)
-      ? " (to name a user id, write it without @, in lowercase)"
-      : "";
     return err(
       `${shown} is not a username: it has ${name.length} characters, and usernames have ` +
-        `${USERNAME_MIN} to ${USERNAME_MAX}${idLike}; expected ${expected}`,
+        `${USERNAME_MIN} to ${USERNAME_MAX}; expected ${expected}`,
     );
   }
   if (RESERVED.has(name)) {

@@ -18,8 +18,9 @@ Deno.test("parseUserRef: the form decides id or username", () => {
 Deno.test("parseUserRef: refuses what is neither, saying why", () => {
   for (
     const [entry, pattern] of [
-      [`@${ID}`, /26 characters.*without @/],
-      [ID.toUpperCase(), /26 characters/],
+      [`@${ID}`, /at most 22 characters.*without @/],
+      ["@0bcdefghijklmnopqrstuvwxyz", /at most 22 characters.*without @/],
+      [ID.toUpperCase(), /at most 22 characters/],
       ["al", /2 characters/],
       ["9lives", /not a user id .* or a username/],
       ["bob smith", /not a user id/],

@@ -52,9 +52,18 @@ export class ChannelPrivacy {
     return { userId, admin, canSee };
   }
 
-  async #decide(channel: ChannelRef, userId: string): Promise<boolean> {
-    const type = channel.type ?? this.#cache.byId(channel.id)?.type ??
+  /** Whether a channel is private, or unknown to the bot (which may hide a private one). */
+  async isPrivate(channel: ChannelRef): Promise<boolean> {
+    return (await this.#typeOf(channel)) !== "O";
+  }
+
+  async #typeOf(channel: ChannelRef): Promise<"O" | "P" | undefined> {
+    return channel.type ?? this.#cache.byId(channel.id)?.type ??
       (await this.#cache.lookup(channel.id).catch(() => undefined))?.channel.type;
+  }
+
+  async #decide(channel: ChannelRef, userId: string): Promise<boolean> {
+    const type = await this.#typeOf(channel);
     // A channel the bot cannot see at all may be anyone's private channel: hidden.
     if (type === undefined) return false;
     if (type === "O") return true;

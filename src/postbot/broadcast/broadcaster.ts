@@ -280,13 +280,11 @@ export class Broadcaster {
         : retryFailedText(id, files.error, this.#log.deliveries(id));
       await this.#notifier.dm(record.senderId, text);
       if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, text);
-      await this.#notifier.audit(
-        auditSummary(
-          record,
-          this.#log.deliveries(id),
-          retrying === undefined ? "Aborted broadcast" : "Failed retry",
-          actor.username,
-        ),
+      await this.#audit(
+        record,
+        this.#log.deliveries(id),
+        retrying === undefined ? "Aborted broadcast" : "Failed retry",
+        actor.username,
       );
       return;
     }
@@ -333,13 +331,11 @@ export class Broadcaster {
     await this.#dmReport(sender, deliveries, report);
     // An admin retrying someone else's broadcast wants to know how it went, too.
     if (actor.id !== record.senderId) await this.#dmReport(actor, deliveries, report);
-    await this.#notifier.audit(
-      auditSummary(
-        record,
-        deliveries,
-        retrying !== undefined ? "Retry" : "Broadcast",
-        actor.username,
-      ),
+    await this.#audit(
+      record,
+      deliveries,
+      retrying !== undefined ? "Retry" : "Broadcast",
+      actor.username,
     );
     log.info("Broadcast {id} by {user}: {ok}/{total} delivered", {
       id,
@@ -378,7 +374,7 @@ export class Broadcaster {
     }
     this.#log.addEvent(id, actor, "undo", `${deleted} of ${delivered.length} posts deleted`);
     const deliveries = this.#log.deliveries(id);
-    await this.#notifier.audit(auditSummary(record, deliveries, "Undo", actor.username));
+    await this.#audit(record, deliveries, "Undo", actor.username);
     log.info("{user} undid broadcast {id}: {n} posts deleted", {
       user: actor.username,
       id,
@@ -449,7 +445,7 @@ export class Broadcaster {
           hidden,
         }),
     );
-    await this.#notifier.audit(auditSummary(record, deliveries, "Interrupted broadcast"));
+    await this.#audit(record, deliveries, "Interrupted broadcast");
   }
 
   /**
@@ -473,6 +469,23 @@ export class Broadcaster {
       if (!visible) hidden.add(id);
     }
     return hidden;
+  }
+
+  /** Posts the audit summary; private channels are counted there, never named. */
+  async #audit(
+    record: BroadcastRecord,
+    deliveries: readonly DeliveryRecord[],
+    action?: string,
+    actor?: string,
+  ): Promise<void> {
+    const hidden = new Set<string>();
+    const privacy = this.#settings.privacy;
+    if (privacy !== undefined) {
+      for (const d of deliveries) {
+        if (await privacy.isPrivate({ id: d.channelId }).catch(() => true)) hidden.add(d.channelId);
+      }
+    }
+    await this.#notifier.audit(auditSummary(record, deliveries, action, actor, hidden));
   }
 
   /** DMs a report, written for its reader: private channels they are not in are counted. */

@@ -102,6 +102,8 @@ export function auditSummary(
   deliveries: readonly DeliveryRecord[],
   action = "Broadcast",
   actor = b.senderUsername,
+  /** Private channels: the audit channel's readers may not be their members, so counted. */
+  hidden: ReadonlySet<string> = new Set(),
 ): string {
   const delivered = deliveries.filter((d) => d.status === "delivered").length;
   const failed = deliveries.filter((d) => d.status === "failed");
@@ -113,9 +115,14 @@ export function auditSummary(
     (deleted > 0 ? `, ${deleted} deleted` : "") + ".",
   ];
   if (failed.length > 0) {
+    const named = failed.filter((d) => !hidden.has(d.channelId));
+    const unnamed = failed.length - named.length;
     parts.push(
       "Failed: " +
-        failed.map((d) => `~${d.name} (${inert(d.error ?? "?", 120)})`).join("; "),
+        [
+          ...named.map((d) => `~${d.name} (${inert(d.error ?? "?", 120)})`),
+          ...(unnamed > 0 ? [plural(unnamed, "private channel")] : []),
+        ].join("; "),
     );
   }
   const text = b.message.trim() === "" ? "_(files only)_" : inert(b.message, 200);
