@@ -55,6 +55,7 @@ export const DESCRIPTION = "has no run, whatever it prints";
   "spin.ts": task("  while (true) {}"),
   "spin_later.ts": task("  await Promise.resolve(); for (;;) {}"),
   "spin_timer.ts": task("  setTimeout(() => { while (true) {} }, 0); await new Promise(() => {});"),
+  "blocks.ts": task("  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);"),
   "spin_on_abort.ts": task(
     "  ctx.signal.addEventListener('abort', () => { while (true) {} }); await new Promise(() => {});",
   ),
@@ -259,11 +260,15 @@ Deno.test("no task can take the bot down", async (t) => {
         );
       }
       assert.match(await bob.ask("!help"), /!tasks/);
+      const alert = await s.emu.waitFor(() =>
+        s.emu.store.postsIn(botLog).find((p) => p.message.includes("`heap_bomb` failed"))
+      );
+      assert.match(alert.message, /ran out of memory: it may use 32 MB \(TASK_MEMORY_MB\)/);
     });
 
     await t.step("busy loops are killed at the timeout and leave no CPU use behind", async () => {
       const alice = s.dm(s.world.alice);
-      const spinners = ["spin", "spin_later", "spin_timer", "spin_on_abort"];
+      const spinners = ["spin", "spin_later", "spin_timer", "spin_on_abort", "blocks"];
       for (const name of spinners) {
         assert.match(await alice.ask(`!run ${name}`), /Running/);
       }

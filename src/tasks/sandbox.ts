@@ -161,11 +161,13 @@ export async function runInSandbox(
 
   // A result: the host exits by itself; make sure it does.
   let exitTimer: ReturnType<typeof setTimeout> | undefined;
+  let exited = false;
   void resultSeen.promise.then(() => {
-    exitTimer = setTimeout(kill, EXIT_GRACE_MS);
+    if (!exited) exitTimer = setTimeout(kill, EXIT_GRACE_MS);
   });
 
   const status = await child.status;
+  exited = true;
   clearTimeout(timer);
   clearTimeout(graceTimer);
   clearTimeout(exitTimer);
