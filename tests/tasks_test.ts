@@ -93,6 +93,10 @@ export async function run(_client: unknown, ctx: TaskContext) { ctx.log.info("fi
     "tasks/hangs.ts": task(`  await new Promise(() => {});`),
     "tasks/broken_syntax.ts": `export async function run( {`,
     "tasks/no_run.ts": `export const DESCRIPTION = "forgot to export run";`,
+    "tasks/loud.ts": task(
+      "  return;",
+      `export const DESCRIPTION = "@all read this\\n**[postbot]** \`fake\` [link](https://x.example)";`,
+    ),
     "tasks/maintenance_plan.ts": await Deno.readTextFile(repoPath("tasks/maintenance_plan.ts")),
     "tasks/maintenance_plan.md": plan.replace(
       /^<!-- channel: -->/,
@@ -133,7 +137,12 @@ no_run = "0 7 * * *"
         const list = await bob.ask("!tasks");
         assert.match(list, /Tasks \(times in Europe\/Berlin\)/);
         const hello = section(list, "hello");
-        assert.match(hello, /^\*\*hello\*\* — Says hello in Town Square/);
+        assert.match(hello, /^\*\*hello\*\* — `Says hello in Town Square`/);
+        // A task's description cannot mention, start a line or format the reply.
+        assert.match(
+          section(list, "loud"),
+          /^\*\*loud\*\* — `@all read this \*\*\[postbot\]\*\* {2}fake {2}\[link\]\(https:\/\/x\.example\)`$/m,
+        );
         assert.match(hello, /schedule: `0 7 \* \* 1` · next run: Mon \d{4}-\d\d-\d\d 07:00/);
         assert.match(hello, /last run: never/);
         assert.match(section(list, "fails"), /not scheduled; run it with `!run fails`/);
@@ -262,7 +271,7 @@ no_run = "0 7 * * *"
         });
         await s.startBot(env);
         const list = await alice.ask("!tasks");
-        assert.match(section(list, "added"), /^\*\*added\*\* — New one/);
+        assert.match(section(list, "added"), /^\*\*added\*\* — `New one`/);
         assert.match(
           section(list, "hello"),
           /last run: .*\(!run by alice\), :white_check_mark: ok/,

@@ -87,7 +87,10 @@ export function renderTaskList(view: TaskSystemView): string {
     lines.push(`#### Tasks (times in ${tz})`);
   }
   for (const task of view.loaded) {
-    const description = task.description === "" ? "_(no description)_" : task.description;
+    // A task's own words: shown as code, so they can neither mention nor format.
+    const description = task.description === ""
+      ? "_(no description)_"
+      : inlineCode(task.description, 200);
     lines.push("", `**${task.name}** — ${description}`);
     const schedule = view.schedule(task.name);
     if (schedule === undefined) {
