@@ -369,3 +369,71 @@ Deno.test("unknown API paths are JSON 404s", async () => {
     assert.equal((await res.json()).id, "api.context.404.app_error");
   });
 });
+
+Deno.test("posts: patch follows patchPost (own post, gone = 403, archived = 400, post_edited)", async () => {
+  await withWorld(async (w) => {
+    const post = w.emu.store.createPost(w.bot.user.id, { channel_id: w.town.id, message: "v1" });
+    const patch = (token: string, id: string, body: unknown) =>
+      api(w, `/posts/${id}/patch`, token, { method: "PUT", body: JSON.stringify(body) });
+    const ok = await patch(w.bot.token, post.id, { message: "v2" });
+    assert.equal(ok.status, 200);
+    const edited = await ok.json();
+    assert.equal(edited.message, "v2");
+    assert.ok(edited.edit_at > 0);
+    // Someone else's post needs edit_others_posts (an admin).
+    const other = await patch(w.alice.token, post.id, { message: "v3" });
+    assert.equal(other.status, 403);
+    await other.body?.cancel();
+    // A deleted post answers 403, as a missing edit_post permission (GetSinglePost fails).
+    await clientFor(w.emu, w.bot.token).deletePost(post.id);
+    const gone = await patch(w.bot.token, post.id, { message: "v4" });
+    assert.equal(gone.status, 403);
+    assert.equal((await gone.json()).id, "api.context.permissions.app_error");
+    const second = w.emu.store.createPost(w.bot.user.id, { channel_id: w.town.id, message: "a" });
+    w.emu.store.archiveChannel(w.town.id);
+    const archived = await patch(w.bot.token, second.id, { message: "b" });
+    assert.equal(archived.status, 400);
+    assert.equal(
+      (await archived.json()).id,
+      "api.post.update_post.can_not_update_post_in_deleted.error",
+    );
+  });
+});
+
+Deno.test("posts: by ids with reply counts, reactions and deleted ones; stats count members", async () => {
+  await withWorld(async (w) => {
+    const root = w.emu.store.createPost(w.bot.user.id, { channel_id: w.town.id, message: "r" });
+    w.emu.store.createPost(w.alice.user.id, {
+      channel_id: w.town.id,
+      message: "reply",
+      root_id: root.id,
+    });
+    w.emu.store.addReaction(w.alice.user.id, root.id, "+1");
+    w.emu.store.addReaction(w.bob.user.id, root.id, "+1");
+    w.emu.store.addReaction(w.bob.user.id, root.id, "+1"); // the same reaction once
+    const gone = w.emu.store.createPost(w.bot.user.id, { channel_id: w.town.id, message: "x" });
+    await clientFor(w.emu, w.bot.token).deletePost(gone.id);
+    const ids = (token: string, body: unknown) =>
+      api(w, "/posts/ids", token, { method: "POST", body: JSON.stringify(body) });
+    const res = await ids(w.bot.token, [root.id, gone.id]);
+    assert.equal(res.status, 200);
+    const posts = await res.json() as Post[];
+    const byId = new Map(posts.map((p) => [p.id, p]));
+    assert.equal(byId.get(root.id)?.reply_count, 1);
+    assert.equal(byId.get(root.id)?.metadata.reactions?.length, 2);
+    // model.Post's has_reactions (omitempty); not in @mattermost/types' Post.
+    assert.equal((byId.get(root.id) as unknown as { has_reactions?: boolean }).has_reactions, true);
+    assert.ok((byId.get(gone.id)?.delete_at ?? 0) > 0, "deleted posts are included");
+    const none = await ids(w.bot.token, ["abcdefghijklmnopqrstuvwxyz"]);
+    assert.equal(none.status, 404);
+    await none.body?.cancel();
+    const tooMany = await ids(w.bot.token, Array.from({ length: 1001 }, (_, i) => `id${i}`));
+    assert.equal(tooMany.status, 400);
+    assert.equal((await tooMany.json()).id, "api.post.posts_by_ids.invalid_body.request_error");
+    const stats = await api(w, `/channels/${w.town.id}/stats`, w.bot.token);
+    assert.equal((await stats.json()).member_count, 3);
+    const secret = await api(w, `/channels/${w.secret.id}/stats`, w.bot.token);
+    assert.equal(secret.status, 403);
+    await secret.body?.cancel();
+  });
+});
