@@ -9,6 +9,7 @@ import { fanOutBenchmark } from "./fanout.ts";
 import { rateLimitBenchmark } from "./rate_limit.ts";
 import { relayMemoryBenchmark } from "./relay_memory.ts";
 import { roundTripBenchmark } from "./round_trip.ts";
+import { scheduledBenchmark } from "./scheduled.ts";
 import { startupBenchmark } from "./startup.ts";
 import type { Benchmark, BenchRow } from "./support.ts";
 
@@ -18,6 +19,7 @@ const BENCHMARKS: [string, Benchmark][] = [
   ["round trip", roundTripBenchmark],
   ["50 MB relay", relayMemoryBenchmark],
   ["rate limit", rateLimitBenchmark],
+  ["scheduled batch", scheduledBenchmark],
 ];
 
 /** The machine, as the README reports it. */

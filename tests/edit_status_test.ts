@@ -122,7 +122,10 @@ Deno.test("!edit and !status", async (t) => {
       await carol_.send("engineering");
       await carol_.replyMatching(/Ready to send/);
       const id = broadcastIdIn(await carol_.ask("at 2027-03-01 09:00"));
-      assert.match(await carol_.ask(`!edit ${id}`), /scheduled broadcast `[a-z0-9]+` \(not sent yet/);
+      assert.match(
+        await carol_.ask(`!edit ${id}`),
+        /scheduled broadcast `[a-z0-9]+` \(not sent yet/,
+      );
       assert.match(await carol_.ask("New plan"), /before it goes out/);
       assert.match(await carol_.ask("yes"), /now has the new text/);
       const row = withLog(
