@@ -1,12 +1,14 @@
 /**
  * `deno task bench`: runs every benchmark against the emulator with postbot as a real
- * process, and prints a Markdown table with the machine it ran on (for README.md).
+ * process, then fan-out and rate limit again on a real Mattermost server (started when
+ * needed), and prints a Markdown table with the machine it ran on (for README.md).
  *
  * @module
  */
 
 import { fanOutBenchmark } from "./fanout.ts";
 import { rateLimitBenchmark } from "./rate_limit.ts";
+import { realServerBenchmark } from "./real_server.ts";
 import { relayMemoryBenchmark } from "./relay_memory.ts";
 import { roundTripBenchmark } from "./round_trip.ts";
 import { scheduledBenchmark } from "./scheduled.ts";
@@ -20,6 +22,7 @@ const BENCHMARKS: [string, Benchmark][] = [
   ["50 MB relay", relayMemoryBenchmark],
   ["rate limit", rateLimitBenchmark],
   ["scheduled batch", scheduledBenchmark],
+  ["real server: fan-out and rate limit", realServerBenchmark],
 ];
 
 /** The machine, as the README reports it. */

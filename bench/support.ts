@@ -165,7 +165,7 @@ export interface TimedBroadcast {
   readonly wallMs: number;
   /** The report text. */
   readonly report: string;
-  /** Index in `emu.requests` where the timed window started. */
+  /** Index in `emu.requests` where the timed window started (0 on a real server). */
   readonly firstRequest: number;
 }
 
@@ -181,18 +181,18 @@ export async function timedBroadcast(
   beforeYes: () => unknown = () => {},
 ): Promise<TimedBroadcast> {
   const alice = s.world.alice;
-  const dm = s.emu.store.directChannel(alice.user.id, s.world.bot.user.id).id;
-  const socket = await UserSocket.open(s.emu.url, alice.token, s.world.bot.user.id);
+  const dm = s.dmChannel(alice).id;
+  const socket = await UserSocket.open(s.url, alice.token, s.world.bot.user.id);
   try {
     const say = async (text: string, pattern: RegExp, attachments: Attachment[] = []) => {
       const mark = socket.received;
-      await postAs(s.emu.url, alice.token, dm, text, attachments);
+      await postAs(s.url, alice.token, dm, text, attachments);
       return (await socket.next(mark, pattern, 170_000)).message;
     };
     await say(message, /Where should I send this/, files);
     await say("Bulk", /Ready to send/);
     await beforeYes();
-    const firstRequest = s.emu.requests.length;
+    const firstRequest = s.server.emulator?.requests.length ?? 0;
     const started = performance.now();
     const report = await say("yes", /Delivered to \d+ of/);
     const wallMs = performance.now() - started;

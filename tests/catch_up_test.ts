@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import type { RunningPostbot } from "../src/postbot/app.ts";
 import { startInProcess } from "./support/in_process.ts";
+import { emulatorOnly } from "./support/backend.ts";
 import { type Person, type Scenario, startScenario } from "./support/scenario.ts";
 
 function dmChannel(s: Scenario, person: Person): string {
@@ -36,7 +37,9 @@ function claimed(s: Scenario, postIds: string[]): boolean {
   }
 }
 
-Deno.test("kill -9 with a DM still queued behind another: it is answered after restart, once", async () => {
+Deno.test("kill -9 with a DM still queued behind another: it is answered after restart, once", {
+  ignore: emulatorOnly("holds the bot's REST answers with the emulator's delay hook"),
+}, async () => {
   // While `held` is set, every REST answer waits for the gate: the bot's reply to alice's
   // first DM hangs, so her second DM stays queued, unclaimed, behind it.
   let held = false;
@@ -96,12 +99,12 @@ Deno.test("a broadcast confirmed while the bot was down is delivered, not 'recov
     assert.match(report, /Delivered to 3 of 3 channels/);
     assert.doesNotMatch(report, /restarted/);
     for (const name of ["office-berlin", "office-paris", "office-rome"]) {
-      const copies = s.emu.store.postsIn(s.world.channels[name].id)
+      const copies = (await s.postsIn(s.world.channels[name].id))
         .filter((p) => p.message === "Startup race");
       assert.equal(copies.length, 1, `~${name} has it once`);
     }
     assert.equal(
-      alice.drain().filter((m) => /restarted while delivering/.test(m)).length,
+      (await alice.drain()).filter((m) => /restarted while delivering/.test(m)).length,
       0,
       "no false recovery report",
     );

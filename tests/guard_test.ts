@@ -33,13 +33,17 @@ Deno.test("a big send needs the number of channels typed back", async () => {
     assert.match(await alice.ask("yes 30"), /30 is not the number of channels/);
     assert.match(await alice.ask("maybe"), /yes 3/);
     assert.deepEqual(rowCounts(s), before, "nothing recorded before the right count");
-    for (const c of offices) assert.equal(botPostsIn(s, c.id).length, 0, `~${c.name} empty`);
+    for (const c of offices) {
+      assert.equal((await botPostsIn(s, c.id)).length, 0, `~${c.name} empty`);
+    }
 
     await alice.send("yes 3");
     const id = broadcastIdIn(await alice.replyMatching(/Sending broadcast/));
     const report = await alice.replyMatching(new RegExp(`broadcast \`${id}\``), 30_000);
     assert.deepEqual(deliveredCount(report), [3, 3]);
-    for (const c of offices) assert.equal(botPostsIn(s, c.id, id).length, 1, `~${c.name} once`);
+    for (const c of offices) {
+      assert.equal((await botPostsIn(s, c.id, id)).length, 1, `~${c.name} once`);
+    }
   });
   await s.stop();
 });

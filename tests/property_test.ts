@@ -39,7 +39,6 @@ const NASTY = [
   "#",
   "\n",
   "\r\n",
-  "\u0000",
   "\u0007",
   "\u001b[2J",
   "\u202e",
@@ -73,12 +72,18 @@ const NASTY = [
   "no-bot",
 ];
 
+/**
+ * No U+0000: Mattermost cannot store it (PostgreSQL refuses it; the post fails with 500), so
+ * no message the bot receives can hold one.
+ */
+const noNul = (text: string) => !text.includes("\u0000");
+
 const piece = fc.oneof(
   fc.string({ maxLength: 30 }),
   fc.string({ unit: "binary", maxLength: 30 }),
   fc.string({ unit: "grapheme", maxLength: 10 }),
   fc.constantFrom(...NASTY),
-);
+).filter(noNul);
 
 /** The first `max` runes. */
 function clip(text: string, max = MAX_RUNES): string {
@@ -119,19 +124,27 @@ class Harness {
   }
 
   dmChannel(person: Person): string {
-    return this.s.emu.store.directChannel(person.user.id, this.s.world.bot.user.id).id;
+    return this.s.dmChannel(person).id;
   }
 
-  botPosts(person: Person): Post[] {
-    return this.s.emu.store.postsIn(this.dmChannel(person))
-      .filter((p) => p.user_id === this.s.world.bot.user.id);
+  botPosts(person: Person): Promise<Post[]> {
+    return this.s.botPostsIn(this.dmChannel(person));
+  }
+
+  /** The bot's live posts in every channel of the world (what an !undo would delete). */
+  async liveChannelPosts(): Promise<number> {
+    let n = 0;
+    for (const c of Object.values(this.s.world.channels)) {
+      n += (await this.s.botPostsIn(c.id)).length;
+    }
+    return n;
   }
 
   /** Posts `text` as `person` and returns the bot's answer (its first post after it). */
   async send(person: Person, text: string): Promise<string> {
-    const before = this.botPosts(person).length;
-    await postAs(this.s.emu.url, person.token, this.dmChannel(person), text);
-    const reply = await this.s.emu.waitFor(() => this.botPosts(person)[before], {
+    const before = (await this.botPosts(person)).length;
+    await postAs(this.s.url, person.token, this.dmChannel(person), text);
+    const reply = await this.s.waitFor(async () => (await this.botPosts(person))[before], {
       timeoutMs: 20_000,
       message: `no answer to ${JSON.stringify(clip(text, 200))}`,
     });
@@ -208,7 +221,9 @@ Deno.test("property: hostile input to the bot never crashes it nor corrupts its 
     await h.send(alice, "Welcome to the property test");
     await h.send(alice, "all");
     await h.send(alice, "yes");
-    await h.s.emu.waitFor(() => h.botPosts(alice).some((p) => /Delivered to/.test(p.message)));
+    await h.s.waitFor(async () =>
+      (await h.botPosts(alice)).some((p) => /Delivered to/.test(p.message))
+    );
 
     await t.step("every command, any arguments, from an admin and a user", async () => {
       await fc.assert(
@@ -265,7 +280,7 @@ Deno.test("property: hostile input to the bot never crashes it nor corrupts its 
     await t.step("aliases with any text are stored as given, or refused", async () => {
       await fc.assert(
         fc.asyncProperty(
-          fc.oneof(piece, fc.string({ unit: "binary", minLength: 1, maxLength: 12 })),
+          fc.oneof(piece, fc.string({ unit: "binary", minLength: 1, maxLength: 12 }).filter(noNul)),
           fc.constantFrom('"All offices"', "Engineering", "town-square", "nowhere", '"a"b"'),
           async (alias, target) => {
             const textBefore = h.tomlText();
@@ -338,10 +353,10 @@ Deno.test("property: hostile input to the bot never crashes it nor corrupts its 
         fc.asyncProperty(
           message.filter((t) => !isYes(t)),
           async (answer) => {
-            const deleted = h.s.emu.store.allPosts().filter((p) => p.delete_at > 0).length;
+            const live = await h.liveChannelPosts();
             assert.match(await h.send(alice, "!undo"), /yes|delete/i);
             await h.send(alice, answer);
-            assert.equal(h.s.emu.store.allPosts().filter((p) => p.delete_at > 0).length, deleted);
+            assert.equal(await h.liveChannelPosts(), live);
             h.reset();
           },
         ),
@@ -351,7 +366,7 @@ Deno.test("property: hostile input to the bot never crashes it nor corrupts its 
 
     // Every reply of the whole session, multi-part ones included, reads as a message.
     for (const person of [alice, bob]) {
-      for (const post of h.botPosts(person)) assertClear(post.message, "");
+      for (const post of await h.botPosts(person)) assertClear(post.message, "");
     }
     h.checkDatabase();
     h.tomlConfig();

@@ -56,8 +56,11 @@ async function toPreview(
 Deno.test("send later", async (t) => {
   const s = await startScenario({ startBot: false });
   const { alice, bob, carol, channels } = s.world;
-  s.emu.store.setUserTimezone(alice.user.id, { manual: "Europe/Berlin", automatic: "Asia/Tokyo" });
-  s.emu.store.setUserTimezone(bob.user.id, { automatic: "America/New_York" });
+  await s.server.setUserTimezone(alice.user.id, {
+    manual: "Europe/Berlin",
+    automatic: "Asia/Tokyo",
+  });
+  await s.server.setUserTimezone(bob.user.id, { automatic: "America/New_York" });
   await s.startBot({ BOT_LOG_CHANNEL_ID: channels["bot-log"].id });
   const offices = [channels["office-berlin"], channels["office-paris"], channels["office-rome"]];
 
@@ -135,7 +138,7 @@ Deno.test("send later", async (t) => {
       await alice_.send("Maintenance plan attached", files);
       await alice_.replyMatching(/Where should I send this/);
       const source = alice_.channel.id;
-      const dmPost = s.emu.store.postsIn(source).filter((p) => p.user_id === alice.user.id).at(-1)!;
+      const dmPost = (await s.postsIn(source)).filter((p) => p.user_id === alice.user.id).at(-1)!;
       await alice_.send("all");
       await alice_.replyMatching(/Ready to send/);
       const answer = await alice_.ask("in 3 s");
@@ -143,7 +146,7 @@ Deno.test("send later", async (t) => {
       const id = broadcastIdIn(answer);
       assert.ok(await filesDirExists(s, id), "files kept in SCHEDULED_FILES_DIR");
       // The sender deletes the DM (and so its files) before the time comes.
-      const response = await fetch(`${s.emu.url}/api/v4/posts/${dmPost.id}`, {
+      const response = await fetch(`${s.url}/api/v4/posts/${dmPost.id}`, {
         method: "DELETE",
         headers: { Authorization: `Bearer ${alice.token}` },
       });
@@ -152,16 +155,16 @@ Deno.test("send later", async (t) => {
       assert.match(await alice_.replyMatching(/is going out now/, 30_000), /3 channels/);
       const report = await alice_.replyMatching(new RegExp(`Delivered to .*broadcast \`${id}\``));
       assert.deepEqual(deliveredCount(report), [3, 3]);
-      for (const c of offices) assertRelayed(s, c.id, id, "Maintenance plan attached", files);
+      for (const c of offices) await assertRelayed(s, c.id, id, "Maintenance plan attached", files);
       assert.equal(scheduledRow(s, id)?.status, "sent");
       assert.equal(await filesDirExists(s, id), false, "files removed once sent");
-      const audit = () =>
-        s.emu.store.postsIn(channels["bot-log"].id).map((p) => p.message).join("\n");
-      await s.emu.waitFor(() => audit().includes(`**Broadcast** \`${id}\``), {
+      const audit = async () =>
+        (await s.postsIn(channels["bot-log"].id)).map((p) => p.message).join("\n");
+      await s.waitFor(async () => (await audit()).includes(`**Broadcast** \`${id}\``), {
         timeoutMs: 15_000,
         message: "no audit line for the scheduled broadcast",
       });
-      assert.match(audit(), new RegExp(`\\*\\*Scheduled\\*\\* \`${id}\``));
+      assert.match(await audit(), new RegExp(`\\*\\*Scheduled\\*\\* \`${id}\``));
       // Sent: now undo and status work on it.
       assert.match(await alice_.ask(`!status ${id}`), /Status of broadcast/);
     });
@@ -178,7 +181,7 @@ Deno.test("send later", async (t) => {
       );
       assert.deepEqual(deliveredCount(report), [2, 2]);
       for (const c of [channels.engineering, channels["town-square"]]) {
-        assert.equal(botPostsIn(s, c.id, id).length, 1, `~${c.name} has it once`);
+        assert.equal((await botPostsIn(s, c.id, id)).length, 1, `~${c.name} has it once`);
       }
     });
 
@@ -202,7 +205,7 @@ Deno.test("send later", async (t) => {
         await bob_.replyMatching(
           new RegExp(`Delivered to 3 of 3 channels\\*\\* \\(broadcast \`${id}\``),
         );
-        for (const c of offices) assert.equal(botPostsIn(s, c.id, id).length, 1);
+        for (const c of offices) assert.equal((await botPostsIn(s, c.id, id)).length, 1);
       },
     );
 
@@ -210,15 +213,15 @@ Deno.test("send later", async (t) => {
       const alice_ = s.dm(alice);
       await toPreview(alice_, "Re-resolved", "all, announcements");
       const id = broadcastIdIn(await alice_.ask("in 3 s"));
-      s.emu.store.archiveChannel(channels["office-rome"].id);
+      await s.server.archiveChannel(channels["office-rome"].id);
       const notice = await alice_.replyMatching(/is going out now/, 30_000);
       assert.match(notice, /to 3 channels/);
       assert.match(notice, /~office-rome in group "All offices" is archived; it will be skipped/);
       await alice_.replyMatching(
         new RegExp(`Delivered to 3 of 3 channels\\*\\* \\(broadcast \`${id}\``),
       );
-      assert.equal(botPostsIn(s, channels["office-rome"].id, id).length, 0);
-      assert.equal(botPostsIn(s, channels.announcements.id, id).length, 1);
+      assert.equal((await botPostsIn(s, channels["office-rome"].id, id)).length, 0);
+      assert.equal((await botPostsIn(s, channels.announcements.id, id)).length, 1);
     });
   });
   await s.stop();

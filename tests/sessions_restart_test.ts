@@ -10,9 +10,9 @@ import { type Scenario, startScenario } from "./support/scenario.ts";
 const OFFICES = ["office-berlin", "office-paris", "office-rome"];
 
 /** The bot's posts in a channel that carry `text`. */
-function copiesIn(s: Scenario, channel: string, text: string): number {
-  return s.emu.store.postsIn(s.world.channels[channel].id)
-    .filter((p) => p.user_id === s.world.bot.user.id && p.message.includes(text)).length;
+async function copiesIn(s: Scenario, channel: string, text: string): Promise<number> {
+  return (await s.botPostsIn(s.world.channels[channel].id))
+    .filter((p) => p.message.includes(text)).length;
 }
 
 /** Stops the bot with `signal` and starts it again in the same working directory. */
@@ -37,10 +37,10 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
       assert.match(await alice.ask("yes"), /Sending broadcast/);
       assert.match(await alice.replyMatching(/Delivered to/), /Delivered to 3 of 3 channels/);
       for (const channel of OFFICES) {
-        assert.equal(copiesIn(s, channel, text), 1, channel);
-        const post = s.emu.store.postsIn(s.world.channels[channel].id).at(-1)!;
+        assert.equal(await copiesIn(s, channel, text), 1, channel);
+        const post = (await s.postsIn(s.world.channels[channel].id)).at(-1)!;
         assert.equal(post.file_ids?.length, 1);
-        assert.deepEqual(s.emu.store.fileBytes(post.file_ids![0]), file.bytes);
+        assert.deepEqual(await s.server.fileBytes(post.file_ids![0]), file.bytes);
       }
     } finally {
       await s.stop();
@@ -59,13 +59,13 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
 
       assert.match(await alice.ask("yes"), /Sending broadcast/);
       assert.match(await alice.replyMatching(/Delivered to/), /Delivered to 3 of 3 channels/);
-      for (const channel of OFFICES) assert.equal(copiesIn(s, channel, text), 1, channel);
+      for (const channel of OFFICES) assert.equal(await copiesIn(s, channel, text), 1, channel);
       // The answers before the restart were not handled a second time: alice's messages are
       // handled in order, so a second answer would come before the answer to this one.
       assert.match(await alice.ask("!help"), /Commands/);
-      assert.deepEqual(alice.drain(), []);
+      assert.deepEqual(await alice.drain(), []);
       assert.equal(
-        alice.botPosts().filter((p) => /Ready to send/.test(p.message)).length,
+        (await alice.botPosts()).filter((p) => /Ready to send/.test(p.message)).length,
         1,
       );
     } finally {

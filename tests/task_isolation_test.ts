@@ -238,8 +238,8 @@ Deno.test("no task can take the bot down", async (t) => {
       assert.match(broken, /`top_throw_null\.ts`: it failed to import: `.*null`/);
       assert.match(broken, /`top_forged\.ts`: it does not export a function named run/);
       assert.match(list, /\*\*fine\*\*/);
-      const alert = await s.emu.waitFor(() =>
-        s.emu.store.postsIn(botLog).find((p) => p.message.includes("Task plugins have problems"))
+      const alert = await s.waitFor(async () =>
+        (await s.postsIn(botLog)).find((p) => p.message.includes("Task plugins have problems"))
       );
       for (const file of ["top_heap", "top_buffers", "top_spin", "top_exit", "top_forged"]) {
         assert.match(alert.message, new RegExp(`tasks/${file}\\.ts`), file);

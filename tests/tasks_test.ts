@@ -120,8 +120,8 @@ no_run = "0 7 * * *"
     await t.step(
       "broken files and bad schedules do not stop the bot; they are alerted",
       async () => {
-        const alert = await s.emu.waitFor(() =>
-          s.emu.store.postsIn(botLog).find((p) => p.message.includes("Task plugins have problems"))
+        const alert = await s.waitFor(async () =>
+          (await s.postsIn(botLog)).find((p) => p.message.includes("Task plugins have problems"))
         );
         assert.match(alert.message, /broken_syntax\.ts/);
         assert.match(alert.message, /no_run\.ts.*does not export a function named run/);
@@ -159,7 +159,7 @@ no_run = "0 7 * * *"
     await t.step("!run runs a task and answers with the outcome and duration", async () => {
       assert.match(await alice.ask("!run hello"), /Running `hello`/);
       assert.match(await alice.reply(), /:white_check_mark: `hello` finished in \d/);
-      const posts = s.emu.store.postsIn(ch["town-square"].id);
+      const posts = await s.postsIn(ch["town-square"].id);
       assert.equal(posts.at(-1)?.message, "hello from hello as postbot");
       assert.equal(posts.at(-1)?.user_id, s.world.bot.user.id);
       assert.match(await alice.ask("!run relative_types"), /Running/);
@@ -193,8 +193,8 @@ no_run = "0 7 * * *"
       async () => {
         assert.match(await alice.ask("!run fails"), /Running/);
         assert.match(await alice.reply(), /`fails` failed after .*`Error: the plan is empty`/);
-        const alert = await s.emu.waitFor(() =>
-          s.emu.store.postsIn(botLog).find((p) => p.message.includes("the plan is empty"))
+        const alert = await s.waitFor(async () =>
+          (await s.postsIn(botLog)).find((p) => p.message.includes("the plan is empty"))
         );
         assert.match(alert.message, /Task `fails` failed \(trigger: !run by alice/);
         // Logged with the stack, which points into the task file.
@@ -213,8 +213,8 @@ no_run = "0 7 * * *"
         // DM handling goes on while the task hangs.
         assert.match(section(await bob.ask("!tasks"), "hangs"), /running now, since/);
         assert.match(await alice.reply(), /`hangs` was stopped after .*TASK_TIMEOUT_SECONDS/);
-        await s.emu.waitFor(() =>
-          s.emu.store.postsIn(botLog).find((p) => /`hangs` timed out/.test(p.message))
+        await s.waitFor(async () =>
+          (await s.postsIn(botLog)).find((p) => /`hangs` timed out/.test(p.message))
         );
       },
     );
@@ -222,15 +222,15 @@ no_run = "0 7 * * *"
     await t.step("the example task posts this week's plan", async () => {
       assert.match(await alice.ask("!run maintenance_plan"), /Running/);
       assert.match(await alice.reply(), /`maintenance_plan` finished/);
-      const post = s.emu.store.postsIn(ch["office-berlin"].id).at(-1);
+      const post = (await s.postsIn(ch["office-berlin"].id)).at(-1);
       assert.match(post?.message ?? "", /^#### Maintenance plan — week of \d{4}-\d\d-\d\d\n/);
       // This week's section when the plan has one, else the "Every week" section.
       assert.match(post?.message ?? "", /Tuesday 22:00|core switch/);
     });
 
     await t.step("the minute ticker runs scheduled tasks", async () => {
-      const tick = await s.emu.waitFor(
-        () => s.emu.store.postsIn(ch.random.id).find((p) => p.message === "tick schedule"),
+      const tick = await s.waitFor(
+        async () => (await s.postsIn(ch.random.id)).find((p) => p.message === "tick schedule"),
         { timeoutMs: 90_000 },
       );
       assert.equal(tick.user_id, s.world.bot.user.id);

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { repoPath } from "./support/bot_process.ts";
 import { startScenario } from "./support/scenario.ts";
+import { emulatorOnly } from "./support/backend.ts";
 
 const ca = Deno.readTextFileSync(repoPath("tests/fixtures/tls/ca.pem"));
 const tls = {
@@ -13,7 +14,9 @@ const tls = {
   key: Deno.readTextFileSync(repoPath("tests/fixtures/tls/server.key")),
 };
 
-Deno.test("bot connects to an https emulator when DENO_CERT names the CA", async () => {
+Deno.test("bot connects to an https emulator when DENO_CERT names the CA", {
+  ignore: emulatorOnly("the emulator serves TLS with a test CA"),
+}, async () => {
   const s = await startScenario({
     emulator: { tls },
     caCert: ca,
@@ -29,7 +32,9 @@ Deno.test("bot connects to an https emulator when DENO_CERT names the CA", async
   }
 });
 
-Deno.test("bot refuses an unknown CA with a clear message and exit status 1", async () => {
+Deno.test("bot refuses an unknown CA with a clear message and exit status 1", {
+  ignore: emulatorOnly("the emulator serves TLS with a test CA"),
+}, async () => {
   const s = await startScenario({ emulator: { tls }, startBot: false });
   try {
     const bot = s.spawnBot();

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { emulatorOnly } from "./support/backend.ts";
 import { type Person, type Scenario, startScenario } from "./support/scenario.ts";
 import {
   assertRelayed,
@@ -71,15 +72,15 @@ Deno.test("broadcast wizard", async (t) => {
     env,
     bulkChannels: BULK,
     channelsToml: CHANNELS_TOML,
-    seed: (emu, world) => {
+    prepare: async (server, world) => {
       env.BOT_LOG_CHANNEL_ID = world.channels["bot-log"].id;
       const names = [...HELPERS, ...Array.from({ length: 30 }, (_, i) => `user${i}`)];
       for (const username of names) {
-        const created = emu.store.createUser({ username });
-        emu.store.addTeamMember(world.team.id, created.user.id);
+        const created = await server.createUser({ username });
+        await server.addTeamMember(world.team.id, created.user.id);
         people[username] = created;
       }
-      emu.store.addChannelMember(world.channels.random.id, people.erin.user.id);
+      await server.addChannelMember(world.channels.random.id, people.erin.user.id);
     },
   });
   const ch = s.world.channels;
@@ -118,7 +119,7 @@ Deno.test("broadcast wizard", async (t) => {
           const id = broadcastIdIn(await bob.replyMatching(/Sending broadcast/));
           assert.match(await bob.replyMatching(/Delivered/), /Delivered to 3 of 3 channels/);
           for (const c of ["office-berlin", "office-paris", "office-rome"]) {
-            assertRelayed(s, ch[c].id, id, posted("Team meeting at 3", "bob"), []);
+            await assertRelayed(s, ch[c].id, id, posted("Team meeting at 3", "bob"), []);
           }
         }),
     );
@@ -137,7 +138,9 @@ Deno.test("broadcast wizard", async (t) => {
           assert.doesNotMatch(preview, /second message/);
           assert.match(await carol.ask("no"), /Cancelled\. Nothing was sent\./);
           assert.equal(
-            botPostsIn(s, ch["town-square"].id).filter((p) => p.message.includes("first message"))
+            (await botPostsIn(s, ch["town-square"].id)).filter((p) =>
+              p.message.includes("first message")
+            )
               .length,
             0,
           );
@@ -233,7 +236,13 @@ Deno.test("broadcast wizard", async (t) => {
           const id = broadcastIdIn(await grace.replyMatching(/Sending broadcast/));
           assert.match(await grace.replyMatching(/Delivered/), /Delivered to 4 of 4 channels/);
           for (const c of ["office-berlin", "office-paris", "office-rome", "town-square"]) {
-            assertRelayed(s, ch[c].id, id, posted("Quarterly report\nsecond line", "grace"), files);
+            await assertRelayed(
+              s,
+              ch[c].id,
+              id,
+              posted("Quarterly report\nsecond line", "grace"),
+              files,
+            );
           }
         }),
     );
@@ -250,7 +259,7 @@ Deno.test("broadcast wizard", async (t) => {
           assert.match(preview, /Ready to send to 4 channels/);
           assert.match(report, /Delivered to 4 of 4 channels/);
           for (const c of ["office-berlin", "office-paris", "office-rome", "town-square"]) {
-            assertRelayed(s, ch[c].id, id, posted("Fire drill at noon", "heidi"), []);
+            await assertRelayed(s, ch[c].id, id, posted("Fire drill at noon", "heidi"), []);
           }
         }),
     );
@@ -261,12 +270,12 @@ Deno.test("broadcast wizard", async (t) => {
         showingBotOutput(s, async () => {
           const ivan = s.dm(people.ivan);
           const message = "@channel @all @here **Bold** _it_ [link](http://example.com) `code`\n" +
-            "# Heading\n> quoted\ttab \u0007bell \u0000nul ~town-square @alice\n" +
+            "# Heading\n> quoted\ttab \u0007bell ~town-square @alice\n" +
             "'; DROP TABLE broadcasts; --";
           const { preview, id } = await broadcast(ivan, message, "announcements");
           assert.doesNotMatch(preview, /@(channel|all|here|alice)\b/);
           assert.match(preview, /@\u200bchannel @\u200ball @\u200bhere \*\*Bold\*\*/);
-          assertRelayed(s, ch.announcements.id, id, posted(message, "ivan"), []);
+          await assertRelayed(s, ch.announcements.id, id, posted(message, "ivan"), []);
           // Read as bytes: node:sqlite cuts TEXT at a NUL character.
           const logged = withLog(
             s,
@@ -295,7 +304,7 @@ Deno.test("broadcast wizard", async (t) => {
           );
           const many = Array.from({ length: 200 }, (_, i) => `t${i}`).join(", ");
           assert.match(await judy.ask(many), /That is 200 names; I accept up to 100/);
-          const control = await judy.ask("town\u0007square, \u001b[2J\u001b[31mred, a\u0000b");
+          const control = await judy.ask("town\u0007square, \u001b[2J\u001b[31mred, a\u0008b");
           assert.match(control, /I don't know `town square`/);
           assert.doesNotMatch(control, /[^\P{Cc}\n]/u);
           const sql = await judy.ask("'; DROP TABLE broadcasts; --");
@@ -345,9 +354,10 @@ Deno.test("broadcast wizard", async (t) => {
         }),
     );
 
-    await t.step(
-      "a file that cannot be downloaded aborts before anything is sent",
-      () =>
+    await t.step({
+      name: "a file that cannot be downloaded aborts before anything is sent",
+      ignore: emulatorOnly("file downloads refused (injected 404)"),
+      fn: () =>
         showingBotOutput(s, async () => {
           const leo = s.dm(people.leo);
           await leo.send("with a broken file", testFiles(1, "broken"));
@@ -361,7 +371,7 @@ Deno.test("broadcast wizard", async (t) => {
             assert.match(report, /could not download the file "broken-0\.pdf"/);
             assert.match(report, /no longer available/);
             for (const c of ["office-berlin", "office-paris", "office-rome"]) {
-              assert.equal(botPostsIn(s, ch[c].id, id).length, 0);
+              assert.equal((await botPostsIn(s, ch[c].id, id)).length, 0);
             }
             const status = withLog(
               s,
@@ -372,9 +382,9 @@ Deno.test("broadcast wizard", async (t) => {
                   .status,
             );
             assert.equal(status, "aborted");
-            const audit = await s.emu.waitFor(
-              () =>
-                botPostsIn(s, ch["bot-log"].id).map((p) => p.message).find((m) =>
+            const audit = await s.waitFor(
+              async () =>
+                (await botPostsIn(s, ch["bot-log"].id)).map((p) => p.message).find((m) =>
                   m.startsWith(`**Aborted broadcast** \`${id}\` by \`@\u200bleo\``)
                 ),
               { timeoutMs: 15_000, message: "no audit post for the aborted broadcast" },
@@ -385,7 +395,7 @@ Deno.test("broadcast wizard", async (t) => {
             s.emu.faults.clear();
           }
         }),
-    );
+    });
 
     await t.step("a message made of files only is fine", () =>
       showingBotOutput(s, async () => {
@@ -397,7 +407,7 @@ Deno.test("broadcast wizard", async (t) => {
         await mike.send("yes");
         const id = broadcastIdIn(await mike.replyMatching(/Sending broadcast/));
         assert.match(await mike.replyMatching(/Delivered/), /Delivered to 1 of 1 channel/);
-        assertRelayed(s, ch["town-square"].id, id, posted("", "mike"), files);
+        await assertRelayed(s, ch["town-square"].id, id, posted("", "mike"), files);
       }));
 
     await t.step("30 users at once: no cross-talk", () =>
@@ -419,16 +429,16 @@ Deno.test("broadcast wizard", async (t) => {
           assert.match(r.preview, new RegExp(`> ${r.message}`));
         }
         for (let n = 0; n < BULK; n++) {
-          const channel = s.emu.store.channelByName(s.world.team.id, `bulk-${n}`)!;
+          const channel = (await s.server.channelByName(s.world.team.id, `bulk-${n}`))!;
           const expected = results.filter((r) => r.targets.includes(`bulk-${n}`));
-          const got = botPostsIn(s, channel.id);
+          const got = await botPostsIn(s, channel.id);
           assert.deepEqual(
             got.map((p) => p.message).sort(),
             expected.map((r) => posted(r.message, r.username)).sort(),
             `bulk-${n}`,
           );
           for (const r of expected) {
-            assertRelayed(s, channel.id, r.id, posted(r.message, r.username), []);
+            await assertRelayed(s, channel.id, r.id, posted(r.message, r.username), []);
           }
         }
       }));
@@ -448,7 +458,9 @@ Deno.test("broadcast wizard", async (t) => {
           assert.match(await nina.ask("yes"), /Where should I send this/);
           assert.match(await nina.ask("cancel"), /Cancelled/);
           assert.equal(
-            botPostsIn(s, ch["town-square"].id).filter((p) => p.message.includes("This will lapse"))
+            (await botPostsIn(s, ch["town-square"].id)).filter((p) =>
+              p.message.includes("This will lapse")
+            )
               .length,
             0,
           );

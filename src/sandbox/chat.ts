@@ -176,7 +176,10 @@ export async function runChat(options: ChatOptions): Promise<void> {
     }
     if (trimmed === "/channels") {
       for (const c of world.channels) {
-        const posts = store.postsIn(c.id).filter((p) => p.user_id === world.bot.id);
+        // The bot's own posts; its "joined the channel" system posts are the server's.
+        const posts = store.postsIn(c.id).filter((p) =>
+          p.user_id === world.bot.id && !p.type.startsWith("system_")
+        );
         const last = posts.at(-1)?.message.split("\n")[0] ?? "";
         write(
           `~${c.name} (${c.display_name}): ${posts.length} post${posts.length === 1 ? "" : "s"}` +

@@ -56,7 +56,9 @@ Deno.test("a run posts through the client and ctx.post, and is recorded as ok", 
     const r = runner(world);
     const report = await runOnce(r, await load(world, "hello"));
     assert.equal(report.outcome, "ok", report.error);
-    const posts = world.emu.store.postsIn(world.channelId);
+    const posts = world.emu.store.postsIn(world.channelId).filter((p) =>
+      !p.type.startsWith("system_")
+    );
     assert.deepEqual(posts.map((p) => p.message), ["hello from hello as postbot"]);
     assert.equal(posts[0].user_id, world.botUserId);
     const [row] = new TaskHistory(world.db).recent("hello", 5);
@@ -146,7 +148,9 @@ Deno.test("PERMISSIONS extends the sandbox, within what the bot holds", async ()
     const report = await runOnce(runner(world), task);
     assert.equal(report.outcome, "ok", report.error);
     assert.deepEqual(
-      world.emu.store.postsIn(world.channelId).map((p) => p.message),
+      world.emu.store.postsIn(world.channelId).filter((p) => !p.type.startsWith("system_")).map((
+        p,
+      ) => p.message),
       ["Monday: patch the routers"],
     );
   } finally {
@@ -194,7 +198,9 @@ Deno.test("at the timeout ctx.signal is aborted first, so a task can stop polite
     const report = await runOnce(r, await load(world, "polite"));
     assert.equal(report.outcome, "timeout");
     assert.deepEqual(
-      world.emu.store.postsIn(world.channelId).map((p) => p.message),
+      world.emu.store.postsIn(world.channelId).filter((p) => !p.type.startsWith("system_")).map((
+        p,
+      ) => p.message),
       ["stopping: the run took longer than 1 s"],
     );
   } finally {
@@ -281,7 +287,9 @@ Deno.test("ctx.post splits a long message at line breaks into posts under the li
     );
     const report = await runOnce(runner(world), await load(world, "long"));
     assert.equal(report.outcome, "ok", report.error);
-    const posts = world.emu.store.postsIn(world.channelId).map((p) => p.message);
+    const posts = world.emu.store.postsIn(world.channelId).filter((p) =>
+      !p.type.startsWith("system_")
+    ).map((p) => p.message);
     assert.equal(posts.length, 2);
     for (const p of posts) assert.ok(Array.from(p).length <= 16_383);
     assert.ok(posts[0].endsWith("\n"), "split after a line break");

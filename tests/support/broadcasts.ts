@@ -1,6 +1,6 @@
 /**
  * Helpers for end-to-end tests of broadcasts: walking a user through the wizard, finding the
- * bot's copies of a broadcast in the emulator, checking that files were relayed the right way,
+ * bot's copies of a broadcast on the server, checking that files were relayed the right way,
  * and reading the bot's SQLite log.
  *
  * @module
@@ -51,11 +51,14 @@ export function deliveredCount(text: string): [number, number] {
   return [Number(m[1]), Number(m[2])];
 }
 
-/** The bot's live posts in a channel, optionally only those of one broadcast. */
-export function botPostsIn(s: Scenario, channelId: string, broadcastId?: string): Post[] {
-  return s.emu.store.postsIn(channelId).filter((p) =>
-    p.user_id === s.world.bot.user.id &&
-    (broadcastId === undefined || p.props?.[BROADCAST_PROP] === broadcastId)
+/** The bot's live posts in a channel (system posts skipped), optionally of one broadcast. */
+export async function botPostsIn(
+  s: Scenario,
+  channelId: string,
+  broadcastId?: string,
+): Promise<Post[]> {
+  return (await s.botPostsIn(channelId)).filter((p) =>
+    broadcastId === undefined || p.props?.[BROADCAST_PROP] === broadcastId
   );
 }
 
@@ -85,29 +88,34 @@ export async function broadcast(
  * each file as a fresh upload by the bot to THAT channel whose bytes equal the original. A
  * relay that reused the DM's file ids fails here (those files belong to the sender and the DM).
  */
-export function assertRelayed(
+export async function assertRelayed(
   s: Scenario,
   channelId: string,
   broadcastId: string,
   message: string,
   files: TestFile[],
-): Post {
-  const copies = botPostsIn(s, channelId, broadcastId);
-  const name = s.emu.store.channel(channelId)?.name;
+): Promise<Post> {
+  const copies = await botPostsIn(s, channelId, broadcastId);
+  const name = (await s.server.channel(channelId))?.name;
   assert.equal(copies.length, 1, `~${name} has ${copies.length} copies of ${broadcastId}`);
   const post = copies[0];
   assert.equal(post.message, message, `message in ~${name}`);
   const ids = post.file_ids ?? [];
   assert.equal(ids.length, files.length, `files in ~${name}`);
-  for (const [i, id] of ids.entries()) {
-    const info = s.emu.store.getFile(id);
+  // Mattermost sorts a post's file_ids by id: match the files by name, not by position.
+  const names: string[] = [];
+  for (const id of ids) {
+    const info = await s.server.getFile(id);
     assert.ok(info, `file ${id} exists`);
-    assert.equal(info.user_id, s.world.bot.user.id, `file ${i} in ~${name} uploaded by the bot`);
-    assert.equal(info.channel_id, channelId, `file ${i} in ~${name} uploaded to that channel`);
+    const expected = files.find((f) => f.name === info.name);
+    assert.ok(expected, `unexpected file ${info.name} in ~${name}`);
+    assert.equal(info.user_id, s.world.bot.user.id, `${info.name} in ~${name} uploaded by the bot`);
+    assert.equal(info.channel_id, channelId, `${info.name} in ~${name} uploaded to that channel`);
     assert.equal(info.post_id, post.id);
-    assert.equal(info.name, files[i].name);
-    assert.deepEqual(s.emu.store.fileBytes(id), files[i].bytes, `bytes of ${info.name}`);
+    assert.deepEqual(await s.server.fileBytes(id), expected.bytes, `bytes of ${info.name}`);
+    names.push(info.name);
   }
+  assert.deepEqual(names.sort(), files.map((f) => f.name).sort(), `file names in ~${name}`);
   return post;
 }
 

@@ -1,28 +1,34 @@
 /**
- * A complete test world: an emulated Mattermost server seeded with a team, a bot account,
- * users and channels, a working directory with channels.toml, and postbot running against it
- * as a separate process. Tests talk to the bot as a user in a DM, over real sockets.
+ * A complete test world: a Mattermost server (the emulator, or a real server under
+ * `deno task e2e` — see backend.ts) seeded with a team, a bot account, users and channels, a
+ * working directory with channels.toml, and postbot running against it as a separate
+ * process. Tests talk to the bot as a user in a DM, over real sockets.
+ *
+ * Tests reach the server through `s.server` (both backends). `s.emu` is the emulator itself
+ * (fault switches, request log): only for tests marked `ignore: emulatorOnly("why")`.
  *
  * @module
  */
 
 import type { Channel } from "@mattermost/types/channels";
 import type { Post } from "@mattermost/types/posts";
-import type { Team } from "@mattermost/types/teams";
-import type { UserProfile } from "@mattermost/types/users";
-import {
-  type Emulator,
-  type EmulatorOptions,
-  startEmulator,
-} from "../../src/sandbox/emulator/mod.ts";
+import type { Emulator, EmulatorOptions } from "../../src/sandbox/emulator/mod.ts";
 import { BotProcess } from "../../src/sandbox/bot_process.ts";
 import { type Attachment, postAs } from "../../src/sandbox/user_client.ts";
+import {
+  BACKEND,
+  type Backend,
+  type BackendKind,
+  isSystemPost,
+  type Person,
+  waitFor,
+} from "./backend.ts";
+import { EmulatorBackend } from "./emulator_backend.ts";
+import { RealBackend } from "./real_backend.ts";
+import { seedWorld, TEAM_NAME, type World } from "./world.ts";
 
-/** A person in the test world, with a token for the REST API. */
-export interface Person {
-  readonly user: UserProfile;
-  readonly token: string;
-}
+export type { Person } from "./backend.ts";
+export type { World } from "./world.ts";
 
 /** What {@link startScenario} sets up; everything optional. */
 export interface ScenarioOptions {
@@ -36,65 +42,71 @@ export interface ScenarioOptions {
   readonly bulkChannels?: number;
   /** Start the bot process (default true). */
   readonly startBot?: boolean;
-  /** Options of the emulator (TLS, maximum file size). */
+  /** The server kind; default POSTBOT_E2E_BACKEND's (the benchmarks ask for both). */
+  readonly backend?: BackendKind;
+  /** Options of the emulator (TLS, maximum file size); emulator-only. */
   readonly emulator?: EmulatorOptions;
   /** PEM CA certificate the test's own requests trust (for a TLS emulator). */
   readonly caCert?: string;
-  /** Called after seeding, before the bot starts. */
+  /**
+   * Called after seeding, before the bot starts, on either backend: create more channels,
+   * users and memberships through `server` (add them to `world.channels` to use them in
+   * `{{name}}` placeholders).
+   */
+  readonly prepare?: (server: Backend, world: World) => void | Promise<void>;
+  /**
+   * Emulator-only seeding straight into the emulator's store (kept for older tests); a
+   * scenario with `seed` cannot run on a real server, so prefer {@link prepare}.
+   */
   readonly seed?: (emu: Emulator, world: World) => void | Promise<void>;
 }
 
-/** The seeded data. */
-export interface World {
-  readonly team: Team;
-  readonly bot: Person;
-  /** Team members; alice is the admin (ADMIN_USERS=alice). */
-  readonly alice: Person;
-  readonly bob: Person;
-  readonly carol: Person;
-  /** Not a member of the team. */
-  readonly outsider: Person;
-  /** Seeded channels by name. */
-  readonly channels: Record<string, Channel>;
-}
-
-/** Default channels.toml of the test world. */
-export const DEFAULT_CHANNELS_TOML = `# test channels
-whitelist = ["town-square", "announcements"]
-
-[groups]
-"All offices" = ["{{office-berlin}}", "{{office-paris}}", "{{office-rome}}"]
-Engineering = ["{{engineering}}", "{{town-square}}"]
-
-[private_groups]
-Managers = ["{{managers}}"]
-
-[aliases]
-all = "All offices"
-`;
-
 /** A running test world. Stop it in a `finally`. */
 export class Scenario {
-  readonly emu: Emulator;
+  /** The server under test. */
+  readonly server: Backend;
   readonly world: World;
   readonly dir: string;
   readonly env: Record<string, string>;
   /** The HTTP client the test's own requests use (trusts `caCert` when given). */
   readonly http: Deno.HttpClient | undefined;
+  readonly #dms: Map<string, Channel>;
   #bot: BotProcess | undefined;
 
   constructor(
-    emu: Emulator,
+    server: Backend,
     world: World,
     dir: string,
     env: Record<string, string>,
     http?: Deno.HttpClient,
+    dms: Map<string, Channel> = new Map(),
   ) {
-    this.emu = emu;
+    this.server = server;
     this.world = world;
     this.dir = dir;
     this.env = env;
     this.http = http;
+    this.#dms = dms;
+  }
+
+  /**
+   * The emulator (fault switches, request log, direct store access). Throws on a real server:
+   * a test that needs it must be marked `ignore: emulatorOnly("…")`.
+   */
+  get emu(): Emulator {
+    const emu = this.server.emulator;
+    if (emu === undefined) {
+      throw new Error(
+        "this test uses the emulator (s.emu) but runs on a real server: use s.server, " +
+          'or mark it `ignore: emulatorOnly("why")`',
+      );
+    }
+    return emu;
+  }
+
+  /** The server's base URL. */
+  get url(): string {
+    return this.server.url;
   }
 
   /** The bot process (throws when it was not started). */
@@ -107,7 +119,7 @@ export class Scenario {
   async startBot(extraEnv: Record<string, string> = {}): Promise<BotProcess> {
     const bot = BotProcess.spawn({ cwd: this.dir, env: { ...this.env, ...extraEnv } });
     this.#bot = bot;
-    await bot.waitForOutput(/postbot is ready/);
+    await bot.waitForOutput(/postbot is ready/, 60_000);
     return bot;
   }
 
@@ -118,9 +130,40 @@ export class Scenario {
     return bot;
   }
 
+  /** The DM channel between `person` and the bot. */
+  dmChannel(person: Person): Channel {
+    const known = this.#dms.get(person.user.id);
+    if (known !== undefined) return known;
+    const emu = this.server.emulator;
+    if (emu === undefined) {
+      throw new Error(`no DM channel with @${person.user.username}: create users in prepare()`);
+    }
+    return emu.store.directChannel(person.user.id, this.world.bot.user.id);
+  }
+
   /** A DM conversation between `person` and the bot. */
   dm(person: Person): DmUser {
     return new DmUser(this, person);
+  }
+
+  /** Polls `probe` until it gives a truthy value (polling the real server less often). */
+  waitFor<T>(
+    probe: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+    options: { timeoutMs?: number; message?: string } = {},
+  ): Promise<T> {
+    return waitFor(probe, { ...options, intervalMs: this.server.pollIntervalMs });
+  }
+
+  /** The server's live posts in a channel since the scenario started, oldest first. */
+  postsIn(channelId: string): Promise<Post[]> {
+    return this.server.postsIn(channelId);
+  }
+
+  /** The bot's own posts in a channel (system join/leave posts skipped), oldest first. */
+  async botPostsIn(channelId: string): Promise<Post[]> {
+    return (await this.server.postsIn(channelId)).filter((p) =>
+      p.user_id === this.world.bot.user.id && !isSystemPost(p)
+    );
   }
 
   /** The current channels.toml text. */
@@ -128,10 +171,10 @@ export class Scenario {
     return Deno.readTextFileSync(`${this.dir}/channels.toml`);
   }
 
-  /** Stops the bot (SIGTERM) and the emulator, removes the directory. */
+  /** Stops the bot (SIGTERM) and releases the server, removes the directory. */
   async stop(): Promise<void> {
     if (this.#bot !== undefined) await this.#bot.stop();
-    await this.emu.stop();
+    await this.server.stop();
     this.http?.close();
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
@@ -142,19 +185,21 @@ export class DmUser {
   readonly #scenario: Scenario;
   readonly person: Person;
   readonly channel: Channel;
+  /** Bot posts created before this instant are not this conversation's. */
+  readonly #since: number;
   #seen = 0;
 
   constructor(scenario: Scenario, person: Person) {
     this.#scenario = scenario;
     this.person = person;
-    this.channel = scenario.emu.store.directChannel(person.user.id, scenario.world.bot.user.id);
-    this.#seen = this.botPosts().length;
+    this.channel = scenario.dmChannel(person);
+    this.#since = Date.now();
   }
 
   /** Posts a message (with files, uploaded first) as this user, through the REST API. */
   send(message: string, files: readonly Attachment[] = []): Promise<Post> {
     return postAs(
-      this.#scenario.emu.url,
+      this.#scenario.url,
       this.person.token,
       this.channel.id,
       message,
@@ -163,15 +208,16 @@ export class DmUser {
     );
   }
 
-  /** The bot's posts in this DM, oldest first. */
-  botPosts(): Post[] {
-    return this.#scenario.emu.store.postsIn(this.channel.id)
-      .filter((p) => p.user_id === this.#scenario.world.bot.user.id);
+  /** The bot's posts in this DM since this conversation began, oldest first. */
+  async botPosts(): Promise<Post[]> {
+    return (await this.#scenario.botPostsIn(this.channel.id)).filter((p) =>
+      p.create_at >= this.#since
+    );
   }
 
   /** Waits for the bot's next post in this DM (after those already consumed). */
   async reply(timeoutMs = 15_000): Promise<string> {
-    const post = await this.#scenario.emu.waitFor(() => this.botPosts()[this.#seen], {
+    const post = await this.#scenario.waitFor(async () => (await this.botPosts())[this.#seen], {
       timeoutMs,
       message: `no reply from the bot to @${this.person.user.username} within ${timeoutMs} ms`,
     });
@@ -206,55 +252,66 @@ export class DmUser {
   }
 
   /** Replies received but not consumed yet... and marks them consumed. */
-  drain(): string[] {
-    const all = this.botPosts().slice(this.#seen).map((p) => p.message);
+  async drain(): Promise<string[]> {
+    const all = (await this.botPosts()).slice(this.#seen).map((p) => p.message);
     this.#seen += all.length;
     return all;
   }
 }
 
-/** Seeds the emulator, writes the working directory, and (by default) starts the bot. */
-export async function startScenario(options: ScenarioOptions = {}): Promise<Scenario> {
-  const emu = await startEmulator(options.emulator);
-  const s = emu.store;
-  const team = s.createTeam({ name: "staff", display_name: "Staff" });
-  const person = (username: string, extra: { is_bot?: boolean } = {}): Person => {
-    const created = s.createUser({ username, ...extra });
-    return { user: created.user, token: created.token };
-  };
-  const bot = person("postbot", { is_bot: true });
-  const alice = person("alice");
-  const bob = person("bob");
-  const carol = person("carol");
-  const outsider = person("mallory");
-  for (const p of [bot, alice, bob, carol]) s.addTeamMember(team.id, p.user.id);
-  const channels: Record<string, Channel> = {};
-  const channel = (name: string, display: string, type: "O" | "P", members: Person[]) => {
-    const c = s.createChannel({ team_id: team.id, name, display_name: display, type });
-    for (const m of members) s.addChannelMember(c.id, m.user.id);
-    channels[name] = c;
-  };
-  channel("town-square", "Town Square", "O", [bot, alice, bob, carol]);
-  channel("announcements", "Announcements", "O", [bot, alice]);
-  channel("office-berlin", "Office Berlin", "O", [bot, alice]);
-  channel("office-paris", "Office Paris", "O", [bot, bob]);
-  channel("office-rome", "Office Rome", "O", [bot]);
-  channel("engineering", "Engineering", "O", [bot, bob]);
-  channel("random", "Random", "O", [bot, alice, bob]);
-  channel("no-bot", "No Bot Here", "O", [alice]);
-  channel("managers", "Managers", "P", [bot, alice]);
-  channel("secret", "Secret", "P", [alice]);
-  channel("bot-log", "Bot Log", "P", [bot, alice]);
-  for (let i = 0; i < (options.bulkChannels ?? 0); i++) {
-    channel(`bulk-${i}`, `Bulk ${i}`, "O", [bot]);
+/** Default channels.toml of the test world. */
+export const DEFAULT_CHANNELS_TOML = `# test channels
+whitelist = ["town-square", "announcements"]
+
+[groups]
+"All offices" = ["{{office-berlin}}", "{{office-paris}}", "{{office-rome}}"]
+Engineering = ["{{engineering}}", "{{town-square}}"]
+
+[private_groups]
+Managers = ["{{managers}}"]
+
+[aliases]
+all = "All offices"
+`;
+
+async function openBackend(options: ScenarioOptions): Promise<Backend> {
+  if ((options.backend ?? BACKEND) === "emulator") {
+    return await EmulatorBackend.start(options.emulator);
   }
-  const world: World = { team, bot, alice, bob, carol, outsider, channels };
-  await options.seed?.(emu, world);
+  if (options.seed !== undefined) {
+    throw new Error(
+      "this scenario seeds the emulator's store (seed), which a real server does not have: " +
+        'use prepare(server, world), or mark the test `ignore: emulatorOnly("why")`',
+    );
+  }
+  return await RealBackend.open();
+}
+
+/** Seeds the server, writes the working directory, and (by default) starts the bot. */
+export async function startScenario(options: ScenarioOptions = {}): Promise<Scenario> {
+  const server = await openBackend(options);
+  server.epoch = Date.now();
+  let world: World;
+  const dms = new Map<string, Channel>();
+  try {
+    world = await seedWorld(server, options.bulkChannels ?? 0);
+    if (options.seed !== undefined) await options.seed(server.emulator!, world);
+    await options.prepare?.(server, world);
+    if (server instanceof RealBackend) {
+      for (const id of server.knownUsers()) {
+        if (id === world.bot.user.id) continue;
+        dms.set(id, await server.directChannel(id, world.bot.user.id));
+      }
+    }
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
 
   const dir = await Deno.makeTempDir({ prefix: "postbot-test-" });
   const toml = (options.channelsToml ?? DEFAULT_CHANNELS_TOML).replace(
     /\{\{([a-z0-9-]+)\}\}/g,
-    (_, name) => channels[name]?.id ?? `unknown-${name}`,
+    (_, name) => world.channels[name]?.id ?? `unknown-${name}`,
   );
   await Deno.writeTextFile(`${dir}/channels.toml`, toml);
   for (const [path, content] of Object.entries(options.files ?? {})) {
@@ -263,9 +320,9 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     await Deno.writeTextFile(full, content);
   }
   const env = {
-    URL: emu.url,
-    TOKEN: bot.token,
-    TEAM_NAME: "staff",
+    URL: server.url,
+    TOKEN: world.bot.token,
+    TEAM_NAME,
     ADMIN_USERS: "alice",
     CONSOLE_LOG_LEVEL: "INFO",
     // The guard for big sends is off unless a test is about it (tests/guard_test.ts): most
@@ -276,7 +333,7 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
   const http = options.caCert === undefined
     ? undefined
     : Deno.createHttpClient({ caCerts: [options.caCert] });
-  const scenario = new Scenario(emu, world, dir, env, http);
+  const scenario = new Scenario(server, world, dir, env, http, dms);
   if (options.startBot ?? true) {
     try {
       await scenario.startBot();

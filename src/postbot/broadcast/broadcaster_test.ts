@@ -58,7 +58,8 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
       botUsername: "postbot",
     });
     const mine = (channelId: string) =>
-      s.postsIn(channelId).filter((p) => p.user_id === bot.user.id).map((p) => p.message);
+      s.postsIn(channelId).filter((p) => p.user_id === bot.user.id && !p.type.startsWith("system_"))
+        .map((p) => p.message);
     await fn({
       emu,
       db,

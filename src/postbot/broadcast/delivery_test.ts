@@ -178,13 +178,15 @@ function assertDeliveredOnce(w: World, j: DeliveryJob, outcomes: ChannelOutcome[
     assert.equal(posts[0].id, o.postId);
     assert.equal(posts[0].message, j.message);
     assert.equal((posts[0].file_ids ?? []).length, j.files.length);
-    for (const [i, fileId] of (posts[0].file_ids ?? []).entries()) {
+    // Mattermost sorts a post's file_ids by id: match the files by name.
+    for (const fileId of posts[0].file_ids ?? []) {
       const info = w.emu.store.getFile(fileId)!;
       assert.equal(info.user_id, w.botId, "uploaded by the bot");
       assert.equal(info.channel_id, o.target.channelId, "uploaded to that channel");
       assert.equal(info.post_id, o.postId);
-      assert.equal(info.name, j.files[i].source.name);
-      assert.deepEqual(w.emu.store.fileBytes(fileId), w.bytes.get(j.files[i].source.id));
+      const source = j.files.find((f) => f.source.name === info.name)?.source;
+      assert.ok(source, `unexpected file ${info.name}`);
+      assert.deepEqual(w.emu.store.fileBytes(fileId), w.bytes.get(source.id));
     }
     const d = w.log.deliveries(j.broadcastId).find((x) => x.channelId === o.target.channelId)!;
     assert.deepEqual([d.status, d.postId], ["delivered", o.postId]);

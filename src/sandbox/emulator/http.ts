@@ -13,6 +13,9 @@ const MESSAGES: Record<string, string> = {
   "api.context.invalid_body_param.app_error": "Invalid or missing {{.Name}} in request body.",
   "api.context.invalid_param.app_error": "Invalid {{.Name}} parameter.",
   "api.context.404.app_error": "Sorry, we could not find the page.",
+  "app.post.save.app_error": "Unable to save the Post.",
+  "app.team.join_user_to_team.save_member.max_accounts.app_error":
+    "Unable to create the new team membership because the team has reached the limit of members",
   "app.user.missing.app_error": "Unable to find the user.",
   "app.user.get_by_username.app_error":
     "Unable to find an existing account matching your username for this team. This team may require an invite from the team owner to join.",

@@ -83,6 +83,7 @@ function createEmulator(opts: EmulatorOptions): Emulator {
     signal,
     sink: hub,
     maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
+    maxUsersPerTeam: opts.maxUsersPerTeam,
     countSockets: (userId) => hub.connectedSockets(userId),
   });
   const faults = new FaultState({

@@ -39,6 +39,10 @@ export const POST_MESSAGE_MAX_RUNES = 16_383;
 export const POST_FILEIDS_MAX_RUNES = 300;
 /** Default FileSettings.MaxFileSize. */
 export const DEFAULT_MAX_FILE_SIZE = 100 * 1024 * 1024;
+/** Default TeamSettings.MaxUsersPerTeam: a team holds at most this many active users. */
+export const DEFAULT_MAX_USERS_PER_TEAM = 50;
+/** The channels a user joins with a team (DefaultChannelNames without ExperimentalDefaultChannels). */
+const DEFAULT_CHANNEL_NAMES = ["town-square", "off-topic"];
 
 /** Where store mutations send WebSocket events: to every connection whose user passes `to`. */
 export interface EventSink {
@@ -117,6 +121,7 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       signal: ChangeSignal;
       sink: EventSink;
       maxFileSize: number;
+      maxUsersPerTeam?: number;
       countSockets: (userId?: string) => number;
     },
   ) {}
@@ -290,11 +295,15 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
         MaxLength: POST_MESSAGE_MAX_RUNES,
       });
     }
-    const uniqueFileIds = [...new Set(fileIds)];
+    // Post.PreSave de-duplicates file_ids by sorting them (model.RemoveDuplicateStrings): a
+    // post's files come back in id order, not in the order they were given.
+    const uniqueFileIds = [...new Set(fileIds)].sort();
     if (runeCount(JSON.stringify(uniqueFileIds)) > POST_FILEIDS_MAX_RUNES) {
       throw new AppError("model.post.is_valid.file_ids.app_error", 400);
     }
 
+    // PostgreSQL cannot store U+0000 in text: the insert fails and the server answers 500.
+    if (message.includes("\u0000")) throw new AppError("app.post.save.app_error", 500);
     const user = this.users.get(userId)!;
     const props: Record<string, unknown> =
       input.props && typeof input.props === "object" && !Array.isArray(input.props)
@@ -462,7 +471,10 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       throw new AppError("api.post.delete_post.can_not_delete_post_in_deleted.error", 400);
     }
     const snapshot = JSON.stringify(this.postForClient(post));
-    const now = Date.now();
+    // Post times are kept strictly increasing (and may run ahead of the wall clock by a few
+    // ms); a deletion must come after them so `since` queries see it.
+    const now = Math.max(Date.now(), this.lastPostAt + 1);
+    this.lastPostAt = now;
     for (const p of this.posts.values()) {
       if (p.id !== postId && p.root_id !== postId) continue;
       if (p.delete_at !== 0) continue;
@@ -784,12 +796,25 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     return structuredClone(team) as unknown as Team;
   }
 
-  /** Adds a user to a team (idempotent). */
+  /**
+   * Adds a user to a team (idempotent), as JoinUserToTeam does: refused with 400
+   * `app.team.join_user_to_team.save_member.max_accounts.app_error` when the team already has
+   * MaxUsersPerTeam active users (bots count); then the user joins the team's default public
+   * channels (town-square, off-topic) when they exist, with the server's system posts:
+   * `system_join_team` in town-square and `system_join_channel` elsewhere, under the user's id.
+   */
   addTeamMember(teamId: string, userId: string): void {
     const members = this.teamMembers.get(teamId);
     if (!members) throw new Error(`unknown team ${teamId}`);
     if (!this.users.has(userId)) throw new Error(`unknown user ${userId}`);
     if (members.has(userId)) return;
+    const active =
+      [...members.values()].filter((m) =>
+        m.delete_at === 0 && this.users.get(m.user_id)?.delete_at === 0
+      ).length;
+    if (active >= (this.deps.maxUsersPerTeam ?? DEFAULT_MAX_USERS_PER_TEAM)) {
+      throw new AppError("app.team.join_user_to_team.save_member.max_accounts.app_error", 400);
+    }
     members.set(userId, {
       team_id: teamId,
       user_id: userId,
@@ -801,7 +826,57 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       explicit_roles: "",
       create_at: Date.now(),
     });
+    for (const name of DEFAULT_CHANNEL_NAMES) {
+      const channel = this.channelRecordByName(teamId, name);
+      if (
+        channel === undefined || channel.type !== "O" || this.isChannelMember(channel.id, userId)
+      ) {
+        continue;
+      }
+      this.putChannelMember(channel.id, userId);
+      this.writeJoinPost(channel, userId, name === "town-square" ? "team" : "channel");
+    }
     this.deps.signal.notify();
+  }
+
+  /**
+   * The system post the server writes when a user joins a team or channel by themselves
+   * (postJoinTeamMessage / postJoinChannelMessage): under the joining user's id, with
+   * `props.username`, and `props.from_bot: "true"` when the user is a bot (CreatePost).
+   */
+  private writeJoinPost(channel: ChannelRecord, userId: string, what: "team" | "channel"): void {
+    const user = this.users.get(userId)!;
+    const now = Math.max(Date.now(), this.lastPostAt + 1);
+    this.lastPostAt = now;
+    const props: Record<string, unknown> = { username: user.username };
+    if (user.is_bot) props.from_bot = "true";
+    const post: PostRecord = {
+      id: newId(),
+      create_at: now,
+      update_at: now,
+      edit_at: 0,
+      delete_at: 0,
+      is_pinned: false,
+      user_id: userId,
+      channel_id: channel.id,
+      root_id: "",
+      original_id: "",
+      message: `${user.username} joined the ${what}.`,
+      type: what === "team" ? "system_join_team" : "system_join_channel",
+      props,
+      hashtags: "",
+      file_ids: [],
+      pending_post_id: "",
+      reply_count: 0,
+      last_reply_at: 0,
+      participants: null,
+    };
+    this.posts.set(post.id, post);
+    channel.last_post_at = now;
+    channel.total_msg_count++;
+    channel.last_root_post_at = now;
+    channel.total_msg_count_root++;
+    this.publishPosted(post, channel, user, true, "");
   }
 
   /** Creates a public or private channel in a team. */
@@ -832,13 +907,19 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     return this.channel(channel.id)!;
   }
 
-  /** Adds a user to a channel, and to its team first when needed. */
+  /**
+   * Adds a user to a channel, and to its team first when needed. Like a user joining by
+   * themselves, a new member of a team channel gets a `system_join_channel` post under their
+   * own id (`props.from_bot: "true"` for a bot).
+   */
   addChannelMember(channelId: string, userId: string): void {
     const channel = this.channels.get(channelId);
     if (!channel) throw new Error(`unknown channel ${channelId}`);
     if (!this.users.has(userId)) throw new Error(`unknown user ${userId}`);
     if (channel.team_id !== "") this.addTeamMember(channel.team_id, userId);
+    if (this.isChannelMember(channelId, userId)) return;
     this.putChannelMember(channelId, userId);
+    if (channel.team_id !== "") this.writeJoinPost(channel, userId, "channel");
     this.deps.signal.notify();
   }
 

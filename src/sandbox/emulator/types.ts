@@ -27,6 +27,8 @@ export interface EmulatorOptions {
   tls?: { cert: string; key: string };
   /** Largest accepted upload in bytes (FileSettings.MaxFileSize); default 100 MiB. */
   maxFileSize?: number;
+  /** TeamSettings.MaxUsersPerTeam: active users a team may hold; default 50 (the server's). */
+  maxUsersPerTeam?: number;
   /** Site URL subpath such as "/mm"; default "" (API at /api/v4). */
   siteUrlPath?: string;
   /**
