@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import { emulatorOnly } from "./support/backend.ts";
 import { BotProcess } from "./support/bot_process.ts";
 import { type Person, type Scenario, startScenario } from "./support/scenario.ts";
 
@@ -117,7 +118,7 @@ Deno.test("careless configuration", async (t) => {
     await t.step(
       "a bare host in front of a plain-HTTP server: say so, suggest http://",
       async () => {
-        const hostPort = new URL(s.emu.url).host;
+        const hostPort = new URL(s.url).host;
         for (const url of [hostPort, `https://${hostPort}`]) {
           const { code, output } = await runToExit(s, { ...s.env, URL: url });
           assert.equal(code, 1, output);
@@ -199,7 +200,9 @@ Deno.test("careless configuration", async (t) => {
   }
 });
 
-Deno.test("identities: an entry is an id or a username by its form", async () => {
+Deno.test("identities: an entry is an id or a username by its form", {
+  ignore: emulatorOnly("a username equal to an id: a real server caps usernames at 22 characters"),
+}, async () => {
   let impostor: Person | undefined;
   const s = await startScenario({
     startBot: false,

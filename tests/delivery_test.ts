@@ -112,7 +112,11 @@ Deno.test("broadcast delivery", async (t) => {
           assert.match(summary, /\nMessage: `New \*\*handbook\*\* attached\. @\u200bchannel/);
           // The files in the order of the DM post's file_ids (which Mattermost sorts by id).
           const listed = /Files: (.*)/.exec(summary)?.[1].split(", ") ?? [];
-          assert.deepEqual(listed.sort(), ["`handbook-0.pdf`", "`handbook-1.txt`", "`handbook-2.txt`"]);
+          assert.deepEqual(listed.sort(), [
+            "`handbook-0.pdf`",
+            "`handbook-1.txt`",
+            "`handbook-2.txt`",
+          ]);
 
           const row = withLog(s, (db) => ({
             ...db.prepare("SELECT * FROM broadcasts WHERE id = ?").get(id) as Record<
