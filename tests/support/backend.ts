@@ -92,6 +92,11 @@ export interface Backend {
   addChannelMember(channelId: string, userId: string): Promise<void>;
   /** Removes a user from a channel. */
   removeChannelMember(channelId: string, userId: string): Promise<void>;
+  /**
+   * Archives every public channel of the team but `keep` (and Town Square). A real server
+   * keeps the channels of earlier tests; this makes its team look like a fresh emulator's.
+   */
+  archiveOtherChannels(teamId: string, keep: ReadonlySet<string>): Promise<void>;
   /** Sets a user's time zone (manual, or automatic as a client reports it). */
   setUserTimezone(userId: string, timezone: UserTimezone): Promise<void>;
   /** Archives a channel. */

@@ -75,6 +75,11 @@ export class EmulatorBackend implements Backend {
     return Promise.resolve();
   }
 
+  archiveOtherChannels(_teamId: string, _keep: ReadonlySet<string>): Promise<void> {
+    // A fresh emulator has no channels of earlier tests.
+    return Promise.resolve();
+  }
+
   setUserTimezone(userId: string, timezone: UserTimezone): Promise<void> {
     this.emulator.store.setUserTimezone(userId, timezone);
     return Promise.resolve();

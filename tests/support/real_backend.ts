@@ -99,6 +99,24 @@ export class RealBackend implements Backend {
     return this.provisioner.removeChannelMember(channelId, userId);
   }
 
+  async archiveOtherChannels(teamId: string, keep: ReadonlySet<string>): Promise<void> {
+    const extra: string[] = [];
+    for (let page = 0;; page++) {
+      const list = await this.#admin.json<Channel[]>(
+        "GET",
+        `/teams/${teamId}/channels?page=${page}&per_page=200`,
+      );
+      for (const c of list) {
+        if (!keep.has(c.id) && c.name !== "town-square") extra.push(c.id);
+      }
+      if (list.length < 200) break;
+    }
+    // A few at a time: hundreds of channels may be left from a test with many.
+    for (let i = 0; i < extra.length; i += 8) {
+      await Promise.all(extra.slice(i, i + 8).map((id) => this.archiveChannel(id)));
+    }
+  }
+
   async setUserTimezone(userId: string, timezone: UserTimezone): Promise<void> {
     const manual = "manual" in timezone;
     await this.#admin.json("PUT", `/users/${userId}/patch`, {

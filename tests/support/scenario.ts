@@ -297,6 +297,10 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     world = await seedWorld(server, options.bulkChannels ?? 0);
     if (options.seed !== undefined) await options.seed(server.emulator!, world);
     await options.prepare?.(server, world);
+    await server.archiveOtherChannels(
+      world.team.id,
+      new Set(Object.values(world.channels).map((c) => c.id)),
+    );
     if (server instanceof RealBackend) {
       for (const id of server.knownUsers()) {
         if (id === world.bot.user.id) continue;
