@@ -260,8 +260,8 @@ Deno.test("no task can take the bot down", async (t) => {
         );
       }
       assert.match(await bob.ask("!help"), /!tasks/);
-      const alert = await s.emu.waitFor(() =>
-        s.emu.store.postsIn(botLog).find((p) => p.message.includes("`heap_bomb` failed"))
+      const alert = await s.waitFor(async () =>
+        (await s.postsIn(botLog)).find((p) => p.message.includes("`heap_bomb` failed"))
       );
       assert.match(alert.message, /ran out of memory: it may use 32 MB \(TASK_MEMORY_MB\)/);
     });
