@@ -81,7 +81,9 @@ export interface Backend {
   /** A team by name (created when missing). */
   team(name: string, displayName: string): Promise<Team>;
   /** A user (or bot) by username with a token: created, or on a real server reused. */
-  createUser(u: { username: string; is_bot?: boolean }): Promise<Person>;
+  createUser(u: { username: string; is_bot?: boolean; roles?: string }): Promise<Person>;
+  /** Reacts to a post as the user (who must have been created through this backend). */
+  addReaction(userId: string, postId: string, emojiName: string): Promise<void>;
   /** Adds a user to a team. */
   addTeamMember(teamId: string, userId: string): Promise<void>;
   /** Removes a user from a team (when a member). */

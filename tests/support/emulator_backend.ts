@@ -43,7 +43,12 @@ export class EmulatorBackend implements Backend {
     return Promise.resolve(s.createTeam({ name, display_name: displayName }));
   }
 
-  createUser(u: { username: string; is_bot?: boolean }): Promise<Person> {
+  addReaction(userId: string, postId: string, emojiName: string): Promise<void> {
+    this.emulator.store.addReaction(userId, postId, emojiName);
+    return Promise.resolve();
+  }
+
+  createUser(u: { username: string; is_bot?: boolean; roles?: string }): Promise<Person> {
     const created = this.emulator.store.createUser(u);
     return Promise.resolve({ user: created.user, token: created.token });
   }

@@ -64,10 +64,14 @@ export class RealBackend implements Backend {
   }
 
   /** A user reused by username; a bot is always a fresh account (see Provisioner.freshBot). */
-  async createUser(u: { username: string; is_bot?: boolean }): Promise<Person> {
+  async createUser(u: { username: string; is_bot?: boolean; roles?: string }): Promise<Person> {
     const account = u.is_bot
       ? await this.provisioner.freshBot(u.username)
       : await this.provisioner.account(u.username);
+    const roles = u.roles ?? (u.is_bot ? undefined : "system_user");
+    if (roles !== undefined && account.user.roles !== roles) {
+      await this.#admin.json("PUT", `/users/${account.user.id}/roles`, { roles });
+    }
     this.#tokens.set(account.user.id, account.token);
     return account;
   }
@@ -134,6 +138,16 @@ export class RealBackend implements Backend {
 
   directChannel(userA: string, userB: string): Promise<Channel> {
     return this.#admin.json<Channel>("POST", "/channels/direct", [userA, userB]);
+  }
+
+  async addReaction(userId: string, postId: string, emojiName: string): Promise<void> {
+    const token = this.#tokens.get(userId);
+    if (token === undefined) throw new Error(`no token for user ${userId}: create it first`);
+    await this.#admin.as(token).json("POST", "/reactions", {
+      user_id: userId,
+      post_id: postId,
+      emoji_name: emojiName,
+    });
   }
 
   createPost(userId: string, p: PostSpec): Promise<Post> {
