@@ -95,7 +95,7 @@ Deno.test("a task scheduled in Berlin time runs at that wall-clock time and show
     await s.command("tasks").run(ctx, "");
     const list = replies[0];
     assert.match(list, /Tasks \(times in Europe\/Berlin\)/);
-    assert.match(list, /\*\*weekly\*\* — Posts the weekly plan/);
+    assert.match(list, /\*\*weekly\*\* — `Posts the weekly plan`/);
     assert.match(list, /schedule: `0 7 \* \* 1` · next run: Mon 2025-04-07 07:00/);
     assert.match(list, /last run: Mon 2025-03-31 07:00 \(schedule\), :white_check_mark: ok in/);
     assert.match(list, /Not loaded[\s\S]*`broken\.ts`: it does not export a function named run/);
