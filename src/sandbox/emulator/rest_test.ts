@@ -444,3 +444,78 @@ Deno.test("posts: by ids with reply counts, reactions and deleted ones; stats co
     await secret.body?.cancel();
   });
 });
+
+Deno.test("unread counters: a user's post marks it read for them, a bot's does not; view catches up", async () => {
+  await withWorld(async (w) => {
+    const alice = clientFor(w.emu, w.alice.token);
+    const bot = clientFor(w.emu, w.bot.token);
+    const member = async (c: typeof bot) =>
+      (await c.getMyChannelMembers(w.team.id)).find((m) => m.channel_id === w.dm.id)!;
+    const channel = async () => (await bot.getMyChannels(w.team.id)).find((c) => c.id === w.dm.id)!;
+
+    const p1 = await alice.createPost(draft({ channel_id: w.dm.id, message: "hi" }));
+    assert.equal((await channel()).total_msg_count, 1);
+    assert.equal((await channel()).last_post_at, p1.create_at);
+    // CreatePostAsUser marked it viewed for alice (not a bot): her count follows the channel.
+    assert.equal((await member(alice)).msg_count, 1);
+    assert.equal((await member(alice)).last_viewed_at, p1.create_at);
+    assert.equal((await member(bot)).msg_count, 0);
+
+    // The bot answers: from_bot is set, so its own count stays behind (MarkChannelsAsViewed skipped).
+    const r1 = await bot.createPost(draft({ channel_id: w.dm.id, message: "hello" }));
+    assert.equal(r1.props.from_bot, "true");
+    assert.equal((await channel()).total_msg_count, 2);
+    assert.equal((await member(bot)).msg_count, 0);
+    assert.equal((await member(bot)).last_viewed_at, 0);
+    assert.equal((await member(alice)).msg_count, 1);
+
+    // POST /channels/members/me/view: msg_count = total, last_viewed_at = last_post_at.
+    const viewed = await bot.viewMyChannel(w.dm.id) as unknown as {
+      status: string;
+      last_viewed_at_times: Record<string, number>;
+    };
+    assert.equal(viewed.status, "OK");
+    assert.deepEqual(viewed.last_viewed_at_times, { [w.dm.id]: r1.create_at });
+    assert.equal((await member(bot)).msg_count, 2);
+    assert.equal((await member(bot)).last_viewed_at, r1.create_at);
+
+    // A system post under the bot's id is saved but not counted (IsJoinLeaveMessage).
+    w.emu.store.createPost(w.bot.user.id, {
+      channel_id: w.town.id,
+      message: "postbot joined the channel",
+      type: "system_join_channel",
+    });
+    const town = (await bot.getMyChannels(w.team.id)).find((c) => c.id === w.town.id)!;
+    assert.equal(town.total_msg_count, 0);
+    assert.ok(town.last_post_at > 0);
+
+    // Validation and permissions of the view route.
+    const res = await api(w, "/channels/members/me/view", w.bot.token, {
+      method: "POST",
+      body: JSON.stringify({ channel_id: "not-an-id" }),
+    });
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).id, "api.context.invalid_body_param.app_error");
+    const other = await api(w, `/channels/members/${w.alice.user.id}/view`, w.bot.token, {
+      method: "POST",
+      body: JSON.stringify({ channel_id: w.dm.id }),
+    });
+    assert.equal(other.status, 403);
+    await other.body?.cancel();
+    await rejectsWith(alice.getMyChannelMembers("z".repeat(26)), 403);
+
+    // create_at over REST only for system admins; the store's seeding back-dates.
+    const old = Date.now() - 600_000;
+    const ignored = await alice.createPost(
+      draft({ channel_id: w.dm.id, message: "late", create_at: old }),
+    );
+    assert.ok(ignored.create_at > old);
+    const seeded = w.emu.store.createPost(w.alice.user.id, {
+      channel_id: w.dm.id,
+      message: "from the past",
+      create_at: old,
+    });
+    assert.equal(seeded.create_at, old);
+    assert.ok((await channel()).last_post_at >= ignored.create_at, "last_post_at never goes back");
+  });
+});

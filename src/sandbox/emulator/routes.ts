@@ -19,6 +19,7 @@ import {
   isSystemAdmin,
 } from "./permissions.ts";
 import type { ChannelRecord, PostRecord } from "./records.ts";
+import { isValidId } from "./ids.ts";
 import { type MemoryStore, requireId, type UploadPart } from "./store.ts";
 import { postListView, teamView, userView } from "./views.ts";
 
@@ -219,6 +220,18 @@ export const routes: Route[] = [
   },
   {
     method: "GET",
+    path: "/api/v4/users/{user_id}/teams/{team_id}/channels/members",
+    auth: true,
+    handler: (ctx) => {
+      const userId = userParam(ctx);
+      const teamId = requireId(ctx.params.team_id, "team_id");
+      if (!canViewTeam(ctx.store, ctx.userId, teamId)) throw permissionError();
+      if (userId !== ctx.userId && !isSystemAdmin(ctx.store, ctx.userId)) throw permissionError();
+      return jsonResponse(200, ctx.store.memberRecordsForUser(teamId, userId));
+    },
+  },
+  {
+    method: "GET",
     path: "/api/v4/teams/name/{name}",
     auth: true,
     handler: (ctx) => {
@@ -291,6 +304,33 @@ export const routes: Route[] = [
     handler: async (ctx) => {
       const body = await jsonBody(ctx.req, "user_ids");
       return jsonResponse(201, ctx.store.submitDirectChannel(ctx.userId, body));
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v4/channels/members/{user_id}/view",
+    auth: true,
+    handler: async (ctx) => {
+      const userId = userParam(ctx);
+      if (userId !== ctx.userId && !isSystemAdmin(ctx.store, ctx.userId)) throw permissionError();
+      const body = await jsonBody(ctx.req, "channel_view");
+      if (!body || typeof body !== "object" || Array.isArray(body)) {
+        throw invalidBodyParam("channel_view");
+      }
+      const view = body as Record<string, unknown>;
+      const ids: string[] = [];
+      for (const key of ["channel_id", "prev_channel_id"]) {
+        const value = view[key] ?? "";
+        if (typeof value !== "string") throw invalidBodyParam("channel_view");
+        if (value === "") continue;
+        if (!isValidId(value)) throw invalidBodyParam(`channel_view.${key}`);
+        ids.push(value);
+      }
+      const times = ids.length === 0 ? {} : ctx.store.viewChannels(userId, ids);
+      if (ids.length > 0 && Object.keys(times).length === 0) {
+        throw new AppError("app.channel.update_last_viewed_at.app_error", 400);
+      }
+      return jsonResponse(200, { status: "OK", last_viewed_at_times: times });
     },
   },
   {
@@ -413,6 +453,10 @@ export const routes: Route[] = [
         props: input.props as Record<string, unknown> | undefined,
         root_id: input.root_id as string | undefined,
         pending_post_id: typeof input.pending_post_id === "string" ? input.pending_post_id : "",
+        // createPost: a create_at from anyone but a system admin is reset to 0 (now).
+        create_at: typeof input.create_at === "number" && isSystemAdmin(ctx.store, ctx.userId)
+          ? input.create_at
+          : undefined,
       }, setOnline);
       const view = ctx.store.postForClient(post);
       view.pending_post_id = typeof input.pending_post_id === "string" ? input.pending_post_id : "";

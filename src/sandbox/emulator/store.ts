@@ -57,7 +57,25 @@ export interface PostInput {
   props?: Record<string, unknown>;
   root_id?: string;
   pending_post_id?: string;
+  /** A past creation time: only system admins may set it over REST (imports, seeding). */
+  create_at?: number;
+  /** A system post type (`system_join_team`…): never over REST, only server-side seeding. */
+  type?: string;
 }
+
+/** Post types the server saves without counting them in total_msg_count (IsJoinLeaveMessage). */
+const JOIN_LEAVE_TYPES = new Set([
+  "system_join_leave",
+  "system_join_channel",
+  "system_leave_channel",
+  "system_join_team",
+  "system_leave_team",
+  "system_add_remove",
+  "system_add_to_channel",
+  "system_remove_from_channel",
+  "system_add_to_team",
+  "system_remove_from_team",
+]);
 
 /** An uploaded part: file name, bytes, optional declared MIME type. */
 export interface UploadPart {
@@ -312,8 +330,10 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     delete props.add_channel_member;
     delete props.force_notification;
     if (user.is_bot) props.from_bot = "true";
-    const now = Math.max(Date.now(), this.lastPostAt + 1);
-    this.lastPostAt = now;
+    const backdated = typeof input.create_at === "number" && input.create_at > 0;
+    const now = backdated ? input.create_at! : Math.max(Date.now(), this.lastPostAt + 1);
+    if (!backdated) this.lastPostAt = now;
+    const type = typeof input.type === "string" ? input.type : "";
     const post: PostRecord = {
       id: newId(),
       create_at: now,
@@ -326,7 +346,7 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       root_id: rootId,
       original_id: "",
       message,
-      type: "",
+      type,
       props,
       hashtags: hashtagsOf(message),
       file_ids: [],
@@ -343,19 +363,72 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       post.file_ids.push(id);
     }
     this.posts.set(post.id, post);
-    channel.last_post_at = now;
-    channel.total_msg_count++;
+    // SqlPostStore.SaveMultiple: GREATEST for the times; join/leave posts are not counted.
+    channel.last_post_at = Math.max(channel.last_post_at, now);
+    const counted = JOIN_LEAVE_TYPES.has(type) ? 0 : 1;
+    channel.total_msg_count += counted;
     if (rootId === "") {
-      channel.last_root_post_at = now;
-      channel.total_msg_count_root++;
+      channel.last_root_post_at = Math.max(channel.last_root_post_at, now);
+      channel.total_msg_count_root += counted;
     } else {
       const root = this.posts.get(rootId)!;
       root.last_reply_at = now;
       root.update_at = now;
     }
     this.publishPosted(post, channel, user, setOnline, input.pending_post_id ?? "");
+    // CreatePostAsUser marks the channel viewed for the poster, except for posts from a bot
+    // (CreatePost sets from_bot first), from a webhook, or replies under collapsed threads
+    // (on by default). So a bot's own answers leave its msg_count where it was.
+    if (!("from_bot" in props) && !("from_webhook" in props) && rootId === "") {
+      this.viewChannels(userId, [channelId]);
+    }
     this.deps.signal.notify();
     return post;
+  }
+
+  /**
+   * ViewChannel → MarkChannelsAsViewed → SqlChannelStore.UpdateLastViewedAt: for each channel
+   * the user is in, msg_count (and _root) rise to the channel's totals, last_viewed_at to its
+   * last_post_at, mention counts drop to 0; publishes `channel_viewed` to the user. Returns
+   * last_post_at per existing channel (the response's last_viewed_at_times).
+   */
+  viewChannels(userId: string, channelIds: string[]): Record<string, number> {
+    const times: Record<string, number> = {};
+    for (const id of channelIds) {
+      const channel = this.channels.get(id);
+      if (!channel) continue;
+      times[id] = channel.last_post_at;
+      const member = this.channelMembers.get(id)?.get(userId);
+      if (!member) continue;
+      member.msg_count = Math.max(member.msg_count, channel.total_msg_count);
+      member.msg_count_root = Math.max(member.msg_count_root, channel.total_msg_count_root);
+      member.last_viewed_at = Math.max(member.last_viewed_at, channel.last_post_at);
+      member.last_update_at = Math.max(member.last_viewed_at, channel.last_post_at);
+      member.mention_count = 0;
+      member.mention_count_root = 0;
+      member.urgent_mention_count = 0;
+      this.deps.sink.publish(
+        {
+          event: "channel_viewed",
+          data: { channel_id: id },
+          broadcast: emptyBroadcast({ user_id: userId }),
+        },
+        (uid) => uid === userId,
+      );
+    }
+    this.deps.signal.notify();
+    return times;
+  }
+
+  /** Memberships of a user in a team's channels and in their DMs/GMs (GetChannelMembersForUser). */
+  memberRecordsForUser(teamId: string, userId: string): ChannelMemberRecord[] {
+    const out: ChannelMemberRecord[] = [];
+    for (const channel of this.channels.values()) {
+      if (channel.team_id !== teamId && channel.team_id !== "") continue;
+      const member = this.channelMembers.get(channel.id)?.get(userId);
+      if (member) out.push(member);
+    }
+    return out;
   }
 
   private publishPosted(
@@ -973,7 +1046,11 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     return this.postForClient(this.patchPost(userId, postId, { message })) as unknown as Post;
   }
 
-  /** Posts as the user with the REST rules; throws AppError like the API would answer. */
+  /**
+   * Posts as the user with the REST rules; throws AppError like the API would answer.
+   * `create_at` back-dates the post (as an admin may over REST); `type` makes a system post
+   * (as the server writes itself, e.g. `system_join_team` under a bot's id).
+   */
   createPost(
     userId: string,
     p: {
@@ -982,6 +1059,8 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       file_ids?: string[];
       props?: Record<string, unknown>;
       root_id?: string;
+      create_at?: number;
+      type?: string;
     },
   ): Post {
     const post = this.submitPost(userId, p);

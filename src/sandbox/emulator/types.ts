@@ -117,6 +117,8 @@ export interface EmulatorStore {
       file_ids?: string[];
       props?: Record<string, unknown>;
       root_id?: string;
+      create_at?: number;
+      type?: string;
     },
   ): Post;
   /** Uploads a file as that user through the REST rules; throws AppError on violations. */
