@@ -9,8 +9,14 @@
 import type { Post, PostList } from "@mattermost/types/posts";
 import type { UserProfile } from "@mattermost/types/users";
 import type { Team } from "@mattermost/types/teams";
-import type { Channel } from "@mattermost/types/channels";
 import type { BotConfig } from "./config.ts";
+import {
+  type ChannelCounts,
+  type MemberCounts,
+  readConversation,
+  unreadDirectChannels,
+  type UnreadDm,
+} from "./catch_up.ts";
 import { type BotIdentity, type IncomingMessage, MessageContext, parsePosted } from "./context.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 import { logger } from "./logging.ts";
@@ -52,6 +58,10 @@ export class Bot {
   readonly #catchUpWindowMs: number;
   readonly #usernames = new Map<string, string>();
   readonly #redact: (text: string) => string;
+  /** DMs being handled per channel: the channel is marked read when it drops to zero. */
+  readonly #inFlight = new Map<string, number>();
+  /** Newest post the bot knows of per DM channel (its own included), by create_at. */
+  readonly #newest = new Map<string, number>();
   #chain: ((ctx: MessageContext) => Promise<void>) | undefined;
   #catchingUp: Promise<void> | undefined;
   #catchUpAgain = false;
@@ -174,9 +184,10 @@ export class Bot {
   }
 
   /**
-   * Connects the WebSocket and resolves once it is connected; then answers DMs sent while the
-   * bot was away (within the catch-up window). Fails with a readable reason when no
-   * connection could be made within `timeoutMs` (a proxy refusing WebSocket upgrades, say).
+   * Connects the WebSocket and resolves once it is connected and the catch-up has found the
+   * DMs sent while the bot was away (within the catch-up window; they are answered after).
+   * Fails with a readable reason when no connection could be made within `timeoutMs` (a
+   * proxy refusing WebSocket upgrades, say).
    */
   async start(timeoutMs = 60_000): Promise<Result<void, StartupError>> {
     this.#socket.start();
@@ -196,7 +207,8 @@ export class Bot {
           "upgrades (Upgrade and Connection headers).",
       });
     }
-    if (this.#processed.lastCreateAt() > 0) await this.catchUp();
+    // Always: the database may be new or restored; Mattermost's unread counts say what to read.
+    await this.catchUp();
     return ok(undefined);
   }
 
@@ -211,32 +223,94 @@ export class Bot {
   /** Feeds a message through the chain as if it had arrived now (REST catch-up, tests). */
   dispatch(message: IncomingMessage): Promise<void> {
     const post = message.post;
+    const direct = message.channelType === "D";
+    if (direct) this.#saw(message.channelId, post.create_at);
     if (!this.#accepting || post.user_id === this.identity.userId) return Promise.resolve();
+    if (direct) {
+      this.#inFlight.set(message.channelId, (this.#inFlight.get(message.channelId) ?? 0) + 1);
+    }
     return this.#queue.run(post.user_id, async () => {
-      if (message.channelType === "D") {
-        if (!this.#processed.claim(post.id, message.channelId, post.create_at)) return;
-      }
-      const ctx = new MessageContext({
-        message,
-        bot: this.identity,
-        client: this.client,
-        transport: this.transport,
-        log: logger("message"),
-        redact: this.#redact,
-      });
       try {
-        await this.#run(ctx);
-      } catch (e) {
-        log.error("Handling a message from {user} failed: {error}", {
-          user: message.senderName,
-          error: e,
-        });
-        await ctx.reply(
-          "Something went wrong on my side while handling that message, and it was not " +
-            "completed. Please try again in a moment; if it keeps failing, tell the bot's operator.",
-        ).catch(() => {});
+        if (direct && !this.#processed.claim(post.id, message.channelId, post.create_at)) return;
+        await this.#handle(message);
+      } finally {
+        if (direct) this.#settled(message.channelId);
       }
     });
+  }
+
+  async #handle(message: IncomingMessage): Promise<void> {
+    const ctx = new MessageContext({
+      message,
+      bot: this.identity,
+      client: this.client,
+      transport: this.transport,
+      log: logger("message"),
+      redact: this.#redact,
+      onPosted: (reply) => this.#saw(reply.channel_id, reply.create_at),
+    });
+    try {
+      await this.#run(ctx);
+    } catch (e) {
+      log.error("Handling a message from {user} failed: {error}", {
+        user: message.senderName,
+        error: e,
+      });
+      await ctx.reply(
+        "Something went wrong on my side while handling that message, and it was not " +
+          "completed. Please try again in a moment; if it keeps failing, tell the bot's operator.",
+      ).catch(() => {});
+    }
+  }
+
+  #saw(channelId: string, createAt: number): void {
+    if (createAt > (this.#newest.get(channelId) ?? 0)) this.#newest.set(channelId, createAt);
+  }
+
+  /** One DM of the channel is done; when none is left, the channel is marked read. */
+  #settled(channelId: string): void {
+    const left = (this.#inFlight.get(channelId) ?? 1) - 1;
+    if (left > 0) {
+      this.#inFlight.set(channelId, left);
+      return;
+    }
+    this.#inFlight.delete(channelId);
+    void this.#markRead(channelId);
+  }
+
+  /**
+   * Marks a DM channel viewed by the bot (`POST /channels/members/me/view`), so its
+   * `msg_count` catches up with the channel's and the next catch-up skips it unread. A post
+   * the bot does not know yet may slip under the mark (the view answers the channel's
+   * `last_post_at`): then that channel is read right away instead.
+   */
+  async #markRead(channelId: string): Promise<void> {
+    if (!this.#accepting) return;
+    const known = this.#newest.get(channelId) ?? 0;
+    let viewedUpTo: unknown;
+    try {
+      const response = await this.transport.send(this.transport.api("/channels/members/me/view"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ channel_id: channelId }),
+        background: true,
+      });
+      const body = await response.json() as { last_viewed_at_times?: Record<string, unknown> };
+      viewedUpTo = body.last_viewed_at_times?.[channelId];
+    } catch (e) {
+      log.warn("Could not mark DM channel {channel} as read: {error}", {
+        channel: channelId,
+        error: e,
+      });
+      return;
+    }
+    if (typeof viewedUpTo === "number" && viewedUpTo > known && this.#accepting) {
+      log.info("DM channel {channel} has a post newer than the bot has seen; reading it", {
+        channel: channelId,
+      });
+      const since = Math.max(0, Date.now() - this.#catchUpWindowMs);
+      await this.#answerMissed([{ channelId, readFrom: Math.max(since, known) }]);
+    }
   }
 
   #run(ctx: MessageContext): Promise<void> {
@@ -282,68 +356,112 @@ export class Bot {
   }
 
   /**
-   * One pass over the whole catch-up window, not just since the newest handled post: a DM
-   * still queued behind another user's when the process died is older than that. Posts
-   * already handled are skipped by id, so the window can be generous.
+   * One pass: lists the bot's channels and its memberships (two requests), reads only the DM
+   * channels whose unread counts say something arrived since the bot last marked them read
+   * (see catch_up.ts), and answers the users' posts no bot post answers yet. Posts found
+   * answered are recorded as handled, so the database catches up with the conversation.
+   * Every request is paced behind live traffic.
    */
   async #catchUp(): Promise<void> {
     const since = Math.max(0, Date.now() - this.#catchUpWindowMs);
-    const channels = new Set<string>();
+    const team = this.identity.teamId;
+    let unread: UnreadDm[];
     try {
-      const mine = await this.client.getMyChannels(this.identity.teamId) as Channel[];
-      for (const channel of mine) {
-        // Channels without a post in the window cannot hold a missed DM.
-        if (channel.type === "D" && (channel.last_post_at ?? since) >= since) {
-          channels.add(channel.id);
-        }
-      }
+      const [channels, members] = await Promise.all([
+        this.transport.getJson<ChannelCounts[]>(
+          `/users/me/teams/${team}/channels`,
+          undefined,
+          true,
+        ),
+        this.transport.getJson<MemberCounts[]>(
+          `/users/me/teams/${team}/channels/members`,
+          undefined,
+          true,
+        ),
+      ]);
+      unread = unreadDirectChannels(channels, members, since);
     } catch (e) {
       log.warn("Catch-up could not list the bot's DM channels: {error}", { error: e });
-      for (const id of this.#processed.dmChannels()) channels.add(id);
+      unread = this.#processed.dmChannels().map((channelId) => ({ channelId, readFrom: since }));
     }
+    const missed = await this.#answerMissed(unread);
+    log.info("Catch-up read {channels} DM channel(s) with news; {missed} DM(s) to answer", {
+      channels: unread.length,
+      missed,
+    });
+  }
+
+  /** Reads the channels, then dispatches their unanswered posts oldest first; returns how many. */
+  async #answerMissed(unread: readonly UnreadDm[]): Promise<number> {
     const missed: Post[] = [];
-    for (const channelId of channels) {
+    for (const dm of unread) {
+      if (!this.#accepting) break;
+      missed.push(...await this.#readChannel(dm));
+    }
+    missed.sort((a, b) => a.create_at - b.create_at);
+    const names = await this.#usernamesOf(missed.map((p) => p.user_id));
+    for (const post of missed) {
+      void this.dispatch({
+        post,
+        channelId: post.channel_id,
+        channelType: "D",
+        senderName: names.get(post.user_id) ?? post.user_id,
+        caughtUp: true,
+      });
+    }
+    return missed.length;
+  }
+
+  /** The channel's unanswered posts; answered ones are recorded, a settled channel marked read. */
+  async #readChannel(dm: UnreadDm): Promise<Post[]> {
+    let list: PostList;
+    try {
+      list = await this.transport.getJson<PostList>(
+        `/channels/${dm.channelId}/posts?since=${dm.readFrom}&skipFetchThreads=true`,
+        undefined,
+        true,
+      );
+    } catch (e) {
+      log.warn("Catch-up could not read DM channel {channel}: {error}", {
+        channel: dm.channelId,
+        error: e,
+      });
+      return [];
+    }
+    const posts = Object.values(list.posts ?? {}).filter((p) => p.channel_id === dm.channelId);
+    for (const post of posts) this.#saw(dm.channelId, post.create_at);
+    const reading = readConversation(posts, this.identity.userId, dm.readFrom);
+    for (const post of reading.answered) {
+      this.#processed.claim(post.id, post.channel_id, post.create_at);
+    }
+    if (reading.missed.length === 0 && !this.#inFlight.has(dm.channelId)) {
+      void this.#markRead(dm.channelId);
+    }
+    return reading.missed;
+  }
+
+  /** Usernames of the senders, from live events or one `POST /users/ids` for the rest. */
+  async #usernamesOf(userIds: readonly string[]): Promise<Map<string, string>> {
+    const unknown = [...new Set(userIds)].filter((id) => !this.#usernames.has(id));
+    if (unknown.length > 0) {
       try {
-        const list = await this.client.getPostsSince(channelId, since) as PostList;
-        for (const id of list.order) {
-          const post = list.posts[id];
-          // `since` matches update_at: an old DM that got a reaction comes back; skip it.
-          if (
-            post && post.user_id !== this.identity.userId && post.delete_at === 0 &&
-            post.create_at >= since
-          ) {
-            missed.push(post);
-          }
+        const response = await this.transport.send(this.transport.api("/users/ids"), {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(unknown),
+          background: true,
+        });
+        for (const user of await response.json() as UserProfile[]) {
+          this.#usernames.set(user.id, user.username);
         }
       } catch (e) {
-        log.warn("Catch-up could not read DM channel {channel}: {error}", {
-          channel: channelId,
+        log.warn("Catch-up could not look up {count} sender(s): {error}", {
+          count: unknown.length,
           error: e,
         });
       }
     }
-    missed.sort((a, b) => a.create_at - b.create_at);
-    for (const post of missed) {
-      const senderName = await this.#username(post.user_id);
-      void this.dispatch({ post, channelId: post.channel_id, channelType: "D", senderName });
-    }
-    log.info("Catch-up looked at {posts} DM(s) in {channels} channel(s) since {since}", {
-      posts: missed.length,
-      channels: channels.size,
-      since: new Date(since).toISOString(),
-    });
-  }
-
-  async #username(userId: string): Promise<string> {
-    const known = this.#usernames.get(userId);
-    if (known !== undefined) return known;
-    try {
-      const user = await this.client.getUser(userId);
-      this.#usernames.set(userId, user.username);
-      return user.username;
-    } catch {
-      return userId;
-    }
+    return new Map(userIds.map((id) => [id, this.#usernames.get(id) ?? id]));
   }
 }
 

@@ -9,6 +9,7 @@ import type { Post } from "@mattermost/types/posts";
 import type { Logger } from "@logtape/logtape";
 import type { Client4, RestTransport } from "./rest.ts";
 import { postMessage } from "./post_message.ts";
+import { REPLY_TO_PROP } from "./catch_up.ts";
 
 /** A post delivered by a `posted` event, with the event's envelope fields. */
 export interface IncomingMessage {
@@ -18,6 +19,11 @@ export interface IncomingMessage {
   readonly channelType: string;
   /** Sender's username without the leading `@`. */
   readonly senderName: string;
+  /**
+   * True when the message was found by a REST catch-up (sent while the bot was away or while
+   * its WebSocket was down) rather than delivered live.
+   */
+  readonly caughtUp?: boolean;
 }
 
 /** What access control decided about the sender. */
@@ -43,6 +49,7 @@ export class MessageContext {
   readonly log: Logger;
   access: Access = { kind: "unchecked" };
   readonly #redact: (text: string) => string;
+  readonly #onPosted: (post: Post) => void;
 
   constructor(
     fields: {
@@ -53,6 +60,8 @@ export class MessageContext {
       log: Logger;
       /** Applied to every reply, e.g. to remove the bot's token from echoed user input. */
       redact?: (text: string) => string;
+      /** Told of every reply post created (the bot tracks its newest post per channel). */
+      onPosted?: (post: Post) => void;
     },
   ) {
     this.message = fields.message;
@@ -61,6 +70,7 @@ export class MessageContext {
     this.transport = fields.transport;
     this.log = fields.log;
     this.#redact = fields.redact ?? ((text) => text);
+    this.#onPosted = fields.onPosted ?? (() => {});
   }
 
   /** The sender's user id. */
@@ -83,13 +93,24 @@ export class MessageContext {
     return this.access.kind === "admin";
   }
 
-  /** Answers in the same channel, split into several posts when longer than the limit. */
+  /**
+   * Answers in the same channel, split into several posts when longer than the limit. Each
+   * post names the message it answers ({@link REPLY_TO_PROP}), so a catch-up can tell from
+   * the conversation alone which messages were answered.
+   */
   async reply(text: string): Promise<void> {
     const channelId = this.message.channelId;
-    await postMessage(
-      (message) => this.client.createPost({ channel_id: channelId, message } as Post),
-      this.#redact(text),
-    );
+    const props: Post["props"] = { [REPLY_TO_PROP]: this.message.post.id };
+    await postMessage(async (message) => {
+      const draft = { channel_id: channelId, message, props } as Partial<Post>;
+      const post = await this.client.createPost(draft as Post);
+      this.#onPosted(post);
+    }, this.#redact(text));
+  }
+
+  /** How long ago (ms) the message was sent, by the server's clock on its post. */
+  get ageMs(): number {
+    return Math.max(0, Date.now() - this.message.post.create_at);
   }
 }
 

@@ -23,6 +23,11 @@ export interface Command<C extends MessageContext = MessageContext> {
   readonly examples?: readonly string[];
   /** Restricted to ADMIN_USERS: it changes configuration or runs code. */
   readonly adminOnly?: boolean;
+  /**
+   * Running it changes something (configuration, a task run, a delivery): a copy that arrives
+   * late after a restart is not run without asking (see `holdLateSideEffects`).
+   */
+  readonly sideEffects?: boolean;
   /** `args` is everything after the command word, trimmed (newlines kept). */
   readonly run: (ctx: C, args: string) => Promise<void>;
 }
@@ -76,6 +81,16 @@ export class CommandDispatcher<C extends MessageContext = MessageContext> {
   /** Looks a command up by name or alias. */
   find(name: string): Command<C> | undefined {
     return this.#byName.get(name.toLowerCase().replace(/^!/, ""));
+  }
+
+  /**
+   * Whether handling `ctx` would change something: for a command, what it declares; for any
+   * other message, what `fallback` (the app's message handler) says.
+   */
+  hasSideEffects(ctx: C, fallback: (ctx: C) => boolean): boolean {
+    const parsed = parseCommand(ctx.text);
+    if (parsed === undefined) return fallback(ctx);
+    return this.#byName.get(parsed.name)?.sideEffects ?? false;
   }
 
   /**

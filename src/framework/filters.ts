@@ -76,3 +76,42 @@ export function accessControl(policy: AccessPolicy): Middleware<MessageContext> 
     await next();
   };
 }
+
+/** Which late messages must not be acted upon; the app declares what has side effects. */
+export interface LateActionPolicy {
+  /** A caught-up message older than this (ms) is held when it has side effects. */
+  readonly maxAgeMs: number;
+  /** Whether handling this message would change something (run a task, send, edit config). */
+  readonly hasSideEffects: (ctx: MessageContext) => boolean;
+}
+
+/**
+ * Holds back commands with side effects that arrived while the bot was away and are older
+ * than the policy's age: carrying out a `!run` or a `yes` sent many minutes ago, without a
+ * word, could surprise the sender. They are told and asked to send it again instead. Put it
+ * after access control, so outsiders still get their refusal.
+ */
+export function holdLateSideEffects(policy: LateActionPolicy): Middleware<MessageContext> {
+  return async (ctx, next) => {
+    if (ctx.message.caughtUp && ctx.ageMs > policy.maxAgeMs && policy.hasSideEffects(ctx)) {
+      const minutes = Math.max(1, Math.round(ctx.ageMs / 60_000));
+      ctx.log.info("Held a late message from {user} ({minutes} min old): it has side effects", {
+        user: ctx.username,
+        minutes,
+      });
+      await ctx.reply(
+        `Your message ${quoteStart(ctx.text)} reached me only now: you sent it ${minutes} ` +
+          `minute${minutes === 1 ? "" : "s"} ago, while I was away. I did not carry it out ` +
+          "this late, because it changes something. If you still want it, please send it again.",
+      );
+      return;
+    }
+    await next();
+  };
+}
+
+function quoteStart(text: string): string {
+  const line = text.trim().split("\n")[0].replaceAll("`", "'");
+  const runes = Array.from(line);
+  return `\`${runes.length > 60 ? `${runes.slice(0, 60).join("")}…` : line}\``;
+}

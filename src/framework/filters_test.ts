@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Post } from "@mattermost/types/posts";
 import { getLogger } from "@logtape/logtape";
 import { MessageContext } from "./context.ts";
-import { accessControl, directMessagesOnly, ignoreSelf } from "./filters.ts";
+import { accessControl, directMessagesOnly, holdLateSideEffects, ignoreSelf } from "./filters.ts";
 import type { Client4, RestTransport } from "./rest.ts";
 import { parseUserRef, type UserRef } from "./user_ref.ts";
 
@@ -122,4 +122,53 @@ Deno.test("accessControl: a username never matches an id, nor an id a username",
   const real = context(adminId, "root");
   assert.equal(await passes(accessControl(policy), real.ctx), true);
   assert.equal(real.ctx.isAdmin, true);
+});
+
+Deno.test("holdLateSideEffects: a caught-up command with side effects older than the limit is explained", async () => {
+  const late = (text: string, ageMs: number, caughtUp: boolean) => {
+    const replies: string[] = [];
+    const client = {
+      createPost: (post: Post) => {
+        replies.push(post.message);
+        return Promise.resolve(post);
+      },
+    } as unknown as Client4;
+    const ctx = new MessageContext({
+      message: {
+        post: { id: "p", user_id: "u1", message: text, create_at: Date.now() - ageMs } as Post,
+        channelId: "c",
+        channelType: "D",
+        senderName: "alice",
+        caughtUp,
+      },
+      bot: BOT,
+      client,
+      transport: {} as RestTransport,
+      log: getLogger(["test"]),
+    });
+    return { ctx, replies };
+  };
+  const guard = holdLateSideEffects({
+    maxAgeMs: 180_000,
+    hasSideEffects: (ctx) => ctx.text.startsWith("!run"),
+  });
+  const old = late("!run backup `now`", 7 * 60_000, true);
+  assert.equal(await passes(guard, old.ctx), false);
+  assert.equal(old.replies.length, 1);
+  assert.match(
+    old.replies[0],
+    /`!run backup 'now'` reached me only now: you sent it 7 minutes ago/,
+  );
+  assert.match(old.replies[0], /please send it again/);
+  for (
+    const [text, age, caughtUp] of [
+      ["!run backup", 60_000, true], // recent enough
+      ["!help", 7 * 60_000, true], // harmless
+      ["!run backup", 7 * 60_000, false], // live (a slow event, not a catch-up)
+    ] as const
+  ) {
+    const { ctx, replies } = late(text, age, caughtUp);
+    assert.equal(await passes(guard, ctx), true, text);
+    assert.deepEqual(replies, []);
+  }
 });

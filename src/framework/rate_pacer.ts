@@ -12,8 +12,9 @@
  * - {@link RateModel} learns the bucket from the headers: the requests left after a known
  *   request (minus those sent since), plus the refill since then at the slowest rate the
  *   headers allow (an upper bound on the server's interval, narrowed with every response);
- * - {@link RatePacer} lets requests out in order (FIFO; retries first) when the model says a
- *   token is there, and everyone waits out a 429's Retry-After together.
+ * - {@link RatePacer} lets requests out in order (FIFO; retries first, background work such
+ *   as a catch-up after a restart last) when the model says a token is there, and everyone
+ *   waits out a 429's Retry-After together.
  *
  * Until a server has sent rate-limit headers (most servers: none), nothing waits.
  *
@@ -159,6 +160,7 @@ export class RateModel {
 }
 
 interface Waiter {
+  readonly background: boolean;
   readonly resolve: (position: number) => void;
   readonly reject: (reason: unknown) => void;
   readonly signal?: AbortSignal;
@@ -178,15 +180,18 @@ export class RatePacer {
 
   /**
    * Resolves with the request's position when it may be sent. A retry (`first`) goes ahead
-   * of requests that have not been tried yet. Rejects with the signal's reason on abort.
+   * of requests that have not been tried yet; a `background` request waits behind every
+   * other one, so it never delays a live answer or a delivery. Rejects with the signal's
+   * reason on abort.
    */
-  acquire(signal?: AbortSignal, first = false): Promise<number> {
+  acquire(signal?: AbortSignal, first = false, background = false): Promise<number> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#queue.length === 0 && this.model.nextRelease(this.#now()) <= this.#now()) {
       return Promise.resolve(this.model.release());
     }
     return new Promise<number>((resolve, reject) => {
       const waiter: Waiter = {
+        background: background && !first,
         resolve,
         reject,
         signal,
@@ -199,7 +204,12 @@ export class RatePacer {
       };
       signal?.addEventListener("abort", waiter.onAbort, { once: true });
       if (first) this.#queue.unshift(waiter);
-      else this.#queue.push(waiter);
+      else if (waiter.background) this.#queue.push(waiter);
+      else {
+        const i = this.#queue.findIndex((w) => w.background);
+        if (i < 0) this.#queue.push(waiter);
+        else this.#queue.splice(i, 0, waiter);
+      }
       this.#schedule();
     });
   }

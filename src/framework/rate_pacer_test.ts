@@ -115,6 +115,19 @@ Deno.test("RatePacer: waiting requests go out in order, retries first, aborted o
   assert.equal(pacer.waiting, 0);
 });
 
+Deno.test("RatePacer: background requests wait behind live ones queued after them", async () => {
+  const pacer = new RatePacer();
+  pacer.pause(30);
+  const order: string[] = [];
+  const bg1 = pacer.acquire(undefined, false, true).then(() => order.push("catch-up 1"));
+  const live = pacer.acquire().then(() => order.push("live"));
+  const bg2 = pacer.acquire(undefined, false, true).then(() => order.push("catch-up 2"));
+  const later = pacer.acquire().then(() => order.push("delivery"));
+  const retry = pacer.acquire(undefined, true, true).then(() => order.push("retry"));
+  await Promise.all([bg1, live, bg2, later, retry]);
+  assert.deepEqual(order, ["retry", "live", "delivery", "catch-up 1", "catch-up 2"]);
+});
+
 Deno.test("a wait never outlasts the bucket reading it rests on", () => {
   const model = new RateModel();
   // Learn an interval bound from a bucket of 6 (burst 5): 3 used, full again within 1 s.

@@ -41,6 +41,8 @@ const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE"]);
 /** A request's options; the body may be a function that makes a fresh one for each attempt. */
 export type SendInit = Omit<RequestInit, "body"> & {
   readonly body?: BodyInit | null | (() => BodyInit);
+  /** Paced behind every other request (catch-up work that must not delay live traffic). */
+  readonly background?: boolean;
 };
 
 /** Sends HTTP requests to one Mattermost server with the policy described in the module doc. */
@@ -87,12 +89,13 @@ export class RestTransport {
     let failed = 0;
     for (let attempt = 1;; attempt++) {
       // A request retried after a 429 goes ahead of those not tried yet: nobody starves.
-      const position = await this.#pacer.acquire(signal, limited > 0);
+      const position = await this.#pacer.acquire(signal, limited > 0, init.background);
       let response: Response;
       try {
         const timeout = AbortSignal.timeout(this.#timeoutMs);
+        const { background: _, ...request } = init;
         response = await fetch(url, {
-          ...init,
+          ...request,
           body: typeof init.body === "function" ? init.body() : init.body,
           method,
           headers,
@@ -145,9 +148,9 @@ export class RestTransport {
     }
   }
 
-  /** GET returning parsed JSON. */
-  async getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-    const response = await this.send(this.api(path), { method: "GET" }, signal);
+  /** GET returning parsed JSON (`background`: paced behind all other requests). */
+  async getJson<T>(path: string, signal?: AbortSignal, background = false): Promise<T> {
+    const response = await this.send(this.api(path), { method: "GET", background }, signal);
     return await response.json() as T;
   }
 

@@ -12,6 +12,7 @@ import { CommandDispatcher } from "../framework/dispatcher.ts";
 import {
   accessControl,
   directMessagesOnly,
+  holdLateSideEffects,
   ignoreSelf,
   isAdminUnder,
 } from "../framework/filters.ts";
@@ -52,6 +53,12 @@ import { ChannelPrivacy } from "./privacy.ts";
 import { auditChannelProblems } from "./audit_channel.ts";
 
 const log = logger("app");
+
+/**
+ * A command with side effects found by the catch-up after a restart is carried out only when
+ * it was sent less than this long ago; an older one is explained and not run.
+ */
+export const LATE_SIDE_EFFECT_MS = 3 * 60_000;
 
 /** A running postbot. */
 export interface RunningPostbot {
@@ -253,6 +260,11 @@ export async function startPostbot(
       admins: config.adminUsers,
       isTeamMember: (userId) => teamMembers.check(userId),
     }))
+    .use(holdLateSideEffects({
+      maxAgeMs: LATE_SIDE_EFFECT_MS,
+      hasSideEffects: (ctx) =>
+        dispatcher.hasSideEffects(ctx, (c) => theWizard.answerHasSideEffects(c.userId, c.text)),
+    }))
     .use(dispatcher.middleware((ctx) => theWizard.handle(ctx)));
 
   // Settle what a previous process left unfinished before any DM can confirm a new broadcast:
@@ -288,9 +300,14 @@ export async function startPostbot(
     }
   }
   cache.start();
+  // Tasks and sessions first: the catch-up in bot.start() may hand over a missed `!run`.
+  await tasks.start();
+  sessions.start();
   const connectedWs = await bot.start();
   if (!connectedWs.ok) {
     cache.stop();
+    sessions.stop();
+    await tasks.stop();
     await stopHealth?.();
     return fail(connectedWs.error.message);
   }

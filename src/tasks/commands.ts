@@ -183,6 +183,7 @@ function alreadyRunning(name: string, running: RunningRun | undefined, tz: strin
 export function runCommand(view: TaskSystemView): Command {
   return {
     name: "run",
+    sideEffects: true,
     usage: "<task>",
     summary: "run a task now; I answer when it has finished",
     examples: ["!run maintenance_plan"],

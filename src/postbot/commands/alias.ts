@@ -32,6 +32,7 @@ export function parseAliasArgs(args: string): { alias: string; target: string } 
 export function aliasCommand(s: PostbotServices): Command {
   return {
     name: "add_alias",
+    sideEffects: true,
     usage: "<alias> <group or whitelisted channel>",
     summary: "give a group or a whitelisted channel a short name to use in the wizard",
     examples: ['!add_alias all "All offices"', "!add_alias news announcements"],

@@ -169,6 +169,7 @@ export function undoCommand(
 ): Command {
   return {
     name: "undo",
+    sideEffects: true,
     usage: "[broadcast id]",
     summary: "delete one of your broadcasts from every channel (your latest by default), " +
       "within the undo window; asks for confirmation",
@@ -219,6 +220,7 @@ export function undoCommand(
 export function retryCommand(broadcaster: Broadcaster, scheduled?: ScheduledStore): Command {
   return {
     name: "retry",
+    sideEffects: true,
     usage: "<broadcast id>",
     summary: "deliver one of your broadcasts again, only to the channels that failed",
     examples: ["!retry k3m9x2qa"],

@@ -73,6 +73,7 @@ export function addGroupCommand(s: PostbotServices, table: GroupTable): Command 
   const name = isPublic ? "add_group" : "add_private_group";
   return {
     name,
+    sideEffects: true,
     usage: '"Name" = ["channel id", …]',
     summary: isPublic
       ? "add one or more public groups (one TOML line each) to channels.toml"

@@ -109,6 +109,22 @@ export class Wizard {
     }
   }
 
+  /**
+   * Whether this answer would act on the user's behalf: a `yes` to a broadcast preview (it
+   * sends) or to an undo question (it deletes). Such an answer arriving late is held back.
+   */
+  answerHasSideEffects(userId: string, text: string): boolean {
+    const state = this.sessions.get(userId);
+    if (state === undefined) return false;
+    switch (state.kind) {
+      case "choosing_targets":
+        return false;
+      case "confirming":
+      case "confirming_undo":
+        return yesNo(text) === "yes";
+    }
+  }
+
   /** Called by the session store when a conversation lapsed. */
   async expire(userId: string, state: Conversation): Promise<void> {
     const ttl = duration(this.#s.config.sessionTtlSeconds);

@@ -4,7 +4,7 @@
  * WebSocket events; seeding helpers (createUser, addChannelMember…) are lenient on purpose.
  */
 
-import type { Channel } from "@mattermost/types/channels";
+import type { Channel, ChannelMembership } from "@mattermost/types/channels";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
@@ -1116,6 +1116,12 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   channel(id: string): Channel | undefined {
     const c = this.channels.get(id);
     return c ? (structuredClone(c) as unknown as Channel) : undefined;
+  }
+
+  /** A user's membership of a channel (a copy), with its unread counters. */
+  channelMember(channelId: string, userId: string): ChannelMembership | undefined {
+    const m = this.channelMembers.get(channelId)?.get(userId);
+    return m ? (structuredClone(m) as unknown as ChannelMembership) : undefined;
   }
 
   /** A channel by team id and name (archived ones included). */

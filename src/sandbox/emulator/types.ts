@@ -3,7 +3,7 @@
  * exactly these names.
  */
 
-import type { Channel } from "@mattermost/types/channels";
+import type { Channel, ChannelMembership } from "@mattermost/types/channels";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
@@ -145,6 +145,8 @@ export interface EmulatorStore {
   userByName(username: string): UserProfile | undefined;
   /** A channel by id. */
   channel(id: string): Channel | undefined;
+  /** A user's membership of a channel, with its unread counters (msg_count, last_viewed_at…). */
+  channelMember(channelId: string, userId: string): ChannelMembership | undefined;
   /** A channel by team and name (DMs: team "" ). */
   channelByName(teamId: string, name: string): Channel | undefined;
   /** Open, authenticated WebSocket connections (of one user, or all). */
