@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import type { ServerChannel } from "@mattermost/types/channels";
 import type { Post } from "@mattermost/types/posts";
 import type { Emulator } from "../src/sandbox/emulator/mod.ts";
@@ -281,6 +282,68 @@ Deno.test("restart reads only the DM channels with something new (unread counts)
       assert.equal(botPosts.length, expected, `@${person.user.username}`);
     }
   } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("a DM marked read before the bot saw it is read after a kill -9 anyway (unsettled)", async () => {
+  // While `held`, every REST answer waits for the gate: the bot's reply is created but its
+  // answer hangs, so the view that follows comes after the next DM.
+  let held = false;
+  let gate = Promise.withResolvers<void>();
+  const s = await startScenario({
+    emulator: { delay: (ms) => held ? gate.promise : new Promise((r) => setTimeout(r, ms)) },
+  });
+  try {
+    const { alice } = s.world;
+    await answered(s, alice, await s.dm(alice).send("!help"));
+    const dbHas = (sql: string) => {
+      const db = new DatabaseSync(`${s.dir}/broadcast_log.db`, { readOnly: true });
+      try {
+        return db.prepare(sql).all().length > 0;
+      } finally {
+        db.close();
+      }
+    };
+    held = true;
+    s.emu.faults.latencyMs = 1;
+    const first = s.emu.store.createPost(alice.user.id, {
+      channel_id: dmOf(s, alice),
+      message: "!probe-first",
+    });
+    await s.emu.waitFor(() => answersTo(s, alice, first)[0], { timeoutMs: 20_000 });
+    // The bot's socket goes quiet: it will not hear of this one.
+    s.emu.faults.silentSockets = true;
+    const unseen = s.emu.store.createPost(alice.user.id, {
+      channel_id: dmOf(s, alice),
+      message: "!probe-unseen",
+    });
+    held = false;
+    s.emu.faults.latencyMs = 0;
+    gate.resolve();
+    gate = Promise.withResolvers<void>();
+    await s.emu.waitFor(() => dbHas("SELECT 1 FROM unsettled_channels") || undefined, {
+      timeoutMs: 20_000,
+      message: "the bot did not notice the post under its mark",
+    });
+    const member = s.emu.store.channelMember(dmOf(s, alice), s.world.bot.user.id)!;
+    const channel = s.emu.store.channel(dmOf(s, alice)) as ServerChannel;
+    assert.equal(member.msg_count, channel.total_msg_count, "the counts say: nothing unread");
+    assert.equal(answersTo(s, alice, unseen).length, 0);
+    await s.bot.kill();
+    s.emu.faults.silentSockets = false;
+
+    await s.startBot();
+    await answered(s, alice, unseen);
+    await answered(s, alice, await s.dm(alice).send("!probe-end"));
+    assert.equal(answersTo(s, alice, unseen).length, 1);
+    assert.equal(answersTo(s, alice, first).length, 1);
+    await s.emu.waitFor(() => !dbHas("SELECT 1 FROM unsettled_channels") || undefined, {
+      timeoutMs: 20_000,
+      message: "the channel stayed unsettled after everything was handled",
+    });
+  } finally {
+    gate.resolve();
     await s.stop();
   }
 });

@@ -280,9 +280,11 @@ export class Bot {
 
   /**
    * Marks a DM channel viewed by the bot (`POST /channels/members/me/view`), so its
-   * `msg_count` catches up with the channel's and the next catch-up skips it unread. A post
-   * the bot does not know yet may slip under the mark (the view answers the channel's
-   * `last_post_at`): then that channel is read right away instead.
+   * `msg_count` catches up with the channel's and the next catch-up skips it unread. The view
+   * answers the channel's `last_post_at`: when that is newer than any post the bot knows
+   * there, a post slipped under the mark before the bot handled it. Its event is normally on
+   * its way (or a lost-events catch-up follows), but should the bot die first, the channel
+   * is remembered as unsettled and the next catch-up reads it anyway.
    */
   async #markRead(channelId: string): Promise<void> {
     if (!this.#accepting) return;
@@ -304,12 +306,13 @@ export class Bot {
       });
       return;
     }
-    if (typeof viewedUpTo === "number" && viewedUpTo > known && this.#accepting) {
-      log.info("DM channel {channel} has a post newer than the bot has seen; reading it", {
+    if (typeof viewedUpTo === "number" && viewedUpTo > known) {
+      log.info("DM channel {channel} was marked read with a post not handled yet", {
         channel: channelId,
       });
-      const since = Math.max(0, Date.now() - this.#catchUpWindowMs);
-      await this.#answerMissed([{ channelId, readFrom: Math.max(since, known) }]);
+      this.#processed.markUnsettled(channelId, known);
+    } else {
+      this.#processed.markSettled(channelId);
     }
   }
 
@@ -383,6 +386,10 @@ export class Bot {
     } catch (e) {
       log.warn("Catch-up could not list the bot's DM channels: {error}", { error: e });
       unread = this.#processed.dmChannels().map((channelId) => ({ channelId, readFrom: since }));
+    }
+    const listed = new Set(unread.map((dm) => dm.channelId));
+    for (const { channelId, after } of this.#processed.unsettled()) {
+      if (!listed.has(channelId)) unread.push({ channelId, readFrom: Math.max(since, after) });
     }
     const missed = await this.#answerMissed(unread);
     log.info("Catch-up read {channels} DM channel(s) with news; {missed} DM(s) to answer", {

@@ -13,12 +13,23 @@ export interface ProcessedPosts {
   lastCreateAt(): number;
   /** DM channels that have sent the bot something. */
   dmChannels(): string[];
+  /**
+   * Remembers that a DM channel was marked read while it held a post after `after` (ms) the
+   * bot had not handled: the next catch-up reads it whatever its unread counts say. An
+   * earlier mark is kept.
+   */
+  markUnsettled(channelId: string, after: number): void;
+  /** Forgets the mark: everything in the channel was handled when it was marked read. */
+  markSettled(channelId: string): void;
+  /** The marked channels, with the time after which their posts must be read. */
+  unsettled(): { channelId: string; after: number }[];
 }
 
 /** In-memory {@link ProcessedPosts}, bounded to the most recent `capacity` ids. */
 export class MemoryProcessedPosts implements ProcessedPosts {
   readonly #ids = new Set<string>();
   readonly #channels = new Set<string>();
+  readonly #unsettled = new Map<string, number>();
   readonly #capacity: number;
   #last = 0;
 
@@ -43,5 +54,17 @@ export class MemoryProcessedPosts implements ProcessedPosts {
 
   dmChannels(): string[] {
     return [...this.#channels];
+  }
+
+  markUnsettled(channelId: string, after: number): void {
+    if (!this.#unsettled.has(channelId)) this.#unsettled.set(channelId, after);
+  }
+
+  markSettled(channelId: string): void {
+    this.#unsettled.delete(channelId);
+  }
+
+  unsettled(): { channelId: string; after: number }[] {
+    return [...this.#unsettled].map(([channelId, after]) => ({ channelId, after }));
   }
 }

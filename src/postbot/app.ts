@@ -311,8 +311,6 @@ export async function startPostbot(
     await stopHealth?.();
     return fail(connectedWs.error.message);
   }
-  await tasks.start();
-  sessions.start();
   // After recovery and the connection: what came due while postbot was down goes out now.
   await scheduler.start();
   log.info("postbot is ready: {channels} channels cached, listening for DMs", {

@@ -100,4 +100,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX scheduled_by_sender ON scheduled_broadcasts (sender_id, due_at);
     `,
   },
+  {
+    version: 3,
+    description: "DM channels marked read while a post in them was not handled yet",
+    sql: `
+      CREATE TABLE unsettled_channels (
+        channel_id TEXT PRIMARY KEY,
+        after      INTEGER NOT NULL
+      );
+    `,
+  },
 ];

@@ -26,6 +26,7 @@ export function editCommand(
 ): Command {
   return {
     name: "edit",
+    sideEffects: true,
     usage: "<broadcast id>",
     summary: `change the text of a broadcast in every channel it reached (files stay), within ` +
       `${duration(editWindowSeconds)}, or of a scheduled one before it goes out; previews ` +

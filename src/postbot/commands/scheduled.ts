@@ -50,6 +50,7 @@ export function scheduledCommand(later: SendLater): Command {
 export function cancelCommand(later: SendLater, wizard: Wizard): Command {
   return {
     name: "cancel",
+    sideEffects: true,
     usage: "<broadcast id>",
     summary: "cancel a scheduled broadcast before it goes out (own; administrators any); " +
       "asks for confirmation",

@@ -14,6 +14,9 @@ export class SqliteProcessedPosts implements ProcessedPosts {
   readonly #last: StatementSync;
   readonly #channels: StatementSync;
   readonly #prune: StatementSync;
+  readonly #markUnsettled: StatementSync;
+  readonly #markSettled: StatementSync;
+  readonly #unsettled: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#insert = db.prepare(
@@ -22,6 +25,11 @@ export class SqliteProcessedPosts implements ProcessedPosts {
     this.#last = db.prepare("SELECT MAX(create_at) AS last FROM processed_posts");
     this.#channels = db.prepare("SELECT DISTINCT channel_id FROM processed_posts");
     this.#prune = db.prepare("DELETE FROM processed_posts WHERE create_at < ?");
+    this.#markUnsettled = db.prepare(
+      "INSERT OR IGNORE INTO unsettled_channels (channel_id, after) VALUES (?, ?)",
+    );
+    this.#markSettled = db.prepare("DELETE FROM unsettled_channels WHERE channel_id = ?");
+    this.#unsettled = db.prepare("SELECT channel_id, after FROM unsettled_channels");
   }
 
   claim(postId: string, channelId: string, createAt: number): boolean {
@@ -35,6 +43,19 @@ export class SqliteProcessedPosts implements ProcessedPosts {
 
   dmChannels(): string[] {
     return (this.#channels.all() as { channel_id: string }[]).map((r) => r.channel_id);
+  }
+
+  markUnsettled(channelId: string, after: number): void {
+    this.#markUnsettled.run(channelId, after);
+  }
+
+  markSettled(channelId: string): void {
+    this.#markSettled.run(channelId);
+  }
+
+  unsettled(): { channelId: string; after: number }[] {
+    return (this.#unsettled.all() as { channel_id: string; after: number }[])
+      .map((r) => ({ channelId: r.channel_id, after: r.after }));
   }
 
   /** Forgets posts older than `olderThanMs` (ms since epoch), keeping the table small. */

@@ -110,17 +110,24 @@ export class Wizard {
   }
 
   /**
-   * Whether this answer would act on the user's behalf: a `yes` to a broadcast preview (it
-   * sends) or to an undo question (it deletes). Such an answer arriving late is held back.
+   * Whether this answer would act on the user's behalf: a `yes` (or a send time) to a
+   * broadcast preview, a `yes` to an undo, cancel or edit question. Such an answer arriving
+   * late is held back; answers that only move the conversation along are not.
    */
   answerHasSideEffects(userId: string, text: string): boolean {
     const state = this.sessions.get(userId);
     if (state === undefined) return false;
     switch (state.kind) {
       case "choosing_targets":
+      case "editing":
         return false;
-      case "confirming":
+      case "confirming": {
+        const kind = parsePreviewAnswer(text).kind;
+        return kind === "yes" || kind === "later";
+      }
       case "confirming_undo":
+      case "confirming_cancel":
+      case "confirming_edit":
         return yesNo(text) === "yes";
     }
   }
