@@ -7,6 +7,7 @@
  */
 
 import { fanOutBenchmark } from "./fanout.ts";
+import { memoryOverTimeBenchmark } from "./memory_over_time.ts";
 import { rateLimitBenchmark } from "./rate_limit.ts";
 import { realServerBenchmark } from "./real_server.ts";
 import { relayMemoryBenchmark } from "./relay_memory.ts";
@@ -23,6 +24,7 @@ const BENCHMARKS: [string, Benchmark][] = [
   ["rate limit", rateLimitBenchmark],
   ["scheduled batch", scheduledBenchmark],
   ["real server: fan-out and rate limit", realServerBenchmark],
+  ["memory over time", () => memoryOverTimeBenchmark()],
 ];
 
 /** The machine, as the README reports it. */

@@ -23,7 +23,8 @@ import { logger } from "./logging.ts";
 import { MattermostError } from "./mattermost_error.ts";
 import { compose, type Middleware } from "./middleware.ts";
 import { MemoryProcessedPosts, type ProcessedPosts } from "./processed_posts.ts";
-import { type Client4, createClient4, RestTransport, type TransportOptions } from "./rest.ts";
+import { MattermostClient } from "./client.ts";
+import { RestTransport, type TransportOptions } from "./rest.ts";
 import { err, ok, type Result } from "./result.ts";
 import { MattermostSocket, type SocketEvent } from "./websocket.ts";
 import type { BackoffPolicy } from "./backoff.ts";
@@ -48,7 +49,7 @@ export interface StartupError {
 /** A connected bot. Create with {@link Bot.connect}. */
 export class Bot {
   readonly identity: BotIdentity;
-  readonly client: Client4;
+  readonly client: MattermostClient;
   readonly transport: RestTransport;
   readonly #middleware: Middleware<MessageContext>[] = [];
   readonly #eventHandlers = new Map<string, ((event: SocketEvent) => void)[]>();
@@ -72,7 +73,7 @@ export class Bot {
   private constructor(
     fields: {
       identity: BotIdentity;
-      client: Client4;
+      client: MattermostClient;
       transport: RestTransport;
       config: BotConfig;
       options: BotOptions;
@@ -122,7 +123,7 @@ export class Bot {
       serverUrl: config.serverUrl,
       token: config.token,
     });
-    const client = createClient4(transport);
+    const client = new MattermostClient(transport);
     let me: UserProfile;
     try {
       me = await client.getMe();

@@ -7,7 +7,8 @@
 
 import type { Post } from "@mattermost/types/posts";
 import type { Logger } from "@logtape/logtape";
-import type { Client4, RestTransport } from "./rest.ts";
+import type { MattermostClient } from "./client.ts";
+import type { RestTransport } from "./rest.ts";
 import { postMessage } from "./post_message.ts";
 import { REPLY_TO_PROP } from "./catch_up.ts";
 
@@ -44,7 +45,7 @@ export interface BotIdentity {
 export class MessageContext {
   readonly message: IncomingMessage;
   readonly bot: BotIdentity;
-  readonly client: Client4;
+  readonly client: MattermostClient;
   readonly transport: RestTransport;
   readonly log: Logger;
   access: Access = { kind: "unchecked" };
@@ -55,7 +56,7 @@ export class MessageContext {
     fields: {
       message: IncomingMessage;
       bot: BotIdentity;
-      client: Client4;
+      client: MattermostClient;
       transport: RestTransport;
       log: Logger;
       /** Applied to every reply, e.g. to remove the bot's token from echoed user input. */

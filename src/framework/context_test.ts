@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import type { Post } from "@mattermost/types/posts";
 import { getLogger } from "@logtape/logtape";
 import { MessageContext, parsePosted } from "./context.ts";
-import type { Client4, RestTransport } from "./rest.ts";
+import type { MattermostClient } from "./client.ts";
+import type { RestTransport } from "./rest.ts";
 import { Secret } from "./secret.ts";
 
 Deno.test("parsePosted: the post arrives as a JSON string with envelope fields", () => {
@@ -47,7 +48,7 @@ Deno.test("MessageContext.reply applies redact to every post (the token never ec
         posted.push(p);
         return Promise.resolve(p);
       },
-    } as unknown as Client4,
+    } as unknown as MattermostClient,
     transport: {} as RestTransport,
     log: getLogger(["test"]),
     redact: (text) => token.scrub(text),

@@ -3,7 +3,8 @@ import type { Post } from "@mattermost/types/posts";
 import { getLogger } from "@logtape/logtape";
 import { type Command, CommandDispatcher, parseCommand } from "./dispatcher.ts";
 import { MessageContext } from "./context.ts";
-import type { Client4, RestTransport } from "./rest.ts";
+import type { MattermostClient } from "./client.ts";
+import type { RestTransport } from "./rest.ts";
 
 /** A context whose replies are collected instead of posted. */
 function context(text: string, access: "user" | "admin" = "user") {
@@ -13,7 +14,7 @@ function context(text: string, access: "user" | "admin" = "user") {
       replies.push(post.message);
       return Promise.resolve(post);
     },
-  } as unknown as Client4;
+  } as unknown as MattermostClient;
   const ctx = new MessageContext({
     message: {
       post: { id: "p1", user_id: "u1", message: text } as Post,

@@ -3,7 +3,8 @@ import type { Post } from "@mattermost/types/posts";
 import { getLogger } from "@logtape/logtape";
 import { MessageContext } from "./context.ts";
 import { accessControl, directMessagesOnly, holdLateSideEffects, ignoreSelf } from "./filters.ts";
-import type { Client4, RestTransport } from "./rest.ts";
+import type { MattermostClient } from "./client.ts";
+import type { RestTransport } from "./rest.ts";
 import { parseUserRef, type UserRef } from "./user_ref.ts";
 
 function refs(...entries: string[]): UserRef[] {
@@ -23,7 +24,7 @@ function context(userId: string, username: string, channelType = "D") {
       replies.push(post.message);
       return Promise.resolve(post);
     },
-  } as unknown as Client4;
+  } as unknown as MattermostClient;
   const ctx = new MessageContext({
     message: {
       post: { id: "p", user_id: userId, message: "hi" } as Post,
@@ -132,7 +133,7 @@ Deno.test("holdLateSideEffects: a caught-up command with side effects older than
         replies.push(post.message);
         return Promise.resolve(post);
       },
-    } as unknown as Client4;
+    } as unknown as MattermostClient;
     const ctx = new MessageContext({
       message: {
         post: { id: "p", user_id: "u1", message: text, create_at: Date.now() - ageMs } as Post,

@@ -1,8 +1,8 @@
 /**
- * REST access to Mattermost: the official `Client4`, with its transport replaced by one that
- * knows Mattermost's rate limiter (requests paced by its headers, first come first served, and
- * a shared pause honouring `Retry-After`; see rate_pacer.ts), retries what is
- * safe to retry, applies a timeout, and turns every failure into a {@link MattermostError}.
+ * REST access to Mattermost: a transport that knows Mattermost's rate limiter (requests paced
+ * by its headers, first come first served, and a shared pause honouring `Retry-After`; see
+ * rate_pacer.ts), retries what is safe to retry, applies a timeout, and turns every failure
+ * into a {@link MattermostError}. The bot's typed calls on it are in client.ts.
  *
  * Only idempotent requests (GET, HEAD, PUT, DELETE) are retried on 5xx and network errors: a
  * POST whose answer was lost may have taken effect, and only the caller knows how to check.
@@ -11,14 +11,17 @@
  * @module
  */
 
-import mm from "@mattermost/client";
+import type mm from "@mattermost/client";
 import { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
 import { MattermostError } from "./mattermost_error.ts";
 import { RatePacer } from "./rate_pacer.ts";
 import { FileBytes } from "./file_bytes.ts";
 import type { Secret } from "./secret.ts";
 
-/** The official REST client; task plugins receive one too. */
+/**
+ * The official REST client's type: task plugins receive one (built in the task process; the
+ * bot itself calls the server through client.ts, so it never loads `@mattermost/client`).
+ */
 export type Client4 = InstanceType<typeof mm.Client4>;
 
 /** Tuning of the transport. Defaults suit a production server. */
@@ -210,29 +213,4 @@ function describe(e: unknown): string {
     c = c instanceof Error ? c.cause : undefined;
   }
   return parts.join(": ");
-}
-
-/**
- * A `Client4` whose requests go through `transport`. Its own fetch logic (which loses
- * response headers on errors and cannot retry) is replaced; its typed methods stay.
- */
-export function createClient4(transport: RestTransport): Client4 {
-  const client = new mm.Client4();
-  client.setUrl(transport.serverUrl);
-  // The transport adds the Authorization header itself, so the token is not kept twice.
-  client.setIncludeCookies(false);
-  const overridable = client as unknown as {
-    doFetchWithResponse: (url: string, options: { method?: string }) => Promise<unknown>;
-    getOptions: (options: { method?: string }) => RequestInit;
-  };
-  overridable.doFetchWithResponse = async (url, options) => {
-    const init = overridable.getOptions(options);
-    const response = await transport.send(url, init);
-    const type = response.headers.get("Content-Type") ?? "";
-    const data = type.startsWith("application/json")
-      ? await response.json()
-      : await response.text();
-    return { response, headers: new Map(response.headers), data };
-  };
-  return client;
 }

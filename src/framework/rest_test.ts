@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { startEmulator } from "../sandbox/emulator/mod.ts";
 import { seedWorld, type World } from "../sandbox/emulator/testing.ts";
 import { MattermostError } from "./mattermost_error.ts";
-import { createClient4, RestTransport, retryAfterMs, type TransportOptions } from "./rest.ts";
+import { RestTransport, retryAfterMs, type TransportOptions } from "./rest.ts";
 import { Secret } from "./secret.ts";
 
 const FAST = { initialMs: 5, maxMs: 20 };
@@ -226,19 +226,6 @@ Deno.test("RestTransport.downloadFile returns the stored bytes", async () => {
     });
     const blob = await t.downloadFile(info.id);
     assert.deepEqual(new Uint8Array(await blob.arrayBuffer()), bytes);
-  });
-});
-
-Deno.test("createClient4: typed calls go through the transport and fail as MattermostError", async () => {
-  await withTransport(async (t, w, statuses) => {
-    const client = createClient4(t);
-    const me = await client.getMe();
-    assert.equal(me.username, "postbot");
-    const e = await failure(client.getChannel("abcdefghijklmnopqrstuvwxyz"));
-    assert.equal(e.status, 404);
-    w.emu.faults.failRequests({ method: "GET", path: "/users/me", status: 503 });
-    assert.equal((await client.getMe()).id, w.bot.user.id);
-    assert.ok(statuses.some((s) => s.startsWith("503 GET /api/v4/users/me")));
   });
 });
 

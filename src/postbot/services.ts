@@ -6,7 +6,8 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import type { BotIdentity } from "../framework/context.ts";
-import type { Client4, RestTransport } from "../framework/rest.ts";
+import type { MattermostClient } from "../framework/client.ts";
+import type { RestTransport } from "../framework/rest.ts";
 import type { ChannelCache } from "./channel_cache.ts";
 import type { ChannelsStore } from "./channels/store.ts";
 import type { PostbotConfig } from "./config.ts";
@@ -16,7 +17,7 @@ import type { ChannelPrivacy } from "./privacy.ts";
 export interface PostbotServices {
   readonly config: PostbotConfig;
   readonly identity: BotIdentity;
-  readonly client: Client4;
+  readonly client: MattermostClient;
   readonly transport: RestTransport;
   readonly cache: ChannelCache;
   readonly channels: ChannelsStore;

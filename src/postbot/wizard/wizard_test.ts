@@ -9,7 +9,8 @@ import type { FileInfo } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
 import { MessageContext } from "../../framework/context.ts";
 import { logger } from "../../framework/logging.ts";
-import type { Client4, RestTransport } from "../../framework/rest.ts";
+import type { MattermostClient } from "../../framework/client.ts";
+import type { RestTransport } from "../../framework/rest.ts";
 import { MAX_POST_RUNES } from "../../framework/text.ts";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import { EMPTY_CHANNELS_CONFIG } from "../channels/config.ts";
@@ -62,7 +63,7 @@ function message(text: string, fileCount = 0) {
       replies.push(p.message);
       return Promise.resolve(p);
     },
-  } as unknown as Client4;
+  } as unknown as MattermostClient;
   const ctx = new MessageContext({
     message: {
       post: {

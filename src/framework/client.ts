@@ -1,0 +1,60 @@
+/**
+ * The bot's own REST calls, typed, on the {@link RestTransport} (catch-up and the app read
+ * through the transport itself). The official `Client4` is CommonJS, so it loads Deno's Node
+ * compatibility layer: ~9 MB of resident memory on its own for these few calls. `Client4` stays what task plugins receive: it is
+ * loaded only in the task process (src/tasks/worker_entry.ts), never in the bot's.
+ *
+ * Each method sends what `Client4`'s method of the same name sends, so code written against
+ * either reads the same. Failures are {@link MattermostError}s, as everywhere on the transport.
+ *
+ * @module
+ */
+
+import type { Post } from "@mattermost/types/posts";
+import type { Team, TeamMembership } from "@mattermost/types/teams";
+import type { UserProfile } from "@mattermost/types/users";
+import type { RestTransport } from "./rest.ts";
+
+/** What a new post needs; the server fills in the rest. */
+export type NewPost = Pick<Post, "channel_id" | "message"> & Partial<Post>;
+
+/** The REST calls the bot layer makes; tests replace it with a recorder. */
+export class MattermostClient {
+  readonly #transport: RestTransport;
+
+  constructor(transport: RestTransport) {
+    this.#transport = transport;
+  }
+
+  /** `GET /users/me`: the bot's own account (checks the token at startup). */
+  getMe(): Promise<UserProfile> {
+    return this.#transport.getJson<UserProfile>("/users/me");
+  }
+
+  /** `GET /users/{id}`. */
+  getUser(userId: string): Promise<UserProfile> {
+    return this.#transport.getJson<UserProfile>(`/users/${encodeURIComponent(userId)}`);
+  }
+
+  /** `GET /teams/name/{name}`. */
+  getTeamByName(name: string): Promise<Team> {
+    return this.#transport.getJson<Team>(`/teams/name/${encodeURIComponent(name)}`);
+  }
+
+  /** `GET /teams/{team_id}/members/{user_id}` (404 when the user is not in the team). */
+  getTeamMember(teamId: string, userId: string): Promise<TeamMembership> {
+    return this.#transport.getJson<TeamMembership>(
+      `/teams/${encodeURIComponent(teamId)}/members/${encodeURIComponent(userId)}`,
+    );
+  }
+
+  /** `POST /posts`: posts as the bot. Not retried by the transport (see post_message.ts). */
+  async createPost(post: NewPost): Promise<Post> {
+    const response = await this.#transport.send(this.#transport.api("/posts"), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(post),
+    });
+    return await response.json() as Post;
+  }
+}

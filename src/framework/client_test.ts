@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { startEmulator } from "../sandbox/emulator/mod.ts";
+import { seedWorld, type World } from "../sandbox/emulator/testing.ts";
+import { MattermostClient } from "./client.ts";
+import { MattermostError } from "./mattermost_error.ts";
+import { RestTransport } from "./rest.ts";
+import { Secret } from "./secret.ts";
+
+/** Runs `fn` with the bot's client on a seeded emulator; records every status and route. */
+async function withClient(
+  fn: (client: MattermostClient, w: World, statuses: string[]) => Promise<void>,
+): Promise<void> {
+  const emu = await startEmulator();
+  try {
+    const world = seedWorld(emu);
+    const statuses: string[] = [];
+    const transport = new RestTransport({
+      serverUrl: emu.url,
+      token: new Secret(world.bot.token),
+      backoff: { initialMs: 5, maxMs: 20 },
+      onResponse: ({ route, status }) => statuses.push(`${status} ${route}`),
+    });
+    await fn(new MattermostClient(transport), world, statuses);
+  } finally {
+    await emu.stop();
+  }
+}
+
+async function failure(promise: Promise<unknown>): Promise<MattermostError> {
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof MattermostError, `expected a MattermostError, got ${e}`);
+    return e;
+  }
+  assert.fail("the request succeeded");
+}
+
+Deno.test("MattermostClient: typed calls go through the transport and fail as MattermostError", async () => {
+  await withClient(async (client, w, statuses) => {
+    const me = await client.getMe();
+    assert.equal(me.username, "postbot");
+    const e = await failure(client.getUser("abcdefghijklmnopqrstuvwxyz"));
+    assert.equal(e.status, 404);
+    w.emu.faults.failRequests({ method: "GET", path: "/users/me", status: 503 });
+    assert.equal((await client.getMe()).id, w.bot.user.id);
+    assert.ok(statuses.some((s) => s.startsWith("503 GET /api/v4/users/me")));
+  });
+});
+
+Deno.test("MattermostClient: users, team and membership as the server has them", async () => {
+  await withClient(async (client, w) => {
+    assert.equal((await client.getUser(w.alice.user.id)).username, "alice");
+    const team = await client.getTeamByName("acme");
+    assert.equal(team.id, w.team.id);
+    assert.equal((await failure(client.getTeamByName("nope"))).status, 404);
+    const member = await client.getTeamMember(w.team.id, w.alice.user.id);
+    assert.equal(member.user_id, w.alice.user.id);
+    assert.equal(member.team_id, w.team.id);
+    const outsider = w.emu.store.createUser({ username: "mallory" });
+    const missing = await failure(client.getTeamMember(w.team.id, outsider.user.id));
+    assert.ok(missing.status === 404 || missing.status === 403, `status ${missing.status}`);
+  });
+});
+
+Deno.test("MattermostClient: posts as the bot, never retried blindly", async () => {
+  await withClient(async (client, w) => {
+    const post = await client.createPost({ channel_id: w.dm.id, message: "hello" });
+    assert.equal(post.user_id, w.bot.user.id);
+    assert.equal(w.emu.store.postsIn(w.dm.id).at(-1)?.message, "hello");
+    // A post is never retried blindly: its answer may have been lost after it took effect.
+    w.emu.faults.failRequests({ method: "POST", path: "/posts", status: 503 });
+    assert.equal(
+      (await failure(client.createPost({ channel_id: w.dm.id, message: "x" }))).status,
+      503,
+    );
+  });
+});
