@@ -58,7 +58,10 @@ export function cancelCommand(later: SendLater, wizard: Wizard): Command {
     run: async (ctx, args) => {
       const id = args.trim().toLowerCase();
       if (id === "") {
-        await ctx.reply("Which one? Send `!cancel <id>`; `!scheduled` lists them.");
+        await ctx.reply(
+          "Which one? Send `!cancel <id>`; `!scheduled` lists them. (To stop the broadcast " +
+            "you are preparing, answer `cancel`, without the `!`.)",
+        );
         return;
       }
       const s = ID.test(id) ? later.store.get(id) : undefined;
