@@ -945,10 +945,9 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       participants: null,
     };
     this.posts.set(post.id, post);
+    // A join post is saved but not counted (IsJoinLeaveMessage), as in submitPost.
     channel.last_post_at = now;
-    channel.total_msg_count++;
     channel.last_root_post_at = now;
-    channel.total_msg_count_root++;
     this.publishPosted(post, channel, user, true, "");
   }
 
