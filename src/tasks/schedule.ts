@@ -204,15 +204,21 @@ export class WallClockSchedule {
     let from = schedule.wildcard
       ? wall - this.#repeatedSpan(now.getTime()) - MINUTE
       : Math.max(wall, this.#highWater);
+    // In a repeated hour a later wall minute can come round before an earlier one's second
+    // pass (02:20 summer time is before 02:00 winter time): keep the earliest instant, and
+    // stop once a wall minute's first instant is not earlier than it.
+    let best: number | undefined;
     for (let i = 0; i < 256; i++) {
       const next = schedule.cron.nextRun(new Date(from));
-      if (next === null) return undefined;
+      if (next === null) break;
       const naive = next.getTime();
+      const first = this.clock.instantsOf(naive)[0];
+      if (best !== undefined && first !== undefined && first >= best) break;
       const at = this.#firstInstantAtOrAfter(naive, now.getTime());
-      if (at !== undefined) return new Date(at);
+      if (at !== undefined && (best === undefined || at < best)) best = at;
       from = naive;
     }
-    return undefined;
+    return best === undefined ? undefined : new Date(best);
   }
 
   /** How far the wall clock goes back within the next few hours (0: it does not). */

@@ -291,7 +291,11 @@ Deno.test("nextRun predicts the tick at which the task becomes due", () => {
     {
       numRuns: 100,
       // Found by this property: an hourly schedule inside Berlin's repeated hour.
-      examples: [["Europe/Berlin", "0 * * * *", Date.parse("2025-10-25T22:00:00Z"), 120]],
+      examples: [
+        ["Europe/Berlin", "0 * * * *", Date.parse("2025-10-25T22:00:00Z"), 120],
+        // And a later minute's first pass before an earlier minute's second one.
+        ["Europe/Berlin", "*/20 1-3 * * *", Date.parse("2025-10-25T22:00:00Z"), 120],
+      ],
     },
   );
 });
