@@ -157,7 +157,10 @@ Deno.test("send later", async (t) => {
       assert.deepEqual(deliveredCount(report), [3, 3]);
       for (const c of offices) await assertRelayed(s, c.id, id, "Maintenance plan attached", files);
       assert.equal(scheduledRow(s, id)?.status, "sent");
-      assert.equal(await filesDirExists(s, id), false, "files removed once sent");
+      // Removed right after the report is posted: wait for it rather than race it.
+      await s.waitFor(async () => !(await filesDirExists(s, id)), {
+        message: "files not removed once sent",
+      });
       const audit = async () =>
         (await s.postsIn(channels["bot-log"].id)).map((p) => p.message).join("\n");
       await s.waitFor(async () => (await audit()).includes(`**Broadcast** \`${id}\``), {
