@@ -186,6 +186,20 @@ Deno.test("private channels are shown only to their members and to admins", asyn
         1,
       );
       const id = /broadcast `(\w+)`/.exec(report)![1];
+      const status = await bob.ask(`!status ${id}`);
+      assert.match(status, /1 private channel you are not a member of \(counted in the totals\)/);
+      assertNoLeak(s, status, "!status");
+      assert.match(await alice.ask(`!status ${id}`), /~managers/);
+      // An edit: its question, the refusal of @all and the report name nothing either.
+      assert.match(await bob.ask(`!edit ${id}`), /Send me the new text/);
+      const wide = await bob.ask("Board update for @all");
+      assert.match(wide, /only administrators may broadcast them.*new text again/s);
+      const change = await bob.ask("Board update, corrected");
+      assert.match(change, /Change broadcast/);
+      assertNoLeak(s, change, "the edit question");
+      const edited = await bob.ask("yes");
+      assert.match(edited, /Edited broadcast/);
+      assertNoLeak(s, edited, "the edit report");
       const undo = await bob.ask(`!undo ${id}`);
       assert.match(undo, /from 1 channel: 1 private channel you are not a member of\?/);
       assertNoLeak(s, undo, "the undo question");

@@ -11,7 +11,7 @@ import { logger } from "../../framework/logging.ts";
 import { MattermostError } from "../../framework/mattermost_error.ts";
 import type { RestTransport } from "../../framework/rest.ts";
 import { err, ok, type Result } from "../../framework/result.ts";
-import { MAX_POST_RUNES, runeLength } from "../../framework/text.ts";
+import { excerpt, MAX_POST_RUNES, runeLength } from "../../framework/text.ts";
 import type { Attribution } from "../config.ts";
 import { code, plural, quote } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
@@ -19,7 +19,7 @@ import type { ScheduledStore } from "../schedule/store.ts";
 import { type Actor, type Broadcaster, postedMessage } from "./broadcaster.ts";
 import { explain } from "./delivery.ts";
 import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
-import { duration, inert, when } from "./report.ts";
+import { duration, hiddenChannelsText, inert, when } from "./report.ts";
 
 const log = logger("edit");
 
@@ -44,7 +44,11 @@ type Target =
 
 /** Quotes a text for a before/after preview (mentions defused, formatting kept inert). */
 function shown(text: string): string {
-  // Inert, as every user text in the audit channel: one line, in code, mentions defused.
+  return text.trim() === "" ? "_(no text)_" : `> ${quote(excerpt(text, 400), 400)}`;
+}
+
+/** A text in an audit line: inert (one line, in code, mentions defused), like all user text there. */
+function audited(text: string): string {
   return text.trim() === "" ? "_(no text)_" : inert(text, 400);
 }
 
@@ -121,13 +125,13 @@ export class Editor {
       });
       await this.#d.notifier.audit(
         `**Edit** of scheduled broadcast \`${id}\` by ${inert(`@${actor.username}`, 40)} at ` +
-          `${when(this.#now())}.\nBefore: ${shown(t.message)}\nAfter: ${shown(text)}`,
+          `${when(this.#now())}.\nBefore: ${audited(t.message)}\nAfter: ${audited(text)}`,
       );
       return `Scheduled broadcast ${code(id)} now has the new text; that is what will go out.`;
     }
     const { record, posts } = t;
     const message = postedMessage(text, this.#d.attribution, record.senderUsername);
-    const failures: string[] = [];
+    const failed: { d: (typeof posts)[number]; why: string }[] = [];
     let changed = 0;
     let next = 0;
     const worker = async () => {
@@ -141,13 +145,18 @@ export class Editor {
           });
           changed++;
         } catch (e) {
-          failures.push(`- ~${d.name} (${quote(d.displayName, 64)}): ${await this.#why(e, d)}`);
+          failed.push({ d, why: await this.#why(e, d) });
         }
       }
     };
     await Promise.all(
       Array.from({ length: Math.min(CONCURRENCY, Math.max(1, posts.length)) }, worker),
     );
+    // Private channels the editor is not in are counted, never named.
+    const hidden = await this.#d.broadcaster.hiddenFor(actor, failed.map((f) => f.d.channelId));
+    const failures = failed.filter((f) => !hidden.has(f.d.channelId))
+      .map(({ d, why }) => `- ~${d.name} (${quote(d.displayName, 64)}): ${why}`);
+    if (hidden.size > 0) failures.push(`- ${hiddenChannelsText(hidden.size)}`);
     const log_ = this.#d.broadcaster.log;
     log_.updateMessage(id, text);
     log_.addEvent(id, actor, "edit", JSON.stringify({ old: record.message, new: text }));
@@ -163,8 +172,8 @@ export class Editor {
       `**Edit** \`${id}\` by ${inert(`@${actor.username}`, 40)} at ${when(this.#now())}: ` +
         `${changed} of ` +
         `${plural(posts.length, "post")} changed` +
-        (failures.length > 0 ? `, ${failures.length} failed` : "") +
-        `.\nBefore: ${shown(record.message)}\nAfter: ${shown(text)}`,
+        (failed.length > 0 ? `, ${failed.length} failed` : "") +
+        `.\nBefore: ${audited(record.message)}\nAfter: ${audited(text)}`,
     );
     if (actor.id !== record.senderId) {
       await this.#d.notifier.dm(

@@ -12,7 +12,7 @@ import { MattermostError } from "../../framework/mattermost_error.ts";
 import type { RestTransport } from "../../framework/rest.ts";
 import { code, plural, quote } from "../format.ts";
 import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
-import { when } from "./report.ts";
+import { hiddenChannelsText, when } from "./report.ts";
 
 /** Post ids asked for in one request (the server accepts up to 1000). */
 const CHUNK = 200;
@@ -95,10 +95,19 @@ export function statusReport(
   deliveries: readonly DeliveryRecord[],
   live: ReadonlyMap<string, LivePost>,
   permalink: (postId: string) => string,
+  /** Private channels the reader is not a member of: in the totals, never named. */
+  hidden: ReadonlySet<string> = new Set(),
 ): string {
   const lines = [`**Status of broadcast ${code(b.id)}** (sent ${when(b.createdAt)}):`];
   const seen: LivePost[] = [];
+  let unnamed = 0;
   for (const d of deliveries) {
+    if (hidden.has(d.channelId)) {
+      unnamed++;
+      const post = d.postId === null ? undefined : live.get(d.postId);
+      if (d.status === "delivered" && post !== undefined) seen.push(post);
+      continue;
+    }
     const name = `~${d.name}`;
     if (d.status === "failed") {
       lines.push(`- ${name}: not delivered (${d.error ?? "unknown error"})`);
@@ -127,6 +136,7 @@ export function statusReport(
     ];
     lines.push(`- ${name} (${quote(d.displayName, 64)}): ${parts.join(" · ")}`);
   }
+  if (unnamed > 0) lines.push(`- ${hiddenChannelsText(unnamed)} (counted in the totals)`);
   const t = totals(seen);
   const delivered = deliveries.filter((d) => d.status === "delivered").length;
   lines.push(

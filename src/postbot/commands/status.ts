@@ -67,7 +67,11 @@ export function statusCommand(
         return;
       }
       const base = `${s.config.serverUrl}/${s.identity.teamName}/pl/`;
-      await ctx.reply(statusReport(record, deliveries, live, (postId) => base + postId));
+      const hidden = await broadcaster.hiddenFor(
+        { id: ctx.userId, username: ctx.username },
+        deliveries.map((d) => d.channelId),
+      );
+      await ctx.reply(statusReport(record, deliveries, live, (postId) => base + postId, hidden));
     },
   };
 }
