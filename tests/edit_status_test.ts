@@ -43,8 +43,8 @@ Deno.test("!edit and !status", async (t) => {
       assert.match(await alice_.ask(`!edit ${id}`), /Send me the new text of broadcast/);
       const preview = await alice_.ask("Meeting at 11:00 in room B @channel");
       assert.match(preview, /Change broadcast `[a-z0-9]+` in 3 channels \(files stay/);
-      assert.match(preview, /Before:\*\*\n`Meeting at 10:00 in room B`/);
-      assert.match(preview, /After:\*\*\n`Meeting at 11:00 in room B @\u200bchannel`/);
+      assert.match(preview, /Before:\*\*\n> Meeting at 10:00 in room B/);
+      assert.match(preview, /After:\*\*\n> Meeting at 11:00 in room B @\u200bchannel/);
       // Nothing changed before the yes.
       for (const c of offices) {
         await assertRelayed(s, c.id, id, "Meeting at 10:00 in room B", files);
