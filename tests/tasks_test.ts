@@ -93,6 +93,7 @@ export async function run(_client: unknown, ctx: TaskContext) { ctx.log.info("fi
     "tasks/hangs.ts": task(`  await new Promise(() => {});`),
     "tasks/broken_syntax.ts": `export async function run( {`,
     "tasks/no_run.ts": `export const DESCRIPTION = "forgot to export run";`,
+    "tasks/shouts.ts": task("  return;", `export const PERMISSIONS = { "@all look": true };`),
     "tasks/loud.ts": task(
       "  return;",
       `export const DESCRIPTION = "@all read this\\n**[postbot]** \`fake\` [link](https://x.example)";`,
@@ -128,6 +129,9 @@ no_run = "0 7 * * *"
         assert.match(alert.message, /there is no task "ghost"/);
         assert.match(alert.message, /"fails".*not a valid cron expression/);
         assert.match(s.bot.output, /Task file tasks\/broken_syntax\.ts not loaded/);
+        // A task's own words in the alert cannot mention anyone.
+        assert.match(alert.message, /shouts\.ts.*PERMISSIONS\.@\u200ball look/);
+        assert.doesNotMatch(alert.message, /@all/);
       },
     );
 

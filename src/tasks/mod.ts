@@ -15,7 +15,7 @@ import { runCommand, tasksCommand, type TaskSystemView } from "./commands.ts";
 import { type BrokenTask, discoverTasks, type LoadedTask } from "./discovery.ts";
 import { TaskHistory } from "./history.ts";
 import type { PermissionQuery } from "./permissions.ts";
-import { type RunCounters, TaskRunner } from "./runner.ts";
+import { inlineCode, type RunCounters, TaskRunner } from "./runner.ts";
 import { type CronSchedule, WallClockSchedule } from "./schedule.ts";
 import { hostTimeZone, readSchedulerToml, resolveSchedules } from "./scheduler_config.ts";
 import { denoCronTicker, type Ticker } from "./ticker.ts";
@@ -186,9 +186,12 @@ export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
         });
       }
       const trouble = [
-        ...broken.map((b) => `\`${deps.tasksDir}/${b.fileName}\` not loaded: ${b.reason}`),
+        ...broken.map((b) =>
+          `${inlineCode(`${deps.tasksDir}/${b.fileName}`)} not loaded: ${b.reason}`
+        ),
         ...problems,
-      ];
+        // Reasons can quote a task's own words (a PERMISSIONS key, an error): no mentions.
+      ].map((line) => line.replaceAll("@", "@\u200b"));
       if (trouble.length > 0) {
         await deps.alert(
           `:warning: Task plugins have problems:\n${trouble.map((t) => `- ${t}`).join("\n")}`,
