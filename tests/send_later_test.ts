@@ -54,8 +54,10 @@ async function toPreview(
 }
 
 Deno.test("send later", async (t) => {
-  const s = await startScenario({ startBot: false });
+  // Senders whose profile names no zone get the scheduler's.
+  const s = await startScenario({ startBot: false, env: { SCHEDULER_TIMEZONE: "Asia/Tokyo" } });
   const { alice, bob, carol, channels } = s.world;
+  await s.server.setUserTimezone(carol.user.id, { automatic: "" });
   await s.server.setUserTimezone(alice.user.id, {
     manual: "Europe/Berlin",
     automatic: "Asia/Tokyo",
@@ -175,7 +177,9 @@ Deno.test("send later", async (t) => {
     await t.step("a restart before the due time changes nothing; it goes out once", async () => {
       const carol_ = s.dm(carol);
       await toPreview(carol_, "After the restart", "engineering");
-      const id = broadcastIdIn(await carol_.ask("in 6 s"));
+      const scheduled = await carol_.ask("in 6 s");
+      assert.match(scheduled, /Asia\/Tokyo — in 6 seconds/, "no zone in her profile");
+      const id = broadcastIdIn(scheduled);
       assert.equal(await s.bot.stop(), 0);
       await s.startBot({ BOT_LOG_CHANNEL_ID: channels["bot-log"].id });
       const report = await carol_.replyMatching(
