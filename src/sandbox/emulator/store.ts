@@ -945,9 +945,9 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       participants: null,
     };
     this.posts.set(post.id, post);
-    // A join post is saved but not counted (IsJoinLeaveMessage), as in submitPost.
-    channel.last_post_at = now;
-    channel.last_root_post_at = now;
+    // SaveMultiple: a join/leave post moves last_post_at but is not counted (IsJoinLeaveMessage).
+    channel.last_post_at = Math.max(channel.last_post_at, now);
+    channel.last_root_post_at = Math.max(channel.last_root_post_at, now);
     this.publishPosted(post, channel, user, true, "");
   }
 
