@@ -63,6 +63,8 @@ export class Bot {
   readonly #inFlight = new Map<string, number>();
   /** Newest post the bot knows of per DM channel (its own included), by create_at. */
   readonly #newest = new Map<string, number>();
+  /** Marks in flight, awaited by {@link stop} (they write to the database). */
+  readonly #marking = new Set<Promise<void>>();
   #chain: ((ctx: MessageContext) => Promise<void>) | undefined;
   #catchingUp: Promise<void> | undefined;
   #catchUpAgain = false;
@@ -219,6 +221,7 @@ export class Bot {
     this.#socket.stop();
     await this.#catchingUp;
     await this.#queue.idle();
+    while (this.#marking.size > 0) await Promise.all([...this.#marking]);
   }
 
   /** Feeds a message through the chain as if it had arrived now (REST catch-up, tests). */
@@ -276,7 +279,19 @@ export class Bot {
       return;
     }
     this.#inFlight.delete(channelId);
-    void this.#markRead(channelId);
+    this.#markReadSoon(channelId);
+  }
+
+  /** Starts {@link #markRead} in the background; {@link stop} waits for it. */
+  #markReadSoon(channelId: string): void {
+    const marking = this.#markRead(channelId).catch((e) => {
+      log.warn("Marking DM channel {channel} read failed: {error}", {
+        channel: channelId,
+        error: e,
+      });
+    });
+    this.#marking.add(marking);
+    void marking.finally(() => this.#marking.delete(marking));
   }
 
   /**
@@ -443,7 +458,7 @@ export class Bot {
       this.#processed.claim(post.id, post.channel_id, post.create_at);
     }
     if (reading.missed.length === 0 && !this.#inFlight.has(dm.channelId)) {
-      void this.#markRead(dm.channelId);
+      this.#markReadSoon(dm.channelId);
     }
     return reading.missed;
   }
