@@ -6,6 +6,7 @@
  * @module
  */
 
+import { catchUpBenchmark } from "./catch_up.ts";
 import { fanOutBenchmark } from "./fanout.ts";
 import { memoryOverTimeBenchmark } from "./memory_over_time.ts";
 import { rateLimitBenchmark } from "./rate_limit.ts";
@@ -22,6 +23,7 @@ const BENCHMARKS: [string, Benchmark][] = [
   ["round trip", roundTripBenchmark],
   ["50 MB relay", relayMemoryBenchmark],
   ["rate limit", rateLimitBenchmark],
+  ["restart catch-up", catchUpBenchmark],
   ["scheduled batch", scheduledBenchmark],
   ["real server: fan-out and rate limit", realServerBenchmark],
   ["memory over time", () => memoryOverTimeBenchmark()],

@@ -145,6 +145,11 @@ export interface EmulatorStore {
   userByName(username: string): UserProfile | undefined;
   /** A channel by id. */
   channel(id: string): Channel | undefined;
+  /**
+   * Marks channels viewed by the user, as their client does (POST /channels/members/{user}/view);
+   * returns each channel's last_post_at.
+   */
+  viewChannels(userId: string, channelIds: string[]): Record<string, number>;
   /** A user's membership of a channel, with its unread counters (msg_count, last_viewed_at…). */
   channelMember(channelId: string, userId: string): ChannelMembership | undefined;
   /** A channel by team and name (DMs: team "" ). */
