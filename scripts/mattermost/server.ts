@@ -241,7 +241,7 @@ export async function start(
     }
     await stopServerProcess(previous.pid);
   }
-  const port = previous !== undefined && !(await pingOk(previous.url)) ? previous.port : freePort();
+  const port = freePort();
   log(
     `starting Mattermost ${MM_VERSION} on 127.0.0.1:${port}${
       wantLimit ? ` (rate limit ${wantLimit.perSec}/s burst ${wantLimit.maxBurst})` : ""

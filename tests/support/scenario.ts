@@ -193,7 +193,10 @@ export class DmUser {
     this.#scenario = scenario;
     this.person = person;
     this.channel = scenario.dmChannel(person);
-    this.#since = Date.now();
+    // The emulator keeps post times strictly increasing, so they can run a few ms ahead of
+    // the clock: start after its newest post in this DM too.
+    const newest = scenario.server.emulator?.store.postsIn(this.channel.id).at(-1)?.create_at;
+    this.#since = Math.max(Date.now(), (newest ?? 0) + 1);
   }
 
   /** Posts a message (with files, uploaded first) as this user, through the REST API. */
