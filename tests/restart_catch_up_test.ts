@@ -363,3 +363,56 @@ Deno.test("a DM marked read before the bot saw it is read after a kill -9 anyway
     await s.stop();
   }
 });
+
+/** Bot posts answering `post` in `person`'s DM, through the backend (both server kinds). */
+async function serverAnswersTo(s: Scenario, person: Person, post: Post): Promise<Post[]> {
+  return (await s.postsIn(s.dmChannel(person).id)).filter((p) =>
+    p.user_id === s.world.bot.user.id && p.props?.reply_to_post_id === post.id
+  );
+}
+
+async function serverAnswered(s: Scenario, person: Person, post: Post): Promise<void> {
+  await s.waitFor(async () => (await serverAnswersTo(s, person, post)).length > 0, {
+    timeoutMs: 30_000,
+    message: `no answer to "${post.message}" from @${person.user.username}`,
+  });
+}
+
+Deno.test("new database on either server: answered DMs stay answered, a DM sent while down is answered once", async () => {
+  const s = await startScenario();
+  try {
+    const { alice, bob, carol } = s.world;
+    const asked: [Person, Post][] = [];
+    for (const person of [alice, bob]) {
+      const post = await s.dm(person).send("!help");
+      await serverAnswered(s, person, post);
+      asked.push([person, post]);
+    }
+    await s.bot.stop();
+    // An older postbot's exchange: answered without reply_to_post_id and never marked read.
+    const old = await s.server.createPost(carol.user.id, {
+      channel_id: s.dmChannel(carol).id,
+      message: "hello?",
+    });
+    await s.server.createPost(s.world.bot.user.id, {
+      channel_id: s.dmChannel(carol).id,
+      message: "Where should I send this?",
+    });
+    const whileDown = await s.dm(bob).send("!probe-while-down");
+    await removeDb(s.dir);
+    await s.startBot();
+
+    await serverAnswered(s, bob, whileDown);
+    for (const person of [alice, bob, carol]) {
+      await serverAnswered(s, person, await s.dm(person).send("!probe-end"));
+    }
+    for (const [person, post] of asked) {
+      assert.equal((await serverAnswersTo(s, person, post)).length, 1, person.user.username);
+    }
+    assert.equal((await serverAnswersTo(s, bob, whileDown)).length, 1);
+    assert.equal((await serverAnswersTo(s, carol, old)).length, 0);
+    assert.equal((await s.botPostsIn(s.dmChannel(carol).id)).length, 2, "old answer + !probe-end");
+  } finally {
+    await s.stop();
+  }
+});
