@@ -378,6 +378,26 @@ async function serverAnswered(s: Scenario, person: Person, post: Post): Promise<
   });
 }
 
+/** The bot's unread counters for a DM, read over REST with its own token (both servers). */
+async function botCounts(s: Scenario, person: Person) {
+  const get = async <T>(path: string): Promise<T> => {
+    const r = await fetch(`${s.url}/api/v4${path}`, {
+      headers: { Authorization: `Bearer ${s.world.bot.token}` },
+    });
+    assert.equal(r.status, 200, path);
+    return await r.json() as T;
+  };
+  const dm = s.dmChannel(person).id;
+  const members = await get<{ channel_id: string; msg_count: number }[]>(
+    `/users/me/teams/${s.world.team.id}/channels/members`,
+  );
+  const channel = await get<ServerChannel>(`/channels/${dm}`);
+  return {
+    msgCount: members.find((m) => m.channel_id === dm)?.msg_count ?? -1,
+    total: channel.total_msg_count,
+  };
+}
+
 Deno.test("new database on either server: answered DMs stay answered, a DM sent while down is answered once", async () => {
   const s = await startScenario();
   try {
@@ -387,6 +407,13 @@ Deno.test("new database on either server: answered DMs stay answered, a DM sent 
       const post = await s.dm(person).send("!help");
       await serverAnswered(s, person, post);
       asked.push([person, post]);
+    }
+    // The bot marks a DM read once handled: its msg_count catches up with the channel's.
+    for (const person of [alice, bob]) {
+      await s.waitFor(async () => {
+        const c = await botCounts(s, person);
+        return c.msgCount === c.total;
+      }, { timeoutMs: 20_000, message: "the bot did not mark its DM read" });
     }
     await s.bot.stop();
     // An older postbot's exchange: answered without reply_to_post_id and never marked read.
@@ -398,6 +425,9 @@ Deno.test("new database on either server: answered DMs stay answered, a DM sent 
       channel_id: s.dmChannel(carol).id,
       message: "Where should I send this?",
     });
+    // The server does not count a bot's own post as read by it (CreatePostAsUser, from_bot).
+    const carolCounts = await botCounts(s, carol);
+    assert.ok(carolCounts.msgCount < carolCounts.total, JSON.stringify(carolCounts));
     const whileDown = await s.dm(bob).send("!probe-while-down");
     await removeDb(s.dir);
     await s.startBot();
