@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { botPostsIn, broadcast, broadcastIdIn } from "./support/broadcasts.ts";
 import { emulatorOnly } from "./support/backend.ts";
+import { until } from "./support/poll.ts";
 import { startScenario } from "./support/scenario.ts";
 
 function freePort(): number {
@@ -20,17 +21,6 @@ function freePort(): number {
 async function get(url: string): Promise<{ status: number; text: string }> {
   const response = await fetch(url);
   return { status: response.status, text: await response.text() };
-}
-
-/** Polls an async condition until it holds (or fails after `timeoutMs`). */
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
 }
 
 const BULK_GROUP = (n: number) =>
@@ -77,7 +67,7 @@ Deno.test("health and metrics: 200 when connected, counters move, 503 with the r
     const down = await until(async () => {
       const r = await get(`${base}/healthz`);
       return r.status === 503 ? r : undefined;
-    });
+    }, "/healthz to answer 503");
     const reasons = JSON.parse(down.text);
     assert.equal(reasons.websocket, "disconnected");
     assert.match(reasons.problems.join(" "), /WebSocket/);
@@ -86,7 +76,10 @@ Deno.test("health and metrics: 200 when connected, counters move, 503 with the r
     await emu.waitFor(() => emu.store.connectedSockets(s.world.bot.user.id) === 1, {
       timeoutMs: 30_000,
     });
-    await until(async () => (await get(`${base}/healthz`)).status === 200 || undefined);
+    await until(
+      async () => (await get(`${base}/healthz`)).status === 200 || undefined,
+      "/healthz to answer 200 again",
+    );
     const back = await get(`${base}/metrics`);
     assert.match(back.text, /^postbot_websocket_reconnects_total [1-9]\d*$/m);
   } finally {

@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { until } from "./support/poll.ts";
 import { type Scenario, startScenario } from "./support/scenario.ts";
 
 const MARK = "FORGED-0x5eed";
@@ -174,21 +175,6 @@ function section(list: string, name: string): string {
   const block = list.split("\n\n").find((b) => b.startsWith(`**${name}**`));
   assert.ok(block !== undefined, `no section for ${name} in:\n${list}`);
   return block;
-}
-
-/** Polls `probe` until it returns a value (for process state, outside the emulator). */
-async function until<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function runAll(

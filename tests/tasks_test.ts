@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { repoPath } from "./support/bot_process.ts";
+import { until } from "./support/poll.ts";
 import { type Scenario, startScenario } from "./support/scenario.ts";
 
 /** Task files import the public types by absolute URL: they live outside the repository. */
@@ -48,17 +49,6 @@ function section(list: string, name: string): string {
   const block = list.split("\n\n").find((b) => b.startsWith(`**${name}**`));
   assert.ok(block !== undefined, `no section for ${name} in:\n${list}`);
   return block;
-}
-
-/** Polls `probe` until it returns a value, for state outside the emulator (the database). */
-async function until<T>(probe: () => T | undefined, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { until } from "../../tests/support/poll.ts";
 import { startEmulator } from "../sandbox/emulator/mod.ts";
 import { seedWorld } from "../sandbox/emulator/testing.ts";
 import { Bot } from "./bot.ts";
@@ -26,10 +27,7 @@ Deno.test("an upgrade nobody answers is abandoned and retried", async () => {
   });
   try {
     socket.start();
-    const deadline = Date.now() + 10_000;
-    while (accepted.length < 2 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until(() => accepted.length >= 2 || undefined, "a second connection attempt");
     assert.ok(accepted.length >= 2, "it tried again after giving up");
     assert.match(reasons[0] ?? "", /no answer to the WebSocket upgrade within 150 ms/);
     assert.equal(socket.connected, false);

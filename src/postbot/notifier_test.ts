@@ -2,17 +2,12 @@ import assert from "node:assert/strict";
 import { RestTransport } from "../framework/rest.ts";
 import { Secret } from "../framework/secret.ts";
 import { MAX_POST_RUNES, runeLength } from "../framework/text.ts";
-import { startEmulator } from "../sandbox/emulator/mod.ts";
+import { withWorld } from "../sandbox/emulator/testing.ts";
 import { Notifier } from "./notifier.ts";
 
-Deno.test("Notifier", async (t) => {
-  const emu = await startEmulator();
-  try {
+Deno.test("Notifier", (t) =>
+  withWorld(async ({ emu, bot, alice, team, dm }) => {
     const s = emu.store;
-    const team = s.createTeam({ name: "staff" });
-    const bot = s.createUser({ username: "postbot", is_bot: true });
-    const alice = s.createUser({ username: "alice" });
-    for (const u of [bot, alice]) s.addTeamMember(team.id, u.user.id);
     const log = s.createChannel({ team_id: team.id, name: "bot-log", type: "P" });
     s.addChannelMember(log.id, bot.user.id);
     const transport = new RestTransport({
@@ -25,7 +20,6 @@ Deno.test("Notifier", async (t) => {
     await t.step("dm opens the DM channel once and posts there", async () => {
       assert.equal(await notifier.dm(alice.user.id, "hello"), true);
       assert.equal(await notifier.dm(alice.user.id, "again"), true);
-      const dm = s.directChannel(alice.user.id, bot.user.id);
       assert.deepEqual(s.postsIn(dm.id).map((p) => p.message), ["hello", "again"]);
       assert.equal(
         emu.requests.filter((r) => r.method === "POST" && r.path === "/api/v4/channels/direct")
@@ -66,7 +60,4 @@ Deno.test("Notifier", async (t) => {
       await new Notifier(transport, bot.user.id, "").audit("x");
       assert.equal(emu.requests.length, before);
     });
-  } finally {
-    await emu.stop();
-  }
-});
+  }));

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import type { MessageContext } from "../framework/context.ts";
 import { TaskHistory } from "./history.ts";
 import { createTaskSystem, type TaskSystemDeps } from "./mod.ts";
-import { eventually, startTaskWorld, type TaskWorld } from "./test_support.ts";
+import { until } from "../../tests/support/poll.ts";
+import { startTaskWorld, type TaskWorld } from "./test_support.ts";
 
 /** A stand-in for a DM context: records replies. */
 function fakeContext(username: string): { ctx: MessageContext; replies: string[] } {
@@ -78,7 +79,7 @@ Deno.test("a task scheduled in Berlin time runs at that wall-clock time and show
     s.tick("2025-03-31T04:59:00Z");
     assert.equal(new TaskHistory(world.db).lastRun("weekly"), undefined);
     s.tick("2025-03-31T05:00:00Z");
-    await eventually(
+    await until(
       () => new TaskHistory(world.db).lastRun("weekly")?.outcome === "ok" ? true : undefined,
       "the scheduled run to finish",
     );
@@ -124,14 +125,14 @@ Deno.test("!run answers twice: started, then the outcome; unknown names get the 
 
     const ok = fakeContext("alice");
     await run.run(ok.ctx, "ok_task");
-    await eventually(() => ok.replies[1], "the outcome of ok_task");
+    await until(() => ok.replies[1], "the outcome of ok_task");
     assert.match(ok.replies[0], /Running `ok_task`/);
     assert.match(ok.replies[1], /`ok_task` finished in \d/);
     assert.equal(new TaskHistory(world.db).lastRun("ok_task")?.triggeredBy, "alice");
 
     const failed = fakeContext("bob");
     await run.run(failed.ctx, "fails");
-    await eventually(() => failed.replies[1], "the outcome of fails");
+    await until(() => failed.replies[1], "the outcome of fails");
     assert.match(failed.replies[1], /`fails` failed after .*`Error: no plan`/);
     assert.equal(s.alerts.filter((a) => a.includes("no plan")).length, 1);
     assert.match(

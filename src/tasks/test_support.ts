@@ -61,18 +61,3 @@ export async function startTaskWorld(): Promise<TaskWorld> {
     },
   };
 }
-
-/** Resolves when `probe` returns a value other than undefined; rejects after `timeoutMs`. */
-export async function eventually<T>(
-  probe: () => T | undefined,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (true) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

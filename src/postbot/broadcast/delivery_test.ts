@@ -6,6 +6,7 @@ import { RestTransport } from "../../framework/rest.ts";
 import { Secret } from "../../framework/secret.ts";
 import { openDatabase } from "../../framework/sqlite.ts";
 import { type Emulator, startEmulator } from "../../sandbox/emulator/mod.ts";
+import { seedWorld } from "../../sandbox/emulator/testing.ts";
 import { MIGRATIONS } from "../schema.ts";
 import {
   BROADCAST_PROP,
@@ -20,7 +21,7 @@ import {
 } from "./delivery.ts";
 import { type BroadcastFile, BroadcastLog, type BroadcastTarget } from "./log.ts";
 
-/** The emulator seeded with a bot, a sender with a DM holding two files, and channels. */
+/** The shared seeded world, plus a DM from alice holding two files and channels to deliver to. */
 interface World {
   emu: Emulator;
   botId: string;
@@ -44,11 +45,8 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
   if (!opened.ok) throw new Error(opened.error.message);
   const db = opened.value;
   try {
+    const { bot, alice, team, dm } = seedWorld(emu);
     const s = emu.store;
-    const team = s.createTeam({ name: "staff" });
-    const bot = s.createUser({ username: "postbot", is_bot: true });
-    const alice = s.createUser({ username: "alice" });
-    for (const u of [bot, alice]) s.addTeamMember(team.id, u.user.id);
     const ch: Record<string, Channel> = {};
     for (const name of ["one", "two", "three", "four", "five", "six", "no-bot", "archived"]) {
       ch[name] = s.createChannel({
@@ -61,7 +59,6 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
       s.addChannelMember(ch[name].id, alice.user.id);
     }
     s.archiveChannel(ch.archived.id);
-    const dm = s.directChannel(alice.user.id, bot.user.id);
     const pdf = crypto.getRandomValues(new Uint8Array(50_000));
     const txt = new TextEncoder().encode("minutes of the meeting\n");
     const infos = [

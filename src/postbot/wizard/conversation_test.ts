@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Conversation, isCancel, yesNo } from "./conversation.ts";
+import { isCancel, yesNo } from "./conversation.ts";
 
 Deno.test("yesNo reads yes and no, case-insensitively, and nothing else", () => {
   for (const text of ["yes", "Y", "YES", " y ", "Yes!", "yes."]) {
@@ -22,31 +22,4 @@ Deno.test("isCancel recognises the words that leave the wizard", () => {
   for (const text of ["cancel it", "stop the presses", "no", "", "cancellation"]) {
     assert.equal(isCancel(text), false, JSON.stringify(text));
   }
-});
-
-Deno.test("every conversation state survives a JSON round trip (sessions are stored as JSON)", () => {
-  const draft = {
-    sourcePostId: "p".repeat(26),
-    message: "Hello\n@channel ü 🎉",
-    files: [{ id: "f".repeat(26), name: "a b.pdf", size: 12, mimeType: "application/pdf" }],
-  };
-  const targets = [{
-    channelId: "c".repeat(26),
-    name: "town-square",
-    displayName: "Town Square",
-    type: "O" as const,
-    botIsMember: true,
-    via: ["all"],
-  }];
-  const states: Conversation[] = [
-    { kind: "choosing_targets", draft },
-    { kind: "confirming", draft, answer: "all", targets },
-    { kind: "confirming_undo", broadcastId: "k3m9x2qa", resume: null },
-    {
-      kind: "confirming_undo",
-      broadcastId: "k3m9x2qa",
-      resume: { kind: "confirming", draft, answer: "all", targets },
-    },
-  ];
-  for (const state of states) assert.deepEqual(JSON.parse(JSON.stringify(state)), state);
 });

@@ -3,6 +3,7 @@ import type { Channel } from "@mattermost/types/channels";
 import { RestTransport } from "../../framework/rest.ts";
 import { Secret } from "../../framework/secret.ts";
 import { type Emulator, startEmulator } from "../../sandbox/emulator/mod.ts";
+import { seedWorld } from "../../sandbox/emulator/testing.ts";
 import { ChannelCache } from "../channel_cache.ts";
 import type { ChannelsConfig } from "../channels/config.ts";
 import {
@@ -27,12 +28,11 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
   const emu = await startEmulator();
   try {
     const s = emu.store;
-    const team = s.createTeam({ name: "staff" });
-    const bot = s.createUser({ username: "postbot", is_bot: true });
-    const alice = s.createUser({ username: "alice" });
-    for (const u of [bot, alice]) s.addTeamMember(team.id, u.user.id);
-    const ch: Record<string, Channel> = {};
-    const aliceIn = new Set<string>();
+    // The shared world brings town-square (bot and alice), news (alice) and secret (private,
+    // alice); the channels below add every other kind the rules tell apart.
+    const { bot, alice, team, town, news, secret } = seedWorld(emu);
+    const ch: Record<string, Channel> = { "town-square": town, news, secret };
+    const aliceIn = new Set<string>([town.id, news.id, secret.id]);
     const make = (
       name: string,
       display: string,
@@ -47,7 +47,6 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
       }
       ch[name] = c;
     };
-    make("town-square", "Town Square", "O", { bot: true, alice: true });
     make("announcements", "Announcements", "O", { bot: true });
     make("office-berlin", "Office Berlin", "O", { bot: true });
     make("office-paris", "Office Paris", "O", { bot: true });
@@ -57,7 +56,6 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
     make("no-bot", "No Bot Here", "O", { alice: true });
     make("old-news", "Old News", "O", { bot: true });
     make("managers", "Managers", "P", { bot: true, alice: true });
-    make("secret", "Secret", "P", { alice: true });
     s.archiveChannel(ch["old-news"].id);
     const transport = new RestTransport({
       serverUrl: emu.url,

@@ -1,0 +1,221 @@
+/**
+ * The runtime's own behaviour, through the emulator over real sockets: people post in their
+ * DM with the bot over REST, the bot receives the `posted` events on its WebSocket and answers
+ * through the middleware chain. Catch-up after lost events is covered by tests/catch_up_test.ts.
+ */
+
+import assert from "node:assert/strict";
+import type { Post } from "@mattermost/types/posts";
+import { startEmulator } from "../sandbox/emulator/mod.ts";
+import { type Actor, clientFor, seedWorld, type World } from "../sandbox/emulator/testing.ts";
+import type { Emulator } from "../sandbox/emulator/types.ts";
+import { Bot } from "./bot.ts";
+import { readBotConfig } from "./config.ts";
+import type { MessageContext } from "./context.ts";
+import { EnvReader } from "./env_reader.ts";
+import type { Middleware } from "./middleware.ts";
+
+/** A started bot in the seeded world, with a DM to bob as well as alice's. */
+interface Running {
+  emu: Emulator;
+  world: World;
+  bot: Bot;
+  /** DM channel ids by username. */
+  dms: Record<string, string>;
+}
+
+async function withBot(
+  middleware: Middleware<MessageContext>[],
+  fn: (r: Running) => Promise<void>,
+): Promise<void> {
+  const emu = await startEmulator();
+  try {
+    const world = seedWorld(emu);
+    const bob = emu.store.directChannel(world.bot.user.id, world.bob.user.id);
+    const env: Record<string, string> = {
+      URL: emu.url,
+      TOKEN: world.bot.token,
+      TEAM_NAME: world.team.name,
+    };
+    const config = readBotConfig(new EnvReader((name) => env[name]));
+    const connected = await Bot.connect(config, { reconnectBackoff: { initialMs: 10, maxMs: 50 } });
+    if (!connected.ok) assert.fail(connected.error.message);
+    const bot = connected.value;
+    for (const m of middleware) bot.use(m);
+    const started = await bot.start(30_000);
+    if (!started.ok) assert.fail(started.error.message);
+    try {
+      await fn({ emu, world, bot, dms: { alice: world.dm.id, bob: bob.id } });
+    } finally {
+      await bot.stop();
+    }
+  } finally {
+    await emu.stop();
+  }
+}
+
+/** Posts `message` in the person's DM with the bot, as their client would. */
+function say(r: Running, who: Actor, message: string): Promise<Post> {
+  return clientFor(r.emu, who.token).createPost({
+    channel_id: r.dms[who.user.username],
+    message,
+  } as Post);
+}
+
+/** The bot's posts in a DM, oldest first. */
+function botPosts(r: Running, channelId: string): string[] {
+  return r.emu.store.postsIn(channelId)
+    .filter((p) => p.user_id === r.world.bot.user.id)
+    .map((p) => p.message);
+}
+
+/** Waits until the bot has posted `count` messages in the DM; returns them. */
+function botReplies(r: Running, channelId: string, count: number): Promise<string[]> {
+  return r.emu.waitFor(() => {
+    const posts = botPosts(r, channelId);
+    return posts.length >= count ? posts : undefined;
+  }, { timeoutMs: 20_000, message: `no ${count} bot replies in ${channelId}` });
+}
+
+/** A promise a test resolves by hand. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  return { wait: promise, open: () => resolve() };
+}
+
+const echo: Middleware<MessageContext> = (ctx) => ctx.reply(`echo: ${ctx.text}`);
+
+Deno.test("Bot: middleware runs in the order it was added, each deciding about next()", async () => {
+  const seen: string[] = [];
+  const first: Middleware<MessageContext> = async (ctx, next) => {
+    seen.push(`first ${ctx.text}`);
+    if (ctx.text !== "stop here") await next();
+  };
+  const second: Middleware<MessageContext> = async (ctx) => {
+    seen.push(`second ${ctx.text}`);
+    await ctx.reply(`@${ctx.username} said ${ctx.text}`);
+  };
+  await withBot([first, second], async (r) => {
+    await say(r, r.world.alice, "stop here");
+    await say(r, r.world.alice, "hello");
+    assert.deepEqual(await botReplies(r, r.dms.alice, 1), ["@alice said hello"]);
+    assert.deepEqual(seen, ["first stop here", "first hello", "second hello"]);
+  });
+});
+
+Deno.test("Bot: one user's messages are handled in order; another user is not kept waiting", async () => {
+  const slow = gate();
+  const started: string[] = [];
+  const handler: Middleware<MessageContext> = async (ctx) => {
+    started.push(`${ctx.username}: ${ctx.text}`);
+    if (ctx.text === "slow") await slow.wait;
+    await ctx.reply(`done: ${ctx.text}`);
+  };
+  await withBot([handler], async (r) => {
+    await say(r, r.world.alice, "slow");
+    await say(r, r.world.alice, "second");
+    await say(r, r.world.bob, "meanwhile");
+    // Bob is answered while alice's first message is still being handled.
+    assert.deepEqual(await botReplies(r, r.dms.bob, 1), ["done: meanwhile"]);
+    assert.deepEqual(botPosts(r, r.dms.alice), []);
+    assert.equal(started.includes("alice: second"), false, "alice's second began too early");
+    slow.open();
+    assert.deepEqual(await botReplies(r, r.dms.alice, 2), ["done: slow", "done: second"]);
+    assert.deepEqual(started.filter((s) => s.startsWith("alice")), [
+      "alice: slow",
+      "alice: second",
+    ]);
+  });
+});
+
+Deno.test("Bot: its own posts never reach the middleware", async () => {
+  const texts: string[] = [];
+  const handler: Middleware<MessageContext> = async (ctx) => {
+    texts.push(`${ctx.username}: ${ctx.text}`);
+    await ctx.reply(`echo: ${ctx.text}`);
+  };
+  await withBot([handler], async (r) => {
+    // The bot posts on its own (as an app would for a notice), then answers alice.
+    await clientFor(r.emu, r.world.bot.token).createPost({
+      channel_id: r.dms.alice,
+      message: "a notice from the bot",
+    } as Post);
+    await say(r, r.world.alice, "ping");
+    await botReplies(r, r.dms.alice, 2);
+    await say(r, r.world.alice, "pong");
+    assert.deepEqual(await botReplies(r, r.dms.alice, 3), [
+      "a notice from the bot",
+      "echo: ping",
+      "echo: pong",
+    ]);
+    assert.deepEqual(texts, ["alice: ping", "alice: pong"]);
+  });
+});
+
+Deno.test("Bot: a failing handler gets the user exactly one apology; the next message works", async () => {
+  const handler: Middleware<MessageContext> = async (ctx) => {
+    if (ctx.text === "boom") throw new Error(`handler failed with ${ctx.bot.userId}`);
+    await echo(ctx, () => Promise.resolve());
+  };
+  await withBot([handler], async (r) => {
+    await say(r, r.world.alice, "boom");
+    const [apology] = await botReplies(r, r.dms.alice, 1);
+    assert.match(apology, /Something went wrong on my side.*not completed.*try again/s);
+    assert.doesNotMatch(apology, /handler failed|Error/, "internals stay in the log");
+    await say(r, r.world.alice, "after");
+    assert.deepEqual((await botReplies(r, r.dms.alice, 2)).slice(1), ["echo: after"]);
+  });
+});
+
+Deno.test("Bot: the same post handed over twice is handled once", async () => {
+  const texts: string[] = [];
+  const handler: Middleware<MessageContext> = async (ctx) => {
+    texts.push(ctx.text);
+    await ctx.reply(`echo: ${ctx.text}`);
+  };
+  await withBot([handler], async (r) => {
+    const post = await say(r, r.world.alice, "once");
+    await botReplies(r, r.dms.alice, 1);
+    // As the catch-up would, after the event already delivered it.
+    await r.bot.dispatch({
+      post,
+      channelId: r.dms.alice,
+      channelType: "D",
+      senderName: "alice",
+    });
+    await say(r, r.world.alice, "twice");
+    assert.deepEqual(await botReplies(r, r.dms.alice, 2), ["echo: once", "echo: twice"]);
+    assert.deepEqual(texts, ["once", "twice"]);
+  });
+});
+
+Deno.test("Bot: stop waits for the message being handled, then takes no more", async () => {
+  const slow = gate();
+  const order: string[] = [];
+  const handler: Middleware<MessageContext> = async (ctx) => {
+    order.push(`began ${ctx.text}`);
+    if (ctx.text === "slow") await slow.wait;
+    await ctx.reply(`done: ${ctx.text}`);
+    order.push(`finished ${ctx.text}`);
+  };
+  await withBot([handler], async (r) => {
+    const post = await say(r, r.world.alice, "slow");
+    await r.emu.waitFor(() => order.includes("began slow") || undefined, { timeoutMs: 20_000 });
+    const stopping = r.bot.stop().then(() => order.push("stopped"));
+    // A full request to the server and back: a stop that did not wait would be done by now.
+    await clientFor(r.emu, r.world.alice.token).getMe();
+    assert.deepEqual(order, ["began slow"]);
+    slow.open();
+    await stopping;
+    assert.deepEqual(order, ["began slow", "finished slow", "stopped"]);
+    assert.deepEqual(botPosts(r, r.dms.alice), ["done: slow"]);
+    // After stop, a message handed over is not handled.
+    await r.bot.dispatch({
+      post: { ...post, id: "x".repeat(26), message: "late" },
+      channelId: r.dms.alice,
+      channelType: "D",
+      senderName: "alice",
+    });
+    assert.deepEqual(order, ["began slow", "finished slow", "stopped"]);
+  });
+});

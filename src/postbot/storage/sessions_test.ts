@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import type { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../../framework/sqlite.ts";
+import { SessionStore } from "../../framework/sessions.ts";
+import { MIGRATIONS } from "../schema.ts";
+import type { Conversation, Draft } from "../wizard/conversation.ts";
+import type { ResolvedTarget } from "../wizard/targets.ts";
+import { SqliteSessionBackend } from "./sessions.ts";
+
+const draft: Draft = {
+  sourcePostId: "p".repeat(26),
+  message: "Hello\n@channel ü 🎉 'quoted' \"twice\" \\ back",
+  files: [{ id: "f".repeat(26), name: "a b.pdf", size: 12, mimeType: "application/pdf" }],
+};
+const targets: ResolvedTarget[] = [{
+  channelId: "c".repeat(26),
+  name: "town-square",
+  displayName: "Town Square",
+  type: "O",
+  botIsMember: true,
+  via: ["all"],
+}];
+const confirming: Conversation = {
+  kind: "confirming",
+  draft,
+  answer: "all",
+  targets,
+  members: 120,
+  later: { at: 1_800_000_000_000, zone: "Europe/Berlin" },
+};
+
+/** One state of every kind (a new kind does not compile until it is added here). */
+const STATES: { [K in Conversation["kind"]]: Extract<Conversation, { kind: K }> } = {
+  choosing_targets: { kind: "choosing_targets", draft },
+  confirming,
+  confirming_undo: { kind: "confirming_undo", broadcastId: "k3m9x2qa", resume: null },
+  confirming_cancel: { kind: "confirming_cancel", broadcastId: "k3m9x2qb", resume: confirming },
+  editing: {
+    kind: "editing",
+    broadcastId: "k3m9x2qc",
+    resume: { kind: "choosing_targets", draft },
+  },
+  confirming_edit: {
+    kind: "confirming_edit",
+    broadcastId: "k3m9x2qd",
+    text: "new text\n**bold**",
+    resume: confirming,
+  },
+};
+
+/** A session store as the app builds it, on `db`. */
+function store(db: DatabaseSync, now: () => number) {
+  return new SessionStore<Conversation>({
+    ttlMs: 60_000,
+    cleanupIntervalMs: 1_000,
+    onExpire: () => {},
+    backend: new SqliteSessionBackend<Conversation>(db),
+    now,
+  });
+}
+
+Deno.test("SqliteSessionBackend: every conversation state is the same after a restart", () => {
+  const opened = openDatabase(":memory:", MIGRATIONS);
+  assert.ok(opened.ok);
+  try {
+    let now = 1_000_000;
+    const before = store(opened.value, () => now);
+    for (const [kind, state] of Object.entries(STATES)) before.set(`user-${kind}`, state);
+    before.delete("user-editing");
+    // A new store on the same database is what the bot builds after a restart.
+    now += 30_000;
+    const after = store(opened.value, () => now);
+    assert.equal(after.size, Object.keys(STATES).length - 1);
+    for (const [kind, state] of Object.entries(STATES)) {
+      assert.deepEqual(after.get(`user-${kind}`), kind === "editing" ? undefined : state, kind);
+    }
+    // The time-to-live is kept too: the sessions lapse 60 s after they were set, not after
+    // the restart.
+    now += 30_000;
+    assert.equal(after.get("user-confirming"), undefined);
+  } finally {
+    opened.value.close();
+  }
+});
+
+Deno.test("SqliteSessionBackend: a row that is not JSON is dropped, not fatal", () => {
+  const opened = openDatabase(":memory:", MIGRATIONS);
+  assert.ok(opened.ok);
+  try {
+    const db = opened.value;
+    db.prepare("INSERT INTO sessions (user_id, state_json, expires_at) VALUES (?, ?, ?)")
+      .run("broken", "{not json", Date.now() + 60_000);
+    const backend = new SqliteSessionBackend<Conversation>(db);
+    backend.save("fine", { state: STATES.choosing_targets, expiresAt: Date.now() + 60_000 });
+    assert.deepEqual([...backend.loadAll()].map(([user]) => user), ["fine"]);
+    const left = db.prepare("SELECT user_id FROM sessions ORDER BY user_id").all();
+    assert.deepEqual(left.map((r) => r.user_id), ["fine"]);
+  } finally {
+    opened.value.close();
+  }
+});
