@@ -15,8 +15,9 @@ import { parseArgs } from "node:util";
 import { envSource } from "./src/framework/config.ts";
 import { formatProblems } from "./src/framework/env_reader.ts";
 import { logger, setupLogging } from "./src/framework/logging.ts";
-import { readPostbotConfig } from "./src/postbot/config.ts";
-import { checkPermissions } from "./src/postbot/permissions.ts";
+import { formatVariables } from "./src/framework/env_declaration.ts";
+import { deniedHost, deniedPaths, pathNeeds, ungrantedVariables } from "./src/framework/grants.ts";
+import { ENV_VARIABLES, POSTBOT_DECLARATION, readPostbotConfig } from "./src/postbot/config.ts";
 import { startPostbot } from "./src/postbot/app.ts";
 import { hostMain } from "./src/tasks/host.ts";
 import { TASK_HOST_FLAG } from "./src/tasks/host_protocol.ts";
@@ -29,7 +30,11 @@ directory (or the file given with --env-file); see README.md.
 
   --env-file PATH  read this file instead of .env
   --healthcheck    ask the running bot's health endpoint (HEALTH_PORT) and exit 0 when it
-                   is healthy, 1 when not: the container HEALTHCHECK`;
+                   is healthy, 1 when not: the container HEALTHCHECK
+
+Variables (real environment variables win over .env; each must be granted with --allow-env,
+which deno task start and the compiled binary do):
+${formatVariables(POSTBOT_DECLARATION)}`;
 
 function fail(message: string, status: number): never {
   console.error(message);
@@ -55,16 +60,15 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  // A variable the process may not read would silently be its default: refuse instead.
+  const ungranted = ungrantedVariables(ENV_VARIABLES);
+  if (ungranted.length > 0) {
+    fail(formatProblems(ungranted, [], "Grant them in the command line that starts the bot."), 2);
+  }
   const source = envSource({
     envFile: flags["env-file"],
     explicit: flags["env-file"] !== undefined,
-    getEnv: (name) => {
-      try {
-        return Deno.env.get(name);
-      } catch {
-        return undefined;
-      }
-    },
+    getEnv: (name) => Deno.env.get(name),
   });
   if (!source.ok) fail(formatProblems([source.error]), 2);
   // The token must not be echoed, even from a variable it was pasted into by mistake.
@@ -73,7 +77,10 @@ async function main(): Promise<void> {
   const config = readPostbotConfig(source.value);
   if (!config.ok) fail(formatProblems(config.error, secrets), 2);
   if (flags.healthcheck) Deno.exit(await healthcheck(config.value.healthPort));
-  const denied = await checkPermissions(config.value);
+  const denied = [
+    ...await deniedPaths(pathNeeds(POSTBOT_DECLARATION, config.value)),
+    ...await deniedHost(config.value.serverUrl),
+  ];
   if (denied.length > 0) fail(formatProblems(denied, secrets), 2);
 
   const closeLogs = await setupLogging({

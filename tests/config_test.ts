@@ -143,6 +143,31 @@ Deno.test("configuration problems: exit 2, every problem listed, no stack trace"
       }
     });
 
+    await t.step("a variable the run does not grant: exit 2 naming --allow-env", async () => {
+      // An operator's own command line that forgot two variables: one set, one not. Deno
+      // cannot tell which is set, so both are refused instead of silently defaulting.
+      const args = taskArgs("start").map((a) =>
+        a.startsWith("--allow-env=")
+          ? a.replace(/,LOG_LEVEL\b/, "").replace(/,HEALTH_PORT\b/, "")
+          : a
+      );
+      const granted = args.find((a) => a.startsWith("--allow-env="))!.split("=")[1].split(",");
+      assert.ok(granted.includes("TOKEN") && !granted.includes("LOG_LEVEL"), granted.join(","));
+      const run = await new Deno.Command(Deno.execPath(), {
+        args,
+        cwd: s.dir,
+        env: { ...s.env, LOG_LEVEL: "debug", NO_COLOR: "1" },
+        stdin: "null",
+      }).output();
+      const output = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
+      assert.equal(run.code, 2, output);
+      assert.match(output, /has 2 problems/);
+      assert.match(output, /^ {2}- LOG_LEVEL cannot be read: .*--allow-env=LOG_LEVEL/m);
+      assert.match(output, /^ {2}- HEALTH_PORT cannot be read: .*--allow-env=HEALTH_PORT/m);
+      assertNoStackTrace(output);
+      assert.equal((await logFile(s)).includes("postbot starting"), false);
+    });
+
     await t.step("a missing --env-file: exit 2 naming the file", async () => {
       const { code, output } = await runToExit(s, { ...s.env }, ["--env-file", "missing.env"]);
       assert.equal(code, 2, output);

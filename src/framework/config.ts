@@ -1,13 +1,22 @@
 /**
  * The configuration every Mattermost bot built on this layer needs: where the server is, who
- * the bot is, how sessions and logs behave, and who may talk to it. Apps read their own
- * variables with the same {@link EnvReader} and validation style.
+ * the bot is, how sessions and logs behave, and who may talk to it, declared once in
+ * {@link BOT_VARIABLES}. Apps declare their own variables the same way (env_declaration.ts).
  *
  * @module
  */
 
 import { parseDotenv } from "./dotenv.ts";
-import { type ConfigProblem, EnvReader, type EnvSource } from "./env_reader.ts";
+import {
+  custom,
+  type Declaration,
+  integer,
+  readDeclared,
+  required,
+  text,
+} from "./env_declaration.ts";
+import type { ConfigProblem, EnvReader, EnvSource } from "./env_reader.ts";
+import type { PathNeed } from "./grants.ts";
 import { err, ok, type Result } from "./result.ts";
 import { Secret } from "./secret.ts";
 import { parseUserRef, type UserRef } from "./user_ref.ts";
@@ -134,6 +143,7 @@ export function normalizeServerUrl(input: string): Result<string, string> {
   return ok(`${url.protocol}//${url.host}${path}`);
 }
 
+/** A log level from the first of `names` that is set; a bad value is a problem. */
 function level(reader: EnvReader, names: readonly string[], fallback: LogLevelName): LogLevelName {
   for (const name of names) {
     const value = reader.raw(name);
@@ -152,7 +162,7 @@ function level(reader: EnvReader, names: readonly string[], fallback: LogLevelNa
 }
 
 /** A comma-separated list of user ids and usernames; each bad entry is a problem. */
-function userList(reader: EnvReader, name: string): UserRef[] {
+function userList(reader: EnvReader, [name]: readonly string[]): UserRef[] {
   const refs: UserRef[] = [];
   for (const entry of reader.list(name)) {
     const ref = parseUserRef(entry);
@@ -162,27 +172,80 @@ function userList(reader: EnvReader, name: string): UserRef[] {
   return refs;
 }
 
+/** The token, wrapped at once; a token with spaces is refused without echoing it. */
+function token(reader: EnvReader, [name]: readonly string[]): Secret {
+  const value = reader.required(name, "the bot account's access token");
+  if (value !== "" && /\s/.test(value)) reader.problem(name, "must not contain spaces");
+  return new Secret(value);
+}
+
+/**
+ * The generic bot layer's variables, declared once: {@link readBotConfig}, the README table,
+ * `--help`, the `--allow-env` grant and the path check all come from here. An app may say
+ * what they mean for it with {@link redescribe}.
+ */
+export const BOT_VARIABLES = {
+  serverUrl: required("URL", {
+    expected: "the Mattermost server, e.g. chat.example.com",
+    parse: normalizeServerUrl,
+    fallback: "",
+    doc: "the server: `chat.example.com` (https, port 443) or `http(s)://host[:port][/subpath]`",
+  }),
+  token: custom("TOKEN", {
+    shownDefault: "— (required)",
+    read: token,
+    doc: "the bot's access token; never logged, never echoed",
+  }),
+  teamName: required("TEAM_NAME", {
+    expected: "the team's URL name, e.g. staff",
+    doc: "the team's URL name",
+  }),
+  allowedUsers: custom("ALLOWED_USERS", {
+    shownDefault: "empty = every team member",
+    read: userList,
+    doc: "user ids or usernames, comma-separated, who may use the bot",
+  }),
+  adminUsers: custom("ADMIN_USERS", {
+    shownDefault: "empty = same as allowed (warned at startup)",
+    read: userList,
+    doc: "user ids or usernames, comma-separated, who may use the admin commands",
+  }),
+  sessionTtlSeconds: integer("SESSION_TTL_SECONDS", {
+    default: 300,
+    min: 10,
+    max: 86_400,
+    doc: "a conversation left unanswered this long ends (the user is told)",
+  }),
+  sessionCleanupIntervalSeconds: integer("SESSION_CLEANUP_INTERVAL_SECONDS", {
+    default: 60,
+    min: 1,
+    max: 3_600,
+    doc: "how often lapsed sessions are swept",
+  }),
+  logLevel: custom("LOG_LEVEL", {
+    shownDefault: "INFO",
+    read: (reader, names) => level(reader, names, "info"),
+    doc: "level of the log file (DEBUG, INFO, WARNING, ERROR, CRITICAL)",
+  }),
+  consoleLogLevel: custom("CONSOLE_LOG_LEVEL", {
+    aliases: ["CONSOLE_LOGGING_LEVEL"],
+    shownDefault: "WARNING",
+    read: (reader, names) => level(reader, names, "warning"),
+    doc: "level of the console (stderr)",
+  }),
+  logFile: text("LOG_FILE", {
+    default: "logs/bot.log",
+    paths: ["write", "read directory"],
+    doc: "log file; its directory is created",
+  }),
+} as const satisfies Declaration;
+
+/** Files the generic layer reads whatever the configuration says: `.env` (see {@link envSource}). */
+export const FIXED_PATHS: readonly PathNeed[] = [
+  { variable: "--env-file", path: ".env", access: "read" },
+];
+
 /** Reads the generic bot settings; problems are recorded on the reader. */
 export function readBotConfig(reader: EnvReader): BotConfig {
-  const rawUrl = reader.required("URL", "the Mattermost server, e.g. chat.example.com");
-  let serverUrl = "";
-  if (rawUrl !== "") {
-    const normalized = normalizeServerUrl(rawUrl);
-    if (normalized.ok) serverUrl = normalized.value;
-    else reader.problem("URL", normalized.error);
-  }
-  const token = reader.required("TOKEN", "the bot account's access token");
-  if (token !== "" && /\s/.test(token)) reader.problem("TOKEN", "must not contain spaces");
-  return {
-    serverUrl,
-    token: new Secret(token),
-    teamName: reader.required("TEAM_NAME", "the team's URL name, e.g. staff"),
-    sessionTtlSeconds: reader.integer("SESSION_TTL_SECONDS", 300, 10, 86_400),
-    sessionCleanupIntervalSeconds: reader.integer("SESSION_CLEANUP_INTERVAL_SECONDS", 60, 1, 3_600),
-    logLevel: level(reader, ["LOG_LEVEL"], "info"),
-    consoleLogLevel: level(reader, ["CONSOLE_LOG_LEVEL", "CONSOLE_LOGGING_LEVEL"], "warning"),
-    logFile: reader.string("LOG_FILE", "logs/bot.log"),
-    allowedUsers: userList(reader, "ALLOWED_USERS"),
-    adminUsers: userList(reader, "ADMIN_USERS"),
-  };
+  return readDeclared(reader, BOT_VARIABLES);
 }

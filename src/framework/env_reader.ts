@@ -81,17 +81,19 @@ export class EnvReader {
 }
 
 /**
- * Renders problems as the lines an operator sees before the bot exits with status 2. Any
- * `secrets` (the token, wherever it was put by mistake) are replaced by `[redacted]`.
+ * Renders problems as the lines an operator sees before the bot exits with status 2, ending
+ * with `fix` (where to set them). Any `secrets` (the token, wherever it was put by mistake)
+ * are replaced by `[redacted]`.
  */
 export function formatProblems(
   problems: readonly ConfigProblem[],
   secrets: readonly string[] = [],
+  fix = "Set them in .env (see .env.example) or in the environment.",
 ): string {
   const hide = (text: string) =>
     secrets.filter((s) => s.length >= 8).reduce((t, s) => t.replaceAll(s, "[redacted]"), text);
   const lines = problems.map((p) => `  - ${p.variable} ${hide(p.message)}`);
   return `postbot cannot start: the configuration has ${problems.length} problem${
     problems.length === 1 ? "" : "s"
-  }:\n${lines.join("\n")}\nSet them in .env (see .env.example) or in the environment.`;
+  }:\n${lines.join("\n")}\n${fix}`;
 }

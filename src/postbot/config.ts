@@ -1,11 +1,23 @@
 /**
  * postbot's configuration: the generic bot settings plus the broadcast app's and the task
- * runner's. Read once at startup; every problem is reported at once.
+ * runner's, each variable declared once in {@link POSTBOT_VARIABLES}. Read once at startup;
+ * every problem is reported at once.
  *
  * @module
  */
 
-import { type BotConfig, readBotConfig } from "../framework/config.ts";
+import { BOT_VARIABLES, type BotConfig } from "../framework/config.ts";
+import {
+  choice,
+  custom,
+  type Declaration,
+  integer,
+  optionalInteger,
+  readDeclared,
+  redescribe,
+  text,
+  variableNames,
+} from "../framework/env_declaration.ts";
 import { type ConfigProblem, EnvReader, type EnvSource } from "../framework/env_reader.ts";
 import { isMattermostId } from "../framework/mattermost_id.ts";
 import { err, ok, type Result } from "../framework/result.ts";
@@ -48,86 +60,145 @@ export interface PostbotConfig extends BotConfig {
   readonly scheduledFilesDir: string;
 }
 
+/** An optional value that must pass `valid`; `expected` says what it must be. */
+function checked(valid: (value: string) => boolean, expected: string) {
+  return (reader: EnvReader, [name]: readonly string[]): string | undefined => {
+    const value = reader.raw(name);
+    if (value !== undefined && !valid(value)) reader.problem(name, `${expected}, got "${value}"`);
+    return value;
+  };
+}
+
+/** The broadcast app's and the task runner's variables, declared once. */
+export const POSTBOT_VARIABLES = {
+  channelCacheTtlSeconds: integer("CHANNEL_CACHE_TTL_SECONDS", {
+    default: 3600,
+    min: 10,
+    max: 604_800,
+    doc: "how often the channel list is reloaded in the background",
+  }),
+  botLogChannelId: custom("BOT_LOG_CHANNEL_ID", {
+    shownDefault: "empty = off",
+    read: (reader, names) =>
+      checked(
+        isMattermostId,
+        "must be a channel id (26 lowercase letters and digits; send !id <channel> to the bot " +
+          "to find it)",
+      )(reader, names) ?? "",
+    doc: "channel for audit posts (every broadcast, undo, retry) and task failure alerts",
+  }),
+  channelsTomlPath: text("CHANNELS_TOML_PATH", {
+    default: "channels.toml",
+    // Replaced atomically through `<path>.tmp` (channels/store.ts).
+    paths: ["read", "write", "read +.tmp", "write +.tmp"],
+    doc: "groups, whitelist, aliases",
+  }),
+  dbPath: text("DB_PATH", {
+    default: "broadcast_log.db",
+    paths: ["read", "write"],
+    doc: "SQLite: broadcast log, sessions, task history",
+  }),
+  tasksDir: text("TASKS_DIR", { default: "tasks", paths: ["read"], doc: "task plugins" }),
+  schedulerTomlPath: text("SCHEDULER_TOML_PATH", {
+    default: "scheduler.toml",
+    paths: ["read"],
+    doc: "task schedules",
+  }),
+  schedulerTimezone: custom("SCHEDULER_TIMEZONE", {
+    shownDefault: "scheduler.toml's `timezone`, else the host's",
+    read: checked(isTimeZone, "must be an IANA time zone such as Europe/Berlin"),
+    doc: "IANA zone schedules are written in",
+  }),
+  taskTimeoutSeconds: integer("TASK_TIMEOUT_SECONDS", {
+    default: 300,
+    min: 1,
+    max: 86_400,
+    doc: "a task run taking longer is stopped (its process killed); also caps a file's import",
+  }),
+  taskMemoryMb: integer("TASK_MEMORY_MB", {
+    default: 256,
+    min: 16,
+    max: 65_536,
+    doc: "memory each task inspection and run may use (16–65536); beyond it its process ends",
+  }),
+  broadcastConcurrency: integer("BROADCAST_CONCURRENCY", {
+    default: 8,
+    min: 1,
+    max: 64,
+    doc: "channels delivered to at once (1–64)",
+  }),
+  broadcastAttribution: choice("BROADCAST_ATTRIBUTION", {
+    choices: ["none", "footer"],
+    default: "none",
+    doc: '`footer` adds "Sent by @user via postbot" to every broadcast',
+  }),
+  broadcastChannelMentions: choice("BROADCAST_CHANNEL_MENTIONS", {
+    choices: CHANNEL_MENTION_POLICIES,
+    default: "admins",
+    doc: "who may broadcast `@all`, `@channel`, `@here`: `admins`, `all` (everyone) or `none`",
+  }),
+  undoWindowSeconds: integer("UNDO_WINDOW_SECONDS", {
+    default: 3600,
+    min: 0,
+    max: 2_592_000,
+    doc: "how long `!undo` is possible after a broadcast",
+  }),
+  healthPort: optionalInteger("HEALTH_PORT", {
+    min: 1,
+    max: 65_535,
+    shownDefault: "empty = off",
+    doc: "port of `GET /healthz` and `GET /metrics`",
+  }),
+  shutdownGraceSeconds: integer("SHUTDOWN_GRACE_SECONDS", {
+    default: 30,
+    min: 0,
+    max: 3_600,
+    doc: "on SIGTERM/SIGINT, how long running deliveries may finish",
+  }),
+  broadcastConfirmThreshold: integer("BROADCAST_CONFIRM_THRESHOLD", {
+    default: 25,
+    min: 0,
+    max: 1_000_000,
+    doc: "a broadcast to this many channels or more needs `yes <number of channels>`; 0 = off",
+  }),
+  /** Unset means the undo window: filled in by {@link readPostbotConfig}. */
+  editWindowSeconds: optionalInteger("EDIT_WINDOW_SECONDS", {
+    min: 0,
+    max: 2_592_000,
+    shownDefault: "`UNDO_WINDOW_SECONDS`",
+    doc: "how long `!edit` is possible after a broadcast",
+  }),
+  scheduledFilesDir: text("SCHEDULED_FILES_DIR", {
+    default: "scheduled_files",
+    paths: ["read", "write"],
+    doc: "where scheduled broadcasts keep their files until they are sent (inside the grants)",
+  }),
+} as const satisfies Declaration;
+
+/** Every variable postbot reads, the generic layer's first: the README table's order. */
+export const POSTBOT_DECLARATION = {
+  ...redescribe(BOT_VARIABLES, {
+    adminUsers: "who may change `channels.toml`, run tasks and send `@all`/`@channel`/`@here`",
+    sessionTtlSeconds:
+      "a wizard question left unanswered this long ends the broadcast (the user is told)",
+  }),
+  ...POSTBOT_VARIABLES,
+} as const;
+
 /**
- * Every variable postbot reads. The `start` task grants `--allow-env` for exactly these; a
- * test keeps the two lists equal.
+ * Every variable name postbot reads, aliases included. The start and compile tasks grant
+ * `--allow-env` for exactly these (a test compares them), and startup refuses to run when
+ * one is not granted (grants.ts).
  */
-export const ENV_VARIABLES = [
-  "URL",
-  "TOKEN",
-  "TEAM_NAME",
-  "SESSION_TTL_SECONDS",
-  "SESSION_CLEANUP_INTERVAL_SECONDS",
-  "CHANNEL_CACHE_TTL_SECONDS",
-  "LOG_LEVEL",
-  "CONSOLE_LOG_LEVEL",
-  "CONSOLE_LOGGING_LEVEL",
-  "LOG_FILE",
-  "BOT_LOG_CHANNEL_ID",
-  "CHANNELS_TOML_PATH",
-  "DB_PATH",
-  "TASKS_DIR",
-  "SCHEDULER_TOML_PATH",
-  "SCHEDULER_TIMEZONE",
-  "TASK_TIMEOUT_SECONDS",
-  "TASK_MEMORY_MB",
-  "ALLOWED_USERS",
-  "ADMIN_USERS",
-  "BROADCAST_CONCURRENCY",
-  "BROADCAST_ATTRIBUTION",
-  "BROADCAST_CHANNEL_MENTIONS",
-  "UNDO_WINDOW_SECONDS",
-  "HEALTH_PORT",
-  "SHUTDOWN_GRACE_SECONDS",
-  "BROADCAST_CONFIRM_THRESHOLD",
-  "EDIT_WINDOW_SECONDS",
-  "SCHEDULED_FILES_DIR",
-] as const;
+export const ENV_VARIABLES: readonly string[] = variableNames(POSTBOT_DECLARATION);
 
 /** Reads and validates the whole configuration. */
 export function readPostbotConfig(source: EnvSource): Result<PostbotConfig, ConfigProblem[]> {
   const reader = new EnvReader(source);
-  const bot = readBotConfig(reader);
-  const botLogChannelId = reader.string("BOT_LOG_CHANNEL_ID", "");
-  if (botLogChannelId !== "" && !isMattermostId(botLogChannelId)) {
-    reader.problem(
-      "BOT_LOG_CHANNEL_ID",
-      `must be a channel id (26 lowercase letters and digits; send !id <channel> to the bot ` +
-        `to find it), got "${botLogChannelId}"`,
-    );
-  }
-  const schedulerTimezone = reader.raw("SCHEDULER_TIMEZONE");
-  if (schedulerTimezone !== undefined && !isTimeZone(schedulerTimezone)) {
-    reader.problem(
-      "SCHEDULER_TIMEZONE",
-      `must be an IANA time zone such as Europe/Berlin, got "${schedulerTimezone}"`,
-    );
-  }
-  const undoWindowSeconds = reader.integer("UNDO_WINDOW_SECONDS", 3600, 0, 2_592_000);
+  const declared = readDeclared(reader, POSTBOT_DECLARATION);
   const config: PostbotConfig = {
-    ...bot,
-    channelCacheTtlSeconds: reader.integer("CHANNEL_CACHE_TTL_SECONDS", 3600, 10, 604_800),
-    botLogChannelId,
-    channelsTomlPath: reader.string("CHANNELS_TOML_PATH", "channels.toml"),
-    dbPath: reader.string("DB_PATH", "broadcast_log.db"),
-    tasksDir: reader.string("TASKS_DIR", "tasks"),
-    schedulerTomlPath: reader.string("SCHEDULER_TOML_PATH", "scheduler.toml"),
-    schedulerTimezone,
-    taskTimeoutSeconds: reader.integer("TASK_TIMEOUT_SECONDS", 300, 1, 86_400),
-    taskMemoryMb: reader.integer("TASK_MEMORY_MB", 256, 16, 65_536),
-    broadcastConcurrency: reader.integer("BROADCAST_CONCURRENCY", 8, 1, 64),
-    broadcastAttribution: reader.choice("BROADCAST_ATTRIBUTION", ["none", "footer"], "none"),
-    broadcastChannelMentions: reader.choice(
-      "BROADCAST_CHANNEL_MENTIONS",
-      CHANNEL_MENTION_POLICIES,
-      "admins",
-    ),
-    undoWindowSeconds,
-    healthPort: reader.optionalInteger("HEALTH_PORT", 1, 65_535),
-    shutdownGraceSeconds: reader.integer("SHUTDOWN_GRACE_SECONDS", 30, 0, 3_600),
-    broadcastConfirmThreshold: reader.integer("BROADCAST_CONFIRM_THRESHOLD", 25, 0, 1_000_000),
-    editWindowSeconds: reader.integer("EDIT_WINDOW_SECONDS", undoWindowSeconds, 0, 2_592_000),
-    scheduledFilesDir: reader.string("SCHEDULED_FILES_DIR", "scheduled_files"),
+    ...declared,
+    editWindowSeconds: declared.editWindowSeconds ?? declared.undoWindowSeconds,
   };
   return reader.problems.length > 0 ? err(reader.problems) : ok(config);
 }

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { ENV_VARIABLES, readPostbotConfig } from "./config.ts";
+import { FIXED_PATHS } from "../framework/config.ts";
+import { describeVariables, readDeclared } from "../framework/env_declaration.ts";
+import { EnvReader } from "../framework/env_reader.ts";
+import { pathNeeds } from "../framework/grants.ts";
+import { ENV_VARIABLES, POSTBOT_DECLARATION, readPostbotConfig } from "./config.ts";
 import { isTimeZone } from "../framework/time_zone.ts";
 
 const REQUIRED = {
@@ -160,10 +164,51 @@ Deno.test("readPostbotConfig: no problem message repeats the token", () => {
   for (const p of result.error) assert.equal(p.message.includes(token), false);
 });
 
-Deno.test("ENV_VARIABLES equals the --allow-env list of the start task", () => {
-  const config = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
-  const allowed = /--allow-env=(\S+)/.exec(config.tasks.start)?.[1].split(",") ?? [];
-  assert.deepEqual([...allowed].sort(), [...ENV_VARIABLES].sort());
+/** The `--allow-env`, `--allow-read` and `--allow-write` lists of a deno.json task. */
+function grantsOf(command: string): Record<"env" | "read" | "write", string[]> {
+  const list = (flag: string) => new RegExp(`--allow-${flag}=(\\S+)`).exec(command)?.[1].split(",");
+  return { env: list("env") ?? [], read: list("read") ?? [], write: list("write") ?? [] };
+}
+
+/** Whether a grant of `granted` covers `path` (the path itself or anything under it). */
+function covers(granted: string, path: string): boolean {
+  const clean = (p: string) => p.replace(/^\.\//, "").replace(/\/+$/, "");
+  return clean(path) === clean(granted) || clean(path).startsWith(`${clean(granted)}/`);
+}
+
+Deno.test("deno.json: start and compile grant exactly what the declaration needs", () => {
+  const tasks = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)))
+    .tasks as Record<string, string>;
+  // The defaults' paths are what the tasks must grant (other paths are checked at startup).
+  const defaults = readDeclared(new EnvReader(() => undefined), POSTBOT_DECLARATION);
+  const needs = [...FIXED_PATHS, ...pathNeeds(POSTBOT_DECLARATION, defaults)];
+  for (const task of ["start", "compile"]) {
+    const grants = grantsOf(tasks[task]);
+    assert.deepEqual(
+      [...grants.env].sort(),
+      [...ENV_VARIABLES].sort(),
+      `${task}: --allow-env must list exactly the declared variables`,
+    );
+    for (const access of ["read", "write"] as const) {
+      const wanted = needs.filter((n) => n.access === access);
+      const missing = wanted.filter((n) => !grants[access].some((g) => covers(g, n.path)));
+      assert.deepEqual(missing, [], `${task}: --allow-${access} lacks what the declaration needs`);
+      const extra = grants[access].filter((g) => !wanted.some((n) => covers(g, n.path)));
+      assert.deepEqual(extra, [], `${task}: --allow-${access} grants what nothing declares`);
+    }
+  }
+});
+
+Deno.test("README: the configuration table is the declaration's", () => {
+  const readme = Deno.readTextFileSync(new URL("../../README.md", import.meta.url));
+  const section = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("## Commands"));
+  const rows = section.split("\n")
+    .filter((line) => line.startsWith("| `"))
+    .map((line) => {
+      const [variable, shownDefault, doc] = line.slice(1, -1).split(" | ").map((c) => c.trim());
+      return { variable, shownDefault, doc };
+    });
+  assert.deepEqual(rows, describeVariables(POSTBOT_DECLARATION));
 });
 
 Deno.test("isTimeZone knows IANA zones", () => {
