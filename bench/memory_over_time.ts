@@ -77,7 +77,7 @@ export async function memoryOverTimeBenchmark(
         } %); during: ${samples.map(mb).join(", ")}; ${posts.toLocaleString("en-US")} posts ` +
         `delivered in ${seconds.toFixed(0)} s`,
       aim: `≤ idle + 10 % (${mb(idle * AIM)})`,
-      met: after <= idle * AIM && posts === broadcasts * CHANNELS,
+      met: after <= idle * AIM && posts >= broadcasts * CHANNELS,
     }];
   } finally {
     for (const socket of sockets) socket.close();

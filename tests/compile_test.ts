@@ -11,7 +11,7 @@ const tasks: Record<string, string> = JSON.parse(Deno.readTextFileSync(repoPath(
   .tasks;
 
 function permissionAndUnstableFlags(command: string): string[] {
-  return command.split(/\s+/).filter((w) => /^--(allow|deny|unstable)-/.test(w)).sort();
+  return command.split(/\s+/).filter((w) => /^--(allow|deny|unstable-|v8-flags)/.test(w)).sort();
 }
 
 Deno.test("compile task has the same permissions and unstable flags as start", () => {

@@ -18,6 +18,7 @@ import {
   type UnreadDm,
 } from "./catch_up.ts";
 import { type BotIdentity, type IncomingMessage, MessageContext, parsePosted } from "./context.ts";
+import { settleSoon } from "./idle_gc.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 import { logger } from "./logging.ts";
 import { MattermostError } from "./mattermost_error.ts";
@@ -239,6 +240,7 @@ export class Bot {
         await this.#handle(message);
       } finally {
         if (direct) this.#settled(message.channelId);
+        settleSoon();
       }
     });
   }

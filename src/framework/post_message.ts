@@ -18,12 +18,15 @@ export type SendPost = (message: string) => Promise<unknown>;
 
 /** A {@link SendPost} for one channel through the REST transport. */
 export function sendTo(transport: RestTransport, channelId: string): SendPost {
-  return (message) =>
-    transport.send(transport.api("/posts"), {
+  return async (message) => {
+    const response = await transport.send(transport.api("/posts"), {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ channel_id: channelId, message }),
     });
+    // Read to the end: an answer left unread holds its connection and time limit.
+    await response.body?.cancel();
+  };
 }
 
 /** Posts `text`, split under the size limit, sending a part again on 5xx and network errors. */

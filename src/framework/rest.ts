@@ -94,17 +94,18 @@ export class RestTransport {
       // A request retried after a 429 goes ahead of those not tried yet: nobody starves.
       const position = await this.#pacer.acquire(signal, limited > 0, init.background);
       let response: Response;
+      const limit = deadline(this.#timeoutMs);
       try {
-        const timeout = AbortSignal.timeout(this.#timeoutMs);
         const { background: _, ...request } = init;
         response = await fetch(url, {
           ...request,
           body: typeof init.body === "function" ? init.body() : init.body,
           method,
           headers,
-          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+          signal: signal ? AbortSignal.any([signal, limit.signal]) : limit.signal,
         });
       } catch (e) {
+        limit.clear();
         if (signal?.aborted) throw signal.reason;
         const timedOut = e instanceof DOMException && e.name === "TimeoutError";
         failed++;
@@ -127,6 +128,7 @@ export class RestTransport {
       if (response.status === 429) {
         limited++;
         await response.body?.cancel();
+        limit.clear();
         const pause = retryAfterMs(response.headers) ?? backoffDelay(this.#backoff, limited);
         this.#pacer.pause(pause);
         if (limited < this.#rateLimitAttempts) continue;
@@ -142,12 +144,17 @@ export class RestTransport {
         failed++;
         if (failed < this.#idempotentAttempts) {
           await response.body?.cancel();
+          limit.clear();
           await delay(backoffDelay(this.#backoff, failed), signal);
           continue;
         }
       }
-      if (response.status >= 400) throw await errorFrom(response, route, attempt, this.#token);
-      return response;
+      if (response.status >= 400) {
+        const error = await errorFrom(response, route, attempt, this.#token);
+        limit.clear();
+        throw error;
+      }
+      return untilRead(response, limit.clear);
     }
   }
 
@@ -165,6 +172,36 @@ export class RestTransport {
     const response = await this.send(this.api(`/files/${fileId}`), { method: "GET" }, signal);
     return await FileBytes.read(response.body);
   }
+}
+
+/**
+ * A request's time limit, from sending until its answer has been read. It lets go as soon as
+ * the exchange ends: `AbortSignal.timeout` would keep every request's signal, timer and
+ * listeners alive for the whole limit (60 s), thousands of them during a big broadcast.
+ */
+function deadline(ms: number): { readonly signal: AbortSignal; readonly clear: () => void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`no answer within ${ms} ms`, "TimeoutError")),
+    ms,
+  );
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+/** The response, with `done` called once its body has been read to the end or cancelled. */
+function untilRead(response: Response, done: () => void): Response {
+  if (response.body === null) {
+    done();
+    return response;
+  }
+  const body = response.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({ flush: done, cancel: done } as Transformer),
+  );
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /** Milliseconds the server asked us to wait, from `Retry-After` or `X-Ratelimit-Reset`. */

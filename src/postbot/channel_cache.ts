@@ -11,6 +11,7 @@
 import type { Channel } from "@mattermost/types/channels";
 import type { RestTransport } from "../framework/rest.ts";
 import { MattermostError } from "../framework/mattermost_error.ts";
+import { settleSoon } from "../framework/idle_gc.ts";
 import { logger } from "../framework/logging.ts";
 
 const log = logger("channels");
@@ -75,16 +76,16 @@ export class ChannelCache {
   async #sweep(): Promise<RefreshSummary> {
     const started = performance.now();
     const next = new Map<string, CachedChannel>();
-    let mine: Channel[] = [];
-    try {
-      mine = await this.#transport.getJson<Channel[]>(
-        `/users/${this.#botUserId}/teams/${this.#teamId}/channels`,
-      );
-    } catch (e) {
-      // Mattermost answers 404 when the user is in no channel of the team at all.
-      if (!(e instanceof MattermostError && e.status === 404)) throw e;
+    // The bot's own channels come whole (thousands, in one answer): keep what the cache needs
+    // and let the rest go before the public pages arrive, so the sweep's peak stays low.
+    const memberOf = new Set<string>();
+    const own: CachedChannel[] = [];
+    for (const c of await this.#myChannels()) {
+      memberOf.add(c.id);
+      if ((c.type === "O" || c.type === "P") && c.team_id === this.#teamId) {
+        own.push(toCached(c, true));
+      }
     }
-    const memberOf = new Set(mine.map((c) => c.id));
     for (let page = 0;; page++) {
       const batch = await this.#transport.getJson<Channel[]>(
         `/teams/${this.#teamId}/channels?page=${page}&per_page=${PAGE}`,
@@ -94,13 +95,10 @@ export class ChannelCache {
       }
       if (batch.length < PAGE) break;
     }
-    for (const c of mine) {
-      if ((c.type === "O" || c.type === "P") && c.team_id === this.#teamId) {
-        next.set(c.id, toCached(c, true));
-      }
-    }
+    for (const c of own) next.set(c.id, c);
     this.#byId = next;
     this.#refreshedAt = Date.now();
+    settleSoon();
     const summary = {
       publicChannels: [...next.values()].filter((c) => c.type === "O").length,
       privateChannels: [...next.values()].filter((c) => c.type === "P").length,
@@ -112,6 +110,18 @@ export class ChannelCache {
       ms: summary.durationMs,
     });
     return summary;
+  }
+
+  async #myChannels(): Promise<Channel[]> {
+    try {
+      return await this.#transport.getJson<Channel[]>(
+        `/users/${this.#botUserId}/teams/${this.#teamId}/channels`,
+      );
+    } catch (e) {
+      // Mattermost answers 404 when the user is in no channel of the team at all.
+      if (!(e instanceof MattermostError && e.status === 404)) throw e;
+      return [];
+    }
   }
 
   /** Starts the background refresh loop. */

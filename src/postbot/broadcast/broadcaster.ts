@@ -9,6 +9,7 @@
  * @module
  */
 
+import { settleSoon } from "../../framework/idle_gc.ts";
 import { logger } from "../../framework/logging.ts";
 import { Semaphore } from "../../framework/semaphore.ts";
 import { MattermostError } from "../../framework/mattermost_error.ts";
@@ -241,6 +242,7 @@ export class Broadcaster {
       .finally(() => {
         this.#running.delete(run);
         release();
+        settleSoon();
       });
     this.#running.add(run);
   }
@@ -354,9 +356,10 @@ export class Broadcaster {
     let deleted = 0;
     for (const d of delivered) {
       try {
-        await this.#transport.send(this.#transport.api(`/posts/${d.postId}`), {
+        const response = await this.#transport.send(this.#transport.api(`/posts/${d.postId}`), {
           method: "DELETE",
         });
+        await response.body?.cancel();
         this.#log.markDeleted(id, d.channelId);
         deleted++;
       } catch (e) {

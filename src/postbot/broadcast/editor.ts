@@ -138,11 +138,15 @@ export class Editor {
       while (next < posts.length) {
         const d = posts[next++];
         try {
-          await this.#d.transport.send(this.#d.transport.api(`/posts/${d.postId}/patch`), {
-            method: "PUT",
-            headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ message }),
-          });
+          const response = await this.#d.transport.send(
+            this.#d.transport.api(`/posts/${d.postId}/patch`),
+            {
+              method: "PUT",
+              headers: { "Content-Type": "application/json" },
+              body: JSON.stringify({ message }),
+            },
+          );
+          await response.body?.cancel();
           changed++;
         } catch (e) {
           failed.push({ d, why: await this.#why(e, d) });
