@@ -24,8 +24,8 @@ export function sendTo(transport: RestTransport, channelId: string): SendPost {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ channel_id: channelId, message }),
     });
-    // Read to the end: an answer left unread holds its connection and time limit.
-    await response.body?.cancel();
+    // Read it: an answer left unread keeps its time limit (and connection) for a minute.
+    await response.text().catch(() => {});
   };
 }
 

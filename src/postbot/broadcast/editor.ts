@@ -146,7 +146,7 @@ export class Editor {
               body: JSON.stringify({ message }),
             },
           );
-          await response.body?.cancel();
+          await response.text().catch(() => {}); // read: lets its time limit go
           changed++;
         } catch (e) {
           failed.push({ d, why: await this.#why(e, d) });
