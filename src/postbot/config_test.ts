@@ -211,6 +211,26 @@ Deno.test("README: the configuration table is the declaration's", () => {
   assert.deepEqual(rows, describeVariables(POSTBOT_DECLARATION));
 });
 
+Deno.test(".env.example: every declared variable, each value its default", () => {
+  const example = Deno.readTextFileSync(new URL("../../.env.example", import.meta.url));
+  const assignments = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=(.*)$/gm)].map((m) => ({
+    name: m[1],
+    value: m[2].trim(),
+  }));
+  const declared = Object.values(POSTBOT_DECLARATION);
+  assert.deepEqual(
+    assignments.map((a) => a.name).sort(),
+    declared.map((v) => v.name).sort(),
+    ".env.example lists exactly the declared variables (aliases left out)",
+  );
+  for (const { name, value } of assignments) {
+    const variable = declared.find((v) => v.name === name)!;
+    // The required ones carry an example; an empty value means "the default".
+    if (value === "" || variable.shownDefault === "— (required)") continue;
+    assert.equal(value, variable.shownDefault, `${name} in .env.example is not its default`);
+  }
+});
+
 Deno.test("isTimeZone knows IANA zones", () => {
   assert.equal(isTimeZone("Europe/Berlin"), true);
   assert.equal(isTimeZone("UTC"), true);
