@@ -165,3 +165,22 @@ Deno.test("MessageContext.reply splits long answers into several posts", async (
   for (const r of replies) assert.ok(r.length <= 16_383);
   assert.equal(replies.join("\n").split("\n").length, 400);
 });
+
+Deno.test("hasSideEffects: a command says so itself; other messages ask the app's handler", () => {
+  const noop = () => Promise.resolve();
+  const d = new CommandDispatcher()
+    .register({ name: "run", aliases: ["go"], summary: "s", sideEffects: true, run: noop })
+    .register({ name: "help", summary: "s", run: noop });
+  const asked: string[] = [];
+  const fallback = (ctx: MessageContext) => {
+    asked.push(ctx.text);
+    return ctx.text === "yes";
+  };
+  assert.equal(d.hasSideEffects(context("!run backup").ctx, fallback), true);
+  assert.equal(d.hasSideEffects(context("!GO backup").ctx, fallback), true, "aliases, any case");
+  assert.equal(d.hasSideEffects(context("!help").ctx, fallback), false);
+  assert.equal(d.hasSideEffects(context("!nosuch").ctx, fallback), false, "unknown: only a hint");
+  assert.equal(d.hasSideEffects(context("yes").ctx, fallback), true);
+  assert.equal(d.hasSideEffects(context("Hello all").ctx, fallback), false);
+  assert.deepEqual(asked, ["yes", "Hello all"]);
+});

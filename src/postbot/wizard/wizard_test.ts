@@ -151,3 +151,31 @@ Deno.test("an expired session tells the user, in words that fit the TTL", async 
   await w.expire(ALICE, { kind: "confirming_undo", broadcastId: "k3m9x2qa", resume: null });
   assert.match(dms[1], /broadcast `k3m9x2qa` was \*\*not\*\* deleted/);
 });
+
+Deno.test("answerHasSideEffects: yes (or a send time) to a preview or a question acts; other answers do not", () => {
+  const { w } = wizard();
+  const draft = { sourcePostId: "p", message: "m", files: [] };
+  assert.equal(w.answerHasSideEffects(ALICE, "yes"), false, "no session: a new message");
+  w.sessions.set(ALICE, { kind: "choosing_targets", draft });
+  assert.equal(w.answerHasSideEffects(ALICE, "yes"), false, "naming targets sends nothing");
+  w.sessions.set(ALICE, { kind: "confirming", draft, answer: "all", targets: [] });
+  for (const text of ["yes", "Y", "yes 42", "at 14:00", "in 2 hours"]) {
+    assert.equal(w.answerHasSideEffects(ALICE, text), true, text);
+  }
+  for (const text of ["no", "cancel", "what?"]) {
+    assert.equal(w.answerHasSideEffects(ALICE, text), false, text);
+  }
+  w.sessions.set(ALICE, { kind: "confirming_undo", broadcastId: "k3m9x2qa", resume: null });
+  assert.equal(w.answerHasSideEffects(ALICE, "yes"), true);
+  assert.equal(w.answerHasSideEffects(ALICE, "no"), false);
+  w.sessions.set(ALICE, { kind: "editing", broadcastId: "k3m9x2qa", resume: null });
+  assert.equal(w.answerHasSideEffects(ALICE, "yes"), false, "the new text is only previewed");
+  w.sessions.set(ALICE, {
+    kind: "confirming_edit",
+    broadcastId: "k3m9x2qa",
+    text: "t",
+    resume: null,
+  });
+  assert.equal(w.answerHasSideEffects(ALICE, "yes"), true);
+  w.close();
+});
