@@ -53,7 +53,6 @@ export class Bot {
   readonly client: MattermostClient;
   readonly transport: RestTransport;
   readonly #middleware: Middleware<MessageContext>[] = [];
-  readonly #eventHandlers = new Map<string, ((event: SocketEvent) => void)[]>();
   readonly #queue = new KeyedQueue();
   readonly #processed: ProcessedPosts;
   readonly #socket: MattermostSocket;
@@ -166,14 +165,6 @@ export class Bot {
   use(middleware: Middleware<MessageContext>): this {
     this.#middleware.push(middleware);
     this.#chain = undefined;
-    return this;
-  }
-
-  /** Subscribes to a raw WebSocket event other than `posted` (e.g. `direct_added`). */
-  on(eventName: string, handler: (event: SocketEvent) => void): this {
-    const list = this.#eventHandlers.get(eventName) ?? [];
-    list.push(handler);
-    this.#eventHandlers.set(eventName, list);
     return this;
   }
 
@@ -340,22 +331,14 @@ export class Bot {
   }
 
   #onEvent(event: SocketEvent): void {
-    if (event.event === "posted") {
-      const message = parsePosted(event.data, event.broadcast?.channel_id);
-      if (message === undefined) {
-        log.warn("Ignored a malformed posted event (seq {seq})", { seq: event.seq });
-        return;
-      }
-      if (message.senderName !== "") this.#usernames.set(message.post.user_id, message.senderName);
-      void this.dispatch(message);
+    if (event.event !== "posted") return;
+    const message = parsePosted(event.data, event.broadcast?.channel_id);
+    if (message === undefined) {
+      log.warn("Ignored a malformed posted event (seq {seq})", { seq: event.seq });
+      return;
     }
-    for (const handler of this.#eventHandlers.get(event.event) ?? []) {
-      try {
-        handler(event);
-      } catch (e) {
-        log.error("Handler for {event} failed: {error}", { event: event.event, error: e });
-      }
-    }
+    if (message.senderName !== "") this.#usernames.set(message.post.user_id, message.senderName);
+    void this.dispatch(message);
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
- * The standard front of the middleware chain: drop the bot's own posts, drop everything that
- * is not a direct message, and decide who may talk to the bot at all.
+ * The standard front of the middleware chain: drop everything that is not a direct message and
+ * decide who may talk to the bot at all. (The bot's own posts never get this far: `Bot` drops
+ * them before dispatch.)
  *
  * @module
  */
@@ -8,14 +9,6 @@
 import type { MessageContext } from "./context.ts";
 import type { Middleware } from "./middleware.ts";
 import { refersTo, type UserRef } from "./user_ref.ts";
-
-/** Drops posts written by the bot itself (the server echoes them back as events). */
-export function ignoreSelf(): Middleware<MessageContext> {
-  return async (ctx, next) => {
-    if (ctx.userId === ctx.bot.userId) return;
-    await next();
-  };
-}
 
 /** Drops everything whose channel type is not `"D"`: the bot only listens in DMs. */
 export function directMessagesOnly(): Middleware<MessageContext> {

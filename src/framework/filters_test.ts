@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Post } from "@mattermost/types/posts";
 import { getLogger } from "@logtape/logtape";
 import { MessageContext } from "./context.ts";
-import { accessControl, directMessagesOnly, holdLateSideEffects, ignoreSelf } from "./filters.ts";
+import { accessControl, directMessagesOnly, holdLateSideEffects } from "./filters.ts";
 import type { MattermostClient } from "./client.ts";
 import type { RestTransport } from "./rest.ts";
 import { parseUserRef, type UserRef } from "./user_ref.ts";
@@ -41,7 +41,7 @@ function context(userId: string, username: string, channelType = "D") {
 }
 
 async function passes(
-  middleware: ReturnType<typeof ignoreSelf>,
+  middleware: ReturnType<typeof directMessagesOnly>,
   ctx: MessageContext,
 ): Promise<boolean> {
   let passed = false;
@@ -51,11 +51,6 @@ async function passes(
   });
   return passed;
 }
-
-Deno.test("ignoreSelf drops the bot's own posts", async () => {
-  assert.equal(await passes(ignoreSelf(), context("botid", "postbot").ctx), false);
-  assert.equal(await passes(ignoreSelf(), context("u1", "alice").ctx), true);
-});
 
 Deno.test("directMessagesOnly drops channel and group messages", async () => {
   for (const type of ["O", "P", "G", ""]) {

@@ -72,11 +72,6 @@ export class RateModel {
     return this.#slowestMs;
   }
 
-  /** Until when everyone waits after a 429 (ms since epoch). */
-  get pausedUntil(): number {
-    return this.#pausedUntil;
-  }
-
   /**
    * Requests the server would take at `now`, at least (may be negative): the best of what the
    * answers said, less the requests sent since, plus the refill since (the bucket holds at

@@ -1,6 +1,6 @@
 /**
  * postbot assembled: opens the database and channels.toml, connects the bot, sweeps the
- * channels, wires the middleware chain (IgnoreSelf → DMOnly → access control → commands, or
+ * channels, wires the middleware chain (DMOnly → access control → commands, or
  * the broadcast wizard for any other message) and starts the background loops.
  *
  * @module
@@ -13,7 +13,6 @@ import {
   accessControl,
   directMessagesOnly,
   holdLateSideEffects,
-  ignoreSelf,
   isAdminUnder,
 } from "../framework/filters.ts";
 import { logger } from "../framework/logging.ts";
@@ -145,7 +144,6 @@ export async function startPostbot(
   const services: PostbotServices = {
     config,
     identity: bot.identity,
-    client: bot.client,
     transport: bot.transport,
     cache,
     channels,
@@ -253,7 +251,6 @@ export async function startPostbot(
   }
   const teamMembers = new TeamMembership(bot, 5 * 60_000);
   bot
-    .use(ignoreSelf())
     .use(directMessagesOnly())
     .use(accessControl({
       allowed: config.allowedUsers,

@@ -6,7 +6,6 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import type { BotIdentity } from "../framework/context.ts";
-import type { MattermostClient } from "../framework/client.ts";
 import type { RestTransport } from "../framework/rest.ts";
 import type { ChannelCache } from "./channel_cache.ts";
 import type { ChannelsStore } from "./channels/store.ts";
@@ -17,7 +16,6 @@ import type { ChannelPrivacy } from "./privacy.ts";
 export interface PostbotServices {
   readonly config: PostbotConfig;
   readonly identity: BotIdentity;
-  readonly client: MattermostClient;
   readonly transport: RestTransport;
   readonly cache: ChannelCache;
   readonly channels: ChannelsStore;

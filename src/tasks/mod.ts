@@ -18,7 +18,7 @@ import type { PermissionQuery } from "./permissions.ts";
 import { inlineCode, type RunCounters, TaskRunner } from "./runner.ts";
 import { type CronSchedule, WallClockSchedule } from "./schedule.ts";
 import { hostTimeZone, readSchedulerToml, resolveSchedules } from "./scheduler_config.ts";
-import { denoCronTicker, type Ticker } from "./ticker.ts";
+import { cronTicker, type Ticker } from "./ticker.ts";
 
 const log = logger("tasks");
 
@@ -197,7 +197,7 @@ export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
           `:warning: Task plugins have problems:\n${trouble.map((t) => `- ${t}`).join("\n")}`,
         ).catch((e) => log.error("Could not post the alert: {error}", { error: e }));
       }
-      (deps.ticker ?? denoCronTicker)(tick, ticking.signal);
+      (deps.ticker ?? cronTicker())(tick, ticking.signal);
     },
     stop: async () => {
       ticking.abort();
