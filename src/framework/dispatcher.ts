@@ -9,6 +9,7 @@
 
 import type { MessageContext } from "./context.ts";
 import type { Middleware } from "./middleware.ts";
+import { excerpt } from "./text.ts";
 
 /** A chat command and its documentation, which `!help` renders. */
 export interface Command<C extends MessageContext = MessageContext> {
@@ -125,6 +126,5 @@ export class CommandDispatcher<C extends MessageContext = MessageContext> {
 }
 
 function clip(word: string): string {
-  const runes = Array.from(word.replaceAll("`", "'"));
-  return runes.length > 40 ? `${runes.slice(0, 40).join("")}…` : runes.join("");
+  return excerpt(word.replaceAll("`", "'"), 41);
 }

@@ -6,6 +6,7 @@
  */
 
 import { err, ok, type Result } from "./result.ts";
+import { excerpt } from "./text.ts";
 
 /** A line of a `.env` file that could not be understood. */
 export interface DotenvError {
@@ -74,5 +75,5 @@ function parseValue(rest: string): string | undefined {
 }
 
 function clip(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  return excerpt(s, 41);
 }

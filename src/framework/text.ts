@@ -1,6 +1,7 @@
 /**
  * Fitting text into Mattermost posts, whose message limit counts runes (code points), not
- * UTF-16 units.
+ * UTF-16 units, and quoting text in them without notifying anyone. No imports: the task
+ * processes may use it too.
  *
  * @module
  */
@@ -49,4 +50,34 @@ export function splitIntoPosts(text: string, limit: number = MAX_POST_RUNES): st
   }
   flush();
   return posts;
+}
+
+/** An `@` that Mattermost would read as the start of a mention (`@name`, `@all`, `@a.b-c`). */
+const MENTION = /@(?=[\p{L}\p{N}_.-])/gu;
+
+/** Markdown code: fenced blocks and inline spans, where Mattermost never notifies anyone. */
+const CODE = /(`{3,})[\s\S]*?\1|`[^`\n]*`/g;
+
+/**
+ * `text` with every `@mention` made inert by a zero-width space after the `@`: it reads the
+ * same but notifies nobody. For text whose markdown is escaped or put in a code span by the
+ * caller, and for quotes that must stay inert wherever they end up.
+ */
+export function defuseEveryMention(text: string): string {
+  return text.replace(MENTION, "@\u200b");
+}
+
+/**
+ * `text` with every `@mention` outside code spans and fenced blocks made inert (see
+ * {@link defuseEveryMention}); code is left as written, since it notifies nobody anyway.
+ * For replies that echo what the user typed (a group name, a TOML line).
+ */
+export function defuseMentions(text: string): string {
+  let out = "";
+  let at = 0;
+  for (const match of text.matchAll(CODE)) {
+    out += defuseEveryMention(text.slice(at, match.index)) + match[0];
+    at = match.index + match[0].length;
+  }
+  return out + defuseEveryMention(text.slice(at));
 }

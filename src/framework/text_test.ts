@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { excerpt, MAX_POST_RUNES, runeLength, splitIntoPosts } from "./text.ts";
+import {
+  defuseEveryMention,
+  defuseMentions,
+  excerpt,
+  MAX_POST_RUNES,
+  runeLength,
+  splitIntoPosts,
+} from "./text.ts";
 
 Deno.test("runeLength counts code points, not UTF-16 units", () => {
   assert.equal(MAX_POST_RUNES, 16_383);
@@ -65,4 +72,31 @@ Deno.test("excerpt keeps short text and cuts long text at a rune boundary", () =
   assert.equal(excerpt("abcdefghij", 5), "abcd…");
   assert.equal(excerpt("😀😀😀😀😀😀", 3), "😀😀…");
   assert.equal(runeLength(excerpt("x".repeat(100), 10)), 10);
+});
+
+Deno.test("defuseMentions: mentions outside code get a zero-width space", () => {
+  assert.equal(defuseMentions('group "@channel": bad'), 'group "@\u200bchannel": bad');
+  assert.equal(
+    defuseMentions("@all and @here and @bob.smith"),
+    "@\u200ball and @\u200bhere and @\u200bbob.smith",
+  );
+});
+
+Deno.test("defuseMentions: code spans and fenced blocks are left alone", () => {
+  const text = 'in `@channel` and\n```\n"@all" = []\n```\nbut @here';
+  assert.equal(defuseMentions(text), 'in `@channel` and\n```\n"@all" = []\n```\nbut @\u200bhere');
+  assert.equal(defuseMentions("````\n```@x```\n````"), "````\n```@x```\n````");
+});
+
+Deno.test("defuseMentions: a lone @ and e-mail-like text stay readable", () => {
+  assert.equal(defuseMentions("@ alone"), "@ alone");
+  assert.equal(defuseMentions("no mentions"), "no mentions");
+  assert.equal(defuseMentions("a@b").replace("\u200b", ""), "a@b");
+});
+
+Deno.test("defuseEveryMention: mentions get a zero-width space, code included; nothing else changes", () => {
+  assert.equal(defuseEveryMention("a @b c"), "a @\u200bb c");
+  assert.equal(defuseEveryMention("`@all` and @here.now"), "`@\u200ball` and @\u200bhere.now");
+  assert.equal(defuseEveryMention("no mention @ all"), "no mention @ all");
+  assert.equal(defuseEveryMention("**bold** _it_ \\@x"), "**bold** _it_ \\@\u200bx");
 });

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { excerpt } from "../framework/text.ts";
+import { defuseEveryMention, excerpt } from "../framework/text.ts";
 import type { CachedChannel } from "./channel_cache.ts";
 
 /**
@@ -29,9 +29,8 @@ export function code(text: string, max = 80): string {
 
 /** Text quoted from the user: markdown-active characters escaped, mentions defused. */
 export function quote(text: string, max = 80): string {
-  return excerpt(visible(text.replace(/[\r\n]+/g, " ")), max)
-    .replace(/([\\*_~`[\]()#>|])/g, "\\$1")
-    .replace(/@/g, "@\u200b");
+  return defuseEveryMention(excerpt(visible(text.replace(/[\r\n]+/g, " ")), max))
+    .replace(/([\\*_~`[\]()#>|])/g, "\\$1");
 }
 
 /** One line describing a channel: display name, ~name, id. */

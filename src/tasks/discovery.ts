@@ -21,6 +21,7 @@ import {
   parsePermissionRequest,
   type PermissionQuery,
 } from "./permissions.ts";
+import { excerpt } from "../framework/text.ts";
 import { inlineCode } from "./runner.ts";
 import { runInSandbox, stripAnsi } from "./sandbox.ts";
 
@@ -221,6 +222,6 @@ async function inspect(
 function importError(name: string, message: string): string {
   const lines = stripAnsi(message).split("\n").map((l) => l.trim()).filter((l) => l !== "");
   const text = [...new Set(lines)].slice(0, 3).join(" ");
-  const clipped = text.length > 400 ? `${text.slice(0, 400)}…` : text;
+  const clipped = excerpt(text, 401);
   return name === "Error" || clipped.startsWith(name) ? clipped : `${name}: ${clipped}`;
 }

@@ -22,6 +22,7 @@ import {
   MAX_LINE_BYTES,
   parseRequest,
 } from "./host_protocol.ts";
+import { excerpt } from "../framework/text.ts";
 import { LineSplitter } from "./lines.ts";
 import { type SandboxPost, type ToSandbox, workerEntryUrl } from "./worker_entry.ts";
 
@@ -138,8 +139,7 @@ function writeAll(text: string): void {
 /** Keeps every report well under the line limit, whatever the task put into it. */
 function clip(report: HostReport): HostReport {
   const cut = (text: unknown, max: number) => {
-    const s = typeof text === "string" ? text : String(text);
-    return s.length > max ? `${s.slice(0, max)}…` : s;
+    return excerpt(typeof text === "string" ? text : String(text), max + 1);
   };
   switch (report.kind) {
     case "log": {

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { excerpt } from "../framework/text.ts";
+
 /** Turns chunks into complete lines, each at most `maxBytes` long (roughly; UTF-8 aware). */
 export class LineSplitter {
   readonly #decoder = new TextDecoder();
@@ -63,6 +65,5 @@ const UNSAFE =
  * shown as `\u{…}` escapes, so the text cannot start a line of its own or rewrite the display.
  */
 export function oneLine(text: string, max = 2_000): string {
-  const clipped = text.length > max ? `${text.slice(0, max)}…` : text;
-  return clipped.replace(UNSAFE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+  return excerpt(text, max + 1).replace(UNSAFE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }

@@ -11,6 +11,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { Command } from "../framework/dispatcher.ts";
 import { logger } from "../framework/logging.ts";
 import type { Secret } from "../framework/secret.ts";
+import { defuseEveryMention } from "../framework/text.ts";
 import { runCommand, tasksCommand, type TaskSystemView } from "./commands.ts";
 import { type BrokenTask, discoverTasks, type LoadedTask } from "./discovery.ts";
 import { TaskHistory } from "./history.ts";
@@ -191,7 +192,7 @@ export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
         ),
         ...problems,
         // Reasons can quote a task's own words (a PERMISSIONS key, an error): no mentions.
-      ].map((line) => line.replaceAll("@", "@\u200b"));
+      ].map(defuseEveryMention);
       if (trouble.length > 0) {
         await deps.alert(
           `:warning: Task plugins have problems:\n${trouble.map((t) => `- ${t}`).join("\n")}`,

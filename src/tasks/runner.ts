@@ -11,6 +11,7 @@ import { logger } from "../framework/logging.ts";
 import type { Secret } from "../framework/secret.ts";
 import type { LoadedTask } from "./discovery.ts";
 import type { RunOutcome, TaskHistory } from "./history.ts";
+import { excerpt } from "../framework/text.ts";
 import { oneLine } from "./lines.ts";
 import { runInSandbox, stripAnsi } from "./sandbox.ts";
 import type { TaskTrigger } from "./types.ts";
@@ -278,7 +279,7 @@ export function formatDuration(ms: number): string {
 /** Text in a Markdown code span, one line, bounded. */
 export function inlineCode(text: string, max = 400): string {
   const line = text.replace(/[`\r\n]+/g, " ").trim();
-  return "`" + (line.length > max ? `${line.slice(0, max)}…` : line) + "`";
+  return "`" + excerpt(line, max + 1) + "`";
 }
 
 /**

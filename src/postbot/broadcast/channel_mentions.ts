@@ -10,6 +10,7 @@
 
 import { MattermostError } from "../../framework/mattermost_error.ts";
 import type { RestTransport } from "../../framework/rest.ts";
+import { defuseEveryMention } from "../../framework/text.ts";
 
 /** Who may send channel-wide mentions: admins only (default), everyone, or nobody. */
 export type ChannelMentionPolicy = "admins" | "all" | "none";
@@ -59,7 +60,7 @@ export function channelMentionRefusal(
 
 /** A mention as quoted back: in code, and defused too, so the quote itself notifies nobody. */
 function shown(mention: string): string {
-  return "`" + mention.replace("@", "@\u200b") + "`";
+  return "`" + defuseEveryMention(mention) + "`";
 }
 
 /** How many members the target channels have, as the server counts them. */

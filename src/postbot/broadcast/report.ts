@@ -4,7 +4,7 @@
  * @module
  */
 
-import { excerpt } from "../../framework/text.ts";
+import { defuseEveryMention, excerpt } from "../../framework/text.ts";
 import { plural, quote, visible } from "../format.ts";
 import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
 
@@ -137,5 +137,5 @@ export function auditSummary(
  */
 export function inert(text: string, max: number): string {
   const line = excerpt(visible(text).replace(/\s+/g, " ").replace(/`/g, "\u02cb"), max);
-  return "`" + line.replace(/@/g, "@\u200b") + "`";
+  return "`" + defuseEveryMention(line) + "`";
 }

@@ -7,11 +7,11 @@
 
 import type { Command } from "../../framework/dispatcher.ts";
 import { logger } from "../../framework/logging.ts";
+import { defuseMentions } from "../../framework/text.ts";
 import { aliasProblem, nameKey } from "../channels/config.ts";
 import { code, quote, visible } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
 import { suggest } from "../suggest.ts";
-import { defuseMentions } from "./mentions.ts";
 
 const log = logger("aliases");
 

@@ -6,11 +6,11 @@
 
 import type { Command } from "../../framework/dispatcher.ts";
 import { logger } from "../../framework/logging.ts";
+import { defuseMentions } from "../../framework/text.ts";
 import type { GroupTable } from "../channels/config.ts";
 import { parseGroupInput } from "../channels/group_input.ts";
 import { code, plural, quote, visible } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
-import { defuseMentions } from "./mentions.ts";
 import { hiddenChannelsText } from "../broadcast/report.ts";
 
 const log = logger("groups");

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { excerpt } from "../../framework/text.ts";
+import { defuseEveryMention, excerpt } from "../../framework/text.ts";
 import { type ChannelsConfig, nameKey } from "../channels/config.ts";
 import { code, plural, quote, size } from "../format.ts";
 import type { Draft } from "./conversation.ts";
@@ -78,20 +78,11 @@ export function previewText(
   if (draft.message.trim() === "") {
     lines.push("**Message:** _(no text, files only)_");
   } else {
-    const start = excerpt(draft.message, 300).split("\n").map((l) => `> ${defuse(l)}`)
+    const start = excerpt(draft.message, 300).split("\n").map((l) => `> ${defuseEveryMention(l)}`)
       .join("\n");
     lines.push("**Message:**", start);
   }
   for (const w of warnings) lines.push(`:warning: ${w}`);
   lines.push(question);
   return lines.join("\n");
-}
-
-/**
- * The preview quotes the message with its formatting, but its @mentions (`@channel`, `@all`,
- * `@someone`) must not notify anyone: a zero-width space after the `@` keeps them inert.
- * The broadcast itself carries the message verbatim.
- */
-export function defuse(line: string): string {
-  return line.replace(/@(?=[\p{L}\p{N}_])/gu, "@\u200b");
 }
