@@ -24,7 +24,8 @@ export function excerpt(text: string, max: number): string {
 
 /**
  * Splits text into posts of at most `limit` runes, cutting at line breaks where possible and
- * never inside a line unless the line alone is too long.
+ * never inside a line unless the line alone is too long. Self-contained but for
+ * {@link runeLength} and {@link MAX_POST_RUNES}: the task sandbox gets its source as text.
  */
 export function splitIntoPosts(text: string, limit: number = MAX_POST_RUNES): string[] {
   if (runeLength(text) <= limit) return [text];

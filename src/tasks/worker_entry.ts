@@ -12,13 +12,16 @@
  * which Deno loads without any read permission. The same holds in a compiled binary.
  *
  * Consequence: {@link workerMain} must be self-contained: it may use its parameters, globals
- * and what it declares inside its own body, nothing else from this module.
+ * and what it declares inside its own body, nothing else from this module, except the
+ * text.ts functions whose source {@link workerSource} writes into the entry module
+ * (`splitIntoPosts`, and `runeLength` and `MAX_POST_RUNES` that it uses).
  *
  * @module
  */
 
 import type { Post } from "@mattermost/types/posts";
 import type { Client4 } from "../framework/rest.ts";
+import { MAX_POST_RUNES, runeLength, splitIntoPosts } from "../framework/text.ts";
 
 /** A thrown value, flattened so it can cross the Worker boundary. */
 export interface SerializedError {
@@ -98,7 +101,6 @@ export interface WorkerScope {
  * Worker's entry module.
  */
 export function workerMain(mm: ClientModule, scope: WorkerScope): void {
-  const MAX_POST_RUNES = 16_383;
   const controller = new AbortController();
   let settled = false;
   let secret = "";
@@ -184,23 +186,6 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
     return { unsupported: typeof value };
   };
 
-  const splitMessage = (message: string): string[] => {
-    const runes = Array.from(message);
-    if (runes.length <= MAX_POST_RUNES) return [message];
-    const parts: string[] = [];
-    let start = 0;
-    while (start < runes.length) {
-      let end = Math.min(start + MAX_POST_RUNES, runes.length);
-      if (end < runes.length) {
-        const newline = runes.lastIndexOf("\n", end - 1);
-        if (newline > start) end = newline + 1;
-      }
-      parts.push(runes.slice(start, end).join(""));
-      start = end;
-    }
-    return parts;
-  };
-
   // Deno.exit and close() in a Worker end only the Worker, silently: make them fail the job
   // with a reason instead of leaving it to the timeout.
   const ended = (what: string) => {
@@ -253,7 +238,7 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
         signal: controller.signal,
         post: async (channelId: string, text: string): Promise<Post[]> => {
           const posts: Post[] = [];
-          for (const part of splitMessage(text)) {
+          for (const part of splitIntoPosts(text)) {
             posts.push(await client.createPost({ channel_id: channelId, message: part } as Post));
           }
           return posts;
@@ -267,10 +252,20 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
   };
 }
 
-/** The Worker entry module's source: the npm client import, then {@link workerMain}. */
+/**
+ * The Worker entry module's source: the npm client import, the shared post splitter, then
+ * {@link workerMain}.
+ */
 export function workerSource(): string {
-  return `import mm from "@mattermost/client";\n(${workerMain.toString()})(mm, self);\n` +
-    `self.postMessage({ kind: "ready" });\n`;
+  return [
+    `import mm from "@mattermost/client";`,
+    `const MAX_POST_RUNES = ${MAX_POST_RUNES};`,
+    runeLength.toString(),
+    splitIntoPosts.toString(),
+    `(${workerMain.toString()})(mm, self);`,
+    `self.postMessage({ kind: "ready" });`,
+    "",
+  ].join("\n");
 }
 
 let entryUrl: string | undefined;
