@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { type Scenario, startScenario } from "./support/scenario.ts";
 
 const OFFICES = ["office-berlin", "office-paris", "office-rome"];
@@ -73,3 +74,34 @@ for (const signal of ["SIGTERM", "SIGKILL"] as const) {
     }
   });
 }
+
+Deno.test("a step stored by an older version is answered clearly after the restart, not acted on", async () => {
+  const s = await startScenario();
+  try {
+    const alice = s.dm(s.world.alice);
+    const text = "Old-shape broadcast that must not go out";
+    assert.match(await alice.ask(text), /Where should I send this\?/);
+    assert.match(await alice.ask("all"), /Ready to send to 3 channels/);
+    assert.equal(await s.bot.stop("SIGTERM"), 0, s.bot.output);
+
+    // What an older postbot might have stored: a kind this version does not know.
+    const db = new DatabaseSync(`${s.dir}/broadcast_log.db`);
+    try {
+      const changed = db.prepare("UPDATE sessions SET state_json = ? WHERE user_id = ?").run(
+        JSON.stringify({ kind: "awaiting_yes", text, channels: ["all"] }),
+        s.world.alice.user.id,
+      );
+      assert.equal(Number(changed.changes), 1, "alice's session was stored");
+    } finally {
+      db.close();
+    }
+    await s.startBot();
+
+    assert.match(await alice.ask("yes"), /could not pick up where we left off.*Nothing was sent/s);
+    for (const channel of OFFICES) assert.equal(await copiesIn(s, channel, text), 0, channel);
+    // The unreadable step is gone: the next message starts a new broadcast.
+    assert.match(await alice.ask("A fresh start"), /Where should I send this\?/);
+  } finally {
+    await s.stop();
+  }
+});

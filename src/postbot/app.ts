@@ -32,6 +32,7 @@ import { BroadcastLog } from "./broadcast/log.ts";
 import { Notifier } from "./notifier.ts";
 import { SqliteSessionBackend } from "./storage/sessions.ts";
 import type { Conversation } from "./wizard/conversation.ts";
+import { decodeConversation } from "./wizard/decode.ts";
 import { Wizard } from "./wizard/wizard.ts";
 import type { SessionStore } from "../framework/sessions.ts";
 import type { PostbotConfig } from "./config.ts";
@@ -208,7 +209,7 @@ export async function startPostbot(
   const theWizard = new Wizard(services, broadcaster, notifier, {
     ttlMs: config.sessionTtlSeconds * 1000,
     cleanupIntervalMs: config.sessionCleanupIntervalSeconds * 1000,
-    backend: new SqliteSessionBackend<Conversation>(db),
+    backend: new SqliteSessionBackend<Conversation>(db, decodeConversation),
   }, { later, editor });
   const sessions = theWizard.sessions;
 

@@ -8,12 +8,18 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { SessionBackend, SessionEntry } from "../../framework/sessions.ts";
 
-/** A {@link SessionBackend} on the `sessions` table; states are stored as JSON. */
+/**
+ * A {@link SessionBackend} on the `sessions` table; states are stored as JSON and checked by
+ * `decode` when read back (a row that is not even JSON is decoded from `undefined`), so a
+ * state the app cannot read reaches it as such instead of being trusted or dropped unseen.
+ */
 export class SqliteSessionBackend<S> implements SessionBackend<S> {
   readonly #db: DatabaseSync;
+  readonly #decode: (stored: unknown) => S;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, decode: (stored: unknown) => S) {
     this.#db = db;
+    this.#decode = decode;
   }
 
   *loadAll(): Iterable<[string, SessionEntry<S>]> {
@@ -23,11 +29,10 @@ export class SqliteSessionBackend<S> implements SessionBackend<S> {
       expires_at: number;
     }[];
     for (const row of rows) {
-      try {
-        yield [row.user_id, { state: JSON.parse(row.state_json), expiresAt: row.expires_at }];
-      } catch {
-        this.remove(row.user_id);
-      }
+      yield [row.user_id, {
+        state: this.#decode(parseJson(row.state_json)),
+        expiresAt: row.expires_at,
+      }];
     }
   }
 
@@ -41,5 +46,13 @@ export class SqliteSessionBackend<S> implements SessionBackend<S> {
 
   remove(userId: string): void {
     this.#db.prepare("DELETE FROM sessions WHERE user_id = ?").run(userId);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

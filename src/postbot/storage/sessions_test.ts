@@ -5,6 +5,7 @@ import { SessionStore } from "../../framework/sessions.ts";
 import { MIGRATIONS } from "../schema.ts";
 import type { Conversation, Draft } from "../wizard/conversation.ts";
 import type { ResolvedTarget } from "../wizard/targets.ts";
+import { decodeConversation } from "../wizard/decode.ts";
 import { SqliteSessionBackend } from "./sessions.ts";
 
 const draft: Draft = {
@@ -46,6 +47,7 @@ const STATES: { [K in Conversation["kind"]]: Extract<Conversation, { kind: K }> 
     text: "new text\n**bold**",
     resume: confirming,
   },
+  unreadable: { kind: "unreadable", stored: "confirming_send" },
 };
 
 /** A session store as the app builds it, on `db`. */
@@ -54,7 +56,7 @@ function store(db: DatabaseSync, now: () => number) {
     ttlMs: 60_000,
     cleanupIntervalMs: 1_000,
     onExpire: () => {},
-    backend: new SqliteSessionBackend<Conversation>(db),
+    backend: new SqliteSessionBackend<Conversation>(db, decodeConversation),
     now,
   });
 }
@@ -83,18 +85,33 @@ Deno.test("SqliteSessionBackend: every conversation state is the same after a re
   }
 });
 
-Deno.test("SqliteSessionBackend: a row that is not JSON is dropped, not fatal", () => {
+Deno.test("SqliteSessionBackend: a row that is not JSON, or an old or unknown shape, loads as unreadable", () => {
   const opened = openDatabase(":memory:", MIGRATIONS);
   assert.ok(opened.ok);
   try {
     const db = opened.value;
-    db.prepare("INSERT INTO sessions (user_id, state_json, expires_at) VALUES (?, ?, ?)")
-      .run("broken", "{not json", Date.now() + 60_000);
-    const backend = new SqliteSessionBackend<Conversation>(db);
+    const rows: [string, string][] = [
+      ["broken", "{not json"],
+      ["old", JSON.stringify({ kind: "confirming_send", draft, targets })],
+      ["no-targets", JSON.stringify({ kind: "confirming", draft, answer: "all" })],
+      ["bad-file", JSON.stringify({ kind: "choosing_targets", draft: { ...draft, files: [1] } })],
+      ["bad-resume", JSON.stringify({ kind: "confirming_undo", broadcastId: "x", resume: {} })],
+      ["null", "null"],
+    ];
+    for (const [user, json] of rows) {
+      db.prepare("INSERT INTO sessions (user_id, state_json, expires_at) VALUES (?, ?, ?)")
+        .run(user, json, Date.now() + 60_000);
+    }
+    const backend = new SqliteSessionBackend<Conversation>(db, decodeConversation);
     backend.save("fine", { state: STATES.choosing_targets, expiresAt: Date.now() + 60_000 });
-    assert.deepEqual([...backend.loadAll()].map(([user]) => user), ["fine"]);
-    const left = db.prepare("SELECT user_id FROM sessions ORDER BY user_id").all();
-    assert.deepEqual(left.map((r) => r.user_id), ["fine"]);
+    const loaded = new Map([...backend.loadAll()].map(([user, entry]) => [user, entry.state]));
+    assert.deepEqual(loaded.get("fine"), STATES.choosing_targets);
+    assert.deepEqual(loaded.get("broken"), { kind: "unreadable", stored: "no step" });
+    assert.deepEqual(loaded.get("old"), { kind: "unreadable", stored: "confirming_send" });
+    assert.deepEqual(loaded.get("no-targets"), { kind: "unreadable", stored: "confirming" });
+    assert.deepEqual(loaded.get("bad-file"), { kind: "unreadable", stored: "choosing_targets" });
+    assert.deepEqual(loaded.get("bad-resume"), { kind: "unreadable", stored: "confirming_undo" });
+    assert.deepEqual(loaded.get("null"), { kind: "unreadable", stored: "no step" });
   } finally {
     opened.value.close();
   }

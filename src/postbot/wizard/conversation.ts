@@ -10,12 +10,15 @@
  *     !edit --> editing --new text--> confirming_edit --yes/no--> back, likewise
  *     confirming --at <time>--> (scheduled), or for a big send: confirming + later --yes N-->
  *
- * States are plain JSON so they can be kept in SQLite across a restart.
+ * States are plain JSON so they can be kept in SQLite across a restart; decode.ts checks them
+ * when they are read back, and one it cannot read becomes `unreadable`, which the wizard
+ * answers by saying so (nothing is sent, deleted or changed).
  *
  * @module
  */
 
 import type { BroadcastFile } from "../broadcast/log.ts";
+import { unreachable } from "../../framework/unreachable.ts";
 import type { ResolvedTarget } from "./targets.ts";
 
 /** The message being broadcast, as received in the DM. */
@@ -78,8 +81,15 @@ export interface ConfirmingEdit {
 /** A question asked by a command, answered before the broadcast step (if any) resumes. */
 export type SideQuestion = ConfirmingUndo | ConfirmingCancel | EditingText | ConfirmingEdit;
 
+/** A stored state that could not be read back (an older version's shape, or damage). */
+export interface Unreadable {
+  readonly kind: "unreadable";
+  /** The stored step's kind, or "no step", for the log. */
+  readonly stored: string;
+}
+
 /** Everything a user's session can be. */
-export type Conversation = BroadcastStep | SideQuestion;
+export type Conversation = BroadcastStep | SideQuestion | Unreadable;
 
 /** The broadcast step a new side question would interrupt (kept across side questions). */
 export function resumeOf(current: Conversation | undefined): BroadcastStep | null {
@@ -93,6 +103,10 @@ export function resumeOf(current: Conversation | undefined): BroadcastStep | nul
     case "editing":
     case "confirming_edit":
       return current.resume;
+    case "unreadable":
+      return null;
+    default:
+      return unreachable(current);
   }
 }
 

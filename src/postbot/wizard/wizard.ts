@@ -8,6 +8,7 @@
 import type { FileInfo } from "@mattermost/types/files";
 import type { MessageContext } from "../../framework/context.ts";
 import { logger } from "../../framework/logging.ts";
+import { unreachable } from "../../framework/unreachable.ts";
 import { type SessionBackend, SessionStore } from "../../framework/sessions.ts";
 import { MAX_POST_RUNES, runeLength } from "../../framework/text.ts";
 import type { BroadcastFile } from "../broadcast/log.ts";
@@ -28,6 +29,7 @@ import {
   type EditingText,
   isCancel,
   resumeOf,
+  type Unreadable,
   yesNo,
 } from "./conversation.ts";
 import { countProblem, needsCount, parsePreviewAnswer, previewQuestion } from "./guard.ts";
@@ -106,7 +108,21 @@ export class Wizard {
         return await this.#editText(ctx, state);
       case "confirming_edit":
         return await this.#confirmEdit(ctx, state);
+      case "unreadable":
+        return await this.#unreadable(ctx, state);
+      default:
+        return unreachable(state);
     }
+  }
+
+  /** A stored step this version cannot read: say so, start clean, and act on nothing. */
+  async #unreadable(ctx: MessageContext, state: Unreadable): Promise<void> {
+    log.warn("Session of {user} could not be resumed (stored step {step}); cleared", {
+      user: ctx.userId,
+      step: state.stored,
+    });
+    this.sessions.delete(ctx.userId);
+    await ctx.reply(UNREADABLE_TEXT);
   }
 
   /**
@@ -129,6 +145,10 @@ export class Wizard {
       case "confirming_cancel":
       case "confirming_edit":
         return yesNo(text) === "yes";
+      case "unreadable":
+        return false;
+      default:
+        return unreachable(state);
     }
   }
 
@@ -574,5 +594,16 @@ function expiryText(state: Conversation, ttl: string): string {
     case "confirming":
       return `No answer within ${ttl}, so your broadcast was **not sent**. Send the ` +
         "message again to start over.";
+    case "unreadable":
+      return "What we were doing before my restart could not be resumed and has now lapsed: " +
+        "nothing was sent, deleted or changed. Send the message again to start over.";
+    default:
+      return unreachable(state);
   }
 }
+
+/** The answer to the first message after a stored step turned out unreadable. */
+export const UNREADABLE_TEXT = "I could not pick up where we left off: what we were doing " +
+  "before my restart was saved in a form I no longer read, so I dropped it. Nothing was sent, " +
+  "deleted or changed. Please start again: send the message you want to broadcast, or the " +
+  "command.";

@@ -1,0 +1,80 @@
+/**
+ * Stored conversations read back after a restart are checked, not trusted: a state saved by
+ * an older postbot (or damaged in the database) becomes {@link Unreadable}, which the wizard
+ * answers with a clear message instead of acting on a half-understood shape, or saying nothing.
+ *
+ * @module
+ */
+
+import type { BroadcastFile } from "../broadcast/log.ts";
+import type { BroadcastStep, Conversation, Draft, SideQuestion } from "./conversation.ts";
+import type { ResolvedTarget } from "./targets.ts";
+
+type Fields = Record<string, unknown>;
+
+function isObject(v: unknown): v is Fields {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isString(v: unknown): v is string {
+  return typeof v === "string";
+}
+
+function isNumber(v: unknown): v is number {
+  return typeof v === "number" && Number.isFinite(v);
+}
+
+function isFile(v: unknown): v is BroadcastFile {
+  return isObject(v) && isString(v.id) && isString(v.name) && isNumber(v.size) &&
+    isString(v.mimeType);
+}
+
+function isDraft(v: unknown): v is Draft {
+  return isObject(v) && isString(v.sourcePostId) && isString(v.message) &&
+    Array.isArray(v.files) && v.files.every(isFile);
+}
+
+function isTarget(v: unknown): v is ResolvedTarget {
+  return isObject(v) && isString(v.channelId) && isString(v.name) && isString(v.displayName) &&
+    Array.isArray(v.via) && v.via.every(isString) && typeof v.botIsMember === "boolean" &&
+    (v.type === "O" || v.type === "P") && (v.hidden === undefined || typeof v.hidden === "boolean");
+}
+
+function isLater(v: unknown): boolean {
+  return v === undefined || (isObject(v) && isNumber(v.at) && isString(v.zone));
+}
+
+function isStep(v: unknown): v is BroadcastStep {
+  if (!isObject(v)) return false;
+  if (v.kind === "choosing_targets") return isDraft(v.draft);
+  if (v.kind !== "confirming") return false;
+  return isDraft(v.draft) && isString(v.answer) && Array.isArray(v.targets) &&
+    v.targets.every(isTarget) && (v.members === undefined || isNumber(v.members)) &&
+    isLater(v.later);
+}
+
+const SIDE_QUESTIONS: readonly string[] = [
+  "confirming_undo",
+  "confirming_cancel",
+  "editing",
+  "confirming_edit",
+] satisfies readonly SideQuestion["kind"][];
+
+function isSideQuestion(v: unknown): v is SideQuestion {
+  return isObject(v) && isString(v.kind) && SIDE_QUESTIONS.includes(v.kind) &&
+    isString(v.broadcastId) && (v.resume === null || isStep(v.resume)) &&
+    (v.kind !== "confirming_edit" || isString(v.text));
+}
+
+/**
+ * A stored state as a {@link Conversation}: itself when it has every field its kind needs,
+ * otherwise `unreadable` (with the stored kind, when there was one, for the log).
+ */
+export function decodeConversation(value: unknown): Conversation {
+  if (isStep(value) || isSideQuestion(value)) return value;
+  if (isObject(value) && value.kind === "unreadable" && isString(value.stored)) {
+    return { kind: "unreadable", stored: value.stored };
+  }
+  const kind = isObject(value) && isString(value.kind) ? value.kind : "";
+  return { kind: "unreadable", stored: kind === "" ? "no step" : kind.slice(0, 40) };
+}
