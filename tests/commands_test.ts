@@ -574,10 +574,14 @@ Deno.test("commands end to end", async (t) => {
 
     await t.step("concurrent !add_group from two admins: both land", async () => {
       const before = s.channelsToml();
+      // The admins write at the same time; alice's alias comes after her group (two posts
+      // sent at once may be stored in either order by a real server).
       await Promise.all([
-        alice.send(`!add_group "Alice group" = ["${ch["office-berlin"].id}"]`),
+        (async () => {
+          await alice.send(`!add_group "Alice group" = ["${ch["office-berlin"].id}"]`);
+          await alice.send(`!add_alias ag "Alice group"`);
+        })(),
         carol.send(`!add_group "Carol group" = ["${ch["office-paris"].id}"]`),
-        alice.send(`!add_alias ag "Alice group"`),
       ]);
       assert.match(await alice.reply(), /Saved 1 group/);
       assert.match(await carol.reply(), /Saved 1 group/);
