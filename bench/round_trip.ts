@@ -25,6 +25,9 @@ function percentile(sorted: number[], p: number): number {
 export async function roundTripBenchmark(): Promise<BenchRow[]> {
   const people: Person[] = [];
   const s = await startScenario({
+    // 50 users and the test world's own: more than Mattermost's default team size (50), as an
+    // administrator would raise TeamSettings.MaxUsersPerTeam.
+    emulator: { maxUsersPerTeam: USERS + 10 },
     seed: (emu, world) => {
       for (let i = 0; i < USERS; i++) {
         const { user, token } = emu.store.createUser({ username: `user-${i}` });
