@@ -14,6 +14,7 @@
  */
 
 import { isMattermostId } from "./mattermost_id.ts";
+import { unreachable } from "./unreachable.ts";
 import { err, ok, type Result } from "./result.ts";
 
 /** One entry of an access list: a user id or a username, never both. */
@@ -66,6 +67,8 @@ export function refersTo(ref: UserRef, userId: string, username: string): boolea
       return ref.id === userId;
     case "username":
       return ref.username === username.replace(/^@/, "").toLowerCase();
+    default:
+      return unreachable(ref);
   }
 }
 
@@ -76,5 +79,7 @@ export function showUserRef(ref: UserRef): string {
       return ref.id;
     case "username":
       return `@${ref.username}`;
+    default:
+      return unreachable(ref);
   }
 }

@@ -9,6 +9,7 @@
 import type { Command } from "../framework/dispatcher.ts";
 import type { MessageContext } from "../framework/context.ts";
 import { logger } from "../framework/logging.ts";
+import { unreachable } from "../framework/unreachable.ts";
 import type { BrokenTask, LoadedTask } from "./discovery.ts";
 import type { TaskHistory, TaskRunRecord } from "./history.ts";
 import {
@@ -169,6 +170,8 @@ export function renderRunReport(report: RunReport): string {
       return `:stop_button: ${name} was interrupted after ${after}: ${report.error}.`;
     case "skipped":
       return `${name} was skipped: ${report.error}.`;
+    default:
+      return unreachable(report.outcome);
   }
 }
 

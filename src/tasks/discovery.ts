@@ -22,6 +22,7 @@ import {
   type PermissionQuery,
 } from "./permissions.ts";
 import { excerpt } from "../framework/text.ts";
+import { unreachable } from "../framework/unreachable.ts";
 import { inlineCode } from "./runner.ts";
 import { runInSandbox, stripAnsi } from "./sandbox.ts";
 
@@ -190,6 +191,8 @@ async function inspect(
       return broken("it could not be inspected");
     case "inspected":
       break;
+    default:
+      return unreachable(outcome);
   }
   const report = outcome.report;
   if (report.runType !== "function") {

@@ -23,6 +23,7 @@ import {
   parseRequest,
 } from "./host_protocol.ts";
 import { excerpt } from "../framework/text.ts";
+import { unreachable } from "../framework/unreachable.ts";
 import { LineSplitter } from "./lines.ts";
 import { type SandboxPost, type ToSandbox, workerEntryUrl } from "./worker_entry.ts";
 
@@ -178,5 +179,7 @@ function clip(report: HostReport): HostReport {
     case "finished":
     case "memory":
       return report;
+    default:
+      return unreachable(report);
   }
 }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { unreachable } from "../framework/unreachable.ts";
 import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { err, ok, type Result } from "../framework/result.ts";
@@ -120,6 +121,8 @@ function descriptor(kind: PermissionKind, item?: string): Deno.PermissionDescrip
       return { name: "env", variable: item };
     case "sys":
       return { name: "sys", kind: item as Deno.SysPermissionDescriptor["kind"] };
+    default:
+      return unreachable(kind);
   }
 }
 

@@ -12,6 +12,7 @@ import type { Secret } from "../framework/secret.ts";
 import type { LoadedTask } from "./discovery.ts";
 import type { RunOutcome, TaskHistory } from "./history.ts";
 import { excerpt } from "../framework/text.ts";
+import { unreachable } from "../framework/unreachable.ts";
 import { oneLine } from "./lines.ts";
 import { runInSandbox, stripAnsi } from "./sandbox.ts";
 import type { TaskTrigger } from "./types.ts";
@@ -200,6 +201,8 @@ export class TaskRunner {
       case "inspected":
         result = { outcome: "failed", error: "the sandbox answered unexpectedly" };
         break;
+      default:
+        return unreachable(outcome);
     }
     const report: RunReport = { task: task.name, trigger, startedAt, durationMs, ...result };
     if (id !== undefined) {

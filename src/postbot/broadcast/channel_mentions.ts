@@ -11,6 +11,7 @@
 import { MattermostError } from "../../framework/mattermost_error.ts";
 import type { RestTransport } from "../../framework/rest.ts";
 import { defuseEveryMention } from "../../framework/text.ts";
+import { unreachable } from "../../framework/unreachable.ts";
 
 /** Who may send channel-wide mentions: admins only (default), everyone, or nobody. */
 export type ChannelMentionPolicy = "admins" | "all" | "none";
@@ -41,6 +42,8 @@ export function mayMentionChannels(policy: ChannelMentionPolicy, admin: boolean)
       return admin;
     case "none":
       return false;
+    default:
+      return unreachable(policy);
   }
 }
 
