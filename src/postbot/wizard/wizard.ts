@@ -441,36 +441,43 @@ Answer with another time (\`at …\`, \`in …\`), **yes** to send it now, ` +
     broadcastId: string,
     resume: BroadcastStep | null,
   ): Promise<void> {
+    await this.#sideQuestion(ctx, { kind: "confirming_undo", broadcastId, resume }, {
+      ask: `Please answer **yes** to delete broadcast ${code(broadcastId)}, or **no**.`,
+      kept: `Kept broadcast ${code(broadcastId)}; nothing was deleted.`,
+      onYes: async () => {
+        if (this.#broadcaster.isBusy(broadcastId)) {
+          return `Broadcast ${code(broadcastId)} is still being delivered; send ` +
+            `\`!undo ${broadcastId}\` again when it has finished.`;
+        }
+        // The question may be answered long after it was asked: the window counts until now.
+        const record = this.#broadcaster.log.get(broadcastId);
+        const closed = record && undoWindowClosed(record, this.#s.config.undoWindowSeconds);
+        if (closed) return closed;
+        return await this.#broadcaster.undo(broadcastId, {
+          id: ctx.userId,
+          username: ctx.username,
+        });
+      },
+    });
+  }
+
+  /**
+   * A yes/no question about one broadcast asked in the middle of anything: another answer asks
+   * again, `no` keeps it, `yes` acts; either way the user is taken back to the interrupted step.
+   */
+  async #sideQuestion(
+    ctx: MessageContext,
+    pending: Extract<Conversation, { kind: "confirming_undo" | "confirming_cancel" }>,
+    text: { ask: string; kept: string; onYes: () => Promise<string> },
+  ): Promise<void> {
     const answer = yesNo(ctx.text);
     if (answer === undefined) {
-      this.sessions.set(ctx.userId, { kind: "confirming_undo", broadcastId, resume });
-      await ctx.reply(`Please answer **yes** to delete broadcast ${code(broadcastId)}, or **no**.`);
+      this.sessions.set(ctx.userId, pending);
+      await ctx.reply(text.ask);
       return;
     }
-    const back = this.#resume(ctx.userId, resume);
-    if (answer === "no") {
-      await ctx.reply(`Kept broadcast ${code(broadcastId)}; nothing was deleted.${back}`);
-      return;
-    }
-    if (this.#broadcaster.isBusy(broadcastId)) {
-      await ctx.reply(
-        `Broadcast ${code(broadcastId)} is still being delivered; send \`!undo ${broadcastId}\` ` +
-          `again when it has finished.${back}`,
-      );
-      return;
-    }
-    // The question may be answered long after it was asked: the window counts until now.
-    const record = this.#broadcaster.log.get(broadcastId);
-    const closed = record && undoWindowClosed(record, this.#s.config.undoWindowSeconds);
-    if (closed) {
-      await ctx.reply(closed + back);
-      return;
-    }
-    const report = await this.#broadcaster.undo(broadcastId, {
-      id: ctx.userId,
-      username: ctx.username,
-    });
-    await ctx.reply(report + back);
+    const back = this.#resume(ctx.userId, pending.resume);
+    await ctx.reply((answer === "no" ? text.kept : await text.onYes()) + back);
   }
 
   /** Ends a side question: back to the interrupted broadcast step; the text saying so. */
@@ -489,23 +496,14 @@ Answer with another time (\`at …\`, \`in …\`), **yes** to send it now, ` +
     broadcastId: string,
     resume: BroadcastStep | null,
   ): Promise<void> {
-    const answer = yesNo(ctx.text);
-    if (answer === undefined) {
-      this.sessions.set(ctx.userId, { kind: "confirming_cancel", broadcastId, resume });
-      await ctx.reply(
-        `Please answer **yes** to cancel scheduled broadcast ${code(broadcastId)}, or **no**.`,
-      );
-      return;
-    }
-    const back = this.#resume(ctx.userId, resume);
-    if (answer === "no") {
-      await ctx.reply(`Kept scheduled broadcast ${code(broadcastId)}.${back}`);
-      return;
-    }
-    const text = this.#later === undefined
-      ? "Scheduling is not available."
-      : await this.#later.cancel(broadcastId, { id: ctx.userId, username: ctx.username });
-    await ctx.reply(text + back);
+    await this.#sideQuestion(ctx, { kind: "confirming_cancel", broadcastId, resume }, {
+      ask: `Please answer **yes** to cancel scheduled broadcast ${code(broadcastId)}, or **no**.`,
+      kept: `Kept scheduled broadcast ${code(broadcastId)}.`,
+      onYes: async () =>
+        this.#later === undefined
+          ? "Scheduling is not available."
+          : await this.#later.cancel(broadcastId, { id: ctx.userId, username: ctx.username }),
+    });
   }
 
   async #editText(ctx: MessageContext, state: EditingText): Promise<void> {
