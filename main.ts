@@ -41,6 +41,7 @@ function fail(message: string, status: number): never {
   Deno.exit(status);
 }
 
+// deno-lint-ignore postbot/max-function-lines
 async function main(): Promise<void> {
   let flags;
   try {

@@ -78,6 +78,7 @@ export interface PostbotOptions {
 }
 
 /** Starts postbot, or explains in one message why it cannot. */
+// deno-lint-ignore postbot/max-function-lines
 export async function startPostbot(
   config: PostbotConfig,
   options: PostbotOptions = {},

@@ -51,6 +51,7 @@ function indent(text: string, prefix: string): string {
 }
 
 /** Runs the chat until `/quit` or the end of input. */
+// deno-lint-ignore postbot/max-function-lines
 export async function runChat(options: ChatOptions): Promise<void> {
   const { emu, world, write } = options;
   const store = emu.store;

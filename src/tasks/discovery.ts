@@ -138,6 +138,7 @@ export async function discoverTasks(options: DiscoveryOptions): Promise<Discover
   return { dir, loaded, broken };
 }
 
+// deno-lint-ignore postbot/max-function-lines
 async function inspect(
   candidate: { name: string; fileName: string },
   dir: string,

@@ -66,6 +66,7 @@ export interface TaskSystem {
 }
 
 /** Builds the task system; nothing happens before `start()`. */
+// deno-lint-ignore postbot/max-function-lines
 export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
   const now = deps.now ?? (() => new Date());
   const history = new TaskHistory(deps.db);

@@ -135,6 +135,7 @@ export class TaskRunner {
     await Promise.all([...this.#running.values()].map((r) => r.done));
   }
 
+  // deno-lint-ignore postbot/max-function-lines
   async #execute(
     task: LoadedTask,
     trigger: TaskTrigger,

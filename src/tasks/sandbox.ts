@@ -60,6 +60,7 @@ const EXIT_GRACE_MS = 2_000;
 const DRAIN_MS = 1_000;
 
 /** Runs one job in a fresh task host process and resolves with its outcome. */
+// deno-lint-ignore postbot/max-function-lines
 export async function runInSandbox(
   job: SandboxJob,
   options: SandboxOptions,

@@ -100,6 +100,7 @@ export interface WorkerScope {
  * The sandbox's program. Self-contained (see the module doc): its source text becomes the
  * Worker's entry module.
  */
+// deno-lint-ignore postbot/max-function-lines
 export function workerMain(mm: ClientModule, scope: WorkerScope): void {
   const controller = new AbortController();
   let settled = false;

@@ -248,6 +248,7 @@ export class Broadcaster {
   }
 
   /** Delivers the pending channels; `retrying` is the broadcast as it was before a retry. */
+  // deno-lint-ignore postbot/max-function-lines
   async #deliver(
     id: string,
     actor: Actor,

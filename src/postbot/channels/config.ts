@@ -294,6 +294,7 @@ const TABLE_LABEL = {
  * An empty text (or only comments) is a valid, empty config. Returns the first problem found,
  * with its line and column when the place is known.
  */
+// deno-lint-ignore postbot/max-function-lines
 export function parseChannelsToml(
   text: string,
   fileName: string,

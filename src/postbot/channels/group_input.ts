@@ -81,6 +81,7 @@ export interface GroupInputOptions {
 }
 
 /** Parses `input` (the text after `!add_group` or `!add_private_group`) into group definitions. */
+// deno-lint-ignore postbot/max-function-lines
 export function parseGroupInput(
   input: string,
   options: GroupInputOptions = {},

@@ -132,6 +132,7 @@ function parseClock(text: string): { hour: number; minute: number } | undefined 
  * Reads a send time. `expression` is what followed `at` (or the whole `in …`); `now` and
  * `zone` are the moment and the sender's zone. Errors are written for the sender.
  */
+// deno-lint-ignore postbot/max-function-lines
 export function parseSendTime(
   expression: string,
   zone: string,

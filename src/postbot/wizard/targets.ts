@@ -98,6 +98,7 @@ export async function hiddenWhitelist(
 }
 
 /** Resolves an answer; on failure returns one line per problem, each saying what to do. */
+// deno-lint-ignore postbot/max-function-lines
 export async function resolveTargets(
   answer: string,
   ctx: ResolveContext,

@@ -66,6 +66,7 @@ export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   }
 }
 
+// deno-lint-ignore postbot/max-function-lines
 function createEmulator(opts: EmulatorOptions): Emulator {
   const hostname = opts.hostname ?? "127.0.0.1";
   const subpath = normalizeSubpath(opts.siteUrlPath);

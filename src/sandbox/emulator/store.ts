@@ -286,6 +286,7 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
    * channel, root, length limits; then attaches only the poster's unattached files and drops
    * the rest silently (attachFilesToPost), saves, and publishes `posted`.
    */
+  // deno-lint-ignore postbot/max-function-lines
   submitPost(userId: string, input: PostInput, setOnline = true): PostRecord {
     const channelId = typeof input.channel_id === "string" ? input.channel_id : "";
     const fileIds = Array.isArray(input.file_ids) ? input.file_ids.map(String) : [];
