@@ -21,7 +21,7 @@ import { type BotIdentity, type IncomingMessage, MessageContext, parsePosted } f
 import { settleSoon } from "./idle_gc.ts";
 import { KeyedQueue } from "./keyed_queue.ts";
 import { logger } from "./logging.ts";
-import { MattermostError } from "./mattermost_error.ts";
+import { isStatus, MattermostError } from "./mattermost_error.ts";
 import { compose, type Middleware } from "./middleware.ts";
 import { MemoryProcessedPosts, type ProcessedPosts } from "./processed_posts.ts";
 import { MattermostClient } from "./client.ts";
@@ -136,7 +136,7 @@ export class Bot {
     try {
       team = await client.getTeamByName(config.teamName);
     } catch (e) {
-      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) {
+      if (isStatus(e, 404, 403)) {
         return err({
           message: `TEAM_NAME "${config.teamName}" was not found on ${config.serverUrl}, ` +
             `or the bot @${me.username} is not a member of it. Use the team's URL name ` +

@@ -13,6 +13,7 @@
 import type { Post } from "@mattermost/types/posts";
 import type { Team, TeamMembership } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
+import { isStatus } from "./mattermost_error.ts";
 import type { RestTransport } from "./rest.ts";
 
 /** What a new post needs; the server fills in the rest. */
@@ -56,5 +57,26 @@ export class MattermostClient {
       body: JSON.stringify(post),
     });
     return await response.json() as Post;
+  }
+}
+
+/**
+ * Whether a user is a member of a channel: the one membership question, asked of the server
+ * (`GET /channels/{id}/members/{user}`). Mattermost answers 404 for a non-member and 403 when
+ * the asker may not see the channel; both mean "no". Other failures are thrown.
+ */
+export async function isChannelMember(
+  transport: RestTransport,
+  channelId: string,
+  userId: string,
+): Promise<boolean> {
+  try {
+    await transport.getJson(
+      `/channels/${encodeURIComponent(channelId)}/members/${encodeURIComponent(userId)}`,
+    );
+    return true;
+  } catch (e) {
+    if (isStatus(e, 404, 403)) return false;
+    throw e;
   }
 }

@@ -1,14 +1,19 @@
 import assert from "node:assert/strict";
 import { startEmulator } from "../sandbox/emulator/mod.ts";
 import { seedWorld, type World } from "../sandbox/emulator/testing.ts";
-import { MattermostClient } from "./client.ts";
+import { isChannelMember, MattermostClient } from "./client.ts";
 import { MattermostError } from "./mattermost_error.ts";
 import { RestTransport } from "./rest.ts";
 import { Secret } from "./secret.ts";
 
 /** Runs `fn` with the bot's client on a seeded emulator; records every status and route. */
 async function withClient(
-  fn: (client: MattermostClient, w: World, statuses: string[]) => Promise<void>,
+  fn: (
+    client: MattermostClient,
+    w: World,
+    statuses: string[],
+    transport: RestTransport,
+  ) => Promise<void>,
 ): Promise<void> {
   const emu = await startEmulator();
   try {
@@ -20,7 +25,7 @@ async function withClient(
       backoff: { initialMs: 5, maxMs: 20 },
       onResponse: ({ route, status }) => statuses.push(`${status} ${route}`),
     });
-    await fn(new MattermostClient(transport), world, statuses);
+    await fn(new MattermostClient(transport), world, statuses, transport);
   } finally {
     await emu.stop();
   }
@@ -74,5 +79,24 @@ Deno.test("MattermostClient: posts as the bot, never retried blindly", async () 
       (await failure(client.createPost({ channel_id: w.dm.id, message: "x" }))).status,
       503,
     );
+  });
+});
+
+Deno.test("isChannelMember: members yes; non-members and hidden channels no; other failures thrown", async () => {
+  await withClient(async (_client, w, _statuses, transport) => {
+    assert.equal(await isChannelMember(transport, w.town.id, w.alice.user.id), true);
+    assert.equal(await isChannelMember(transport, w.town.id, w.bob.user.id), true);
+    // The bot is not in news (404 for a public channel it could join)...
+    assert.equal(await isChannelMember(transport, w.news.id, w.bob.user.id), false);
+    // ...and cannot see the private channel at all (403).
+    assert.equal(await isChannelMember(transport, w.secret.id, w.alice.user.id), false);
+    w.emu.faults.failRequests({
+      method: "GET",
+      path: `/channels/${w.town.id}/members/${w.alice.user.id}`,
+      status: 500,
+      times: 10,
+    });
+    const e = await failure(isChannelMember(transport, w.town.id, w.alice.user.id));
+    assert.equal(e.status, 500);
   });
 });

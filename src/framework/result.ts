@@ -20,3 +20,30 @@ export function ok<T>(value: T): { readonly ok: true; readonly value: T } {
 export function err<E>(error: E): { readonly ok: false; readonly error: E } {
   return { ok: false, error };
 }
+
+/**
+ * What went wrong, in words the person who has to act can use: the one error type at module
+ * boundaries. `hint` says how to fix it, where there is something to say.
+ */
+export interface Problem {
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** Builds a {@link Problem}. */
+export function problem(message: string, hint?: string): Problem {
+  return hint === undefined ? { message } : { message, hint };
+}
+
+/** A failed {@link Result} carrying a {@link Problem}. */
+export function fail(
+  message: string,
+  hint?: string,
+): { readonly ok: false; readonly error: Problem } {
+  return err(problem(message, hint));
+}
+
+/** A problem as the text a reply or a log line shows: the message, then the hint on its own line. */
+export function describeProblem(p: Problem): string {
+  return p.hint === undefined ? p.message : `${p.message}\n${p.hint}`;
+}

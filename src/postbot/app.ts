@@ -16,7 +16,8 @@ import {
   isAdminUnder,
 } from "../framework/filters.ts";
 import { logger } from "../framework/logging.ts";
-import { MattermostError } from "../framework/mattermost_error.ts";
+import { isStatus, MattermostError } from "../framework/mattermost_error.ts";
+import { isChannelMember } from "../framework/client.ts";
 import { err, ok, type Result } from "../framework/result.ts";
 import { openDatabase } from "../framework/sqlite.ts";
 import { ChannelCache } from "./channel_cache.ts";
@@ -166,15 +167,8 @@ export async function startPostbot(
     botUsername: bot.identity.username,
   });
   const scheduledStore = new ScheduledStore(db, config.scheduledFilesDir);
-  const senderIsMember = async (channelId: string, userId: string) => {
-    try {
-      await bot.transport.getJson(`/channels/${channelId}/members/${userId}`);
-      return true;
-    } catch (e) {
-      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) return false;
-      throw e;
-    }
-  };
+  const senderIsMember = (channelId: string, userId: string) =>
+    isChannelMember(bot.transport, channelId, userId);
   const scheduler = new Scheduler({
     store: scheduledStore,
     broadcaster,
@@ -360,7 +354,7 @@ class TeamMembership {
       this.#members.set(userId, Date.now() + this.#ttlMs);
       return true;
     } catch (e) {
-      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) return false;
+      if (isStatus(e, 404, 403)) return false;
       throw e;
     }
   }

@@ -10,7 +10,8 @@
 
 import type { Channel } from "@mattermost/types/channels";
 import type { RestTransport } from "../framework/rest.ts";
-import { MattermostError } from "../framework/mattermost_error.ts";
+import { isStatus } from "../framework/mattermost_error.ts";
+import { isChannelMember } from "../framework/client.ts";
 import { settleSoon } from "../framework/idle_gc.ts";
 import { logger } from "../framework/logging.ts";
 
@@ -119,7 +120,7 @@ export class ChannelCache {
       );
     } catch (e) {
       // Mattermost answers 404 when the user is in no channel of the team at all.
-      if (!(e instanceof MattermostError && e.status === 404)) throw e;
+      if (!isStatus(e, 404)) throw e;
       return [];
     }
   }
@@ -175,7 +176,7 @@ export class ChannelCache {
     try {
       channel = await this.#transport.getJson<Channel>(`/channels/${id}`);
     } catch (e) {
-      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) {
+      if (isStatus(e, 404, 403)) {
         return undefined;
       }
       throw e;
@@ -199,21 +200,15 @@ export class ChannelCache {
       );
       return (await this.lookup(channel.id))?.channel;
     } catch (e) {
-      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) {
+      if (isStatus(e, 404, 403)) {
         return undefined;
       }
       throw e;
     }
   }
 
-  async #isBotMember(channelId: string): Promise<boolean> {
-    try {
-      await this.#transport.getJson(`/channels/${channelId}/members/${this.#botUserId}`);
-      return true;
-    } catch (e) {
-      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) return false;
-      throw e;
-    }
+  #isBotMember(channelId: string): Promise<boolean> {
+    return isChannelMember(this.#transport, channelId, this.#botUserId);
   }
 }
 

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { MattermostError } from "../framework/mattermost_error.ts";
+import { isChannelMember } from "../framework/client.ts";
 import type { RestTransport } from "../framework/rest.ts";
 import type { ChannelCache } from "./channel_cache.ts";
 
@@ -70,14 +70,8 @@ export class ChannelPrivacy {
     return await this.#isMember(channel.id, userId);
   }
 
-  async #isMember(channelId: string, userId: string): Promise<boolean> {
-    try {
-      await this.#transport.getJson(`/channels/${channelId}/members/${userId}`);
-      return true;
-    } catch (e) {
-      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) return false;
-      throw e;
-    }
+  #isMember(channelId: string, userId: string): Promise<boolean> {
+    return isChannelMember(this.#transport, channelId, userId);
   }
 }
 

@@ -12,7 +12,7 @@
 import { settleSoon } from "../../framework/idle_gc.ts";
 import { logger } from "../../framework/logging.ts";
 import { Semaphore } from "../../framework/semaphore.ts";
-import { MattermostError } from "../../framework/mattermost_error.ts";
+import { isStatus, MattermostError } from "../../framework/mattermost_error.ts";
 import type { RestTransport } from "../../framework/rest.ts";
 import type { Notifier } from "../notifier.ts";
 import { plural } from "../format.ts";
@@ -364,7 +364,7 @@ export class Broadcaster {
         this.#log.markDeleted(id, d.channelId);
         deleted++;
       } catch (e) {
-        if (e instanceof MattermostError && e.status === 404) {
+        if (isStatus(e, 404)) {
           this.#log.markDeleted(id, d.channelId); // already gone
           deleted++;
         } else if (hidden.has(d.channelId)) {

@@ -19,7 +19,7 @@ import { backoffDelay, type BackoffPolicy, delay } from "../../framework/backoff
 import { logger } from "../../framework/logging.ts";
 import type { Semaphore } from "../../framework/semaphore.ts";
 import type { FileBytes } from "../../framework/file_bytes.ts";
-import { MattermostError } from "../../framework/mattermost_error.ts";
+import { isStatus, MattermostError } from "../../framework/mattermost_error.ts";
 import { multipartBody } from "../../framework/multipart.ts";
 import type { RestTransport } from "../../framework/rest.ts";
 import { err, ok, type Result } from "../../framework/result.ts";
@@ -92,10 +92,10 @@ export async function downloadFiles(
       const content = await transport.downloadFile(file.id);
       prepared.push({ source: file, content });
     } catch (e) {
-      const why = e instanceof MattermostError
-        ? e.status === 404 || e.status === 403
-          ? "it is no longer available on the server (deleted?)"
-          : e.message
+      const why = isStatus(e, 404, 403)
+        ? "it is no longer available on the server (deleted?)"
+        : e instanceof MattermostError
+        ? e.message
         : String(e);
       return err(`I could not download the file "${file.name}": ${why}`);
     }

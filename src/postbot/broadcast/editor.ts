@@ -8,7 +8,7 @@
  */
 
 import { logger } from "../../framework/logging.ts";
-import { MattermostError } from "../../framework/mattermost_error.ts";
+import { isStatus, MattermostError } from "../../framework/mattermost_error.ts";
 import type { RestTransport } from "../../framework/rest.ts";
 import { err, ok, type Result } from "../../framework/result.ts";
 import { excerpt, MAX_POST_RUNES, runeLength } from "../../framework/text.ts";
@@ -192,11 +192,11 @@ export class Editor {
 
   /** Why a patch failed, for people. A post deleted by a moderator answers 403, like a ban. */
   async #why(e: unknown, d: DeliveryRecord): Promise<string> {
-    if (e instanceof MattermostError && e.status === 403) {
+    if (isStatus(e, 403)) {
       try {
         await this.#d.transport.getJson(`/posts/${d.postId}`);
       } catch (gone) {
-        if (gone instanceof MattermostError && gone.status === 404) {
+        if (isStatus(gone, 404)) {
           return "the post is no longer there (deleted, perhaps by a moderator)";
         }
       }

@@ -8,7 +8,7 @@
  */
 
 import type { Post } from "@mattermost/types/posts";
-import { MattermostError } from "../../framework/mattermost_error.ts";
+import { isStatus } from "../../framework/mattermost_error.ts";
 import type { RestTransport } from "../../framework/rest.ts";
 import { code, plural, quote } from "../format.ts";
 import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
@@ -44,7 +44,7 @@ export async function fetchLivePosts(
       posts = await response.json() as Post[];
     } catch (e) {
       // None of them exists any more: the server answers 404 rather than an empty list.
-      if (e instanceof MattermostError && e.status === 404) continue;
+      if (isStatus(e, 404)) continue;
       throw e;
     }
     for (const p of posts) {

@@ -43,6 +43,7 @@ import {
   mayMentionChannels,
 } from "../broadcast/channel_mentions.ts";
 import { MattermostError } from "../../framework/mattermost_error.ts";
+import { isChannelMember } from "../../framework/client.ts";
 
 const log = logger("wizard");
 
@@ -564,14 +565,8 @@ Answer with another time (\`at …\`, \`in …\`), **yes** to send it now, ` +
     return this.#s.privacy.viewer(ctx.userId, ctx.isAdmin);
   }
 
-  async #isMember(channelId: string, userId: string): Promise<boolean> {
-    try {
-      await this.#s.transport.getJson(`/channels/${channelId}/members/${userId}`);
-      return true;
-    } catch (e) {
-      if (e instanceof MattermostError && (e.status === 404 || e.status === 403)) return false;
-      throw e;
-    }
+  #isMember(channelId: string, userId: string): Promise<boolean> {
+    return isChannelMember(this.#s.transport, channelId, userId);
   }
 }
 
