@@ -17,7 +17,12 @@ import { formatProblems } from "./src/framework/env_reader.ts";
 import { logger, setupLogging } from "./src/framework/logging.ts";
 import { formatVariables } from "./src/framework/env_declaration.ts";
 import { deniedHost, deniedPaths, pathNeeds, ungrantedVariables } from "./src/framework/grants.ts";
-import { ENV_VARIABLES, POSTBOT_DECLARATION, readPostbotConfig } from "./src/postbot/config.ts";
+import {
+  ENV_VARIABLES,
+  POSTBOT_DECLARATION,
+  type PostbotConfig,
+  readPostbotConfig,
+} from "./src/postbot/config.ts";
 import { startPostbot } from "./src/postbot/app.ts";
 import { hostMain } from "./src/tasks/host.ts";
 import { TASK_HOST_FLAG } from "./src/tasks/host_protocol.ts";
@@ -41,11 +46,26 @@ function fail(message: string, status: number): never {
   Deno.exit(status);
 }
 
-// deno-lint-ignore postbot/max-function-lines
 async function main(): Promise<void> {
-  let flags;
+  const flags = parseFlags();
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const { config, secrets } = readConfig(flags["env-file"]);
+  if (flags.healthcheck) Deno.exit(await healthcheck(config.healthPort));
+  const denied = [
+    ...await deniedPaths(pathNeeds(POSTBOT_DECLARATION, config)),
+    ...await deniedHost(config.serverUrl),
+  ];
+  if (denied.length > 0) fail(formatProblems(denied, secrets), 2);
+  Deno.exit(await run(config));
+}
+
+/** The command-line flags; a wrong one ends the process with the usage (status 2). */
+function parseFlags(): { "env-file"?: string; help?: boolean; healthcheck?: boolean } {
   try {
-    flags = parseArgs({
+    return parseArgs({
       args: Deno.args,
       options: {
         "env-file": { type: "string" },
@@ -57,18 +77,21 @@ async function main(): Promise<void> {
   } catch (e) {
     fail(`${(e as Error).message}\n\n${USAGE}`, 2);
   }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
+}
+
+/**
+ * The configuration from the environment and the .env file, and the secrets no message may
+ * echo; anything wrong ends the process with every problem listed (status 2).
+ */
+function readConfig(envFile: string | undefined): { config: PostbotConfig; secrets: string[] } {
   // A variable the process may not read would silently be its default: refuse instead.
   const ungranted = ungrantedVariables(ENV_VARIABLES);
   if (ungranted.length > 0) {
     fail(formatProblems(ungranted, [], "Grant them in the command line that starts the bot."), 2);
   }
   const source = envSource({
-    envFile: flags["env-file"],
-    explicit: flags["env-file"] !== undefined,
+    envFile,
+    explicit: envFile !== undefined,
     getEnv: (name) => Deno.env.get(name),
   });
   if (!source.ok) fail(formatProblems([source.error]), 2);
@@ -77,52 +100,58 @@ async function main(): Promise<void> {
   const secrets = token === undefined ? [] : [token];
   const config = readPostbotConfig(source.value);
   if (!config.ok) fail(formatProblems(config.error, secrets), 2);
-  if (flags.healthcheck) Deno.exit(await healthcheck(config.value.healthPort));
-  const denied = [
-    ...await deniedPaths(pathNeeds(POSTBOT_DECLARATION, config.value)),
-    ...await deniedHost(config.value.serverUrl),
-  ];
-  if (denied.length > 0) fail(formatProblems(denied, secrets), 2);
+  return { config: config.value, secrets };
+}
 
+/** Runs the bot until SIGINT or SIGTERM; the exit status. */
+async function run(config: PostbotConfig): Promise<number> {
   const closeLogs = await setupLogging({
-    logLevel: config.value.logLevel,
-    consoleLogLevel: config.value.consoleLogLevel,
-    logFile: config.value.logFile,
-    secrets: [config.value.token],
+    logLevel: config.logLevel,
+    consoleLogLevel: config.consoleLogLevel,
+    logFile: config.logFile,
+    secrets: [config.token],
   });
   const log = logger("main");
+  const signals = listenForSignals((signal) => {
+    log.info("Received {signal} while starting; exiting", { signal });
+    void closeLogs().finally(() => Deno.exit(0));
+  });
+  log.info("postbot starting (Deno {deno}, pid {pid})", {
+    deno: Deno.version.deno,
+    pid: Deno.pid,
+  });
+  const started = await startPostbot(config);
+  signals.started();
+  if (!started.ok) {
+    // Logged once: the console sink prints fatal lines at every CONSOLE_LOG_LEVEL.
+    log.fatal("{reason}", { reason: started.error });
+    await closeLogs();
+    return 1;
+  }
+  const signal = await signals.stopped;
+  log.info("Received {signal}; shutting down", { signal });
+  await started.value.stop();
+  await closeLogs();
+  return 0;
+}
 
-  // Listen before starting: a signal between "ready" and a later listener would kill the
-  // process without a clean shutdown. A signal during startup ends it right away.
+/**
+ * Listens for SIGINT and SIGTERM before anything starts: a signal between "ready" and a later
+ * listener would kill the process without a clean shutdown. A signal while starting calls
+ * `whileStarting` (which ends the process); after `started()`, it resolves `stopped`.
+ */
+function listenForSignals(
+  whileStarting: (signal: Deno.Signal) => void,
+): { stopped: Promise<string>; started(): void } {
   const stopped = Promise.withResolvers<string>();
   let starting = true;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => {
       stopped.resolve(signal);
-      if (!starting) return;
-      log.info("Received {signal} while starting; exiting", { signal });
-      void closeLogs().finally(() => Deno.exit(0));
+      if (starting) whileStarting(signal);
     });
   }
-  log.info("postbot starting (Deno {deno}, pid {pid})", {
-    deno: Deno.version.deno,
-    pid: Deno.pid,
-  });
-  const started = await startPostbot(config.value);
-  starting = false;
-  if (!started.ok) {
-    // Logged once: the console sink prints fatal lines at every CONSOLE_LOG_LEVEL.
-    log.fatal("{reason}", { reason: started.error });
-    await closeLogs();
-    Deno.exit(1);
-  }
-  const running = started.value;
-
-  const signal = await stopped.promise;
-  log.info("Received {signal}; shutting down", { signal });
-  await running.stop();
-  await closeLogs();
-  Deno.exit(0);
+  return { stopped: stopped.promise, started: () => starting = false };
 }
 
 /** Exit status for a container HEALTHCHECK: 0 when /healthz answers 200. */

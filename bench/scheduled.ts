@@ -12,7 +12,7 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { startScenario } from "../tests/support/scenario.ts";
+import { type Scenario, startScenario } from "../tests/support/scenario.ts";
 import { postAs } from "../src/sandbox/user_client.ts";
 import { type BenchRow, seconds, UserSocket } from "./support.ts";
 
@@ -24,9 +24,36 @@ const AIM = 1.15;
 const PROP = "postbot_broadcast_id";
 
 /** Runs the measurement; prints nothing, returns the rows. */
-// deno-lint-ignore postbot/max-function-lines
 export async function scheduledBenchmark(): Promise<BenchRow[]> {
-  const channels = PER_BROADCAST * GROUPS;
+  const s = await startGroupedScenario();
+  const alice = s.world.alice;
+  const dm = s.emu.store.directChannel(alice.user.id, s.world.bot.user.id).id;
+  const socket = await UserSocket.open(s.emu.url, alice.token, s.world.bot.user.id);
+  try {
+    // The minute: far enough ahead for the scheduling to finish first.
+    const due = Math.ceil((Date.now() + 75_000) / 60_000) * 60_000;
+    const say = async (text: string, pattern: RegExp) => {
+      const mark = socket.received;
+      await postAs(s.emu.url, alice.token, dm, text);
+      return (await socket.next(mark, pattern, 60_000)).message;
+    };
+    const ids = await scheduleAll(say, due);
+    if (Date.now() >= due) throw new Error("scheduling took longer than the lead time");
+    s.emu.faults.rateLimit = QUOTA;
+    const mark = socket.received;
+    const firstRequest = s.emu.requests.length;
+    await waitForReports(socket, mark);
+    const finishedAt = Date.now();
+    const window = s.emu.requests.slice(firstRequest);
+    return [measured(s, ids, due, window, finishedAt)];
+  } finally {
+    socket.close();
+    await s.stop();
+  }
+}
+
+/** The world: ten groups of 20 bulk channels, alice's zone UTC, a quiet log. */
+function startGroupedScenario(): Promise<Scenario> {
   const groups = Array.from(
     { length: GROUPS },
     (_, g) =>
@@ -35,100 +62,111 @@ export async function scheduledBenchmark(): Promise<BenchRow[]> {
           .join(", ")
       }]`,
   );
-  const s = await startScenario({
-    bulkChannels: channels,
+  return startScenario({
+    bulkChannels: PER_BROADCAST * GROUPS,
     channelsToml: `[groups]\n${groups.join("\n")}\n`,
     seed: (emu, world) => emu.store.setUserTimezone(world.alice.user.id, { manual: "UTC" }),
     env: { LOG_LEVEL: "WARNING" },
   });
-  const alice = s.world.alice;
-  const dm = s.emu.store.directChannel(alice.user.id, s.world.bot.user.id).id;
-  const socket = await UserSocket.open(s.emu.url, alice.token, s.world.bot.user.id);
-  try {
-    // The minute: far enough ahead for the scheduling to finish first.
-    const due = Math.ceil((Date.now() + 75_000) / 60_000) * 60_000;
-    const hhmm = new Date(due).toISOString().slice(11, 16);
-    const day = new Date(due).toISOString().slice(0, 10);
-    const say = async (text: string, pattern: RegExp) => {
-      const mark = socket.received;
-      await postAs(s.emu.url, alice.token, dm, text);
-      return (await socket.next(mark, pattern, 60_000)).message;
-    };
-    const ids: string[] = [];
-    for (let i = 0; i < BROADCASTS; i++) {
-      await say(`Scheduled benchmark ${i}`, /Where should I send this/);
-      await say(`G${i % GROUPS}`, /Ready to send/);
-      const answer = await say(`at ${day} ${hhmm}`, /Scheduled broadcast|past|can't/);
-      const id = /broadcast `([a-z0-9]+)`/.exec(answer)?.[1];
-      if (id === undefined) throw new Error(`not scheduled: ${answer}`);
-      ids.push(id);
-    }
-    if (Date.now() >= due) throw new Error("scheduling took longer than the lead time");
-    s.emu.faults.rateLimit = QUOTA;
-    const mark = socket.received;
-    const firstRequest = s.emu.requests.length;
-    // Wait for every report (the bot posts them to alice's DM).
-    const reported = new Set<string>();
-    while (reported.size < BROADCASTS) {
-      const post = await socket.next(
-        mark,
-        new RegExp(
-          `Delivered to \\d+ of \\d+ channels?\\*\\* \\(broadcast \`(?!${
-            [...reported].join("|") || "-"
-          })[a-z0-9]+\``,
-        ),
-        600_000,
-      );
-      reported.add(/broadcast `([a-z0-9]+)`/.exec(post.message)![1]);
-    }
-    const finishedAt = Date.now();
-    const window = s.emu.requests.slice(firstRequest);
-    const admitted = window.filter((r) => r.status !== 429);
-    const limited = window.length - admitted.length;
-    const firstAt = admitted[0]?.at ?? due;
-    const minimumMs = (admitted.length - QUOTA.maxBurst) / QUOTA.perSec * 1000;
-    const batchMs = finishedAt - firstAt;
-    const ratio = batchMs / minimumMs;
+}
 
-    const db = new DatabaseSync(`${s.dir}/broadcast_log.db`, { readOnly: true });
-    const starts = ids.map((id) =>
+/** Schedules every broadcast for `due` through the wizard; their ids. */
+async function scheduleAll(
+  say: (text: string, pattern: RegExp) => Promise<string>,
+  due: number,
+): Promise<string[]> {
+  const hhmm = new Date(due).toISOString().slice(11, 16);
+  const day = new Date(due).toISOString().slice(0, 10);
+  const ids: string[] = [];
+  for (let i = 0; i < BROADCASTS; i++) {
+    await say(`Scheduled benchmark ${i}`, /Where should I send this/);
+    await say(`G${i % GROUPS}`, /Ready to send/);
+    const answer = await say(`at ${day} ${hhmm}`, /Scheduled broadcast|past|can't/);
+    const id = /broadcast `([a-z0-9]+)`/.exec(answer)?.[1];
+    if (id === undefined) throw new Error(`not scheduled: ${answer}`);
+    ids.push(id);
+  }
+  return ids;
+}
+
+/** Waits for every broadcast's report (the bot posts them to alice's DM). */
+async function waitForReports(socket: UserSocket, mark: number): Promise<void> {
+  const reported = new Set<string>();
+  while (reported.size < BROADCASTS) {
+    const post = await socket.next(
+      mark,
+      new RegExp(
+        `Delivered to \\d+ of \\d+ channels?\\*\\* \\(broadcast \`(?!${
+          [...reported].join("|") || "-"
+        })[a-z0-9]+\``,
+      ),
+      600_000,
+    );
+    reported.add(/broadcast `([a-z0-9]+)`/.exec(post.message)![1]);
+  }
+}
+
+/** The row: start times from the database, requests from the emulator, copies per broadcast. */
+function measured(
+  s: Scenario,
+  ids: string[],
+  due: number,
+  window: Scenario["emu"]["requests"],
+  finishedAt: number,
+): BenchRow {
+  const admitted = window.filter((r) => r.status !== 429);
+  const limited = window.length - admitted.length;
+  const firstAt = admitted[0]?.at ?? due;
+  const minimumMs = (admitted.length - QUOTA.maxBurst) / QUOTA.perSec * 1000;
+  const batchMs = finishedAt - firstAt;
+  const ratio = batchMs / minimumMs;
+  const starts = startTimes(`${s.dir}/broadcast_log.db`, ids);
+  const latestStart = Math.max(...starts) - due;
+  const allStarted = starts.every((t) => t >= due && t < due + 60_000);
+  const copies = copiesPerBroadcast(s);
+  const twice = ids.filter((id) => (copies.get(id) ?? 0) > PER_BROADCAST).length;
+  const short = ids.filter((id) => (copies.get(id) ?? 0) < PER_BROADCAST).length;
+  return {
+    name: `${BROADCASTS} broadcasts scheduled for one minute × ${PER_BROADCAST} channels, ` +
+      `rate limit ${QUOTA.perSec}/s burst ${QUOTA.maxBurst}`,
+    result:
+      `all started ${allStarted ? "within the minute" : "**late**"} (last ${
+        seconds(latestStart)
+      } after it); ${admitted.length} requests (+${limited} answered 429), minimum ${
+        seconds(minimumMs)
+      }, batch ${seconds(batchMs)}, ratio ${ratio.toFixed(3)}; ${twice} sent twice, ` +
+      `${short} incomplete`,
+    aim: `all start within the minute, none twice, ratio ≤ ${AIM}`,
+    met: allStarted && twice === 0 && short === 0 && ratio <= AIM,
+  };
+}
+
+/** When each broadcast started, from the bot's database (NaN when it never did). */
+function startTimes(dbPath: string, ids: string[]): number[] {
+  const db = new DatabaseSync(dbPath, { readOnly: true });
+  try {
+    return ids.map((id) =>
       Number(
         (db.prepare("SELECT created_at FROM broadcasts WHERE id = ?").get(id) as {
           created_at: number;
         } | undefined)?.created_at ?? NaN,
       )
     );
-    db.close();
-    const latestStart = Math.max(...starts) - due;
-    const allStarted = starts.every((t) => t >= due && t < due + 60_000);
-    const copies = new Map<string, number>();
-    for (const p of s.emu.store.allPosts()) {
-      const id = p.props?.[PROP];
-      if (typeof id === "string" && p.delete_at === 0) {
-        copies.set(id, (copies.get(id) ?? 0) + 1);
-      }
-    }
-    const twice = ids.filter((id) => (copies.get(id) ?? 0) > PER_BROADCAST).length;
-    const short = ids.filter((id) => (copies.get(id) ?? 0) < PER_BROADCAST).length;
-    return [
-      {
-        name: `${BROADCASTS} broadcasts scheduled for one minute × ${PER_BROADCAST} channels, ` +
-          `rate limit ${QUOTA.perSec}/s burst ${QUOTA.maxBurst}`,
-        result:
-          `all started ${allStarted ? "within the minute" : "**late**"} (last ${
-            seconds(latestStart)
-          } after it); ${admitted.length} requests (+${limited} answered 429), minimum ${
-            seconds(minimumMs)
-          }, batch ${seconds(batchMs)}, ratio ${ratio.toFixed(3)}; ${twice} sent twice, ` +
-          `${short} incomplete`,
-        aim: `all start within the minute, none twice, ratio ≤ ${AIM}`,
-        met: allStarted && twice === 0 && short === 0 && ratio <= AIM,
-      },
-    ];
   } finally {
-    socket.close();
-    await s.stop();
+    db.close();
   }
+}
+
+/** How many live posts carry each broadcast id. */
+function copiesPerBroadcast(s: Scenario): Map<string, number> {
+  const copies = new Map<string, number>();
+  for (const p of s.emu.store.allPosts()) {
+    const id = p.props?.[PROP];
+    if (typeof id === "string" && p.delete_at === 0) {
+      copies.set(id, (copies.get(id) ?? 0) + 1);
+    }
+  }
+  return copies;
 }
 
 if (import.meta.main) console.log(await scheduledBenchmark());

@@ -1,13 +1,19 @@
 /**
- * postbot assembled: opens the database and channels.toml, connects the bot, sweeps the
- * channels, wires the middleware chain (DMOnly → access control → commands, or
- * the broadcast wizard for any other message) and starts the background loops.
+ * postbot assembled, one step at a time: open the storage (database lock, database,
+ * channels.toml), connect the bot and sweep the channels, wire the services (broadcasts,
+ * schedules, the wizard, the commands), route messages (DMOnly → access control → commands,
+ * or the broadcast wizard for any other message), then start the background loops.
+ *
+ * Every step that opens something registers its release on one `AsyncDisposableStack`: a
+ * failure half-way releases what was opened, in reverse order, and stopping a running
+ * postbot is that stack's `disposeAsync`.
  *
  * @module
  */
 
 import type { DatabaseSync } from "node:sqlite";
 import { Bot, type BotOptions } from "../framework/bot.ts";
+import { isChannelMember } from "../framework/client.ts";
 import { CommandDispatcher } from "../framework/dispatcher.ts";
 import {
   accessControl,
@@ -16,42 +22,43 @@ import {
   isAdminUnder,
 } from "../framework/filters.ts";
 import { logger } from "../framework/logging.ts";
-import { isStatus, MattermostError } from "../framework/mattermost_error.ts";
-import { isChannelMember } from "../framework/client.ts";
+import { MattermostError } from "../framework/mattermost_error.ts";
 import { err, ok, type Result } from "../framework/result.ts";
+import type { SessionStore } from "../framework/sessions.ts";
 import { openDatabase } from "../framework/sqlite.ts";
+import { createTaskSystem, type TaskSystem } from "../tasks/mod.ts";
+import { auditChannelProblems } from "./audit_channel.ts";
+import { Broadcaster } from "./broadcast/broadcaster.ts";
+import { Editor } from "./broadcast/editor.ts";
+import { BroadcastLog } from "./broadcast/log.ts";
 import { ChannelCache } from "./channel_cache.ts";
 import { formatChannelsFileError } from "./channels/config.ts";
 import { ChannelsStore } from "./channels/store.ts";
-import { channelsCommand, idCommand, refreshCommand } from "./commands/channels.ts";
 import { aliasCommand } from "./commands/alias.ts";
+import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts.ts";
+import { channelsCommand, idCommand, refreshCommand } from "./commands/channels.ts";
+import { editCommand } from "./commands/edit.ts";
 import { addGroupCommand, listGroupsCommand } from "./commands/groups.ts";
 import { helpCommand } from "./commands/help.ts";
-import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts.ts";
-import { Broadcaster } from "./broadcast/broadcaster.ts";
-import { BroadcastLog } from "./broadcast/log.ts";
-import { Notifier } from "./notifier.ts";
-import { SqliteSessionBackend } from "./storage/sessions.ts";
-import type { Conversation } from "./wizard/conversation.ts";
-import { decodeConversation } from "./wizard/decode.ts";
-import { Wizard } from "./wizard/wizard.ts";
-import type { SessionStore } from "../framework/sessions.ts";
-import type { PostbotConfig } from "./config.ts";
-import { MIGRATIONS } from "./schema.ts";
-import type { PostbotServices } from "./services.ts";
-import { SqliteProcessedPosts } from "./storage/processed_posts.ts";
-import { createTaskSystem } from "../tasks/mod.ts";
-import { Editor } from "./broadcast/editor.ts";
-import { editCommand } from "./commands/edit.ts";
 import { cancelCommand, scheduledCommand } from "./commands/scheduled.ts";
 import { statusCommand } from "./commands/status.ts";
+import type { PostbotConfig } from "./config.ts";
+import { type HealthSnapshot, serveHealth } from "./health.ts";
+import { Notifier } from "./notifier.ts";
+import { ChannelPrivacy } from "./privacy.ts";
 import { reresolve } from "./schedule/reresolve.ts";
 import { Scheduler } from "./schedule/scheduler.ts";
 import { SendLater } from "./schedule/send_later.ts";
 import { ScheduledStore } from "./schedule/store.ts";
-import { type HealthSnapshot, serveHealth } from "./health.ts";
-import { ChannelPrivacy } from "./privacy.ts";
-import { auditChannelProblems } from "./audit_channel.ts";
+import { MIGRATIONS } from "./schema.ts";
+import type { PostbotServices } from "./services.ts";
+import { lockDatabase } from "./storage/lock.ts";
+import { SqliteProcessedPosts } from "./storage/processed_posts.ts";
+import { SqliteSessionBackend } from "./storage/sessions.ts";
+import { TeamMembership } from "./team_membership.ts";
+import type { Conversation } from "./wizard/conversation.ts";
+import { decodeConversation } from "./wizard/decode.ts";
+import { Wizard } from "./wizard/wizard.ts";
 
 const log = logger("app");
 
@@ -60,6 +67,12 @@ const log = logger("app");
  * it was sent less than this long ago; an older one is explained and not run.
  */
 export const LATE_SIDE_EFFECT_MS = 3 * 60_000;
+
+/** How long a processed post id is remembered (catch-up never reaches further back). */
+const PROCESSED_POSTS_KEPT_MS = 7 * 86_400_000;
+
+/** How long a positive team-membership answer is trusted. */
+const TEAM_MEMBERSHIP_TTL_MS = 5 * 60_000;
 
 /** A running postbot. */
 export interface RunningPostbot {
@@ -79,29 +92,108 @@ export interface PostbotOptions {
 }
 
 /** Starts postbot, or explains in one message why it cannot. */
-// deno-lint-ignore postbot/max-function-lines
 export async function startPostbot(
   config: PostbotConfig,
   options: PostbotOptions = {},
 ): Promise<Result<RunningPostbot, string>> {
+  // Whatever is still on the stack when this function returns was opened by a failed start.
+  await using opened = new AsyncDisposableStack();
+  const core = await openCore(config, options, opened);
+  if (!core.ok) return core;
+  const tasks = createTasks(core.value);
+  const wiring = wireServices(core.value, tasks);
+  routeMessages(core.value, wiring);
+  const health = await startLoops(core.value, wiring, tasks, opened);
+  if (!health.ok) return health;
+  const running = opened.move();
+  const { services, broadcaster, wizard } = wiring;
+  return ok({
+    services,
+    bot: core.value.bot,
+    broadcaster,
+    sessions: wizard.sessions,
+    health: health.value,
+    stop: async () => {
+      await running.disposeAsync();
+      log.info("postbot stopped");
+    },
+  });
+}
+
+/** What every later step builds on: storage, the connected bot and the channel sweep. */
+interface Core {
+  readonly config: PostbotConfig;
+  readonly db: DatabaseSync;
+  readonly channels: ChannelsStore;
+  readonly bot: Bot;
+  readonly cache: ChannelCache;
+  readonly notifier: Notifier;
+}
+
+/**
+ * Locks and opens the database, loads channels.toml, signs in and sweeps the team's
+ * channels; refuses an audit channel that channels.toml makes a broadcast target.
+ */
+async function openCore(
+  config: PostbotConfig,
+  options: PostbotOptions,
+  opened: AsyncDisposableStack,
+): Promise<Result<Core, string>> {
+  const db = await openStorage(config, opened);
+  if (!db.ok) return db;
+  const channels = await loadChannels(config);
+  if (!channels.ok) return channels;
+  const processed = new SqliteProcessedPosts(db.value);
+  processed.prune(Date.now() - PROCESSED_POSTS_KEPT_MS);
+  const connected = await Bot.connect(config, { processed, ...options.bot });
+  if (!connected.ok) return err(connected.error.message);
+  const bot = connected.value;
+  const cache = new ChannelCache({
+    transport: bot.transport,
+    teamId: bot.identity.teamId,
+    botUserId: bot.identity.userId,
+    ttlMs: config.channelCacheTtlSeconds * 1000,
+  });
+  try {
+    await cache.refresh();
+  } catch (e) {
+    return err(
+      `Could not list the team's channels: ${e instanceof MattermostError ? e.message : String(e)}`,
+    );
+  }
+  const auditClash = auditChannelProblems(config.botLogChannelId, channels.value.config, cache);
+  if (auditClash.length > 0) {
+    return err(
+      `The audit channel (BOT_LOG_CHANNEL_ID=${config.botLogChannelId}) must never receive ` +
+        `broadcasts, but ${config.channelsTomlPath} makes it a target:\n` +
+        auditClash.map((p) => `  - ${p}`).join("\n") +
+        `\nRemove it from ${config.channelsTomlPath}, or set BOT_LOG_CHANNEL_ID to a channel ` +
+        "used only for the bot's audit posts.",
+    );
+  }
+  const notifier = new Notifier(bot.transport, bot.identity.userId, config.botLogChannelId);
+  return ok({ config, db: db.value, channels: channels.value, bot, cache, notifier });
+}
+
+/** Takes the single-instance lock and opens (and migrates) the database, in that order. */
+async function openStorage(
+  config: PostbotConfig,
+  opened: AsyncDisposableStack,
+): Promise<Result<DatabaseSync, string>> {
   const lock = await lockDatabase(config.dbPath);
   if (!lock.ok) return lock;
-  const opened = openDatabase(config.dbPath, MIGRATIONS);
-  if (!opened.ok) {
-    lock.value.close();
-    return err(opened.error.message);
-  }
-  const db = opened.value;
-  const fail = (message: string) => {
-    db.close();
-    lock.value.close();
-    return err(message);
-  };
+  opened.defer(() => lock.value.close());
+  const db = openDatabase(config.dbPath, MIGRATIONS);
+  if (!db.ok) return err(db.error.message);
+  opened.defer(() => db.value.close());
+  return ok(db.value);
+}
 
+/** Loads channels.toml; a missing file is allowed, and warned about once. */
+async function loadChannels(config: PostbotConfig): Promise<Result<ChannelsStore, string>> {
   const loaded = await ChannelsStore.load(config.channelsTomlPath);
-  if (!loaded.ok) return fail(formatChannelsFileError(loaded.error));
-  const channels = loaded.value;
-  if (channels.missing) {
+  if (!loaded.ok) return err(formatChannelsFileError(loaded.error));
+  if (loaded.value.missing) {
     // Once, at startup, in the log and (WARNING) on the console: a bot without groups is
     // almost always a file in the wrong place, not a choice.
     log.warn(
@@ -112,51 +204,48 @@ export async function startPostbot(
       { path: config.channelsTomlPath },
     );
   }
+  return ok(loaded.value);
+}
 
-  const processed = new SqliteProcessedPosts(db);
-  processed.prune(Date.now() - 7 * 86_400_000);
-  const connected = await Bot.connect(config, { processed, ...options.bot });
-  if (!connected.ok) return fail(connected.error.message);
-  const bot = connected.value;
-
-  const cache = new ChannelCache({
-    transport: bot.transport,
-    teamId: bot.identity.teamId,
-    botUserId: bot.identity.userId,
-    ttlMs: config.channelCacheTtlSeconds * 1000,
+/** The task plugins (`!tasks`, `!run`, scheduler.toml); nothing runs before `start()`. */
+function createTasks({ config, db, notifier }: Core): TaskSystem {
+  return createTaskSystem({
+    db,
+    serverUrl: config.serverUrl,
+    token: config.token,
+    tasksDir: config.tasksDir,
+    schedulerTomlPath: config.schedulerTomlPath,
+    timezone: config.schedulerTimezone,
+    timeoutSeconds: config.taskTimeoutSeconds,
+    memoryMb: config.taskMemoryMb,
+    alert: (text) => notifier.audit(text),
   });
-  try {
-    await cache.refresh();
-  } catch (e) {
-    return fail(
-      `Could not list the team's channels: ${e instanceof MattermostError ? e.message : String(e)}`,
-    );
-  }
+}
 
-  const auditClash = auditChannelProblems(config.botLogChannelId, channels.config, cache);
-  if (auditClash.length > 0) {
-    return fail(
-      `The audit channel (BOT_LOG_CHANNEL_ID=${config.botLogChannelId}) must never receive ` +
-        `broadcasts, but ${config.channelsTomlPath} makes it a target:\n` +
-        auditClash.map((p) => `  - ${p}`).join("\n") +
-        `\nRemove it from ${config.channelsTomlPath}, or set BOT_LOG_CHANNEL_ID to a channel ` +
-        "used only for the bot's audit posts.",
-    );
-  }
+/** The services built from the core, with the wizard and the commands that use them. */
+interface Wiring {
+  readonly services: PostbotServices;
+  readonly broadcaster: Broadcaster;
+  readonly scheduler: Scheduler;
+  readonly wizard: Wizard;
+  readonly dispatcher: CommandDispatcher;
+}
 
+/** Builds the broadcast, schedule and edit services, the wizard, and registers the commands. */
+function wireServices(core: Core, tasks: TaskSystem): Wiring {
+  const { config, db, bot, cache, channels, notifier } = core;
+  const { transport } = bot;
   const services: PostbotServices = {
     config,
     identity: bot.identity,
-    transport: bot.transport,
+    transport,
     cache,
     channels,
     db,
-    privacy: new ChannelPrivacy(bot.transport, cache),
+    privacy: new ChannelPrivacy(transport, cache),
     isAdmin: (userId, username) => isAdminUnder({ admins: config.adminUsers }, userId, username),
   };
-
-  const notifier = new Notifier(bot.transport, bot.identity.userId, config.botLogChannelId);
-  const broadcaster = new Broadcaster(bot.transport, new BroadcastLog(db), notifier, {
+  const broadcaster = new Broadcaster(transport, new BroadcastLog(db), notifier, {
     auditChannelId: config.botLogChannelId,
     privacy: services.privacy,
     isAdmin: services.isAdmin,
@@ -166,48 +255,28 @@ export async function startPostbot(
     botUserId: bot.identity.userId,
     botUsername: bot.identity.username,
   });
-  const scheduledStore = new ScheduledStore(db, config.scheduledFilesDir);
-  const senderIsMember = (channelId: string, userId: string) =>
-    isChannelMember(bot.transport, channelId, userId);
-  const scheduler = new Scheduler({
-    store: scheduledStore,
-    broadcaster,
-    notifier,
-    resolve: (answer, sender) =>
-      reresolve(answer, {
-        config: channels.config,
-        cache,
-        senderIsMember: (channelId) => senderIsMember(channelId, sender.id),
-        viewer: services.privacy.viewer(sender.id, services.isAdmin(sender.id, sender.username)),
-        auditChannelId: config.botLogChannelId,
-      }),
-    // Channels archived or created since the broadcast was scheduled must count.
-    beforeBatch: async () => {
-      await cache.refresh();
-    },
-  });
+  const scheduled = new ScheduledStore(db, config.scheduledFilesDir);
+  const scheduler = createScheduler(services, scheduled, broadcaster, notifier);
   const later = new SendLater({
-    transport: bot.transport,
-    store: scheduledStore,
+    transport,
+    store: scheduled,
     scheduler,
     notifier,
     fallbackZone: () => tasks.timezone,
   });
   const editor = new Editor({
-    transport: bot.transport,
+    transport,
     broadcaster,
-    scheduled: scheduledStore,
+    scheduled,
     notifier,
     attribution: config.broadcastAttribution,
     editWindowSeconds: config.editWindowSeconds,
   });
-  const theWizard = new Wizard(services, broadcaster, notifier, {
+  const wizard = new Wizard(services, broadcaster, notifier, {
     ttlMs: config.sessionTtlSeconds * 1000,
     cleanupIntervalMs: config.sessionCleanupIntervalSeconds * 1000,
     backend: new SqliteSessionBackend<Conversation>(db, decodeConversation),
   }, { later, editor });
-  const sessions = theWizard.sessions;
-
   const dispatcher = new CommandDispatcher();
   dispatcher
     .register(helpCommand(() => dispatcher))
@@ -219,33 +288,53 @@ export async function startPostbot(
     .register(addGroupCommand(services, "groups"))
     .register(addGroupCommand(services, "private_groups"))
     .register(aliasCommand(services))
-    .register(historyCommand(broadcaster, { scheduled: scheduledStore, transport: bot.transport }))
-    .register(statusCommand(services, broadcaster, scheduledStore))
-    .register(undoCommand(services, broadcaster, theWizard, scheduledStore))
-    .register(retryCommand(broadcaster, scheduledStore))
-    .register(editCommand(editor, broadcaster, scheduledStore, theWizard, config.editWindowSeconds))
+    .register(historyCommand(broadcaster, { scheduled, transport }))
+    .register(statusCommand(services, broadcaster, scheduled))
+    .register(undoCommand(services, broadcaster, wizard, scheduled))
+    .register(retryCommand(broadcaster, scheduled))
+    .register(editCommand(editor, broadcaster, scheduled, wizard, config.editWindowSeconds))
     .register(scheduledCommand(later))
-    .register(cancelCommand(later, theWizard));
-  const tasks = createTaskSystem({
-    db,
-    serverUrl: config.serverUrl,
-    token: config.token,
-    tasksDir: config.tasksDir,
-    schedulerTomlPath: config.schedulerTomlPath,
-    timezone: config.schedulerTimezone,
-    timeoutSeconds: config.taskTimeoutSeconds,
-    memoryMb: config.taskMemoryMb,
-    alert: (text) => notifier.audit(text),
-  });
+    .register(cancelCommand(later, wizard));
   for (const command of tasks.commands) dispatcher.register(command);
+  return { services, broadcaster, scheduler, wizard, dispatcher };
+}
 
+/** Sends scheduled broadcasts when due, to targets resolved again at that moment. */
+function createScheduler(
+  services: PostbotServices,
+  store: ScheduledStore,
+  broadcaster: Broadcaster,
+  notifier: Notifier,
+): Scheduler {
+  const { config, cache, channels, transport, privacy, isAdmin } = services;
+  return new Scheduler({
+    store,
+    broadcaster,
+    notifier,
+    resolve: (answer, sender) =>
+      reresolve(answer, {
+        config: channels.config,
+        cache,
+        senderIsMember: (channelId) => isChannelMember(transport, channelId, sender.id),
+        viewer: privacy.viewer(sender.id, isAdmin(sender.id, sender.username)),
+        auditChannelId: config.botLogChannelId,
+      }),
+    // Channels archived or created since the broadcast was scheduled must count.
+    beforeBatch: async () => {
+      await cache.refresh();
+    },
+  });
+}
+
+/** The middleware chain: DMs only, access control, late side effects held, then commands. */
+function routeMessages({ config, bot }: Core, { dispatcher, wizard }: Wiring): void {
   if (config.adminUsers.length === 0) {
     log.warn(
       "ADMIN_USERS is empty: every allowed user may change channels.toml and run tasks. " +
         "Set ADMIN_USERS to restrict that.",
     );
   }
-  const teamMembers = new TeamMembership(bot, 5 * 60_000);
+  const teamMembers = new TeamMembership(bot, TEAM_MEMBERSHIP_TTL_MS);
   bot
     .use(directMessagesOnly())
     .use(accessControl({
@@ -256,15 +345,77 @@ export async function startPostbot(
     .use(holdLateSideEffects({
       maxAgeMs: LATE_SIDE_EFFECT_MS,
       hasSideEffects: (ctx) =>
-        dispatcher.hasSideEffects(ctx, (c) => theWizard.answerHasSideEffects(c.userId, c.text)),
+        dispatcher.hasSideEffects(ctx, (c) => wizard.answerHasSideEffects(c.userId, c.text)),
     }))
-    .use(dispatcher.middleware((ctx) => theWizard.handle(ctx)));
+    .use(dispatcher.middleware((ctx) => wizard.handle(ctx)));
+}
 
+/**
+ * Recovers interrupted broadcasts, then starts everything that runs in the background, each
+ * with its stop on `opened`; returns what health reports. Stopping runs in reverse: no new
+ * sessions, scheduler, WebSocket, sessions' and cache's timers, deliveries drained, tasks,
+ * health endpoint (then the database and its lock).
+ */
+async function startLoops(
+  { config, bot, cache }: Core,
+  { broadcaster, scheduler, wizard }: Wiring,
+  tasks: TaskSystem,
+  opened: AsyncDisposableStack,
+): Promise<Result<() => HealthSnapshot, string>> {
   // Settle what a previous process left unfinished before any DM can confirm a new broadcast:
   // recovery treats every pending broadcast as interrupted.
   await broadcaster.recover();
   let shuttingDown = false;
   const snapshot = (): HealthSnapshot => ({
+    ...healthOf(bot, cache, broadcaster, tasks),
+    sessionsOpen: wizard.sessions.size,
+    shuttingDown,
+  });
+  if (config.healthPort !== undefined) {
+    try {
+      opened.defer(serveHealth(config.healthPort, snapshot));
+    } catch (e) {
+      return err(
+        `HEALTH_PORT=${config.healthPort} cannot be used: ${(e as Error).message}. ` +
+          "Choose a free port, or leave HEALTH_PORT empty.",
+      );
+    }
+  }
+  // Tasks and sessions first: the catch-up in bot.start() may hand over a missed `!run`.
+  await tasks.start();
+  opened.defer(() => tasks.stop());
+  opened.defer(async () => {
+    const finished = await broadcaster.drain(config.shutdownGraceSeconds * 1000);
+    if (!finished) log.warn("Shutdown grace period over: unfinished deliveries were recorded");
+  });
+  cache.start();
+  opened.defer(() => cache.stop());
+  wizard.sessions.start();
+  opened.defer(() => wizard.sessions.stop());
+  opened.defer(() => bot.stop());
+  const connected = await bot.start();
+  if (!connected.ok) return err(connected.error.message);
+  // After recovery and the connection: what came due while postbot was down goes out now.
+  await scheduler.start();
+  opened.defer(() => scheduler.stop());
+  opened.defer(() => {
+    shuttingDown = true;
+    wizard.close();
+  });
+  log.info("postbot is ready: {channels} channels cached, listening for DMs", {
+    channels: cache.size,
+  });
+  return ok(snapshot);
+}
+
+/** The health figures the running parts keep themselves. */
+function healthOf(
+  bot: Bot,
+  cache: ChannelCache,
+  broadcaster: Broadcaster,
+  tasks: TaskSystem,
+): Omit<HealthSnapshot, "sessionsOpen" | "shuttingDown"> {
+  return {
     websocketConnected: bot.connected,
     websocketReconnects: bot.reconnects,
     cacheFresh: cache.fresh,
@@ -278,113 +429,7 @@ export async function startPostbot(
     broadcastsInProgress: broadcaster.running,
     taskRunsOk: tasks.counters.runsOk,
     taskRunsFailed: tasks.counters.runsFailed,
-    sessionsOpen: sessions.size,
-    shuttingDown,
-  });
-  let stopHealth: (() => Promise<void>) | undefined;
-  if (config.healthPort !== undefined) {
-    try {
-      stopHealth = serveHealth(config.healthPort, snapshot);
-    } catch (e) {
-      return fail(
-        `HEALTH_PORT=${config.healthPort} cannot be used: ${(e as Error).message}. ` +
-          "Choose a free port, or leave HEALTH_PORT empty.",
-      );
-    }
-  }
-  cache.start();
-  // Tasks and sessions first: the catch-up in bot.start() may hand over a missed `!run`.
-  await tasks.start();
-  sessions.start();
-  const connectedWs = await bot.start();
-  if (!connectedWs.ok) {
-    cache.stop();
-    sessions.stop();
-    await tasks.stop();
-    await stopHealth?.();
-    return fail(connectedWs.error.message);
-  }
-  // After recovery and the connection: what came due while postbot was down goes out now.
-  await scheduler.start();
-  log.info("postbot is ready: {channels} channels cached, listening for DMs", {
-    channels: cache.size,
-  });
-
-  return ok({
-    services,
-    bot,
-    broadcaster,
-    sessions,
-    health: snapshot,
-    stop: async () => {
-      shuttingDown = true;
-      theWizard.close();
-      cache.stop();
-      sessions.stop();
-      await scheduler.stop();
-      await bot.stop();
-      const finished = await broadcaster.drain(config.shutdownGraceSeconds * 1000);
-      if (!finished) log.warn("Shutdown grace period over: unfinished deliveries were recorded");
-      await tasks.stop();
-      await stopHealth?.();
-      db.close();
-      lock.value.close();
-      log.info("postbot stopped");
-    },
-  });
-}
-
-/** Caches positive team-membership answers for a while; refusals are re-checked. */
-class TeamMembership {
-  readonly #bot: Bot;
-  readonly #ttlMs: number;
-  readonly #members = new Map<string, number>();
-
-  constructor(bot: Bot, ttlMs: number) {
-    this.#bot = bot;
-    this.#ttlMs = ttlMs;
-  }
-
-  async check(userId: string): Promise<boolean> {
-    const until = this.#members.get(userId);
-    if (until !== undefined && until > Date.now()) return true;
-    try {
-      const member = await this.#bot.client.getTeamMember(this.#bot.identity.teamId, userId);
-      if ((member.delete_at ?? 0) > 0) return false;
-      this.#members.set(userId, Date.now() + this.#ttlMs);
-      return true;
-    } catch (e) {
-      if (isStatus(e, 404, 403)) return false;
-      throw e;
-    }
-  }
-}
-
-/**
- * One postbot per database: two processes on one token would answer every DM twice and
- * deliver every broadcast twice. The lock is an OS file lock, released when the process dies.
- */
-async function lockDatabase(path: string): Promise<Result<Deno.FsFile, string>> {
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true, write: true, create: true });
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      return err(
-        `DB_PATH=${path} is outside the granted permissions: add it to --allow-read and ` +
-          `--allow-write (or set DB_PATH inside the bot's data directory).`,
-      );
-    }
-    return err(`DB_PATH=${path} cannot be opened: ${(e as Error).message}`);
-  }
-  if (!await file.tryLock(true)) {
-    file.close();
-    return err(
-      `Another postbot is already running on DB_PATH=${path}. Two bots on one database ` +
-        "would answer every message and deliver every broadcast twice; stop the other one first.",
-    );
-  }
-  return ok(file);
+  };
 }
 
 /** Exposed for tests that need the raw database. */
