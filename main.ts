@@ -12,11 +12,17 @@
  */
 
 import { parseArgs } from "node:util";
-import { envSource } from "./src/framework/config.ts";
-import { formatProblems } from "./src/framework/env_reader.ts";
-import { logger, setupLogging } from "./src/framework/logging.ts";
-import { formatVariables } from "./src/framework/env_declaration.ts";
-import { deniedHost, deniedPaths, pathNeeds, ungrantedVariables } from "./src/framework/grants.ts";
+import {
+  deniedHost,
+  deniedPaths,
+  envSource,
+  formatProblems,
+  formatVariables,
+  logger,
+  pathNeeds,
+  setupLogging,
+  ungrantedVariables,
+} from "@postbot/framework";
 import {
   ENV_VARIABLES,
   POSTBOT_DECLARATION,

@@ -9,8 +9,8 @@
  * @module
  */
 
-import type { Emulator } from "../src/sandbox/emulator/mod.ts";
-import { REPLY_TO_PROP } from "../src/framework/catch_up.ts";
+import type { Emulator } from "@postbot/mattermost-emulator";
+import { REPLY_TO_PROP } from "@postbot/framework";
 import {
   type Person,
   type Scenario,

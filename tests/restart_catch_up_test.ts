@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import type { ServerChannel } from "@mattermost/types/channels";
 import type { Post } from "@mattermost/types/posts";
-import type { Emulator } from "../src/sandbox/emulator/mod.ts";
+import type { Emulator } from "@postbot/mattermost-emulator";
 import { emulatorOnly } from "./support/backend.ts";
 import { type Person, type Scenario, startScenario, type World } from "./support/scenario.ts";
 

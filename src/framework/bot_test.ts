@@ -6,9 +6,14 @@
 
 import assert from "node:assert/strict";
 import type { Post } from "@mattermost/types/posts";
-import { startEmulator } from "../sandbox/emulator/mod.ts";
-import { type Actor, clientFor, seedWorld, type World } from "../sandbox/emulator/testing.ts";
-import type { Emulator } from "../sandbox/emulator/types.ts";
+import {
+  type Actor,
+  clientFor,
+  type Emulator,
+  seedWorld,
+  startEmulator,
+  type World,
+} from "@postbot/mattermost-emulator";
 import { Bot } from "./bot.ts";
 import { readBotConfig } from "./config.ts";
 import type { MessageContext } from "./context.ts";

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { startEmulator } from "../sandbox/emulator/mod.ts";
-import { seedWorld, type World } from "../sandbox/emulator/testing.ts";
+import { seedWorld, startEmulator, type World } from "@postbot/mattermost-emulator";
 import { isChannelMember, MattermostClient } from "./client.ts";
 import { MattermostError } from "./mattermost_error.ts";
 import { RestTransport } from "./rest.ts";

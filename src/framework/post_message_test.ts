@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { startEmulator } from "../sandbox/emulator/mod.ts";
-import { seedWorld } from "../sandbox/emulator/testing.ts";
+import { seedWorld, startEmulator } from "@postbot/mattermost-emulator";
 import { MattermostError } from "./mattermost_error.ts";
 import { postMessage, sendTo } from "./post_message.ts";
 import { RestTransport } from "./rest.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { GcraRateLimiter, rateLimitHeaders } from "../sandbox/emulator/rate_limit.ts";
+import { GcraRateLimiter, rateLimitHeaders } from "@postbot/mattermost-emulator";
 import { RateModel, RatePacer, readRateLimitInfo } from "./rate_pacer.ts";
 
 Deno.test("readRateLimitInfo reads Mattermost's three headers and ignores anything else", () => {

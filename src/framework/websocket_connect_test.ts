@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import { until } from "../../tests/support/poll.ts";
-import { startEmulator } from "../sandbox/emulator/mod.ts";
-import { seedWorld } from "../sandbox/emulator/testing.ts";
+import { seedWorld, startEmulator, until } from "@postbot/mattermost-emulator";
 import { Bot } from "./bot.ts";
 import { readBotConfig } from "./config.ts";
 import { EnvReader } from "./env_reader.ts";

@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import { startEmulator } from "../sandbox/emulator/mod.ts";
-import type { Emulator } from "../sandbox/emulator/mod.ts";
-import { seedWorld, type World } from "../sandbox/emulator/testing.ts";
+import { type Emulator, seedWorld, startEmulator, type World } from "@postbot/mattermost-emulator";
 import { Secret } from "./secret.ts";
 import { MattermostSocket, type SocketEvent, type SocketOptions } from "./websocket.ts";
 

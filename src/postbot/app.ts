@@ -12,20 +12,23 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { Bot, type BotOptions } from "../framework/bot.ts";
-import { isChannelMember } from "../framework/client.ts";
-import { CommandDispatcher } from "../framework/dispatcher.ts";
 import {
   accessControl,
+  Bot,
+  type BotOptions,
+  CommandDispatcher,
   directMessagesOnly,
+  err,
   holdLateSideEffects,
   isAdminUnder,
-} from "../framework/filters.ts";
-import { logger } from "../framework/logging.ts";
-import { MattermostError } from "../framework/mattermost_error.ts";
-import { err, ok, type Result } from "../framework/result.ts";
-import type { SessionStore } from "../framework/sessions.ts";
-import { openDatabase } from "../framework/sqlite.ts";
+  isChannelMember,
+  logger,
+  MattermostError,
+  ok,
+  openDatabase,
+  type Result,
+  type SessionStore,
+} from "@postbot/framework";
 import { createTaskSystem, type TaskSystem } from "../tasks/mod.ts";
 import { auditChannelProblems } from "./audit_channel.ts";
 import { Broadcaster } from "./broadcast/broadcaster.ts";

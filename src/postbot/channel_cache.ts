@@ -9,11 +9,13 @@
  */
 
 import type { Channel } from "@mattermost/types/channels";
-import type { RestTransport } from "../framework/rest.ts";
-import { isStatus } from "../framework/mattermost_error.ts";
-import { isChannelMember } from "../framework/client.ts";
-import { settleSoon } from "../framework/idle_gc.ts";
-import { logger } from "../framework/logging.ts";
+import {
+  isChannelMember,
+  isStatus,
+  logger,
+  type RestTransport,
+  settleSoon,
+} from "@postbot/framework";
 
 const log = logger("channels");
 

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { startEmulator } from "../sandbox/emulator/mod.ts";
-import { seedWorld, type World } from "../sandbox/emulator/testing.ts";
-import { RestTransport } from "../framework/rest.ts";
-import { Secret } from "../framework/secret.ts";
+import { seedWorld, startEmulator, type World } from "@postbot/mattermost-emulator";
+import { RestTransport, Secret } from "@postbot/framework";
 import { ChannelCache } from "./channel_cache.ts";
 
 /** A transport that remembers every path it was asked for, query included. */

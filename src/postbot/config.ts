@@ -6,22 +6,27 @@
  * @module
  */
 
-import { BOT_VARIABLES, type BotConfig } from "../framework/config.ts";
 import {
+  BOT_VARIABLES,
+  type BotConfig,
   choice,
+  type ConfigProblem,
   custom,
   type Declaration,
+  EnvReader,
+  type EnvSource,
+  err,
   integer,
+  isMattermostId,
+  isTimeZone,
+  ok,
   optionalInteger,
   readDeclared,
   redescribe,
+  type Result,
   text,
   variableNames,
-} from "../framework/env_declaration.ts";
-import { type ConfigProblem, EnvReader, type EnvSource } from "../framework/env_reader.ts";
-import { isMattermostId } from "../framework/mattermost_id.ts";
-import { err, ok, type Result } from "../framework/result.ts";
-import { isTimeZone } from "../framework/time_zone.ts";
+} from "@postbot/framework";
 import {
   CHANNEL_MENTION_POLICIES,
   type ChannelMentionPolicy,

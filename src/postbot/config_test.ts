@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
-import { FIXED_PATHS } from "../framework/config.ts";
-import { describeVariables, readDeclared } from "../framework/env_declaration.ts";
-import { EnvReader } from "../framework/env_reader.ts";
-import { pathNeeds } from "../framework/grants.ts";
+import {
+  describeVariables,
+  EnvReader,
+  FIXED_PATHS,
+  isTimeZone,
+  pathNeeds,
+  readDeclared,
+} from "@postbot/framework";
 import { ENV_VARIABLES, POSTBOT_DECLARATION, readPostbotConfig } from "./config.ts";
-import { isTimeZone } from "../framework/time_zone.ts";
 
 const REQUIRED = {
   URL: "chat.example.com",

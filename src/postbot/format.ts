@@ -5,7 +5,7 @@
  * @module
  */
 
-import { defuseEveryMention, excerpt } from "../framework/text.ts";
+import { defuseEveryMention, excerpt } from "@postbot/framework/text";
 import type { CachedChannel } from "./channel_cache.ts";
 
 /**

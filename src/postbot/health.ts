@@ -6,7 +6,7 @@
  * @module
  */
 
-import { logger } from "../framework/logging.ts";
+import { logger } from "@postbot/framework";
 
 const log = logger("health");
 

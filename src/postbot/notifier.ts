@@ -6,9 +6,7 @@
  */
 
 import type { Channel } from "@mattermost/types/channels";
-import { logger } from "../framework/logging.ts";
-import type { RestTransport } from "../framework/rest.ts";
-import { postMessage, sendTo } from "../framework/post_message.ts";
+import { logger, postMessage, type RestTransport, sendTo } from "@postbot/framework";
 
 const log = logger("notify");
 

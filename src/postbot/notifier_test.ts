@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { RestTransport } from "../framework/rest.ts";
-import { Secret } from "../framework/secret.ts";
-import { MAX_POST_RUNES, runeLength } from "../framework/text.ts";
-import { withWorld } from "../sandbox/emulator/testing.ts";
+import { RestTransport, Secret } from "@postbot/framework";
+import { MAX_POST_RUNES, runeLength } from "@postbot/framework/text";
+import { withWorld } from "@postbot/mattermost-emulator";
 import { Notifier } from "./notifier.ts";
 
 Deno.test("Notifier", (t) =>

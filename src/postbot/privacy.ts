@@ -8,8 +8,7 @@
  * @module
  */
 
-import { isChannelMember } from "../framework/client.ts";
-import type { RestTransport } from "../framework/rest.ts";
+import { isChannelMember, type RestTransport } from "@postbot/framework";
 import type { ChannelCache } from "./channel_cache.ts";
 
 /** What is known of a channel when asking whether someone may see it. */

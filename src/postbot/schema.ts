@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Migration } from "../framework/sqlite.ts";
+import type { Migration } from "@postbot/framework";
 
 /** Every schema step, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [

@@ -5,8 +5,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import type { BotIdentity } from "../framework/context.ts";
-import type { RestTransport } from "../framework/rest.ts";
+import type { BotIdentity, RestTransport } from "@postbot/framework";
 import type { ChannelCache } from "./channel_cache.ts";
 import type { ChannelsStore } from "./channels/store.ts";
 import type { PostbotConfig } from "./config.ts";

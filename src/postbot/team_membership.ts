@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { Bot } from "../framework/bot.ts";
-import { isStatus } from "../framework/mattermost_error.ts";
+import { type Bot, isStatus } from "@postbot/framework";
 
 /** Caches positive team-membership answers for `ttlMs`; refusals are re-checked. */
 export class TeamMembership {

@@ -7,7 +7,7 @@
  */
 
 import type { Post } from "@mattermost/types/posts";
-import type { Emulator } from "./emulator/mod.ts";
+import type { Emulator } from "@postbot/mattermost-emulator";
 import type { DemoUser, DemoWorld } from "./demo.ts";
 import { type Attachment, postAs } from "./user_client.ts";
 

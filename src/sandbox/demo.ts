@@ -6,7 +6,7 @@
  */
 
 import type { Channel } from "@mattermost/types/channels";
-import type { Emulator } from "./emulator/mod.ts";
+import type { Emulator } from "@postbot/mattermost-emulator";
 
 /** A demo person and the token the chat uses to post as them. */
 export interface DemoUser {

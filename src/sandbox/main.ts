@@ -10,7 +10,7 @@
 import { BotProcess } from "./bot_process.ts";
 import { runChat } from "./chat.ts";
 import { seedDemo } from "./demo.ts";
-import { startEmulator } from "./emulator/mod.ts";
+import { startEmulator } from "@postbot/mattermost-emulator";
 
 const encoder = new TextEncoder();
 const write = (text: string) => Deno.stdout.writeSync(encoder.encode(text));

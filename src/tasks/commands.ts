@@ -6,10 +6,7 @@
  * @module
  */
 
-import type { Command } from "../framework/dispatcher.ts";
-import type { MessageContext } from "../framework/context.ts";
-import { logger } from "../framework/logging.ts";
-import { unreachable } from "../framework/unreachable.ts";
+import { type Command, logger, type MessageContext, unreachable } from "@postbot/framework";
 import type { BrokenTask, LoadedTask } from "./discovery.ts";
 import type { TaskHistory, TaskRunRecord } from "./history.ts";
 import {

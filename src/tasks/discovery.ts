@@ -21,8 +21,8 @@ import {
   parsePermissionRequest,
   type PermissionQuery,
 } from "./permissions.ts";
-import { excerpt } from "../framework/text.ts";
-import { unreachable } from "../framework/unreachable.ts";
+import { excerpt } from "@postbot/framework/text";
+import { unreachable } from "@postbot/framework";
 import { inlineCode } from "./runner.ts";
 import { runInSandbox, stripAnsi } from "./sandbox.ts";
 

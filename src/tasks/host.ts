@@ -22,8 +22,8 @@ import {
   MAX_LINE_BYTES,
   parseRequest,
 } from "./host_protocol.ts";
-import { excerpt } from "../framework/text.ts";
-import { unreachable } from "../framework/unreachable.ts";
+import { excerpt } from "@postbot/framework/text";
+import { unreachable } from "@postbot/framework";
 import { LineSplitter } from "./lines.ts";
 import { type SandboxPost, type ToSandbox, workerEntryUrl } from "./worker_entry.ts";
 

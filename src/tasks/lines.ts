@@ -6,7 +6,7 @@
  * @module
  */
 
-import { excerpt } from "../framework/text.ts";
+import { excerpt } from "@postbot/framework/text";
 
 /** Turns chunks into complete lines, each at most `maxBytes` long (roughly; UTF-8 aware). */
 export class LineSplitter {

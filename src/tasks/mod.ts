@@ -8,10 +8,8 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import type { Command } from "../framework/dispatcher.ts";
-import { logger } from "../framework/logging.ts";
-import type { Secret } from "../framework/secret.ts";
-import { defuseEveryMention } from "../framework/text.ts";
+import { type Command, logger, type Secret } from "@postbot/framework";
+import { defuseEveryMention } from "@postbot/framework/text";
 import { runCommand, tasksCommand, type TaskSystemView } from "./commands.ts";
 import { type BrokenTask, discoverTasks, type LoadedTask } from "./discovery.ts";
 import { TaskHistory } from "./history.ts";

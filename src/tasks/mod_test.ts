@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { MessageContext } from "../framework/context.ts";
+import type { MessageContext } from "@postbot/framework";
 import { TaskHistory } from "./history.ts";
 import { createTaskSystem, type TaskSystemDeps } from "./mod.ts";
 import { until } from "../../tests/support/poll.ts";

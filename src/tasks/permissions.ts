@@ -7,10 +7,9 @@
  * @module
  */
 
-import { unreachable } from "../framework/unreachable.ts";
+import { err, ok, type Result, unreachable } from "@postbot/framework";
 import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { err, ok, type Result } from "../framework/result.ts";
 
 /** The permission kinds a task may ask for. */
 export const PERMISSION_KINDS = [

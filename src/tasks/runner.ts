@@ -7,12 +7,10 @@
  * @module
  */
 
-import { logger } from "../framework/logging.ts";
-import type { Secret } from "../framework/secret.ts";
+import { logger, type Secret, unreachable } from "@postbot/framework";
 import type { LoadedTask } from "./discovery.ts";
 import type { RunOutcome, TaskHistory } from "./history.ts";
-import { excerpt } from "../framework/text.ts";
-import { unreachable } from "../framework/unreachable.ts";
+import { excerpt } from "@postbot/framework/text";
 import { oneLine } from "./lines.ts";
 import { runInSandbox, stripAnsi } from "./sandbox.ts";
 import type { TaskTrigger } from "./types.ts";

@@ -19,7 +19,7 @@
  */
 
 import { Cron } from "croner";
-import { err, ok, type Result } from "../framework/result.ts";
+import { err, ok, type Result } from "@postbot/framework";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;

@@ -15,10 +15,8 @@
  */
 
 import { parse } from "smol-toml";
-import { explainTomlError } from "../framework/toml_error.ts";
-import { err, ok, type Result } from "../framework/result.ts";
+import { err, explainTomlError, isTimeZone, ok, type Result } from "@postbot/framework";
 import { type CronSchedule, parseCron } from "./schedule.ts";
-import { isTimeZone } from "../framework/time_zone.ts";
 
 /** What scheduler.toml says, before it is matched against the tasks found. */
 export interface SchedulerFile {

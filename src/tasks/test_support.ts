@@ -6,10 +6,9 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { type Emulator, startEmulator } from "../sandbox/emulator/mod.ts";
+import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
 import { MIGRATIONS } from "../postbot/schema.ts";
-import { Secret } from "../framework/secret.ts";
-import { openDatabase } from "../framework/sqlite.ts";
+import { openDatabase, Secret } from "@postbot/framework";
 
 /** A server, a bot, a channel and a directory; `close()` in a `finally`. */
 export interface TaskWorld {

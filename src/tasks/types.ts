@@ -2,7 +2,7 @@
  * The contract between postbot and a task plugin, in one module so a task author gets
  * type-checking with a single type-only import:
  *
- * ```ts
+ * ```ts ignore
  * import type { Client4, TaskContext } from "../src/tasks/types.ts";
  *
  * export const DESCRIPTION = "Says hello every morning";
@@ -19,7 +19,7 @@
  */
 
 import type { Post } from "@mattermost/types/posts";
-import type { Client4 } from "../framework/rest.ts";
+import type { Client4 } from "@postbot/framework";
 
 export type { Client4, Post };
 

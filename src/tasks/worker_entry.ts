@@ -20,8 +20,8 @@
  */
 
 import type { Post } from "@mattermost/types/posts";
-import type { Client4 } from "../framework/rest.ts";
-import { MAX_POST_RUNES, runeLength, splitIntoPosts } from "../framework/text.ts";
+import type { Client4 } from "@postbot/framework";
+import { MAX_POST_RUNES, runeLength, splitIntoPosts } from "@postbot/framework/text";
 
 /** A thrown value, flattened so it can cross the Worker boundary. */
 export interface SerializedError {

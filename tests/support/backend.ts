@@ -14,9 +14,9 @@ import type { FileInfo } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
-import type { Emulator, UserTimezone } from "../../src/sandbox/emulator/mod.ts";
+import type { Emulator, UserTimezone } from "@postbot/mattermost-emulator";
 
-export type { UserTimezone } from "../../src/sandbox/emulator/mod.ts";
+export type { UserTimezone } from "@postbot/mattermost-emulator";
 
 /** Which kind of server. */
 export type BackendKind = "emulator" | "real";

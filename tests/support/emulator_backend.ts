@@ -10,11 +10,7 @@ import type { Channel } from "@mattermost/types/channels";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
-import {
-  type Emulator,
-  type EmulatorOptions,
-  startEmulator,
-} from "../../src/sandbox/emulator/mod.ts";
+import { type Emulator, type EmulatorOptions, startEmulator } from "@postbot/mattermost-emulator";
 import type { Backend, ChannelSpec, Person, PostSpec, UserTimezone } from "./backend.ts";
 
 /** A {@link Backend} over a running emulator. */

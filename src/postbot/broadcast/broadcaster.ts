@@ -9,11 +9,15 @@
  * @module
  */
 
-import { settleSoon } from "../../framework/idle_gc.ts";
-import { logger } from "../../framework/logging.ts";
-import { Semaphore } from "../../framework/semaphore.ts";
-import { isStatus, MattermostError } from "../../framework/mattermost_error.ts";
-import type { RestTransport } from "../../framework/rest.ts";
+import {
+  isStatus,
+  logger,
+  MattermostError,
+  ok,
+  type RestTransport,
+  Semaphore,
+  settleSoon,
+} from "@postbot/framework";
 import type { Notifier } from "../notifier.ts";
 import { plural } from "../format.ts";
 import {
@@ -24,7 +28,6 @@ import {
   findBroadcastPost,
   type PreparedFile,
 } from "./delivery.ts";
-import { ok } from "../../framework/result.ts";
 import type {
   BroadcastFile,
   BroadcastLog,

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
 import type { DatabaseSync } from "node:sqlite";
-import { RestTransport } from "../../framework/rest.ts";
-import { Secret } from "../../framework/secret.ts";
-import { openDatabase } from "../../framework/sqlite.ts";
-import { type Emulator, startEmulator } from "../../sandbox/emulator/mod.ts";
+import { openDatabase, RestTransport, Secret } from "@postbot/framework";
+import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
 import { Notifier } from "../notifier.ts";
 import { MIGRATIONS } from "../schema.ts";
 import { Broadcaster, newBroadcastId, postedMessage, retryFailedText } from "./broadcaster.ts";

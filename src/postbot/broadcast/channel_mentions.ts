@@ -8,10 +8,8 @@
  * @module
  */
 
-import { MattermostError } from "../../framework/mattermost_error.ts";
-import type { RestTransport } from "../../framework/rest.ts";
-import { defuseEveryMention } from "../../framework/text.ts";
-import { unreachable } from "../../framework/unreachable.ts";
+import { MattermostError, type RestTransport, unreachable } from "@postbot/framework";
+import { defuseEveryMention } from "@postbot/framework/text";
 
 /** Who may send channel-wide mentions: admins only (default), everyone, or nobody. */
 export type ChannelMentionPolicy = "admins" | "all" | "none";

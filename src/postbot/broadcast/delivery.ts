@@ -15,14 +15,21 @@
 
 import type { Post, PostList } from "@mattermost/types/posts";
 import type { FileInfo } from "@mattermost/types/files";
-import { backoffDelay, type BackoffPolicy, delay } from "../../framework/backoff.ts";
-import { logger } from "../../framework/logging.ts";
-import type { Semaphore } from "../../framework/semaphore.ts";
-import type { FileBytes } from "../../framework/file_bytes.ts";
-import { isStatus, MattermostError } from "../../framework/mattermost_error.ts";
-import { multipartBody } from "../../framework/multipart.ts";
-import type { RestTransport } from "../../framework/rest.ts";
-import { err, ok, type Result } from "../../framework/result.ts";
+import {
+  backoffDelay,
+  type BackoffPolicy,
+  delay,
+  err,
+  type FileBytes,
+  isStatus,
+  logger,
+  MattermostError,
+  multipartBody,
+  ok,
+  type RestTransport,
+  type Result,
+  type Semaphore,
+} from "@postbot/framework";
 import { plural } from "../format.ts";
 import type { BroadcastFile, BroadcastLog, BroadcastTarget } from "./log.ts";
 

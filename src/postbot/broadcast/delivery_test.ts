@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
 import type { DatabaseSync } from "node:sqlite";
-import { MattermostError } from "../../framework/mattermost_error.ts";
-import { RestTransport } from "../../framework/rest.ts";
-import { Secret } from "../../framework/secret.ts";
-import { openDatabase } from "../../framework/sqlite.ts";
-import { type Emulator, startEmulator } from "../../sandbox/emulator/mod.ts";
-import { seedWorld } from "../../sandbox/emulator/testing.ts";
+import { MattermostError, openDatabase, RestTransport, Secret } from "@postbot/framework";
+import { type Emulator, seedWorld, startEmulator } from "@postbot/mattermost-emulator";
 import { MIGRATIONS } from "../schema.ts";
 import {
   BROADCAST_PROP,

@@ -7,11 +7,16 @@
  * @module
  */
 
-import { logger } from "../../framework/logging.ts";
-import { isStatus, MattermostError } from "../../framework/mattermost_error.ts";
-import type { RestTransport } from "../../framework/rest.ts";
-import { err, ok, type Result } from "../../framework/result.ts";
-import { excerpt, MAX_POST_RUNES, runeLength } from "../../framework/text.ts";
+import {
+  err,
+  isStatus,
+  logger,
+  MattermostError,
+  ok,
+  type RestTransport,
+  type Result,
+} from "@postbot/framework";
+import { excerpt, MAX_POST_RUNES, runeLength } from "@postbot/framework/text";
 import type { Attribution } from "../config.ts";
 import { code, plural, quote } from "../format.ts";
 import type { Notifier } from "../notifier.ts";

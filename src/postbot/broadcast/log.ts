@@ -8,7 +8,7 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { transaction } from "../../framework/sqlite.ts";
+import { transaction } from "@postbot/framework";
 
 /** A file of the original DM. `id` is the DM's file id (the source for re-downloads). */
 export interface BroadcastFile {

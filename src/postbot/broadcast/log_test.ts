@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
-import { openDatabase } from "../../framework/sqlite.ts";
+import { openDatabase } from "@postbot/framework";
 import { MIGRATIONS } from "../schema.ts";
 import { BroadcastLog, type BroadcastTarget } from "./log.ts";
 

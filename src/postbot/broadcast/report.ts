@@ -4,7 +4,7 @@
  * @module
  */
 
-import { defuseEveryMention, excerpt } from "../../framework/text.ts";
+import { defuseEveryMention, excerpt } from "@postbot/framework/text";
 import { plural, quote, visible } from "../format.ts";
 import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
 

@@ -8,8 +8,7 @@
  */
 
 import type { Post } from "@mattermost/types/posts";
-import { isStatus } from "../../framework/mattermost_error.ts";
-import type { RestTransport } from "../../framework/rest.ts";
+import { isStatus, type RestTransport } from "@postbot/framework";
 import { code, plural, quote } from "../format.ts";
 import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
 import { hiddenChannelsText, when } from "./report.ts";

@@ -26,10 +26,8 @@
  */
 
 import { parse } from "smol-toml";
-import { explainTomlError } from "../../framework/toml_error.ts";
+import { err, explainTomlError, mattermostIdProblem, ok, type Result } from "@postbot/framework";
 import { visible } from "../format.ts";
-import { err, ok, type Result } from "../../framework/result.ts";
-import { mattermostIdProblem } from "../../framework/mattermost_id.ts";
 import {
   scanTomlLayout,
   type TomlKeyValueLine,
@@ -185,7 +183,7 @@ export function excerptAt(text: string, line: number, column: number): string | 
   return `${visible(content)}\n${pad}^`;
 }
 
-export { explainTomlError, type TomlSyntaxProblem } from "../../framework/toml_error.ts";
+export { explainTomlError, type TomlSyntaxProblem } from "@postbot/framework";
 
 /** Builds a {@link ChannelsFileError}; `text` (when given) supplies the excerpt. */
 export function channelsFileError(

@@ -17,8 +17,7 @@
  */
 
 import { parse } from "smol-toml";
-import { err, ok, type Result } from "../../framework/result.ts";
-import { mattermostIdProblem } from "../../framework/mattermost_id.ts";
+import { err, mattermostIdProblem, ok, type Result } from "@postbot/framework";
 import { excerptAt, explainTomlError, groupNameProblem, nameKey } from "./config.ts";
 import { scanTomlLayout, type TomlKeyValueLine } from "./toml_text.ts";
 

@@ -20,8 +20,7 @@
  * @module
  */
 
-import { err, ok, type Result } from "../../framework/result.ts";
-import { mattermostIdProblem } from "../../framework/mattermost_id.ts";
+import { err, mattermostIdProblem, ok, type Result } from "@postbot/framework";
 import {
   aliasProblem,
   type ChannelsConfig,

@@ -5,9 +5,8 @@
  * @module
  */
 
-import type { Command } from "../../framework/dispatcher.ts";
-import { logger } from "../../framework/logging.ts";
-import { defuseMentions } from "../../framework/text.ts";
+import { type Command, logger } from "@postbot/framework";
+import { defuseMentions } from "@postbot/framework/text";
 import { aliasProblem, nameKey } from "../channels/config.ts";
 import { code, quote, visible } from "../format.ts";
 import type { PostbotServices } from "../services.ts";

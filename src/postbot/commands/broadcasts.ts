@@ -5,14 +5,12 @@
  * @module
  */
 
-import type { MessageContext } from "../../framework/context.ts";
-import type { Command } from "../../framework/dispatcher.ts";
+import type { Command, MessageContext, RestTransport } from "@postbot/framework";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { BroadcastRecord } from "../broadcast/log.ts";
 import { hiddenChannelsText, undoWindowClosed, when } from "../broadcast/report.ts";
 import { code, plural } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
-import type { RestTransport } from "../../framework/rest.ts";
 import { fetchLivePosts, totals } from "../broadcast/status.ts";
 import type { ScheduledStore } from "../schedule/store.ts";
 import { describeSendTime } from "../schedule/time_expression.ts";

@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { Command } from "../../framework/dispatcher.ts";
-import { isMattermostId } from "../../framework/mattermost_id.ts";
+import { type Command, isMattermostId } from "@postbot/framework";
 import { channelLine, code, plural } from "../format.ts";
 import type { PostbotServices } from "../services.ts";
 import { suggest } from "../suggest.ts";

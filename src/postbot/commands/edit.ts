@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Command } from "../../framework/dispatcher.ts";
+import type { Command } from "@postbot/framework";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { Editor } from "../broadcast/editor.ts";
 import { duration } from "../broadcast/report.ts";

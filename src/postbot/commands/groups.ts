@@ -4,9 +4,8 @@
  * @module
  */
 
-import type { Command } from "../../framework/dispatcher.ts";
-import { logger } from "../../framework/logging.ts";
-import { defuseMentions } from "../../framework/text.ts";
+import { type Command, logger } from "@postbot/framework";
+import { defuseMentions } from "@postbot/framework/text";
 import type { GroupTable } from "../channels/config.ts";
 import { parseGroupInput } from "../channels/group_input.ts";
 import { code, plural, quote, visible } from "../format.ts";

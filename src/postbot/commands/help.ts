@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Command, CommandDispatcher } from "../../framework/dispatcher.ts";
+import type { Command, CommandDispatcher } from "@postbot/framework";
 
 /** `!help` (also `help`, `--help`, `man`). */
 export function helpCommand(dispatcher: () => CommandDispatcher): Command {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Command } from "../../framework/dispatcher.ts";
+import type { Command } from "@postbot/framework";
 import { code, plural, quote } from "../format.ts";
 import type { SendLater } from "../schedule/send_later.ts";
 import { describeSendTime } from "../schedule/time_expression.ts";

@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { Command } from "../../framework/dispatcher.ts";
-import { MattermostError } from "../../framework/mattermost_error.ts";
+import { type Command, MattermostError } from "@postbot/framework";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import { fetchLivePosts, statusReport } from "../broadcast/status.ts";
 import { code } from "../format.ts";

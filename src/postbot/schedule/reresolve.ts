@@ -7,7 +7,7 @@
  * @module
  */
 
-import { err, ok, type Result } from "../../framework/result.ts";
+import { err, ok, type Result } from "@postbot/framework";
 import type { BroadcastTarget } from "../broadcast/log.ts";
 import { type ResolveContext, resolveTargets, tokenize } from "../wizard/targets.ts";
 import type { Reresolved } from "./scheduler.ts";

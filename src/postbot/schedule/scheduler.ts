@@ -8,8 +8,7 @@
  * @module
  */
 
-import { logger } from "../../framework/logging.ts";
-import type { Result } from "../../framework/result.ts";
+import { logger, type Result } from "@postbot/framework";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { BroadcastTarget } from "../broadcast/log.ts";
 import { code, plural, quote } from "../format.ts";

@@ -5,12 +5,16 @@
  * @module
  */
 
-import { logger } from "../../framework/logging.ts";
-import { MattermostError } from "../../framework/mattermost_error.ts";
-import type { RestTransport } from "../../framework/rest.ts";
-import { err, ok, type Result } from "../../framework/result.ts";
-import { isTimeZone } from "../../framework/time_zone.ts";
-import type { FileBytes } from "../../framework/file_bytes.ts";
+import {
+  err,
+  type FileBytes,
+  isTimeZone,
+  logger,
+  MattermostError,
+  ok,
+  type RestTransport,
+  type Result,
+} from "@postbot/framework";
 import { newBroadcastId } from "../broadcast/broadcaster.ts";
 import type { BroadcastFile } from "../broadcast/log.ts";
 import { inert, when } from "../broadcast/report.ts";

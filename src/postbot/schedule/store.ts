@@ -8,8 +8,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { FileBytes } from "../../framework/file_bytes.ts";
-import { transaction } from "../../framework/sqlite.ts";
+import { FileBytes, transaction } from "@postbot/framework";
 import type { BroadcastFile } from "../broadcast/log.ts";
 
 /** Where a scheduled broadcast stands. */

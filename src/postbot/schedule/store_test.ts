@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { FileBytes } from "../../framework/file_bytes.ts";
-import { openDatabase } from "../../framework/sqlite.ts";
+import { FileBytes, openDatabase } from "@postbot/framework";
 import { MIGRATIONS } from "../schema.ts";
 import { ScheduledStore } from "./store.ts";
 

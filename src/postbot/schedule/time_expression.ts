@@ -8,7 +8,7 @@
  * @module
  */
 
-import { err, ok, type Result } from "../../framework/result.ts";
+import { err, ok, type Result } from "@postbot/framework";
 
 /** A resolved send time. */
 export interface SendTime {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isTimeZone } from "../../framework/time_zone.ts";
+import { isTimeZone } from "@postbot/framework";
 import {
   describeSendTime,
   instantsOf,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { err, ok, type Result } from "../../framework/result.ts";
+import { err, ok, type Result } from "@postbot/framework";
 
 /** Opens `path` and takes an exclusive lock on it, or says why that is impossible. */
 export async function lockDatabase(path: string): Promise<Result<Deno.FsFile, string>> {

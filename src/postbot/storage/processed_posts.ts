@@ -6,7 +6,7 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { ProcessedPosts } from "../../framework/processed_posts.ts";
+import type { ProcessedPosts } from "@postbot/framework";
 
 /** {@link ProcessedPosts} in the `processed_posts` table. */
 export class SqliteProcessedPosts implements ProcessedPosts {

@@ -6,7 +6,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import type { SessionBackend, SessionEntry } from "../../framework/sessions.ts";
+import type { SessionBackend, SessionEntry } from "@postbot/framework";
 
 /**
  * A {@link SessionBackend} on the `sessions` table; states are stored as JSON and checked by

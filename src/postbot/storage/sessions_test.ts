@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
-import { openDatabase } from "../../framework/sqlite.ts";
-import { SessionStore } from "../../framework/sessions.ts";
+import { openDatabase, SessionStore } from "@postbot/framework";
 import { MIGRATIONS } from "../schema.ts";
 import type { Conversation, Draft } from "../wizard/conversation.ts";
 import type { ResolvedTarget } from "../wizard/targets.ts";

@@ -18,7 +18,7 @@
  */
 
 import type { BroadcastFile } from "../broadcast/log.ts";
-import { unreachable } from "../../framework/unreachable.ts";
+import { unreachable } from "@postbot/framework";
 import type { ResolvedTarget } from "./targets.ts";
 
 /** The message being broadcast, as received in the DM. */

@@ -7,7 +7,7 @@
  */
 
 import { audienceOf } from "../broadcast/channel_mentions.ts";
-import type { RestTransport } from "../../framework/rest.ts";
+import type { RestTransport } from "@postbot/framework";
 import { plural } from "../format.ts";
 
 /** What the sender answered to the preview. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { defuseEveryMention, excerpt } from "../../framework/text.ts";
+import { defuseEveryMention, excerpt } from "@postbot/framework/text";
 import { type ChannelsConfig, nameKey } from "../channels/config.ts";
 import { code, plural, quote, size } from "../format.ts";
 import type { Draft } from "./conversation.ts";

@@ -16,8 +16,7 @@
  * @module
  */
 
-import { isMattermostId } from "../../framework/mattermost_id.ts";
-import { err, ok, type Result } from "../../framework/result.ts";
+import { err, isMattermostId, ok, type Result } from "@postbot/framework";
 import type { CachedChannel, ChannelCache } from "../channel_cache.ts";
 import { type ChannelsConfig, nameKey } from "../channels/config.ts";
 import { code, quote } from "../format.ts";

@@ -1,9 +1,7 @@
 import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
-import { RestTransport } from "../../framework/rest.ts";
-import { Secret } from "../../framework/secret.ts";
-import { type Emulator, startEmulator } from "../../sandbox/emulator/mod.ts";
-import { seedWorld } from "../../sandbox/emulator/testing.ts";
+import { RestTransport, Secret } from "@postbot/framework";
+import { type Emulator, seedWorld, startEmulator } from "@postbot/mattermost-emulator";
 import { ChannelCache } from "../channel_cache.ts";
 import type { ChannelsConfig } from "../channels/config.ts";
 import {

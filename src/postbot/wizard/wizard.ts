@@ -6,11 +6,16 @@
  */
 
 import type { FileInfo } from "@mattermost/types/files";
-import type { MessageContext } from "../../framework/context.ts";
-import { logger } from "../../framework/logging.ts";
-import { unreachable } from "../../framework/unreachable.ts";
-import { type SessionBackend, SessionStore } from "../../framework/sessions.ts";
-import { MAX_POST_RUNES, runeLength } from "../../framework/text.ts";
+import {
+  isChannelMember,
+  logger,
+  MattermostError,
+  type MessageContext,
+  type SessionBackend,
+  SessionStore,
+  unreachable,
+} from "@postbot/framework";
+import { MAX_POST_RUNES, runeLength } from "@postbot/framework/text";
 import type { BroadcastFile } from "../broadcast/log.ts";
 import { type Broadcaster, postedMessage } from "../broadcast/broadcaster.ts";
 import { duration, undoWindowClosed } from "../broadcast/report.ts";
@@ -42,8 +47,6 @@ import {
   channelWideMentions,
   mayMentionChannels,
 } from "../broadcast/channel_mentions.ts";
-import { MattermostError } from "../../framework/mattermost_error.ts";
-import { isChannelMember } from "../../framework/client.ts";
 
 const log = logger("wizard");
 

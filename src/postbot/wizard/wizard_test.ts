@@ -7,11 +7,13 @@
 import assert from "node:assert/strict";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
-import { MessageContext } from "../../framework/context.ts";
-import { logger } from "../../framework/logging.ts";
-import type { MattermostClient } from "../../framework/client.ts";
-import type { RestTransport } from "../../framework/rest.ts";
-import { MAX_POST_RUNES } from "../../framework/text.ts";
+import {
+  logger,
+  type MattermostClient,
+  MessageContext,
+  type RestTransport,
+} from "@postbot/framework";
+import { MAX_POST_RUNES } from "@postbot/framework/text";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import { EMPTY_CHANNELS_CONFIG } from "../channels/config.ts";
 import type { Attribution } from "../config.ts";

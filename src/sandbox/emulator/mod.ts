@@ -1,14 +1,22 @@
 /**
- * Mattermost emulator for postbot's tests and sandbox: a real HTTP + WebSocket server that
- * behaves like Mattermost where the bot can tell the difference (routes, permissions, error
- * bodies, silent file drops, events, seq/resume, rate-limit headers), plus fault switches.
+ * `@postbot/mattermost-emulator`: a Mattermost server for a bot's tests. A real HTTP +
+ * WebSocket server on 127.0.0.1 that behaves like Mattermost where a bot can tell the
+ * difference (routes, permissions, error bodies, silent file drops, events, seq/resume,
+ * rate-limit headers), with switches for misbehaviour ({@link Faults}). The bot under test
+ * talks to it over real sockets, exactly as it would to a server.
  *
+ * @example
  * ```ts
+ * import { startEmulator } from "@postbot/mattermost-emulator";
+ *
  * const emu = await startEmulator();
- * const { user: bot, token } = emu.store.createUser({ username: "postbot", is_bot: true });
- * // point the bot at emu.url with token … then
+ * const { token } = emu.store.createUser({ username: "hellobot", is_bot: true });
+ * // start the bot with URL=emu.url and TOKEN=token, talk to it, assert on emu.store…
+ * console.log(emu.url, token.length);
  * await emu.stop();
  * ```
+ *
+ * @module
  */
 
 export { startEmulator } from "./server.ts";
@@ -24,3 +32,14 @@ export type {
   UserTimezone,
   WaitForOptions,
 } from "./types.ts";
+export {
+  type Actor,
+  clientFor,
+  type Frame,
+  seedWorld,
+  withWorld,
+  type World,
+  WsProbe,
+} from "./testing.ts";
+export { until } from "./poll.ts";
+export { GcraRateLimiter, rateLimitHeaders, type RateLimitResult } from "./rate_limit.ts";

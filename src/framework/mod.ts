@@ -1,0 +1,121 @@
+/**
+ * `@postbot/framework`: a small library for Mattermost bots on Deno that talk to people in
+ * direct messages. It signs in, keeps the WebSocket open (resuming and catching up over REST
+ * when events were lost), turns each `posted` event into a {@link MessageContext}, and runs it
+ * through a middleware chain, one message at a time per user. Everything else (commands,
+ * access control, sessions, configuration from the environment, logging, SQLite) is a plain
+ * module the app wires in.
+ *
+ * The text helpers (`excerpt`, `splitIntoPosts`, mention defusing, …) live in the
+ * dependency-free subpath `@postbot/framework/text`, so a Worker can read their source without
+ * loading the rest.
+ *
+ * @example A bot that answers `!hello` in direct messages
+ * ```ts
+ * import {
+ *   Bot,
+ *   CommandDispatcher,
+ *   directMessagesOnly,
+ *   Secret,
+ * } from "@postbot/framework";
+ *
+ * const commands = new CommandDispatcher().register({
+ *   name: "hello",
+ *   summary: "says hello",
+ *   run: (ctx) => ctx.reply(`Hello, @${ctx.username}!`),
+ * });
+ *
+ * const connected = await Bot.connect({
+ *   serverUrl: "https://chat.example.com",
+ *   token: new Secret(Deno.env.get("TOKEN") ?? ""),
+ *   teamName: "staff",
+ *   sessionTtlSeconds: 300,
+ *   sessionCleanupIntervalSeconds: 60,
+ *   logLevel: "info",
+ *   consoleLogLevel: "warning",
+ *   logFile: "",
+ *   allowedUsers: [],
+ *   adminUsers: [],
+ * });
+ * if (!connected.ok) throw new Error(connected.error.message);
+ * connected.value
+ *   .use(directMessagesOnly())
+ *   .use(commands.middleware((ctx) => ctx.reply("Send `!hello`.")));
+ * await connected.value.start();
+ * ```
+ *
+ * @module
+ */
+
+// The runtime: connect, middleware, the per-message context.
+export { Bot, type BotOptions, type StartupError } from "./bot.ts";
+export { type Access, type BotIdentity, type IncomingMessage, MessageContext } from "./context.ts";
+export { compose, type Middleware } from "./middleware.ts";
+
+// Commands, filters, sessions: the usual middleware of a DM bot.
+export { type Command, CommandDispatcher, parseCommand } from "./dispatcher.ts";
+export {
+  accessControl,
+  type AccessPolicy,
+  directMessagesOnly,
+  holdLateSideEffects,
+  isAdminUnder,
+  type LateActionPolicy,
+} from "./filters.ts";
+export {
+  type SessionBackend,
+  type SessionEntry,
+  SessionStore,
+  type SessionStoreOptions,
+} from "./sessions.ts";
+
+// Configuration: declared variables, read from the environment and `.env`, checked grants.
+export {
+  BOT_VARIABLES,
+  type BotConfig,
+  envSource,
+  FIXED_PATHS,
+  type LogLevelName,
+  readBotConfig,
+} from "./config.ts";
+export {
+  choice,
+  custom,
+  type Declaration,
+  describeVariables,
+  formatVariables,
+  integer,
+  optionalInteger,
+  readDeclared,
+  redescribe,
+  required,
+  text,
+  variableNames,
+} from "./env_declaration.ts";
+export { type ConfigProblem, EnvReader, type EnvSource, formatProblems } from "./env_reader.ts";
+export { deniedHost, deniedPaths, type PathNeed, pathNeeds, ungrantedVariables } from "./grants.ts";
+export { Secret } from "./secret.ts";
+
+// REST: the transport (rate limits, retries), the bot's typed calls, posting and files.
+export { type Client4, RestTransport, type SendInit, type TransportOptions } from "./rest.ts";
+export { isChannelMember, MattermostClient, type NewPost } from "./client.ts";
+export { isStatus, MattermostError } from "./mattermost_error.ts";
+export { postMessage, sendTo } from "./post_message.ts";
+export { REPLY_TO_PROP } from "./catch_up.ts";
+export { FileBytes } from "./file_bytes.ts";
+export { multipartBody } from "./multipart.ts";
+export { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
+export { Semaphore } from "./semaphore.ts";
+
+// Storage and logging.
+export { type DatabaseOpenError, type Migration, openDatabase, transaction } from "./sqlite.ts";
+export type { ProcessedPosts } from "./processed_posts.ts";
+export { logger, type LoggingOptions, setupLogging } from "./logging.ts";
+export { settleSoon } from "./idle_gc.ts";
+
+// Small shared pieces: results, ids, time zones, TOML errors, exhaustive switches.
+export { err, ok, type Problem, type Result } from "./result.ts";
+export { isMattermostId, mattermostIdProblem } from "./mattermost_id.ts";
+export { isTimeZone } from "./time_zone.ts";
+export { explainTomlError, type TomlSyntaxProblem } from "./toml_error.ts";
+export { unreachable } from "./unreachable.ts";
