@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { repoPath } from "./support/bot_process.ts";
+import { repoPath, taskEnv } from "./support/bot_process.ts";
 
 const tasks: Record<string, string> = JSON.parse(Deno.readTextFileSync(repoPath("deno.json")))
   .tasks;
@@ -58,4 +58,20 @@ Deno.test("compile embeds tasks/ and the worker entry (DENORT_BIN = deno itself)
   } finally {
     await Deno.remove(out, { recursive: true });
   }
+});
+
+Deno.test("the start task's allocator setting is set for the compiled binary too", () => {
+  const tunables = taskEnv("start").GLIBC_TUNABLES;
+  assert.match(tunables ?? "", /glibc\.malloc\.mmap_threshold=\d+/, "start sets GLIBC_TUNABLES");
+  const containerfile = Deno.readTextFileSync(repoPath("Containerfile"));
+  assert.ok(
+    containerfile.includes(`ENV GLIBC_TUNABLES=${tunables}\n`),
+    "the Containerfile sets the same GLIBC_TUNABLES",
+  );
+  const readme = Deno.readTextFileSync(repoPath("README.md"));
+  assert.ok(
+    readme.includes(`Environment=GLIBC_TUNABLES=${tunables}\n`),
+    "README's systemd unit sets the same GLIBC_TUNABLES",
+  );
+  assert.deepEqual(taskEnv("compile"), {}, "compile itself runs without it");
 });

@@ -14,12 +14,40 @@ export function repoPath(relative: string): string {
   return new URL(relative, ROOT).pathname;
 }
 
-/** The `deno` arguments of a task in deno.json, with the entry point made absolute. */
-export function taskArgs(task: string): string[] {
+/** A task's command line in deno.json split into words. */
+function taskWords(task: string): string[] {
   const config = JSON.parse(Deno.readTextFileSync(repoPath("deno.json")));
   const command: string = config.tasks[task];
-  const words = command.split(/\s+/).filter((w) => w !== "");
-  if (words[0] !== "deno") throw new Error(`task ${task} does not start with deno: ${command}`);
+  return command.split(/\s+/).filter((w) => w !== "");
+}
+
+/** How many leading `NAME=value` words (environment for the command) a task has. */
+function assignmentCount(words: readonly string[]): number {
+  const count = words.findIndex((w) => !/^[A-Z_][A-Z0-9_]*=/.test(w));
+  return count === -1 ? words.length : count;
+}
+
+/**
+ * The environment a task sets before `deno` (its leading `NAME=value` words, e.g. the
+ * allocator tunables of the start task), so a spawned bot runs exactly as the task does.
+ */
+export function taskEnv(task: string): Record<string, string> {
+  const words = taskWords(task);
+  const env: Record<string, string> = {};
+  for (const word of words.slice(0, assignmentCount(words))) {
+    const at = word.indexOf("=");
+    env[word.slice(0, at)] = word.slice(at + 1);
+  }
+  return env;
+}
+
+/** The `deno` arguments of a task in deno.json, with the entry point made absolute. */
+export function taskArgs(task: string): string[] {
+  const all = taskWords(task);
+  const words = all.slice(assignmentCount(all));
+  if (words[0] !== "deno") {
+    throw new Error(`task ${task} does not start with deno: ${all.join(" ")}`);
+  }
   const args = words.slice(1).map((w) => w.endsWith(".ts") && !w.startsWith("-") ? repoPath(w) : w);
   // Run with the repository's import map and lockfile from any working directory.
   args.splice(1, 0, "--config", repoPath("deno.json"));
@@ -52,7 +80,8 @@ export class BotProcess {
   }
 
   /**
-   * Starts `deno <start task>` in `cwd` with exactly `env` (plus PATH, HOME, DENO_DIR).
+   * Starts `deno <start task>` in `cwd` with exactly `env` (plus PATH, HOME, DENO_DIR and the
+   * start task's own leading assignments).
    * `deno` defaults to the running executable; the sandbox passes `"deno"` so that its
    * `--allow-run=deno` grant covers it.
    */
@@ -67,7 +96,7 @@ export class BotProcess {
     const child = new Deno.Command(options.deno ?? Deno.execPath(), {
       args: [...taskArgs("start"), ...(options.args ?? [])],
       cwd: options.cwd,
-      env: { ...inherited, NO_COLOR: "1", ...options.env },
+      env: { ...inherited, ...taskEnv("start"), NO_COLOR: "1", ...options.env },
       clearEnv: true,
       stdin: "null",
       stdout: "piped",
