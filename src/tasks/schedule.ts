@@ -90,15 +90,22 @@ function cronMessage(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).replace(/^CronPattern: /, "");
 }
 
-/** Wall-clock arithmetic in one IANA timezone. */
+/**
+ * Wall-clock arithmetic in one IANA timezone. The formatter is built at the first question:
+ * it loads ICU's date data (≈5 MB resident), which a bot without scheduled tasks never needs.
+ */
 export class WallClock {
   readonly timeZone: string;
-  readonly #format: Intl.DateTimeFormat;
+  #format: Intl.DateTimeFormat | undefined;
 
   constructor(timeZone: string) {
     this.timeZone = timeZone;
-    this.#format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
+  }
+
+  /** The wall-clock minute at `instant`, as epoch ms of that wall time read as UTC. */
+  wallMinute(instant: number): number {
+    this.#format ??= new Intl.DateTimeFormat("en-US", {
+      timeZone: this.timeZone,
       hourCycle: "h23",
       year: "numeric",
       month: "2-digit",
@@ -106,10 +113,6 @@ export class WallClock {
       hour: "2-digit",
       minute: "2-digit",
     });
-  }
-
-  /** The wall-clock minute at `instant`, as epoch ms of that wall time read as UTC. */
-  wallMinute(instant: number): number {
     const parts: Record<string, number> = {};
     for (const part of this.#format.formatToParts(new Date(instant))) {
       if (part.type !== "literal") parts[part.type] = Number(part.value);
@@ -137,7 +140,9 @@ function floorMinute(instant: number): number {
 export class WallClockSchedule {
   readonly clock: WallClock;
   readonly #entries: ReadonlyMap<string, CronSchedule>;
-  #highWater: number;
+  /** When the bot started; its wall minute is the first high-water mark. */
+  readonly #start: number;
+  #highWaterMark: number | undefined;
   #lastTickMinute: number;
   readonly #nextMatch = new Map<CronSchedule, { from: number; next: number }>();
 
@@ -145,8 +150,17 @@ export class WallClockSchedule {
   constructor(entries: ReadonlyMap<string, CronSchedule>, timeZone: string, start: Date) {
     this.clock = new WallClock(timeZone);
     this.#entries = entries;
-    this.#highWater = this.clock.wallMinute(start.getTime());
+    this.#start = start.getTime();
     this.#lastTickMinute = Math.floor(start.getTime() / MINUTE);
+  }
+
+  /** Read at the first question, not at construction (see {@link WallClock}). */
+  get #highWater(): number {
+    return this.#highWaterMark ??= this.clock.wallMinute(this.#start);
+  }
+
+  set #highWater(wall: number) {
+    this.#highWaterMark = wall;
   }
 
   /** The task names with a schedule. */
@@ -165,6 +179,8 @@ export class WallClockSchedule {
     const tickMinute = Math.floor(instant / MINUTE);
     if (tickMinute <= this.#lastTickMinute) return [];
     this.#lastTickMinute = tickMinute;
+    // Nothing scheduled: no wall clock to read (and no ICU data to load).
+    if (this.#entries.size === 0) return [];
     const wall = this.clock.wallMinute(instant);
     if (wall <= this.#highWater && this.#highWater - wall > MAX_JUMP_MS) {
       this.#highWater = wall - MINUTE;

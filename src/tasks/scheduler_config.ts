@@ -30,8 +30,15 @@ export interface SchedulerFile {
 
 const EMPTY: SchedulerFile = { timezone: undefined, schedules: [], warnings: [] };
 
-/** The host's timezone, as classic cron would use it. */
+/**
+ * The host's timezone, as classic cron would use it (UTC when the host has none). Read through
+ * `Temporal.Now` (the same host detection as `Intl`) when that names a canonical zone: asking
+ * `Intl.DateTimeFormat` loads ICU's date data (≈5 MB resident) at startup, which only a
+ * scheduled task needs. Anything else is read as before.
+ */
 export function hostTimeZone(): string {
+  const id = Temporal.Now.timeZoneId();
+  if (id === "UTC" || Intl.supportedValuesOf("timeZone").includes(id)) return id;
   return Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
 }
 

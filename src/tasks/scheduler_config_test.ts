@@ -100,3 +100,21 @@ Deno.test("a missing scheduler.toml means no schedules", async () => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("hostTimeZone names the zone Intl names (UTC when none), for several host settings", async () => {
+  const module = new URL("./scheduler_config.ts", import.meta.url).href;
+  const code = `import { hostTimeZone } from ${JSON.stringify(module)};
+    console.log(JSON.stringify([hostTimeZone(), Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC"]));`;
+  for (
+    const tz of ["UTC", "Europe/Berlin", "US/Eastern", "Asia/Calcutta", "EST5EDT", "Bogus/Zone"]
+  ) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--config", new URL("../../deno.json", import.meta.url).pathname, code],
+      env: { TZ: tz, NO_COLOR: "1" },
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const [host, intl] = JSON.parse(text);
+    assert.equal(host, intl, `TZ=${tz}`);
+  }
+});
