@@ -29,6 +29,7 @@ import {
   type PostbotConfig,
   readPostbotConfig,
 } from "./src/postbot/config.ts";
+import { APP_NAME } from "./src/postbot/name.ts";
 import { startPostbot } from "./src/postbot/app.ts";
 import { hostMain } from "./src/tasks/host.ts";
 import { TASK_HOST_FLAG } from "./src/tasks/host_protocol.ts";
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     ...await deniedPaths(pathNeeds(POSTBOT_DECLARATION, config)),
     ...await deniedHost(config.serverUrl),
   ];
-  if (denied.length > 0) fail(formatProblems(denied, secrets), 2);
+  if (denied.length > 0) fail(formatProblems(denied, { app: APP_NAME, secrets }), 2);
   Deno.exit(await run(config));
 }
 
@@ -93,19 +94,25 @@ function readConfig(envFile: string | undefined): { config: PostbotConfig; secre
   // A variable the process may not read would silently be its default: refuse instead.
   const ungranted = ungrantedVariables(ENV_VARIABLES);
   if (ungranted.length > 0) {
-    fail(formatProblems(ungranted, [], "Grant them in the command line that starts the bot."), 2);
+    fail(
+      formatProblems(ungranted, {
+        app: APP_NAME,
+        fix: "Grant them in the command line that starts the bot.",
+      }),
+      2,
+    );
   }
   const source = envSource({
     envFile,
     explicit: envFile !== undefined,
     getEnv: (name) => Deno.env.get(name),
   });
-  if (!source.ok) fail(formatProblems([source.error]), 2);
+  if (!source.ok) fail(formatProblems([source.error], { app: APP_NAME }), 2);
   // The token must not be echoed, even from a variable it was pasted into by mistake.
   const token = source.value("TOKEN")?.trim();
   const secrets = token === undefined ? [] : [token];
   const config = readPostbotConfig(source.value);
-  if (!config.ok) fail(formatProblems(config.error, secrets), 2);
+  if (!config.ok) fail(formatProblems(config.error, { app: APP_NAME, secrets }), 2);
   return { config: config.value, secrets };
 }
 
@@ -116,6 +123,7 @@ async function run(config: PostbotConfig): Promise<number> {
     consoleLogLevel: config.consoleLogLevel,
     logFile: config.logFile,
     secrets: [config.token],
+    app: APP_NAME,
   });
   const log = logger("main");
   const signals = listenForSignals((signal) => {

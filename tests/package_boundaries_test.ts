@@ -135,3 +135,15 @@ Deno.test("the boundary check catches each kind of crossing", () => {
     'src/framework/e.ts (in @postbot/framework) imports "../postbot/f.ts" outside its package',
   ]);
 });
+
+Deno.test("the framework does not speak postbot: the app's name is a parameter", () => {
+  const mentions = sourceFiles("src/framework")
+    .filter((f) => !f.path.endsWith("_test.ts"))
+    .flatMap((f) => f.text.split("\n").map((line, i) => ({ line, where: `${f.path}:${i + 1}` })))
+    // The package scope and the lint plugin's rule names are not the app speaking.
+    .filter(({ line }) =>
+      /postbot/i.test(line.replace(/@postbot\/|deno-lint-ignore postbot\//g, ""))
+    )
+    .map(({ where, line }) => `${where}: ${line.trim()}`);
+  assert.deepEqual(mentions, []);
+});

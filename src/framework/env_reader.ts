@@ -80,20 +80,39 @@ export class EnvReader {
   }
 }
 
+/** How {@link formatProblems} words its report: whose configuration, what to hide, the fix. */
+export interface ProblemReport {
+  /** The app's name, as the operator knows it: "<app> cannot start: …". */
+  readonly app: string;
+  /** Values replaced by `[redacted]` (the token, wherever it was put by mistake). */
+  readonly secrets?: readonly string[];
+  /** The last line: where to set the variables. */
+  readonly fix?: string;
+}
+
 /**
  * Renders problems as the lines an operator sees before the bot exits with status 2, ending
- * with `fix` (where to set them). Any `secrets` (the token, wherever it was put by mistake)
- * are replaced by `[redacted]`.
+ * with the fix (where to set them).
+ *
+ * @example
+ * ```ts
+ * import { formatProblems } from "@postbot/framework";
+ *
+ * const text = formatProblems([{ variable: "URL", message: "is required" }], { app: "hellobot" });
+ * // "hellobot cannot start: the configuration has 1 problem:\n  - URL is required\n…"
+ * console.error(text);
+ * ```
  */
 export function formatProblems(
   problems: readonly ConfigProblem[],
-  secrets: readonly string[] = [],
-  fix = "Set them in .env (see .env.example) or in the environment.",
+  report: ProblemReport,
 ): string {
+  const secrets = report.secrets ?? [];
+  const fix = report.fix ?? "Set them in .env (see .env.example) or in the environment.";
   const hide = (text: string) =>
     secrets.filter((s) => s.length >= 8).reduce((t, s) => t.replaceAll(s, "[redacted]"), text);
   const lines = problems.map((p) => `  - ${p.variable} ${hide(p.message)}`);
-  return `postbot cannot start: the configuration has ${problems.length} problem${
+  return `${report.app} cannot start: the configuration has ${problems.length} problem${
     problems.length === 1 ? "" : "s"
   }:\n${lines.join("\n")}\n${fix}`;
 }

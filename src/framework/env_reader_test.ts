@@ -74,12 +74,17 @@ Deno.test("EnvReader.list: comma separated, blanks dropped", () => {
 });
 
 Deno.test("formatProblems: one line per problem, count and the way to fix it", () => {
-  const one = formatProblems([{ variable: "URL", message: "is required: the server" }]);
-  assert.match(one, /has 1 problem:\n {2}- URL is required: the server\n/);
+  const one = formatProblems([{ variable: "URL", message: "is required: the server" }], {
+    app: "hellobot",
+  });
+  assert.match(
+    one,
+    /^hellobot cannot start: the configuration has 1 problem:\n {2}- URL is required: the server\n/,
+  );
   assert.match(one, /Set them in \.env/);
   const two = formatProblems([
     { variable: "URL", message: "is required" },
     { variable: "TOKEN", message: "is required" },
-  ]);
+  ], { app: "hellobot" });
   assert.match(two, /has 2 problems:\n {2}- URL is required\n {2}- TOKEN is required\n/);
 });

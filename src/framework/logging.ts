@@ -11,6 +11,7 @@ import {
   dispose,
   getLogger,
   getTextFormatter,
+  type Logger,
   type LogRecord,
   type Sink,
   type TextFormatter,
@@ -27,14 +28,35 @@ export interface LoggingOptions {
   readonly logFile: string;
   /** Values scrubbed from every line. */
   readonly secrets: readonly Secret[];
+  /** The app's name: the root of every category, so lines read `<app>·<area>: …`. */
+  readonly app: string;
 }
 
-/** The root logger category; modules log under `["postbot", <area>]`. */
-export const ROOT_CATEGORY = "postbot";
+/** The root category until {@link setupLogging} names the app. */
+let rootCategory = "bot";
 
-/** A logger for one area of the bot. */
-export function logger(...area: string[]) {
-  return getLogger([ROOT_CATEGORY, ...area]);
+/**
+ * A logger for one area of the bot, logging under `[<app>, ...area]`. Modules create theirs
+ * when they load, before {@link setupLogging} has named the app, so the category is looked up
+ * at each call rather than fixed here.
+ *
+ * @example
+ * ```ts
+ * import { logger } from "@postbot/framework";
+ *
+ * const log = logger("greeter");
+ * log.info("Greeted {user}", { user: "alice" }); // "hellobot·greeter: Greeted alice"
+ * ```
+ */
+export function logger(...area: string[]): Logger {
+  const current = () => getLogger([rootCategory, ...area]);
+  return new Proxy(current(), {
+    get(_target, property) {
+      const target = current();
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 function scrubbing(format: TextFormatter, secrets: readonly Secret[]): TextFormatter {
@@ -73,8 +95,24 @@ function stderrSink(format: TextFormatter): Sink {
 /**
  * Configures LogTape for the whole process. Returns a function that flushes and closes the
  * sinks; call it before exiting.
+ *
+ * @example
+ * ```ts
+ * import { logger, Secret, setupLogging } from "@postbot/framework";
+ *
+ * const close = await setupLogging({
+ *   app: "hellobot",
+ *   logLevel: "info",
+ *   consoleLogLevel: "warning",
+ *   logFile: "", // no file, only stderr
+ *   secrets: [new Secret("token-never-logged")],
+ * });
+ * logger("main").warning("hellobot starting");
+ * await close();
+ * ```
  */
 export async function setupLogging(options: LoggingOptions): Promise<() => Promise<void>> {
+  rootCategory = options.app;
   const format = scrubbing(
     getTextFormatter({
       timestamp: "date-time-tz",
@@ -94,7 +132,7 @@ export async function setupLogging(options: LoggingOptions): Promise<() => Promi
     reset: true,
     sinks,
     loggers: [
-      { category: [ROOT_CATEGORY], lowestLevel: "trace", sinks: Object.keys(sinks) },
+      { category: [rootCategory], lowestLevel: "trace", sinks: Object.keys(sinks) },
       { category: ["logtape", "meta"], lowestLevel: "error", sinks: ["console"] },
     ],
   });

@@ -92,7 +92,13 @@ export {
   text,
   variableNames,
 } from "./env_declaration.ts";
-export { type ConfigProblem, EnvReader, type EnvSource, formatProblems } from "./env_reader.ts";
+export {
+  type ConfigProblem,
+  EnvReader,
+  type EnvSource,
+  formatProblems,
+  type ProblemReport,
+} from "./env_reader.ts";
 export { deniedHost, deniedPaths, type PathNeed, pathNeeds, ungrantedVariables } from "./grants.ts";
 export { Secret } from "./secret.ts";
 
@@ -108,7 +114,13 @@ export { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
 export { Semaphore } from "./semaphore.ts";
 
 // Storage and logging.
-export { type DatabaseOpenError, type Migration, openDatabase, transaction } from "./sqlite.ts";
+export {
+  type DatabaseNaming,
+  type DatabaseOpenError,
+  type Migration,
+  openDatabase,
+  transaction,
+} from "./sqlite.ts";
 export type { ProcessedPosts } from "./processed_posts.ts";
 export { logger, type LoggingOptions, setupLogging } from "./logging.ts";
 export { settleSoon } from "./idle_gc.ts";

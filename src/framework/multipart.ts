@@ -37,7 +37,7 @@ export function multipartBody(
   fields: readonly (readonly [string, string])[],
   files: readonly MultipartFile[],
 ): MultipartBody {
-  const boundary = `----postbot${crypto.randomUUID().replaceAll("-", "")}`;
+  const boundary = `----FormBoundary${crypto.randomUUID().replaceAll("-", "")}`;
   const pieces: (Uint8Array | FileBytes)[] = [];
   for (const [name, value] of fields) {
     pieces.push(encoder.encode(

@@ -16,7 +16,7 @@ Deno.test("multipartBody encodes fields and files the way a FormData parser read
     { field: "files", filename: "report 2024.pdf", contentType: "application/pdf", content: a },
     { field: "files", filename: "Ünïcode ☃.bin", contentType: "", content: b },
   ]);
-  assert.match(body.contentType, /^multipart\/form-data; boundary=-+postbot[0-9a-f]+$/);
+  assert.match(body.contentType, /^multipart\/form-data; boundary=-+FormBoundary[0-9a-f]+$/);
   const form = await parse(body);
   assert.equal(form.get("channel_id"), "abc123");
   const files = form.getAll("files") as File[];

@@ -21,25 +21,48 @@ export interface DatabaseOpenError {
   readonly message: string;
 }
 
+/** Names in the messages of {@link openDatabase}: whose database, which setting names it. */
+export interface DatabaseNaming {
+  /** The app's name: "newer than this <app> understands" (default "program"). */
+  readonly app?: string;
+  /** The setting that names the file: "<setting>=<path> cannot be opened" (default DB_PATH). */
+  readonly setting?: string;
+}
+
 /**
  * Opens (creating if needed) and migrates the database. A database written by a newer
- * postbot (higher user_version than known) is refused rather than misread.
+ * version of the app (higher user_version than known) is refused rather than misread.
+ *
+ * @example
+ * ```ts
+ * import { openDatabase } from "@postbot/framework";
+ *
+ * const opened = openDatabase(":memory:", [
+ *   { version: 1, description: "greetings", sql: "CREATE TABLE greeting (user_id TEXT)" },
+ * ], { app: "hellobot" });
+ * if (!opened.ok) throw new Error(opened.error.message);
+ * opened.value.prepare("INSERT INTO greeting VALUES (?)").run("alice");
+ * opened.value.close();
+ * ```
  */
 export function openDatabase(
   path: string,
   migrations: readonly Migration[],
+  naming: DatabaseNaming = {},
 ): Result<DatabaseSync, DatabaseOpenError> {
+  const app = naming.app ?? "program";
+  const setting = naming.setting ?? "DB_PATH";
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
       return err({
-        message: `DB_PATH=${path} is not covered by the granted permissions: ` +
+        message: `${setting}=${path} is not covered by the granted permissions: ` +
           `add it to --allow-read and --allow-write`,
       });
     }
-    return err({ message: `DB_PATH=${path} cannot be opened: ${(e as Error).message}` });
+    return err({ message: `${setting}=${path} cannot be opened: ${(e as Error).message}` });
   }
   try {
     db.exec("PRAGMA busy_timeout = 5000");
@@ -52,8 +75,8 @@ export function openDatabase(
     if (current > latest) {
       db.close();
       return err({
-        message: `DB_PATH=${path} has schema version ${current}, newer than this postbot ` +
-          `understands (${latest}). Run the newer postbot, or point DB_PATH at another file.`,
+        message: `${setting}=${path} has schema version ${current}, newer than this ${app} ` +
+          `understands (${latest}). Run the newer ${app}, or point ${setting} at another file.`,
       });
     }
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
@@ -74,7 +97,7 @@ export function openDatabase(
     } catch {
       // Already closed.
     }
-    return err({ message: `DB_PATH=${path} could not be prepared: ${(e as Error).message}` });
+    return err({ message: `${setting}=${path} could not be prepared: ${(e as Error).message}` });
   }
   return ok(db);
 }

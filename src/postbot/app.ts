@@ -62,6 +62,7 @@ import { TeamMembership } from "./team_membership.ts";
 import type { Conversation } from "./wizard/conversation.ts";
 import { decodeConversation } from "./wizard/decode.ts";
 import { Wizard } from "./wizard/wizard.ts";
+import { APP_NAME } from "./name.ts";
 
 const log = logger("app");
 
@@ -186,7 +187,7 @@ async function openStorage(
   const lock = await lockDatabase(config.dbPath);
   if (!lock.ok) return lock;
   opened.defer(() => lock.value.close());
-  const db = openDatabase(config.dbPath, MIGRATIONS);
+  const db = openDatabase(config.dbPath, MIGRATIONS, { app: APP_NAME });
   if (!db.ok) return err(db.error.message);
   opened.defer(() => db.value.close());
   return ok(db.value);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "@postbot/framework";
 import { MIGRATIONS } from "../schema.ts";
+import { APP_NAME } from "../name.ts";
 import { BroadcastLog, type BroadcastTarget } from "./log.ts";
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
@@ -59,7 +60,7 @@ Deno.test("the schema is versioned with user_version; a file database uses WAL a
     assert.equal(new BroadcastLog(again).get("b1")?.message, "Hello @channel");
     again.exec(`PRAGMA user_version = ${LATEST + 1}`);
     again.close();
-    const newer = openDatabase(path, MIGRATIONS);
+    const newer = openDatabase(path, MIGRATIONS, { app: APP_NAME });
     assert.equal(newer.ok, false);
     assert.match(
       (newer as { error: { message: string } }).error.message,
