@@ -47,7 +47,25 @@ export interface StartupError {
   readonly message: string;
 }
 
-/** A connected bot. Create with {@link Bot.connect}. */
+/**
+ * A connected bot. Create with {@link Bot.connect}, add middleware with {@link Bot.use}, then
+ * {@link Bot.start}; {@link Bot.stop} lets the messages being handled finish.
+ *
+ * @example
+ * ```ts
+ * import { Bot, type BotConfig, directMessagesOnly } from "@postbot/framework";
+ *
+ * declare const config: BotConfig; // from readBotConfig: see the package README
+ * const connected = await Bot.connect(config);
+ * if (!connected.ok) throw new Error(connected.error.message);
+ * const bot = connected.value
+ *   .use(directMessagesOnly())
+ *   .use((ctx) => ctx.reply(`You said: ${ctx.text}`));
+ * const started = await bot.start();
+ * if (!started.ok) throw new Error(started.error.message);
+ * Deno.addSignalListener("SIGTERM", () => void bot.stop());
+ * ```
+ */
 export class Bot {
   readonly identity: BotIdentity;
   readonly client: MattermostClient;

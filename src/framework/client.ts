@@ -19,7 +19,19 @@ import type { RestTransport } from "./rest.ts";
 /** What a new post needs; the server fills in the rest. */
 export type NewPost = Pick<Post, "channel_id" | "message"> & Partial<Post>;
 
-/** The REST calls the bot layer makes; tests replace it with a recorder. */
+/**
+ * The REST calls the bot layer makes; tests replace it with a recorder.
+ *
+ * @example
+ * ```ts
+ * import { MattermostClient, type RestTransport } from "@postbot/framework";
+ *
+ * declare const transport: RestTransport;
+ * const client = new MattermostClient(transport);
+ * const me = await client.getMe();
+ * await client.createPost({ channel_id: "4xp9fdt7pbgium38k4x5f5wmbr", message: `I am @${me.username}` });
+ * ```
+ */
 export class MattermostClient {
   readonly #transport: RestTransport;
 

@@ -245,7 +245,24 @@ export const FIXED_PATHS: readonly PathNeed[] = [
   { variable: "--env-file", path: ".env", access: "read" },
 ];
 
-/** Reads the generic bot settings; problems are recorded on the reader. */
+/**
+ * Reads the generic bot settings; problems are recorded on the reader.
+ *
+ * @example
+ * ```ts
+ * import { EnvReader, envSource, formatProblems, readBotConfig } from "@postbot/framework";
+ *
+ * const source = envSource({ explicit: false, getEnv: (name) => Deno.env.get(name) });
+ * if (!source.ok) throw new Error(`${source.error.variable} ${source.error.message}`);
+ * const reader = new EnvReader(source.value);
+ * const config = readBotConfig(reader); // URL, TOKEN, TEAM_NAME, LOG_LEVEL, …
+ * if (reader.problems.length > 0) {
+ *   console.error(formatProblems(reader.problems, { app: "hellobot" }));
+ *   Deno.exit(2);
+ * }
+ * console.log(`${config.teamName} on ${config.serverUrl}`);
+ * ```
+ */
 export function readBotConfig(reader: EnvReader): BotConfig {
   return readDeclared(reader, BOT_VARIABLES);
 }

@@ -41,7 +41,20 @@ export interface BotIdentity {
   readonly teamName: string;
 }
 
-/** Passed to every middleware and handler for one message. */
+/**
+ * Passed to every middleware and handler for one message.
+ *
+ * @example A middleware that answers one word and passes everything else on
+ * ```ts
+ * import type { MessageContext, Middleware } from "@postbot/framework";
+ *
+ * export const whoAmI: Middleware<MessageContext> = async (ctx, next) => {
+ *   if (ctx.text.trim() !== "!whoami") return await next();
+ *   ctx.log.info("{user} asked who they are", { user: ctx.username });
+ *   await ctx.reply(`You are @${ctx.username}${ctx.isAdmin ? ", an admin" : ""}.`);
+ * };
+ * ```
+ */
 export class MessageContext {
   readonly message: IncomingMessage;
   readonly bot: BotIdentity;

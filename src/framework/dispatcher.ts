@@ -58,7 +58,25 @@ export function parseCommand(text: string): ParsedCommand | undefined {
   return undefined;
 }
 
-/** Holds the commands and dispatches to them. */
+/**
+ * Holds the commands and dispatches to them.
+ *
+ * @example
+ * ```ts
+ * import { type Bot, CommandDispatcher } from "@postbot/framework";
+ *
+ * declare const bot: Bot;
+ * const commands = new CommandDispatcher()
+ *   .register({ name: "ping", summary: "answers pong", run: (ctx) => ctx.reply("pong") })
+ *   .register({
+ *     name: "echo",
+ *     usage: "<text>",
+ *     summary: "repeats the text",
+ *     run: (ctx, args) => ctx.reply(args === "" ? "Send `!echo <text>`." : args),
+ *   });
+ * bot.use(commands.middleware((ctx) => ctx.reply("Send `!ping` or `!echo <text>`.")));
+ * ```
+ */
 export class CommandDispatcher<C extends MessageContext = MessageContext> {
   readonly #commands: Command<C>[] = [];
   readonly #byName = new Map<string, Command<C>>();

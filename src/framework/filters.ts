@@ -42,7 +42,29 @@ export function isAdminUnder(
   return policy.admins.length === 0 || listed(policy.admins, userId, username);
 }
 
-/** Answers outsiders with a refusal; marks everyone else as user or admin. */
+/**
+ * Answers outsiders with a refusal; marks everyone else as user or admin.
+ *
+ * @example
+ * ```ts
+ * import { accessControl, type Bot, directMessagesOnly, isStatus } from "@postbot/framework";
+ *
+ * declare const bot: Bot;
+ * bot.use(directMessagesOnly()).use(accessControl({
+ *   allowed: [], // every member of the team
+ *   admins: [{ kind: "username", username: "alice" }],
+ *   isTeamMember: async (userId) => {
+ *     try {
+ *       const member = await bot.client.getTeamMember(bot.identity.teamId, userId);
+ *       return member.delete_at === 0;
+ *     } catch (e) {
+ *       if (isStatus(e, 404)) return false;
+ *       throw e;
+ *     }
+ *   },
+ * }));
+ * ```
+ */
 export function accessControl(policy: AccessPolicy): Middleware<MessageContext> {
   return async (ctx, next) => {
     if (!await policy.isTeamMember(ctx.userId)) {

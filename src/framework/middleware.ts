@@ -8,7 +8,26 @@
 /** One step of the chain. Not calling `next` stops processing of this message. */
 export type Middleware<C> = (ctx: C, next: () => Promise<void>) => Promise<void>;
 
-/** Runs middleware in order; `next` called twice in one step is a programming error. */
+/**
+ * Runs middleware in order; `next` called twice in one step is a programming error.
+ *
+ * @example
+ * ```ts
+ * import { compose, type Middleware } from "@postbot/framework";
+ *
+ * const seen: string[] = [];
+ * const around: Middleware<{ text: string }> = async (ctx, next) => {
+ *   seen.push(`before ${ctx.text}`);
+ *   await next();
+ *   seen.push("after");
+ * };
+ * const handle: Middleware<{ text: string }> = async (ctx) => {
+ *   seen.push(`handled ${ctx.text}`);
+ * };
+ * await compose([around, handle])({ text: "hi" });
+ * // seen: ["before hi", "handled hi", "after"]
+ * ```
+ */
 export function compose<C>(steps: readonly Middleware<C>[]): (ctx: C) => Promise<void> {
   return (ctx) => {
     const run = async (index: number): Promise<void> => {

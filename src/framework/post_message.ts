@@ -29,7 +29,17 @@ export function sendTo(transport: RestTransport, channelId: string): SendPost {
   };
 }
 
-/** Posts `text`, split under the size limit, sending a part again on 5xx and network errors. */
+/**
+ * Posts `text`, split under the size limit, sending a part again on 5xx and network errors.
+ *
+ * @example A notice to a channel, however long
+ * ```ts
+ * import { postMessage, type RestTransport, sendTo } from "@postbot/framework";
+ *
+ * declare const transport: RestTransport;
+ * await postMessage(sendTo(transport, "4xp9fdt7pbgium38k4x5f5wmbr"), "Nightly export done.");
+ * ```
+ */
 export async function postMessage(send: SendPost, text: string, attempts = 3): Promise<void> {
   for (const part of splitIntoPosts(text)) {
     for (let attempt = 1;; attempt++) {

@@ -48,7 +48,27 @@ export type SendInit = Omit<RequestInit, "body"> & {
   readonly background?: boolean;
 };
 
-/** Sends HTTP requests to one Mattermost server with the policy described in the module doc. */
+/**
+ * Sends HTTP requests to one Mattermost server with the policy described in the module doc.
+ *
+ * @example
+ * ```ts
+ * import { isStatus, RestTransport, Secret } from "@postbot/framework";
+ * import type { Channel } from "@mattermost/types/channels";
+ *
+ * const transport = new RestTransport({
+ *   serverUrl: "https://chat.example.com",
+ *   token: new Secret(Deno.env.get("TOKEN") ?? ""),
+ * });
+ * try {
+ *   const channel = await transport.getJson<Channel>("/channels/4xp9fdt7pbgium38k4x5f5wmbr");
+ *   console.log(channel.display_name);
+ * } catch (e) {
+ *   if (!isStatus(e, 403, 404)) throw e; // paced, retried and timed out before it got here
+ *   console.log("the bot cannot see that channel");
+ * }
+ * ```
+ */
 export class RestTransport {
   readonly serverUrl: string;
   readonly #token: Secret;

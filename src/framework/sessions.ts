@@ -29,7 +29,29 @@ export interface SessionStoreOptions<S> {
   readonly now?: () => number;
 }
 
-/** Sessions keyed by user id. */
+/**
+ * Sessions keyed by user id.
+ *
+ * @example A two-question conversation that ends when left unanswered
+ * ```ts
+ * import { SessionStore } from "@postbot/framework";
+ *
+ * type Step =
+ *   | { readonly kind: "asked-name" }
+ *   | { readonly kind: "asked-colour"; readonly name: string };
+ *
+ * const sessions = new SessionStore<Step>({
+ *   ttlMs: 5 * 60_000,
+ *   cleanupIntervalMs: 60_000,
+ *   onExpire: (userId) => console.log(`${userId} did not answer; the conversation ended`),
+ * });
+ * sessions.start();
+ * sessions.set("user-id", { kind: "asked-name" });
+ * const step = sessions.get("user-id"); // { kind: "asked-name" } for the next 5 minutes
+ * console.log(step?.kind);
+ * sessions.stop();
+ * ```
+ */
 export class SessionStore<S> {
   readonly #entries = new Map<string, SessionEntry<S>>();
   readonly #options: SessionStoreOptions<S>;

@@ -26,7 +26,25 @@ export interface FailRule {
   afterHandling?: boolean;
 }
 
-/** The public fault interface (`Emulator.faults`). */
+/**
+ * The public fault interface (`Emulator.faults`): switch misbehaviour on in the middle of a
+ * test, and {@link Faults.clear} it.
+ *
+ * @example
+ * ```ts
+ * import type { Emulator } from "@postbot/mattermost-emulator";
+ *
+ * declare const emu: Emulator;
+ * emu.faults.latencyMs = 200; // every REST answer 200 ms late
+ * emu.faults.rateLimit = { perSec: 10, maxBurst: 100 }; // 429 + Retry-After beyond it
+ * emu.faults.failRequests({ method: "POST", path: "/posts", status: 500, times: 2 });
+ * emu.faults.failRequests({ path: "/posts", status: 502, afterHandling: true }); // lost answer
+ * emu.faults.networkDown = true; // 503 for REST, WebSocket upgrades refused
+ * emu.faults.dropSockets(); // every socket closed abruptly; resume buffers kept
+ * emu.faults.silentSockets = true; // half-open: sockets stay open and say nothing
+ * emu.faults.clear();
+ * ```
+ */
 export interface Faults {
   /** Milliseconds added before every REST response (default 0). */
   latencyMs: number;

@@ -57,7 +57,31 @@ function ruleResponse(rule: MatchedRule, requestId: string): Response {
     : textResponse(rule.status, rule.body);
 }
 
-/** Starts an emulator; see types.ts for the contract. */
+/**
+ * Starts an emulator on a free port of 127.0.0.1; see types.ts for the contract.
+ *
+ * @example A bot account, a person, a team, a channel and their DM
+ * ```ts
+ * import { startEmulator } from "@postbot/mattermost-emulator";
+ *
+ * const emu = await startEmulator();
+ * try {
+ *   const bot = emu.store.createUser({ username: "hellobot", is_bot: true });
+ *   const alice = emu.store.createUser({ username: "alice" });
+ *   const team = emu.store.createTeam({ name: "staff" });
+ *   for (const u of [bot, alice]) emu.store.addTeamMember(team.id, u.user.id);
+ *   const dm = emu.store.directChannel(bot.user.id, alice.user.id);
+ *   // … start the bot with URL=emu.url, TOKEN=bot.token, TEAM_NAME=staff, then:
+ *   emu.store.createPost(alice.user.id, { channel_id: dm.id, message: "!hello" });
+ *   const reply = await emu.waitFor(() =>
+ *     emu.store.postsIn(dm.id).find((p) => p.user_id === bot.user.id)
+ *   );
+ *   console.log(reply.message);
+ * } finally {
+ *   await emu.stop();
+ * }
+ * ```
+ */
 export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   try {
     return Promise.resolve(createEmulator(opts));

@@ -34,7 +34,20 @@ export interface World {
   dm: Channel;
 }
 
-/** Seeds a world into a running emulator. */
+/**
+ * Seeds a world into a running emulator.
+ *
+ * @example
+ * ```ts
+ * import { seedWorld, startEmulator } from "@postbot/mattermost-emulator";
+ *
+ * const emu = await startEmulator();
+ * const { bot, alice, dm, news } = seedWorld(emu);
+ * emu.store.createPost(alice.user.id, { channel_id: dm.id, message: "hello" });
+ * console.log(bot.token !== "", news.name); // the bot is not a member of ~news
+ * await emu.stop();
+ * ```
+ */
 export function seedWorld(emu: Emulator): World {
   const s = emu.store;
   const bot = s.createUser({ username: "postbot", is_bot: true });
@@ -62,7 +75,22 @@ export function seedWorld(emu: Emulator): World {
   return { emu, bot, alice, bob, team, town, news, secret, dm };
 }
 
-/** Starts an emulator, seeds it, runs `fn`, and always stops it. */
+/**
+ * Starts an emulator, seeds it, runs `fn`, and always stops it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { clientFor, withWorld } from "@postbot/mattermost-emulator";
+ *
+ * Deno.test("the bot can read its own account", async () => {
+ *   await withWorld(async ({ emu, bot }) => {
+ *     const me = await clientFor(emu, bot.token).getMe();
+ *     assert.equal(me.username, "postbot");
+ *   });
+ * });
+ * ```
+ */
 export async function withWorld(
   fn: (world: World) => Promise<void>,
   opts?: EmulatorOptions,
