@@ -12,6 +12,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { DatabaseSync } from "node:sqlite";
 import type { Post } from "@mattermost/types/posts";
 import type { RunningPostbot } from "../src/postbot/app.ts";
 import {
@@ -161,19 +162,29 @@ class Harness {
     const parsed = parseChannelsToml(this.tomlText(), "channels.toml");
     assert.ok(parsed.ok, `channels.toml became invalid: ${JSON.stringify(parsed)}`);
     assert.ok(
-      sameChannelsConfig(parsed.value, this.bot.services.channels.config),
+      sameChannelsConfig(parsed.value, this.bot.channels.config),
       "the bot's configuration differs from channels.toml",
     );
     return parsed.value;
   }
 
-  /** `PRAGMA integrity_check` is ok; returns how many broadcasts were recorded. */
+  /**
+   * `PRAGMA integrity_check` is ok; returns how many broadcasts were recorded. Read through a
+   * connection of its own to the bot's database file, as an operator would.
+   */
   checkDatabase(): number {
-    const db = this.bot.services.db;
-    const check = db.prepare("PRAGMA integrity_check").get() as Record<string, string>;
-    assert.equal(Object.values(check)[0], "ok");
-    const row = db.prepare("SELECT COUNT(*) AS n FROM broadcasts").get() as { n: number };
-    return Number(row.n);
+    const db = new DatabaseSync(`${this.s.dir}/broadcast_log.db`, {
+      readOnly: true,
+      timeout: 5_000,
+    });
+    try {
+      const check = db.prepare("PRAGMA integrity_check").get() as Record<string, string>;
+      assert.equal(Object.values(check)[0], "ok");
+      const row = db.prepare("SELECT COUNT(*) AS n FROM broadcasts").get() as { n: number };
+      return Number(row.n);
+    } finally {
+      db.close();
+    }
   }
 
   /** Ends any wizard step the run left open, so runs stay independent. */

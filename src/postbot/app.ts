@@ -34,6 +34,7 @@ import { auditChannelProblems } from "./audit_channel.ts";
 import { Broadcaster } from "./broadcast/broadcaster.ts";
 import { Editor } from "./broadcast/editor.ts";
 import { BroadcastLog } from "./broadcast/log.ts";
+import { BroadcastService } from "./broadcast/service.ts";
 import { ChannelCache } from "./channel_cache.ts";
 import { formatChannelsFileError } from "./channels/config.ts";
 import { ChannelsStore } from "./channels/store.ts";
@@ -54,7 +55,6 @@ import { Scheduler } from "./schedule/scheduler.ts";
 import { SendLater } from "./schedule/send_later.ts";
 import { ScheduledStore } from "./schedule/store.ts";
 import { MIGRATIONS } from "./schema.ts";
-import type { PostbotServices } from "./services.ts";
 import { lockDatabase } from "./storage/lock.ts";
 import { SqliteProcessedPosts } from "./storage/processed_posts.ts";
 import { SqliteSessionBackend } from "./storage/sessions.ts";
@@ -80,7 +80,8 @@ const TEAM_MEMBERSHIP_TTL_MS = 5 * 60_000;
 
 /** A running postbot. */
 export interface RunningPostbot {
-  readonly services: PostbotServices;
+  /** channels.toml as the bot holds it. */
+  readonly channels: ChannelsStore;
   readonly bot: Bot;
   readonly broadcaster: Broadcaster;
   readonly sessions: SessionStore<Conversation>;
@@ -110,9 +111,9 @@ export async function startPostbot(
   const health = await startLoops(core.value, wiring, tasks, opened);
   if (!health.ok) return health;
   const running = opened.move();
-  const { services, broadcaster, wizard } = wiring;
+  const { broadcaster, wizard } = wiring;
   return ok({
-    services,
+    channels: core.value.channels,
     bot: core.value.bot,
     broadcaster,
     sessions: wizard.sessions,
@@ -228,31 +229,30 @@ function createTasks({ config, db, notifier }: Core): TaskSystem {
 
 /** The services built from the core, with the wizard and the commands that use them. */
 interface Wiring {
-  readonly services: PostbotServices;
   readonly broadcaster: Broadcaster;
   readonly scheduler: Scheduler;
   readonly wizard: Wizard;
   readonly dispatcher: CommandDispatcher;
 }
 
+/** Who may see which private channel, and who is an administrator. */
+interface Access {
+  readonly privacy: ChannelPrivacy;
+  readonly isAdmin: (userId: string, username: string) => boolean;
+}
+
 /** Builds the broadcast, schedule and edit services, the wizard, and registers the commands. */
 function wireServices(core: Core, tasks: TaskSystem): Wiring {
   const { config, db, bot, cache, channels, notifier } = core;
   const { transport } = bot;
-  const services: PostbotServices = {
-    config,
-    identity: bot.identity,
-    transport,
-    cache,
-    channels,
-    db,
+  const access: Access = {
     privacy: new ChannelPrivacy(transport, cache),
     isAdmin: (userId, username) => isAdminUnder({ admins: config.adminUsers }, userId, username),
   };
-  const broadcaster = new Broadcaster(transport, new BroadcastLog(db), notifier, {
+  const broadcastLog = new BroadcastLog(db);
+  const broadcaster = new Broadcaster(transport, broadcastLog, notifier, {
     auditChannelId: config.botLogChannelId,
-    privacy: services.privacy,
-    isAdmin: services.isAdmin,
+    ...access,
     concurrency: config.broadcastConcurrency,
     attribution: config.broadcastAttribution,
     undoWindowSeconds: config.undoWindowSeconds,
@@ -260,7 +260,14 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     botUsername: bot.identity.username,
   });
   const scheduled = new ScheduledStore(db, config.scheduledFilesDir);
-  const scheduler = createScheduler(services, scheduled, broadcaster, notifier);
+  const broadcasts = new BroadcastService({
+    log: broadcastLog,
+    engine: broadcaster,
+    scheduled,
+    undoWindowSeconds: config.undoWindowSeconds,
+    editWindowSeconds: config.editWindowSeconds,
+  });
+  const scheduler = createScheduler(core, access, scheduled, broadcaster);
   const later = new SendLater({
     transport,
     store: scheduled,
@@ -270,47 +277,72 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
   });
   const editor = new Editor({
     transport,
-    broadcaster,
+    broadcasts,
     scheduled,
     notifier,
     attribution: config.broadcastAttribution,
-    editWindowSeconds: config.editWindowSeconds,
   });
-  const wizard = new Wizard(services, broadcaster, notifier, {
+  const wizard = new Wizard({
+    config,
+    channels,
+    cache,
+    privacy: access.privacy,
+    transport,
+    broadcasts,
+    notifier,
+    later,
+    editor,
+  }, {
     ttlMs: config.sessionTtlSeconds * 1000,
     cleanupIntervalMs: config.sessionCleanupIntervalSeconds * 1000,
     backend: new SqliteSessionBackend<Conversation>(db, decodeConversation),
-  }, { later, editor });
-  const dispatcher = new CommandDispatcher();
-  dispatcher
-    .register(helpCommand(() => dispatcher))
-    .register(channelsCommand(services))
-    .register(idCommand(services))
-    .register(refreshCommand(services))
-    .register(listGroupsCommand(services, "groups"))
-    .register(listGroupsCommand(services, "private_groups"))
-    .register(addGroupCommand(services, "groups"))
-    .register(addGroupCommand(services, "private_groups"))
-    .register(aliasCommand(services))
-    .register(historyCommand(broadcaster, { scheduled, transport }))
-    .register(statusCommand(services, broadcaster, scheduled))
-    .register(undoCommand(services, broadcaster, wizard, scheduled))
-    .register(retryCommand(broadcaster, scheduled))
-    .register(editCommand(editor, broadcaster, scheduled, wizard, config.editWindowSeconds))
-    .register(scheduledCommand(later))
-    .register(cancelCommand(later, wizard));
+  });
+  const dispatcher = registerCommands(core, access.privacy, broadcasts, scheduled, wizard);
   for (const command of tasks.commands) dispatcher.register(command);
-  return { services, broadcaster, scheduler, wizard, dispatcher };
+  return { broadcaster, scheduler, wizard, dispatcher };
+}
+
+/** The commands, each given the few things it uses. */
+function registerCommands(
+  { config, bot, cache, channels }: Core,
+  privacy: ChannelPrivacy,
+  broadcasts: BroadcastService,
+  scheduled: ScheduledStore,
+  questions: Wizard,
+): CommandDispatcher {
+  const { transport } = bot;
+  const auditChannelId = config.botLogChannelId;
+  const dispatcher = new CommandDispatcher();
+  return dispatcher
+    .register(helpCommand(() => dispatcher))
+    .register(channelsCommand({ cache, privacy }))
+    .register(idCommand({ cache, privacy }))
+    .register(refreshCommand(cache))
+    .register(listGroupsCommand({ channels, cache, privacy }, "groups"))
+    .register(listGroupsCommand({ channels, cache, privacy }, "private_groups"))
+    .register(addGroupCommand({ channels, cache, auditChannelId }, "groups"))
+    .register(addGroupCommand({ channels, cache, auditChannelId }, "private_groups"))
+    .register(aliasCommand({ channels, cache }))
+    .register(historyCommand({ broadcasts, transport }))
+    .register(statusCommand({
+      broadcasts,
+      transport,
+      permalink: (postId) => `${config.serverUrl}/${bot.identity.teamName}/pl/${postId}`,
+    }))
+    .register(undoCommand({ broadcasts, questions }))
+    .register(retryCommand(broadcasts))
+    .register(editCommand({ broadcasts, questions, editWindowSeconds: config.editWindowSeconds }))
+    .register(scheduledCommand(scheduled))
+    .register(cancelCommand({ scheduled, questions }));
 }
 
 /** Sends scheduled broadcasts when due, to targets resolved again at that moment. */
 function createScheduler(
-  services: PostbotServices,
+  { config, cache, channels, bot, notifier }: Core,
+  { privacy, isAdmin }: Access,
   store: ScheduledStore,
   broadcaster: Broadcaster,
-  notifier: Notifier,
 ): Scheduler {
-  const { config, cache, channels, transport, privacy, isAdmin } = services;
   return new Scheduler({
     store,
     broadcaster,
@@ -319,7 +351,7 @@ function createScheduler(
       reresolve(answer, {
         config: channels.config,
         cache,
-        senderIsMember: (channelId) => isChannelMember(transport, channelId, sender.id),
+        senderIsMember: (channelId) => isChannelMember(bot.transport, channelId, sender.id),
         viewer: privacy.viewer(sender.id, isAdmin(sender.id, sender.username)),
         auditChannelId: config.botLogChannelId,
       }),

@@ -156,11 +156,6 @@ export class Broadcaster {
     this.#slots = new Semaphore(settings.concurrency);
   }
 
-  /** The log, for commands that read it. */
-  get log(): BroadcastLog {
-    return this.#log;
-  }
-
   /** Broadcasts (or retries, undos) in progress. */
   get running(): number {
     return this.#running.size;

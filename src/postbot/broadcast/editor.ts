@@ -21,31 +21,28 @@ import type { Attribution } from "../config.ts";
 import { code, plural, quote } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
 import type { ScheduledStore } from "../schedule/store.ts";
-import { type Actor, type Broadcaster, postedMessage } from "./broadcaster.ts";
+import { type Actor, postedMessage } from "./broadcaster.ts";
 import { explain } from "./delivery.ts";
-import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
-import { duration, hiddenChannelsText, inert, when } from "./report.ts";
+import type { DeliveryRecord } from "./log.ts";
+import { hiddenChannelsText, inert, when } from "./report.ts";
+import type { EditTarget } from "./rules.ts";
+import { editRefusalText } from "./rules_text.ts";
+import type { BroadcastService } from "./service.ts";
 
 const log = logger("edit");
 
 /** Posts patched at once. */
 const CONCURRENCY = 4;
 
-/** What the editor needs. */
+/** What the editor needs: the rules (whether it may edit), the server, and who to tell. */
 export interface EditorDeps {
   readonly transport: RestTransport;
-  readonly broadcaster: Broadcaster;
-  readonly scheduled: ScheduledStore;
-  readonly notifier: Notifier;
+  readonly broadcasts: Pick<BroadcastService, "editTarget" | "hiddenFor" | "recordEdit">;
+  readonly scheduled: Pick<ScheduledStore, "updateMessage">;
+  readonly notifier: Pick<Notifier, "audit" | "dm">;
   readonly attribution: Attribution;
-  readonly editWindowSeconds: number;
   readonly now?: () => number;
 }
-
-/** The broadcast an edit applies to: one that went out, or one still scheduled. */
-type Target =
-  | { readonly kind: "sent"; readonly record: BroadcastRecord; readonly posts: DeliveryRecord[] }
-  | { readonly kind: "scheduled"; readonly message: string; readonly sender: string };
 
 /** Quotes a text for a before/after preview (mentions defused, formatting kept inert). */
 function shown(text: string): string {
@@ -65,20 +62,6 @@ export class Editor {
   constructor(deps: EditorDeps) {
     this.#d = deps;
     this.#now = deps.now ?? Date.now;
-  }
-
-  /**
-   * Whether `id` can be edited by now at all (for `!edit <id>` before asking for the text);
-   * an error text for the user when not.
-   */
-  editable(id: string): Result<string, string> {
-    const target = this.#target(id);
-    if (!target.ok) return target;
-    return ok(
-      target.value.kind === "scheduled"
-        ? `scheduled broadcast ${code(id)} (not sent yet: the new text is what will go out)`
-        : `broadcast ${code(id)} in ${plural(target.value.posts.length, "channel")}`,
-    );
   }
 
   /** Checks a new text and returns the preview of the change, or what is wrong. */
@@ -162,13 +145,11 @@ export class Editor {
       Array.from({ length: Math.min(CONCURRENCY, Math.max(1, posts.length)) }, worker),
     );
     // Private channels the editor is not in are counted, never named.
-    const hidden = await this.#d.broadcaster.hiddenFor(actor, failed.map((f) => f.d.channelId));
+    const hidden = await this.#d.broadcasts.hiddenFor(actor, failed.map((f) => f.d.channelId));
     const failures = failed.filter((f) => !hidden.has(f.d.channelId))
       .map(({ d, why }) => `- ~${d.name} (${quote(d.displayName, 64)}): ${why}`);
     if (hidden.size > 0) failures.push(`- ${hiddenChannelsText(hidden.size)}`);
-    const log_ = this.#d.broadcaster.log;
-    log_.updateMessage(id, text);
-    log_.addEvent(id, actor, "edit", JSON.stringify({ old: record.message, new: text }));
+    this.#d.broadcasts.recordEdit(record, text, actor);
     log.info("{user} edited broadcast {id} in {n} of {total} channels: {old} -> {new}", {
       user: actor.username,
       id,
@@ -213,36 +194,14 @@ export class Editor {
     return explain(e, d, e instanceof MattermostError ? e.attempts : 1);
   }
 
-  #target(id: string): Result<Target, string> {
-    const scheduled = this.#d.scheduled.get(id);
-    if (scheduled?.status === "scheduled") {
-      return ok({
-        kind: "scheduled",
-        message: scheduled.message,
-        sender: scheduled.senderUsername,
-      });
+  #target(id: string): Result<EditTarget, string> {
+    const decision = this.#d.broadcasts.editTarget(id);
+    switch (decision.kind) {
+      case "scheduled":
+      case "sent":
+        return ok(decision);
+      default:
+        return err(editRefusalText(decision));
     }
-    const record = this.#d.broadcaster.log.get(id);
-    if (record === undefined) {
-      return err(
-        scheduled === undefined
-          ? `I have no broadcast ${code(id)}.`
-          : `Scheduled broadcast ${code(id)} was ${scheduled.status}, so there is nothing to edit.`,
-      );
-    }
-    if (this.#d.broadcaster.isBusy(id) || record.status === "pending") {
-      return err(`Broadcast ${code(id)} is still being delivered; wait for my report.`);
-    }
-    if (this.#now() - record.createdAt > this.#d.editWindowSeconds * 1000) {
-      return err(
-        `Broadcast ${code(id)} went out ${when(record.createdAt)}, more than ` +
-          `${duration(this.#d.editWindowSeconds)} ago, so I can no longer edit it.`,
-      );
-    }
-    const posts = this.#d.broadcaster.log.deliveries(id).filter((d) =>
-      d.status === "delivered" && d.postId !== null
-    );
-    if (posts.length === 0) return err(`Broadcast ${code(id)} is in no channel.`);
-    return ok({ kind: "sent", record, posts });
   }
 }

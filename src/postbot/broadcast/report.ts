@@ -73,15 +73,10 @@ export function deliveryReport(
 }
 
 /**
- * Why `!undo` is refused once the undo window has passed, or undefined while it is open.
+ * Why `!undo` is refused once the undo window has passed (see `withinWindow` in rules.ts).
  * Checked both when `!undo` asks and when the answer "yes" comes (possibly much later).
  */
-export function undoWindowClosed(
-  b: BroadcastRecord,
-  undoWindowSeconds: number,
-  now = Date.now(),
-): string | undefined {
-  if (now - b.createdAt <= undoWindowSeconds * 1000) return undefined;
+export function undoWindowClosedText(b: BroadcastRecord, undoWindowSeconds: number): string {
   return `Broadcast \`${b.id}\` was sent ${when(b.createdAt)}, more than ` +
     `${duration(undoWindowSeconds)} ago, so it can no longer be undone by me. ` +
     "Delete the posts by hand, or ask a channel admin.";

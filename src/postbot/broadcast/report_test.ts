@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { BroadcastRecord, DeliveryRecord, DeliveryStatus } from "./log.ts";
-import { auditSummary, deliveryReport, duration, undoWindowClosed, when } from "./report.ts";
+import { auditSummary, deliveryReport, duration, undoWindowClosedText, when } from "./report.ts";
+import { withinWindow } from "./rules.ts";
 
 const RECORD: BroadcastRecord = {
   id: "k3m9x2qa",
@@ -119,12 +120,13 @@ Deno.test("duration reads naturally at every scale", () => {
   assert.equal(duration(3 * 86_400), "3 days");
 });
 
-Deno.test("undoWindowClosed: open up to the window's end, then a refusal with the reason", () => {
+Deno.test("undo window: open up to the window's end, then a refusal with the reason", () => {
   const end = RECORD.createdAt + 3_600_000;
-  assert.equal(undoWindowClosed(RECORD, 3600, RECORD.createdAt), undefined);
-  assert.equal(undoWindowClosed(RECORD, 3600, end), undefined);
+  assert.equal(withinWindow(RECORD.createdAt, 3600, RECORD.createdAt), true);
+  assert.equal(withinWindow(RECORD.createdAt, 3600, end), true);
+  assert.equal(withinWindow(RECORD.createdAt, 3600, end + 1), false);
   assert.equal(
-    undoWindowClosed(RECORD, 3600, end + 1),
+    undoWindowClosedText(RECORD, 3600),
     "Broadcast `k3m9x2qa` was sent 2025-03-04 09:30 UTC, more than 60 minutes ago, so it can " +
       "no longer be undone by me. Delete the posts by hand, or ask a channel admin.",
   );

@@ -9,12 +9,19 @@ import { type Command, logger } from "@postbot/framework";
 import { defuseMentions } from "@postbot/framework/text";
 import { aliasProblem, nameKey } from "../channels/config.ts";
 import { code, quote, visible } from "../format.ts";
-import type { PostbotServices } from "../services.ts";
+import type { ChannelCache } from "../channel_cache.ts";
+import type { ChannelsStore } from "../channels/store.ts";
 import { suggest } from "../suggest.ts";
 
 const log = logger("aliases");
 
 const USAGE = 'Send `!add_alias <alias> <target>`, e.g. `!add_alias all "All offices"`.';
+
+/** What `!add_alias` needs: the store it writes, and the channels to find targets by name. */
+export interface AliasEditing {
+  readonly channels: Pick<ChannelsStore, "config" | "addAlias">;
+  readonly cache: Pick<ChannelCache, "byId" | "find">;
+}
 
 /** Splits the arguments into the alias and the (optionally quoted) target. */
 export function parseAliasArgs(args: string): { alias: string; target: string } | undefined {
@@ -28,7 +35,7 @@ export function parseAliasArgs(args: string): { alias: string; target: string } 
 }
 
 /** `!add_alias`. */
-export function aliasCommand(s: PostbotServices): Command {
+export function aliasCommand(s: AliasEditing): Command {
   return {
     name: "add_alias",
     sideEffects: true,

@@ -5,27 +5,31 @@
  * @module
  */
 
-import type { Command, MessageContext, RestTransport } from "@postbot/framework";
-import type { Broadcaster } from "../broadcast/broadcaster.ts";
-import type { BroadcastRecord } from "../broadcast/log.ts";
-import { hiddenChannelsText, undoWindowClosed, when } from "../broadcast/report.ts";
-import { code, plural } from "../format.ts";
-import type { PostbotServices } from "../services.ts";
+import type { Command, RestTransport } from "@postbot/framework";
+import type { BroadcastService, History } from "../broadcast/service.ts";
+import { hiddenChannelsText, when } from "../broadcast/report.ts";
+import { askerOf } from "../broadcast/rules.ts";
+import { retryText, undoRefusalText } from "../broadcast/rules_text.ts";
 import { fetchLivePosts, totals } from "../broadcast/status.ts";
-import type { ScheduledStore } from "../schedule/store.ts";
+import { plural } from "../format.ts";
 import { describeSendTime } from "../schedule/time_expression.ts";
-import type { Wizard } from "../wizard/wizard.ts";
+import type { SideQuestions } from "../wizard/conversation.ts";
 
-const ID = /^[a-z0-9]{4,32}$/;
-
-/** Extras of `!history`: scheduled broadcasts, and reactions and replies from the server. */
-export interface HistoryExtras {
-  readonly scheduled?: ScheduledStore;
+/** What `!history` reads. */
+export interface HistorySource {
+  readonly broadcasts: Pick<BroadcastService, "history" | "postIds">;
+  /** Reads reactions and replies from the server; absent, the history is shown without them. */
   readonly transport?: RestTransport;
 }
 
+/** What `!undo` needs: the rules, and the wizard to ask the yes/no. */
+export interface UndoDeps {
+  readonly broadcasts: Pick<BroadcastService, "undoable" | "hiddenFor" | "undoWindowSeconds">;
+  readonly questions: Pick<SideQuestions, "askUndo">;
+}
+
 /** `!history [n]`. */
-export function historyCommand(broadcaster: Broadcaster, extras: HistoryExtras = {}): Command {
+export function historyCommand(source: HistorySource): Command {
   return {
     name: "history",
     usage: "[n]",
@@ -38,87 +42,57 @@ export function historyCommand(broadcaster: Broadcaster, extras: HistoryExtras =
         return;
       }
       const n = raw === "" ? 5 : Math.min(50, Math.max(1, Number(raw)));
-      const list = broadcaster.log.recent(ctx.userId, n);
-      const unsent = extras.scheduled?.unsent(ctx.userId, n) ?? [];
-      if (list.length === 0 && unsent.length === 0) {
+      const history = source.broadcasts.history(ctx.userId, n);
+      if (history.sent.length === 0 && history.unsent.length === 0) {
         await ctx.reply("You have not sent any broadcasts yet. Send me a message to start one.");
         return;
       }
-      const lines: string[] = [];
-      if (unsent.length > 0) {
-        lines.push(`**Scheduled, not sent:**`);
-        for (const u of unsent) {
-          const due = describeSendTime({ at: u.dueAt, zone: u.zone }, Date.now())
-            .replace(/ — .*$/, "");
-          lines.push(
-            `- \`${u.id}\` · ${u.status === "scheduled" ? "due" : "was due"} ${due} · ` +
-              `${plural(u.channels, "channel")} · ` +
-              (u.status === "scheduled"
-                ? `waiting (\`!cancel ${u.id}\`, \`!edit ${u.id}\`)`
-                : `not sent (${u.error ?? "failed"})`),
-          );
-        }
-      }
-      const reach = await liveTotals(extras.transport, broadcaster, list.map((b) => b.id));
-      if (list.length > 0) lines.push(`**Your last ${plural(list.length, "broadcast")}:**`);
-      for (const b of list) {
-        const outcome = b.status === "pending"
-          ? "sending now"
-          : b.status === "aborted"
-          ? `not sent (${b.error ?? "aborted"})`
-          : `delivered to ${b.delivered} of ${b.channels}` +
-            (b.failed > 0 ? `, ${b.failed} failed` : "") +
-            (b.deleted > 0 ? `, ${b.deleted} deleted` : "") +
-            (b.status === "interrupted" ? " (interrupted)" : "");
-        lines.push(
-          `- \`${b.id}\` · ${when(b.createdAt)} · ${plural(b.channels, "channel")} · ${outcome}` +
-            (reach.get(b.id) ?? ""),
-        );
-      }
-      if (list.length > 0) lines.push("`!status <id>` shows a broadcast channel by channel.");
-      await ctx.reply(lines.join("\n"));
+      const reach = await liveTotals(source, history.sent.map((b) => b.id));
+      await ctx.reply(
+        [...unsentLines(history.unsent), ...sentLines(history.sent, reach)].join("\n"),
+      );
     },
   };
 }
 
-/** Finds the broadcast an `!undo`/`!retry` names, enforcing ownership; replies when it can't. */
-async function pick(
-  ctx: MessageContext,
-  broadcaster: Broadcaster,
-  args: string,
-  command: string,
-  scheduled?: ScheduledStore,
-): Promise<BroadcastRecord | undefined> {
-  const id = args.trim().toLowerCase();
-  if (id === "") {
-    const latest = broadcaster.log.recent(ctx.userId, 1)[0];
-    if (latest === undefined) {
-      await ctx.reply(`You have no broadcasts to ${command}.`);
-    }
-    return latest;
-  }
-  if (!ID.test(id)) {
-    await ctx.reply(
-      `${code(args)} is not a broadcast id. Ids look like \`k3m9x2qa\`; \`!history\` lists yours.`,
+/** The scheduled broadcasts of `!history`, not sent yet (or failed to go out). */
+function unsentLines(unsent: History["unsent"]): string[] {
+  if (unsent.length === 0) return [];
+  const lines = [`**Scheduled, not sent:**`];
+  for (const u of unsent) {
+    const due = describeSendTime({ at: u.dueAt, zone: u.zone }, Date.now())
+      .replace(/ — .*$/, "");
+    lines.push(
+      `- \`${u.id}\` · ${u.status === "scheduled" ? "due" : "was due"} ${due} · ` +
+        `${plural(u.channels, "channel")} · ` +
+        (u.status === "scheduled"
+          ? `waiting (\`!cancel ${u.id}\`, \`!edit ${u.id}\`)`
+          : `not sent (${u.error ?? "failed"})`),
     );
-    return undefined;
   }
-  const record = broadcaster.log.get(id);
-  if (record === undefined || (record.senderId !== ctx.userId && !ctx.isAdmin)) {
-    const later = scheduled?.get(id);
-    if (later?.status === "scheduled" && (later.senderId === ctx.userId || ctx.isAdmin)) {
-      await ctx.reply(
-        `Broadcast ${code(id)} has not gone out yet (it is scheduled), so there is nothing to ` +
-          `${command}. \`!cancel ${id}\` cancels it; \`!edit ${id}\` changes its text.`,
-      );
-      return undefined;
-    }
-    await ctx.reply(
-      `I have no broadcast ${code(id)} of yours. \`!history\` lists your broadcasts.`,
+  return lines;
+}
+
+/** The sent broadcasts of `!history`, each with its outcome and (when read) its reach. */
+function sentLines(sent: History["sent"], reach: ReadonlyMap<string, string>): string[] {
+  if (sent.length === 0) return [];
+  const lines = [`**Your last ${plural(sent.length, "broadcast")}:**`];
+  for (const b of sent) {
+    const outcome = b.status === "pending"
+      ? "sending now"
+      : b.status === "aborted"
+      ? `not sent (${b.error ?? "aborted"})`
+      : `delivered to ${b.delivered} of ${b.channels}` +
+        (b.failed > 0 ? `, ${b.failed} failed` : "") +
+        (b.deleted > 0 ? `, ${b.deleted} deleted` : "") +
+        (b.status === "interrupted" ? " (interrupted)" : "");
+    lines.push(
+      `- \`${b.id}\` · ${when(b.createdAt)} · ${plural(b.channels, "channel")} · ${outcome}` +
+        (reach.get(b.id) ?? ""),
     );
-    return undefined;
   }
-  return record;
+  lines.push("`!status <id>` shows a broadcast channel by channel.");
+  return lines;
 }
 
 /**
@@ -126,24 +100,16 @@ async function pick(
  * the server cannot be read (the history is still worth showing).
  */
 async function liveTotals(
-  transport: RestTransport | undefined,
-  broadcaster: Broadcaster,
+  source: HistorySource,
   ids: readonly string[],
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  if (transport === undefined) return out;
-  const postsOf = new Map(
-    ids.map((id) => [
-      id,
-      broadcaster.log.deliveries(id).flatMap((d) =>
-        d.status === "delivered" && d.postId !== null ? [d.postId] : []
-      ),
-    ]),
-  );
+  if (source.transport === undefined) return out;
+  const postsOf = new Map(ids.map((id) => [id, source.broadcasts.postIds(id)]));
   const all = [...postsOf.values()].flat();
   if (all.length === 0) return out;
   try {
-    const live = await fetchLivePosts(transport, all);
+    const live = await fetchLivePosts(source.transport, all);
     for (const [id, postIds] of postsOf) {
       if (postIds.length === 0) continue;
       const t = totals(postIds.flatMap((p) => live.get(p) ?? []));
@@ -159,12 +125,7 @@ async function liveTotals(
 }
 
 /** `!undo [id]`. */
-export function undoCommand(
-  s: PostbotServices,
-  broadcaster: Broadcaster,
-  wizard: Wizard,
-  scheduled?: ScheduledStore,
-): Command {
+export function undoCommand(deps: UndoDeps): Command {
   return {
     name: "undo",
     sideEffects: true,
@@ -173,30 +134,14 @@ export function undoCommand(
       "within the undo window; asks for confirmation",
     examples: ["!undo", "!undo k3m9x2qa"],
     run: async (ctx, args) => {
-      const record = await pick(ctx, broadcaster, args, "undo", scheduled);
-      if (record === undefined) return;
-      if (broadcaster.isBusy(record.id) || record.status === "pending") {
-        await ctx.reply(
-          `Broadcast \`${record.id}\` is still being delivered; try again when I have reported.`,
-        );
+      const decision = deps.broadcasts.undoable(askerOf(ctx), args);
+      if (decision.kind !== "ask") {
+        await ctx.reply(undoRefusalText(decision, deps.broadcasts.undoWindowSeconds));
         return;
       }
-      const closed = undoWindowClosed(record, s.config.undoWindowSeconds);
-      if (closed !== undefined) {
-        await ctx.reply(closed);
-        return;
-      }
-      const delivered = broadcaster.log.deliveries(record.id).filter((d) =>
-        d.status === "delivered"
-      );
-      if (delivered.length === 0) {
-        await ctx.reply(
-          `Broadcast \`${record.id}\` is in no channel, so there is nothing to undo.`,
-        );
-        return;
-      }
-      wizard.askUndo(ctx.userId, record.id);
-      const hidden = await broadcaster.hiddenFor(
+      const { record, delivered } = decision;
+      deps.questions.askUndo(ctx.userId, record.id);
+      const hidden = await deps.broadcasts.hiddenFor(
         { id: ctx.userId, username: ctx.username },
         delivered.map((d) => d.channelId),
       );
@@ -215,7 +160,7 @@ export function undoCommand(
 }
 
 /** `!retry <id>`. */
-export function retryCommand(broadcaster: Broadcaster, scheduled?: ScheduledStore): Command {
+export function retryCommand(broadcasts: Pick<BroadcastService, "retry">): Command {
   return {
     name: "retry",
     sideEffects: true,
@@ -227,29 +172,7 @@ export function retryCommand(broadcaster: Broadcaster, scheduled?: ScheduledStor
         await ctx.reply("Which broadcast? Send `!retry <id>`; `!history` lists your broadcasts.");
         return;
       }
-      const record = await pick(ctx, broadcaster, args, "retry", scheduled);
-      if (record === undefined) return;
-      if (broadcaster.isBusy(record.id) || record.status === "pending") {
-        await ctx.reply(`Broadcast \`${record.id}\` is still being delivered; wait for my report.`);
-        return;
-      }
-      if (broadcaster.log.deliveries(record.id).some((d) => d.status === "deleted")) {
-        // Its posts were taken back on purpose; sending to the failed channels now would
-        // leave it only there.
-        await ctx.reply(
-          `Broadcast \`${record.id}\` was undone; send a new broadcast instead.`,
-        );
-        return;
-      }
-      const n = broadcaster.retry(record.id, { id: ctx.userId, username: ctx.username });
-      if (n === 0) {
-        await ctx.reply(`Broadcast \`${record.id}\` has no failed channels; nothing to retry.`);
-        return;
-      }
-      await ctx.reply(
-        `Retrying broadcast \`${record.id}\` in ${plural(n, "channel")} that failed… ` +
-          "I'll report when it's done.",
-      );
+      await ctx.reply(retryText(broadcasts.retry(askerOf(ctx), args)));
     },
   };
 }

@@ -6,15 +6,22 @@
 
 import { type Command, isMattermostId } from "@postbot/framework";
 import { channelLine, code, plural } from "../format.ts";
-import type { PostbotServices } from "../services.ts";
+import type { ChannelCache } from "../channel_cache.ts";
+import type { ChannelPrivacy } from "../privacy.ts";
 import { suggest } from "../suggest.ts";
 import { visibleTo } from "../privacy.ts";
+
+/** What `!channels` and `!id` read: the channel list, and who may see which channel. */
+export interface ChannelDirectory {
+  readonly cache: Pick<ChannelCache, "all" | "find" | "lookup" | "lookupByName">;
+  readonly privacy: Pick<ChannelPrivacy, "viewer">;
+}
 
 /**
  * `!channels`: every channel the bot can reach, one per line — private ones only to their
  * members (and admins).
  */
-export function channelsCommand(s: PostbotServices): Command {
+export function channelsCommand(s: ChannelDirectory): Command {
   return {
     name: "channels",
     summary: "list every channel I can reach in the team: display name, name and id",
@@ -41,7 +48,7 @@ export function channelsCommand(s: PostbotServices): Command {
  * `!id <channel name>`: the id of a channel, by name or display name. A private channel the
  * sender is not in is unknown to them, exactly like one that does not exist.
  */
-export function idCommand(s: PostbotServices): Command {
+export function idCommand(s: ChannelDirectory): Command {
   return {
     name: "id",
     usage: "<channel name>",
@@ -102,12 +109,12 @@ export function idCommand(s: PostbotServices): Command {
 }
 
 /** `!refresh_channels`: reload the channel cache now. */
-export function refreshCommand(s: PostbotServices): Command {
+export function refreshCommand(cache: Pick<ChannelCache, "refresh">): Command {
   return {
     name: "refresh_channels",
     summary: "reload my list of channels now (it also reloads by itself every hour)",
     run: async (ctx) => {
-      const r = await s.cache.refresh();
+      const r = await cache.refresh();
       await ctx.reply(
         `Channel list reloaded: ${plural(r.publicChannels, "public channel")} and ` +
           `${plural(r.privateChannels, "private channel")} in ${r.durationMs} ms.`,

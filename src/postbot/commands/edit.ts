@@ -1,62 +1,66 @@
 /**
  * `!edit <id>`: asks for the new text of a broadcast (own; administrators any), previews the
  * change, and after a yes changes it everywhere it went (or, if still scheduled, what will go
- * out). See {@link Editor}.
+ * out). The edit itself is the Editor's (broadcast/editor.ts).
  *
  * @module
  */
 
 import type { Command } from "@postbot/framework";
-import type { Broadcaster } from "../broadcast/broadcaster.ts";
-import type { Editor } from "../broadcast/editor.ts";
 import { duration } from "../broadcast/report.ts";
-import { code } from "../format.ts";
-import type { ScheduledStore } from "../schedule/store.ts";
-import type { Wizard } from "../wizard/wizard.ts";
+import { askerOf } from "../broadcast/rules.ts";
+import { editRefusalText } from "../broadcast/rules_text.ts";
+import type { BroadcastService } from "../broadcast/service.ts";
+import { code, plural } from "../format.ts";
+import type { SideQuestions } from "../wizard/conversation.ts";
 
-const ID = /^[a-z0-9]{4,32}$/;
+/** What `!edit` needs: the rules, and the wizard to ask for the new text. */
+export interface EditDeps {
+  readonly broadcasts: Pick<BroadcastService, "editable">;
+  readonly questions: Pick<SideQuestions, "askEdit">;
+  /** EDIT_WINDOW_SECONDS, for the help text. */
+  readonly editWindowSeconds: number;
+}
 
 /** `!edit <id>`. */
-export function editCommand(
-  editor: Editor,
-  broadcaster: Broadcaster,
-  scheduled: ScheduledStore,
-  wizard: Wizard,
-  editWindowSeconds: number,
-): Command {
+export function editCommand(deps: EditDeps): Command {
   return {
     name: "edit",
     sideEffects: true,
     usage: "<broadcast id>",
     summary: `change the text of a broadcast in every channel it reached (files stay), within ` +
-      `${duration(editWindowSeconds)}, or of a scheduled one before it goes out; previews ` +
+      `${duration(deps.editWindowSeconds)}, or of a scheduled one before it goes out; previews ` +
       "the change and asks for confirmation",
     examples: ["!edit k3m9x2qa"],
     run: async (ctx, args) => {
-      const id = args.trim().toLowerCase();
-      if (id === "") {
+      if (args.trim() === "") {
         await ctx.reply("Which broadcast? Send `!edit <id>`; `!history` lists yours.");
         return;
       }
-      const owner = ID.test(id)
-        ? broadcaster.log.get(id)?.senderId ?? scheduled.get(id)?.senderId
-        : undefined;
-      if (owner === undefined || (owner !== ctx.userId && !ctx.isAdmin)) {
-        await ctx.reply(
-          `I have no broadcast ${code(args)} of yours. \`!history\` and \`!scheduled\` list them.`,
-        );
-        return;
+      const decision = deps.broadcasts.editable(askerOf(ctx), args);
+      switch (decision.kind) {
+        case "unknown":
+          await ctx.reply(
+            `I have no broadcast ${code(args)} of yours. \`!history\` and \`!scheduled\` list ` +
+              "them.",
+          );
+          return;
+        case "scheduled":
+        case "sent": {
+          const id = decision.kind === "scheduled" ? decision.id : decision.record.id;
+          deps.questions.askEdit(ctx.userId, id);
+          const what = decision.kind === "scheduled"
+            ? `scheduled broadcast ${code(id)} (not sent yet: the new text is what will go out)`
+            : `broadcast ${code(id)} in ${plural(decision.posts.length, "channel")}`;
+          await ctx.reply(
+            `Send me the new text of ${what}. I'll show you the change before anything ` +
+              "changes; `cancel` stops.",
+          );
+          return;
+        }
+        default:
+          await ctx.reply(editRefusalText(decision));
       }
-      const editable = editor.editable(id);
-      if (!editable.ok) {
-        await ctx.reply(editable.error);
-        return;
-      }
-      wizard.askEdit(ctx.userId, id);
-      await ctx.reply(
-        `Send me the new text of ${editable.value}. I'll show you the change before anything ` +
-          "changes; `cancel` stops.",
-      );
     },
   };
 }

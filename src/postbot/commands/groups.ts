@@ -9,13 +9,30 @@ import { defuseMentions } from "@postbot/framework/text";
 import type { GroupTable } from "../channels/config.ts";
 import { parseGroupInput } from "../channels/group_input.ts";
 import { code, plural, quote, visible } from "../format.ts";
-import type { PostbotServices } from "../services.ts";
+import type { ChannelCache } from "../channel_cache.ts";
+import type { ChannelsStore } from "../channels/store.ts";
+import type { ChannelPrivacy } from "../privacy.ts";
 import { hiddenChannelsText } from "../broadcast/report.ts";
 
 const log = logger("groups");
 
+/** What the group listings read. */
+export interface GroupListing {
+  readonly channels: Pick<ChannelsStore, "config">;
+  readonly cache: Pick<ChannelCache, "byId">;
+  readonly privacy: Pick<ChannelPrivacy, "viewer">;
+}
+
+/** What adding groups needs: the store it writes, the channels it checks, the audit channel. */
+export interface GroupEditing {
+  readonly channels: Pick<ChannelsStore, "addGroups">;
+  readonly cache: Pick<ChannelCache, "byId" | "lookup">;
+  /** BOT_LOG_CHANNEL_ID ("" when none): never in a group. */
+  readonly auditChannelId: string;
+}
+
 /** `!get_groups` / `!get_private_groups`: groups with their channels' display names. */
-export function listGroupsCommand(s: PostbotServices, table: GroupTable): Command {
+export function listGroupsCommand(s: GroupListing, table: GroupTable): Command {
   const isPublic = table === "groups";
   return {
     name: isPublic ? "get_groups" : "get_private_groups",
@@ -67,7 +84,7 @@ export function listGroupsCommand(s: PostbotServices, table: GroupTable): Comman
 }
 
 /** `!add_group <TOML>` / `!add_private_group <TOML>`: add groups to channels.toml. */
-export function addGroupCommand(s: PostbotServices, table: GroupTable): Command {
+export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
   const isPublic = table === "groups";
   const name = isPublic ? "add_group" : "add_private_group";
   return {
@@ -85,7 +102,7 @@ export function addGroupCommand(s: PostbotServices, table: GroupTable): Command 
         await ctx.reply(defuseMentions(visible(parsed.error.message)));
         return;
       }
-      const audit = s.config.botLogChannelId;
+      const audit = s.auditChannelId;
       const auditGroups = parsed.value.filter((def) =>
         audit !== "" && def.channelIds.includes(audit)
       );

@@ -7,21 +7,26 @@
 
 import type { Command } from "@postbot/framework";
 import { code, plural, quote } from "../format.ts";
-import type { SendLater } from "../schedule/send_later.ts";
+import type { ScheduledStore } from "../schedule/store.ts";
+import { BROADCAST_ID } from "../broadcast/rules.ts";
 import { describeSendTime } from "../schedule/time_expression.ts";
-import type { Wizard } from "../wizard/wizard.ts";
+import type { SideQuestions } from "../wizard/conversation.ts";
 
-const ID = /^[a-z0-9]{4,32}$/;
+/** What `!cancel` needs: the scheduled broadcasts, and the wizard to ask the yes/no. */
+export interface CancelDeps {
+  readonly scheduled: Pick<ScheduledStore, "get">;
+  readonly questions: Pick<SideQuestions, "askCancel">;
+}
 
 /** `!scheduled`. */
-export function scheduledCommand(later: SendLater): Command {
+export function scheduledCommand(scheduled: Pick<ScheduledStore, "pending">): Command {
   return {
     name: "scheduled",
     summary: "your broadcasts waiting to go out (administrators: everyone's): id, time, " +
       "targets, start of the message",
     examples: ["!scheduled"],
     run: async (ctx) => {
-      const list = later.store.pending(ctx.isAdmin ? undefined : ctx.userId);
+      const list = scheduled.pending(ctx.isAdmin ? undefined : ctx.userId);
       if (list.length === 0) {
         await ctx.reply(
           "Nothing is scheduled. To schedule a broadcast, answer `at <time>` (e.g. " +
@@ -47,7 +52,7 @@ export function scheduledCommand(later: SendLater): Command {
 }
 
 /** `!cancel <id>`. */
-export function cancelCommand(later: SendLater, wizard: Wizard): Command {
+export function cancelCommand(deps: CancelDeps): Command {
   return {
     name: "cancel",
     sideEffects: true,
@@ -64,7 +69,7 @@ export function cancelCommand(later: SendLater, wizard: Wizard): Command {
         );
         return;
       }
-      const s = ID.test(id) ? later.store.get(id) : undefined;
+      const s = BROADCAST_ID.test(id) ? deps.scheduled.get(id) : undefined;
       if (s === undefined || (s.senderId !== ctx.userId && !ctx.isAdmin)) {
         await ctx.reply(
           `I have no scheduled broadcast ${code(args)} of yours. \`!scheduled\` lists them.`,
@@ -79,7 +84,7 @@ export function cancelCommand(later: SendLater, wizard: Wizard): Command {
         );
         return;
       }
-      wizard.askCancel(ctx.userId, id);
+      deps.questions.askCancel(ctx.userId, id);
       await ctx.reply(
         `Cancel scheduled broadcast ${code(id)}${
           s.senderId !== ctx.userId ? ` (scheduled by @${s.senderUsername})` : ""

@@ -4,22 +4,30 @@
  * @module
  */
 
-import { type Command, MattermostError } from "@postbot/framework";
-import type { Broadcaster } from "../broadcast/broadcaster.ts";
+import {
+  type Command,
+  MattermostError,
+  type MessageContext,
+  type RestTransport,
+  unreachable,
+} from "@postbot/framework";
+import type { BroadcastRecord } from "../broadcast/log.ts";
+import { askerOf, type NotFound } from "../broadcast/rules.ts";
+import type { BroadcastService } from "../broadcast/service.ts";
 import { fetchLivePosts, statusReport } from "../broadcast/status.ts";
 import { code } from "../format.ts";
-import type { ScheduledStore } from "../schedule/store.ts";
 import { describeSendTime } from "../schedule/time_expression.ts";
-import type { PostbotServices } from "../services.ts";
 
-const ID = /^[a-z0-9]{4,32}$/;
+/** What `!status` reads: the broadcast, its live posts, and where permalinks point. */
+export interface StatusSource {
+  readonly broadcasts: Pick<BroadcastService, "find" | "deliveries" | "hiddenFor">;
+  readonly transport: RestTransport;
+  /** The permalink of a post (`<server>/<team>/pl/<post id>`). */
+  readonly permalink: (postId: string) => string;
+}
 
 /** `!status [id]`. */
-export function statusCommand(
-  s: PostbotServices,
-  broadcaster: Broadcaster,
-  scheduled: ScheduledStore,
-): Command {
+export function statusCommand(source: StatusSource): Command {
   return {
     name: "status",
     usage: "[broadcast id]",
@@ -27,50 +35,54 @@ export function statusCommand(
       "delivered, a permalink, reactions by emoji and thread replies; and the totals",
     examples: ["!status", "!status k3m9x2qa"],
     run: async (ctx, args) => {
-      const id = args.trim().toLowerCase();
-      const record = id === ""
-        ? broadcaster.log.recent(ctx.userId, 1)[0]
-        : ID.test(id)
-        ? broadcaster.log.get(id)
-        : undefined;
-      if (record === undefined || (record.senderId !== ctx.userId && !ctx.isAdmin)) {
-        const later = ID.test(id) ? scheduled.get(id) : undefined;
-        if (later?.status === "scheduled" && (later.senderId === ctx.userId || ctx.isAdmin)) {
-          await ctx.reply(
-            `Broadcast ${code(id)} has not gone out yet: it is scheduled for ${
-              describeSendTime({ at: later.dueAt, zone: later.zone }, Date.now())
-            }.`,
-          );
-          return;
-        }
-        await ctx.reply(
-          id === ""
-            ? "You have not sent any broadcasts yet."
-            : `I have no broadcast ${code(args)} of yours. \`!history\` lists your broadcasts.`,
-        );
+      const found = source.broadcasts.find(askerOf(ctx), args);
+      if (found.kind !== "found") {
+        await ctx.reply(notFoundText(found, args));
         return;
       }
-      const deliveries = broadcaster.log.deliveries(record.id);
-      const ids = deliveries.flatMap((d) =>
-        d.status === "delivered" && d.postId !== null ? [d.postId] : []
-      );
-      let live;
-      try {
-        live = await fetchLivePosts(s.transport, ids);
-      } catch (e) {
-        await ctx.reply(
-          `I could not read the posts from the server (${
-            e instanceof MattermostError ? e.message : String(e)
-          }); try \`!status ${record.id}\` again in a moment.`,
-        );
-        return;
-      }
-      const base = `${s.config.serverUrl}/${s.identity.teamName}/pl/`;
-      const hidden = await broadcaster.hiddenFor(
-        { id: ctx.userId, username: ctx.username },
-        deliveries.map((d) => d.channelId),
-      );
-      await ctx.reply(statusReport(record, deliveries, live, (postId) => base + postId, hidden));
+      await ctx.reply(await statusText(source, ctx, found.record));
     },
   };
+}
+
+/** The status of one broadcast, or why the server could not be read. */
+async function statusText(
+  source: StatusSource,
+  ctx: MessageContext,
+  record: BroadcastRecord,
+): Promise<string> {
+  const deliveries = source.broadcasts.deliveries(record.id);
+  const ids = deliveries.flatMap((d) =>
+    d.status === "delivered" && d.postId !== null ? [d.postId] : []
+  );
+  let live;
+  try {
+    live = await fetchLivePosts(source.transport, ids);
+  } catch (e) {
+    return `I could not read the posts from the server (${
+      e instanceof MattermostError ? e.message : String(e)
+    }); try \`!status ${record.id}\` again in a moment.`;
+  }
+  const hidden = await source.broadcasts.hiddenFor(
+    { id: ctx.userId, username: ctx.username },
+    deliveries.map((d) => d.channelId),
+  );
+  return statusReport(record, deliveries, live, source.permalink, hidden);
+}
+
+/** Why `!status` found nothing to show. */
+function notFoundText(nf: NotFound, args: string): string {
+  switch (nf.kind) {
+    case "none_yet":
+      return "You have not sent any broadcasts yet.";
+    case "scheduled":
+      return `Broadcast ${code(nf.scheduled.id)} has not gone out yet: it is scheduled for ${
+        describeSendTime({ at: nf.scheduled.dueAt, zone: nf.scheduled.zone }, Date.now())
+      }.`;
+    case "not_an_id":
+    case "unknown":
+      return `I have no broadcast ${code(args)} of yours. \`!history\` lists your broadcasts.`;
+    default:
+      return unreachable(nf);
+  }
 }

@@ -91,6 +91,19 @@ export interface Unreadable {
 /** Everything a user's session can be. */
 export type Conversation = BroadcastStep | SideQuestion | Unreadable;
 
+/**
+ * How a command asks its question through the wizard, so that the user's next message
+ * answers it: what `!undo`, `!cancel` and `!edit` need of the wizard, and no more.
+ */
+export interface SideQuestions {
+  /** `!undo`: the next yes/no decides whether broadcast `broadcastId` is deleted. */
+  askUndo(userId: string, broadcastId: string): void;
+  /** `!cancel`: the next yes/no decides whether scheduled `broadcastId` is cancelled. */
+  askCancel(userId: string, broadcastId: string): void;
+  /** `!edit`: the next message is the new text of `broadcastId`. */
+  askEdit(userId: string, broadcastId: string): void;
+}
+
 /** The broadcast step a new side question would interrupt (kept across side questions). */
 export function resumeOf(current: Conversation | undefined): BroadcastStep | null {
   if (current === undefined) return null;

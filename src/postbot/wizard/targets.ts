@@ -41,10 +41,13 @@ export interface Resolution {
   readonly warnings: readonly string[];
 }
 
+/** The channel list as resolution reads it (the {@link ChannelCache} in production). */
+export type ChannelLookup = Pick<ChannelCache, "all" | "find" | "lookup" | "lookupByName">;
+
 /** What resolution needs to know. */
 export interface ResolveContext {
   readonly config: ChannelsConfig;
-  readonly cache: ChannelCache;
+  readonly cache: ChannelLookup;
   /** Whether the sender is a member of a channel (for raw ids). */
   readonly senderIsMember: (channelId: string) => Promise<boolean>;
   /** The sender's view: which private channels may be named to them. */
@@ -82,7 +85,7 @@ export function tokenize(answer: string): string[] {
  */
 export async function hiddenWhitelist(
   config: ChannelsConfig,
-  cache: ChannelCache,
+  cache: Pick<ChannelCache, "all">,
   viewer: Viewer,
 ): Promise<Set<string>> {
   const hidden = new Set<string>();

@@ -11,17 +11,22 @@ import {
   logger,
   MattermostError,
   type MessageContext,
+  type RestTransport,
   type SessionBackend,
   SessionStore,
   unreachable,
 } from "@postbot/framework";
-import { MAX_POST_RUNES, runeLength } from "@postbot/framework/text";
 import type { BroadcastFile } from "../broadcast/log.ts";
-import { type Broadcaster, postedMessage } from "../broadcast/broadcaster.ts";
-import { duration, undoWindowClosed } from "../broadcast/report.ts";
+import { postedMessage } from "../broadcast/broadcaster.ts";
+import { duration } from "../broadcast/report.ts";
+import { decideDraft, decideMentions } from "../broadcast/rules.ts";
+import { draftRefusalText, undoAtYesText } from "../broadcast/rules_text.ts";
+import type { BroadcastService } from "../broadcast/service.ts";
+import type { ChannelsStore } from "../channels/store.ts";
+import type { PostbotConfig } from "../config.ts";
 import { code, plural } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
-import type { PostbotServices } from "../services.ts";
+import type { ChannelPrivacy } from "../privacy.ts";
 import { describeSendTime, parseSendTime, type SendTime } from "../schedule/time_expression.ts";
 import type { SendLater } from "../schedule/send_later.ts";
 import type { Editor } from "../broadcast/editor.ts";
@@ -34,59 +39,70 @@ import {
   type EditingText,
   isCancel,
   resumeOf,
+  type SideQuestions,
   type Unreadable,
   yesNo,
 } from "./conversation.ts";
 import { countProblem, needsCount, parsePreviewAnswer, previewQuestion } from "./guard.ts";
 import { previewText, targetQuestion } from "./preview.ts";
-import { hiddenWhitelist, resolveTargets } from "./targets.ts";
+import { type ChannelLookup, hiddenWhitelist, resolveTargets } from "./targets.ts";
 import {
   audienceNotice,
   audienceOf,
   channelMentionRefusal,
   channelWideMentions,
-  mayMentionChannels,
 } from "../broadcast/channel_mentions.ts";
 
 const log = logger("wizard");
 
-/** True when a message shows nothing: only whitespace, control or invisible characters. */
-export function isBlank(text: string): boolean {
-  return text.replace(/[\s\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]/gu, "") === "";
+/** The settings the wizard reads. */
+export type WizardConfig = Pick<
+  PostbotConfig,
+  | "broadcastAttribution"
+  | "broadcastChannelMentions"
+  | "broadcastConfirmThreshold"
+  | "botLogChannelId"
+  | "sessionTtlSeconds"
+>;
+
+/** What the wizard reads and calls; nothing more. */
+export interface WizardDeps {
+  readonly config: WizardConfig;
+  /** channels.toml as loaded now (groups, aliases, whitelist). */
+  readonly channels: Pick<ChannelsStore, "config">;
+  readonly cache: ChannelLookup;
+  readonly privacy: Pick<ChannelPrivacy, "viewer">;
+  /** File infos, member counts and memberships, read from the server. */
+  readonly transport: RestTransport;
+  /** The broadcast rules: sends, and the undo a `yes` confirms. */
+  readonly broadcasts: Pick<BroadcastService, "send" | "undo" | "undoWindowSeconds">;
+  readonly notifier: Pick<Notifier, "rememberDm" | "dm">;
+  /** Send later (`at …` at the preview); absent, only yes/no are offered. */
+  readonly later?: SendLater;
+  /** `!edit`; absent, edits are refused. */
+  readonly editor?: Pick<Editor, "check" | "apply">;
 }
 
-/** Most files Mattermost allows on one post. */
-export const MAX_FILES = 10;
-
 /** The wizard. */
-export class Wizard {
-  readonly #s: PostbotServices;
+export class Wizard implements SideQuestions {
+  readonly #s: WizardDeps;
   /** One conversation per user; expiry tells the user their broadcast was not sent. */
   readonly sessions: SessionStore<Conversation>;
-  readonly #broadcaster: Broadcaster;
-  readonly #notifier: Notifier;
-  /** Send later (`at …` at the preview); absent, only yes/no are offered. */
   readonly #later: SendLater | undefined;
-  /** `!edit`; absent, edits are refused. */
-  readonly #editor: Editor | undefined;
+  readonly #editor: Pick<Editor, "check" | "apply"> | undefined;
   #accepting = true;
 
   constructor(
-    services: PostbotServices,
-    broadcaster: Broadcaster,
-    notifier: Notifier,
+    deps: WizardDeps,
     sessions: { ttlMs: number; cleanupIntervalMs: number; backend?: SessionBackend<Conversation> },
-    features: { later?: SendLater; editor?: Editor } = {},
   ) {
-    this.#later = features.later;
-    this.#editor = features.editor;
-    this.#s = services;
+    this.#s = deps;
+    this.#later = deps.later;
+    this.#editor = deps.editor;
     this.sessions = new SessionStore<Conversation>({
       ...sessions,
       onExpire: (userId, state) => this.expire(userId, state),
     });
-    this.#broadcaster = broadcaster;
-    this.#notifier = notifier;
   }
 
   /** Stops opening new sessions (shutdown); answers to open ones still work. */
@@ -96,7 +112,7 @@ export class Wizard {
 
   /** Handles one non-command DM. */
   async handle(ctx: MessageContext): Promise<void> {
-    this.#notifier.rememberDm(ctx.userId, ctx.message.channelId);
+    this.#s.notifier.rememberDm(ctx.userId, ctx.message.channelId);
     const state = this.sessions.get(ctx.userId);
     if (state === undefined) return await this.#start(ctx);
     switch (state.kind) {
@@ -161,7 +177,7 @@ export class Wizard {
     const ttl = duration(this.#s.config.sessionTtlSeconds);
     const text = expiryText(state, ttl);
     log.info("Session of {user} expired at step {step}", { user: userId, step: state.kind });
-    await this.#notifier.dm(userId, text);
+    await this.#s.notifier.dm(userId, text);
   }
 
   /**
@@ -192,40 +208,21 @@ export class Wizard {
     }
     const post = ctx.message.post;
     const fileIds = post.file_ids ?? [];
-    if (isBlank(post.message) && fileIds.length === 0) {
-      await ctx.reply(
-        "Your message has no text I can see (only spaces or invisible characters), so there " +
-          "is nothing to broadcast. Send the text you want to broadcast (with its files, if " +
-          "any), or `!help` to see what I can do.",
-      );
-      return;
-    }
-    if (fileIds.length > MAX_FILES) {
-      await ctx.reply(
-        `That message has ${fileIds.length} files; a post can carry at most ${MAX_FILES}. ` +
-          "Send it again with fewer files (or as several broadcasts).",
-      );
-      return;
-    }
-    const posted = postedMessage(post.message, this.#s.config.broadcastAttribution, ctx.username);
-    const length = runeLength(posted);
-    if (length > MAX_POST_RUNES) {
-      await ctx.reply(
-        `That message is ${length.toLocaleString("en-US")} characters long` +
-          (posted !== post.message ? " with the sender line" : "") +
-          `; Mattermost allows ${MAX_POST_RUNES.toLocaleString("en-US")}. Shorten it and send ` +
-          "it again.",
-      );
-      return;
-    }
-    const wide = channelWideMentions(posted);
-    const policy = this.#s.config.broadcastChannelMentions;
-    if (wide.length > 0 && !mayMentionChannels(policy, ctx.isAdmin)) {
-      log.info("Refused a broadcast by {user} with {mentions}", {
-        user: ctx.username,
-        mentions: wide.join(" "),
-      });
-      await ctx.reply(channelMentionRefusal(wide, policy));
+    const decision = decideDraft({
+      message: post.message,
+      fileCount: fileIds.length,
+      posted: postedMessage(post.message, this.#s.config.broadcastAttribution, ctx.username),
+      admin: ctx.isAdmin,
+      policy: this.#s.config.broadcastChannelMentions,
+    });
+    if (decision.kind !== "ok") {
+      if (decision.kind === "mentions_refused") {
+        log.info("Refused a broadcast by {user} with {mentions}", {
+          user: ctx.username,
+          mentions: decision.mentions.join(" "),
+        });
+      }
+      await ctx.reply(draftRefusalText(decision));
       return;
     }
     const files = await this.#fileInfos(fileIds, post.metadata?.files);
@@ -362,7 +359,7 @@ export class Wizard {
       return await this.#schedule(ctx, state, state.later);
     }
     this.sessions.delete(ctx.userId);
-    const id = this.#broadcaster.send({
+    const id = this.#s.broadcasts.send({
       sender: { id: ctx.userId, username: ctx.username },
       message: state.draft.message,
       files: state.draft.files,
@@ -449,18 +446,14 @@ Answer with another time (\`at …\`, \`in …\`), **yes** to send it now, ` +
       ask: `Please answer **yes** to delete broadcast ${code(broadcastId)}, or **no**.`,
       kept: `Kept broadcast ${code(broadcastId)}; nothing was deleted.`,
       onYes: async () => {
-        if (this.#broadcaster.isBusy(broadcastId)) {
-          return `Broadcast ${code(broadcastId)} is still being delivered; send ` +
-            `\`!undo ${broadcastId}\` again when it has finished.`;
-        }
-        // The question may be answered long after it was asked: the window counts until now.
-        const record = this.#broadcaster.log.get(broadcastId);
-        const closed = record && undoWindowClosed(record, this.#s.config.undoWindowSeconds);
-        if (closed) return closed;
-        return await this.#broadcaster.undo(broadcastId, {
-          id: ctx.userId,
-          username: ctx.username,
-        });
+        // The question may be answered long after it was asked: the rules are asked again.
+        const undone = await this.#s.broadcasts.undo(
+          { id: ctx.userId, username: ctx.username },
+          broadcastId,
+        );
+        return undone.kind === "undone"
+          ? undone.report
+          : undoAtYesText(undone, this.#s.broadcasts.undoWindowSeconds);
       },
     });
   }
@@ -517,12 +510,15 @@ Answer with another time (\`at …\`, \`in …\`), **yes** to send it now, ` +
       return;
     }
     // New text goes out as the bot too: the same rule for channel-wide mentions.
-    const wide = channelWideMentions(ctx.text);
-    const policy = this.#s.config.broadcastChannelMentions;
-    if (wide.length > 0 && !mayMentionChannels(policy, ctx.isAdmin)) {
+    const refused = decideMentions(
+      ctx.text,
+      ctx.isAdmin,
+      this.#s.config.broadcastChannelMentions,
+    );
+    if (refused !== undefined) {
       this.sessions.set(ctx.userId, state);
       await ctx.reply(
-        channelMentionRefusal(wide, policy).replace(
+        channelMentionRefusal(refused.mentions, refused.policy).replace(
           "and send the message again",
           "and send " +
             "the new text again (or `cancel`)",

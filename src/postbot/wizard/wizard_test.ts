@@ -14,12 +14,10 @@ import {
   type RestTransport,
 } from "@postbot/framework";
 import { MAX_POST_RUNES } from "@postbot/framework/text";
-import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import { EMPTY_CHANNELS_CONFIG } from "../channels/config.ts";
 import type { Attribution } from "../config.ts";
-import type { Notifier } from "../notifier.ts";
-import type { PostbotServices } from "../services.ts";
-import { MAX_FILES, Wizard } from "./wizard.ts";
+import { MAX_FILES } from "../broadcast/rules.ts";
+import { Wizard } from "./wizard.ts";
 
 const ALICE = "a".repeat(26);
 const DM = "d".repeat(26);
@@ -27,23 +25,37 @@ const DM = "d".repeat(26);
 /** A wizard whose collaborators are stand-ins: the first step needs none of them. */
 function wizard(attribution: Attribution = "none") {
   const dms: string[] = [];
-  const services = {
+  const unused = (what: string) => () => {
+    throw new Error(`the first step does not ${what}`);
+  };
+  const w = new Wizard({
     config: {
       broadcastAttribution: attribution,
       sessionTtlSeconds: 600,
       broadcastChannelMentions: "admins",
+      broadcastConfirmThreshold: 25,
+      botLogChannelId: "",
     },
     channels: { config: EMPTY_CHANNELS_CONFIG },
-    privacy: { viewer: () => ({ canSee: () => Promise.resolve(true) }) },
-  } as unknown as PostbotServices;
-  const notifier = {
-    rememberDm: () => {},
-    dm: (_user: string, text: string) => {
-      dms.push(text);
-      return Promise.resolve(true);
+    cache: {
+      all: () => [],
+      find: () => [],
+      lookup: () => Promise.resolve(undefined),
+      lookupByName: () => Promise.resolve(undefined),
     },
-  } as unknown as Notifier;
-  const w = new Wizard(services, {} as Broadcaster, notifier, {
+    privacy: {
+      viewer: (userId, admin) => ({ userId, admin, canSee: () => Promise.resolve(true) }),
+    },
+    transport: {} as RestTransport,
+    broadcasts: { send: unused("send"), undo: unused("undo"), undoWindowSeconds: 3600 },
+    notifier: {
+      rememberDm: () => {},
+      dm: (_user: string, text: string) => {
+        dms.push(text);
+        return Promise.resolve(true);
+      },
+    },
+  }, {
     ttlMs: 600_000,
     cleanupIntervalMs: 60_000,
   });
