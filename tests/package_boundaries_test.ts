@@ -136,6 +136,55 @@ Deno.test("the boundary check catches each kind of crossing", () => {
   ]);
 });
 
+/** Bare specifiers a package uses that its own deno.json does not map (the root's would). */
+export function undeclaredImports(
+  files: readonly SourceFile[],
+  imports: Readonly<Record<string, string>>,
+  workspaceNames: readonly string[],
+): string[] {
+  const found = new Set<string>();
+  for (const file of files) {
+    for (const match of file.text.matchAll(SPECIFIER)) {
+      const specifier = match[2];
+      if (/^(\.{1,2}\/|node:|npm:|jsr:|data:|https?:)/.test(specifier)) continue;
+      if (workspaceNames.some((n) => specifier === n || specifier.startsWith(`${n}/`))) continue;
+      const mapped = Object.keys(imports).some((key) =>
+        key.endsWith("/") ? specifier.startsWith(key) : specifier === key
+      );
+      if (!mapped) found.add(`${file.path}: "${specifier}"`);
+    }
+  }
+  return [...found];
+}
+
+Deno.test("each package maps every bare import it uses in its own deno.json", () => {
+  // Deno lets a member fall back on the root's import map: fine in this repository, broken
+  // for anyone using the package on its own. So each member declares what it imports.
+  const members = workspace();
+  for (const member of members) {
+    const config = JSON.parse(Deno.readTextFileSync(repoPath(`${member.dir}/deno.json`)));
+    const files = sourceFiles(member.dir);
+    assert.ok(files.length > 3, `${member.dir} has sources`);
+    assert.deepEqual(
+      undeclaredImports(files, config.imports ?? {}, members.map((m) => m.name)),
+      [],
+      `${member.dir}/deno.json lacks these imports`,
+    );
+  }
+  assert.deepEqual(
+    undeclaredImports(
+      [{
+        path: "x.ts",
+        text: 'import { Cron } from "croner";\nimport type { P } from "@m/t/posts";',
+      }],
+      { "@m/t/": "npm:/@m/t@1/" },
+      [],
+    ),
+    ['x.ts: "croner"'],
+    "the check finds an import missing from the map",
+  );
+});
+
 Deno.test("the framework does not speak postbot: the app's name is a parameter", () => {
   const mentions = sourceFiles("src/framework")
     .filter((f) => !f.path.endsWith("_test.ts"))
