@@ -39,8 +39,19 @@ export interface BotOptions {
   readonly reconnectBackoff?: BackoffPolicy;
   /** Oldest DM (ms before now) a catch-up will still answer. Default one hour. */
   readonly catchUpWindowMs?: number;
+  /**
+   * How long a DM channel must stay quiet (everything in it handled, nothing new) before the
+   * bot marks it read. Default {@link MARK_READ_QUIET_MS}.
+   */
+  readonly markReadQuietMs?: number;
   readonly transport?: Omit<TransportOptions, "serverUrl" | "token">;
 }
+
+/**
+ * A conversation is marked read once it has been quiet this long, not after every answer: a
+ * user sending one command after another costs one `view` request, not one per command.
+ */
+export const MARK_READ_QUIET_MS = 1_000;
 
 /** A startup failure an operator can act on. */
 export interface StartupError {
@@ -83,6 +94,9 @@ export class Bot {
   readonly #newest = new Map<string, number>();
   /** Marks in flight, awaited by {@link stop} (they write to the database). */
   readonly #marking = new Set<Promise<void>>();
+  /** Marks waiting for their channel to stay quiet; {@link stop} sends them at once. */
+  readonly #quietMarks = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #markReadQuietMs: number;
   #chain: ((ctx: MessageContext) => Promise<void>) | undefined;
   #catchingUp: Promise<void> | undefined;
   #catchUpAgain = false;
@@ -104,6 +118,7 @@ export class Bot {
     this.transport = fields.transport;
     this.#processed = fields.options.processed ?? new MemoryProcessedPosts();
     this.#catchUpWindowMs = fields.options.catchUpWindowMs ?? 3_600_000;
+    this.#markReadQuietMs = fields.options.markReadQuietMs ?? MARK_READ_QUIET_MS;
     const token = fields.config.token;
     this.#redact = (text) => token.scrub(text);
     this.#socket = new MattermostSocket({
@@ -231,6 +246,12 @@ export class Bot {
     this.#socket.stop();
     await this.#catchingUp;
     await this.#queue.idle();
+    // Conversations handled before the stop are still marked read, without waiting.
+    for (const [channelId, timer] of this.#quietMarks) {
+      clearTimeout(timer);
+      this.#markReadNow(channelId);
+    }
+    this.#quietMarks.clear();
     while (this.#marking.size > 0) await Promise.all([...this.#marking]);
   }
 
@@ -242,6 +263,9 @@ export class Bot {
     if (!this.#accepting || post.user_id === this.identity.userId) return Promise.resolve();
     if (direct) {
       this.#inFlight.set(message.channelId, (this.#inFlight.get(message.channelId) ?? 0) + 1);
+      // Not quiet any more: the mark waits until this one is handled too.
+      clearTimeout(this.#quietMarks.get(message.channelId));
+      this.#quietMarks.delete(message.channelId);
     }
     return this.#queue.run(post.user_id, async () => {
       try {
@@ -293,8 +317,19 @@ export class Bot {
     this.#markReadSoon(channelId);
   }
 
-  /** Starts {@link #markRead} in the background; {@link stop} waits for it. */
+  /** Marks the channel read once it has stayed quiet for `markReadQuietMs`. */
   #markReadSoon(channelId: string): void {
+    clearTimeout(this.#quietMarks.get(channelId));
+    if (!this.#accepting) return;
+    const timer = setTimeout(() => {
+      this.#quietMarks.delete(channelId);
+      this.#markReadNow(channelId);
+    }, this.#markReadQuietMs);
+    this.#quietMarks.set(channelId, timer);
+  }
+
+  /** Starts {@link #markRead} in the background; {@link stop} waits for it. */
+  #markReadNow(channelId: string): void {
     const marking = this.#markRead(channelId).catch((e) => {
       log.warn("Marking DM channel {channel} read failed: {error}", {
         channel: channelId,
@@ -314,7 +349,6 @@ export class Bot {
    * is remembered as unsettled and the next catch-up reads it anyway.
    */
   async #markRead(channelId: string): Promise<void> {
-    if (!this.#accepting) return;
     const known = this.#newest.get(channelId) ?? 0;
     let viewedUpTo: unknown;
     try {

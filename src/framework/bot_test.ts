@@ -14,7 +14,7 @@ import {
   startEmulator,
   type World,
 } from "@postbot/mattermost-emulator";
-import { Bot } from "./bot.ts";
+import { Bot, type BotOptions } from "./bot.ts";
 import { readBotConfig } from "./config.ts";
 import type { MessageContext } from "./context.ts";
 import { EnvReader } from "./env_reader.ts";
@@ -32,6 +32,7 @@ interface Running {
 async function withBot(
   middleware: Middleware<MessageContext>[],
   fn: (r: Running) => Promise<void>,
+  options: BotOptions = {},
 ): Promise<void> {
   const emu = await startEmulator();
   try {
@@ -43,7 +44,10 @@ async function withBot(
       TEAM_NAME: world.team.name,
     };
     const config = readBotConfig(new EnvReader((name) => env[name]));
-    const connected = await Bot.connect(config, { reconnectBackoff: { initialMs: 10, maxMs: 50 } });
+    const connected = await Bot.connect(config, {
+      reconnectBackoff: { initialMs: 10, maxMs: 50 },
+      ...options,
+    });
     if (!connected.ok) assert.fail(connected.error.message);
     const bot = connected.value;
     for (const m of middleware) bot.use(m);
@@ -223,4 +227,48 @@ Deno.test("Bot: stop waits for the message being handled, then takes no more", a
     });
     assert.deepEqual(order, ["began slow", "finished slow", "stopped"]);
   });
+});
+
+/** The bot's `view` requests so far (marking a DM channel read). */
+function views(r: Running): number {
+  return r.emu.requests.filter((q) =>
+    q.method === "POST" && /\/channels\/members\/me\/view$/.test(q.path)
+  )
+    .length;
+}
+
+/** Whether the bot's unread counters of the DM have caught up with the channel's. */
+function markedRead(r: Running, channelId: string): boolean {
+  const member = r.emu.store.channelMember(channelId, r.world.bot.user.id);
+  const channel = r.emu.store.channel(channelId) as { total_msg_count?: number } | undefined;
+  return member !== undefined && member.msg_count === channel?.total_msg_count;
+}
+
+Deno.test("Bot: a handled conversation is marked read once it has been quiet", async () => {
+  await withBot([echo], async (r) => {
+    await say(r, r.world.alice, "one");
+    await botReplies(r, r.dms.alice, 1);
+    // The request log records a request once answered: wait for both.
+    await r.emu.waitFor(() => (markedRead(r, r.dms.alice) && views(r) > 0) || undefined, {
+      timeoutMs: 20_000,
+      message: "the conversation was not marked read",
+    });
+    assert.equal(views(r), 1);
+  }, { markReadQuietMs: 50 });
+});
+
+Deno.test("Bot: DMs in a row cost one mark; stop sends a waiting mark at once", async () => {
+  await withBot([echo], async (r) => {
+    await say(r, r.world.alice, "one");
+    await botReplies(r, r.dms.alice, 1);
+    await say(r, r.world.alice, "two");
+    await botReplies(r, r.dms.alice, 2);
+    // A full request to the server and back: a mark sent after each DM would be there by now.
+    await clientFor(r.emu, r.world.alice.token).getMe();
+    assert.equal(views(r), 0, "nothing marked while the conversation may go on");
+    assert.equal(markedRead(r, r.dms.alice), false);
+    await r.bot.stop();
+    assert.equal(views(r), 1);
+    assert.equal(markedRead(r, r.dms.alice), true, "marked read before stop returned");
+  }, { markReadQuietMs: 600_000 });
 });
