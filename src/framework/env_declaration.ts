@@ -59,8 +59,11 @@ export type Declared<D extends Declaration> = {
   -readonly [K in keyof D]: ReturnType<D[K]["read"]>;
 };
 
-interface Described {
+/** What every variable declares besides its type: its meaning, and older spellings. */
+export interface Described {
+  /** What it is for, in one line (README table, `--help`). */
   readonly doc: string;
+  /** Older names still accepted; the first one set wins, the name before them. */
   readonly aliases?: readonly string[];
 }
 

@@ -53,7 +53,7 @@ export { type Access, type BotIdentity, type IncomingMessage, MessageContext } f
 export { compose, type Middleware } from "./middleware.ts";
 
 // Commands, filters, sessions: the usual middleware of a DM bot.
-export { type Command, CommandDispatcher, parseCommand } from "./dispatcher.ts";
+export { type Command, CommandDispatcher, parseCommand, type ParsedCommand } from "./dispatcher.ts";
 export {
   accessControl,
   type AccessPolicy,
@@ -82,15 +82,20 @@ export {
   choice,
   custom,
   type Declaration,
+  type Declared,
+  type Described,
   describeVariables,
   formatVariables,
   integer,
   optionalInteger,
+  type PathUse,
   readDeclared,
   redescribe,
   required,
   text,
+  type Variable,
   variableNames,
+  type VariableRow,
 } from "./env_declaration.ts";
 export {
   type ConfigProblem,
@@ -101,15 +106,16 @@ export {
 } from "./env_reader.ts";
 export { deniedHost, deniedPaths, type PathNeed, pathNeeds, ungrantedVariables } from "./grants.ts";
 export { Secret } from "./secret.ts";
+export { parseUserRef, type UserRef } from "./user_ref.ts";
 
 // REST: the transport (rate limits, retries), the bot's typed calls, posting and files.
 export { type Client4, RestTransport, type SendInit, type TransportOptions } from "./rest.ts";
 export { isChannelMember, MattermostClient, type NewPost } from "./client.ts";
-export { isStatus, MattermostError } from "./mattermost_error.ts";
-export { postMessage, sendTo } from "./post_message.ts";
+export { isStatus, MattermostError, type MattermostErrorKind } from "./mattermost_error.ts";
+export { postMessage, type SendPost, sendTo } from "./post_message.ts";
 export { REPLY_TO_PROP } from "./catch_up.ts";
 export { FileBytes } from "./file_bytes.ts";
-export { multipartBody } from "./multipart.ts";
+export { type MultipartBody, multipartBody, type MultipartFile } from "./multipart.ts";
 export { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
 export { Semaphore } from "./semaphore.ts";
 
