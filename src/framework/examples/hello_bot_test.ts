@@ -15,7 +15,7 @@ const VARIABLES = "URL,TOKEN,TEAM_NAME,ALLOWED_USERS,ADMIN_USERS,SESSION_TTL_SEC
 Deno.test("the hello-world bot answers !hello in a DM, and anything else with a hint", async () => {
   const emu = await startEmulator();
   const dir = await Deno.makeTempDir({ prefix: "hellobot-" });
-  const world = seedWorld(emu);
+  const world = seedWorld(emu, { botUsername: "hellobot" });
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -60,7 +60,7 @@ Deno.test("the hello-world bot answers !hello in a DM, and anything else with a 
     assert.ok(hint.create_at >= other.create_at);
     assert.equal(hint.message, "Send `!hello` and I will say hello.");
     const log = await Deno.readTextFile(`${dir}/logs/bot.log`);
-    assert.match(log, /\[INF\] hellobot·bot: Signed in as @postbot/);
+    assert.match(log, /\[INF\] hellobot·bot: Signed in as @hellobot/);
     assert.doesNotMatch(log, new RegExp(world.bot.token));
   } finally {
     child.kill("SIGTERM");

@@ -36,6 +36,7 @@ export {
   type Actor,
   clientFor,
   type Frame,
+  type SeedOptions,
   seedWorld,
   withWorld,
   type World,

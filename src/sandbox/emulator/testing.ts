@@ -34,6 +34,12 @@ export interface World {
   dm: Channel;
 }
 
+/** How {@link seedWorld} names what it creates. */
+export interface SeedOptions {
+  /** The bot account's username (default "postbot", the bot these helpers were written for). */
+  readonly botUsername?: string;
+}
+
 /**
  * Seeds a world into a running emulator.
  *
@@ -48,9 +54,9 @@ export interface World {
  * await emu.stop();
  * ```
  */
-export function seedWorld(emu: Emulator): World {
+export function seedWorld(emu: Emulator, options: SeedOptions = {}): World {
   const s = emu.store;
-  const bot = s.createUser({ username: "postbot", is_bot: true });
+  const bot = s.createUser({ username: options.botUsername ?? "postbot", is_bot: true });
   const alice = s.createUser({ username: "alice", first_name: "Alice" });
   const bob = s.createUser({ username: "bob" });
   const team = s.createTeam({ name: "acme", display_name: "Acme" });
@@ -76,7 +82,7 @@ export function seedWorld(emu: Emulator): World {
 }
 
 /**
- * Starts an emulator, seeds it, runs `fn`, and always stops it.
+ * Starts an emulator, seeds it (default {@link SeedOptions}), runs `fn`, and always stops it.
  *
  * @example
  * ```ts
