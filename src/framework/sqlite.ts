@@ -1,13 +1,17 @@
 /**
  * Opening the bot's SQLite database (`node:sqlite`, built into Deno: no FFI, no native
- * download) in the mode a long-running bot needs: WAL, a busy timeout, foreign keys, and a
- * schema brought up to date by numbered migrations recorded in `PRAGMA user_version`.
+ * download) in the mode a long-running bot needs: WAL, a busy timeout, foreign keys, a small
+ * page cache, and a schema brought up to date by numbered migrations recorded in
+ * `PRAGMA user_version`.
  *
  * @module
  */
 
 import { DatabaseSync } from "node:sqlite";
 import { err, ok, type Result } from "./result.ts";
+
+/** SQLite's page cache per connection, in KiB (see {@link openDatabase}). */
+const CACHE_KIB = 256;
 
 /** One schema step; `version` numbers start at 1 and have no gaps. */
 export interface Migration {
@@ -69,6 +73,10 @@ export function openDatabase(
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
     db.exec("PRAGMA foreign_keys = ON");
+    // 256 KiB of page cache instead of SQLite's 2 MB: a bot's lookups touch few pages, the
+    // operating system caches the file anyway, and the default stays filled (C heap that is
+    // never given back) once the log outgrows it.
+    db.exec(`PRAGMA cache_size = -${CACHE_KIB}`);
     const current = (db.prepare("PRAGMA user_version").get() as { user_version: number })
       .user_version;
     const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
