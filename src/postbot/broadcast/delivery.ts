@@ -88,24 +88,29 @@ export interface DeliveryJob {
   readonly since: number;
 }
 
-/** Downloads the DM's files once; any failure aborts the broadcast before anything is sent. */
+/**
+ * Downloads the DM's files once, all at the same time (a post holds at most 10, and every one
+ * is kept for the whole delivery anyway); any failure aborts the broadcast before anything is
+ * sent, naming the first file in the post's order that failed.
+ */
 export async function downloadFiles(
   transport: RestTransport,
   files: readonly BroadcastFile[],
 ): Promise<Result<PreparedFile[], string>> {
+  const results = await Promise.allSettled(files.map((file) => transport.downloadFile(file.id)));
   const prepared: PreparedFile[] = [];
-  for (const file of files) {
-    try {
-      const content = await transport.downloadFile(file.id);
-      prepared.push({ source: file, content });
-    } catch (e) {
-      const why = isStatus(e, 404, 403)
-        ? "it is no longer available on the server (deleted?)"
-        : e instanceof MattermostError
-        ? e.message
-        : String(e);
-      return err(`I could not download the file "${file.name}": ${why}`);
+  for (const [i, result] of results.entries()) {
+    if (result.status === "fulfilled") {
+      prepared.push({ source: files[i], content: result.value });
+      continue;
     }
+    const e = result.reason;
+    const why = isStatus(e, 404, 403)
+      ? "it is no longer available on the server (deleted?)"
+      : e instanceof MattermostError
+      ? e.message
+      : String(e);
+    return err(`I could not download the file "${files[i].name}": ${why}`);
   }
   return ok(prepared);
 }

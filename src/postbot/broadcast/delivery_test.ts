@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
 import type { DatabaseSync } from "node:sqlite";
 import { MattermostError, openDatabase, RestTransport, Secret } from "@postbot/framework";
-import { type Emulator, seedWorld, startEmulator } from "@postbot/mattermost-emulator";
+import {
+  type Emulator,
+  type EmulatorOptions,
+  seedWorld,
+  startEmulator,
+} from "@postbot/mattermost-emulator";
 import { MIGRATIONS } from "../schema.ts";
 import {
   BROADCAST_PROP,
@@ -35,8 +40,11 @@ interface World {
 
 const FAST = { initialMs: 5, maxMs: 40 };
 
-async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
-  const emu = await startEmulator();
+async function withWorld(
+  fn: (w: World) => Promise<void>,
+  emulator: EmulatorOptions = {},
+): Promise<void> {
+  const emu = await startEmulator(emulator);
   const opened = openDatabase(":memory:", MIGRATIONS);
   if (!opened.ok) throw new Error(opened.error.message);
   const db = opened.value;
@@ -208,6 +216,38 @@ Deno.test("downloadFiles", async (t) => {
       );
     });
   });
+});
+
+Deno.test("downloadFiles asks for all the files at once", async () => {
+  // Every answer is held until two requests wait (or 20 s pass): one download after the
+  // other would have only one waiting.
+  let waiting = 0;
+  let together = false;
+  let gaveUp = false;
+  const both = Promise.withResolvers<void>();
+  const giveUp = setTimeout(() => {
+    gaveUp = true;
+    both.resolve();
+  }, 20_000);
+  try {
+    await withWorld(async (w) => {
+      w.emu.faults.latencyMs = 1;
+      const files = await prepared(w);
+      w.emu.faults.latencyMs = 0;
+      assert.deepEqual(files.map((f) => f.source.name), ["report.pdf", "minutes.txt"]);
+      assert.ok(together, "the second download was asked for before the first was answered");
+    }, {
+      delay: () => {
+        if (++waiting === 2) {
+          together = !gaveUp;
+          both.resolve();
+        }
+        return both.promise;
+      },
+    });
+  } finally {
+    clearTimeout(giveUp);
+  }
 });
 
 Deno.test("deliver", async (t) => {
