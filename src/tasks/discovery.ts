@@ -20,11 +20,12 @@ import {
   grantPermissions,
   parsePermissionRequest,
   type PermissionQuery,
+  type PermissionRequest,
 } from "./permissions.ts";
+import { err, ok, type Result, unreachable } from "@postbot/framework";
 import { excerpt } from "@postbot/framework/text";
-import { unreachable } from "@postbot/framework";
 import { inlineCode } from "./runner.ts";
-import { runInSandbox, stripAnsi } from "./sandbox.ts";
+import { runInSandbox, type SandboxOutcome, stripAnsi } from "./sandbox.ts";
 
 /** A task that can run. */
 export interface LoadedTask {
@@ -138,7 +139,7 @@ export async function discoverTasks(options: DiscoveryOptions): Promise<Discover
   return { dir, loaded, broken };
 }
 
-// deno-lint-ignore postbot/max-function-lines
+/** Imports one file in a sandbox that may read only the tasks directory, and checks it. */
 async function inspect(
   candidate: { name: string; fileName: string },
   dir: string,
@@ -149,7 +150,6 @@ async function inspect(
   const file = join(dir, fileName);
   const url = pathToFileURL(file).href;
   const timeoutMs = options.inspectTimeoutMs ?? 30_000;
-  const broken = (reason: string): BrokenTask => ({ name, fileName, reason });
   const outcome = await runInSandbox({ kind: "inspect", taskUrl: url }, {
     name: `inspect ${name}`,
     permissions: {
@@ -166,38 +166,52 @@ async function inspect(
     timeoutMs,
     graceMs: 0,
   });
+  if (outcome.kind !== "inspected") {
+    return { name, fileName, reason: whyNotInspected(outcome, timeoutMs) };
+  }
+  const checked = checkExports(outcome.report, cwd);
+  if (!checked.ok) return { name, fileName, reason: checked.error };
+  const permissions = grantPermissions(
+    checked.value.request,
+    { taskPath: file, serverHost: options.serverHost, cwd },
+    options.holds ?? botHolds,
+  );
+  return { name, file, url, description: checked.value.description, permissions };
+}
+
+/** Why an inspection that did not report the file's exports failed. */
+function whyNotInspected(
+  outcome: Exclude<SandboxOutcome, { kind: "inspected" }>,
+  timeoutMs: number,
+): string {
   switch (outcome.kind) {
     case "failed":
-      return broken(
-        `it failed to import: ${
-          inlineCode(importError(outcome.error.name, outcome.error.message))
-        }`,
-      );
+      return `it failed to import: ${
+        inlineCode(importError(outcome.error.name, outcome.error.message))
+      }`;
     case "timeout":
-      return broken(
-        `importing it took longer than ${timeoutMs / 1000} s and was stopped; top-level code ` +
-          "must not loop or wait for anything (do the work in run)",
-      );
+      return `importing it took longer than ${timeoutMs / 1000} s and was stopped; top-level ` +
+        "code must not loop or wait for anything (do the work in run)";
     case "memory":
-      return broken(
-        `importing it ran out of memory (TASK_MEMORY_MB is ${outcome.limitMb}); top-level ` +
-          "code must not build large data (do the work in run)",
-      );
+      return `importing it ran out of memory (TASK_MEMORY_MB is ${outcome.limitMb}); top-level ` +
+        "code must not build large data (do the work in run)";
     case "crashed":
-      return broken(
-        `importing it ended its process without a result: ${inlineCode(outcome.detail)}`,
-      );
+      return `importing it ended its process without a result: ${inlineCode(outcome.detail)}`;
     case "interrupted":
     case "finished":
-      return broken("it could not be inspected");
-    case "inspected":
-      break;
+      return "it could not be inspected";
     default:
       return unreachable(outcome);
   }
-  const report = outcome.report;
+}
+
+/** The file's exports checked: its description and permission request, or what is wrong. */
+function checkExports(
+  report: InspectedReport,
+  cwd: string,
+): Result<{ readonly description: string; readonly request: PermissionRequest }, string> {
   if (report.runType !== "function") {
-    return broken(
+    return err(
       report.runType === "undefined"
         ? "it does not export a function named run: add " +
           "`export async function run(client: Client4, ctx: TaskContext) { … }`"
@@ -205,23 +219,18 @@ async function inspect(
     );
   }
   if (report.description !== undefined && typeof report.description !== "string") {
-    return broken("DESCRIPTION must be a string");
+    return err("DESCRIPTION must be a string");
   }
   const request = parsePermissionRequest(report.permissions, cwd);
-  if (!request.ok) return broken(request.error);
-  const permissions = grantPermissions(
-    request.value,
-    { taskPath: file, serverHost: options.serverHost, cwd },
-    options.holds ?? botHolds,
-  );
-  return {
-    name,
-    file,
-    url,
+  if (!request.ok) return request;
+  return ok({
     description: (report.description ?? "").replace(/\s+/g, " ").trim(),
-    permissions,
-  };
+    request: request.value,
+  });
 }
+
+/** What the sandbox reports about a file's exports. */
+type InspectedReport = Extract<SandboxOutcome, { kind: "inspected" }>["report"];
 
 function importError(name: string, message: string): string {
   const lines = stripAnsi(message).split("\n").map((l) => l.trim()).filter((l) => l !== "");

@@ -63,12 +63,28 @@ export interface TaskSystem {
   readonly timezone: string;
 }
 
+/** What `start()` found: the tasks, what is wrong, and the schedule built from them. */
+interface TaskState {
+  readonly loaded: readonly LoadedTask[];
+  readonly broken: readonly BrokenTask[];
+  /** Problems with the tasks directory or scheduler.toml. */
+  readonly problems: readonly string[];
+  readonly timezone: string;
+  readonly schedule: WallClockSchedule;
+}
+
 /** Builds the task system; nothing happens before `start()`. */
-// deno-lint-ignore postbot/max-function-lines
 export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
   const now = deps.now ?? (() => new Date());
   const history = new TaskHistory(deps.db);
-  let timezone = deps.timezone ?? hostTimeZone();
+  const timezone = deps.timezone ?? hostTimeZone();
+  let state: TaskState = {
+    loaded: [],
+    broken: [],
+    problems: [],
+    timezone,
+    schedule: new WallClockSchedule(new Map(), timezone, now()),
+  };
   const runner = new TaskRunner({
     history,
     serverUrl: deps.serverUrl,
@@ -78,130 +94,169 @@ export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
     graceMs: deps.graceMs ?? Math.min(3_000, deps.timeoutSeconds * 1000),
     alert: deps.alert,
     now,
-    timeZone: () => timezone,
+    timeZone: () => state.timezone,
   });
-  const ticking = new AbortController();
-  let loaded: LoadedTask[] = [];
-  let broken: BrokenTask[] = [];
-  let problems: string[] = [];
-  let schedule = new WallClockSchedule(new Map(), timezone, now());
-
-  const view: TaskSystemView = {
-    get loaded() {
-      return loaded;
-    },
-    get broken() {
-      return broken;
-    },
-    tasksDir: deps.tasksDir,
-    get problems() {
-      return problems;
-    },
-    get timezone() {
-      return timezone;
-    },
-    schedule: (name: string): CronSchedule | undefined => schedule.entry(name),
-    nextRun: (name: string) => schedule.nextRun(name, now()),
-    history,
-    runner,
-    now,
-  };
-
+  const view = taskSystemView(deps.tasksDir, () => state, history, runner, now);
   const tick = () => {
-    for (const name of schedule.due(now())) {
-      const task = loaded.find((t) => t.name === name);
+    for (const name of state.schedule.due(now())) {
+      const task = state.loaded.find((t) => t.name === name);
       if (task !== undefined) runner.start(task, { kind: "schedule" });
     }
   };
+  // Released in reverse: the ticker stops first, then the runs in progress are ended.
+  const running = new AsyncDisposableStack();
+  running.defer(() => runner.stop());
+  const ticking = running.adopt(new AbortController(), (c) => c.abort());
 
   return {
     commands: [tasksCommand(view), runCommand(view)],
     counters: runner.counters,
     get timezone() {
-      return timezone;
+      return state.timezone;
     },
     start: async () => {
-      const interrupted = history.markInterrupted("the bot stopped during the run");
-      if (interrupted > 0) {
-        log.warn("{count} task run(s) were cut off by the last shutdown or crash", {
-          count: interrupted,
-        });
-      }
-      history.prune(now().getTime() - HISTORY_DAYS * 86_400_000);
-
-      const found = await discoverTasks({
-        tasksDir: deps.tasksDir,
-        serverHost: new URL(deps.serverUrl).host,
-        inspectTimeoutMs: deps.inspectTimeoutMs ?? Math.min(30_000, deps.timeoutSeconds * 1000),
-        memoryMb: deps.memoryMb,
-        holds: deps.holds,
-      });
-      loaded = [...found.loaded];
-      broken = [...found.broken];
-      problems = found.problem === undefined ? [] : [found.problem];
-      for (const b of broken) {
-        log.warn("Task file {file} not loaded: {reason}", {
-          file: `${deps.tasksDir}/${b.fileName}`,
-          reason: b.reason,
-        });
-      }
-      for (const t of loaded) {
-        if (t.permissions.refused.length > 0) {
-          log.warn("Task {task} asked for permissions the bot lacks: {refused}", {
-            task: t.name,
-            refused: t.permissions.refused.join(", "),
-          });
-        }
-      }
-
-      const file = await readSchedulerToml(deps.schedulerTomlPath);
-      let entries: ReadonlyMap<string, CronSchedule> = new Map();
-      if (!file.ok) {
-        problems.push(`${file.error} — no task is scheduled until it is fixed`);
-      } else {
-        timezone = deps.timezone ?? file.value.timezone ?? hostTimeZone();
-        const resolved = resolveSchedules(
-          file.value,
-          deps.schedulerTomlPath,
-          new Set(loaded.map((t) => t.name)),
-          new Set(broken.map((b) => b.name)),
-        );
-        entries = resolved.entries;
-        problems.push(...resolved.warnings);
-      }
-      for (const p of problems) log.warn("{problem}", { problem: p });
-      schedule = new WallClockSchedule(entries, timezone, now());
-
-      log.info("Tasks: {loaded} loaded, {broken} not loaded, {scheduled} scheduled ({tz})", {
-        loaded: loaded.length,
-        broken: broken.length,
-        scheduled: entries.size,
-        tz: timezone,
-      });
-      for (const name of schedule.names) {
-        log.info("Task {task} runs at {expression}, next {next}", {
-          task: name,
-          expression: schedule.entry(name)?.expression,
-          next: schedule.nextRun(name, now())?.toISOString() ?? "never",
-        });
-      }
-      const trouble = [
-        ...broken.map((b) =>
-          `${inlineCode(`${deps.tasksDir}/${b.fileName}`)} not loaded: ${b.reason}`
-        ),
-        ...problems,
-        // Reasons can quote a task's own words (a PERMISSIONS key, an error): no mentions.
-      ].map(defuseEveryMention);
-      if (trouble.length > 0) {
-        await deps.alert(
-          `:warning: Task plugins have problems:\n${trouble.map((t) => `- ${t}`).join("\n")}`,
-        ).catch((e) => log.error("Could not post the alert: {error}", { error: e }));
-      }
+      tidyHistory(history, now());
+      state = await loadTasks(deps, now);
+      logTaskState(state, now());
+      await alertProblems(state, deps);
       (deps.ticker ?? cronTicker())(tick, ticking.signal);
     },
-    stop: async () => {
-      ticking.abort();
-      await runner.stop();
-    },
+    stop: () => running.disposeAsync(),
   };
+}
+
+/** The commands' read-only window on the current state. */
+function taskSystemView(
+  tasksDir: string,
+  state: () => TaskState,
+  history: TaskHistory,
+  runner: TaskRunner,
+  now: () => Date,
+): TaskSystemView {
+  return {
+    get loaded() {
+      return state().loaded;
+    },
+    get broken() {
+      return state().broken;
+    },
+    tasksDir,
+    get problems() {
+      return state().problems;
+    },
+    get timezone() {
+      return state().timezone;
+    },
+    schedule: (name: string): CronSchedule | undefined => state().schedule.entry(name),
+    nextRun: (name: string) => state().schedule.nextRun(name, now()),
+    history,
+    runner,
+    now,
+  };
+}
+
+/** Marks the runs the last shutdown cut off as interrupted and forgets old history. */
+function tidyHistory(history: TaskHistory, now: Date): void {
+  const interrupted = history.markInterrupted("the bot stopped during the run");
+  if (interrupted > 0) {
+    log.warn("{count} task run(s) were cut off by the last shutdown or crash", {
+      count: interrupted,
+    });
+  }
+  history.prune(now.getTime() - HISTORY_DAYS * 86_400_000);
+}
+
+/** Discovers the tasks, then reads scheduler.toml against them. */
+async function loadTasks(deps: TaskSystemDeps, now: () => Date): Promise<TaskState> {
+  const found = await discoverTasks({
+    tasksDir: deps.tasksDir,
+    serverHost: new URL(deps.serverUrl).host,
+    inspectTimeoutMs: deps.inspectTimeoutMs ?? Math.min(30_000, deps.timeoutSeconds * 1000),
+    memoryMb: deps.memoryMb,
+    holds: deps.holds,
+  });
+  logDiscovery(found.loaded, found.broken, deps.tasksDir);
+  const problems = found.problem === undefined ? [] : [found.problem];
+  const file = await readSchedulerToml(deps.schedulerTomlPath);
+  if (!file.ok) {
+    problems.push(`${file.error} — no task is scheduled until it is fixed`);
+  }
+  const timezone = deps.timezone ?? (file.ok ? file.value.timezone : undefined) ??
+    hostTimeZone();
+  let entries: ReadonlyMap<string, CronSchedule> = new Map();
+  if (file.ok) {
+    const resolved = resolveSchedules(
+      file.value,
+      deps.schedulerTomlPath,
+      new Set(found.loaded.map((t) => t.name)),
+      new Set(found.broken.map((b) => b.name)),
+    );
+    entries = resolved.entries;
+    problems.push(...resolved.warnings);
+  }
+  for (const p of problems) log.warn("{problem}", { problem: p });
+  return {
+    loaded: found.loaded,
+    broken: found.broken,
+    problems,
+    timezone,
+    schedule: new WallClockSchedule(entries, timezone, now()),
+  };
+}
+
+function logDiscovery(
+  loaded: readonly LoadedTask[],
+  broken: readonly BrokenTask[],
+  tasksDir: string,
+): void {
+  for (const b of broken) {
+    log.warn("Task file {file} not loaded: {reason}", {
+      file: `${tasksDir}/${b.fileName}`,
+      reason: b.reason,
+    });
+  }
+  for (const t of loaded) {
+    if (t.permissions.refused.length > 0) {
+      log.warn("Task {task} asked for permissions the bot lacks: {refused}", {
+        task: t.name,
+        refused: t.permissions.refused.join(", "),
+      });
+    }
+  }
+}
+
+function logTaskState(state: TaskState, now: Date): void {
+  const { schedule } = state;
+  log.info("Tasks: {loaded} loaded, {broken} not loaded, {scheduled} scheduled ({tz})", {
+    loaded: state.loaded.length,
+    broken: state.broken.length,
+    scheduled: schedule.names.length,
+    tz: state.timezone,
+  });
+  for (const name of schedule.names) {
+    log.info("Task {task} runs at {expression}, next {next}", {
+      task: name,
+      expression: schedule.entry(name)?.expression,
+      next: schedule.nextRun(name, now)?.toISOString() ?? "never",
+    });
+  }
+}
+
+/** The lines of the startup alert: files that did not load, then the other problems. */
+function taskTrouble(state: TaskState, tasksDir: string): string[] {
+  return [
+    ...state.broken.map((b) =>
+      `${inlineCode(`${tasksDir}/${b.fileName}`)} not loaded: ${b.reason}`
+    ),
+    ...state.problems,
+    // Reasons can quote a task's own words (a PERMISSIONS key, an error): no mentions.
+  ].map(defuseEveryMention);
+}
+
+async function alertProblems(state: TaskState, deps: TaskSystemDeps): Promise<void> {
+  const trouble = taskTrouble(state, deps.tasksDir);
+  if (trouble.length === 0) return;
+  await deps.alert(
+    `:warning: Task plugins have problems:\n${trouble.map((t) => `- ${t}`).join("\n")}`,
+  ).catch((e) => log.error("Could not post the alert: {error}", { error: e }));
 }

@@ -12,7 +12,7 @@ import type { LoadedTask } from "./discovery.ts";
 import type { RunOutcome, TaskHistory } from "./history.ts";
 import { excerpt } from "@postbot/framework/text";
 import { oneLine } from "./lines.ts";
-import { runInSandbox, stripAnsi } from "./sandbox.ts";
+import { runInSandbox, type SandboxOutcome, stripAnsi } from "./sandbox.ts";
 import type { TaskTrigger } from "./types.ts";
 import type { SerializedError, TaskLogLevel } from "./worker_entry.ts";
 
@@ -133,20 +133,35 @@ export class TaskRunner {
     await Promise.all([...this.#running.values()].map((r) => r.done));
   }
 
-  // deno-lint-ignore postbot/max-function-lines
   async #execute(
     task: LoadedTask,
     trigger: TaskTrigger,
     startedAt: number,
     id: number | undefined,
   ): Promise<RunReport> {
-    const taskLog = logger("task", task.name);
     log.info("Task {task} started ({trigger})", {
       task: task.name,
       trigger: describeTrigger(trigger),
     });
     const t0 = performance.now();
-    const outcome = await runInSandbox({
+    const outcome = await this.#sandboxed(task, trigger);
+    const durationMs = performance.now() - t0;
+    const scrub = (text: string) => this.#deps.token.scrub(stripAnsi(text));
+    const { stack, ...result } = runResult(outcome, this.#deps.timeoutMs, scrub);
+    const report: RunReport = { task: task.name, trigger, startedAt, durationMs, ...result };
+    if (id !== undefined) {
+      this.#record(() =>
+        this.#deps.history.finish(id, report.outcome, report.durationMs, report.error)
+      );
+    }
+    await this.#tell(report, stack);
+    return report;
+  }
+
+  /** One run in its own task process. */
+  #sandboxed(task: LoadedTask, trigger: TaskTrigger): Promise<SandboxOutcome> {
+    const taskLog = logger("task", task.name);
+    return runInSandbox({
       kind: "run",
       taskUrl: task.url,
       name: task.name,
@@ -164,75 +179,33 @@ export class TaskRunner {
       onLog: (level, message, properties) =>
         writeTaskLog(taskLog, task.name, level, message, properties),
     });
-    const durationMs = performance.now() - t0;
-    const scrub = (text: string) => this.#deps.token.scrub(stripAnsi(text));
-    let stack = "";
-    let result: Pick<RunReport, "outcome" | "error">;
-    switch (outcome.kind) {
-      case "finished":
-        result = { outcome: "ok" };
-        break;
-      case "timeout":
-        result = {
-          outcome: "timeout",
-          error: `did not finish within ${this.#deps.timeoutMs / 1000} s (TASK_TIMEOUT_SECONDS)`,
-        };
-        break;
-      case "interrupted":
-        result = { outcome: "interrupted", error: "the bot shut down during the run" };
-        break;
-      case "failed":
-        stack = scrub(outcome.error.stack);
-        result = { outcome: "failed", error: scrub(errorLine(outcome.error)) };
-        break;
-      case "memory":
-        result = {
-          outcome: "failed",
-          error: `ran out of memory: it may use ${outcome.limitMb} MB (TASK_MEMORY_MB)`,
-        };
-        break;
-      case "crashed":
-        result = {
-          outcome: "failed",
-          error: scrub(`its process ended without a result (${outcome.detail})`),
-        };
-        break;
-      case "inspected":
-        result = { outcome: "failed", error: "the sandbox answered unexpectedly" };
-        break;
-      default:
-        return unreachable(outcome);
-    }
-    const report: RunReport = { task: task.name, trigger, startedAt, durationMs, ...result };
-    if (id !== undefined) {
-      this.#record(() =>
-        this.#deps.history.finish(id, report.outcome, report.durationMs, report.error)
-      );
-    }
+  }
+
+  /** Counts, logs and (for a failure) alerts a finished run. */
+  async #tell(report: RunReport, stack: string): Promise<void> {
     if (report.outcome === "ok") {
       this.counters.runsOk++;
       log.info("Task {task} finished in {duration} ms", {
-        task: task.name,
-        duration: Math.round(durationMs),
+        task: report.task,
+        duration: Math.round(report.durationMs),
       });
     } else if (report.outcome === "failed" || report.outcome === "timeout") {
       this.counters.runsFailed++;
       log.error("Task {task} {outcome} ({trigger}): {error}\n{stack}", {
-        task: task.name,
+        task: report.task,
         outcome: report.outcome,
-        trigger: describeTrigger(trigger),
+        trigger: describeTrigger(report.trigger),
         error: oneLine(report.error ?? ""),
         stack: indentStack(stack),
       });
       await this.#alert(report);
     } else {
       log.warn("Task {task} {outcome}: {error}", {
-        task: task.name,
+        task: report.task,
         outcome: report.outcome,
         error: report.error,
       });
     }
-    return report;
   }
 
   async #alert(report: RunReport): Promise<void> {
@@ -258,6 +231,48 @@ export class TaskRunner {
       log.error("Could not write the task run history: {error}", { error: e });
       return undefined;
     }
+  }
+}
+
+/** How a sandbox outcome counts as a run, with its one-line error and (scrubbed) stack. */
+function runResult(
+  outcome: SandboxOutcome,
+  timeoutMs: number,
+  scrub: (text: string) => string,
+): Pick<RunReport, "outcome" | "error"> & { readonly stack: string } {
+  switch (outcome.kind) {
+    case "finished":
+      return { outcome: "ok", stack: "" };
+    case "timeout":
+      return {
+        outcome: "timeout",
+        error: `did not finish within ${timeoutMs / 1000} s (TASK_TIMEOUT_SECONDS)`,
+        stack: "",
+      };
+    case "interrupted":
+      return { outcome: "interrupted", error: "the bot shut down during the run", stack: "" };
+    case "failed":
+      return {
+        outcome: "failed",
+        error: scrub(errorLine(outcome.error)),
+        stack: scrub(outcome.error.stack),
+      };
+    case "memory":
+      return {
+        outcome: "failed",
+        error: `ran out of memory: it may use ${outcome.limitMb} MB (TASK_MEMORY_MB)`,
+        stack: "",
+      };
+    case "crashed":
+      return {
+        outcome: "failed",
+        error: scrub(`its process ended without a result (${outcome.detail})`),
+        stack: "",
+      };
+    case "inspected":
+      return { outcome: "failed", error: "the sandbox answered unexpectedly", stack: "" };
+    default:
+      return unreachable(outcome);
   }
 }
 

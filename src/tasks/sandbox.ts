@@ -60,16 +60,44 @@ const EXIT_GRACE_MS = 2_000;
 const DRAIN_MS = 1_000;
 
 /** Runs one job in a fresh task host process and resolves with its outcome. */
-// deno-lint-ignore postbot/max-function-lines
 export async function runInSandbox(
   job: SandboxJob,
   options: SandboxOptions,
 ): Promise<SandboxOutcome> {
   const nonce = newNonce();
+  const child = spawnHost(options);
+  if (!(child instanceof Deno.ChildProcess)) return child;
+  const output = new HostOutput(nonce, options.onLog);
+  const pumps = Promise.all([
+    pump(child.stdout, (line) => output.stdout(line)),
+    pump(child.stderr, (line) => output.stderr(line)),
+  ]);
+  const stdin = new HostInput(child.stdin);
+  stdin.send({
+    nonce,
+    memoryMb: options.memoryMb,
+    permissions: options.permissions,
+    name: options.name,
+    job,
+  });
+  const watch = new JobWatch(child, stdin, output, options);
+  let status: Deno.CommandStatus;
+  {
+    using _ = watch;
+    status = await child.status;
+  }
+  stdin.close();
+  // The last reports may still be in the pipe; a grandchild holding it open is not waited for.
+  await Promise.race([pumps, new Promise((resolve) => setTimeout(resolve, DRAIN_MS))]);
+  return watch.stopping ??
+    outcomeOf(output.result, status, output.stderrTail, options.memoryMb);
+}
+
+/** Starts the task host process, or says why it could not be started. */
+function spawnHost(options: SandboxOptions): Deno.ChildProcess | SandboxOutcome {
   const command = hostCommand({ permissions: options.permissions, memoryMb: options.memoryMb });
-  let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(command.program, {
+    return new Deno.Command(command.program, {
       args: command.args,
       env: command.env,
       stdin: "piped",
@@ -89,96 +117,142 @@ export async function runInSandbox(
       },
     };
   }
+}
 
-  let result: HostReport | undefined;
-  let stopping: SandboxOutcome | undefined;
-  let logLines = 0;
-  const stderrTail: string[] = [];
-  const log = (level: TaskLogLevel, message: string, properties?: Record<string, unknown>) => {
-    logLines++;
-    if (logLines < MAX_LOG_LINES) options.onLog?.(level, message, properties);
-    else if (logLines === MAX_LOG_LINES) {
-      options.onLog?.("warning", `more than ${MAX_LOG_LINES} log lines; the rest is dropped`, {});
-    }
-  };
-  const resultSeen = Promise.withResolvers<void>();
-  const onStdout = (line: string) => {
-    const report = decodeReport(line, nonce);
+/** The host's stdin: one JSON line per message; a closed pipe is ignored (the host is gone). */
+class HostInput {
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+
+  constructor(stdin: WritableStream<Uint8Array>) {
+    this.#writer = stdin.getWriter();
+  }
+
+  send(message: unknown): void {
+    void this.#writer.write(new TextEncoder().encode(JSON.stringify(message) + "\n"))
+      .catch(() => {});
+  }
+
+  close(): void {
+    void this.#writer.close().catch(() => {});
+  }
+}
+
+/**
+ * What the host prints: nonce-carrying lines are reports (the first result wins), anything
+ * else is the task's output, passed on as bounded log lines; stderr's tail is kept for the
+ * crash detail.
+ */
+class HostOutput {
+  result: HostReport | undefined;
+  readonly stderrTail: string[] = [];
+  readonly #resultSeen = Promise.withResolvers<void>();
+  readonly #nonce: string;
+  readonly #onLog: LogSink | undefined;
+  #logLines = 0;
+
+  constructor(nonce: string, onLog: LogSink | undefined) {
+    this.#nonce = nonce;
+    this.#onLog = onLog;
+  }
+
+  /** Resolves when a result arrives. */
+  get resultSeen(): Promise<void> {
+    return this.#resultSeen.promise;
+  }
+
+  stdout(line: string): void {
+    const report = decodeReport(line, this.#nonce);
     if (report === undefined) {
-      if (line !== "") log("info", `(stdout) ${line}`);
+      if (line !== "") this.#log("info", `(stdout) ${line}`);
       return;
     }
     if (report.kind === "log") {
-      log(report.level, String(report.message), report.properties);
-    } else if (result === undefined) {
-      result = report;
-      resultSeen.resolve();
+      this.#log(report.level, String(report.message), report.properties);
+    } else if (this.result === undefined) {
+      this.result = report;
+      this.#resultSeen.resolve();
     }
-  };
-  const onStderr = (line: string) => {
+  }
+
+  stderr(line: string): void {
     if (line === "") return;
-    stderrTail.push(line);
-    if (stderrTail.length > 20) stderrTail.shift();
-    log("warning", `(stderr) ${line}`);
-  };
-  const pumps = Promise.all([
-    pump(child.stdout, onStdout),
-    pump(child.stderr, onStderr),
-  ]);
+    this.stderrTail.push(line);
+    if (this.stderrTail.length > 20) this.stderrTail.shift();
+    this.#log("warning", `(stderr) ${line}`);
+  }
 
-  const stdin = child.stdin.getWriter();
-  const send = (line: string) => stdin.write(new TextEncoder().encode(line)).catch(() => {});
-  void send(
-    JSON.stringify({
-      nonce,
-      memoryMb: options.memoryMb,
-      permissions: options.permissions,
-      name: options.name,
-      job,
-    }) + "\n",
-  );
+  #log(level: TaskLogLevel, message: string, properties?: Record<string, unknown>): void {
+    this.#logLines++;
+    if (this.#logLines < MAX_LOG_LINES) this.#onLog?.(level, message, properties);
+    else if (this.#logLines === MAX_LOG_LINES) {
+      this.#onLog?.("warning", `more than ${MAX_LOG_LINES} log lines; the rest is dropped`, {});
+    }
+  }
+}
 
-  const kill = () => {
+/**
+ * Ends the host when it must: at the timeout or the bot's shutdown (abort, grace, then
+ * SIGKILL), and shortly after a result if it does not exit by itself. Disposed once the
+ * process has exited: every timer and listener is released.
+ */
+class JobWatch implements Disposable {
+  /** Set when the job was stopped (timeout or shutdown): that is its outcome. */
+  stopping: SandboxOutcome | undefined;
+  readonly #child: Deno.ChildProcess;
+  readonly #stdin: HostInput;
+  readonly #output: HostOutput;
+  readonly #options: SandboxOptions;
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #onShutdown = () => this.#stop({ kind: "interrupted" }, "the bot is shutting down");
+  #exited = false;
+
+  constructor(
+    child: Deno.ChildProcess,
+    stdin: HostInput,
+    output: HostOutput,
+    options: SandboxOptions,
+  ) {
+    this.#child = child;
+    this.#stdin = stdin;
+    this.#output = output;
+    this.#options = options;
+    this.#after(
+      options.timeoutMs,
+      () =>
+        this.#stop({ kind: "timeout" }, `the run took longer than ${options.timeoutMs / 1000} s`),
+    );
+    if (options.signal?.aborted) this.#onShutdown();
+    else options.signal?.addEventListener("abort", this.#onShutdown, { once: true });
+    // A result: the host exits by itself; make sure it does.
+    void output.resultSeen.then(() => {
+      if (!this.#exited) this.#after(EXIT_GRACE_MS, () => this.#kill());
+    });
+  }
+
+  [Symbol.dispose](): void {
+    this.#exited = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#options.signal?.removeEventListener("abort", this.#onShutdown);
+  }
+
+  #stop(outcome: SandboxOutcome, reason: string): void {
+    if (this.stopping !== undefined || this.#output.result !== undefined) return;
+    this.stopping = outcome;
+    this.#stdin.send({ kind: "abort", reason });
+    this.#after(this.#options.graceMs, () => this.#kill());
+  }
+
+  #after(ms: number, action: () => void): void {
+    this.#timers.add(setTimeout(action, ms));
+  }
+
+  #kill(): void {
     try {
-      child.kill("SIGKILL");
+      this.#child.kill("SIGKILL");
     } catch {
       // Already gone.
     }
-  };
-  let graceTimer: ReturnType<typeof setTimeout> | undefined;
-  const stop = (outcome: SandboxOutcome, reason: string) => {
-    if (stopping !== undefined || result !== undefined) return;
-    stopping = outcome;
-    void send(JSON.stringify({ kind: "abort", reason }) + "\n");
-    graceTimer = setTimeout(kill, options.graceMs);
-  };
-  const onShutdown = () => stop({ kind: "interrupted" }, "the bot is shutting down");
-  const timer = setTimeout(
-    () => stop({ kind: "timeout" }, `the run took longer than ${options.timeoutMs / 1000} s`),
-    options.timeoutMs,
-  );
-  if (options.signal?.aborted) onShutdown();
-  else options.signal?.addEventListener("abort", onShutdown, { once: true });
-
-  // A result: the host exits by itself; make sure it does.
-  let exitTimer: ReturnType<typeof setTimeout> | undefined;
-  let exited = false;
-  void resultSeen.promise.then(() => {
-    if (!exited) exitTimer = setTimeout(kill, EXIT_GRACE_MS);
-  });
-
-  const status = await child.status;
-  exited = true;
-  clearTimeout(timer);
-  clearTimeout(graceTimer);
-  clearTimeout(exitTimer);
-  options.signal?.removeEventListener("abort", onShutdown);
-  void stdin.close().catch(() => {});
-  // The last reports may still be in the pipe; a grandchild holding it open is not waited for.
-  await Promise.race([pumps, new Promise((resolve) => setTimeout(resolve, DRAIN_MS))]);
-
-  if (stopping !== undefined) return stopping;
-  return outcomeOf(result, status, stderrTail, options.memoryMb);
+  }
 }
 
 function outcomeOf(

@@ -13,8 +13,9 @@
  *
  * Consequence: {@link workerMain} must be self-contained: it may use its parameters, globals
  * and what it declares inside its own body, nothing else from this module, except the
- * text.ts functions whose source {@link workerSource} writes into the entry module
- * (`splitIntoPosts`, and `runeLength` and `MAX_POST_RUNES` that it uses).
+ * functions whose source {@link workerSource} writes into the entry module (the helpers in
+ * `WORKER_HELPERS`, which obey the same rule, and text.ts's `splitIntoPosts` with the
+ * `runeLength` and `MAX_POST_RUNES` it uses).
  *
  * @module
  */
@@ -96,11 +97,17 @@ export interface WorkerScope {
   addEventListener(type: string, listener: (event: Event) => void): void;
 }
 
+/** A task's logger and console, as messages to the bot. */
+type SendLog = (
+  level: TaskLogLevel,
+  message: unknown,
+  properties?: Record<string, unknown>,
+) => void;
+
 /**
  * The sandbox's program. Self-contained (see the module doc): its source text becomes the
- * Worker's entry module.
+ * Worker's entry module, beside the helpers {@link WORKER_HELPERS} lists.
  */
-// deno-lint-ignore postbot/max-function-lines
 export function workerMain(mm: ClientModule, scope: WorkerScope): void {
   const controller = new AbortController();
   let settled = false;
@@ -109,44 +116,115 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
   // Taken before any task code runs: a task may replace scope.postMessage later on.
   const post = scope.postMessage.bind(scope);
   const send = (message: FromWorker) => post({ kind: "tagged", secret, message });
-  const serialize = (e: unknown): SerializedError => {
-    try {
-      if (e instanceof Error) {
-        return { name: String(e.name), message: String(e.message), stack: String(e.stack ?? "") };
-      }
-      return { name: "Error", message: typeof e === "string" ? e : Deno.inspect(e), stack: "" };
-    } catch {
-      // A thrown Proxy or an object whose getters throw.
-      return { name: "Error", message: "the task threw a value that cannot be shown", stack: "" };
-    }
-  };
   const settle = (message: FromWorker) => {
     if (settled) return;
     settled = true;
     send(message);
   };
-  const text = (value: unknown) =>
-    typeof value === "string" ? value : Deno.inspect(value, { colors: false, depth: 4 });
-  const cloneable = (properties: Record<string, unknown> | undefined) => {
-    if (properties === undefined) return undefined;
-    const out: Record<string, string | number | boolean | null> = {};
-    for (const [key, value] of Object.entries(properties)) {
-      out[key] = value === null || typeof value === "number" || typeof value === "boolean"
-        ? value
-        : text(value);
-    }
-    return out;
-  };
-  const log = (level: TaskLogLevel) => (message: string, properties?: Record<string, unknown>) =>
-    send({ kind: "log", level, message: text(message), properties: cloneable(properties) });
-  const logger = {
-    debug: log("debug"),
-    info: log("info"),
-    warn: log("warning"),
-    error: log("error"),
-  };
+  const sendLog: SendLog = (level, message, properties) =>
+    send({
+      kind: "log",
+      level,
+      message: workerText(message),
+      properties: cloneableProperties(properties),
+    });
+  redirectConsole(sendLog);
+  failOnStrayErrors(scope, settle);
+  forbidExits(scope, settle);
 
-  // Console output goes to the bot's log (and through its token scrubber), not to its stdout.
+  scope.onmessage = async (event: MessageEvent) => {
+    const data = event.data as ToSandbox;
+    if (data.kind === "abort") {
+      controller.abort(new DOMException(data.reason, "AbortError"));
+      return;
+    }
+    if (secret !== "") return;
+    secret = data.secret;
+    try {
+      settle(await performJob(mm, data.job, sendLog, controller.signal));
+    } catch (e) {
+      settle({ kind: "failed", error: serializeError(e) });
+    }
+  };
+}
+
+/** Imports the task file, then reports what it exports (inspect) or calls its `run`. */
+async function performJob(
+  mm: ClientModule,
+  job: SandboxJob,
+  sendLog: SendLog,
+  signal: AbortSignal,
+): Promise<FromWorker> {
+  const module = await import(job.taskUrl) as Record<string, unknown>;
+  if (job.kind === "inspect") {
+    return {
+      kind: "inspected",
+      runType: typeof module.run,
+      description: module.DESCRIPTION,
+      permissions: plainPermissions(module.PERMISSIONS, 0),
+    };
+  }
+  if (typeof module.run !== "function") {
+    throw new TypeError("the task file no longer exports a function named run");
+  }
+  const client = new mm.Client4();
+  client.setUrl(job.serverUrl);
+  client.setToken(job.token);
+  client.setIncludeCookies(false);
+  const log = (level: TaskLogLevel) => (message: string, properties?: Record<string, unknown>) =>
+    sendLog(level, message, properties);
+  const ctx = {
+    name: job.name,
+    trigger: job.trigger,
+    timeZone: job.timeZone,
+    log: { debug: log("debug"), info: log("info"), warn: log("warning"), error: log("error") },
+    signal,
+    post: async (channelId: string, text: string): Promise<Post[]> => {
+      const posts: Post[] = [];
+      for (const part of splitIntoPosts(text)) {
+        posts.push(await client.createPost({ channel_id: channelId, message: part } as Post));
+      }
+      return posts;
+    },
+  };
+  await (module.run as (c: Client4, x: typeof ctx) => Promise<void>)(client, ctx);
+  return { kind: "finished" };
+}
+
+/** A thrown value as plain data; never throws itself. */
+function serializeError(e: unknown): SerializedError {
+  try {
+    if (e instanceof Error) {
+      return { name: String(e.name), message: String(e.message), stack: String(e.stack ?? "") };
+    }
+    return { name: "Error", message: typeof e === "string" ? e : Deno.inspect(e), stack: "" };
+  } catch {
+    // A thrown Proxy or an object whose getters throw.
+    return { name: "Error", message: "the task threw a value that cannot be shown", stack: "" };
+  }
+}
+
+/** A logged value as text. */
+function workerText(value: unknown): string {
+  return typeof value === "string" ? value : Deno.inspect(value, { colors: false, depth: 4 });
+}
+
+/** Log properties that survive `postMessage`: scalars as they are, the rest as text. */
+function cloneableProperties(
+  properties: Record<string, unknown> | undefined,
+): Record<string, string | number | boolean | null> | undefined {
+  if (properties === undefined) return undefined;
+  const out: Record<string, string | number | boolean | null> = {};
+  for (const [key, value] of Object.entries(properties)) {
+    out[key] = value === null || typeof value === "number" || typeof value === "boolean"
+      ? value
+      : workerText(value);
+  }
+  return out;
+}
+
+/** Console output goes to the bot's log (and through its token scrubber), not to its stdout. */
+function redirectConsole(sendLog: SendLog): void {
   const consoleLevels: [keyof Console, TaskLogLevel][] = [
     ["log", "info"],
     ["info", "info"],
@@ -157,38 +235,31 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
   ];
   for (const [method, level] of consoleLevels) {
     (console as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
-      send({ kind: "log", level, message: args.map(text).join(" ") });
+      sendLog(level, args.map(workerText).join(" "));
   }
+}
 
-  // An error the task did not catch (a stray promise, a timer) fails the run instead of
-  // reaching Deno's top-level handler.
+/**
+ * An error the task did not catch (a stray promise, a timer) fails the run instead of
+ * reaching Deno's top-level handler.
+ */
+function failOnStrayErrors(scope: WorkerScope, settle: (message: FromWorker) => void): void {
   scope.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
-    settle({ kind: "failed", error: serialize((event as PromiseRejectionEvent).reason) });
+    settle({ kind: "failed", error: serializeError((event as PromiseRejectionEvent).reason) });
   });
   scope.addEventListener("error", (event) => {
     event.preventDefault();
     const e = event as ErrorEvent;
-    settle({ kind: "failed", error: serialize(e.error ?? e.message) });
+    settle({ kind: "failed", error: serializeError(e.error ?? e.message) });
   });
+}
 
-  /** PERMISSIONS as plain data: URLs become their href, anything odd is described. */
-  const plain = (value: unknown, depth: number): unknown => {
-    if (value === undefined || value instanceof URL) {
-      return value instanceof URL ? value.href : value;
-    }
-    if (value === null || ["string", "number", "boolean"].includes(typeof value)) return value;
-    if (Array.isArray(value) && depth < 3) return value.map((v) => plain(v, depth + 1));
-    if (typeof value === "object" && depth < 3) {
-      return Object.fromEntries(
-        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, plain(v, depth + 1)]),
-      );
-    }
-    return { unsupported: typeof value };
-  };
-
-  // Deno.exit and close() in a Worker end only the Worker, silently: make them fail the job
-  // with a reason instead of leaving it to the timeout.
+/**
+ * Deno.exit and close() in a Worker end only the Worker, silently: make them fail the job
+ * with a reason instead of leaving it to the timeout.
+ */
+function forbidExits(scope: WorkerScope, settle: (message: FromWorker) => void): void {
   const ended = (what: string) => {
     settle({
       kind: "failed",
@@ -203,66 +274,51 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
   (Deno as { exit: (code?: number) => never }).exit = (code?: number) =>
     ended(`Deno.exit(${code ?? ""})`);
   (scope as unknown as { close: () => void }).close = () => ended("close()");
+}
 
-  scope.onmessage = async (event: MessageEvent) => {
-    const data = event.data as ToSandbox;
-    if (data.kind === "abort") {
-      controller.abort(new DOMException(data.reason, "AbortError"));
-      return;
-    }
-    if (secret !== "") return;
-    secret = data.secret;
-    const message = data.job;
-    try {
-      const module = await import(message.taskUrl) as Record<string, unknown>;
-      if (message.kind === "inspect") {
-        settle({
-          kind: "inspected",
-          runType: typeof module.run,
-          description: module.DESCRIPTION,
-          permissions: plain(module.PERMISSIONS, 0),
-        });
-        return;
-      }
-      if (typeof module.run !== "function") {
-        throw new TypeError("the task file no longer exports a function named run");
-      }
-      const client = new mm.Client4();
-      client.setUrl(message.serverUrl);
-      client.setToken(message.token);
-      client.setIncludeCookies(false);
-      const ctx = {
-        name: message.name,
-        trigger: message.trigger,
-        timeZone: message.timeZone,
-        log: logger,
-        signal: controller.signal,
-        post: async (channelId: string, text: string): Promise<Post[]> => {
-          const posts: Post[] = [];
-          for (const part of splitIntoPosts(text)) {
-            posts.push(await client.createPost({ channel_id: channelId, message: part } as Post));
-          }
-          return posts;
-        },
-      };
-      await (module.run as (c: Client4, x: typeof ctx) => Promise<void>)(client, ctx);
-      settle({ kind: "finished" });
-    } catch (e) {
-      settle({ kind: "failed", error: serialize(e) });
-    }
-  };
+/** PERMISSIONS as plain data: URLs become their href, anything odd is described. */
+function plainPermissions(value: unknown, depth: number): unknown {
+  if (value === undefined || value instanceof URL) {
+    return value instanceof URL ? value.href : value;
+  }
+  if (value === null || ["string", "number", "boolean"].includes(typeof value)) return value;
+  if (Array.isArray(value) && depth < 3) return value.map((v) => plainPermissions(v, depth + 1));
+  if (typeof value === "object" && depth < 3) {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map((
+        [k, v],
+      ) => [k, plainPermissions(v, depth + 1)]),
+    );
+  }
+  return { unsupported: typeof value };
 }
 
 /**
- * The Worker entry module's source: the npm client import, the shared post splitter, then
- * {@link workerMain}.
+ * The functions {@link workerMain} calls, written into the entry module as their source: like
+ * it, each uses only its parameters, globals and the others listed here.
+ */
+const WORKER_HELPERS = [
+  runeLength,
+  splitIntoPosts,
+  performJob,
+  serializeError,
+  workerText,
+  cloneableProperties,
+  redirectConsole,
+  failOnStrayErrors,
+  forbidExits,
+  plainPermissions,
+];
+
+/**
+ * The Worker entry module's source: the npm client import, the shared post splitter and the
+ * other helpers, then {@link workerMain}.
  */
 export function workerSource(): string {
   return [
     `import mm from "@mattermost/client";`,
     `const MAX_POST_RUNES = ${MAX_POST_RUNES};`,
-    runeLength.toString(),
-    splitIntoPosts.toString(),
+    ...WORKER_HELPERS.map((helper) => helper.toString()),
     `(${workerMain.toString()})(mm, self);`,
     `self.postMessage({ kind: "ready" });`,
     "",
