@@ -26,9 +26,4 @@ export class KeyedQueue {
   async idle(): Promise<void> {
     while (this.#tails.size > 0) await Promise.all([...this.#tails.values()]);
   }
-
-  /** Keys with work queued or running. */
-  get busy(): number {
-    return this.#tails.size;
-  }
 }

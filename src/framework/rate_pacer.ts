@@ -67,11 +67,6 @@ export class RateModel {
   #fastestMs = 0;
   #pausedUntil = 0;
 
-  /** Emission interval the model assumes (ms); Infinity until the headers bound it. */
-  get intervalMs(): number {
-    return this.#slowestMs;
-  }
-
   /**
    * Requests the server would take at `now`, at least (may be negative): the best of what the
    * answers said, less the requests sent since, plus the refill since (the bucket holds at
@@ -219,11 +214,6 @@ export class RatePacer {
   pause(ms: number): void {
     this.model.pause(this.#now() + ms);
     this.#schedule();
-  }
-
-  /** Requests waiting for their turn. */
-  get waiting(): number {
-    return this.#queue.length;
   }
 
   #schedule(): void {

@@ -16,11 +16,6 @@ export class Semaphore {
     this.#free = permits;
   }
 
-  /** Tasks holding a permit now. */
-  get available(): number {
-    return this.#free;
-  }
-
   /** Runs `task` once a permit is free, and frees it when the task settles. */
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.#free > 0) this.#free--;

@@ -21,7 +21,18 @@ Deno.test("semaphore: never more holders than permits, all tasks run, FIFO order
   assert.deepEqual(await Promise.all(tasks), [...Array(10).keys()]);
   assert.equal(peak, 3);
   assert.deepEqual(order, [...Array(10).keys()]);
-  assert.equal(slots.available, 3);
+  // Every permit came back: three new holders get in at once, a fourth waits.
+  const gate = Promise.withResolvers<void>();
+  let holders = 0;
+  const again = Array.from({ length: 4 }, () =>
+    slots.run(async () => {
+      holders++;
+      await gate.promise;
+    }));
+  assert.equal(holders, 3);
+  gate.resolve();
+  await Promise.all(again);
+  assert.equal(holders, 4);
 });
 
 Deno.test("semaphore: a failing task frees its permit", async () => {

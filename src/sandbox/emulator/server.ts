@@ -7,7 +7,7 @@
 import { FaultState, type MatchedRule } from "./faults.ts";
 import { AppError, errorResponse, sessionExpired, textResponse } from "./http.ts";
 import { newId } from "./ids.ts";
-import { TcpFront } from "./proxy.ts";
+import { type FrontConnection, TcpFront } from "./proxy.ts";
 import { rateLimitHeaders } from "./rate_limit.ts";
 import { compilePath } from "./router.ts";
 import { routes } from "./routes.ts";
@@ -90,14 +90,69 @@ export function startEmulator(opts: EmulatorOptions = {}): Promise<Emulator> {
   }
 }
 
-// deno-lint-ignore postbot/max-function-lines
 function createEmulator(opts: EmulatorOptions): Emulator {
   const hostname = opts.hostname ?? "127.0.0.1";
   const subpath = normalizeSubpath(opts.siteUrlPath);
   const signal = new ChangeSignal();
-  const requests: RequestRecord[] = [];
-  const delay = opts.delay ??
-    ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const { hub, data, faults } = createWorld(opts, signal);
+  const pipeline: Pipeline = {
+    subpath,
+    data,
+    hub,
+    faults,
+    signal,
+    requests: [],
+    delay: opts.delay ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+    client: () => undefined,
+  };
+  const server = Deno.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    onListen: () => {},
+    handler: (req, info) => handle(pipeline, req, info),
+  });
+  const tcp = TcpFront.start({
+    hostname,
+    port: opts.port ?? 0,
+    targetPort: server.addr.port,
+    tls: opts.tls,
+  });
+  pipeline.client = (port) => tcp.lookup(port);
+  const urlHost = hostname === "0.0.0.0"
+    ? "127.0.0.1"
+    : hostname.includes(":")
+    ? `[${hostname}]`
+    : hostname;
+  let stopped = false;
+
+  return {
+    url: `${opts.tls ? "https" : "http"}://${urlHost}:${tcp.port}${subpath}`,
+    store: data,
+    faults,
+    requests: pipeline.requests,
+    waitFor: (probe, waitOpts) => waitFor(signal, probe, waitOpts),
+    restart(restartOpts = {}) {
+      hub.dropAll();
+      if (restartOpts.loseEvents ?? true) hub.forgetAll();
+      faults.resetLimiter();
+      signal.notify();
+      return Promise.resolve();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      hub.closeAll();
+      await tcp.close();
+      await server.shutdown();
+    },
+  };
+}
+
+/** The store, the WebSocket hub it publishes to, and the fault switches, wired together. */
+function createWorld(
+  opts: EmulatorOptions,
+  signal: ChangeSignal,
+): { hub: WebSocketHub; data: MemoryStore; faults: FaultState } {
   const hub: WebSocketHub = new WebSocketHub({
     authenticate: (token: string): string | undefined => data.tokenUser(token),
     signal,
@@ -116,140 +171,138 @@ function createEmulator(opts: EmulatorOptions): Emulator {
     setSilent: (silent) => hub.setSilent(silent),
     changed: () => signal.notify(),
   });
+  return { hub, data, faults };
+}
 
-  async function dispatch(
-    req: Request,
-    url: URL,
-    path: string,
-    userId: string | undefined,
-    requestId: string,
-  ): Promise<Response> {
-    let methodMismatch = false;
-    for (const { route, pattern } of compiledRoutes) {
-      const params = pattern.match(path);
-      if (!params) continue;
-      if (route.method !== req.method) {
-        methodMismatch = true;
-        continue;
-      }
-      if (route.auth && !userId) return errorResponse(sessionExpired(), requestId);
-      try {
-        return await route.handler({ req, url, params, userId: userId ?? "", store: data });
-      } catch (error) {
-        if (error instanceof AppError) return errorResponse(error, requestId);
-        console.error("emulator: handler failed", error);
-        return errorResponse(new AppError("api.emulator.internal_error", 500), requestId);
-      }
-    }
-    if (methodMismatch) return new Response(null, { status: 405 });
-    return errorResponse(new AppError("api.context.404.app_error", 404), requestId);
-  }
+/** What the request pipeline works with. */
+interface Pipeline {
+  readonly subpath: string;
+  readonly data: MemoryStore;
+  readonly hub: WebSocketHub;
+  readonly faults: FaultState;
+  readonly signal: ChangeSignal;
+  readonly requests: RequestRecord[];
+  readonly delay: (ms: number) => Promise<void>;
+  /** The TCP front's connection behind an inner port (set once the front listens). */
+  client: (innerPort: number) => FrontConnection | undefined;
+}
 
-  async function handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
-    const url = new URL(req.url);
-    const client = front.lookup((info.remoteAddr as Deno.NetAddr).port);
-    const requestId = newId();
-    let path = url.pathname;
-    if (subpath !== "") {
-      if (path !== subpath && !path.startsWith(`${subpath}/`)) {
-        return textResponse(404, "404 page not found\n");
-      }
-      path = path.slice(subpath.length) || "/";
-    }
-    const extra: Record<string, string> = {
-      "X-Request-Id": requestId,
-      "X-Version-Id": EMULATED_VERSION_ID,
-    };
-    const isWebSocket = /^\/api\/v4\/websocket\/?$/.test(path);
-    let response: Response | undefined;
-    let userId: string | undefined;
-    let upgraded = false;
+/** How the pipeline answered one request. */
+interface Answer {
+  readonly response: Response;
+  readonly userId?: string;
+  /** A WebSocket upgrade: its response must be returned as it is. */
+  readonly upgraded: boolean;
+}
 
-    if (faults.networkDown) {
-      response = textResponse(503, "503 Service Unavailable\n");
-    } else if (faults.limiter) {
-      const result = faults.limiter.take(client?.remoteAddr.hostname ?? "unknown");
-      Object.assign(extra, rateLimitHeaders(result));
-      if (result.limited) response = textResponse(429, "limit exceeded\n");
-    }
-    const rule = response ? undefined : faults.takeRule(req.method, path);
-    if (rule && !rule.afterHandling) response = ruleResponse(rule, requestId);
-    if (!response) {
-      const token = bearerToken(req, url);
-      userId = token ? data.tokenUser(token) : undefined;
-      if (isWebSocket) {
-        if (req.headers.get("upgrade")?.toLowerCase() !== "websocket" || rule) {
-          response = rule ? ruleResponse(rule, requestId) : errorResponse(
-            new AppError("api.web_socket.connect.upgrade.app_error", 400),
-            requestId,
-          );
-        } else {
-          response = hub.upgrade(req, url.searchParams, userId, () => client?.abort());
-          upgraded = true;
-        }
-      } else {
-        response = await dispatch(req, url, path, userId, requestId);
-        if (rule?.afterHandling) {
-          await response.body?.cancel();
-          response = ruleResponse(rule, requestId);
-        }
-      }
-    }
-    if (!upgraded) {
-      for (const [key, value] of Object.entries(extra)) response.headers.set(key, value);
-      const latency = faults.latencyMs;
-      if (latency > 0) await delay(latency);
-    }
-    requests.push({
-      method: req.method,
-      path,
-      status: upgraded ? 101 : response.status,
-      ...(userId ? { userId } : {}),
-      at: Date.now(),
-    });
-    signal.notify();
-    return response;
-  }
-
-  const server = Deno.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    onListen: () => {},
-    handler: handle,
-  });
-  const front = TcpFront.start({
-    hostname,
-    port: opts.port ?? 0,
-    targetPort: server.addr.port,
-    tls: opts.tls,
-  });
-  const urlHost = hostname === "0.0.0.0"
-    ? "127.0.0.1"
-    : hostname.includes(":")
-    ? `[${hostname}]`
-    : hostname;
-  const url = `${opts.tls ? "https" : "http"}://${urlHost}:${front.port}${subpath}`;
-  let stopped = false;
-
-  return {
-    url,
-    store: data,
-    faults,
-    requests,
-    waitFor: (probe, waitOpts) => waitFor(signal, probe, waitOpts),
-    restart(restartOpts = {}) {
-      hub.dropAll();
-      if (restartOpts.loseEvents ?? true) hub.forgetAll();
-      faults.resetLimiter();
-      signal.notify();
-      return Promise.resolve();
-    },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      hub.closeAll();
-      await front.close();
-      await server.shutdown();
-    },
+/** One request through the pipeline: answer it, add headers and latency, record it. */
+async function handle(p: Pipeline, req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
+  const url = new URL(req.url);
+  const requestId = newId();
+  const path = withoutSubpath(url.pathname, p.subpath);
+  if (path === undefined) return textResponse(404, "404 page not found\n");
+  const extra: Record<string, string> = {
+    "X-Request-Id": requestId,
+    "X-Version-Id": EMULATED_VERSION_ID,
   };
+  const client = p.client((info.remoteAddr as Deno.NetAddr).port);
+  const { response, userId, upgraded } = await answer(p, req, url, path, client, requestId, extra);
+  if (!upgraded) {
+    for (const [key, value] of Object.entries(extra)) response.headers.set(key, value);
+    const latency = p.faults.latencyMs;
+    if (latency > 0) await p.delay(latency);
+  }
+  p.requests.push({
+    method: req.method,
+    path,
+    status: upgraded ? 101 : response.status,
+    ...(userId ? { userId } : {}),
+    at: Date.now(),
+  });
+  p.signal.notify();
+  return response;
+}
+
+/** The path inside the site URL's subpath, or undefined when it lies outside it. */
+function withoutSubpath(path: string, subpath: string): string | undefined {
+  if (subpath === "") return path;
+  if (path !== subpath && !path.startsWith(`${subpath}/`)) return undefined;
+  return path.slice(subpath.length) || "/";
+}
+
+/**
+ * Outage → rate limit (its headers go into `extra`) → scripted faults → auth → the WebSocket
+ * upgrade or a route.
+ */
+async function answer(
+  p: Pipeline,
+  req: Request,
+  url: URL,
+  path: string,
+  client: FrontConnection | undefined,
+  requestId: string,
+  extra: Record<string, string>,
+): Promise<Answer> {
+  const { faults } = p;
+  if (faults.networkDown) {
+    return { response: textResponse(503, "503 Service Unavailable\n"), upgraded: false };
+  }
+  if (faults.limiter) {
+    const result = faults.limiter.take(client?.remoteAddr.hostname ?? "unknown");
+    Object.assign(extra, rateLimitHeaders(result));
+    if (result.limited) return { response: textResponse(429, "limit exceeded\n"), upgraded: false };
+  }
+  const rule = faults.takeRule(req.method, path);
+  if (rule && !rule.afterHandling) {
+    return { response: ruleResponse(rule, requestId), upgraded: false };
+  }
+  const token = bearerToken(req, url);
+  const userId = token ? p.data.tokenUser(token) : undefined;
+  if (/^\/api\/v4\/websocket\/?$/.test(path)) {
+    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket" || rule) {
+      const response = rule ? ruleResponse(rule, requestId) : errorResponse(
+        new AppError("api.web_socket.connect.upgrade.app_error", 400),
+        requestId,
+      );
+      return { response, userId, upgraded: false };
+    }
+    const response = p.hub.upgrade(req, url.searchParams, userId, () => client?.abort());
+    return { response, userId, upgraded: true };
+  }
+  let response = await dispatch(p.data, req, url, path, userId, requestId);
+  if (rule?.afterHandling) {
+    await response.body?.cancel();
+    response = ruleResponse(rule, requestId);
+  }
+  return { response, userId, upgraded: false };
+}
+
+/** Finds the route for a path and runs its handler; AppErrors become the server's answers. */
+async function dispatch(
+  data: MemoryStore,
+  req: Request,
+  url: URL,
+  path: string,
+  userId: string | undefined,
+  requestId: string,
+): Promise<Response> {
+  let methodMismatch = false;
+  for (const { route, pattern } of compiledRoutes) {
+    const params = pattern.match(path);
+    if (!params) continue;
+    if (route.method !== req.method) {
+      methodMismatch = true;
+      continue;
+    }
+    if (route.auth && !userId) return errorResponse(sessionExpired(), requestId);
+    try {
+      return await route.handler({ req, url, params, userId: userId ?? "", store: data });
+    } catch (error) {
+      if (error instanceof AppError) return errorResponse(error, requestId);
+      console.error("emulator: handler failed", error);
+      return errorResponse(new AppError("api.emulator.internal_error", 500), requestId);
+    }
+  }
+  if (methodMismatch) return new Response(null, { status: 405 });
+  return errorResponse(new AppError("api.context.404.app_error", 404), requestId);
 }

@@ -63,6 +63,29 @@ export interface PostInput {
   type?: string;
 }
 
+/** A user to seed with `createUser` (roles "system_user" unless given). */
+export interface NewUser {
+  username: string;
+  first_name?: string;
+  last_name?: string;
+  is_bot?: boolean;
+  roles?: string;
+  timezone?: UserTimezone;
+}
+
+/** A public or private team channel to seed with `createChannel`. */
+export interface NewChannel {
+  team_id: string;
+  name: string;
+  display_name?: string;
+  type: "O" | "P";
+  header?: string;
+  purpose?: string;
+}
+
+/** What a test or seeding call posts with `createPost` (a REST body without the client's id). */
+export type CreatePostInput = Omit<PostInput, "pending_post_id">;
+
 /** Post types the server saves without counting them in total_msg_count (IsJoinLeaveMessage). */
 const JOIN_LEAVE_TYPES = new Set([
   "system_join_leave",
@@ -117,6 +140,38 @@ function runeCount(text: string): number {
 function hashtagsOf(message: string): string {
   const tags = message.match(/(?<=^|\s)#[A-Za-z][A-Za-z0-9_.-]{2,}/g) ?? [];
   return [...new Set(tags)].join(" ");
+}
+
+/** A new, unattached post record at `at` (create and update time) with the given fields. */
+function newPostRecord(
+  fields:
+    & Pick<
+      PostRecord,
+      "user_id" | "channel_id" | "root_id" | "message" | "type" | "props" | "hashtags"
+    >
+    & { readonly at: number },
+): PostRecord {
+  return {
+    id: newId(),
+    create_at: fields.at,
+    update_at: fields.at,
+    edit_at: 0,
+    delete_at: 0,
+    is_pinned: false,
+    user_id: fields.user_id,
+    channel_id: fields.channel_id,
+    root_id: fields.root_id,
+    original_id: "",
+    message: fields.message,
+    type: fields.type,
+    props: fields.props,
+    hashtags: fields.hashtags,
+    file_ids: [],
+    pending_post_id: "",
+    reply_count: 0,
+    last_reply_at: 0,
+    participants: null,
+  };
 }
 
 /** In-memory Mattermost data with the server's rules. */
@@ -286,8 +341,51 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
    * channel, root, length limits; then attaches only the poster's unattached files and drops
    * the rest silently (attachFilesToPost), saves, and publishes `posted`.
    */
-  // deno-lint-ignore postbot/max-function-lines
   submitPost(userId: string, input: PostInput, setOnline = true): PostRecord {
+    const { channel, rootId, message, fileIds } = this.checkPost(userId, input);
+    const user = this.users.get(userId)!;
+    const props: Record<string, unknown> =
+      input.props && typeof input.props === "object" && !Array.isArray(input.props)
+        ? structuredClone(input.props)
+        : {};
+    delete props.add_channel_member;
+    delete props.force_notification;
+    if (user.is_bot) props.from_bot = "true";
+    const backdated = typeof input.create_at === "number" && input.create_at > 0;
+    const post = newPostRecord({
+      at: backdated ? input.create_at! : this.nextPostTime(),
+      user_id: userId,
+      channel_id: channel.id,
+      root_id: rootId,
+      message,
+      type: typeof input.type === "string" ? input.type : "",
+      props,
+      hashtags: hashtagsOf(message),
+    });
+    this.attachFiles(post, fileIds);
+    this.savePost(post, channel);
+    this.publishPosted(post, channel, user, setOnline, input.pending_post_id ?? "");
+    // CreatePostAsUser marks the channel viewed for the poster, except for posts from a bot
+    // (CreatePost sets from_bot first), from a webhook, or replies under collapsed threads
+    // (on by default). So a bot's own answers leave its msg_count where it was.
+    if (!("from_bot" in props) && !("from_webhook" in props) && rootId === "") {
+      this.viewChannels(userId, [channel.id]);
+    }
+    this.deps.signal.notify();
+    return post;
+  }
+
+  /**
+   * createPost's checks, in the server's order: permissions, archived channel, root, message
+   * length, file ids (de-duplicated and sorted, as Post.PreSave does), and the NUL that
+   * PostgreSQL refuses. Throws the AppError the server would answer with.
+   */
+  private checkPost(userId: string, input: PostInput): {
+    channel: ChannelRecord;
+    rootId: string;
+    message: string;
+    fileIds: string[];
+  } {
     const channelId = typeof input.channel_id === "string" ? input.channel_id : "";
     const fileIds = Array.isArray(input.file_ids) ? input.file_ids.map(String) : [];
     if (!canCreatePost(this, userId, channelId)) throw permissionError();
@@ -297,15 +395,7 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       throw new AppError("api.post.create_post.can_not_post_to_deleted.error", 400);
     }
     const rootId = typeof input.root_id === "string" ? input.root_id : "";
-    if (rootId !== "") {
-      const root = this.posts.get(rootId);
-      if (!root || root.delete_at !== 0 || root.root_id !== "") {
-        throw new AppError("api.post.create_post.root_id.app_error", 400);
-      }
-      if (root.channel_id !== channelId) {
-        throw new AppError("api.post.create_post.channel_root_id.app_error", 400);
-      }
-    }
+    if (rootId !== "") this.checkRoot(rootId, channelId);
     const message = typeof input.message === "string" ? input.message : "";
     const length = runeCount(message);
     if (length > POST_MESSAGE_MAX_RUNES) {
@@ -320,71 +410,61 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     if (runeCount(JSON.stringify(uniqueFileIds)) > POST_FILEIDS_MAX_RUNES) {
       throw new AppError("model.post.is_valid.file_ids.app_error", 400);
     }
-
     // PostgreSQL cannot store U+0000 in text: the insert fails and the server answers 500.
     if (message.includes("\u0000")) throw new AppError("app.post.save.app_error", 500);
-    const user = this.users.get(userId)!;
-    const props: Record<string, unknown> =
-      input.props && typeof input.props === "object" && !Array.isArray(input.props)
-        ? structuredClone(input.props)
-        : {};
-    delete props.add_channel_member;
-    delete props.force_notification;
-    if (user.is_bot) props.from_bot = "true";
-    const backdated = typeof input.create_at === "number" && input.create_at > 0;
-    const now = backdated ? input.create_at! : Math.max(Date.now(), this.lastPostAt + 1);
-    if (!backdated) this.lastPostAt = now;
-    const type = typeof input.type === "string" ? input.type : "";
-    const post: PostRecord = {
-      id: newId(),
-      create_at: now,
-      update_at: now,
-      edit_at: 0,
-      delete_at: 0,
-      is_pinned: false,
-      user_id: userId,
-      channel_id: channelId,
-      root_id: rootId,
-      original_id: "",
-      message,
-      type,
-      props,
-      hashtags: hashtagsOf(message),
-      file_ids: [],
-      pending_post_id: "",
-      reply_count: 0,
-      last_reply_at: 0,
-      participants: null,
-    };
-    for (const id of uniqueFileIds) {
+    return { channel, rootId, message, fileIds: uniqueFileIds };
+  }
+
+  /** A reply's root must exist, not be deleted, not be a reply itself, and be in the channel. */
+  private checkRoot(rootId: string, channelId: string): void {
+    const root = this.posts.get(rootId);
+    if (!root || root.delete_at !== 0 || root.root_id !== "") {
+      throw new AppError("api.post.create_post.root_id.app_error", 400);
+    }
+    if (root.channel_id !== channelId) {
+      throw new AppError("api.post.create_post.channel_root_id.app_error", 400);
+    }
+  }
+
+  /** attachFilesToPost: only the poster's unattached files; the others are dropped silently. */
+  private attachFiles(post: PostRecord, fileIds: readonly string[]): void {
+    for (const id of fileIds) {
       const file = this.files.get(id);
-      if (!file || file.info.post_id || file.info.user_id !== userId) continue;
+      if (!file || file.info.post_id || file.info.user_id !== post.user_id) continue;
       file.info.post_id = post.id;
-      file.info.channel_id = channelId;
+      file.info.channel_id = post.channel_id;
       post.file_ids.push(id);
     }
+  }
+
+  /**
+   * Stores a post and moves its channel's times and counts as SqlPostStore.SaveMultiple does:
+   * GREATEST for the times; join/leave posts are not counted; a reply updates its root.
+   */
+  private savePost(post: PostRecord, channel: ChannelRecord): void {
     this.posts.set(post.id, post);
-    // SqlPostStore.SaveMultiple: GREATEST for the times; join/leave posts are not counted.
-    channel.last_post_at = Math.max(channel.last_post_at, now);
-    const counted = JOIN_LEAVE_TYPES.has(type) ? 0 : 1;
+    const at = post.create_at;
+    channel.last_post_at = Math.max(channel.last_post_at, at);
+    const counted = JOIN_LEAVE_TYPES.has(post.type) ? 0 : 1;
     channel.total_msg_count += counted;
-    if (rootId === "") {
-      channel.last_root_post_at = Math.max(channel.last_root_post_at, now);
+    if (post.root_id === "") {
+      channel.last_root_post_at = Math.max(channel.last_root_post_at, at);
       channel.total_msg_count_root += counted;
     } else {
-      const root = this.posts.get(rootId)!;
-      root.last_reply_at = now;
-      root.update_at = now;
+      const root = this.posts.get(post.root_id)!;
+      root.last_reply_at = at;
+      root.update_at = at;
     }
-    this.publishPosted(post, channel, user, setOnline, input.pending_post_id ?? "");
-    // CreatePostAsUser marks the channel viewed for the poster, except for posts from a bot
-    // (CreatePost sets from_bot first), from a webhook, or replies under collapsed threads
-    // (on by default). So a bot's own answers leave its msg_count where it was.
-    if (!("from_bot" in props) && !("from_webhook" in props) && rootId === "") {
-      this.viewChannels(userId, [channelId]);
-    }
-    this.deps.signal.notify();
-    return post;
+  }
+
+  /**
+   * The next post time: strictly after the last one (so `since` queries see every post), even
+   * when that runs a few ms ahead of the wall clock.
+   */
+  private nextPostTime(): number {
+    const now = Math.max(Date.now(), this.lastPostAt + 1);
+    this.lastPostAt = now;
+    return now;
   }
 
   /**
@@ -536,19 +616,15 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   removePost(userId: string, postId: string): void {
     const post = this.posts.get(postId);
     if (!post || post.delete_at !== 0) throw new AppError("app.post.get.app_error", 404);
-    const allowed = post.user_id === userId
-      ? hasReadChannel(this, userId, post.channel_id)
-      : isSystemAdmin(this, userId);
-    if (!allowed) throw permissionError();
-    const channel = this.channels.get(post.channel_id)!;
-    if (channel.delete_at !== 0) {
-      throw new AppError("api.post.delete_post.can_not_delete_post_in_deleted.error", 400);
-    }
+    const channel = this.changeablePostChannel(
+      userId,
+      post,
+      "api.post.delete_post.can_not_delete_post_in_deleted.error",
+    );
     const snapshot = JSON.stringify(this.postForClient(post));
     // Post times are kept strictly increasing (and may run ahead of the wall clock by a few
     // ms); a deletion must come after them so `since` queries see it.
-    const now = Math.max(Date.now(), this.lastPostAt + 1);
-    this.lastPostAt = now;
+    const now = this.nextPostTime();
     for (const p of this.posts.values()) {
       if (p.id !== postId && p.root_id !== postId) continue;
       if (p.delete_at !== 0) continue;
@@ -582,6 +658,24 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   }
 
   /**
+   * Who may change (edit or delete) a post: its author as a channel member, others as admins;
+   * a post in an archived channel cannot be changed (`archivedError`). Returns the channel.
+   */
+  private changeablePostChannel(
+    userId: string,
+    post: PostRecord,
+    archivedError: string,
+  ): ChannelRecord {
+    const allowed = post.user_id === userId
+      ? hasReadChannel(this, userId, post.channel_id)
+      : isSystemAdmin(this, userId);
+    if (!allowed) throw permissionError();
+    const channel = this.channels.get(post.channel_id)!;
+    if (channel.delete_at !== 0) throw new AppError(archivedError, 400);
+    return channel;
+  }
+
+  /**
    * PUT /posts/{id}/patch (patchPost → postPatchChecks → App.PatchPost): a post that is gone
    * (deleted or unknown) answers 403 like a missing edit_post permission; the author needs
    * edit_post (a channel member), others edit_others_posts (admins here); a post in an
@@ -595,14 +689,11 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   ): PostRecord {
     const post = this.posts.get(postId);
     if (!post || post.delete_at !== 0) throw permissionError();
-    const allowed = post.user_id === userId
-      ? hasReadChannel(this, userId, post.channel_id)
-      : isSystemAdmin(this, userId);
-    if (!allowed) throw permissionError();
-    const channel = this.channels.get(post.channel_id)!;
-    if (channel.delete_at !== 0) {
-      throw new AppError("api.post.update_post.can_not_update_post_in_deleted.error", 400);
-    }
+    const channel = this.changeablePostChannel(
+      userId,
+      post,
+      "api.post.update_post.can_not_update_post_in_deleted.error",
+    );
     if (patch.message !== undefined) {
       const length = runeCount(patch.message);
       if (length > POST_MESSAGE_MAX_RUNES) {
@@ -789,14 +880,7 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   // ---- EmulatorStore: seeding ----
 
   /** Creates a user (roles "system_user" unless given) and a token for it. */
-  createUser(u: {
-    username: string;
-    first_name?: string;
-    last_name?: string;
-    is_bot?: boolean;
-    roles?: string;
-    timezone?: UserTimezone;
-  }): { user: UserProfile; token: string } {
+  createUser(u: NewUser): { user: UserProfile; token: string } {
     if (this.userRecordByName(u.username)) throw new Error(`username taken: ${u.username}`);
     const now = Date.now();
     const record: UserRecord = {
@@ -920,47 +1004,25 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
    */
   private writeJoinPost(channel: ChannelRecord, userId: string, what: "team" | "channel"): void {
     const user = this.users.get(userId)!;
-    const now = Math.max(Date.now(), this.lastPostAt + 1);
-    this.lastPostAt = now;
     const props: Record<string, unknown> = { username: user.username };
     if (user.is_bot) props.from_bot = "true";
-    const post: PostRecord = {
-      id: newId(),
-      create_at: now,
-      update_at: now,
-      edit_at: 0,
-      delete_at: 0,
-      is_pinned: false,
+    const post = newPostRecord({
+      at: this.nextPostTime(),
       user_id: userId,
       channel_id: channel.id,
       root_id: "",
-      original_id: "",
       message: `${user.username} joined the ${what}.`,
       type: what === "team" ? "system_join_team" : "system_join_channel",
       props,
       hashtags: "",
-      file_ids: [],
-      pending_post_id: "",
-      reply_count: 0,
-      last_reply_at: 0,
-      participants: null,
-    };
-    this.posts.set(post.id, post);
-    // SaveMultiple: a join/leave post moves last_post_at but is not counted (IsJoinLeaveMessage).
-    channel.last_post_at = Math.max(channel.last_post_at, now);
-    channel.last_root_post_at = Math.max(channel.last_root_post_at, now);
+    });
+    // A join/leave post moves last_post_at but is not counted (IsJoinLeaveMessage).
+    this.savePost(post, channel);
     this.publishPosted(post, channel, user, true, "");
   }
 
   /** Creates a public or private channel in a team. */
-  createChannel(c: {
-    team_id: string;
-    name: string;
-    display_name?: string;
-    type: "O" | "P";
-    header?: string;
-    purpose?: string;
-  }): Channel {
+  createChannel(c: NewChannel): Channel {
     if (!this.teams.has(c.team_id)) throw new Error(`unknown team ${c.team_id}`);
     if (this.channelRecordByName(c.team_id, c.name, true)) {
       throw new Error(`channel name taken: ${c.name}`);
@@ -1051,18 +1113,7 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
    * `create_at` back-dates the post (as an admin may over REST); `type` makes a system post
    * (as the server writes itself, e.g. `system_join_team` under a bot's id).
    */
-  createPost(
-    userId: string,
-    p: {
-      channel_id: string;
-      message: string;
-      file_ids?: string[];
-      props?: Record<string, unknown>;
-      root_id?: string;
-      create_at?: number;
-      type?: string;
-    },
-  ): Post {
+  createPost(userId: string, p: CreatePostInput): Post {
     const post = this.submitPost(userId, p);
     return this.postForClient(post) as unknown as Post;
   }

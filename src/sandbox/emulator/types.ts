@@ -10,10 +10,10 @@ import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import type { Faults } from "./faults.ts";
 import type { WaitForOptions } from "./signal.ts";
-import type { UserTimezone } from "./store.ts";
+import type { CreatePostInput, NewChannel, NewUser, UserTimezone } from "./store.ts";
 
 export type { FailRule, Faults } from "./faults.ts";
-export type { UserTimezone } from "./store.ts";
+export type { CreatePostInput, NewChannel, NewUser, UserTimezone } from "./store.ts";
 export type { RateLimitQuota } from "./rate_limit.ts";
 export type { WaitForOptions } from "./signal.ts";
 
@@ -71,14 +71,7 @@ export interface Emulator {
 /** Seeding and inspection of the emulator's data. */
 export interface EmulatorStore {
   /** Creates a user and a personal access / bot token for Bearer auth. */
-  createUser(u: {
-    username: string;
-    first_name?: string;
-    last_name?: string;
-    is_bot?: boolean;
-    roles?: string;
-    timezone?: UserTimezone;
-  }): { user: UserProfile; token: string };
+  createUser(u: NewUser): { user: UserProfile; token: string };
   /** Sets the user's profile time zone (automatic or manual), as the web client's settings do. */
   setUserTimezone(userId: string, timezone: UserTimezone): void;
   /** Reacts to a post as that user (POST /reactions rules); throws AppError on violations. */
@@ -90,14 +83,7 @@ export interface EmulatorStore {
   /** Makes the user a member of the team. */
   addTeamMember(teamId: string, userId: string): void;
   /** Creates a public ("O") or private ("P") channel in a team. */
-  createChannel(c: {
-    team_id: string;
-    name: string;
-    display_name?: string;
-    type: "O" | "P";
-    header?: string;
-    purpose?: string;
-  }): Channel;
+  createChannel(c: NewChannel): Channel;
   /** Makes the user a member of the channel (and of its team, if needed). */
   addChannelMember(channelId: string, userId: string): void;
   /** Removes the user from the channel. */
@@ -109,18 +95,7 @@ export interface EmulatorStore {
   /** Gives the user the "post:channels" role (system_post_all_public → create_post_public). */
   grantPostAllPublic(userId: string): void;
   /** Posts as that user through the REST rules and events; throws AppError on violations. */
-  createPost(
-    userId: string,
-    p: {
-      channel_id: string;
-      message: string;
-      file_ids?: string[];
-      props?: Record<string, unknown>;
-      root_id?: string;
-      create_at?: number;
-      type?: string;
-    },
-  ): Post;
+  createPost(userId: string, p: CreatePostInput): Post;
   /** Uploads a file as that user through the REST rules; throws AppError on violations. */
   uploadFile(
     userId: string,
