@@ -26,7 +26,7 @@ import { compose, type Middleware } from "./middleware.ts";
 import { MemoryProcessedPosts, type ProcessedPosts } from "./processed_posts.ts";
 import { MattermostClient } from "./client.ts";
 import { RestTransport, type TransportOptions } from "./rest.ts";
-import { err, ok, type Result } from "./result.ts";
+import { fail, ok, type Problem, type Result } from "./result.ts";
 import { MattermostSocket, type SocketEvent } from "./websocket.ts";
 import type { BackoffPolicy } from "./backoff.ts";
 
@@ -52,11 +52,6 @@ export interface BotOptions {
  * user sending one command after another costs one `view` request, not one per command.
  */
 export const MARK_READ_QUIET_MS = 1_000;
-
-/** A startup failure an operator can act on. */
-export interface StartupError {
-  readonly message: string;
-}
 
 /**
  * A connected bot. Create with {@link Bot.connect}, add middleware with {@link Bot.use}, then
@@ -152,7 +147,7 @@ export class Bot {
   static async connect(
     config: BotConfig,
     options: BotOptions = {},
-  ): Promise<Result<Bot, StartupError>> {
+  ): Promise<Result<Bot, Problem>> {
     const transport = new RestTransport({
       ...options.transport,
       serverUrl: config.serverUrl,
@@ -163,20 +158,20 @@ export class Bot {
     try {
       me = await client.getMe();
     } catch (e) {
-      return err({ message: describeStartupFailure(e, config) });
+      return fail(describeStartupFailure(e, config));
     }
     let team: Team;
     try {
       team = await client.getTeamByName(config.teamName);
     } catch (e) {
       if (isStatus(e, 404, 403)) {
-        return err({
-          message: `TEAM_NAME "${config.teamName}" was not found on ${config.serverUrl}, ` +
+        return fail(
+          `TEAM_NAME "${config.teamName}" was not found on ${config.serverUrl}, ` +
             `or the bot @${me.username} is not a member of it. Use the team's URL name ` +
             "(the part after the server address in the browser) and add the bot to the team.",
-        });
+        );
       }
-      return err({ message: describeStartupFailure(e, config) });
+      return fail(describeStartupFailure(e, config));
     }
     log.info("Signed in as @{bot} on {url}, team {team}", {
       bot: me.username,
@@ -217,7 +212,7 @@ export class Bot {
    * Fails with a readable reason when no connection could be made within `timeoutMs` (a
    * proxy refusing WebSocket upgrades, say).
    */
-  async start(timeoutMs = 60_000): Promise<Result<void, StartupError>> {
+  async start(timeoutMs = 60_000): Promise<Result<void, Problem>> {
     this.#socket.start();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<false>((resolve) => {
@@ -227,13 +222,13 @@ export class Bot {
     clearTimeout(timer);
     if (!connected) {
       this.#socket.stop();
-      return err({
-        message: `The WebSocket to ${this.transport.serverUrl}/api/v4/websocket did not connect ` +
+      return fail(
+        `The WebSocket to ${this.transport.serverUrl}/api/v4/websocket did not connect ` +
           `within ${Math.round(timeoutMs / 1000)} s` +
           (this.#lastDisconnect !== "" ? ` (last attempt: ${this.#lastDisconnect})` : "") +
           ". The REST API works, so check that a proxy in front of Mattermost passes WebSocket " +
           "upgrades (Upgrade and Connection headers).",
-      });
+      );
     }
     // Always: the database may be new or restored; Mattermost's unread counts say what to read.
     await this.catchUp();

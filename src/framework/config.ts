@@ -17,7 +17,7 @@ import {
 } from "./env_declaration.ts";
 import type { ConfigProblem, EnvReader, EnvSource } from "./env_reader.ts";
 import type { PathNeed } from "./grants.ts";
-import { err, ok, type Result } from "./result.ts";
+import { err, fail, ok, type Problem, type Result } from "./result.ts";
 import { Secret } from "./secret.ts";
 import { parseUserRef, type UserRef } from "./user_ref.ts";
 
@@ -65,10 +65,7 @@ export function envSource(
   try {
     const parsed = parseDotenv(Deno.readTextFileSync(path));
     if (!parsed.ok) {
-      return err({
-        variable: path,
-        message: `line ${parsed.error.line}: ${parsed.error.message}`,
-      });
+      return err({ variable: path, ...parsed.error });
     }
     fileValues = parsed.value;
   } catch (e) {
@@ -105,10 +102,10 @@ const HOST_NAME =
   /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
 /** Turns `URL` as an operator writes it into a base URL, or explains what is wrong. */
-export function normalizeServerUrl(input: string): Result<string, string> {
+export function normalizeServerUrl(input: string): Result<string, Problem> {
   const expected = "a host name (chat.example.com, optionally :port) or an " +
     "http(s)://host[:port][/path] URL";
-  const notUrl = err<string>(`is not a URL: expected ${expected}, got "${shownUrl(input)}"`);
+  const notUrl = fail(`is not a URL: expected ${expected}, got "${shownUrl(input)}"`);
   if (/[\s\p{Cc}\\]/u.test(input)) return notUrl;
   const scheme = /^([^:/?#]*):\/\//.exec(input);
   if (scheme !== null && !/^[a-z][a-z0-9+.-]*$/i.test(scheme[1])) return notUrl;
@@ -120,18 +117,18 @@ export function normalizeServerUrl(input: string): Result<string, string> {
     return notUrl;
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return err(`must use http:// or https://, got "${shownUrl(url.protocol)}//"`);
+    return fail(`must use http:// or https://, got "${shownUrl(url.protocol)}//"`);
   }
   if (url.username !== "" || url.password !== "") {
     // Never echo the input here: it holds a password.
-    return err(
+    return fail(
       `must not contain credentials (user:password@); the bot signs in with TOKEN. ` +
         `Write it as ${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`,
     );
   }
   if (url.search !== "" || url.hash !== "" || /[?#]/.test(input)) {
     // Nor here: a query is where people paste ?token=….
-    return err(
+    return fail(
       `must not contain a query (?…) or a fragment (#…); the bot signs in with TOKEN. ` +
         `Write it as ${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`,
     );
@@ -167,7 +164,7 @@ function userList(reader: EnvReader, [name]: readonly string[]): UserRef[] {
   for (const entry of reader.list(name)) {
     const ref = parseUserRef(entry);
     if (ref.ok) refs.push(ref.value);
-    else reader.problem(name, `entry ${ref.error}`);
+    else reader.problem(name, `entry ${ref.error.message}`);
   }
   return refs;
 }

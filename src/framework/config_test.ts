@@ -59,14 +59,14 @@ Deno.test("normalizeServerUrl: refuses other schemes, credentials, queries and j
   for (const [input, expected] of cases) {
     const result = normalizeServerUrl(input);
     assert.equal(result.ok, false, input);
-    if (!result.ok) assert.match(result.error, expected, input);
+    if (!result.ok) assert.match(result.error.message, expected, input);
   }
 });
 
 Deno.test("normalizeServerUrl: the error about credentials does not repeat the password", () => {
   const result = normalizeServerUrl("https://user:s3cretpassw0rd@chat.example.com");
   assert.equal(result.ok, false);
-  if (!result.ok) assert.doesNotMatch(result.error, /s3cretpassw0rd/);
+  if (!result.ok) assert.doesNotMatch(result.error.message, /s3cretpassw0rd/);
 });
 
 Deno.test("readBotConfig: defaults for every optional variable", () => {

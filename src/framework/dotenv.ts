@@ -5,23 +5,18 @@
  * @module
  */
 
-import { err, ok, type Result } from "./result.ts";
+import { fail, ok, type Problem, type Result } from "./result.ts";
 import { excerpt } from "./text.ts";
-
-/** A line of a `.env` file that could not be understood. */
-export interface DotenvError {
-  readonly line: number;
-  readonly message: string;
-}
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Parses `KEY=value` lines. Supports `export KEY=value`, `#` comments, blank lines, single
  * quotes (literal), double quotes (with `\n`, `\t`, `\"`, `\\` escapes) and trailing comments
- * after unquoted values.
+ * after unquoted values. The first line that cannot be understood is the problem
+ * (`line 3: …`).
  */
-export function parseDotenv(text: string): Result<Record<string, string>, DotenvError> {
+export function parseDotenv(text: string): Result<Record<string, string>, Problem> {
   const values: Record<string, string> = {};
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -31,20 +26,20 @@ export function parseDotenv(text: string): Result<Record<string, string>, Dotenv
     const eq = line.indexOf("=");
     if (eq <= 0) {
       // The line is not quoted back: it may well be the token written the wrong way.
-      return err({
-        line: i + 1,
-        message: eq === 0
-          ? 'expected KEY=value, but the line starts with "=" (the variable name is missing)'
-          : 'expected KEY=value, but the line has no "="',
-      });
+      return fail(
+        `line ${i + 1}: ` +
+          (eq === 0
+            ? 'expected KEY=value, but the line starts with "=" (the variable name is missing)'
+            : 'expected KEY=value, but the line has no "="'),
+      );
     }
     const key = line.slice(0, eq).trim();
     if (!KEY.test(key)) {
-      return err({ line: i + 1, message: `"${clip(key)}" is not a valid variable name` });
+      return fail(`line ${i + 1}: "${clip(key)}" is not a valid variable name`);
     }
     const value = parseValue(line.slice(eq + 1).trim());
     if (value === undefined) {
-      return err({ line: i + 1, message: `unterminated quoted value for ${key}` });
+      return fail(`line ${i + 1}: unterminated quoted value for ${key}`);
     }
     values[key] = value;
   }

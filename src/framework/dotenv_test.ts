@@ -3,7 +3,7 @@ import { parseDotenv } from "./dotenv.ts";
 
 function values(text: string): Record<string, string> {
   const result = parseDotenv(text);
-  if (!result.ok) throw new Error(`line ${result.error.line}: ${result.error.message}`);
+  if (!result.ok) throw new Error(result.error.message);
   return result.value;
 }
 
@@ -51,7 +51,7 @@ Deno.test("parseDotenv: malformed lines are reported with their line number", ()
     const result = parseDotenv(text);
     assert.equal(result.ok, false, text);
     if (!result.ok) {
-      assert.equal(result.error.line, line, text);
+      assert.match(result.error.message, new RegExp(`^line ${line}: `), text);
       assert.match(result.error.message, message, text);
     }
   }

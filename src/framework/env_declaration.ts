@@ -24,7 +24,7 @@
  */
 
 import type { EnvReader } from "./env_reader.ts";
-import type { Result } from "./result.ts";
+import type { Problem, Result } from "./result.ts";
 
 /** Read or write access to a path. */
 export type Access = "read" | "write";
@@ -73,7 +73,7 @@ export function required<T = string>(
   options: Described & {
     /** Said when it is missing: "is required: <expected>". */
     readonly expected: string;
-    readonly parse?: (value: string) => Result<T, string>;
+    readonly parse?: (value: string) => Result<T, Problem>;
     /** The value used (with the problem recorded) when it is missing or invalid. */
     readonly fallback?: T;
   },
@@ -84,7 +84,7 @@ export function required<T = string>(
     if (value === "") return options.fallback as T;
     const parsed = options.parse(value);
     if (parsed.ok) return parsed.value;
-    reader.problem(name, parsed.error);
+    reader.problem(name, parsed.error.message);
     return options.fallback as T;
   });
 }

@@ -13,12 +13,12 @@ import {
   variableNames,
 } from "./env_declaration.ts";
 import { EnvReader } from "./env_reader.ts";
-import { err, ok } from "./result.ts";
+import { fail, ok } from "./result.ts";
 
 const DECLARATION = {
   host: required("HOST", {
     expected: "a host name",
-    parse: (v) => v.includes(" ") ? err("must not contain spaces") : ok(v.toLowerCase()),
+    parse: (v) => v.includes(" ") ? fail("must not contain spaces") : ok(v.toLowerCase()),
     fallback: "",
     doc: "where to connect",
   }),

@@ -5,10 +5,15 @@
  * @module
  */
 
-/** One configuration variable that is missing or malformed, and what was expected. */
-export interface ConfigProblem {
+import type { Problem } from "./result.ts";
+
+/**
+ * A {@link Problem} with one configuration variable (or the file it comes from): missing or
+ * malformed, and what was expected. The variable is kept apart so that every problem can be
+ * listed under its name.
+ */
+export interface ConfigProblem extends Problem {
   readonly variable: string;
-  readonly message: string;
 }
 
 /** Where configuration values come from: real environment variables win over `.env`. */
@@ -111,7 +116,9 @@ export function formatProblems(
   const fix = report.fix ?? "Set them in .env (see .env.example) or in the environment.";
   const hide = (text: string) =>
     secrets.filter((s) => s.length >= 8).reduce((t, s) => t.replaceAll(s, "[redacted]"), text);
-  const lines = problems.map((p) => `  - ${p.variable} ${hide(p.message)}`);
+  const lines = problems.map((p) =>
+    `  - ${p.variable} ${hide(p.message)}` + (p.hint === undefined ? "" : `\n    ${hide(p.hint)}`)
+  );
   return `${report.app} cannot start: the configuration has ${problems.length} problem${
     problems.length === 1 ? "" : "s"
   }:\n${lines.join("\n")}\n${fix}`;

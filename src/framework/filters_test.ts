@@ -10,7 +10,7 @@ import { parseUserRef, type UserRef } from "./user_ref.ts";
 function refs(...entries: string[]): UserRef[] {
   return entries.map((e) => {
     const r = parseUserRef(e);
-    if (!r.ok) throw new Error(r.error);
+    if (!r.ok) throw new Error(r.error.message);
     return r.value;
   });
 }

@@ -8,7 +8,7 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { err, ok, type Result } from "./result.ts";
+import { fail, ok, type Problem, type Result } from "./result.ts";
 
 /** SQLite's page cache per connection, in KiB (see {@link openDatabase}). */
 const CACHE_KIB = 256;
@@ -18,11 +18,6 @@ export interface Migration {
   readonly version: number;
   readonly description: string;
   readonly sql: string;
-}
-
-/** Why the database could not be opened. */
-export interface DatabaseOpenError {
-  readonly message: string;
 }
 
 /** Names in the messages of {@link openDatabase}: whose database, which setting names it. */
@@ -53,7 +48,7 @@ export function openDatabase(
   path: string,
   migrations: readonly Migration[],
   naming: DatabaseNaming = {},
-): Result<DatabaseSync, DatabaseOpenError> {
+): Result<DatabaseSync, Problem> {
   const app = naming.app ?? "program";
   const setting = naming.setting ?? "DB_PATH";
   let db: DatabaseSync;
@@ -61,12 +56,12 @@ export function openDatabase(
     db = new DatabaseSync(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      return err({
-        message: `${setting}=${path} is not covered by the granted permissions: ` +
+      return fail(
+        `${setting}=${path} is not covered by the granted permissions: ` +
           `add it to --allow-read and --allow-write`,
-      });
+      );
     }
-    return err({ message: `${setting}=${path} cannot be opened: ${(e as Error).message}` });
+    return fail(`${setting}=${path} cannot be opened: ${(e as Error).message}`);
   }
   try {
     db.exec("PRAGMA busy_timeout = 5000");
@@ -82,10 +77,10 @@ export function openDatabase(
     const latest = migrations.reduce((max, m) => Math.max(max, m.version), 0);
     if (current > latest) {
       db.close();
-      return err({
-        message: `${setting}=${path} has schema version ${current}, newer than this ${app} ` +
+      return fail(
+        `${setting}=${path} has schema version ${current}, newer than this ${app} ` +
           `understands (${latest}). Run the newer ${app}, or point ${setting} at another file.`,
-      });
+      );
     }
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (migration.version <= current) continue;
@@ -105,7 +100,7 @@ export function openDatabase(
     } catch {
       // Already closed.
     }
-    return err({ message: `${setting}=${path} could not be prepared: ${(e as Error).message}` });
+    return fail(`${setting}=${path} could not be prepared: ${(e as Error).message}`);
   }
   return ok(db);
 }

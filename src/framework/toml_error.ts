@@ -8,12 +8,12 @@
  */
 
 import { TomlError } from "smol-toml";
+import type { Problem } from "./result.ts";
 
-/** A TOML syntax error in words a non-programmer can act on, with its place. */
-export interface TomlSyntaxProblem {
+/** A TOML syntax error in words a non-programmer can act on, with its place (1-based). */
+export interface TomlSyntaxProblem extends Problem {
   readonly line: number;
   readonly column: number;
-  readonly detail: string;
 }
 
 const FRIENDLY_TOML_ERRORS: ReadonlyArray<readonly [RegExp, string]> = [
@@ -58,7 +58,7 @@ export function explainTomlError(e: unknown, text: string): TomlSyntaxProblem | 
       return {
         line: e.line,
         column,
-        detail: `unterminated string: the text starting with ${
+        message: `unterminated string: the text starting with ${
           lineText[column - 1] ?? '"'
         } at column ${column} is not closed before the end of the line; add the closing ${
           lineText[column - 1] === "'" ? "'" : '"'
@@ -70,7 +70,7 @@ export function explainTomlError(e: unknown, text: string): TomlSyntaxProblem | 
   return {
     line: e.line,
     column,
-    detail: detail === undefined ? `invalid TOML: ${raw}` : `${detail} (TOML: ${raw})`,
+    message: detail === undefined ? `invalid TOML: ${raw}` : `${detail} (TOML: ${raw})`,
   };
 }
 

@@ -15,7 +15,7 @@
 
 import { isMattermostId } from "./mattermost_id.ts";
 import { unreachable } from "./unreachable.ts";
-import { err, ok, type Result } from "./result.ts";
+import { fail, ok, type Problem, type Result } from "./result.ts";
 
 /** One entry of an access list: a user id or a username, never both. */
 export type UserRef =
@@ -31,7 +31,7 @@ export const USERNAME_MAX = 22;
 const RESERVED = new Set(["all", "channel", "here", "matterbot", "system"]);
 
 /** Parses one entry as an operator wrote it, or says why it is neither an id nor a username. */
-export function parseUserRef(entry: string): Result<UserRef, string> {
+export function parseUserRef(entry: string): Result<UserRef, Problem> {
   const text = entry.trim();
   if (isMattermostId(text)) return ok({ kind: "id", id: text });
   const name = text.replace(/^@/, "").toLowerCase();
@@ -40,22 +40,22 @@ export function parseUserRef(entry: string): Result<UserRef, string> {
     `${USERNAME_MIN} to ${USERNAME_MAX} characters, starting with a letter, then letters, ` +
     `digits, ".", "-" or "_")`;
   if (/^[a-z0-9]{26}$/i.test(name)) {
-    return err(
+    return fail(
       `${shown} is not a username: usernames have at most ${USERNAME_MAX} characters (to ` +
         "name a user id, write its 26 lowercase letters and digits without @)",
     );
   }
   if (!/^[a-z][a-z0-9._-]*$/.test(name)) {
-    return err(`${shown} is not ${expected}`);
+    return fail(`${shown} is not ${expected}`);
   }
   if (name.length < USERNAME_MIN || name.length > USERNAME_MAX) {
-    return err(
+    return fail(
       `${shown} is not a username: it has ${name.length} characters, and usernames have ` +
         `${USERNAME_MIN} to ${USERNAME_MAX}; expected ${expected}`,
     );
   }
   if (RESERVED.has(name)) {
-    return err(`${shown} is a name Mattermost reserves (@${name}), not a person's username`);
+    return fail(`${shown} is a name Mattermost reserves (@${name}), not a person's username`);
   }
   return ok({ kind: "username", username: name });
 }

@@ -32,7 +32,7 @@ Deno.test("parseUserRef: refuses what is neither, saying why", () => {
   ) {
     const r = parseUserRef(entry);
     assert.equal(r.ok, false, entry);
-    if (!r.ok) assert.match(r.error, pattern, entry);
+    if (!r.ok) assert.match(r.error.message, pattern, entry);
   }
 });
 

@@ -22,7 +22,7 @@ import {
   type PermissionQuery,
   type PermissionRequest,
 } from "./permissions.ts";
-import { err, ok, type Result, unreachable } from "@postbot/framework";
+import { fail, ok, type Problem, problem, type Result, unreachable } from "@postbot/framework";
 import { excerpt } from "@postbot/framework/text";
 import { inlineCode } from "./runner.ts";
 import { runInSandbox, type SandboxOutcome, stripAnsi } from "./sandbox.ts";
@@ -54,7 +54,7 @@ export interface Discovery {
   readonly loaded: readonly LoadedTask[];
   readonly broken: readonly BrokenTask[];
   /** Set when the directory itself could not be listed (a missing one is not a problem). */
-  readonly problem?: string;
+  readonly problem?: Problem;
 }
 
 /** What {@link discoverTasks} needs. */
@@ -93,7 +93,7 @@ export async function discoverTasks(options: DiscoveryOptions): Promise<Discover
     const reason = e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied
       ? `the bot may not read it: grant it with --allow-read=${options.tasksDir}`
       : (e as Error).message;
-    return { dir, loaded: [], broken: [], problem: `${dir} cannot be listed: ${reason}` };
+    return { dir, loaded: [], broken: [], problem: problem(`${dir} cannot be listed: ${reason}`) };
   }
   files.sort();
 
@@ -170,7 +170,7 @@ async function inspect(
     return { name, fileName, reason: whyNotInspected(outcome, timeoutMs) };
   }
   const checked = checkExports(outcome.report, cwd);
-  if (!checked.ok) return { name, fileName, reason: checked.error };
+  if (!checked.ok) return { name, fileName, reason: checked.error.message };
   const permissions = grantPermissions(
     checked.value.request,
     { taskPath: file, serverHost: options.serverHost, cwd },
@@ -209,9 +209,9 @@ function whyNotInspected(
 function checkExports(
   report: InspectedReport,
   cwd: string,
-): Result<{ readonly description: string; readonly request: PermissionRequest }, string> {
+): Result<{ readonly description: string; readonly request: PermissionRequest }, Problem> {
   if (report.runType !== "function") {
-    return err(
+    return fail(
       report.runType === "undefined"
         ? "it does not export a function named run: add " +
           "`export async function run(client: Client4, ctx: TaskContext) { … }`"
@@ -219,7 +219,7 @@ function checkExports(
     );
   }
   if (report.description !== undefined && typeof report.description !== "string") {
-    return err("DESCRIPTION must be a string");
+    return fail("DESCRIPTION must be a string");
   }
   const request = parsePermissionRequest(report.permissions, cwd);
   if (!request.ok) return request;

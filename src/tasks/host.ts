@@ -22,8 +22,8 @@ import {
   MAX_LINE_BYTES,
   parseRequest,
 } from "./host_protocol.ts";
+import { describeProblem, fail, unreachable } from "@postbot/framework";
 import { excerpt } from "@postbot/framework/text";
-import { unreachable } from "@postbot/framework";
 import { LineSplitter } from "./lines.ts";
 import { type SandboxPost, type ToSandbox, workerEntryUrl } from "./worker_entry.ts";
 
@@ -35,11 +35,12 @@ const MIB = 1024 * 1024;
 export async function hostMain(): Promise<number> {
   const lines = stdinLines();
   const first = await lines.next();
-  const request = first.done ? "no job on stdin" : parseRequest(first.value);
-  if (typeof request === "string") {
-    console.error(request);
+  const parsed = first.done ? fail("no job on stdin") : parseRequest(first.value);
+  if (!parsed.ok) {
+    console.error(describeProblem(parsed.error));
     return 2;
   }
+  const request = parsed.value;
   const { nonce } = request;
   const write = (report: HostReport) => writeAll(encodeReport(nonce, clip(report)));
   const end = (report: HostReport, status = 0): never => {

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { fail, ok, type Problem, type Result } from "@postbot/framework";
 import type { FromWorker, SandboxJob } from "./worker_entry.ts";
 
 /** The command-line flag that turns postbot into a task host. */
@@ -70,8 +71,8 @@ export function decodeReport(line: string, nonce: string): HostReport | undefine
   return typeof kind === "string" && known.includes(kind) ? report as HostReport : undefined;
 }
 
-/** Parses the request line; a message for people when it is not one. */
-export function parseRequest(line: string): HostRequest | string {
+/** Parses the request line; a problem for people when it is not one. */
+export function parseRequest(line: string): Result<HostRequest, Problem> {
   try {
     const value = JSON.parse(line) as Partial<HostRequest>;
     if (
@@ -82,11 +83,13 @@ export function parseRequest(line: string): HostRequest | string {
       typeof value.job === "object" && value.job !== null &&
       (value.job.kind === "inspect" || value.job.kind === "run")
     ) {
-      return value as HostRequest;
+      return ok(value as HostRequest);
     }
   } catch {
     // Reported below.
   }
-  return `${TASK_HOST_FLAG} is started by postbot itself, with a job on stdin; ` +
-    "it is not meant to be run by hand";
+  return fail(
+    `${TASK_HOST_FLAG} is started by postbot itself, with a job on stdin; ` +
+      "it is not meant to be run by hand",
+  );
 }

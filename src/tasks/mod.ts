@@ -176,10 +176,10 @@ async function loadTasks(deps: TaskSystemDeps, now: () => Date): Promise<TaskSta
     holds: deps.holds,
   });
   logDiscovery(found.loaded, found.broken, deps.tasksDir);
-  const problems = found.problem === undefined ? [] : [found.problem];
+  const problems = found.problem === undefined ? [] : [found.problem.message];
   const file = await readSchedulerToml(deps.schedulerTomlPath);
   if (!file.ok) {
-    problems.push(`${file.error} — no task is scheduled until it is fixed`);
+    problems.push(`${file.error.message} — no task is scheduled until it is fixed`);
   }
   const timezone = deps.timezone ?? (file.ok ? file.value.timezone : undefined) ??
     hostTimeZone();

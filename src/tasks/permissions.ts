@@ -7,7 +7,7 @@
  * @module
  */
 
-import { err, ok, type Result, unreachable } from "@postbot/framework";
+import { fail, ok, type Problem, type Result, unreachable } from "@postbot/framework";
 import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -52,15 +52,15 @@ const PATH_KINDS = new Set<PermissionKind>(["read", "write", "ffi"]);
 export function parsePermissionRequest(
   raw: unknown,
   cwd: string,
-): Result<PermissionRequest, string> {
+): Result<PermissionRequest, Problem> {
   if (raw === undefined) return ok({});
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    return err('PERMISSIONS must be an object such as { read: ["notes.md"] }');
+    return fail('PERMISSIONS must be an object such as { read: ["notes.md"] }');
   }
   const request: Record<string, true | string[]> = {};
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     if (!(PERMISSION_KINDS as readonly string[]).includes(key)) {
-      return err(
+      return fail(
         `PERMISSIONS.${key} is not a Deno permission; use ${PERMISSION_KINDS.join(", ")}`,
       );
     }
@@ -71,13 +71,13 @@ export function parsePermissionRequest(
       continue;
     }
     if (value === "inherit") {
-      return err(
+      return fail(
         `PERMISSIONS.${kind}: "inherit" would hand the task everything the bot may do; ` +
           "list what it needs instead",
       );
     }
     if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && v !== "")) {
-      return err(
+      return fail(
         `PERMISSIONS.${kind} must be true, false or a list of ${
           kind === "net" || kind === "import" ? "hosts" : "names or paths"
         } (strings or file URLs)`,

@@ -52,7 +52,7 @@ Deno.test("malformed PERMISSIONS are explained", () => {
   for (const [raw, message] of cases) {
     const result = parsePermissionRequest(raw, "/srv/bot");
     assert.equal(result.ok, false, JSON.stringify(raw));
-    if (!result.ok) assert.match(result.error, message);
+    if (!result.ok) assert.match(result.error.message, message);
   }
 });
 

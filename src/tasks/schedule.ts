@@ -19,7 +19,7 @@
  */
 
 import { Cron } from "croner";
-import { err, ok, type Result } from "@postbot/framework";
+import { fail, ok, type Problem, type Result } from "@postbot/framework";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -52,11 +52,11 @@ export interface CronSchedule {
 }
 
 /** Parses a 5-field cron expression (or a nickname such as `@daily`), or says what is wrong. */
-export function parseCron(expression: string): Result<CronSchedule, string> {
+export function parseCron(expression: string): Result<CronSchedule, Problem> {
   const written = expression.trim();
   const expanded = NICKNAMES[written.toLowerCase()] ?? written;
   if (expanded.startsWith("@")) {
-    return err(
+    return fail(
       `"${written}" is not supported; use five fields or one of ${
         Object.keys(NICKNAMES).join(", ")
       }`,
@@ -64,20 +64,20 @@ export function parseCron(expression: string): Result<CronSchedule, string> {
   }
   const fields = expanded.split(/\s+/).filter((f) => f !== "");
   if (fields.length !== 5) {
-    return err(
+    return fail(
       `"${written}" has ${fields.length} field${fields.length === 1 ? "" : "s"}; a schedule ` +
         `needs 5: minute hour day-of-month month day-of-week, e.g. "0 7 * * 1" for Mondays at 07:00`,
     );
   }
-  if (expanded.includes("?")) return err(`"${written}": "?" is not supported here; use "*"`);
+  if (expanded.includes("?")) return fail(`"${written}": "?" is not supported here; use "*"`);
   let cron: Cron;
   try {
     cron = new Cron(fields.join(" "), { timezone: "Etc/UTC", legacyMode: true });
   } catch (e) {
-    return err(`"${written}" is not a valid cron expression: ${cronMessage(e)}`);
+    return fail(`"${written}" is not a valid cron expression: ${cronMessage(e)}`);
   }
   if (cron.nextRun(new Date(Date.UTC(2000, 0, 1))) === null) {
-    return err(`"${written}" never matches a real date`);
+    return fail(`"${written}" never matches a real date`);
   }
   return ok({
     expression: written,

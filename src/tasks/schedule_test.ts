@@ -7,7 +7,7 @@ const HOUR = 60 * MINUTE;
 
 function cron(expression: string): CronSchedule {
   const parsed = parseCron(expression);
-  if (!parsed.ok) throw new Error(parsed.error);
+  if (!parsed.ok) throw new Error(parsed.error.message);
   return parsed.value;
 }
 
@@ -74,7 +74,7 @@ Deno.test("parseCron accepts five fields and nicknames, and says what is wrong o
   for (const [expression, message] of cases) {
     const parsed = parseCron(expression);
     assert.equal(parsed.ok, false, expression);
-    if (!parsed.ok) assert.match(parsed.error, message, expression);
+    if (!parsed.ok) assert.match(parsed.error.message, message, expression);
   }
 });
 

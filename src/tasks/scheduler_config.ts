@@ -15,7 +15,14 @@
  */
 
 import { parse } from "smol-toml";
-import { err, explainTomlError, isTimeZone, ok, type Result } from "@postbot/framework";
+import {
+  explainTomlError,
+  fail,
+  isTimeZone,
+  ok,
+  type Problem,
+  type Result,
+} from "@postbot/framework";
 import { type CronSchedule, parseCron } from "./schedule.ts";
 
 /** What scheduler.toml says, before it is matched against the tasks found. */
@@ -43,16 +50,16 @@ export function hostTimeZone(): string {
 }
 
 /** Parses the text of scheduler.toml; `label` names the file in messages. */
-export function parseSchedulerToml(text: string, label: string): Result<SchedulerFile, string> {
+export function parseSchedulerToml(text: string, label: string): Result<SchedulerFile, Problem> {
   let doc: Record<string, unknown>;
   try {
     doc = parse(text) as Record<string, unknown>;
   } catch (e) {
     const problem = explainTomlError(e, text);
     if (problem !== undefined) {
-      return err(`${label} line ${problem.line}, column ${problem.column}: ${problem.detail}`);
+      return fail(`${label} line ${problem.line}, column ${problem.column}: ${problem.message}`);
     }
-    return err(`${label} could not be read as TOML: ${(e as Error).message}`);
+    return fail(`${label} could not be read as TOML: ${(e as Error).message}`);
   }
   const warnings: string[] = [];
   const at = (key: string) => {
@@ -63,7 +70,7 @@ export function parseSchedulerToml(text: string, label: string): Result<Schedule
   for (const [key, value] of Object.entries(doc)) {
     if (key === "timezone") {
       if (typeof value !== "string" || !isTimeZone(value)) {
-        return err(
+        return fail(
           `${at("timezone")}: timezone must be an IANA time zone such as "Europe/Berlin", got ${
             JSON.stringify(value)
           }`,
@@ -78,7 +85,7 @@ export function parseSchedulerToml(text: string, label: string): Result<Schedule
   if (
     typeof tasks !== "object" || tasks === null || Array.isArray(tasks) || tasks instanceof Date
   ) {
-    return err(`${at("tasks")}: tasks must be a table: [tasks] then name = "cron expression"`);
+    return fail(`${at("tasks")}: tasks must be a table: [tasks] then name = "cron expression"`);
   }
   const schedules: { name: string; expression: string; line?: number }[] = [];
   for (const [name, expression] of Object.entries(tasks as Record<string, unknown>)) {
@@ -97,16 +104,16 @@ export function parseSchedulerToml(text: string, label: string): Result<Schedule
 }
 
 /** Reads scheduler.toml; a missing file means no schedules. */
-export async function readSchedulerToml(path: string): Promise<Result<SchedulerFile, string>> {
+export async function readSchedulerToml(path: string): Promise<Result<SchedulerFile, Problem>> {
   let text: string;
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return ok(EMPTY);
     if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      return err(`${path} cannot be read: grant it with --allow-read=${path}`);
+      return fail(`${path} cannot be read: grant it with --allow-read=${path}`);
     }
-    return err(`${path} cannot be read: ${(e as Error).message}`);
+    return fail(`${path} cannot be read: ${(e as Error).message}`);
   }
   return parseSchedulerToml(text, path);
 }
@@ -145,7 +152,9 @@ export function resolveSchedules(
     }
     const parsed = parseCron(expression);
     if (!parsed.ok) {
-      warnings.push(`${where}: schedule of "${name}": ${parsed.error}; it is not scheduled`);
+      warnings.push(
+        `${where}: schedule of "${name}": ${parsed.error.message}; it is not scheduled`,
+      );
       continue;
     }
     entries.set(name, parsed.value);

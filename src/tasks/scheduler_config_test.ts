@@ -8,7 +8,7 @@ import {
 
 function parsed(text: string): SchedulerFile {
   const result = parseSchedulerToml(text, "scheduler.toml");
-  if (!result.ok) throw new Error(result.error);
+  if (!result.ok) throw new Error(result.error.message);
   return result.value;
 }
 
@@ -42,15 +42,18 @@ Deno.test("an empty or commented-out scheduler.toml schedules nothing", () => {
 Deno.test("a TOML syntax error is reported with line and column", () => {
   const result = parseSchedulerToml(`[tasks]\na = "0 7 * * 1"\nb = "0 7 * * 1\n`, "scheduler.toml");
   assert.equal(result.ok, false);
-  if (!result.ok) assert.match(result.error, /^scheduler\.toml line 3, column \d+: \S/);
+  if (!result.ok) assert.match(result.error.message, /^scheduler\.toml line 3, column \d+: \S/);
 });
 
 Deno.test("an unknown timezone makes the file unusable, with the line", () => {
   const result = parseSchedulerToml(`\ntimezone = "Mars/Olympus"\n`, "scheduler.toml");
   assert.equal(result.ok, false);
   if (!result.ok) {
-    assert.match(result.error, /scheduler\.toml line 2: timezone must be an IANA time zone/);
-    assert.match(result.error, /Mars\/Olympus/);
+    assert.match(
+      result.error.message,
+      /scheduler\.toml line 2: timezone must be an IANA time zone/,
+    );
+    assert.match(result.error.message, /Mars\/Olympus/);
   }
   assert.equal(parseSchedulerToml(`[tasks]\n`, "x").ok, true);
   assert.equal(parseSchedulerToml(`tasks = "nope"\n`, "x").ok, false);

@@ -303,7 +303,7 @@ export function parseChannelsToml(
   } catch (e) {
     const problem = explainTomlError(e, text);
     if (problem === undefined) throw e;
-    return err(channelsFileError(fileName, problem.detail, problem, text));
+    return err(channelsFileError(fileName, problem.message, problem, text));
   }
   const at = new Locator(text);
   const fail = (detail: string, pos: TomlPosition | undefined) =>

@@ -168,7 +168,7 @@ export function parseGroupInput(
   } catch (e) {
     const problem = explainTomlError(e, text);
     if (problem === undefined) throw e;
-    return fail(problem.detail, problem, text);
+    return fail(problem.message, problem, text);
   }
   const names = layout === undefined ? Object.keys(raw) : order;
 
