@@ -187,17 +187,29 @@ interface Pipeline {
   client: (innerPort: number) => FrontConnection | undefined;
 }
 
-/** How the pipeline answered one request. */
-interface Answer {
-  readonly response: Response;
-  readonly userId?: string;
-  /** A WebSocket upgrade: its response must be returned as it is. */
-  readonly upgraded: boolean;
-}
+/**
+ * What the pipeline decided before any route runs: an answer already (an outage, the rate
+ * limit, a scripted fault, the WebSocket upgrade), or the route table's turn.
+ */
+type Triage =
+  | {
+    readonly kind: "answered";
+    readonly response: Response;
+    readonly userId?: string;
+    /** A WebSocket upgrade: its response must be returned as it is. */
+    readonly upgraded: boolean;
+  }
+  | {
+    readonly kind: "route";
+    readonly userId?: string;
+    /** A scripted fault that replaces the route's answer once it has run. */
+    readonly rule?: MatchedRule;
+  };
 
 /** One request through the pipeline: answer it, add headers and latency, record it. */
 async function handle(p: Pipeline, req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
   const url = new URL(req.url);
+  const client = p.client((info.remoteAddr as Deno.NetAddr).port);
   const requestId = newId();
   const path = withoutSubpath(url.pathname, p.subpath);
   if (path === undefined) return textResponse(404, "404 page not found\n");
@@ -205,8 +217,20 @@ async function handle(p: Pipeline, req: Request, info: Deno.ServeHandlerInfo): P
     "X-Request-Id": requestId,
     "X-Version-Id": EMULATED_VERSION_ID,
   };
-  const client = p.client((info.remoteAddr as Deno.NetAddr).port);
-  const { response, userId, upgraded } = await answer(p, req, url, path, client, requestId, extra);
+  const triaged = triage(p, req, url, path, client, requestId, extra);
+  let response: Response;
+  if (triaged.kind === "route") {
+    // Awaited here, not in a helper: tests hold answers with `delay` and rely on the route's
+    // answer reaching the latency step in the same turn as it always did.
+    response = await dispatch(p.data, req, url, path, triaged.userId, requestId);
+    if (triaged.rule?.afterHandling) {
+      await response.body?.cancel();
+      response = ruleResponse(triaged.rule, requestId);
+    }
+  } else {
+    response = triaged.response;
+  }
+  const upgraded = triaged.kind === "answered" && triaged.upgraded;
   if (!upgraded) {
     for (const [key, value] of Object.entries(extra)) response.headers.set(key, value);
     const latency = p.faults.latencyMs;
@@ -216,7 +240,7 @@ async function handle(p: Pipeline, req: Request, info: Deno.ServeHandlerInfo): P
     method: req.method,
     path,
     status: upgraded ? 101 : response.status,
-    ...(userId ? { userId } : {}),
+    ...(triaged.userId ? { userId: triaged.userId } : {}),
     at: Date.now(),
   });
   p.signal.notify();
@@ -232,9 +256,9 @@ function withoutSubpath(path: string, subpath: string): string | undefined {
 
 /**
  * Outage → rate limit (its headers go into `extra`) → scripted faults → auth → the WebSocket
- * upgrade or a route.
+ * upgrade, or the route table's turn.
  */
-async function answer(
+function triage(
   p: Pipeline,
   req: Request,
   url: URL,
@@ -242,39 +266,36 @@ async function answer(
   client: FrontConnection | undefined,
   requestId: string,
   extra: Record<string, string>,
-): Promise<Answer> {
+): Triage {
   const { faults } = p;
-  if (faults.networkDown) {
-    return { response: textResponse(503, "503 Service Unavailable\n"), upgraded: false };
-  }
+  const answered = (response: Response, userId?: string): Triage => ({
+    kind: "answered",
+    response,
+    userId,
+    upgraded: false,
+  });
+  if (faults.networkDown) return answered(textResponse(503, "503 Service Unavailable\n"));
   if (faults.limiter) {
     const result = faults.limiter.take(client?.remoteAddr.hostname ?? "unknown");
     Object.assign(extra, rateLimitHeaders(result));
-    if (result.limited) return { response: textResponse(429, "limit exceeded\n"), upgraded: false };
+    if (result.limited) return answered(textResponse(429, "limit exceeded\n"));
   }
   const rule = faults.takeRule(req.method, path);
-  if (rule && !rule.afterHandling) {
-    return { response: ruleResponse(rule, requestId), upgraded: false };
-  }
+  if (rule && !rule.afterHandling) return answered(ruleResponse(rule, requestId));
   const token = bearerToken(req, url);
   const userId = token ? p.data.tokenUser(token) : undefined;
-  if (/^\/api\/v4\/websocket\/?$/.test(path)) {
-    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket" || rule) {
-      const response = rule ? ruleResponse(rule, requestId) : errorResponse(
+  if (!/^\/api\/v4\/websocket\/?$/.test(path)) return { kind: "route", userId, rule };
+  if (req.headers.get("upgrade")?.toLowerCase() !== "websocket" || rule) {
+    return answered(
+      rule ? ruleResponse(rule, requestId) : errorResponse(
         new AppError("api.web_socket.connect.upgrade.app_error", 400),
         requestId,
-      );
-      return { response, userId, upgraded: false };
-    }
-    const response = p.hub.upgrade(req, url.searchParams, userId, () => client?.abort());
-    return { response, userId, upgraded: true };
+      ),
+      userId,
+    );
   }
-  let response = await dispatch(p.data, req, url, path, userId, requestId);
-  if (rule?.afterHandling) {
-    await response.body?.cancel();
-    response = ruleResponse(rule, requestId);
-  }
-  return { response, userId, upgraded: false };
+  const response = p.hub.upgrade(req, url.searchParams, userId, () => client?.abort());
+  return { kind: "answered", response, userId, upgraded: true };
 }
 
 /** Finds the route for a path and runs its handler; AppErrors become the server's answers. */
