@@ -48,7 +48,7 @@
  */
 
 // The runtime: connect, middleware, the per-message context.
-export { Bot, type BotOptions, type StartupError } from "./bot.ts";
+export { Bot, type BotOptions } from "./bot.ts";
 export { type Access, type BotIdentity, type IncomingMessage, MessageContext } from "./context.ts";
 export { compose, type Middleware } from "./middleware.ts";
 
@@ -120,19 +120,13 @@ export { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
 export { Semaphore } from "./semaphore.ts";
 
 // Storage and logging.
-export {
-  type DatabaseNaming,
-  type DatabaseOpenError,
-  type Migration,
-  openDatabase,
-  transaction,
-} from "./sqlite.ts";
+export { type DatabaseNaming, type Migration, openDatabase, transaction } from "./sqlite.ts";
 export type { ProcessedPosts } from "./processed_posts.ts";
 export { logger, type LoggingOptions, setupLogging } from "./logging.ts";
 export { settleSoon } from "./idle_gc.ts";
 
 // Small shared pieces: results, ids, time zones, TOML errors, exhaustive switches.
-export { err, ok, type Problem, type Result } from "./result.ts";
+export { describeProblem, err, fail, ok, type Problem, problem, type Result } from "./result.ts";
 export { isMattermostId, mattermostIdProblem } from "./mattermost_id.ts";
 export { isTimeZone } from "./time_zone.ts";
 export { explainTomlError, type TomlSyntaxProblem } from "./toml_error.ts";
