@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { seedWorld, startEmulator, type World } from "@postbot/mattermost-emulator";
+import type { World } from "@postbot/mattermost-emulator";
 import { isChannelMember, MattermostClient } from "./client.ts";
-import { MattermostError } from "./mattermost_error.ts";
-import { RestTransport } from "./rest.ts";
-import { Secret } from "./secret.ts";
+import type { RestTransport } from "./rest.ts";
+import { failure, withTransport } from "./fixtures_test.ts";
 
 /** Runs `fn` with the bot's client on a seeded emulator; records every status and route. */
-async function withClient(
+function withClient(
   fn: (
     client: MattermostClient,
     w: World,
@@ -14,30 +13,9 @@ async function withClient(
     transport: RestTransport,
   ) => Promise<void>,
 ): Promise<void> {
-  const emu = await startEmulator();
-  try {
-    const world = seedWorld(emu);
-    const statuses: string[] = [];
-    const transport = new RestTransport({
-      serverUrl: emu.url,
-      token: new Secret(world.bot.token),
-      backoff: { initialMs: 5, maxMs: 20 },
-      onResponse: ({ route, status }) => statuses.push(`${status} ${route}`),
-    });
-    await fn(new MattermostClient(transport), world, statuses, transport);
-  } finally {
-    await emu.stop();
-  }
-}
-
-async function failure(promise: Promise<unknown>): Promise<MattermostError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof MattermostError, `expected a MattermostError, got ${e}`);
-    return e;
-  }
-  assert.fail("the request succeeded");
+  return withTransport((transport, w, statuses) =>
+    fn(new MattermostClient(transport), w, statuses, transport)
+  );
 }
 
 Deno.test("MattermostClient: typed calls go through the transport and fail as MattermostError", async () => {

@@ -1,34 +1,11 @@
 import assert from "node:assert/strict";
-import type { Post } from "@mattermost/types/posts";
-import { getLogger } from "@logtape/logtape";
 import { type Command, CommandDispatcher, parseCommand } from "./dispatcher.ts";
-import { MessageContext } from "./context.ts";
-import type { MattermostClient } from "./client.ts";
-import type { RestTransport } from "./rest.ts";
+import type { MessageContext } from "./context.ts";
+import { recordingContext } from "./testing.ts";
 
 /** A context whose replies are collected instead of posted. */
 function context(text: string, access: "user" | "admin" = "user") {
-  const replies: string[] = [];
-  const client = {
-    createPost: (post: Post) => {
-      replies.push(post.message);
-      return Promise.resolve(post);
-    },
-  } as unknown as MattermostClient;
-  const ctx = new MessageContext({
-    message: {
-      post: { id: "p1", user_id: "u1", message: text } as Post,
-      channelId: "dm1",
-      channelType: "D",
-      senderName: "alice",
-    },
-    bot: { userId: "bot", username: "postbot", teamId: "t1", teamName: "staff" },
-    client,
-    transport: {} as RestTransport,
-    log: getLogger(["test"]),
-  });
-  ctx.access = { kind: access };
-  return { ctx, replies };
+  return recordingContext({ post: { id: "p1", message: text }, channelId: "dm1", access });
 }
 
 function recorder() {

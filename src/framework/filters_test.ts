@@ -1,10 +1,7 @@
 import assert from "node:assert/strict";
-import type { Post } from "@mattermost/types/posts";
-import { getLogger } from "@logtape/logtape";
-import { MessageContext } from "./context.ts";
+import type { MessageContext } from "./context.ts";
 import { accessControl, directMessagesOnly, holdLateSideEffects } from "./filters.ts";
-import type { MattermostClient } from "./client.ts";
-import type { RestTransport } from "./rest.ts";
+import { recordingContext } from "./testing.ts";
 import { parseUserRef, type UserRef } from "./user_ref.ts";
 
 function refs(...entries: string[]): UserRef[] {
@@ -18,26 +15,12 @@ function refs(...entries: string[]): UserRef[] {
 const BOT = { userId: "botid", username: "postbot", teamId: "t1", teamName: "staff" };
 
 function context(userId: string, username: string, channelType = "D") {
-  const replies: string[] = [];
-  const client = {
-    createPost: (post: Post) => {
-      replies.push(post.message);
-      return Promise.resolve(post);
-    },
-  } as unknown as MattermostClient;
-  const ctx = new MessageContext({
-    message: {
-      post: { id: "p", user_id: userId, message: "hi" } as Post,
-      channelId: "c",
-      channelType,
-      senderName: username,
-    },
+  return recordingContext({
+    post: { user_id: userId, message: "hi" },
+    channelType,
+    senderName: username,
     bot: BOT,
-    client,
-    transport: {} as RestTransport,
-    log: getLogger(["test"]),
   });
-  return { ctx, replies };
 }
 
 async function passes(
@@ -121,29 +104,12 @@ Deno.test("accessControl: a username never matches an id, nor an id a username",
 });
 
 Deno.test("holdLateSideEffects: a caught-up command with side effects older than the limit is explained", async () => {
-  const late = (text: string, ageMs: number, caughtUp: boolean) => {
-    const replies: string[] = [];
-    const client = {
-      createPost: (post: Post) => {
-        replies.push(post.message);
-        return Promise.resolve(post);
-      },
-    } as unknown as MattermostClient;
-    const ctx = new MessageContext({
-      message: {
-        post: { id: "p", user_id: "u1", message: text, create_at: Date.now() - ageMs } as Post,
-        channelId: "c",
-        channelType: "D",
-        senderName: "alice",
-        caughtUp,
-      },
+  const late = (text: string, ageMs: number, caughtUp: boolean) =>
+    recordingContext({
+      post: { user_id: "u1", message: text, create_at: Date.now() - ageMs },
+      caughtUp,
       bot: BOT,
-      client,
-      transport: {} as RestTransport,
-      log: getLogger(["test"]),
     });
-    return { ctx, replies };
-  };
   const guard = holdLateSideEffects({
     maxAgeMs: 180_000,
     hasSideEffects: (ctx) => ctx.text.startsWith("!run"),

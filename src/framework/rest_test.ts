@@ -1,42 +1,10 @@
 import assert from "node:assert/strict";
-import { seedWorld, startEmulator, type World } from "@postbot/mattermost-emulator";
-import { MattermostError } from "./mattermost_error.ts";
-import { RestTransport, retryAfterMs, type TransportOptions } from "./rest.ts";
+import { seedWorld, startEmulator } from "@postbot/mattermost-emulator";
+import { RestTransport, retryAfterMs } from "./rest.ts";
 import { Secret } from "./secret.ts";
+import { failure, FAST_BACKOFF, withTransport } from "./fixtures_test.ts";
 
-const FAST = { initialMs: 5, maxMs: 20 };
-
-/** Runs `fn` against a seeded emulator with a transport for the bot; records every status. */
-async function withTransport(
-  fn: (t: RestTransport, w: World, statuses: string[]) => Promise<void>,
-  options: Partial<TransportOptions> = {},
-): Promise<void> {
-  const emu = await startEmulator();
-  try {
-    const world = seedWorld(emu);
-    const statuses: string[] = [];
-    const transport = new RestTransport({
-      serverUrl: emu.url,
-      token: new Secret(world.bot.token),
-      backoff: FAST,
-      onResponse: ({ route, status }) => statuses.push(`${status} ${route}`),
-      ...options,
-    });
-    await fn(transport, world, statuses);
-  } finally {
-    await emu.stop();
-  }
-}
-
-async function failure(promise: Promise<unknown>): Promise<MattermostError> {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof MattermostError, `expected a MattermostError, got ${e}`);
-    return e;
-  }
-  assert.fail("the request succeeded");
-}
+const FAST = FAST_BACKOFF;
 
 Deno.test("RestTransport: authenticated GET returns JSON", async () => {
   await withTransport(async (t, w, statuses) => {

@@ -71,15 +71,3 @@ export function refersTo(ref: UserRef, userId: string, username: string): boolea
       return unreachable(ref);
   }
 }
-
-/** How an entry is written back for people (logs, messages). */
-export function showUserRef(ref: UserRef): string {
-  switch (ref.kind) {
-    case "id":
-      return ref.id;
-    case "username":
-      return `@${ref.username}`;
-    default:
-      return unreachable(ref);
-  }
-}

@@ -17,7 +17,7 @@ import {
   type RunReport,
   type TaskRunner,
 } from "./runner.ts";
-import type { CronSchedule } from "./schedule.ts";
+import { type CronSchedule, WallClock } from "./schedule.ts";
 
 const log = logger("tasks");
 
@@ -37,21 +37,13 @@ export interface TaskSystemView {
   now(): Date;
 }
 
-/** `Mon 2025-03-31 07:00` in `timeZone`. */
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/** `Mon 2025-03-31 07:00` in `timeZone` (read by the scheduler's own {@link WallClock}). */
 export function formatWhen(date: Date | number, timeZone: string): string {
-  const parts: Record<string, string> = {};
-  const format = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    weekday: "short",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-  });
-  for (const part of format.formatToParts(new Date(date))) parts[part.type] = part.value;
-  return `${parts.weekday} ${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+  const wall = new Date(new WallClock(timeZone).wallMinute(new Date(date).getTime()));
+  const iso = wall.toISOString();
+  return `${WEEKDAYS[wall.getUTCDay()]} ${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }
 
 const OUTCOME_MARK: Record<string, string> = {

@@ -1,26 +1,17 @@
 import assert from "node:assert/strict";
-import type { MessageContext } from "@postbot/framework";
+import { recordingContext } from "@postbot/framework/testing";
 import { TaskHistory } from "./history.ts";
 import { createTaskSystem, type TaskSystemDeps } from "./mod.ts";
 import { until } from "../../tests/support/poll.ts";
-import { startTaskWorld, type TaskWorld } from "./test_support.ts";
+import { collectAlerts, startTaskWorld, type TaskWorld } from "./test_support.ts";
 
-/** A stand-in for a DM context: records replies. */
-function fakeContext(username: string): { ctx: MessageContext; replies: string[] } {
-  const replies: string[] = [];
-  const ctx = {
-    username,
-    isAdmin: true,
-    reply: (text: string) => {
-      replies.push(text);
-      return Promise.resolve();
-    },
-  } as unknown as MessageContext;
-  return { ctx, replies };
+/** An admin's DM whose replies are recorded. */
+function fakeContext(username: string) {
+  return recordingContext({ senderName: username, access: "admin" });
 }
 
 function system(world: TaskWorld, clock: { now: Date }, extra: Partial<TaskSystemDeps> = {}) {
-  const alerts: string[] = [];
+  const { alerts, alert } = collectAlerts();
   let tick: (() => void) | undefined;
   let tickerSignal: AbortSignal | undefined;
   const tasks = createTaskSystem({
@@ -32,10 +23,7 @@ function system(world: TaskWorld, clock: { now: Date }, extra: Partial<TaskSyste
     timezone: undefined,
     timeoutSeconds: 20,
     memoryMb: 128,
-    alert: (text) => {
-      alerts.push(text);
-      return Promise.resolve();
-    },
+    alert,
     now: () => clock.now,
     ticker: (onTick, signal) => {
       tick = onTick;
@@ -56,130 +44,116 @@ function system(world: TaskWorld, clock: { now: Date }, extra: Partial<TaskSyste
 }
 
 Deno.test("a task scheduled in Berlin time runs at that wall-clock time and shows in !tasks", async () => {
-  const world = await startTaskWorld();
-  try {
-    await world.writeTask(
-      "weekly.ts",
-      `export const DESCRIPTION = "Posts the weekly plan";
-       export async function run(client, ctx) { await ctx.post("${world.channelId}", "plan"); }`,
-    );
-    await world.writeTask("broken.ts", `export const nothing = 1;`);
-    await Deno.writeTextFile(
-      `${world.dir}/scheduler.toml`,
-      `timezone = "Europe/Berlin"\n[tasks]\nweekly = "0 7 * * 1"\nghost = "0 7 * * 1"\n`,
-    );
-    // Monday 31 March 2025, 06:58:30 in Berlin (summer time, UTC+2).
-    const clock = { now: new Date("2025-03-31T04:58:30Z") };
-    const s = system(world, clock);
-    await s.tasks.start();
-    assert.equal(s.alerts.length, 1);
-    assert.match(s.alerts[0], /broken\.ts.*does not export a function named run/);
-    assert.match(s.alerts[0], /there is no task "ghost"/);
+  await using world = await startTaskWorld();
+  await world.writeTask(
+    "weekly.ts",
+    `export const DESCRIPTION = "Posts the weekly plan";
+     export async function run(client, ctx) { await ctx.post("${world.channelId}", "plan"); }`,
+  );
+  await world.writeTask("broken.ts", `export const nothing = 1;`);
+  await Deno.writeTextFile(
+    `${world.dir}/scheduler.toml`,
+    `timezone = "Europe/Berlin"\n[tasks]\nweekly = "0 7 * * 1"\nghost = "0 7 * * 1"\n`,
+  );
+  // Monday 31 March 2025, 06:58:30 in Berlin (summer time, UTC+2).
+  const clock = { now: new Date("2025-03-31T04:58:30Z") };
+  const s = system(world, clock);
+  await s.tasks.start();
+  assert.equal(s.alerts.length, 1);
+  assert.match(s.alerts[0], /broken\.ts.*does not export a function named run/);
+  assert.match(s.alerts[0], /there is no task "ghost"/);
 
-    s.tick("2025-03-31T04:59:00Z");
-    assert.equal(new TaskHistory(world.db).lastRun("weekly"), undefined);
-    s.tick("2025-03-31T05:00:00Z");
-    await until(
-      () => new TaskHistory(world.db).lastRun("weekly")?.outcome === "ok" ? true : undefined,
-      "the scheduled run to finish",
-    );
-    assert.deepEqual(
-      world.emu.store.postsIn(world.channelId).filter((p) => !p.type.startsWith("system_")).map((
-        p,
-      ) => p.message),
-      ["plan"],
-    );
-    assert.equal(new TaskHistory(world.db).lastRun("weekly")?.trigger, "schedule");
-    assert.equal(s.tasks.counters.runsOk, 1);
+  s.tick("2025-03-31T04:59:00Z");
+  assert.equal(new TaskHistory(world.db).lastRun("weekly"), undefined);
+  s.tick("2025-03-31T05:00:00Z");
+  await until(
+    () => new TaskHistory(world.db).lastRun("weekly")?.outcome === "ok" ? true : undefined,
+    "the scheduled run to finish",
+  );
+  assert.deepEqual(
+    world.messages(),
+    ["plan"],
+  );
+  assert.equal(new TaskHistory(world.db).lastRun("weekly")?.trigger, "schedule");
+  assert.equal(s.tasks.counters.runsOk, 1);
 
-    const { ctx, replies } = fakeContext("alice");
-    await s.command("tasks").run(ctx, "");
-    const list = replies[0];
-    assert.match(list, /Tasks \(times in Europe\/Berlin\)/);
-    assert.match(list, /\*\*weekly\*\* — `Posts the weekly plan`/);
-    assert.match(list, /schedule: `0 7 \* \* 1` · next run: Mon 2025-04-07 07:00/);
-    assert.match(list, /last run: Mon 2025-03-31 07:00 \(schedule\), :white_check_mark: ok in/);
-    assert.match(list, /Not loaded[\s\S]*`broken\.ts`: it does not export a function named run/);
-    assert.match(list, /Schedule problems[\s\S]*there is no task "ghost"/);
+  const { ctx, replies } = fakeContext("alice");
+  await s.command("tasks").run(ctx, "");
+  const list = replies[0];
+  assert.match(list, /Tasks \(times in Europe\/Berlin\)/);
+  assert.match(list, /\*\*weekly\*\* — `Posts the weekly plan`/);
+  assert.match(list, /schedule: `0 7 \* \* 1` · next run: Mon 2025-04-07 07:00/);
+  assert.match(list, /last run: Mon 2025-03-31 07:00 \(schedule\), :white_check_mark: ok in/);
+  assert.match(list, /Not loaded[\s\S]*`broken\.ts`: it does not export a function named run/);
+  assert.match(list, /Schedule problems[\s\S]*there is no task "ghost"/);
 
-    await s.tasks.stop();
-    assert.equal(s.tickerSignal()?.aborted, true);
-  } finally {
-    await world.close();
-  }
+  await s.tasks.stop();
+  assert.equal(s.tickerSignal()?.aborted, true);
 });
 
 Deno.test("!run answers twice: started, then the outcome; unknown names get the list", async () => {
-  const world = await startTaskWorld();
-  try {
-    await world.writeTask("ok_task.ts", `export async function run() {}`);
-    await world.writeTask(
-      "fails.ts",
-      `export async function run() { throw new Error("no plan"); }`,
-    );
-    await world.writeTask("broken.ts", `export const run = "soon";`);
-    const s = system(world, { now: new Date() });
-    await s.tasks.start();
-    const run = s.command("run");
-    assert.equal(run.adminOnly, true);
+  await using world = await startTaskWorld();
+  await world.writeTask("ok_task.ts", `export async function run() {}`);
+  await world.writeTask(
+    "fails.ts",
+    `export async function run() { throw new Error("no plan"); }`,
+  );
+  await world.writeTask("broken.ts", `export const run = "soon";`);
+  const s = system(world, { now: new Date() });
+  await s.tasks.start();
+  const run = s.command("run");
+  assert.equal(run.adminOnly, true);
 
-    const ok = fakeContext("alice");
-    await run.run(ok.ctx, "ok_task");
-    await until(() => ok.replies[1], "the outcome of ok_task");
-    assert.match(ok.replies[0], /Running `ok_task`/);
-    assert.match(ok.replies[1], /`ok_task` finished in \d/);
-    assert.equal(new TaskHistory(world.db).lastRun("ok_task")?.triggeredBy, "alice");
+  const ok = fakeContext("alice");
+  await run.run(ok.ctx, "ok_task");
+  await until(() => ok.replies[1], "the outcome of ok_task");
+  assert.match(ok.replies[0], /Running `ok_task`/);
+  assert.match(ok.replies[1], /`ok_task` finished in \d/);
+  assert.equal(new TaskHistory(world.db).lastRun("ok_task")?.triggeredBy, "alice");
 
-    const failed = fakeContext("bob");
-    await run.run(failed.ctx, "fails");
-    await until(() => failed.replies[1], "the outcome of fails");
-    assert.match(failed.replies[1], /`fails` failed after .*`Error: no plan`/);
-    assert.equal(s.alerts.filter((a) => a.includes("no plan")).length, 1);
-    assert.match(
-      s.alerts.find((a) => a.includes("no plan"))!,
-      /`fails` failed \(trigger: !run by bob/,
-    );
+  const failed = fakeContext("bob");
+  await run.run(failed.ctx, "fails");
+  await until(() => failed.replies[1], "the outcome of fails");
+  assert.match(failed.replies[1], /`fails` failed after .*`Error: no plan`/);
+  assert.equal(s.alerts.filter((a) => a.includes("no plan")).length, 1);
+  assert.match(
+    s.alerts.find((a) => a.includes("no plan"))!,
+    /`fails` failed \(trigger: !run by bob/,
+  );
 
-    const unknown = fakeContext("alice");
-    await run.run(unknown.ctx, "nope");
-    assert.match(unknown.replies[0], /There is no task `nope`; tasks: `fails`, `ok_task`/);
-    await run.run(unknown.ctx, "broken");
-    assert.match(unknown.replies[1], /`broken` could not be loaded: its run export is a string/);
-    await run.run(unknown.ctx, "");
-    assert.match(unknown.replies[2], /Usage: `!run <task>`/);
-    await s.tasks.stop();
-  } finally {
-    await world.close();
-  }
+  const unknown = fakeContext("alice");
+  await run.run(unknown.ctx, "nope");
+  assert.match(unknown.replies[0], /There is no task `nope`; tasks: `fails`, `ok_task`/);
+  await run.run(unknown.ctx, "broken");
+  assert.match(unknown.replies[1], /`broken` could not be loaded: its run export is a string/);
+  await run.run(unknown.ctx, "");
+  assert.match(unknown.replies[2], /Usage: `!run <task>`/);
+  await s.tasks.stop();
 });
 
 Deno.test("SCHEDULER_TIMEZONE wins over the file; a broken scheduler.toml schedules nothing", async () => {
-  const world = await startTaskWorld();
-  try {
-    await world.writeTask("t.ts", `export async function run() {}`);
-    await Deno.writeTextFile(
-      `${world.dir}/scheduler.toml`,
-      `timezone = "Europe/Berlin"\n[tasks]\nt = "0 9 * * *"\n`,
-    );
-    // 14:00 in Tokyo but 06:00 in Berlin: the next 09:00 falls on different days.
-    const clock = { now: new Date("2025-01-15T05:00:00Z") };
-    const tokyo = system(world, clock, { timezone: "Asia/Tokyo" });
-    await tokyo.tasks.start();
-    const { ctx, replies } = fakeContext("alice");
-    await tokyo.command("tasks").run(ctx, "");
-    assert.match(replies[0], /times in Asia\/Tokyo/);
-    assert.match(replies[0], /next run: Thu 2025-01-16 09:00/);
-    await tokyo.tasks.stop();
+  await using world = await startTaskWorld();
+  await world.writeTask("t.ts", `export async function run() {}`);
+  await Deno.writeTextFile(
+    `${world.dir}/scheduler.toml`,
+    `timezone = "Europe/Berlin"\n[tasks]\nt = "0 9 * * *"\n`,
+  );
+  // 14:00 in Tokyo but 06:00 in Berlin: the next 09:00 falls on different days.
+  const clock = { now: new Date("2025-01-15T05:00:00Z") };
+  const tokyo = system(world, clock, { timezone: "Asia/Tokyo" });
+  await tokyo.tasks.start();
+  const { ctx, replies } = fakeContext("alice");
+  await tokyo.command("tasks").run(ctx, "");
+  assert.match(replies[0], /times in Asia\/Tokyo/);
+  assert.match(replies[0], /next run: Thu 2025-01-16 09:00/);
+  await tokyo.tasks.stop();
 
-    await Deno.writeTextFile(`${world.dir}/scheduler.toml`, `[tasks]\nt = "0 9 * * *\n`);
-    const broken = system(world, clock);
-    await broken.tasks.start();
-    const list = fakeContext("alice");
-    await broken.command("tasks").run(list.ctx, "");
-    assert.match(list.replies[0], /not scheduled; run it with `!run t`/);
-    assert.match(list.replies[0], /scheduler\.toml line 2, column \d+: .*no task is scheduled/);
-    await broken.tasks.stop();
-  } finally {
-    await world.close();
-  }
+  await Deno.writeTextFile(`${world.dir}/scheduler.toml`, `[tasks]\nt = "0 9 * * *\n`);
+  const broken = system(world, clock);
+  await broken.tasks.start();
+  const list = fakeContext("alice");
+  await broken.command("tasks").run(list.ctx, "");
+  assert.match(list.replies[0], /not scheduled; run it with `!run t`/);
+  assert.match(list.replies[0], /scheduler\.toml line 2, column \d+: .*no task is scheduled/);
+  await broken.tasks.stop();
 });

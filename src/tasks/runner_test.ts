@@ -43,58 +43,50 @@ async function runOnce(r: TaskRunner, task: LoadedTask, by = "alice"): Promise<R
 }
 
 Deno.test("a run posts through the client and ctx.post, and is recorded as ok", async () => {
-  const world = await startTaskWorld();
-  try {
-    await world.writeTask(
-      "hello.ts",
-      `export const DESCRIPTION = "says hello";
-       export async function run(client, ctx) {
-         const me = await client.getMe();
-         await ctx.post("${world.channelId}", "hello from " + ctx.name + " as " + me.username);
-       }`,
-    );
-    const r = runner(world);
-    const report = await runOnce(r, await load(world, "hello"));
-    assert.equal(report.outcome, "ok", report.error);
-    const posts = world.emu.store.postsIn(world.channelId).filter((p) =>
-      !p.type.startsWith("system_")
-    );
-    assert.deepEqual(posts.map((p) => p.message), ["hello from hello as postbot"]);
-    assert.equal(posts[0].user_id, world.botUserId);
-    const [row] = new TaskHistory(world.db).recent("hello", 5);
-    assert.equal(row.outcome, "ok");
-    assert.equal(row.trigger, "command");
-    assert.equal(row.triggeredBy, "alice");
-    assert.ok(row.durationMs !== null && row.durationMs >= 0);
-    assert.deepEqual(r.counters, { runsOk: 1, runsFailed: 0 });
-  } finally {
-    await world.close();
-  }
+  await using world = await startTaskWorld();
+  await world.writeTask(
+    "hello.ts",
+    `export const DESCRIPTION = "says hello";
+     export async function run(client, ctx) {
+       const me = await client.getMe();
+       await ctx.post("${world.channelId}", "hello from " + ctx.name + " as " + me.username);
+     }`,
+  );
+  const r = runner(world);
+  const report = await runOnce(r, await load(world, "hello"));
+  assert.equal(report.outcome, "ok", report.error);
+  const posts = world.emu.store.postsIn(world.channelId).filter((p) =>
+    !p.type.startsWith("system_")
+  );
+  assert.deepEqual(posts.map((p) => p.message), ["hello from hello as postbot"]);
+  assert.equal(posts[0].user_id, world.botUserId);
+  const [row] = new TaskHistory(world.db).recent("hello", 5);
+  assert.equal(row.outcome, "ok");
+  assert.equal(row.trigger, "command");
+  assert.equal(row.triggeredBy, "alice");
+  assert.ok(row.durationMs !== null && row.durationMs >= 0);
+  assert.deepEqual(r.counters, { runsOk: 1, runsFailed: 0 });
 });
 
 Deno.test("a failing task is recorded with its error, counted and alerted", async () => {
-  const world = await startTaskWorld();
-  try {
-    await world.writeTask(
-      "broken_run.ts",
-      `export async function run() { throw new RangeError("the plan is empty"); }`,
-    );
-    const alerts: string[] = [];
-    const r = runner(world, { alerts });
-    const report = await runOnce(r, await load(world, "broken_run"), "bob");
-    assert.equal(report.outcome, "failed");
-    assert.equal(report.error, "RangeError: the plan is empty");
-    const [row] = new TaskHistory(world.db).recent("broken_run", 1);
-    assert.equal(row.outcome, "failed");
-    assert.equal(row.error, "RangeError: the plan is empty");
-    assert.deepEqual(r.counters, { runsOk: 0, runsFailed: 1 });
-    assert.equal(alerts.length, 1);
-    assert.match(alerts[0], /broken_run/);
-    assert.match(alerts[0], /!run by bob/);
-    assert.match(alerts[0], /RangeError: the plan is empty/);
-  } finally {
-    await world.close();
-  }
+  await using world = await startTaskWorld();
+  await world.writeTask(
+    "broken_run.ts",
+    `export async function run() { throw new RangeError("the plan is empty"); }`,
+  );
+  const alerts: string[] = [];
+  const r = runner(world, { alerts });
+  const report = await runOnce(r, await load(world, "broken_run"), "bob");
+  assert.equal(report.outcome, "failed");
+  assert.equal(report.error, "RangeError: the plan is empty");
+  const [row] = new TaskHistory(world.db).recent("broken_run", 1);
+  assert.equal(row.outcome, "failed");
+  assert.equal(row.error, "RangeError: the plan is empty");
+  assert.deepEqual(r.counters, { runsOk: 0, runsFailed: 1 });
+  assert.equal(alerts.length, 1);
+  assert.match(alerts[0], /broken_run/);
+  assert.match(alerts[0], /!run by bob/);
+  assert.match(alerts[0], /RangeError: the plan is empty/);
 });
 
 Deno.test("the sandbox denies .env, writes, environment, programs and other hosts", async () => {
@@ -132,140 +124,116 @@ Deno.test("the sandbox denies .env, writes, environment, programs and other host
 });
 
 Deno.test("PERMISSIONS extends the sandbox, within what the bot holds", async () => {
-  const world = await startTaskWorld();
-  try {
-    await Deno.writeTextFile(`${world.tasksDir}/plan.md`, "Monday: patch the routers");
-    await world.writeTask(
-      "plan.ts",
-      `export const PERMISSIONS = { read: [new URL("./plan.md", import.meta.url)] };
-       export async function run(client, ctx) {
-         const text = await Deno.readTextFile(new URL("./plan.md", import.meta.url));
-         await ctx.post("${world.channelId}", text);
-       }`,
-    );
-    const task = await load(world, "plan");
-    assert.deepEqual(task.permissions.extra, ["read tasks/plan.md"]);
-    const report = await runOnce(runner(world), task);
-    assert.equal(report.outcome, "ok", report.error);
-    assert.deepEqual(
-      world.emu.store.postsIn(world.channelId).filter((p) => !p.type.startsWith("system_")).map((
-        p,
-      ) => p.message),
-      ["Monday: patch the routers"],
-    );
-  } finally {
-    await world.close();
-  }
+  await using world = await startTaskWorld();
+  await Deno.writeTextFile(`${world.tasksDir}/plan.md`, "Monday: patch the routers");
+  await world.writeTask(
+    "plan.ts",
+    `export const PERMISSIONS = { read: [new URL("./plan.md", import.meta.url)] };
+     export async function run(client, ctx) {
+       const text = await Deno.readTextFile(new URL("./plan.md", import.meta.url));
+       await ctx.post("${world.channelId}", text);
+     }`,
+  );
+  const task = await load(world, "plan");
+  assert.deepEqual(task.permissions.extra, ["read tasks/plan.md"]);
+  const report = await runOnce(runner(world), task);
+  assert.equal(report.outcome, "ok", report.error);
+  assert.deepEqual(
+    world.messages(),
+    ["Monday: patch the routers"],
+  );
 });
 
 Deno.test("a hanging task and a busy loop are ended by the timeout", async () => {
-  const world = await startTaskWorld();
-  try {
-    await world.writeTask(
-      "hangs.ts",
-      `export async function run() { await new Promise(() => {}); }`,
-    );
-    await world.writeTask("spins.ts", `export async function run() { while (true) {} }`);
-    const alerts: string[] = [];
-    const r = runner(world, { timeoutMs: 1_000, alerts });
-    for (const name of ["hangs", "spins"]) {
-      const report = await runOnce(r, await load(world, name));
-      assert.equal(report.outcome, "timeout", name);
-      assert.match(report.error ?? "", /TASK_TIMEOUT_SECONDS/);
-      assert.equal(new TaskHistory(world.db).lastRun(name)?.outcome, "timeout");
-    }
-    assert.equal(alerts.length, 2);
-    assert.match(alerts[0], /hangs.*timed out/);
-    assert.equal(r.counters.runsFailed, 2);
-  } finally {
-    await world.close();
+  await using world = await startTaskWorld();
+  await world.writeTask(
+    "hangs.ts",
+    `export async function run() { await new Promise(() => {}); }`,
+  );
+  await world.writeTask("spins.ts", `export async function run() { while (true) {} }`);
+  const alerts: string[] = [];
+  const r = runner(world, { timeoutMs: 1_000, alerts });
+  for (const name of ["hangs", "spins"]) {
+    const report = await runOnce(r, await load(world, name));
+    assert.equal(report.outcome, "timeout", name);
+    assert.match(report.error ?? "", /TASK_TIMEOUT_SECONDS/);
+    assert.equal(new TaskHistory(world.db).lastRun(name)?.outcome, "timeout");
   }
+  assert.equal(alerts.length, 2);
+  assert.match(alerts[0], /hangs.*timed out/);
+  assert.equal(r.counters.runsFailed, 2);
 });
 
 Deno.test("at the timeout ctx.signal is aborted first, so a task can stop politely", async () => {
-  const world = await startTaskWorld();
-  try {
-    await world.writeTask(
-      "polite.ts",
-      `export async function run(client, ctx) {
-         if (!ctx.signal.aborted) {
-           await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
-         }
-         await ctx.post("${world.channelId}", "stopping: " + ctx.signal.reason.message);
-       }`,
-    );
-    const r = runner(world, { timeoutMs: 1_000, graceMs: 20_000 });
-    const report = await runOnce(r, await load(world, "polite"));
-    assert.equal(report.outcome, "timeout");
-    assert.deepEqual(
-      world.emu.store.postsIn(world.channelId).filter((p) => !p.type.startsWith("system_")).map((
-        p,
-      ) => p.message),
-      ["stopping: the run took longer than 1 s"],
-    );
-  } finally {
-    await world.close();
-  }
+  await using world = await startTaskWorld();
+  await world.writeTask(
+    "polite.ts",
+    `export async function run(client, ctx) {
+       if (!ctx.signal.aborted) {
+         await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+       }
+       await ctx.post("${world.channelId}", "stopping: " + ctx.signal.reason.message);
+     }`,
+  );
+  const r = runner(world, { timeoutMs: 1_000, graceMs: 20_000 });
+  const report = await runOnce(r, await load(world, "polite"));
+  assert.equal(report.outcome, "timeout");
+  assert.deepEqual(
+    world.messages(),
+    ["stopping: the run took longer than 1 s"],
+  );
 });
 
 Deno.test("a second trigger while the task runs is skipped and recorded; stop interrupts", async () => {
-  const world = await startTaskWorld();
-  try {
-    await world.writeTask(
-      "slow.ts",
-      `export async function run() { await new Promise(() => {}); }`,
-    );
-    const task = await load(world, "slow");
-    const r = runner(world);
-    const first = r.start(task, { kind: "schedule" });
-    assert.equal(first.started, true);
-    const second = r.start(task, { kind: "command", by: "carol" });
-    assert.equal(second.started, false);
-    if (second.started) return;
-    assert.equal(second.report.outcome, "skipped");
-    assert.equal(second.running?.trigger.kind, "schedule");
-    assert.equal(r.running("slow")?.trigger.kind, "schedule");
-    await r.stop();
-    if (!first.started) return;
-    const report = await first.done;
-    assert.equal(report.outcome, "interrupted");
-    const rows = new TaskHistory(world.db).recent("slow", 5);
-    assert.deepEqual(rows.map((row) => row.outcome).sort(), ["interrupted", "skipped"]);
-    const skipped = rows.find((row) => row.outcome === "skipped");
-    assert.equal(skipped?.triggeredBy, "carol");
-    assert.equal(r.running("slow"), undefined);
-    assert.equal(r.start(task, { kind: "schedule" }).started, false, "no runs after stop");
-  } finally {
-    await world.close();
-  }
+  await using world = await startTaskWorld();
+  await world.writeTask(
+    "slow.ts",
+    `export async function run() { await new Promise(() => {}); }`,
+  );
+  const task = await load(world, "slow");
+  const r = runner(world);
+  const first = r.start(task, { kind: "schedule" });
+  assert.equal(first.started, true);
+  const second = r.start(task, { kind: "command", by: "carol" });
+  assert.equal(second.started, false);
+  if (second.started) return;
+  assert.equal(second.report.outcome, "skipped");
+  assert.equal(second.running?.trigger.kind, "schedule");
+  assert.equal(r.running("slow")?.trigger.kind, "schedule");
+  await r.stop();
+  if (!first.started) return;
+  const report = await first.done;
+  assert.equal(report.outcome, "interrupted");
+  const rows = new TaskHistory(world.db).recent("slow", 5);
+  assert.deepEqual(rows.map((row) => row.outcome).sort(), ["interrupted", "skipped"]);
+  const skipped = rows.find((row) => row.outcome === "skipped");
+  assert.equal(skipped?.triggeredBy, "carol");
+  assert.equal(r.running("slow"), undefined);
+  assert.equal(r.start(task, { kind: "schedule" }).started, false, "no runs after stop");
 });
 
 Deno.test("the token never reaches a recorded error; stray rejections fail the run", async () => {
-  const world = await startTaskWorld();
-  try {
-    await world.writeTask(
-      "leaks.ts",
-      `export async function run(client) { throw new Error("token is " + client.getToken()); }`,
-    );
-    await world.writeTask(
-      "stray.ts",
-      `export async function run() {
-         Promise.reject(new Error("nobody awaited me"));
-         await new Promise(() => {});
-       }`,
-    );
-    const r = runner(world);
-    const leaked = await runOnce(r, await load(world, "leaks"));
-    assert.equal(leaked.outcome, "failed");
-    assert.equal(leaked.error, "Error: token is [redacted]");
-    const row = new TaskHistory(world.db).lastRun("leaks");
-    assert.equal(row?.error?.includes(world.token.reveal()), false);
-    const stray = await runOnce(r, await load(world, "stray"));
-    assert.equal(stray.outcome, "failed");
-    assert.match(stray.error ?? "", /nobody awaited me/);
-  } finally {
-    await world.close();
-  }
+  await using world = await startTaskWorld();
+  await world.writeTask(
+    "leaks.ts",
+    `export async function run(client) { throw new Error("token is " + client.getToken()); }`,
+  );
+  await world.writeTask(
+    "stray.ts",
+    `export async function run() {
+       Promise.reject(new Error("nobody awaited me"));
+       await new Promise(() => {});
+     }`,
+  );
+  const r = runner(world);
+  const leaked = await runOnce(r, await load(world, "leaks"));
+  assert.equal(leaked.outcome, "failed");
+  assert.equal(leaked.error, "Error: token is [redacted]");
+  const row = new TaskHistory(world.db).lastRun("leaks");
+  assert.equal(row?.error?.includes(world.token.reveal()), false);
+  const stray = await runOnce(r, await load(world, "stray"));
+  assert.equal(stray.outcome, "failed");
+  assert.match(stray.error ?? "", /nobody awaited me/);
 });
 
 Deno.test("task log lines fill placeholders and keep other properties", () => {
@@ -275,29 +243,23 @@ Deno.test("task log lines fill placeholders and keep other properties", () => {
 });
 
 Deno.test("ctx.post splits a long message at line breaks into posts under the limit", async () => {
-  const world = await startTaskWorld();
-  try {
-    await world.writeTask(
-      "long.ts",
-      `export async function run(client, ctx) {
-         const line = "é".repeat(99) + "\\n";
-         const posts = await ctx.post("${world.channelId}", line.repeat(300));
-         ctx.log.info("posted {n}", { n: posts.length });
-       }`,
-    );
-    const report = await runOnce(runner(world), await load(world, "long"));
-    assert.equal(report.outcome, "ok", report.error);
-    const posts = world.emu.store.postsIn(world.channelId).filter((p) =>
-      !p.type.startsWith("system_")
-    ).map((p) => p.message);
-    assert.equal(posts.length, 2);
-    for (const p of posts) assert.ok(Array.from(p).length <= 16_383);
-    for (const p of posts) {
-      const lines = p.split("\n").filter((l) => l !== "");
-      assert.ok(lines.every((l) => l === "é".repeat(99)), "split at a line break");
-    }
-    assert.equal(posts.join("\n"), ("é".repeat(99) + "\n").repeat(300));
-  } finally {
-    await world.close();
+  await using world = await startTaskWorld();
+  await world.writeTask(
+    "long.ts",
+    `export async function run(client, ctx) {
+       const line = "é".repeat(99) + "\\n";
+       const posts = await ctx.post("${world.channelId}", line.repeat(300));
+       ctx.log.info("posted {n}", { n: posts.length });
+     }`,
+  );
+  const report = await runOnce(runner(world), await load(world, "long"));
+  assert.equal(report.outcome, "ok", report.error);
+  const posts = world.messages();
+  assert.equal(posts.length, 2);
+  for (const p of posts) assert.ok(Array.from(p).length <= 16_383);
+  for (const p of posts) {
+    const lines = p.split("\n").filter((l) => l !== "");
+    assert.ok(lines.every((l) => l === "é".repeat(99)), "split at a line break");
   }
+  assert.equal(posts.join("\n"), ("é".repeat(99) + "\n").repeat(300));
 });

@@ -10,8 +10,8 @@ import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
 import { MIGRATIONS } from "../postbot/schema.ts";
 import { openDatabase, Secret } from "@postbot/framework";
 
-/** A server, a bot, a channel and a directory; `close()` in a `finally`. */
-export interface TaskWorld {
+/** A server, a bot, a channel and a directory; `await using` closes it. */
+export interface TaskWorld extends AsyncDisposable {
   readonly emu: Emulator;
   readonly token: Secret;
   readonly botUserId: string;
@@ -22,7 +22,24 @@ export interface TaskWorld {
   readonly db: DatabaseSync;
   /** Writes `tasks/<file>` and returns its absolute path. */
   writeTask(file: string, source: string): Promise<string>;
+  /** The messages posted in the channel, oldest first (the server's join posts left out). */
+  messages(): string[];
   close(): Promise<void>;
+}
+
+/** An alert sink for the task modules that keeps what it is given. */
+export function collectAlerts(): {
+  readonly alerts: string[];
+  readonly alert: (text: string) => Promise<void>;
+} {
+  const alerts: string[] = [];
+  return {
+    alerts,
+    alert: (text) => {
+      alerts.push(text);
+      return Promise.resolve();
+    },
+  };
 }
 
 /** Starts a {@link TaskWorld}. */
@@ -40,6 +57,11 @@ export async function startTaskWorld(): Promise<TaskWorld> {
   const opened = openDatabase(`${dir}/test.db`, MIGRATIONS);
   if (!opened.ok) throw new Error(opened.error.message);
   const db = opened.value;
+  const close = async () => {
+    db.close();
+    await emu.stop();
+    await Deno.remove(dir, { recursive: true });
+  };
   return {
     emu,
     token: new Secret(bot.token),
@@ -53,10 +75,11 @@ export async function startTaskWorld(): Promise<TaskWorld> {
       await Deno.writeTextFile(path, source);
       return path;
     },
-    close: async () => {
-      db.close();
-      await emu.stop();
-      await Deno.remove(dir, { recursive: true });
-    },
+    messages: () =>
+      emu.store.postsIn(channel.id).filter((p) => !p.type.startsWith("system_")).map((p) =>
+        p.message
+      ),
+    close,
+    [Symbol.asyncDispose]: close,
   };
 }

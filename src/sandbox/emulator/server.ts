@@ -124,6 +124,13 @@ function createEmulator(opts: EmulatorOptions): Emulator {
     ? `[${hostname}]`
     : hostname;
   let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    hub.closeAll();
+    await tcp.close();
+    await server.shutdown();
+  };
 
   return {
     url: `${opts.tls ? "https" : "http"}://${urlHost}:${tcp.port}${subpath}`,
@@ -138,13 +145,8 @@ function createEmulator(opts: EmulatorOptions): Emulator {
       signal.notify();
       return Promise.resolve();
     },
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      hub.closeAll();
-      await tcp.close();
-      await server.shutdown();
-    },
+    stop,
+    [Symbol.asyncDispose]: stop,
   };
 }
 

@@ -50,8 +50,8 @@ export interface RequestRecord {
   at: number;
 }
 
-/** A running emulator. */
-export interface Emulator {
+/** A running emulator; `await using emu = await startEmulator()` stops it at the block's end. */
+export interface Emulator extends AsyncDisposable {
   /** Base URL the bot is configured with, e.g. "http://127.0.0.1:41234" (+ subpath). */
   readonly url: string;
   /** Seed and inspect data. */

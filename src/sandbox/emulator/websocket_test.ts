@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { withWorld, WsProbe } from "./testing.ts";
+import { withWorld, type World, WsProbe } from "./testing.ts";
+
+/** The bot's socket asking to resume `connectionId` from `sequence` (the next seq it expects). */
+function resumeAsBot(w: World, connectionId: string, sequence: number): Promise<WsProbe> {
+  return WsProbe.open(
+    w.emu,
+    w.bot.token,
+    `?connection_id=${connectionId}&sequence_number=${sequence}`,
+  );
+}
 
 Deno.test("header auth: hello first (seq 0) with connection_id and server_version", async () => {
   await withWorld(async (w) => {
@@ -149,11 +158,7 @@ Deno.test("resume after dropSockets: missed events replayed, same seq line, no h
     assert.equal(await ws.waitClosed(), false, "dropped without a close frame");
     w.emu.store.createPost(w.alice.user.id, { channel_id: w.dm.id, message: "two" });
     w.emu.store.createPost(w.alice.user.id, { channel_id: w.dm.id, message: "three" });
-    const again = await WsProbe.open(
-      w.emu,
-      w.bot.token,
-      `?connection_id=${cid}&sequence_number=${one.seq + 1}`,
-    );
+    const again = await resumeAsBot(w, cid, one.seq + 1);
     const frames = [await again.event("posted"), await again.event("posted", 5_000, 1)];
     assert.deepEqual(frames.map((f) => JSON.parse(f.data.post).message), ["two", "three"]);
     assert.deepEqual(frames.map((f) => f.seq), [one.seq + 1, one.seq + 2]);
@@ -174,11 +179,7 @@ Deno.test("resume replays events the client never received while the socket was 
     assert.equal((await fresh.next((f) => f.seq_reply === 5)).data.text, "pong");
     assert.equal(ws.frames.length, 1, "a silent socket sends neither events nor pongs");
     await ws.close();
-    const again = await WsProbe.open(
-      w.emu,
-      w.bot.token,
-      `?connection_id=${hello.data.connection_id}&sequence_number=1`,
-    );
+    const again = await resumeAsBot(w, hello.data.connection_id, 1);
     const replayed = await again.event("posted");
     assert.equal(replayed.seq, 1);
     assert.equal(JSON.parse(replayed.data.post).message, "lost in transit");
@@ -194,11 +195,7 @@ Deno.test("restart with lost events: a new connection_id and seq 0 hello", async
     await w.emu.restart();
     assert.equal(await ws.waitClosed(), false, "dropped without a close frame");
     w.emu.store.createPost(w.alice.user.id, { channel_id: w.dm.id, message: "during restart" });
-    const again = await WsProbe.open(
-      w.emu,
-      w.bot.token,
-      `?connection_id=${hello.data.connection_id}&sequence_number=1`,
-    );
+    const again = await resumeAsBot(w, hello.data.connection_id, 1);
     const newHello = await again.event("hello");
     assert.equal(newHello.seq, 0);
     assert.notEqual(newHello.data.connection_id, hello.data.connection_id);
@@ -222,11 +219,7 @@ Deno.test("restart keeping events behaves like a drop; a stale sequence gets a n
     await ws.next((f) => f.seq === 3);
     await w.emu.restart({ loseEvents: false });
     await ws.waitClosed();
-    const lossless = await WsProbe.open(
-      w.emu,
-      w.bot.token,
-      `?connection_id=${hello.data.connection_id}&sequence_number=4`,
-    );
+    const lossless = await resumeAsBot(w, hello.data.connection_id, 4);
     w.emu.store.createPost(w.alice.user.id, { channel_id: w.dm.id, message: "next" });
     const next = await lossless.event("posted");
     assert.equal(next.seq, 4);
@@ -234,11 +227,7 @@ Deno.test("restart keeping events behaves like a drop; a stale sequence gets a n
     await lossless.close();
     await w.emu.waitFor(() => w.emu.store.connectedSockets() === 0);
     // forget nothing, but ask for a sequence the server never wrote
-    const stale = await WsProbe.open(
-      w.emu,
-      w.bot.token,
-      `?connection_id=${hello.data.connection_id}&sequence_number=99`,
-    );
+    const stale = await resumeAsBot(w, hello.data.connection_id, 99);
     const again = await stale.event("hello");
     assert.equal(again.seq, 0);
     assert.notEqual(again.data.connection_id, hello.data.connection_id);
@@ -248,11 +237,7 @@ Deno.test("restart keeping events behaves like a drop; a stale sequence gets a n
 
 Deno.test("unknown connection ids start fresh; outages refuse upgrades", async () => {
   await withWorld(async (w) => {
-    const ws = await WsProbe.open(
-      w.emu,
-      w.bot.token,
-      `?connection_id=${"a".repeat(26)}&sequence_number=3`,
-    );
+    const ws = await resumeAsBot(w, "a".repeat(26), 3);
     assert.equal((await ws.event("hello")).seq, 0);
     await ws.close();
     w.emu.faults.networkDown = true;
