@@ -138,10 +138,7 @@ Deno.test("PERMISSIONS extends the sandbox, within what the bot holds", async ()
   assert.deepEqual(task.permissions.extra, ["read tasks/plan.md"]);
   const report = await runOnce(runner(world), task);
   assert.equal(report.outcome, "ok", report.error);
-  assert.deepEqual(
-    world.messages(),
-    ["Monday: patch the routers"],
-  );
+  assert.deepEqual(world.messages(), ["Monday: patch the routers"]);
 });
 
 Deno.test("a hanging task and a busy loop are ended by the timeout", async () => {
@@ -178,10 +175,7 @@ Deno.test("at the timeout ctx.signal is aborted first, so a task can stop polite
   const r = runner(world, { timeoutMs: 1_000, graceMs: 20_000 });
   const report = await runOnce(r, await load(world, "polite"));
   assert.equal(report.outcome, "timeout");
-  assert.deepEqual(
-    world.messages(),
-    ["stopping: the run took longer than 1 s"],
-  );
+  assert.deepEqual(world.messages(), ["stopping: the run took longer than 1 s"]);
 });
 
 Deno.test("a second trigger while the task runs is skipped and recorded; stop interrupts", async () => {
