@@ -7,12 +7,8 @@
 import assert from "node:assert/strict";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
-import {
-  logger,
-  type MattermostClient,
-  MessageContext,
-  type RestTransport,
-} from "@postbot/framework";
+import type { RestTransport } from "@postbot/framework";
+import { recordingContext } from "@postbot/framework/testing";
 import { MAX_POST_RUNES } from "@postbot/framework/text";
 import { EMPTY_CHANNELS_CONFIG } from "../channels/config.ts";
 import type { Attribution } from "../config.ts";
@@ -71,33 +67,18 @@ function message(text: string, fileCount = 0) {
       size: i + 1,
       mime_type: "text/plain",
     }) as FileInfo);
-  const replies: string[] = [];
-  const client = {
-    createPost: (p: Post) => {
-      replies.push(p.message);
-      return Promise.resolve(p);
+  return recordingContext({
+    post: {
+      id: "p".repeat(26),
+      user_id: ALICE,
+      channel_id: DM,
+      message: text,
+      file_ids: files.map((f) => f.id),
+      metadata: { files } as Post["metadata"],
     },
-  } as unknown as MattermostClient;
-  const ctx = new MessageContext({
-    message: {
-      post: {
-        id: "p".repeat(26),
-        user_id: ALICE,
-        channel_id: DM,
-        message: text,
-        file_ids: files.map((f) => f.id),
-        metadata: { files },
-      } as unknown as Post,
-      channelId: DM,
-      channelType: "D",
-      senderName: "alice",
-    },
+    channelId: DM,
     bot: { userId: "b".repeat(26), username: "postbot", teamId: "t".repeat(26), teamName: "t" },
-    client,
-    transport: {} as RestTransport,
-    log: logger("test"),
   });
-  return { ctx, replies };
 }
 
 Deno.test("more than 10 files are refused at the start, with the reason", async () => {
