@@ -8,7 +8,7 @@
  * @module
  */
 
-import { err, ok, type Result } from "@postbot/framework";
+import { err, ok, type Problem, problem, type Result, unreachable } from "@postbot/framework";
 
 /** A resolved send time. */
 export interface SendTime {
@@ -47,7 +47,7 @@ const EXAMPLES = "`at 09:00`, `at tomorrow 9:00`, `at monday 9:00`, `at 2026-12-
   "`in 2h`, `in 30 min`";
 
 /** A calendar date and wall-clock time, as written. */
-interface WallClock {
+export interface WallClock {
   readonly year: number;
   readonly month: number; // 1-12
   readonly day: number;
@@ -128,123 +128,190 @@ function parseClock(text: string): { hour: number; minute: number } | undefined 
   return { hour, minute };
 }
 
+/** Why a send time was refused, decided before any wording ({@link sendTimeProblem} words it). */
+export type SendTimeRefusal =
+  /** A date without a time: `at 2026-12-01`. `date` is as written. */
+  | { readonly kind: "date_without_time"; readonly date: string }
+  /** A date that does not exist: `2026-02-30`. */
+  | { readonly kind: "no_such_date"; readonly date: string }
+  /** Neither a time nor a day and a time. */
+  | { readonly kind: "unreadable"; readonly expression: string }
+  /** The wall-clock time falls into the hour skipped when the clocks go forward. */
+  | { readonly kind: "skipped"; readonly wall: WallClock; readonly zone: string }
+  /** The wall-clock time happens twice when the clocks go back. */
+  | { readonly kind: "repeated"; readonly wall: WallClock; readonly zone: string }
+  /** Already past; `dayNamed` false when only a time was given (tomorrow is suggested). */
+  | {
+    readonly kind: "past";
+    readonly wall: WallClock;
+    readonly zone: string;
+    readonly dayNamed: boolean;
+  }
+  /** More than {@link MAX_AHEAD_MS} ahead. */
+  | { readonly kind: "too_far"; readonly wall: WallClock }
+  /** `in …` that is not a list of numbers with units. */
+  | { readonly kind: "unreadable_delay"; readonly text: string }
+  | { readonly kind: "unknown_unit"; readonly unit: string }
+  | { readonly kind: "zero_delay" }
+  | { readonly kind: "delay_too_far" };
+
 /**
  * Reads a send time. `expression` is what followed `at` (or the whole `in …`); `now` and
- * `zone` are the moment and the sender's zone. Errors are written for the sender.
+ * `zone` are the moment and the sender's zone. Refusals are written for the sender.
  */
-// deno-lint-ignore postbot/max-function-lines
 export function parseSendTime(
   expression: string,
   zone: string,
   now: number,
-): Result<SendTime, string> {
+): Result<SendTime, Problem> {
+  const decided = decideSendTime(expression, zone, now);
+  return decided.ok ? decided : err(sendTimeProblem(decided.error));
+}
+
+/** {@link parseSendTime}'s decision, before any wording. */
+export function decideSendTime(
+  expression: string,
+  zone: string,
+  now: number,
+): Result<SendTime, SendTimeRefusal> {
   const text = expression.trim().toLowerCase().replace(/\s+/g, " ");
   const relative = /^in (.+)$/.exec(text);
-  if (relative !== null) return parseDelay(relative[1], zone, now);
-
-  const today = wallClock(now, zone);
-  let date: WallClock | undefined;
-  let clockText: string;
-  let dayNamed: "none" | "today" | "other" = "none";
-  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t](.+))?$/.exec(text);
-  const words =
-    /^(today|tomorrow|sunday|monday|tuesday|wednesday|thursday|friday|saturday|sun|mon|tue|tues|wed|thu|thur|thurs|fri|sat)(?:,)? (?:at )?(.+)$/
-      .exec(text);
-  if (iso !== null) {
-    const [, y, mo, d, rest] = iso;
-    if (rest === undefined) {
-      return err(`Which time on ${y}-${mo}-${d}? Write it like \`at ${y}-${mo}-${d} 09:00\`.`);
-    }
-    date = { year: Number(y), month: Number(mo), day: Number(d), hour: 0, minute: 0 };
-    const check = new Date(Date.UTC(date.year, date.month - 1, date.day));
-    if (check.getUTCMonth() + 1 !== date.month || check.getUTCDate() !== date.day) {
-      return err(`There is no ${y}-${mo}-${d}. Check the date (year-month-day).`);
-    }
-    clockText = rest;
-    dayNamed = "other";
-  } else if (words !== null) {
-    const [, day, rest] = words;
-    clockText = rest;
-    if (day === "today") {
-      date = today;
-      dayNamed = "today";
-    } else if (day === "tomorrow") {
-      date = addDays(today, 1);
-      dayNamed = "other";
-    } else {
-      const index = WEEKDAYS.findIndex((w) => w.startsWith(day.slice(0, 3)));
-      const ahead = (index - today.weekday + 7) % 7;
-      date = addDays(today, ahead);
-      dayNamed = ahead === 0 ? "today" : "other";
-    }
-  } else {
-    date = today;
-    clockText = text;
-  }
-  const clock = parseClock(clockText);
-  if (clock === undefined) {
-    return err(
-      `I can't read ${JSON.stringify(expression.trim())} as a time. Examples: ${EXAMPLES}.`,
-    );
-  }
-  let wall: WallClock = { ...date, ...clock };
+  if (relative !== null) return decideDelay(relative[1], zone, now);
+  const day = readDay(text, wallClock(now, zone));
+  if (!day.ok) return day;
+  const clock = parseClock(day.value.clockText);
+  if (clock === undefined) return err({ kind: "unreadable", expression: expression.trim() });
+  let wall: WallClock = { ...day.value.date, ...clock };
   let instants = instantsOf(wall, zone);
   // A weekday whose time has passed today means that weekday next week.
-  if (dayNamed === "today" && words !== null && words[1] !== "today") {
-    if (instants.length > 0 && instants[instants.length - 1] <= now) {
-      wall = addDays(wall, 7);
-      instants = instantsOf(wall, zone);
-    }
+  if (day.value.weekdayToday && instants.length > 0 && instants[instants.length - 1] <= now) {
+    wall = addDays(wall, 7);
+    instants = instantsOf(wall, zone);
   }
-  const shown = `${pad(wall.hour)}:${pad(wall.minute)} on ${wall.year}-${pad(wall.month)}-${
-    pad(wall.day)
-  }`;
-  if (instants.length === 0) {
-    return err(
-      `${shown} does not exist in ${zone}: the clocks skip that hour for daylight saving ` +
-        "time. Choose a time outside the skipped hour.",
-    );
-  }
-  if (instants.length > 1) {
-    return err(
-      `${shown} happens twice in ${zone}: the clocks go back an hour for daylight saving ` +
-        "time, so it is ambiguous. Choose a time outside the repeated hour.",
-    );
-  }
+  if (instants.length === 0) return err({ kind: "skipped", wall, zone });
+  if (instants.length > 1) return err({ kind: "repeated", wall, zone });
   const at = instants[0];
-  if (at <= now) {
-    const hint = dayNamed === "none"
-      ? ` Did you mean \`at tomorrow ${pad(wall.hour)}:${pad(wall.minute)}\`?`
-      : "";
-    return err(`${shown} (${zone}) is in the past.${hint}`);
-  }
-  if (at - now > MAX_AHEAD_MS) {
-    return err(`${shown} is more than a year ahead; I schedule up to a year in advance.`);
-  }
+  if (at <= now) return err({ kind: "past", wall, zone, dayNamed: day.value.dayNamed });
+  if (at - now > MAX_AHEAD_MS) return err({ kind: "too_far", wall });
   return ok({ at, zone });
 }
 
+/** The day part of an `at …` expression, and the text left for the clock. */
+interface DayChoice {
+  readonly date: WallClock;
+  readonly clockText: string;
+  /** False when only a time was given (today is assumed). */
+  readonly dayNamed: boolean;
+  /** A weekday was named and it is today: a time already past means next week. */
+  readonly weekdayToday: boolean;
+}
+
+const DAY_WORDS =
+  /^(today|tomorrow|sunday|monday|tuesday|wednesday|thursday|friday|saturday|sun|mon|tue|tues|wed|thu|thur|thurs|fri|sat)(?:,)? (?:at )?(.+)$/;
+
+/** `2026-12-01 …`, `tomorrow …`, `monday …`, or just a time (today). */
+function readDay(text: string, today: WallClock & { weekday: number }): Result<
+  DayChoice,
+  SendTimeRefusal
+> {
+  const iso = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t](.+))?$/.exec(text);
+  if (iso !== null) {
+    const [, y, mo, d, rest] = iso;
+    if (rest === undefined) return err({ kind: "date_without_time", date: `${y}-${mo}-${d}` });
+    const date = { year: Number(y), month: Number(mo), day: Number(d), hour: 0, minute: 0 };
+    const check = new Date(Date.UTC(date.year, date.month - 1, date.day));
+    if (check.getUTCMonth() + 1 !== date.month || check.getUTCDate() !== date.day) {
+      return err({ kind: "no_such_date", date: `${y}-${mo}-${d}` });
+    }
+    return ok({ date, clockText: rest, dayNamed: true, weekdayToday: false });
+  }
+  const words = DAY_WORDS.exec(text);
+  if (words === null) {
+    return ok({ date: today, clockText: text, dayNamed: false, weekdayToday: false });
+  }
+  const [, day, clockText] = words;
+  if (day === "today") return ok({ date: today, clockText, dayNamed: true, weekdayToday: false });
+  if (day === "tomorrow") {
+    return ok({ date: addDays(today, 1), clockText, dayNamed: true, weekdayToday: false });
+  }
+  const index = WEEKDAYS.findIndex((w) => w.startsWith(day.slice(0, 3)));
+  const ahead = (index - today.weekday + 7) % 7;
+  return ok({ date: addDays(today, ahead), clockText, dayNamed: true, weekdayToday: ahead === 0 });
+}
+
 /** `2h`, `30 min`, `1 day 2 hours`, `1h30m`, `45s`. */
-function parseDelay(text: string, zone: string, now: number): Result<SendTime, string> {
+function decideDelay(text: string, zone: string, now: number): Result<SendTime, SendTimeRefusal> {
   const parts = [...text.matchAll(/(\d{1,6})\s*([a-z]+)/g)];
   const rest = text.replace(/(\d{1,6})\s*([a-z]+)/g, "").replace(/[\s,]|and/g, "");
-  if (parts.length === 0 || rest !== "") {
-    return err(
-      `I can't read "in ${text}" as a delay. Examples: \`in 2h\`, \`in 30 min\`, ` +
-        "`in 1 day 2 hours`.",
-    );
-  }
+  if (parts.length === 0 || rest !== "") return err({ kind: "unreadable_delay", text });
   let ms = 0;
   for (const [, n, unit] of parts) {
     const size = UNITS[unit];
-    if (size === undefined) {
-      return err(`"${unit}" is not a unit I know; use seconds, minutes, hours or days.`);
-    }
+    if (size === undefined) return err({ kind: "unknown_unit", unit });
     ms += Number(n) * size;
   }
-  if (ms <= 0) return err("A delay of zero is now: answer `yes` to send it right away.");
-  if (ms > MAX_AHEAD_MS) return err("That is more than a year ahead; I schedule up to a year.");
+  if (ms <= 0) return err({ kind: "zero_delay" });
+  if (ms > MAX_AHEAD_MS) return err({ kind: "delay_too_far" });
   return ok({ at: now + ms, zone });
+}
+
+/** A refusal in the sender's words. */
+export function sendTimeProblem(refusal: SendTimeRefusal): Problem {
+  switch (refusal.kind) {
+    case "date_without_time":
+      return problem(
+        `Which time on ${refusal.date}? Write it like \`at ${refusal.date} 09:00\`.`,
+      );
+    case "no_such_date":
+      return problem(`There is no ${refusal.date}. Check the date (year-month-day).`);
+    case "unreadable":
+      return problem(
+        `I can't read ${JSON.stringify(refusal.expression)} as a time. Examples: ${EXAMPLES}.`,
+      );
+    case "skipped":
+      return problem(
+        `${shown(refusal.wall)} does not exist in ${refusal.zone}: the clocks skip that hour ` +
+          "for daylight saving time. Choose a time outside the skipped hour.",
+      );
+    case "repeated":
+      return problem(
+        `${shown(refusal.wall)} happens twice in ${refusal.zone}: the clocks go back an hour ` +
+          "for daylight saving time, so it is ambiguous. Choose a time outside the repeated hour.",
+      );
+    case "past": {
+      const { wall } = refusal;
+      const hint = refusal.dayNamed
+        ? ""
+        : ` Did you mean \`at tomorrow ${pad(wall.hour)}:${pad(wall.minute)}\`?`;
+      return problem(`${shown(wall)} (${refusal.zone}) is in the past.${hint}`);
+    }
+    case "too_far":
+      return problem(
+        `${shown(refusal.wall)} is more than a year ahead; I schedule up to a year in advance.`,
+      );
+    case "unreadable_delay":
+      return problem(
+        `I can't read "in ${refusal.text}" as a delay. Examples: \`in 2h\`, \`in 30 min\`, ` +
+          "`in 1 day 2 hours`.",
+      );
+    case "unknown_unit":
+      return problem(
+        `"${refusal.unit}" is not a unit I know; use seconds, minutes, hours or days.`,
+      );
+    case "zero_delay":
+      return problem("A delay of zero is now: answer `yes` to send it right away.");
+    case "delay_too_far":
+      return problem("That is more than a year ahead; I schedule up to a year.");
+    default:
+      return unreachable(refusal);
+  }
+}
+
+/** `09:30 on 2026-12-01`. */
+function shown(wall: WallClock): string {
+  return `${pad(wall.hour)}:${pad(wall.minute)} on ${wall.year}-${pad(wall.month)}-${
+    pad(wall.day)
+  }`;
 }
 
 function pad(n: number): string {

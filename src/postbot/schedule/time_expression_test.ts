@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import { isTimeZone } from "@postbot/framework";
+import { describeProblem, isTimeZone } from "@postbot/framework";
 import {
+  decideSendTime,
   describeSendTime,
   instantsOf,
   parseSendTime,
   profileZone,
+  sendTimeProblem,
   span,
 } from "./time_expression.ts";
 
@@ -14,14 +16,14 @@ const NOW = Date.UTC(2026, 10, 30, 13, 0);
 
 function at(expression: string, zone = BERLIN, now = NOW): number {
   const r = parseSendTime(expression, zone, now);
-  if (!r.ok) assert.fail(`${expression}: ${r.error}`);
+  if (!r.ok) assert.fail(`${expression}: ${describeProblem(r.error)}`);
   return r.value.at;
 }
 
 function refused(expression: string, zone = BERLIN, now = NOW): string {
   const r = parseSendTime(expression, zone, now);
   assert.ok(!r.ok, `${expression} should be refused`);
-  return r.error;
+  return describeProblem(r.error);
 }
 
 Deno.test("parseSendTime: the forms of the issue, in the sender's zone", () => {
@@ -112,4 +114,29 @@ Deno.test("profileZone reads the automatic or the manual zone of a profile", () 
     undefined,
   );
   assert.equal(profileZone(undefined, isTimeZone), undefined);
+});
+
+Deno.test("decideSendTime: each refusal is a typed outcome, worded separately", () => {
+  const kind = (expression: string) => {
+    const r = decideSendTime(expression, BERLIN, NOW);
+    return r.ok ? "ok" : r.error.kind;
+  };
+  assert.equal(kind("2026-12-01"), "date_without_time");
+  assert.equal(kind("2026-02-30 09:00"), "no_such_date");
+  assert.equal(kind("soonish"), "unreadable");
+  assert.equal(kind("2027-03-28 02:30"), "skipped");
+  assert.equal(kind("2027-10-31 02:30"), "repeated");
+  assert.equal(kind("09:00"), "past");
+  assert.equal(kind("2028-01-01 09:00"), "too_far");
+  assert.equal(kind("in lots"), "unreadable_delay");
+  assert.equal(kind("in 3 fortnights"), "unknown_unit");
+  assert.equal(kind("in 0 min"), "zero_delay");
+  assert.equal(kind("in 400 days"), "delay_too_far");
+  assert.equal(kind("tomorrow 9:00"), "ok");
+  const past = decideSendTime("09:00", BERLIN, NOW);
+  assert.ok(!past.ok);
+  assert.deepEqual(sendTimeProblem(past.error), {
+    message: "09:00 on 2026-11-30 (Europe/Berlin) is in the past. Did you mean " +
+      "`at tomorrow 09:00`?",
+  });
 });

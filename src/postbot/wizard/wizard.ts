@@ -7,6 +7,7 @@
 
 import type { FileInfo } from "@mattermost/types/files";
 import {
+  describeProblem,
   isChannelMember,
   logger,
   MattermostError,
@@ -392,7 +393,7 @@ export class Wizard implements SideQuestions {
     if (!time.ok) {
       this.sessions.set(ctx.userId, state);
       await ctx.reply(
-        `${time.error}
+        `${describeProblem(time.error)}
 Answer with another time (\`at …\`, \`in …\`), **yes** to send it now, ` +
           "or **no**.",
       );
