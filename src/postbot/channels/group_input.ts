@@ -17,7 +17,14 @@
  */
 
 import { parse } from "smol-toml";
-import { err, mattermostIdProblem, ok, type Result } from "@postbot/framework";
+import {
+  err,
+  mattermostIdProblem,
+  ok,
+  type Problem,
+  type Result,
+  unreachable,
+} from "@postbot/framework";
 import { excerptAt, explainTomlError, groupNameProblem, nameKey } from "./config.ts";
 import { scanTomlLayout, type TomlKeyValueLine } from "./toml_text.ts";
 
@@ -27,9 +34,11 @@ export interface GroupDefinition {
   readonly channelIds: readonly string[];
 }
 
-/** Why the input was refused: a chat-ready message (Markdown), and the place when known. */
-export interface InputError {
-  readonly message: string;
+/**
+ * Why the input was refused: a {@link Problem} whose message is chat-ready (Markdown: the
+ * place, the line quoted back, a correct example), and the place when known.
+ */
+export interface InputError extends Problem {
   readonly line?: number;
   readonly column?: number;
 }
@@ -79,176 +88,256 @@ export interface GroupInputOptions {
   readonly maxInputLength?: number;
 }
 
+/** A place in the input, 1-based. */
+type Place = { readonly line: number; readonly column: number };
+
+/** Why the input was refused, decided before any wording ({@link groupInputProblem} words it). */
+export type GroupInputRefusal =
+  | { readonly kind: "too_long"; readonly length: number; readonly max: number }
+  | { readonly kind: "empty" }
+  | { readonly kind: "section_header"; readonly at: Place }
+  | { readonly kind: "dotted_name"; readonly dotted: string; readonly at: Place }
+  | {
+    readonly kind: "repeated_name";
+    readonly name: string;
+    readonly previous: { readonly name: string; readonly line: number };
+    readonly at: Place;
+  }
+  | { readonly kind: "syntax"; readonly detail: string; readonly at: Place }
+  | { readonly kind: "bad_name"; readonly name: string; readonly problem: string; at?: Place }
+  /** Only reachable when the layout scan gave up: the parser's own keys repeat a name. */
+  | { readonly kind: "given_twice"; readonly name: string }
+  | {
+    readonly kind: "not_a_list";
+    readonly name: string;
+    readonly what: "table" | "text" | "other";
+    readonly at?: Place;
+  }
+  | { readonly kind: "no_ids"; readonly name: string; readonly at?: Place }
+  | { readonly kind: "too_many_ids"; readonly name: string; count: number; at?: Place }
+  | { readonly kind: "id_not_text"; readonly name: string; item: number; at?: Place }
+  /** `bad` are the ids with their problem, in input order. */
+  | {
+    readonly kind: "bad_ids";
+    readonly name: string;
+    readonly bad: readonly { readonly id: string; readonly problem: string }[];
+    readonly at?: Place;
+  };
+
 /** Parses `input` (the text after `!add_group` or `!add_private_group`) into group definitions. */
-// deno-lint-ignore postbot/max-function-lines
 export function parseGroupInput(
   input: string,
   options: GroupInputOptions = {},
 ): Result<GroupDefinition[], InputError> {
-  const command = options.command ?? "!add_group";
-  const maxLength = options.maxInputLength ?? MAX_GROUP_INPUT_LENGTH;
-  const example = `Example:\n${fence(`${command} "Engineering" = ${SAMPLE_IDS}`)}`;
-  const fail = (detail: string, pos?: { line: number; column: number }, text?: string) => {
-    let message = pos === undefined ? detail : `Line ${pos.line}, column ${pos.column}: ${detail}`;
-    const excerpt = pos === undefined || text === undefined
-      ? undefined
-      : excerptAt(text, pos.line, pos.column);
-    if (excerpt !== undefined) message += `\n${fence(excerpt)}`;
-    if (text !== undefined && /[“”„‘’]/.test(text)) {
-      message += '\nYour text contains typographic quotes (“ ” ‘ ’): use straight quotes (").';
-    }
-    message += `\n${example}`;
-    return err<InputError>(
-      pos === undefined ? { message } : { message, line: pos.line, column: pos.column },
-    );
-  };
+  const decided = decideGroupInput(input, options.maxInputLength ?? MAX_GROUP_INPUT_LENGTH);
+  if (decided.ok) return decided;
+  return err(groupInputProblem(decided.error, options.command ?? "!add_group"));
+}
 
+/** {@link parseGroupInput}'s decision; `text` is the input without its code formatting. */
+export function decideGroupInput(
+  input: string,
+  maxLength: number,
+): Result<GroupDefinition[], { refusal: GroupInputRefusal; text: string }> {
+  const refuse = (refusal: GroupInputRefusal, text: string) => err({ refusal, text });
   if (input.length > maxLength) {
-    return fail(
-      `the text is ${input.length.toLocaleString("en-US")} characters long; the limit is ` +
-        `${maxLength.toLocaleString("en-US")}. Split the groups over several ` +
-        `${command} commands.`,
-    );
+    return refuse({ kind: "too_long", length: input.length, max: maxLength }, input);
   }
   const text = stripCodeFormatting(input);
-  if (text.trim() === "") {
-    return fail(
-      `nothing to add. Write one group per line: its name, "=", and its channel ids in ` +
-        "square brackets.",
-    );
-  }
-
-  // Structure first (headers, dotted names, repeated names), with exact places: smol-toml
-  // would report a repeated name only as a generic redefinition.
-  const layout = scanTomlLayout(text);
-  const order: string[] = [];
-  const statements = new Map<string, TomlKeyValueLine>();
-  if (layout !== undefined) {
-    const seen = new Map<string, { name: string; line: number }>();
-    for (const st of layout.statements) {
-      if (st.kind === "header") {
-        return fail(
-          "section headers like [groups] are not allowed here: write only " +
-            '`"Group name" = [channel ids]` lines, one group per line.',
-          st.pos,
-          text,
-        );
-      }
-      if (st.key.length > 1) {
-        const dotted = st.key.join(".");
-        return fail(
-          `the name ${dotted} has a dot, which TOML reads as nested names. To use a dot in a ` +
-            `group name, put the whole name in double quotes: ${JSON.stringify(dotted)} = [...]`,
-          st.keyPos,
-          text,
-        );
-      }
-      const name = st.key[0];
-      const previous = seen.get(nameKey(name));
-      if (previous !== undefined) {
-        const same = previous.name === name
-          ? ""
-          : ` as ${JSON.stringify(previous.name)} (names are compared ignoring case)`;
-        return fail(
-          `the group ${JSON.stringify(name)} is already given on line ${previous.line}${same}. ` +
-            "Give each group once, with all its channel ids.",
-          st.keyPos,
-          text,
-        );
-      }
-      seen.set(nameKey(name), { name, line: st.keyPos.line });
-      order.push(name);
-      statements.set(name, st);
-    }
-  }
-
+  if (text.trim() === "") return refuse({ kind: "empty" }, text);
+  const structure = readStructure(text);
+  if (!structure.ok) return refuse(structure.error, text);
   let raw: Record<string, unknown>;
   try {
     raw = parse(text) as Record<string, unknown>;
   } catch (e) {
     const problem = explainTomlError(e, text);
     if (problem === undefined) throw e;
-    return fail(problem.message, problem, text);
+    return refuse({ kind: "syntax", detail: problem.message, at: problem }, text);
   }
-  const names = layout === undefined ? Object.keys(raw) : order;
-
+  const { order, statements } = structure.value;
   const groups: GroupDefinition[] = [];
   const seenKeys = new Set<string>();
-  for (const name of names) {
-    const value = raw[name];
-    const statement = statements.get(name);
-    const pos = statement?.keyPos;
-    const label = `group ${JSON.stringify(name)}`;
-    const problem = groupNameProblem(name);
-    if (problem !== undefined) {
-      return fail(
-        `${label}: ${problem}. Names are 1 to 100 visible characters on one line, without ` +
-          "control or invisible characters or spaces around them.",
-        pos,
-        text,
-      );
-    }
-    if (seenKeys.has(nameKey(name))) {
-      return fail(`the group ${JSON.stringify(name)} is given twice; give each group once.`);
-    }
+  for (const name of order ?? Object.keys(raw)) {
+    const group = decideGroup(name, raw[name], statements.get(name));
+    // A bad name is reported before the repetition, as it reads first.
+    if (!group.ok && group.error.kind === "bad_name") return refuse(group.error, text);
+    if (seenKeys.has(nameKey(name))) return refuse({ kind: "given_twice", name }, text);
     seenKeys.add(nameKey(name));
-    if (!Array.isArray(value)) {
-      const what = typeof value === "object" && value !== null && !(value instanceof Date)
-        ? "a table (dotted names and { } are not allowed)"
-        : typeof value === "string"
-        ? "a single text"
-        : "not a list";
-      return fail(
-        `${label} must be a list of channel ids in square brackets, but it is ${what}.`,
-        pos,
-        text,
-      );
-    }
-    if (value.length === 0) {
-      return fail(`${label} has no channel ids; list at least one.`, pos, text);
-    }
-    if (value.length > MAX_IDS_PER_GROUP) {
-      return fail(
-        `${label} has ${value.length.toLocaleString("en-US")} channel ids; at most ` +
-          `${MAX_IDS_PER_GROUP.toLocaleString("en-US")} fit in one group. Split it into ` +
-          "several groups.",
-        pos,
-        text,
-      );
-    }
-    const bad: string[] = [];
-    let firstBad: TomlKeyValueLine["keyPos"] | undefined;
-    for (const [i, id] of value.entries()) {
-      if (typeof id !== "string") {
-        return fail(
-          `${label}: item ${i + 1} is not text. Channel ids go in double quotes, like ` +
-            '"abcdefghijklmnopqrstuvwxyz".',
-          statement?.items[i] ?? pos,
-          text,
-        );
-      }
-      const idProblem = mattermostIdProblem(id);
-      if (idProblem !== undefined) {
-        bad.push(`${JSON.stringify(id)} (${idProblem})`);
-        firstBad ??= statement?.items[i];
-      }
-    }
-    if (bad.length > 0) {
-      const listed = bad.slice(0, MAX_LISTED_BAD_IDS).map((b) => `- ${b}`).join("\n");
-      const more = bad.length > MAX_LISTED_BAD_IDS
-        ? `\n- and ${bad.length - MAX_LISTED_BAD_IDS} more`
-        : "";
-      return fail(
-        `${label}: ${
-          bad.length === 1 ? "this is not a channel id" : "these are not channel ids"
-        }:\n` +
-          `${listed}${more}\nA channel id is 26 lowercase letters and digits; find it in the ` +
-          `channel's "View Info" dialog.`,
-        firstBad ?? pos,
-        text,
-      );
-    }
-    groups.push({ name, channelIds: [...new Set(value as string[])] });
+    if (!group.ok) return refuse(group.error, text);
+    groups.push(group.value);
   }
   return ok(groups);
+}
+
+/** The statements in input order, or `order` undefined when the layout scan gave up. */
+interface Structure {
+  readonly order: string[] | undefined;
+  readonly statements: ReadonlyMap<string, TomlKeyValueLine>;
+}
+
+/**
+ * Structure first (headers, dotted names, repeated names), with exact places: smol-toml
+ * would report a repeated name only as a generic redefinition.
+ */
+function readStructure(text: string): Result<Structure, GroupInputRefusal> {
+  const layout = scanTomlLayout(text);
+  const statements = new Map<string, TomlKeyValueLine>();
+  if (layout === undefined) return ok({ order: undefined, statements });
+  const order: string[] = [];
+  const seen = new Map<string, { name: string; line: number }>();
+  for (const st of layout.statements) {
+    if (st.kind === "header") return err({ kind: "section_header", at: st.pos });
+    if (st.key.length > 1) {
+      return err({ kind: "dotted_name", dotted: st.key.join("."), at: st.keyPos });
+    }
+    const name = st.key[0];
+    const previous = seen.get(nameKey(name));
+    if (previous !== undefined) {
+      return err({ kind: "repeated_name", name, previous, at: st.keyPos });
+    }
+    seen.set(nameKey(name), { name, line: st.keyPos.line });
+    order.push(name);
+    statements.set(name, st);
+  }
+  return ok({ order, statements });
+}
+
+/** One `name = [ids]` line checked: the name, the list, each id. */
+function decideGroup(
+  name: string,
+  value: unknown,
+  statement: TomlKeyValueLine | undefined,
+): Result<GroupDefinition, GroupInputRefusal> {
+  const at = statement?.keyPos;
+  const problem = groupNameProblem(name);
+  if (problem !== undefined) return err({ kind: "bad_name", name, problem, at });
+  if (!Array.isArray(value)) {
+    const what = typeof value === "object" && value !== null && !(value instanceof Date)
+      ? "table"
+      : typeof value === "string"
+      ? "text"
+      : "other";
+    return err({ kind: "not_a_list", name, what, at });
+  }
+  if (value.length === 0) return err({ kind: "no_ids", name, at });
+  if (value.length > MAX_IDS_PER_GROUP) {
+    return err({ kind: "too_many_ids", name, count: value.length, at });
+  }
+  const bad: { id: string; problem: string }[] = [];
+  let firstBad: Place | undefined;
+  for (const [i, id] of value.entries()) {
+    if (typeof id !== "string") {
+      return err({ kind: "id_not_text", name, item: i + 1, at: statement?.items[i] ?? at });
+    }
+    const idProblem = mattermostIdProblem(id);
+    if (idProblem !== undefined) {
+      bad.push({ id, problem: idProblem });
+      firstBad ??= statement?.items[i];
+    }
+  }
+  if (bad.length > 0) return err({ kind: "bad_ids", name, bad, at: firstBad ?? at });
+  return ok({ name, channelIds: [...new Set(value as string[])] });
+}
+
+/**
+ * A refusal as a chat reply: the place and the problem, the line quoted back with a caret,
+ * a note on typographic quotes when the text has them, and a correct example.
+ */
+export function groupInputProblem(
+  { refusal, text }: { refusal: GroupInputRefusal; text: string },
+  command: string,
+): InputError {
+  const detail = refusalDetail(refusal, command);
+  // The input itself is quoted back only for refusals about its content.
+  const quoted = refusal.kind === "too_long" || refusal.kind === "empty" ||
+      refusal.kind === "given_twice"
+    ? undefined
+    : text;
+  const at = "at" in refusal ? refusal.at : undefined;
+  let message = at === undefined ? detail : `Line ${at.line}, column ${at.column}: ${detail}`;
+  const excerpt = at === undefined || quoted === undefined
+    ? undefined
+    : excerptAt(quoted, at.line, at.column);
+  if (excerpt !== undefined) message += `\n${fence(excerpt)}`;
+  if (quoted !== undefined && /[“”„‘’]/.test(quoted)) {
+    message += '\nYour text contains typographic quotes (“ ” ‘ ’): use straight quotes (").';
+  }
+  message += `\nExample:\n${fence(`${command} "Engineering" = ${SAMPLE_IDS}`)}`;
+  return at === undefined ? { message } : { message, line: at.line, column: at.column };
+}
+
+/** What is wrong, in words, without the place. */
+function refusalDetail(refusal: GroupInputRefusal, command: string): string {
+  const label = "name" in refusal ? `group ${JSON.stringify(refusal.name)}` : "";
+  switch (refusal.kind) {
+    case "too_long":
+      return `the text is ${refusal.length.toLocaleString("en-US")} characters long; the ` +
+        `limit is ${refusal.max.toLocaleString("en-US")}. Split the groups over several ` +
+        `${command} commands.`;
+    case "empty":
+      return `nothing to add. Write one group per line: its name, "=", and its channel ids in ` +
+        "square brackets.";
+    case "section_header":
+      return "section headers like [groups] are not allowed here: write only " +
+        '`"Group name" = [channel ids]` lines, one group per line.';
+    case "dotted_name":
+      return `the name ${refusal.dotted} has a dot, which TOML reads as nested names. To use ` +
+        "a dot in a group name, put the whole name in double quotes: " +
+        `${JSON.stringify(refusal.dotted)} = [...]`;
+    case "repeated_name": {
+      const { previous } = refusal;
+      const same = previous.name === refusal.name
+        ? ""
+        : ` as ${JSON.stringify(previous.name)} (names are compared ignoring case)`;
+      return `the group ${JSON.stringify(refusal.name)} is already given on line ` +
+        `${previous.line}${same}. Give each group once, with all its channel ids.`;
+    }
+    case "syntax":
+      return refusal.detail;
+    case "bad_name":
+      return `${label}: ${refusal.problem}. Names are 1 to 100 visible characters on one ` +
+        "line, without control or invisible characters or spaces around them.";
+    case "given_twice":
+      return `the group ${JSON.stringify(refusal.name)} is given twice; give each group once.`;
+    case "not_a_list":
+      return `${label} must be a list of channel ids in square brackets, but it is ${
+        NOT_A_LIST[refusal.what]
+      }.`;
+    case "no_ids":
+      return `${label} has no channel ids; list at least one.`;
+    case "too_many_ids":
+      return `${label} has ${refusal.count.toLocaleString("en-US")} channel ids; at most ` +
+        `${MAX_IDS_PER_GROUP.toLocaleString("en-US")} fit in one group. Split it into ` +
+        "several groups.";
+    case "id_not_text":
+      return `${label}: item ${refusal.item} is not text. Channel ids go in double quotes, ` +
+        'like "abcdefghijklmnopqrstuvwxyz".';
+    case "bad_ids":
+      return badIdsDetail(label, refusal.bad);
+    default:
+      return unreachable(refusal);
+  }
+}
+
+const NOT_A_LIST = {
+  table: "a table (dotted names and { } are not allowed)",
+  text: "a single text",
+  other: "not a list",
+} as const;
+
+/** The bad ids listed (the first {@link MAX_LISTED_BAD_IDS}), and what an id looks like. */
+function badIdsDetail(
+  label: string,
+  bad: readonly { readonly id: string; readonly problem: string }[],
+): string {
+  const listed = bad.slice(0, MAX_LISTED_BAD_IDS)
+    .map((b) => `- ${JSON.stringify(b.id)} (${b.problem})`).join("\n");
+  const more = bad.length > MAX_LISTED_BAD_IDS
+    ? `\n- and ${bad.length - MAX_LISTED_BAD_IDS} more`
+    : "";
+  return `${label}: ${
+    bad.length === 1 ? "this is not a channel id" : "these are not channel ids"
+  }:\n${listed}${more}\nA channel id is 26 lowercase letters and digits; find it in the ` +
+    `channel's "View Info" dialog.`;
 }

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { mattermostIdProblem } from "@postbot/framework";
 import {
+  decideGroupInput,
   type GroupDefinition,
   type GroupInputOptions,
+  groupInputProblem,
   type InputError,
   MAX_GROUP_INPUT_LENGTH,
   MAX_IDS_PER_GROUP,
@@ -170,4 +173,34 @@ Deno.test("empty input and the command name in examples", () => {
   assert.match(refusal("  \n ").message, /nothing to add/);
   const e = refusal("x", { command: "!add_private_group" });
   assert.match(e.message, /!add_private_group "Engineering" = /);
+});
+
+Deno.test("decideGroupInput: each refusal is a typed outcome with its place, worded separately", () => {
+  const decided = (input: string) => {
+    const r = decideGroupInput(input, MAX_GROUP_INPUT_LENGTH);
+    if (r.ok) return "ok";
+    const refusal = r.error.refusal;
+    if (!("at" in refusal) || refusal.at === undefined) return refusal;
+    return { ...refusal, at: { line: refusal.at.line, column: refusal.at.column } };
+  };
+  assert.deepEqual(decided("  "), { kind: "empty" });
+  assert.deepEqual(decided("[groups]"), { kind: "section_header", at: { line: 1, column: 1 } });
+  assert.deepEqual(decided(`g = ["${A}"]\nG = ["${B}"]`), {
+    kind: "repeated_name",
+    name: "G",
+    previous: { name: "g", line: 1 },
+    at: { line: 2, column: 1 },
+  });
+  assert.deepEqual(decided(`g = ["${A}", "nope"]`), {
+    kind: "bad_ids",
+    name: "g",
+    bad: [{ id: "nope", problem: mattermostIdProblem("nope")! }],
+    at: { line: 1, column: 36 },
+  });
+  assert.equal(decided(`g = ["${A}"]`), "ok");
+  const r = decideGroupInput("[groups]", MAX_GROUP_INPUT_LENGTH);
+  assert.ok(!r.ok);
+  const problem = groupInputProblem(r.error, "!add_group");
+  assert.deepEqual([problem.line, problem.column], [1, 1]);
+  assert.match(problem.message, /^Line 1, column 1: section headers like \[groups\]/);
 });
