@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import {
   deniedHost,
   deniedPaths,
+  describeProblem,
   envSource,
   formatProblems,
   formatVariables,
@@ -138,7 +139,7 @@ async function run(config: PostbotConfig): Promise<number> {
   signals.started();
   if (!started.ok) {
     // Logged once: the console sink prints fatal lines at every CONSOLE_LOG_LEVEL.
-    log.fatal("{reason}", { reason: started.error });
+    log.fatal("{reason}", { reason: describeProblem(started.error) });
     await closeLogs();
     return 1;
   }

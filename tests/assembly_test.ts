@@ -44,7 +44,9 @@ Deno.test("a start that fails at the health port releases the database; the next
   try {
     const failed = await startPostbot(inProcessConfig(s, { HEALTH_PORT: String(port) }));
     assert.equal(failed.ok, false);
-    if (!failed.ok) assert.match(failed.error, new RegExp(`HEALTH_PORT=${port} cannot be used`));
+    if (!failed.ok) {
+      assert.match(failed.error.message, new RegExp(`HEALTH_PORT=${port} cannot be used`));
+    }
     assert.ok(await databaseIsFree(s), "the failed start let go of the database lock");
     taken.close();
     const bot = await startInProcess(s, { HEALTH_PORT: String(port) });
@@ -72,7 +74,7 @@ Deno.test("a start that fails at the channel sweep releases the database", {
     s.emu.faults.failRequests({ method: "GET", path: /\/channels$/, status: 403, times: 1000 });
     const failed = await startPostbot(inProcessConfig(s));
     assert.equal(failed.ok, false);
-    if (!failed.ok) assert.match(failed.error, /Could not list the team's channels/);
+    if (!failed.ok) assert.match(failed.error.message, /Could not list the team's channels/);
     assert.ok(await databaseIsFree(s), "the failed start let go of the database lock");
     s.emu.faults.clear();
     const bot = await startInProcess(s);

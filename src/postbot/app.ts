@@ -19,6 +19,7 @@ import {
   CommandDispatcher,
   directMessagesOnly,
   err,
+  fail,
   holdLateSideEffects,
   isAdminUnder,
   isChannelMember,
@@ -26,6 +27,8 @@ import {
   MattermostError,
   ok,
   openDatabase,
+  type Problem,
+  problem,
   type Result,
   type SessionStore,
 } from "@postbot/framework";
@@ -36,7 +39,6 @@ import { Editor } from "./broadcast/editor.ts";
 import { BroadcastLog } from "./broadcast/log.ts";
 import { BroadcastService } from "./broadcast/service.ts";
 import { ChannelCache } from "./channel_cache.ts";
-import { formatChannelsFileError } from "./channels/config.ts";
 import { ChannelsStore } from "./channels/store.ts";
 import { aliasCommand } from "./commands/alias.ts";
 import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts.ts";
@@ -96,11 +98,11 @@ export interface PostbotOptions {
   readonly bot?: BotOptions;
 }
 
-/** Starts postbot, or explains in one message why it cannot. */
+/** Starts postbot, or explains in one {@link Problem} why it cannot. */
 export async function startPostbot(
   config: PostbotConfig,
   options: PostbotOptions = {},
-): Promise<Result<RunningPostbot, string>> {
+): Promise<Result<RunningPostbot, Problem>> {
   // Whatever is still on the stack when this function returns was opened by a failed start.
   await using opened = new AsyncDisposableStack();
   const core = await openCore(config, options, opened);
@@ -143,7 +145,7 @@ async function openCore(
   config: PostbotConfig,
   options: PostbotOptions,
   opened: AsyncDisposableStack,
-): Promise<Result<Core, string>> {
+): Promise<Result<Core, Problem>> {
   const db = await openStorage(config, opened);
   if (!db.ok) return db;
   const channels = await loadChannels(config);
@@ -151,7 +153,7 @@ async function openCore(
   const processed = new SqliteProcessedPosts(db.value);
   processed.prune(Date.now() - PROCESSED_POSTS_KEPT_MS);
   const connected = await Bot.connect(config, { processed, ...options.bot });
-  if (!connected.ok) return err(connected.error.message);
+  if (!connected.ok) return err(connected.error);
   const bot = connected.value;
   const cache = new ChannelCache({
     transport: bot.transport,
@@ -162,17 +164,17 @@ async function openCore(
   try {
     await cache.refresh();
   } catch (e) {
-    return err(
+    return fail(
       `Could not list the team's channels: ${e instanceof MattermostError ? e.message : String(e)}`,
     );
   }
   const auditClash = auditChannelProblems(config.botLogChannelId, channels.value.config, cache);
   if (auditClash.length > 0) {
-    return err(
+    return fail(
       `The audit channel (BOT_LOG_CHANNEL_ID=${config.botLogChannelId}) must never receive ` +
         `broadcasts, but ${config.channelsTomlPath} makes it a target:\n` +
-        auditClash.map((p) => `  - ${p}`).join("\n") +
-        `\nRemove it from ${config.channelsTomlPath}, or set BOT_LOG_CHANNEL_ID to a channel ` +
+        auditClash.map((p) => `  - ${p.message}`).join("\n"),
+      `Remove it from ${config.channelsTomlPath}, or set BOT_LOG_CHANNEL_ID to a channel ` +
         "used only for the bot's audit posts.",
     );
   }
@@ -184,20 +186,20 @@ async function openCore(
 async function openStorage(
   config: PostbotConfig,
   opened: AsyncDisposableStack,
-): Promise<Result<DatabaseSync, string>> {
+): Promise<Result<DatabaseSync, Problem>> {
   const lock = await lockDatabase(config.dbPath);
   if (!lock.ok) return lock;
   opened.defer(() => lock.value.close());
   const db = openDatabase(config.dbPath, MIGRATIONS, { app: APP_NAME });
-  if (!db.ok) return err(db.error.message);
+  if (!db.ok) return err(problem(db.error.message));
   opened.defer(() => db.value.close());
   return ok(db.value);
 }
 
 /** Loads channels.toml; a missing file is allowed, and warned about once. */
-async function loadChannels(config: PostbotConfig): Promise<Result<ChannelsStore, string>> {
+async function loadChannels(config: PostbotConfig): Promise<Result<ChannelsStore, Problem>> {
   const loaded = await ChannelsStore.load(config.channelsTomlPath);
-  if (!loaded.ok) return err(formatChannelsFileError(loaded.error));
+  if (!loaded.ok) return err(loaded.error);
   if (loaded.value.missing) {
     // Once, at startup, in the log and (WARNING) on the console: a bot without groups is
     // almost always a file in the wrong place, not a choice.
@@ -397,7 +399,7 @@ async function startLoops(
   { broadcaster, scheduler, wizard }: Wiring,
   tasks: TaskSystem,
   opened: AsyncDisposableStack,
-): Promise<Result<() => HealthSnapshot, string>> {
+): Promise<Result<() => HealthSnapshot, Problem>> {
   // Settle what a previous process left unfinished before any DM can confirm a new broadcast:
   // recovery treats every pending broadcast as interrupted.
   await broadcaster.recover();
@@ -411,7 +413,7 @@ async function startLoops(
     try {
       opened.defer(serveHealth(config.healthPort, snapshot));
     } catch (e) {
-      return err(
+      return fail(
         `HEALTH_PORT=${config.healthPort} cannot be used: ${(e as Error).message}. ` +
           "Choose a free port, or leave HEALTH_PORT empty.",
       );
@@ -430,7 +432,7 @@ async function startLoops(
   opened.defer(() => wizard.sessions.stop());
   opened.defer(() => bot.stop());
   const connected = await bot.start();
-  if (!connected.ok) return err(connected.error.message);
+  if (!connected.ok) return err(connected.error);
   // After recovery and the connection: what came due while postbot was down goes out now.
   await scheduler.start();
   opened.defer(() => scheduler.stop());

@@ -8,17 +8,18 @@
  * @module
  */
 
+import { type Problem, problem } from "@postbot/framework";
 import type { ChannelCache } from "./channel_cache.ts";
 import { type ChannelsConfig, nameKey } from "./channels/config.ts";
 
-/** Every way channels.toml makes the audit channel a target, one line each; empty when none. */
+/** Every way channels.toml makes the audit channel a target, one problem each; empty when none. */
 export function auditChannelProblems(
   auditChannelId: string,
   config: ChannelsConfig,
   cache: ChannelCache,
-): string[] {
+): readonly Problem[] {
   if (auditChannelId === "") return [];
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   for (
     const [table, groups] of [["groups", config.groups], [
       "private_groups",
@@ -27,7 +28,7 @@ export function auditChannelProblems(
   ) {
     for (const [name, ids] of groups) {
       if (ids.includes(auditChannelId)) {
-        problems.push(`group ${JSON.stringify(name)} in [${table}] lists it`);
+        problems.push(problem(`group ${JSON.stringify(name)} in [${table}] lists it`));
       }
     }
   }
@@ -37,7 +38,7 @@ export function auditChannelProblems(
     // Whitelist entries name a channel by id or by name, as target resolution reads them.
     const named = entry === auditChannelId ||
       (audit !== undefined && audit.name.toLowerCase() === key);
-    if (named) problems.push(`the whitelist names it (${JSON.stringify(entry)})`);
+    if (named) problems.push(problem(`the whitelist names it (${JSON.stringify(entry)})`));
   }
   return problems;
 }

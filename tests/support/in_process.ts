@@ -7,6 +7,7 @@
  */
 
 import { type PostbotOptions, type RunningPostbot, startPostbot } from "../../src/postbot/app.ts";
+import { describeProblem } from "@postbot/framework";
 import { type PostbotConfig, readPostbotConfig } from "../../src/postbot/config.ts";
 import type { Scenario } from "./scenario.ts";
 
@@ -36,6 +37,6 @@ export async function startInProcess(
   options: PostbotOptions = {},
 ): Promise<RunningPostbot> {
   const started = await startPostbot(inProcessConfig(s, env), options);
-  if (!started.ok) throw new Error(`postbot did not start: ${started.error}`);
+  if (!started.ok) throw new Error(`postbot did not start: ${describeProblem(started.error)}`);
   return started.value;
 }

@@ -26,7 +26,15 @@
  */
 
 import { parse } from "smol-toml";
-import { err, explainTomlError, mattermostIdProblem, ok, type Result } from "@postbot/framework";
+import {
+  err,
+  explainTomlError,
+  mattermostIdProblem,
+  ok,
+  type Problem,
+  type Result,
+  unreachable,
+} from "@postbot/framework";
 import { visible } from "../format.ts";
 import {
   scanTomlLayout,
@@ -55,8 +63,13 @@ export const EMPTY_CHANNELS_CONFIG: ChannelsConfig = Object.freeze({
   aliases: new Map<string, string>(),
 });
 
-/** Why channels.toml (or an edit of it) was refused, with where, for the person fixing it. */
-export interface ChannelsFileError {
+/**
+ * Why channels.toml (or an edit of it) was refused, with where, for the person fixing it: a
+ * {@link Problem} whose message is `file:line:column: detail` (or `file: detail` when the
+ * place is unknown) and whose hint, when the place is known, is the offending line with a
+ * caret under the column. `describeProblem` gives both, as logs and replies show them.
+ */
+export interface ChannelsFileError extends Problem {
   /** The file name as given to the parser (a path, or just `channels.toml`). */
   readonly file: string;
   /** 1-based line of the problem, when known. */
@@ -65,10 +78,6 @@ export interface ChannelsFileError {
   readonly column?: number;
   /** The problem alone, without location: `group "X": … is not a channel id …`. */
   readonly detail: string;
-  /** `file:line:column: detail` (or `file: detail` when the place is unknown). */
-  readonly message: string;
-  /** The offending line with a caret under the column, when known. */
-  readonly excerpt?: string;
 }
 
 /** Longest group name or alias accepted, in characters (code points). */
@@ -200,13 +209,8 @@ export function channelsFileError(
     column: where.column,
     detail,
     message: `${file}:${where.line}:${where.column}: ${detail}`,
-    ...(excerpt === undefined ? {} : { excerpt }),
+    ...(excerpt === undefined ? {} : { hint: excerpt }),
   };
-}
-
-/** The error as several lines for a log or a chat reply: location and problem, then the line with a caret. */
-export function formatChannelsFileError(error: ChannelsFileError): string {
-  return error.excerpt === undefined ? error.message : `${error.message}\n${error.excerpt}`;
 }
 
 type Table = Record<string, unknown>;
@@ -287,12 +291,66 @@ const TABLE_LABEL = {
   aliases: "[aliases]",
 } as const;
 
+/** Who already uses a name a user can type (for clash detection). */
+type NameOwner =
+  | { readonly kind: "whitelisted"; readonly name: string }
+  | { readonly kind: "group"; readonly table: GroupTable; readonly name: string }
+  | { readonly kind: "alias"; readonly name: string };
+
+/**
+ * What is wrong with a channels.toml that parses as TOML, decided before any wording
+ * ({@link channelsFaultError} words it and finds its place in the text). `found` is the
+ * offending value itself; indexes count from 0.
+ */
+export type ChannelsTomlFault =
+  | { readonly kind: "unknown_keys"; readonly keys: readonly string[] }
+  | { readonly kind: "whitelist_not_list"; readonly found: unknown }
+  | { readonly kind: "whitelist_entry_not_text"; readonly index: number; readonly found: unknown }
+  | {
+    readonly kind: "whitelist_entry_bad";
+    readonly index: number;
+    readonly entry: string;
+    readonly problem: string;
+  }
+  | { readonly kind: "groups_not_table"; readonly table: GroupTable; readonly found: unknown }
+  | { readonly kind: "aliases_not_table"; readonly found: unknown }
+  | EntryFault;
+
+/** A {@link ChannelsTomlFault} in one group or alias entry. */
+export type EntryFault =
+  | { readonly kind: "group_bad_name"; readonly group: GroupRef; readonly problem: string }
+  | { readonly kind: "group_not_list"; readonly group: GroupRef; readonly found: unknown }
+  | { readonly kind: "group_empty"; readonly group: GroupRef }
+  | {
+    readonly kind: "group_id_not_text";
+    readonly group: GroupRef;
+    readonly index: number;
+    readonly found: unknown;
+  }
+  | {
+    readonly kind: "group_bad_id";
+    readonly group: GroupRef;
+    readonly index: number;
+    readonly id: string;
+    readonly problem: string;
+  }
+  | { readonly kind: "group_clash"; readonly group: GroupRef; readonly owner: NameOwner }
+  | { readonly kind: "alias_bad_name"; readonly alias: string; readonly problem: string }
+  | { readonly kind: "alias_target_not_text"; readonly alias: string; readonly found: unknown }
+  | { readonly kind: "alias_unknown_target"; readonly alias: string; readonly target: string }
+  | { readonly kind: "alias_clash"; readonly alias: string; readonly owner: NameOwner };
+
+/** A group entry: its table and its name. */
+export interface GroupRef {
+  readonly table: GroupTable;
+  readonly name: string;
+}
+
 /**
  * Parses and validates the text of channels.toml. `fileName` is used in messages only.
  * An empty text (or only comments) is a valid, empty config. Returns the first problem found,
  * with its line and column when the place is known.
  */
-// deno-lint-ignore postbot/max-function-lines
 export function parseChannelsToml(
   text: string,
   fileName: string,
@@ -305,171 +363,261 @@ export function parseChannelsToml(
     if (problem === undefined) throw e;
     return err(channelsFileError(fileName, problem.message, problem, text));
   }
-  const at = new Locator(text);
-  const fail = (detail: string, pos: TomlPosition | undefined) =>
-    err(channelsFileError(fileName, detail, pos, text));
+  const decided = decideChannelsConfig(raw);
+  return decided.ok ? decided : err(channelsFaultError(decided.error, fileName, text));
+}
 
+/** Validates parsed channels.toml: the config, or the first fault in reading order. */
+export function decideChannelsConfig(raw: Record<string, unknown>): Result<
+  ChannelsConfig,
+  ChannelsTomlFault
+> {
   const unknown = Object.keys(raw).filter((k) => !CHANNELS_TOML_KEYS.includes(k));
-  if (unknown.length > 0) {
-    const names = unknown.map((k) => JSON.stringify(k)).join(", ");
-    return fail(
-      `unknown ${unknown.length === 1 ? "setting" : "settings"} ${names}: channels.toml may ` +
-        "only contain whitelist = [...], [groups], [private_groups] and [aliases]; " +
-        "check the spelling (or the [section] the line is under)",
-      at.top(unknown[0]),
-    );
-  }
-
-  // Every name a user can type, for clash detection: nameKey → description.
-  const taken = new Map<string, string>();
-
-  const whitelist: string[] = [];
-  if (raw.whitelist !== undefined) {
-    if (!Array.isArray(raw.whitelist)) {
-      return fail(
-        `whitelist must be a list of channel names, like whitelist = ["town-square"], ` +
-          `not ${describe(raw.whitelist)}`,
-        at.top("whitelist"),
-      );
-    }
-    for (const [i, entry] of raw.whitelist.entries()) {
-      if (typeof entry !== "string") {
-        return fail(
-          `whitelist entries must be channel names in double quotes, like "town-square", ` +
-            `not ${describe(entry)}`,
-          at.whitelistItem(i),
-        );
-      }
-      const problem = groupNameProblem(entry);
-      if (problem !== undefined) {
-        return fail(
-          `whitelist entry ${JSON.stringify(entry)}: ${
-            problem.replace("the name", "the channel name")
-          }`,
-          at.whitelistItem(i),
-        );
-      }
-      const key = nameKey(entry);
-      if (taken.has(key)) continue; // the same channel twice: harmless, keep one
-      taken.set(key, `whitelisted channel ${JSON.stringify(entry)}`);
-      whitelist.push(entry);
-    }
-  }
-
-  const groupTables = {
-    groups: new Map<string, readonly string[]>(),
-    private_groups: new Map<string, readonly string[]>(),
-  };
-  for (const table of ["groups", "private_groups"] as const) {
-    const value = raw[table];
-    if (value === undefined) continue;
-    if (!isTable(value)) {
-      return fail(
-        `${table} must be a section ${TABLE_LABEL[table]} of lines like ` +
-          `"Group name" = ["<channel id>", ...], not ${describe(value)}`,
-        at.top(table),
-      );
-    }
-    for (const [name, ids] of Object.entries(value)) {
-      const label = `group ${JSON.stringify(name)} in ${TABLE_LABEL[table]}`;
-      const problem = groupNameProblem(name);
-      if (problem !== undefined) return fail(`${label}: ${problem}`, at.entry(table, name));
-      if (!Array.isArray(ids)) {
-        return fail(
-          `${label} must be a list of channel ids, like ${JSON.stringify(name)} = ` +
-            `["abcdefghijklmnopqrstuvwxyz"], not ${describe(ids)}`,
-          at.value(table, name),
-        );
-      }
-      if (ids.length === 0) {
-        return fail(
-          `${label} has no channel ids; add at least one, or remove the line`,
-          at.value(table, name),
-        );
-      }
-      const unique: string[] = [];
-      for (const [i, id] of ids.entries()) {
-        if (typeof id !== "string") {
-          return fail(
-            `${label}: channel ids must be in double quotes, like "abcdefghijklmnopqrstuvwxyz", ` +
-              `not ${describe(id)}`,
-            at.item(table, name, i),
-          );
-        }
-        const idProblem = mattermostIdProblem(id);
-        if (idProblem !== undefined) {
-          return fail(
-            `${label}: ${JSON.stringify(id)} is not a Mattermost channel id (${idProblem}); ` +
-              "ids are 26 lowercase letters and digits, shown in the channel's " +
-              '"View Info" dialog',
-            at.item(table, name, i),
-          );
-        }
-        if (!unique.includes(id)) unique.push(id);
-      }
-      const key = nameKey(name);
-      const clash = taken.get(key);
-      if (clash !== undefined) {
-        return fail(
-          `${label} has the same name as ${clash} (names are compared ignoring case); ` +
-            "rename one of them",
-          at.entry(table, name),
-        );
-      }
-      taken.set(key, label);
-      groupTables[table].set(name, unique);
-    }
-  }
-
-  const aliases = new Map<string, string>();
-  if (raw.aliases !== undefined) {
-    if (!isTable(raw.aliases)) {
-      return fail(
-        `aliases must be a section [aliases] of lines like all = "All offices", ` +
-          `not ${describe(raw.aliases)}`,
-        at.top("aliases"),
-      );
-    }
-    const targets = new Map<string, string>();
-    for (const [key] of taken) targets.set(key, key);
-    for (const [alias, target] of Object.entries(raw.aliases)) {
-      const label = `alias ${JSON.stringify(alias)} in [aliases]`;
-      const problem = aliasProblem(alias);
-      if (problem !== undefined) return fail(`${label}: ${problem}`, at.entry("aliases", alias));
-      if (typeof target !== "string") {
-        return fail(
-          `${label} must name a group or whitelisted channel in double quotes, like ` +
-            `${JSON.stringify(alias)} = "All offices", not ${describe(target)}`,
-          at.value("aliases", alias),
-        );
-      }
-      if (!targets.has(nameKey(target))) {
-        return fail(
-          `${label} points to ${JSON.stringify(target)}, which is neither a group nor a ` +
-            "whitelisted channel; fix the spelling, or remove the alias",
-          at.value("aliases", alias),
-        );
-      }
-      const key = nameKey(alias);
-      const clash = taken.get(key);
-      if (clash !== undefined) {
-        return fail(
-          `${label} has the same name as ${clash} (names are compared ignoring case); ` +
-            "remove or rename the alias",
-          at.entry("aliases", alias),
-        );
-      }
-      taken.set(key, label);
-      aliases.set(alias, target);
-    }
-  }
-
+  if (unknown.length > 0) return err({ kind: "unknown_keys", keys: unknown });
+  // Every name a user can type, for clash detection.
+  const taken = new Map<string, NameOwner>();
+  const whitelist = decideWhitelist(raw.whitelist, taken);
+  if (!whitelist.ok) return whitelist;
+  const groups = decideGroups("groups", raw.groups, taken);
+  if (!groups.ok) return groups;
+  const privateGroups = decideGroups("private_groups", raw.private_groups, taken);
+  if (!privateGroups.ok) return privateGroups;
+  const aliases = decideAliases(raw.aliases, taken);
+  if (!aliases.ok) return aliases;
   return ok({
-    whitelist,
-    groups: groupTables.groups,
-    privateGroups: groupTables.private_groups,
-    aliases,
+    whitelist: whitelist.value,
+    groups: groups.value,
+    privateGroups: privateGroups.value,
+    aliases: aliases.value,
   });
+}
+
+/** `whitelist = [...]`: channel names, the same one twice kept once. */
+function decideWhitelist(
+  value: unknown,
+  taken: Map<string, NameOwner>,
+): Result<string[], ChannelsTomlFault> {
+  const whitelist: string[] = [];
+  if (value === undefined) return ok(whitelist);
+  if (!Array.isArray(value)) return err({ kind: "whitelist_not_list", found: value });
+  for (const [index, entry] of value.entries()) {
+    if (typeof entry !== "string") {
+      return err({ kind: "whitelist_entry_not_text", index, found: entry });
+    }
+    const problem = groupNameProblem(entry);
+    if (problem !== undefined) return err({ kind: "whitelist_entry_bad", index, entry, problem });
+    const key = nameKey(entry);
+    if (taken.has(key)) continue; // the same channel twice: harmless, keep one
+    taken.set(key, { kind: "whitelisted", name: entry });
+    whitelist.push(entry);
+  }
+  return ok(whitelist);
+}
+
+/** `[groups]` or `[private_groups]`: names to lists of channel ids (duplicates kept once). */
+function decideGroups(
+  table: GroupTable,
+  value: unknown,
+  taken: Map<string, NameOwner>,
+): Result<Map<string, readonly string[]>, ChannelsTomlFault> {
+  const groups = new Map<string, readonly string[]>();
+  if (value === undefined) return ok(groups);
+  if (!isTable(value)) return err({ kind: "groups_not_table", table, found: value });
+  for (const [name, ids] of Object.entries(value)) {
+    const group = { table, name };
+    const problem = groupNameProblem(name);
+    if (problem !== undefined) return err({ kind: "group_bad_name", group, problem });
+    if (!Array.isArray(ids)) return err({ kind: "group_not_list", group, found: ids });
+    if (ids.length === 0) return err({ kind: "group_empty", group });
+    const unique: string[] = [];
+    for (const [index, id] of ids.entries()) {
+      if (typeof id !== "string") {
+        return err({ kind: "group_id_not_text", group, index, found: id });
+      }
+      const idProblem = mattermostIdProblem(id);
+      if (idProblem !== undefined) {
+        return err({ kind: "group_bad_id", group, index, id, problem: idProblem });
+      }
+      if (!unique.includes(id)) unique.push(id);
+    }
+    const owner = claimName(taken, name, { kind: "group", table, name });
+    if (owner !== undefined) return err({ kind: "group_clash", group, owner });
+    groups.set(name, unique);
+  }
+  return ok(groups);
+}
+
+/** `[aliases]`: lowercase aliases to a group or whitelisted channel named before. */
+function decideAliases(
+  value: unknown,
+  taken: Map<string, NameOwner>,
+): Result<Map<string, string>, ChannelsTomlFault> {
+  const aliases = new Map<string, string>();
+  if (value === undefined) return ok(aliases);
+  if (!isTable(value)) return err({ kind: "aliases_not_table", found: value });
+  // An alias names a group or a whitelisted channel, never another alias.
+  const targets = new Set(taken.keys());
+  for (const [alias, target] of Object.entries(value)) {
+    const problem = aliasProblem(alias);
+    if (problem !== undefined) return err({ kind: "alias_bad_name", alias, problem });
+    if (typeof target !== "string") {
+      return err({ kind: "alias_target_not_text", alias, found: target });
+    }
+    if (!targets.has(nameKey(target))) return err({ kind: "alias_unknown_target", alias, target });
+    const owner = claimName(taken, alias, { kind: "alias", name: alias });
+    if (owner !== undefined) return err({ kind: "alias_clash", alias, owner });
+    aliases.set(alias, target);
+  }
+  return ok(aliases);
+}
+
+/** Takes `name` for `owner`; returns who already has it (compared by {@link nameKey}), if anyone. */
+function claimName(
+  taken: Map<string, NameOwner>,
+  name: string,
+  owner: NameOwner,
+): NameOwner | undefined {
+  const key = nameKey(name);
+  const existing = taken.get(key);
+  if (existing === undefined) taken.set(key, owner);
+  return existing;
+}
+
+/** `group "X" in [groups]`, `alias "x" in [aliases]`, `whitelisted channel "y"`. */
+function ownerLabel(owner: NameOwner): string {
+  switch (owner.kind) {
+    case "whitelisted":
+      return `whitelisted channel ${JSON.stringify(owner.name)}`;
+    case "group":
+      return groupLabel(owner);
+    case "alias":
+      return aliasLabel(owner.name);
+    default:
+      return unreachable(owner);
+  }
+}
+
+function groupLabel(group: GroupRef): string {
+  return `group ${JSON.stringify(group.name)} in ${TABLE_LABEL[group.table]}`;
+}
+
+function aliasLabel(alias: string): string {
+  return `alias ${JSON.stringify(alias)} in [aliases]`;
+}
+
+/** A fault as the error the person fixing the file reads: the place, the problem, the line. */
+export function channelsFaultError(
+  fault: ChannelsTomlFault,
+  fileName: string,
+  text: string,
+): ChannelsFileError {
+  return channelsFileError(
+    fileName,
+    faultDetail(fault),
+    faultPlace(fault, new Locator(text)),
+    text,
+  );
+}
+
+/** Where in the text the fault is: the entry, its value, or the item at fault. */
+function faultPlace(fault: ChannelsTomlFault, at: Locator): TomlPosition | undefined {
+  switch (fault.kind) {
+    case "unknown_keys":
+      return at.top(fault.keys[0]);
+    case "whitelist_not_list":
+      return at.top("whitelist");
+    case "whitelist_entry_not_text":
+    case "whitelist_entry_bad":
+      return at.whitelistItem(fault.index);
+    case "groups_not_table":
+      return at.top(fault.table);
+    case "group_bad_name":
+    case "group_clash":
+      return at.entry(fault.group.table, fault.group.name);
+    case "group_not_list":
+    case "group_empty":
+      return at.value(fault.group.table, fault.group.name);
+    case "group_id_not_text":
+    case "group_bad_id":
+      return at.item(fault.group.table, fault.group.name, fault.index);
+    case "aliases_not_table":
+      return at.top("aliases");
+    case "alias_bad_name":
+    case "alias_clash":
+      return at.entry("aliases", fault.alias);
+    case "alias_target_not_text":
+    case "alias_unknown_target":
+      return at.value("aliases", fault.alias);
+    default:
+      return unreachable(fault);
+  }
+}
+
+/** The problem in words, with how to fix it. */
+function faultDetail(fault: ChannelsTomlFault): string {
+  switch (fault.kind) {
+    case "unknown_keys": {
+      const names = fault.keys.map((k) => JSON.stringify(k)).join(", ");
+      return `unknown ${fault.keys.length === 1 ? "setting" : "settings"} ${names}: ` +
+        "channels.toml may only contain whitelist = [...], [groups], [private_groups] and " +
+        "[aliases]; check the spelling (or the [section] the line is under)";
+    }
+    case "whitelist_not_list":
+      return `whitelist must be a list of channel names, like whitelist = ["town-square"], ` +
+        `not ${describe(fault.found)}`;
+    case "whitelist_entry_not_text":
+      return `whitelist entries must be channel names in double quotes, like "town-square", ` +
+        `not ${describe(fault.found)}`;
+    case "whitelist_entry_bad":
+      return `whitelist entry ${JSON.stringify(fault.entry)}: ${
+        fault.problem.replace("the name", "the channel name")
+      }`;
+    case "groups_not_table":
+      return `${fault.table} must be a section ${TABLE_LABEL[fault.table]} of lines like ` +
+        `"Group name" = ["<channel id>", ...], not ${describe(fault.found)}`;
+    case "aliases_not_table":
+      return `aliases must be a section [aliases] of lines like all = "All offices", ` +
+        `not ${describe(fault.found)}`;
+    default:
+      return entryDetail(fault);
+  }
+}
+
+/** {@link faultDetail} for one group or alias entry. */
+function entryDetail(fault: EntryFault): string {
+  switch (fault.kind) {
+    case "group_bad_name":
+      return `${groupLabel(fault.group)}: ${fault.problem}`;
+    case "group_not_list":
+      return `${groupLabel(fault.group)} must be a list of channel ids, like ` +
+        `${JSON.stringify(fault.group.name)} = ["abcdefghijklmnopqrstuvwxyz"], not ` +
+        describe(fault.found);
+    case "group_empty":
+      return `${groupLabel(fault.group)} has no channel ids; add at least one, or remove the line`;
+    case "group_id_not_text":
+      return `${groupLabel(fault.group)}: channel ids must be in double quotes, like ` +
+        `"abcdefghijklmnopqrstuvwxyz", not ${describe(fault.found)}`;
+    case "group_bad_id":
+      return `${groupLabel(fault.group)}: ${JSON.stringify(fault.id)} is not a Mattermost ` +
+        `channel id (${fault.problem}); ids are 26 lowercase letters and digits, shown in the ` +
+        `channel's "View Info" dialog`;
+    case "group_clash":
+      return `${groupLabel(fault.group)} has the same name as ${ownerLabel(fault.owner)} ` +
+        "(names are compared ignoring case); rename one of them";
+    case "alias_bad_name":
+      return `${aliasLabel(fault.alias)}: ${fault.problem}`;
+    case "alias_target_not_text":
+      return `${aliasLabel(fault.alias)} must name a group or whitelisted channel in double ` +
+        `quotes, like ${JSON.stringify(fault.alias)} = "All offices", not ${describe(fault.found)}`;
+    case "alias_unknown_target":
+      return `${aliasLabel(fault.alias)} points to ${JSON.stringify(fault.target)}, which is ` +
+        "neither a group nor a whitelisted channel; fix the spelling, or remove the alias";
+    case "alias_clash":
+      return `${aliasLabel(fault.alias)} has the same name as ${ownerLabel(fault.owner)} ` +
+        "(names are compared ignoring case); remove or rename the alias";
+    default:
+      return unreachable(fault);
+  }
 }
 
 /** Where a group lives: `[groups]` (listed) or `[private_groups]` (not listed). */

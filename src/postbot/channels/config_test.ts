@@ -1,12 +1,14 @@
+import { describeProblem } from "@postbot/framework";
 import assert from "node:assert/strict";
 import {
   aliasProblem,
   type ChannelsConfig,
+  channelsFaultError,
   type ChannelsFileError,
+  decideChannelsConfig,
   EMPTY_CHANNELS_CONFIG,
   excerptAt,
   findNameClash,
-  formatChannelsFileError,
   groupNameProblem,
   nameKey,
   parseChannelsToml,
@@ -19,7 +21,7 @@ const C = "zzzzzzzzzzzzzzzzzzzzzzzzzz";
 
 function parsed(text: string): ChannelsConfig {
   const r = parseChannelsToml(text, "channels.toml");
-  if (!r.ok) assert.fail(formatChannelsFileError(r.error));
+  if (!r.ok) assert.fail(describeProblem(r.error));
   return r.value;
 }
 
@@ -99,8 +101,8 @@ Deno.test("names that are special in JavaScript are ordinary group names", () =>
 Deno.test("syntax errors report line, column and the offending line", () => {
   const e = failure(`[groups]\nEng = ["${A}" "${B}"]\n`);
   assertError(e, 2, 37, /expected "," between items/);
-  assert.equal(e.excerpt, `Eng = ["${A}" "${B}"]\n${" ".repeat(36)}^`);
-  assert.equal(formatChannelsFileError(e), `${e.message}\n${e.excerpt}`);
+  assert.equal(e.hint, `Eng = ["${A}" "${B}"]\n${" ".repeat(36)}^`);
+  assert.equal(describeProblem(e), `${e.message}\n${e.hint}`);
 
   assertError(failure(`whitelist = ["a"\n`), 2, 1, /bracket/);
   assertError(failure(`[groups]\nEng = ["${A}]\n`), 2, 8, /unterminated string.*not closed/);
@@ -250,4 +252,43 @@ Deno.test("sameChannelsConfig compares content, not map order", () => {
 Deno.test("excerptAt aligns the caret under tabs", () => {
   assert.equal(excerptAt("a\n\tb = x\n", 2, 6), "\tb = x\n\t    ^");
   assert.equal(excerptAt("a", 5, 1), undefined);
+});
+
+Deno.test("decideChannelsConfig: faults are typed outcomes, worded and placed separately", () => {
+  const fault = (raw: Record<string, unknown>) => {
+    const r = decideChannelsConfig(raw);
+    return r.ok ? "ok" : r.error;
+  };
+  assert.deepEqual(fault({ colour: "red" }), { kind: "unknown_keys", keys: ["colour"] });
+  assert.deepEqual(fault({ whitelist: ["a", 3] }), {
+    kind: "whitelist_entry_not_text",
+    index: 1,
+    found: 3,
+  });
+  assert.deepEqual(fault({ groups: { Eng: [] } }), {
+    kind: "group_empty",
+    group: { table: "groups", name: "Eng" },
+  });
+  assert.deepEqual(fault({ whitelist: ["eng"], private_groups: { ENG: [A] } }), {
+    kind: "group_clash",
+    group: { table: "private_groups", name: "ENG" },
+    owner: { kind: "whitelisted", name: "eng" },
+  });
+  assert.deepEqual(fault({ groups: { Eng: [A] }, aliases: { e: "Sales" } }), {
+    kind: "alias_unknown_target",
+    alias: "e",
+    target: "Sales",
+  });
+  assert.equal(fault({ groups: { Eng: [A] }, aliases: { e: "eng" } }), "ok");
+  const text = `[groups]\nEng = []\n`;
+  const e = channelsFaultError(
+    { kind: "group_empty", group: { table: "groups", name: "Eng" } },
+    "c.toml",
+    text,
+  );
+  assert.equal(
+    describeProblem(e),
+    'c.toml:2:7: group "Eng" in [groups] has no channel ids; add at least one, or remove the line\n' +
+      "Eng = []\n      ^",
+  );
 });

@@ -20,7 +20,14 @@
  * @module
  */
 
-import { err, mattermostIdProblem, ok, type Result } from "@postbot/framework";
+import {
+  describeProblem,
+  err,
+  mattermostIdProblem,
+  ok,
+  type Problem,
+  type Result,
+} from "@postbot/framework";
 import {
   aliasProblem,
   type ChannelsConfig,
@@ -28,7 +35,6 @@ import {
   channelsFileError,
   EMPTY_CHANNELS_CONFIG,
   findNameClash,
-  formatChannelsFileError,
   groupNameProblem,
   type GroupTable,
   nameKey,
@@ -53,12 +59,13 @@ export type ChannelsWriteErrorKind =
   /** Writing the temporary file or renaming it failed (permissions, disk full, …). */
   | "write_failed";
 
-/** A refused or failed write, with a message naming the file and saying what to do. */
-export interface ChannelsWriteError {
+/**
+ * A refused or failed write: a {@link Problem} whose message is complete (multi-line, naming
+ * the file and saying what to do) for the user or the log.
+ */
+export interface ChannelsWriteError extends Problem {
   readonly kind: ChannelsWriteErrorKind;
   readonly file: string;
-  /** Complete, multi-line message for the user or the log. */
-  readonly message: string;
   /** For `invalid_file`: the underlying problem with its place. */
   readonly fileError?: ChannelsFileError;
 }
@@ -339,7 +346,7 @@ export class ChannelsStore {
         kind: "invalid_file",
         file: this.#path,
         fileError: state.error,
-        message: `${formatChannelsFileError(state.error)}\n${this.#path} must be fixed by hand ` +
+        message: `${describeProblem(state.error)}\n${this.#path} must be fixed by hand ` +
           "before the bot can change it. Nothing was written.",
       });
     }
