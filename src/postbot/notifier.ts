@@ -6,11 +6,23 @@
  */
 
 import type { Channel } from "@mattermost/types/channels";
-import { logger, postMessage, type RestTransport, sendTo } from "@postbot/framework";
+import {
+  fail,
+  logger,
+  ok,
+  postMessage,
+  type Problem,
+  type RestTransport,
+  type Result,
+  sendTo,
+} from "@postbot/framework";
 
 const log = logger("notify");
 
-/** Sends DMs and audit posts; failures are logged here, never thrown. */
+/**
+ * Sends DMs and audit posts. A failure is logged here and returned as a {@link Problem},
+ * never thrown: a notice that could not be sent must not stop the work it reports on.
+ */
 export class Notifier {
   readonly #transport: RestTransport;
   readonly #botUserId: string;
@@ -23,14 +35,14 @@ export class Notifier {
     this.#auditChannelId = auditChannelId;
   }
 
-  /** Posts text (split when long) to a channel; returns false when it could not. */
-  async post(channelId: string, text: string): Promise<boolean> {
+  /** Posts text (split when long) to a channel; the problem when it could not. */
+  async post(channelId: string, text: string): Promise<Result<void, Problem>> {
     try {
       await postMessage(sendTo(this.#transport, channelId), text);
-      return true;
+      return ok(undefined);
     } catch (e) {
       log.error("Could not post to channel {channel}: {error}", { channel: channelId, error: e });
-      return false;
+      return fail(`Could not post to channel ${channelId}: ${(e as Error).message}`);
     }
   }
 
@@ -58,10 +70,11 @@ export class Notifier {
     this.#dmChannels.set(userId, channelId);
   }
 
-  /** Sends a DM to a user. */
-  async dm(userId: string, text: string): Promise<boolean> {
+  /** Sends a DM to a user; the problem when it could not. */
+  async dm(userId: string, text: string): Promise<Result<void, Problem>> {
     const channel = await this.dmChannel(userId);
-    return channel === undefined ? false : await this.post(channel, text);
+    if (channel === undefined) return fail(`Could not open a DM with user ${userId}`);
+    return await this.post(channel, text);
   }
 
   /** Posts to the audit channel, when one is configured. */

@@ -17,8 +17,8 @@ Deno.test("Notifier", (t) =>
     const notifier = new Notifier(transport, bot.user.id, log.id);
 
     await t.step("dm opens the DM channel once and posts there", async () => {
-      assert.equal(await notifier.dm(alice.user.id, "hello"), true);
-      assert.equal(await notifier.dm(alice.user.id, "again"), true);
+      assert.equal((await notifier.dm(alice.user.id, "hello")).ok, true);
+      assert.equal((await notifier.dm(alice.user.id, "again")).ok, true);
       assert.deepEqual(s.postsIn(dm.id).map((p) => p.message), ["hello", "again"]);
       assert.equal(
         emu.requests.filter((r) => r.method === "POST" && r.path === "/api/v4/channels/direct")
@@ -46,12 +46,16 @@ Deno.test("Notifier", (t) =>
       },
     );
 
-    await t.step("failures are reported as false, never thrown", async () => {
+    await t.step("failures are returned as problems, never thrown", async () => {
       const outsider = s.createChannel({ team_id: team.id, name: "closed", type: "P" });
-      assert.equal(await notifier.post(outsider.id, "x"), false);
+      const posted = await notifier.post(outsider.id, "x");
+      assert.ok(!posted.ok);
+      assert.match(posted.error.message, new RegExp(`Could not post to channel ${outsider.id}`));
       const stranger = s.createUser({ username: "stranger" });
       emu.faults.failRequests({ method: "POST", path: "/channels/direct", status: 403 });
-      assert.equal(await notifier.dm(stranger.user.id, "x"), false);
+      const sent = await notifier.dm(stranger.user.id, "x");
+      assert.ok(!sent.ok);
+      assert.match(sent.error.message, /Could not open a DM/);
     });
 
     await t.step("without an audit channel, audit does nothing", async () => {

@@ -7,16 +7,19 @@
  * @module
  */
 
-import { err, ok, type Result } from "@postbot/framework";
+import { err, ok, type Problem, problem, type Result } from "@postbot/framework";
 import type { BroadcastTarget } from "../broadcast/log.ts";
 import { type ResolveContext, resolveTargets, tokenize } from "../wizard/targets.ts";
 import type { Reresolved } from "./scheduler.ts";
 
-/** Resolves `answer` name by name; fails only when no name leads to a channel. */
+/**
+ * Resolves `answer` name by name; fails only when no name leads to a channel, with what
+ * stopped each name.
+ */
 export async function reresolve(
   answer: string,
   ctx: ResolveContext,
-): Promise<Result<Reresolved, string[]>> {
+): Promise<Result<Reresolved, readonly Problem[]>> {
   const chosen = new Map<string, BroadcastTarget>();
   const remarks: string[] = [];
   for (const token of tokenize(answer)) {
@@ -36,6 +39,10 @@ export async function reresolve(
     }
     for (const w of r.value.warnings) if (!remarks.includes(w)) remarks.push(w);
   }
-  if (chosen.size === 0) return err(remarks.length > 0 ? remarks : ["the answer names nothing"]);
+  if (chosen.size === 0) {
+    return err(
+      (remarks.length > 0 ? remarks : ["the answer names nothing"]).map((r) => problem(r)),
+    );
+  }
   return ok({ targets: [...chosen.values()], remarks });
 }

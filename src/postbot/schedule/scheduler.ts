@@ -8,7 +8,7 @@
  * @module
  */
 
-import { logger, type Result } from "@postbot/framework";
+import { logger, type Problem, type Result } from "@postbot/framework";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { BroadcastTarget } from "../broadcast/log.ts";
 import { code, plural, quote } from "../format.ts";
@@ -39,7 +39,7 @@ export interface SchedulerDeps {
   readonly resolve: (
     answer: string,
     sender: { id: string; username: string },
-  ) => Promise<Result<Reresolved, string[]>>;
+  ) => Promise<Result<Reresolved, readonly Problem[]>>;
   /** Runs once before a batch of due broadcasts (the channel list is reloaded). */
   readonly beforeBatch?: () => Promise<void>;
   readonly now?: () => number;
@@ -138,7 +138,7 @@ export class Scheduler {
       : "";
     const failure = !resolved.ok
       ? `none of its channels can be reached any more:\n${
-        resolved.error.map((p) => `- ${p}`).join("\n")
+        resolved.error.map((p) => `- ${p.message}`).join("\n")
       }`
       : resolved.value.targets.length === 0
       ? "none of its channels can be reached any more"

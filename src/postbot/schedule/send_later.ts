@@ -6,12 +6,13 @@
  */
 
 import {
-  err,
+  fail,
   type FileBytes,
   isTimeZone,
   logger,
   MattermostError,
   ok,
+  type Problem,
   type RestTransport,
   type Result,
 } from "@postbot/framework";
@@ -109,15 +110,18 @@ export class SendLater {
     return `Cancelled scheduled broadcast ${code(id)}; nothing was sent, and its files are gone.`;
   }
 
-  /** Keeps the files, stores the broadcast, wakes the loop; the text to answer with. */
-  async schedule(r: LaterRequest): Promise<Result<string, string>> {
+  /**
+   * Keeps the files, stores the broadcast, wakes the loop; the text to answer with, or the
+   * problem (nothing was scheduled).
+   */
+  async schedule(r: LaterRequest): Promise<Result<string, Problem>> {
     const contents: FileBytes[] = [];
     for (const f of r.files) {
       try {
         contents.push(await this.#transport.downloadFile(f.id));
       } catch (e) {
         const why = e instanceof MattermostError ? e.message : String(e);
-        return err(
+        return fail(
           `I could not keep a copy of the file "${f.name}" (${why}), so nothing was ` +
             "scheduled.",
         );
@@ -140,7 +144,7 @@ export class SendLater {
     } catch (e) {
       await this.#store.removeFiles(id).catch(() => {});
       log.error("Could not store scheduled broadcast {id}: {error}", { id, error: e });
-      return err(
+      return fail(
         `I could not store the scheduled broadcast (${(e as Error).message}); nothing ` +
           "was scheduled. Answer `yes` to send it now, or try again later.",
       );

@@ -431,7 +431,7 @@ Answer with another time (\`at …\`, \`in …\`), **yes** to send it now, ` +
     });
     if (!scheduled.ok) {
       this.sessions.set(ctx.userId, state);
-      await ctx.reply(scheduled.error);
+      await ctx.reply(describeProblem(scheduled.error));
       return;
     }
     this.sessions.delete(ctx.userId);
