@@ -7,7 +7,12 @@ import {
   pathNeeds,
   readDeclared,
 } from "@postbot/framework";
-import { ENV_VARIABLES, POSTBOT_DECLARATION, readPostbotConfig } from "./config.ts";
+import {
+  ENV_VARIABLES,
+  POSTBOT_DECLARATION,
+  type PostbotConfig,
+  readPostbotConfig,
+} from "./config.ts";
 
 const REQUIRED = {
   URL: "chat.example.com",
@@ -19,36 +24,71 @@ function read(values: Record<string, string>) {
   return readPostbotConfig((name) => values[name]);
 }
 
+/** Every variable set, for "every variable is read". */
+const EVERY_VARIABLE = {
+  ...REQUIRED,
+  URL: "http://localhost:8065",
+  SESSION_TTL_SECONDS: "120",
+  SESSION_CLEANUP_INTERVAL_SECONDS: "10",
+  CHANNEL_CACHE_TTL_SECONDS: "600",
+  LOG_LEVEL: "DEBUG",
+  CONSOLE_LOGGING_LEVEL: "ERROR",
+  LOG_FILE: "var/postbot.log",
+  BOT_LOG_CHANNEL_ID: "0123456789abcdefghijklmnop",
+  CHANNELS_TOML_PATH: "conf/channels.toml",
+  DB_PATH: "data/log.db",
+  TASKS_DIR: "plugins",
+  SCHEDULER_TOML_PATH: "conf/scheduler.toml",
+  SCHEDULER_TIMEZONE: "Europe/Berlin",
+  ALLOWED_USERS: "alice,bob",
+  ADMIN_USERS: "alice",
+  BROADCAST_ATTRIBUTION: "Footer",
+  HEALTH_PORT: "8080",
+  TASK_TIMEOUT_SECONDS: "60",
+  BROADCAST_CONCURRENCY: "4",
+  UNDO_WINDOW_SECONDS: "0",
+  SHUTDOWN_GRACE_SECONDS: "5",
+};
+
+const alice = { kind: "username", username: "alice" };
+const bob = { kind: "username", username: "bob" };
+
+/** Each field: its value from {@link REQUIRED} alone (defaults), and from {@link EVERY_VARIABLE}. */
+const FIELDS: ReadonlyArray<
+  readonly [field: keyof PostbotConfig, byDefault: unknown, set: unknown]
+> = [
+  ["serverUrl", "https://chat.example.com", "http://localhost:8065"],
+  ["teamName", "staff", "staff"],
+  ["sessionTtlSeconds", 300, 120],
+  ["sessionCleanupIntervalSeconds", 60, 10],
+  ["channelCacheTtlSeconds", 3600, 600],
+  ["logLevel", "info", "debug"],
+  ["consoleLogLevel", "warning", "error"],
+  ["logFile", "logs/bot.log", "var/postbot.log"],
+  ["botLogChannelId", "", "0123456789abcdefghijklmnop"],
+  ["channelsTomlPath", "channels.toml", "conf/channels.toml"],
+  ["dbPath", "broadcast_log.db", "data/log.db"],
+  ["tasksDir", "tasks", "plugins"],
+  ["schedulerTomlPath", "scheduler.toml", "conf/scheduler.toml"],
+  ["schedulerTimezone", undefined, "Europe/Berlin"],
+  ["allowedUsers", [], [alice, bob]],
+  ["adminUsers", [], [alice]],
+  ["broadcastAttribution", "none", "footer"],
+  ["healthPort", undefined, 8080],
+  ["taskTimeoutSeconds", 300, 60],
+  ["broadcastConcurrency", 8, 4],
+  ["undoWindowSeconds", 3600, 0],
+  ["shutdownGraceSeconds", 30, 5],
+  ["broadcastConfirmThreshold", 25, 25],
+  // The edit window follows the undo window unless set.
+  ["editWindowSeconds", 3600, 0],
+  ["scheduledFilesDir", "scheduled_files", "scheduled_files"],
+];
+
 Deno.test("readPostbotConfig: defaults for every optional variable", () => {
   const result = read(REQUIRED);
-  assert.equal(result.ok, true);
-  if (!result.ok) return;
-  const c = result.value;
-  assert.equal(c.serverUrl, "https://chat.example.com");
-  assert.equal(c.teamName, "staff");
-  assert.equal(c.sessionTtlSeconds, 300);
-  assert.equal(c.sessionCleanupIntervalSeconds, 60);
-  assert.equal(c.channelCacheTtlSeconds, 3600);
-  assert.equal(c.logLevel, "info");
-  assert.equal(c.consoleLogLevel, "warning");
-  assert.equal(c.logFile, "logs/bot.log");
-  assert.equal(c.botLogChannelId, "");
-  assert.equal(c.channelsTomlPath, "channels.toml");
-  assert.equal(c.dbPath, "broadcast_log.db");
-  assert.equal(c.tasksDir, "tasks");
-  assert.equal(c.schedulerTomlPath, "scheduler.toml");
-  assert.equal(c.schedulerTimezone, undefined);
-  assert.deepEqual(c.allowedUsers, []);
-  assert.deepEqual(c.adminUsers, []);
-  assert.equal(c.broadcastAttribution, "none");
-  assert.equal(c.healthPort, undefined);
-  assert.equal(c.taskTimeoutSeconds, 300);
-  assert.equal(c.broadcastConcurrency, 8);
-  assert.equal(c.undoWindowSeconds, 3600);
-  assert.equal(c.shutdownGraceSeconds, 30);
-  assert.equal(c.broadcastConfirmThreshold, 25);
-  assert.equal(c.editWindowSeconds, 3600, "the edit window defaults to the undo window");
-  assert.equal(c.scheduledFilesDir, "scheduled_files");
+  assert.ok(result.ok);
+  for (const [field, byDefault] of FIELDS) assert.deepEqual(result.value[field], byDefault, field);
 });
 
 Deno.test("readPostbotConfig: EDIT_WINDOW_SECONDS follows UNDO_WINDOW_SECONDS unless set", () => {
@@ -67,57 +107,9 @@ Deno.test("readPostbotConfig: EDIT_WINDOW_SECONDS follows UNDO_WINDOW_SECONDS un
 });
 
 Deno.test("readPostbotConfig: every variable is read", () => {
-  const result = read({
-    ...REQUIRED,
-    URL: "http://localhost:8065",
-    SESSION_TTL_SECONDS: "120",
-    SESSION_CLEANUP_INTERVAL_SECONDS: "10",
-    CHANNEL_CACHE_TTL_SECONDS: "600",
-    LOG_LEVEL: "DEBUG",
-    CONSOLE_LOGGING_LEVEL: "ERROR",
-    LOG_FILE: "var/postbot.log",
-    BOT_LOG_CHANNEL_ID: "0123456789abcdefghijklmnop",
-    CHANNELS_TOML_PATH: "conf/channels.toml",
-    DB_PATH: "data/log.db",
-    TASKS_DIR: "plugins",
-    SCHEDULER_TOML_PATH: "conf/scheduler.toml",
-    SCHEDULER_TIMEZONE: "Europe/Berlin",
-    ALLOWED_USERS: "alice,bob",
-    ADMIN_USERS: "alice",
-    BROADCAST_ATTRIBUTION: "Footer",
-    HEALTH_PORT: "8080",
-    TASK_TIMEOUT_SECONDS: "60",
-    BROADCAST_CONCURRENCY: "4",
-    UNDO_WINDOW_SECONDS: "0",
-    SHUTDOWN_GRACE_SECONDS: "5",
-  });
-  assert.equal(result.ok, true);
-  if (!result.ok) return;
-  const c = result.value;
-  assert.equal(c.serverUrl, "http://localhost:8065");
-  assert.equal(c.sessionTtlSeconds, 120);
-  assert.equal(c.sessionCleanupIntervalSeconds, 10);
-  assert.equal(c.channelCacheTtlSeconds, 600);
-  assert.equal(c.logLevel, "debug");
-  assert.equal(c.consoleLogLevel, "error");
-  assert.equal(c.logFile, "var/postbot.log");
-  assert.equal(c.botLogChannelId, "0123456789abcdefghijklmnop");
-  assert.equal(c.channelsTomlPath, "conf/channels.toml");
-  assert.equal(c.dbPath, "data/log.db");
-  assert.equal(c.tasksDir, "plugins");
-  assert.equal(c.schedulerTomlPath, "conf/scheduler.toml");
-  assert.equal(c.schedulerTimezone, "Europe/Berlin");
-  assert.deepEqual(c.allowedUsers.map((u) => u.kind === "username" && u.username), [
-    "alice",
-    "bob",
-  ]);
-  assert.deepEqual(c.adminUsers, [{ kind: "username", username: "alice" }]);
-  assert.equal(c.broadcastAttribution, "footer");
-  assert.equal(c.healthPort, 8080);
-  assert.equal(c.taskTimeoutSeconds, 60);
-  assert.equal(c.broadcastConcurrency, 4);
-  assert.equal(c.undoWindowSeconds, 0);
-  assert.equal(c.shutdownGraceSeconds, 5);
+  const result = read(EVERY_VARIABLE);
+  assert.ok(result.ok);
+  for (const [field, , set] of FIELDS) assert.deepEqual(result.value[field], set, field);
 });
 
 Deno.test("readPostbotConfig: bad values are all reported together, by name", () => {

@@ -47,53 +47,81 @@ export function healthReport(s: HealthSnapshot): { status: number; body: Record<
   };
 }
 
+/** One metric of `/metrics`: its samples (label set → value) read from a snapshot. */
+interface Metric {
+  readonly name: string;
+  readonly type: "counter" | "gauge";
+  readonly help: string;
+  readonly samples: (s: HealthSnapshot) => readonly (readonly [labels: string, value: number])[];
+}
+
+/** Every metric, in the order `/metrics` lists them. */
+const METRICS: readonly Metric[] = [
+  {
+    name: "postbot_broadcasts_total",
+    type: "counter",
+    help: "Broadcasts confirmed since start.",
+    samples: (s) => [["", s.broadcasts]],
+  },
+  {
+    name: "postbot_deliveries_total",
+    type: "counter",
+    help: "Channel deliveries by outcome.",
+    samples: (
+      s,
+    ) => [['{outcome="ok"}', s.deliveriesOk], ['{outcome="failed"}', s.deliveriesFailed]],
+  },
+  {
+    name: "postbot_broadcasts_in_progress",
+    type: "gauge",
+    help: "Broadcasts being delivered now.",
+    samples: (s) => [["", s.broadcastsInProgress]],
+  },
+  {
+    name: "postbot_websocket_connected",
+    type: "gauge",
+    help: "1 when the WebSocket is connected.",
+    samples: (s) => [["", s.websocketConnected ? 1 : 0]],
+  },
+  {
+    name: "postbot_websocket_reconnects_total",
+    type: "counter",
+    help: "WebSocket reconnections.",
+    samples: (s) => [["", s.websocketReconnects]],
+  },
+  {
+    name: "postbot_task_runs_total",
+    type: "counter",
+    help: "Task plugin runs by outcome.",
+    samples: (s) => [['{outcome="ok"}', s.taskRunsOk], ['{outcome="failed"}', s.taskRunsFailed]],
+  },
+  {
+    name: "postbot_channel_cache_age_seconds",
+    type: "gauge",
+    help: "Seconds since the channel cache was refreshed.",
+    samples: (s) => [["", s.cacheAgeSeconds ?? -1]],
+  },
+  {
+    name: "postbot_channels_cached",
+    type: "gauge",
+    help: "Channels in the cache.",
+    samples: (s) => [["", s.cachedChannels]],
+  },
+  {
+    name: "postbot_sessions_open",
+    type: "gauge",
+    help: "Wizard conversations in progress.",
+    samples: (s) => [["", s.sessionsOpen]],
+  },
+];
+
 /** Prometheus text exposition of the snapshot. */
 export function metricsText(s: HealthSnapshot): string {
-  const lines: string[] = [];
-  const metric = (
-    name: string,
-    type: "counter" | "gauge",
-    help: string,
-    samples: [labels: string, value: number][],
-  ) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
-  };
-  metric("postbot_broadcasts_total", "counter", "Broadcasts confirmed since start.", [[
-    "",
-    s.broadcasts,
-  ]]);
-  metric("postbot_deliveries_total", "counter", "Channel deliveries by outcome.", [
-    ['{outcome="ok"}', s.deliveriesOk],
-    ['{outcome="failed"}', s.deliveriesFailed],
+  const lines = METRICS.flatMap((m) => [
+    `# HELP ${m.name} ${m.help}`,
+    `# TYPE ${m.name} ${m.type}`,
+    ...m.samples(s).map(([labels, value]) => `${m.name}${labels} ${value}`),
   ]);
-  metric("postbot_broadcasts_in_progress", "gauge", "Broadcasts being delivered now.", [[
-    "",
-    s.broadcastsInProgress,
-  ]]);
-  metric("postbot_websocket_connected", "gauge", "1 when the WebSocket is connected.", [[
-    "",
-    s.websocketConnected ? 1 : 0,
-  ]]);
-  metric("postbot_websocket_reconnects_total", "counter", "WebSocket reconnections.", [[
-    "",
-    s.websocketReconnects,
-  ]]);
-  metric("postbot_task_runs_total", "counter", "Task plugin runs by outcome.", [
-    ['{outcome="ok"}', s.taskRunsOk],
-    ['{outcome="failed"}', s.taskRunsFailed],
-  ]);
-  metric(
-    "postbot_channel_cache_age_seconds",
-    "gauge",
-    "Seconds since the channel cache was refreshed.",
-    [["", s.cacheAgeSeconds ?? -1]],
-  );
-  metric("postbot_channels_cached", "gauge", "Channels in the cache.", [["", s.cachedChannels]]);
-  metric("postbot_sessions_open", "gauge", "Wizard conversations in progress.", [[
-    "",
-    s.sessionsOpen,
-  ]]);
   return lines.join("\n") + "\n";
 }
 

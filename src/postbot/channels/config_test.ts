@@ -1,5 +1,6 @@
 import { describeProblem } from "@postbot/framework";
 import assert from "node:assert/strict";
+import { A, B, C, DESIGN_EXAMPLE } from "./test_data.ts";
 import {
   aliasProblem,
   type ChannelsConfig,
@@ -14,10 +15,6 @@ import {
   parseChannelsToml,
   sameChannelsConfig,
 } from "./config.ts";
-
-const A = "abcdefghijklmnopqrstuvwxyz";
-const B = "0123456789abcdefghijklmnop";
-const C = "zzzzzzzzzzzzzzzzzzzzzzzzzz";
 
 function parsed(text: string): ChannelsConfig {
   const r = parseChannelsToml(text, "channels.toml");
@@ -46,20 +43,6 @@ function assertError(
   assert.equal(e.message, prefix + e.detail);
   for (const w of words) assert.match(e.message, w);
 }
-
-const DESIGN_EXAMPLE = `# Channels anyone may target by name
-whitelist = ["town-square", "announcements"]
-
-[groups]            # public groups: listed to every user
-"All offices" = ["${A}", "${B}"]   # ids are 26 lowercase alphanumerics
-Engineering = ["${A}"]
-
-[private_groups]    # usable by name, never listed in the wizard
-"Managers" = ["${C}"]
-
-[aliases]           # lowercase alias -> group name or whitelisted channel name
-all = "All offices"
-`;
 
 Deno.test("parseChannelsToml reads the documented example", () => {
   const config = parsed(DESIGN_EXAMPLE);

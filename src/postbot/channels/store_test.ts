@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
+import { A, B, C } from "./test_data.ts";
 import { join } from "node:path";
 import { parse } from "smol-toml";
 import type { ChannelsConfig } from "./config.ts";
 import { ChannelsStore, type ChannelsStoreFs, type ChannelsWriteError } from "./store.ts";
-
-const A = "abcdefghijklmnopqrstuvwxyz";
-const B = "0123456789abcdefghijklmnop";
-const C = "zzzzzzzzzzzzzzzzzzzzzzzzzz";
 
 const EXAMPLE = `# Channels anyone may target by name
 whitelist = ["town-square", "announcements"]
@@ -31,6 +28,13 @@ async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
     await Deno.chmod(dir, 0o755).catch(() => {});
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** channels.toml in `dir` holding {@link EXAMPLE}, and a store loaded from it. */
+async function exampleStore(dir: string): Promise<{ path: string; store: ChannelsStore }> {
+  const path = join(dir, "channels.toml");
+  await Deno.writeTextFile(path, EXAMPLE);
+  return { path, store: await loaded(path) };
 }
 
 async function loaded(path: string, fs?: Partial<ChannelsStoreFs>): Promise<ChannelsStore> {
@@ -79,9 +83,7 @@ Deno.test("a missing file is an empty config, and the first write creates it", a
 
 Deno.test("addGroups inserts surgically and keeps every other byte", async () => {
   await withDir(async (dir) => {
-    const path = join(dir, "channels.toml");
-    await Deno.writeTextFile(path, EXAMPLE);
-    const store = await loaded(path);
+    const { path, store } = await exampleStore(dir);
     assert.equal(store.missing, false);
 
     const config = expectOk(
@@ -129,9 +131,7 @@ Deno.test("a missing table is created; CRLF, BOM and a missing final newline are
 
 Deno.test("a name already used, in any table or case, is refused with a hint", async () => {
   await withDir(async (dir) => {
-    const path = join(dir, "channels.toml");
-    await Deno.writeTextFile(path, EXAMPLE);
-    const store = await loaded(path);
+    const { path, store } = await exampleStore(dir);
     const cases: [string, RegExp][] = [
       ["engineering", /group "Engineering" in \[groups\]/],
       ["MANAGERS", /group "Managers" in \[private_groups\]/],
@@ -156,9 +156,7 @@ Deno.test("a name already used, in any table or case, is refused with a hint", a
 
 Deno.test("invalid requests are refused before touching the file", async () => {
   await withDir(async (dir) => {
-    const path = join(dir, "channels.toml");
-    await Deno.writeTextFile(path, EXAMPLE);
-    const store = await loaded(path);
+    const { path, store } = await exampleStore(dir);
     const bad = [
       [{ name: "x", channelIds: ["nope"] }],
       [{ name: "x", channelIds: [] }],
@@ -176,9 +174,7 @@ Deno.test("invalid requests are refused before touching the file", async () => {
 
 Deno.test("hand edits made since loading are kept by the next write", async () => {
   await withDir(async (dir) => {
-    const path = join(dir, "channels.toml");
-    await Deno.writeTextFile(path, EXAMPLE);
-    const store = await loaded(path);
+    const { path, store } = await exampleStore(dir);
     const edited = EXAMPLE.replace("[aliases]", `Design = ["${B}"]  # by hand\n\n[aliases]`);
     await Deno.writeTextFile(path, edited);
 
@@ -201,9 +197,7 @@ Deno.test("hand edits made since loading are kept by the next write", async () =
 
 Deno.test("a file broken by hand: load reports the place, writes refuse and keep it", async () => {
   await withDir(async (dir) => {
-    const path = join(dir, "channels.toml");
-    await Deno.writeTextFile(path, EXAMPLE);
-    const store = await loaded(path);
+    const { path, store } = await exampleStore(dir);
     const broken = EXAMPLE.replace(`Engineering = ["${A}"]`, `Engineering = ["${A}", "oops"]`);
     await Deno.writeTextFile(path, broken);
 
@@ -236,9 +230,7 @@ Deno.test("a file broken by hand: load reports the place, writes refuse and keep
 
 Deno.test("20 concurrent addGroups all land", async () => {
   await withDir(async (dir) => {
-    const path = join(dir, "channels.toml");
-    await Deno.writeTextFile(path, EXAMPLE);
-    const store = await loaded(path);
+    const { path, store } = await exampleStore(dir);
     const names = Array.from({ length: 20 }, (_, i) => `Team ${i}`);
     const results = await Promise.all(
       names.map((name, i) =>
@@ -272,9 +264,7 @@ Deno.test("two concurrent commands for the same name: one wins, one is told", as
 
 Deno.test("a temp file that cannot be created: error, file byte-identical", async () => {
   await withDir(async (dir) => {
-    const path = join(dir, "channels.toml");
-    await Deno.writeTextFile(path, EXAMPLE);
-    const store = await loaded(path);
+    const { path, store } = await exampleStore(dir);
     await Deno.mkdir(`${path}.tmp`); // occupies the temp name
     const e = expectErr(
       await store.addGroups("groups", [{ name: "QA", channelIds: [A] }]),
@@ -290,9 +280,7 @@ Deno.test("a temp file that cannot be created: error, file byte-identical", asyn
 
 Deno.test("a read-only directory: error, file byte-identical (root may write anyway)", async () => {
   await withDir(async (dir) => {
-    const path = join(dir, "channels.toml");
-    await Deno.writeTextFile(path, EXAMPLE);
-    const store = await loaded(path);
+    const { path, store } = await exampleStore(dir);
     await Deno.chmod(dir, 0o555);
     // Privileged users (root) ignore directory permissions: probe instead of asking for uid.
     const privileged = await Deno.writeTextFile(join(dir, "probe"), "").then(
@@ -354,9 +342,7 @@ Deno.test("the file's permissions are kept across a rewrite", async () => {
 
 Deno.test("addAlias: lowercase, canonical target, refusals with hints", async () => {
   await withDir(async (dir) => {
-    const path = join(dir, "channels.toml");
-    await Deno.writeTextFile(path, EXAMPLE);
-    const store = await loaded(path);
+    const { path, store } = await exampleStore(dir);
 
     const config = expectOk(await store.addAlias("Eng", "ENGINEERING"));
     assert.equal(config.aliases.get("eng"), "Engineering");
@@ -410,9 +396,7 @@ Deno.test("a table the bot cannot extend is reported, file untouched", async () 
 
 Deno.test("hostile names land as exactly one key", async () => {
   await withDir(async (dir) => {
-    const path = join(dir, "channels.toml");
-    await Deno.writeTextFile(path, EXAMPLE);
-    const store = await loaded(path);
+    const { path, store } = await exampleStore(dir);
     const names = [`a" = 1 [x]`, `"] = ["${B}"] #`, "back\\", "Ünïcødé 👩‍💻", "__proto__"];
     for (const name of names) {
       expectOk(await store.addGroups("groups", [{ name, channelIds: [B] }]));
@@ -431,9 +415,7 @@ Deno.test("hostile names land as exactly one key", async () => {
 
 Deno.test("reload adopts hand edits and keeps the last good config on error", async () => {
   await withDir(async (dir) => {
-    const path = join(dir, "channels.toml");
-    await Deno.writeTextFile(path, EXAMPLE);
-    const store = await loaded(path);
+    const { path, store } = await exampleStore(dir);
     await Deno.writeTextFile(path, `whitelist = ["x"]\n`);
     const r = await store.reload();
     assert.ok(r.ok);

@@ -248,42 +248,20 @@ class Scanner {
     const c = this.s[this.p];
     if (c === "[") {
       this.p++;
-      while (true) {
-        this.skipVoid();
-        if (this.s[this.p] === "]") {
-          this.p++;
-          return "array";
-        }
-        if (this.p >= this.s.length) fail();
+      this.sequence("]", () => {
         items?.push(this.lines.at(this.p));
         this.value();
-        this.skipVoid();
-        if (this.s[this.p] === ",") this.p++;
-        else if (this.s[this.p] === "]") {
-          this.p++;
-          return "array";
-        } else fail();
-      }
+      });
+      return "array";
     }
     if (c === "{") {
       this.p++;
-      while (true) {
-        this.skipVoid();
-        if (this.s[this.p] === "}") {
-          this.p++;
-          return "inlineTable";
-        }
-        if (this.p >= this.s.length) fail();
+      this.sequence("}", () => {
         this.key("=");
         this.skipVoid();
         this.value();
-        this.skipVoid();
-        if (this.s[this.p] === ",") this.p++;
-        else if (this.s[this.p] === "}") {
-          this.p++;
-          return "inlineTable";
-        } else fail();
-      }
+      });
+      return "inlineTable";
     }
     if (c === '"' || c === "'") {
       this.string();
@@ -295,6 +273,25 @@ class Scanner {
     while (this.p > from && (this.s[this.p - 1] === " " || this.s[this.p - 1] === "\t")) this.p--;
     if (this.p === from) fail();
     return "other";
+  }
+
+  /** After `[` or `{`: comma-separated items up to `close`, a trailing comma allowed. */
+  sequence(close: "]" | "}", item: () => void): void {
+    while (true) {
+      this.skipVoid();
+      if (this.s[this.p] === close) {
+        this.p++;
+        return;
+      }
+      if (this.p >= this.s.length) fail();
+      item();
+      this.skipVoid();
+      if (this.s[this.p] === ",") this.p++;
+      else if (this.s[this.p] === close) {
+        this.p++;
+        return;
+      } else fail();
+    }
   }
 
   string(): void {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { A, B, C, DESIGN_EXAMPLE } from "./test_data.ts";
 import fc from "fast-check";
 import { parse } from "smol-toml";
 import {
@@ -10,9 +11,6 @@ import {
   scanTomlLayout,
   TomlEditError,
 } from "./toml_text.ts";
-
-const A = "abcdefghijklmnopqrstuvwxyz";
-const B = "0123456789abcdefghijklmnop";
 
 /** Sets an own property, even one named `__proto__`. */
 function setOwn(o: object, key: string, value: unknown): void {
@@ -37,20 +35,6 @@ function plain(text: string): unknown {
   return toPlain(parse(text));
 }
 
-const DESIGN_EXAMPLE = `# Channels anyone may target by name
-whitelist = ["town-square", "announcements"]
-
-[groups]            # public groups: listed to every user
-"All offices" = ["${A}", "${B}"]   # ids are 26 lowercase alphanumerics
-Engineering = ["${A}"]
-
-[private_groups]    # usable by name, never listed in the wizard
-"Managers" = ["${B}"]
-
-[aliases]           # lowercase alias -> group name or whitelisted channel name
-all = "All offices"
-`;
-
 Deno.test("insertIntoTable appends after the table's last entry, nothing else changes", () => {
   const out = insertIntoTable(DESIGN_EXAMPLE, "groups", [["Sales", [A, B]]]);
   assert.equal(
@@ -64,7 +48,7 @@ Engineering = ["${A}"]
 "Sales" = ["${A}", "${B}"]
 
 [private_groups]    # usable by name, never listed in the wizard
-"Managers" = ["${B}"]
+"Managers" = ["${C}"]
 
 [aliases]           # lowercase alias -> group name or whitelisted channel name
 all = "All offices"

@@ -38,62 +38,57 @@ export interface LaterRequest {
   readonly time: SendTime;
 }
 
+/** What {@link SendLater} works with. */
+export interface SendLaterDeps {
+  readonly transport: RestTransport;
+  readonly store: ScheduledStore;
+  readonly scheduler: Scheduler;
+  readonly notifier: Notifier;
+  /** The scheduler's zone, for senders whose profile names none. */
+  readonly fallbackZone: () => string;
+}
+
 /** Schedules broadcasts for the wizard. */
 export class SendLater {
-  readonly #transport: RestTransport;
-  readonly #store: ScheduledStore;
-  readonly #scheduler: Scheduler;
-  readonly #notifier: Notifier;
-  readonly #fallbackZone: () => string;
+  readonly #d: SendLaterDeps;
 
-  constructor(deps: {
-    transport: RestTransport;
-    store: ScheduledStore;
-    scheduler: Scheduler;
-    notifier: Notifier;
-    /** The scheduler's zone, for senders whose profile names none. */
-    fallbackZone: () => string;
-  }) {
-    this.#transport = deps.transport;
-    this.#store = deps.store;
-    this.#scheduler = deps.scheduler;
-    this.#notifier = deps.notifier;
-    this.#fallbackZone = deps.fallbackZone;
+  constructor(deps: SendLaterDeps) {
+    this.#d = deps;
   }
 
   /** The store, for commands that list or change scheduled broadcasts. */
   get store(): ScheduledStore {
-    return this.#store;
+    return this.#d.store;
   }
 
   /** The sender's zone: their profile's automatic or manual zone, else the scheduler's. */
   async zoneOf(userId: string): Promise<string> {
     try {
-      const user = await this.#transport.getJson<{ timezone?: Record<string, unknown> }>(
+      const user = await this.#d.transport.getJson<{ timezone?: Record<string, unknown> }>(
         `/users/${userId}`,
       );
-      return profileZone(user.timezone, isTimeZone) ?? this.#fallbackZone();
+      return profileZone(user.timezone, isTimeZone) ?? this.#d.fallbackZone();
     } catch (e) {
       log.warn("Could not read the time zone of {user}: {error}", { user: userId, error: e });
-      return this.#fallbackZone();
+      return this.#d.fallbackZone();
     }
   }
 
   /** Cancels a pending broadcast (after the yes of `!cancel`); the text to answer with. */
   async cancel(id: string, actor: { id: string; username: string }): Promise<string> {
-    if (!this.#store.cancel(id)) {
-      const s = this.#store.get(id);
+    if (!this.#d.store.cancel(id)) {
+      const s = this.#d.store.get(id);
       return s?.status === "sent"
         ? `Scheduled broadcast ${code(id)} has gone out already; \`!undo ${id}\` takes it back.`
         : `Broadcast ${code(id)} is not scheduled any more; nothing was changed.`;
     }
-    await this.#store.removeFiles(id).catch((e) =>
+    await this.#d.store.removeFiles(id).catch((e) =>
       log.warn("Could not remove the files of {id}: {error}", { id, error: e })
     );
-    this.#scheduler.wake();
-    const s = this.#store.get(id);
+    this.#d.scheduler.wake();
+    const s = this.#d.store.get(id);
     log.info("{user} cancelled scheduled broadcast {id}", { user: actor.username, id });
-    await this.#notifier.audit(
+    await this.#d.notifier.audit(
       `**Cancelled** scheduled broadcast \`${id}\` by ${inert(`@${actor.username}`, 40)} at ` +
         when(Date.now()) +
         (s !== undefined && s.senderId !== actor.id
@@ -102,7 +97,7 @@ export class SendLater {
         ".",
     );
     if (s !== undefined && s.senderId !== actor.id) {
-      await this.#notifier.dm(
+      await this.#d.notifier.dm(
         s.senderId,
         `@${actor.username} cancelled your scheduled broadcast ${code(id)}; it will not be sent.`,
       );
@@ -118,7 +113,7 @@ export class SendLater {
     const contents: FileBytes[] = [];
     for (const f of r.files) {
       try {
-        contents.push(await this.#transport.downloadFile(f.id));
+        contents.push(await this.#d.transport.downloadFile(f.id));
       } catch (e) {
         const why = e instanceof MattermostError ? e.message : String(e);
         return fail(
@@ -129,7 +124,7 @@ export class SendLater {
     }
     const id = newBroadcastId();
     try {
-      await this.#store.add({
+      await this.#d.store.add({
         id,
         senderId: r.sender.id,
         senderUsername: r.sender.username,
@@ -142,14 +137,14 @@ export class SendLater {
         sourcePostId: r.sourcePostId,
       }, contents);
     } catch (e) {
-      await this.#store.removeFiles(id).catch(() => {});
+      await this.#d.store.removeFiles(id).catch(() => {});
       log.error("Could not store scheduled broadcast {id}: {error}", { id, error: e });
       return fail(
         `I could not store the scheduled broadcast (${(e as Error).message}); nothing ` +
           "was scheduled. Answer `yes` to send it now, or try again later.",
       );
     }
-    this.#scheduler.wake();
+    this.#d.scheduler.wake();
     const described = describeSendTime(r.time, Date.now());
     log.info("{user} scheduled broadcast {id} to {n} channels for {at}", {
       user: r.sender.username,
@@ -157,7 +152,7 @@ export class SendLater {
       n: r.channels,
       at: described,
     });
-    await this.#notifier.audit(
+    await this.#d.notifier.audit(
       `**Scheduled** \`${id}\` by ${inert(`@${r.sender.username}`, 40)} at ${when(Date.now())}: ` +
         `${plural(r.channels, "channel")}, due ${described.replace(/ — .*$/, "")}.\nMessage: ` +
         (r.message.trim() === "" ? "_(files only)_" : inert(r.message, 200)),

@@ -10,6 +10,14 @@
 import type { DatabaseSync } from "node:sqlite";
 import { FileBytes, transaction } from "@postbot/framework";
 import type { BroadcastFile } from "../broadcast/log.ts";
+import {
+  bytesColumns,
+  fullText,
+  numberOrNull,
+  type Row,
+  senderColumns,
+  textOrNull,
+} from "../storage/rows.ts";
 
 /** Where a scheduled broadcast stands. */
 export type ScheduledStatus = "scheduled" | "sent" | "cancelled" | "failed";
@@ -37,30 +45,22 @@ export interface ScheduledBroadcast {
 /** What is stored when a broadcast is scheduled. */
 export type NewScheduled = Omit<ScheduledBroadcast, "status" | "startedAt" | "error" | "createdAt">;
 
-type Row = Record<string, unknown>;
-
-const COLUMNS = "s.*, CAST(s.message AS BLOB) AS message_bytes";
-const utf8 = new TextDecoder();
+const COLUMNS = `s.*, ${bytesColumns("s", ["message"])}`;
 
 function toScheduled(r: Row): ScheduledBroadcast {
   return {
-    id: String(r.id),
-    senderId: String(r.sender_id),
-    senderUsername: String(r.sender_username),
-    createdAt: Number(r.created_at),
+    ...senderColumns(r),
     dueAt: Number(r.due_at),
     zone: String(r.zone),
     targetAnswer: String(r.target_answer),
     channels: Number(r.channels),
-    // Read as bytes: node:sqlite cuts TEXT at the first NUL, and the message goes out verbatim.
-    message: r.message_bytes instanceof Uint8Array
-      ? utf8.decode(r.message_bytes)
-      : String(r.message),
+    // Read as bytes: the message goes out verbatim.
+    message: fullText(r, "message"),
     files: JSON.parse(String(r.files_json)),
-    sourcePostId: r.source_post_id === null ? null : String(r.source_post_id),
+    sourcePostId: textOrNull(r.source_post_id),
     status: r.status as ScheduledStatus,
-    startedAt: r.started_at === null ? null : Number(r.started_at),
-    error: r.error === null ? null : String(r.error),
+    startedAt: numberOrNull(r.started_at),
+    error: textOrNull(r.error),
   };
 }
 
