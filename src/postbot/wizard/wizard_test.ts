@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
-import type { RestTransport } from "@postbot/framework";
+import { ok, type RestTransport } from "@postbot/framework";
 import { recordingContext } from "@postbot/framework/testing";
 import { MAX_POST_RUNES } from "@postbot/framework/text";
 import { EMPTY_CHANNELS_CONFIG } from "../channels/config.ts";
@@ -48,7 +48,7 @@ function wizard(attribution: Attribution = "none") {
       rememberDm: () => {},
       dm: (_user: string, text: string) => {
         dms.push(text);
-        return Promise.resolve(true);
+        return Promise.resolve(ok(undefined));
       },
     },
   }, {
