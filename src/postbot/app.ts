@@ -28,7 +28,6 @@ import {
   ok,
   openDatabase,
   type Problem,
-  problem,
   type Result,
   type SessionStore,
 } from "@postbot/framework";
@@ -191,7 +190,7 @@ async function openStorage(
   if (!lock.ok) return lock;
   opened.defer(() => lock.value.close());
   const db = openDatabase(config.dbPath, MIGRATIONS, { app: APP_NAME });
-  if (!db.ok) return err(problem(db.error.message));
+  if (!db.ok) return db;
   opened.defer(() => db.value.close());
   return ok(db.value);
 }
