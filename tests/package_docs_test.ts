@@ -64,6 +64,31 @@ const PACKAGES = [
   },
 ];
 
+/** Every module a package's deno.json exports (the root and its subpaths). */
+function entryPoints(dir: string): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(repoPath(`${dir}/deno.json`)));
+  const exports: Record<string, string> = typeof config.exports === "string"
+    ? { ".": config.exports }
+    : config.exports;
+  return Object.values(exports).map((target) => `${dir}/${target.replace(/^\.\//, "")}`);
+}
+
+for (const dir of ["src/framework", "src/sandbox/emulator"]) {
+  Deno.test(`${dir}: every entry point says what it is for and documents every export`, async () => {
+    const entries = entryPoints(dir);
+    assert.ok(entries.includes(`${dir}/mod.ts`), "mod.ts is the root export");
+    for (const entry of entries) {
+      const face = await docs(entry);
+      assert.ok((face.module_doc?.doc ?? "").trim() !== "", `${entry} has a module doc`);
+      assert.deepEqual(
+        face.symbols.filter((s) => !documented(s)).map((s) => s.name),
+        [],
+        `${entry}: exports without a doc comment`,
+      );
+    }
+  });
+}
+
 for (const pkg of PACKAGES) {
   Deno.test(`${pkg.mod}: module doc, a doc comment on every export, examples on the main ones`, async () => {
     const face = await docs(pkg.mod);
