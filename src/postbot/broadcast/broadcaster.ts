@@ -17,6 +17,7 @@ import {
   type RestTransport,
   Semaphore,
   settleSoon,
+  unreachable,
 } from "@postbot/framework";
 import type { Notifier } from "../notifier.ts";
 import { plural } from "../format.ts";
@@ -127,6 +128,33 @@ export function retryFailedText(
     : `The ${plural(n, "channel")} that already ${n === 1 ? "has" : "have"} broadcast ` +
       `\`${id}\` ${n === 1 ? "is" : "are"} unchanged.`;
   return `**The retry sent nothing**: ${reason}. ${unchanged}`;
+}
+
+/** How one delivery run ended. */
+export type RunEnd =
+  /** The files could not be downloaded: nothing was sent. */
+  | { readonly kind: "no_files"; readonly reason: string }
+  /** Shutdown stopped it before every channel was started. */
+  | { readonly kind: "interrupted"; readonly notStarted: number }
+  /** Every pending channel was tried. */
+  | { readonly kind: "finished" };
+
+/** How a run that got its files ended: `started` of `pending` channels were begun. */
+export function runEnd(started: number, pending: number, shuttingDown: boolean): RunEnd {
+  return shuttingDown && started < pending
+    ? { kind: "interrupted", notStarted: pending - started }
+    : { kind: "finished" };
+}
+
+/** One delivery run: the broadcast, who started it, and how to let go of it. */
+interface RunContext {
+  readonly record: BroadcastRecord;
+  readonly actor: Actor;
+  /** The broadcast as it was before a retry; undefined for a first delivery. */
+  readonly retrying: BroadcastRecord | undefined;
+  /** Ends "busy" once the outcome is recorded (before reporting it). */
+  readonly release: () => void;
+  readonly pending: readonly DeliveryRecord[];
 }
 
 /** Runs and tracks broadcasts. */
@@ -246,7 +274,6 @@ export class Broadcaster {
   }
 
   /** Delivers the pending channels; `retrying` is the broadcast as it was before a retry. */
-  // deno-lint-ignore postbot/max-function-lines
   async #deliver(
     id: string,
     actor: Actor,
@@ -256,8 +283,15 @@ export class Broadcaster {
   ): Promise<void> {
     const record = this.#log.get(id);
     if (record === undefined) return;
+    const pending = this.#pendingTargets(id);
+    const end = await this.#run(record, pending, retrying !== undefined, kept);
+    await this.#conclude({ record, actor, retrying, release, pending }, end);
+  }
+
+  /** The channels still to deliver to; a stored audit channel is refused here, too. */
+  #pendingTargets(id: string): DeliveryRecord[] {
     const audit = this.#settings.auditChannelId ?? "";
-    const pending = this.#log.deliveries(id).filter((d) => {
+    return this.#log.deliveries(id).filter((d) => {
       if (d.status !== "pending") return false;
       // Resolution refuses the audit channel; this holds for broadcasts stored before, too.
       if (audit !== "" && d.channelId === audit) {
@@ -266,35 +300,25 @@ export class Broadcaster {
       }
       return true;
     });
+  }
+
+  /** Gets the files and fans out; says how the run ended. */
+  async #run(
+    record: BroadcastRecord,
+    pending: readonly DeliveryRecord[],
+    checkFirst: boolean,
+    kept: readonly PreparedFile[] | undefined,
+  ): Promise<RunEnd> {
     const files = kept !== undefined
       ? ok([...kept])
       : await downloadFiles(this.#transport, record.files);
-    if (!files.ok) {
-      for (const d of pending) this.#log.markFailed(id, d.channelId, `not sent: ${files.error}`);
-      if (retrying === undefined) this.#log.finish(id, "aborted", files.error);
-      // A retry changes nothing that was delivered: the broadcast keeps its outcome.
-      else this.#log.finish(id, finalStatus(retrying), retrying.error ?? undefined);
-      release();
-      const text = retrying === undefined
-        ? `**Nothing was sent** (broadcast \`${id}\`): ${files.error}. Send the message ` +
-          "again with its files."
-        : retryFailedText(id, files.error, this.#log.deliveries(id));
-      await this.#notifier.dm(record.senderId, text);
-      if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, text);
-      await this.#audit(
-        record,
-        this.#log.deliveries(id),
-        retrying === undefined ? "Aborted broadcast" : "Failed retry",
-        actor.username,
-      );
-      return;
-    }
+    if (!files.ok) return { kind: "no_files", reason: files.error.message };
     const outcomes = await deliver({
-      broadcastId: id,
+      broadcastId: record.id,
       message: postedMessage(record.message, this.#settings.attribution, record.senderUsername),
       files: files.value,
       targets: pending,
-      checkFirst: retrying !== undefined,
+      checkFirst,
       since: record.createdAt,
     }, {
       transport: this.#transport,
@@ -309,19 +333,63 @@ export class Broadcaster {
         else this.counters.deliveriesFailed++;
       },
     });
-    if (this.#shutdown.signal.aborted && outcomes.length < pending.length) {
-      // Shutting down: what did not start stays pending and is recovered at the next start.
-      log.warn("Broadcast {id} interrupted by shutdown: {n} channels not started", {
-        id,
-        n: pending.length - outcomes.length,
-      });
-      this.#interrupt(id, "postbot shut down before reaching this channel");
-      await this.#report(record, "postbot is shutting down and could not finish your broadcast. ");
-      return;
+    return runEnd(outcomes.length, pending.length, this.#shutdown.signal.aborted);
+  }
+
+  /** Records how a run ended and tells the people concerned. */
+  async #conclude(run: RunContext, end: RunEnd): Promise<void> {
+    const { record, retrying, release } = run;
+    const id = record.id;
+    switch (end.kind) {
+      case "no_files":
+        for (const d of run.pending) {
+          this.#log.markFailed(id, d.channelId, `not sent: ${end.reason}`);
+        }
+        if (retrying === undefined) this.#log.finish(id, "aborted", end.reason);
+        // A retry changes nothing that was delivered: the broadcast keeps its outcome.
+        else this.#log.finish(id, finalStatus(retrying), retrying.error ?? undefined);
+        release();
+        return await this.#reportNoFiles(run, end.reason);
+      case "interrupted":
+        // Shutting down: what did not start stays pending and is recovered at the next start.
+        log.warn("Broadcast {id} interrupted by shutdown: {n} channels not started", {
+          id,
+          n: end.notStarted,
+        });
+        this.#interrupt(id, "postbot shut down before reaching this channel");
+        return await this.#report(
+          record,
+          "postbot is shutting down and could not finish your broadcast. ",
+        );
+      case "finished":
+        this.#log.finish(id, "done");
+        release();
+        return await this.#reportFinished(run);
+      default:
+        return unreachable(end);
     }
-    this.#log.finish(id, "done");
-    release();
-    const deliveries = this.#log.deliveries(id);
+  }
+
+  /** Nothing was sent because the files could not be had: the sender (and actor) learn why. */
+  async #reportNoFiles({ record, actor, retrying }: RunContext, reason: string): Promise<void> {
+    const id = record.id;
+    const text = retrying === undefined
+      ? `**Nothing was sent** (broadcast \`${id}\`): ${reason}. Send the message again with ` +
+        "its files."
+      : retryFailedText(id, reason, this.#log.deliveries(id));
+    await this.#notifier.dm(record.senderId, text);
+    if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, text);
+    await this.#audit(
+      record,
+      this.#log.deliveries(id),
+      retrying === undefined ? "Aborted broadcast" : "Failed retry",
+      actor.username,
+    );
+  }
+
+  /** Every channel was tried: the report to the sender (and actor), the audit line, the log. */
+  async #reportFinished({ record, actor, retrying }: RunContext): Promise<void> {
+    const deliveries = this.#log.deliveries(record.id);
     const report = (hidden: ReadonlySet<string>) =>
       deliveryReport(record, deliveries, {
         undoWindowSeconds: this.#settings.undoWindowSeconds,
@@ -339,7 +407,7 @@ export class Broadcaster {
       actor.username,
     );
     log.info("Broadcast {id} by {user}: {ok}/{total} delivered", {
-      id,
+      id: record.id,
       user: record.senderUsername,
       ok: deliveries.filter((d) => d.status === "delivered").length,
       total: deliveries.length,

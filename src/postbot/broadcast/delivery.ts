@@ -26,6 +26,7 @@ import {
   MattermostError,
   multipartBody,
   ok,
+  type Problem,
   type RestTransport,
   type Result,
   type Semaphore,
@@ -96,7 +97,7 @@ export interface DeliveryJob {
 export async function downloadFiles(
   transport: RestTransport,
   files: readonly BroadcastFile[],
-): Promise<Result<PreparedFile[], string>> {
+): Promise<Result<PreparedFile[], Problem>> {
   const results = await Promise.allSettled(files.map((file) => transport.downloadFile(file.id)));
   const prepared: PreparedFile[] = [];
   for (const [i, result] of results.entries()) {
@@ -110,7 +111,7 @@ export async function downloadFiles(
       : e instanceof MattermostError
       ? e.message
       : String(e);
-    return err(`I could not download the file "${files[i].name}": ${why}`);
+    return err({ message: `I could not download the file "${files[i].name}": ${why}` });
   }
   return ok(prepared);
 }

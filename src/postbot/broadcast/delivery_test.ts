@@ -150,9 +150,20 @@ function context(w: World, extra: Partial<DeliveryContext> = {}): DeliveryContex
   };
 }
 
+/** The server creates the post, but its answer is lost (a 502 after handling), `times` times. */
+function loseAnswersToPosts(w: World, times?: number): void {
+  w.emu.faults.failRequests({
+    method: "POST",
+    path: "/posts",
+    status: 502,
+    afterHandling: true,
+    ...(times === undefined ? {} : { times }),
+  });
+}
+
 async function prepared(w: World): Promise<PreparedFile[]> {
   const r = await downloadFiles(w.transport, w.files);
-  if (!r.ok) assert.fail(r.error);
+  if (!r.ok) assert.fail(r.error.message);
   return r.value;
 }
 
@@ -211,7 +222,7 @@ Deno.test("downloadFiles", async (t) => {
       w.emu.faults.clear();
       assert.equal(r.ok, false);
       assert.match(
-        (r as { error: string }).error,
+        r.ok ? "" : r.error.message,
         /could not download the file "report\.pdf": it is no longer available/,
       );
     });
@@ -341,13 +352,7 @@ Deno.test("deliver", async (t) => {
     });
 
     await t.step("5xx after the post was made (lost answer) is not a duplicate", async () => {
-      w.emu.faults.failRequests({
-        method: "POST",
-        path: "/posts",
-        status: 502,
-        times: 1,
-        afterHandling: true,
-      });
+      loseAnswersToPosts(w, 1);
       const j = job(w, [w.ch.six], files);
       const outcomes = await deliver(j, context(w));
       w.emu.faults.clear();
@@ -468,13 +473,7 @@ Deno.test("deliver", async (t) => {
     });
 
     await t.step("a last attempt whose answer was lost is checked: delivered once", async () => {
-      w.emu.faults.failRequests({
-        method: "POST",
-        path: "/posts",
-        status: 502,
-        afterHandling: true,
-        times: 10,
-      });
+      loseAnswersToPosts(w, 10);
       const j = job(w, [w.ch.one, w.ch.two], files);
       const outcomes = await deliver(j, context(w, { attempts: 1 }));
       w.emu.faults.clear();
@@ -482,12 +481,7 @@ Deno.test("deliver", async (t) => {
     });
 
     await t.step("a last attempt that cannot be checked says so", async () => {
-      w.emu.faults.failRequests({
-        method: "POST",
-        path: "/posts",
-        status: 502,
-        afterHandling: true,
-      });
+      loseAnswersToPosts(w);
       w.emu.faults.failRequests({
         method: "GET",
         path: "/channels/{channel_id}/posts",
