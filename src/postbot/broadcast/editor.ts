@@ -13,6 +13,7 @@ import {
   logger,
   MattermostError,
   ok,
+  type Problem,
   type RestTransport,
   type Result,
 } from "@postbot/framework";
@@ -65,21 +66,21 @@ export class Editor {
   }
 
   /** Checks a new text and returns the preview of the change, or what is wrong. */
-  check(id: string, text: string, _editor: string): Result<string, string> {
+  check(id: string, text: string, _editor: string): Result<string, Problem> {
     const target = this.#target(id);
     if (!target.ok) return target;
     const t = target.value;
     const old = t.kind === "sent" ? t.record.message : t.message;
     const sender = t.kind === "sent" ? t.record.senderUsername : t.sender;
-    if (text.trim() === "") return err("The new text is empty.");
-    if (text === old) return err("That is the text it already has.");
+    if (text.trim() === "") return err({ message: "The new text is empty." });
+    if (text === old) return err({ message: "That is the text it already has." });
     const posted = postedMessage(text, this.#d.attribution, sender);
     const length = runeLength(posted);
     if (length > MAX_POST_RUNES) {
-      return err(
-        `The new text is ${length.toLocaleString("en-US")} characters long; Mattermost allows ` +
-          `${MAX_POST_RUNES.toLocaleString("en-US")}.`,
-      );
+      return err({
+        message: `The new text is ${length.toLocaleString("en-US")} characters long; ` +
+          `Mattermost allows ${MAX_POST_RUNES.toLocaleString("en-US")}.`,
+      });
     }
     const where = t.kind === "sent"
       ? `in ${plural(t.posts.length, "channel")} (files stay as they are)`
@@ -99,7 +100,7 @@ export class Editor {
   /** Applies an edit (after the yes); the report for the user. */
   async apply(id: string, text: string, actor: Actor): Promise<string> {
     const target = this.#target(id);
-    if (!target.ok) return `Nothing was changed: ${target.error}`;
+    if (!target.ok) return `Nothing was changed: ${target.error.message}`;
     const t = target.value;
     if (t.kind === "scheduled") {
       if (!this.#d.scheduled.updateMessage(id, text)) {
@@ -194,14 +195,14 @@ export class Editor {
     return explain(e, d, e instanceof MattermostError ? e.attempts : 1);
   }
 
-  #target(id: string): Result<EditTarget, string> {
+  #target(id: string): Result<EditTarget, Problem> {
     const decision = this.#d.broadcasts.editTarget(id);
     switch (decision.kind) {
       case "scheduled":
       case "sent":
         return ok(decision);
       default:
-        return err(editRefusalText(decision));
+        return err({ message: editRefusalText(decision) });
     }
   }
 }

@@ -25,7 +25,7 @@ export async function reresolve(
   for (const token of tokenize(answer)) {
     const r = await resolveTargets(token, ctx);
     if (!r.ok) {
-      remarks.push(...r.error);
+      remarks.push(...r.error.map((p) => p.message));
       continue;
     }
     for (const t of r.value.targets) {

@@ -16,15 +16,13 @@
  * @module
  */
 
-import { err, isMattermostId, ok, type Result } from "@postbot/framework";
+import { err, isMattermostId, ok, type Problem, type Result } from "@postbot/framework";
 import type { CachedChannel, ChannelCache } from "../channel_cache.ts";
 import { type ChannelsConfig, nameKey } from "../channels/config.ts";
-import { code, quote } from "../format.ts";
 import { suggest } from "../suggest.ts";
 import type { BroadcastTarget } from "../broadcast/log.ts";
 import { type Viewer, visibleTo } from "../privacy.ts";
-import { auditTargetRefusal } from "../audit_channel.ts";
-import { hiddenChannelsText } from "../broadcast/report.ts";
+import { remarkText, targetProblemText } from "./targets_text.ts";
 
 /** A recipient channel and the tokens that selected it. */
 export interface ResolvedTarget extends BroadcastTarget {
@@ -56,23 +54,10 @@ export interface ResolveContext {
   readonly auditChannelId: string;
 }
 
-/** Channels named in the "I am not a member" warning before the rest is counted. */
-const WARNED_NAMES = 10;
-
 /** Longest answer accepted (characters). */
 export const MAX_ANSWER_LENGTH = 4_000;
 /** Most tokens in one answer. */
 export const MAX_TOKENS = 100;
-
-/** A token as echoed back: control characters (NUL, ESC…) would garble the reply. */
-function shown(token: string): string {
-  return code(token.replace(/\p{Cc}+/gu, " "));
-}
-
-/** A group name as echoed back: quoted, inert. */
-function quoteName(name: string): string {
-  return `"${quote(name, 100)}"`;
-}
 
 /** Splits an answer into trimmed, non-empty tokens. */
 export function tokenize(answer: string): string[] {
@@ -99,228 +84,273 @@ export async function hiddenWhitelist(
   return hidden;
 }
 
-/** Resolves an answer; on failure returns one line per problem, each saying what to do. */
-// deno-lint-ignore postbot/max-function-lines
+/** Something wrong with the answer or one of its names; each names what to do instead. */
+export type TargetProblem =
+  | { readonly kind: "answer_too_long"; readonly length: number; readonly limit: number }
+  | { readonly kind: "no_names" }
+  | { readonly kind: "too_many_names"; readonly count: number; readonly limit: number }
+  /** Unknown, or a private channel the sender may not see (the two read alike). */
+  | { readonly kind: "unknown"; readonly token: string; readonly ideas: readonly string[] }
+  | { readonly kind: "alias_broken"; readonly token: string; readonly alias: string }
+  | { readonly kind: "archived_by_name"; readonly name: string }
+  | { readonly kind: "not_whitelisted"; readonly name: string }
+  | { readonly kind: "id_unseen"; readonly token: string }
+  | { readonly kind: "id_archived"; readonly token: string; readonly name: string }
+  | { readonly kind: "bot_not_member"; readonly token: string; readonly name: string }
+  | { readonly kind: "sender_not_member"; readonly token: string; readonly name: string }
+  | { readonly kind: "audit_channel"; readonly via: readonly string[] }
+  /** Every name was fine, yet none leads to a channel (the remarks say why). */
+  | { readonly kind: "nothing_postable"; readonly remarks: readonly TargetRemark[] };
+
+/** A remark for the preview: what is skipped, or may fail. */
+export type TargetRemark =
+  /** To an admin: a group lists a channel the bot cannot see. */
+  | { readonly kind: "group_lists_unseen"; readonly group: string; readonly id: string }
+  | { readonly kind: "group_channel_archived"; readonly group: string; readonly name: string }
+  /** To others: how many channels of a group the bot cannot see. */
+  | { readonly kind: "group_unseen"; readonly group: string; readonly count: number }
+  | { readonly kind: "group_hidden_archived"; readonly group: string; readonly count: number }
+  | {
+    readonly kind: "bot_not_in";
+    readonly names: readonly string[];
+    /** Private channels the sender may not see named. */
+    readonly hidden: number;
+  }
+  /** Some channels were found by asking the server: the channel list is behind. */
+  | { readonly kind: "list_behind" };
+
+/** The targets an answer leads to, with typed remarks (rendered by targets_text.ts). */
+export interface TargetChoice {
+  readonly targets: readonly ResolvedTarget[];
+  readonly remarks: readonly TargetRemark[];
+}
+
+/** Resolves an answer; on failure returns one problem per name, each saying what to do. */
 export async function resolveTargets(
   answer: string,
   ctx: ResolveContext,
-): Promise<Result<Resolution, string[]>> {
+): Promise<Result<Resolution, readonly Problem[]>> {
+  const chosen = await chooseTargets(answer, ctx);
+  if (!chosen.ok) {
+    return err(chosen.error.flatMap(targetProblemText).map((message) => ({ message })));
+  }
+  return ok({ targets: chosen.value.targets, warnings: chosen.value.remarks.map(remarkText) });
+}
+
+/** Decides where an answer leads: the targets and remarks, or what is wrong with it. */
+export async function chooseTargets(
+  answer: string,
+  ctx: ResolveContext,
+): Promise<Result<TargetChoice, readonly TargetProblem[]>> {
   if (answer.length > MAX_ANSWER_LENGTH) {
-    return err([
-      `That answer is ${answer.length} characters long; I accept up to ${MAX_ANSWER_LENGTH}. ` +
-      "Name groups instead of many single channels.",
-    ]);
+    return err([{ kind: "answer_too_long", length: answer.length, limit: MAX_ANSWER_LENGTH }]);
   }
   const tokens = tokenize(answer);
-  if (tokens.length === 0) {
-    return err(["I need at least one group, alias or channel, separated by commas."]);
-  }
+  if (tokens.length === 0) return err([{ kind: "no_names" }]);
   if (tokens.length > MAX_TOKENS) {
-    return err([`That is ${tokens.length} names; I accept up to ${MAX_TOKENS} in one answer.`]);
+    return err([{ kind: "too_many_names", count: tokens.length, limit: MAX_TOKENS }]);
   }
-  const { config, cache } = ctx;
-  const groups = new Map<string, { name: string; ids: readonly string[] }>();
-  for (const [name, ids] of [...config.groups, ...config.privateGroups]) {
-    groups.set(nameKey(name), { name, ids });
+  const chooser = new Chooser(ctx);
+  const problems: TargetProblem[] = [];
+  for (const token of tokens) {
+    const problem = await chooser.take(token);
+    if (problem !== undefined) problems.push(problem);
   }
-  const grouped = new Set([...groups.values()].flatMap((g) => g.ids));
-  const whitelisted = (c: CachedChannel) =>
-    config.whitelist.some((w) => w === c.id || nameKey(w) === c.name.toLowerCase());
+  const audit = ctx.auditChannelId === "" ? undefined : chooser.chosen.get(ctx.auditChannelId);
+  if (audit !== undefined) problems.push({ kind: "audit_channel", via: audit.via });
+  if (problems.length > 0) return err(problems);
+  if (chooser.chosen.size === 0) {
+    return err([{ kind: "nothing_postable", remarks: chooser.remarks }]);
+  }
+  return ok({ targets: chooser.targets(), remarks: chooser.closingRemarks() });
+}
 
-  const chosen = new Map<string, { channel: CachedChannel; via: string[]; hidden: boolean }>();
-  const { viewer } = ctx;
-  const canSee = (c: CachedChannel) => viewer.canSee({ id: c.id, type: c.type });
-  const problems: string[] = [];
-  const warnings: string[] = [];
+/** A channel chosen so far, and the names of the answer that led to it. */
+interface Chosen {
+  readonly channel: CachedChannel;
+  readonly via: string[];
+  readonly hidden: boolean;
+}
+
+/** A group as resolution reads it. */
+interface GroupRef {
+  readonly name: string;
+  readonly ids: readonly string[];
+}
+
+/** The channels a name leads to as a whitelisted channel, or why it does not lead there. */
+type ByName = readonly CachedChannel[] | "refused" | "archived";
+
+/** Works through the names of one answer, collecting targets and remarks. */
+class Chooser {
+  readonly chosen = new Map<string, Chosen>();
+  readonly remarks: TargetRemark[] = [];
+  readonly #ctx: ResolveContext;
+  readonly #groups = new Map<string, GroupRef>();
+  readonly #grouped: Set<string>;
+  /** The (visible) channel a name matched, for messages. */
+  readonly #named = new Map<string, CachedChannel>();
   /** Set when a channel was found by asking the server: the cache is behind. */
-  let newer = false;
-  const lookup = async (id: string) => {
-    const result = await cache.lookup(id);
-    if (result?.live) newer = true;
-    return result?.channel;
-  };
-  const add = (channel: CachedChannel, token: string, hidden = false) => {
-    const entry = chosen.get(channel.id) ?? { channel, via: [], hidden };
-    if (!entry.via.includes(token)) entry.via.push(token);
-    chosen.set(channel.id, entry);
-  };
-  const addGroup = async (group: { name: string; ids: readonly string[] }, token: string) => {
+  #newer = false;
+
+  constructor(ctx: ResolveContext) {
+    this.#ctx = ctx;
+    for (const [name, ids] of [...ctx.config.groups, ...ctx.config.privateGroups]) {
+      this.#groups.set(nameKey(name), { name, ids });
+    }
+    this.#grouped = new Set([...this.#groups.values()].flatMap((g) => g.ids));
+  }
+
+  /** Resolves one name: alias, group, whitelisted channel by name, channel id; else unknown. */
+  async take(token: string): Promise<TargetProblem | undefined> {
+    const alias = this.#ctx.config.aliases.get(nameKey(token));
+    if (alias !== undefined) return await this.#alias(token, alias);
+    const group = this.#groups.get(nameKey(token));
+    if (group !== undefined) return void await this.#addGroup(group, token);
+    const byName = await this.#whitelistedByName(token);
+    const name = () => this.#named.get(token)?.name ?? nameKey(token.replace(/^~/, ""));
+    if (byName === "archived") return { kind: "archived_by_name", name: name() };
+    if (byName === "refused") return { kind: "not_whitelisted", name: name() };
+    if (byName.length > 0) {
+      for (const c of byName) this.#add(c, token);
+      return undefined;
+    }
+    if (isMattermostId(token.toLowerCase())) return await this.#byId(token);
+    return { kind: "unknown", token, ideas: await this.#ideas(token) };
+  }
+
+  async #alias(token: string, alias: string): Promise<TargetProblem | undefined> {
+    const group = this.#groups.get(nameKey(alias));
+    if (group !== undefined) return void await this.#addGroup(group, token);
+    const channels = await this.#whitelistedByName(alias);
+    if (Array.isArray(channels) && channels.length > 0) {
+      for (const c of channels) this.#add(c, token);
+      return undefined;
+    }
+    if (
+      this.#ctx.cache.find(alias).length > 0 && channels !== "refused" && channels !== "archived"
+    ) {
+      // It leads to a private channel the sender may not see: as unknown as a typo.
+      return { kind: "unknown", token, ideas: [] };
+    }
+    return { kind: "alias_broken", token, alias };
+  }
+
+  async #byId(token: string): Promise<TargetProblem | undefined> {
+    const looked = await this.#lookup(token.toLowerCase());
+    // A private channel the sender is not in reads exactly like no channel at all.
+    const found = looked !== undefined && await this.#canSee(looked) ? looked : undefined;
+    if (found === undefined) return { kind: "id_unseen", token };
+    if (found.archived) return { kind: "id_archived", token, name: found.name };
+    if (!found.botIsMember) return { kind: "bot_not_member", token, name: found.name };
+    if (
+      this.#whitelisted(found) || this.#grouped.has(found.id) ||
+      await this.#ctx.senderIsMember(found.id)
+    ) {
+      this.#add(found, token);
+      return undefined;
+    }
+    return { kind: "sender_not_member", token, name: found.name };
+  }
+
+  async #addGroup(group: GroupRef, token: string): Promise<void> {
     let unseen = 0;
     let hiddenArchived = 0;
     for (const id of group.ids) {
-      const found = await lookup(id);
-      const visible = found !== undefined && await canSee(found);
+      const found = await this.#lookup(id);
+      const visible = found !== undefined && await this.#canSee(found);
       if (found === undefined) {
-        if (viewer.admin) {
-          warnings.push(
-            `Group ${quoteName(group.name)} lists \`${id}\`, a channel I can't see; it will ` +
-              "be skipped.",
-          );
+        if (this.#ctx.viewer.admin) {
+          this.remarks.push({ kind: "group_lists_unseen", group: group.name, id });
         } else unseen++;
       } else if (found.archived) {
         if (visible) {
-          warnings.push(
-            `~${found.name} in group ${quoteName(group.name)} is archived; it will be skipped.`,
-          );
+          this.remarks.push({
+            kind: "group_channel_archived",
+            group: group.name,
+            name: found.name,
+          });
         } else hiddenArchived++;
       } else {
-        add(found, token, !visible);
+        this.#add(found, token, !visible);
       }
     }
-    if (unseen > 0) {
-      warnings.push(
-        `Group ${quoteName(group.name)} lists ${unseen} channel${
-          unseen === 1 ? "" : "s"
-        } I can't see; ${unseen === 1 ? "it" : "they"} will be skipped.`,
-      );
-    }
+    if (unseen > 0) this.remarks.push({ kind: "group_unseen", group: group.name, count: unseen });
     if (hiddenArchived > 0) {
-      warnings.push(
-        `In group ${quoteName(group.name)}, ${hiddenChannelsText(hiddenArchived)} ${
-          hiddenArchived === 1 ? "is" : "are"
-        } archived and will be skipped.`,
-      );
+      this.remarks.push({
+        kind: "group_hidden_archived",
+        group: group.name,
+        count: hiddenArchived,
+      });
     }
-  };
-  /** The (visible) channel a token named, for messages. */
-  const named = new Map<string, CachedChannel>();
-  const whitelistedByName = async (
-    token: string,
-  ): Promise<CachedChannel[] | "refused" | "archived"> => {
+  }
+
+  async #whitelistedByName(token: string): Promise<ByName> {
+    const { viewer, cache } = this.#ctx;
     let matches = await visibleTo(viewer, cache.find(token), (c) => c);
     if (matches.length === 0 && /^~?[a-z0-9_-]+$/i.test(token)) {
       const live = await cache.lookupByName(token);
-      if (live !== undefined && await canSee(live)) {
+      if (live !== undefined && await this.#canSee(live)) {
         matches = [live];
-        newer = true;
+        this.#newer = true;
       }
     }
     if (matches.length === 0) return [];
-    named.set(token, matches[0]);
-    const allowed = matches.filter(whitelisted);
+    this.#named.set(token, matches[0]);
+    const allowed = matches.filter((c) => this.#whitelisted(c));
     if (allowed.length === 0) return "refused";
     const open = allowed.filter((c) => !c.archived);
     return open.length > 0 ? open : "archived";
-  };
+  }
 
-  for (const token of tokens) {
-    const key = nameKey(token.replace(/^~/, ""));
-    const alias = config.aliases.get(nameKey(token));
-    if (alias !== undefined) {
-      const group = groups.get(nameKey(alias));
-      if (group !== undefined) {
-        await addGroup(group, token);
-        continue;
-      }
-      const channels = await whitelistedByName(alias);
-      if (Array.isArray(channels) && channels.length > 0) {
-        for (const c of channels) add(c, token);
-        continue;
-      }
-      if (cache.find(alias).length > 0 && channels !== "refused" && channels !== "archived") {
-        // It leads to a private channel the sender may not see: as unknown as a typo.
-        problems.push(`I don't know ${shown(token)}.`);
-        continue;
-      }
-      problems.push(
-        `${shown(token)} is an alias for "${
-          quote(alias, 100)
-        }", which is no longer a group or whitelisted ` +
-          "channel. Ask an administrator to fix channels.toml.",
-      );
-      continue;
-    }
-    const group = groups.get(nameKey(token));
-    if (group !== undefined) {
-      await addGroup(group, token);
-      continue;
-    }
-    const byName = await whitelistedByName(token);
-    if (byName === "archived") {
-      problems.push(
-        `~${named.get(token)?.name ?? key} is archived, so nothing can be posted there.`,
-      );
-      continue;
-    }
-    if (byName === "refused") {
-      problems.push(
-        `~${named.get(token)?.name ?? key} is not on the whitelist, so I can't post there ` +
-          "by name. Use a group, or ask an administrator to whitelist it.",
-      );
-      continue;
-    }
-    if (byName.length > 0) {
-      for (const c of byName) add(c, token);
-      continue;
-    }
-    const id = token.toLowerCase();
-    if (isMattermostId(id)) {
-      const looked = await lookup(id);
-      // A private channel the sender is not in reads exactly like no channel at all.
-      const found = looked !== undefined && await canSee(looked) ? looked : undefined;
-      if (found === undefined) {
-        problems.push(`${shown(token)} is not a channel I can see in this team.`);
-      } else if (found.archived) {
-        problems.push(`~${found.name} (${shown(token)}) is archived.`);
-      } else if (!found.botIsMember) {
-        problems.push(
-          `I am not a member of ~${found.name} (${shown(token)}), so I can't post there. ` +
-            "Add me with /invite, or choose another channel.",
-        );
-      } else if (
-        whitelisted(found) || grouped.has(found.id) || await ctx.senderIsMember(found.id)
-      ) {
-        add(found, token);
-      } else {
-        problems.push(
-          `You are not a member of ~${found.name} (${shown(token)}), and it is neither ` +
-            "whitelisted nor in a group, so I won't post there for you.",
-        );
-      }
-      continue;
-    }
-    const visibleWhitelisted = await visibleTo(viewer, cache.all().filter(whitelisted), (c) => c);
-    const ideas = suggest(token.replace(/^~/, ""), [
+  /** Names to suggest for an unknown token: aliases, groups, whitelisted channels it may see. */
+  async #ideas(token: string): Promise<string[]> {
+    const { config, cache, viewer } = this.#ctx;
+    const whitelisted = cache.all().filter((c) => this.#whitelisted(c));
+    const visibleWhitelisted = await visibleTo(viewer, whitelisted, (c) => c);
+    return suggest(token.replace(/^~/, ""), [
       ...config.aliases.keys(),
       ...config.groups.keys(),
       ...visibleWhitelisted.map((c) => c.name),
     ]);
-    problems.push(
-      `I don't know ${shown(token)}.` +
-        (ideas.length > 0 ? ` Did you mean ${ideas.map((i) => code(i)).join(", ")}?` : ""),
+  }
+
+  #whitelisted(c: CachedChannel): boolean {
+    return this.#ctx.config.whitelist.some((w) =>
+      w === c.id || nameKey(w) === c.name.toLowerCase()
     );
   }
-  if (ctx.auditChannelId !== "") {
-    const audit = chosen.get(ctx.auditChannelId);
-    if (audit !== undefined) problems.push(auditTargetRefusal(audit.via.map(shown).join(", ")));
+
+  #canSee(c: CachedChannel): Promise<boolean> {
+    return this.#ctx.viewer.canSee({ id: c.id, type: c.type });
   }
-  if (problems.length > 0) return err(problems);
-  if (chosen.size === 0) {
-    return err(["None of those names leads to a channel I can post to.", ...warnings]);
+
+  async #lookup(id: string): Promise<CachedChannel | undefined> {
+    const result = await this.#ctx.cache.lookup(id);
+    if (result?.live) this.#newer = true;
+    return result?.channel;
   }
-  const notIn = [...chosen.values()].filter(({ channel }) => !channel.botIsMember);
-  const outside = notIn.filter((c) => !c.hidden).map(({ channel }) => `~${channel.name}`);
-  const hiddenOutside = notIn.length - outside.length;
-  if (notIn.length > 0) {
-    // One line however many: a group of 300 such channels must not bury the preview.
-    const shownNames = [
-      outside.slice(0, WARNED_NAMES).join(", ") +
-      (outside.length > WARNED_NAMES ? ` and ${outside.length - WARNED_NAMES} more` : ""),
-      hiddenOutside > 0 ? hiddenChannelsText(hiddenOutside) : "",
-    ].filter((p) => p !== "").join(" and ");
-    warnings.push(
-      `I am not a member of ${shownNames}; delivery there will fail unless I am added ` +
-        "(/invite).",
-    );
+
+  #add(channel: CachedChannel, token: string, hidden = false): void {
+    const entry = this.chosen.get(channel.id) ?? { channel, via: [], hidden };
+    if (!entry.via.includes(token)) entry.via.push(token);
+    this.chosen.set(channel.id, entry);
   }
-  if (newer) {
-    warnings.push(
-      "Some of these channels are newer than my channel list; send `!refresh_channels` so " +
-        "that I know them by name too.",
-    );
+
+  /** The remarks so far, then the channels the bot is not in, then a stale channel list. */
+  closingRemarks(): TargetRemark[] {
+    const remarks = [...this.remarks];
+    const notIn = [...this.chosen.values()].filter(({ channel }) => !channel.botIsMember);
+    if (notIn.length > 0) {
+      const names = notIn.filter((c) => !c.hidden).map(({ channel }) => channel.name);
+      remarks.push({ kind: "bot_not_in", names, hidden: notIn.length - names.length });
+    }
+    if (this.#newer) remarks.push({ kind: "list_behind" });
+    return remarks;
   }
-  return ok({
-    targets: [...chosen.values()].map(({ channel, via, hidden }) => ({
+
+  targets(): ResolvedTarget[] {
+    return [...this.chosen.values()].map(({ channel, via, hidden }) => ({
       channelId: channel.id,
       name: channel.name,
       displayName: channel.displayName,
@@ -328,7 +358,6 @@ export async function resolveTargets(
       botIsMember: channel.botIsMember,
       via,
       ...(hidden ? { hidden } : {}),
-    })),
-    warnings,
-  });
+    }));
+  }
 }

@@ -109,7 +109,11 @@ async function resolve(w: World, answer: string, cfg: ChannelsConfig = config(w)
 
 async function resolved(w: World, answer: string, cfg?: ChannelsConfig): Promise<Resolution> {
   const { result } = await resolve(w, answer, cfg);
-  if (!result.ok) assert.fail(`expected "${answer}" to resolve, got:\n${result.error.join("\n")}`);
+  if (!result.ok) {
+    assert.fail(
+      `expected "${answer}" to resolve, got:\n${result.error.map((p) => p.message).join("\n")}`,
+    );
+  }
   return result.value;
 }
 
@@ -120,7 +124,7 @@ async function refused(w: World, answer: string, cfg?: ChannelsConfig): Promise<
       `expected "${answer}" to be refused, got ${result.value.targets.map((t) => t.name)}`,
     );
   }
-  return result.error;
+  return result.error.map((p) => p.message);
 }
 
 const names = (r: Resolution) => r.targets.map((t) => t.name);
@@ -246,7 +250,7 @@ Deno.test("resolveTargets", async (t) => {
     await t.step("a raw id is refused when the sender is not a member", async () => {
       const { result, asked } = await resolve(w, w.ch["bot-only"].id);
       assert.equal(result.ok, false);
-      assert.match((result as { error: string[] }).error[0], /You are not a member of ~bot-only/);
+      assert.match(result.ok ? "" : result.error[0].message, /You are not a member of ~bot-only/);
       assert.deepEqual(asked, [w.ch["bot-only"].id]);
     });
 

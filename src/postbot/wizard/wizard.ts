@@ -8,11 +8,15 @@
 import type { FileInfo } from "@mattermost/types/files";
 import {
   describeProblem,
+  err,
   isChannelMember,
   logger,
   MattermostError,
   type MessageContext,
+  ok,
+  type Problem,
   type RestTransport,
+  type Result,
   type SessionBackend,
   SessionStore,
   unreachable,
@@ -227,11 +231,11 @@ export class Wizard implements SideQuestions {
       return;
     }
     const files = await this.#fileInfos(fileIds, post.metadata?.files);
-    if (typeof files === "string") {
-      await ctx.reply(`I can't relay that message: ${files} Nothing was sent.`);
+    if (!files.ok) {
+      await ctx.reply(`I can't relay that message: ${files.error.message} Nothing was sent.`);
       return;
     }
-    const draft: Draft = { sourcePostId: post.id, message: post.message, files };
+    const draft: Draft = { sourcePostId: post.id, message: post.message, files: files.value };
     this.sessions.set(ctx.userId, { kind: "choosing_targets", draft });
     const hidden = await hiddenWhitelist(
       this.#s.channels.config,
@@ -244,7 +248,7 @@ export class Wizard implements SideQuestions {
   async #fileInfos(
     ids: readonly string[],
     known: readonly FileInfo[] | undefined,
-  ): Promise<BroadcastFile[] | string> {
+  ): Promise<Result<BroadcastFile[], Problem>> {
     const files: BroadcastFile[] = [];
     for (const id of ids) {
       let info = known?.find((f) => f.id === id);
@@ -252,9 +256,11 @@ export class Wizard implements SideQuestions {
         try {
           info = await this.#s.transport.getJson<FileInfo>(`/files/${id}/info`);
         } catch (e) {
-          return `I could not read one of its files (${
-            e instanceof MattermostError ? e.message : String(e)
-          }).`;
+          return err({
+            message: `I could not read one of its files (${
+              e instanceof MattermostError ? e.message : String(e)
+            }).`,
+          });
         }
       }
       files.push({
@@ -264,7 +270,7 @@ export class Wizard implements SideQuestions {
         mimeType: info.mime_type || "application/octet-stream",
       });
     }
-    return files;
+    return ok(files);
   }
 
   async #choose(ctx: MessageContext, draft: Draft): Promise<void> {
@@ -283,7 +289,7 @@ export class Wizard implements SideQuestions {
     if (!resolved.ok) {
       this.sessions.set(ctx.userId, { kind: "choosing_targets", draft });
       await ctx.reply(
-        resolved.error.map((p) => `- ${p}`).join("\n") +
+        resolved.error.map((p) => `- ${p.message}`).join("\n") +
           "\nPlease answer again with groups, aliases or channels separated by commas " +
           "(or `cancel`).",
       );
@@ -531,7 +537,7 @@ Answer with another time (\`at …\`, \`in …\`), **yes** to send it now, ` +
     if (checked === undefined || !checked.ok) {
       this.sessions.set(ctx.userId, state);
       await ctx.reply(
-        (checked?.error ?? "Editing is not available.") +
+        (checked?.error.message ?? "Editing is not available.") +
           " Send the new text again, or `cancel`.",
       );
       return;
