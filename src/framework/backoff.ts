@@ -11,7 +11,7 @@ export interface BackoffPolicy {
   readonly maxMs: number;
 }
 
-/** The delay before attempt `attempt` (1 = first retry): random in [d/2, d], d = initial·2^(n−1). */
+/** The delay before attempt `attempt` (1 = first retry): random in [d/2, d], d = initial*2^(n-1). */
 export function backoffDelay(
   policy: BackoffPolicy,
   attempt: number,

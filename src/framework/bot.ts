@@ -524,7 +524,7 @@ function describeStartupFailure(e: unknown, config: BotConfig): string {
   if (e instanceof MattermostError) {
     if (e.status === 401) {
       return `The server at ${config.serverUrl} rejected TOKEN (401 Unauthorized). Create a ` +
-        "bot account access token (System Console › Integrations › Bot Accounts) and set TOKEN.";
+        "bot account access token (System Console \u203a Integrations \u203a Bot Accounts) and set TOKEN.";
     }
     if (e.status === 0 && plainHttpAnswer(config.serverUrl, e.message)) {
       const http = config.serverUrl.replace(/^https:/, "http:");

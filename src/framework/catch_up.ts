@@ -9,7 +9,7 @@
  *   `last_viewed_at`) got something since. Every other DM channel is skipped unread, so the
  *   cost grows with what was missed, not with how many people DM the bot.
  * - **which posts were missed**: in a channel read, a user's post is answered when a later
- *   post of the bot answers it — one carrying {@link REPLY_TO_PROP} for it or for a later
+ *   post of the bot answers it -- one carrying {@link REPLY_TO_PROP} for it or for a later
  *   post, or one without that prop (an older bot, a report). System posts (`system_*`, which
  *   the server writes under the bot's id when it joins) are never answers.
  *
@@ -81,7 +81,7 @@ export interface Reading {
   readonly answered: Post[];
 }
 
-/** True for posts the server writes itself (joins, header changes…): never an answer. */
+/** True for posts the server writes itself (joins, header changes...): never an answer. */
 export function isSystemPost(post: Post): boolean {
   return typeof post.type === "string" && post.type.startsWith("system_");
 }

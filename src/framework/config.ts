@@ -85,16 +85,19 @@ export function envSource(
 
 /**
  * `URL` as it may be shown back to the operator: a query, a fragment and user information
- * (where people paste `?token=…` or `user:password@`) replaced by `…`, and the text
+ * (where people paste `?token=...` or `user:password@`) replaced by `...`, and the text
  * bounded. Config errors print this, never the raw value.
  */
 export function shownUrl(input: string): string {
   const safe = input
-    .replace(/^([^/?#]*\/\/)?[^/?#@]*@/, (_, scheme: string | undefined) => `${scheme ?? ""}…@`)
-    .replace(/[?#][\s\S]*$/, (m) => `${m[0]}…`)
+    .replace(
+      /^([^/?#]*\/\/)?[^/?#@]*@/,
+      (_, scheme: string | undefined) => `${scheme ?? ""}\u2026@`,
+    )
+    .replace(/[?#][\s\S]*$/, (m) => `${m[0]}\u2026`)
     .replace(/\p{Cc}/gu, " ");
   const chars = Array.from(safe);
-  return chars.length > 120 ? chars.slice(0, 120).join("") + "…" : safe;
+  return chars.length > 120 ? chars.slice(0, 120).join("") + "\u2026" : safe;
 }
 
 /** A DNS name (underscores allowed, as container service names use them) or an IPv4 address. */
@@ -127,9 +130,9 @@ export function normalizeServerUrl(input: string): Result<string, Problem> {
     );
   }
   if (url.search !== "" || url.hash !== "" || /[?#]/.test(input)) {
-    // Nor here: a query is where people paste ?token=….
+    // Nor here: a query is where people paste ?token=....
     return fail(
-      `must not contain a query (?…) or a fragment (#…); the bot signs in with TOKEN. ` +
+      `must not contain a query (?\u2026) or a fragment (#\u2026); the bot signs in with TOKEN. ` +
         `Write it as ${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`,
     );
   }
@@ -189,7 +192,7 @@ export const BOT_VARIABLES = {
     doc: "the server: `chat.example.com` (https, port 443) or `http(s)://host[:port][/subpath]`",
   }),
   token: custom("TOKEN", {
-    shownDefault: "— (required)",
+    shownDefault: "\u2014 (required)",
     read: token,
     doc: "the bot's access token; never logged, never echoed",
   }),
@@ -252,7 +255,7 @@ export const FIXED_PATHS: readonly PathNeed[] = [
  * const source = envSource({ explicit: false, getEnv: (name) => Deno.env.get(name) });
  * if (!source.ok) throw new Error(`${source.error.variable} ${source.error.message}`);
  * const reader = new EnvReader(source.value);
- * const config = readBotConfig(reader); // URL, TOKEN, TEAM_NAME, LOG_LEVEL, …
+ * const config = readBotConfig(reader); // URL, TOKEN, TEAM_NAME, LOG_LEVEL, ...
  * if (reader.problems.length > 0) {
  *   console.error(formatProblems(reader.problems, { app: "hellobot" }));
  *   Deno.exit(2);

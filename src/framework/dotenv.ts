@@ -14,7 +14,7 @@ const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Parses `KEY=value` lines. Supports `export KEY=value`, `#` comments, blank lines, single
  * quotes (literal), double quotes (with `\n`, `\t`, `\"`, `\\` escapes) and trailing comments
  * after unquoted values. The first line that cannot be understood is the problem
- * (`line 3: …`).
+ * (`line 3: ...`).
  */
 export function parseDotenv(text: string): Result<Record<string, string>, Problem> {
   const values: Record<string, string> = {};

@@ -42,7 +42,7 @@ export interface Variable<T> {
   readonly aliases: readonly string[];
   /** What it is for, in one line (README table, `--help`). */
   readonly doc: string;
-  /** The default as an operator reads it ("— (required)", "300", "empty = off"). */
+  /** The default as an operator reads it ("-- (required)", "300", "empty = off"). */
   readonly shownDefault: string;
   /** For a path: what the bot does with it (checked against the grants at startup). */
   readonly paths: readonly PathUse[];
@@ -78,7 +78,7 @@ export function required<T = string>(
     readonly fallback?: T;
   },
 ): Variable<T> {
-  return declare(name, options, "— (required)", [], (reader) => {
+  return declare(name, options, "\u2014 (required)", [], (reader) => {
     const value = reader.required(name, options.expected);
     if (options.parse === undefined) return value as T;
     if (value === "") return options.fallback as T;

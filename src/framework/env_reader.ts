@@ -87,7 +87,7 @@ export class EnvReader {
 
 /** How {@link formatProblems} words its report: whose configuration, what to hide, the fix. */
 export interface ProblemReport {
-  /** The app's name, as the operator knows it: "<app> cannot start: …". */
+  /** The app's name, as the operator knows it: "<app> cannot start: ...". */
   readonly app: string;
   /** Values replaced by `[redacted]` (the token, wherever it was put by mistake). */
   readonly secrets?: readonly string[];
@@ -104,7 +104,7 @@ export interface ProblemReport {
  * import { formatProblems } from "@postbot/framework";
  *
  * const text = formatProblems([{ variable: "URL", message: "is required" }], { app: "hellobot" });
- * // "hellobot cannot start: the configuration has 1 problem:\n  - URL is required\n…"
+ * // "hellobot cannot start: the configuration has 1 problem:\n  - URL is required\n..."
  * console.error(text);
  * ```
  */

@@ -128,5 +128,5 @@ export function holdLateSideEffects(policy: LateActionPolicy): Middleware<Messag
 function quoteStart(text: string): string {
   const line = text.trim().split("\n")[0].replaceAll("`", "'");
   const runes = Array.from(line);
-  return `\`${runes.length > 60 ? `${runes.slice(0, 60).join("")}…` : line}\``;
+  return `\`${runes.length > 60 ? `${runes.slice(0, 60).join("")}\u2026` : line}\``;
 }

@@ -24,7 +24,7 @@ export interface PathNeed {
   readonly access: Access;
 }
 
-/** The directory of a path as written (`logs/bot.log` → `logs`, `bot.log` → `.`). */
+/** The directory of a path as written (`logs/bot.log` -> `logs`, `bot.log` -> `.`). */
 export function directoryOf(path: string): string {
   return path.includes("/") ? path.replace(/\/[^/]*$/, "") || "/" : ".";
 }
@@ -92,7 +92,7 @@ export function ungrantedVariables(names: readonly string[]): ConfigProblem[] {
     .map((variable) => ({
       variable,
       message: "cannot be read: the process was not granted it, so a value set in the " +
-        `environment would be ignored. Add it to --allow-env (--allow-env=${variable},…); ` +
+        `environment would be ignored. Add it to --allow-env (--allow-env=${variable},\u2026); ` +
         "`deno task start` and the compiled binary grant every variable",
     }));
 }

@@ -28,7 +28,7 @@ export interface LoggingOptions {
   readonly logFile: string;
   /** Values scrubbed from every line. */
   readonly secrets: readonly Secret[];
-  /** The app's name: the root of every category, so lines read `<app>·<area>: …`. */
+  /** The app's name: the root of every category, so lines read `<app>*<area>: ...`. */
   readonly app: string;
 }
 
@@ -45,7 +45,7 @@ let rootCategory = "bot";
  * import { logger } from "@postbot/framework";
  *
  * const log = logger("greeter");
- * log.info("Greeted {user}", { user: "alice" }); // "hellobot·greeter: Greeted alice"
+ * log.info("Greeted {user}", { user: "alice" }); // "hellobot*greeter: Greeted alice"
  * ```
  */
 export function logger(...area: string[]): Logger {

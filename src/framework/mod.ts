@@ -6,7 +6,7 @@
  * access control, sessions, configuration from the environment, logging, SQLite) is a plain
  * module the app wires in.
  *
- * The text helpers (`excerpt`, `splitIntoPosts`, mention defusing, …) live in the
+ * The text helpers (`excerpt`, `splitIntoPosts`, mention defusing, ...) live in the
  * dependency-free subpath `@postbot/framework/text`, so a Worker can read their source without
  * loading the rest.
  *

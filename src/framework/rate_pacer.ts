@@ -70,7 +70,7 @@ export class RateModel {
   /**
    * Requests the server would take at `now`, at least (may be negative): the best of what the
    * answers said, less the requests sent since, plus the refill since (the bucket holds at
-   * most `limit`, so `min(limit, remaining + refill) − sent` stays a lower bound). An anchor
+   * most `limit`, so `min(limit, remaining + refill) - sent` stays a lower bound). An anchor
    * older than a full refill says nothing any more (e.g. its followers failed without answer).
    */
   credit(now: number): number {
@@ -131,8 +131,8 @@ export class RateModel {
 
   /**
    * After an admitted request, with emission interval I and the bucket's debt t (the reset
-   * time before rounding up to `resetSeconds` = R): L − r − 1 < t / I ≤ L − r, and
-   * R − 1 < t ≤ R (seconds). So (R − 1) / (L − r) < I < R / (L − r − 1).
+   * time before rounding up to `resetSeconds` = R): L - r - 1 < t / I <= L - r, and
+   * R - 1 < t <= R (seconds). So (R - 1) / (L - r) < I < R / (L - r - 1).
    */
   #learnInterval(info: RateLimitInfo): void {
     const used = info.limit - info.remaining;

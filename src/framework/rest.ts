@@ -228,9 +228,9 @@ function deadline(ms: number): { readonly signal: AbortSignal; readonly clear: (
 const READERS = ["arrayBuffer", "blob", "bytes", "formData", "json", "text"] as const;
 
 /**
- * The response, with `done` called once its body has been read (`json()`, `text()`, …). Only
+ * The response, with `done` called once its body has been read (`json()`, `text()`, ...). Only
  * the reading methods are wrapped: piping the body through a stream to see its end cost
- * ~150 µs per request. An answer never read keeps its limit until it runs out, as before.
+ * ~150 us per request. An answer never read keeps its limit until it runs out, as before.
  */
 function untilRead(response: Response, done: () => void): Response {
   if (response.body === null) {
@@ -281,7 +281,7 @@ function routeOf(url: string, base: string): string {
   return path.replace(/\?.*$/, "");
 }
 
-/** The error's message with its causes ("fetch failed: … invalid peer certificate …"). */
+/** The error's message with its causes ("fetch failed: ... invalid peer certificate ..."). */
 function describe(e: unknown): string {
   const parts: string[] = [];
   for (let c: unknown = e, depth = 0; c !== undefined && depth < 5; depth++) {

@@ -1,6 +1,6 @@
 /**
  * A counting semaphore: at most `permits` holders at once, served first come first served.
- * Bounds work shared between independent callers — e.g. channel deliveries of all the
+ * Bounds work shared between independent callers -- e.g. channel deliveries of all the
  * broadcasts running at the same time.
  *
  * @module
@@ -12,7 +12,7 @@ export class Semaphore {
   readonly #waiting: (() => void)[] = [];
 
   constructor(permits: number) {
-    if (!Number.isInteger(permits) || permits < 1) throw new RangeError("permits must be ≥ 1");
+    if (!Number.isInteger(permits) || permits < 1) throw new RangeError("permits must be \u2265 1");
     this.#free = permits;
   }
 

@@ -19,7 +19,7 @@ export function runeLength(text: string): number {
 /** The first `max` runes of `text`, with an ellipsis when it was cut. */
 export function excerpt(text: string, max: number): string {
   const runes = Array.from(text);
-  return runes.length <= max ? text : `${runes.slice(0, Math.max(0, max - 1)).join("")}…`;
+  return runes.length <= max ? text : `${runes.slice(0, Math.max(0, max - 1)).join("")}\u2026`;
 }
 
 /**

@@ -3,7 +3,7 @@
  * this runtime knows, so a typo is reported at startup rather than at the first schedule.
  *
  * The check avoids building an `Intl.DateTimeFormat` for the usual names: the first one loads
- * ICU's locale and calendar data (≈5 MB resident for the life of the process), which a bot
+ * ICU's locale and calendar data (~5 MB resident for the life of the process), which a bot
  * that never formats a date in a zone does not need. The list of canonical zone names costs
  * a fraction of that; aliases (`US/Eastern`), other spellings and typos still go through the
  * formatter, so what is accepted does not change.

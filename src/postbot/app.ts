@@ -1,7 +1,7 @@
 /**
  * postbot assembled, one step at a time: open the storage (database lock, database,
  * channels.toml), connect the bot and sweep the channels, wire the services (broadcasts,
- * schedules, the wizard, the commands), route messages (DMOnly → access control → commands,
+ * schedules, the wizard, the commands), route messages (DMOnly -> access control -> commands,
  * or the broadcast wizard for any other message), then start the background loops.
  *
  * Every step that opens something registers its release on one `AsyncDisposableStack`: a

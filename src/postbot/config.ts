@@ -124,13 +124,13 @@ export const POSTBOT_VARIABLES = {
     default: 256,
     min: 16,
     max: 65_536,
-    doc: "memory each task inspection and run may use (16–65536); beyond it its process ends",
+    doc: "memory each task inspection and run may use (16\u201365536); beyond it its process ends",
   }),
   broadcastConcurrency: integer("BROADCAST_CONCURRENCY", {
     default: 8,
     min: 1,
     max: 64,
-    doc: "channels delivered to at once (1–64)",
+    doc: "channels delivered to at once (1\u201364)",
   }),
   broadcastAttribution: choice("BROADCAST_ATTRIBUTION", {
     choices: ["none", "footer"],

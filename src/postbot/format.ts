@@ -37,7 +37,7 @@ export function quote(text: string, max = 80): string {
 export function channelLine(c: CachedChannel): string {
   const marks = [c.type === "P" ? "private" : "", c.archived ? "archived" : ""]
     .filter((m) => m !== "");
-  return `- **${quote(c.displayName, 64)}** · ~${c.name} · \`${c.id}\`${
+  return `- **${quote(c.displayName, 64)}** \u00b7 ~${c.name} \u00b7 \`${c.id}\`${
     marks.length > 0 ? ` (${marks.join(", ")})` : ""
   }`;
 }

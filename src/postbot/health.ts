@@ -47,7 +47,7 @@ export function healthReport(s: HealthSnapshot): { status: number; body: Record<
   };
 }
 
-/** One metric of `/metrics`: its samples (label set → value) read from a snapshot. */
+/** One metric of `/metrics`: its samples (label set -> value) read from a snapshot. */
 interface Metric {
   readonly name: string;
   readonly type: "counter" | "gauge";

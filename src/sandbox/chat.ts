@@ -157,14 +157,16 @@ class ChatSession {
       const files = post.file_ids?.length
         ? ` [${post.file_ids.length} file${post.file_ids.length > 1 ? "s" : ""}]`
         : "";
-      if (post.channel_id === this.#dm()) write(indent(post.message, "postbot › ") + "\n");
-      else write(indent(`${post.message}${files}`, `→ ${this.#channelName(post)}: `) + "\n");
+      if (post.channel_id === this.#dm()) write(indent(post.message, "postbot \u203a ") + "\n");
+      else write(indent(`${post.message}${files}`, `\u2192 ${this.#channelName(post)}: `) + "\n");
     }
     this.#printed = all.length;
     for (const post of all) {
       if (post.delete_at > 0 && !this.#deleted.has(post.id)) {
         this.#deleted.add(post.id);
-        if (post.user_id === world.bot.id) write(`✗ ${this.#channelName(post)}: post deleted\n`);
+        if (post.user_id === world.bot.id) {
+          write(`\u2717 ${this.#channelName(post)}: post deleted\n`);
+        }
       }
     }
   }
@@ -236,7 +238,7 @@ class ChatSession {
       const last = posts.at(-1)?.message.split("\n")[0] ?? "";
       write(
         `~${c.name} (${c.display_name}): ${posts.length} post${posts.length === 1 ? "" : "s"}` +
-          (last !== "" ? ` — last: ${last.slice(0, 60)}` : "") + "\n",
+          (last !== "" ? ` \u2014 last: ${last.slice(0, 60)}` : "") + "\n",
       );
     }
   }

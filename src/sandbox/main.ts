@@ -37,7 +37,7 @@ async function main(): Promise<number> {
   }
   try {
     await Deno.writeTextFile(`${dir}/channels.toml`, world.channelsToml);
-    write("Starting postbot against the built-in Mattermost emulator…\n");
+    write("Starting postbot against the built-in Mattermost emulator\u2026\n");
     bot = BotProcess.spawn({
       cwd: dir,
       deno: "deno",

@@ -81,14 +81,14 @@ export function renderTaskList(view: TaskSystemView): string {
     const description = task.description === ""
       ? "_(no description)_"
       : inlineCode(task.description, 200);
-    lines.push("", `**${task.name}** — ${description}`);
+    lines.push("", `**${task.name}** \u2014 ${description}`);
     const schedule = view.schedule(task.name);
     if (schedule === undefined) {
       lines.push(`- not scheduled; run it with \`!run ${task.name}\``);
     } else {
       const next = view.nextRun(task.name);
       lines.push(
-        `- schedule: \`${schedule.expression}\` · next run: ${
+        `- schedule: \`${schedule.expression}\` \u00b7 next run: ${
           next === undefined ? "none" : formatWhen(next, tz)
         }`,
       );
@@ -192,7 +192,9 @@ export function runCommand(view: TaskSystemView): Command {
         await ctx.reply(alreadyRunning(task.name, started.running, view.timezone));
         return;
       }
-      await ctx.reply(`:arrow_forward: Running \`${task.name}\`… I will tell you how it went.`);
+      await ctx.reply(
+        `:arrow_forward: Running \`${task.name}\`\u2026 I will tell you how it went.`,
+      );
       // The answer comes later: this user's other messages must not wait for the task.
       void answerWhenDone(ctx, started.done);
     },

@@ -1,8 +1,8 @@
 /**
  * Finds the task plugins: every `*.ts` and `*.js` file directly in the tasks directory is a
  * task named after the file. Each file is imported inside a sandbox Worker that may read only
- * the tasks directory — never in the bot itself, so a file's top-level code cannot touch the
- * bot's files, environment or token — and what it exports is checked. A file that fails to
+ * the tasks directory -- never in the bot itself, so a file's top-level code cannot touch the
+ * bot's files, environment or token -- and what it exports is checked. A file that fails to
  * import, lacks `run` or asks for malformed permissions is reported as broken, with the reason;
  * the others load.
  *
@@ -214,7 +214,7 @@ function checkExports(
     return fail(
       report.runType === "undefined"
         ? "it does not export a function named run: add " +
-          "`export async function run(client: Client4, ctx: TaskContext) { … }`"
+          "`export async function run(client: Client4, ctx: TaskContext) { \u2026 }`"
         : `its run export is a ${report.runType}, not a function`,
     );
   }

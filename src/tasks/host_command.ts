@@ -75,7 +75,7 @@ export function heapLimitMb(memoryMb: number): number {
 
 const KINDS = ["read", "write", "net", "env", "sys", "run", "ffi", "import"] as const;
 
-/** `--allow-…` flags granting exactly `permissions` (lists, `true` for all, else nothing). */
+/** `--allow-...` flags granting exactly `permissions` (lists, `true` for all, else nothing). */
 export function permissionFlags(permissions: Deno.PermissionOptionsObject): string[] {
   const flags: string[] = [];
   for (const kind of KINDS) {

@@ -5,7 +5,7 @@
  * and a fresh random nonce. Later lines may ask the job to abort. The host answers with JSON
  * lines on stdout, each carrying that nonce. The host reads the nonce before the task file is
  * imported, and the task runs in a Worker that never sees it, so task code can print whatever
- * it likes — its lines lack the nonce and are shown as its output, never taken as a result.
+ * it likes -- its lines lack the nonce and are shown as its output, never taken as a result.
  *
  * @module
  */

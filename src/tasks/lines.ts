@@ -40,7 +40,7 @@ export class LineSplitter {
       if (!this.#skipping) {
         this.#pending += newline === -1 ? text.slice(start) : text.slice(start, newline);
         if (this.#pending.length > this.#maxChars) {
-          lines.push(`${this.#pending.slice(0, this.#maxChars)}… (line cut)`);
+          lines.push(`${this.#pending.slice(0, this.#maxChars)}\u2026 (line cut)`);
           this.#pending = "";
           this.#skipping = true;
         }
@@ -62,7 +62,7 @@ const UNSAFE =
 /**
  * Text from a task made safe for one log line or message: control characters (newlines,
  * terminal escapes), bidirectional overrides, zero-width and line-separator characters are
- * shown as `\u{…}` escapes, so the text cannot start a line of its own or rewrite the display.
+ * shown as `\u{...}` escapes, so the text cannot start a line of its own or rewrite the display.
  */
 export function oneLine(text: string, max = 2_000): string {
   return excerpt(text, max + 1).replace(UNSAFE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);

@@ -179,7 +179,7 @@ async function loadTasks(deps: TaskSystemDeps, now: () => Date): Promise<TaskSta
   const problems = found.problem === undefined ? [] : [found.problem.message];
   const file = await readSchedulerToml(deps.schedulerTomlPath);
   if (!file.ok) {
-    problems.push(`${file.error.message} — no task is scheduled until it is fixed`);
+    problems.push(`${file.error.message} \u2014 no task is scheduled until it is fixed`);
   }
   const timezone = deps.timezone ?? (file.ok ? file.value.timezone : undefined) ??
     hostTimeZone();

@@ -31,7 +31,7 @@ export type PermissionRequest = Partial<Record<PermissionKind, true | readonly s
 
 /** What a run gets, and how to describe it to people. */
 export interface GrantedPermissions {
-  /** Handed to `new Worker(…, { deno: { permissions } })`. */
+  /** Handed to `new Worker(..., { deno: { permissions } })`. */
   readonly worker: Deno.PermissionOptionsObject;
   /** Granted beyond the base, e.g. `read tasks/plan.md`. */
   readonly extra: readonly string[];

@@ -1,7 +1,7 @@
 /**
  * One task host process, one job: starts `postbot --task-host` (host.ts) with the task's
  * permissions and memory cap, hands it the job and a fresh nonce on stdin, reads its reports,
- * and ends it — when it reports a result, when its time is up (abort, grace, then SIGKILL),
+ * and ends it -- when it reports a result, when its time is up (abort, grace, then SIGKILL),
  * or when the bot shuts down. The caller gets an outcome once the process is gone, never an
  * exception: whatever the task does (spin, exhaust memory, exit, print fake reports), the bot
  * keeps its CPU and memory.

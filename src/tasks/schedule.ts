@@ -3,9 +3,9 @@
  * wall-clock time. So the bot ticks once a minute (UTC) and, on each tick, decides here which
  * tasks are due in the scheduler's timezone, with cron's behaviour at daylight-saving changes:
  *
- * - Spring forward (wall clock jumps 01:59 → 03:00): a time in the skipped hour (02:30) runs
+ * - Spring forward (wall clock jumps 01:59 -> 03:00): a time in the skipped hour (02:30) runs
  *   once, at the first minute after the jump.
- * - Fall back (wall clock repeats 02:00–02:59): a fixed time in the repeated hour (`30 2 * * *`)
+ * - Fall back (wall clock repeats 02:00-02:59): a fixed time in the repeated hour (`30 2 * * *`)
  *   runs once, the first time. A schedule whose minute or hour field starts with `*`
  *   (`0 * * * *`, `*\/15 * * * *`) follows real time and runs in both passes, like Vixie cron.
  *
@@ -92,7 +92,7 @@ function cronMessage(e: unknown): string {
 
 /**
  * Wall-clock arithmetic in one IANA timezone. The formatter is built at the first question:
- * it loads ICU's date data (≈5 MB resident), which a bot without scheduled tasks never needs.
+ * it loads ICU's date data (~5 MB resident), which a bot without scheduled tasks never needs.
  */
 export class WallClock {
   readonly timeZone: string;

@@ -29,7 +29,7 @@ import { type CronSchedule, parseCron } from "./schedule.ts";
 export interface SchedulerFile {
   /** The `timezone` key, validated. */
   readonly timezone: string | undefined;
-  /** Task name → cron expression, in file order. */
+  /** Task name -> cron expression, in file order. */
   readonly schedules: ReadonlyArray<{ name: string; expression: string; line?: number }>;
   /** Entries or keys that were ignored, with the reason. */
   readonly warnings: readonly string[];
@@ -40,7 +40,7 @@ const EMPTY: SchedulerFile = { timezone: undefined, schedules: [], warnings: [] 
 /**
  * The host's timezone, as classic cron would use it (UTC when the host has none). Read through
  * `Temporal.Now` (the same host detection as `Intl`) when that names a canonical zone: asking
- * `Intl.DateTimeFormat` loads ICU's date data (≈5 MB resident) at startup, which only a
+ * `Intl.DateTimeFormat` loads ICU's date data (~5 MB resident) at startup, which only a
  * scheduled task needs. Anything else is read as before.
  */
 export function hostTimeZone(): string {
@@ -162,7 +162,7 @@ export function resolveSchedules(
   return { entries, warnings };
 }
 
-/** The 1-based line where `key = …` appears, for messages; undefined when not found. */
+/** The 1-based line where `key = ...` appears, for messages; undefined when not found. */
 function lineOf(text: string, key: string): number | undefined {
   const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const pattern = new RegExp(`^\\s*(?:${escaped}|"${escaped}"|'${escaped}')\\s*=`);

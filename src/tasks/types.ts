@@ -65,7 +65,7 @@ export type PathPermission = boolean | ReadonlyArray<string | URL>;
 export type NamePermission = boolean | readonly string[];
 
 /**
- * Extra Deno permissions a task asks for with `export const PERMISSIONS = { … }`. Every run
+ * Extra Deno permissions a task asks for with `export const PERMISSIONS = { ... }`. Every run
  * may already reach the Mattermost server and read its own file; this adds to that, and is
  * granted only as far as the bot itself holds the permission (what is not is shown by
  * `!tasks`). Relative paths are relative to the bot's working directory, like Deno's own

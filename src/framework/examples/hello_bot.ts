@@ -2,7 +2,7 @@
  * A complete bot built only from `@postbot/framework`: it answers `!hello` in direct messages.
  * The package README shows this file; a test runs it against the Mattermost emulator.
  *
- *   URL=chat.example.com TOKEN=… TEAM_NAME=staff deno run --allow-net \
+ *   URL=chat.example.com TOKEN=... TEAM_NAME=staff deno run --allow-net \
  *     --allow-read=.env,logs --allow-write=logs --allow-env=URL,TOKEN,TEAM_NAME,ALLOWED_USERS,\
  *   ADMIN_USERS,SESSION_TTL_SECONDS,SESSION_CLEANUP_INTERVAL_SECONDS,LOG_LEVEL,\
  *   CONSOLE_LOG_LEVEL,CONSOLE_LOGGING_LEVEL,LOG_FILE src/framework/examples/hello_bot.ts
@@ -27,7 +27,7 @@ import {
 
 const APP = "hellobot";
 
-// Configuration: URL, TOKEN, TEAM_NAME, … from the environment or .env, every problem at once.
+// Configuration: URL, TOKEN, TEAM_NAME, ... from the environment or .env, every problem at once.
 const ungranted = ungrantedVariables(variableNames(BOT_VARIABLES));
 if (ungranted.length > 0) {
   console.error(formatProblems(ungranted, { app: APP, fix: "Grant them with --allow-env." }));

@@ -196,7 +196,7 @@ export class Broadcaster {
 
   /**
    * Records the broadcast and starts delivering it in the background; returns its id.
-   * `announce` (e.g. "Sending broadcast …") runs first, so the sender never reads the report
+   * `announce` (e.g. "Sending broadcast ...") runs first, so the sender never reads the report
    * before the announcement; its failure does not stop the delivery.
    */
   send(

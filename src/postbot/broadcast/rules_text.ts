@@ -92,7 +92,9 @@ export function retryText(r: RetryOutcome): string {
     case "nothing_failed":
       return `Broadcast \`${r.id}\` has no failed channels; nothing to retry.`;
     case "retrying":
-      return `Retrying broadcast \`${r.id}\` in ${plural(r.channels, "channel")} that failed… ` +
+      return `Retrying broadcast \`${r.id}\` in ${
+        plural(r.channels, "channel")
+      } that failed\u2026 ` +
         "I'll report when it's done.";
     case "none_yet":
     case "not_an_id":

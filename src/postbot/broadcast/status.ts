@@ -133,7 +133,7 @@ export function statusReport(
       post.reactions.size > 0 ? reactionText(post.reactions) : "no reactions",
       plural(post.replies, "reply", "replies"),
     ];
-    lines.push(`- ${name} (${quote(d.displayName, 64)}): ${parts.join(" · ")}`);
+    lines.push(`- ${name} (${quote(d.displayName, 64)}): ${parts.join(" \u00b7 ")}`);
   }
   if (unnamed > 0) lines.push(`- ${hiddenChannelsText(unnamed)} (counted in the totals)`);
   const t = totals(seen);
@@ -142,9 +142,9 @@ export function statusReport(
     "",
     `**Totals:** ${t.live} of ${plural(deliveries.length, "channel")} show it` +
       (delivered > t.live ? ` (${delivered - t.live} deleted since)` : "") +
-      ` · ${plural(t.reactionCount, "reaction")}` +
+      ` \u00b7 ${plural(t.reactionCount, "reaction")}` +
       (t.reactionCount > 0 ? ` (${reactionText(t.reactions)})` : "") +
-      ` · ${plural(t.replies, "reply", "replies")}`,
+      ` \u00b7 ${plural(t.replies, "reply", "replies")}`,
   );
   return lines.join("\n");
 }

@@ -47,11 +47,11 @@ import {
 export interface ChannelsConfig {
   /** Channel names (or ids) anyone may target by name. */
   readonly whitelist: readonly string[];
-  /** Public groups, listed to every user: name → channel ids. */
+  /** Public groups, listed to every user: name -> channel ids. */
   readonly groups: ReadonlyMap<string, readonly string[]>;
-  /** Groups usable by name but never listed: name → channel ids. */
+  /** Groups usable by name but never listed: name -> channel ids. */
   readonly privateGroups: ReadonlyMap<string, readonly string[]>;
-  /** Lowercase alias → group name or whitelisted channel. */
+  /** Lowercase alias -> group name or whitelisted channel. */
   readonly aliases: ReadonlyMap<string, string>;
 }
 
@@ -76,7 +76,7 @@ export interface ChannelsFileError extends Problem {
   readonly line?: number;
   /** 1-based column (UTF-16 code units, as smol-toml counts), when known. */
   readonly column?: number;
-  /** The problem alone, without location: `group "X": … is not a channel id …`. */
+  /** The problem alone, without location: `group "X": ... is not a channel id ...`. */
   readonly detail: string;
 }
 
@@ -105,18 +105,21 @@ const FORBIDDEN_IN_NAME = /[\p{Cc}\u2028\u2029]/u;
  * Characters a reader cannot see or tell apart, each with why: format characters (bidi
  * overrides and isolates, zero-width spaces and joiners, soft hyphen, BOM), other default-
  * ignorable code points (variation selectors, Hangul fillers), unassigned and private-use
- * code points, and spaces other than the plain one (no-break, ideographic, thin…).
+ * code points, and spaces other than the plain one (no-break, ideographic, thin...).
  */
 const INVISIBLE: ReadonlyArray<readonly [RegExp, string]> = [
   [
     /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/u,
     "a right-to-left or left-to-right mark or override",
   ],
-  [/\p{Cf}/u, "an invisible formatting character (zero-width space, joiner, soft hyphen…)"],
-  [/\p{Default_Ignorable_Code_Point}/u, "an invisible character (variation selector, filler…)"],
+  [/\p{Cf}/u, "an invisible formatting character (zero-width space, joiner, soft hyphen\u2026)"],
+  [
+    /\p{Default_Ignorable_Code_Point}/u,
+    "an invisible character (variation selector, filler\u2026)",
+  ],
   [/\p{Cn}/u, "a code point that is not assigned in Unicode"],
   [/\p{Co}/u, "a private-use character"],
-  [/[^\P{Zs} ]/u, "a space other than the plain space (no-break, thin, ideographic…)"],
+  [/[^\P{Zs} ]/u, "a space other than the plain space (no-break, thin, ideographic\u2026)"],
   [/[\u2800\u3164\uffa0\u115f\u1160]/u, "a blank character that looks like a space"],
 ];
 
@@ -136,7 +139,7 @@ export function groupNameProblem(name: string): string | undefined {
   if (FORBIDDEN_IN_NAME.test(name)) {
     return "the name contains a line break or another control character";
   }
-  // Emoji sequences (👩‍💻, ❤️) use a joiner and a variation selector legitimately; each
+  // Emoji sequences (\u{1f469}\u200d\u{1f4bb}, \u2764\ufe0f) use a joiner and a variation selector legitimately; each
   // counts as one visible character.
   const plain = name.replace(EMOJI_SEQUENCE, "\u{1F600}");
   for (const [pattern, what] of INVISIBLE) {
@@ -162,7 +165,7 @@ export function groupNameProblem(name: string): string | undefined {
   return undefined;
 }
 
-/** A word mixing look-alike alphabets ("Оffices" with a Cyrillic О), or undefined. */
+/** A word mixing look-alike alphabets ("\u041effices" with a Cyrillic \u041e), or undefined. */
 function mixedScriptWord(name: string): string | undefined {
   for (const word of name.split(/[^\p{L}\p{M}]+/u)) {
     const scripts = [/\p{Script=Latin}/u, /\p{Script=Greek}/u, /\p{Script=Cyrillic}/u]
@@ -246,7 +249,7 @@ class Locator {
 
   /**
    * The first statement assigning `table.name` or below it (under `[table]`, or as root
-   * `table.name = …`), and whether it assigns exactly `table.name`.
+   * `table.name = ...`), and whether it assigns exactly `table.name`.
    */
   entryStatement(
     table: string,

@@ -260,8 +260,9 @@ export function groupInputProblem(
     ? undefined
     : excerptAt(quoted, at.line, at.column);
   if (excerpt !== undefined) message += `\n${fence(excerpt)}`;
-  if (quoted !== undefined && /[“”„‘’]/.test(quoted)) {
-    message += '\nYour text contains typographic quotes (“ ” ‘ ’): use straight quotes (").';
+  if (quoted !== undefined && /[\u201c\u201d\u201e\u2018\u2019]/.test(quoted)) {
+    message +=
+      '\nYour text contains typographic quotes (\u201c \u201d \u2018 \u2019): use straight quotes (").';
   }
   message += `\nExample:\n${fence(`${command} "Engineering" = ${SAMPLE_IDS}`)}`;
   return at === undefined ? { message } : { message, line: at.line, column: at.column };

@@ -56,7 +56,7 @@ export type ChannelsWriteErrorKind =
   | "unsupported_layout"
   /** The edited text did not read back as old config + new entries (a bug; nothing written). */
   | "verify_failed"
-  /** Writing the temporary file or renaming it failed (permissions, disk full, …). */
+  /** Writing the temporary file or renaming it failed (permissions, disk full, ...). */
   | "write_failed";
 
 /**

@@ -24,7 +24,7 @@ export interface TomlPosition {
 /** A `[table]` or `[[array.of.tables]]` header line, as found by {@link scanTomlLayout}. */
 export interface TomlHeaderLine {
   readonly kind: "header";
-  /** Decoded key segments: `[ "a b".c ]` → `["a b", "c"]`. */
+  /** Decoded key segments: `[ "a b".c ]` -> `["a b", "c"]`. */
   readonly path: readonly string[];
   readonly arrayOfTables: boolean;
   /** Offset of the first character of the line (before any indentation). */
@@ -42,7 +42,7 @@ export interface TomlKeyValueLine {
   readonly table: readonly string[];
   /** True when that header is an `[[array of tables]]` header. */
   readonly tableIsArray: boolean;
-  /** Decoded key segments: `a."b.c" = 1` → `["a", "b.c"]`. */
+  /** Decoded key segments: `a."b.c" = 1` -> `["a", "b.c"]`. */
   readonly key: readonly string[];
   /** Leading spaces and tabs of the statement's first line. */
   readonly indent: string;
@@ -64,7 +64,7 @@ export interface TomlLayout {
 /**
  * Thrown by {@link insertIntoTable} when the edit cannot be made safely: the text is not TOML
  * the scanner understands, the table is written in a form that cannot be extended in place
- * (an inline table `groups = { … }`, an array of tables), or a string cannot be encoded.
+ * (an inline table `groups = { ... }`, an array of tables), or a string cannot be encoded.
  * These are not user typing mistakes: the store turns them into an error that asks for a
  * hand edit.
  */
@@ -400,7 +400,7 @@ const SHORT_ESCAPES: Record<string, string> = {
 };
 
 /**
- * Encodes `s` as a TOML basic string (`"…"`), escaping quotes, backslashes and control
+ * Encodes `s` as a TOML basic string (`"..."`), escaping quotes, backslashes and control
  * characters; any other Unicode is written as is. Used for every key and string the bot
  * writes, so no input can close the string early or start a new statement.
  * Throws {@link TomlEditError} for a string with a lone surrogate (not encodable in UTF-8).
@@ -448,8 +448,8 @@ function endsWithBlankLine(text: string): boolean {
  * The lines go right after the table's last key/value statement (so after a multi-line
  * array, and before the blank lines and comments that lead into the next header), or right
  * after the header when the table is empty. A missing table is created at the end of the
- * file, after a blank line. A table defined by root dotted keys (`groups.x = […]`) gets
- * `groups."key" = …` lines after the last of them. Keys are always written quoted and
+ * file, after a blank line. A table defined by root dotted keys (`groups.x = [...]`) gets
+ * `groups."key" = ...` lines after the last of them. Keys are always written quoted and
  * strings fully escaped; the file's line ending (LF or CRLF) and the indentation of the
  * table's last entry are reused. A file without a final newline gets one before the insert.
  *
@@ -499,7 +499,7 @@ export function insertIntoTable(
   );
   if (rootDefs.some((st) => st.key.length === 1)) {
     throw new TomlEditError(
-      `"${table}" is written as an inline value (${table} = …); ` +
+      `"${table}" is written as an inline value (${table} = \u2026); ` +
         `rewrite it as a [${table}] section with one entry per line`,
     );
   }

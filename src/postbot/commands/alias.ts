@@ -49,7 +49,7 @@ export function aliasCommand(s: AliasEditing): Command {
         await ctx.reply(`I need an alias and a target. ${USAGE}`);
         return;
       }
-      if (/["'“”‘’]/.test(parsed.alias)) {
+      if (/["'\u201c\u201d\u2018\u2019]/.test(parsed.alias)) {
         await ctx.reply(
           `${code(parsed.alias)} can't be an alias: an alias is one word, without spaces or ` +
             `quotes (only the target may be quoted). ${USAGE}`,

@@ -61,10 +61,10 @@ function unsentLines(unsent: History["unsent"]): string[] {
   const lines = [`**Scheduled, not sent:**`];
   for (const u of unsent) {
     const due = describeSendTime({ at: u.dueAt, zone: u.zone }, Date.now())
-      .replace(/ — .*$/, "");
+      .replace(/ \u2014 .*$/, "");
     lines.push(
-      `- \`${u.id}\` · ${u.status === "scheduled" ? "due" : "was due"} ${due} · ` +
-        `${plural(u.channels, "channel")} · ` +
+      `- \`${u.id}\` \u00b7 ${u.status === "scheduled" ? "due" : "was due"} ${due} \u00b7 ` +
+        `${plural(u.channels, "channel")} \u00b7 ` +
         (u.status === "scheduled"
           ? `waiting (\`!cancel ${u.id}\`, \`!edit ${u.id}\`)`
           : `not sent (${u.error ?? "failed"})`),
@@ -87,7 +87,9 @@ function sentLines(sent: History["sent"], reach: ReadonlyMap<string, string>): s
         (b.deleted > 0 ? `, ${b.deleted} deleted` : "") +
         (b.status === "interrupted" ? " (interrupted)" : "");
     lines.push(
-      `- \`${b.id}\` · ${when(b.createdAt)} · ${plural(b.channels, "channel")} · ${outcome}` +
+      `- \`${b.id}\` \u00b7 ${when(b.createdAt)} \u00b7 ${
+        plural(b.channels, "channel")
+      } \u00b7 ${outcome}` +
         (reach.get(b.id) ?? ""),
     );
   }
@@ -96,7 +98,7 @@ function sentLines(sent: History["sent"], reach: ReadonlyMap<string, string>): s
 }
 
 /**
- * One " · 5 reactions, 2 replies" per broadcast, read from the server in one go; empty when
+ * One " * 5 reactions, 2 replies" per broadcast, read from the server in one go; empty when
  * the server cannot be read (the history is still worth showing).
  */
 async function liveTotals(
@@ -115,7 +117,7 @@ async function liveTotals(
       const t = totals(postIds.flatMap((p) => live.get(p) ?? []));
       out.set(
         id,
-        ` · ${plural(t.reactionCount, "reaction")}, ${plural(t.replies, "reply", "replies")}`,
+        ` \u00b7 ${plural(t.reactionCount, "reaction")}, ${plural(t.replies, "reply", "replies")}`,
       );
     }
   } catch {
@@ -147,7 +149,8 @@ export function undoCommand(deps: UndoDeps): Command {
       );
       const shown = delivered.filter((d) => !hidden.has(d.channelId));
       const names = [
-        shown.slice(0, 30).map((d) => `~${d.name}`).join(", ") + (shown.length > 30 ? ", …" : ""),
+        shown.slice(0, 30).map((d) => `~${d.name}`).join(", ") +
+        (shown.length > 30 ? ", \u2026" : ""),
         hidden.size > 0 ? hiddenChannelsText(hidden.size) : "",
       ].filter((p) => p !== "").join(", and ");
       await ctx.reply(

@@ -18,7 +18,7 @@ export interface ChannelDirectory {
 }
 
 /**
- * `!channels`: every channel the bot can reach, one per line — private ones only to their
+ * `!channels`: every channel the bot can reach, one per line -- private ones only to their
  * members (and admins).
  */
 export function channelsCommand(s: ChannelDirectory): Command {

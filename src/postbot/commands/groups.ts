@@ -75,7 +75,7 @@ export function listGroupsCommand(s: GroupListing, table: GroupTable): Command {
       if (aliases.length > 0) {
         lines.push(
           "",
-          "**Aliases:** " + aliases.map(([a, t]) => `${code(a)} → ${quote(t)}`).join(", "),
+          "**Aliases:** " + aliases.map(([a, t]) => `${code(a)} \u2192 ${quote(t)}`).join(", "),
         );
       }
       await ctx.reply(lines.join("\n"));
@@ -90,7 +90,7 @@ export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
   return {
     name,
     sideEffects: true,
-    usage: '"Name" = ["channel id", …]',
+    usage: '"Name" = ["channel id", \u2026]',
     summary: isPublic
       ? "add one or more public groups (one TOML line each) to channels.toml"
       : "add private groups: usable by name, never offered in the wizard",
@@ -129,7 +129,7 @@ export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
         const shown = unknown.slice(0, 10).map((id) => `\`${id}\``).join(", ");
         await ctx.reply(
           `Nothing was saved: I can't see ${plural(unknown.length, "channel id")} in this team: ` +
-            `${shown}${unknown.length > 10 ? ", …" : ""}. Check the ids with \`!channels\` ` +
+            `${shown}${unknown.length > 10 ? ", \u2026" : ""}. Check the ids with \`!channels\` ` +
             "(private channels need the bot as a member), then send the command again.",
         );
         return;

@@ -18,7 +18,7 @@ export function helpCommand(dispatcher: () => CommandDispatcher): Command {
         "#### Send one message to many channels",
         "1. Send me the message, with its files attached (up to 10 files, 16,383 characters).",
         "2. I ask where it should go: answer with groups, aliases or channels, separated by " +
-        "commas — for example `all offices, ~announcements`.",
+        "commas \u2014 for example `all offices, ~announcements`.",
         "3. I show a preview: who receives it, the files, the start of the message. Answer " +
         "`yes` to send or `no` to cancel. For a big send (BROADCAST_CONFIRM_THRESHOLD channels, 25 by default) " +
         "answer with the number of channels, e.g. `yes 42`.",
@@ -36,7 +36,7 @@ export function helpCommand(dispatcher: () => CommandDispatcher): Command {
       for (const c of dispatcher().commands) {
         const usage = c.usage ? ` ${c.usage}` : "";
         const admin = c.adminOnly ? " _(administrators only)_" : "";
-        lines.push(`- \`!${c.name}${usage}\` — ${c.summary}${admin}`);
+        lines.push(`- \`!${c.name}${usage}\` \u2014 ${c.summary}${admin}`);
         for (const example of c.examples ?? []) lines.push(`  - e.g. \`${example}\``);
       }
       await ctx.reply(lines.join("\n"));

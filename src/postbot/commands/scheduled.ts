@@ -37,10 +37,10 @@ export function scheduledCommand(scheduled: Pick<ScheduledStore, "pending">): Co
       const now = Date.now();
       const lines = [`**${plural(list.length, "scheduled broadcast")}:**`];
       for (const s of list) {
-        const by = s.senderId !== ctx.userId ? ` · by @${s.senderUsername}` : "";
-        const files = s.files.length > 0 ? ` · ${plural(s.files.length, "file")}` : "";
+        const by = s.senderId !== ctx.userId ? ` \u00b7 by @${s.senderUsername}` : "";
+        const files = s.files.length > 0 ? ` \u00b7 ${plural(s.files.length, "file")}` : "";
         lines.push(
-          `- ${code(s.id)} · ${describeSendTime({ at: s.dueAt, zone: s.zone }, now)} · ` +
+          `- ${code(s.id)} \u00b7 ${describeSendTime({ at: s.dueAt, zone: s.zone }, now)} \u00b7 ` +
             `${quote(s.targetAnswer, 60)} (${plural(s.channels, "channel")})${files}${by}`,
           `  > ${s.message.trim() === "" ? "_(files only)_" : quote(s.message, 80)}`,
         );

@@ -1,7 +1,7 @@
 /**
  * The due-broadcast loop: wakes at the next due time (and at least every 30 s), takes each
  * scheduled broadcast whose time has come, re-resolves its channels, and hands it to the same
- * {@link Broadcaster} an immediate broadcast uses — limits, retries, no duplicates, report,
+ * {@link Broadcaster} an immediate broadcast uses -- limits, retries, no duplicates, report,
  * log and audit included. A time missed while postbot was down is sent at start, and the
  * sender is told how late.
  *
@@ -132,7 +132,7 @@ export class Scheduler {
     const lateMs = this.#now() - s.dueAt;
     const late = lateMs > LATE_AFTER_MS
       ? `It was due ${
-        describeSendTime({ at: s.dueAt, zone: s.zone }, s.dueAt).replace(/ — .*$/, "")
+        describeSendTime({ at: s.dueAt, zone: s.zone }, s.dueAt).replace(/ \u2014 .*$/, "")
       } and goes out ` +
         `**${span(lateMs)} late**, because postbot was not running then.`
       : "";
@@ -182,7 +182,7 @@ export class Scheduler {
         const lines = [
           `Scheduled broadcast ${code(id)} is going out now to ${
             plural(targets.length, "channel")
-          }… I'll tell you when it's done.`,
+          }\u2026 I'll tell you when it's done.`,
           `> ${s.message.trim() === "" ? "_(files only)_" : quote(s.message, 80)}`,
         ];
         if (late !== "") lines.push(late);

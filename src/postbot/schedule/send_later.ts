@@ -154,7 +154,9 @@ export class SendLater {
     });
     await this.#d.notifier.audit(
       `**Scheduled** \`${id}\` by ${inert(`@${r.sender.username}`, 40)} at ${when(Date.now())}: ` +
-        `${plural(r.channels, "channel")}, due ${described.replace(/ — .*$/, "")}.\nMessage: ` +
+        `${plural(r.channels, "channel")}, due ${
+          described.replace(/ \u2014 .*$/, "")
+        }.\nMessage: ` +
         (r.message.trim() === "" ? "_(files only)_" : inert(r.message, 200)),
     );
     return ok(

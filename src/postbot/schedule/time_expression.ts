@@ -1,5 +1,5 @@
 /**
- * "When should it go out?" — the times a sender may type at the preview (`at 09:00`,
+ * "When should it go out?" -- the times a sender may type at the preview (`at 09:00`,
  * `at tomorrow 9:00`, `at monday 9:00`, `at 2026-12-01 09:00`, `in 2h`, `in 30 min`), read as
  * wall-clock times in the sender's own time zone. A wall-clock time that does not exist (the
  * hour skipped when clocks go forward) or exists twice (the hour repeated when they go back) is
@@ -112,7 +112,7 @@ function addDays(w: WallClock, days: number): WallClock {
   return { ...w, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
 }
 
-/** `9`, `9:00`, `09:30`, `9am`, `9.30pm` → hours and minutes. */
+/** `9`, `9:00`, `09:30`, `9am`, `9.30pm` -> hours and minutes. */
 function parseClock(text: string): { hour: number; minute: number } | undefined {
   const m = /^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$/i.exec(text.trim());
   if (m === null) return undefined;
@@ -149,14 +149,14 @@ export type SendTimeRefusal =
   }
   /** More than {@link MAX_AHEAD_MS} ahead. */
   | { readonly kind: "too_far"; readonly wall: WallClock }
-  /** `in …` that is not a list of numbers with units. */
+  /** `in ...` that is not a list of numbers with units. */
   | { readonly kind: "unreadable_delay"; readonly text: string }
   | { readonly kind: "unknown_unit"; readonly unit: string }
   | { readonly kind: "zero_delay" }
   | { readonly kind: "delay_too_far" };
 
 /**
- * Reads a send time. `expression` is what followed `at` (or the whole `in …`); `now` and
+ * Reads a send time. `expression` is what followed `at` (or the whole `in ...`); `now` and
  * `zone` are the moment and the sender's zone. Refusals are written for the sender.
  */
 export function parseSendTime(
@@ -196,7 +196,7 @@ export function decideSendTime(
   return ok({ at, zone });
 }
 
-/** The day part of an `at …` expression, and the text left for the clock. */
+/** The day part of an `at ...` expression, and the text left for the clock. */
 interface DayChoice {
   readonly date: WallClock;
   readonly clockText: string;
@@ -209,7 +209,7 @@ interface DayChoice {
 const DAY_WORDS =
   /^(today|tomorrow|sunday|monday|tuesday|wednesday|thursday|friday|saturday|sun|mon|tue|tues|wed|thu|thur|thurs|fri|sat)(?:,)? (?:at )?(.+)$/;
 
-/** `2026-12-01 …`, `tomorrow …`, `monday …`, or just a time (today). */
+/** `2026-12-01 ...`, `tomorrow ...`, `monday ...`, or just a time (today). */
 function readDay(text: string, today: WallClock & { weekday: number }): Result<
   DayChoice,
   SendTimeRefusal
@@ -319,7 +319,7 @@ function pad(n: number): string {
 }
 
 /**
- * The time said back unambiguously: "Monday 1 December 2026, 09:00 Europe/Berlin — in 2 days
+ * The time said back unambiguously: "Monday 1 December 2026, 09:00 Europe/Berlin -- in 2 days
  * 18 hours".
  */
 export function describeSendTime(time: SendTime, now: number): string {
@@ -331,7 +331,7 @@ export function describeSendTime(time: SendTime, now: number): string {
     year: "numeric",
   }).format(new Date(time.at)).replace(/^(\w+),? /, "$1 ");
   const w = wallClock(time.at, time.zone);
-  return `${date}, ${pad(w.hour)}:${pad(w.minute)} ${time.zone} — ${fromNow(time.at - now)}`;
+  return `${date}, ${pad(w.hour)}:${pad(w.minute)} ${time.zone} \u2014 ${fromNow(time.at - now)}`;
 }
 
 /** "in 2 days 18 hours", "in 30 minutes", "in 45 seconds". */

@@ -42,7 +42,7 @@ export interface Confirming {
   readonly targets: readonly ResolvedTarget[];
   /** Members of the targets, counted for a guarded (big) send. */
   readonly members?: number;
-  /** A send time given with `at …`, waiting for the `yes <count>` of a big send. */
+  /** A send time given with `at ...`, waiting for the `yes <count>` of a big send. */
   readonly later?: { readonly at: number; readonly zone: string };
 }
 

@@ -41,7 +41,7 @@ export function targetQuestion(
     const aliases = [...config.aliases].filter(([, target]) => publicTargets.has(nameKey(target)));
     if (aliases.length > 0) {
       lines.push(
-        "**Aliases:** " + aliases.map(([a, t]) => `${code(a)} → ${quote(t, 60)}`).join(", "),
+        "**Aliases:** " + aliases.map(([a, t]) => `${code(a)} \u2192 ${quote(t, 60)}`).join(", "),
       );
     }
   }

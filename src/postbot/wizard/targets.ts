@@ -1,8 +1,8 @@
 /**
- * Turning the user's answer ("all offices, ~announcements, q1w2…") into channels.
+ * Turning the user's answer ("all offices, ~announcements, q1w2...") into channels.
  *
  * Tokens are comma-separated, trimmed and case-insensitive, and each is tried in this order:
- * alias → group (public or private) → whitelisted channel by name or display name → channel
+ * alias -> group (public or private) -> whitelisted channel by name or display name -> channel
  * id. A channel that exists but is not whitelisted is refused by name. A raw channel id is
  * accepted only when the bot can post there and the channel is whitelisted, in a group, or
  * the sender is a member: nobody can use the bot to post where they could not post

@@ -14,7 +14,7 @@ import type { TargetProblem, TargetRemark } from "./targets.ts";
 /** Channels named in the "I am not a member" warning before the rest is counted. */
 const WARNED_NAMES = 10;
 
-/** A token as echoed back: control characters (NUL, ESC…) would garble the reply. */
+/** A token as echoed back: control characters (NUL, ESC...) would garble the reply. */
 function shown(token: string): string {
   return code(token.replace(/\p{Cc}+/gu, " "));
 }

@@ -82,7 +82,7 @@ export interface WizardDeps {
   /** The broadcast rules: sends, and the undo a `yes` confirms. */
   readonly broadcasts: Pick<BroadcastService, "send" | "undo" | "undoWindowSeconds">;
   readonly notifier: Pick<Notifier, "rememberDm" | "dm">;
-  /** Send later (`at …` at the preview); absent, only yes/no are offered. */
+  /** Send later (`at ...` at the preview); absent, only yes/no are offered. */
   readonly later?: SendLater;
   /** `!edit`; absent, edits are refused. */
   readonly editor?: Pick<Editor, "check" | "apply">;
@@ -376,7 +376,7 @@ export class Wizard implements SideQuestions {
     }, (id) =>
       // Posted before delivery starts, so it always comes before the report.
       ctx.reply(
-        `Sending broadcast ${code(id)} to ${plural(state.targets.length, "channel")}… ` +
+        `Sending broadcast ${code(id)} to ${plural(state.targets.length, "channel")}\u2026 ` +
           "I'll tell you when it's done.",
       ));
     log.info("{user} confirmed broadcast {id} to {n} channels", {
@@ -386,7 +386,7 @@ export class Wizard implements SideQuestions {
     });
   }
 
-  /** `at …` / `in …` at the preview: schedule (or, for a big send, ask for the count first). */
+  /** `at ...` / `in ...` at the preview: schedule (or, for a big send, ask for the count first). */
   async #sendLater(
     ctx: MessageContext,
     state: Confirming,
@@ -400,7 +400,7 @@ export class Wizard implements SideQuestions {
       this.sessions.set(ctx.userId, state);
       await ctx.reply(
         `${describeProblem(time.error)}
-Answer with another time (\`at …\`, \`in …\`), **yes** to send it now, ` +
+Answer with another time (\`at \u2026\`, \`in \u2026\`), **yes** to send it now, ` +
           "or **no**.",
       );
       return;
@@ -421,7 +421,7 @@ Answer with another time (\`at …\`, \`in …\`), **yes** to send it now, ` +
     if (time.at <= Date.now()) {
       this.sessions.set(ctx.userId, { ...state, later: undefined });
       await ctx.reply(
-        `${describeSendTime(time, time.at).replace(/ — .*$/, "")} has passed meanwhile. ` +
+        `${describeSendTime(time, time.at).replace(/ \u2014 .*$/, "")} has passed meanwhile. ` +
           "Answer with another time, **yes** to send it now, or **no**.",
       );
       return;

@@ -11,7 +11,7 @@
  *
  * const emu = await startEmulator();
  * const { token } = emu.store.createUser({ username: "hellobot", is_bot: true });
- * // start the bot with URL=emu.url and TOKEN=token, talk to it, assert on emu.store…
+ * // start the bot with URL=emu.url and TOKEN=token, talk to it, assert on emu.store...
  * console.log(emu.url, token.length);
  * await emu.stop();
  * ```

@@ -1,6 +1,6 @@
 /**
  * A tiny reader for the official Mattermost OpenAPI files (copied to tests/fixtures/mattermost-api/):
- * just enough structure — operations and component schemas — for the conformance test, by
+ * just enough structure -- operations and component schemas -- for the conformance test, by
  * indentation, without a YAML library (none is reachable here).
  */
 

@@ -41,7 +41,7 @@ export function canUploadFile(db: AuthzLookups, userId: string, channelId: strin
   return isSystemAdmin(db, userId) || db.isChannelMember(channelId, userId);
 }
 
-/** read_channel: membership (or admin); what GET …/members and file downloads require. */
+/** read_channel: membership (or admin); what GET .../members and file downloads require. */
 export function hasReadChannel(db: AuthzLookups, userId: string, channelId: string): boolean {
   if (!db.channelRecord(channelId)) return false;
   return isSystemAdmin(db, userId) || db.isChannelMember(channelId, userId);

@@ -1,8 +1,8 @@
 /**
  * The emulator's listening socket: a thin TCP (or TLS) front that forwards bytes to the HTTP
- * server on a private port. It exists so that sockets can be killed abruptly — closing the
+ * server on a private port. It exists so that sockets can be killed abruptly -- closing the
  * TCP connection sends no WebSocket close frame, which is what a crash or a network cut
- * looks like to the client (close code 1006) — and so the real client address is known.
+ * looks like to the client (close code 1006) -- and so the real client address is known.
  */
 
 /** A client connection as seen by the HTTP side. */

@@ -1,7 +1,7 @@
 /**
  * The GCRA rate limiter of github.com/throttled/throttled (v2, rate.go) as Mattermost uses it
  * (server/channels/app/ratelimit.go): quota `PerSec(n)` with `MaxBurst` b gives an emission
- * interval of 1s/n, a tolerance of interval × (b + 1), and a limit of b + 1 requests at once.
+ * interval of 1s/n, a tolerance of interval x (b + 1), and a limit of b + 1 requests at once.
  * Times are integer nanoseconds, like Go's time.Duration.
  */
 

@@ -44,7 +44,7 @@ export interface Route {
 const PER_PAGE_DEFAULT = 60;
 const PER_PAGE_MAXIMUM = 200;
 
-/** page / per_page as web/params.go reads them: bad or negative → defaults, per_page capped at 200. */
+/** page / per_page as web/params.go reads them: bad or negative -> defaults, per_page capped at 200. */
 export function paging(url: URL): { page: number; perPage: number } {
   const int = (name: string) => {
     const raw = url.searchParams.get(name);

@@ -1,6 +1,6 @@
 /**
  * Wires the emulator together: the TCP front, the HTTP server behind it, the request
- * pipeline (outage → rate limit → scripted faults → auth → route → latency → record),
+ * pipeline (outage -> rate limit -> scripted faults -> auth -> route -> latency -> record),
  * the WebSocket hub, the store, and the Emulator object handed to tests.
  */
 
@@ -71,7 +71,7 @@ function ruleResponse(rule: MatchedRule, requestId: string): Response {
  *   const team = emu.store.createTeam({ name: "staff" });
  *   for (const u of [bot, alice]) emu.store.addTeamMember(team.id, u.user.id);
  *   const dm = emu.store.directChannel(bot.user.id, alice.user.id);
- *   // … start the bot with URL=emu.url, TOKEN=bot.token, TEAM_NAME=staff, then:
+ *   // ... start the bot with URL=emu.url, TOKEN=bot.token, TEAM_NAME=staff, then:
  *   emu.store.createPost(alice.user.id, { channel_id: dm.id, message: "!hello" });
  *   const reply = await emu.waitFor(() =>
  *     emu.store.postsIn(dm.id).find((p) => p.user_id === bot.user.id)
@@ -257,7 +257,7 @@ function withoutSubpath(path: string, subpath: string): string | undefined {
 }
 
 /**
- * Outage → rate limit (its headers go into `extra`) → scripted faults → auth → the WebSocket
+ * Outage -> rate limit (its headers go into `extra`) -> scripted faults -> auth -> the WebSocket
  * upgrade, or the route table's turn.
  */
 function triage(

@@ -1,7 +1,7 @@
 /**
  * The emulator's data and the rules that change it: users and tokens, teams, channels,
  * memberships, posts and files. Mutations follow the real server's checks and emit the same
- * WebSocket events; seeding helpers (createUser, addChannelMember…) are lenient on purpose.
+ * WebSocket events; seeding helpers (createUser, addChannelMember...) are lenient on purpose.
  */
 
 import type { Channel, ChannelMembership } from "@mattermost/types/channels";
@@ -59,7 +59,7 @@ export interface PostInput {
   pending_post_id?: string;
   /** A past creation time: only system admins may set it over REST (imports, seeding). */
   create_at?: number;
-  /** A system post type (`system_join_team`…): never over REST, only server-side seeding. */
+  /** A system post type (`system_join_team`...): never over REST, only server-side seeding. */
   type?: string;
 }
 
@@ -337,7 +337,7 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   // ---- rule-checked mutations ----
 
   /**
-   * POST /posts (createPost → CreatePostAsUser → CreatePost): permission checks, archived
+   * POST /posts (createPost -> CreatePostAsUser -> CreatePost): permission checks, archived
    * channel, root, length limits; then attaches only the poster's unattached files and drops
    * the rest silently (attachFilesToPost), saves, and publishes `posted`.
    */
@@ -468,7 +468,7 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   }
 
   /**
-   * ViewChannel → MarkChannelsAsViewed → SqlChannelStore.UpdateLastViewedAt: for each channel
+   * ViewChannel -> MarkChannelsAsViewed -> SqlChannelStore.UpdateLastViewedAt: for each channel
    * the user is in, msg_count (and _root) rise to the channel's totals, last_viewed_at to its
    * last_post_at, mention counts drop to 0; publishes `channel_viewed` to the user. Returns
    * last_post_at per existing channel (the response's last_viewed_at_times).
@@ -676,7 +676,7 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   }
 
   /**
-   * PUT /posts/{id}/patch (patchPost → postPatchChecks → App.PatchPost): a post that is gone
+   * PUT /posts/{id}/patch (patchPost -> postPatchChecks -> App.PatchPost): a post that is gone
    * (deleted or unknown) answers 403 like a missing edit_post permission; the author needs
    * edit_post (a channel member), others edit_others_posts (admins here); a post in an
    * archived channel cannot be changed. Sets edit_at when the message changes and publishes
@@ -724,7 +724,7 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   }
 
   /**
-   * POST /reactions (saveReaction → SaveReactionForPost): add_reaction on the post's channel
+   * POST /reactions (saveReaction -> SaveReactionForPost): add_reaction on the post's channel
    * (membership); the post must be live; the same emoji twice by one user is one reaction.
    * Publishes `reaction_added`.
    */

@@ -17,7 +17,7 @@ export interface Actor {
   token: string;
 }
 
-/** The seeded world: a bot, two people, a team, public/private channels and the bot↔alice DM. */
+/** The seeded world: a bot, two people, a team, public/private channels and the bot<->alice DM. */
 export interface World {
   emu: Emulator;
   bot: Actor;
@@ -30,7 +30,7 @@ export interface World {
   news: Channel;
   /** Private; alice only. */
   secret: Channel;
-  /** DM bot ↔ alice. */
+  /** DM bot <-> alice. */
   dm: Channel;
 }
 

@@ -92,7 +92,7 @@ export interface EmulatorStore {
   archiveChannel(channelId: string): void;
   /** Gets or creates the DM channel of two users (type "D", name "<idA>__<idB>" sorted). */
   directChannel(userA: string, userB: string): Channel;
-  /** Gives the user the "post:channels" role (system_post_all_public → create_post_public). */
+  /** Gives the user the "post:channels" role (system_post_all_public -> create_post_public). */
   grantPostAllPublic(userId: string): void;
   /** Posts as that user through the REST rules and events; throws AppError on violations. */
   createPost(userId: string, p: CreatePostInput): Post;
@@ -125,7 +125,7 @@ export interface EmulatorStore {
    * returns each channel's last_post_at.
    */
   viewChannels(userId: string, channelIds: string[]): Record<string, number>;
-  /** A user's membership of a channel, with its unread counters (msg_count, last_viewed_at…). */
+  /** A user's membership of a channel, with its unread counters (msg_count, last_viewed_at...). */
   channelMember(channelId: string, userId: string): ChannelMembership | undefined;
   /** A channel by team and name (DMs: team "" ). */
   channelByName(teamId: string, name: string): Channel | undefined;
