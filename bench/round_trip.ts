@@ -8,8 +8,8 @@
 
 import type { Person } from "../tests/support/scenario.ts";
 import { startScenario } from "../tests/support/scenario.ts";
-import { postAs } from "../src/sandbox/user_client.ts";
-import { type BenchRow, processCpuMs, UserSocket } from "./support.ts";
+import type { UsersPlan } from "./dm_users.ts";
+import { type BenchRow, processCpuMs } from "./support.ts";
 
 const USERS = 50;
 const ROUNDS = 10;
@@ -36,34 +36,32 @@ export async function roundTripBenchmark(): Promise<BenchRow[]> {
       }
     },
   });
-  const sockets: UserSocket[] = [];
+  const botId = s.world.bot.user.id;
+  const dm = (person: Person) => ({
+    token: person.token,
+    channel: s.emu.store.directChannel(person.user.id, botId).id,
+  });
+  const plan: UsersPlan = {
+    url: s.emu.url,
+    botId,
+    rounds: ROUNDS,
+    message: "!id town-square",
+    answer: "Id:",
+    alone: dm(s.world.carol),
+    aloneRounds: 4 * ROUNDS,
+    crowd: people.map(dm),
+  };
+  const users = new UsersProcess();
   try {
-    const botId = s.world.bot.user.id;
-    const converse = async (person: Person, rounds: number, samples: number[]) => {
-      const channel = s.emu.store.directChannel(person.user.id, botId).id;
-      const socket = await UserSocket.open(s.emu.url, person.token, botId);
-      sockets.push(socket);
-      for (let round = 0; round <= rounds; round++) {
-        const mark = socket.received;
-        const started = performance.now();
-        await postAs(s.emu.url, person.token, channel, "!id town-square");
-        await socket.next(mark, /Id:/, 30_000);
-        // Round 0 warms up (the first DM: the bot checks the sender's team membership).
-        if (round > 0) samples.push(performance.now() - started);
-      }
-    };
-    const alone: number[] = [];
-    await converse(s.world.carol, 4 * ROUNDS, alone);
-    const crowd: number[] = [];
-    const cpuBefore = { bot: await processCpuMs(s.bot.pid), here: await processCpuMs(Deno.pid) };
-    const started = performance.now();
-    await Promise.all(people.map((p) => converse(p, ROUNDS, crowd)));
-    const wallMs = performance.now() - started;
-    // This process is the emulator and the 50 users' clients together.
-    const share = (pid: number, before: number) =>
-      processCpuMs(pid).then((now) => `${Math.round((now - before) / wallMs * 100)} %`);
-    const botShare = await share(s.bot.pid, cpuBefore.bot);
-    const hereShare = await share(Deno.pid, cpuBefore.here);
+    users.send(JSON.stringify(plan));
+    const alone = (JSON.parse(await users.line()) as { alone: number[] }).alone;
+    const pids = { bot: s.bot.pid, emulator: Deno.pid, users: users.pid };
+    const before = await cpuOf(pids);
+    users.send("go");
+    const { crowd, wallMs } = JSON.parse(await users.line()) as { crowd: number[]; wallMs: number };
+    const after = await cpuOf(pids);
+    const share = (k: keyof typeof pids) =>
+      `${Math.round((after[k] - before[k]) / wallMs * 100)} %`;
     alone.sort((a, b) => a - b);
     crowd.sort((a, b) => a - b);
     const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -72,14 +70,73 @@ export async function roundTripBenchmark(): Promise<BenchRow[]> {
       result: `p50 ${ms(percentile(crowd, 50))}, p99 ${ms(percentile(crowd, 99))} ` +
         `(one user alone: p50 ${ms(percentile(alone, 50))}, p99 ${
           ms(percentile(alone, 99))
-        }); while crowded the bot used ${botShare} of a core, the emulator with the users' ` +
-        `clients ${hereShare}`,
+        }); while crowded the bot used ${share("bot")} of a core, the emulator ${
+          share("emulator")
+        }, the users' clients (a process of their own) ${share("users")}`,
       aim: `p50 ≤ ${P50_AIM} ms, p99 ≤ ${P99_AIM} ms`,
       met: percentile(crowd, 50) <= P50_AIM && percentile(crowd, 99) <= P99_AIM,
     }];
   } finally {
-    for (const socket of sockets) socket.close();
+    await users.close();
     await s.stop();
+  }
+}
+
+/** CPU used so far (ms) by each process. */
+async function cpuOf<K extends string>(pids: Record<K, number>): Promise<Record<K, number>> {
+  const entries = await Promise.all(
+    Object.entries<number>(pids).map(async ([k, pid]) => [k, await processCpuMs(pid)] as const),
+  );
+  return Object.fromEntries(entries) as Record<K, number>;
+}
+
+/** The users' process (bench/dm_users.ts), spoken to line by line. */
+class UsersProcess {
+  readonly #child: Deno.ChildProcess;
+  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #lines: AsyncIterator<string>;
+  #buffered = "";
+
+  constructor() {
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-net=127.0.0.1", new URL("./dm_users.ts", import.meta.url).pathname],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    this.#writer = this.#child.stdin.getWriter();
+    this.#lines = this.#child.stdout.pipeThrough(new TextDecoderStream()).values();
+  }
+
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  send(line: string): void {
+    void this.#writer.write(new TextEncoder().encode(`${line}\n`));
+  }
+
+  /** The next line the users' process prints. */
+  async line(): Promise<string> {
+    while (!this.#buffered.includes("\n")) {
+      const { done, value } = await this.#lines.next();
+      if (done) throw new Error("the users' process ended early");
+      this.#buffered += value;
+    }
+    const at = this.#buffered.indexOf("\n");
+    const line = this.#buffered.slice(0, at);
+    this.#buffered = this.#buffered.slice(at + 1);
+    return line;
+  }
+
+  async close(): Promise<void> {
+    await this.#writer.close().catch(() => {});
+    try {
+      this.#child.kill();
+    } catch {
+      // already gone
+    }
+    await this.#child.status;
   }
 }
 

@@ -1,9 +1,10 @@
 /**
  * 100 broadcasts scheduled for the same minute, 20 channels each, under Mattermost's default
  * rate limit (10 requests/s, burst 100): every one must start within that minute, none may be
- * sent twice, and the whole batch should take at most 1.15 × the least time the limit allows,
- * (requests − burst) / rate, counting every request the bot makes meanwhile (the posts, the
- * "going out now" messages, the reports, the channel reload).
+ * sent twice, and the whole batch, from the minute to the last report, should take at most
+ * 1.15 × the least time the limit allows, (requests − burst) / rate, counting every request
+ * the bot makes meanwhile (the posts, the "going out now" messages, the reports, the channel
+ * reload).
  *
  * The broadcasts are scheduled through the wizard as a user would (`at HH:MM`, the user's zone
  * UTC), each to one of ten groups of 20 channels.
@@ -41,10 +42,11 @@ export async function scheduledBenchmark(): Promise<BenchRow[]> {
     if (Date.now() >= due) throw new Error("scheduling took longer than the lead time");
     s.emu.faults.rateLimit = QUOTA;
     const mark = socket.received;
-    const firstRequest = s.emu.requests.length;
     await waitForReports(socket, mark);
     const finishedAt = Date.now();
-    const window = s.emu.requests.slice(firstRequest);
+    // From the minute on: what the bot sent before it (the read mark of the last scheduling
+    // answer, a second later) belongs to the scheduling, and the bucket is full again by then.
+    const window = s.emu.requests.filter((r) => r.at >= due);
     return [measured(s, ids, due, window, finishedAt)];
   } finally {
     socket.close();
@@ -116,9 +118,8 @@ function measured(
 ): BenchRow {
   const admitted = window.filter((r) => r.status !== 429);
   const limited = window.length - admitted.length;
-  const firstAt = admitted[0]?.at ?? due;
   const minimumMs = (admitted.length - QUOTA.maxBurst) / QUOTA.perSec * 1000;
-  const batchMs = finishedAt - firstAt;
+  const batchMs = finishedAt - due;
   const ratio = batchMs / minimumMs;
   const starts = startTimes(`${s.dir}/broadcast_log.db`, ids);
   const latestStart = Math.max(...starts) - due;

@@ -105,6 +105,10 @@ export class TcpFront {
     pair.done = (async () => {
       try {
         inner = await Deno.connect({ hostname: "127.0.0.1", port: this.targetPort });
+        // Go (so Mattermost) sets TCP_NODELAY on every connection; with Nagle on, a small
+        // last segment waits for the peer's delayed ACK (40 ms on Linux).
+        setNoDelay(outer);
+        setNoDelay(inner);
         innerPort = (inner.localAddr as Deno.NetAddr).port;
         this.byInnerPort.set(innerPort, pair);
         if (closed) return;
@@ -122,4 +126,9 @@ export class TcpFront {
     })();
     this.pairs.add(pair);
   }
+}
+
+/** TCP_NODELAY where the connection has it (a TLS connection does not expose it). */
+function setNoDelay(conn: Deno.Conn): void {
+  if ("setNoDelay" in conn && typeof conn.setNoDelay === "function") conn.setNoDelay(true);
 }
