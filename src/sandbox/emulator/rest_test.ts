@@ -519,3 +519,29 @@ Deno.test("unread counters: a user's post marks it read for them, a bot's does n
     assert.ok((await channel()).last_post_at >= ignored.create_at, "last_post_at never goes back");
   });
 });
+
+Deno.test("posts: deleting a root takes its replies only; reply counts skip deleted replies; channel posts in time order", async () => {
+  await withWorld(async (w) => {
+    const s = w.emu.store;
+    const post = (message: string, extra: { root_id?: string; create_at?: number } = {}) =>
+      s.createPost(w.alice.user.id, { channel_id: w.town.id, message, ...extra });
+    const root = post("root");
+    const first = post("first reply", { root_id: root.id });
+    post("second reply", { root_id: root.id });
+    const other = post("another root");
+    const otherReply = post("its reply", { root_id: other.id });
+    const early = post("back-dated", { create_at: root.create_at - 60_000 });
+    const c = clientFor(w.emu, w.alice.token);
+    await c.deletePost(first.id);
+    const replies = (id: string) => s.postsIn(w.town.id).find((p) => p.id === id)?.reply_count;
+    assert.equal(replies(root.id), 1, "the deleted reply is not counted");
+    assert.equal(replies(other.id), 1);
+    await c.deletePost(root.id);
+    const live = s.postsIn(w.town.id).map((p) => p.message);
+    assert.ok(!live.includes("root") && !live.includes("second reply"), live.join(", "));
+    assert.ok(live.includes("another root") && live.includes("its reply"), live.join(", "));
+    const ids = s.postsIn(w.town.id).map((p) => p.id);
+    assert.ok(ids.indexOf(early.id) < ids.indexOf(other.id), "oldest first, by create_at");
+    assert.ok(ids.indexOf(other.id) < ids.indexOf(otherReply.id));
+  });
+});

@@ -183,6 +183,9 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   private readonly channels = new Map<string, ChannelRecord>();
   private readonly channelMembers = new Map<string, Map<string, ChannelMemberRecord>>();
   private readonly posts = new Map<string, PostRecord>();
+  /** Posts by channel and replies by root, in saving order: a request never scans them all. */
+  private readonly postsByChannel = new Map<string, PostRecord[]>();
+  private readonly repliesByRoot = new Map<string, PostRecord[]>();
   private readonly files = new Map<string, { info: FileInfoRecord; bytes: Uint8Array }>();
   /** Reactions by post id (model.Reaction JSON). */
   private readonly reactions = new Map<string, ReactionRecord[]>();
@@ -320,17 +323,16 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   postForClient(post: PostRecord): Record<string, unknown> {
     const view = postView(post, this.filesOf(post), this.reactions.get(post.id) ?? []);
     if (post.root_id === "") {
-      view.reply_count = [...this.posts.values()].filter((p) =>
-        p.root_id === post.id && p.delete_at === 0
-      ).length;
+      view.reply_count = (this.repliesByRoot.get(post.id) ?? []).filter((p) => p.delete_at === 0)
+        .length;
     }
     return view;
   }
 
   /** Posts of a channel, newest first, deleted ones optionally included. */
   channelPosts(channelId: string, includeDeleted: boolean): PostRecord[] {
-    return [...this.posts.values()]
-      .filter((p) => p.channel_id === channelId && (includeDeleted || p.delete_at === 0))
+    return (this.postsByChannel.get(channelId) ?? [])
+      .filter((p) => includeDeleted || p.delete_at === 0)
       .sort((a, b) => b.create_at - a.create_at);
   }
 
@@ -443,6 +445,8 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
    */
   private savePost(post: PostRecord, channel: ChannelRecord): void {
     this.posts.set(post.id, post);
+    appendTo(this.postsByChannel, post.channel_id, post);
+    if (post.root_id !== "") appendTo(this.repliesByRoot, post.root_id, post);
     const at = post.create_at;
     channel.last_post_at = Math.max(channel.last_post_at, at);
     const counted = JOIN_LEAVE_TYPES.has(post.type) ? 0 : 1;
@@ -625,8 +629,7 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     // Post times are kept strictly increasing (and may run ahead of the wall clock by a few
     // ms); a deletion must come after them so `since` queries see it.
     const now = this.nextPostTime();
-    for (const p of this.posts.values()) {
-      if (p.id !== postId && p.root_id !== postId) continue;
+    for (const p of [post, ...(this.repliesByRoot.get(postId) ?? [])]) {
       if (p.delete_at !== 0) continue;
       p.delete_at = now;
       p.update_at = now;
@@ -1209,4 +1212,11 @@ function timezoneRecord(tz: UserTimezone): Record<string, string> {
 export function requireId(value: string, name: string): string {
   if (!isValidId(value)) throw invalidUrlParam(name);
   return value;
+}
+
+/** Adds `value` to the list kept under `key`. */
+function appendTo<K, V>(lists: Map<K, V[]>, key: K, value: V): void {
+  const list = lists.get(key);
+  if (list === undefined) lists.set(key, [value]);
+  else list.push(value);
 }
