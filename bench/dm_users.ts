@@ -53,13 +53,14 @@ async function converse(plan: UsersPlan, user: DmUser, rounds: number): Promise<
   }
 }
 
-async function main(): Promise<void> {
-  const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).values();
+/** Reads a byte stream line by line: each call resolves with the next line (no newline). */
+export function lineReader(stream: ReadableStream<Uint8Array>): () => Promise<string> {
+  const chunks = stream.pipeThrough(new TextDecoderStream()).values();
   let buffered = "";
-  const nextLine = async (): Promise<string> => {
+  return async () => {
     while (!buffered.includes("\n")) {
-      const { done, value } = await lines.next();
-      if (done) throw new Error("stdin closed");
+      const { done, value } = await chunks.next();
+      if (done) throw new Error("the stream ended before a whole line");
       buffered += value;
     }
     const at = buffered.indexOf("\n");
@@ -67,6 +68,10 @@ async function main(): Promise<void> {
     buffered = buffered.slice(at + 1);
     return line;
   };
+}
+
+async function main(): Promise<void> {
+  const nextLine = lineReader(Deno.stdin.readable);
   const say = (value: unknown) => console.log(JSON.stringify(value));
   const plan = JSON.parse(await nextLine()) as UsersPlan;
   say({ alone: await converse(plan, plan.alone, plan.aloneRounds) });

@@ -8,7 +8,7 @@
 
 import type { Person } from "../tests/support/scenario.ts";
 import { startScenario } from "../tests/support/scenario.ts";
-import type { UsersPlan } from "./dm_users.ts";
+import { lineReader, type UsersPlan } from "./dm_users.ts";
 import { type BenchRow, processCpuMs } from "./support.ts";
 
 const USERS = 50;
@@ -94,8 +94,8 @@ async function cpuOf<K extends string>(pids: Record<K, number>): Promise<Record<
 class UsersProcess {
   readonly #child: Deno.ChildProcess;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #lines: AsyncIterator<string>;
-  #buffered = "";
+  /** The next line the users' process prints. */
+  readonly line: () => Promise<string>;
 
   constructor() {
     this.#child = new Deno.Command(Deno.execPath(), {
@@ -105,7 +105,7 @@ class UsersProcess {
       stderr: "inherit",
     }).spawn();
     this.#writer = this.#child.stdin.getWriter();
-    this.#lines = this.#child.stdout.pipeThrough(new TextDecoderStream()).values();
+    this.line = lineReader(this.#child.stdout);
   }
 
   get pid(): number {
@@ -114,19 +114,6 @@ class UsersProcess {
 
   send(line: string): void {
     void this.#writer.write(new TextEncoder().encode(`${line}\n`));
-  }
-
-  /** The next line the users' process prints. */
-  async line(): Promise<string> {
-    while (!this.#buffered.includes("\n")) {
-      const { done, value } = await this.#lines.next();
-      if (done) throw new Error("the users' process ended early");
-      this.#buffered += value;
-    }
-    const at = this.#buffered.indexOf("\n");
-    const line = this.#buffered.slice(0, at);
-    this.#buffered = this.#buffered.slice(at + 1);
-    return line;
   }
 
   async close(): Promise<void> {
