@@ -42,6 +42,57 @@ export async function processMemory(pid: number): Promise<{ rss: number; peak: n
   return { rss: kb("VmRSS"), peak: kb("VmHWM") };
 }
 
+/** Where a process's resident memory sits, in bytes (from /proc/<pid>/smaps). */
+export interface MemoryMap {
+  readonly rss: number;
+  /** glibc's main arena (the `[heap]` mapping, grown with brk). */
+  readonly heap: number;
+  /**
+   * Other anonymous mappings: V8's heap, glibc's thread arenas, allocations above glibc's
+   * mmap threshold (array buffers among them), thread stacks.
+   */
+  readonly anon: number;
+  /** File-backed pages (the deno executable, libraries, SQLite). */
+  readonly file: number;
+}
+
+/** Reads /proc/<pid>/smaps (via `cat`, as {@link processMemory}) into a {@link MemoryMap}. */
+export async function memoryMap(pid: number): Promise<MemoryMap> {
+  const out = await new Deno.Command("cat", { args: [`/proc/${pid}/smaps`], stderr: "null" })
+    .output();
+  if (!out.success) throw new Error(`cannot read /proc/${pid}/smaps`);
+  let heap = 0, anon = 0, file = 0;
+  let kind: "heap" | "anon" | "file" = "anon";
+  for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line);
+    if (mapping !== null) {
+      const path = mapping[2];
+      kind = path === "[heap]"
+        ? "heap"
+        : mapping[1] !== "0" || path.startsWith("/")
+        ? "file"
+        : "anon";
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss === null) continue;
+    const bytes = Number(rss[1]) * 1024;
+    if (kind === "heap") heap += bytes;
+    else if (kind === "anon") anon += bytes;
+    else file += bytes;
+  }
+  return { rss: heap + anon + file, heap, anon, file };
+}
+
+/** Resets a process's VmHWM to its current VmRSS (`clear_refs` 5); false when not allowed. */
+export async function resetPeak(pid: number): Promise<boolean> {
+  const out = await new Deno.Command("sh", {
+    args: ["-c", `echo 5 > /proc/${pid}/clear_refs`],
+    stderr: "null",
+  }).output().catch(() => undefined);
+  return out?.success ?? false;
+}
+
 /** CPU time (user + system) a process has used so far, in ms (via `cat`, as above). */
 export async function processCpuMs(pid: number): Promise<number> {
   const out = await new Deno.Command("cat", { args: [`/proc/${pid}/stat`], stderr: "null" })

@@ -45,3 +45,74 @@ Deno.test("FileBytes of an empty body is empty", async () => {
   assert.equal(file.size, 0);
   assert.deepEqual(await collect(file.stream()), new Uint8Array());
 });
+
+/** Serves `body` once over HTTP and returns the fetched response (a byte stream body). */
+async function served(body: BodyInit, headers: HeadersInit = {}): Promise<{
+  response: Response;
+  stop: () => Promise<void>;
+}> {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response(body, { headers }),
+  );
+  const response = await fetch(`http://127.0.0.1:${server.addr.port}/`);
+  return { response, stop: () => server.shutdown() };
+}
+
+function pattern(size: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + (i >> 8)) & 255;
+  return bytes;
+}
+
+Deno.test("FileBytes reads a fetched body of known length into one buffer of that length", async () => {
+  const data = pattern(1_000_003);
+  const { response, stop } = await served(data);
+  try {
+    const file = await FileBytes.read(
+      response.body,
+      Number(response.headers.get("Content-Length")),
+    );
+    assert.equal(file.pieces, 1, "one buffer, not the 16-64 KiB chunks the socket delivered");
+    assert.equal(file.size, data.byteLength);
+    assert.deepEqual(file.bytes(), data);
+    assert.deepEqual(await collect(file.stream()), data);
+  } finally {
+    await stop();
+  }
+});
+
+Deno.test("FileBytes reads a fetched body of unknown length into 1 MiB pieces", async () => {
+  const data = pattern(2_500_000);
+  const chunked = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let at = 0; at < data.byteLength; at += 40_000) {
+        controller.enqueue(data.slice(at, at + 40_000));
+      }
+      controller.close();
+    },
+  });
+  const { response, stop } = await served(chunked);
+  try {
+    assert.equal(response.headers.get("Content-Length"), null);
+    const file = await FileBytes.read(response.body);
+    assert.equal(file.pieces, 3);
+    assert.deepEqual(file.bytes(), data);
+  } finally {
+    await stop();
+  }
+});
+
+Deno.test("FileBytes keeps whatever a body holds beyond (or short of) its announced length", async () => {
+  for (const announced of [10, 300_000, Number.NaN, -1]) {
+    const data = pattern(200_000);
+    const { response, stop } = await served(data);
+    try {
+      const file = await FileBytes.read(response.body, announced);
+      assert.equal(file.size, data.byteLength, `announced ${announced}`);
+      assert.deepEqual(file.bytes(), data);
+    } finally {
+      await stop();
+    }
+  }
+});

@@ -37,6 +37,11 @@ export interface TransportOptions {
   readonly backoff?: BackoffPolicy;
   /** Observes every completed HTTP exchange (metrics, tests). */
   readonly onResponse?: (info: { method: string; route: string; status: number }) => void;
+  /**
+   * The HTTP client requests go through (its connection pool); default: fetch's own, which
+   * keeps idle connections 90 s. The caller owns it and closes it.
+   */
+  readonly client?: Deno.HttpClient;
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "PUT", "DELETE"]);
@@ -77,6 +82,7 @@ export class RestTransport {
   readonly #timeoutMs: number;
   readonly #backoff: BackoffPolicy;
   readonly #onResponse: TransportOptions["onResponse"];
+  readonly #client: Deno.HttpClient | undefined;
   /**
    * Shared by every request: paces them by the server's rate-limit headers and, while the
    * server says "slow down" (429), nobody sends.
@@ -91,6 +97,7 @@ export class RestTransport {
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#backoff = options.backoff ?? { initialMs: 250, maxMs: 8_000 };
     this.#onResponse = options.onResponse;
+    this.#client = options.client;
   }
 
   /** An absolute URL for an API path such as `/users/me`. */
@@ -133,6 +140,7 @@ export class RestTransport {
           method,
           headers,
           signal: signal ? AbortSignal.any([signal, limit.signal]) : limit.signal,
+          ...(this.#client !== undefined ? { client: this.#client } : {}),
         });
       } catch (e) {
         limit.clear();
@@ -196,18 +204,34 @@ export class RestTransport {
 
   /**
    * Downloads a file (`GET /files/{id}`), held once in memory; every upload of it streams
-   * the same chunks (see {@link FileBytes}).
+   * the same bytes (see {@link FileBytes}). Asked for as it is stored (`identity`): a server
+   * in its default gzip mode would otherwise compress it, drop its length and make the bot
+   * inflate it, for a file that is only passed on.
    */
   async downloadFile(fileId: string, signal?: AbortSignal): Promise<FileBytes> {
     const { response, done } = await this.#exchange(this.api(`/files/${fileId}`), {
       method: "GET",
+      headers: { "Accept-Encoding": "identity" },
     }, signal);
     try {
-      return await FileBytes.read(response.body);
+      return await FileBytes.read(response.body, bodyLength(response.headers));
     } finally {
       done();
     }
   }
+}
+
+/**
+ * The length of a body as it is read: Content-Length unless the body was compressed on the
+ * way, else Mattermost's X-Uncompressed-Content-Length; undefined when neither says.
+ */
+export function bodyLength(headers: Headers): number | undefined {
+  const encoded = (headers.get("Content-Encoding") ?? "identity").trim().toLowerCase();
+  const value = encoded === "identity" || encoded === ""
+    ? headers.get("Content-Length")
+    : headers.get("X-Uncompressed-Content-Length");
+  if (value === null || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value.trim());
 }
 
 /**

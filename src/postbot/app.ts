@@ -76,6 +76,13 @@ export const LATE_SIDE_EFFECT_MS = 3 * 60_000;
 /** How long a processed post id is remembered (catch-up never reaches further back). */
 const PROCESSED_POSTS_KEPT_MS = 7 * 86_400_000;
 
+/**
+ * How long an idle connection to Mattermost is kept for the next request. Each holds buffers
+ * that grew with what went through it (about 0.5 MB after an upload); fetch's own pool keeps
+ * them 90 s, so after a burst of broadcasts the bot sat on a dozen of them that long.
+ */
+export const HTTP_POOL_IDLE_MS = 15_000;
+
 /** How long a positive team-membership answer is trusted. */
 const TEAM_MEMBERSHIP_TTL_MS = 5 * 60_000;
 
@@ -151,7 +158,12 @@ async function openCore(
   if (!channels.ok) return channels;
   const processed = new SqliteProcessedPosts(db.value);
   processed.prune(Date.now() - PROCESSED_POSTS_KEPT_MS);
-  const connected = await Bot.connect(config, { processed, ...options.bot });
+  const http = opened.use(Deno.createHttpClient({ poolIdleTimeout: HTTP_POOL_IDLE_MS }));
+  const connected = await Bot.connect(config, {
+    processed,
+    ...options.bot,
+    transport: { client: http, ...options.bot?.transport },
+  });
   if (!connected.ok) return err(connected.error);
   const bot = connected.value;
   const cache = new ChannelCache({

@@ -48,6 +48,8 @@ export interface ScenarioOptions {
   readonly emulator?: EmulatorOptions;
   /** PEM CA certificate the test's own requests trust (for a TLS emulator). */
   readonly caCert?: string;
+  /** More options of the HTTP client the test's own requests use (e.g. no pooling). */
+  readonly userHttp?: Deno.CreateHttpClientOptions;
   /**
    * Called after seeding, before the bot starts, on either backend: create more channels,
    * users and memberships through `server` (add them to `world.channels` to use them in
@@ -337,9 +339,12 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     BROADCAST_CONFIRM_THRESHOLD: "0",
     ...options.env,
   };
-  const http = options.caCert === undefined
+  const http = options.caCert === undefined && options.userHttp === undefined
     ? undefined
-    : Deno.createHttpClient({ caCerts: [options.caCert] });
+    : Deno.createHttpClient({
+      ...options.userHttp,
+      ...(options.caCert !== undefined ? { caCerts: [options.caCert] } : {}),
+    });
   const scenario = new Scenario(server, world, dir, env, http, dms);
   if (options.startBot ?? true) {
     try {

@@ -52,6 +52,11 @@ export class TcpFront {
     return (this.listener.addr as Deno.NetAddr).port;
   }
 
+  /** Client connections open now. */
+  get open(): number {
+    return this.pairs.size;
+  }
+
   /** The client connection behind an inner connection (keyed by the inner source port). */
   lookup(innerPort: number): FrontConnection | undefined {
     return this.byInnerPort.get(innerPort);

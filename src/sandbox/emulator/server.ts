@@ -137,6 +137,9 @@ function createEmulator(opts: EmulatorOptions): Emulator {
     store: data,
     faults,
     requests: pipeline.requests,
+    get openConnections() {
+      return tcp.open;
+    },
     waitFor: (probe, waitOpts) => waitFor(signal, probe, waitOpts),
     restart(restartOpts = {}) {
       hub.dropAll();

@@ -60,6 +60,11 @@ export interface Emulator extends AsyncDisposable {
   readonly faults: Faults;
   /** Every REST request (and WebSocket upgrade) in order. */
   readonly requests: RequestRecord[];
+  /**
+   * Client connections (TCP) open now, WebSockets included: whether clients let go of the
+   * idle connections they pool.
+   */
+  readonly openConnections: number;
   /** Resolves when `probe` returns something truthy; re-checked on every state change. */
   waitFor<T>(probe: () => T | undefined | null | false, opts?: WaitForOptions): Promise<T>;
   /** Simulates a server restart: drops every socket; with loseEvents (default true) forgets resume buffers. */
