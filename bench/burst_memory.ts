@@ -6,11 +6,13 @@
  * other anonymous mappings -- V8's heap, glibc's thread arenas, large allocations -- and
  * file-backed pages). It prints figures and asserts nothing.
  *
- * Runs on the emulator by default; `--real` runs it on a real Mattermost server (started with
- * `deno task mattermost` when needed, as real_server.ts does):
+ * Runs on the emulator by default (in the real server's default WebserverMode, gzip); `--real`
+ * runs it on a real Mattermost server (started with `deno task mattermost` when needed, as
+ * real_server.ts does):
  *
  *     deno run -A bench/burst_memory.ts            # emulator
  *     deno run -A bench/burst_memory.ts --real     # real server
+ *     deno run -A bench/burst_memory.ts --uncompressed  # emulator, WebserverMode uncompressed
  *     deno run -A bench/burst_memory.ts --bursts=2 --file-kb=512 --at=10,30
  *
  * @module
@@ -35,6 +37,8 @@ import {
 /** What one run does; the defaults are the burst seen on a real server. */
 export interface BurstOptions {
   readonly backend: "emulator" | "real";
+  /** The emulator's WebserverMode (the real server's default is gzip). */
+  readonly webserverMode: "gzip" | "uncompressed";
   readonly bursts: number;
   readonly senders: number;
   readonly channels: number;
@@ -46,6 +50,7 @@ export interface BurstOptions {
 
 const DEFAULTS: BurstOptions = {
   backend: "emulator",
+  webserverMode: "gzip",
   bursts: 3,
   senders: 10,
   channels: 20,
@@ -74,6 +79,7 @@ export async function burstMemoryBenchmark(
   const people: Person[] = [];
   const s = await bulkScenario(o.channels, {
     backend: o.backend,
+    emulator: { webserverMode: o.webserverMode },
     prepare: async (server, world) => {
       for (let i = 0; i < o.senders; i++) {
         const person = await server.createUser({ username: `burst-${i}` });
@@ -180,7 +186,9 @@ function describeBurst(f: BurstFigures, idle: number): string {
 
 function rows(o: BurstOptions, idle: MemoryMap, figures: readonly BurstFigures[]): BenchRow[] {
   const what = `${o.senders} broadcasts × ${o.files} files of ${mb(o.fileBytes)} × ${o.channels} ` +
-    `channels at once (${o.backend === "real" ? "real server" : "emulator"})`;
+    `channels at once (${
+      o.backend === "real" ? "real server" : `emulator, WebserverMode ${o.webserverMode}`
+    })`;
   return [
     {
       name: `Burst memory: ${what}, idle before`,
@@ -200,6 +208,7 @@ function parseOptions(args: string[]): Partial<BurstOptions> {
     args,
     options: {
       real: { type: "boolean", default: false },
+      uncompressed: { type: "boolean", default: false },
       bursts: { type: "string" },
       "file-kb": { type: "string" },
       at: { type: "string" },
@@ -207,6 +216,7 @@ function parseOptions(args: string[]): Partial<BurstOptions> {
   });
   return {
     backend: values.real ? "real" : "emulator",
+    webserverMode: values.uncompressed ? "uncompressed" : "gzip",
     ...(values.bursts !== undefined ? { bursts: Number(values.bursts) } : {}),
     ...(values["file-kb"] !== undefined ? { fileBytes: Number(values["file-kb"]) * 1024 } : {}),
     ...(values.at !== undefined ? { at: values.at.split(",").map(Number) } : {}),
@@ -217,8 +227,11 @@ if (import.meta.main) {
   const options = parseOptions(Deno.args);
   if (options.backend === "real") {
     const { start } = await import("../scripts/mattermost/server.ts");
+    const { RealBackend } = await import("../tests/support/real_backend.ts");
+    const { seedWorld } = await import("../tests/support/world.ts");
     const started = await start();
     if (!started.ok) throw new Error(`the real server could not be started: ${started.error}`);
+    await seedWorld(await RealBackend.open());
   }
   for (const row of await burstMemoryBenchmark(options)) console.log(`${row.name}: ${row.result}`);
 }

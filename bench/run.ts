@@ -6,6 +6,7 @@
  * @module
  */
 
+import { burstMemoryBenchmark } from "./burst_memory.ts";
 import { catchUpBenchmark } from "./catch_up.ts";
 import { fanOutBenchmark } from "./fanout.ts";
 import { memoryOverTimeBenchmark } from "./memory_over_time.ts";
@@ -27,6 +28,7 @@ const BENCHMARKS: [string, Benchmark][] = [
   ["scheduled batch", scheduledBenchmark],
   ["real server: fan-out and rate limit", realServerBenchmark],
   ["memory over time", () => memoryOverTimeBenchmark()],
+  ["memory after bursts of files", () => burstMemoryBenchmark()],
 ];
 
 /** The machine, as the README reports it. */

@@ -31,6 +31,8 @@ export interface RouteContext {
   /** The authenticated user ("" on routes that need no session). */
   userId: string;
   store: MemoryStore;
+  /** WebserverMode "gzip" (what a few answers' headers depend on). */
+  gzip?: boolean;
 }
 
 /** One REST endpoint: method, spec path template, whether a session is required, handler. */
@@ -596,7 +598,12 @@ export const routes: Route[] = [
         status: 200,
         headers: {
           "Content-Type": info.mime_type || "application/octet-stream",
+          // web.WriteFileResponse: in gzip mode the length goes into a header of its own
+          // (Go's ServeContent still sets Content-Length when the answer is not compressed).
           "Content-Length": String(bytes.byteLength),
+          ...(ctx.gzip && bytes.byteLength > 0
+            ? { "X-Uncompressed-Content-Length": String(bytes.byteLength) }
+            : {}),
           "Content-Disposition": `${inline ? "inline" : "attachment"};filename="${
             info.name.replace(/"/g, "")
           }"; filename*=UTF-8''${encoded}`,

@@ -6,6 +6,7 @@
 
 import { FaultState, type MatchedRule } from "./faults.ts";
 import { AppError, errorResponse, sessionExpired, textResponse } from "./http.ts";
+import { gzipAnswer } from "./gzip.ts";
 import { newId } from "./ids.ts";
 import { type FrontConnection, TcpFront } from "./proxy.ts";
 import { rateLimitHeaders } from "./rate_limit.ts";
@@ -102,6 +103,7 @@ function createEmulator(opts: EmulatorOptions): Emulator {
     faults,
     signal,
     requests: [],
+    gzip: opts.webserverMode === "gzip",
     delay: opts.delay ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
     client: () => undefined,
   };
@@ -187,6 +189,8 @@ interface Pipeline {
   readonly faults: FaultState;
   readonly signal: ChangeSignal;
   readonly requests: RequestRecord[];
+  /** WebserverMode "gzip": answers compressed as gzhttp does. */
+  readonly gzip: boolean;
   readonly delay: (ms: number) => Promise<void>;
   /** The TCP front's connection behind an inner port (set once the front listens). */
   client: (innerPort: number) => FrontConnection | undefined;
@@ -227,7 +231,7 @@ async function handle(p: Pipeline, req: Request, info: Deno.ServeHandlerInfo): P
   if (triaged.kind === "route") {
     // Awaited here, not in a helper: tests hold answers with `delay` and rely on the route's
     // answer reaching the latency step in the same turn as it always did.
-    response = await dispatch(p.data, req, url, path, triaged.userId, requestId);
+    response = await dispatch(p, req, url, path, triaged.userId, requestId);
     if (triaged.rule?.afterHandling) {
       await response.body?.cancel();
       response = ruleResponse(triaged.rule, requestId);
@@ -238,6 +242,7 @@ async function handle(p: Pipeline, req: Request, info: Deno.ServeHandlerInfo): P
   const upgraded = triaged.kind === "answered" && triaged.upgraded;
   if (!upgraded) {
     for (const [key, value] of Object.entries(extra)) response.headers.set(key, value);
+    if (p.gzip) response = await gzipAnswer(req, response);
     const latency = p.faults.latencyMs;
     if (latency > 0) await p.delay(latency);
   }
@@ -305,7 +310,7 @@ function triage(
 
 /** Finds the route for a path and runs its handler; AppErrors become the server's answers. */
 async function dispatch(
-  data: MemoryStore,
+  p: Pipeline,
   req: Request,
   url: URL,
   path: string,
@@ -322,7 +327,14 @@ async function dispatch(
     }
     if (route.auth && !userId) return errorResponse(sessionExpired(), requestId);
     try {
-      return await route.handler({ req, url, params, userId: userId ?? "", store: data });
+      return await route.handler({
+        req,
+        url,
+        params,
+        userId: userId ?? "",
+        store: p.data,
+        gzip: p.gzip,
+      });
     } catch (error) {
       if (error instanceof AppError) return errorResponse(error, requestId);
       console.error("emulator: handler failed", error);

@@ -29,6 +29,13 @@ export interface EmulatorOptions {
   maxFileSize?: number;
   /** TeamSettings.MaxUsersPerTeam: active users a team may hold; default 50 (the server's). */
   maxUsersPerTeam?: number;
+  /**
+   * ServiceSettings.WebserverMode. "gzip" (the real server's default) compresses answers of
+   * 1 KiB and more for clients that accept it and gives file downloads an
+   * X-Uncompressed-Content-Length; default "uncompressed", which spares every test the
+   * compression.
+   */
+  webserverMode?: "gzip" | "uncompressed";
   /** Site URL subpath such as "/mm"; default "" (API at /api/v4). */
   siteUrlPath?: string;
   /**

@@ -1,12 +1,13 @@
 /**
- * The bot's connections to the server: the ones it pooled for a burst of uploads are let go
- * soon after (each holds buffers grown by what went through it, about 0.5 MB after an upload),
- * not kept for fetch's default 90 s.
+ * How the bot speaks HTTP to the server: the connections it pooled for a burst of uploads are
+ * let go soon after (each holds buffers grown by what went through it, about 0.5 MB after an
+ * upload), not kept for fetch's default 90 s; and a server in its default gzip mode, which
+ * compresses answers and drops their length, gets files relayed byte for byte.
  */
 
 import assert from "node:assert/strict";
 import { emulatorOnly } from "./support/backend.ts";
-import { broadcast, testFiles } from "./support/broadcasts.ts";
+import { assertRelayed, broadcast, testFiles } from "./support/broadcasts.ts";
 import { startScenario } from "./support/scenario.ts";
 
 const CHANNELS = 8;
@@ -40,4 +41,31 @@ Deno.test({
       await s.stop();
     }
   },
+});
+
+Deno.test("a server in gzip mode (the real server's default) gets files relayed byte for byte", async () => {
+  const ids = Array.from({ length: 3 }, (_, i) => `"{{bulk-${i}}}"`);
+  const s = await startScenario({
+    bulkChannels: 3,
+    channelsToml: `[groups]\nBulk = [${ids.join(", ")}]\n`,
+    emulator: { webserverMode: "gzip" },
+  });
+  try {
+    const files = [
+      ...testFiles(2),
+      {
+        name: "minutes.txt",
+        bytes: new TextEncoder().encode("Minutes of the meeting, line after line.\n".repeat(6000)),
+        mime: "text/plain",
+      },
+    ];
+    const message = "The minutes, compressed on the way";
+    const { id, report } = await broadcast(s.dm(s.world.alice), message, "Bulk", files);
+    assert.match(report, /Delivered to 3 of 3/);
+    for (let i = 0; i < 3; i++) {
+      await assertRelayed(s, s.world.channels[`bulk-${i}`].id, id, message, files);
+    }
+  } finally {
+    await s.stop();
+  }
 });
