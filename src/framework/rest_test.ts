@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { seedWorld, startEmulator } from "@postbot/mattermost-emulator";
-import { RestTransport, retryAfterMs } from "./rest.ts";
+import { bodyLength, RestTransport, retryAfterMs } from "./rest.ts";
 import { Secret } from "./secret.ts";
 import { failure, FAST_BACKOFF, withTransport } from "./fixtures_test.ts";
 
@@ -194,6 +194,33 @@ Deno.test("RestTransport.downloadFile returns the stored bytes", async () => {
     const blob = await t.downloadFile(info.id);
     assert.deepEqual(new Uint8Array(await blob.arrayBuffer()), bytes);
   });
+});
+
+Deno.test("RestTransport.downloadFile reads a file from a gzip server into one buffer", async () => {
+  await using emu = await startEmulator({ webserverMode: "gzip" });
+  const w = seedWorld(emu);
+  const t = new RestTransport({ serverUrl: emu.url, token: new Secret(w.bot.token) });
+  const bytes = new TextEncoder().encode("a line of minutes\n".repeat(90_000));
+  const info = emu.store.uploadFile(w.alice.user.id, w.dm.id, "m.txt", bytes, "text/plain");
+  emu.store.createPost(w.alice.user.id, { channel_id: w.dm.id, message: "", file_ids: [info.id] });
+  const file = await t.downloadFile(info.id);
+  // Without a length (compressed, no X-Uncompressed-Content-Length) it would come in 1 MiB pieces.
+  assert.equal(file.pieces, 1, "one buffer of the announced length");
+  assert.deepEqual(file.bytes(), bytes);
+});
+
+Deno.test("bodyLength: Content-Length, or X-Uncompressed-Content-Length once compressed", () => {
+  assert.equal(bodyLength(new Headers({ "Content-Length": "1234" })), 1234);
+  assert.equal(
+    bodyLength(new Headers({ "Content-Length": "99", "Content-Encoding": "gzip" })),
+    undefined,
+  );
+  assert.equal(
+    bodyLength(new Headers({ "Content-Encoding": "gzip", "X-Uncompressed-Content-Length": "5" })),
+    5,
+  );
+  assert.equal(bodyLength(new Headers({ "Content-Length": "-3" })), undefined);
+  assert.equal(bodyLength(new Headers()), undefined);
 });
 
 Deno.test("retryAfterMs reads Retry-After, then X-Ratelimit-Reset, in seconds", () => {

@@ -307,6 +307,7 @@ async function postOnce(
     // Mattermost dropped files it would not attach. A post without its files is a wrong
     // broadcast: take it back and report the channel.
     await ctx.transport.send(ctx.transport.api(`/posts/${post.id}`), { method: "DELETE" })
+      .then((removed) => removed.text()) // read: lets its time limit and its connection go
       .catch((e) =>
         log.error("Could not remove incomplete post {post}: {error}", {
           post: post.id,
