@@ -15,6 +15,7 @@ import assert from "node:assert/strict";
 import type { Post } from "@mattermost/types/posts";
 import { BotProcess } from "./support/bot_process.ts";
 import { type DmUser, type Scenario, startScenario } from "./support/scenario.ts";
+import { botPostsIn, broadcast } from "./support/broadcasts.ts";
 
 const TOML = `whitelist = ["town-square", "announcements", "managers"]
 
@@ -349,6 +350,16 @@ Deno.test("channel-wide mentions: counted in the preview, only for whom the oper
           "> quoted\n> @Here!",
           "hey @all.",
           "`@here` in code counts too",
+          // Letters newer than the server's Unicode 15.0 tables are separators to it.
+          "\u{105C0}@all all hands",
+          "@all\u{105C0}",
+          "\u{2EBF0}@channel",
+          "\u{16D40}@here",
+          "\u{1E5D0}@here",
+          // A character reference the server joins to the text before it.
+          "@al&#108; hands",
+          "@her&#101;!",
+          "x\\@all",
         ]
       ) {
         const reply = await bob.ask(text);
@@ -360,6 +371,20 @@ Deno.test("channel-wide mentions: counted in the preview, only for whom the oper
       const fine = await bob.ask("write to me@here.example or @allison");
       assert.match(fine, /Where should I send this/);
       assert.match(await bob.ask("cancel"), /Cancelled/);
+    });
+
+    await t.step("!edit refuses the same texts as a new broadcast", async () => {
+      const { id } = await broadcast(bob, "Lunch at noon", "town-square");
+      for (const text of ["\u{16D40}@here lunch", "Lunch @channe&#x6C;", "\u{105C0}@ALL"]) {
+        assert.match(await bob.ask(`!edit ${id}`), /Send me the new text of broadcast/);
+        const reply = await bob.ask(text);
+        assert.match(reply, /only administrators may broadcast them/, `${text}: ${reply}`);
+        assert.deepEqual(activeMentions(reply), [], reply);
+      }
+      // The edit still waits for an acceptable text; cancelling leaves the posts as they were.
+      assert.match(await bob.ask("cancel"), /Edit stopped; broadcast `[a-z0-9]+` is unchanged/);
+      const posts = await botPostsIn(s, s.world.channels["town-square"].id, id);
+      assert.deepEqual(posts.map((p) => p.message), ["Lunch at noon"]);
     });
 
     await t.step("an admin's preview says how many people will be notified", async () => {

@@ -17,20 +17,6 @@ export type ChannelMentionPolicy = "admins" | "all" | "none";
 /** The policies, as `BROADCAST_CHANNEL_MENTIONS` spells them. */
 export const CHANNEL_MENTION_POLICIES: readonly ChannelMentionPolicy[] = ["admins", "all", "none"];
 
-/**
- * `@all`, `@channel` or `@here` not glued to a word before it (`me@here` is an address) and
- * not continued by a letter or digit (`@allison`). Punctuation after it still counts (`@all.`,
- * `@here!`, `_@all_`, `@all-hands`, `@here.now`): erring on the side of "it notifies".
- */
-const WIDE = /(?<![\p{L}\p{N}])@(all|channel|here)(?![\p{L}\p{N}])/giu;
-
-/** The distinct channel-wide mentions in `text`, lowercased, in order of appearance. */
-export function channelWideMentions(text: string): string[] {
-  const found = new Set<string>();
-  for (const m of text.matchAll(WIDE)) found.add(`@${m[1].toLowerCase()}`);
-  return [...found];
-}
-
 /** Whether a sender may broadcast channel-wide mentions under `policy`. */
 export function mayMentionChannels(policy: ChannelMentionPolicy, admin: boolean): boolean {
   switch (policy) {

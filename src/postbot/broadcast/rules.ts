@@ -10,11 +10,8 @@
 
 import { MAX_POST_RUNES, runeLength } from "@postbot/framework/text";
 import type { ScheduledBroadcast } from "../schedule/store.ts";
-import {
-  type ChannelMentionPolicy,
-  channelWideMentions,
-  mayMentionChannels,
-} from "./channel_mentions.ts";
+import { channelWideMentions } from "@postbot/framework/mentions";
+import { type ChannelMentionPolicy, mayMentionChannels } from "./channel_mentions.ts";
 import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
 
 /** Broadcast ids as `!undo`, `!retry`, `!status` and `!edit` accept them. */

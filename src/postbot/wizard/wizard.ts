@@ -55,8 +55,8 @@ import {
   audienceNotice,
   audienceOf,
   channelMentionRefusal,
-  channelWideMentions,
 } from "../broadcast/channel_mentions.ts";
+import { channelWideMentions } from "@postbot/framework/mentions";
 
 const log = logger("wizard");
 

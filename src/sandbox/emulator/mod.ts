@@ -43,4 +43,5 @@ export {
   WsProbe,
 } from "./testing.ts";
 export { until } from "./poll.ts";
+export { type ChannelWideMention, serverChannelMentions } from "./mentions.ts";
 export { GcraRateLimiter, rateLimitHeaders, type RateLimitResult } from "./rate_limit.ts";

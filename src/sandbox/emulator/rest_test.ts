@@ -545,3 +545,42 @@ Deno.test("posts: deleting a root takes its replies only; reply counts skip dele
     assert.ok(ids.indexOf(other.id) < ids.indexOf(otherReply.id));
   });
 });
+
+Deno.test("status: set by hand (own or as admin), read by anyone; @here counts only the online", async () => {
+  await withWorld(async (w) => {
+    const put = (token: string, userId: string, body: unknown) =>
+      api(w, `/users/${userId}/status`, token, { method: "PUT", body: JSON.stringify(body) });
+    const status = async (userId: string) =>
+      (await (await api(w, `/users/${userId}/status`, w.alice.token)).json()).status;
+    const mentions = () => w.emu.store.channelMember(w.town.id, w.bob.user.id)!.mention_count;
+    const bob = w.bob.user.id;
+
+    assert.equal(await status(bob), "offline");
+    for (
+      const [token, body, code, name] of [
+        [w.bob.token, { user_id: w.alice.user.id, status: "online" }, 400, "user_id"],
+        [w.alice.token, { user_id: bob, status: "online" }, 403, undefined],
+        [w.bob.token, { user_id: bob, status: "sleeping" }, 400, "status"],
+      ] as const
+    ) {
+      const res = await put(token, bob, body);
+      assert.equal(res.status, code);
+      const err = await res.json();
+      if (name) assert.match(err.message, new RegExp(name));
+    }
+
+    // @all and @channel count for every member but the poster; @here only for those online.
+    const alice = clientFor(w.emu, w.alice.token);
+    await alice.createPost(draft({ channel_id: w.town.id, message: "@here anyone?" }));
+    assert.equal(mentions(), 0);
+    await alice.createPost(draft({ channel_id: w.town.id, message: "\u{105C0}@all" }));
+    assert.equal(mentions(), 1);
+    const res = await put(w.bob.token, bob, { user_id: bob, status: "online" });
+    assert.equal((await res.json()).manual, true);
+    assert.equal(await status(bob), "online");
+    await alice.createPost(draft({ channel_id: w.town.id, message: "@here anyone?" }));
+    assert.equal(mentions(), 2);
+    await alice.createPost(draft({ channel_id: w.town.id, message: "`@here` &#64;all" }));
+    assert.equal(mentions(), 2);
+  });
+});

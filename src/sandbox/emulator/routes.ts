@@ -193,6 +193,36 @@ export const routes: Route[] = [
   },
   {
     method: "GET",
+    path: "/api/v4/users/{user_id}/status",
+    auth: true,
+    handler: (ctx) => {
+      const userId = userParam(ctx);
+      if (!ctx.store.userRecord(userId)) {
+        throw new AppError("api.status.user_not_found.app_error", 404);
+      }
+      return jsonResponse(200, ctx.store.presence.statusOf(userId));
+    },
+  },
+  {
+    method: "PUT",
+    path: "/api/v4/users/{user_id}/status",
+    auth: true,
+    handler: async (ctx) => {
+      const userId = userParam(ctx);
+      const body = await jsonBody(ctx.req, "status");
+      const input = body !== null && typeof body === "object"
+        ? body as Record<string, unknown>
+        : {};
+      // The server's order: the body's user must be the path's, then the permission.
+      if (input.user_id !== userId) throw invalidBodyParam("user_id");
+      if (userId !== ctx.userId && !isSystemAdmin(ctx.store, ctx.userId)) {
+        throw permissionError();
+      }
+      return jsonResponse(200, ctx.store.presence.setByHand(userId, input.status));
+    },
+  },
+  {
+    method: "GET",
     path: "/api/v4/users/{user_id}/teams",
     auth: true,
     handler: (ctx) => {

@@ -28,6 +28,8 @@ import type {
   TeamRecord,
   UserRecord,
 } from "./records.ts";
+import { serverChannelMentions } from "./mentions.ts";
+import { Presence } from "./presence.ts";
 import { emptyBroadcast, type WsEvent } from "./resume.ts";
 import type { ChangeSignal } from "./signal.ts";
 import type { EmulatorStore } from "./types.ts";
@@ -190,6 +192,8 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
   /** Reactions by post id (model.Reaction JSON). */
   private readonly reactions = new Map<string, ReactionRecord[]>();
   private lastPostAt = 0;
+  /** Users' statuses (`@here`, `GET`/`PUT /users/{id}/status`). */
+  readonly presence: Presence;
 
   /** Wires the store to the change signal, the WebSocket sink and the socket counter. */
   constructor(
@@ -200,7 +204,9 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       maxUsersPerTeam?: number;
       countSockets: (userId?: string) => number;
     },
-  ) {}
+  ) {
+    this.presence = new Presence((userId) => deps.countSockets(userId));
+  }
 
   // ---- lookups (AuthzLookups and routes) ----
 
@@ -366,6 +372,8 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     });
     this.attachFiles(post, fileIds);
     this.savePost(post, channel);
+    if (setOnline) this.presence.touched(userId);
+    this.countMentions(post, channel);
     this.publishPosted(post, channel, user, setOnline, input.pending_post_id ?? "");
     // CreatePostAsUser marks the channel viewed for the poster, except for posts from a bot
     // (CreatePost sets from_bot first), from a webhook, or replies under collapsed threads
@@ -552,15 +560,28 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       .map((m) => m.user_id)
       .filter((id) => id !== post.user_id);
     if (channel.type === "D") return members;
-    // Like the server: code never notifies; @all, @channel and @here notify every member.
+    // Like the server: code never notifies; @all and @channel notify every member, @here
+    // those online, as its mention parser splits words (Unicode 15.0 letters and `:.-_@`).
+    const wide = serverChannelMentions(post.message);
+    if (wide.has("@all") || wide.has("@channel")) return members;
     const text = post.message.replace(/(`{3,})[\s\S]*?\1|`[^`\n]*`/g, " ");
-    if (/(^|[^\p{L}\p{N}_])@(all|channel|here)(?![\p{L}\p{N}_])/iu.test(text)) return members;
     return members.filter((id) => {
+      if (wide.has("@here") && this.presence.isOnline(id)) return true;
       const name = this.users.get(id)?.username;
       if (name === undefined) return false;
       const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       return new RegExp(`(^|[^\\w.-])@${escaped}(?![\\w-])`, "i").test(text);
     });
+  }
+
+  /** IncrementMentionCount: each member a post notifies gets one more mention in the channel. */
+  private countMentions(post: PostRecord, channel: ChannelRecord): void {
+    for (const userId of this.mentionsOf(post, channel)) {
+      const member = this.channelMemberRecord(channel.id, userId);
+      if (!member) continue;
+      member.mention_count++;
+      if (post.root_id === "") member.mention_count_root++;
+    }
   }
 
   /** Whom a post notifies (what `posted` events carry as `mentions`): for tests. */
