@@ -38,7 +38,7 @@ import {
 import { visible } from "../format.ts";
 import {
   scanTomlLayout,
-  type TomlKeyValueLine,
+  type TomlInlineEntry,
   type TomlLayout,
   type TomlPosition,
 } from "./toml_text.ts";
@@ -231,11 +231,48 @@ function describe(v: unknown): string {
   return "a table";
 }
 
+/** A key given a value somewhere in the text: its full path and where its parts are. */
+interface Assignment {
+  readonly path: readonly string[];
+  readonly keyPos: TomlPosition;
+  readonly valuePos: TomlPosition;
+  readonly items: readonly TomlPosition[];
+}
+
+/**
+ * Every assignment of the text in reading order: `key = value` statements with their table's
+ * path, the entries of inline tables (recursively), and sub-table headers (`[groups.x]`).
+ */
+function assignmentsOf(layout: TomlLayout | undefined): Assignment[] {
+  const out: Assignment[] = [];
+  const inline = (path: readonly string[], entries: readonly TomlInlineEntry[]) => {
+    for (const e of entries) {
+      const inner = [...path, ...e.key];
+      out.push({ path: inner, keyPos: e.keyPos, valuePos: e.valuePos, items: e.items });
+      inline(inner, e.entries);
+    }
+  };
+  for (const st of layout?.statements ?? []) {
+    if (st.kind === "header") {
+      if (st.path.length > 1) {
+        out.push({ path: st.path, keyPos: st.pos, valuePos: st.pos, items: [] });
+      }
+      continue;
+    }
+    const path = [...st.table, ...st.key];
+    out.push({ path, keyPos: st.keyPos, valuePos: st.valuePos, items: st.items });
+    inline(path, st.entries);
+  }
+  return out;
+}
+
 /** Finds where things are in the text, for error messages; falls back to "unknown". */
 class Locator {
   readonly #layout: TomlLayout | undefined;
+  readonly #assignments: readonly Assignment[];
   constructor(text: string) {
     this.#layout = scanTomlLayout(text);
+    this.#assignments = assignmentsOf(this.#layout);
   }
 
   /** The first header or root statement defining top-level `key`. */
@@ -248,16 +285,16 @@ class Locator {
   }
 
   /**
-   * The first statement assigning `table.name` or below it (under `[table]`, or as root
-   * `table.name = ...`), and whether it assigns exactly `table.name`.
+   * The first place assigning `table.name` or below it (under `[table]`, as root
+   * `table.name = ...`, as a header `[table.name]`, or inside an inline table
+   * `table = { name = ... }`), and whether it assigns exactly `table.name`.
    */
   entryStatement(
     table: string,
     name: string,
-  ): { st: TomlKeyValueLine; exact: boolean } | undefined {
-    for (const st of this.#layout?.statements ?? []) {
-      if (st.kind !== "keyValue") continue;
-      const path = [...st.table, ...st.key];
+  ): { st: Assignment; exact: boolean } | undefined {
+    for (const st of this.#assignments) {
+      const path = st.path;
       if (path[0] === table && path[1] === name) return { st, exact: path.length === 2 };
     }
     return undefined;

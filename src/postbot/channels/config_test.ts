@@ -143,8 +143,72 @@ Deno.test("a bad id is reported with its group, its text and its place", () => {
   assertError(failure(`[groups]\nx = ["${A}", "short"]\n`), 2, 36, /"short"/, /5 characters/);
   // Root dotted keys are located too.
   assertError(failure(`groups.x = ["nope"]\n`), 1, 13, /"nope"/);
-  // Inline tables: the place falls back to the table's line.
-  assertError(failure(`groups = { x = ["nope"] }\n`), 1, 1, /"nope"/);
+  // Inline tables: the item itself, as in the [groups] form.
+  assertError(failure(`groups = { x = ["nope"] }\n`), 1, 17, /"nope"/);
+});
+
+Deno.test("errors point at the entry at fault, in the [table] form and the inline form", () => {
+  // [shape, table form, inline form, what the message says]; in each text, the place the
+  // error must point at is the last occurrence of the text after the "|" (the mark is removed).
+  const cases: [string, string, string, RegExp][] = [
+    [
+      "bad value type",
+      `[groups]\nA = ["${A}"]\n\n# note\nB = |5\n`,
+      `groups = { A = ["${A}"], B = |5 }\n`,
+      /group "B" .* not the number 5/,
+    ],
+    [
+      "not a channel id",
+      `[private_groups]\nA = ["${A}"]\nB = [\n  "${B}",\n  |"nope",\n]\n`,
+      `private_groups = { A = ["${A}"], B = [\n  "${B}",\n  |"nope",\n] }\n`,
+      /"nope" is not a Mattermost channel id/,
+    ],
+    [
+      "duplicate key",
+      `[groups]\nA = ["${A}"]\nB = ["${B}"]\n|A = ["${B}"]\n`,
+      `groups = { A = ["${A}"], B = ["${B}"], |A = ["${B}"] }\n`,
+      /already defined above/,
+    ],
+    [
+      "bad alias target",
+      `[groups]\nEveryone = ["${A}"]\n\n[aliases]\nall = "Everyone"\nx = |"Nobody"\n`,
+      `aliases = { all = "Everyone", x = |"Nobody" }\n[groups]\nEveryone = ["${A}"]\n`,
+      /alias "x" .* points to "Nobody"/,
+    ],
+    [
+      "alias not text",
+      `[groups]\nEveryone = ["${A}"]\n[aliases]\nall = "Everyone"\nx = |["Everyone"]\n`,
+      `aliases = { all = "Everyone", x = |["Everyone"] }\n[groups]\nEveryone = ["${A}"]\n`,
+      /alias "x" .* not a list/,
+    ],
+    [
+      "name clash",
+      `whitelist = ["town-square"]\n[groups]\nA = ["${A}"]\n|"Town-Square" = ["${A}"]\n`,
+      `whitelist = ["town-square"]\ngroups = { A = ["${A}"], |"Town-Square" = ["${A}"] }\n`,
+      /group "Town-Square" .* same name as whitelisted channel "town-square"/,
+    ],
+    [
+      "bad alias name",
+      `[groups]\nEveryone = ["${A}"]\n[aliases]\nall = "Everyone"\n|BIG = "Everyone"\n`,
+      `aliases = { all = "Everyone", |BIG = "Everyone" }\n[groups]\nEveryone = ["${A}"]\n`,
+      /must be lowercase/,
+    ],
+  ];
+  for (const [shape, table, inline, what] of cases) {
+    for (const [form, marked] of [["table", table], ["inline", inline]]) {
+      const at = marked.indexOf("|");
+      const text = marked.slice(0, at) + marked.slice(at + 1);
+      const line = text.slice(0, at).split("\n").length;
+      const column = at - text.lastIndexOf("\n", at - 1);
+      const e = failure(text);
+      assert.equal(`${e.line}:${e.column}`, `${line}:${column}`, `${shape}, ${form}: ${e.message}`);
+      assert.match(e.message, what, `${shape}, ${form}`);
+      // The quoted line is the offending one, with the caret under the column.
+      const [quoted, caret] = (e.hint ?? "").split("\n");
+      assert.equal(quoted, text.split("\n")[line - 1], `${shape}, ${form}`);
+      assert.equal(caret.indexOf("^"), column - 1, `${shape}, ${form}`);
+    }
+  }
 });
 
 Deno.test("a group name may not be used twice, across tables or in another case", () => {
