@@ -262,8 +262,11 @@ Deno.test("the audit channel is never a target and its posts stay inert", async 
         });
         const code = await bot.exited;
         assert.equal(code, 1, bot.output);
-        assert.match(bot.output, /audit channel \(BOT_LOG_CHANNEL_ID=\w+\) must never receive/);
-        assert.match(bot.output, /(group "(Log|Hidden)"|the whitelist names it)/);
+        assert.match(bot.output, /audit channel \(BOT_LOG_CHANNEL_ID=\w+\), which must never rec/);
+        assert.match(
+          bot.output,
+          /channels\.toml:\d+:\d+: (group "(Log|Hidden)"|the whitelist entry)/,
+        );
       }
       await Deno.writeTextFile(`${s.dir}/channels.toml`, saved);
     });
@@ -300,6 +303,40 @@ Deno.test("the audit channel is never a target and its posts stay inert", async 
         assert.match(reply, /Nothing was saved.*audit channel \(BOT_LOG_CHANNEL_ID\)/s);
         assert.equal(s.channelsToml(), before);
       }
+    });
+
+    await t.step("a hand edit naming it: no command writes on top of it", async () => {
+      const saved = s.channelsToml();
+      const random = s.world.channels.random.id;
+      for (
+        const [table, ids] of [
+          ["private_groups", `"${random}", "${auditId}"`],
+          ["groups", `"${auditId}"`],
+        ]
+      ) {
+        const broken = saved.replace(`[${table}]\n`, `[${table}]\nHidden = [${ids}]\n`);
+        await Deno.writeTextFile(`${s.dir}/channels.toml`, broken);
+        for (
+          const command of [
+            `!add_group Berlin = ["${random}"]`,
+            `!add_private_group Board = ["${random}"]`,
+            `!add_alias eng Engineering`,
+          ]
+        ) {
+          const reply = await alice.ask(command);
+          assert.match(reply, /Nothing was saved/, reply);
+          assert.match(
+            reply,
+            new RegExp(
+              `channels\\.toml:\\d+:\\d+: group "Hidden" in \\[${table}\\] lists the audit`,
+            ),
+            reply,
+          );
+          assert.match(reply, /refuses at start/, reply);
+          assert.equal(s.channelsToml(), broken, command);
+        }
+      }
+      await Deno.writeTextFile(`${s.dir}/channels.toml`, saved);
     });
 
     await t.step("audit posts quote user text inertly", async () => {

@@ -17,6 +17,7 @@ import {
   Bot,
   type BotOptions,
   CommandDispatcher,
+  describeProblem,
   directMessagesOnly,
   err,
   fail,
@@ -32,13 +33,13 @@ import {
   type SessionStore,
 } from "@postbot/framework";
 import { createTaskSystem, type TaskSystem } from "../tasks/mod.ts";
-import { auditChannelProblems } from "./audit_channel.ts";
 import { Broadcaster } from "./broadcast/broadcaster.ts";
 import { Editor } from "./broadcast/editor.ts";
 import { BroadcastLog } from "./broadcast/log.ts";
 import { BroadcastService } from "./broadcast/service.ts";
 import { ChannelCache } from "./channel_cache.ts";
 import { ChannelsStore } from "./channels/store.ts";
+import { channelsRules } from "./channels_rules.ts";
 import { aliasCommand } from "./commands/alias.ts";
 import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts.ts";
 import { channelsCommand, idCommand, refreshCommand } from "./commands/channels.ts";
@@ -167,14 +168,18 @@ async function openCore(
       `Could not list the team's channels: ${e instanceof MattermostError ? e.message : String(e)}`,
     );
   }
-  const auditClash = auditChannelProblems(config.botLogChannelId, channels.value.config, cache);
-  if (auditClash.length > 0) {
+  // The same rules guard every later write of the file (!add_group, !add_alias).
+  const refused = channels.value.guard(
+    channelsRules({ auditChannelId: config.botLogChannelId, cache }),
+  );
+  if (refused.length > 0) {
     return fail(
-      `The audit channel (BOT_LOG_CHANNEL_ID=${config.botLogChannelId}) must never receive ` +
-        `broadcasts, but ${config.channelsTomlPath} makes it a target:\n` +
-        auditClash.map((p) => `  - ${p.message}`).join("\n"),
-      `Remove it from ${config.channelsTomlPath}, or set BOT_LOG_CHANNEL_ID to a channel ` +
-        "used only for the bot's audit posts.",
+      `${config.channelsTomlPath} cannot be used (${
+        refused.length === 1 ? "1 problem" : `${refused.length} problems`
+      }):\n` + refused.map((p) =>
+        `  - ${describeProblem(p).replaceAll("\n", "\n    ")}`
+      ).join("\n"),
+      `Fix ${config.channelsTomlPath} and start the bot again.`,
     );
   }
   const notifier = new Notifier(bot.transport, bot.identity.userId, config.botLogChannelId);

@@ -559,6 +559,28 @@ export function channelsFaultError(
   );
 }
 
+/** A place in channels.toml named by what is there rather than by line. */
+export type ChannelsPlace =
+  | { readonly group: GroupRef; readonly index: number }
+  | { readonly whitelistIndex: number };
+
+/**
+ * An error about an entry of a valid channels.toml (found by a check beyond the file's own
+ * rules, like the audit channel's), placed at that entry in `text` as file errors are.
+ */
+export function channelsEntryError(
+  fileName: string,
+  text: string,
+  detail: string,
+  place: ChannelsPlace,
+): ChannelsFileError {
+  const at = new Locator(text);
+  const where = "group" in place
+    ? at.item(place.group.table, place.group.name, place.index)
+    : at.whitelistItem(place.whitelistIndex);
+  return channelsFileError(fileName, detail, where, text);
+}
+
 /** Where in the text the fault is: the entry, its value, or the item at fault. */
 function faultPlace(fault: ChannelsTomlFault, at: Locator): TomlPosition | undefined {
   switch (fault.kind) {

@@ -10,6 +10,9 @@
  * - inserts the new lines surgically (comments, order and layout stay byte-for-byte);
  * - re-parses the edited text and checks it equals the old config plus exactly the new
  *   entries, else refuses;
+ * - checks the file before and the whole file after the edit with the rules startup applies
+ *   ({@link ChannelsStore.guard}): it never writes a file the next start would refuse, and
+ *   names what a hand edit already broke instead of building on it;
  * - replaces the file atomically: write `<path>.tmp` (that exact name, in the same
  *   directory: the bot's `--allow-write` grants are per file), fsync, close, rename over
  *   the file. On any failure the temporary file is removed and the file is untouched.
@@ -56,6 +59,8 @@ export type ChannelsWriteErrorKind =
   | "unsupported_layout"
   /** The edited text did not read back as old config + new entries (a bug; nothing written). */
   | "verify_failed"
+  /** The edited file would fail a rule of {@link ChannelsStore.guard}: startup would refuse it. */
+  | "refused_at_start"
   /** Writing the temporary file or renaming it failed (permissions, disk full, ...). */
   | "write_failed";
 
@@ -128,6 +133,16 @@ export const DENO_CHANNELS_FS: ChannelsStoreFs = {
   },
 };
 
+/**
+ * A check of a whole, valid channels.toml beyond its own validation, as startup applies it:
+ * every violation, placed in `text` (empty when the file passes). See channels_rules.ts.
+ */
+export type ChannelsRule = (
+  config: ChannelsConfig,
+  text: string,
+  file: string,
+) => readonly ChannelsFileError[];
+
 /** Options of {@link ChannelsStore.load}. */
 export interface ChannelsStoreOptions {
   /** Replaces some file operations (tests). */
@@ -157,13 +172,16 @@ export class ChannelsStore {
   readonly #path: string;
   readonly #fs: ChannelsStoreFs;
   #config: ChannelsConfig;
+  #text: string;
   #missing: boolean;
+  #rule: ChannelsRule = () => [];
   #tail: Promise<void> = Promise.resolve();
 
   private constructor(path: string, fs: ChannelsStoreFs, state: DiskState) {
     this.#path = path;
     this.#fs = fs;
     this.#config = state.config;
+    this.#text = state.text;
     this.#missing = state.missing;
   }
 
@@ -203,6 +221,8 @@ export class ChannelsStore {
     return this.#enqueue(async () => {
       const state = await readState(this.#path, this.#fs);
       if (!state.ok) return state;
+      const refused = this.#rule(state.value.config, state.value.text, this.#path);
+      if (refused.length > 0) return err(refused[0]);
       this.#adopt(state.value);
       return ok(state.value.config);
     });
@@ -331,7 +351,26 @@ export class ChannelsStore {
 
   #adopt(state: DiskState): void {
     this.#config = state.config;
+    this.#text = state.text;
     this.#missing = state.missing;
+  }
+
+  /**
+   * From now on, refuses to write (or reload) a file that fails `rule`, the check startup
+   * applies beyond the file's own validation; returns what the file as loaded fails, so that
+   * startup refuses it with the very same function.
+   */
+  guard(rule: ChannelsRule): readonly ChannelsFileError[] {
+    this.#rule = rule;
+    return rule(this.#config, this.#text, this.#path);
+  }
+
+  /** Every violation of the guard's rule, as one message for a refusal. */
+  #violations(state: DiskState, lead: string): string | undefined {
+    const found = this.#rule(state.config, state.text, this.#path);
+    if (found.length === 0) return undefined;
+    return `${lead} ${found.length === 1 ? "a problem" : `${found.length} problems`} the bot ` +
+      "refuses at start:\n" + found.map((p) => `- ${describeProblem(p)}`).join("\n");
   }
 
   #refuse(kind: ChannelsWriteErrorKind, message: string): Result<never, ChannelsWriteError> {
@@ -349,6 +388,13 @@ export class ChannelsStore {
         message: `${describeProblem(state.error)}\n${this.#path} must be fixed by hand ` +
           "before the bot can change it. Nothing was written.",
       });
+    }
+    const refused = this.#violations(state.value, `${this.#path} already has`);
+    if (refused !== undefined) {
+      return this.#refuse(
+        "invalid_file",
+        `${refused}\nFix ${this.#path} by hand before the bot can change it. Nothing was written.`,
+      );
     }
     this.#adopt(state.value);
     return state;
@@ -380,9 +426,14 @@ export class ChannelsStore {
           `Add the entry by hand in [${table}], and please report this.`,
       );
     }
+    const after = { text, config: check.value, missing: false };
+    const refused = this.#violations(after, `the edit would give ${this.#path}`);
+    if (refused !== undefined) {
+      return this.#refuse("refused_at_start", `${refused}\nNothing was written.`);
+    }
     const written = await this.#writeAtomically(text);
     if (!written.ok) return written;
-    this.#adopt({ text, config: check.value, missing: false });
+    this.#adopt(after);
     return ok(check.value);
   }
 
