@@ -264,8 +264,7 @@ export class Bot {
     }
     return this.#queue.run(post.user_id, async () => {
       try {
-        if (direct && !this.#processed.claim(post.id, message.channelId, post.create_at)) return;
-        await this.#handle(message);
+        await this.#handle(message, direct);
       } finally {
         if (direct) this.#settled(message.channelId);
         settleSoon();
@@ -273,7 +272,12 @@ export class Bot {
     });
   }
 
-  async #handle(message: IncomingMessage): Promise<void> {
+  /**
+   * Claims a DM (once per post, across restarts) and runs the chain. Anything thrown, the
+   * claim's store failing included, is logged and apologised for: never a crash.
+   */
+  async #handle(message: IncomingMessage, direct: boolean): Promise<void> {
+    const post = message.post;
     const ctx = new MessageContext({
       message,
       bot: this.identity,
@@ -284,6 +288,7 @@ export class Bot {
       onPosted: (reply) => this.#saw(reply.channel_id, reply.create_at),
     });
     try {
+      if (direct && !this.#processed.claim(post.id, message.channelId, post.create_at)) return;
       await this.#run(ctx);
     } catch (e) {
       log.error("Handling a message from {user} failed: {error}", {

@@ -19,6 +19,7 @@ import { readBotConfig } from "./config.ts";
 import type { MessageContext } from "./context.ts";
 import { EnvReader } from "./env_reader.ts";
 import type { Middleware } from "./middleware.ts";
+import { MemoryProcessedPosts, type ProcessedPosts } from "./processed_posts.ts";
 
 /** A started bot in the seeded world, with a DM to bob as well as alice's. */
 interface Running {
@@ -174,6 +175,32 @@ Deno.test("Bot: a failing handler gets the user exactly one apology; the next me
     await say(r, r.world.alice, "after");
     assert.deepEqual((await botReplies(r, r.dms.alice, 2)).slice(1), ["echo: after"]);
   });
+});
+
+Deno.test("Bot: a store failing to record a DM is an apology, not a crash", async () => {
+  const texts: string[] = [];
+  let failing = true;
+  /** Records in memory, but its claim fails like a damaged database while `failing`. */
+  class FailingPosts extends MemoryProcessedPosts {
+    override claim(postId: string, channelId: string, createAt: number): boolean {
+      if (failing) throw new Error("database disk image is malformed");
+      return super.claim(postId, channelId, createAt);
+    }
+  }
+  const processed: ProcessedPosts = new FailingPosts();
+  const handler: Middleware<MessageContext> = async (ctx) => {
+    texts.push(ctx.text);
+    await ctx.reply(`echo: ${ctx.text}`);
+  };
+  await withBot([handler], async (r) => {
+    await say(r, r.world.alice, "while broken");
+    const [apology] = await botReplies(r, r.dms.alice, 1);
+    assert.match(apology, /Something went wrong on my side/);
+    assert.deepEqual(texts, [], "not handled without the record");
+    failing = false;
+    await say(r, r.world.alice, "repaired");
+    assert.deepEqual((await botReplies(r, r.dms.alice, 2)).slice(1), ["echo: repaired"]);
+  }, { processed });
 });
 
 Deno.test("Bot: the same post handed over twice is handled once", async () => {

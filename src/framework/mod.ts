@@ -120,7 +120,17 @@ export { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
 export { Semaphore } from "./semaphore.ts";
 
 // Storage and logging.
-export { type DatabaseNaming, type Migration, openDatabase, transaction } from "./sqlite.ts";
+export {
+  type DatabaseNaming,
+  type DatabaseProblem,
+  databaseProblem,
+  type Migration,
+  openDatabase,
+  restoreAdvice,
+  type SqliteTrouble,
+  sqliteTrouble,
+  transaction,
+} from "./sqlite.ts";
 export type { ProcessedPosts } from "./processed_posts.ts";
 export { logger, type LoggingOptions, setupLogging } from "./logging.ts";
 export { settleSoon } from "./idle_gc.ts";

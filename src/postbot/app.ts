@@ -17,6 +17,7 @@ import {
   Bot,
   type BotOptions,
   CommandDispatcher,
+  databaseProblem,
   describeProblem,
   directMessagesOnly,
   err,
@@ -31,6 +32,7 @@ import {
   type Problem,
   type Result,
   type SessionStore,
+  sqliteTrouble,
 } from "@postbot/framework";
 import { createTaskSystem, type TaskSystem } from "../tasks/mod.ts";
 import { Broadcaster } from "./broadcast/broadcaster.ts";
@@ -58,8 +60,10 @@ import { SendLater } from "./schedule/send_later.ts";
 import { ScheduledStore } from "./schedule/store.ts";
 import { MIGRATIONS } from "./schema.ts";
 import { lockDatabase } from "./storage/lock.ts";
+import { databaseSettingProblem } from "./storage/setting_problem.ts";
 import { SqliteProcessedPosts } from "./storage/processed_posts.ts";
 import { SqliteSessionBackend } from "./storage/sessions.ts";
+import { StoreHealth } from "./storage/store_health.ts";
 import { TeamMembership } from "./team_membership.ts";
 import type { Conversation } from "./wizard/conversation.ts";
 import { decodeConversation } from "./wizard/decode.ts";
@@ -98,10 +102,30 @@ export interface PostbotOptions {
   readonly bot?: BotOptions;
 }
 
-/** Starts postbot, or explains in one {@link Problem} why it cannot. */
+/**
+ * Starts postbot, or explains in one {@link Problem} why it cannot: a `SettingProblem`
+ * when a place a setting names cannot be used (the database: damaged, read-only, a
+ * directory...), which the entry point lists like a configuration problem.
+ */
 export async function startPostbot(
   config: PostbotConfig,
   options: PostbotOptions = {},
+): Promise<Result<RunningPostbot, Problem>> {
+  try {
+    return await start(config, options);
+  } catch (e) {
+    // A store that fails after it opened cleanly (its disk, or damage quick_check missed).
+    log.debug("Starting failed: {error}", { error: e });
+    if (sqliteTrouble(e) !== undefined) {
+      return err(databaseSettingProblem(databaseProblem(config.dbPath, e, { app: APP_NAME })));
+    }
+    return fail(`Starting failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+async function start(
+  config: PostbotConfig,
+  options: PostbotOptions,
 ): Promise<Result<RunningPostbot, Problem>> {
   // Whatever is still on the stack when this function returns was opened by a failed start.
   await using opened = new AsyncDisposableStack();
@@ -131,6 +155,8 @@ export async function startPostbot(
 interface Core {
   readonly config: PostbotConfig;
   readonly db: DatabaseSync;
+  /** Gives each store its watched handle on `db`; health reports those failing. */
+  readonly stores: StoreHealth;
   readonly channels: ChannelsStore;
   readonly bot: Bot;
   readonly cache: ChannelCache;
@@ -150,7 +176,8 @@ async function openCore(
   if (!db.ok) return db;
   const channels = await loadChannels(config);
   if (!channels.ok) return channels;
-  const processed = new SqliteProcessedPosts(db.value);
+  const stores = new StoreHealth();
+  const processed = new SqliteProcessedPosts(stores.watch(db.value, "processed posts"));
   processed.prune(Date.now() - PROCESSED_POSTS_KEPT_MS);
   const connected = await Bot.connect(config, { processed, ...options.bot });
   if (!connected.ok) return err(connected.error);
@@ -183,7 +210,7 @@ async function openCore(
     );
   }
   const notifier = new Notifier(bot.transport, bot.identity.userId, config.botLogChannelId);
-  return ok({ config, db: db.value, channels: channels.value, bot, cache, notifier });
+  return ok({ config, db: db.value, stores, channels: channels.value, bot, cache, notifier });
 }
 
 /** Takes the single-instance lock and opens (and migrates) the database, in that order. */
@@ -195,7 +222,7 @@ async function openStorage(
   if (!lock.ok) return lock;
   opened.defer(() => lock.value.close());
   const db = openDatabase(config.dbPath, MIGRATIONS, { app: APP_NAME });
-  if (!db.ok) return db;
+  if (!db.ok) return err(databaseSettingProblem(db.error));
   opened.defer(() => db.value.close());
   return ok(db.value);
 }
@@ -219,9 +246,9 @@ async function loadChannels(config: PostbotConfig): Promise<Result<ChannelsStore
 }
 
 /** The task plugins (`!tasks`, `!run`, scheduler.toml); nothing runs before `start()`. */
-function createTasks({ config, db, notifier }: Core): TaskSystem {
+function createTasks({ config, db, stores, notifier }: Core): TaskSystem {
   return createTaskSystem({
-    db,
+    db: stores.watch(db, "task history"),
     serverUrl: config.serverUrl,
     token: config.token,
     tasksDir: config.tasksDir,
@@ -249,13 +276,13 @@ interface Access {
 
 /** Builds the broadcast, schedule and edit services, the wizard, and registers the commands. */
 function wireServices(core: Core, tasks: TaskSystem): Wiring {
-  const { config, db, bot, cache, channels, notifier } = core;
+  const { config, db, stores, bot, cache, channels, notifier } = core;
   const { transport } = bot;
   const access: Access = {
     privacy: new ChannelPrivacy(transport, cache),
     isAdmin: (userId, username) => isAdminUnder({ admins: config.adminUsers }, userId, username),
   };
-  const broadcastLog = new BroadcastLog(db);
+  const broadcastLog = new BroadcastLog(stores.watch(db, "broadcast log"));
   const broadcaster = new Broadcaster(transport, broadcastLog, notifier, {
     auditChannelId: config.botLogChannelId,
     ...access,
@@ -265,7 +292,10 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     botUserId: bot.identity.userId,
     botUsername: bot.identity.username,
   });
-  const scheduled = new ScheduledStore(db, config.scheduledFilesDir);
+  const scheduled = new ScheduledStore(
+    stores.watch(db, "scheduled broadcasts"),
+    config.scheduledFilesDir,
+  );
   const broadcasts = new BroadcastService({
     log: broadcastLog,
     engine: broadcaster,
@@ -301,7 +331,10 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
   }, {
     ttlMs: config.sessionTtlSeconds * 1000,
     cleanupIntervalMs: config.sessionCleanupIntervalSeconds * 1000,
-    backend: new SqliteSessionBackend<Conversation>(db, decodeConversation),
+    backend: new SqliteSessionBackend<Conversation>(
+      stores.watch(db, "sessions"),
+      decodeConversation,
+    ),
   });
   const dispatcher = registerCommands(core, access.privacy, broadcasts, scheduled, wizard);
   for (const command of tasks.commands) dispatcher.register(command);
@@ -399,7 +432,7 @@ function routeMessages({ config, bot }: Core, { dispatcher, wizard }: Wiring): v
  * health endpoint (then the database and its lock).
  */
 async function startLoops(
-  { config, bot, cache }: Core,
+  { config, bot, cache, stores }: Core,
   { broadcaster, scheduler, wizard }: Wiring,
   tasks: TaskSystem,
   opened: AsyncDisposableStack,
@@ -412,6 +445,8 @@ async function startLoops(
     ...healthOf(bot, cache, broadcaster, tasks),
     sessionsOpen: wizard.sessions.size,
     shuttingDown,
+    database: config.dbPath,
+    stores: storesHealth(stores),
   });
   if (config.healthPort !== undefined) {
     try {
@@ -450,13 +485,21 @@ async function startLoops(
   return ok(snapshot);
 }
 
+/** Every store in the database, with the last error of those failing now. */
+function storesHealth(stores: StoreHealth): HealthSnapshot["stores"] {
+  const failing = new Map(stores.failing.map((f) => [f.store, f.error]));
+  return stores.stores.map((name) =>
+    failing.has(name) ? { name, failing: failing.get(name) } : { name }
+  );
+}
+
 /** The health figures the running parts keep themselves. */
 function healthOf(
   bot: Bot,
   cache: ChannelCache,
   broadcaster: Broadcaster,
   tasks: TaskSystem,
-): Omit<HealthSnapshot, "sessionsOpen" | "shuttingDown"> {
+): Omit<HealthSnapshot, "sessionsOpen" | "shuttingDown" | "database" | "stores"> {
   return {
     websocketConnected: bot.connected,
     websocketReconnects: bot.reconnects,

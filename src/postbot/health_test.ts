@@ -15,7 +15,30 @@ const healthy: HealthSnapshot = {
   taskRunsFailed: 2,
   sessionsOpen: 1,
   shuttingDown: false,
+  database: "broadcast_log.db",
+  stores: [{ name: "broadcast log" }, { name: "sessions" }],
 };
+
+Deno.test("healthReport: a failing store is 503 naming it, and metrics flag it", () => {
+  const sick = {
+    ...healthy,
+    stores: [{ name: "broadcast log", failing: "database disk image is malformed" }, {
+      name: "sessions",
+    }],
+  };
+  const report = healthReport(sick);
+  assert.equal(report.status, 503);
+  assert.equal(report.body.status, "unhealthy");
+  assert.deepEqual(report.body.stores_failing, ["broadcast log"]);
+  assert.match(
+    (report.body.problems as string[]).join("\n"),
+    /the broadcast log store in the database broadcast_log\.db is failing \(database disk image/,
+  );
+  const text = metricsText(sick);
+  assert.match(text, /^postbot_store_failing\{store="broadcast log"\} 1$/m);
+  assert.match(text, /^postbot_store_failing\{store="sessions"\} 0$/m);
+  assert.deepEqual(healthReport(healthy).body.stores_failing, []);
+});
 
 Deno.test("healthReport: 200 when connected and fresh, 503 listing every reason otherwise", () => {
   assert.equal(healthReport(healthy).status, 200);
