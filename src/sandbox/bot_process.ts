@@ -86,15 +86,25 @@ export class BotProcess {
    * `--allow-run=deno` grant covers it.
    */
   static spawn(
-    options: { cwd: string; env: Record<string, string>; args?: string[]; deno?: string },
+    options: {
+      cwd: string;
+      env: Record<string, string>;
+      args?: string[];
+      deno?: string;
+      /** A command that runs the rest (`setpriv ... --`): the bot under other privileges. */
+      wrapper?: readonly string[];
+    },
   ): BotProcess {
     const inherited: Record<string, string> = {};
     for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "DENO_CERT"]) {
       const value = Deno.env.get(name);
       if (value !== undefined) inherited[name] = value;
     }
-    const child = new Deno.Command(options.deno ?? Deno.execPath(), {
-      args: [...taskArgs("start"), ...(options.args ?? [])],
+    const deno = options.deno ?? Deno.execPath();
+    const args = [...taskArgs("start"), ...(options.args ?? [])];
+    const [command, ...prefix] = [...(options.wrapper ?? []), deno];
+    const child = new Deno.Command(command, {
+      args: [...prefix, ...args],
       cwd: options.cwd,
       env: { ...inherited, ...taskEnv("start"), NO_COLOR: "1", ...options.env },
       clearEnv: true,
