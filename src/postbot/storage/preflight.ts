@@ -107,9 +107,23 @@ async function channelsTomlTmpProblem(path: string): Promise<string | undefined>
     await Deno.remove(tmp);
     return undefined;
   } catch (e) {
-    if (e instanceof Deno.errors.AlreadyExists) return undefined; // left by a crash: reused
-    const problem = fsProblem("CHANNELS_TOML_PATH", tmp, "file", e);
+    // A file left by a crash is reused; a directory in its way is not.
+    if (e instanceof Deno.errors.AlreadyExists && !await isDirectory(tmp)) return undefined;
+    const problem = fsProblem(
+      "CHANNELS_TOML_PATH",
+      tmp,
+      "file",
+      e instanceof Deno.errors.AlreadyExists ? new Deno.errors.IsADirectory("Is a directory") : e,
+    );
     return `CHANNELS_TOML_PATH ${problem.message}: !add_group, !add_private_group and ` +
       `!add_alias cannot save until it can be written (${problem.hint})`;
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.lstat(path)).isDirectory;
+  } catch {
+    return false;
   }
 }
