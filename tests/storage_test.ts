@@ -163,7 +163,7 @@ Deno.test("unusable storage: exit 2 listing each place and what to do", async (t
           assertListed(
             s,
             run,
-            /- DB_PATH points at broadcast_log\.db, which (the postbot cannot write|SQLite cannot open)/,
+            /- DB_PATH points at broadcast_log\.db, which (postbot cannot write|SQLite cannot open)/,
             /broadcast_log\.db-wal and broadcast_log\.db-shm beside it/,
           );
           // Found before the database: saving channels.toml would fail too.

@@ -84,11 +84,10 @@ export function sqliteTrouble(e: unknown): SqliteTrouble | undefined {
 }
 
 /** How to get going again with a damaged database file: move it aside, or restore a backup. */
-export function restoreAdvice(path: string, app = "program"): string {
-  return `Stop the ${app}, move ${path} (and ${path}-wal and ${path}-shm, if present) aside, ` +
-    `e.g. into a folder named damaged/, and start the ${app} again: it creates a new, empty ` +
-    `database. Or copy a backup of ${path} taken while the ${app} was stopped into its place ` +
-    "first.";
+export function restoreAdvice(path: string, app = "the program"): string {
+  return `Stop ${app}, move ${path} (and ${path}-wal and ${path}-shm, if present) aside, ` +
+    `e.g. into a folder named damaged/, and start ${app} again: it creates a new, empty ` +
+    `database. Or copy a backup of ${path} taken while ${app} was stopped into its place first.`;
 }
 
 /** The problem a SQLite error while opening `path` means, worded by its kind. */
@@ -97,7 +96,7 @@ export function databaseProblem(
   e: unknown,
   naming: DatabaseNaming = {},
 ): DatabaseProblem {
-  const app = naming.app ?? "program";
+  const app = naming.app ?? "the program";
   const setting = naming.setting ?? "DB_PATH";
   const sqlite = e instanceof Error ? e.message : String(e);
   const dir = path.includes("/") ? path.replace(/\/[^/]*$/, "") || "/" : ".";
@@ -112,20 +111,20 @@ export function databaseProblem(
       case "not_a_database":
         return [
           `points at ${path}, which is not a SQLite database (SQLite: ${sqlite})`,
-          `If ${path} is the ${app}'s database, it is damaged: ${restoreAdvice(path, app)} ` +
+          `If ${path} is the database of ${app}, it is damaged: ${restoreAdvice(path, app)} ` +
           `Otherwise set ${setting} to another file.`,
         ];
       case "read_only":
         return [
-          `points at ${path}, which the ${app} cannot write (SQLite: ${sqlite})`,
-          `Make ${path} and its directory ${dir} writable by the user the ${app} runs as ` +
+          `points at ${path}, which ${app} cannot write (SQLite: ${sqlite})`,
+          `Make ${path} and its directory ${dir} writable by the user ${app} runs as ` +
           `(${beside}), or set ${setting} to a writable place.`,
         ];
       case "cannot_open":
         return [
           `points at ${path}, which SQLite cannot open (${sqlite})`,
           `${setting} must name a file, not a directory, in an existing directory (${dir}) that ` +
-          `the user the ${app} runs as may write: ${beside}.`,
+          `the user ${app} runs as may write: ${beside}.`,
         ];
       case "disk_full":
         return [`points at ${path}, whose disk is full (SQLite: ${sqlite})`, "Free disk space."];
