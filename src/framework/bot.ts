@@ -1,7 +1,9 @@
 /**
  * The generic bot runtime: checks the credentials and team at startup, keeps the WebSocket
  * open, turns `posted` events into {@link MessageContext}s, runs them through the middleware
- * chain one at a time per user, and catches up over REST when events were lost.
+ * chain one at a time per user, and catches up over REST when events were lost. Every other
+ * event (membership changes, user updates) goes to the app's {@link ServerWatcher}s, so
+ * what the app caches about people follows the server instead of a timer.
  *
  * @module
  */
@@ -45,6 +47,21 @@ export interface BotOptions {
    */
   readonly markReadQuietMs?: number;
   readonly transport?: Omit<TransportOptions, "serverUrl" | "token">;
+}
+
+/** A WebSocket event other than `posted`: `leave_team`, `user_removed`, `user_updated`... */
+export type ServerEvent = SocketEvent;
+
+/**
+ * Hears the server besides DMs: an app that caches answers about people (team membership,
+ * whether an account is active) drops them on the events that change them, and drops all of
+ * them when events were lost (a reconnect the server could not resume).
+ */
+export interface ServerWatcher {
+  /** Any event but `posted` (those are messages, handled by the middleware chain). */
+  readonly onEvent?: (event: ServerEvent) => void;
+  /** Events were lost: nothing derived from them may be trusted any more. */
+  readonly onEventsLost?: () => void;
 }
 
 /**
@@ -92,6 +109,7 @@ export class Bot {
   /** Marks waiting for their channel to stay quiet; {@link stop} sends them at once. */
   readonly #quietMarks = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #markReadQuietMs: number;
+  readonly #watchers: ServerWatcher[] = [];
   #chain: ((ctx: MessageContext) => Promise<void>) | undefined;
   #catchingUp: Promise<void> | undefined;
   #catchUpAgain = false;
@@ -124,6 +142,7 @@ export class Bot {
       onEvent: (event) => this.#onEvent(event),
       onEventsLost: () => {
         log.warn("WebSocket events were lost; catching up over REST");
+        this.#tellWatchers((w) => w.onEventsLost?.());
         void this.catchUp();
       },
       onConnected: ({ resumed, connectionId }) => {
@@ -193,6 +212,12 @@ export class Bot {
   use(middleware: Middleware<MessageContext>): this {
     this.#middleware.push(middleware);
     this.#chain = undefined;
+    return this;
+  }
+
+  /** Adds a watcher of the server's other events (see {@link ServerWatcher}). */
+  watch(watcher: ServerWatcher): this {
+    this.#watchers.push(watcher);
     return this;
   }
 
@@ -383,7 +408,10 @@ export class Bot {
   }
 
   #onEvent(event: SocketEvent): void {
-    if (event.event !== "posted") return;
+    if (event.event !== "posted") {
+      this.#tellWatchers((w) => w.onEvent?.(event));
+      return;
+    }
     const message = parsePosted(event.data, event.broadcast?.channel_id);
     if (message === undefined) {
       log.warn("Ignored a malformed posted event (seq {seq})", { seq: event.seq });
@@ -391,6 +419,17 @@ export class Bot {
     }
     if (message.senderName !== "") this.#usernames.set(message.post.user_id, message.senderName);
     void this.dispatch(message);
+  }
+
+  /** Calls every watcher; one that throws is logged and does not stop the others. */
+  #tellWatchers(call: (watcher: ServerWatcher) => void): void {
+    for (const watcher of this.#watchers) {
+      try {
+        call(watcher);
+      } catch (e) {
+        log.error("A server event watcher failed: {error}", { error: e });
+      }
+    }
   }
 
   /**

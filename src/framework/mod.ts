@@ -48,7 +48,7 @@
  */
 
 // The runtime: connect, middleware, the per-message context.
-export { Bot, type BotOptions } from "./bot.ts";
+export { Bot, type BotOptions, type ServerEvent, type ServerWatcher } from "./bot.ts";
 export { type Access, type BotIdentity, type IncomingMessage, MessageContext } from "./context.ts";
 export { compose, type Middleware } from "./middleware.ts";
 

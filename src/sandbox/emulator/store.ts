@@ -210,9 +210,14 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
 
   // ---- lookups (AuthzLookups and routes) ----
 
-  /** The user behind a token, if the token is known. */
+  /**
+   * The user behind a token, if the token is known and its user active: the server makes no
+   * session for a deactivated user's token (it works again once the user is reactivated).
+   */
   tokenUser(token: string): string | undefined {
-    return this.tokens.get(token);
+    const userId = this.tokens.get(token);
+    if (userId === undefined || (this.users.get(userId)?.delete_at ?? 0) > 0) return undefined;
+    return userId;
   }
 
   /** The stored user record. */
@@ -262,9 +267,9 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     return undefined;
   }
 
-  /** Whether the user is in the team. */
+  /** Whether the user is in the team (a removed member's record stays, with delete_at set). */
   isTeamMember(teamId: string, userId: string): boolean {
-    return this.teamMembers.get(teamId)?.has(userId) ?? false;
+    return this.teamMembers.get(teamId)?.get(userId)?.delete_at === 0;
   }
 
   /** Whether the user is in the channel. */
@@ -989,7 +994,7 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     const members = this.teamMembers.get(teamId);
     if (!members) throw new Error(`unknown team ${teamId}`);
     if (!this.users.has(userId)) throw new Error(`unknown user ${userId}`);
-    if (members.has(userId)) return;
+    if (this.isTeamMember(teamId, userId)) return;
     const active =
       [...members.values()].filter((m) =>
         m.delete_at === 0 && this.users.get(m.user_id)?.delete_at === 0
@@ -1008,6 +1013,15 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
       explicit_roles: "",
       create_at: Date.now(),
     });
+    // AddTeamMember -> added_to_team, to the user alone (the team hears nothing).
+    this.deps.sink.publish(
+      {
+        event: "added_to_team",
+        data: { team_id: teamId, user_id: userId },
+        broadcast: emptyBroadcast({ user_id: userId }),
+      },
+      (uid) => uid === userId,
+    );
     for (const name of DEFAULT_CHANNEL_NAMES) {
       const channel = this.channelRecordByName(teamId, name);
       if (
@@ -1079,12 +1093,138 @@ export class MemoryStore implements EmulatorStore, AuthzLookups {
     if (this.isChannelMember(channelId, userId)) return;
     this.putChannelMember(channelId, userId);
     if (channel.team_id !== "") this.writeJoinPost(channel, userId, "channel");
+    // AddChannelMember: user_added to the other members, and to the user.
+    const data = { user_id: userId, team_id: channel.team_id };
+    this.deps.sink.publish(
+      {
+        event: "user_added",
+        data,
+        broadcast: emptyBroadcast({ channel_id: channelId, omit_users: { [userId]: true } }),
+      },
+      (uid) => uid !== userId && this.isChannelMember(channelId, uid),
+    );
+    this.deps.sink.publish(
+      {
+        event: "user_added",
+        data,
+        broadcast: emptyBroadcast({ channel_id: channelId, user_id: userId }),
+      },
+      (uid) => uid === userId,
+    );
     this.deps.signal.notify();
   }
 
-  /** Removes a user from a channel. */
-  removeChannelMember(channelId: string, userId: string): void {
-    this.channelMembers.get(channelId)?.delete(userId);
+  /**
+   * Removes a user from a channel, with the events of RemoveUserFromChannel: `user_removed` to
+   * the channel's remaining members (`user_id`, `remover_id`) and to the removed user
+   * (`channel_id`, `remover_id`). Nothing when the user is not a member.
+   */
+  removeChannelMember(channelId: string, userId: string, removerId = ""): void {
+    if (!this.channelMembers.get(channelId)?.delete(userId)) return;
+    this.deps.sink.publish(
+      {
+        event: "user_removed",
+        data: { user_id: userId, remover_id: removerId },
+        broadcast: emptyBroadcast({ channel_id: channelId }),
+      },
+      (uid) => this.isChannelMember(channelId, uid),
+    );
+    this.deps.sink.publish(
+      {
+        event: "user_removed",
+        data: { channel_id: channelId, remover_id: removerId },
+        broadcast: emptyBroadcast({ user_id: userId }),
+      },
+      (uid) => uid === userId,
+    );
+    this.deps.signal.notify();
+  }
+
+  /**
+   * Removes a user from a team, as LeaveTeam does: out of every channel of the team (no
+   * events for those), a `system_remove_from_team` post in town-square under the user's id,
+   * `leave_team` (`user_id`, `team_id`) to the team's other members (broadcast `team_id`,
+   * the user omitted) and to the user, then the membership kept with delete_at set and no
+   * roles. Nothing when the user is not a member.
+   */
+  removeTeamMember(teamId: string, userId: string): void {
+    const member = this.teamMembers.get(teamId)?.get(userId);
+    if (member === undefined || member.delete_at !== 0) return;
+    for (const channel of this.channels.values()) {
+      if (channel.team_id === teamId) this.channelMembers.get(channel.id)?.delete(userId);
+    }
+    const town = this.channelRecordByName(teamId, "town-square");
+    const user = this.users.get(userId)!;
+    if (town !== undefined) {
+      const post = newPostRecord({
+        at: this.nextPostTime(),
+        user_id: userId,
+        channel_id: town.id,
+        root_id: "",
+        message: `${user.username} was removed from the team.`,
+        type: "system_remove_from_team",
+        props: { username: user.username },
+        hashtags: "",
+      });
+      this.savePost(post, town);
+      this.publishPosted(post, town, user, true, "");
+    }
+    const data = { user_id: userId, team_id: teamId };
+    this.deps.sink.publish(
+      {
+        event: "leave_team",
+        data,
+        broadcast: emptyBroadcast({ team_id: teamId, omit_users: { [userId]: true } }),
+      },
+      (uid) => uid !== userId && this.isTeamMember(teamId, uid),
+    );
+    this.deps.sink.publish(
+      { event: "leave_team", data, broadcast: emptyBroadcast({ user_id: userId }) },
+      (uid) => uid === userId,
+    );
+    member.delete_at = Date.now();
+    member.roles = "";
+    this.deps.signal.notify();
+  }
+
+  /**
+   * Deactivates (`active` false) or reactivates a user, as UpdateActive does: delete_at and
+   * update_at set; a deactivated user's tokens are refused (see {@link tokenUser}); and
+   * `user_updated` with the user is published as sendUpdatedUserEvent does: to system admins
+   * (ContainsSensitiveData), to everyone else sanitized (ContainsSanitizedData), and to the
+   * user. Memberships of teams and channels stay.
+   */
+  setUserActive(userId: string, active: boolean): void {
+    const user = this.users.get(userId);
+    if (!user) throw new Error(`unknown user ${userId}`);
+    const now = Date.now();
+    user.update_at = now;
+    user.delete_at = active ? 0 : now;
+    const omit = { [userId]: true };
+    this.deps.sink.publish(
+      {
+        event: "user_updated",
+        data: { user: userView(user, "") },
+        broadcast: emptyBroadcast({ omit_users: omit, contains_sensitive_data: true }),
+      },
+      (uid) => uid !== userId && isSystemAdmin(this, uid),
+    );
+    this.deps.sink.publish(
+      {
+        event: "user_updated",
+        data: { user: userView(user, "") },
+        broadcast: emptyBroadcast({ omit_users: omit, contains_sanitized_data: true }),
+      },
+      (uid) => uid !== userId && !isSystemAdmin(this, uid),
+    );
+    this.deps.sink.publish(
+      {
+        event: "user_updated",
+        data: { user: userView(user, userId) },
+        broadcast: emptyBroadcast({ user_id: userId }),
+      },
+      (uid) => uid === userId,
+    );
     this.deps.signal.notify();
   }
 

@@ -86,8 +86,12 @@ export interface EmulatorStore {
   createChannel(c: NewChannel): Channel;
   /** Makes the user a member of the channel (and of its team, if needed). */
   addChannelMember(channelId: string, userId: string): void;
-  /** Removes the user from the channel. */
-  removeChannelMember(channelId: string, userId: string): void;
+  /** Removes the user from the channel (`user_removed` to its members and to the user). */
+  removeChannelMember(channelId: string, userId: string, removerId?: string): void;
+  /** Removes the user from the team and its channels (`leave_team` to the team and the user). */
+  removeTeamMember(teamId: string, userId: string): void;
+  /** Deactivates or reactivates the user (`user_updated` to everyone); tokens follow. */
+  setUserActive(userId: string, active: boolean): void;
   /** Archives the channel (sets delete_at). */
   archiveChannel(channelId: string): void;
   /** Gets or creates the DM channel of two users (type "D", name "<idA>__<idB>" sorted). */

@@ -248,3 +248,85 @@ Deno.test("unknown connection ids start fresh; outages refuse upgrades", async (
     await back.close();
   });
 });
+
+Deno.test("leave_team goes to the team's other members and to the user; channels are left", async () => {
+  await withWorld(async (w) => {
+    const bot = await WsProbe.open(w.emu, w.bot.token);
+    const bob = await WsProbe.open(w.emu, w.bob.token);
+    await bot.event("hello");
+    await bob.event("hello");
+    w.emu.store.removeTeamMember(w.team.id, w.bob.user.id);
+    const toTeam = await bot.event("leave_team");
+    assert.deepEqual(toTeam.data, { user_id: w.bob.user.id, team_id: w.team.id });
+    assert.equal(toTeam.broadcast.team_id, w.team.id);
+    assert.deepEqual(toTeam.broadcast.omit_users, { [w.bob.user.id]: true });
+    const toUser = await bob.event("leave_team");
+    assert.equal(toUser.broadcast.user_id, w.bob.user.id);
+    assert.equal(bob.frames.filter((f) => f.event === "leave_team").length, 1);
+    assert.equal(w.emu.store.channelMember(w.town.id, w.bob.user.id), undefined);
+    const removed = w.emu.store.postsIn(w.town.id).at(-1)!;
+    assert.equal(removed.type, "system_remove_from_team");
+    assert.equal(removed.user_id, w.bob.user.id);
+    // The record stays, deleted: GET .../members/{user} answers it with delete_at set.
+    const r = await fetch(`${w.emu.url}/api/v4/teams/${w.team.id}/members/${w.bob.user.id}`, {
+      headers: { Authorization: `Bearer ${w.bot.token}` },
+    });
+    const member = await r.json();
+    assert.ok(member.delete_at > 0);
+    // Joining again works and is told to the user alone.
+    w.emu.store.addTeamMember(w.team.id, w.bob.user.id);
+    const added = await bob.event("added_to_team");
+    assert.deepEqual(added.data, { team_id: w.team.id, user_id: w.bob.user.id });
+    await bot.close();
+    await bob.close();
+  });
+});
+
+Deno.test("user_removed and user_added go to the channel's members and to the user", async () => {
+  await withWorld(async (w) => {
+    const alice = await WsProbe.open(w.emu, w.alice.token);
+    const bob = await WsProbe.open(w.emu, w.bob.token);
+    await alice.event("hello");
+    await bob.event("hello");
+    w.emu.store.addChannelMember(w.news.id, w.bob.user.id);
+    const added = await alice.event("user_added");
+    assert.equal(added.broadcast.channel_id, w.news.id);
+    assert.equal(added.data.user_id, w.bob.user.id);
+    assert.equal((await bob.event("user_added")).broadcast.user_id, w.bob.user.id);
+    w.emu.store.removeChannelMember(w.news.id, w.bob.user.id, w.alice.user.id);
+    const toChannel = await alice.event("user_removed");
+    assert.deepEqual(toChannel.data, { user_id: w.bob.user.id, remover_id: w.alice.user.id });
+    assert.equal(toChannel.broadcast.channel_id, w.news.id);
+    const toUser = await bob.event("user_removed");
+    assert.deepEqual(toUser.data, { channel_id: w.news.id, remover_id: w.alice.user.id });
+    assert.equal(toUser.broadcast.user_id, w.bob.user.id);
+    await alice.close();
+    await bob.close();
+  });
+});
+
+Deno.test("deactivation: user_updated with delete_at to everyone; the token stops working", async () => {
+  await withWorld(async (w) => {
+    const bot = await WsProbe.open(w.emu, w.bot.token);
+    await bot.event("hello");
+    w.emu.store.setUserActive(w.bob.user.id, false);
+    const ev = await bot.event("user_updated");
+    assert.equal(ev.data.user.id, w.bob.user.id);
+    assert.ok(ev.data.user.delete_at > 0);
+    assert.equal(ev.broadcast.contains_sanitized_data, true);
+    const me = () =>
+      fetch(`${w.emu.url}/api/v4/users/me`, {
+        headers: { Authorization: `Bearer ${w.bob.token}` },
+      });
+    const refused = await me();
+    await refused.body?.cancel();
+    assert.equal(refused.status, 401);
+    w.emu.store.setUserActive(w.bob.user.id, true);
+    const back = await bot.next((f) => f.event === "user_updated" && f.data.user.delete_at === 0);
+    assert.equal(back.data.user.id, w.bob.user.id);
+    const works = await me();
+    await works.body?.cancel();
+    assert.equal(works.status, 200);
+    await bot.close();
+  });
+});
