@@ -61,6 +61,7 @@ export {
   holdLateSideEffects,
   isAdminUnder,
   type LateActionPolicy,
+  listed,
 } from "./filters.ts";
 export {
   type SessionBackend,

@@ -35,6 +35,8 @@ import {
   sqliteTrouble,
 } from "@postbot/framework";
 import { createTaskSystem, type TaskSystem } from "../tasks/mod.ts";
+import { SenderAuthority } from "./authority.ts";
+import { BroadcastAudit } from "./broadcast/audit.ts";
 import { Broadcaster } from "./broadcast/broadcaster.ts";
 import { Editor } from "./broadcast/editor.ts";
 import { BroadcastLog } from "./broadcast/log.ts";
@@ -68,6 +70,7 @@ import { TeamMembership } from "./team_membership.ts";
 import type { Conversation } from "./wizard/conversation.ts";
 import { decodeConversation } from "./wizard/decode.ts";
 import { Wizard } from "./wizard/wizard.ts";
+import type { ResolveContext } from "./wizard/targets.ts";
 import { APP_NAME } from "./name.ts";
 
 const log = logger("app");
@@ -81,7 +84,10 @@ export const LATE_SIDE_EFFECT_MS = 3 * 60_000;
 /** How long a processed post id is remembered (catch-up never reaches further back). */
 const PROCESSED_POSTS_KEPT_MS = 7 * 86_400_000;
 
-/** How long a positive team-membership answer is trusted. */
+/**
+ * How long a positive team-membership (or active-account) answer is trusted at most; the
+ * server's events drop it sooner (see team_membership.ts).
+ */
 const TEAM_MEMBERSHIP_TTL_MS = 5 * 60_000;
 
 /** A running postbot. */
@@ -266,26 +272,59 @@ interface Wiring {
   readonly scheduler: Scheduler;
   readonly wizard: Wizard;
   readonly dispatcher: CommandDispatcher;
+  readonly teamMembers: TeamMembership;
 }
 
-/** Who may see which private channel, and who is an administrator. */
+/**
+ * Who may see which private channel, who is an administrator, who still belongs to the team,
+ * whether a sender may still send, and what the audit channel may read.
+ */
 interface Access {
   readonly privacy: ChannelPrivacy;
   readonly isAdmin: (userId: string, username: string) => boolean;
+  readonly teamMembers: TeamMembership;
+  readonly authority: SenderAuthority;
+  readonly audit: BroadcastAudit;
+}
+
+/** Builds the {@link Access} of a core; team memberships follow the bot's events. */
+function accessOf({ config, bot, cache, channels, notifier }: Core): Access {
+  const privacy = new ChannelPrivacy(bot.transport, cache);
+  const teamMembers = new TeamMembership(bot, TEAM_MEMBERSHIP_TTL_MS);
+  bot.watch(teamMembers.watcher());
+  const authority = new SenderAuthority({
+    teamName: bot.identity.teamName,
+    account: (userId) => teamMembers.account(userId),
+    isTeamMember: (userId) => teamMembers.check(userId),
+    allowed: config.allowedUsers,
+    admins: config.adminUsers,
+    channels: () => channels.config,
+    channelType: async (channelId) =>
+      cache.byId(channelId)?.type ??
+        (await cache.lookup(channelId).catch(() => undefined))?.channel.type,
+    isChannelMember: (channelId, userId) => isChannelMember(bot.transport, channelId, userId),
+  });
+  return {
+    privacy,
+    isAdmin: (userId, username) => isAdminUnder({ admins: config.adminUsers }, userId, username),
+    teamMembers,
+    authority,
+    audit: new BroadcastAudit((text) => notifier.audit(text), (c) => privacy.isPrivate(c)),
+  };
 }
 
 /** Builds the broadcast, schedule and edit services, the wizard, and registers the commands. */
 function wireServices(core: Core, tasks: TaskSystem): Wiring {
   const { config, db, stores, bot, cache, channels, notifier } = core;
   const { transport } = bot;
-  const access: Access = {
-    privacy: new ChannelPrivacy(transport, cache),
-    isAdmin: (userId, username) => isAdminUnder({ admins: config.adminUsers }, userId, username),
-  };
+  const access = accessOf(core);
   const broadcastLog = new BroadcastLog(stores.watch(db, "broadcast log"));
   const broadcaster = new Broadcaster(transport, broadcastLog, notifier, {
     auditChannelId: config.botLogChannelId,
-    ...access,
+    privacy: access.privacy,
+    isAdmin: access.isAdmin,
+    authority: access.authority,
+    audit: access.audit,
     concurrency: config.broadcastConcurrency,
     attribution: config.broadcastAttribution,
     undoWindowSeconds: config.undoWindowSeconds,
@@ -309,6 +348,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     store: scheduled,
     scheduler,
     notifier,
+    audit: access.audit,
     fallbackZone: () => tasks.timezone,
   });
   const editor = new Editor({
@@ -316,6 +356,12 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     broadcasts,
     scheduled,
     notifier,
+    audit: access.audit,
+    authority: access.authority,
+    channelsOf: async (answer) => {
+      const found = await reresolve(answer, uncheckedContext(core));
+      return found.ok ? found.value.targets : undefined;
+    },
     attribution: config.broadcastAttribution,
   });
   const wizard = new Wizard({
@@ -338,7 +384,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
   });
   const dispatcher = registerCommands(core, access.privacy, broadcasts, scheduled, wizard);
   for (const command of tasks.commands) dispatcher.register(command);
-  return { broadcaster, scheduler, wizard, dispatcher };
+  return { broadcaster, scheduler, wizard, dispatcher, teamMembers: access.teamMembers };
 }
 
 /** The commands, each given the few things it uses. */
@@ -375,17 +421,34 @@ function registerCommands(
     .register(cancelCommand({ scheduled, questions }));
 }
 
+/**
+ * Resolution as if the sender could reach every channel: what an answer leads to, whoever
+ * asks. Its channels are then checked by the sender's authority (see authority.ts).
+ */
+function uncheckedContext({ config, cache, channels, bot }: Core): ResolveContext {
+  return {
+    config: channels.config,
+    cache,
+    senderIsMember: () => Promise.resolve(true),
+    viewer: new ChannelPrivacy(bot.transport, cache).viewer("", true),
+    auditChannelId: config.botLogChannelId,
+  };
+}
+
 /** Sends scheduled broadcasts when due, to targets resolved again at that moment. */
 function createScheduler(
-  { config, cache, channels, bot, notifier }: Core,
-  { privacy, isAdmin }: Access,
+  core: Core,
+  { privacy, isAdmin, authority, audit }: Access,
   store: ScheduledStore,
   broadcaster: Broadcaster,
 ): Scheduler {
+  const { config, cache, channels, bot, notifier } = core;
   return new Scheduler({
     store,
     broadcaster,
     notifier,
+    audit,
+    authority,
     resolve: (answer, sender) =>
       reresolve(answer, {
         config: channels.config,
@@ -393,7 +456,7 @@ function createScheduler(
         senderIsMember: (channelId) => isChannelMember(bot.transport, channelId, sender.id),
         viewer: privacy.viewer(sender.id, isAdmin(sender.id, sender.username)),
         auditChannelId: config.botLogChannelId,
-      }),
+      }, uncheckedContext(core)),
     // Channels archived or created since the broadcast was scheduled must count.
     beforeBatch: async () => {
       await cache.refresh();
@@ -402,14 +465,13 @@ function createScheduler(
 }
 
 /** The middleware chain: DMs only, access control, late side effects held, then commands. */
-function routeMessages({ config, bot }: Core, { dispatcher, wizard }: Wiring): void {
+function routeMessages({ config, bot }: Core, { dispatcher, wizard, teamMembers }: Wiring): void {
   if (config.adminUsers.length === 0) {
     log.warn(
       "ADMIN_USERS is empty: every allowed user may change channels.toml and run tasks. " +
         "Set ADMIN_USERS to restrict that.",
     );
   }
-  const teamMembers = new TeamMembership(bot, TEAM_MEMBERSHIP_TTL_MS);
   bot
     .use(directMessagesOnly())
     .use(accessControl({

@@ -86,8 +86,13 @@ export interface Backend {
   addReaction(userId: string, postId: string, emojiName: string): Promise<void>;
   /** Adds a user to a team. */
   addTeamMember(teamId: string, userId: string): Promise<void>;
-  /** Removes a user from a team (when a member). */
+  /** Removes a user from a team (when a member), and so from its channels. */
   removeTeamMember(teamId: string, userId: string): Promise<void>;
+  /**
+   * Deactivates (`false`) or reactivates (`true`) a user. A real server allows 250 active
+   * users and is shared by every test: reactivate whoever a test deactivated, in a `finally`.
+   */
+  setUserActive(userId: string, active: boolean): Promise<void>;
   /** A channel with no members but `members` (created, or on a real server reused and reset). */
   createChannel(c: ChannelSpec, members?: readonly string[]): Promise<Channel>;
   /** Adds a user to a channel (and its team). */

@@ -54,8 +54,13 @@ export class EmulatorBackend implements Backend {
     return Promise.resolve();
   }
 
-  removeTeamMember(_teamId: string, _userId: string): Promise<void> {
-    // A fresh emulator: nobody who should not be in the team ever is.
+  removeTeamMember(teamId: string, userId: string): Promise<void> {
+    this.emulator.store.removeTeamMember(teamId, userId);
+    return Promise.resolve();
+  }
+
+  setUserActive(userId: string, active: boolean): Promise<void> {
+    this.emulator.store.setUserActive(userId, active);
     return Promise.resolve();
   }
 

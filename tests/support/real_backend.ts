@@ -84,6 +84,14 @@ export class RealBackend implements Backend {
     return this.provisioner.leaveTeam(teamId, userId);
   }
 
+  async setUserActive(userId: string, active: boolean): Promise<void> {
+    if (!active) return await this.provisioner.deactivate(userId);
+    const user = await this.#admin.json<{ delete_at: number }>("GET", `/users/${userId}`);
+    if (user.delete_at > 0) {
+      await this.#admin.json("PUT", `/users/${userId}/active`, { active: true });
+    }
+  }
+
   async createChannel(c: ChannelSpec, members: readonly string[] = []): Promise<Channel> {
     const channel = await this.provisioner.channel({
       ...c,

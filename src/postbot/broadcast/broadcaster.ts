@@ -36,9 +36,11 @@ import type {
   BroadcastTarget,
   DeliveryRecord,
 } from "./log.ts";
-import { auditSummary, deliveryReport, hiddenChannelsText } from "./report.ts";
+import { deliveryReport, hiddenChannelsText } from "./report.ts";
 import type { Attribution } from "../config.ts";
 import type { ChannelPrivacy } from "../privacy.ts";
+import { reachable, refusalText, type SenderAuthority, type SenderRefusal } from "../authority.ts";
+import { BroadcastAudit, deliveryEvent } from "./audit.ts";
 
 const log = logger("broadcast");
 
@@ -87,6 +89,13 @@ export interface BroadcasterSettings {
   readonly privacy?: ChannelPrivacy;
   /** Whether a user is an administrator (sees every channel in reports). */
   readonly isAdmin?: (userId: string, username: string) => boolean;
+  /**
+   * Whether the sender may still send, asked before every delivery run (a first send, a
+   * scheduled one, a retry); absent, nobody is checked (unit tests).
+   */
+  readonly authority?: Pick<SenderAuthority, "check">;
+  /** Writes audit lines under the audit rule; by default from the notifier and `privacy`. */
+  readonly audit?: BroadcastAudit;
 }
 
 /** Why a stored delivery to the audit channel is refused. */
@@ -137,7 +146,9 @@ export type RunEnd =
   /** Shutdown stopped it before every channel was started. */
   | { readonly kind: "interrupted"; readonly notStarted: number }
   /** Every pending channel was tried. */
-  | { readonly kind: "finished" };
+  | { readonly kind: "finished" }
+  /** The sender may send nothing any more (or that could not be checked): nothing was sent. */
+  | { readonly kind: "refused"; readonly reason: string; readonly dmSender: boolean };
 
 /** How a run that got its files ended: `started` of `pending` channels were begun. */
 export function runEnd(started: number, pending: number, shuttingDown: boolean): RunEnd {
@@ -170,6 +181,7 @@ export class Broadcaster {
   /** Work in progress per broadcast id (a retry may start while a report is being sent). */
   readonly #busy = new Map<string, number>();
   readonly #shutdown = new AbortController();
+  readonly #auditor: BroadcastAudit;
 
   constructor(
     transport: RestTransport,
@@ -182,6 +194,10 @@ export class Broadcaster {
     this.#notifier = notifier;
     this.#settings = settings;
     this.#slots = new Semaphore(settings.concurrency);
+    this.#auditor = settings.audit ?? new BroadcastAudit(
+      (text) => notifier.audit(text),
+      (channel) => settings.privacy?.isPrivate(channel) ?? Promise.resolve(false),
+    );
   }
 
   /** Broadcasts (or retries, undos) in progress. */
@@ -283,9 +299,61 @@ export class Broadcaster {
   ): Promise<void> {
     const record = this.#log.get(id);
     if (record === undefined) return;
-    const pending = this.#pendingTargets(id);
-    const end = await this.#run(record, pending, retrying !== undefined, kept);
+    const all = this.#pendingTargets(id);
+    const authorized = await this.#authorize(record, all);
+    const pending = authorized.ok ? authorized.pending : all;
+    const end = authorized.ok
+      ? await this.#run(record, pending, retrying !== undefined, kept)
+      : authorized.end;
     await this.#conclude({ record, actor, retrying, release, pending }, end);
+  }
+
+  /**
+   * Asks whether the sender may still send to each pending channel: a channel out of their
+   * reach is marked failed with the reason; a sender who may send nothing any more (or one
+   * that could not be checked) ends the run before anything is sent.
+   */
+  async #authorize(
+    record: BroadcastRecord,
+    pending: readonly DeliveryRecord[],
+  ): Promise<
+    { ok: true; pending: readonly DeliveryRecord[] } | { ok: false; end: RunEnd }
+  > {
+    const authority = this.#settings.authority;
+    if (authority === undefined || pending.length === 0) return { ok: true, pending };
+    const sender = { id: record.senderId, username: record.senderUsername };
+    try {
+      const verdict = await authority.check(sender, pending);
+      if (verdict.kind === "refused") {
+        return { ok: false, end: refusedEnd(verdict.refusal, sender.username) };
+      }
+      for (const { target, reason } of verdict.dropped) {
+        this.#log.markFailed(record.id, target.channelId, `not sent: ${reason}`);
+      }
+      if (verdict.dropped.length > 0) {
+        log.info("Broadcast {id}: {n} channels dropped, out of @{user}'s reach now", {
+          id: record.id,
+          n: verdict.dropped.length,
+          user: sender.username,
+        });
+      }
+      return { ok: true, pending: verdict.keep };
+    } catch (e) {
+      log.warn("Could not check that {user} may still send {id}: {error}", {
+        user: sender.username,
+        id: record.id,
+        error: e,
+      });
+      const why = e instanceof MattermostError ? e.message : String(e);
+      return {
+        ok: false,
+        end: {
+          kind: "refused",
+          reason: `I could not check that @${sender.username} may still send it (${why})`,
+          dmSender: true,
+        },
+      };
+    }
   }
 
   /** The channels still to deliver to; a stored audit channel is refused here, too. */
@@ -365,6 +433,14 @@ export class Broadcaster {
         this.#log.finish(id, "done");
         release();
         return await this.#reportFinished(run);
+      case "refused":
+        for (const d of run.pending) {
+          this.#log.markFailed(id, d.channelId, `not sent: ${end.reason}`);
+        }
+        if (retrying === undefined) this.#log.finish(id, "aborted", end.reason);
+        else this.#log.finish(id, finalStatus(retrying), retrying.error ?? undefined);
+        release();
+        return await this.#reportRefused(run, end);
       default:
         return unreachable(end);
     }
@@ -385,6 +461,34 @@ export class Broadcaster {
       retrying === undefined ? "Aborted broadcast" : "Failed retry",
       actor.username,
     );
+  }
+
+  /** The sender may send nothing any more: they (when reachable), the actor and the audit learn why. */
+  async #reportRefused(
+    { record, actor, retrying }: RunContext,
+    end: Extract<RunEnd, { kind: "refused" }>,
+  ): Promise<void> {
+    const id = record.id;
+    const text = retrying === undefined
+      ? `**Broadcast \`${id}\` was not sent**: ${end.reason}. Nothing was posted.`
+      : retryFailedText(id, end.reason, this.#log.deliveries(id));
+    if (end.dmSender) await this.#notifier.dm(record.senderId, text);
+    if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, text);
+    const deliveries = this.#log.deliveries(id);
+    await this.#auditor.post({
+      ...deliveryEvent(
+        record,
+        deliveries,
+        retrying === undefined ? "Refused broadcast" : "Refused retry",
+        actor.username,
+      ),
+      detail: `nothing sent, because ${end.reason}`,
+    });
+    log.warn("Broadcast {id} by {user} refused: {reason}", {
+      id,
+      user: record.senderUsername,
+      reason: end.reason,
+    });
   }
 
   /** Every channel was tried: the report to the sender (and actor), the audit line, the log. */
@@ -541,21 +645,14 @@ export class Broadcaster {
     return hidden;
   }
 
-  /** Posts the audit summary; private channels are counted there, never named. */
+  /** Posts the audit line, under the audit rule (see audit.ts). */
   async #audit(
     record: BroadcastRecord,
     deliveries: readonly DeliveryRecord[],
     action?: string,
     actor?: string,
   ): Promise<void> {
-    const hidden = new Set<string>();
-    const privacy = this.#settings.privacy;
-    if (privacy !== undefined) {
-      for (const d of deliveries) {
-        if (await privacy.isPrivate({ id: d.channelId }).catch(() => true)) hidden.add(d.channelId);
-      }
-    }
-    await this.#notifier.audit(auditSummary(record, deliveries, action, actor, hidden));
+    await this.#auditor.post(deliveryEvent(record, deliveries, action, actor));
   }
 
   /** DMs a report, written for its reader: private channels they are not in are counted. */
@@ -603,6 +700,11 @@ export class Broadcaster {
     }
     return inTime;
   }
+}
+
+/** How a run ends when the sender may send nothing any more. */
+function refusedEnd(refusal: SenderRefusal, username: string): RunEnd {
+  return { kind: "refused", reason: refusalText(refusal, username), dmSender: reachable(refusal) };
 }
 
 /** Re-export for callers that build requests. */

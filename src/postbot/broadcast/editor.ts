@@ -25,7 +25,9 @@ import type { ScheduledStore } from "../schedule/store.ts";
 import { type Actor, postedMessage } from "./broadcaster.ts";
 import { explain } from "./delivery.ts";
 import type { DeliveryRecord } from "./log.ts";
-import { hiddenChannelsText, inert, when } from "./report.ts";
+import { hiddenChannelsText } from "./report.ts";
+import { refusalText, type SenderAuthority } from "../authority.ts";
+import type { AuditChannel, BroadcastAudit } from "./audit.ts";
 import type { EditTarget } from "./rules.ts";
 import { editRefusalText } from "./rules_text.ts";
 import type { BroadcastService } from "./service.ts";
@@ -40,19 +42,26 @@ export interface EditorDeps {
   readonly transport: RestTransport;
   readonly broadcasts: Pick<BroadcastService, "editTarget" | "hiddenFor" | "recordEdit">;
   readonly scheduled: Pick<ScheduledStore, "updateMessage">;
-  readonly notifier: Pick<Notifier, "audit" | "dm">;
+  readonly notifier: Pick<Notifier, "dm">;
+  /** Audit lines, under the audit rule. */
+  readonly audit: Pick<BroadcastAudit, "post">;
+  /** The channels a scheduled broadcast's answer leads to now (undefined: not known). */
+  readonly channelsOf: (answer: string) => Promise<readonly AuditChannel[] | undefined>;
+  /** Whether the sender may still reach the channels of a sent broadcast; absent: not asked. */
+  readonly authority?: Pick<SenderAuthority, "check">;
   readonly attribution: Attribution;
   readonly now?: () => number;
+}
+
+/** A post that was not changed, and why. */
+interface Failed {
+  readonly d: DeliveryRecord;
+  readonly why: string;
 }
 
 /** Quotes a text for a before/after preview (mentions defused, formatting kept inert). */
 function shown(text: string): string {
   return text.trim() === "" ? "_(no text)_" : `> ${quote(excerpt(text, 400), 400)}`;
-}
-
-/** A text in an audit line: inert (one line, in code, mentions defused), like all user text there. */
-function audited(text: string): string {
-  return text.trim() === "" ? "_(no text)_" : inert(text, 400);
 }
 
 /** Edits broadcasts. */
@@ -102,26 +111,147 @@ export class Editor {
     const target = this.#target(id);
     if (!target.ok) return `Nothing was changed: ${target.error.message}`;
     const t = target.value;
-    if (t.kind === "scheduled") {
-      if (!this.#d.scheduled.updateMessage(id, text)) {
-        return `Broadcast ${code(id)} is no longer scheduled; nothing was changed.`;
-      }
-      log.info("{user} edited scheduled broadcast {id}: {old} -> {new}", {
-        user: actor.username,
-        id,
-        old: t.message,
-        new: text,
-      });
-      await this.#d.notifier.audit(
-        `**Edit** of scheduled broadcast \`${id}\` by ${inert(`@${actor.username}`, 40)} at ` +
-          `${when(this.#now())}.\nBefore: ${audited(t.message)}\nAfter: ${audited(text)}`,
-      );
-      return `Scheduled broadcast ${code(id)} now has the new text; that is what will go out.`;
+    return t.kind === "scheduled"
+      ? await this.#applyScheduled(t, text, actor)
+      : await this.#applySent(t, text, actor);
+  }
+
+  /** A scheduled broadcast gets the new text; nothing is posted yet. */
+  async #applyScheduled(
+    t: Extract<EditTarget, { kind: "scheduled" }>,
+    text: string,
+    actor: Actor,
+  ): Promise<string> {
+    const { id } = t;
+    if (!this.#d.scheduled.updateMessage(id, text)) {
+      return `Broadcast ${code(id)} is no longer scheduled; nothing was changed.`;
     }
-    const { record, posts } = t;
+    log.info("{user} edited scheduled broadcast {id}: {old} -> {new}", {
+      user: actor.username,
+      id,
+      old: t.message,
+      new: text,
+    });
+    await this.#d.audit.post({
+      action: "Edit",
+      id,
+      actor: actor.username,
+      sender: t.sender,
+      at: this.#now(),
+      detail: "of a scheduled broadcast, before it goes out",
+      channels: await this.#d.channelsOf(t.answer).catch(() => undefined),
+      edit: { before: t.message, after: text },
+    });
+    return `Scheduled broadcast ${code(id)} now has the new text; that is what will go out.`;
+  }
+
+  /**
+   * Patches the posts of a sent broadcast, in the channels still within its sender's reach
+   * (a sender who may send nothing any more changes nothing).
+   */
+  async #applySent(
+    t: Extract<EditTarget, { kind: "sent" }>,
+    text: string,
+    actor: Actor,
+  ): Promise<string> {
+    const { record } = t;
+    const id = record.id;
+    const allowed = await this.#authorize(t, actor);
+    if (!allowed.ok) return allowed.answer;
+    const { posts, dropped } = allowed;
     const message = postedMessage(text, this.#d.attribution, record.senderUsername);
-    const failed: { d: (typeof posts)[number]; why: string }[] = [];
-    let changed = 0;
+    const failed = [...dropped, ...await this.#patchAll(posts, message)];
+    const changed = posts.length - (failed.length - dropped.length);
+    const total = t.posts.length;
+    // Private channels the editor is not in are counted, never named.
+    const hidden = await this.#d.broadcasts.hiddenFor(actor, failed.map((f) => f.d.channelId));
+    const failures = failed.filter((f) => !hidden.has(f.d.channelId))
+      .map(({ d, why }) => `- ~${d.name} (${quote(d.displayName, 64)}): ${why}`);
+    if (hidden.size > 0) failures.push(`- ${hiddenChannelsText(hidden.size)}`);
+    this.#d.broadcasts.recordEdit(record, text, actor);
+    log.info("{user} edited broadcast {id} in {n} of {total} channels: {old} -> {new}", {
+      user: actor.username,
+      id,
+      n: changed,
+      total,
+      old: record.message,
+      new: text,
+    });
+    const why = new Map(failed.map((f) => [f.d.channelId, f.why]));
+    await this.#d.audit.post({
+      action: "Edit",
+      id,
+      actor: actor.username,
+      sender: record.senderUsername,
+      at: this.#now(),
+      detail: `${changed} of ${plural(total, "post")} changed` +
+        (failed.length > 0 ? `, ${failed.length} not` : ""),
+      channels: t.posts.map((d) => ({
+        channelId: d.channelId,
+        name: d.name,
+        ...(why.has(d.channelId) ? { failure: why.get(d.channelId) } : {}),
+      })),
+      edit: { before: record.message, after: text },
+    });
+    if (actor.id !== record.senderId) {
+      await this.#d.notifier.dm(
+        record.senderId,
+        `@${actor.username} edited your broadcast ${code(id)} (${changed} of ` +
+          `${plural(total, "channel")}).`,
+      );
+    }
+    return `**Edited broadcast ${code(id)} in ${changed} of ${plural(total, "channel")}.**` +
+      (failures.length > 0 ? `\nNot changed:\n${failures.join("\n")}` : "");
+  }
+
+  /**
+   * Asks whether the sender may still reach each channel: the posts to patch and those left
+   * as they are (with why), or the answer when nothing may be changed.
+   */
+  async #authorize(
+    t: Extract<EditTarget, { kind: "sent" }>,
+    actor: Actor,
+  ): Promise<
+    | { ok: true; posts: readonly DeliveryRecord[]; dropped: Failed[] }
+    | { ok: false; answer: string }
+  > {
+    const authority = this.#d.authority;
+    if (authority === undefined) return { ok: true, posts: t.posts, dropped: [] };
+    const { record } = t;
+    const sender = { id: record.senderId, username: record.senderUsername };
+    let reason: string;
+    try {
+      const verdict = await authority.check(sender, t.posts);
+      if (verdict.kind === "allowed") {
+        const dropped = verdict.dropped.map(({ target, reason }) => ({ d: target, why: reason }));
+        return { ok: true, posts: verdict.keep, dropped };
+      }
+      reason = refusalText(verdict.refusal, sender.username);
+    } catch (e) {
+      reason = `I could not check that @${sender.username} may still send it (${
+        e instanceof MattermostError ? e.message : String(e)
+      })`;
+    }
+    log.warn("Edit of {id} by {user} refused: {reason}", {
+      id: record.id,
+      user: actor.username,
+      reason,
+    });
+    await this.#d.audit.post({
+      action: "Refused edit",
+      id: record.id,
+      actor: actor.username,
+      sender: record.senderUsername,
+      at: this.#now(),
+      detail: `nothing changed, because ${reason}`,
+      channels: t.posts.map((d) => ({ channelId: d.channelId, name: d.name })),
+    });
+    return { ok: false, answer: `Nothing was changed: ${reason}.` };
+  }
+
+  /** Patches the posts, a few at a time; the ones that failed, with why. */
+  async #patchAll(posts: readonly DeliveryRecord[], message: string): Promise<Failed[]> {
+    const failed: Failed[] = [];
     let next = 0;
     const worker = async () => {
       while (next < posts.length) {
@@ -136,7 +266,6 @@ export class Editor {
             },
           );
           await response.text().catch(() => {}); // read: lets its time limit go
-          changed++;
         } catch (e) {
           failed.push({ d, why: await this.#why(e, d) });
         }
@@ -145,36 +274,7 @@ export class Editor {
     await Promise.all(
       Array.from({ length: Math.min(CONCURRENCY, Math.max(1, posts.length)) }, worker),
     );
-    // Private channels the editor is not in are counted, never named.
-    const hidden = await this.#d.broadcasts.hiddenFor(actor, failed.map((f) => f.d.channelId));
-    const failures = failed.filter((f) => !hidden.has(f.d.channelId))
-      .map(({ d, why }) => `- ~${d.name} (${quote(d.displayName, 64)}): ${why}`);
-    if (hidden.size > 0) failures.push(`- ${hiddenChannelsText(hidden.size)}`);
-    this.#d.broadcasts.recordEdit(record, text, actor);
-    log.info("{user} edited broadcast {id} in {n} of {total} channels: {old} -> {new}", {
-      user: actor.username,
-      id,
-      n: changed,
-      total: posts.length,
-      old: record.message,
-      new: text,
-    });
-    await this.#d.notifier.audit(
-      `**Edit** \`${id}\` by ${inert(`@${actor.username}`, 40)} at ${when(this.#now())}: ` +
-        `${changed} of ` +
-        `${plural(posts.length, "post")} changed` +
-        (failed.length > 0 ? `, ${failed.length} failed` : "") +
-        `.\nBefore: ${audited(record.message)}\nAfter: ${audited(text)}`,
-    );
-    if (actor.id !== record.senderId) {
-      await this.#d.notifier.dm(
-        record.senderId,
-        `@${actor.username} edited your broadcast ${code(id)} (${changed} of ` +
-          `${plural(posts.length, "channel")}).`,
-      );
-    }
-    return `**Edited broadcast ${code(id)} in ${changed} of ${plural(posts.length, "channel")}.**` +
-      (failures.length > 0 ? `\nNot changed:\n${failures.join("\n")}` : "");
+    return failed;
   }
 
   /** Why a patch failed, for people. A post deleted by a moderator answers 403, like a ban. */

@@ -1,5 +1,6 @@
 /**
- * What people read about a broadcast: the report to the sender and the audit summary.
+ * What people read about a broadcast: the report to the sender, and the pieces of text the
+ * audit lines are made of (the lines themselves follow the rule in {@link ./audit.ts}).
  *
  * @module
  */
@@ -85,45 +86,6 @@ export function undoWindowClosedText(b: BroadcastRecord, undoWindowSeconds: numb
 /** What a reader sees instead of the names of private channels they are not in. */
 export function hiddenChannelsText(n: number): string {
   return `${plural(n, "private channel")} you are not a member of`;
-}
-
-/**
- * The audit channel's summary of one broadcast event. Everything that came from a user (the
- * message, file names, usernames, server errors) is inert: in code spans, on one line, with
- * mentions defused, so it can neither notify anyone nor pass for an audit line.
- */
-export function auditSummary(
-  b: BroadcastRecord,
-  deliveries: readonly DeliveryRecord[],
-  action = "Broadcast",
-  actor = b.senderUsername,
-  /** Private channels: the audit channel's readers may not be their members, so counted. */
-  hidden: ReadonlySet<string> = new Set(),
-): string {
-  const delivered = deliveries.filter((d) => d.status === "delivered").length;
-  const failed = deliveries.filter((d) => d.status === "failed");
-  const deleted = deliveries.filter((d) => d.status === "deleted").length;
-  const parts = [
-    `**${action}** \`${b.id}\` by ${inert(`@${actor}`, 40)} at ${when(Date.now())}: ` +
-    `${delivered} of ${plural(deliveries.length, "channel")} delivered` +
-    (failed.length > 0 ? `, ${failed.length} failed` : "") +
-    (deleted > 0 ? `, ${deleted} deleted` : "") + ".",
-  ];
-  if (failed.length > 0) {
-    const named = failed.filter((d) => !hidden.has(d.channelId));
-    const unnamed = failed.length - named.length;
-    parts.push(
-      "Failed: " +
-        [
-          ...named.map((d) => `~${d.name} (${inert(d.error ?? "?", 120)})`),
-          ...(unnamed > 0 ? [plural(unnamed, "private channel")] : []),
-        ].join("; "),
-    );
-  }
-  const text = b.message.trim() === "" ? "_(files only)_" : inert(b.message, 200);
-  parts.push(`Message: ${text}`);
-  if (b.files.length > 0) parts.push(`Files: ${b.files.map((f) => inert(f.name, 60)).join(", ")}`);
-  return parts.join("\n");
 }
 
 /**

@@ -157,6 +157,8 @@ export type EditDecision =
     readonly id: string;
     readonly message: string;
     readonly sender: string;
+    /** The target answer, resolved again when it goes out. */
+    readonly answer: string;
   }
   /** Sent: these posts are changed. */
   | {
@@ -180,7 +182,13 @@ export function decideEdit(facts: {
 }): EditDecision {
   const { id, scheduled, record } = facts;
   if (scheduled?.status === "scheduled") {
-    return { kind: "scheduled", id, message: scheduled.message, sender: scheduled.senderUsername };
+    return {
+      kind: "scheduled",
+      id,
+      message: scheduled.message,
+      sender: scheduled.senderUsername,
+      answer: scheduled.targetAnswer,
+    };
   }
   if (record === undefined) {
     return scheduled === undefined

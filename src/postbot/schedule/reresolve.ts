@@ -15,15 +15,25 @@ import type { Reresolved } from "./scheduler.ts";
 /**
  * Resolves `answer` name by name; fails only when no name leads to a channel, with what
  * stopped each name.
+ *
+ * `unchecked` resolves a name that no longer works for the sender (a channel they have left,
+ * a private one they no longer see) as if they could reach everything: the channel is kept,
+ * and the sender's authority check at delivery drops it with the reason, which the report and
+ * the audit line then give. Without it, such a name is only a remark for the sender.
  */
 export async function reresolve(
   answer: string,
   ctx: ResolveContext,
+  unchecked?: ResolveContext,
 ): Promise<Result<Reresolved, readonly Problem[]>> {
   const chosen = new Map<string, BroadcastTarget>();
   const remarks: string[] = [];
   for (const token of tokenize(answer)) {
-    const r = await resolveTargets(token, ctx);
+    let r = await resolveTargets(token, ctx);
+    if (!r.ok && unchecked !== undefined) {
+      const again = await resolveTargets(token, unchecked);
+      if (again.ok) r = { ok: true, value: { targets: again.value.targets, warnings: [] } };
+    }
     if (!r.ok) {
       remarks.push(...r.error.map((p) => p.message));
       continue;

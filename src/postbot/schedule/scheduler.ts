@@ -9,10 +9,11 @@
  */
 
 import { logger, type Problem, type Result } from "@postbot/framework";
+import type { BroadcastAudit } from "../broadcast/audit.ts";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { BroadcastTarget } from "../broadcast/log.ts";
+import { reachable, refusalText, type SenderAuthority } from "../authority.ts";
 import { code, plural, quote } from "../format.ts";
-import { inert } from "../broadcast/report.ts";
 import type { Notifier } from "../notifier.ts";
 import type { ScheduledBroadcast, ScheduledStore } from "./store.ts";
 import { describeSendTime, span } from "./time_expression.ts";
@@ -33,8 +34,12 @@ export interface Reresolved {
 /** What the loop needs. */
 export interface SchedulerDeps {
   readonly store: ScheduledStore;
-  readonly broadcaster: Broadcaster;
-  readonly notifier: Notifier;
+  readonly broadcaster: Pick<Broadcaster, "send">;
+  readonly notifier: Pick<Notifier, "dm">;
+  /** Audit lines, under the audit rule. */
+  readonly audit: Pick<BroadcastAudit, "post">;
+  /** Whether the sender may still send at all (asked before anything else). */
+  readonly authority: Pick<SenderAuthority, "standing">;
   /** Resolves the target answer again, as the sender (membership checks included). */
   readonly resolve: (
     answer: string,
@@ -121,21 +126,62 @@ export class Scheduler {
     }
   }
 
-  async #sendOne(s: ScheduledBroadcast): Promise<void> {
-    const resolved = await this.#d.resolve(s.targetAnswer, {
-      id: s.senderId,
-      username: s.senderUsername,
-    });
-    const files = await this.#d.store.readFiles(s).catch((e) => e as Error);
-    // Only now is it taken: a failure above leaves it pending for the next check.
-    if (!this.#d.store.claim(s.id)) return;
+  /** "It was due ... and goes out 12 minutes late" when it is; "" otherwise. */
+  #lateText(s: ScheduledBroadcast): string {
     const lateMs = this.#now() - s.dueAt;
-    const late = lateMs > LATE_AFTER_MS
+    return lateMs > LATE_AFTER_MS
       ? `It was due ${
         describeSendTime({ at: s.dueAt, zone: s.zone }, s.dueAt).replace(/ \u2014 .*$/, "")
       } and goes out ` +
         `**${span(lateMs)} late**, because postbot was not running then.`
       : "";
+  }
+
+  /**
+   * Records that a claimed broadcast was not sent and why: the sender reads `reason` (in their DM, when they
+   * can still read one), the audit channel `audited` (which names no channel).
+   */
+  async #fail(
+    s: ScheduledBroadcast,
+    reason: string,
+    audited: string,
+    dmSender: boolean,
+    late = "",
+  ): Promise<void> {
+    this.#d.store.fail(s.id, reason);
+    await this.#d.store.removeFiles(s.id).catch(() => {});
+    if (dmSender) {
+      await this.#d.notifier.dm(
+        s.senderId,
+        `**Scheduled broadcast ${code(s.id)} was not sent**: ${reason}` +
+          (late === "" ? "" : `\n${late}`),
+      );
+    }
+    await this.#d.audit.post({
+      action: "Scheduled broadcast not sent",
+      id: s.id,
+      actor: s.senderUsername,
+      at: this.#now(),
+      detail: audited,
+      channels: undefined,
+    });
+    log.warn("Scheduled broadcast {id} failed: {reason}", { id: s.id, reason });
+  }
+
+  async #sendOne(s: ScheduledBroadcast): Promise<void> {
+    const sender = { id: s.senderId, username: s.senderUsername };
+    // A failure to ask (thrown) leaves it pending for the next check.
+    const standing = await this.#d.authority.standing(sender);
+    if (!standing.ok) {
+      if (!this.#d.store.claim(s.id)) return; // cancelled meanwhile
+      const reason = refusalText(standing.refusal, s.senderUsername);
+      return await this.#fail(s, reason, reason, reachable(standing.refusal), this.#lateText(s));
+    }
+    const resolved = await this.#d.resolve(s.targetAnswer, sender);
+    const files = await this.#d.store.readFiles(s).catch((e) => e as Error);
+    // Only now is it taken: a failure above leaves it pending for the next check.
+    if (!this.#d.store.claim(s.id)) return;
+    const late = this.#lateText(s);
     const failure = !resolved.ok
       ? `none of its channels can be reached any more:\n${
         resolved.error.map((p) => `- ${p.message}`).join("\n")
@@ -146,19 +192,16 @@ export class Scheduler {
       ? `its files kept for it are missing (${files.message})`
       : undefined;
     if (failure !== undefined) {
-      this.#d.store.fail(s.id, failure);
-      await this.#d.store.removeFiles(s.id).catch(() => {});
-      const text = `**Scheduled broadcast ${code(s.id)} was not sent**: ${failure}` +
-        (late === "" ? "" : `\n${late}`);
-      await this.#d.notifier.dm(s.senderId, text);
-      await this.#d.notifier.audit(
-        `**Scheduled broadcast failed** \`${s.id}\` by ${inert(`@${s.senderUsername}`, 40)}: ` +
-          inert(failure, 400),
-      );
-      log.warn("Scheduled broadcast {id} failed: {reason}", { id: s.id, reason: failure });
-      return;
+      // The audit line names no channel: the sender's words may name private ones.
+      const audited = files instanceof Error && resolved.ok
+        ? "its files kept for it are missing"
+        : `none of its channels can be reached any more (${
+          plural(resolved.ok ? 0 : resolved.error.length, "name")
+        } of its answer lead nowhere now)`;
+      return await this.#fail(s, failure, audited, true, late);
     }
     const { targets, remarks } = resolved.ok ? resolved.value : { targets: [], remarks: [] };
+    const lateMs = this.#now() - s.dueAt;
     const prepared = (files as Awaited<ReturnType<ScheduledStore["readFiles"]>>).map((
       content,
       i,

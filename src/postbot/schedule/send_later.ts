@@ -18,7 +18,7 @@ import {
 } from "@postbot/framework";
 import { newBroadcastId } from "../broadcast/broadcaster.ts";
 import type { BroadcastFile } from "../broadcast/log.ts";
-import { inert, when } from "../broadcast/report.ts";
+import type { AuditChannel, BroadcastAudit } from "../broadcast/audit.ts";
 import { code, plural } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
 import type { Scheduler } from "./scheduler.ts";
@@ -34,7 +34,8 @@ export interface LaterRequest {
   readonly files: readonly BroadcastFile[];
   readonly sourcePostId: string;
   readonly answer: string;
-  readonly channels: number;
+  /** The channels the answer leads to now (their type decides what the audit line shows). */
+  readonly targets: readonly AuditChannel[];
   readonly time: SendTime;
 }
 
@@ -43,7 +44,9 @@ export interface SendLaterDeps {
   readonly transport: RestTransport;
   readonly store: ScheduledStore;
   readonly scheduler: Scheduler;
-  readonly notifier: Notifier;
+  readonly notifier: Pick<Notifier, "dm">;
+  /** Audit lines, under the audit rule. */
+  readonly audit: Pick<BroadcastAudit, "post">;
   /** The scheduler's zone, for senders whose profile names none. */
   readonly fallbackZone: () => string;
 }
@@ -88,14 +91,15 @@ export class SendLater {
     this.#d.scheduler.wake();
     const s = this.#d.store.get(id);
     log.info("{user} cancelled scheduled broadcast {id}", { user: actor.username, id });
-    await this.#d.notifier.audit(
-      `**Cancelled** scheduled broadcast \`${id}\` by ${inert(`@${actor.username}`, 40)} at ` +
-        when(Date.now()) +
-        (s !== undefined && s.senderId !== actor.id
-          ? ` (scheduled by ${inert(`@${s.senderUsername}`, 40)})`
-          : "") +
-        ".",
-    );
+    await this.#d.audit.post({
+      action: "Cancelled",
+      id,
+      actor: actor.username,
+      ...(s !== undefined ? { sender: s.senderUsername } : {}),
+      at: Date.now(),
+      detail: "scheduled broadcast, nothing was sent",
+      channels: undefined,
+    });
     if (s !== undefined && s.senderId !== actor.id) {
       await this.#d.notifier.dm(
         s.senderId,
@@ -131,7 +135,7 @@ export class SendLater {
         dueAt: r.time.at,
         zone: r.time.zone,
         targetAnswer: r.answer,
-        channels: r.channels,
+        channels: r.targets.length,
         message: r.message,
         files: r.files,
         sourcePostId: r.sourcePostId,
@@ -149,19 +153,22 @@ export class SendLater {
     log.info("{user} scheduled broadcast {id} to {n} channels for {at}", {
       user: r.sender.username,
       id,
-      n: r.channels,
+      n: r.targets.length,
       at: described,
     });
-    await this.#d.notifier.audit(
-      `**Scheduled** \`${id}\` by ${inert(`@${r.sender.username}`, 40)} at ${when(Date.now())}: ` +
-        `${plural(r.channels, "channel")}, due ${
-          described.replace(/ \u2014 .*$/, "")
-        }.\nMessage: ` +
-        (r.message.trim() === "" ? "_(files only)_" : inert(r.message, 200)),
-    );
+    await this.#d.audit.post({
+      action: "Scheduled",
+      id,
+      actor: r.sender.username,
+      at: Date.now(),
+      detail: `${plural(r.targets.length, "channel")}, due ${described.replace(/ \u2014 .*$/, "")}`,
+      channels: r.targets,
+      message: r.message,
+      files: r.files.map((f) => f.name),
+    });
     return ok(
       `Scheduled broadcast ${code(id)} for **${described}** to ${
-        plural(r.channels, "channel")
+        plural(r.targets.length, "channel")
       } (the channels are looked up again when it goes out). \`!scheduled\` lists your ` +
         `scheduled broadcasts, \`!cancel ${id}\` cancels it, \`!edit ${id}\` changes its text.`,
     );

@@ -432,7 +432,7 @@ Answer with another time (\`at \u2026\`, \`in \u2026\`), **yes** to send it now,
       files: state.draft.files,
       sourcePostId: state.draft.sourcePostId,
       answer: state.answer,
-      channels: state.targets.length,
+      targets: state.targets,
       time,
     });
     if (!scheduled.ok) {
