@@ -140,6 +140,10 @@ export function statusReport(
   if (unnamed > 0) lines.push(`- ${hiddenChannelsText(unnamed)} (not in the totals)`);
   const t = totals(seen);
   const shown = deliveries.filter((d) => !hidden.has(d.channelId));
+  if (shown.length === 0) {
+    lines.push("", "**Totals:** none, since it went only to channels you cannot see.");
+    return lines.join("\n");
+  }
   const delivered = shown.filter((d) => d.status === "delivered").length;
   lines.push(
     "",
