@@ -299,3 +299,31 @@ Deno.test("Bot: DMs in a row cost one mark; stop sends a waiting mark at once", 
     assert.equal(markedRead(r, r.dms.alice), true, "marked read before stop returned");
   }, { markReadQuietMs: 600_000 });
 });
+
+Deno.test("Bot: watchers hear every event but posted, and that events were lost", async () => {
+  await withBot([echo], async (r) => {
+    const heard: string[] = [];
+    let lost = 0;
+    r.bot
+      .watch({
+        onEvent: () => {
+          throw new Error("a broken watcher");
+        },
+      })
+      .watch({
+        onEvent: (e) => void heard.push(`${e.event} ${e.data.user_id ?? ""}`),
+        onEventsLost: () => void lost++,
+      });
+    r.emu.store.removeTeamMember(r.world.team.id, r.world.bob.user.id);
+    await r.emu.waitFor(() => heard.includes(`leave_team ${r.world.bob.user.id}`), {
+      timeoutMs: 10_000,
+      message: `no leave_team heard; got ${heard.join(", ")}`,
+    });
+    // Messages still reach the middleware, not the watchers.
+    await say(r, r.world.alice, "hi");
+    await botReplies(r, r.dms.alice, 1);
+    assert.equal(heard.some((h) => h.startsWith("posted")), false);
+    await r.emu.restart({ loseEvents: true });
+    await r.emu.waitFor(() => lost > 0, { timeoutMs: 10_000, message: "no events-lost" });
+  });
+});
