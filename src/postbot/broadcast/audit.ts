@@ -71,18 +71,21 @@ export function auditText(e: AuditEvent, privateIds: ReadonlySet<string>): strin
     `**${e.action}** \`${e.id}\` by ${by} at ${when(e.at)}: ${defuseEveryMention(e.detail)}` +
     (hidden > 0 ? ` (${plural(hidden, "private channel")} among them)` : "") + ".",
   ];
+  const open = e.channels !== undefined && hidden === 0;
+  // A failure's reason may quote a file name ("could not download the file ..."): withheld too.
+  const reason = (failure: string) =>
+    open ? failure : (e.files ?? []).reduce((t, f) => t.replaceAll(f, "(a file)"), failure);
   const failed = channels.filter((c) => c.failure !== undefined);
   if (failed.length > 0) {
     const named = failed.filter((c) => !privateIds.has(c.channelId));
     const unnamed = failed.length - named.length;
     lines.push(
       "Failed: " + [
-        ...named.map((c) => `~${c.name} (${inert(c.failure ?? "?", 120)})`),
+        ...named.map((c) => `~${c.name} (${inert(reason(c.failure ?? "?"), 120)})`),
         ...(unnamed > 0 ? [plural(unnamed, "private channel")] : []),
       ].join("; "),
     );
   }
-  const open = e.channels !== undefined && hidden === 0;
   const withheld = e.channels === undefined
     ? "_(withheld until its channels are known: a private one may be among them)_"
     : "_(withheld: a private channel is among its channels)_";

@@ -97,3 +97,13 @@ Deno.test("BroadcastAudit counts a channel it cannot tell the type of as private
   assert.match(posted[0], /\(1 private channel among them\)/);
   assert.match(posted[0], /Message: _\(withheld/);
 });
+
+Deno.test("withheld file names are withheld from failure reasons too", () => {
+  const failing = [
+    delivery("office-berlin", "failed", 'not sent: I could not download the file "plan_[v2].pdf"'),
+    delivery("managers", "delivered"),
+  ];
+  const text = auditText(deliveryEvent(RECORD, failing), new Set([failing[1].channelId]));
+  assert.equal(text.includes("plan_"), false, text);
+  assert.match(text, /~office-berlin \(`not sent: I could not download the file "\(a file\)"`\)/);
+});

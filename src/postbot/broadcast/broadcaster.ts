@@ -148,7 +148,14 @@ export type RunEnd =
   /** Every pending channel was tried. */
   | { readonly kind: "finished" }
   /** The sender may send nothing any more (or that could not be checked): nothing was sent. */
-  | { readonly kind: "refused"; readonly reason: string; readonly dmSender: boolean };
+  | {
+    readonly kind: "refused";
+    /** Why, for the sender and the actor. */
+    readonly reason: string;
+    /** Why, for the audit channel: no server error text (it might name a channel). */
+    readonly audited: string;
+    readonly dmSender: boolean;
+  };
 
 /** How a run that got its files ended: `started` of `pending` channels were begun. */
 export function runEnd(started: number, pending: number, shuttingDown: boolean): RunEnd {
@@ -350,6 +357,7 @@ export class Broadcaster {
         end: {
           kind: "refused",
           reason: `I could not check that @${sender.username} may still send it (${why})`,
+          audited: `I could not check that @${sender.username} may still send it`,
           dmSender: true,
         },
       };
@@ -435,9 +443,9 @@ export class Broadcaster {
         return await this.#reportFinished(run);
       case "refused":
         for (const d of run.pending) {
-          this.#log.markFailed(id, d.channelId, `not sent: ${end.reason}`);
+          this.#log.markFailed(id, d.channelId, `not sent: ${end.audited}`);
         }
-        if (retrying === undefined) this.#log.finish(id, "aborted", end.reason);
+        if (retrying === undefined) this.#log.finish(id, "aborted", end.audited);
         else this.#log.finish(id, finalStatus(retrying), retrying.error ?? undefined);
         release();
         return await this.#reportRefused(run, end);
@@ -482,7 +490,7 @@ export class Broadcaster {
         retrying === undefined ? "Refused broadcast" : "Refused retry",
         actor.username,
       ),
-      detail: `nothing sent, because ${end.reason}`,
+      detail: `nothing sent, because ${end.audited}`,
     });
     log.warn("Broadcast {id} by {user} refused: {reason}", {
       id,
@@ -704,7 +712,8 @@ export class Broadcaster {
 
 /** How a run ends when the sender may send nothing any more. */
 function refusedEnd(refusal: SenderRefusal, username: string): RunEnd {
-  return { kind: "refused", reason: refusalText(refusal, username), dmSender: reachable(refusal) };
+  const reason = refusalText(refusal, username);
+  return { kind: "refused", reason, audited: reason, dmSender: reachable(refusal) };
 }
 
 /** Re-export for callers that build requests. */

@@ -220,17 +220,18 @@ export class Editor {
     const { record } = t;
     const sender = { id: record.senderId, username: record.senderUsername };
     let reason: string;
+    let audited: string;
     try {
       const verdict = await authority.check(sender, t.posts);
       if (verdict.kind === "allowed") {
         const dropped = verdict.dropped.map(({ target, reason }) => ({ d: target, why: reason }));
         return { ok: true, posts: verdict.keep, dropped };
       }
-      reason = refusalText(verdict.refusal, sender.username);
+      reason = audited = refusalText(verdict.refusal, sender.username);
     } catch (e) {
-      reason = `I could not check that @${sender.username} may still send it (${
-        e instanceof MattermostError ? e.message : String(e)
-      })`;
+      audited = `I could not check that @${sender.username} may still send it`;
+      // The server's words stay out of the audit channel: they might name a channel.
+      reason = `${audited} (${e instanceof MattermostError ? e.message : String(e)})`;
     }
     log.warn("Edit of {id} by {user} refused: {reason}", {
       id: record.id,
@@ -243,7 +244,7 @@ export class Editor {
       actor: actor.username,
       sender: record.senderUsername,
       at: this.#now(),
-      detail: `nothing changed, because ${reason}`,
+      detail: `nothing changed, because ${audited}`,
       channels: t.posts.map((d) => ({ channelId: d.channelId, name: d.name })),
     });
     return { ok: false, answer: `Nothing was changed: ${reason}.` };
