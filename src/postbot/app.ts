@@ -262,6 +262,7 @@ function createTasks({ config, db, stores, notifier }: Core): TaskSystem {
     timezone: config.schedulerTimezone,
     timeoutSeconds: config.taskTimeoutSeconds,
     memoryMb: config.taskMemoryMb,
+    processEnv: config.taskProcessEnv,
     alert: (text) => notifier.audit(text),
   });
 }

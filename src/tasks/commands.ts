@@ -9,10 +9,10 @@
 import { type Command, logger, type MessageContext, unreachable } from "@postbot/framework";
 import type { BrokenTask, LoadedTask } from "./discovery.ts";
 import type { TaskHistory, TaskRunRecord } from "./history.ts";
+import { inlineCode, shownName } from "./lines.ts";
 import {
   describeTrigger,
   formatDuration,
-  inlineCode,
   type RunningRun,
   type RunReport,
   type TaskRunner,
@@ -20,6 +20,14 @@ import {
 import { type CronSchedule, WallClock } from "./schedule.ts";
 
 const log = logger("tasks");
+
+/** While the task files are being inspected (in the background, after the start). */
+export interface InspectionStatus {
+  /** Names of the task files not inspected yet. */
+  readonly pending: readonly string[];
+  /** Task files to inspect in all (0 until they are listed). */
+  readonly total: number;
+}
 
 /** What the commands read of the task system. */
 export interface TaskSystemView {
@@ -30,6 +38,8 @@ export interface TaskSystemView {
   /** Problems with the tasks directory or scheduler.toml, shown by `!tasks`. */
   readonly problems: readonly string[];
   readonly timezone: string;
+  /** Set while the files are still being inspected. */
+  readonly inspecting?: InspectionStatus;
   schedule(name: string): CronSchedule | undefined;
   nextRun(name: string): Date | undefined;
   readonly history: TaskHistory;
@@ -68,13 +78,21 @@ function lastRunLine(run: TaskRunRecord | undefined, timeZone: string): string {
 export function renderTaskList(view: TaskSystemView): string {
   const lines: string[] = [];
   const tz = view.timezone;
-  if (view.loaded.length === 0 && view.broken.length === 0) {
+  const inspecting = view.inspecting;
+  if (view.loaded.length === 0 && view.broken.length === 0 && inspecting === undefined) {
     lines.push(
       `No tasks yet. Put a \`.ts\` file exporting \`run(client, ctx)\` into \`${view.tasksDir}/\` ` +
         "and restart the bot.",
     );
   } else {
     lines.push(`#### Tasks (times in ${tz})`);
+  }
+  if (inspecting !== undefined) {
+    lines.push(
+      `:hourglass: Still inspecting ${
+        leftToInspect(inspecting)
+      }; send \`!tasks\` again shortly for the rest.`,
+    );
   }
   for (const task of view.loaded) {
     // A task's own words: shown as code, so they can neither mention nor format.
@@ -83,7 +101,9 @@ export function renderTaskList(view: TaskSystemView): string {
       : inlineCode(task.description, 200);
     lines.push("", `**${task.name}** \u2014 ${description}`);
     const schedule = view.schedule(task.name);
-    if (schedule === undefined) {
+    if (inspecting !== undefined) {
+      lines.push("- schedule: read once every file is inspected");
+    } else if (schedule === undefined) {
       lines.push(`- not scheduled; run it with \`!run ${task.name}\``);
     } else {
       const next = view.nextRun(task.name);
@@ -116,7 +136,7 @@ export function renderTaskList(view: TaskSystemView): string {
   if (view.broken.length > 0) {
     lines.push("", "#### Not loaded");
     for (const b of view.broken) {
-      lines.push(`- \`${b.fileName}\`: ${b.reason}`);
+      lines.push(`- ${shownName(b.fileName)}: ${b.reason}`);
     }
     lines.push("Fix the file and restart the bot to load it.");
   }
@@ -136,6 +156,13 @@ export function tasksCommand(view: TaskSystemView): Command {
       await ctx.reply(renderTaskList(view));
     },
   };
+}
+
+/** "3 of 10 task files" still to inspect. */
+function leftToInspect(status: InspectionStatus): string {
+  return status.total === 0
+    ? "the task files"
+    : `${status.pending.length} of ${status.total} task file${status.total === 1 ? "" : "s"}`;
 }
 
 function taskNames(view: TaskSystemView): string {
@@ -213,8 +240,20 @@ function unknownTask(view: TaskSystemView, name: string): string {
   if (name === "") return `Usage: \`!run <task>\`; ${taskNames(view)}.`;
   const broken = view.broken.find((b) => b.name.toLowerCase() === name.toLowerCase());
   if (broken !== undefined) {
-    return `\`${broken.name}\` could not be loaded: ${broken.reason}. Fix ` +
-      `\`${view.tasksDir}/${broken.fileName}\` and restart the bot; ${taskNames(view)}.`;
+    return `${shownName(broken.name)} could not be loaded: ${broken.reason}. Fix ` +
+      `${shownName(`${view.tasksDir}/${broken.fileName}`)} and restart the bot; ${
+        taskNames(view)
+      }.`;
   }
-  return `There is no task ${inlineCode(name, 60)}; ${taskNames(view)}.`;
+  const inspecting = view.inspecting;
+  if (inspecting !== undefined) {
+    const pending = inspecting.total === 0 ||
+      inspecting.pending.some((p) => p.toLowerCase() === name.toLowerCase());
+    if (pending) {
+      return `${shownName(name, 60)} is not inspected yet (still inspecting ${
+        leftToInspect(inspecting)
+      }); try again shortly.`;
+    }
+  }
+  return `There is no task ${shownName(name, 60)}; ${taskNames(view)}.`;
 }

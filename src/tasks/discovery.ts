@@ -1,10 +1,15 @@
 /**
  * Finds the task plugins: every `*.ts` and `*.js` file directly in the tasks directory is a
- * task named after the file. Each file is imported inside a sandbox Worker that may read only
- * the tasks directory -- never in the bot itself, so a file's top-level code cannot touch the
- * bot's files, environment or token -- and what it exports is checked. A file that fails to
- * import, lacks `run` or asks for malformed permissions is reported as broken, with the reason;
- * the others load.
+ * task named after the file. Each file is imported inside a sandbox Worker, in a process of its
+ * own, that may read only that file -- never in the bot itself, so a file's top-level code
+ * cannot touch the bot's files, environment or token, nor another task's files -- and what it
+ * exports is checked. A file that fails to import, lacks `run`, asks for malformed permissions
+ * or for the bot's secrets (confinement.ts), or is a symbolic link out of the directory is
+ * reported as not loaded, with the reason; the others load. A symbolic link anywhere in the
+ * directory that leads out of it is reported the same way.
+ *
+ * Files are inspected a few at a time and each result is reported as it comes
+ * (`onProgress`), so the bot answers while a slow file is still being inspected.
  *
  * Files are read with `Deno.readDir` and imported by absolute `file:` URL, which also works in
  * a compiled binary for files embedded with `--include`.
@@ -12,19 +17,28 @@
  * @module
  */
 
-import { basename, extname, join, resolve } from "node:path";
+import { basename, extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   botHolds,
   type GrantedPermissions,
   grantPermissions,
   parsePermissionRequest,
+  PATH_KINDS,
   type PermissionQuery,
   type PermissionRequest,
 } from "./permissions.ts";
 import { fail, ok, type Problem, problem, type Result, unreachable } from "@postbot/framework";
 import { excerpt } from "@postbot/framework/text";
-import { inlineCode } from "./runner.ts";
+import {
+  type BotSecrets,
+  checkTaskFile,
+  HAS_CLIENT,
+  realPathOf,
+  refusedRequest,
+  walkForEscapes,
+} from "./confinement.ts";
+import { inlineCode, shownName } from "./lines.ts";
 import { runInSandbox, type SandboxOutcome, stripAnsi } from "./sandbox.ts";
 
 /** A task that can run. */
@@ -70,19 +84,90 @@ export interface DiscoveryOptions {
   readonly memoryMb?: number;
   /** Whether the bot itself holds a permission (tests inject one). */
   readonly holds?: PermissionQuery;
+  /** What no task may reach (default: no token, the env file `.env` in `cwd`). */
+  readonly secrets?: BotSecrets;
+  /** An environment variable's value, when the bot may read it (default: `Deno.env`). */
+  readonly envValue?: (name: string) => string | undefined;
+  /** The environment of every inspection process (Deno's own variables, nothing secret). */
+  readonly processEnv?: Readonly<Record<string, string>>;
+  /** Aborted when the bot shuts down: inspections still running end. */
+  readonly signal?: AbortSignal;
+  /** Called once the files are listed and after each file's result. */
+  readonly onProgress?: (progress: DiscoveryProgress) => void;
+}
+
+/** Discovery so far: what is known, and the task names still being inspected. */
+export interface DiscoveryProgress {
+  readonly loaded: readonly LoadedTask[];
+  readonly broken: readonly BrokenTask[];
+  /** Names of the task files not inspected yet. */
+  readonly pending: readonly string[];
+  /** Task files to inspect in all. */
+  readonly total: number;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const EXTENSIONS = new Set([".ts", ".js"]);
 const PARALLEL = 4;
 
+/** A file of the tasks directory to inspect. */
+interface Candidate {
+  readonly name: string;
+  readonly fileName: string;
+}
+
 /** Lists, imports (sandboxed) and checks every task file. */
 export async function discoverTasks(options: DiscoveryOptions): Promise<Discovery> {
   const cwd = options.cwd ?? Deno.cwd();
   const dir = resolve(cwd, options.tasksDir);
+  const listed = await listTaskFiles(dir, options.tasksDir);
+  if (!("files" in listed)) return listed;
+  const real = listed.real;
+  const secrets = options.secrets ??
+    { token: "", files: [resolve(cwd, ".env")], inodes: new Set() };
+  const { candidates, broken } = nameCandidates(listed.files);
+  broken.push(...await escapingLinks(real, listed.files, secrets));
+  const loaded: LoadedTask[] = [];
+  const pending = new Set(candidates.map((c) => c.name));
+  const report = () =>
+    options.onProgress?.({
+      loaded: [...loaded].sort((a, b) => a.name.localeCompare(b.name)),
+      broken: sortedBroken(broken),
+      pending: [...pending],
+      total: candidates.length,
+    });
+  report();
+  const context: InspectContext = { dir: real, cwd, secrets, options };
+  let next = 0;
+  const worker = async () => {
+    while (next < candidates.length && !options.signal?.aborted) {
+      const candidate = candidates[next++];
+      const result = await inspect(candidate, context);
+      if ("reason" in result) broken.push(result);
+      else loaded.push(result);
+      pending.delete(candidate.name);
+      report();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL, candidates.length) }, worker));
+  loaded.sort((a, b) => a.name.localeCompare(b.name));
+  return { dir, loaded, broken: sortedBroken(broken) };
+}
+
+function sortedBroken(broken: readonly BrokenTask[]): BrokenTask[] {
+  return [...broken].sort((a, b) => a.fileName.localeCompare(b.fileName));
+}
+
+/** The task files of the directory and its real path, or the (empty) discovery when none. */
+async function listTaskFiles(
+  dir: string,
+  configured: string,
+): Promise<{ readonly real: string; readonly files: string[] } | Discovery> {
   const files: string[] = [];
+  let real: string;
   try {
-    for await (const entry of Deno.readDir(dir)) {
+    real = await Deno.realPath(dir);
+    for await (const entry of Deno.readDir(real)) {
       if (!entry.isFile && !entry.isSymlink) continue;
       if (!EXTENSIONS.has(extname(entry.name))) continue;
       if (/(\.d\.ts|[._]test\.[tj]s)$/.test(entry.name)) continue;
@@ -91,14 +176,19 @@ export async function discoverTasks(options: DiscoveryOptions): Promise<Discover
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { dir, loaded: [], broken: [] };
     const reason = e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied
-      ? `the bot may not read it: grant it with --allow-read=${options.tasksDir}`
+      ? `the bot may not read it: grant it with --allow-read=${configured}`
       : (e as Error).message;
     return { dir, loaded: [], broken: [], problem: problem(`${dir} cannot be listed: ${reason}`) };
   }
-  files.sort();
+  return { real, files: files.sort() };
+}
 
+/** The files with a usable task name, and the others with the reason. */
+function nameCandidates(
+  files: readonly string[],
+): { candidates: Candidate[]; broken: BrokenTask[] } {
   const broken: BrokenTask[] = [];
-  const candidates: { name: string; fileName: string }[] = [];
+  const candidates: Candidate[] = [];
   const seen = new Map<string, string>();
   for (const fileName of files) {
     const name = basename(fileName, extname(fileName));
@@ -113,47 +203,75 @@ export async function discoverTasks(options: DiscoveryOptions): Promise<Discover
     }
     const earlier = seen.get(name);
     if (earlier !== undefined) {
-      broken.push({ name, fileName, reason: `${earlier} already defines the task "${name}"` });
+      broken.push({
+        name,
+        fileName,
+        reason: `${shownName(earlier)} already defines the task ${shownName(name)}`,
+      });
       continue;
     }
     seen.set(name, fileName);
     candidates.push({ name, fileName });
   }
-
-  const results: (LoadedTask | BrokenTask)[] = new Array(candidates.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < candidates.length) {
-      const index = next++;
-      results[index] = await inspect(candidates[index], dir, cwd, options);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, candidates.length) }, worker));
-
-  const loaded: LoadedTask[] = [];
-  for (const result of results) {
-    if ("reason" in result) broken.push(result);
-    else loaded.push(result);
-  }
-  broken.sort((a, b) => a.fileName.localeCompare(b.fileName));
-  return { dir, loaded, broken };
+  return { candidates, broken };
 }
 
-/** Imports one file in a sandbox that may read only the tasks directory, and checks it. */
-async function inspect(
-  candidate: { name: string; fileName: string },
+/**
+ * The symbolic links in the tasks directory (at any depth) that lead out of it, except task
+ * files (their own check says so): a task granted the directory could read through them.
+ */
+async function escapingLinks(
   dir: string,
-  cwd: string,
-  options: DiscoveryOptions,
+  taskFiles: readonly string[],
+  secrets: BotSecrets,
+): Promise<BrokenTask[]> {
+  const walk = await walkForEscapes(dir, secrets);
+  const links = walk.escaping.filter((path) => !taskFiles.includes(path));
+  const found: BrokenTask[] = links.map((fileName) => ({
+    name: fileName,
+    fileName,
+    reason: "it is a symbolic link out of the tasks directory, so a task granted the " +
+      "directory could read what it leads to; remove it (copy what a task needs into the " +
+      "directory instead)",
+  }));
+  for (const fileName of walk.secret) {
+    found.push({
+      name: fileName,
+      fileName,
+      reason: `it is the bot's env file under another name; ${HAS_CLIENT}`,
+    });
+  }
+  return found;
+}
+
+/** What every inspection shares. */
+interface InspectContext {
+  /** Real path of the tasks directory. */
+  readonly dir: string;
+  readonly cwd: string;
+  readonly secrets: BotSecrets;
+  readonly options: DiscoveryOptions;
+}
+
+/**
+ * Checks where the file really is, imports it in a sandbox that may read only that file, and
+ * checks its exports and what it asks for.
+ */
+async function inspect(
+  candidate: Candidate,
+  context: InspectContext,
 ): Promise<LoadedTask | BrokenTask> {
   const { name, fileName } = candidate;
-  const file = join(dir, fileName);
+  const { cwd, secrets, options } = context;
+  const checked = await checkTaskFile(context.dir, fileName, secrets);
+  if ("reason" in checked) return { name, fileName, reason: checked.reason };
+  const file = checked.real;
   const url = pathToFileURL(file).href;
   const timeoutMs = options.inspectTimeoutMs ?? 30_000;
   const outcome = await runInSandbox({ kind: "inspect", taskUrl: url }, {
     name: `inspect ${name}`,
     permissions: {
-      read: [dir],
+      read: [file],
       write: false,
       net: false,
       env: false,
@@ -162,21 +280,52 @@ async function inspect(
       ffi: false,
       import: false,
     },
+    env: options.processEnv,
     memoryMb: options.memoryMb ?? 256,
     timeoutMs,
     graceMs: 0,
+    signal: options.signal,
   });
+  const scrub = (text: string) =>
+    secrets.token === "" ? text : text.replaceAll(secrets.token, "[redacted]");
   if (outcome.kind !== "inspected") {
-    return { name, fileName, reason: whyNotInspected(outcome, timeoutMs) };
+    return { name, fileName, reason: scrub(whyNotInspected(outcome, timeoutMs)) };
   }
-  const checked = checkExports(outcome.report, cwd);
-  if (!checked.ok) return { name, fileName, reason: checked.error.message };
+  const exported = checkExports(outcome.report, cwd);
+  if (!exported.ok) return { name, fileName, reason: scrub(exported.error.message) };
+  const { request, description } = exported.value;
+  const refused = await refusedRequest(request, {
+    secrets,
+    cwd,
+    envValue: options.envValue ?? readEnv,
+  });
+  if (refused !== undefined) return { name, fileName, reason: refused };
   const permissions = grantPermissions(
-    checked.value.request,
-    { taskPath: file, serverHost: options.serverHost, cwd },
+    request,
+    { taskPath: file, serverHost: options.serverHost, cwd, realPaths: await realPaths(request) },
     options.holds ?? botHolds,
   );
-  return { name, file, url, description: checked.value.description, permissions };
+  return { name, file, url, description, permissions };
+}
+
+/** Where each requested path really leads. */
+async function realPaths(request: PermissionRequest): Promise<Map<string, string | undefined>> {
+  const found = new Map<string, string | undefined>();
+  for (const kind of PATH_KINDS) {
+    const asked = request[kind];
+    if (!Array.isArray(asked)) continue;
+    for (const item of asked) found.set(item, await realPathOf(item));
+  }
+  return found;
+}
+
+/** An environment variable's value, when the bot may read it. */
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why an inspection that did not report the file's exports failed. */
@@ -185,10 +334,14 @@ function whyNotInspected(
   timeoutMs: number,
 ): string {
   switch (outcome.kind) {
-    case "failed":
-      return `it failed to import: ${
-        inlineCode(importError(outcome.error.name, outcome.error.message))
-      }`;
+    case "failed": {
+      const error = importError(outcome.error.name, outcome.error.message);
+      const denied = /NotCapable|Requires read access/.test(error)
+        ? "; an inspection may read only the task's own file: import a local module inside " +
+          "run (`await import(...)`) and list it under PERMISSIONS.read"
+        : "";
+      return `it failed to import: ${inlineCode(error)}${denied}`;
+    }
     case "timeout":
       return `importing it took longer than ${timeoutMs / 1000} s and was stopped; top-level ` +
         "code must not loop or wait for anything (do the work in run)";
@@ -218,8 +371,8 @@ function checkExports(
         : `its run export is a ${report.runType}, not a function`,
     );
   }
-  if (report.description !== undefined && typeof report.description !== "string") {
-    return fail("DESCRIPTION must be a string");
+  if (report.descriptionType !== "undefined" && report.descriptionType !== "string") {
+    return fail(`DESCRIPTION must be a string, not ${shownName(report.descriptionType, 20)}`);
   }
   const request = parsePermissionRequest(report.permissions, cwd);
   if (!request.ok) return request;

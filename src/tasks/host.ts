@@ -42,7 +42,7 @@ export async function hostMain(): Promise<number> {
   }
   const request = parsed.value;
   const { nonce } = request;
-  const write = (report: HostReport) => writeAll(encodeReport(nonce, clip(report)));
+  const write = (report: HostReport) => writeAll(encoded(nonce, report));
   const end = (report: HostReport, status = 0): never => {
     write(report);
     Deno.exit(status);
@@ -138,6 +138,22 @@ function writeAll(text: string): void {
   }
 }
 
+/** A report as its stdout line; one that cannot be encoded becomes a failure saying so. */
+function encoded(nonce: string, report: HostReport): string {
+  try {
+    return encodeReport(nonce, clip(report));
+  } catch (e) {
+    return encodeReport(nonce, {
+      kind: "failed",
+      error: {
+        name: "Error",
+        message: `its result cannot be passed back to the bot: ${String(e)}`,
+        stack: "",
+      },
+    });
+  }
+}
+
 /** Keeps every report well under the line limit, whatever the task put into it. */
 function clip(report: HostReport): HostReport {
   const cut = (text: unknown, max: number) => {
@@ -162,9 +178,7 @@ function clip(report: HostReport): HostReport {
     case "inspected": {
       const clipped = {
         ...report,
-        description: typeof report.description === "string"
-          ? cut(report.description, 2_000)
-          : report.description,
+        description: report.description === undefined ? undefined : cut(report.description, 2_000),
       };
       return JSON.stringify(clipped).length > MAX_LINE_BYTES / 2
         ? {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LineSplitter, oneLine } from "./lines.ts";
+import { inlineCode, LineSplitter, oneLine, shownName } from "./lines.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -23,4 +23,19 @@ Deno.test("oneLine shows newlines, escapes and bidi marks instead of obeying the
     "a\\u{a}b\\u{d}\\u{1b}[2K\\u{202e}c\\u{200b}d\te",
   );
   assert.equal(oneLine("x".repeat(10), 4), "xxxx…");
+});
+
+Deno.test("shownName: one code span, faithful, nothing can break out of it or hide", () => {
+  assert.equal(shownName("plain_task.ts"), "`plain_task.ts`");
+  assert.equal(
+    shownName("a\n- @here `x`\u202e\u2066.ts"),
+    "`a\\u{a}- @here \\u{60}x\\u{60}\\u{202e}\\u{2066}.ts`",
+  );
+  // Private use, unassigned and default-ignorable code points, and a lone surrogate.
+  assert.equal(shownName("\ue000\u{e0001}\u180e\ud800"), "`\\u{e000}\\u{e0001}\\u{180e}\\u{d800}`");
+  assert.equal(shownName("x".repeat(10), 4), "`xxxx\u2026`");
+});
+
+Deno.test("inlineCode: prose in one code span; bidi marks escaped", () => {
+  assert.equal(inlineCode("a\nb `c`\u202ed"), "`a b  c \\u{202e}d`");
 });

@@ -59,6 +59,7 @@ Deno.test("a task scheduled in Berlin time runs at that wall-clock time and show
   const clock = { now: new Date("2025-03-31T04:58:30Z") };
   const s = system(world, clock);
   await s.tasks.start();
+  await s.tasks.inspected();
   assert.equal(s.alerts.length, 1);
   assert.match(s.alerts[0], /broken\.ts.*does not export a function named run/);
   assert.match(s.alerts[0], /there is no task "ghost"/);
@@ -101,6 +102,7 @@ Deno.test("!run answers twice: started, then the outcome; unknown names get the 
   await world.writeTask("broken.ts", `export const run = "soon";`);
   const s = system(world, { now: new Date() });
   await s.tasks.start();
+  await s.tasks.inspected();
   const run = s.command("run");
   assert.equal(run.adminOnly, true);
 
@@ -142,6 +144,7 @@ Deno.test("SCHEDULER_TIMEZONE wins over the file; a broken scheduler.toml schedu
   const clock = { now: new Date("2025-01-15T05:00:00Z") };
   const tokyo = system(world, clock, { timezone: "Asia/Tokyo" });
   await tokyo.tasks.start();
+  await tokyo.tasks.inspected();
   const { ctx, replies } = fakeContext("alice");
   await tokyo.command("tasks").run(ctx, "");
   assert.match(replies[0], /times in Asia\/Tokyo/);
@@ -151,9 +154,39 @@ Deno.test("SCHEDULER_TIMEZONE wins over the file; a broken scheduler.toml schedu
   await Deno.writeTextFile(`${world.dir}/scheduler.toml`, `[tasks]\nt = "0 9 * * *\n`);
   const broken = system(world, clock);
   await broken.tasks.start();
+  await broken.tasks.inspected();
   const list = fakeContext("alice");
   await broken.command("tasks").run(list.ctx, "");
   assert.match(list.replies[0], /not scheduled; run it with `!run t`/);
   assert.match(list.replies[0], /scheduler\.toml line 2, column \d+: .*no task is scheduled/);
   await broken.tasks.stop();
+});
+
+Deno.test("commands answer while a file is still being inspected, and say so", async () => {
+  await using world = await startTaskWorld();
+  await world.writeTask("quick.ts", `export async function run() {}`);
+  await world.writeTask("stuck.ts", `await new Promise(() => {}); export async function run() {}`);
+  const s = system(world, { now: new Date() }, { inspectTimeoutMs: 60_000 });
+  await s.tasks.start();
+  const tasks = s.command("tasks");
+  // quick.ts is done long before stuck.ts's inspection can end (at its 60 s timeout).
+  const list = await until(async () => {
+    const { ctx, replies } = fakeContext("bob");
+    await tasks.run(ctx, "");
+    return /\*\*quick\*\*/.test(replies[0]) ? replies[0] : undefined;
+  }, "quick to be inspected");
+  assert.match(list, /:hourglass: Still inspecting 1 of 2 task files; send `!tasks` again shortly/);
+  assert.match(list, /\*\*quick\*\*[\s\S]*schedule: read once every file is inspected/);
+  const { ctx, replies } = fakeContext("alice");
+  await s.command("run").run(ctx, "stuck");
+  assert.match(
+    replies[0],
+    /`stuck` is not inspected yet \(still inspecting 1 of 2 task files\); try again shortly/,
+  );
+  await s.command("run").run(ctx, "quick");
+  await until(() => replies[2], "quick's outcome");
+  assert.match(replies[2], /`quick` finished/);
+  // Stopping ends the inspection still running.
+  await s.tasks.stop();
+  await s.tasks.inspected();
 });

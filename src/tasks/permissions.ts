@@ -10,6 +10,7 @@
 import { fail, ok, type Problem, type Result, unreachable } from "@postbot/framework";
 import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { shownName } from "./lines.ts";
 
 /** The permission kinds a task may ask for. */
 export const PERMISSION_KINDS = [
@@ -42,7 +43,8 @@ export interface GrantedPermissions {
 /** Answers whether the bot itself holds a permission (injectable for tests). */
 export type PermissionQuery = (descriptor: Deno.PermissionDescriptor) => boolean;
 
-const PATH_KINDS = new Set<PermissionKind>(["read", "write", "ffi"]);
+/** The kinds whose items are paths. */
+export const PATH_KINDS: ReadonlySet<PermissionKind> = new Set(["read", "write", "ffi"]);
 
 /**
  * Validates the PERMISSIONS export as it came out of the sandbox (URLs already turned into
@@ -61,7 +63,9 @@ export function parsePermissionRequest(
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     if (!(PERMISSION_KINDS as readonly string[]).includes(key)) {
       return fail(
-        `PERMISSIONS.${key} is not a Deno permission; use ${PERMISSION_KINDS.join(", ")}`,
+        `PERMISSIONS key ${shownName(key, 60)} is not a Deno permission; use ${
+          PERMISSION_KINDS.join(", ")
+        }`,
       );
     }
     const kind = key as PermissionKind;
@@ -125,13 +129,27 @@ function descriptor(kind: PermissionKind, item?: string): Deno.PermissionDescrip
   }
 }
 
+/** What every run of a task gets, and where its paths really lead. */
+export interface GrantBase {
+  /** The task's own file (its real path). */
+  readonly taskPath: string;
+  readonly serverHost: string;
+  readonly cwd: string;
+  /**
+   * The real path each requested path leads to (undefined: it could not be resolved). When
+   * given, a path is granted only if the bot holds its real path too, and both are granted:
+   * Deno checks the path as written, then follows links.
+   */
+  readonly realPaths?: ReadonlyMap<string, string | undefined>;
+}
+
 /**
  * The sandbox permissions of one task: network only to `serverHost`, read only of
  * `taskPath`, nothing else, plus the part of `request` the bot holds.
  */
 export function grantPermissions(
   request: PermissionRequest,
-  base: { readonly taskPath: string; readonly serverHost: string; readonly cwd: string },
+  base: GrantBase,
   holds: PermissionQuery = botHolds,
 ): GrantedPermissions {
   const worker: Record<PermissionKind, boolean | string[]> = {
@@ -146,36 +164,59 @@ export function grantPermissions(
   };
   const extra: string[] = [];
   const refused: string[] = [];
+  // A task's own words, shown as code: they can neither mention nor format.
   const show = (kind: PermissionKind, item: string) =>
-    PATH_KINDS.has(kind) || (kind === "run" && isAbsolute(item))
-      ? `${kind} ${displayPath(item, base.cwd)}`
-      : `${kind} ${item}`;
+    shownName(
+      PATH_KINDS.has(kind) || (kind === "run" && isAbsolute(item))
+        ? `${kind} ${displayPath(item, base.cwd)}`
+        : `${kind} ${item}`,
+    );
   for (const kind of PERMISSION_KINDS) {
     const asked = request[kind];
     if (asked === undefined) continue;
     if (asked === true) {
       if (holds(descriptor(kind))) {
         worker[kind] = true;
-        extra.push(`${kind} (all)`);
+        extra.push(shownName(`${kind} (all)`));
       } else {
-        refused.push(`${kind} (all)`);
+        refused.push(shownName(`${kind} (all)`));
       }
       continue;
     }
     for (const item of asked) {
-      if (!grantable(kind, item) || !holds(descriptor(kind, item))) {
+      const granted = grantedItems(kind, item, base, holds);
+      if (granted === undefined) {
         refused.push(show(kind, item));
         continue;
       }
       const current = worker[kind];
       if (current === true) continue;
       const list = Array.isArray(current) ? current : [];
-      if (!list.includes(item)) list.push(item);
+      for (const g of granted) if (!list.includes(g)) list.push(g);
       worker[kind] = list;
       extra.push(show(kind, item));
     }
   }
   return { worker: worker as Deno.PermissionOptionsObject, extra, refused };
+}
+
+/**
+ * What granting `item` puts into the Worker's list: the item, and for a path its real path
+ * when that differs; undefined when it is refused (not grantable, or the bot lacks the item
+ * or where it really leads).
+ */
+function grantedItems(
+  kind: PermissionKind,
+  item: string,
+  base: GrantBase,
+  holds: PermissionQuery,
+): string[] | undefined {
+  if (!grantable(kind, item) || !holds(descriptor(kind, item))) return undefined;
+  if (!PATH_KINDS.has(kind) || base.realPaths === undefined) return [item];
+  const real = base.realPaths.get(item);
+  if (real === undefined || !grantable(kind, real)) return undefined;
+  if (real === item) return [item];
+  return holds(descriptor(kind, real)) ? [item, real] : undefined;
 }
 
 /**

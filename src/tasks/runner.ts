@@ -10,8 +10,7 @@
 import { logger, type Secret, unreachable } from "@postbot/framework";
 import type { LoadedTask } from "./discovery.ts";
 import type { RunOutcome, TaskHistory } from "./history.ts";
-import { excerpt } from "@postbot/framework/text";
-import { oneLine } from "./lines.ts";
+import { inlineCode, oneLine } from "./lines.ts";
 import { runInSandbox, type SandboxOutcome, stripAnsi } from "./sandbox.ts";
 import type { TaskTrigger } from "./types.ts";
 import type { SerializedError, TaskLogLevel } from "./worker_entry.ts";
@@ -63,6 +62,8 @@ export interface RunnerDeps {
   readonly now: () => Date;
   /** The scheduler's timezone, handed to tasks as `ctx.timeZone`. */
   readonly timeZone: () => string;
+  /** Every task process's environment (Deno's own variables, nothing secret). */
+  readonly processEnv?: Readonly<Record<string, string>>;
 }
 
 /** Starts runs and keeps track of them. */
@@ -172,6 +173,10 @@ export class TaskRunner {
     }, {
       name: `task ${task.name}`,
       permissions: task.permissions.worker,
+      env: {
+        ...this.#deps.processEnv,
+        ...grantedEnv(task.permissions.worker.env, this.#deps.token.reveal()),
+      },
       memoryMb: this.#deps.memoryMb,
       timeoutMs: this.#deps.timeoutMs,
       graceMs: this.#deps.graceMs ?? 3_000,
@@ -276,6 +281,29 @@ function runResult(
   }
 }
 
+/**
+ * The values of the variables a task was granted, from the bot's own environment: a task
+ * process starts with an empty one. A value holding the token is left out (discovery refuses
+ * such a request; this is the second lock).
+ */
+export function grantedEnv(
+  granted: Deno.PermissionOptionsObject["env"],
+  token: string,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (!Array.isArray(granted)) return env;
+  for (const name of granted) {
+    let value: string | undefined;
+    try {
+      value = Deno.env.get(name);
+    } catch {
+      continue;
+    }
+    if (value !== undefined && (token === "" || !value.includes(token))) env[name] = value;
+  }
+  return env;
+}
+
 function triggeredBy(trigger: TaskTrigger): string | null {
   return trigger.kind === "command" ? trigger.by : null;
 }
@@ -291,12 +319,6 @@ export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
   const seconds = Math.round(ms / 1_000);
   return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
-
-/** Text in a Markdown code span, one line, bounded. */
-export function inlineCode(text: string, max = 400): string {
-  const line = text.replace(/[`\r\n]+/g, " ").trim();
-  return "`" + excerpt(line, max + 1) + "`";
 }
 
 /**

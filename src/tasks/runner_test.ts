@@ -101,7 +101,7 @@ Deno.test("the sandbox denies .env, writes, environment, programs and other host
       read_relative: `await Deno.readTextFile("../.env");`,
       write_file: `await Deno.writeTextFile(${JSON.stringify(`${world.dir}/evil.txt`)}, "x");`,
       read_env_var: `Deno.env.get("TOKEN");`,
-      run_program: `await new Deno.Command("true").output();`,
+      run_program: `await new Deno.Command("/bin/true").output();`,
       other_port: `await fetch("http://127.0.0.1:${other.addr.port}/");`,
       other_host: `await fetch("https://example.com/");`,
       sys_info: `Deno.hostname();`,
@@ -111,7 +111,11 @@ Deno.test("the sandbox denies .env, writes, environment, programs and other host
       await world.writeTask(`${name}.ts`, `export async function run() { ${code} }`);
       const report = await runOnce(r, await load(world, name));
       assert.equal(report.outcome, "failed", `${name}: ${report.outcome}`);
-      assert.match(report.error ?? "", /^(NotCapable|PermissionDenied): Requires/, name);
+      assert.match(
+        report.error ?? "",
+        /^(NotCapable|PermissionDenied): Requires/,
+        `${name}: ${report.error}`,
+      );
     }
     assert.equal(
       await Deno.stat(`${world.dir}/evil.txt`).then(() => true, () => false),
@@ -135,7 +139,7 @@ Deno.test("PERMISSIONS extends the sandbox, within what the bot holds", async ()
      }`,
   );
   const task = await load(world, "plan");
-  assert.deepEqual(task.permissions.extra, ["read tasks/plan.md"]);
+  assert.deepEqual(task.permissions.extra, ["`read tasks/plan.md`"]);
   const report = await runOnce(runner(world), task);
   assert.equal(report.outcome, "ok", report.error);
   assert.deepEqual(world.messages(), ["Monday: patch the routers"]);

@@ -1,6 +1,6 @@
 /**
  * One task host process, one job: starts `postbot --task-host` (host.ts) with the task's
- * permissions and memory cap, hands it the job and a fresh nonce on stdin, reads its reports,
+ * permissions and memory cap and an empty environment (plus what it is given), hands it the job and a fresh nonce on stdin, reads its reports,
  * and ends it -- when it reports a result, when its time is up (abort, grace, then SIGKILL),
  * or when the bot shuts down. The caller gets an outcome once the process is gone, never an
  * exception: whatever the task does (spin, exhaust memory, exit, print fake reports), the bot
@@ -41,6 +41,11 @@ export interface SandboxOptions {
   /** Shown in Deno's own diagnostics. */
   readonly name: string;
   readonly permissions: Deno.PermissionOptionsObject;
+  /**
+   * The process's whole environment besides what the host command needs: it starts with an
+   * empty one, so nothing of the bot's (its token above all) is in the task's process.
+   */
+  readonly env?: Readonly<Record<string, string>>;
   /** TASK_MEMORY_MB. */
   readonly memoryMb: number;
   /** The job ends as `timeout` after this long. */
@@ -99,7 +104,9 @@ function spawnHost(options: SandboxOptions): Deno.ChildProcess | SandboxOutcome 
   try {
     return new Deno.Command(command.program, {
       args: command.args,
-      env: command.env,
+      // Never the bot's environment: /proc/<pid>/environ of a task process holds only this.
+      clearEnv: true,
+      env: { ...options.env, ...command.env },
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",

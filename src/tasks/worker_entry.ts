@@ -72,7 +72,10 @@ export type FromWorker =
     readonly kind: "inspected";
     /** `typeof` the `run` export. */
     readonly runType: string;
-    readonly description: unknown;
+    /** What DESCRIPTION is (`typeof`, or `null`): only a string is passed back. */
+    readonly descriptionType: string;
+    /** DESCRIPTION when it is a string. */
+    readonly description?: string;
     /** PERMISSIONS with URLs turned into strings; unsupported values described. */
     readonly permissions: unknown;
   }
@@ -119,7 +122,20 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
   const settle = (message: FromWorker) => {
     if (settled) return;
     settled = true;
-    send(message);
+    try {
+      send(message);
+    } catch (e) {
+      // Something in it cannot be cloned: say so rather than leave the job to its timeout.
+      const why = serializeError(e);
+      send({
+        kind: "failed",
+        error: {
+          name: "DataCloneError",
+          message: `its result cannot be passed back to the bot: ${why.name}: ${why.message}`,
+          stack: "",
+        },
+      });
+    }
   };
   const sendLog: SendLog = (level, message, properties) =>
     send({
@@ -157,10 +173,13 @@ async function performJob(
 ): Promise<FromWorker> {
   const module = await import(job.taskUrl) as Record<string, unknown>;
   if (job.kind === "inspect") {
+    // Only a string crosses: a function, a symbol or a cyclic object could not be cloned.
+    const description = module.DESCRIPTION;
     return {
       kind: "inspected",
       runType: typeof module.run,
-      description: module.DESCRIPTION,
+      descriptionType: description === null ? "null" : typeof description,
+      description: typeof description === "string" ? description : undefined,
       permissions: plainPermissions(module.PERMISSIONS, 0),
     };
   }
