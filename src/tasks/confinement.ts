@@ -85,18 +85,20 @@ export async function checkTaskFile(
   const path = join(dir, fileName);
   let real: string;
   let info: Deno.FileInfo;
+  const outside = {
+    reason: "it is a symbolic link to a file outside the tasks directory; a task must live " +
+      "in it (copy the file in instead)",
+  };
   try {
     real = await Deno.realPath(path);
     info = await Deno.stat(real);
   } catch {
+    // Where the bot may not look (outside its grants), or nowhere at all.
+    const target = await danglingTarget(path);
+    if (target !== undefined && !isInside(dir, target)) return outside;
     return { reason: "it is a symbolic link that leads nowhere (or cannot be read)" };
   }
-  if (!isInside(dir, real)) {
-    return {
-      reason: "it is a symbolic link to a file outside the tasks directory; a task must live " +
-        "in it (copy the file in instead)",
-    };
-  }
+  if (!isInside(dir, real)) return outside;
   if (!info.isFile) return { reason: "it is not a regular file" };
   const id = inodeOf(info);
   if (secrets.files.includes(real) || (id !== undefined && secrets.inodes.has(id))) {
@@ -197,7 +199,7 @@ export async function realPathOf(path: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** Where a dangling symbolic link points (absolute), or undefined when `path` is none. */
+/** Where a symbolic link points (absolute, unresolved), or undefined when `path` is none. */
 async function danglingTarget(path: string): Promise<string | undefined> {
   try {
     if (!(await Deno.lstat(path)).isSymlink) return undefined;

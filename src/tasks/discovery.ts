@@ -368,7 +368,7 @@ function checkExports(
       report.runType === "undefined"
         ? "it does not export a function named run: add " +
           "`export async function run(client: Client4, ctx: TaskContext) { \u2026 }`"
-        : `its run export is a ${report.runType}, not a function`,
+        : `its run export is a ${shownName(report.runType, 20)}, not a function`,
     );
   }
   if (report.descriptionType !== "undefined" && report.descriptionType !== "string") {

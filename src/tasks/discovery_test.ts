@@ -65,7 +65,7 @@ Deno.test("discovery loads good files and reports each broken one with its reaso
   assert.match(reasons["syntax.ts"], /failed to import/);
   assert.match(reasons["missing_import.ts"], /failed to import.*does_not_exist/);
   assert.match(reasons["no_run.ts"], /does not export a function named run/);
-  assert.match(reasons["run_not_fn.ts"], /run export is a number/);
+  assert.match(reasons["run_not_fn.ts"], /run export is a `number`/);
   assert.match(reasons["throws.ts"], /top-level boom/);
   assert.match(reasons["reads_env.ts"], /(NotCapable|PermissionDenied).*\.env/);
   assert.match(reasons["bad_perm.ts"], /PERMISSIONS key `bogus` is not a Deno permission/);

@@ -330,10 +330,11 @@ function logTaskState(state: TaskState, now: Date): void {
 /** The lines of the startup alert: files that did not load, then the other problems. */
 function taskTrouble(state: TaskState, tasksDir: string): string[] {
   return [
+    // A file name and whatever a reason quotes of the task are code spans already.
     ...state.broken.map((b) => `${shownName(`${tasksDir}/${b.fileName}`)} not loaded: ${b.reason}`),
-    ...state.problems,
-    // Reasons can quote a task's own words (a PERMISSIONS key, an error): no mentions.
-  ].map(defuseEveryMention);
+    // scheduler.toml's words: no mentions.
+    ...state.problems.map(defuseEveryMention),
+  ];
 }
 
 async function alertProblems(state: TaskState, deps: TaskSystemDeps): Promise<void> {

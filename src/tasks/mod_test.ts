@@ -127,7 +127,7 @@ Deno.test("!run answers twice: started, then the outcome; unknown names get the 
   await run.run(unknown.ctx, "nope");
   assert.match(unknown.replies[0], /There is no task `nope`; tasks: `fails`, `ok_task`/);
   await run.run(unknown.ctx, "broken");
-  assert.match(unknown.replies[1], /`broken` could not be loaded: its run export is a string/);
+  assert.match(unknown.replies[1], /`broken` could not be loaded: its run export is a `string`/);
   await run.run(unknown.ctx, "");
   assert.match(unknown.replies[2], /Usage: `!run <task>`/);
   await s.tasks.stop();
