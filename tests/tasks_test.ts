@@ -123,8 +123,8 @@ no_run = "0 7 * * *"
         );
         assert.match(alert.message, /broken_syntax\.ts/);
         assert.match(alert.message, /no_run\.ts.*does not export a function named run/);
-        assert.match(alert.message, /there is no task "ghost"/);
-        assert.match(alert.message, /"fails".*not a valid cron expression/);
+        assert.match(alert.message, /there is no task `ghost`/);
+        assert.match(alert.message, /`fails`.*not a valid cron expression/);
         assert.match(s.bot.output, /Task file `tasks\/broken_syntax\.ts` not loaded/);
         // A task's own words in the alert cannot mention anyone.
         assert.match(alert.message, /shouts\.ts.*PERMISSIONS key `@all look`/);
@@ -153,7 +153,7 @@ no_run = "0 7 * * *"
         );
         assert.match(list, /Not loaded[\s\S]*`broken_syntax\.ts`: it failed to import/);
         assert.match(list, /`no_run\.ts`: it does not export a function named run/);
-        assert.match(list, /Schedule problems[\s\S]*no task "ghost"/);
+        assert.match(list, /Schedule problems[\s\S]*no task `ghost`/);
       },
     );
 

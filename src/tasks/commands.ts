@@ -7,6 +7,7 @@
  */
 
 import { type Command, logger, type MessageContext, unreachable } from "@postbot/framework";
+import { defuseEveryMention } from "@postbot/framework/text";
 import type { BrokenTask, LoadedTask } from "./discovery.ts";
 import type { TaskHistory, TaskRunRecord } from "./history.ts";
 import { inlineCode, shownName } from "./lines.ts";
@@ -142,7 +143,7 @@ export function renderTaskList(view: TaskSystemView): string {
   }
   if (view.problems.length > 0) {
     lines.push("", "#### Schedule problems");
-    for (const p of view.problems) lines.push(`- ${p}`);
+    for (const p of view.problems) lines.push(`- ${defuseEveryMention(p)}`);
   }
   return lines.join("\n");
 }

@@ -277,11 +277,13 @@ function scheduledState(
     entries = resolved.entries;
     problems.push(...resolved.warnings);
   }
-  for (const p of problems) log.warn("{problem}", { problem: p });
+  // scheduler.toml's words (a quoted key can hold a newline): one escaped line each.
+  const lines = problems.map((p) => oneLine(p));
+  for (const p of lines) log.warn("{problem}", { problem: p });
   return {
     loaded: found.loaded,
     broken: found.broken,
-    problems,
+    problems: lines,
     timezone,
     // From the start: what came due while the files were inspected is due at the next tick.
     schedule: new WallClockSchedule(entries, timezone, startedAt),

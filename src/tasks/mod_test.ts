@@ -62,7 +62,7 @@ Deno.test("a task scheduled in Berlin time runs at that wall-clock time and show
   await s.tasks.inspected();
   assert.equal(s.alerts.length, 1);
   assert.match(s.alerts[0], /broken\.ts.*does not export a function named run/);
-  assert.match(s.alerts[0], /there is no task "ghost"/);
+  assert.match(s.alerts[0], /there is no task `ghost`/);
 
   s.tick("2025-03-31T04:59:00Z");
   assert.equal(new TaskHistory(world.db).lastRun("weekly"), undefined);
@@ -86,7 +86,7 @@ Deno.test("a task scheduled in Berlin time runs at that wall-clock time and show
   assert.match(list, /schedule: `0 7 \* \* 1` · next run: Mon 2025-04-07 07:00/);
   assert.match(list, /last run: Mon 2025-03-31 07:00 \(schedule\), :white_check_mark: ok in/);
   assert.match(list, /Not loaded[\s\S]*`broken\.ts`: it does not export a function named run/);
-  assert.match(list, /Schedule problems[\s\S]*there is no task "ghost"/);
+  assert.match(list, /Schedule problems[\s\S]*there is no task `ghost`/);
 
   await s.tasks.stop();
   assert.equal(s.tickerSignal()?.aborted, true);
@@ -189,4 +189,28 @@ Deno.test("commands answer while a file is still being inspected, and say so", a
   // Stopping ends the inspection still running.
   await s.tasks.stop();
   await s.tasks.inspected();
+});
+
+Deno.test("what came due while files were inspected runs once they are; odd names escaped", async () => {
+  await using world = await startTaskWorld();
+  await world.writeTask("every.ts", `export async function run() {}`);
+  await world.writeTask("stuck.ts", `await new Promise(() => {}); export async function run() {}`);
+  await Deno.writeTextFile(
+    `${world.dir}/scheduler.toml`,
+    `[tasks]\nevery = "* * * * *"\n"x\\n- @here" = "* * * * *"\n`,
+  );
+  const clock = { now: new Date("2025-01-15T10:00:30Z") };
+  const s = system(world, clock, { inspectTimeoutMs: 3_000 });
+  await s.tasks.start();
+  s.tick("2025-01-15T10:01:00Z");
+  assert.equal(new TaskHistory(world.db).lastRun("every"), undefined, "nothing is scheduled yet");
+  await s.tasks.inspected();
+  const run = await until(() => new TaskHistory(world.db).lastRun("every"), "the late run");
+  assert.equal(run.trigger, "schedule");
+  const { ctx, replies } = fakeContext("bob");
+  await s.command("tasks").run(ctx, "");
+  // (Mentions are defused too: a zero-width space after the @.)
+  assert.match(replies[0], /there is no task `x\\u\{a\}- @\u200b?here`/);
+  for (const line of replies[0].split("\n")) assert.doesNotMatch(line, /^- @here/, line);
+  await s.tasks.stop();
 });
