@@ -149,6 +149,12 @@ Deno.test(
       }
       assert.equal(answersTo(s, users[0], missed[0]).length, 1);
       assert.equal(answersTo(s, users[1], missed[1]).length, 1);
+      // A !run that arrives while tasks are still being inspected starts once they are.
+      for (const post of [run, missedRun]) {
+        await s.emu.waitFor(() => runningAnswers(s, alice, post) > 0 || undefined, {
+          timeoutMs: 30_000,
+        });
+      }
       assert.equal(runningAnswers(s, alice, run), 1);
       assert.equal(runningAnswers(s, alice, missedRun), 1);
       await s.emu.waitFor(() => ticks(s) === 2 || undefined, { timeoutMs: 30_000 });

@@ -219,7 +219,7 @@ Deno.test("DMs are answered while a file's top-level await never settles", async
     assert.match(list, /Still inspecting [1-6] of 6 task files; send `!tasks` again shortly/);
     assert.match(
       await alice.ask("!run stuck5"),
-      /`stuck5` is not inspected yet \(still inspecting [1-6] of 6 task files\); try again/,
+      /`stuck5` is not inspected yet \(still inspecting [1-6] of 6 task files\); it starts as/,
     );
     assert.doesNotMatch(s.bot.output, /Tasks: \d+ loaded/, "inspection was still running");
     // Stopping the bot ends the inspections still running.

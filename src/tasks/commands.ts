@@ -26,8 +26,10 @@ const log = logger("tasks");
 export interface InspectionStatus {
   /** Names of the task files not inspected yet. */
   readonly pending: readonly string[];
-  /** Task files to inspect in all (0 until they are listed). */
+  /** Task files to inspect in all. */
   readonly total: number;
+  /** Whether the files are listed yet (until then every name may be one). */
+  readonly listed: boolean;
 }
 
 /** What the commands read of the task system. */
@@ -41,6 +43,11 @@ export interface TaskSystemView {
   readonly timezone: string;
   /** Set while the files are still being inspected. */
   readonly inspecting?: InspectionStatus;
+  /**
+   * Resolves once the file of task `name` is inspected (or turns out not to exist): true, or
+   * false when inspecting was stopped (the bot is shutting down).
+   */
+  untilInspected(name: string): Promise<boolean>;
   schedule(name: string): CronSchedule | undefined;
   nextRun(name: string): Date | undefined;
   readonly history: TaskHistory;
@@ -161,7 +168,7 @@ export function tasksCommand(view: TaskSystemView): Command {
 
 /** "3 of 10 task files" still to inspect. */
 function leftToInspect(status: InspectionStatus): string {
-  return status.total === 0
+  return !status.listed
     ? "the task files"
     : `${status.pending.length} of ${status.total} task file${status.total === 1 ? "" : "s"}`;
 }
@@ -210,23 +217,46 @@ export function runCommand(view: TaskSystemView): Command {
     adminOnly: true,
     run: async (ctx, args) => {
       const name = args.trim().split(/\s+/)[0] ?? "";
-      const task = view.loaded.find((t) => t.name.toLowerCase() === name.toLowerCase());
-      if (task === undefined) {
-        await ctx.reply(unknownTask(view, name));
+      if (name !== "" && isPending(view.inspecting, name)) {
+        // Nothing is lost (a `!run` caught up after a restart included): it runs once inspected.
+        await ctx.reply(
+          `:hourglass: ${shownName(name, 60)} is not inspected yet (still inspecting ${
+            leftToInspect(view.inspecting!)
+          }); it starts as soon as it is.`,
+        );
+        void view.untilInspected(name).then((done) =>
+          done
+            ? startRun(view, ctx, name)
+            : ctx.reply(`${shownName(name, 60)} was not run: the bot is shutting down.`)
+        ).catch((e) => log.error("Could not answer !run: {error}", { error: e }));
         return;
       }
-      const started = view.runner.start(task, { kind: "command", by: ctx.username });
-      if (!started.started) {
-        await ctx.reply(alreadyRunning(task.name, started.running, view.timezone));
-        return;
-      }
-      await ctx.reply(
-        `:arrow_forward: Running \`${task.name}\`\u2026 I will tell you how it went.`,
-      );
-      // The answer comes later: this user's other messages must not wait for the task.
-      void answerWhenDone(ctx, started.done);
+      await startRun(view, ctx, name);
     },
   };
+}
+
+/** Whether `name` may still turn out to be a task: its file is not inspected yet. */
+function isPending(status: InspectionStatus | undefined, name: string): boolean {
+  if (status === undefined) return false;
+  return !status.listed || status.pending.some((p) => p.toLowerCase() === name.toLowerCase());
+}
+
+/** Starts the run `!run` asked for and answers: "Running", then (later) the outcome. */
+async function startRun(view: TaskSystemView, ctx: MessageContext, name: string): Promise<void> {
+  const task = view.loaded.find((t) => t.name.toLowerCase() === name.toLowerCase());
+  if (task === undefined) {
+    await ctx.reply(unknownTask(view, name));
+    return;
+  }
+  const started = view.runner.start(task, { kind: "command", by: ctx.username });
+  if (!started.started) {
+    await ctx.reply(alreadyRunning(task.name, started.running, view.timezone));
+    return;
+  }
+  await ctx.reply(`:arrow_forward: Running \`${task.name}\`\u2026 I will tell you how it went.`);
+  // The answer comes later: this user's other messages must not wait for the task.
+  void answerWhenDone(ctx, started.done);
 }
 
 async function answerWhenDone(ctx: MessageContext, done: Promise<RunReport>): Promise<void> {
@@ -245,16 +275,6 @@ function unknownTask(view: TaskSystemView, name: string): string {
       `${shownName(`${view.tasksDir}/${broken.fileName}`)} and restart the bot; ${
         taskNames(view)
       }.`;
-  }
-  const inspecting = view.inspecting;
-  if (inspecting !== undefined) {
-    const pending = inspecting.total === 0 ||
-      inspecting.pending.some((p) => p.toLowerCase() === name.toLowerCase());
-    if (pending) {
-      return `${shownName(name, 60)} is not inspected yet (still inspecting ${
-        leftToInspect(inspecting)
-      }); try again shortly.`;
-    }
   }
   return `There is no task ${shownName(name, 60)}; ${taskNames(view)}.`;
 }

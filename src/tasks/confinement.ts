@@ -19,8 +19,8 @@ import type { PermissionRequest } from "./permissions.ts";
 import { shownName } from "./lines.ts";
 
 /** Why a task never gets a secret: said in every refusal. */
-export const HAS_CLIENT = "a task never gets the bot's token (it has an authenticated client " +
-  "already)";
+export const HAS_CLIENT = "a task is never given the bot's secrets (it has an authenticated " +
+  "client already)";
 
 /** The bot's secrets, as {@link botSecrets} found them. */
 export interface BotSecrets {

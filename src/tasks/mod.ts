@@ -100,26 +100,60 @@ interface TaskState {
   readonly inspecting?: InspectionStatus;
 }
 
+/**
+ * The current state, replaced whole at every step, and the `!run`s waiting for a file's
+ * inspection to end.
+ */
+class StateBox {
+  #state: TaskState;
+  readonly #waiters = new Set<() => void>();
+
+  constructor(initial: TaskState) {
+    this.#state = initial;
+  }
+
+  get value(): TaskState {
+    return this.#state;
+  }
+
+  set value(next: TaskState) {
+    this.#state = next;
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+
+  /** True once task `name`'s file is inspected (or is no task file); false when `stopped`. */
+  untilInspected(name: string, stopped: AbortSignal): Promise<boolean> {
+    const lower = name.toLowerCase();
+    return new Promise((resolve) => {
+      const check = () => {
+        const status = this.#state.inspecting;
+        const done = status === undefined ||
+          (status.listed && !status.pending.some((p) => p.toLowerCase() === lower));
+        if (!done && !stopped.aborted) return;
+        this.#waiters.delete(check);
+        stopped.removeEventListener("abort", check);
+        resolve(done);
+      };
+      this.#waiters.add(check);
+      stopped.addEventListener("abort", check);
+      check();
+    });
+  }
+}
+
 /** Builds the task system; nothing happens before `start()`. */
 export function createTaskSystem(given: TaskSystemDeps): TaskSystem {
-  // A value that holds the token (pasted into the wrong variable) never reaches a task.
-  const token = given.token.reveal();
-  const deps: TaskSystemDeps = {
-    ...given,
-    processEnv: Object.fromEntries(
-      Object.entries(given.processEnv ?? {}).filter(([, v]) => token === "" || !v.includes(token)),
-    ),
-  };
+  const deps = withoutTokenInEnv(given);
   const now = deps.now ?? (() => new Date());
   const history = new TaskHistory(deps.db);
   const timezone = deps.timezone ?? hostTimeZone();
-  let state: TaskState = {
+  const box = new StateBox({
     loaded: [],
     broken: [],
     problems: [],
     timezone,
     schedule: new WallClockSchedule(new Map(), timezone, now()),
-  };
+  });
   const runner = new TaskRunner({
     history,
     serverUrl: deps.serverUrl,
@@ -129,13 +163,12 @@ export function createTaskSystem(given: TaskSystemDeps): TaskSystem {
     graceMs: deps.graceMs ?? Math.min(3_000, deps.timeoutSeconds * 1000),
     alert: deps.alert,
     now,
-    timeZone: () => state.timezone,
+    timeZone: () => box.value.timezone,
     processEnv: deps.processEnv,
   });
-  const view = taskSystemView(deps.tasksDir, () => state, history, runner, now);
   const tick = () => {
-    for (const name of state.schedule.due(now())) {
-      const task = state.loaded.find((t) => t.name === name);
+    for (const name of box.value.schedule.due(now())) {
+      const task = box.value.loaded.find((t) => t.name === name);
       if (task !== undefined) runner.start(task, { kind: "schedule" });
     }
   };
@@ -146,64 +179,84 @@ export function createTaskSystem(given: TaskSystemDeps): TaskSystem {
   running.defer(() => inspected);
   const inspecting = running.adopt(new AbortController(), (c) => c.abort());
   const ticking = running.adopt(new AbortController(), (c) => c.abort());
+  const view = taskSystemView(deps.tasksDir, box, inspecting.signal, history, runner, now);
 
   return {
     commands: [tasksCommand(view), runCommand(view)],
     counters: runner.counters,
     get timezone() {
-      return state.timezone;
+      return box.value.timezone;
     },
     start: async () => {
       tidyHistory(history, now());
       const startedAt = now();
       const file = await readSchedulerToml(deps.schedulerTomlPath);
       const zone = deps.timezone ?? (file.ok ? file.value.timezone : undefined) ?? timezone;
-      state = { ...state, timezone: zone, inspecting: { pending: [], total: 0 } };
+      box.value = {
+        ...box.value,
+        timezone: zone,
+        inspecting: { pending: [], total: 0, listed: false },
+      };
       (deps.ticker ?? cronTicker())(tick, ticking.signal);
       // In the background: DMs are answered while a slow file is still being inspected.
       inspected = inspectTasks(deps, inspecting.signal, (update) => {
-        state = { ...state, ...update };
+        box.value = { ...box.value, ...update };
       }).then((found) => {
         if (inspecting.signal.aborted) return;
-        state = scheduledState(found, file, zone, deps.schedulerTomlPath, startedAt);
-        logTaskState(state, now());
+        box.value = scheduledState(found, file, zone, deps.schedulerTomlPath, startedAt);
+        logTaskState(box.value, now());
         // What came due during the inspection runs now, not a minute late.
         tick();
-        return alertProblems(state, deps);
-      }).catch((e) => log.error("Inspecting the task files failed: {error}", { error: e }));
+        return alertProblems(box.value, deps);
+      }).catch((e) => {
+        log.error("Inspecting the task files failed: {error}", { error: e });
+        box.value = { ...box.value, inspecting: undefined };
+      });
     },
     inspected: () => inspected,
     stop: () => running.disposeAsync(),
   };
 }
 
+/** The deps with every Deno variable whose value holds the token left out (pasted wrongly). */
+function withoutTokenInEnv(given: TaskSystemDeps): TaskSystemDeps {
+  const token = given.token.reveal();
+  const env = Object.entries(given.processEnv ?? {});
+  return {
+    ...given,
+    processEnv: Object.fromEntries(env.filter(([, v]) => token === "" || !v.includes(token))),
+  };
+}
+
 /** The commands' read-only window on the current state. */
 function taskSystemView(
   tasksDir: string,
-  state: () => TaskState,
+  box: StateBox,
+  stopped: AbortSignal,
   history: TaskHistory,
   runner: TaskRunner,
   now: () => Date,
 ): TaskSystemView {
   return {
     get loaded() {
-      return state().loaded;
+      return box.value.loaded;
     },
     get broken() {
-      return state().broken;
+      return box.value.broken;
     },
     tasksDir,
     get problems() {
-      return state().problems;
+      return box.value.problems;
     },
     get timezone() {
-      return state().timezone;
+      return box.value.timezone;
     },
     get inspecting() {
-      return state().inspecting;
+      return box.value.inspecting;
     },
-    schedule: (name: string): CronSchedule | undefined => state().schedule.entry(name),
-    nextRun: (name: string) => state().schedule.nextRun(name, now()),
+    untilInspected: (name: string) => box.untilInspected(name, stopped),
+    schedule: (name: string): CronSchedule | undefined => box.value.schedule.entry(name),
+    nextRun: (name: string) => box.value.schedule.nextRun(name, now()),
     history,
     runner,
     now,
@@ -247,7 +300,7 @@ async function inspectTasks(
         announced = true;
         log.info("Inspecting {total} task file(s) in the background", { total });
       }
-      update({ loaded, broken, inspecting: { pending, total } });
+      update({ loaded, broken, inspecting: { pending, total, listed: true } });
     },
   });
   logDiscovery(found.loaded, found.broken, deps.tasksDir);

@@ -177,18 +177,40 @@ Deno.test("commands answer while a file is still being inspected, and say so", a
   }, "quick to be inspected");
   assert.match(list, /:hourglass: Still inspecting 1 of 2 task files; send `!tasks` again shortly/);
   assert.match(list, /\*\*quick\*\*[\s\S]*schedule: read once every file is inspected/);
-  const { ctx, replies } = fakeContext("alice");
-  await s.command("run").run(ctx, "stuck");
+  const stuckRun = fakeContext("alice");
+  await s.command("run").run(stuckRun.ctx, "stuck");
   assert.match(
-    replies[0],
-    /`stuck` is not inspected yet \(still inspecting 1 of 2 task files\); try again shortly/,
+    stuckRun.replies[0],
+    /`stuck` is not inspected yet \(still inspecting 1 of 2 task files\); it starts as soon as it is/,
   );
+  const { ctx, replies } = fakeContext("alice");
   await s.command("run").run(ctx, "quick");
-  await until(() => replies[2], "quick's outcome");
-  assert.match(replies[2], /`quick` finished/);
-  // Stopping ends the inspection still running.
+  await until(() => replies[1], "quick's outcome");
+  assert.match(replies[1], /`quick` finished/);
+  // Stopping ends the inspection still running; the waiting !run says it was not run.
   await s.tasks.stop();
   await s.tasks.inspected();
+  await until(() => stuckRun.replies[1], "the answer to the waiting !run");
+  assert.match(stuckRun.replies[1], /`stuck` was not run: the bot is shutting down/);
+});
+
+Deno.test("a !run that arrives before its file is inspected runs once it is", async () => {
+  await using world = await startTaskWorld();
+  await world.writeTask(
+    "slow.ts",
+    `await new Promise((r) => setTimeout(r, 1500));
+     export async function run(client, ctx) { await ctx.post("${world.channelId}", "slow ran"); }`,
+  );
+  const s = system(world, { now: new Date() });
+  await s.tasks.start();
+  const { ctx, replies } = fakeContext("alice");
+  await s.command("run").run(ctx, "slow");
+  assert.match(replies[0], /`slow` is not inspected yet .*it starts as soon as it is/);
+  await until(() => replies[2], "the outcome of slow");
+  assert.match(replies[1], /Running `slow`/);
+  assert.match(replies[2], /`slow` finished/);
+  assert.deepEqual(world.messages(), ["slow ran"]);
+  await s.tasks.stop();
 });
 
 Deno.test("what came due while files were inspected runs once they are; odd names escaped", async () => {
