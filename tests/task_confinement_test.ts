@@ -277,3 +277,29 @@ Deno.test("file names are shown escaped: no new list item, mention, code span or
     await s.stop();
   }
 });
+
+Deno.test("the tasks directory may itself be a link the operator made", async () => {
+  const s = await startScenario({ startBot: false });
+  await write(s.dir, {
+    "shared/tasks/reads_data.ts": task(
+      `  ctx.log.info(await Deno.readTextFile(new URL("./data.txt", import.meta.url)));`,
+      `export const PERMISSIONS = { read: [new URL("./data.txt", import.meta.url)] };`,
+    ),
+    "shared/tasks/data.txt": "data beside the task",
+  });
+  await Deno.symlink("shared/tasks", `${s.dir}/tasks`);
+  const alice = s.dm(s.world.alice);
+  try {
+    await s.startBot();
+    await inspected(s);
+    assert.match(
+      section(await alice.ask("!tasks"), "reads_data"),
+      /extra permissions: `read tasks\/data\.txt`/,
+    );
+    assert.match(await alice.ask("!run reads_data"), /Running/);
+    assert.match(await alice.reply(60_000), /`reads_data` finished/);
+    assert.match(s.bot.output, /\[task reads_data\] data beside the task/);
+  } finally {
+    await s.stop();
+  }
+});

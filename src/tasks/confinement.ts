@@ -1,7 +1,9 @@
 /**
  * What a task may never reach: the bot's token and what holds it. Deno's permission checks
  * look at the path as written and then follow symbolic links unseen (a grant of `tasks/`
- * covers `tasks/env.txt -> ../.env`), so everything here is decided on real paths:
+ * covers `tasks/env.txt -> ../.env`), so everything here is decided on real paths. Files are
+ * still opened by the path as written: that is what the bot's own grants cover (the tasks
+ * directory itself may be a link the operator made).
  *
  * - a task file must really live in the tasks directory (a symbolic link out of it is refused),
  *   must not be the env file (a hard link) and must not contain the token;
@@ -9,7 +11,9 @@
  * - a task's PERMISSIONS may not name the bot's secrets: the variable TOKEN, any variable whose
  *   value holds the token or credentials, every variable or every file at once, the env file,
  *   a file holding the token, `/proc` (the bot's environment and memory), or a directory that
- *   holds one of them or a link out of itself. Such a task is not loaded, with the reason.
+ *   holds one of them or a link out of itself. Such a task is not loaded, with the reason;
+ * - a requested path is granted only when it really leads inside the bot's own grant that
+ *   covers it ({@link staysInGrant}).
  *
  * @module
  */
@@ -73,16 +77,22 @@ async function holdsToken(path: string, info: Deno.FileInfo, token: string): Pro
   }
 }
 
+/** The tasks directory: as configured (to open files) and its real path (to compare). */
+export interface TasksDir {
+  readonly path: string;
+  readonly real: string;
+}
+
 /**
- * Checks one entry of the tasks directory (`dir` is its real path): its real path, when it
- * may be inspected, or why not.
+ * Checks one entry of the tasks directory: its path (as written, for the import and the
+ * grant) when it may be inspected, or why not.
  */
 export async function checkTaskFile(
-  dir: string,
+  dir: TasksDir,
   fileName: string,
   secrets: BotSecrets,
-): Promise<{ readonly real: string } | { readonly reason: string }> {
-  const path = join(dir, fileName);
+): Promise<{ readonly path: string } | { readonly reason: string }> {
+  const path = join(dir.path, fileName);
   let real: string;
   let info: Deno.FileInfo;
   const outside = {
@@ -91,23 +101,25 @@ export async function checkTaskFile(
   };
   try {
     real = await Deno.realPath(path);
-    info = await Deno.stat(real);
+    info = await Deno.stat(path);
   } catch {
     // Where the bot may not look (outside its grants), or nowhere at all.
-    const target = await danglingTarget(path);
-    if (target !== undefined && !isInside(dir, target)) return outside;
+    const target = await linkTarget(path);
+    if (target !== undefined && !isInside(dir.real, await realPathOf(target) ?? target)) {
+      return outside;
+    }
     return { reason: "it is a symbolic link that leads nowhere (or cannot be read)" };
   }
-  if (!isInside(dir, real)) return outside;
+  if (!isInside(dir.real, real)) return outside;
   if (!info.isFile) return { reason: "it is not a regular file" };
   const id = inodeOf(info);
   if (secrets.files.includes(real) || (id !== undefined && secrets.inodes.has(id))) {
     return { reason: `it is the bot's env file under another name; ${HAS_CLIENT}` };
   }
-  if (await holdsToken(real, info, secrets.token)) {
+  if (await holdsToken(path, info, secrets.token)) {
     return { reason: `it contains the bot's token; ${HAS_CLIENT}: remove the token` };
   }
-  return { real };
+  return { path };
 }
 
 /** What a walk of a directory found that a task must not be given. */
@@ -121,19 +133,18 @@ interface WalkFindings {
 }
 
 /**
- * Walks `root` (a real path) without following links: the links that lead out of it and the
- * hard links to a secret file, up to {@link MAX_WALKED_ENTRIES} entries.
+ * Walks the directory `root` (opened by its path as written, compared by its real path)
+ * without following links: the links that lead out of it and the hard links to a secret
+ * file, up to {@link MAX_WALKED_ENTRIES} entries.
  */
-export async function walkForEscapes(root: string, secrets: BotSecrets): Promise<WalkFindings> {
+export async function walkForEscapes(root: TasksDir, secrets: BotSecrets): Promise<WalkFindings> {
   const found: WalkFindings = { escaping: [], secret: [], truncated: false };
-  const queue = [root];
+  const queue = [root.path];
   let seen = 0;
   while (queue.length > 0) {
     const dir = queue.shift()!;
-    let entries: AsyncIterable<Deno.DirEntry>;
     try {
-      entries = Deno.readDir(dir);
-      for await (const entry of entries) {
+      for await (const entry of Deno.readDir(dir)) {
         if (++seen > MAX_WALKED_ENTRIES) {
           found.truncated = true;
           return found;
@@ -152,21 +163,20 @@ export async function walkForEscapes(root: string, secrets: BotSecrets): Promise
 async function classify(
   path: string,
   entry: Deno.DirEntry,
-  root: string,
+  root: TasksDir,
   secrets: BotSecrets,
   found: WalkFindings,
 ): Promise<void> {
   if (entry.isSymlink) {
-    try {
-      if (!isInside(root, await Deno.realPath(path))) found.escaping.push(relative(root, path));
-    } catch {
-      // Leads nowhere: nothing to read through it.
+    const real = await realPathOf(path);
+    if (real !== undefined && !isInside(root.real, real)) {
+      found.escaping.push(relative(root.path, path));
     }
     return;
   }
   try {
     const id = inodeOf(await Deno.lstat(path));
-    if (id !== undefined && secrets.inodes.has(id)) found.secret.push(relative(root, path));
+    if (id !== undefined && secrets.inodes.has(id)) found.secret.push(relative(root.path, path));
   } catch {
     // Gone meanwhile.
   }
@@ -186,7 +196,7 @@ export async function realPathOf(path: string): Promise<string | undefined> {
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) return undefined;
     }
-    const target = await danglingTarget(existing);
+    const target = await linkTarget(existing);
     if (target !== undefined) {
       existing = target;
       continue;
@@ -200,7 +210,7 @@ export async function realPathOf(path: string): Promise<string | undefined> {
 }
 
 /** Where a symbolic link points (absolute, unresolved), or undefined when `path` is none. */
-async function danglingTarget(path: string): Promise<string | undefined> {
+async function linkTarget(path: string): Promise<string | undefined> {
   try {
     if (!(await Deno.lstat(path)).isSymlink) return undefined;
     return resolve(dirname(path), await Deno.readLink(path));
@@ -298,15 +308,15 @@ async function secretPath(path: string, context: ConfinementContext): Promise<st
   }
   let info: Deno.FileInfo;
   try {
-    info = await Deno.stat(real);
+    info = await Deno.stat(path);
   } catch {
     return undefined;
   }
   const id = inodeOf(info);
   if (id !== undefined && secrets.inodes.has(id)) return "a hard link to the bot's env file";
-  if (await holdsToken(real, info, secrets.token)) return "a file that contains the bot's token";
+  if (await holdsToken(path, info, secrets.token)) return "a file that contains the bot's token";
   if (!info.isDirectory) return undefined;
-  const walk = await walkForEscapes(real, secrets);
+  const walk = await walkForEscapes({ path, real }, secrets);
   if (walk.secret.length > 0) return "a directory holding a hard link to the bot's env file";
   if (walk.escaping.length > 0) {
     return `a directory holding a symbolic link out of it (${shownName(walk.escaping[0])})`;
@@ -316,4 +326,20 @@ async function secretPath(path: string, context: ConfinementContext): Promise<st
       "of it";
   }
   return undefined;
+}
+
+/**
+ * Whether `path` really leads inside the bot's own grant that covers it (`descriptor` asks
+ * about a path): the outermost held directory above it, resolved. A grant of `tasks` covers
+ * `tasks/notes.md -> /etc/shadow` as written, but not where it leads.
+ */
+export async function staysInGrant(
+  path: string,
+  held: (path: string) => boolean,
+): Promise<boolean> {
+  if (!held(path)) return false;
+  let root = path;
+  for (let up = dirname(root); up !== root && held(up); up = dirname(up)) root = up;
+  const [real, realRoot] = [await realPathOf(path), await realPathOf(root)];
+  return real !== undefined && realRoot !== undefined && isInside(realRoot, real);
 }

@@ -21,6 +21,7 @@ import { basename, extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   botHolds,
+  descriptor,
   type GrantedPermissions,
   grantPermissions,
   parsePermissionRequest,
@@ -34,8 +35,9 @@ import {
   type BotSecrets,
   checkTaskFile,
   HAS_CLIENT,
-  realPathOf,
   refusedRequest,
+  staysInGrant,
+  type TasksDir,
   walkForEscapes,
 } from "./confinement.ts";
 import { inlineCode, shownName } from "./lines.ts";
@@ -122,11 +124,10 @@ export async function discoverTasks(options: DiscoveryOptions): Promise<Discover
   const dir = resolve(cwd, options.tasksDir);
   const listed = await listTaskFiles(dir, options.tasksDir);
   if (!("files" in listed)) return listed;
-  const real = listed.real;
   const secrets = options.secrets ??
     { token: "", files: [resolve(cwd, ".env")], inodes: new Set() };
   const { candidates, broken } = nameCandidates(listed.files);
-  broken.push(...await escapingLinks(real, listed.files, secrets));
+  broken.push(...await escapingLinks(listed.dir, listed.files, secrets));
   const loaded: LoadedTask[] = [];
   const pending = new Set(candidates.map((c) => c.name));
   const report = () =>
@@ -137,7 +138,7 @@ export async function discoverTasks(options: DiscoveryOptions): Promise<Discover
       total: candidates.length,
     });
   report();
-  const context: InspectContext = { dir: real, cwd, secrets, options };
+  const context: InspectContext = { dir: listed.dir, cwd, secrets, options };
   let next = 0;
   const worker = async () => {
     while (next < candidates.length && !options.signal?.aborted) {
@@ -158,16 +159,17 @@ function sortedBroken(broken: readonly BrokenTask[]): BrokenTask[] {
   return [...broken].sort((a, b) => a.fileName.localeCompare(b.fileName));
 }
 
-/** The task files of the directory and its real path, or the (empty) discovery when none. */
+/** The task files of the directory, and the directory, or the (empty) discovery when none. */
 async function listTaskFiles(
   dir: string,
   configured: string,
-): Promise<{ readonly real: string; readonly files: string[] } | Discovery> {
+): Promise<{ readonly dir: TasksDir; readonly files: string[] } | Discovery> {
   const files: string[] = [];
   let real: string;
   try {
+    // Opened as configured (the bot's grant); the real path is only compared with.
     real = await Deno.realPath(dir);
-    for await (const entry of Deno.readDir(real)) {
+    for await (const entry of Deno.readDir(dir)) {
       if (!entry.isFile && !entry.isSymlink) continue;
       if (!EXTENSIONS.has(extname(entry.name))) continue;
       if (/(\.d\.ts|[._]test\.[tj]s)$/.test(entry.name)) continue;
@@ -180,7 +182,7 @@ async function listTaskFiles(
       : (e as Error).message;
     return { dir, loaded: [], broken: [], problem: problem(`${dir} cannot be listed: ${reason}`) };
   }
-  return { real, files: files.sort() };
+  return { dir: { path: dir, real }, files: files.sort() };
 }
 
 /** The files with a usable task name, and the others with the reason. */
@@ -221,7 +223,7 @@ function nameCandidates(
  * files (their own check says so): a task granted the directory could read through them.
  */
 async function escapingLinks(
-  dir: string,
+  dir: TasksDir,
   taskFiles: readonly string[],
   secrets: BotSecrets,
 ): Promise<BrokenTask[]> {
@@ -246,8 +248,7 @@ async function escapingLinks(
 
 /** What every inspection shares. */
 interface InspectContext {
-  /** Real path of the tasks directory. */
-  readonly dir: string;
+  readonly dir: TasksDir;
   readonly cwd: string;
   readonly secrets: BotSecrets;
   readonly options: DiscoveryOptions;
@@ -265,7 +266,7 @@ async function inspect(
   const { cwd, secrets, options } = context;
   const checked = await checkTaskFile(context.dir, fileName, secrets);
   if ("reason" in checked) return { name, fileName, reason: checked.reason };
-  const file = checked.real;
+  const file = checked.path;
   const url = pathToFileURL(file).href;
   const timeoutMs = options.inspectTimeoutMs ?? 30_000;
   const outcome = await runInSandbox({ kind: "inspect", taskUrl: url }, {
@@ -300,21 +301,27 @@ async function inspect(
     envValue: options.envValue ?? readEnv,
   });
   if (refused !== undefined) return { name, fileName, reason: refused };
+  const holds = options.holds ?? botHolds;
   const permissions = grantPermissions(
     request,
-    { taskPath: file, serverHost: options.serverHost, cwd, realPaths: await realPaths(request) },
-    options.holds ?? botHolds,
+    { taskPath: file, serverHost: options.serverHost, cwd, confined: await confinedPaths(request, holds) },
+    holds,
   );
   return { name, file, url, description, permissions };
 }
 
-/** Where each requested path really leads. */
-async function realPaths(request: PermissionRequest): Promise<Map<string, string | undefined>> {
-  const found = new Map<string, string | undefined>();
+/** For each requested path, whether it really leads inside the bot's grant covering it. */
+async function confinedPaths(
+  request: PermissionRequest,
+  holds: PermissionQuery,
+): Promise<Map<string, boolean>> {
+  const found = new Map<string, boolean>();
   for (const kind of PATH_KINDS) {
     const asked = request[kind];
     if (!Array.isArray(asked)) continue;
-    for (const item of asked) found.set(item, await realPathOf(item));
+    for (const item of asked) {
+      found.set(item, await staysInGrant(item, (path) => holds(descriptor(kind, path))));
+    }
   }
   return found;
 }

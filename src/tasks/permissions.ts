@@ -108,7 +108,8 @@ export const botHolds: PermissionQuery = (descriptor) => {
   }
 };
 
-function descriptor(kind: PermissionKind, item?: string): Deno.PermissionDescriptor {
+/** The descriptor that asks whether the bot holds `kind` (for `item`, or all). */
+export function descriptor(kind: PermissionKind, item?: string): Deno.PermissionDescriptor {
   if (item === undefined) return { name: kind } as Deno.PermissionDescriptor;
   switch (kind) {
     case "read":
@@ -136,11 +137,11 @@ export interface GrantBase {
   readonly serverHost: string;
   readonly cwd: string;
   /**
-   * The real path each requested path leads to (undefined: it could not be resolved). When
-   * given, a path is granted only if the bot holds its real path too, and both are granted:
-   * Deno checks the path as written, then follows links.
+   * Whether each requested path really leads inside the bot's grant that covers it
+   * (confinement.ts `staysInGrant`). When given, a path not known to do so is refused: Deno
+   * checks the path as written, then follows links.
    */
-  readonly realPaths?: ReadonlyMap<string, string | undefined>;
+  readonly confined?: ReadonlyMap<string, boolean>;
 }
 
 /**
@@ -201,9 +202,8 @@ export function grantPermissions(
 }
 
 /**
- * What granting `item` puts into the Worker's list: the item, and for a path its real path
- * when that differs; undefined when it is refused (not grantable, or the bot lacks the item
- * or where it really leads).
+ * What granting `item` puts into the Worker's list, or undefined when it is refused (not
+ * grantable, not held by the bot, or leading outside the bot's grant through a link).
  */
 function grantedItems(
   kind: PermissionKind,
@@ -212,11 +212,10 @@ function grantedItems(
   holds: PermissionQuery,
 ): string[] | undefined {
   if (!grantable(kind, item) || !holds(descriptor(kind, item))) return undefined;
-  if (!PATH_KINDS.has(kind) || base.realPaths === undefined) return [item];
-  const real = base.realPaths.get(item);
-  if (real === undefined || !grantable(kind, real)) return undefined;
-  if (real === item) return [item];
-  return holds(descriptor(kind, real)) ? [item, real] : undefined;
+  if (PATH_KINDS.has(kind) && base.confined !== undefined && !base.confined.get(item)) {
+    return undefined;
+  }
+  return [item];
 }
 
 /**
