@@ -304,7 +304,12 @@ async function inspect(
   const holds = options.holds ?? botHolds;
   const permissions = grantPermissions(
     request,
-    { taskPath: file, serverHost: options.serverHost, cwd, confined: await confinedPaths(request, holds) },
+    {
+      taskPath: file,
+      serverHost: options.serverHost,
+      cwd,
+      confined: await confinedPaths(request, holds),
+    },
     holds,
   );
   return { name, file, url, description, permissions };
