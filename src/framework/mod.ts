@@ -119,6 +119,7 @@ export { FileBytes } from "./file_bytes.ts";
 export { type MultipartBody, multipartBody, type MultipartFile } from "./multipart.ts";
 export { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
 export { Semaphore } from "./semaphore.ts";
+export { forEachBounded, type PoolOptions } from "./pool.ts";
 
 // Storage and logging.
 export {
