@@ -169,7 +169,8 @@ async function classify(
 ): Promise<void> {
   if (entry.isSymlink) {
     const real = await realPathOf(path);
-    if (real !== undefined && !isInside(root.real, real)) {
+    // A link whose end cannot be resolved (links loop) counts as leading out.
+    if (real === undefined || !isInside(root.real, real)) {
       found.escaping.push(relative(root.path, path));
     }
     return;
@@ -185,7 +186,8 @@ async function classify(
 /**
  * The real path `path` leads to: the deepest part that exists, resolved, with the rest
  * appended (a file a task will create); a dangling link is followed to where it points.
- * Undefined when the bot may not look (or links loop).
+ * Undefined only when links loop: a part the bot may not resolve (a link into /proc under
+ * `deno task start`) is followed by hand or resolved from the part above it.
  */
 export async function realPathOf(path: string): Promise<string | undefined> {
   let existing = path;
@@ -193,8 +195,9 @@ export async function realPathOf(path: string): Promise<string | undefined> {
   for (let hops = 0; hops < 64; hops++) {
     try {
       return join(await Deno.realPath(existing), ...[...rest].reverse());
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) return undefined;
+    } catch {
+      // Missing, or not granted to the bot (a link into /proc under `deno task start`): follow
+      // the link by hand, or resolve the part above it.
     }
     const target = await linkTarget(existing);
     if (target !== undefined) {
@@ -298,7 +301,7 @@ async function secretPath(path: string, context: ConfinementContext): Promise<st
   const procfs = "which is under /proc (the bot's environment and memory)";
   if (isInside("/proc", resolve(path))) return procfs;
   const real = await realPathOf(path);
-  if (real === undefined) return undefined;
+  if (real === undefined) return "whose real location cannot be checked (links in a loop?)";
   if (isInside("/proc", real)) return procfs;
   if (secrets.files.includes(real)) {
     return real === path ? "which is the bot's env file" : "which leads to the bot's env file";
