@@ -276,7 +276,8 @@ export class Bot {
   }
 
   /** Feeds a message through the chain as if it had arrived now (REST catch-up, tests). */
-  dispatch(message: IncomingMessage): Promise<void> {
+  dispatch(received: IncomingMessage): Promise<void> {
+    const message = { ...received, receivedAt: received.receivedAt ?? Date.now() };
     const post = message.post;
     const direct = message.channelType === "D";
     if (direct) this.#saw(message.channelId, post.create_at);

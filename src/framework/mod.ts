@@ -36,6 +36,9 @@
  *   logFile: "",
  *   allowedUsers: [],
  *   adminUsers: [],
+ *   allowedBots: [],
+ *   userRateLimit: 20,
+ *   userRateWindowSeconds: 60,
  * });
  * if (!connected.ok) throw new Error(connected.error.message);
  * connected.value
@@ -63,6 +66,21 @@ export {
   type LateActionPolicy,
   listed,
 } from "./filters.ts";
+export {
+  BotAccounts,
+  type BotSenderPolicy,
+  ignoreBots,
+  markedAutomated,
+  type NotAPerson,
+} from "./bot_senders.ts";
+export {
+  type Admission,
+  type RateLimitCounters,
+  rateLimitNotice,
+  rateLimitPerUser,
+  type RateLimitPolicy,
+  UserRateLimiter,
+} from "./user_rate_limit.ts";
 export {
   type SessionBackend,
   type SessionEntry,

@@ -1,8 +1,9 @@
 /**
  * postbot assembled, one step at a time: open the storage (database lock, database,
  * channels.toml), connect the bot and sweep the channels, wire the services (broadcasts,
- * schedules, the wizard, the commands), route messages (DMOnly -> access control -> commands,
- * or the broadcast wizard for any other message), then start the background loops.
+ * schedules, the wizard, the commands), route messages (DMOnly -> bots ignored -> rate limit
+ * -> access control -> commands, or the broadcast wizard for any other message), then start
+ * the background loops.
  *
  * Every step that opens something registers its release on one `AsyncDisposableStack`: a
  * failure half-way releases what was opened, in reverse order, and stopping a running
@@ -15,6 +16,7 @@ import type { DatabaseSync } from "node:sqlite";
 import {
   accessControl,
   Bot,
+  BotAccounts,
   type BotOptions,
   CommandDispatcher,
   databaseProblem,
@@ -23,6 +25,7 @@ import {
   err,
   fail,
   holdLateSideEffects,
+  ignoreBots,
   isAdminUnder,
   isChannelMember,
   logger,
@@ -30,6 +33,8 @@ import {
   ok,
   openDatabase,
   type Problem,
+  type RateLimitCounters,
+  rateLimitPerUser,
   type Result,
   type SessionStore,
   sqliteTrouble,
@@ -90,6 +95,9 @@ const PROCESSED_POSTS_KEPT_MS = 7 * 86_400_000;
  */
 const TEAM_MEMBERSHIP_TTL_MS = 5 * 60_000;
 
+/** How long whether a user is a bot account is trusted (an account is rarely converted). */
+const BOT_ACCOUNT_TTL_MS = 10 * 60_000;
+
 /** A running postbot. */
 export interface RunningPostbot {
   /** channels.toml as the bot holds it. */
@@ -139,8 +147,8 @@ async function start(
   if (!core.ok) return core;
   const tasks = createTasks(core.value);
   const wiring = wireServices(core.value, tasks);
-  routeMessages(core.value, wiring);
-  const health = await startLoops(core.value, wiring, tasks, opened);
+  const held = routeMessages(core.value, wiring);
+  const health = await startLoops(core.value, wiring, tasks, held, opened);
   if (!health.ok) return health;
   const running = opened.move();
   const { broadcaster, wizard } = wiring;
@@ -365,6 +373,8 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     },
     attribution: config.broadcastAttribution,
   });
+  // Known once the commands are registered (they need the wizard).
+  let commandNames: ReadonlySet<string> = new Set();
   const wizard = new Wizard({
     config,
     channels,
@@ -375,6 +385,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     notifier,
     later,
     editor,
+    commandNames: () => commandNames,
   }, {
     ttlMs: config.sessionTtlSeconds * 1000,
     cleanupIntervalMs: config.sessionCleanupIntervalSeconds * 1000,
@@ -385,6 +396,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
   });
   const dispatcher = registerCommands(core, access.privacy, broadcasts, scheduled, wizard);
   for (const command of tasks.commands) dispatcher.register(command);
+  commandNames = new Set(dispatcher.commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
   return { broadcaster, scheduler, wizard, dispatcher, teamMembers: access.teamMembers };
 }
 
@@ -465,18 +477,43 @@ function createScheduler(
   });
 }
 
-/** The middleware chain: DMs only, access control, late side effects held, then commands. */
-function routeMessages({ config, bot }: Core, { dispatcher, wizard, teamMembers }: Wiring): void {
+/** What the front of the chain held back, for metrics. */
+interface Held {
+  /** Posts of bots and integrations not answered. */
+  readonly bots: { ignored: number };
+  readonly rateLimit: RateLimitCounters;
+}
+
+/**
+ * The middleware chain: DMs only; bots ignored, then the rate limit (so refusals count, and
+ * a bot costs nothing); access control, late side effects held, then commands.
+ */
+function routeMessages(
+  { config, bot }: Core,
+  { dispatcher, wizard, teamMembers }: Wiring,
+): Held {
   if (config.adminUsers.length === 0) {
     log.warn(
       "ADMIN_USERS is empty: every allowed user may change channels.toml and run tasks. " +
         "Set ADMIN_USERS to restrict that.",
     );
   }
+  const accounts = new BotAccounts((userId) => bot.client.getUser(userId), BOT_ACCOUNT_TTL_MS);
+  const windowMs = config.userRateWindowSeconds * 1000;
+  const held: Held = { bots: { ignored: 0 }, rateLimit: { dropped: 0, notices: 0 } };
   bot
     .use(directMessagesOnly())
+    .use(ignoreBots({
+      allowed: config.allowedBots,
+      isBot: (userId) => accounts.isBot(userId),
+      logWindowMs: windowMs,
+    }, held.bots))
+    .use(rateLimitPerUser({ limit: config.userRateLimit, windowMs }, held.rateLimit))
     .use(accessControl({
-      allowed: config.allowedUsers,
+      // An allowed bot may use the bot without also being listed in ALLOWED_USERS.
+      allowed: config.allowedUsers.length === 0
+        ? []
+        : [...config.allowedUsers, ...config.allowedBots],
       admins: config.adminUsers,
       isTeamMember: (userId) => teamMembers.check(userId),
     }))
@@ -486,6 +523,7 @@ function routeMessages({ config, bot }: Core, { dispatcher, wizard, teamMembers 
         dispatcher.hasSideEffects(ctx, (c) => wizard.answerHasSideEffects(c.userId, c.text)),
     }))
     .use(dispatcher.middleware((ctx) => wizard.handle(ctx)));
+  return held;
 }
 
 /**
@@ -498,6 +536,7 @@ async function startLoops(
   { config, bot, cache, stores }: Core,
   { broadcaster, scheduler, wizard }: Wiring,
   tasks: TaskSystem,
+  held: Held,
   opened: AsyncDisposableStack,
 ): Promise<Result<() => HealthSnapshot, Problem>> {
   // Settle what a previous process left unfinished before any DM can confirm a new broadcast:
@@ -506,6 +545,9 @@ async function startLoops(
   let shuttingDown = false;
   const snapshot = (): HealthSnapshot => ({
     ...healthOf(bot, cache, broadcaster, tasks),
+    ignoredFromBots: held.bots.ignored,
+    ignoredRateLimited: held.rateLimit.dropped,
+    rateLimitNotices: held.rateLimit.notices,
     sessionsOpen: wizard.sessions.size,
     shuttingDown,
     database: config.dbPath,
@@ -562,7 +604,16 @@ function healthOf(
   cache: ChannelCache,
   broadcaster: Broadcaster,
   tasks: TaskSystem,
-): Omit<HealthSnapshot, "sessionsOpen" | "shuttingDown" | "database" | "stores"> {
+): Omit<
+  HealthSnapshot,
+  | "sessionsOpen"
+  | "shuttingDown"
+  | "database"
+  | "stores"
+  | "ignoredFromBots"
+  | "ignoredRateLimited"
+  | "rateLimitNotices"
+> {
   return {
     websocketConnected: bot.connected,
     websocketReconnects: bot.reconnects,

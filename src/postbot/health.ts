@@ -26,6 +26,12 @@ export interface HealthSnapshot {
   readonly taskRunsOk: number;
   readonly taskRunsFailed: number;
   readonly sessionsOpen: number;
+  /** DMs of bots and integrations not answered. */
+  readonly ignoredFromBots: number;
+  /** DMs not acted upon because their sender was over the rate limit. */
+  readonly ignoredRateLimited: number;
+  /** Rate-limit notices sent. */
+  readonly rateLimitNotices: number;
   readonly shuttingDown: boolean;
   /** The database file (DB_PATH), named in problems. */
   readonly database: string;
@@ -127,6 +133,21 @@ const METRICS: readonly Metric[] = [
     help: "1 while the store's last database operation failed.",
     samples: (s) =>
       s.stores.map((x) => [`{store=${JSON.stringify(x.name)}}`, x.failing === undefined ? 0 : 1]),
+  },
+  {
+    name: "postbot_messages_ignored_total",
+    type: "counter",
+    help: "DMs not acted upon: from bots and integrations, or over the rate limit.",
+    samples: (s) => [
+      ['{reason="bot"}', s.ignoredFromBots],
+      ['{reason="rate_limit"}', s.ignoredRateLimited],
+    ],
+  },
+  {
+    name: "postbot_rate_limit_notices_total",
+    type: "counter",
+    help: "Notices sent to senders over the rate limit.",
+    samples: (s) => [["", s.rateLimitNotices]],
   },
   {
     name: "postbot_sessions_open",

@@ -14,6 +14,9 @@ const healthy: HealthSnapshot = {
   taskRunsOk: 4,
   taskRunsFailed: 2,
   sessionsOpen: 1,
+  ignoredFromBots: 7,
+  ignoredRateLimited: 5,
+  rateLimitNotices: 1,
   shuttingDown: false,
   database: "broadcast_log.db",
   stores: [{ name: "broadcast log" }, { name: "sessions" }],
@@ -69,6 +72,9 @@ Deno.test("metricsText: Prometheus text with HELP/TYPE and every figure", () => 
   assert.match(text, /^postbot_channel_cache_age_seconds 12$/m);
   assert.match(text, /^postbot_sessions_open 1$/m);
   assert.match(text, /^# TYPE postbot_sessions_open gauge$/m);
+  assert.match(text, /^postbot_messages_ignored_total\{reason="bot"\} 7$/m);
+  assert.match(text, /^postbot_messages_ignored_total\{reason="rate_limit"\} 5$/m);
+  assert.match(text, /^postbot_rate_limit_notices_total 1$/m);
   assert.ok(text.endsWith("\n"));
   assert.match(metricsText({ ...healthy, cacheAgeSeconds: undefined }), /_age_seconds -1$/m);
 });

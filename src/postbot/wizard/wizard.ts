@@ -50,6 +50,7 @@ import {
 } from "./conversation.ts";
 import { countProblem, needsCount, parsePreviewAnswer, previewQuestion } from "./guard.ts";
 import { previewText, targetQuestion } from "./preview.ts";
+import { strayAnswer, strayAnswerText } from "./stray.ts";
 import { type ChannelLookup, hiddenWhitelist, resolveTargets } from "./targets.ts";
 import {
   audienceNotice,
@@ -86,6 +87,8 @@ export interface WizardDeps {
   readonly later?: SendLater;
   /** `!edit`; absent, edits are refused. */
   readonly editor?: Pick<Editor, "check" | "apply">;
+  /** Command names and aliases (without `!`): typed bare with nothing open, they are hinted. */
+  readonly commandNames?: () => ReadonlySet<string>;
 }
 
 /** The wizard. */
@@ -207,11 +210,18 @@ export class Wizard implements SideQuestions {
   }
 
   async #start(ctx: MessageContext): Promise<void> {
+    const post = ctx.message.post;
+    const stray = (post.file_ids ?? []).length > 0
+      ? undefined
+      : strayAnswer(post.message, this.#s.commandNames?.() ?? new Set());
+    if (stray !== undefined) {
+      await ctx.reply(strayAnswerText(stray, this.#s.config.sessionTtlSeconds));
+      return;
+    }
     if (!this.#accepting) {
       await ctx.reply("I am shutting down for a moment; please send that again in a minute.");
       return;
     }
-    const post = ctx.message.post;
     const fileIds = post.file_ids ?? [];
     const decision = decideDraft({
       message: post.message,
