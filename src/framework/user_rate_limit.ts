@@ -5,8 +5,8 @@
  * everything after it is dropped unanswered until the silence is over. So no loop and no
  * flood costs more than `limit + 1` replies per silence.
  *
- * A sender who runs into the limit again within a day is silenced twice as long as the time
- * before (up to a day): a flood that keeps going costs fewer and fewer replies, while a person
+ * A sender who runs into the limit again within a day after a silence is silenced twice as
+ * long as the time before (up to a day): a flood that keeps going costs fewer and fewer replies, while a person
  * who typed fast once waits one window.
  *
  * Time is when a message reached the bot (its arrival, not the server's `create_at`, which an
@@ -34,7 +34,7 @@ export type Admission =
   | { readonly kind: "notice"; readonly silenceMs: number; readonly until: number }
   | { readonly kind: "drop" };
 
-/** Offences are remembered this long: one more within it doubles the silence. */
+/** Offences are remembered this long after their silence: one more within it doubles it. */
 const STRIKE_MEMORY_MS = 86_400_000;
 /** The longest silence. */
 const MAX_SILENCE_MS = 86_400_000;
@@ -42,11 +42,10 @@ const MAX_SILENCE_MS = 86_400_000;
 interface Sender {
   /** Arrival times of the answered messages still inside the window, oldest first. */
   readonly answered: number[];
-  /** Answers nothing before this instant (ms). */
+  /** Answers nothing before this instant (ms): the end of the last silence. */
   silentUntil: number;
-  /** Offences in a row (each within a day of the one before). */
+  /** Offences in a row (each within a day after the silence before it ended). */
   strikes: number;
-  lastOffence: number;
 }
 
 /** The bookkeeping of {@link rateLimitPerUser}; pure, clock given by the caller. */
@@ -71,7 +70,7 @@ export class UserRateLimiter {
     this.#prune(now);
     let sender = this.#senders.get(userId);
     if (sender === undefined) {
-      sender = { answered: [], silentUntil: 0, strikes: 0, lastOffence: -Infinity };
+      sender = { answered: [], silentUntil: -Infinity, strikes: 0 };
       this.#senders.set(userId, sender);
     }
     if (now < sender.silentUntil) return { kind: "drop" };
@@ -82,8 +81,7 @@ export class UserRateLimiter {
       sender.answered.push(now);
       return { kind: "answer" };
     }
-    sender.strikes = now - sender.lastOffence < STRIKE_MEMORY_MS ? sender.strikes + 1 : 1;
-    sender.lastOffence = now;
+    sender.strikes = now - sender.silentUntil < STRIKE_MEMORY_MS ? sender.strikes + 1 : 1;
     const silenceMs = Math.max(
       windowMs,
       Math.min(MAX_SILENCE_MS, windowMs * 2 ** (sender.strikes - 1)),
@@ -99,7 +97,7 @@ export class UserRateLimiter {
     this.#prunedAt = now;
     for (const [userId, s] of this.#senders) {
       const idle = s.answered.every((at) => at <= now - this.#policy.windowMs);
-      if (idle && now >= s.silentUntil && now - s.lastOffence >= STRIKE_MEMORY_MS) {
+      if (idle && now - s.silentUntil >= STRIKE_MEMORY_MS) {
         this.#senders.delete(userId);
       }
     }
