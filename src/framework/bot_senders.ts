@@ -112,7 +112,7 @@ export function ignoreBots(
       return;
     }
     if (listed(policy.allowed, ctx.userId, ctx.username)) return await next();
-    const why = await senderKind(ctx, policy);
+    const why = await senderKind(ctx, policy, (key) => once(key, Date.now()));
     if (why === undefined) return await next();
     counters.ignored++;
     if (once(ctx.userId, Date.now())) {
@@ -125,20 +125,26 @@ export function ignoreBots(
   };
 }
 
-/** Why the sender is not answered, or undefined when it is a person. */
+/**
+ * Why the sender is not answered, or undefined when it is a person. A failed lookup is
+ * logged when `firstTime` says so (once per sender per window: not once per post of a flood).
+ */
 async function senderKind(
   ctx: MessageContext,
   policy: BotSenderPolicy,
+  firstTime: (key: string) => boolean,
 ): Promise<NotAPerson | undefined> {
   const marked = markedAutomated(ctx.message.post);
   if (marked !== undefined) return marked;
   try {
     return await policy.isBot(ctx.userId) ? "bot account" : undefined;
   } catch (e) {
-    log.warn("Could not tell whether @{user} is a bot ({error}); answering as a person", {
-      user: ctx.username,
-      error: e,
-    });
+    if (firstTime(`lookup ${ctx.userId}`)) {
+      log.warn("Could not tell whether @{user} is a bot ({error}); answering as a person", {
+        user: ctx.username,
+        error: e,
+      });
+    }
     return undefined;
   }
 }

@@ -335,6 +335,9 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     // The guard for big sends is off unless a test is about it (tests/guard_test.ts): most
     // tests answer a bare "yes" to previews of 30 and more channels.
     BROADCAST_CONFIRM_THRESHOLD: "0",
+    // The tests talk at machine speed, a hundred messages a minute from one user: the rate
+    // limit per sender stays on but high, unless a test is about it (bots_and_floods_test.ts).
+    USER_RATE_LIMIT: "1000",
     ...options.env,
   };
   const http = options.caCert === undefined

@@ -16,6 +16,7 @@
 import { duration } from "../broadcast/report.ts";
 import { code } from "../format.ts";
 import { parseSendTime } from "../schedule/time_expression.ts";
+import { bareWords } from "./conversation.ts";
 
 /** What a message with nothing open turned out to be. */
 export type StrayAnswer =
@@ -34,14 +35,6 @@ const THANKS =
 
 /** Longer messages are never stray answers (and are not normalised at all). */
 const LONGEST = 40;
-
-/** The text reduced to its words: lowercase, no surrounding punctuation, quotes or emphasis. */
-export function bareWords(text: string): string {
-  const edge = "[\\s*_`~\"'\u201c\u201d\u2018\u2019()\\[\\].!?,;:\u2026]+";
-  return text.trim().toLowerCase()
-    .replace(new RegExp(`^${edge}|${edge}$`, "gu"), "")
-    .replace(/\s+/g, " ");
-}
 
 /**
  * What a message is when nothing is open, or undefined for an ordinary message (the start of

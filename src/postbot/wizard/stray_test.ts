@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { bareWords, strayAnswer, strayAnswerText } from "./stray.ts";
+import { bareWords } from "./conversation.ts";
+import { strayAnswer, strayAnswerText } from "./stray.ts";
 
 const COMMANDS = new Set(["help", "undo", "status", "cancel", "history", "refresh_channels"]);
 const kind = (text: string) => strayAnswer(text, COMMANDS)?.kind;
