@@ -1,7 +1,7 @@
 /**
  * Finds the task plugins: every `*.ts` and `*.js` file directly in the tasks directory is a
- * task named after the file. Each file is imported inside a sandbox Worker, in a process of its
- * own, that may read only that file -- never in the bot itself, so a file's top-level code
+ * task named after the file. Each file is imported inside a permission-scoped Worker, in a task
+ * process of its own, that may read only that file -- never in the bot itself, so a file's top-level code
  * cannot touch the bot's files, environment or token, nor another task's files -- and what it
  * exports is checked. A file that fails to import, lacks `run`, asks for malformed permissions
  * or for the bot's secrets (confinement.ts), or is a symbolic link out of the directory is
@@ -29,7 +29,15 @@ import {
   type PermissionQuery,
   type PermissionRequest,
 } from "./permissions.ts";
-import { fail, ok, type Problem, problem, type Result, unreachable } from "@postbot/framework";
+import {
+  fail,
+  forEachBounded,
+  ok,
+  type Problem,
+  problem,
+  type Result,
+  unreachable,
+} from "@postbot/framework";
 import { excerpt } from "@postbot/framework/text";
 import {
   type BotSecrets,
@@ -41,14 +49,14 @@ import {
   walkForEscapes,
 } from "./confinement.ts";
 import { inlineCode, shownName } from "./lines.ts";
-import { runInSandbox, type SandboxOutcome, stripAnsi } from "./sandbox.ts";
+import { runInTaskProcess, stripAnsi, type TaskProcessOutcome } from "./task_process.ts";
 
 /** A task that can run. */
 export interface LoadedTask {
   readonly name: string;
   /** Absolute path of the file. */
   readonly file: string;
-  /** `file:` URL of the file, as the sandbox imports it. */
+  /** `file:` URL of the file, as its task process imports it. */
   readonly url: string;
   /** Its DESCRIPTION, or "" when it has none. */
   readonly description: string;
@@ -110,6 +118,7 @@ export interface DiscoveryProgress {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const EXTENSIONS = new Set([".ts", ".js"]);
+/** Files inspected at once. */
 const PARALLEL = 4;
 
 /** A file of the tasks directory to inspect. */
@@ -118,7 +127,7 @@ interface Candidate {
   readonly fileName: string;
 }
 
-/** Lists, imports (sandboxed) and checks every task file. */
+/** Lists, imports (each in a task process of its own) and checks every task file. */
 export async function discoverTasks(options: DiscoveryOptions): Promise<Discovery> {
   const cwd = options.cwd ?? Deno.cwd();
   const dir = resolve(cwd, options.tasksDir);
@@ -139,18 +148,13 @@ export async function discoverTasks(options: DiscoveryOptions): Promise<Discover
     });
   report();
   const context: InspectContext = { dir: listed.dir, cwd, secrets, options };
-  let next = 0;
-  const worker = async () => {
-    while (next < candidates.length && !options.signal?.aborted) {
-      const candidate = candidates[next++];
-      const result = await inspect(candidate, context);
-      if ("reason" in result) broken.push(result);
-      else loaded.push(result);
-      pending.delete(candidate.name);
-      report();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, candidates.length) }, worker));
+  await forEachBounded(candidates, { concurrency: PARALLEL, signal: options.signal }, async (c) => {
+    const result = await inspect(c, context);
+    if ("reason" in result) broken.push(result);
+    else loaded.push(result);
+    pending.delete(c.name);
+    report();
+  });
   loaded.sort((a, b) => a.name.localeCompare(b.name));
   return { dir, loaded, broken: sortedBroken(broken) };
 }
@@ -255,7 +259,7 @@ interface InspectContext {
 }
 
 /**
- * Checks where the file really is, imports it in a sandbox that may read only that file, and
+ * Checks where the file really is, imports it in a task process that may read only that file, and
  * checks its exports and what it asks for.
  */
 async function inspect(
@@ -269,7 +273,7 @@ async function inspect(
   const file = checked.path;
   const url = pathToFileURL(file).href;
   const timeoutMs = options.inspectTimeoutMs ?? 30_000;
-  const outcome = await runInSandbox({ kind: "inspect", taskUrl: url }, {
+  const outcome = await runInTaskProcess({ kind: "inspect", taskUrl: url }, {
     name: `inspect ${name}`,
     permissions: {
       read: [file],
@@ -342,7 +346,7 @@ function readEnv(name: string): string | undefined {
 
 /** Why an inspection that did not report the file's exports failed. */
 function whyNotInspected(
-  outcome: Exclude<SandboxOutcome, { kind: "inspected" }>,
+  outcome: Exclude<TaskProcessOutcome, { kind: "inspected" }>,
   timeoutMs: number,
 ): string {
   switch (outcome.kind) {
@@ -394,8 +398,8 @@ function checkExports(
   });
 }
 
-/** What the sandbox reports about a file's exports. */
-type InspectedReport = Extract<SandboxOutcome, { kind: "inspected" }>["report"];
+/** What the task process reports about a file's exports. */
+type InspectedReport = Extract<TaskProcessOutcome, { kind: "inspected" }>["report"];
 
 function importError(name: string, message: string): string {
   const lines = stripAnsi(message).split("\n").map((l) => l.trim()).filter((l) => l !== "");

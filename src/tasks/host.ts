@@ -1,6 +1,6 @@
 /**
  * The task host: what `postbot --task-host` runs, in a child process of its own for every
- * inspection and every run. It reads its job from stdin, starts the permission-scoped sandbox
+ * inspection and every run. It reads its job from stdin, starts the permission-scoped
  * Worker (worker_entry.ts) that imports the task, and reports on stdout, every line tagged
  * with the bot's nonce (host_protocol.ts).
  *
@@ -25,7 +25,7 @@ import {
 import { describeProblem, fail, unreachable } from "@postbot/framework";
 import { excerpt } from "@postbot/framework/text";
 import { LineSplitter } from "./lines.ts";
-import { type SandboxPost, type ToSandbox, workerEntryUrl } from "./worker_entry.ts";
+import { type HostToWorker, workerEntryUrl, type WorkerPost } from "./worker_entry.ts";
 
 /** How often the host looks at its resident memory. */
 const WATCH_MS = 20;
@@ -61,12 +61,12 @@ export async function hostMain(): Promise<number> {
   }
   let started = false;
   let warned = false;
-  worker.onmessage = (event: MessageEvent<SandboxPost>) => {
+  worker.onmessage = (event: MessageEvent<WorkerPost>) => {
     const data = event.data;
     if (!started && data?.kind === "ready") {
       started = true;
       watchMemory(request.memoryMb, (usedMb) => end({ kind: "memory", usedMb }, 3));
-      worker.postMessage({ kind: "start", secret, job: request.job } satisfies ToSandbox);
+      worker.postMessage({ kind: "start", secret, job: request.job } satisfies HostToWorker);
       return;
     }
     if (data?.kind !== "tagged" || data.secret !== secret) {
@@ -104,7 +104,7 @@ export async function hostMain(): Promise<number> {
       continue;
     }
     if (control?.kind === "abort") {
-      worker.postMessage({ kind: "abort", reason: String(control.reason) } satisfies ToSandbox);
+      worker.postMessage({ kind: "abort", reason: String(control.reason) } satisfies HostToWorker);
     }
   }
   // stdin closed: the bot is gone or done with this job.

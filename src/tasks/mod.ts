@@ -1,6 +1,6 @@
 /**
  * Scheduled task plugins, assembled: discovery of `tasks/*.ts`, scheduler.toml in the
- * scheduler's timezone, sandboxed runs with history and alerts, and the `!tasks` and `!run`
+ * scheduler's timezone, isolated runs (a process each) with history and alerts, and the `!tasks` and `!run`
  * commands. The app creates it once, registers its commands, starts it after the bot and
  * stops it before closing the database.
  *

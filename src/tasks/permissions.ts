@@ -1,5 +1,5 @@
 /**
- * A task's sandbox permissions: the base every run gets (the Mattermost host, its own file),
+ * The permissions of a task's Worker: the base every run gets (the Mattermost host, its own file),
  * plus what the task asks for with `export const PERMISSIONS`, granted only as far as the bot
  * itself holds it. Deno refuses to create a Worker with more than its parent has, so asking
  * is checked here, item by item, and what is refused is reported rather than fatal.
@@ -47,7 +47,7 @@ export type PermissionQuery = (descriptor: Deno.PermissionDescriptor) => boolean
 export const PATH_KINDS: ReadonlySet<PermissionKind> = new Set(["read", "write", "ffi"]);
 
 /**
- * Validates the PERMISSIONS export as it came out of the sandbox (URLs already turned into
+ * Validates the PERMISSIONS export as it came out of the inspection (URLs already turned into
  * strings). Paths become absolute: `file:` URLs are converted, relative paths are resolved
  * against `cwd` like Deno's own flags.
  */
@@ -145,7 +145,7 @@ export interface GrantBase {
 }
 
 /**
- * The sandbox permissions of one task: network only to `serverHost`, read only of
+ * The Worker permissions of one task: network only to `serverHost`, read only of
  * `taskPath`, nothing else, plus the part of `request` the bot holds.
  */
 export function grantPermissions(

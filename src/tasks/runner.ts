@@ -1,5 +1,5 @@
 /**
- * Runs tasks: each run in its own sandbox Worker, at most one run per task at a time (a
+ * Runs tasks: each run in a task process of its own, at most one run per task at a time (a
  * second trigger is skipped and recorded), bounded by TASK_TIMEOUT_SECONDS, recorded in the
  * run history, and a failure logged with its stack and alerted. Runs never throw and never
  * wait for each other, so nothing a task does can hold up the scheduler or the bot.
@@ -11,7 +11,7 @@ import { logger, type Secret, unreachable } from "@postbot/framework";
 import type { LoadedTask } from "./discovery.ts";
 import type { RunOutcome, TaskHistory } from "./history.ts";
 import { inlineCode, oneLine } from "./lines.ts";
-import { runInSandbox, type SandboxOutcome, stripAnsi } from "./sandbox.ts";
+import { runInTaskProcess, stripAnsi, type TaskProcessOutcome } from "./task_process.ts";
 import type { TaskTrigger } from "./types.ts";
 import type { SerializedError, TaskLogLevel } from "./worker_entry.ts";
 
@@ -145,7 +145,7 @@ export class TaskRunner {
       trigger: describeTrigger(trigger),
     });
     const t0 = performance.now();
-    const outcome = await this.#sandboxed(task, trigger);
+    const outcome = await this.#inTaskProcess(task, trigger);
     const durationMs = performance.now() - t0;
     const scrub = (text: string) => this.#deps.token.scrub(stripAnsi(text));
     const { stack, ...result } = runResult(outcome, this.#deps.timeoutMs, scrub);
@@ -160,9 +160,9 @@ export class TaskRunner {
   }
 
   /** One run in its own task process. */
-  #sandboxed(task: LoadedTask, trigger: TaskTrigger): Promise<SandboxOutcome> {
+  #inTaskProcess(task: LoadedTask, trigger: TaskTrigger): Promise<TaskProcessOutcome> {
     const taskLog = logger("task", task.name);
-    return runInSandbox({
+    return runInTaskProcess({
       kind: "run",
       taskUrl: task.url,
       name: task.name,
@@ -239,9 +239,9 @@ export class TaskRunner {
   }
 }
 
-/** How a sandbox outcome counts as a run, with its one-line error and (scrubbed) stack. */
+/** How a task process's outcome counts as a run, with its one-line error and (scrubbed) stack. */
 function runResult(
-  outcome: SandboxOutcome,
+  outcome: TaskProcessOutcome,
   timeoutMs: number,
   scrub: (text: string) => string,
 ): Pick<RunReport, "outcome" | "error"> & { readonly stack: string } {
@@ -275,7 +275,7 @@ function runResult(
         stack: "",
       };
     case "inspected":
-      return { outcome: "failed", error: "the sandbox answered unexpectedly", stack: "" };
+      return { outcome: "failed", error: "the task process answered unexpectedly", stack: "" };
     default:
       return unreachable(outcome);
   }

@@ -89,7 +89,7 @@ Deno.test("a failing task is recorded with its error, counted and alerted", asyn
   assert.match(alerts[0], /RangeError: the plan is empty/);
 });
 
-Deno.test("the sandbox denies .env, writes, environment, programs and other hosts", async () => {
+Deno.test("a task process denies .env, writes, environment, programs and other hosts", async () => {
   const world = await startTaskWorld();
   const other = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -127,7 +127,7 @@ Deno.test("the sandbox denies .env, writes, environment, programs and other host
   }
 });
 
-Deno.test("PERMISSIONS extends the sandbox, within what the bot holds", async () => {
+Deno.test("PERMISSIONS extends a task's permissions, within what the bot holds", async () => {
   await using world = await startTaskWorld();
   await Deno.writeTextFile(`${world.tasksDir}/plan.md`, "Monday: patch the routers");
   await world.writeTask(

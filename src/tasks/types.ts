@@ -11,7 +11,7 @@
  * }
  * ```
  *
- * Import it with `import type` only: a task runs in a sandbox that may read nothing but its
+ * Import it with `import type` only: a task runs in a Worker that may read nothing but its
  * own file, so a runtime import of a bot module would be refused. Type imports are erased
  * before the task runs.
  *

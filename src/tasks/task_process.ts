@@ -15,10 +15,10 @@
 import { hostCommand, SELF_EXECUTABLE } from "./host_command.ts";
 import { decodeReport, type HostReport, MAX_LINE_BYTES, newNonce } from "./host_protocol.ts";
 import { LineSplitter } from "./lines.ts";
-import type { FromWorker, SandboxJob, SerializedError, TaskLogLevel } from "./worker_entry.ts";
+import type { FromWorker, SerializedError, TaskJob, TaskLogLevel } from "./worker_entry.ts";
 
-/** How a sandboxed job ended. */
-export type SandboxOutcome =
+/** How a job in a task process ended. */
+export type TaskProcessOutcome =
   | { readonly kind: "inspected"; readonly report: Extract<FromWorker, { kind: "inspected" }> }
   | { readonly kind: "finished" }
   | { readonly kind: "failed"; readonly error: SerializedError }
@@ -36,8 +36,8 @@ export type LogSink = (
   properties: Record<string, unknown> | undefined,
 ) => void;
 
-/** What {@link runInSandbox} needs. */
-export interface SandboxOptions {
+/** What {@link runInTaskProcess} needs. */
+export interface TaskProcessOptions {
   /** Shown in Deno's own diagnostics. */
   readonly name: string;
   readonly permissions: Deno.PermissionOptionsObject;
@@ -65,10 +65,10 @@ const EXIT_GRACE_MS = 2_000;
 const DRAIN_MS = 1_000;
 
 /** Runs one job in a fresh task host process and resolves with its outcome. */
-export async function runInSandbox(
-  job: SandboxJob,
-  options: SandboxOptions,
-): Promise<SandboxOutcome> {
+export async function runInTaskProcess(
+  job: TaskJob,
+  options: TaskProcessOptions,
+): Promise<TaskProcessOutcome> {
   const nonce = newNonce();
   const child = spawnHost(options);
   if (!(child instanceof Deno.ChildProcess)) return child;
@@ -99,7 +99,7 @@ export async function runInSandbox(
 }
 
 /** Starts the task host process, or says why it could not be started. */
-function spawnHost(options: SandboxOptions): Deno.ChildProcess | SandboxOutcome {
+function spawnHost(options: TaskProcessOptions): Deno.ChildProcess | TaskProcessOutcome {
   const command = hostCommand({ permissions: options.permissions, memoryMb: options.memoryMb });
   try {
     return new Deno.Command(command.program, {
@@ -204,11 +204,11 @@ class HostOutput {
  */
 class JobWatch implements Disposable {
   /** Set when the job was stopped (timeout or shutdown): that is its outcome. */
-  stopping: SandboxOutcome | undefined;
+  stopping: TaskProcessOutcome | undefined;
   readonly #child: Deno.ChildProcess;
   readonly #stdin: HostInput;
   readonly #output: HostOutput;
-  readonly #options: SandboxOptions;
+  readonly #options: TaskProcessOptions;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #onShutdown = () => this.#stop({ kind: "interrupted" }, "the bot is shutting down");
   #exited = false;
@@ -217,7 +217,7 @@ class JobWatch implements Disposable {
     child: Deno.ChildProcess,
     stdin: HostInput,
     output: HostOutput,
-    options: SandboxOptions,
+    options: TaskProcessOptions,
   ) {
     this.#child = child;
     this.#stdin = stdin;
@@ -242,7 +242,7 @@ class JobWatch implements Disposable {
     this.#options.signal?.removeEventListener("abort", this.#onShutdown);
   }
 
-  #stop(outcome: SandboxOutcome, reason: string): void {
+  #stop(outcome: TaskProcessOutcome, reason: string): void {
     if (this.stopping !== undefined || this.#output.result !== undefined) return;
     this.stopping = outcome;
     this.#stdin.send({ kind: "abort", reason });
@@ -267,7 +267,7 @@ function outcomeOf(
   status: Deno.CommandStatus,
   stderrTail: readonly string[],
   memoryMb: number,
-): SandboxOutcome {
+): TaskProcessOutcome {
   switch (result?.kind) {
     case "inspected":
       return { kind: "inspected", report: result };
