@@ -254,11 +254,11 @@ Deno.test("file names are shown escaped: no new list item, mention, code span or
       (await s.postsIn(botLog)).find((p) => p.message.includes("Task plugins have problems"))
     );
     for (const text of [list, alert.message]) {
-      assert.match(text, /`(tasks\/)?two\\u\{a\}- @here look\.ts`/);
-      assert.match(text, /`(tasks\/)?back\\u\{60\}tick\.ts`/);
+      assert.match(text, /`(tasks\/)?two<U\+000A>- @here look\.ts`/);
+      assert.match(text, /`(tasks\/)?back<U\+0060>tick\.ts`/);
       assert.match(text, /`(tasks\/)?@here\.ts`/);
-      assert.match(text, /`(tasks\/)?bidi\\u\{202e\}exe\.ts\.ts`/);
-      assert.match(text, /`(tasks\/)?zero\\u\{200b\}width\.ts`/);
+      assert.match(text, /`(tasks\/)?bidi<U\+202E>exe\.ts\.ts`/);
+      assert.match(text, /`(tasks\/)?zero<U\+200B>width\.ts`/);
       // Every line is the list's own: no name started one, no raw bidi or zero-width mark.
       for (const line of text.split("\n")) {
         assert.doesNotMatch(line, /^- @here|^2026-01-01/, line);

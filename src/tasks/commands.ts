@@ -7,17 +7,11 @@
  */
 
 import { type Command, logger, type MessageContext, unreachable } from "@postbot/framework";
-import { defuseEveryMention } from "@postbot/framework/text";
+import { describeDuration, MEASURED } from "@postbot/framework/duration";
+import { defuseEveryMention, inlineCode, shownName } from "@postbot/framework/text";
 import type { BrokenTask, LoadedTask } from "./discovery.ts";
 import type { TaskHistory, TaskRunRecord } from "./history.ts";
-import { inlineCode, shownName } from "./lines.ts";
-import {
-  describeTrigger,
-  formatDuration,
-  type RunningRun,
-  type RunReport,
-  type TaskRunner,
-} from "./runner.ts";
+import { describeTrigger, type RunningRun, type RunReport, type TaskRunner } from "./runner.ts";
 import { type CronSchedule, WallClock } from "./schedule.ts";
 
 const log = logger("tasks");
@@ -76,7 +70,9 @@ const OUTCOME_MARK: Record<string, string> = {
 function lastRunLine(run: TaskRunRecord | undefined, timeZone: string): string {
   if (run === undefined) return "last run: never";
   const by = run.trigger === "command" ? `!run by ${run.triggeredBy ?? "?"}` : "schedule";
-  const duration = run.durationMs === null ? "" : ` in ${formatDuration(run.durationMs)}`;
+  const duration = run.durationMs === null
+    ? ""
+    : ` in ${describeDuration(run.durationMs, MEASURED)}`;
   const error = run.error !== null && run.outcome !== "ok" ? `: ${inlineCode(run.error, 200)}` : "";
   return `last run: ${formatWhen(run.startedAt, timeZone)} (${by}), ` +
     `${OUTCOME_MARK[run.outcome] ?? run.outcome}${duration}${error}`;
@@ -182,12 +178,12 @@ function taskNames(view: TaskSystemView): string {
 /** The answer to `!run` once the run has ended. */
 export function renderRunReport(report: RunReport): string {
   const name = `\`${report.task}\``;
-  const after = formatDuration(report.durationMs);
+  const after = describeDuration(report.durationMs, MEASURED);
   switch (report.outcome) {
     case "ok":
       return `:white_check_mark: ${name} finished in ${after}.`;
     case "failed":
-      return `:x: ${name} failed after ${after}: ${inlineCode(report.error ?? "")}`;
+      return `:x: ${name} failed after ${after}: ${inlineCode(report.error ?? "", 400)}`;
     case "timeout":
       return `:hourglass: ${name} was stopped after ${after}: it ${report.error}.`;
     case "interrupted":

@@ -20,7 +20,7 @@
 
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { PermissionRequest } from "./permissions.ts";
-import { shownName } from "./lines.ts";
+import { shownName } from "@postbot/framework/text";
 
 /** Why a task never gets a secret: said in every refusal. */
 export const HAS_CLIENT = "a task is never given the bot's secrets (it has an authenticated " +

@@ -38,7 +38,8 @@ import {
   type Result,
   unreachable,
 } from "@postbot/framework";
-import { excerpt } from "@postbot/framework/text";
+import { describeDuration, MEASURED } from "@postbot/framework/duration";
+import { excerpt, inlineCode, shownName } from "@postbot/framework/text";
 import {
   type BotSecrets,
   checkTaskFile,
@@ -48,7 +49,6 @@ import {
   type TasksDir,
   walkForEscapes,
 } from "./confinement.ts";
-import { inlineCode, shownName } from "./lines.ts";
 import { runInTaskProcess, stripAnsi, type TaskProcessOutcome } from "./task_process.ts";
 
 /** A task that can run. */
@@ -356,16 +356,18 @@ function whyNotInspected(
         ? "; an inspection may read only the task's own file: import a local module inside " +
           "run (`await import(...)`) and list it under PERMISSIONS.read"
         : "";
-      return `it failed to import: ${inlineCode(error)}${denied}`;
+      return `it failed to import: ${inlineCode(error, 400)}${denied}`;
     }
     case "timeout":
-      return `importing it took longer than ${timeoutMs / 1000} s and was stopped; top-level ` +
+      return `importing it took longer than ${
+        describeDuration(timeoutMs, MEASURED)
+      } and was stopped; top-level ` +
         "code must not loop or wait for anything (do the work in run)";
     case "memory":
       return `importing it ran out of memory (TASK_MEMORY_MB is ${outcome.limitMb}); top-level ` +
         "code must not build large data (do the work in run)";
     case "crashed":
-      return `importing it ended its process without a result: ${inlineCode(outcome.detail)}`;
+      return `importing it ended its process without a result: ${inlineCode(outcome.detail, 400)}`;
     case "interrupted":
     case "finished":
       return "it could not be inspected";
@@ -404,6 +406,6 @@ type InspectedReport = Extract<TaskProcessOutcome, { kind: "inspected" }>["repor
 function importError(name: string, message: string): string {
   const lines = stripAnsi(message).split("\n").map((l) => l.trim()).filter((l) => l !== "");
   const text = [...new Set(lines)].slice(0, 3).join(" ");
-  const clipped = excerpt(text, 401);
+  const clipped = excerpt(text, 400);
   return name === "Error" || clipped.startsWith(name) ? clipped : `${name}: ${clipped}`;
 }

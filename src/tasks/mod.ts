@@ -10,7 +10,7 @@
 import { resolve } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import { type Command, logger, type Problem, type Result, type Secret } from "@postbot/framework";
-import { defuseEveryMention } from "@postbot/framework/text";
+import { defuseEveryMention, oneLine, shownName } from "@postbot/framework/text";
 import {
   type InspectionStatus,
   runCommand,
@@ -20,7 +20,6 @@ import {
 import { botSecrets } from "./confinement.ts";
 import { type BrokenTask, discoverTasks, type Discovery, type LoadedTask } from "./discovery.ts";
 import { TaskHistory } from "./history.ts";
-import { oneLine, shownName } from "./lines.ts";
 import type { PermissionQuery } from "./permissions.ts";
 import { type RunCounters, TaskRunner } from "./runner.ts";
 import { type CronSchedule, WallClockSchedule } from "./schedule.ts";

@@ -232,7 +232,7 @@ Deno.test("what came due while files were inspected runs once they are; odd name
   const { ctx, replies } = fakeContext("bob");
   await s.command("tasks").run(ctx, "");
   // (Mentions are defused too: a zero-width space after the @.)
-  assert.match(replies[0], /there is no task `x\\u\{a\}- @\u200b?here`/);
+  assert.match(replies[0], /there is no task `x<U\+000A>- @\u200b?here`/);
   for (const line of replies[0].split("\n")) assert.doesNotMatch(line, /^- @here/, line);
   await s.tasks.stop();
 });

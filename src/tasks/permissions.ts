@@ -10,7 +10,7 @@
 import { fail, ok, type Problem, type Result, unreachable } from "@postbot/framework";
 import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { shownName } from "./lines.ts";
+import { shownName } from "@postbot/framework/text";
 
 /** The permission kinds a task may ask for. */
 export const PERMISSION_KINDS = [

@@ -44,7 +44,7 @@ Deno.test("malformed PERMISSIONS are explained", () => {
   const cases: [unknown, RegExp][] = [
     [["read"], /must be an object/],
     [{ disk: true }, /PERMISSIONS key `disk` is not a Deno permission/],
-    [{ "@here\nx`": true }, /PERMISSIONS key `@here\\u\{a\}x\\u\{60\}` is not/],
+    [{ "@here\nx`": true }, /PERMISSIONS key `@here<U\+000A>x<U\+0060>` is not/],
     [{ read: "inherit" }, /"inherit"/],
     [{ net: "example.com" }, /PERMISSIONS\.net must be true, false or a list of hosts/],
     [{ read: [1] }, /PERMISSIONS\.read must be/],
@@ -151,5 +151,5 @@ Deno.test("names a task chose are shown as code with what could hide or format e
     base,
     () => true,
   );
-  assert.deepEqual(granted.extra, ["`net @here\\u{a}- x.example.com\\u{202e}\\u{60}`"]);
+  assert.deepEqual(granted.extra, ["`net @here<U+000A>- x.example.com<U+202E><U+0060>`"]);
 });

@@ -8,9 +8,10 @@
  */
 
 import { logger, type Secret, unreachable } from "@postbot/framework";
+import { describeDuration, MEASURED } from "@postbot/framework/duration";
 import type { LoadedTask } from "./discovery.ts";
 import type { RunOutcome, TaskHistory } from "./history.ts";
-import { inlineCode, oneLine } from "./lines.ts";
+import { inlineCode, oneLine } from "@postbot/framework/text";
 import { runInTaskProcess, stripAnsi, type TaskProcessOutcome } from "./task_process.ts";
 import type { TaskTrigger } from "./types.ts";
 import type { SerializedError, TaskLogLevel } from "./worker_entry.ts";
@@ -219,7 +220,9 @@ export class TaskRunner {
       await this.#deps.alert(
         `:warning: Task \`${report.task}\` ${what} (trigger: ${
           describeTrigger(report.trigger)
-        }, after ${formatDuration(report.durationMs)}): ${inlineCode(report.error ?? "")}`,
+        }, after ${describeDuration(report.durationMs, MEASURED)}): ${
+          inlineCode(report.error ?? "", 400)
+        }`,
       );
     } catch (e) {
       log.error("Could not post the failure alert of task {task}: {error}", {
@@ -251,7 +254,9 @@ function runResult(
     case "timeout":
       return {
         outcome: "timeout",
-        error: `did not finish within ${timeoutMs / 1000} s (TASK_TIMEOUT_SECONDS)`,
+        error: `did not finish within ${
+          describeDuration(timeoutMs, MEASURED)
+        } (TASK_TIMEOUT_SECONDS)`,
         stack: "",
       };
     case "interrupted":
@@ -311,14 +316,6 @@ function triggeredBy(trigger: TaskTrigger): string | null {
 /** `schedule` or `!run by alice`, for logs, alerts and replies. */
 export function describeTrigger(trigger: TaskTrigger): string {
   return trigger.kind === "schedule" ? "schedule" : `!run by ${trigger.by}`;
-}
-
-/** `850 ms`, `1.2 s`, `3 min 5 s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
-  const seconds = Math.round(ms / 1_000);
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 /**

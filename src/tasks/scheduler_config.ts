@@ -23,7 +23,7 @@ import {
   type Problem,
   type Result,
 } from "@postbot/framework";
-import { shownName } from "./lines.ts";
+import { shownName } from "@postbot/framework/text";
 import { type CronSchedule, parseCron } from "./schedule.ts";
 
 /** What scheduler.toml says, before it is matched against the tasks found. */

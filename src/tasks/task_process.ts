@@ -12,6 +12,7 @@
  * @module
  */
 
+import { describeDuration, MEASURED } from "@postbot/framework/duration";
 import { hostCommand, SELF_EXECUTABLE } from "./host_command.ts";
 import { decodeReport, type HostReport, MAX_LINE_BYTES, newNonce } from "./host_protocol.ts";
 import { LineSplitter } from "./lines.ts";
@@ -226,7 +227,10 @@ class JobWatch implements Disposable {
     this.#after(
       options.timeoutMs,
       () =>
-        this.#stop({ kind: "timeout" }, `the run took longer than ${options.timeoutMs / 1000} s`),
+        this.#stop(
+          { kind: "timeout" },
+          `the run took longer than ${describeDuration(options.timeoutMs, MEASURED)}`,
+        ),
     );
     if (options.signal?.aborted) this.#onShutdown();
     else options.signal?.addEventListener("abort", this.#onShutdown, { once: true });

@@ -5,21 +5,14 @@
  * @module
  */
 
-import { defuseEveryMention, excerpt } from "@postbot/framework/text";
-import { plural, quote, visible } from "../format.ts";
+import { describeDuration, SETTING } from "@postbot/framework/duration";
+import { defuseEveryMention, excerpt, visible } from "@postbot/framework/text";
+import { plural, quote } from "../format.ts";
 import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
 
 /** Time as operators read it in logs and audit posts (UTC, minutes). */
 export function when(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
-}
-
-/** A span of time for people: "90 seconds", "60 minutes", "3 hours", "2 days". */
-export function duration(seconds: number): string {
-  if (seconds < 120) return plural(seconds, "second");
-  if (seconds < 2 * 3600 || seconds % 3600 !== 0) return plural(Math.round(seconds / 60), "minute");
-  if (seconds < 2 * 86_400 || seconds % 86_400 !== 0) return plural(seconds / 3600, "hour");
-  return plural(seconds / 86_400, "day");
 }
 
 /**
@@ -67,7 +60,9 @@ export function deliveryReport(
   }
   if (all.length > 0 && options.undoWindowSeconds > 0) {
     lines.push(
-      `To take it back, send \`!undo ${b.id}\` within ${duration(options.undoWindowSeconds)}.`,
+      `To take it back, send \`!undo ${b.id}\` within ${
+        describeDuration(options.undoWindowSeconds * 1000, SETTING)
+      }.`,
     );
   }
   return lines.join("\n");
@@ -79,7 +74,9 @@ export function deliveryReport(
  */
 export function undoWindowClosedText(b: BroadcastRecord, undoWindowSeconds: number): string {
   return `Broadcast \`${b.id}\` was sent ${when(b.createdAt)}, more than ` +
-    `${duration(undoWindowSeconds)} ago, so it can no longer be undone by me. ` +
+    `${
+      describeDuration(undoWindowSeconds * 1000, SETTING)
+    } ago, so it can no longer be undone by me. ` +
     "Delete the posts by hand, or ask a channel admin.";
 }
 

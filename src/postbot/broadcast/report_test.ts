@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { deliveryReport, duration, undoWindowClosedText, when } from "./report.ts";
+import { deliveryReport, undoWindowClosedText, when } from "./report.ts";
 import { withinWindow } from "./rules.ts";
 import { delivery, MIXED, RECORD } from "./test_data.ts";
 
@@ -38,17 +38,6 @@ Deno.test("deliveryReport after an interruption lists exactly where it arrived",
   });
   assert.match(text, /^postbot was restarted while delivering your broadcast\. \*\*Delivered to 2/);
   assert.match(text, /Delivered to: ~office-berlin, ~office-paris\n/);
-});
-
-Deno.test("duration reads naturally at every scale", () => {
-  assert.equal(duration(1), "1 second");
-  assert.equal(duration(90), "90 seconds");
-  assert.equal(duration(600), "10 minutes");
-  assert.equal(duration(3600), "60 minutes");
-  assert.equal(duration(5400), "90 minutes");
-  assert.equal(duration(7200), "2 hours");
-  assert.equal(duration(86_400), "24 hours");
-  assert.equal(duration(3 * 86_400), "3 days");
 });
 
 Deno.test("undo window: open up to the window's end, then a refusal with the reason", () => {

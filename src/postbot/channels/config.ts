@@ -35,7 +35,7 @@ import {
   type Result,
   unreachable,
 } from "@postbot/framework";
-import { visible } from "../format.ts";
+import { visible } from "@postbot/framework/text";
 import {
   scanTomlLayout,
   type TomlInlineEntry,

@@ -5,10 +5,10 @@
  */
 
 import { type Command, logger } from "@postbot/framework";
-import { defuseMentions } from "@postbot/framework/text";
+import { defuseMentions, visible } from "@postbot/framework/text";
 import type { GroupTable } from "../channels/config.ts";
 import { parseGroupInput } from "../channels/group_input.ts";
-import { code, plural, quote, visible } from "../format.ts";
+import { code, plural, quote } from "../format.ts";
 import type { ChannelCache } from "../channel_cache.ts";
 import type { ChannelsStore } from "../channels/store.ts";
 import type { ChannelPrivacy } from "../privacy.ts";

@@ -9,6 +9,7 @@
  */
 
 import { logger, type Problem, type Result } from "@postbot/framework";
+import { APPROXIMATE, describeDuration } from "@postbot/framework/duration";
 import type { BroadcastAudit } from "../broadcast/audit.ts";
 import type { Broadcaster } from "../broadcast/broadcaster.ts";
 import type { BroadcastTarget } from "../broadcast/log.ts";
@@ -16,7 +17,7 @@ import { reachable, refusalText, type SenderAuthority } from "../authority.ts";
 import { code, plural, quote } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
 import type { ScheduledBroadcast, ScheduledStore } from "./store.ts";
-import { describeSendTime, span } from "./time_expression.ts";
+import { describeSendTime } from "./time_expression.ts";
 
 const log = logger("schedule");
 
@@ -133,7 +134,7 @@ export class Scheduler {
       ? `It was due ${
         describeSendTime({ at: s.dueAt, zone: s.zone }, s.dueAt).replace(/ \u2014 .*$/, "")
       } and goes out ` +
-        `**${span(lateMs)} late**, because postbot was not running then.`
+        `**${describeDuration(lateMs, APPROXIMATE)} late**, because postbot was not running then.`
       : "";
   }
 

@@ -9,6 +9,7 @@
  */
 
 import { err, ok, type Problem, problem, type Result, unreachable } from "@postbot/framework";
+import { APPROXIMATE, describeDuration } from "@postbot/framework/duration";
 
 /** A resolved send time. */
 export interface SendTime {
@@ -336,26 +337,7 @@ export function describeSendTime(time: SendTime, now: number): string {
 
 /** "in 2 days 18 hours", "in 30 minutes", "in 45 seconds". */
 export function fromNow(ms: number): string {
-  return `in ${span(ms)}`;
-}
-
-/** A span for people, two units at most: "2 days 18 hours", "5 minutes", "40 seconds". */
-export function span(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return unit(seconds, "second");
-  const minutes = Math.round(seconds / 60);
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  const mins = minutes % 60;
-  if (days > 0) return [unit(days, "day"), hours > 0 ? unit(hours, "hour") : ""].join(" ").trim();
-  if (hours > 0) {
-    return [unit(hours, "hour"), mins > 0 ? unit(mins, "minute") : ""].join(" ").trim();
-  }
-  return unit(mins, "minute");
-}
-
-function unit(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
+  return `in ${describeDuration(ms, APPROXIMATE)}`;
 }
 
 /**

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { duration } from "../broadcast/report.ts";
+import { describeDuration, SETTING } from "@postbot/framework/duration";
 import { code } from "../format.ts";
 import { parseSendTime } from "../schedule/time_expression.ts";
 import { bareWords } from "./conversation.ts";
@@ -70,7 +70,9 @@ export function strayAnswerText(answer: StrayAnswer, sessionTtlSeconds: number):
         `(${code("!scheduled")} lists them). ${TO_BROADCAST}`;
     case "confirm":
       return "There is nothing to confirm: no broadcast is waiting for your yes, so nothing " +
-        `was sent. A preview waits ${duration(sessionTtlSeconds)} for its answer; ` +
+        `was sent. A preview waits ${
+          describeDuration(sessionTtlSeconds * 1000, SETTING)
+        } for its answer; ` +
         `${code("!history")} shows what you sent. ${TO_BROADCAST}`;
     case "schedule":
       return "There is nothing to schedule: no broadcast is waiting for a send time. Send me " +

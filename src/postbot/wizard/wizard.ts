@@ -23,7 +23,7 @@ import {
 } from "@postbot/framework";
 import type { BroadcastFile } from "../broadcast/log.ts";
 import { postedMessage } from "../broadcast/broadcaster.ts";
-import { duration } from "../broadcast/report.ts";
+import { describeDuration, SETTING } from "@postbot/framework/duration";
 import { decideDraft, decideMentions } from "../broadcast/rules.ts";
 import { draftRefusalText, undoAtYesText } from "../broadcast/rules_text.ts";
 import type { BroadcastService } from "../broadcast/service.ts";
@@ -182,7 +182,7 @@ export class Wizard implements SideQuestions {
 
   /** Called by the session store when a conversation lapsed. */
   async expire(userId: string, state: Conversation): Promise<void> {
-    const ttl = duration(this.#s.config.sessionTtlSeconds);
+    const ttl = describeDuration(this.#s.config.sessionTtlSeconds * 1000, SETTING);
     const text = expiryText(state, ttl);
     log.info("Session of {user} expired at step {step}", { user: userId, step: state.kind });
     await this.#s.notifier.dm(userId, text);
