@@ -155,9 +155,19 @@ export type { ProcessedPosts } from "./processed_posts.ts";
 export { logger, type LoggingOptions, setupLogging } from "./logging.ts";
 export { settleSoon } from "./idle_gc.ts";
 
-// Small shared pieces: results, ids, time zones, TOML errors, exhaustive switches.
+// Small shared pieces: results, ids, time zones and wall clocks, TOML errors, exhaustive switches.
 export { describeProblem, err, fail, ok, type Problem, problem, type Result } from "./result.ts";
 export { isMattermostId, mattermostIdProblem } from "./mattermost_id.ts";
 export { isTimeZone } from "./time_zone.ts";
+export {
+  addDays,
+  fromWallEpoch,
+  WallClock,
+  wallDate,
+  wallEpoch,
+  type WallReading,
+  type WallTime,
+  wallTimeOfDay,
+} from "./wall_clock.ts";
 export { explainTomlError, type TomlSyntaxProblem } from "./toml_error.ts";
 export { unreachable } from "./unreachable.ts";

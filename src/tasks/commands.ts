@@ -6,13 +6,21 @@
  * @module
  */
 
-import { type Command, logger, type MessageContext, unreachable } from "@postbot/framework";
+import {
+  type Command,
+  logger,
+  type MessageContext,
+  unreachable,
+  WallClock,
+  wallDate,
+  wallTimeOfDay,
+} from "@postbot/framework";
 import { describeDuration, MEASURED } from "@postbot/framework/duration";
 import { defuseEveryMention, inlineCode, shownName } from "@postbot/framework/text";
 import type { BrokenTask, LoadedTask } from "./discovery.ts";
 import type { TaskHistory, TaskRunRecord } from "./history.ts";
 import { describeTrigger, type RunningRun, type RunReport, type TaskRunner } from "./runner.ts";
-import { type CronSchedule, WallClock } from "./schedule.ts";
+import type { CronSchedule } from "./schedule.ts";
 
 const log = logger("tasks");
 
@@ -51,11 +59,10 @@ export interface TaskSystemView {
 
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
-/** `Mon 2025-03-31 07:00` in `timeZone` (read by the scheduler's own {@link WallClock}). */
+/** `Mon 2025-03-31 07:00` in `timeZone`. */
 export function formatWhen(date: Date | number, timeZone: string): string {
-  const wall = new Date(new WallClock(timeZone).wallMinute(new Date(date).getTime()));
-  const iso = wall.toISOString();
-  return `${WEEKDAYS[wall.getUTCDay()]} ${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  const wall = new WallClock(timeZone).read(new Date(date).getTime());
+  return `${WEEKDAYS[wall.weekday]} ${wallDate(wall)} ${wallTimeOfDay(wall)}`;
 }
 
 const OUTCOME_MARK: Record<string, string> = {

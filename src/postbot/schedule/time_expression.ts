@@ -8,7 +8,20 @@
  * @module
  */
 
-import { err, ok, type Problem, problem, type Result, unreachable } from "@postbot/framework";
+import {
+  addDays,
+  err,
+  ok,
+  type Problem,
+  problem,
+  type Result,
+  unreachable,
+  WallClock,
+  wallDate,
+  type WallReading,
+  type WallTime,
+  wallTimeOfDay,
+} from "@postbot/framework";
 import { APPROXIMATE, describeDuration } from "@postbot/framework/duration";
 
 /** A resolved send time. */
@@ -47,72 +60,6 @@ const UNITS: Record<string, number> = {
 const EXAMPLES = "`at 09:00`, `at tomorrow 9:00`, `at monday 9:00`, `at 2026-12-01 09:00`, " +
   "`in 2h`, `in 30 min`";
 
-/** A calendar date and wall-clock time, as written. */
-export interface WallClock {
-  readonly year: number;
-  readonly month: number; // 1-12
-  readonly day: number;
-  readonly hour: number;
-  readonly minute: number;
-}
-
-/** The wall-clock reading of an instant in a zone. */
-export function wallClock(at: number, zone: string): WallClock & { weekday: number } {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: zone,
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    weekday: "long",
-    hourCycle: "h23",
-  }).formatToParts(new Date(at));
-  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
-  return {
-    year: Number(get("year")),
-    month: Number(get("month")),
-    day: Number(get("day")),
-    hour: Number(get("hour")),
-    minute: Number(get("minute")),
-    weekday: WEEKDAYS.indexOf(get("weekday").toLowerCase()),
-  };
-}
-
-/** The zone's offset from UTC at an instant, in ms (wall clock minus UTC). */
-function offsetAt(at: number, zone: string): number {
-  const w = wallClock(at, zone);
-  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
-  return asUtc - Math.floor(at / 60_000) * 60_000;
-}
-
-/**
- * Every instant at which the zone's clocks show `w`: none in a spring-forward gap, two in an
- * autumn overlap, one otherwise.
- */
-export function instantsOf(w: WallClock, zone: string): number[] {
-  const naive = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute);
-  const offsets = new Set(
-    [-86_400_000, 0, 86_400_000].map((shift) => offsetAt(naive + shift, zone)),
-  );
-  const found = new Set<number>();
-  for (const offset of offsets) {
-    const at = naive - offset;
-    const back = wallClock(at, zone);
-    if (
-      back.year === w.year && back.month === w.month && back.day === w.day &&
-      back.hour === w.hour && back.minute === w.minute
-    ) found.add(at);
-  }
-  return [...found].sort((a, b) => a - b);
-}
-
-/** Adds days to a calendar date (no time zone involved). */
-function addDays(w: WallClock, days: number): WallClock {
-  const d = new Date(Date.UTC(w.year, w.month - 1, w.day + days));
-  return { ...w, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
-}
-
 /** `9`, `9:00`, `09:30`, `9am`, `9.30pm` -> hours and minutes. */
 function parseClock(text: string): { hour: number; minute: number } | undefined {
   const m = /^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$/i.exec(text.trim());
@@ -138,18 +85,18 @@ export type SendTimeRefusal =
   /** Neither a time nor a day and a time. */
   | { readonly kind: "unreadable"; readonly expression: string }
   /** The wall-clock time falls into the hour skipped when the clocks go forward. */
-  | { readonly kind: "skipped"; readonly wall: WallClock; readonly zone: string }
+  | { readonly kind: "skipped"; readonly wall: WallTime; readonly zone: string }
   /** The wall-clock time happens twice when the clocks go back. */
-  | { readonly kind: "repeated"; readonly wall: WallClock; readonly zone: string }
+  | { readonly kind: "repeated"; readonly wall: WallTime; readonly zone: string }
   /** Already past; `dayNamed` false when only a time was given (tomorrow is suggested). */
   | {
     readonly kind: "past";
-    readonly wall: WallClock;
+    readonly wall: WallTime;
     readonly zone: string;
     readonly dayNamed: boolean;
   }
   /** More than {@link MAX_AHEAD_MS} ahead. */
-  | { readonly kind: "too_far"; readonly wall: WallClock }
+  | { readonly kind: "too_far"; readonly wall: WallTime }
   /** `in ...` that is not a list of numbers with units. */
   | { readonly kind: "unreadable_delay"; readonly text: string }
   | { readonly kind: "unknown_unit"; readonly unit: string }
@@ -178,16 +125,17 @@ export function decideSendTime(
   const text = expression.trim().toLowerCase().replace(/\s+/g, " ");
   const relative = /^in (.+)$/.exec(text);
   if (relative !== null) return decideDelay(relative[1], zone, now);
-  const day = readDay(text, wallClock(now, zone));
+  const clock = new WallClock(zone);
+  const day = readDay(text, clock.read(now));
   if (!day.ok) return day;
-  const clock = parseClock(day.value.clockText);
-  if (clock === undefined) return err({ kind: "unreadable", expression: expression.trim() });
-  let wall: WallClock = { ...day.value.date, ...clock };
-  let instants = instantsOf(wall, zone);
+  const time = parseClock(day.value.clockText);
+  if (time === undefined) return err({ kind: "unreadable", expression: expression.trim() });
+  let wall: WallTime = { ...day.value.date, ...time };
+  let instants = clock.instantsOf(wall);
   // A weekday whose time has passed today means that weekday next week.
   if (day.value.weekdayToday && instants.length > 0 && instants[instants.length - 1] <= now) {
     wall = addDays(wall, 7);
-    instants = instantsOf(wall, zone);
+    instants = clock.instantsOf(wall);
   }
   if (instants.length === 0) return err({ kind: "skipped", wall, zone });
   if (instants.length > 1) return err({ kind: "repeated", wall, zone });
@@ -199,7 +147,7 @@ export function decideSendTime(
 
 /** The day part of an `at ...` expression, and the text left for the clock. */
 interface DayChoice {
-  readonly date: WallClock;
+  readonly date: WallTime;
   readonly clockText: string;
   /** False when only a time was given (today is assumed). */
   readonly dayNamed: boolean;
@@ -211,7 +159,7 @@ const DAY_WORDS =
   /^(today|tomorrow|sunday|monday|tuesday|wednesday|thursday|friday|saturday|sun|mon|tue|tues|wed|thu|thur|thurs|fri|sat)(?:,)? (?:at )?(.+)$/;
 
 /** `2026-12-01 ...`, `tomorrow ...`, `monday ...`, or just a time (today). */
-function readDay(text: string, today: WallClock & { weekday: number }): Result<
+function readDay(text: string, today: WallReading): Result<
   DayChoice,
   SendTimeRefusal
 > {
@@ -281,9 +229,7 @@ export function sendTimeProblem(refusal: SendTimeRefusal): Problem {
       );
     case "past": {
       const { wall } = refusal;
-      const hint = refusal.dayNamed
-        ? ""
-        : ` Did you mean \`at tomorrow ${pad(wall.hour)}:${pad(wall.minute)}\`?`;
+      const hint = refusal.dayNamed ? "" : ` Did you mean \`at tomorrow ${wallTimeOfDay(wall)}\`?`;
       return problem(`${shown(wall)} (${refusal.zone}) is in the past.${hint}`);
     }
     case "too_far":
@@ -309,14 +255,8 @@ export function sendTimeProblem(refusal: SendTimeRefusal): Problem {
 }
 
 /** `09:30 on 2026-12-01`. */
-function shown(wall: WallClock): string {
-  return `${pad(wall.hour)}:${pad(wall.minute)} on ${wall.year}-${pad(wall.month)}-${
-    pad(wall.day)
-  }`;
-}
-
-function pad(n: number): string {
-  return String(n).padStart(2, "0");
+function shown(wall: WallTime): string {
+  return `${wallTimeOfDay(wall)} on ${wallDate(wall)}`;
 }
 
 /**
@@ -331,8 +271,8 @@ export function describeSendTime(time: SendTime, now: number): string {
     month: "long",
     year: "numeric",
   }).format(new Date(time.at)).replace(/^(\w+),? /, "$1 ");
-  const w = wallClock(time.at, time.zone);
-  return `${date}, ${pad(w.hour)}:${pad(w.minute)} ${time.zone} \u2014 ${fromNow(time.at - now)}`;
+  const wall = new WallClock(time.zone).read(time.at);
+  return `${date}, ${wallTimeOfDay(wall)} ${time.zone} \u2014 ${fromNow(time.at - now)}`;
 }
 
 /** "in 2 days 18 hours", "in 30 minutes", "in 45 seconds". */
