@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { seedWorld, startEmulator } from "@postbot/mattermost-emulator";
 import { RestTransport, retryAfterMs } from "./rest.ts";
 import { Secret } from "./secret.ts";
-import { failure, FAST_BACKOFF, withTransport } from "./fixtures_test.ts";
+import { failure, FAST_BACKOFF, withTransport } from "./test_support.ts";
 
 const FAST = FAST_BACKOFF;
 

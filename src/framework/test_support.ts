@@ -1,7 +1,8 @@
 /**
  * Fixtures for the framework's own tests that need a server: a {@link RestTransport} for a
- * seeded emulator's bot, recording every answer. A `_test` module (holding no tests itself):
- * the framework depends on the emulator only in its tests (tests/package_boundaries_test.ts).
+ * seeded emulator's bot, recording every answer. Imported by `_test` files only: the framework
+ * depends on the emulator only in its tests and this file (tests/package_boundaries_test.ts),
+ * and no entry point of the package exports it.
  *
  * @module
  */
