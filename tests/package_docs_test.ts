@@ -53,11 +53,11 @@ const PACKAGES = [
       "RestTransport",
       "MattermostClient",
       "postMessage",
-      "openDatabase",
       "setupLogging",
       "logger",
     ],
   },
+  { mod: "src/framework/sqlite.ts", examples: ["openDatabase"] },
   {
     mod: "src/sandbox/emulator/mod.ts",
     examples: ["startEmulator", "Faults", "seedWorld", "withWorld"],

@@ -19,7 +19,6 @@ import {
   BotAccounts,
   type BotOptions,
   CommandDispatcher,
-  databaseProblem,
   describeProblem,
   directMessagesOnly,
   err,
@@ -31,14 +30,13 @@ import {
   logger,
   MattermostError,
   ok,
-  openDatabase,
   type Problem,
   type RateLimitCounters,
   rateLimitPerUser,
   type Result,
   type SessionStore,
-  sqliteTrouble,
 } from "@postbot/framework";
+import { databaseProblem, openDatabase, sqliteTrouble } from "@postbot/framework/sqlite";
 import { createTaskSystem, type TaskSystem } from "../tasks/mod.ts";
 import { SenderAuthority } from "./authority.ts";
 import { BroadcastAudit } from "./broadcast/audit.ts";

@@ -16,9 +16,9 @@ import {
   ok,
   type RestTransport,
   Semaphore,
-  settleSoon,
   unreachable,
 } from "@postbot/framework";
+import { settleSoon } from "@postbot/framework/idle_gc";
 import type { Notifier } from "../notifier.ts";
 import { plural } from "../format.ts";
 import {

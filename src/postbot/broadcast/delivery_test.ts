@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
 import type { DatabaseSync } from "node:sqlite";
-import { MattermostError, openDatabase, RestTransport, Secret } from "@postbot/framework";
+import { MattermostError, RestTransport, Secret } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
 import {
   type Emulator,
   type EmulatorOptions,

@@ -8,7 +8,7 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { transaction } from "@postbot/framework";
+import { transaction } from "@postbot/framework/sqlite";
 
 /** A file of the original DM. `id` is the DM's file id (the source for re-downloads). */
 export interface BroadcastFile {

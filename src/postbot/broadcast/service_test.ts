@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { openDatabase } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
 import { MIGRATIONS } from "../schema.ts";
 import type { ScheduledBroadcast } from "../schedule/store.ts";
 import type { Actor } from "./broadcaster.ts";
