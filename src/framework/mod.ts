@@ -55,6 +55,12 @@
 
 // (a) The bot and the message context: connect, start, stop; what a handler sees.
 export { Bot, type BotOptions } from "./bot.ts";
+export {
+  type ApologyOptions,
+  type ErrorHandler,
+  FAILURE_REPLY,
+  logAndApologize,
+} from "./error_handler.ts";
 export { type Access, type BotIdentity, type IncomingMessage, MessageContext } from "./context.ts";
 export { REPLY_TO_PROP } from "./catch_up.ts";
 export type { ProcessedPosts } from "./processed_posts.ts";

@@ -27,6 +27,7 @@ import {
   ignoreBots,
   isAdminUnder,
   isChannelMember,
+  logAndApologize,
   logger,
   MattermostError,
   ok,
@@ -520,7 +521,8 @@ function routeMessages(
       hasSideEffects: (ctx) =>
         dispatcher.hasSideEffects(ctx, (c) => wizard.answerHasSideEffects(c.userId, c.text)),
     }))
-    .use(dispatcher.middleware((ctx) => wizard.handle(ctx)));
+    .use(dispatcher.middleware((ctx) => wizard.handle(ctx)))
+    .catch(logAndApologize({ log }));
   return held;
 }
 
