@@ -8,7 +8,7 @@
  */
 
 import type { Person } from "../tests/support/scenario.ts";
-import { postAs } from "../src/sandbox/user_client.ts";
+import { postAs } from "../src/devtools/user_client.ts";
 import { type BenchRow, bulkScenario, mb, pause, processMemory, UserSocket } from "./support.ts";
 
 const BROADCASTS = 2_000;

@@ -14,7 +14,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { type Scenario, startScenario } from "../tests/support/scenario.ts";
-import { postAs } from "../src/sandbox/user_client.ts";
+import { postAs } from "../src/devtools/user_client.ts";
 import { type BenchRow, seconds, UserSocket } from "./support.ts";
 
 const BROADCASTS = 100;

@@ -7,7 +7,7 @@
  */
 
 import type { Scenario, ScenarioOptions } from "../tests/support/scenario.ts";
-import { type Attachment, postAs } from "../src/sandbox/user_client.ts";
+import { type Attachment, postAs } from "../src/devtools/user_client.ts";
 import { startScenario } from "../tests/support/scenario.ts";
 import { UserSocket } from "./user_socket.ts";
 

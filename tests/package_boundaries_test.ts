@@ -87,7 +87,7 @@ function sourceFiles(dir = ""): SourceFile[] {
 Deno.test("the workspace declares the framework and the emulator as packages", () => {
   assert.deepEqual(workspace(), [
     { dir: "src/framework", name: "@postbot/framework" },
-    { dir: "src/sandbox/emulator", name: "@postbot/mattermost-emulator" },
+    { dir: "src/emulator", name: "@postbot/mattermost-emulator" },
   ]);
 });
 
@@ -104,7 +104,7 @@ Deno.test("the emulator does not depend on the framework; the framework only in 
   const uses = (file: SourceFile, name: string) =>
     new RegExp(`from\\s*"${name}(/[^"]*)?"`).test(file.text);
   const wrong = sourceFiles().filter((f) =>
-    (f.path.startsWith("src/sandbox/emulator/") && uses(f, "@postbot/framework")) ||
+    (f.path.startsWith("src/emulator/") && uses(f, "@postbot/framework")) ||
     (f.path.startsWith("src/framework/") && !isTestCode(f.path) &&
       uses(f, "@postbot/mattermost-emulator"))
   ).map((f) => f.path);
@@ -114,15 +114,15 @@ Deno.test("the emulator does not depend on the framework; the framework only in 
 Deno.test("the boundary check catches each kind of crossing", () => {
   const members = [
     { dir: "src/framework", name: "@postbot/framework" },
-    { dir: "src/sandbox/emulator", name: "@postbot/mattermost-emulator" },
+    { dir: "src/emulator", name: "@postbot/mattermost-emulator" },
   ];
   const found = boundaryViolations([
     { path: "main.ts", text: 'import { Bot } from "./src/framework/bot.ts";\n' },
     { path: "src/postbot/a.ts", text: 'import type {\n  X,\n} from "../framework/x.ts";\n' },
     { path: "src/tasks/b.ts", text: 'export { y } from "../framework/y.ts";\n' },
     // (split, so that this file's own text holds no such import)
-    { path: "tests/c.ts", text: "const m = await import" + '("../src/sandbox/emulator/mod.ts");' },
-    { path: "src/framework/d_test.ts", text: 'import { e } from "../sandbox/emulator/mod.ts";\n' },
+    { path: "tests/c.ts", text: "const m = await import" + '("../src/emulator/mod.ts");' },
+    { path: "src/framework/d_test.ts", text: 'import { e } from "../emulator/mod.ts";\n' },
     { path: "src/framework/e.ts", text: 'import { f } from "../postbot/f.ts";\n' },
     // Allowed: inside a package, and outside any package.
     { path: "src/framework/g.ts", text: 'import { h } from "./h.ts";\n' },
@@ -133,8 +133,8 @@ Deno.test("the boundary check catches each kind of crossing", () => {
     'main.ts imports "./src/framework/bot.ts": use "@postbot/framework" instead',
     'src/postbot/a.ts imports "../framework/x.ts": use "@postbot/framework" instead',
     'src/tasks/b.ts imports "../framework/y.ts": use "@postbot/framework" instead',
-    'tests/c.ts imports "../src/sandbox/emulator/mod.ts": use "@postbot/mattermost-emulator" instead',
-    'src/framework/d_test.ts imports "../sandbox/emulator/mod.ts": use "@postbot/mattermost-emulator" instead',
+    'tests/c.ts imports "../src/emulator/mod.ts": use "@postbot/mattermost-emulator" instead',
+    'src/framework/d_test.ts imports "../emulator/mod.ts": use "@postbot/mattermost-emulator" instead',
     'src/framework/e.ts (in @postbot/framework) imports "../postbot/f.ts" outside its package',
   ]);
 });

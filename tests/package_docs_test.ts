@@ -59,7 +59,7 @@ const PACKAGES = [
   },
   { mod: "src/framework/sqlite.ts", examples: ["openDatabase"] },
   {
-    mod: "src/sandbox/emulator/mod.ts",
+    mod: "src/emulator/mod.ts",
     examples: ["startEmulator", "Faults", "seedWorld", "withWorld"],
   },
 ];
@@ -73,7 +73,7 @@ function entryPoints(dir: string): string[] {
   return Object.values(exports).map((target) => `${dir}/${target.replace(/^\.\//, "")}`);
 }
 
-for (const dir of ["src/framework", "src/sandbox/emulator"]) {
+for (const dir of ["src/framework", "src/emulator"]) {
   Deno.test(`${dir}: every entry point says what it is for and documents every export`, async () => {
     const entries = entryPoints(dir);
     assert.ok(entries.includes(`${dir}/mod.ts`), "mod.ts is the root export");

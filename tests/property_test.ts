@@ -20,7 +20,7 @@ import {
   parseChannelsToml,
   sameChannelsConfig,
 } from "../src/postbot/channels/config.ts";
-import { postAs } from "../src/sandbox/user_client.ts";
+import { postAs } from "../src/devtools/user_client.ts";
 import { startInProcess } from "./support/in_process.ts";
 import { type Person, type Scenario, startScenario } from "./support/scenario.ts";
 

@@ -7,7 +7,7 @@
  */
 
 import type { Post } from "@mattermost/types/posts";
-import { postAs } from "../../src/sandbox/user_client.ts";
+import { postAs } from "../../src/devtools/user_client.ts";
 import { isSystemPost, type Person } from "./backend.ts";
 import type { Scenario } from "./scenario.ts";
 

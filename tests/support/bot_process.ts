@@ -4,4 +4,4 @@
  * @module
  */
 
-export { BotProcess, repoPath, taskArgs, taskEnv } from "../../src/sandbox/bot_process.ts";
+export { BotProcess, repoPath, taskArgs, taskEnv } from "../../src/devtools/bot_process.ts";

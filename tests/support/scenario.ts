@@ -13,8 +13,8 @@
 import type { Channel } from "@mattermost/types/channels";
 import type { Post } from "@mattermost/types/posts";
 import type { Emulator, EmulatorOptions } from "@postbot/mattermost-emulator";
-import { BotProcess } from "../../src/sandbox/bot_process.ts";
-import { type Attachment, postAs } from "../../src/sandbox/user_client.ts";
+import { BotProcess } from "../../src/devtools/bot_process.ts";
+import { type Attachment, postAs } from "../../src/devtools/user_client.ts";
 import {
   BACKEND,
   type Backend,

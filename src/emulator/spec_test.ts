@@ -10,7 +10,7 @@ import { indexSpec, type SpecIndex } from "./openapi.ts";
 import { routes } from "./routes.ts";
 import { clientFor, withWorld } from "./testing.ts";
 
-const SPEC_DIR = new URL("../../../tests/fixtures/mattermost-api/", import.meta.url);
+const SPEC_DIR = new URL("../../tests/fixtures/mattermost-api/", import.meta.url);
 
 async function loadSpec(): Promise<SpecIndex> {
   const texts: string[] = [];
