@@ -4,6 +4,8 @@
  * because Client4 only parses JSON when the content type is exactly that.
  */
 
+import { isValidId } from "./ids.ts";
+
 /** English texts of the error ids the emulator produces (server/i18n/en.json), `{{.Name}}` style templates. */
 const MESSAGES: Record<string, string> = {
   "api.context.session_expired.app_error": "Invalid or expired session, please login again.",
@@ -103,6 +105,12 @@ export function permissionError(): AppError {
 /** 400 for a malformed path parameter (Context.SetInvalidURLParam). */
 export function invalidUrlParam(name: string): AppError {
   return new AppError("api.context.invalid_url_param.app_error", 400, { Name: name });
+}
+
+/** The id in the URL parameter `name`; throws the server's 400 when it is malformed. */
+export function requireId(value: string, name: string): string {
+  if (!isValidId(value)) throw invalidUrlParam(name);
+  return value;
 }
 
 /** 400 for a malformed body parameter (Context.SetInvalidParam). */

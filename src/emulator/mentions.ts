@@ -1,4 +1,7 @@
 /**
+ * Whom a post notifies, as the server computes it: every other member of a DM; everyone for
+ * `@all`/`@channel`, those online for `@here`, and `@username` outside code.
+ *
  * Which channel-wide mentions (`@all`, `@channel`, `@here`) the server reads in a post: the
  * runs of text its Markdown yields, split into words at every character Go's Unicode 15.0 tables
  * do not call a letter or number (but `: . - _ @`), trimmed as `StandardMentionParser.ProcessText`
@@ -102,4 +105,37 @@ function processWord(raw: string, found: Set<ChannelWideMention>): void {
   if (/[.\-:]/.test(word)) {
     for (const piece of word.split(/[.\-:]/)) if (piece !== "") check(piece);
   }
+}
+
+/** What {@link notifiedMembers} needs to know of a channel's members. */
+export interface MentionLookups {
+  /** A member's username (undefined when the user is unknown). */
+  username(userId: string): string | undefined;
+  /** Whether `@here` reaches the member. */
+  isOnline(userId: string): boolean;
+}
+
+/**
+ * The members a post notifies (what `posted` events carry as `mentions`): in a DM the other
+ * member; elsewhere, like the server, code never notifies; @all and @channel notify every
+ * member, @here those online, as its mention parser splits words (Unicode 15.0 letters and
+ * `:.-_@`), and `@username` its owner. `others` are the channel's members but the poster.
+ */
+export function notifiedMembers(
+  message: string,
+  direct: boolean,
+  others: readonly string[],
+  lookups: MentionLookups,
+): string[] {
+  if (direct) return [...others];
+  const wide = serverChannelMentions(message);
+  if (wide.has("@all") || wide.has("@channel")) return [...others];
+  const text = message.replace(/(`{3,})[\s\S]*?\1|`[^`\n]*`/g, " ");
+  return others.filter((id) => {
+    if (wide.has("@here") && lookups.isOnline(id)) return true;
+    const name = lookups.username(id);
+    if (name === undefined) return false;
+    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    return new RegExp(`(^|[^\\w.-])@${escaped}(?![\\w-])`, "i").test(text);
+  });
 }

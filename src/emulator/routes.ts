@@ -10,6 +10,7 @@ import {
   invalidUrlParam,
   jsonResponse,
   permissionError,
+  requireId,
   statusOk,
 } from "./http.ts";
 import {
@@ -20,16 +21,21 @@ import {
 } from "./permissions.ts";
 import type { ChannelRecord, PostRecord } from "./records.ts";
 import { isValidId } from "./ids.ts";
-import { type MemoryStore, requireId, type UploadPart } from "./store.ts";
+import type { UploadPart } from "./files.ts";
+import type { MemoryStore } from "./store.ts";
+import type { Tables } from "./tables.ts";
 import { postListView, teamView, userView } from "./views.ts";
 
-/** What a handler gets: the request, path parameters, the caller and the store. */
+/** What a handler gets: the request, path parameters, the caller, the data and its stores. */
 export interface RouteContext {
   req: Request;
   url: URL;
   params: Record<string, string>;
   /** The authenticated user ("" on routes that need no session). */
   userId: string;
+  /** The records and lookups (what reads and permission checks use). */
+  tables: Tables;
+  /** The stores that change data by the server's rules. */
   store: MemoryStore;
 }
 
@@ -80,14 +86,14 @@ async function jsonBody(req: Request, name: string): Promise<unknown> {
 
 function channelOr404(ctx: RouteContext): ChannelRecord {
   const id = requireId(ctx.params.channel_id, "channel_id");
-  const channel = ctx.store.channelRecord(id);
+  const channel = ctx.tables.channelRecord(id);
   if (!channel) throw new AppError("app.channel.get.existing.app_error", 404);
   return channel;
 }
 
 function readableChannel(ctx: RouteContext): ChannelRecord {
   const channel = channelOr404(ctx);
-  if (!canReadChannelContent(ctx.store, ctx.userId, channel)) throw permissionError();
+  if (!canReadChannelContent(ctx.tables, ctx.userId, channel)) throw permissionError();
   return channel;
 }
 
@@ -96,7 +102,7 @@ function teamGate(
   team: { id: string; type: string; allow_open_invite: boolean },
 ) {
   if (
-    (!team.allow_open_invite || team.type !== "O") && !canViewTeam(ctx.store, ctx.userId, team.id)
+    (!team.allow_open_invite || team.type !== "O") && !canViewTeam(ctx.tables, ctx.userId, team.id)
   ) {
     throw permissionError();
   }
@@ -104,12 +110,12 @@ function teamGate(
 
 function fileForReader(ctx: RouteContext) {
   const id = requireId(ctx.params.file_id, "file_id");
-  const file = ctx.store.fileRecord(id);
+  const file = ctx.tables.fileRecord(id);
   if (!file) throw new AppError("app.file_info.get.app_error", 404);
   const info = file.info;
-  const post = info.post_id ? ctx.store.postRecord(info.post_id) : undefined;
-  const allowed = info.user_id === ctx.userId || isSystemAdmin(ctx.store, ctx.userId) ||
-    (post !== undefined && hasReadChannel(ctx.store, ctx.userId, post.channel_id));
+  const post = info.post_id ? ctx.tables.postRecord(info.post_id) : undefined;
+  const allowed = info.user_id === ctx.userId || isSystemAdmin(ctx.tables, ctx.userId) ||
+    (post !== undefined && hasReadChannel(ctx.tables, ctx.userId, post.channel_id));
   if (!allowed) throw permissionError();
   return file;
 }
@@ -141,6 +147,134 @@ function cursors(
   return { next, prev };
 }
 
+/** Posts of a channel changed after `since` (at most 1000), with their roots, newest first. */
+function changedSince(tables: Tables, channelId: string, since: number): PostRecord[] {
+  const changed = tables.channelPosts(channelId, true).filter((p) => p.update_at > since)
+    .slice(0, 1000);
+  const ids = new Set(changed.map((p) => p.id));
+  for (const p of [...changed]) {
+    const root = p.root_id ? tables.postRecord(p.root_id) : undefined;
+    if (root && !ids.has(root.id)) {
+      ids.add(root.id);
+      changed.push(root);
+    }
+  }
+  return changed.sort((a, b) => b.create_at - a.create_at);
+}
+
+/** One page of `live` (newest first): after or before an anchor post, or from the newest. */
+function pageAround(
+  tables: Tables,
+  live: PostRecord[],
+  at: { after: string; before: string; page: number; perPage: number },
+): PostRecord[] {
+  const { page, perPage } = at;
+  if (at.after !== "") {
+    const anchor = tables.postRecord(at.after);
+    const newer = anchor ? live.filter((p) => p.create_at > anchor.create_at).reverse() : [];
+    return newer.slice(page * perPage, page * perPage + perPage).reverse();
+  }
+  if (at.before !== "") {
+    const anchor = tables.postRecord(at.before);
+    const older = anchor ? live.filter((p) => p.create_at < anchor.create_at) : [];
+    return older.slice(page * perPage, page * perPage + perPage);
+  }
+  return live.slice(page * perPage, page * perPage + perPage);
+}
+
+/**
+ * GET /channels/{id}/posts (getPostsForChannel): `since` (changed posts and their roots),
+ * `after` or `before` a post, or the newest page; roots of the page's replies unless
+ * `skipFetchThreads`; the cursors around the page.
+ */
+function channelPostsPage(ctx: RouteContext): Response {
+  const q = ctx.url.searchParams;
+  const before = q.get("before") ?? "";
+  const after = q.get("after") ?? "";
+  if (after !== "") requireId(after, "after");
+  if (before !== "") requireId(before, "before");
+  const sinceRaw = q.get("since") ?? "";
+  if (sinceRaw !== "" && !/^-?\d+$/.test(sinceRaw)) throw invalidBodyParam("since");
+  const since = sinceRaw === "" ? 0 : Number(sinceRaw);
+  const includeDeleted = boolParam(ctx.url, "include_deleted");
+  if (includeDeleted && !isSystemAdmin(ctx.tables, ctx.userId)) throw permissionError();
+  const channel = readableChannel(ctx);
+  const { page, perPage } = paging(ctx.url);
+  const live = ctx.tables.channelPosts(channel.id, includeDeleted);
+  const order = since > 0
+    ? changedSince(ctx.tables, channel.id, since)
+    : pageAround(ctx.tables, live, { after, before, page, perPage });
+  const posts = new Map(order.map((p) => [p.id, p]));
+  if (since <= 0 && q.get("skipFetchThreads") !== "true") {
+    for (const p of order) {
+      const root = p.root_id ? ctx.tables.postRecord(p.root_id) : undefined;
+      if (root && !posts.has(root.id)) posts.set(root.id, root);
+    }
+  }
+  const { next, prev } = cursors(live, order, { since: since > 0, before, after, page });
+  return jsonResponse(
+    200,
+    postListView(
+      order.map((p) => p.id),
+      [...posts.values()].map((p) => ctx.tables.postForClient(p)),
+      next,
+      prev,
+    ),
+  );
+}
+
+/**
+ * POST /files (uploadFileStream): a multipart form (`files`, `channel_id`, `client_ids`) or
+ * one raw body named by `?filename=`, checked in the server's order.
+ */
+async function uploadFiles(ctx: RouteContext): Promise<Response> {
+  const readError = () => new AppError("api.file.upload_file.read_request.app_error", 400);
+  if (ctx.req.headers.get("content-length") === "0") throw readError();
+  let channelId = ctx.url.searchParams.get("channel_id") ?? "";
+  const parts: UploadPart[] = [];
+  const clientIds: string[] = [];
+  const contentType = ctx.req.headers.get("content-type") ?? "";
+  if (contentType.toLowerCase().startsWith("multipart/form-data")) {
+    let form: FormData;
+    try {
+      form = await ctx.req.formData();
+    } catch {
+      throw readError();
+    }
+    for (const [name, value] of form.entries()) {
+      if (typeof value !== "string") {
+        if (name !== "files") throw invalidBodyParam(name);
+        parts.push({ name: value.name, bytes: new Uint8Array(await value.arrayBuffer()) });
+      } else if (name === "channel_id") {
+        if (channelId !== "" && channelId !== value) {
+          throw new AppError("api.file.upload_file.multiple_channel_ids.app_error", 400);
+        }
+        channelId = value;
+      } else if (name === "client_ids") {
+        clientIds.push(value);
+      } else {
+        throw invalidBodyParam(name);
+      }
+    }
+  } else {
+    const filename = ctx.url.searchParams.get("filename") ?? "";
+    if (filename === "") throw invalidUrlParam("filename");
+    parts.push({ name: filename, bytes: new Uint8Array(await ctx.req.arrayBuffer()) });
+    const clientId = ctx.url.searchParams.get("client_id");
+    if (clientId) clientIds.push(clientId);
+  }
+  if (channelId === "") throw invalidBodyParam("channel_id");
+  requireId(channelId, "channel_id");
+  if (clientIds.length > 0 && clientIds.length !== parts.length) {
+    throw new AppError("api.file.upload_file.incorrect_number_of_client_ids.app_error", 400, {
+      NumClientIds: clientIds.length,
+      NumFiles: parts.length,
+    });
+  }
+  const infos = ctx.store.files.submitFiles(ctx.userId, channelId, parts);
+  return jsonResponse(201, { file_infos: infos, client_ids: clientIds });
+}
+
 /** The REST endpoints the emulator serves, in matching order (literal segments first). */
 export const routes: Route[] = [
   {
@@ -165,7 +299,7 @@ export const routes: Route[] = [
       const body = await jsonBody(ctx.req, "user_ids");
       if (!Array.isArray(body) || body.length === 0) throw invalidBodyParam("user_ids");
       const users = [...new Set(body.map(String))]
-        .map((id) => ctx.store.userRecord(id))
+        .map((id) => ctx.tables.userRecord(id))
         .filter((u) => u !== undefined)
         .map((u) => userView(u, ctx.userId));
       return jsonResponse(200, users);
@@ -176,7 +310,7 @@ export const routes: Route[] = [
     path: "/api/v4/users/username/{username}",
     auth: true,
     handler: (ctx) => {
-      const user = ctx.store.userRecordByName(ctx.params.username);
+      const user = ctx.tables.userRecordByName(ctx.params.username);
       if (!user) throw new AppError("app.user.get_by_username.app_error", 404);
       return jsonResponse(200, userView(user, ctx.userId));
     },
@@ -186,7 +320,7 @@ export const routes: Route[] = [
     path: "/api/v4/users/{user_id}",
     auth: true,
     handler: (ctx) => {
-      const user = ctx.store.userRecord(userParam(ctx));
+      const user = ctx.tables.userRecord(userParam(ctx));
       if (!user) throw new AppError("app.user.missing.app_error", 404);
       return jsonResponse(200, userView(user, ctx.userId));
     },
@@ -197,7 +331,7 @@ export const routes: Route[] = [
     auth: true,
     handler: (ctx) => {
       const userId = userParam(ctx);
-      if (!ctx.store.userRecord(userId)) {
+      if (!ctx.tables.userRecord(userId)) {
         throw new AppError("api.status.user_not_found.app_error", 404);
       }
       return jsonResponse(200, ctx.store.presence.statusOf(userId));
@@ -215,7 +349,7 @@ export const routes: Route[] = [
         : {};
       // The server's order: the body's user must be the path's, then the permission.
       if (input.user_id !== userId) throw invalidBodyParam("user_id");
-      if (userId !== ctx.userId && !isSystemAdmin(ctx.store, ctx.userId)) {
+      if (userId !== ctx.userId && !isSystemAdmin(ctx.tables, ctx.userId)) {
         throw permissionError();
       }
       return jsonResponse(200, ctx.store.presence.setByHand(userId, input.status));
@@ -227,9 +361,9 @@ export const routes: Route[] = [
     auth: true,
     handler: (ctx) => {
       const userId = userParam(ctx);
-      const admin = isSystemAdmin(ctx.store, ctx.userId);
+      const admin = isSystemAdmin(ctx.tables, ctx.userId);
       if (userId !== ctx.userId && !admin) throw permissionError();
-      return jsonResponse(200, ctx.store.teamsOf(userId).map((t) => teamView(t, admin)));
+      return jsonResponse(200, ctx.tables.teamsOf(userId).map((t) => teamView(t, admin)));
     },
   },
   {
@@ -239,9 +373,13 @@ export const routes: Route[] = [
     handler: (ctx) => {
       const userId = userParam(ctx);
       const teamId = requireId(ctx.params.team_id, "team_id");
-      if (userId !== ctx.userId && !isSystemAdmin(ctx.store, ctx.userId)) throw permissionError();
-      if (!canViewTeam(ctx.store, ctx.userId, teamId)) throw permissionError();
-      const list = ctx.store.channelsForUser(teamId, userId, boolParam(ctx.url, "include_deleted"));
+      if (userId !== ctx.userId && !isSystemAdmin(ctx.tables, ctx.userId)) throw permissionError();
+      if (!canViewTeam(ctx.tables, ctx.userId, teamId)) throw permissionError();
+      const list = ctx.tables.channelsForUser(
+        teamId,
+        userId,
+        boolParam(ctx.url, "include_deleted"),
+      );
       if (list.length === 0) {
         throw new AppError("app.channel.get_channels.not_found.app_error", 404);
       }
@@ -255,9 +393,9 @@ export const routes: Route[] = [
     handler: (ctx) => {
       const userId = userParam(ctx);
       const teamId = requireId(ctx.params.team_id, "team_id");
-      if (!canViewTeam(ctx.store, ctx.userId, teamId)) throw permissionError();
-      if (userId !== ctx.userId && !isSystemAdmin(ctx.store, ctx.userId)) throw permissionError();
-      return jsonResponse(200, ctx.store.memberRecordsForUser(teamId, userId));
+      if (!canViewTeam(ctx.tables, ctx.userId, teamId)) throw permissionError();
+      if (userId !== ctx.userId && !isSystemAdmin(ctx.tables, ctx.userId)) throw permissionError();
+      return jsonResponse(200, ctx.tables.memberRecordsForUser(teamId, userId));
     },
   },
   {
@@ -265,10 +403,10 @@ export const routes: Route[] = [
     path: "/api/v4/teams/name/{name}",
     auth: true,
     handler: (ctx) => {
-      const team = ctx.store.teamRecordByName(ctx.params.name);
+      const team = ctx.tables.teamRecordByName(ctx.params.name);
       if (!team) throw new AppError("app.team.get_by_name.missing.app_error", 404);
       teamGate(ctx, team);
-      return jsonResponse(200, teamView(team, isSystemAdmin(ctx.store, ctx.userId)));
+      return jsonResponse(200, teamView(team, isSystemAdmin(ctx.tables, ctx.userId)));
     },
   },
   {
@@ -276,10 +414,10 @@ export const routes: Route[] = [
     path: "/api/v4/teams/{team_id}",
     auth: true,
     handler: (ctx) => {
-      const team = ctx.store.teamRecord(requireId(ctx.params.team_id, "team_id"));
+      const team = ctx.tables.teamRecord(requireId(ctx.params.team_id, "team_id"));
       if (!team) throw new AppError("app.team.get.find.app_error", 404);
       teamGate(ctx, team);
-      return jsonResponse(200, teamView(team, isSystemAdmin(ctx.store, ctx.userId)));
+      return jsonResponse(200, teamView(team, isSystemAdmin(ctx.tables, ctx.userId)));
     },
   },
   {
@@ -289,8 +427,8 @@ export const routes: Route[] = [
     handler: (ctx) => {
       const teamId = requireId(ctx.params.team_id, "team_id");
       const userId = userParam(ctx);
-      if (!canViewTeam(ctx.store, ctx.userId, teamId)) throw permissionError();
-      const member = ctx.store.teamMemberRecord(teamId, userId);
+      if (!canViewTeam(ctx.tables, ctx.userId, teamId)) throw permissionError();
+      const member = ctx.tables.teamMemberRecord(teamId, userId);
       if (!member) throw new AppError("app.team.get_member.missing.app_error", 404);
       return jsonResponse(200, member);
     },
@@ -301,15 +439,15 @@ export const routes: Route[] = [
     auth: true,
     handler: (ctx) => {
       const teamId = requireId(ctx.params.team_id, "team_id");
-      const channel = ctx.store.channelRecordByName(
+      const channel = ctx.tables.channelRecordByName(
         teamId,
         ctx.params.channel_name,
         boolParam(ctx.url, "include_deleted"),
       );
       if (!channel) throw new AppError("app.channel.get_by_name.missing.app_error", 404);
       if (channel.type === "O") {
-        if (!canReadChannelContent(ctx.store, ctx.userId, channel)) throw permissionError();
-      } else if (!hasReadChannel(ctx.store, ctx.userId, channel.id)) {
+        if (!canReadChannelContent(ctx.tables, ctx.userId, channel)) throw permissionError();
+      } else if (!hasReadChannel(ctx.tables, ctx.userId, channel.id)) {
         throw new AppError("app.channel.get_by_name.missing.app_error", 404);
       }
       return jsonResponse(200, channel);
@@ -321,9 +459,12 @@ export const routes: Route[] = [
     auth: true,
     handler: (ctx) => {
       const teamId = requireId(ctx.params.team_id, "team_id");
-      if (!canViewTeam(ctx.store, ctx.userId, teamId)) throw permissionError();
+      if (!canViewTeam(ctx.tables, ctx.userId, teamId)) throw permissionError();
       const { page, perPage } = paging(ctx.url);
-      const list = ctx.store.publicChannels(teamId).slice(page * perPage, page * perPage + perPage);
+      const list = ctx.tables.publicChannels(teamId).slice(
+        page * perPage,
+        page * perPage + perPage,
+      );
       return jsonResponse(200, list);
     },
   },
@@ -333,7 +474,7 @@ export const routes: Route[] = [
     auth: true,
     handler: async (ctx) => {
       const body = await jsonBody(ctx.req, "user_ids");
-      return jsonResponse(201, ctx.store.submitDirectChannel(ctx.userId, body));
+      return jsonResponse(201, ctx.store.channels.submitDirectChannel(ctx.userId, body));
     },
   },
   {
@@ -342,7 +483,7 @@ export const routes: Route[] = [
     auth: true,
     handler: async (ctx) => {
       const userId = userParam(ctx);
-      if (userId !== ctx.userId && !isSystemAdmin(ctx.store, ctx.userId)) throw permissionError();
+      if (userId !== ctx.userId && !isSystemAdmin(ctx.tables, ctx.userId)) throw permissionError();
       const body = await jsonBody(ctx.req, "channel_view");
       if (!body || typeof body !== "object" || Array.isArray(body)) {
         throw invalidBodyParam("channel_view");
@@ -356,7 +497,7 @@ export const routes: Route[] = [
         if (!isValidId(value)) throw invalidBodyParam(`channel_view.${key}`);
         ids.push(value);
       }
-      const times = ids.length === 0 ? {} : ctx.store.viewChannels(userId, ids);
+      const times = ids.length === 0 ? {} : ctx.store.memberships.viewChannels(userId, ids);
       if (ids.length > 0 && Object.keys(times).length === 0) {
         throw new AppError("app.channel.update_last_viewed_at.app_error", 400);
       }
@@ -375,9 +516,9 @@ export const routes: Route[] = [
     auth: true,
     handler: (ctx) => {
       const channelId = requireId(ctx.params.channel_id, "channel_id");
-      if (!hasReadChannel(ctx.store, ctx.userId, channelId)) throw permissionError();
+      if (!hasReadChannel(ctx.tables, ctx.userId, channelId)) throw permissionError();
       const { page, perPage } = paging(ctx.url);
-      const members = ctx.store.channelMemberRecords(channelId);
+      const members = ctx.tables.channelMemberRecords(channelId);
       return jsonResponse(200, members.slice(page * perPage, page * perPage + perPage));
     },
   },
@@ -388,8 +529,8 @@ export const routes: Route[] = [
     handler: (ctx) => {
       // getChannelStats: read_channel, then the count of active members (bots included).
       const channelId = requireId(ctx.params.channel_id, "channel_id");
-      if (!hasReadChannel(ctx.store, ctx.userId, channelId)) throw permissionError();
-      return jsonResponse(200, ctx.store.channelStats(channelId));
+      if (!hasReadChannel(ctx.tables, ctx.userId, channelId)) throw permissionError();
+      return jsonResponse(200, ctx.store.channels.channelStats(channelId));
     },
   },
   {
@@ -399,8 +540,8 @@ export const routes: Route[] = [
     handler: (ctx) => {
       const channelId = requireId(ctx.params.channel_id, "channel_id");
       const userId = userParam(ctx);
-      if (!hasReadChannel(ctx.store, ctx.userId, channelId)) throw permissionError();
-      const member = ctx.store.channelMemberRecord(channelId, userId);
+      if (!hasReadChannel(ctx.tables, ctx.userId, channelId)) throw permissionError();
+      const member = ctx.tables.channelMemberRecord(channelId, userId);
       if (!member) throw new AppError("app.channel.get_member.missing.app_error", 404);
       return jsonResponse(200, member);
     },
@@ -409,62 +550,7 @@ export const routes: Route[] = [
     method: "GET",
     path: "/api/v4/channels/{channel_id}/posts",
     auth: true,
-    handler: (ctx) => {
-      const q = ctx.url.searchParams;
-      const before = q.get("before") ?? "";
-      const after = q.get("after") ?? "";
-      if (after !== "") requireId(after, "after");
-      if (before !== "") requireId(before, "before");
-      const sinceRaw = q.get("since") ?? "";
-      if (sinceRaw !== "" && !/^-?\d+$/.test(sinceRaw)) throw invalidBodyParam("since");
-      const since = sinceRaw === "" ? 0 : Number(sinceRaw);
-      const includeDeleted = boolParam(ctx.url, "include_deleted");
-      if (includeDeleted && !isSystemAdmin(ctx.store, ctx.userId)) throw permissionError();
-      const channel = readableChannel(ctx);
-      const { page, perPage } = paging(ctx.url);
-      const live = ctx.store.channelPosts(channel.id, includeDeleted);
-      let order: PostRecord[];
-      if (since > 0) {
-        const changed = ctx.store.channelPosts(channel.id, true).filter((p) => p.update_at > since)
-          .slice(0, 1000);
-        const ids = new Set(changed.map((p) => p.id));
-        for (const p of [...changed]) {
-          const root = p.root_id ? ctx.store.postRecord(p.root_id) : undefined;
-          if (root && !ids.has(root.id)) {
-            ids.add(root.id);
-            changed.push(root);
-          }
-        }
-        order = changed.sort((a, b) => b.create_at - a.create_at);
-      } else if (after !== "") {
-        const anchor = ctx.store.postRecord(after);
-        const newer = anchor ? live.filter((p) => p.create_at > anchor.create_at).reverse() : [];
-        order = newer.slice(page * perPage, page * perPage + perPage).reverse();
-      } else if (before !== "") {
-        const anchor = ctx.store.postRecord(before);
-        const older = anchor ? live.filter((p) => p.create_at < anchor.create_at) : [];
-        order = older.slice(page * perPage, page * perPage + perPage);
-      } else {
-        order = live.slice(page * perPage, page * perPage + perPage);
-      }
-      const posts = new Map(order.map((p) => [p.id, p]));
-      if (since <= 0 && q.get("skipFetchThreads") !== "true") {
-        for (const p of order) {
-          const root = p.root_id ? ctx.store.postRecord(p.root_id) : undefined;
-          if (root && !posts.has(root.id)) posts.set(root.id, root);
-        }
-      }
-      const { next, prev } = cursors(live, order, { since: since > 0, before, after, page });
-      return jsonResponse(
-        200,
-        postListView(
-          order.map((p) => p.id),
-          [...posts.values()].map((p) => ctx.store.postForClient(p)),
-          next,
-          prev,
-        ),
-      );
-    },
+    handler: channelPostsPage,
   },
   {
     method: "POST",
@@ -476,7 +562,7 @@ export const routes: Route[] = [
       const input = body as Record<string, unknown>;
       const setOnlineRaw = ctx.url.searchParams.get("set_online");
       const setOnline = setOnlineRaw === null || !/^(false|0|f)$/i.test(setOnlineRaw);
-      const post = ctx.store.submitPost(ctx.userId, {
+      const post = ctx.store.posts.submitPost(ctx.userId, {
         channel_id: input.channel_id as string,
         message: input.message as string,
         file_ids: input.file_ids as string[] | undefined,
@@ -484,11 +570,11 @@ export const routes: Route[] = [
         root_id: input.root_id as string | undefined,
         pending_post_id: typeof input.pending_post_id === "string" ? input.pending_post_id : "",
         // createPost: a create_at from anyone but a system admin is reset to 0 (now).
-        create_at: typeof input.create_at === "number" && isSystemAdmin(ctx.store, ctx.userId)
+        create_at: typeof input.create_at === "number" && isSystemAdmin(ctx.tables, ctx.userId)
           ? input.create_at
           : undefined,
       }, setOnline);
-      const view = ctx.store.postForClient(post);
+      const view = ctx.tables.postForClient(post);
       view.pending_post_id = typeof input.pending_post_id === "string" ? input.pending_post_id : "";
       return jsonResponse(201, view);
     },
@@ -509,15 +595,15 @@ export const routes: Route[] = [
         });
       }
       const found = [...new Set(body.map(String))]
-        .map((id) => ctx.store.postRecord(id))
+        .map((id) => ctx.tables.postRecord(id))
         .filter((p) => p !== undefined);
       if (found.length === 0) throw new AppError("app.post.get.app_error", 404);
       const readable = found
         .filter((p) =>
-          canReadChannelContent(ctx.store, ctx.userId, ctx.store.channelRecord(p.channel_id)!)
+          canReadChannelContent(ctx.tables, ctx.userId, ctx.tables.channelRecord(p.channel_id)!)
         )
         .sort((a, b) => b.create_at - a.create_at);
-      return jsonResponse(200, readable.map((p) => ctx.store.postForClient(p)));
+      return jsonResponse(200, readable.map((p) => ctx.tables.postForClient(p)));
     },
   },
   {
@@ -527,14 +613,14 @@ export const routes: Route[] = [
     handler: (ctx) => {
       const id = requireId(ctx.params.post_id, "post_id");
       const includeDeleted = boolParam(ctx.url, "include_deleted");
-      if (includeDeleted && !isSystemAdmin(ctx.store, ctx.userId)) throw permissionError();
-      const post = ctx.store.postRecord(id);
+      if (includeDeleted && !isSystemAdmin(ctx.tables, ctx.userId)) throw permissionError();
+      const post = ctx.tables.postRecord(id);
       if (!post || (post.delete_at !== 0 && !includeDeleted)) {
         throw new AppError("app.post.get.app_error", 404);
       }
-      const channel = ctx.store.channelRecord(post.channel_id)!;
-      if (!canReadChannelContent(ctx.store, ctx.userId, channel)) throw permissionError();
-      return jsonResponse(200, ctx.store.postForClient(post));
+      const channel = ctx.tables.channelRecord(post.channel_id)!;
+      if (!canReadChannelContent(ctx.tables, ctx.userId, channel)) throw permissionError();
+      return jsonResponse(200, ctx.tables.postForClient(post));
     },
   },
   {
@@ -546,11 +632,11 @@ export const routes: Route[] = [
       const body = await jsonBody(ctx.req, "post");
       if (!body || typeof body !== "object" || Array.isArray(body)) throw invalidBodyParam("post");
       const input = body as Record<string, unknown>;
-      const patched = ctx.store.patchPost(ctx.userId, id, {
+      const patched = ctx.store.postChanges.patchPost(ctx.userId, id, {
         message: typeof input.message === "string" ? input.message : undefined,
         is_pinned: typeof input.is_pinned === "boolean" ? input.is_pinned : undefined,
       });
-      return jsonResponse(200, ctx.store.postForClient(patched));
+      return jsonResponse(200, ctx.tables.postForClient(patched));
     },
   },
   {
@@ -558,7 +644,7 @@ export const routes: Route[] = [
     path: "/api/v4/posts/{post_id}",
     auth: true,
     handler: (ctx) => {
-      ctx.store.removePost(ctx.userId, requireId(ctx.params.post_id, "post_id"));
+      ctx.store.postChanges.removePost(ctx.userId, requireId(ctx.params.post_id, "post_id"));
       return statusOk();
     },
   },
@@ -566,53 +652,7 @@ export const routes: Route[] = [
     method: "POST",
     path: "/api/v4/files",
     auth: true,
-    handler: async (ctx) => {
-      const readError = () => new AppError("api.file.upload_file.read_request.app_error", 400);
-      if (ctx.req.headers.get("content-length") === "0") throw readError();
-      let channelId = ctx.url.searchParams.get("channel_id") ?? "";
-      const parts: UploadPart[] = [];
-      const clientIds: string[] = [];
-      const contentType = ctx.req.headers.get("content-type") ?? "";
-      if (contentType.toLowerCase().startsWith("multipart/form-data")) {
-        let form: FormData;
-        try {
-          form = await ctx.req.formData();
-        } catch {
-          throw readError();
-        }
-        for (const [name, value] of form.entries()) {
-          if (typeof value !== "string") {
-            if (name !== "files") throw invalidBodyParam(name);
-            parts.push({ name: value.name, bytes: new Uint8Array(await value.arrayBuffer()) });
-          } else if (name === "channel_id") {
-            if (channelId !== "" && channelId !== value) {
-              throw new AppError("api.file.upload_file.multiple_channel_ids.app_error", 400);
-            }
-            channelId = value;
-          } else if (name === "client_ids") {
-            clientIds.push(value);
-          } else {
-            throw invalidBodyParam(name);
-          }
-        }
-      } else {
-        const filename = ctx.url.searchParams.get("filename") ?? "";
-        if (filename === "") throw invalidUrlParam("filename");
-        parts.push({ name: filename, bytes: new Uint8Array(await ctx.req.arrayBuffer()) });
-        const clientId = ctx.url.searchParams.get("client_id");
-        if (clientId) clientIds.push(clientId);
-      }
-      if (channelId === "") throw invalidBodyParam("channel_id");
-      requireId(channelId, "channel_id");
-      if (clientIds.length > 0 && clientIds.length !== parts.length) {
-        throw new AppError("api.file.upload_file.incorrect_number_of_client_ids.app_error", 400, {
-          NumClientIds: clientIds.length,
-          NumFiles: parts.length,
-        });
-      }
-      const infos = ctx.store.submitFiles(ctx.userId, channelId, parts);
-      return jsonResponse(201, { file_infos: infos, client_ids: clientIds });
-    },
+    handler: uploadFiles,
   },
   {
     method: "GET",

@@ -12,7 +12,8 @@ import { rateLimitHeaders } from "./rate_limit.ts";
 import { compilePath } from "./router.ts";
 import { routes } from "./routes.ts";
 import { ChangeSignal, waitFor } from "./signal.ts";
-import { DEFAULT_MAX_FILE_SIZE, MemoryStore } from "./store.ts";
+import { DEFAULT_MAX_FILE_SIZE } from "./files.ts";
+import { MemoryStore } from "./store.ts";
 import type { Emulator, EmulatorOptions, RequestRecord } from "./types.ts";
 import { WebSocketHub } from "./websocket.ts";
 
@@ -156,7 +157,7 @@ function createWorld(
   signal: ChangeSignal,
 ): { hub: WebSocketHub; data: MemoryStore; faults: FaultState } {
   const hub: WebSocketHub = new WebSocketHub({
-    authenticate: (token: string): string | undefined => data.tokenUser(token),
+    authenticate: (token: string): string | undefined => data.tables.tokenUser(token),
     signal,
     serverVersion: EMULATED_VERSION_ID,
     version: EMULATED_VERSION,
@@ -285,7 +286,7 @@ function triage(
   const rule = faults.takeRule(req.method, path);
   if (rule && !rule.afterHandling) return answered(ruleResponse(rule, requestId));
   const token = bearerToken(req, url);
-  const userId = token ? p.data.tokenUser(token) : undefined;
+  const userId = token ? p.data.tables.tokenUser(token) : undefined;
   if (!/^\/api\/v4\/websocket\/?$/.test(path)) return { kind: "route", userId, rule };
   if (req.headers.get("upgrade")?.toLowerCase() !== "websocket" || rule) {
     return answered(
@@ -319,7 +320,14 @@ async function dispatch(
     }
     if (route.auth && !userId) return errorResponse(sessionExpired(), requestId);
     try {
-      return await route.handler({ req, url, params, userId: userId ?? "", store: data });
+      return await route.handler({
+        req,
+        url,
+        params,
+        userId: userId ?? "",
+        tables: data.tables,
+        store: data,
+      });
     } catch (error) {
       if (error instanceof AppError) return errorResponse(error, requestId);
       console.error("emulator: handler failed", error);

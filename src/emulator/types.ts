@@ -10,10 +10,14 @@ import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import type { Faults } from "./faults.ts";
 import type { WaitForOptions } from "./signal.ts";
-import type { CreatePostInput, NewChannel, NewUser, UserTimezone } from "./store.ts";
+import type { NewChannel } from "./channels.ts";
+import type { CreatePostInput } from "./posts.ts";
+import type { NewUser, UserTimezone } from "./users.ts";
 
 export type { FailRule, Faults } from "./faults.ts";
-export type { CreatePostInput, NewChannel, NewUser, UserTimezone } from "./store.ts";
+export type { NewChannel } from "./channels.ts";
+export type { CreatePostInput } from "./posts.ts";
+export type { NewUser, UserTimezone } from "./users.ts";
 export type { RateLimitQuota } from "./rate_limit.ts";
 export type { WaitForOptions } from "./signal.ts";
 

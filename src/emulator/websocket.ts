@@ -9,7 +9,7 @@ import { AppError } from "./http.ts";
 import { isValidId, newId } from "./ids.ts";
 import { ConnectionState, emptyBroadcast, type WsEvent } from "./resume.ts";
 import type { ChangeSignal } from "./signal.ts";
-import type { EventSink } from "./store.ts";
+import type { EventSink } from "./store_events.ts";
 
 /** Seconds an unauthenticated socket may stay open (web_conn.go authCheckInterval). */
 const AUTH_TIMEOUT_MS = 5_000;
