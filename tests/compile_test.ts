@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { compileArgs, runtimeFlags, startTask } from "../scripts/build/compile.ts";
-import { repoPath, taskEnv } from "./support/bot_process.ts";
+import { repoPath, taskEnv } from "@postbot/harness/bot";
 
 const tasks: Record<string, string> = JSON.parse(Deno.readTextFileSync(repoPath("deno.json")))
   .tasks;

@@ -1,13 +1,14 @@
 /**
- * The workspace packages (`@postbot/framework`, `@postbot/mattermost-emulator`) are libraries:
- * code outside a package imports it by name only (its mod.ts or a declared subpath), never by a
- * relative path into it, and a package reaches nothing outside itself by a relative path. Kept
- * by this test, so the rule holds as the code moves; a violation is fixed by importing the package
- * by its name (and exporting the symbol from its face when it is missing there).
+ * The workspace packages (`@postbot/framework`, `@postbot/mattermost-emulator`,
+ * `@postbot/harness`) are libraries: code outside a package imports it by name only (its mod.ts
+ * or a declared subpath), never by a relative path into it, and a package reaches nothing
+ * outside itself by a relative path. Kept by this test, so the rule holds as the code moves; a
+ * violation is fixed by importing the package by its name (and exporting the symbol from its
+ * face when it is missing there).
  */
 
 import assert from "node:assert/strict";
-import { repoPath } from "./support/bot_process.ts";
+import { repoPath } from "@postbot/harness/bot";
 
 /** A workspace member: its directory (relative to the repository, no trailing slash), name. */
 interface Member {
@@ -84,10 +85,11 @@ function sourceFiles(dir = ""): SourceFile[] {
   return files;
 }
 
-Deno.test("the workspace declares the framework and the emulator as packages", () => {
+Deno.test("the workspace declares the framework, the emulator and the harness as packages", () => {
   assert.deepEqual(workspace(), [
     { dir: "src/framework", name: "@postbot/framework" },
     { dir: "src/emulator", name: "@postbot/mattermost-emulator" },
+    { dir: "src/harness", name: "@postbot/harness" },
   ]);
 });
 
@@ -108,6 +110,23 @@ Deno.test("the emulator does not depend on the framework; the framework only in 
     (f.path.startsWith("src/framework/") && !isTestCode(f.path) &&
       uses(f, "@postbot/mattermost-emulator"))
   ).map((f) => f.path);
+  assert.deepEqual(wrong, []);
+});
+
+Deno.test("the bot never loads the harness: tests, benchmarks, scripts and devtools do", () => {
+  const wrong = sourceFiles().filter((f) =>
+    /^(main\.ts|src\/(framework|postbot|tasks)\/)/.test(f.path) && !f.path.endsWith("_test.ts") &&
+    /from\s*"@postbot\/harness(\/[^"]*)?"/.test(f.text)
+  ).map((f) => f.path);
+  assert.deepEqual(wrong, []);
+});
+
+Deno.test("tests/support is the app's tests' own: nothing outside tests/ imports it", () => {
+  const wrong = sourceFiles().filter((f) => !f.path.startsWith("tests/")).flatMap((f) =>
+    [...f.text.matchAll(SPECIFIER)]
+      .filter((m) => /^\.\.?\//.test(m[2]) && resolve(f.path, m[2]).startsWith("tests/"))
+      .map((m) => `${f.path} imports "${m[2]}"`)
+  );
   assert.deepEqual(wrong, []);
 });
 

@@ -13,8 +13,8 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { BotProcess } from "./support/bot_process.ts";
-import { type Scenario, startScenario } from "./support/scenario.ts";
+import { type Scenario, startScenario } from "@postbot/harness";
+import { BotProcess } from "@postbot/harness/bot";
 
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 

@@ -7,9 +7,9 @@
  */
 
 import assert from "node:assert/strict";
-import { until } from "./support/poll.ts";
+import { until } from "@postbot/mattermost-emulator/testing";
 import { descendants, processes } from "./support/processes.ts";
-import { type Scenario, startScenario } from "./support/scenario.ts";
+import { type Scenario, startScenario } from "@postbot/harness";
 
 const MARK = "FORGED-0x5eed";
 

@@ -8,9 +8,9 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { repoPath } from "./support/bot_process.ts";
-import { until } from "./support/poll.ts";
-import { type Scenario, startScenario } from "./support/scenario.ts";
+import { type Scenario, startScenario } from "@postbot/harness";
+import { repoPath } from "@postbot/harness/bot";
+import { until } from "@postbot/mattermost-emulator/testing";
 
 /** Task files import the public types by absolute URL: they live outside the repository. */
 const TYPES = new URL("../src/tasks/types.ts", import.meta.url).href;

@@ -10,7 +10,7 @@ import type { Post } from "@mattermost/types/posts";
 import type { Emulator } from "@postbot/mattermost-emulator";
 import type { DemoUser, DemoWorld } from "./demo.ts";
 import { unreachable } from "@postbot/framework";
-import { type Attachment, postAs } from "./user_client.ts";
+import { type Attachment, postAs } from "@postbot/harness/bot";
 
 /** Where the chat reads and writes. */
 export interface ChatOptions {

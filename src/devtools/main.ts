@@ -7,7 +7,7 @@
  * @module
  */
 
-import { BotProcess } from "./bot_process.ts";
+import { BotProcess } from "@postbot/harness/bot";
 import { runChat } from "./chat.ts";
 import { seedDemo } from "./demo.ts";
 import { startEmulator } from "@postbot/mattermost-emulator";

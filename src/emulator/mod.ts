@@ -3,7 +3,9 @@
  * WebSocket server on 127.0.0.1 that behaves like Mattermost where a bot can tell the
  * difference (routes, permissions, error bodies, silent file drops, events, seq/resume,
  * rate-limit headers), with switches for misbehaviour ({@link Faults}). The bot under test
- * talks to it over real sockets, exactly as it would to a server.
+ * talks to it over real sockets, exactly as it would to a server. Helpers for tests (a seeded
+ * world, a Client4 per token, a WebSocket probe, `until`) are the
+ * `@postbot/mattermost-emulator/testing` entry point.
  *
  * @example
  * ```ts
@@ -32,16 +34,5 @@ export type {
   UserTimezone,
   WaitForOptions,
 } from "./types.ts";
-export {
-  type Actor,
-  clientFor,
-  type Frame,
-  type SeedOptions,
-  seedWorld,
-  withWorld,
-  type World,
-  WsProbe,
-} from "./testing.ts";
-export { until } from "./poll.ts";
 export { type ChannelWideMention, serverChannelMentions } from "./mentions.ts";
 export { GcraRateLimiter, rateLimitHeaders, type RateLimitResult } from "./rate_limit.ts";

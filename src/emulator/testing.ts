@@ -1,7 +1,11 @@
 /**
- * Test helpers for the emulator's own tests (and for anyone writing bot tests against it):
- * a seeded world, a Client4 bound to a token, and a small WebSocket client that records
- * frames and waits for them without sleeping.
+ * `@postbot/mattermost-emulator/testing`: helpers for tests against the emulator (its own and
+ * any bot's): a seeded world, a Client4 bound to a token, a small WebSocket client that
+ * records frames and waits for them without sleeping, and {@link until} for state the
+ * emulator cannot signal. Kept out of mod.ts, so what runs the emulator outside a test (the
+ * sandbox) does not load them.
+ *
+ * @module
  */
 
 import mm from "@mattermost/client";
@@ -10,6 +14,8 @@ import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { startEmulator } from "./server.ts";
 import type { Emulator, EmulatorOptions } from "./types.ts";
+
+export { until } from "./poll.ts";
 
 /** A user with its token. */
 export interface Actor {
@@ -45,7 +51,8 @@ export interface SeedOptions {
  *
  * @example
  * ```ts
- * import { seedWorld, startEmulator } from "@postbot/mattermost-emulator";
+ * import { startEmulator } from "@postbot/mattermost-emulator";
+ * import { seedWorld } from "@postbot/mattermost-emulator/testing";
  *
  * const emu = await startEmulator();
  * const { bot, alice, dm, news } = seedWorld(emu);
@@ -87,7 +94,7 @@ export function seedWorld(emu: Emulator, options: SeedOptions = {}): World {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { clientFor, withWorld } from "@postbot/mattermost-emulator";
+ * import { clientFor, withWorld } from "@postbot/mattermost-emulator/testing";
  *
  * Deno.test("the bot can read its own account", async () => {
  *   await withWorld(async ({ emu, bot }) => {

@@ -6,14 +6,8 @@
 
 import assert from "node:assert/strict";
 import type { Post } from "@mattermost/types/posts";
-import {
-  type Actor,
-  clientFor,
-  type Emulator,
-  seedWorld,
-  startEmulator,
-  type World,
-} from "@postbot/mattermost-emulator";
+import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
+import { type Actor, clientFor, seedWorld, type World } from "@postbot/mattermost-emulator/testing";
 import { Bot, type BotOptions } from "./bot.ts";
 import { readBotConfig } from "./config.ts";
 import type { MessageContext } from "./context.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { World } from "@postbot/mattermost-emulator";
+import type { World } from "@postbot/mattermost-emulator/testing";
 import { isChannelMember, MattermostClient } from "./client.ts";
 import type { RestTransport } from "./rest.ts";
 import { failure, withTransport } from "./test_support.ts";

@@ -8,7 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { seedWorld, startEmulator, type World } from "@postbot/mattermost-emulator";
+import { startEmulator } from "@postbot/mattermost-emulator";
+import { seedWorld, type World } from "@postbot/mattermost-emulator/testing";
 import { MattermostError } from "./mattermost_error.ts";
 import { RestTransport, type TransportOptions } from "./rest.ts";
 import { Secret } from "./secret.ts";

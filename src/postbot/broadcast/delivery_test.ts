@@ -3,12 +3,8 @@ import type { Channel } from "@mattermost/types/channels";
 import type { DatabaseSync } from "node:sqlite";
 import { MattermostError, RestTransport, Secret } from "@postbot/framework";
 import { openDatabase } from "@postbot/framework/sqlite";
-import {
-  type Emulator,
-  type EmulatorOptions,
-  seedWorld,
-  startEmulator,
-} from "@postbot/mattermost-emulator";
+import { type Emulator, type EmulatorOptions, startEmulator } from "@postbot/mattermost-emulator";
+import { seedWorld } from "@postbot/mattermost-emulator/testing";
 import { MIGRATIONS } from "../schema.ts";
 import {
   BROADCAST_PROP,

@@ -1,6 +1,6 @@
 /**
  * A complete test world: a Mattermost server (the emulator, or a real server under
- * `deno task e2e` — see backend.ts) seeded with a team, a bot account, users and channels, a
+ * `deno task e2e` -- see backend.ts) seeded with a team, a bot account, users and channels, a
  * working directory with channels.toml, and postbot running against it as a separate
  * process. Tests talk to the bot as a user in a DM, over real sockets.
  *
@@ -13,8 +13,8 @@
 import type { Channel } from "@mattermost/types/channels";
 import type { Post } from "@mattermost/types/posts";
 import type { Emulator, EmulatorOptions } from "@postbot/mattermost-emulator";
-import { BotProcess } from "../../src/devtools/bot_process.ts";
-import { type Attachment, postAs } from "../../src/devtools/user_client.ts";
+import { BotProcess } from "./bot_process.ts";
+import { type Attachment, postAs } from "./user_client.ts";
 import {
   BACKEND,
   type Backend,
@@ -25,10 +25,10 @@ import {
 } from "./backend.ts";
 import { EmulatorBackend } from "./emulator_backend.ts";
 import { RealBackend } from "./real_backend.ts";
-import { seedWorld, TEAM_NAME, type World } from "./world.ts";
+import { type ScenarioWorld, seedScenarioWorld, TEAM_NAME } from "./world.ts";
 
 export type { Person } from "./backend.ts";
-export type { World } from "./world.ts";
+export type { ScenarioWorld } from "./world.ts";
 
 /** What {@link startScenario} sets up; everything optional. */
 export interface ScenarioOptions {
@@ -36,9 +36,9 @@ export interface ScenarioOptions {
   readonly env?: Record<string, string>;
   /** channels.toml text; `{{name}}` is replaced by the id of seeded channel `name`. */
   readonly channelsToml?: string;
-  /** More files in the working directory (relative path → content). */
+  /** More files in the working directory (relative path -> content). */
   readonly files?: Record<string, string>;
-  /** Number of extra public channels `bulk-0`… the bot is a member of. */
+  /** Number of extra public channels `bulk-0`... the bot is a member of. */
   readonly bulkChannels?: number;
   /** Start the bot process (default true). */
   readonly startBot?: boolean;
@@ -53,19 +53,19 @@ export interface ScenarioOptions {
    * users and memberships through `server` (add them to `world.channels` to use them in
    * `{{name}}` placeholders).
    */
-  readonly prepare?: (server: Backend, world: World) => void | Promise<void>;
+  readonly prepare?: (server: Backend, world: ScenarioWorld) => void | Promise<void>;
   /**
    * Emulator-only seeding straight into the emulator's store (kept for older tests); a
    * scenario with `seed` cannot run on a real server, so prefer {@link prepare}.
    */
-  readonly seed?: (emu: Emulator, world: World) => void | Promise<void>;
+  readonly seed?: (emu: Emulator, world: ScenarioWorld) => void | Promise<void>;
 }
 
 /** A running test world. Stop it in a `finally`. */
 export class Scenario {
   /** The server under test. */
   readonly server: Backend;
-  readonly world: World;
+  readonly world: ScenarioWorld;
   readonly dir: string;
   readonly env: Record<string, string>;
   /** The HTTP client the test's own requests use (trusts `caCert` when given). */
@@ -75,7 +75,7 @@ export class Scenario {
 
   constructor(
     server: Backend,
-    world: World,
+    world: ScenarioWorld,
     dir: string,
     env: Record<string, string>,
     http?: Deno.HttpClient,
@@ -91,7 +91,7 @@ export class Scenario {
 
   /**
    * The emulator (fault switches, request log, direct store access). Throws on a real server:
-   * a test that needs it must be marked `ignore: emulatorOnly("…")`.
+   * a test that needs it must be marked `ignore: emulatorOnly("...")`.
    */
   get emu(): Emulator {
     const emu = this.server.emulator;
@@ -290,14 +290,32 @@ async function openBackend(options: ScenarioOptions): Promise<Backend> {
   return await RealBackend.open();
 }
 
-/** Seeds the server, writes the working directory, and (by default) starts the bot. */
+/**
+ * Seeds the server, writes the working directory, and (by default) starts the bot. Stop the
+ * scenario in a `finally`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startScenario } from "@postbot/harness";
+ *
+ * Deno.test("an unknown command gets an answer", async () => {
+ *   const s = await startScenario({ env: { UNDO_WINDOW_SECONDS: "60" } });
+ *   try {
+ *     assert.match(await s.dm(s.world.bob).ask("!nope"), /nope/);
+ *   } finally {
+ *     await s.stop();
+ *   }
+ * });
+ * ```
+ */
 export async function startScenario(options: ScenarioOptions = {}): Promise<Scenario> {
   const server = await openBackend(options);
   server.epoch = Date.now();
-  let world: World;
+  let world: ScenarioWorld;
   const dms = new Map<string, Channel>();
   try {
-    world = await seedWorld(server, options.bulkChannels ?? 0);
+    world = await seedScenarioWorld(server, options.bulkChannels ?? 0);
     if (options.seed !== undefined) await options.seed(server.emulator!, world);
     await options.prepare?.(server, world);
     await server.archiveOtherChannels(

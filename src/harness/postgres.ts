@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Outcome, run } from "./process.ts";
+import { type Outcome, run } from "./programs.ts";
 
 /** Where the PostgreSQL programs are. */
 export interface PgInstall {
@@ -66,7 +66,7 @@ export async function findPostgres(log: (line: string) => void): Promise<Outcome
         "`apt-get install postgresql`) and run this again.",
     };
   }
-  log("PostgreSQL is missing: installing it with apt-get (postgresql)…");
+  log("PostgreSQL is missing: installing it with apt-get (postgresql)\u2026");
   const update = await run("apt-get", ["update"], { env: { DEBIAN_FRONTEND: "noninteractive" } });
   if (!update.ok) return { ok: false, error: `apt-get update failed:\n${update.stderr}` };
   const install = await run(

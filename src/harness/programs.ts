@@ -1,6 +1,6 @@
 /**
- * Running programs from the Mattermost scripts: captured output, errors as values, free
- * loopback ports, and checks on process ids.
+ * Running the programs of the real Mattermost server (the build, PostgreSQL's tools, the
+ * server): captured output, errors as values, free loopback ports, checks on process ids.
  *
  * @module
  */
@@ -58,7 +58,7 @@ export async function processAlive(pid: number, name: string): Promise<boolean> 
 }
 
 /** Resolves once `check` is true; false when `timeoutMs` passes first. */
-export async function until(
+export async function pollUntilTrue(
   check: () => Promise<boolean>,
   timeoutMs: number,
   intervalMs = 200,

@@ -7,12 +7,7 @@
  * @module
  */
 
-const ROOT = new URL("../../", import.meta.url);
-
-/** Absolute path of a file in the repository. */
-export function repoPath(relative: string): string {
-  return new URL(relative, ROOT).pathname;
-}
+import { repoPath } from "./repo.ts";
 
 /** A task's command line in deno.json split into words. */
 function taskWords(task: string): string[] {

@@ -12,10 +12,10 @@ import type { Channel } from "@mattermost/types/channels";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Post, PostList } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
-import { worldFile } from "../../scripts/mattermost/paths.ts";
-import { Provisioner } from "../../scripts/mattermost/provision.ts";
-import { Rest } from "../../scripts/mattermost/rest.ts";
-import { pingOk, readServerInfo, restart } from "../../scripts/mattermost/server.ts";
+import { worldFile } from "./mattermost_paths.ts";
+import { Provisioner } from "./provision.ts";
+import { Rest } from "./rest.ts";
+import { pingOk, readServerInfo, restart } from "./mattermost_server.ts";
 import type { Backend, ChannelSpec, Person, PostSpec, UserTimezone } from "./backend.ts";
 
 /** A {@link Backend} over the local real Mattermost server. */

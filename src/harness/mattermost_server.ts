@@ -7,7 +7,7 @@
  * @module
  */
 
-import { MM_VERSION, runDir, SCRIPTS_DIR, serverFile } from "./paths.ts";
+import { BUILD_SCRIPT, MM_VERSION, runDir, serverFile } from "./mattermost_paths.ts";
 import {
   clusterReady,
   ensureDatabase,
@@ -18,7 +18,7 @@ import {
   startCluster,
   stopCluster,
 } from "./postgres.ts";
-import { freePort, type Outcome, processAlive, run, until } from "./process.ts";
+import { freePort, type Outcome, pollUntilTrue, processAlive, run } from "./programs.ts";
 
 /** The server's own rate limiter (RateLimitSettings), or none. */
 export interface RateLimit {
@@ -59,10 +59,10 @@ function writeServerInfo(info: ServerInfo): void {
   Deno.writeTextFileSync(serverFile(), JSON.stringify(info, null, 2));
 }
 
-/** Runs the build script; returns the cache directory. Exit codes 10–12 name what failed. */
+/** Runs the build script; returns the cache directory. Exit codes 10-12 name what failed. */
 export async function build(): Promise<Outcome<string>> {
   const child = new Deno.Command("bash", {
-    args: [`${SCRIPTS_DIR}/build.sh`],
+    args: [BUILD_SCRIPT],
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
@@ -173,7 +173,7 @@ async function spawnServer(
   const url = `http://127.0.0.1:${port}`;
   let exited = false;
   child.status.then(() => exited = true);
-  const up = await until(async () => exited || await pingOk(url), 240_000, 250);
+  const up = await pollUntilTrue(async () => exited || await pingOk(url), 240_000, 250);
   if (!up || exited) {
     let tail = "";
     try {
@@ -273,14 +273,18 @@ async function stopServerProcess(pid: number): Promise<void> {
   } catch {
     return;
   }
-  const gone = await until(async () => !(await processAlive(pid, "mattermost")), 30_000, 100);
+  const gone = await pollUntilTrue(
+    async () => !(await processAlive(pid, "mattermost")),
+    30_000,
+    100,
+  );
   if (!gone) {
     try {
       Deno.kill(pid, "SIGKILL");
     } catch {
       // Gone meanwhile.
     }
-    await until(async () => !(await processAlive(pid, "mattermost")), 10_000, 100);
+    await pollUntilTrue(async () => !(await processAlive(pid, "mattermost")), 10_000, 100);
   }
 }
 

@@ -21,7 +21,7 @@ export type { UserTimezone } from "@postbot/mattermost-emulator";
 /** Which kind of server. */
 export type BackendKind = "emulator" | "real";
 
-/** The backend this test run uses (POSTBOT_E2E_BACKEND=real → the real server). */
+/** The backend this test run uses (POSTBOT_E2E_BACKEND=real -> the real server). */
 export const BACKEND: BackendKind = Deno.env.get("POSTBOT_E2E_BACKEND") === "real"
   ? "real"
   : "emulator";

@@ -13,7 +13,7 @@ import type { Team } from "@mattermost/types/teams";
 import type { Backend, Person } from "./backend.ts";
 
 /** The seeded data. */
-export interface World {
+export interface ScenarioWorld {
   readonly team: Team;
   readonly bot: Person;
   /** Team members; alice is the admin (ADMIN_USERS=alice). */
@@ -32,7 +32,7 @@ export const TEAM_NAME = "staff";
 type Member = "bot" | "alice" | "bob" | "carol";
 
 /** The channels of the world: name, display name, type, members. */
-export const WORLD_CHANNELS: readonly [string, string, "O" | "P", readonly Member[]][] = [
+export const SCENARIO_CHANNELS: readonly [string, string, "O" | "P", readonly Member[]][] = [
   ["town-square", "Town Square", "O", ["bot", "alice", "bob", "carol"]],
   ["announcements", "Announcements", "O", ["bot", "alice"]],
   ["office-berlin", "Office Berlin", "O", ["bot", "alice"]],
@@ -47,7 +47,7 @@ export const WORLD_CHANNELS: readonly [string, string, "O" | "P", readonly Membe
 ];
 
 /** Seeds (or, on a real server, restores) the world, with `bulk` extra channels `bulk-N`. */
-export async function seedWorld(b: Backend, bulk = 0): Promise<World> {
+export async function seedScenarioWorld(b: Backend, bulk = 0): Promise<ScenarioWorld> {
   const team = await b.team(TEAM_NAME, "Staff");
   const bot = await b.createUser({ username: "postbot", is_bot: true });
   const alice = await b.createUser({ username: "alice" });
@@ -62,7 +62,7 @@ export async function seedWorld(b: Backend, bulk = 0): Promise<World> {
   if (offTopic !== undefined && offTopic.delete_at === 0) await b.archiveChannel(offTopic.id);
 
   const channels: Record<string, Channel> = {};
-  for (const [name, display, type, members] of WORLD_CHANNELS) {
+  for (const [name, display, type, members] of SCENARIO_CHANNELS) {
     channels[name] = await b.createChannel(
       { team_id: team.id, name, display_name: display, type },
       members.map((m) => people[m].user.id),

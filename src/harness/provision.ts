@@ -23,7 +23,7 @@ export interface Account {
 export interface WorldState {
   url: string;
   admin: { username: string; password: string; token: string };
-  /** username → token (personal access tokens, bot included). */
+  /** username -> token (personal access tokens, bot included). */
   tokens: Record<string, string>;
 }
 
@@ -176,7 +176,7 @@ export class Provisioner {
   /**
    * A new bot account under `username`: an existing bot of that name is renamed and disabled
    * first (disabled accounts count against no limit). Each test scenario gets a bot with no
-   * history — no DM channels, no memberships — as a freshly installed bot would.
+   * history -- no DM channels, no memberships -- as a freshly installed bot would.
    */
   async freshBot(username: string): Promise<Account> {
     const old = await this.admin.find<UserProfile>(`/users/username/${username}`);

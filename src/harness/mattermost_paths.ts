@@ -6,14 +6,13 @@
  * @module
  */
 
+import { REPO_ROOT } from "./repo.ts";
+
 /** The Mattermost version the build script pins. */
 export const MM_VERSION = "11.4.0";
 
-/** The repository root (this file is scripts/mattermost/paths.ts). */
-export const REPO_ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
-
-/** Directory of the build script and the other scripts. */
-export const SCRIPTS_DIR = new URL("./", import.meta.url).pathname.replace(/\/$/, "");
+/** The build script (`scripts/mattermost/build.sh`, a command of its own too). */
+export const BUILD_SCRIPT = `${REPO_ROOT}/scripts/mattermost/build.sh`;
 
 /** FNV-1a of a string, as 8 hex digits: a short stable name for this checkout. */
 function shortHash(text: string): string {

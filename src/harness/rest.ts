@@ -9,7 +9,7 @@
 export class RestError extends Error {
   /** HTTP status. */
   readonly status: number;
-  /** Mattermost's error id (`app.team.…`), or "" for a non-JSON body. */
+  /** Mattermost's error id (`app.team....`), or "" for a non-JSON body. */
   readonly id: string;
 
   constructor(what: string, status: number, id: string, detail: string) {
