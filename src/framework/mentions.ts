@@ -100,7 +100,7 @@ export function channelWideMentions(text: string): ChannelWideMention[] {
   return [...found] as ChannelWideMention[];
 }
 
-const CHARACTER_REFERENCE = /&([^;]*);/g;
+const CHARACTER_REFERENCE = /&([^;&]*);/g;
 
 /** What `&ref;` stands for, as the server's Markdown reads it (`""` when nothing). */
 function characterReference(ref: string): string {
