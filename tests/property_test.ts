@@ -19,7 +19,7 @@ import {
   type ChannelsConfig,
   parseChannelsToml,
   sameChannelsConfig,
-} from "../src/postbot/channels/config.ts";
+} from "../src/postbot/channels/parse.ts";
 import { postAs } from "../src/sandbox/user_client.ts";
 import { startInProcess } from "./support/in_process.ts";
 import { type Person, type Scenario, startScenario } from "./support/scenario.ts";

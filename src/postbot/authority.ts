@@ -18,7 +18,7 @@
  */
 
 import { isAdminUnder, listed, unreachable, type UserRef } from "@postbot/framework";
-import { type ChannelsConfig, nameKey } from "./channels/config.ts";
+import { type ChannelsConfig, nameKey } from "./channels/parse.ts";
 import type { Account } from "./team_membership.ts";
 
 /** A channel a broadcast goes to (a delivery record or a resolved target). */

@@ -99,7 +99,7 @@ export const POSTBOT_VARIABLES = {
   }),
   channelsTomlPath: text("CHANNELS_TOML_PATH", {
     default: "channels.toml",
-    // Replaced atomically through `<path>.tmp` (channels/store.ts).
+    // Replaced atomically through `<path>.tmp` (channels/channels_file.ts).
     paths: ["read", "write", "read +.tmp", "write +.tmp"],
     doc: "groups, whitelist, aliases",
   }),

@@ -4,7 +4,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { openDatabase, RestTransport, Secret } from "@postbot/framework";
 import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
 import { Notifier } from "../notifier.ts";
-import { MIGRATIONS } from "../schema.ts";
+import { MIGRATIONS } from "../migrations.ts";
 import { Broadcaster, newBroadcastId, postedMessage, retryFailedText } from "./broadcaster.ts";
 import { BROADCAST_PROP } from "./delivery.ts";
 import { BroadcastLog, type BroadcastTarget } from "./log.ts";

@@ -8,7 +8,7 @@ import {
   seedWorld,
   startEmulator,
 } from "@postbot/mattermost-emulator";
-import { MIGRATIONS } from "../schema.ts";
+import { MIGRATIONS } from "../migrations.ts";
 import {
   BROADCAST_PROP,
   type ChannelOutcome,

@@ -21,7 +21,7 @@ import { excerpt, MAX_POST_RUNES, runeLength } from "@postbot/framework/text";
 import type { Attribution } from "../config.ts";
 import { code, plural, quote } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
-import type { ScheduledStore } from "../schedule/store.ts";
+import type { ScheduledStore } from "./scheduled/scheduled_broadcasts.ts";
 import { type Actor, postedMessage } from "./broadcaster.ts";
 import { explain } from "./delivery.ts";
 import type { DeliveryRecord } from "./log.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "@postbot/framework";
-import { MIGRATIONS } from "../schema.ts";
+import { MIGRATIONS } from "../migrations.ts";
 import { APP_NAME } from "../name.ts";
 import { BroadcastLog, type BroadcastTarget } from "./log.ts";
 

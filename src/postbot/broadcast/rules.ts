@@ -9,7 +9,7 @@
  */
 
 import { MAX_POST_RUNES, runeLength } from "@postbot/framework/text";
-import type { ScheduledBroadcast } from "../schedule/store.ts";
+import type { ScheduledBroadcast } from "./scheduled/scheduled_broadcasts.ts";
 import { channelWideMentions } from "@postbot/framework/mentions";
 import { type ChannelMentionPolicy, mayMentionChannels } from "./channel_mentions.ts";
 import type { BroadcastRecord, DeliveryRecord } from "./log.ts";

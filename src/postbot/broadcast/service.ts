@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ScheduledBroadcast, ScheduledStore } from "../schedule/store.ts";
+import type { ScheduledBroadcast, ScheduledStore } from "./scheduled/scheduled_broadcasts.ts";
 import type { Actor, Broadcaster, BroadcastRequest } from "./broadcaster.ts";
 import type { BroadcastLog, BroadcastRecord, BroadcastSummary, DeliveryRecord } from "./log.ts";
 import {

@@ -5,8 +5,8 @@
 
 import assert from "node:assert/strict";
 import { openDatabase } from "@postbot/framework";
-import { MIGRATIONS } from "../schema.ts";
-import type { ScheduledBroadcast } from "../schedule/store.ts";
+import { MIGRATIONS } from "../migrations.ts";
+import type { ScheduledBroadcast } from "./scheduled/scheduled_broadcasts.ts";
 import type { Actor } from "./broadcaster.ts";
 import { BroadcastLog } from "./log.ts";
 import type { Asker } from "./rules.ts";

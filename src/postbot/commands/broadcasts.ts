@@ -12,7 +12,7 @@ import { askerOf } from "../broadcast/rules.ts";
 import { retryText, undoRefusalText } from "../broadcast/rules_text.ts";
 import { fetchLivePosts, totals } from "../broadcast/status.ts";
 import { plural } from "../format.ts";
-import { describeSendTime } from "../schedule/time_expression.ts";
+import { describeSendTime } from "../broadcast/scheduled/time_expression.ts";
 import type { SideQuestions } from "../wizard/conversation.ts";
 
 /** What `!history` reads. */

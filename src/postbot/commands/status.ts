@@ -16,7 +16,7 @@ import { askerOf, type NotFound } from "../broadcast/rules.ts";
 import type { BroadcastService } from "../broadcast/service.ts";
 import { fetchLivePosts, statusReport } from "../broadcast/status.ts";
 import { code } from "../format.ts";
-import { describeSendTime } from "../schedule/time_expression.ts";
+import { describeSendTime } from "../broadcast/scheduled/time_expression.ts";
 
 /** What `!status` reads: the broadcast, its live posts, and where permalinks point. */
 export interface StatusSource {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase, SessionStore } from "@postbot/framework";
-import { MIGRATIONS } from "../schema.ts";
+import { MIGRATIONS } from "../migrations.ts";
 import type { Conversation, Draft } from "../wizard/conversation.ts";
-import type { ResolvedTarget } from "../wizard/targets.ts";
+import type { ResolvedTarget } from "../targets/choose.ts";
 import { decodeConversation } from "../wizard/decode.ts";
 import { SqliteSessionBackend } from "./sessions.ts";
 

@@ -19,7 +19,7 @@
 
 import type { BroadcastFile } from "../broadcast/log.ts";
 import { unreachable } from "@postbot/framework";
-import type { ResolvedTarget } from "./targets.ts";
+import type { ResolvedTarget } from "../targets/choose.ts";
 
 /** The message being broadcast, as received in the DM. */
 export interface Draft {

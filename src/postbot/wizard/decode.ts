@@ -8,7 +8,7 @@
 
 import type { BroadcastFile } from "../broadcast/log.ts";
 import type { BroadcastStep, Conversation, Draft, SideQuestion } from "./conversation.ts";
-import type { ResolvedTarget } from "./targets.ts";
+import type { ResolvedTarget } from "../targets/choose.ts";
 
 type Fields = Record<string, unknown>;
 

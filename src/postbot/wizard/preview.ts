@@ -5,10 +5,10 @@
  */
 
 import { defuseEveryMention, excerpt } from "@postbot/framework/text";
-import { type ChannelsConfig, nameKey } from "../channels/config.ts";
+import { type ChannelsConfig, nameKey } from "../channels/parse.ts";
 import { code, plural, quote, size } from "../format.ts";
 import type { Draft } from "./conversation.ts";
-import type { ResolvedTarget } from "./targets.ts";
+import type { ResolvedTarget } from "../targets/choose.ts";
 import { hiddenChannelsText } from "../broadcast/report.ts";
 
 /** Channels listed by name in a preview before the rest is summarised. */

@@ -27,13 +27,17 @@ import { duration } from "../broadcast/report.ts";
 import { decideDraft, decideMentions } from "../broadcast/rules.ts";
 import { draftRefusalText, undoAtYesText } from "../broadcast/rules_text.ts";
 import type { BroadcastService } from "../broadcast/service.ts";
-import type { ChannelsStore } from "../channels/store.ts";
+import type { ChannelsStore } from "../channels/channels_file.ts";
 import type { PostbotConfig } from "../config.ts";
 import { code, plural } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
 import type { ChannelPrivacy } from "../privacy.ts";
-import { describeSendTime, parseSendTime, type SendTime } from "../schedule/time_expression.ts";
-import type { SendLater } from "../schedule/send_later.ts";
+import {
+  describeSendTime,
+  parseSendTime,
+  type SendTime,
+} from "../broadcast/scheduled/time_expression.ts";
+import type { SendLater } from "../broadcast/scheduled/send_later.ts";
 import type { Editor } from "../broadcast/editor.ts";
 import {
   type BroadcastStep,
@@ -51,7 +55,7 @@ import {
 import { countProblem, needsCount, parsePreviewAnswer, previewQuestion } from "./guard.ts";
 import { previewText, targetQuestion } from "./preview.ts";
 import { strayAnswer, strayAnswerText } from "./stray.ts";
-import { type ChannelLookup, hiddenWhitelist, resolveTargets } from "./targets.ts";
+import { type ChannelLookup, hiddenWhitelist, resolveTargets } from "../targets/choose.ts";
 import {
   audienceNotice,
   audienceOf,

@@ -9,7 +9,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { FileBytes, transaction } from "@postbot/framework";
-import type { BroadcastFile } from "../broadcast/log.ts";
+import type { BroadcastFile } from "../log.ts";
 import {
   bytesColumns,
   fullText,
@@ -17,7 +17,7 @@ import {
   type Row,
   senderColumns,
   textOrNull,
-} from "../storage/rows.ts";
+} from "../../storage/rows.ts";
 
 /** Where a scheduled broadcast stands. */
 export type ScheduledStatus = "scheduled" | "sent" | "cancelled" | "failed";

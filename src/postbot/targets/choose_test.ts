@@ -3,14 +3,14 @@ import type { Channel } from "@mattermost/types/channels";
 import { RestTransport, Secret } from "@postbot/framework";
 import { type Emulator, seedWorld, startEmulator } from "@postbot/mattermost-emulator";
 import { ChannelCache } from "../channel_cache.ts";
-import type { ChannelsConfig } from "../channels/config.ts";
+import type { ChannelsConfig } from "../channels/parse.ts";
 import {
   MAX_ANSWER_LENGTH,
   MAX_TOKENS,
   type Resolution,
   resolveTargets,
   tokenize,
-} from "./targets.ts";
+} from "./choose.ts";
 
 /** A team with channels of every kind the resolution rules distinguish. */
 interface World {

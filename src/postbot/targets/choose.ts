@@ -18,7 +18,7 @@
 
 import { err, isMattermostId, ok, type Problem, type Result } from "@postbot/framework";
 import type { CachedChannel, ChannelCache } from "../channel_cache.ts";
-import { type ChannelsConfig, nameKey } from "../channels/config.ts";
+import { type ChannelsConfig, nameKey } from "../channels/parse.ts";
 import { suggest } from "../suggest.ts";
 import type { BroadcastTarget } from "../broadcast/log.ts";
 import { type Viewer, visibleTo } from "../privacy.ts";

@@ -1,5 +1,6 @@
 /**
- * A broadcast and its deliveries as the unit tests of reports and audit lines read them.
+ * A broadcast and its deliveries as the unit tests of reports and audit lines read them. A
+ * `_test` module holding no tests itself, so test data stays out of the app's import graph.
  *
  * @module
  */

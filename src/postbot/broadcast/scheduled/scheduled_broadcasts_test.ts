@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FileBytes, openDatabase } from "@postbot/framework";
-import { MIGRATIONS } from "../schema.ts";
-import { ScheduledStore } from "./store.ts";
+import { MIGRATIONS } from "../../migrations.ts";
+import { ScheduledStore } from "./scheduled_broadcasts.ts";
 
 async function world() {
   const dir = await Deno.makeTempDir({ prefix: "scheduled-store-" });

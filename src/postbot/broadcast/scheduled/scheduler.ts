@@ -9,13 +9,13 @@
  */
 
 import { logger, type Problem, type Result } from "@postbot/framework";
-import type { BroadcastAudit } from "../broadcast/audit.ts";
-import type { Broadcaster } from "../broadcast/broadcaster.ts";
-import type { BroadcastTarget } from "../broadcast/log.ts";
-import { reachable, refusalText, type SenderAuthority } from "../authority.ts";
-import { code, plural, quote } from "../format.ts";
-import type { Notifier } from "../notifier.ts";
-import type { ScheduledBroadcast, ScheduledStore } from "./store.ts";
+import type { BroadcastAudit } from "../audit.ts";
+import type { Broadcaster } from "../broadcaster.ts";
+import type { BroadcastTarget } from "../log.ts";
+import { reachable, refusalText, type SenderAuthority } from "../../authority.ts";
+import { code, plural, quote } from "../../format.ts";
+import type { Notifier } from "../../notifier.ts";
+import type { ScheduledBroadcast, ScheduledStore } from "./scheduled_broadcasts.ts";
 import { describeSendTime, span } from "./time_expression.ts";
 
 const log = logger("schedule");
