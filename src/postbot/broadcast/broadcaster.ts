@@ -29,36 +29,22 @@ import {
   findBroadcastPost,
   type PreparedFile,
 } from "./delivery.ts";
-import type {
-  BroadcastFile,
-  BroadcastLog,
-  BroadcastRecord,
-  BroadcastTarget,
-  DeliveryRecord,
-} from "./log.ts";
-import { deliveryReport, hiddenChannelsText } from "./report.ts";
+import type { BroadcastLog } from "./log.ts";
+import { deliveryReport } from "./report.ts";
 import type { Attribution } from "../config.ts";
-import type { ChannelPrivacy } from "../privacy.ts";
+import { type ChannelPrivacy, hiddenChannelsText } from "../privacy.ts";
 import { reachable, refusalText, type SenderAuthority, type SenderRefusal } from "../authority.ts";
 import { BroadcastAudit, deliveryEvent } from "./audit.ts";
+import {
+  type Actor,
+  type BroadcastRecord,
+  type BroadcastRequest,
+  type DeliveryRecord,
+  newBroadcastId,
+  postedMessage,
+} from "./model.ts";
 
 const log = logger("broadcast");
-
-/** Who asked for a broadcast (or an undo or retry). */
-export interface Actor {
-  readonly id: string;
-  readonly username: string;
-}
-
-/** A confirmed broadcast, ready to go out. */
-export interface BroadcastRequest {
-  readonly sender: Actor;
-  readonly message: string;
-  readonly files: readonly BroadcastFile[];
-  readonly sourcePostId: string;
-  readonly answer: string;
-  readonly targets: readonly BroadcastTarget[];
-}
 
 /**
  * A scheduled broadcast going out: it keeps the id it was scheduled under, and its files come
@@ -102,20 +88,6 @@ export interface BroadcasterSettings {
 export const AUDIT_CHANNEL_REFUSAL =
   "not sent: this is the bot's audit channel (BOT_LOG_CHANNEL_ID), which never receives " +
   "broadcasts";
-
-/** A new broadcast id: 8 characters, easy to type in `!undo` and `!retry`. */
-export function newBroadcastId(): string {
-  const alphabet = "abcdefghjkmnpqrstuvwxyz23456789";
-  const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return Array.from(bytes, (b) => alphabet[b % alphabet.length]).join("");
-}
-
-/** The text as posted in the channels. */
-export function postedMessage(message: string, attribution: Attribution, sender: string): string {
-  if (attribution === "none") return message;
-  const footer = `_Sent by @${sender} via postbot_`;
-  return message.trim() === "" ? footer : `${message}\n\n${footer}`;
-}
 
 /** The status a broadcast had when it was last over (a retry only starts on one that is). */
 function finalStatus(b: BroadcastRecord): Exclude<BroadcastRecord["status"], "pending"> {
@@ -398,7 +370,7 @@ export class Broadcaster {
       since: record.createdAt,
     }, {
       transport: this.#transport,
-      log: this.#log,
+      journal: this.#log,
       botUserId: this.#settings.botUserId,
       botUsername: this.#settings.botUsername,
       concurrency: this.#settings.concurrency,
@@ -715,6 +687,3 @@ function refusedEnd(refusal: SenderRefusal, username: string): RunEnd {
   const reason = refusalText(refusal, username);
   return { kind: "refused", reason, audited: reason, dmSender: reachable(refusal) };
 }
-
-/** Re-export for callers that build requests. */
-export type { BroadcastTarget };

@@ -5,9 +5,10 @@ import { openDatabase, RestTransport, Secret } from "@postbot/framework";
 import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
 import { Notifier } from "../notifier.ts";
 import { MIGRATIONS } from "../migrations.ts";
-import { Broadcaster, newBroadcastId, postedMessage, retryFailedText } from "./broadcaster.ts";
+import { Broadcaster, retryFailedText } from "./broadcaster.ts";
 import { BROADCAST_PROP } from "./delivery.ts";
-import { BroadcastLog, type BroadcastTarget } from "./log.ts";
+import { BroadcastLog } from "./log.ts";
+import { type BroadcastTarget, newBroadcastId, postedMessage } from "./model.ts";
 
 interface World {
   emu: Emulator;

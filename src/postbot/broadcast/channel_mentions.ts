@@ -10,12 +10,7 @@
 
 import { MattermostError, type RestTransport, unreachable } from "@postbot/framework";
 import { defuseEveryMention } from "@postbot/framework/text";
-
-/** Who may send channel-wide mentions: admins only (default), everyone, or nobody. */
-export type ChannelMentionPolicy = "admins" | "all" | "none";
-
-/** The policies, as `BROADCAST_CHANNEL_MENTIONS` spells them. */
-export const CHANNEL_MENTION_POLICIES: readonly ChannelMentionPolicy[] = ["admins", "all", "none"];
+import type { ChannelMentionPolicy } from "../config.ts";
 
 /** Whether a sender may broadcast channel-wide mentions under `policy`. */
 export function mayMentionChannels(policy: ChannelMentionPolicy, admin: boolean): boolean {

@@ -20,7 +20,8 @@ import {
   findBroadcastPost,
   type PreparedFile,
 } from "./delivery.ts";
-import { type BroadcastFile, BroadcastLog, type BroadcastTarget } from "./log.ts";
+import { BroadcastLog } from "./log.ts";
+import type { BroadcastFile, BroadcastTarget } from "./model.ts";
 
 /** The shared seeded world, plus a DM from alice holding two files and channels to deliver to. */
 interface World {
@@ -141,7 +142,7 @@ function job(
 function context(w: World, extra: Partial<DeliveryContext> = {}): DeliveryContext {
   return {
     transport: w.transport,
-    log: w.log,
+    journal: w.log,
     botUserId: w.botId,
     botUsername: "postbot",
     concurrency: 4,

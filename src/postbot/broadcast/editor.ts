@@ -22,15 +22,14 @@ import type { Attribution } from "../config.ts";
 import { code, plural, quote } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
 import type { ScheduledStore } from "./scheduled/scheduled_broadcasts.ts";
-import { type Actor, postedMessage } from "./broadcaster.ts";
 import { explain } from "./delivery.ts";
-import type { DeliveryRecord } from "./log.ts";
-import { hiddenChannelsText } from "./report.ts";
 import { refusalText, type SenderAuthority } from "../authority.ts";
 import type { AuditChannel, BroadcastAudit } from "./audit.ts";
 import type { EditTarget } from "./rules.ts";
 import { editRefusalText } from "./rules_text.ts";
 import type { BroadcastService } from "./service.ts";
+import { type Actor, type DeliveryRecord, postedMessage } from "./model.ts";
+import { hiddenChannelsText } from "../privacy.ts";
 
 const log = logger("edit");
 

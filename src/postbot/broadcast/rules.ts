@@ -9,13 +9,10 @@
  */
 
 import { MAX_POST_RUNES, runeLength } from "@postbot/framework/text";
-import type { ScheduledBroadcast } from "./scheduled/scheduled_broadcasts.ts";
 import { channelWideMentions } from "@postbot/framework/mentions";
-import { type ChannelMentionPolicy, mayMentionChannels } from "./channel_mentions.ts";
-import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
-
-/** Broadcast ids as `!undo`, `!retry`, `!status` and `!edit` accept them. */
-export const BROADCAST_ID = /^[a-z0-9]{4,32}$/;
+import type { ChannelMentionPolicy } from "../config.ts";
+import { mayMentionChannels } from "./channel_mentions.ts";
+import type { BroadcastRecord, DeliveryRecord, ScheduledBroadcast } from "./model.ts";
 
 /** Most files Mattermost allows on one post. */
 export const MAX_FILES = 10;

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { MAX_POST_RUNES } from "@postbot/framework/text";
 import { runEnd } from "./broadcaster.ts";
-import type { BroadcastRecord, DeliveryRecord, DeliveryStatus } from "./log.ts";
 import {
   decideDraft,
   decideEdit,
@@ -12,6 +11,7 @@ import {
   mayActOn,
 } from "./rules.ts";
 import { draftRefusalText, retryText, undoAtYesText, undoRefusalText } from "./rules_text.ts";
+import type { BroadcastRecord, DeliveryRecord, DeliveryStatus } from "./model.ts";
 
 const SENT = Date.UTC(2025, 2, 4, 9, 30);
 const HOUR = 3_600_000;

@@ -8,12 +8,11 @@
  * @module
  */
 
-import type { ScheduledBroadcast, ScheduledStore } from "./scheduled/scheduled_broadcasts.ts";
-import type { Actor, Broadcaster, BroadcastRequest } from "./broadcaster.ts";
-import type { BroadcastLog, BroadcastRecord, BroadcastSummary, DeliveryRecord } from "./log.ts";
+import type { ScheduledStore } from "./scheduled/scheduled_broadcasts.ts";
+import type { Broadcaster } from "./broadcaster.ts";
+import type { BroadcastLog } from "./log.ts";
 import {
   type Asker,
-  BROADCAST_ID,
   decideEdit,
   decideRetry,
   decideUndo,
@@ -25,6 +24,15 @@ import {
   type UndoAtYes,
   type UndoDecision,
 } from "./rules.ts";
+import {
+  type Actor,
+  BROADCAST_ID,
+  type BroadcastRecord,
+  type BroadcastRequest,
+  type BroadcastSummary,
+  type DeliveryRecord,
+  type ScheduledBroadcast,
+} from "./model.ts";
 
 /** What the service reads and starts; the {@link Broadcaster} in production. */
 export type DeliveryEngine = Pick<Broadcaster, "isBusy" | "send" | "retry" | "undo" | "hiddenFor">;

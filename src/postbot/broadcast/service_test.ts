@@ -6,11 +6,10 @@
 import assert from "node:assert/strict";
 import { openDatabase } from "@postbot/framework";
 import { MIGRATIONS } from "../migrations.ts";
-import type { ScheduledBroadcast } from "./scheduled/scheduled_broadcasts.ts";
-import type { Actor } from "./broadcaster.ts";
 import { BroadcastLog } from "./log.ts";
 import type { Asker } from "./rules.ts";
 import { BroadcastService, type DeliveryEngine } from "./service.ts";
+import type { Actor, ScheduledBroadcast } from "./model.ts";
 
 const ALICE: Asker = { id: "alice", username: "alice", admin: false };
 const BOB: Asker = { id: "bob", username: "bob", admin: false };

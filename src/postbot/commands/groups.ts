@@ -11,8 +11,7 @@ import { parseGroupInput } from "../channels/group_input.ts";
 import { code, plural, quote, visible } from "../format.ts";
 import type { ChannelCache } from "../channel_cache.ts";
 import type { ChannelsStore } from "../channels/channels_file.ts";
-import type { ChannelPrivacy } from "../privacy.ts";
-import { hiddenChannelsText } from "../broadcast/report.ts";
+import { type ChannelPrivacy, hiddenChannelsText } from "../privacy.ts";
 
 const log = logger("groups");
 

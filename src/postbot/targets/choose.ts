@@ -20,9 +20,9 @@ import { err, isMattermostId, ok, type Problem, type Result } from "@postbot/fra
 import type { CachedChannel, ChannelCache } from "../channel_cache.ts";
 import { type ChannelsConfig, nameKey } from "../channels/parse.ts";
 import { suggest } from "../suggest.ts";
-import type { BroadcastTarget } from "../broadcast/log.ts";
 import { type Viewer, visibleTo } from "../privacy.ts";
 import { remarkText, targetProblemText } from "./targets_text.ts";
+import type { BroadcastTarget } from "../broadcast/model.ts";
 
 /** A recipient channel and the tokens that selected it. */
 export interface ResolvedTarget extends BroadcastTarget {

@@ -8,9 +8,9 @@
  */
 
 import { err, ok, type Problem, problem, type Result } from "@postbot/framework";
-import type { BroadcastTarget } from "../broadcast/log.ts";
 import { type ResolveContext, resolveTargets, tokenize } from "./choose.ts";
 import type { Reresolved } from "../broadcast/scheduled/scheduler.ts";
+import type { BroadcastTarget } from "../broadcast/model.ts";
 
 /**
  * Resolves `answer` name by name; fails only when no name leads to a channel, with what

@@ -9,7 +9,7 @@ import { type ChannelsConfig, nameKey } from "../channels/parse.ts";
 import { code, plural, quote, size } from "../format.ts";
 import type { Draft } from "./conversation.ts";
 import type { ResolvedTarget } from "../targets/choose.ts";
-import { hiddenChannelsText } from "../broadcast/report.ts";
+import { hiddenChannelsText } from "../privacy.ts";
 
 /** Channels listed by name in a preview before the rest is summarised. */
 const LISTED = 60;

@@ -21,8 +21,6 @@ import {
   SessionStore,
   unreachable,
 } from "@postbot/framework";
-import type { BroadcastFile } from "../broadcast/log.ts";
-import { postedMessage } from "../broadcast/broadcaster.ts";
 import { duration } from "../broadcast/report.ts";
 import { decideDraft, decideMentions } from "../broadcast/rules.ts";
 import { draftRefusalText, undoAtYesText } from "../broadcast/rules_text.ts";
@@ -62,6 +60,7 @@ import {
   channelMentionRefusal,
 } from "../broadcast/channel_mentions.ts";
 import { channelWideMentions } from "@postbot/framework/mentions";
+import { type BroadcastFile, postedMessage } from "../broadcast/model.ts";
 
 const log = logger("wizard");
 

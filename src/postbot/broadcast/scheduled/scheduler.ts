@@ -11,12 +11,12 @@
 import { logger, type Problem, type Result } from "@postbot/framework";
 import type { BroadcastAudit } from "../audit.ts";
 import type { Broadcaster } from "../broadcaster.ts";
-import type { BroadcastTarget } from "../log.ts";
 import { reachable, refusalText, type SenderAuthority } from "../../authority.ts";
 import { code, plural, quote } from "../../format.ts";
 import type { Notifier } from "../../notifier.ts";
-import type { ScheduledBroadcast, ScheduledStore } from "./scheduled_broadcasts.ts";
+import type { ScheduledStore } from "./scheduled_broadcasts.ts";
 import { describeSendTime, span } from "./time_expression.ts";
+import type { BroadcastTarget, ScheduledBroadcast } from "../model.ts";
 
 const log = logger("schedule");
 

@@ -16,14 +16,13 @@ import {
   type RestTransport,
   type Result,
 } from "@postbot/framework";
-import { newBroadcastId } from "../broadcaster.ts";
-import type { BroadcastFile } from "../log.ts";
 import type { AuditChannel, BroadcastAudit } from "../audit.ts";
 import { code, plural } from "../../format.ts";
 import type { Notifier } from "../../notifier.ts";
 import type { Scheduler } from "./scheduler.ts";
 import type { ScheduledStore } from "./scheduled_broadcasts.ts";
 import { describeSendTime, profileZone, type SendTime } from "./time_expression.ts";
+import { type BroadcastFile, newBroadcastId } from "../model.ts";
 
 const log = logger("schedule");
 
