@@ -75,8 +75,8 @@ import { TeamMembership } from "./team_membership.ts";
 import type { Conversation } from "./wizard/conversation.ts";
 import { decodeConversation } from "./wizard/decode.ts";
 import { Wizard } from "./wizard/wizard.ts";
-import type { ResolveContext } from "./targets/choose.ts";
 import { APP_NAME } from "./name.ts";
+import type { ResolveContext } from "./targets/resolution.ts";
 
 const log = logger("app");
 

@@ -3,9 +3,9 @@ import type { DatabaseSync } from "node:sqlite";
 import { openDatabase, SessionStore } from "@postbot/framework";
 import { MIGRATIONS } from "../migrations.ts";
 import type { Conversation, Draft } from "../wizard/conversation.ts";
-import type { ResolvedTarget } from "../targets/choose.ts";
 import { decodeConversation } from "../wizard/decode.ts";
 import { SqliteSessionBackend } from "./sessions.ts";
+import type { ResolvedTarget } from "../targets/resolution.ts";
 
 const draft: Draft = {
   sourcePostId: "p".repeat(26),

@@ -8,7 +8,7 @@
 import { unreachable } from "@postbot/framework";
 import { auditTargetRefusal } from "../audit_channel.ts";
 import { code, quote } from "../format.ts";
-import type { TargetProblem, TargetRemark } from "./choose.ts";
+import type { TargetProblem, TargetRemark } from "./resolution.ts";
 import { hiddenChannelsText } from "../privacy.ts";
 
 /** Channels named in the "I am not a member" warning before the rest is counted. */

@@ -18,8 +18,8 @@
  */
 
 import { unreachable } from "@postbot/framework";
-import type { ResolvedTarget } from "../targets/choose.ts";
 import type { BroadcastFile } from "../broadcast/model.ts";
+import type { ResolvedTarget } from "../targets/resolution.ts";
 
 /** The message being broadcast, as received in the DM. */
 export interface Draft {

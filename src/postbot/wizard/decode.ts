@@ -7,8 +7,8 @@
  */
 
 import type { BroadcastStep, Conversation, Draft, SideQuestion } from "./conversation.ts";
-import type { ResolvedTarget } from "../targets/choose.ts";
 import type { BroadcastFile } from "../broadcast/model.ts";
+import type { ResolvedTarget } from "../targets/resolution.ts";
 
 type Fields = Record<string, unknown>;
 

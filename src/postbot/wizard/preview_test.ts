@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ChannelsConfig } from "../channels/parse.ts";
 import type { Draft } from "./conversation.ts";
 import { previewText, targetQuestion } from "./preview.ts";
-import type { ResolvedTarget } from "../targets/choose.ts";
+import type { ResolvedTarget } from "../targets/resolution.ts";
 
 const ID = (c: string) => c.repeat(26);
 

@@ -53,7 +53,6 @@ import {
 import { countProblem, needsCount, parsePreviewAnswer, previewQuestion } from "./guard.ts";
 import { previewText, targetQuestion } from "./preview.ts";
 import { strayAnswer, strayAnswerText } from "./stray.ts";
-import { type ChannelLookup, hiddenWhitelist, resolveTargets } from "../targets/choose.ts";
 import {
   audienceNotice,
   audienceOf,
@@ -61,6 +60,8 @@ import {
 } from "../broadcast/channel_mentions.ts";
 import { channelWideMentions } from "@postbot/framework/mentions";
 import { type BroadcastFile, postedMessage } from "../broadcast/model.ts";
+import type { ChannelLookup } from "../targets/resolution.ts";
+import { hiddenWhitelist, resolveTargets } from "../targets/resolve.ts";
 
 const log = logger("wizard");
 

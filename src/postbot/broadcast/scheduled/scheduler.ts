@@ -16,7 +16,8 @@ import { code, plural, quote } from "../../format.ts";
 import type { Notifier } from "../../notifier.ts";
 import type { ScheduledStore } from "./scheduled_broadcasts.ts";
 import { describeSendTime, span } from "./time_expression.ts";
-import type { BroadcastTarget, ScheduledBroadcast } from "../model.ts";
+import type { ScheduledBroadcast } from "../model.ts";
+import type { Reresolved } from "../../targets/reresolve.ts";
 
 const log = logger("schedule");
 
@@ -24,12 +25,6 @@ const log = logger("schedule");
 const MAX_SLEEP_MS = 30_000;
 /** Later than this after its time, the sender is told the broadcast is late. */
 export const LATE_AFTER_MS = 60_000;
-
-/** The channels an answer leads to now, and remarks (channels skipped, names gone). */
-export interface Reresolved {
-  readonly targets: readonly BroadcastTarget[];
-  readonly remarks: readonly string[];
-}
 
 /** What the loop needs. */
 export interface SchedulerDeps {
