@@ -21,6 +21,7 @@ import {
   delay,
   err,
   type FileBytes,
+  forEachBounded,
   isStatus,
   logger,
   MattermostError,
@@ -136,20 +137,15 @@ export async function downloadFiles(
 /** Delivers to every target; never throws for a channel's failure (it is an outcome). */
 export async function deliver(job: DeliveryJob, ctx: DeliveryContext): Promise<ChannelOutcome[]> {
   const outcomes: ChannelOutcome[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < job.targets.length && !ctx.signal?.aborted) {
-      const target = job.targets[next++];
-      const attempt = () =>
-        ctx.signal?.aborted ? Promise.resolve(undefined) : deliverOne(job, target, ctx);
-      const outcome = ctx.slots === undefined ? await attempt() : await ctx.slots.run(attempt);
-      if (outcome === undefined) break; // shutting down: the channel stays pending
-      outcomes.push(outcome);
-      ctx.onOutcome?.(outcome);
-    }
-  };
-  const workers = Math.max(1, Math.min(ctx.concurrency, job.targets.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+  const pool = { concurrency: ctx.concurrency, signal: ctx.signal };
+  await forEachBounded(job.targets, pool, async (target) => {
+    const attempt = () =>
+      ctx.signal?.aborted ? Promise.resolve(undefined) : deliverOne(job, target, ctx);
+    const outcome = ctx.slots === undefined ? await attempt() : await ctx.slots.run(attempt);
+    if (outcome === undefined) return; // shutting down: the channel stays pending
+    outcomes.push(outcome);
+    ctx.onOutcome?.(outcome);
+  });
   return outcomes;
 }
 

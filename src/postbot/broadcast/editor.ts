@@ -23,18 +23,20 @@ import { code, plural, quote } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
 import type { ScheduledStore } from "./scheduled/scheduled_broadcasts.ts";
 import { explain } from "./delivery.ts";
+import {
+  applyToEveryPost,
+  type PostFailure,
+  type PostsOutcome,
+  unchangedLines,
+} from "./every_post.ts";
 import { refusalText, type SenderAuthority } from "../authority.ts";
 import type { AuditChannel, BroadcastAudit } from "./audit.ts";
 import type { EditTarget } from "./rules.ts";
 import { editRefusalText } from "./rules_text.ts";
 import type { BroadcastService } from "./service.ts";
 import { type Actor, type DeliveryRecord, postedMessage } from "./model.ts";
-import { hiddenChannelsText } from "../privacy.ts";
 
 const log = logger("edit");
-
-/** Posts patched at once. */
-const CONCURRENCY = 4;
 
 /** What the editor needs: the rules (whether it may edit), the server, and who to tell. */
 export interface EditorDeps {
@@ -50,12 +52,6 @@ export interface EditorDeps {
   readonly authority?: Pick<SenderAuthority, "check">;
   readonly attribution: Attribution;
   readonly now?: () => number;
-}
-
-/** A post that was not changed, and why. */
-interface Failed {
-  readonly d: DeliveryRecord;
-  readonly why: string;
 }
 
 /** Quotes a text for a before/after preview (mentions defused, formatting kept inert). */
@@ -159,14 +155,16 @@ export class Editor {
     if (!allowed.ok) return allowed.answer;
     const { posts, dropped } = allowed;
     const message = postedMessage(text, this.#d.attribution, record.senderUsername);
-    const failed = [...dropped, ...await this.#patchAll(posts, message)];
-    const changed = posts.length - (failed.length - dropped.length);
+    const patched = await this.#patchAll(posts, message);
+    const failed = [...dropped, ...patched.failed];
+    const changed = patched.changed;
     const total = t.posts.length;
     // Private channels the editor is not in are counted, never named.
-    const hidden = await this.#d.broadcasts.hiddenFor(actor, failed.map((f) => f.d.channelId));
-    const failures = failed.filter((f) => !hidden.has(f.d.channelId))
-      .map(({ d, why }) => `- ~${d.name} (${quote(d.displayName, 64)}): ${why}`);
-    if (hidden.size > 0) failures.push(`- ${hiddenChannelsText(hidden.size)}`);
+    const hidden = await this.#d.broadcasts.hiddenFor(
+      actor,
+      failed.map((f) => f.delivery.channelId),
+    );
+    const failures = unchangedLines(failed, hidden);
     this.#d.broadcasts.recordEdit(record, text, actor);
     log.info("{user} edited broadcast {id} in {n} of {total} channels: {old} -> {new}", {
       user: actor.username,
@@ -176,7 +174,7 @@ export class Editor {
       old: record.message,
       new: text,
     });
-    const why = new Map(failed.map((f) => [f.d.channelId, f.why]));
+    const why = new Map(failed.map((f) => [f.delivery.channelId, f.why]));
     await this.#d.audit.post({
       action: "Edit",
       id,
@@ -211,7 +209,7 @@ export class Editor {
     t: Extract<EditTarget, { kind: "sent" }>,
     actor: Actor,
   ): Promise<
-    | { ok: true; posts: readonly DeliveryRecord[]; dropped: Failed[] }
+    | { ok: true; posts: readonly DeliveryRecord[]; dropped: PostFailure[] }
     | { ok: false; answer: string }
   > {
     const authority = this.#d.authority;
@@ -223,7 +221,10 @@ export class Editor {
     try {
       const verdict = await authority.check(sender, t.posts);
       if (verdict.kind === "allowed") {
-        const dropped = verdict.dropped.map(({ target, reason }) => ({ d: target, why: reason }));
+        const dropped = verdict.dropped.map(({ target, reason }) => ({
+          delivery: target,
+          why: reason,
+        }));
         return { ok: true, posts: verdict.keep, dropped };
       }
       reason = audited = refusalText(verdict.refusal, sender.username);
@@ -249,32 +250,19 @@ export class Editor {
     return { ok: false, answer: `Nothing was changed: ${reason}.` };
   }
 
-  /** Patches the posts, a few at a time; the ones that failed, with why. */
-  async #patchAll(posts: readonly DeliveryRecord[], message: string): Promise<Failed[]> {
-    const failed: Failed[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < posts.length) {
-        const d = posts[next++];
-        try {
-          const response = await this.#d.transport.send(
-            this.#d.transport.api(`/posts/${d.postId}/patch`),
-            {
-              method: "PUT",
-              headers: { "Content-Type": "application/json" },
-              body: JSON.stringify({ message }),
-            },
-          );
-          await response.text().catch(() => {}); // read: lets its time limit go
-        } catch (e) {
-          failed.push({ d, why: await this.#why(e, d) });
-        }
-      }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(CONCURRENCY, Math.max(1, posts.length)) }, worker),
-    );
-    return failed;
+  /** Patches the posts (see every_post.ts); how many changed, and the ones that did not. */
+  #patchAll(posts: readonly DeliveryRecord[], message: string): Promise<PostsOutcome> {
+    return applyToEveryPost(this.#d.transport, posts, {
+      request: (d) => ({
+        path: `/posts/${d.postId}/patch`,
+        init: {
+          method: "PUT",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ message }),
+        },
+      }),
+      why: (e, d) => this.#why(e, d),
+    });
   }
 
   /** Why a patch failed, for people. A post deleted by a moderator answers 403, like a ban. */

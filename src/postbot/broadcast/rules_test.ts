@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { MAX_POST_RUNES } from "@postbot/framework/text";
-import { runEnd } from "./broadcaster.ts";
 import {
   decideDraft,
   decideEdit,
@@ -9,6 +8,7 @@ import {
   decideUndoAtYes,
   MAX_FILES,
   mayActOn,
+  runEnd,
 } from "./rules.ts";
 import { draftRefusalText, retryText, undoAtYesText, undoRefusalText } from "./rules_text.ts";
 import type { BroadcastRecord, DeliveryRecord, DeliveryStatus } from "./model.ts";
