@@ -345,7 +345,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     config.scheduledFilesDir,
   );
   const broadcasts = new BroadcastService({
-    log: broadcastLog,
+    broadcastLog,
     engine: broadcaster,
     scheduled,
     undoWindowSeconds: config.undoWindowSeconds,

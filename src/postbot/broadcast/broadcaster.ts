@@ -60,7 +60,7 @@ export interface BroadcasterSettings {
 export class Broadcaster {
   readonly counters: BroadcastCounters = { broadcasts: 0, deliveriesOk: 0, deliveriesFailed: 0 };
   readonly #transport: RestTransport;
-  readonly #log: BroadcastLog;
+  readonly #broadcastLog: BroadcastLog;
   readonly #settings: BroadcasterSettings;
   readonly #jobs = new BroadcastJobs();
   readonly #reports: OutcomeReports;
@@ -73,7 +73,7 @@ export class Broadcaster {
     settings: BroadcasterSettings,
   ) {
     this.#transport = transport;
-    this.#log = broadcastLog;
+    this.#broadcastLog = broadcastLog;
     this.#settings = settings;
     const auditor = settings.audit ?? new BroadcastAudit(
       (text) => notifier.audit(text),
@@ -82,7 +82,7 @@ export class Broadcaster {
     this.#reports = new OutcomeReports(broadcastLog, notifier, settings, auditor);
     this.#runs = new DeliveryRuns({
       transport,
-      log: broadcastLog,
+      broadcastLog,
       reports: this.#reports,
       counters: this.counters,
       slots: new Semaphore(settings.concurrency),
@@ -112,7 +112,7 @@ export class Broadcaster {
     scheduled?: ScheduledSource,
   ): string {
     const id = scheduled?.id ?? newBroadcastId();
-    this.#log.create({
+    this.#broadcastLog.create({
       id,
       senderId: request.sender.id,
       senderUsername: request.sender.username,
@@ -134,10 +134,10 @@ export class Broadcaster {
 
   /** Delivers again to the channels that failed; returns how many will be tried. */
   retry(id: string, actor: Actor): number {
-    const before = this.#log.get(id);
-    const n = this.#log.reopenFailed(id);
+    const before = this.#broadcastLog.get(id);
+    const n = this.#broadcastLog.reopenFailed(id);
     if (before === undefined || n === 0) return 0;
-    this.#log.addEvent(id, actor, "retry", `${n} channels`);
+    this.#broadcastLog.addEvent(id, actor, "retry", `${n} channels`);
     this.#jobs.track(id, (release) => this.#runs.deliver(id, actor, before, release));
     return n;
   }
@@ -149,7 +149,11 @@ export class Broadcaster {
       try {
         done.resolve(
           await undoBroadcast(
-            { transport: this.#transport, log: this.#log, reports: this.#reports },
+            {
+              transport: this.#transport,
+              broadcastLog: this.#broadcastLog,
+              reports: this.#reports,
+            },
             id,
             actor,
           ),
@@ -165,7 +169,7 @@ export class Broadcaster {
   async recover(): Promise<void> {
     await recoverInterrupted({
       transport: this.#transport,
-      log: this.#log,
+      broadcastLog: this.#broadcastLog,
       reports: this.#reports,
       botUserId: this.#settings.botUserId,
     });

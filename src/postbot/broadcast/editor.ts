@@ -61,11 +61,11 @@ function shown(text: string): string {
 
 /** Edits broadcasts. */
 export class Editor {
-  readonly #d: EditorDeps;
+  readonly #deps: EditorDeps;
   readonly #now: () => number;
 
   constructor(deps: EditorDeps) {
-    this.#d = deps;
+    this.#deps = deps;
     this.#now = deps.now ?? Date.now;
   }
 
@@ -78,7 +78,7 @@ export class Editor {
     const sender = t.kind === "sent" ? t.record.senderUsername : t.sender;
     if (text.trim() === "") return err({ message: "The new text is empty." });
     if (text === old) return err({ message: "That is the text it already has." });
-    const posted = postedMessage(text, this.#d.attribution, sender);
+    const posted = postedMessage(text, this.#deps.attribution, sender);
     const length = runeLength(posted);
     if (length > MAX_POST_RUNES) {
       return err({
@@ -118,7 +118,7 @@ export class Editor {
     actor: Actor,
   ): Promise<string> {
     const { id } = t;
-    if (!this.#d.scheduled.updateMessage(id, text)) {
+    if (!this.#deps.scheduled.updateMessage(id, text)) {
       return `Broadcast ${code(id)} is no longer scheduled; nothing was changed.`;
     }
     log.info("{user} edited scheduled broadcast {id}: {old} -> {new}", {
@@ -127,14 +127,14 @@ export class Editor {
       old: t.message,
       new: text,
     });
-    await this.#d.audit.post({
+    await this.#deps.audit.post({
       action: "Edit",
       id,
       actor: actor.username,
       sender: t.sender,
       at: this.#now(),
       detail: "of a scheduled broadcast, before it goes out",
-      channels: await this.#d.channelsOf(t.answer).catch(() => undefined),
+      channels: await this.#deps.channelsOf(t.answer).catch(() => undefined),
       edit: { before: t.message, after: text },
     });
     return `Scheduled broadcast ${code(id)} now has the new text; that is what will go out.`;
@@ -154,18 +154,18 @@ export class Editor {
     const allowed = await this.#authorize(t, actor);
     if (!allowed.ok) return allowed.answer;
     const { posts, dropped } = allowed;
-    const message = postedMessage(text, this.#d.attribution, record.senderUsername);
+    const message = postedMessage(text, this.#deps.attribution, record.senderUsername);
     const patched = await this.#patchAll(posts, message);
     const failed = [...dropped, ...patched.failed];
     const changed = patched.changed;
     const total = t.posts.length;
     // Private channels the editor is not in are counted, never named.
-    const hidden = await this.#d.broadcasts.hiddenFor(
+    const hidden = await this.#deps.broadcasts.hiddenFor(
       actor,
       failed.map((f) => f.delivery.channelId),
     );
     const failures = unchangedLines(failed, hidden);
-    this.#d.broadcasts.recordEdit(record, text, actor);
+    this.#deps.broadcasts.recordEdit(record, text, actor);
     log.info("{user} edited broadcast {id} in {n} of {total} channels: {old} -> {new}", {
       user: actor.username,
       id,
@@ -175,7 +175,7 @@ export class Editor {
       new: text,
     });
     const why = new Map(failed.map((f) => [f.delivery.channelId, f.why]));
-    await this.#d.audit.post({
+    await this.#deps.audit.post({
       action: "Edit",
       id,
       actor: actor.username,
@@ -191,7 +191,7 @@ export class Editor {
       edit: { before: record.message, after: text },
     });
     if (actor.id !== record.senderId) {
-      await this.#d.notifier.dm(
+      await this.#deps.notifier.dm(
         record.senderId,
         `@${actor.username} edited your broadcast ${code(id)} (${changed} of ` +
           `${plural(total, "channel")}).`,
@@ -212,7 +212,7 @@ export class Editor {
     | { ok: true; posts: readonly DeliveryRecord[]; dropped: PostFailure[] }
     | { ok: false; answer: string }
   > {
-    const authority = this.#d.authority;
+    const authority = this.#deps.authority;
     if (authority === undefined) return { ok: true, posts: t.posts, dropped: [] };
     const { record } = t;
     const sender = { id: record.senderId, username: record.senderUsername };
@@ -238,7 +238,7 @@ export class Editor {
       user: actor.username,
       reason,
     });
-    await this.#d.audit.post({
+    await this.#deps.audit.post({
       action: "Refused edit",
       id: record.id,
       actor: actor.username,
@@ -252,7 +252,7 @@ export class Editor {
 
   /** Patches the posts (see every_post.ts); how many changed, and the ones that did not. */
   #patchAll(posts: readonly DeliveryRecord[], message: string): Promise<PostsOutcome> {
-    return applyToEveryPost(this.#d.transport, posts, {
+    return applyToEveryPost(this.#deps.transport, posts, {
       request: (d) => ({
         path: `/posts/${d.postId}/patch`,
         init: {
@@ -269,7 +269,7 @@ export class Editor {
   async #why(e: unknown, d: DeliveryRecord): Promise<string> {
     if (isStatus(e, 403)) {
       try {
-        await this.#d.transport.getJson(`/posts/${d.postId}`);
+        await this.#deps.transport.getJson(`/posts/${d.postId}`);
       } catch (gone) {
         if (isStatus(gone, 404)) {
           return "the post is no longer there (deleted, perhaps by a moderator)";
@@ -284,7 +284,7 @@ export class Editor {
   }
 
   #target(id: string): Result<EditTarget, Problem> {
-    const decision = this.#d.broadcasts.editTarget(id);
+    const decision = this.#deps.broadcasts.editTarget(id);
     switch (decision.kind) {
       case "scheduled":
       case "sent":

@@ -55,7 +55,7 @@ export function retryFailedText(
 
 /** Sends the reports and audit lines of broadcasts. */
 export class OutcomeReports {
-  readonly #log: BroadcastLog;
+  readonly #broadcastLog: BroadcastLog;
   readonly #notifier: Pick<Notifier, "dm">;
   readonly #settings: ReportSettings;
   readonly #auditor: Pick<BroadcastAudit, "post">;
@@ -66,7 +66,7 @@ export class OutcomeReports {
     settings: ReportSettings,
     auditor: Pick<BroadcastAudit, "post">,
   ) {
-    this.#log = broadcastLog;
+    this.#broadcastLog = broadcastLog;
     this.#notifier = notifier;
     this.#settings = settings;
     this.#auditor = auditor;
@@ -78,12 +78,12 @@ export class OutcomeReports {
     const text = retrying === undefined
       ? `**Nothing was sent** (broadcast \`${id}\`): ${reason}. Send the message again with ` +
         "its files."
-      : retryFailedText(id, reason, this.#log.deliveries(id));
+      : retryFailedText(id, reason, this.#broadcastLog.deliveries(id));
     await this.#notifier.dm(record.senderId, text);
     if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, text);
     await this.audit(
       record,
-      this.#log.deliveries(id),
+      this.#broadcastLog.deliveries(id),
       retrying === undefined ? "Aborted broadcast" : "Failed retry",
       actor.username,
     );
@@ -97,10 +97,10 @@ export class OutcomeReports {
     const id = record.id;
     const text = retrying === undefined
       ? `**Broadcast \`${id}\` was not sent**: ${end.reason}. Nothing was posted.`
-      : retryFailedText(id, end.reason, this.#log.deliveries(id));
+      : retryFailedText(id, end.reason, this.#broadcastLog.deliveries(id));
     if (end.dmSender) await this.#notifier.dm(record.senderId, text);
     if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, text);
-    const deliveries = this.#log.deliveries(id);
+    const deliveries = this.#broadcastLog.deliveries(id);
     await this.#auditor.post({
       ...deliveryEvent(
         record,
@@ -119,7 +119,7 @@ export class OutcomeReports {
 
   /** Every channel was tried: the report to the sender (and actor), the audit line, the log. */
   async finished({ record, actor, retrying }: ReportedRun): Promise<void> {
-    const deliveries = this.#log.deliveries(record.id);
+    const deliveries = this.#broadcastLog.deliveries(record.id);
     const report = (hidden: ReadonlySet<string>) =>
       deliveryReport(record, deliveries, {
         undoWindowSeconds: this.#settings.undoWindowSeconds,
@@ -146,7 +146,7 @@ export class OutcomeReports {
 
   /** A broadcast stopped part-way (shutdown, a restart): the sender learns exactly where it is. */
   async interrupted(record: BroadcastRecord, heading: string): Promise<void> {
-    const deliveries = this.#log.deliveries(record.id);
+    const deliveries = this.#broadcastLog.deliveries(record.id);
     await this.#dmReport(
       { id: record.senderId, username: record.senderUsername },
       deliveries,

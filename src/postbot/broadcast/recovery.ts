@@ -18,17 +18,17 @@ const log = logger("broadcast");
 /** What recovery works with. */
 export interface RecoveryDeps {
   readonly transport: RestTransport;
-  readonly log: BroadcastLog;
+  readonly broadcastLog: BroadcastLog;
   readonly reports: Pick<OutcomeReports, "interrupted">;
   readonly botUserId: string;
 }
 
 /** Settles every unfinished broadcast, and tells each sender. */
 export async function recoverInterrupted(deps: RecoveryDeps): Promise<void> {
-  for (const record of deps.log.unfinished()) {
-    for (const d of deps.log.deliveries(record.id)) await settleChannel(deps, record, d);
-    deps.log.finish(record.id, "interrupted");
-    deps.log.addEvent(record.id, { id: "", username: "postbot" }, "recovered");
+  for (const record of deps.broadcastLog.unfinished()) {
+    for (const d of deps.broadcastLog.deliveries(record.id)) await settleChannel(deps, record, d);
+    deps.broadcastLog.finish(record.id, "interrupted");
+    deps.broadcastLog.addEvent(record.id, { id: "", username: "postbot" }, "recovered");
     await deps.reports.interrupted(
       record,
       "postbot was restarted while delivering your broadcast. ",
@@ -44,7 +44,7 @@ async function settleChannel(
   d: DeliveryRecord,
 ): Promise<void> {
   if (d.status === "pending") {
-    deps.log.markFailed(
+    deps.broadcastLog.markFailed(
       record.id,
       d.channelId,
       "not sent: postbot stopped before reaching this channel",
@@ -60,16 +60,16 @@ async function settleChannel(
       d.channelId,
       record.createdAt,
     );
-    if (postId !== undefined) deps.log.markDelivered(record.id, d.channelId, postId);
+    if (postId !== undefined) deps.broadcastLog.markDelivered(record.id, d.channelId, postId);
     else {
-      deps.log.markFailed(
+      deps.broadcastLog.markFailed(
         record.id,
         d.channelId,
         "interrupted: postbot stopped while sending here, and the post did not arrive",
       );
     }
   } catch (e) {
-    deps.log.markFailed(
+    deps.broadcastLog.markFailed(
       record.id,
       d.channelId,
       `interrupted, and the channel could not be checked (${explain(e, d, 1)})`,

@@ -40,7 +40,7 @@ export interface BroadcastCounters {
 /** What a run is built from. */
 export interface RunDeps {
   readonly transport: RestTransport;
-  readonly log: BroadcastLog;
+  readonly broadcastLog: BroadcastLog;
   readonly reports: OutcomeReports;
   readonly counters: BroadcastCounters;
   /** Channel deliveries in flight across all broadcasts. */
@@ -96,7 +96,7 @@ export class DeliveryRuns {
     release: () => void,
     kept?: readonly PreparedFile[],
   ): Promise<void> {
-    const record = this.#deps.log.get(id);
+    const record = this.#deps.broadcastLog.get(id);
     if (record === undefined) return;
     const all = this.#pendingTargets(id);
     const authorized = await this.#authorize(record, all);
@@ -127,7 +127,7 @@ export class DeliveryRuns {
         return { ok: false, end: refusedEnd(verdict.refusal, sender.username) };
       }
       for (const { target, reason } of verdict.dropped) {
-        this.#deps.log.markFailed(record.id, target.channelId, `not sent: ${reason}`);
+        this.#deps.broadcastLog.markFailed(record.id, target.channelId, `not sent: ${reason}`);
       }
       if (verdict.dropped.length > 0) {
         log.info("Broadcast {id}: {n} channels dropped, out of @{user}'s reach now", {
@@ -159,11 +159,11 @@ export class DeliveryRuns {
   /** The channels still to deliver to; a stored audit channel is refused here, too. */
   #pendingTargets(id: string): DeliveryRecord[] {
     const audit = this.#deps.settings.auditChannelId ?? "";
-    return this.#deps.log.deliveries(id).filter((d) => {
+    return this.#deps.broadcastLog.deliveries(id).filter((d) => {
       if (d.status !== "pending") return false;
       // Resolution refuses the audit channel; this holds for broadcasts stored before, too.
       if (audit !== "" && d.channelId === audit) {
-        this.#deps.log.markFailed(id, d.channelId, AUDIT_CHANNEL_REFUSAL);
+        this.#deps.broadcastLog.markFailed(id, d.channelId, AUDIT_CHANNEL_REFUSAL);
         return false;
       }
       return true;
@@ -189,7 +189,7 @@ export class DeliveryRuns {
       since: record.createdAt,
     }, {
       transport,
-      journal: this.#deps.log,
+      journal: this.#deps.broadcastLog,
       botUserId: settings.botUserId,
       botUsername: settings.botUsername,
       concurrency: settings.concurrency,
@@ -206,7 +206,7 @@ export class DeliveryRuns {
   /** Records how a run ended and tells the people concerned. */
   async #conclude(run: RunContext, end: RunEnd): Promise<void> {
     const { record, release } = run;
-    const { log: broadcastLog, reports } = this.#deps;
+    const { broadcastLog, reports } = this.#deps;
     switch (end.kind) {
       case "no_files":
         this.#abandon(run, end.reason);
@@ -241,7 +241,7 @@ export class DeliveryRuns {
    * aborted; a retry changes nothing that was delivered, so the broadcast keeps its outcome.
    */
   #abandon({ record, retrying, pending }: RunContext, reason: string): void {
-    const broadcastLog = this.#deps.log;
+    const { broadcastLog } = this.#deps;
     for (const d of pending) broadcastLog.markFailed(record.id, d.channelId, `not sent: ${reason}`);
     if (retrying === undefined) broadcastLog.finish(record.id, "aborted", reason);
     else broadcastLog.finish(record.id, finalStatus(retrying), retrying.error ?? undefined);
@@ -249,7 +249,7 @@ export class DeliveryRuns {
 
   /** Shutdown stopped the run: channels not started fail, the broadcast is interrupted. */
   #interrupt(id: string, reason: string): void {
-    const broadcastLog = this.#deps.log;
+    const { broadcastLog } = this.#deps;
     for (const d of broadcastLog.deliveries(id)) {
       if (d.status === "pending") broadcastLog.markFailed(id, d.channelId, `not sent: ${reason}`);
     }

@@ -74,7 +74,7 @@ function world() {
   };
   const scheduled = new Map([["s4t5u6v7", scheduledOf("s4t5u6v7", "alice")]]);
   const service = new BroadcastService({
-    log,
+    broadcastLog: log,
     engine,
     scheduled: {
       get: (id) => scheduled.get(id),

@@ -19,22 +19,22 @@ const log = logger("broadcast");
 /** What an undo works with. */
 export interface UndoDeps {
   readonly transport: RestTransport;
-  readonly log: BroadcastLog;
+  readonly broadcastLog: BroadcastLog;
   readonly reports: Pick<OutcomeReports, "hiddenFor" | "audit">;
 }
 
 /** Deletes the delivered posts of broadcast `id`; the report for `actor`. */
 export async function undoBroadcast(deps: UndoDeps, id: string, actor: Actor): Promise<string> {
-  const record = deps.log.get(id)!;
-  const delivered = deps.log.deliveries(id).filter((d) => d.status === "delivered");
+  const record = deps.broadcastLog.get(id)!;
+  const delivered = deps.broadcastLog.deliveries(id).filter((d) => d.status === "delivered");
   const { changed: deleted, failed } = await applyToEveryPost(deps.transport, delivered, {
     request: (d) => ({ path: `/posts/${d.postId}`, init: { method: "DELETE" } }),
     alreadyDone: (e) => isStatus(e, 404),
-    onDone: (d) => deps.log.markDeleted(id, d.channelId),
+    onDone: (d) => deps.broadcastLog.markDeleted(id, d.channelId),
     why: (e, d) => explain(e, d, e instanceof MattermostError ? e.attempts : 1),
   });
-  deps.log.addEvent(id, actor, "undo", `${deleted} of ${delivered.length} posts deleted`);
-  await deps.reports.audit(record, deps.log.deliveries(id), "Undo", actor.username);
+  deps.broadcastLog.addEvent(id, actor, "undo", `${deleted} of ${delivered.length} posts deleted`);
+  await deps.reports.audit(record, deps.broadcastLog.deliveries(id), "Undo", actor.username);
   log.info("{user} undid broadcast {id}: {n} posts deleted", {
     user: actor.username,
     id,
