@@ -288,7 +288,7 @@ interface Wiring {
  * Who may see which private channel, who is an administrator, who still belongs to the team,
  * whether a sender may still send, and what the audit channel may read.
  */
-interface Access {
+interface AccessChecks {
   readonly privacy: ChannelPrivacy;
   readonly isAdmin: (userId: string, username: string) => boolean;
   readonly teamMembers: TeamMembership;
@@ -296,8 +296,8 @@ interface Access {
   readonly audit: BroadcastAudit;
 }
 
-/** Builds the {@link Access} of a core; team memberships follow the bot's events. */
-function accessOf({ config, bot, cache, channels, notifier }: Core): Access {
+/** Builds the {@link AccessChecks} of a core; team memberships follow the bot's events. */
+function accessOf({ config, bot, cache, channels, notifier }: Core): AccessChecks {
   const privacy = new ChannelPrivacy(bot.transport, cache);
   const teamMembers = new TeamMembership(bot, TEAM_MEMBERSHIP_TTL_MS);
   bot.watch(teamMembers.watcher());
@@ -451,7 +451,7 @@ function uncheckedContext({ config, cache, channels, bot }: Core): ResolveContex
 /** Sends scheduled broadcasts when due, to targets resolved again at that moment. */
 function createScheduler(
   core: Core,
-  { privacy, isAdmin, authority, audit }: Access,
+  { privacy, isAdmin, authority, audit }: AccessChecks,
   store: ScheduledStore,
   broadcaster: Broadcaster,
 ): Scheduler {

@@ -16,15 +16,15 @@ import type { OutcomeReports } from "./outcome_reports.ts";
 
 const log = logger("broadcast");
 
-/** What an undo works with. */
-export interface UndoDeps {
+/** What an undo works with: the server, the broadcast log, and the reports. */
+export interface UndoWork {
   readonly transport: RestTransport;
   readonly broadcastLog: BroadcastLog;
   readonly reports: Pick<OutcomeReports, "hiddenFor" | "audit">;
 }
 
 /** Deletes the delivered posts of broadcast `id`; the report for `actor`. */
-export async function undoBroadcast(deps: UndoDeps, id: string, actor: Actor): Promise<string> {
+export async function undoBroadcast(deps: UndoWork, id: string, actor: Actor): Promise<string> {
   const record = deps.broadcastLog.get(id)!;
   const delivered = deps.broadcastLog.deliveries(id).filter((d) => d.status === "delivered");
   const { changed: deleted, failed } = await applyToEveryPost(deps.transport, delivered, {

@@ -74,8 +74,8 @@ interface Chosen {
   readonly hidden: boolean;
 }
 
-/** A group as resolution reads it. */
-interface GroupRef {
+/** A group as resolution reads it: its name and channel ids. */
+interface GroupChannels {
   readonly name: string;
   readonly ids: readonly string[];
 }
@@ -88,7 +88,7 @@ class Chooser {
   readonly chosen = new Map<string, Chosen>();
   readonly remarks: TargetRemark[] = [];
   readonly #ctx: ResolveContext;
-  readonly #groups = new Map<string, GroupRef>();
+  readonly #groups = new Map<string, GroupChannels>();
   readonly #grouped: Set<string>;
   /** The (visible) channel a name matched, for messages. */
   readonly #named = new Map<string, CachedChannel>();
@@ -155,7 +155,7 @@ class Chooser {
     return { kind: "sender_not_member", token, name: found.name };
   }
 
-  async #addGroup(group: GroupRef, token: string): Promise<void> {
+  async #addGroup(group: GroupChannels, token: string): Promise<void> {
     let unseen = 0;
     let hiddenArchived = 0;
     for (const id of group.ids) {
