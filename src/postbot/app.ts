@@ -19,7 +19,6 @@ import {
   BotAccounts,
   type BotOptions,
   CommandDispatcher,
-  databaseProblem,
   describeProblem,
   directMessagesOnly,
   err,
@@ -28,17 +27,17 @@ import {
   ignoreBots,
   isAdminUnder,
   isChannelMember,
+  logAndApologize,
   logger,
   MattermostError,
   ok,
-  openDatabase,
   type Problem,
   type RateLimitCounters,
   rateLimitPerUser,
   type Result,
   type SessionStore,
-  sqliteTrouble,
 } from "@postbot/framework";
+import { databaseProblem, openDatabase, sqliteTrouble } from "@postbot/framework/sqlite";
 import { createTaskSystem, type TaskSystem } from "../tasks/mod.ts";
 import { SenderAuthority } from "./authority.ts";
 import { BroadcastAudit } from "./broadcast/audit.ts";
@@ -522,7 +521,8 @@ function routeMessages(
       hasSideEffects: (ctx) =>
         dispatcher.hasSideEffects(ctx, (c) => wizard.answerHasSideEffects(c.userId, c.text)),
     }))
-    .use(dispatcher.middleware((ctx) => wizard.handle(ctx)));
+    .use(dispatcher.middleware((ctx) => wizard.handle(ctx)))
+    .catch(logAndApologize({ log }));
   return held;
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Migration } from "@postbot/framework";
+import type { Migration } from "@postbot/framework/sqlite";
 
 /** Every schema step, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openDatabase } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
 import { MIGRATIONS } from "../postbot/migrations.ts";
 import { TaskHistory } from "./history.ts";
 

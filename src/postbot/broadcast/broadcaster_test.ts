@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
 import type { DatabaseSync } from "node:sqlite";
-import { openDatabase, RestTransport, Secret } from "@postbot/framework";
+import { RestTransport, Secret } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
 import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
 import { Notifier } from "../notifier.ts";
 import { MIGRATIONS } from "../migrations.ts";

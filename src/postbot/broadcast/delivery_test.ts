@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
 import type { DatabaseSync } from "node:sqlite";
-import { MattermostError, openDatabase, RestTransport, Secret } from "@postbot/framework";
-import {
-  type Emulator,
-  type EmulatorOptions,
-  seedWorld,
-  startEmulator,
-} from "@postbot/mattermost-emulator";
+import { MattermostError, RestTransport, Secret } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
+import { type Emulator, type EmulatorOptions, startEmulator } from "@postbot/mattermost-emulator";
+import { seedWorld } from "@postbot/mattermost-emulator/testing";
 import { MIGRATIONS } from "../migrations.ts";
 import {
   BROADCAST_PROP,

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { logger, settleSoon } from "@postbot/framework";
+import { logger } from "@postbot/framework";
+import { settleSoon } from "@postbot/framework/idle_gc";
 
 const log = logger("broadcast");
 

@@ -8,7 +8,7 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { transaction } from "@postbot/framework";
+import { transaction } from "@postbot/framework/sqlite";
 import type {
   BroadcastFile,
   BroadcastRecord,

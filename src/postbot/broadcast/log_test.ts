@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
-import { openDatabase } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
 import { MIGRATIONS } from "../migrations.ts";
 import { APP_NAME } from "../name.ts";
 import { BroadcastLog } from "./log.ts";

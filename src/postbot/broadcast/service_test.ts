@@ -4,7 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { openDatabase } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
 import { MIGRATIONS } from "../migrations.ts";
 import { BroadcastLog } from "./log.ts";
 import type { Asker } from "./rules.ts";

@@ -28,13 +28,13 @@
 import { parse } from "smol-toml";
 import {
   err,
-  explainTomlError,
   mattermostIdProblem,
   ok,
   type Problem,
   type Result,
   unreachable,
 } from "@postbot/framework";
+import { explainTomlError } from "@postbot/framework/toml";
 import { visible } from "../format.ts";
 import {
   scanTomlLayout,
@@ -195,7 +195,7 @@ export function excerptAt(text: string, line: number, column: number): string | 
   return `${visible(content)}\n${pad}^`;
 }
 
-export { explainTomlError, type TomlSyntaxProblem } from "@postbot/framework";
+export { explainTomlError, type TomlSyntaxProblem } from "@postbot/framework/toml";
 
 /** Builds a {@link ChannelsFileError}; `text` (when given) supplies the excerpt. */
 export function channelsFileError(

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
-import { openDatabase, SessionStore } from "@postbot/framework";
+import { SessionStore } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
 import { MIGRATIONS } from "../migrations.ts";
 import type { Conversation, Draft } from "../wizard/conversation.ts";
 import { decodeConversation } from "../wizard/decode.ts";

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
 import { RestTransport, Secret } from "@postbot/framework";
-import { type Emulator, seedWorld, startEmulator } from "@postbot/mattermost-emulator";
+import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
+import { seedWorld } from "@postbot/mattermost-emulator/testing";
 import { ChannelCache } from "../channel_cache.ts";
 import type { ChannelsConfig } from "../channels/parse.ts";
 import { MAX_ANSWER_LENGTH, MAX_TOKENS, tokenize } from "./choose.ts";

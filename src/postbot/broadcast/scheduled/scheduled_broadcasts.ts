@@ -8,7 +8,8 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { FileBytes, transaction } from "@postbot/framework";
+import { FileBytes } from "@postbot/framework";
+import { transaction } from "@postbot/framework/sqlite";
 import type { NewScheduled, ScheduledBroadcast, ScheduledStatus } from "../model.ts";
 import {
   bytesColumns,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { FileBytes, openDatabase } from "@postbot/framework";
+import { FileBytes } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
 import { MIGRATIONS } from "../../migrations.ts";
 import { ScheduledStore } from "./scheduled_broadcasts.ts";
 
