@@ -19,7 +19,7 @@ import {
   type ChannelsConfig,
   parseChannelsToml,
   sameChannelsConfig,
-} from "../src/postbot/channels/config.ts";
+} from "../src/postbot/channels/parse.ts";
 import { type Person, type Scenario, startScenario } from "@postbot/harness";
 import { postAs } from "@postbot/harness/bot";
 import { startInProcess } from "./support/in_process.ts";

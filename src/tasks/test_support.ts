@@ -7,7 +7,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
-import { MIGRATIONS } from "../postbot/schema.ts";
+import { MIGRATIONS } from "../postbot/migrations.ts";
 import { Secret } from "@postbot/framework";
 import { openDatabase } from "@postbot/framework/sqlite";
 

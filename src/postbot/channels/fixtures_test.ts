@@ -1,6 +1,6 @@
 /**
- * What the channels tests share: three valid channel ids and the documented example of
- * channels.toml (README and the design notes show the same file).
+ * What the channels tests share: three valid channel ids and a sample channels.toml. A
+ * `_test` module holding no tests itself, so test data stays out of the app's import graph.
  *
  * @module
  */
@@ -12,8 +12,11 @@ export const B = "0123456789abcdefghijklmnop";
 /** A third valid channel id. */
 export const C = "zzzzzzzzzzzzzzzzzzzzzzzzzz";
 
-/** The documented channels.toml, comments and all: a whitelist, both group tables, an alias. */
-export const DESIGN_EXAMPLE = `# Channels anyone may target by name
+/**
+ * A channels.toml shaped like the README's example, comments and all: a whitelist, both group
+ * tables (one public group more than the README's), an alias.
+ */
+export const SAMPLE_CHANNELS_TOML = `# Channels anyone may target by name
 whitelist = ["town-square", "announcements"]
 
 [groups]            # public groups: listed to every user

@@ -4,14 +4,10 @@ import { RestTransport, Secret } from "@postbot/framework";
 import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
 import { seedWorld } from "@postbot/mattermost-emulator/testing";
 import { ChannelCache } from "../channel_cache.ts";
-import type { ChannelsConfig } from "../channels/config.ts";
-import {
-  MAX_ANSWER_LENGTH,
-  MAX_TOKENS,
-  type Resolution,
-  resolveTargets,
-  tokenize,
-} from "./targets.ts";
+import type { ChannelsConfig } from "../channels/parse.ts";
+import { MAX_ANSWER_LENGTH, MAX_TOKENS, tokenize } from "./choose.ts";
+import type { Resolution } from "./resolution.ts";
+import { resolveTargets } from "./resolve.ts";
 
 /** A team with channels of every kind the resolution rules distinguish. */
 interface World {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { A, B, C } from "./test_data.ts";
+import { A, B, C } from "./fixtures_test.ts";
 import { join } from "node:path";
 import { parse } from "smol-toml";
-import type { ChannelsConfig } from "./config.ts";
-import { ChannelsStore, type ChannelsStoreFs, type ChannelsWriteError } from "./store.ts";
+import type { ChannelsConfig } from "./parse.ts";
+import { ChannelsStore, type ChannelsStoreFs, type ChannelsWriteError } from "./channels_file.ts";
 
 const EXAMPLE = `# Channels anyone may target by name
 whitelist = ["town-square", "announcements"]

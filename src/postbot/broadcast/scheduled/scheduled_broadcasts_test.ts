@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { FileBytes } from "@postbot/framework";
 import { openDatabase } from "@postbot/framework/sqlite";
-import { MIGRATIONS } from "../schema.ts";
-import { ScheduledStore } from "./store.ts";
+import { MIGRATIONS } from "../../migrations.ts";
+import { ScheduledStore } from "./scheduled_broadcasts.ts";
 
 async function world() {
   const dir = await Deno.makeTempDir({ prefix: "scheduled-store-" });

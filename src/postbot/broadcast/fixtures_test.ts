@@ -1,10 +1,10 @@
+import type { BroadcastRecord, DeliveryRecord, DeliveryStatus } from "./model.ts";
 /**
- * A broadcast and its deliveries as the unit tests of reports and audit lines read them.
+ * A broadcast and its deliveries as the unit tests of reports and audit lines read them. A
+ * `_test` module holding no tests itself, so test data stays out of the app's import graph.
  *
  * @module
  */
-
-import type { BroadcastRecord, DeliveryRecord, DeliveryStatus } from "./log.ts";
 
 /** A broadcast with a mention, markdown and one file. */
 export const RECORD: BroadcastRecord = {

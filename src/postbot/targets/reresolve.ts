@@ -8,9 +8,16 @@
  */
 
 import { err, ok, type Problem, problem, type Result } from "@postbot/framework";
-import type { BroadcastTarget } from "../broadcast/log.ts";
-import { type ResolveContext, resolveTargets, tokenize } from "../wizard/targets.ts";
-import type { Reresolved } from "./scheduler.ts";
+import { tokenize } from "./choose.ts";
+import type { BroadcastTarget } from "../broadcast/model.ts";
+import type { ResolveContext } from "./resolution.ts";
+import { resolveTargets } from "./resolve.ts";
+
+/** The channels an answer leads to now, and remarks (channels skipped, names gone). */
+export interface Reresolved {
+  readonly targets: readonly BroadcastTarget[];
+  readonly remarks: readonly string[];
+}
 
 /**
  * Resolves `answer` name by name; fails only when no name leads to a channel, with what

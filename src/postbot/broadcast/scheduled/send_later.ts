@@ -16,14 +16,13 @@ import {
   type RestTransport,
   type Result,
 } from "@postbot/framework";
-import { newBroadcastId } from "../broadcast/broadcaster.ts";
-import type { BroadcastFile } from "../broadcast/log.ts";
-import type { AuditChannel, BroadcastAudit } from "../broadcast/audit.ts";
-import { code, plural } from "../format.ts";
-import type { Notifier } from "../notifier.ts";
+import type { AuditChannel, BroadcastAudit } from "../audit.ts";
+import { code, plural } from "../../format.ts";
+import type { Notifier } from "../../notifier.ts";
 import type { Scheduler } from "./scheduler.ts";
-import type { ScheduledStore } from "./store.ts";
+import type { ScheduledStore } from "./scheduled_broadcasts.ts";
 import { describeSendTime, profileZone, type SendTime } from "./time_expression.ts";
+import { type BroadcastFile, newBroadcastId } from "../model.ts";
 
 const log = logger("schedule");
 
@@ -53,45 +52,45 @@ export interface SendLaterDeps {
 
 /** Schedules broadcasts for the wizard. */
 export class SendLater {
-  readonly #d: SendLaterDeps;
+  readonly #deps: SendLaterDeps;
 
   constructor(deps: SendLaterDeps) {
-    this.#d = deps;
+    this.#deps = deps;
   }
 
   /** The store, for commands that list or change scheduled broadcasts. */
   get store(): ScheduledStore {
-    return this.#d.store;
+    return this.#deps.store;
   }
 
   /** The sender's zone: their profile's automatic or manual zone, else the scheduler's. */
   async zoneOf(userId: string): Promise<string> {
     try {
-      const user = await this.#d.transport.getJson<{ timezone?: Record<string, unknown> }>(
+      const user = await this.#deps.transport.getJson<{ timezone?: Record<string, unknown> }>(
         `/users/${userId}`,
       );
-      return profileZone(user.timezone, isTimeZone) ?? this.#d.fallbackZone();
+      return profileZone(user.timezone, isTimeZone) ?? this.#deps.fallbackZone();
     } catch (e) {
       log.warn("Could not read the time zone of {user}: {error}", { user: userId, error: e });
-      return this.#d.fallbackZone();
+      return this.#deps.fallbackZone();
     }
   }
 
   /** Cancels a pending broadcast (after the yes of `!cancel`); the text to answer with. */
   async cancel(id: string, actor: { id: string; username: string }): Promise<string> {
-    if (!this.#d.store.cancel(id)) {
-      const s = this.#d.store.get(id);
+    if (!this.#deps.store.cancel(id)) {
+      const s = this.#deps.store.get(id);
       return s?.status === "sent"
         ? `Scheduled broadcast ${code(id)} has gone out already; \`!undo ${id}\` takes it back.`
         : `Broadcast ${code(id)} is not scheduled any more; nothing was changed.`;
     }
-    await this.#d.store.removeFiles(id).catch((e) =>
+    await this.#deps.store.removeFiles(id).catch((e) =>
       log.warn("Could not remove the files of {id}: {error}", { id, error: e })
     );
-    this.#d.scheduler.wake();
-    const s = this.#d.store.get(id);
+    this.#deps.scheduler.wake();
+    const s = this.#deps.store.get(id);
     log.info("{user} cancelled scheduled broadcast {id}", { user: actor.username, id });
-    await this.#d.audit.post({
+    await this.#deps.audit.post({
       action: "Cancelled",
       id,
       actor: actor.username,
@@ -101,7 +100,7 @@ export class SendLater {
       channels: undefined,
     });
     if (s !== undefined && s.senderId !== actor.id) {
-      await this.#d.notifier.dm(
+      await this.#deps.notifier.dm(
         s.senderId,
         `@${actor.username} cancelled your scheduled broadcast ${code(id)}; it will not be sent.`,
       );
@@ -117,7 +116,7 @@ export class SendLater {
     const contents: FileBytes[] = [];
     for (const f of r.files) {
       try {
-        contents.push(await this.#d.transport.downloadFile(f.id));
+        contents.push(await this.#deps.transport.downloadFile(f.id));
       } catch (e) {
         const why = e instanceof MattermostError ? e.message : String(e);
         return fail(
@@ -128,7 +127,7 @@ export class SendLater {
     }
     const id = newBroadcastId();
     try {
-      await this.#d.store.add({
+      await this.#deps.store.add({
         id,
         senderId: r.sender.id,
         senderUsername: r.sender.username,
@@ -141,14 +140,14 @@ export class SendLater {
         sourcePostId: r.sourcePostId,
       }, contents);
     } catch (e) {
-      await this.#d.store.removeFiles(id).catch(() => {});
+      await this.#deps.store.removeFiles(id).catch(() => {});
       log.error("Could not store scheduled broadcast {id}: {error}", { id, error: e });
       return fail(
         `I could not store the scheduled broadcast (${(e as Error).message}); nothing ` +
           "was scheduled. Answer `yes` to send it now, or try again later.",
       );
     }
-    this.#d.scheduler.wake();
+    this.#deps.scheduler.wake();
     const described = describeSendTime(r.time, Date.now());
     log.info("{user} scheduled broadcast {id} to {n} channels for {at}", {
       user: r.sender.username,
@@ -156,7 +155,7 @@ export class SendLater {
       n: r.targets.length,
       at: described,
     });
-    await this.#d.audit.post({
+    await this.#deps.audit.post({
       action: "Scheduled",
       id,
       actor: r.sender.username,

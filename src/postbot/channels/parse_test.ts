@@ -1,6 +1,6 @@
 import { describeProblem } from "@postbot/framework";
 import assert from "node:assert/strict";
-import { A, B, C, DESIGN_EXAMPLE } from "./test_data.ts";
+import { A, B, C, SAMPLE_CHANNELS_TOML } from "./fixtures_test.ts";
 import {
   aliasProblem,
   type ChannelsConfig,
@@ -14,7 +14,7 @@ import {
   nameKey,
   parseChannelsToml,
   sameChannelsConfig,
-} from "./config.ts";
+} from "./parse.ts";
 
 function parsed(text: string): ChannelsConfig {
   const r = parseChannelsToml(text, "channels.toml");
@@ -45,7 +45,7 @@ function assertError(
 }
 
 Deno.test("parseChannelsToml reads the documented example", () => {
-  const config = parsed(DESIGN_EXAMPLE);
+  const config = parsed(SAMPLE_CHANNELS_TOML);
   assert.deepEqual(config.whitelist, ["town-square", "announcements"]);
   assert.deepEqual([...config.groups], [["All offices", [A, B]], ["Engineering", [A]]]);
   assert.deepEqual([...config.privateGroups], [["Managers", [C]]]);
@@ -59,8 +59,8 @@ Deno.test("empty, comment-only and partial files are valid", () => {
   const onlyWhitelist = parsed(`whitelist = ["town-square"]`);
   assert.deepEqual(onlyWhitelist.whitelist, ["town-square"]);
   assert.equal(onlyWhitelist.groups.size, 0);
-  const crlf = parsed(DESIGN_EXAMPLE.replaceAll("\n", "\r\n"));
-  assert.ok(sameChannelsConfig(crlf, parsed(DESIGN_EXAMPLE)));
+  const crlf = parsed(SAMPLE_CHANNELS_TOML.replaceAll("\n", "\r\n"));
+  assert.ok(sameChannelsConfig(crlf, parsed(SAMPLE_CHANNELS_TOML)));
 });
 
 Deno.test("duplicate ids in a group and duplicate whitelist entries are collapsed", () => {
@@ -278,7 +278,7 @@ Deno.test("groupNameProblem, aliasProblem and nameKey", () => {
 });
 
 Deno.test("findNameClash names what already uses a name", () => {
-  const config = parsed(DESIGN_EXAMPLE);
+  const config = parsed(SAMPLE_CHANNELS_TOML);
   assert.equal(findNameClash(config, "engineering"), 'group "Engineering" in [groups]');
   assert.equal(findNameClash(config, "MANAGERS"), 'group "Managers" in [private_groups]');
   assert.equal(findNameClash(config, "All"), 'alias "all"');

@@ -16,43 +16,18 @@
  * @module
  */
 
-import { err, isMattermostId, ok, type Problem, type Result } from "@postbot/framework";
-import type { CachedChannel, ChannelCache } from "../channel_cache.ts";
-import { type ChannelsConfig, nameKey } from "../channels/config.ts";
+import { err, isMattermostId, ok, type Result } from "@postbot/framework";
+import type { CachedChannel } from "../channel_cache.ts";
+import { nameKey } from "../channels/parse.ts";
 import { suggest } from "../suggest.ts";
-import type { BroadcastTarget } from "../broadcast/log.ts";
-import { type Viewer, visibleTo } from "../privacy.ts";
-import { remarkText, targetProblemText } from "./targets_text.ts";
-
-/** A recipient channel and the tokens that selected it. */
-export interface ResolvedTarget extends BroadcastTarget {
-  readonly via: readonly string[];
-  readonly botIsMember: boolean;
-  readonly type: "O" | "P";
-  /** A private channel the sender may not see named (reached through a private group). */
-  readonly hidden?: boolean;
-}
-
-/** The recipients, plus remarks for the preview (skipped channels). */
-export interface Resolution {
-  readonly targets: readonly ResolvedTarget[];
-  readonly warnings: readonly string[];
-}
-
-/** The channel list as resolution reads it (the {@link ChannelCache} in production). */
-export type ChannelLookup = Pick<ChannelCache, "all" | "find" | "lookup" | "lookupByName">;
-
-/** What resolution needs to know. */
-export interface ResolveContext {
-  readonly config: ChannelsConfig;
-  readonly cache: ChannelLookup;
-  /** Whether the sender is a member of a channel (for raw ids). */
-  readonly senderIsMember: (channelId: string) => Promise<boolean>;
-  /** The sender's view: which private channels may be named to them. */
-  readonly viewer: Viewer;
-  /** BOT_LOG_CHANNEL_ID ("" when none): never a target. */
-  readonly auditChannelId: string;
-}
+import { visibleTo } from "../privacy.ts";
+import type {
+  ResolveContext,
+  ResolvedTarget,
+  TargetChoice,
+  TargetProblem,
+  TargetRemark,
+} from "./resolution.ts";
 
 /** Longest answer accepted (characters). */
 export const MAX_ANSWER_LENGTH = 4_000;
@@ -62,79 +37,6 @@ export const MAX_TOKENS = 100;
 /** Splits an answer into trimmed, non-empty tokens. */
 export function tokenize(answer: string): string[] {
   return answer.split(",").map((t) => t.trim()).filter((t) => t !== "");
-}
-
-/**
- * Whitelist entries that name a private channel the viewer may not see: the wizard's question
- * leaves them (and aliases to them) out.
- */
-export async function hiddenWhitelist(
-  config: ChannelsConfig,
-  cache: Pick<ChannelCache, "all">,
-  viewer: Viewer,
-): Promise<Set<string>> {
-  const hidden = new Set<string>();
-  for (const entry of config.whitelist) {
-    const key = nameKey(entry.replace(/^~/, ""));
-    const channels = cache.all().filter((c) => c.id === entry || c.name.toLowerCase() === key);
-    for (const c of channels) {
-      if (!await viewer.canSee({ id: c.id, type: c.type })) hidden.add(entry);
-    }
-  }
-  return hidden;
-}
-
-/** Something wrong with the answer or one of its names; each names what to do instead. */
-export type TargetProblem =
-  | { readonly kind: "answer_too_long"; readonly length: number; readonly limit: number }
-  | { readonly kind: "no_names" }
-  | { readonly kind: "too_many_names"; readonly count: number; readonly limit: number }
-  /** Unknown, or a private channel the sender may not see (the two read alike). */
-  | { readonly kind: "unknown"; readonly token: string; readonly ideas: readonly string[] }
-  | { readonly kind: "alias_broken"; readonly token: string; readonly alias: string }
-  | { readonly kind: "archived_by_name"; readonly name: string }
-  | { readonly kind: "not_whitelisted"; readonly name: string }
-  | { readonly kind: "id_unseen"; readonly token: string }
-  | { readonly kind: "id_archived"; readonly token: string; readonly name: string }
-  | { readonly kind: "bot_not_member"; readonly token: string; readonly name: string }
-  | { readonly kind: "sender_not_member"; readonly token: string; readonly name: string }
-  | { readonly kind: "audit_channel"; readonly via: readonly string[] }
-  /** Every name was fine, yet none leads to a channel (the remarks say why). */
-  | { readonly kind: "nothing_postable"; readonly remarks: readonly TargetRemark[] };
-
-/** A remark for the preview: what is skipped, or may fail. */
-export type TargetRemark =
-  /** To an admin: a group lists a channel the bot cannot see. */
-  | { readonly kind: "group_lists_unseen"; readonly group: string; readonly id: string }
-  | { readonly kind: "group_channel_archived"; readonly group: string; readonly name: string }
-  /** To others: how many channels of a group the bot cannot see. */
-  | { readonly kind: "group_unseen"; readonly group: string; readonly count: number }
-  | { readonly kind: "group_hidden_archived"; readonly group: string; readonly count: number }
-  | {
-    readonly kind: "bot_not_in";
-    readonly names: readonly string[];
-    /** Private channels the sender may not see named. */
-    readonly hidden: number;
-  }
-  /** Some channels were found by asking the server: the channel list is behind. */
-  | { readonly kind: "list_behind" };
-
-/** The targets an answer leads to, with typed remarks (rendered by targets_text.ts). */
-export interface TargetChoice {
-  readonly targets: readonly ResolvedTarget[];
-  readonly remarks: readonly TargetRemark[];
-}
-
-/** Resolves an answer; on failure returns one problem per name, each saying what to do. */
-export async function resolveTargets(
-  answer: string,
-  ctx: ResolveContext,
-): Promise<Result<Resolution, readonly Problem[]>> {
-  const chosen = await chooseTargets(answer, ctx);
-  if (!chosen.ok) {
-    return err(chosen.error.flatMap(targetProblemText).map((message) => ({ message })));
-  }
-  return ok({ targets: chosen.value.targets, warnings: chosen.value.remarks.map(remarkText) });
 }
 
 /** Decides where an answer leads: the targets and remarks, or what is wrong with it. */
@@ -172,8 +74,8 @@ interface Chosen {
   readonly hidden: boolean;
 }
 
-/** A group as resolution reads it. */
-interface GroupRef {
+/** A group as resolution reads it: its name and channel ids. */
+interface GroupChannels {
   readonly name: string;
   readonly ids: readonly string[];
 }
@@ -186,7 +88,7 @@ class Chooser {
   readonly chosen = new Map<string, Chosen>();
   readonly remarks: TargetRemark[] = [];
   readonly #ctx: ResolveContext;
-  readonly #groups = new Map<string, GroupRef>();
+  readonly #groups = new Map<string, GroupChannels>();
   readonly #grouped: Set<string>;
   /** The (visible) channel a name matched, for messages. */
   readonly #named = new Map<string, CachedChannel>();
@@ -253,7 +155,7 @@ class Chooser {
     return { kind: "sender_not_member", token, name: found.name };
   }
 
-  async #addGroup(group: GroupRef, token: string): Promise<void> {
+  async #addGroup(group: GroupChannels, token: string): Promise<void> {
     let unseen = 0;
     let hiddenArchived = 0;
     for (const id of group.ids) {

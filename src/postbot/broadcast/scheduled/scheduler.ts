@@ -9,14 +9,15 @@
  */
 
 import { logger, type Problem, type Result } from "@postbot/framework";
-import type { BroadcastAudit } from "../broadcast/audit.ts";
-import type { Broadcaster } from "../broadcast/broadcaster.ts";
-import type { BroadcastTarget } from "../broadcast/log.ts";
-import { reachable, refusalText, type SenderAuthority } from "../authority.ts";
-import { code, plural, quote } from "../format.ts";
-import type { Notifier } from "../notifier.ts";
-import type { ScheduledBroadcast, ScheduledStore } from "./store.ts";
+import type { BroadcastAudit } from "../audit.ts";
+import type { Broadcaster } from "../broadcaster.ts";
+import { reachable, refusalText, type SenderAuthority } from "../../authority.ts";
+import { code, plural, quote } from "../../format.ts";
+import type { Notifier } from "../../notifier.ts";
+import type { ScheduledStore } from "./scheduled_broadcasts.ts";
 import { describeSendTime, span } from "./time_expression.ts";
+import type { ScheduledBroadcast } from "../model.ts";
+import type { Reresolved } from "../../targets/reresolve.ts";
 
 const log = logger("schedule");
 
@@ -24,12 +25,6 @@ const log = logger("schedule");
 const MAX_SLEEP_MS = 30_000;
 /** Later than this after its time, the sender is told the broadcast is late. */
 export const LATE_AFTER_MS = 60_000;
-
-/** The channels an answer leads to now, and remarks (channels skipped, names gone). */
-export interface Reresolved {
-  readonly targets: readonly BroadcastTarget[];
-  readonly remarks: readonly string[];
-}
 
 /** What the loop needs. */
 export interface SchedulerDeps {
@@ -52,21 +47,21 @@ export interface SchedulerDeps {
 
 /** Runs scheduled broadcasts when they are due. */
 export class Scheduler {
-  readonly #d: SchedulerDeps;
+  readonly #deps: SchedulerDeps;
   readonly #now: () => number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<void> | undefined;
   #stopped = true;
 
   constructor(deps: SchedulerDeps) {
-    this.#d = deps;
+    this.#deps = deps;
     this.#now = deps.now ?? Date.now;
   }
 
   /** Settles what a crash left half-claimed, sends what is overdue, and starts the timer. */
   async start(): Promise<void> {
     this.#stopped = false;
-    const back = this.#d.store.reconcile();
+    const back = this.#deps.store.reconcile();
     if (back > 0) {
       log.warn("{n} scheduled broadcasts had not started; they are due again", { n: back });
     }
@@ -98,7 +93,7 @@ export class Scheduler {
 
   #arm(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    const next = this.#d.store.nextDue();
+    const next = this.#deps.store.nextDue();
     const wait = next === undefined
       ? MAX_SLEEP_MS
       : Math.max(0, Math.min(MAX_SLEEP_MS, next - this.#now()));
@@ -109,10 +104,10 @@ export class Scheduler {
   }
 
   async #sendDue(): Promise<void> {
-    const due = this.#d.store.due(this.#now());
+    const due = this.#deps.store.due(this.#now());
     if (due.length === 0) return;
     try {
-      await this.#d.beforeBatch?.();
+      await this.#deps.beforeBatch?.();
     } catch (e) {
       log.warn("Could not reload the channel list before sending: {error}", { error: e });
     }
@@ -148,16 +143,16 @@ export class Scheduler {
     dmSender: boolean,
     late = "",
   ): Promise<void> {
-    this.#d.store.fail(s.id, reason);
-    await this.#d.store.removeFiles(s.id).catch(() => {});
+    this.#deps.store.fail(s.id, reason);
+    await this.#deps.store.removeFiles(s.id).catch(() => {});
     if (dmSender) {
-      await this.#d.notifier.dm(
+      await this.#deps.notifier.dm(
         s.senderId,
         `**Scheduled broadcast ${code(s.id)} was not sent**: ${reason}` +
           (late === "" ? "" : `\n${late}`),
       );
     }
-    await this.#d.audit.post({
+    await this.#deps.audit.post({
       action: "Scheduled broadcast not sent",
       id: s.id,
       actor: s.senderUsername,
@@ -171,16 +166,16 @@ export class Scheduler {
   async #sendOne(s: ScheduledBroadcast): Promise<void> {
     const sender = { id: s.senderId, username: s.senderUsername };
     // A failure to ask (thrown) leaves it pending for the next check.
-    const standing = await this.#d.authority.standing(sender);
+    const standing = await this.#deps.authority.standing(sender);
     if (!standing.ok) {
-      if (!this.#d.store.claim(s.id)) return; // cancelled meanwhile
+      if (!this.#deps.store.claim(s.id)) return; // cancelled meanwhile
       const reason = refusalText(standing.refusal, s.senderUsername);
       return await this.#fail(s, reason, reason, reachable(standing.refusal), this.#lateText(s));
     }
-    const resolved = await this.#d.resolve(s.targetAnswer, sender);
-    const files = await this.#d.store.readFiles(s).catch((e) => e as Error);
+    const resolved = await this.#deps.resolve(s.targetAnswer, sender);
+    const files = await this.#deps.store.readFiles(s).catch((e) => e as Error);
     // Only now is it taken: a failure above leaves it pending for the next check.
-    if (!this.#d.store.claim(s.id)) return;
+    if (!this.#deps.store.claim(s.id)) return;
     const late = this.#lateText(s);
     const failure = !resolved.ok
       ? `none of its channels can be reached any more:\n${
@@ -212,7 +207,7 @@ export class Scheduler {
       n: targets.length,
       late: Math.max(0, lateMs),
     });
-    this.#d.broadcaster.send(
+    this.#deps.broadcaster.send(
       {
         sender: { id: s.senderId, username: s.senderUsername },
         message: s.message,
@@ -230,12 +225,12 @@ export class Scheduler {
         ];
         if (late !== "") lines.push(late);
         for (const r of remarks) lines.push(`:warning: ${r}`);
-        await this.#d.notifier.dm(s.senderId, lines.join("\n"));
+        await this.#deps.notifier.dm(s.senderId, lines.join("\n"));
       },
       { id: s.id, files: prepared },
     );
     // The files were read into memory; the copies are no longer needed.
-    await this.#d.store.removeFiles(s.id).catch((e) =>
+    await this.#deps.store.removeFiles(s.id).catch((e) =>
       log.warn("Could not remove the files of {id}: {error}", { id: s.id, error: e })
     );
   }

@@ -7,9 +7,9 @@
 
 import { unreachable } from "@postbot/framework";
 import { auditTargetRefusal } from "../audit_channel.ts";
-import { hiddenChannelsText } from "../broadcast/report.ts";
 import { code, quote } from "../format.ts";
-import type { TargetProblem, TargetRemark } from "./targets.ts";
+import type { TargetProblem, TargetRemark } from "./resolution.ts";
+import { hiddenChannelsText } from "../privacy.ts";
 
 /** Channels named in the "I am not a member" warning before the rest is counted. */
 const WARNED_NAMES = 10;

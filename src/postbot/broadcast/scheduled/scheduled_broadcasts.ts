@@ -10,7 +10,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { FileBytes } from "@postbot/framework";
 import { transaction } from "@postbot/framework/sqlite";
-import type { BroadcastFile } from "../broadcast/log.ts";
+import type { NewScheduled, ScheduledBroadcast, ScheduledStatus } from "../model.ts";
 import {
   bytesColumns,
   fullText,
@@ -18,33 +18,7 @@ import {
   type Row,
   senderColumns,
   textOrNull,
-} from "../storage/rows.ts";
-
-/** Where a scheduled broadcast stands. */
-export type ScheduledStatus = "scheduled" | "sent" | "cancelled" | "failed";
-
-/** A scheduled broadcast as stored. */
-export interface ScheduledBroadcast {
-  readonly id: string;
-  readonly senderId: string;
-  readonly senderUsername: string;
-  readonly createdAt: number;
-  readonly dueAt: number;
-  /** The zone the sender's time was read in (shown back in that zone). */
-  readonly zone: string;
-  readonly targetAnswer: string;
-  /** Channels the answer reached at confirmation (re-resolved when it goes out). */
-  readonly channels: number;
-  readonly message: string;
-  readonly files: readonly BroadcastFile[];
-  readonly sourcePostId: string | null;
-  readonly status: ScheduledStatus;
-  readonly startedAt: number | null;
-  readonly error: string | null;
-}
-
-/** What is stored when a broadcast is scheduled. */
-export type NewScheduled = Omit<ScheduledBroadcast, "status" | "startedAt" | "error" | "createdAt">;
+} from "../../storage/rows.ts";
 
 const COLUMNS = `s.*, ${bytesColumns("s", ["message"])}`;
 

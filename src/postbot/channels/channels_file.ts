@@ -43,7 +43,7 @@ import {
   nameKey,
   parseChannelsToml,
   sameChannelsConfig,
-} from "./config.ts";
+} from "./parse.ts";
 import type { GroupDefinition } from "./group_input.ts";
 import { type EditableTable, insertIntoTable, TomlEditError } from "./toml_text.ts";
 
