@@ -8,8 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
-import { emulatorOnly } from "./support/backend.ts";
-import { type DmUser, startScenario } from "./support/scenario.ts";
+import { type DmUser, emulatorOnly, startScenario } from "@postbot/harness";
 import { botPostsIn, broadcastIdIn, showingBotOutput, testFiles } from "./support/broadcasts.ts";
 
 const CHANNELS_TOML = `# audit privacy test

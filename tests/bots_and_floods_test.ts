@@ -11,8 +11,7 @@
 
 import assert from "node:assert/strict";
 import { AutoReplier, postWithProps } from "./support/auto_reply.ts";
-import type { Person } from "./support/backend.ts";
-import { startScenario } from "./support/scenario.ts";
+import { type Person, startScenario } from "@postbot/harness";
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

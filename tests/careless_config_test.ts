@@ -8,9 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { emulatorOnly } from "./support/backend.ts";
-import { BotProcess } from "./support/bot_process.ts";
-import { type Person, type Scenario, startScenario } from "./support/scenario.ts";
+import { emulatorOnly, type Person, type Scenario, startScenario } from "@postbot/harness";
+import { BotProcess } from "@postbot/harness/bot";
 
 /** Runs the bot with `env` and waits for it to exit. */
 async function runToExit(

@@ -13,8 +13,8 @@
 
 import assert from "node:assert/strict";
 import type { Post } from "@mattermost/types/posts";
-import { BotProcess } from "./support/bot_process.ts";
-import { type DmUser, type Scenario, startScenario } from "./support/scenario.ts";
+import { type DmUser, type Scenario, startScenario } from "@postbot/harness";
+import { BotProcess } from "@postbot/harness/bot";
 import { botPostsIn, broadcast } from "./support/broadcasts.ts";
 
 const TOML = `whitelist = ["town-square", "announcements", "managers"]

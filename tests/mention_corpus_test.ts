@@ -13,8 +13,7 @@
 import assert from "node:assert/strict";
 import type { ChannelMembership } from "@mattermost/types/channels";
 import { channelWideMentions } from "@postbot/framework/mentions";
-import { BACKEND, type Person } from "./support/backend.ts";
-import { startScenario } from "./support/scenario.ts";
+import { BACKEND, type Person, startScenario } from "@postbot/harness";
 import { corpusJson } from "../scripts/unicode/mention_corpus.ts";
 
 const CORPUS = new URL("./fixtures/mention_corpus.json", import.meta.url);

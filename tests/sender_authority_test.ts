@@ -11,8 +11,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import type { Channel } from "@mattermost/types/channels";
-import type { Person } from "./support/backend.ts";
-import { type DmUser, type Scenario, startScenario } from "./support/scenario.ts";
+import { type DmUser, type Person, type Scenario, startScenario } from "@postbot/harness";
 import {
   botPostsIn,
   broadcast,

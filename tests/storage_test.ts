@@ -13,8 +13,8 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { BotProcess } from "./support/bot_process.ts";
-import { type Scenario, startScenario } from "./support/scenario.ts";
+import { type Scenario, startScenario } from "@postbot/harness";
+import { BotProcess } from "@postbot/harness/bot";
 
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 
@@ -344,6 +344,9 @@ Deno.test("a store failing at run time: /healthz names it until it works again",
       /the processed posts store in the database broadcast_log\.db is failing \(/,
     );
     assert.match(s.bot.output, /The processed posts store in the database is failing/);
+    // The app's error handler: one line per failed DM, naming the sender, under its category.
+    assert.match(s.bot.output, /app: Handling a message from alice failed/);
+    assert.doesNotMatch(s.bot.output, /bot: Handling a message/);
 
     // The pages put back (as a disk that recovers would): the next DM works, health is ok.
     const repair = await Deno.open(path, { write: true });

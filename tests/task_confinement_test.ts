@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { descendants, environOf, processes } from "./support/processes.ts";
-import { type Scenario, startScenario } from "./support/scenario.ts";
+import { type Scenario, startScenario } from "@postbot/harness";
 
 /** A task file whose run() has `body`; `header` goes at the top level. */
 function task(body: string, header = ""): string {

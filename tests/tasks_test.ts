@@ -8,9 +8,9 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { repoPath } from "./support/bot_process.ts";
-import { until } from "./support/poll.ts";
-import { type Scenario, startScenario } from "./support/scenario.ts";
+import { type Scenario, startScenario } from "@postbot/harness";
+import { repoPath } from "@postbot/harness/bot";
+import { until } from "@postbot/mattermost-emulator/testing";
 
 /** Task files import the public types by absolute URL: they live outside the repository. */
 const TYPES = new URL("../src/tasks/types.ts", import.meta.url).href;
@@ -109,7 +109,9 @@ ghost = "0 7 * * *"
 no_run = "0 7 * * *"
 `,
   });
-  const env = { BOT_LOG_CHANNEL_ID: botLog, TASK_TIMEOUT_SECONDS: "3" };
+  // The timeout also bounds each file's inspection (process start and import): 3 s was too
+  // short for the legitimate files on a loaded 2-core machine, which then failed to load.
+  const env = { BOT_LOG_CHANNEL_ID: botLog, TASK_TIMEOUT_SECONDS: "10" };
   const alice = s.dm(s.world.alice);
   const bob = s.dm(s.world.bob);
   try {
@@ -216,7 +218,10 @@ no_run = "0 7 * * *"
         assert.match(await alice.ask("!run hangs"), /`hangs` is already running .* skipped/);
         // DM handling goes on while the task hangs.
         assert.match(section(await bob.ask("!tasks"), "hangs"), /running now, since/);
-        assert.match(await alice.reply(), /`hangs` was stopped after .*TASK_TIMEOUT_SECONDS/);
+        assert.match(
+          await alice.reply(45_000),
+          /`hangs` was stopped after .*TASK_TIMEOUT_SECONDS/,
+        );
         await s.waitFor(async () =>
           (await s.postsIn(botLog)).find((p) => /`hangs` timed out/.test(p.message))
         );

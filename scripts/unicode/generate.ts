@@ -18,7 +18,7 @@ import { writeCorpus } from "./mention_corpus.ts";
 
 const HERE = new URL("./", import.meta.url).pathname;
 const OUT = new URL("../../src/framework/unicode_words.ts", import.meta.url).pathname;
-const EMULATOR_OUT = new URL("../../src/sandbox/emulator/unicode_words.ts", import.meta.url)
+const EMULATOR_OUT = new URL("../../src/emulator/unicode_words.ts", import.meta.url)
   .pathname;
 const OLD_TOOLCHAIN = "golang.org/toolchain@v0.0.1-go1.20.14.linux-amd64";
 

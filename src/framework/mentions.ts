@@ -90,12 +90,17 @@ function collect(text: string, isWord: (cp: number) => boolean, into: Set<string
 export function channelWideMentions(text: string): ChannelWideMention[] {
   const found = new Set<string>();
   collect(text, wordCharEverywhere, found);
-  const decoded = decodeCharacterReferences(text);
-  if (decoded !== text) collect(decoded, wordCharEverywhere, found);
+  if (text.includes("&")) {
+    // The server's Markdown joins a reference's character to the text before it and starts a
+    // new run of text after it (`&#108;@al&#108;` reads `@all`): check that reading, and the
+    // text with every reference decoded in place, to be safe.
+    collect(decodeCharacterReferences(text, "\n"), wordCharEverywhere, found);
+    collect(decodeCharacterReferences(text), wordCharEverywhere, found);
+  }
   return [...found] as ChannelWideMention[];
 }
 
-const CHARACTER_REFERENCE = /&([^;]*);/g;
+const CHARACTER_REFERENCE = /&([^;&]*);/g;
 
 /** What `&ref;` stands for, as the server's Markdown reads it (`""` when nothing). */
 function characterReference(ref: string): string {
@@ -112,12 +117,13 @@ function characterReference(ref: string): string {
 
 /**
  * `text` with the numeric character references (`&#64;`, `&#x40;`) and `&commat;` replaced by
- * what the server's Markdown reads them as; other named references are left as written.
+ * what the server's Markdown reads them as, each followed by `after`; other named references
+ * are left as written.
  */
-export function decodeCharacterReferences(text: string): string {
+export function decodeCharacterReferences(text: string, after = ""): string {
   if (!text.includes("&")) return text;
   return text.replace(CHARACTER_REFERENCE, (whole, ref: string) => {
     const decoded = characterReference(ref);
-    return decoded === "" ? whole : decoded;
+    return decoded === "" ? whole : decoded + after;
   });
 }

@@ -27,6 +27,11 @@ Deno.test("channelWideMentions: character references that complete a mention", (
   assert.deepEqual(channelWideMentions("@al&#108; hands"), ["@all"]);
   assert.deepEqual(channelWideMentions("@channe&#x6C;"), ["@channel"]);
   assert.deepEqual(channelWideMentions("&commat;here"), ["@here"]);
+  // A reference ends a run of text after its character (found by the property test below).
+  assert.deepEqual(channelWideMentions("&#108;@al&#108;"), ["@all"]);
+  // An `&` that starts no reference is text; the next one may start one (`&@al&#108;`).
+  assert.deepEqual(channelWideMentions("&@al&#108;"), ["@all"]);
+  assert.deepEqual(channelWideMentions("@al&#108;x"), ["@all"]);
   assert.deepEqual(
     decodeCharacterReferences("&#64;&#x61;&#X6c;l &amp; &nope;"),
     "@all &amp; &nope;",
@@ -84,6 +89,6 @@ Deno.test("channelWideMentions sees every mention the server reads (property)", 
         assert.ok(guard.has(m), `${JSON.stringify(text)}: the server reads ${m}, the guard not`);
       }
     }),
-    { numRuns: 20_000 },
+    { numRuns: 200_000 },
   );
 });

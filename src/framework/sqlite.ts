@@ -1,8 +1,8 @@
 /**
- * Opening the bot's SQLite database (`node:sqlite`, built into Deno: no FFI, no native
- * download) in the mode a long-running bot needs: WAL, a busy timeout, foreign keys, a small
- * page cache, and a schema brought up to date by numbered migrations recorded in
- * `PRAGMA user_version`.
+ * `@postbot/framework/sqlite`: opening the bot's SQLite database (`node:sqlite`, built into
+ * Deno: no FFI, no native download) in the mode a long-running bot needs: WAL, a busy timeout,
+ * foreign keys, a small page cache, and a schema brought up to date by numbered migrations
+ * recorded in `PRAGMA user_version`. A subpath: a bot without a database loads none of it.
  *
  * @module
  */
@@ -163,7 +163,7 @@ function plainProblem(setting: string, detail: string, hint?: string): DatabaseP
  *
  * @example
  * ```ts
- * import { openDatabase } from "@postbot/framework";
+ * import { openDatabase } from "@postbot/framework/sqlite";
  *
  * const opened = openDatabase(":memory:", [
  *   { version: 1, description: "greetings", sql: "CREATE TABLE greeting (user_id TEXT)" },

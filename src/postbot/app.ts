@@ -19,7 +19,6 @@ import {
   BotAccounts,
   type BotOptions,
   CommandDispatcher,
-  databaseProblem,
   describeProblem,
   directMessagesOnly,
   err,
@@ -28,17 +27,17 @@ import {
   ignoreBots,
   isAdminUnder,
   isChannelMember,
+  logAndApologize,
   logger,
   MattermostError,
   ok,
-  openDatabase,
   type Problem,
   type RateLimitCounters,
   rateLimitPerUser,
   type Result,
   type SessionStore,
-  sqliteTrouble,
 } from "@postbot/framework";
+import { databaseProblem, openDatabase, sqliteTrouble } from "@postbot/framework/sqlite";
 import { createTaskSystem, type TaskSystem } from "../tasks/mod.ts";
 import { SenderAuthority } from "./authority.ts";
 import { BroadcastAudit } from "./broadcast/audit.ts";
@@ -47,7 +46,7 @@ import { Editor } from "./broadcast/editor.ts";
 import { BroadcastLog } from "./broadcast/log.ts";
 import { BroadcastService } from "./broadcast/service.ts";
 import { ChannelCache } from "./channel_cache.ts";
-import { ChannelsStore } from "./channels/store.ts";
+import { ChannelsStore } from "./channels/channels_file.ts";
 import { channelsRules } from "./channels_rules.ts";
 import { aliasCommand } from "./commands/alias.ts";
 import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts.ts";
@@ -61,11 +60,11 @@ import type { PostbotConfig } from "./config.ts";
 import { type HealthSnapshot, serveHealth } from "./health.ts";
 import { Notifier } from "./notifier.ts";
 import { ChannelPrivacy } from "./privacy.ts";
-import { reresolve } from "./schedule/reresolve.ts";
-import { Scheduler } from "./schedule/scheduler.ts";
-import { SendLater } from "./schedule/send_later.ts";
-import { ScheduledStore } from "./schedule/store.ts";
-import { MIGRATIONS } from "./schema.ts";
+import { reresolve } from "./targets/reresolve.ts";
+import { Scheduler } from "./broadcast/scheduled/scheduler.ts";
+import { SendLater } from "./broadcast/scheduled/send_later.ts";
+import { ScheduledStore } from "./broadcast/scheduled/scheduled_broadcasts.ts";
+import { MIGRATIONS } from "./migrations.ts";
 import { lockDatabase } from "./storage/lock.ts";
 import { databaseSettingProblem } from "./storage/setting_problem.ts";
 import { SqliteProcessedPosts } from "./storage/processed_posts.ts";
@@ -75,8 +74,8 @@ import { TeamMembership } from "./team_membership.ts";
 import type { Conversation } from "./wizard/conversation.ts";
 import { decodeConversation } from "./wizard/decode.ts";
 import { Wizard } from "./wizard/wizard.ts";
-import type { ResolveContext } from "./wizard/targets.ts";
 import { APP_NAME } from "./name.ts";
+import type { ResolveContext } from "./targets/resolution.ts";
 
 const log = logger("app");
 
@@ -288,7 +287,7 @@ interface Wiring {
  * Who may see which private channel, who is an administrator, who still belongs to the team,
  * whether a sender may still send, and what the audit channel may read.
  */
-interface Access {
+interface AccessChecks {
   readonly privacy: ChannelPrivacy;
   readonly isAdmin: (userId: string, username: string) => boolean;
   readonly teamMembers: TeamMembership;
@@ -296,8 +295,8 @@ interface Access {
   readonly audit: BroadcastAudit;
 }
 
-/** Builds the {@link Access} of a core; team memberships follow the bot's events. */
-function accessOf({ config, bot, cache, channels, notifier }: Core): Access {
+/** Builds the {@link AccessChecks} of a core; team memberships follow the bot's events. */
+function accessOf({ config, bot, cache, channels, notifier }: Core): AccessChecks {
   const privacy = new ChannelPrivacy(bot.transport, cache);
   const teamMembers = new TeamMembership(bot, TEAM_MEMBERSHIP_TTL_MS);
   bot.watch(teamMembers.watcher());
@@ -345,7 +344,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     config.scheduledFilesDir,
   );
   const broadcasts = new BroadcastService({
-    log: broadcastLog,
+    broadcastLog,
     engine: broadcaster,
     scheduled,
     undoWindowSeconds: config.undoWindowSeconds,
@@ -451,7 +450,7 @@ function uncheckedContext({ config, cache, channels, bot }: Core): ResolveContex
 /** Sends scheduled broadcasts when due, to targets resolved again at that moment. */
 function createScheduler(
   core: Core,
-  { privacy, isAdmin, authority, audit }: Access,
+  { privacy, isAdmin, authority, audit }: AccessChecks,
   store: ScheduledStore,
   broadcaster: Broadcaster,
 ): Scheduler {
@@ -522,7 +521,8 @@ function routeMessages(
       hasSideEffects: (ctx) =>
         dispatcher.hasSideEffects(ctx, (c) => wizard.answerHasSideEffects(c.userId, c.text)),
     }))
-    .use(dispatcher.middleware((ctx) => wizard.handle(ctx)));
+    .use(dispatcher.middleware((ctx) => wizard.handle(ctx)))
+    .catch(logAndApologize({ log }));
   return held;
 }
 

@@ -10,7 +10,7 @@
  */
 
 import type { ChannelCache } from "./channel_cache.ts";
-import { type ChannelsConfig, type ChannelsPlace, nameKey } from "./channels/config.ts";
+import { type ChannelsConfig, type ChannelsPlace, nameKey } from "./channels/parse.ts";
 
 /** One way channels.toml makes the audit channel a target: where, and in words. */
 export interface AuditClash {

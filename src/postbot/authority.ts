@@ -18,7 +18,7 @@
  */
 
 import { isAdminUnder, listed, unreachable, type UserRef } from "@postbot/framework";
-import { type ChannelsConfig, nameKey } from "./channels/config.ts";
+import { type ChannelsConfig, nameKey } from "./channels/parse.ts";
 import type { Account } from "./team_membership.ts";
 
 /** A channel a broadcast goes to (a delivery record or a resolved target). */
@@ -66,28 +66,28 @@ export interface AuthorityDeps {
 
 /** The one check of a sender's authority; failures to ask the server are thrown. */
 export class SenderAuthority {
-  readonly #d: AuthorityDeps;
+  readonly #deps: AuthorityDeps;
 
   constructor(deps: AuthorityDeps) {
-    this.#d = deps;
+    this.#deps = deps;
   }
 
   /** Whether the sender may send at all now. */
   async standing(sender: { readonly id: string }): Promise<Standing> {
-    const account = await this.#d.account(sender.id);
+    const account = await this.#deps.account(sender.id);
     if (account === undefined) return { ok: false, refusal: { kind: "gone" } };
     if (!account.active) return { ok: false, refusal: { kind: "deactivated" } };
-    if (!await this.#d.isTeamMember(sender.id)) {
-      return { ok: false, refusal: { kind: "left_team", team: this.#d.teamName } };
+    if (!await this.#deps.isTeamMember(sender.id)) {
+      return { ok: false, refusal: { kind: "left_team", team: this.#deps.teamName } };
     }
     const { username } = account;
-    if (this.#d.allowed.length > 0 && !listed(this.#d.allowed, sender.id, username)) {
+    if (this.#deps.allowed.length > 0 && !listed(this.#deps.allowed, sender.id, username)) {
       return { ok: false, refusal: { kind: "not_allowed" } };
     }
     return {
       ok: true,
       username,
-      admin: isAdminUnder({ admins: this.#d.admins }, sender.id, username),
+      admin: isAdminUnder({ admins: this.#deps.admins }, sender.id, username),
     };
   }
 
@@ -114,17 +114,17 @@ export class SenderAuthority {
     senderId: string,
     standing: Extract<Standing, { ok: true }>,
   ): Promise<string | undefined> {
-    const config = this.#d.channels();
+    const config = this.#deps.channels();
     const grouped = [...config.groups.values(), ...config.privateGroups.values()]
       .some((ids) => ids.includes(target.channelId));
     if (grouped) return undefined;
     const whitelisted = config.whitelist.some((w) =>
       w === target.channelId || nameKey(w) === target.name.toLowerCase()
     );
-    const type = await this.#d.channelType(target.channelId);
+    const type = await this.#deps.channelType(target.channelId);
     if (whitelisted && type === "O") return undefined;
     if (whitelisted && type === "P" && standing.admin) return undefined;
-    if (await this.#d.isChannelMember(target.channelId, senderId)) return undefined;
+    if (await this.#deps.isChannelMember(target.channelId, senderId)) return undefined;
     const who = `@${standing.username}`;
     return whitelisted
       ? `~${target.name} is private and ${who} is no longer a member of it`

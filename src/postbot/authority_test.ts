@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseUserRef, type UserRef } from "@postbot/framework";
 import { type AuthorityDeps, reachable, refusalText, SenderAuthority } from "./authority.ts";
-import type { ChannelsConfig } from "./channels/config.ts";
+import type { ChannelsConfig } from "./channels/parse.ts";
 import { changedUser } from "./team_membership.ts";
 
 const ref = (s: string): UserRef => {

@@ -2,7 +2,7 @@
  * The checks a valid channels.toml must also pass before the bot runs with it: today, that
  * it never makes the audit channel a broadcast target. They need the running bot's view (its
  * audit channel, the team's channels), so they live here and not in the file's own
- * validation (channels/config.ts).
+ * validation (channels/parse.ts).
  *
  * Startup refuses a file that fails them, and the store applies the very same function before
  * every write (`ChannelsStore.guard`): a chat command can never save a file the next start
@@ -13,8 +13,8 @@
 
 import { auditChannelClashes } from "./audit_channel.ts";
 import type { ChannelCache } from "./channel_cache.ts";
-import { channelsEntryError } from "./channels/config.ts";
-import type { ChannelsRule } from "./channels/store.ts";
+import { channelsEntryError } from "./channels/parse.ts";
+import type { ChannelsRule } from "./channels/channels_file.ts";
 
 /** What the rules need from the running bot. */
 export interface ChannelsRulesContext {

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { CachedChannel } from "./channel_cache.ts";
 import { channelsRules } from "./channels_rules.ts";
-import { ChannelsStore, type ChannelsWriteError } from "./channels/store.ts";
-import { A, B, C } from "./channels/test_data.ts";
+import { ChannelsStore, type ChannelsWriteError } from "./channels/channels_file.ts";
+import { A, B, C } from "./channels/fixtures_test.ts";
 
 /** The audit channel of these tests, and the team's channels as the cache knows them. */
 const AUDIT = C;

@@ -27,13 +27,18 @@ import {
   text,
   variableNames,
 } from "@postbot/framework";
-import {
-  CHANNEL_MENTION_POLICIES,
-  type ChannelMentionPolicy,
-} from "./broadcast/channel_mentions.ts";
 
 /** How recipients see who sent a broadcast. */
 export type Attribution = "none" | "footer";
+
+/**
+ * Who may send channel-wide mentions (`@all`, `@channel`, `@here`): admins only (default),
+ * everyone, or nobody. What they do is broadcast/channel_mentions.ts's.
+ */
+export type ChannelMentionPolicy = "admins" | "all" | "none";
+
+/** The policies, as `BROADCAST_CHANNEL_MENTIONS` spells them. */
+export const CHANNEL_MENTION_POLICIES: readonly ChannelMentionPolicy[] = ["admins", "all", "none"];
 
 /** Deno's own variables as read (see `passedOn`), by configuration field. */
 export type DenoVariables = { readonly [K in keyof typeof PASSED_ON]: string | undefined };
@@ -99,7 +104,7 @@ export const POSTBOT_VARIABLES = {
   }),
   channelsTomlPath: text("CHANNELS_TOML_PATH", {
     default: "channels.toml",
-    // Replaced atomically through `<path>.tmp` (channels/store.ts).
+    // Replaced atomically through `<path>.tmp` (channels/channels_file.ts).
     paths: ["read", "write", "read +.tmp", "write +.tmp"],
     doc: "groups, whitelist, aliases",
   }),

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { recordingContext } from "@postbot/framework/testing";
 import { TaskHistory } from "./history.ts";
 import { createTaskSystem, type TaskSystemDeps } from "./mod.ts";
-import { until } from "../../tests/support/poll.ts";
+import { until } from "@postbot/mattermost-emulator/testing";
 import { collectAlerts, startTaskWorld, type TaskWorld } from "./test_support.ts";
 
 /** An admin's DM whose replies are recorded. */

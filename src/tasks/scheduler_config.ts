@@ -15,14 +15,8 @@
  */
 
 import { parse } from "smol-toml";
-import {
-  explainTomlError,
-  fail,
-  isTimeZone,
-  ok,
-  type Problem,
-  type Result,
-} from "@postbot/framework";
+import { fail, isTimeZone, ok, type Problem, type Result } from "@postbot/framework";
+import { explainTomlError } from "@postbot/framework/toml";
 import { shownName } from "@postbot/framework/text";
 import { type CronSchedule, parseCron } from "./schedule.ts";
 

@@ -7,13 +7,12 @@
  */
 
 import type { Post } from "@mattermost/types/posts";
-import { postAs } from "../../src/sandbox/user_client.ts";
-import { isSystemPost, type Person } from "./backend.ts";
-import type { Scenario } from "./scenario.ts";
+import { isSystemPost, type Person, type Scenario } from "@postbot/harness";
+import { postAs } from "@postbot/harness/bot";
 
 /** Answers each new post of postbot in `person`'s DM with `text`, until {@link stop}. */
 export class AutoReplier {
-  readonly #s: Scenario;
+  readonly #scenario: Scenario;
   readonly #person: Person;
   readonly #text: string;
   readonly #channelId: string;
@@ -22,7 +21,7 @@ export class AutoReplier {
   readonly #loop: Promise<void>;
 
   constructor(s: Scenario, person: Person, text: string) {
-    this.#s = s;
+    this.#scenario = s;
     this.#person = person;
     this.#text = text;
     this.#channelId = s.dmChannel(person).id;
@@ -36,13 +35,13 @@ export class AutoReplier {
 
   /** Posts a message of its own (to start the conversation), with optional props. */
   send(message: string, props?: Record<string, unknown>): Promise<Post> {
-    return postWithProps(this.#s, this.#person, this.#channelId, message, props);
+    return postWithProps(this.#scenario, this.#person, this.#channelId, message, props);
   }
 
   /** Postbot's posts in the DM (system posts left out), oldest first. */
   async botPosts(): Promise<Post[]> {
-    return (await this.#s.postsIn(this.#channelId)).filter((p) =>
-      p.user_id === this.#s.world.bot.user.id && !isSystemPost(p)
+    return (await this.#scenario.postsIn(this.#channelId)).filter((p) =>
+      p.user_id === this.#scenario.world.bot.user.id && !isSystemPost(p)
     );
   }
 
@@ -64,7 +63,7 @@ export class AutoReplier {
         this.#answered.add(post.id);
         await this.send(this.#text);
       }
-      await new Promise((resolve) => setTimeout(resolve, this.#s.server.pollIntervalMs));
+      await new Promise((resolve) => setTimeout(resolve, this.#scenario.server.pollIntervalMs));
     }
   }
 }

@@ -4,7 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { seedWorld, startEmulator } from "@postbot/mattermost-emulator";
+import { startEmulator } from "@postbot/mattermost-emulator";
+import { seedWorld } from "@postbot/mattermost-emulator/testing";
 
 const HELLO = new URL("./hello_bot.ts", import.meta.url);
 const CONFIG = new URL("../../../deno.json", import.meta.url);

@@ -20,8 +20,8 @@
 import { defuseEveryMention } from "@postbot/framework/text";
 import { plural } from "../format.ts";
 import type { ChannelRef } from "../privacy.ts";
-import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
 import { inert, when } from "./report.ts";
+import type { BroadcastRecord, DeliveryRecord } from "./model.ts";
 
 /** A channel of the broadcast as an audit line may mention it. */
 export interface AuditChannel {

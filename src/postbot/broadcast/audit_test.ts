@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type AuditEvent, auditText, BroadcastAudit, deliveryEvent } from "./audit.ts";
-import { delivery, MIXED, RECORD } from "./test_data.ts";
+import { delivery, MIXED, RECORD } from "./fixtures_test.ts";
 
 const NONE = new Set<string>();
 

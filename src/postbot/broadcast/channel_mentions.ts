@@ -8,14 +8,14 @@
  * @module
  */
 
-import { MattermostError, type RestTransport, unreachable } from "@postbot/framework";
+import {
+  forEachBounded,
+  MattermostError,
+  type RestTransport,
+  unreachable,
+} from "@postbot/framework";
 import { defuseEveryMention } from "@postbot/framework/text";
-
-/** Who may send channel-wide mentions: admins only (default), everyone, or nobody. */
-export type ChannelMentionPolicy = "admins" | "all" | "none";
-
-/** The policies, as `BROADCAST_CHANNEL_MENTIONS` spells them. */
-export const CHANNEL_MENTION_POLICIES: readonly ChannelMentionPolicy[] = ["admins", "all", "none"];
+import type { ChannelMentionPolicy } from "../config.ts";
 
 /** Whether a sender may broadcast channel-wide mentions under `policy`. */
 export function mayMentionChannels(policy: ChannelMentionPolicy, admin: boolean): boolean {
@@ -66,22 +66,16 @@ export async function audienceOf(
 ): Promise<Audience> {
   let members = 0;
   let unknown = 0;
-  const queue = [...channelIds];
-  const worker = async () => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      try {
-        const stats = await transport.getJson<{ member_count?: number }>(
-          `/channels/${id}/stats`,
-        );
-        if (typeof stats.member_count === "number") members += stats.member_count;
-        else unknown++;
-      } catch (e) {
-        if (!(e instanceof MattermostError)) throw e;
-        unknown++;
-      }
+  await forEachBounded(channelIds, { concurrency }, async (id) => {
+    try {
+      const stats = await transport.getJson<{ member_count?: number }>(`/channels/${id}/stats`);
+      if (typeof stats.member_count === "number") members += stats.member_count;
+      else unknown++;
+    } catch (e) {
+      if (!(e instanceof MattermostError)) throw e;
+      unknown++;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  });
   return { members, unknown };
 }
 

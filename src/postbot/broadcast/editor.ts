@@ -21,21 +21,22 @@ import { excerpt, MAX_POST_RUNES, runeLength } from "@postbot/framework/text";
 import type { Attribution } from "../config.ts";
 import { code, plural, quote } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
-import type { ScheduledStore } from "../schedule/store.ts";
-import { type Actor, postedMessage } from "./broadcaster.ts";
+import type { ScheduledStore } from "./scheduled/scheduled_broadcasts.ts";
 import { explain } from "./delivery.ts";
-import type { DeliveryRecord } from "./log.ts";
-import { hiddenChannelsText } from "./report.ts";
+import {
+  applyToEveryPost,
+  type PostFailure,
+  type PostsOutcome,
+  unchangedLines,
+} from "./every_post.ts";
 import { refusalText, type SenderAuthority } from "../authority.ts";
 import type { AuditChannel, BroadcastAudit } from "./audit.ts";
 import type { EditTarget } from "./rules.ts";
 import { editRefusalText } from "./rules_text.ts";
 import type { BroadcastService } from "./service.ts";
+import { type Actor, type DeliveryRecord, postedMessage } from "./model.ts";
 
 const log = logger("edit");
-
-/** Posts patched at once. */
-const CONCURRENCY = 4;
 
 /** What the editor needs: the rules (whether it may edit), the server, and who to tell. */
 export interface EditorDeps {
@@ -53,12 +54,6 @@ export interface EditorDeps {
   readonly now?: () => number;
 }
 
-/** A post that was not changed, and why. */
-interface Failed {
-  readonly d: DeliveryRecord;
-  readonly why: string;
-}
-
 /** Quotes a text for a before/after preview (mentions defused, formatting kept inert). */
 function shown(text: string): string {
   return text.trim() === "" ? "_(no text)_" : `> ${quote(excerpt(text, 400), 400)}`;
@@ -66,11 +61,11 @@ function shown(text: string): string {
 
 /** Edits broadcasts. */
 export class Editor {
-  readonly #d: EditorDeps;
+  readonly #deps: EditorDeps;
   readonly #now: () => number;
 
   constructor(deps: EditorDeps) {
-    this.#d = deps;
+    this.#deps = deps;
     this.#now = deps.now ?? Date.now;
   }
 
@@ -83,7 +78,7 @@ export class Editor {
     const sender = t.kind === "sent" ? t.record.senderUsername : t.sender;
     if (text.trim() === "") return err({ message: "The new text is empty." });
     if (text === old) return err({ message: "That is the text it already has." });
-    const posted = postedMessage(text, this.#d.attribution, sender);
+    const posted = postedMessage(text, this.#deps.attribution, sender);
     const length = runeLength(posted);
     if (length > MAX_POST_RUNES) {
       return err({
@@ -123,7 +118,7 @@ export class Editor {
     actor: Actor,
   ): Promise<string> {
     const { id } = t;
-    if (!this.#d.scheduled.updateMessage(id, text)) {
+    if (!this.#deps.scheduled.updateMessage(id, text)) {
       return `Broadcast ${code(id)} is no longer scheduled; nothing was changed.`;
     }
     log.info("{user} edited scheduled broadcast {id}: {old} -> {new}", {
@@ -132,14 +127,14 @@ export class Editor {
       old: t.message,
       new: text,
     });
-    await this.#d.audit.post({
+    await this.#deps.audit.post({
       action: "Edit",
       id,
       actor: actor.username,
       sender: t.sender,
       at: this.#now(),
       detail: "of a scheduled broadcast, before it goes out",
-      channels: await this.#d.channelsOf(t.answer).catch(() => undefined),
+      channels: await this.#deps.channelsOf(t.answer).catch(() => undefined),
       edit: { before: t.message, after: text },
     });
     return `Scheduled broadcast ${code(id)} now has the new text; that is what will go out.`;
@@ -159,16 +154,18 @@ export class Editor {
     const allowed = await this.#authorize(t, actor);
     if (!allowed.ok) return allowed.answer;
     const { posts, dropped } = allowed;
-    const message = postedMessage(text, this.#d.attribution, record.senderUsername);
-    const failed = [...dropped, ...await this.#patchAll(posts, message)];
-    const changed = posts.length - (failed.length - dropped.length);
+    const message = postedMessage(text, this.#deps.attribution, record.senderUsername);
+    const patched = await this.#patchAll(posts, message);
+    const failed = [...dropped, ...patched.failed];
+    const changed = patched.changed;
     const total = t.posts.length;
     // Private channels the editor is not in are counted, never named.
-    const hidden = await this.#d.broadcasts.hiddenFor(actor, failed.map((f) => f.d.channelId));
-    const failures = failed.filter((f) => !hidden.has(f.d.channelId))
-      .map(({ d, why }) => `- ~${d.name} (${quote(d.displayName, 64)}): ${why}`);
-    if (hidden.size > 0) failures.push(`- ${hiddenChannelsText(hidden.size)}`);
-    this.#d.broadcasts.recordEdit(record, text, actor);
+    const hidden = await this.#deps.broadcasts.hiddenFor(
+      actor,
+      failed.map((f) => f.delivery.channelId),
+    );
+    const failures = unchangedLines(failed, hidden);
+    this.#deps.broadcasts.recordEdit(record, text, actor);
     log.info("{user} edited broadcast {id} in {n} of {total} channels: {old} -> {new}", {
       user: actor.username,
       id,
@@ -177,8 +174,8 @@ export class Editor {
       old: record.message,
       new: text,
     });
-    const why = new Map(failed.map((f) => [f.d.channelId, f.why]));
-    await this.#d.audit.post({
+    const why = new Map(failed.map((f) => [f.delivery.channelId, f.why]));
+    await this.#deps.audit.post({
       action: "Edit",
       id,
       actor: actor.username,
@@ -194,7 +191,7 @@ export class Editor {
       edit: { before: record.message, after: text },
     });
     if (actor.id !== record.senderId) {
-      await this.#d.notifier.dm(
+      await this.#deps.notifier.dm(
         record.senderId,
         `@${actor.username} edited your broadcast ${code(id)} (${changed} of ` +
           `${plural(total, "channel")}).`,
@@ -212,10 +209,10 @@ export class Editor {
     t: Extract<EditTarget, { kind: "sent" }>,
     actor: Actor,
   ): Promise<
-    | { ok: true; posts: readonly DeliveryRecord[]; dropped: Failed[] }
+    | { ok: true; posts: readonly DeliveryRecord[]; dropped: PostFailure[] }
     | { ok: false; answer: string }
   > {
-    const authority = this.#d.authority;
+    const authority = this.#deps.authority;
     if (authority === undefined) return { ok: true, posts: t.posts, dropped: [] };
     const { record } = t;
     const sender = { id: record.senderId, username: record.senderUsername };
@@ -224,7 +221,10 @@ export class Editor {
     try {
       const verdict = await authority.check(sender, t.posts);
       if (verdict.kind === "allowed") {
-        const dropped = verdict.dropped.map(({ target, reason }) => ({ d: target, why: reason }));
+        const dropped = verdict.dropped.map(({ target, reason }) => ({
+          delivery: target,
+          why: reason,
+        }));
         return { ok: true, posts: verdict.keep, dropped };
       }
       reason = audited = refusalText(verdict.refusal, sender.username);
@@ -238,7 +238,7 @@ export class Editor {
       user: actor.username,
       reason,
     });
-    await this.#d.audit.post({
+    await this.#deps.audit.post({
       action: "Refused edit",
       id: record.id,
       actor: actor.username,
@@ -250,39 +250,26 @@ export class Editor {
     return { ok: false, answer: `Nothing was changed: ${reason}.` };
   }
 
-  /** Patches the posts, a few at a time; the ones that failed, with why. */
-  async #patchAll(posts: readonly DeliveryRecord[], message: string): Promise<Failed[]> {
-    const failed: Failed[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < posts.length) {
-        const d = posts[next++];
-        try {
-          const response = await this.#d.transport.send(
-            this.#d.transport.api(`/posts/${d.postId}/patch`),
-            {
-              method: "PUT",
-              headers: { "Content-Type": "application/json" },
-              body: JSON.stringify({ message }),
-            },
-          );
-          await response.text().catch(() => {}); // read: lets its time limit go
-        } catch (e) {
-          failed.push({ d, why: await this.#why(e, d) });
-        }
-      }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(CONCURRENCY, Math.max(1, posts.length)) }, worker),
-    );
-    return failed;
+  /** Patches the posts (see every_post.ts); how many changed, and the ones that did not. */
+  #patchAll(posts: readonly DeliveryRecord[], message: string): Promise<PostsOutcome> {
+    return applyToEveryPost(this.#deps.transport, posts, {
+      request: (d) => ({
+        path: `/posts/${d.postId}/patch`,
+        init: {
+          method: "PUT",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ message }),
+        },
+      }),
+      why: (e, d) => this.#why(e, d),
+    });
   }
 
   /** Why a patch failed, for people. A post deleted by a moderator answers 403, like a ban. */
   async #why(e: unknown, d: DeliveryRecord): Promise<string> {
     if (isStatus(e, 403)) {
       try {
-        await this.#d.transport.getJson(`/posts/${d.postId}`);
+        await this.#deps.transport.getJson(`/posts/${d.postId}`);
       } catch (gone) {
         if (isStatus(gone, 404)) {
           return "the post is no longer there (deleted, perhaps by a moderator)";
@@ -297,7 +284,7 @@ export class Editor {
   }
 
   #target(id: string): Result<EditTarget, Problem> {
-    const decision = this.#d.broadcasts.editTarget(id);
+    const decision = this.#deps.broadcasts.editTarget(id);
     switch (decision.kind) {
       case "scheduled":
       case "sent":

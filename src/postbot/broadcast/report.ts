@@ -8,7 +8,8 @@
 import { describeDuration, SETTING } from "@postbot/framework/duration";
 import { defuseEveryMention, excerpt, visible } from "@postbot/framework/text";
 import { plural, quote } from "../format.ts";
-import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
+import { hiddenChannelsText } from "../privacy.ts";
+import type { BroadcastRecord, DeliveryRecord } from "./model.ts";
 
 /** Time as operators read it in logs and audit posts (UTC, minutes). */
 export function when(ms: number): string {
@@ -78,11 +79,6 @@ export function undoWindowClosedText(b: BroadcastRecord, undoWindowSeconds: numb
       describeDuration(undoWindowSeconds * 1000, SETTING)
     } ago, so it can no longer be undone by me. ` +
     "Delete the posts by hand, or ask a channel admin.";
-}
-
-/** What a reader sees instead of the names of private channels they are not in. */
-export function hiddenChannelsText(n: number): string {
-  return `${plural(n, "private channel")} you are not a member of`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { deliveryReport, undoWindowClosedText, when } from "./report.ts";
 import { withinWindow } from "./rules.ts";
-import { delivery, MIXED, RECORD } from "./test_data.ts";
+import { delivery, MIXED, RECORD } from "./fixtures_test.ts";
 
 Deno.test("when formats UTC minutes", () => {
   assert.equal(when(Date.UTC(2025, 2, 4, 9, 30, 59)), "2025-03-04 09:30 UTC");

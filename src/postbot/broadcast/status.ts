@@ -10,8 +10,9 @@
 import type { Post } from "@mattermost/types/posts";
 import { isStatus, type RestTransport } from "@postbot/framework";
 import { code, plural, quote } from "../format.ts";
-import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
-import { hiddenChannelsText, when } from "./report.ts";
+import { when } from "./report.ts";
+import type { BroadcastRecord, DeliveryRecord } from "./model.ts";
+import { hiddenChannelsText } from "../privacy.ts";
 
 /** Post ids asked for in one request (the server accepts up to 1000). */
 const CHUNK = 200;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
 import { type LivePost, reactionText, statusReport, totals } from "./status.ts";
+import type { BroadcastRecord, DeliveryRecord } from "./model.ts";
 
 const record: BroadcastRecord = {
   id: "k3m9x2qa",

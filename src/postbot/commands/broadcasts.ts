@@ -7,13 +7,14 @@
 
 import type { Command, RestTransport } from "@postbot/framework";
 import type { BroadcastService, History } from "../broadcast/service.ts";
-import { hiddenChannelsText, when } from "../broadcast/report.ts";
+import { when } from "../broadcast/report.ts";
 import { askerOf } from "../broadcast/rules.ts";
 import { retryText, undoRefusalText } from "../broadcast/rules_text.ts";
 import { fetchLivePosts, totals } from "../broadcast/status.ts";
 import { plural } from "../format.ts";
-import { describeSendTime } from "../schedule/time_expression.ts";
+import { describeSendTime } from "../broadcast/scheduled/time_expression.ts";
 import type { SideQuestions } from "../wizard/conversation.ts";
+import { hiddenChannelsText } from "../privacy.ts";
 
 /** What `!history` reads. */
 export interface HistorySource {

@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { ConfigProblem, DatabaseProblem, Problem } from "@postbot/framework";
+import type { ConfigProblem, Problem } from "@postbot/framework";
+import type { DatabaseProblem } from "@postbot/framework/sqlite";
 
 /** A {@link Problem} about the place `variable` names; `detail` follows the name in a list. */
 export interface SettingProblem extends Problem {

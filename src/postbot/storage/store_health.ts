@@ -11,7 +11,8 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { logger, sqliteTrouble } from "@postbot/framework";
+import { logger } from "@postbot/framework";
+import { sqliteTrouble } from "@postbot/framework/sqlite";
 
 const log = logger("storage");
 

@@ -17,9 +17,9 @@
  * @module
  */
 
-import type { BroadcastFile } from "../broadcast/log.ts";
 import { unreachable } from "@postbot/framework";
-import type { ResolvedTarget } from "./targets.ts";
+import type { BroadcastFile } from "../broadcast/model.ts";
+import type { ResolvedTarget } from "../targets/resolution.ts";
 
 /** The message being broadcast, as received in the DM. */
 export interface Draft {

@@ -15,7 +15,7 @@
 
 import { describeDuration, SETTING } from "@postbot/framework/duration";
 import { code } from "../format.ts";
-import { parseSendTime } from "../schedule/time_expression.ts";
+import { parseSendTime } from "../broadcast/scheduled/time_expression.ts";
 import { bareWords } from "./conversation.ts";
 
 /** What a message with nothing open turned out to be. */
