@@ -6,7 +6,8 @@
  * task job in a process of its own (src/tasks/host.ts).
  *
  * Exit status: 0 after a clean shutdown, 1 when the bot could not start (the server, the
- * token, the team or a file), 2 when the configuration is invalid.
+ * token, the team, channels.toml's content), 2 when the configuration is invalid or a place it
+ * names cannot be used (a read-only directory, a damaged database: see storage/preflight.ts).
  *
  * @module
  */
@@ -33,6 +34,9 @@ import {
 import { APP_NAME } from "./src/postbot/name.ts";
 import { startPostbot } from "./src/postbot/app.ts";
 import { hostMain } from "./src/tasks/host.ts";
+import { fsProblem } from "./src/postbot/storage/fs_problem.ts";
+import { checkStorage } from "./src/postbot/storage/preflight.ts";
+import { asConfigProblem, isSettingProblem } from "./src/postbot/storage/setting_problem.ts";
 import { TASK_HOST_FLAG } from "./src/tasks/host_protocol.ts";
 
 const USAGE = `Usage: deno task start [--env-file PATH] [--healthcheck]
@@ -67,8 +71,17 @@ async function main(): Promise<void> {
     ...await deniedHost(config.serverUrl),
   ];
   if (denied.length > 0) fail(formatProblems(denied, { app: APP_NAME, secrets }), 2);
-  Deno.exit(await run(config));
+  // Only once every path is granted: the checks touch them.
+  const storage = await checkStorage(config);
+  if (storage.problems.length > 0) {
+    fail(formatProblems(storage.problems, { app: APP_NAME, secrets, fix: PLACES_FIX }), 2);
+  }
+  Deno.exit(await run(config, storage.warnings, secrets));
 }
+
+/** The last line under problems with the places settings name. */
+const PLACES_FIX = "Fix the places named above, or point the settings elsewhere (in .env or " +
+  "the environment), then start the bot again.";
 
 /** The command-line flags; a wrong one ends the process with the usage (status 2). */
 function parseFlags(): { "env-file"?: string; help?: boolean; healthcheck?: boolean } {
@@ -118,14 +131,25 @@ function readConfig(envFile: string | undefined): { config: PostbotConfig; secre
 }
 
 /** Runs the bot until SIGINT or SIGTERM; the exit status. */
-async function run(config: PostbotConfig): Promise<number> {
-  const closeLogs = await setupLogging({
-    logLevel: config.logLevel,
-    consoleLogLevel: config.consoleLogLevel,
-    logFile: config.logFile,
-    secrets: [config.token],
-    app: APP_NAME,
-  });
+async function run(
+  config: PostbotConfig,
+  warnings: readonly string[],
+  secrets: string[],
+): Promise<number> {
+  const report = { app: APP_NAME, secrets, fix: PLACES_FIX };
+  let closeLogs: () => Promise<void>;
+  try {
+    closeLogs = await setupLogging({
+      logLevel: config.logLevel,
+      consoleLogLevel: config.consoleLogLevel,
+      logFile: config.logFile,
+      secrets: [config.token],
+      app: APP_NAME,
+    });
+  } catch (e) {
+    // Checked before, but the place can change in between.
+    fail(formatProblems([fsProblem("LOG_FILE", config.logFile, "file", e)], report), 2);
+  }
   const log = logger("main");
   const signals = listenForSignals((signal) => {
     log.info("Received {signal} while starting; exiting", { signal });
@@ -135,8 +159,14 @@ async function run(config: PostbotConfig): Promise<number> {
     deno: Deno.version.deno,
     pid: Deno.pid,
   });
+  for (const warning of warnings) log.warn("{warning}", { warning });
   const started = await startPostbot(config);
   signals.started();
+  if (!started.ok && isSettingProblem(started.error)) {
+    await closeLogs();
+    console.error(formatProblems([asConfigProblem(started.error)], report));
+    return 2;
+  }
   if (!started.ok) {
     // Logged once: the console sink prints fatal lines at every CONSOLE_LOG_LEVEL.
     log.fatal("{reason}", { reason: describeProblem(started.error) });

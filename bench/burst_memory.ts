@@ -19,8 +19,8 @@
  */
 
 import { parseArgs } from "node:util";
-import type { Person } from "../tests/support/scenario.ts";
-import { postAs } from "../src/sandbox/user_client.ts";
+import type { Person } from "@postbot/harness";
+import { postAs } from "@postbot/harness/bot";
 import {
   type BenchRow,
   bulkScenario,
@@ -226,12 +226,11 @@ function parseOptions(args: string[]): Partial<BurstOptions> {
 if (import.meta.main) {
   const options = parseOptions(Deno.args);
   if (options.backend === "real") {
-    const { start } = await import("../scripts/mattermost/server.ts");
-    const { RealBackend } = await import("../tests/support/real_backend.ts");
-    const { seedWorld } = await import("../tests/support/world.ts");
+    const { start } = await import("@postbot/harness/mattermost");
+    const { RealBackend, seedScenarioWorld } = await import("@postbot/harness");
     const started = await start();
     if (!started.ok) throw new Error(`the real server could not be started: ${started.error}`);
-    await seedWorld(await RealBackend.open());
+    await seedScenarioWorld(await RealBackend.open());
   }
   for (const row of await burstMemoryBenchmark(options)) console.log(`${row.name}: ${row.result}`);
 }

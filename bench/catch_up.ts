@@ -11,12 +11,7 @@
 
 import type { Emulator } from "@postbot/mattermost-emulator";
 import { REPLY_TO_PROP } from "@postbot/framework";
-import {
-  type Person,
-  type Scenario,
-  startScenario,
-  type World,
-} from "../tests/support/scenario.ts";
+import { type Person, type Scenario, type ScenarioWorld, startScenario } from "@postbot/harness";
 import { type BenchRow, randomFile, seconds, timedBroadcast } from "./support.ts";
 
 const PARTNERS = 1_000;
@@ -29,7 +24,7 @@ const BROADCAST_RATIO_AIM = 1.1;
 
 /** 1,000 people who each wrote within the hour and got an answer the bot marked read. */
 function seedPartners(count: number, into: Person[]) {
-  return (emu: Emulator, world: World) => {
+  return (emu: Emulator, world: ScenarioWorld) => {
     const store = emu.store;
     const bot = world.bot.user.id;
     const now = Date.now();

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { postAs } from "../src/sandbox/user_client.ts";
+import { postAs } from "@postbot/harness/bot";
 import { UserSocket } from "./user_socket.ts";
 
 /** One user: their token and their DM channel with the bot. */

@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { Person } from "../tests/support/scenario.ts";
-import { postAs } from "../src/sandbox/user_client.ts";
+import type { Person } from "@postbot/harness";
+import { postAs } from "@postbot/harness/bot";
 import { type BenchRow, bulkScenario, mb, pause, processMemory, UserSocket } from "./support.ts";
 
 const BROADCASTS = 2_000;

@@ -9,9 +9,8 @@
  * @module
  */
 
-import { start } from "../scripts/mattermost/server.ts";
-import { RealBackend } from "../tests/support/real_backend.ts";
-import { seedWorld } from "../tests/support/world.ts";
+import { start } from "@postbot/harness/mattermost";
+import { RealBackend, seedScenarioWorld } from "@postbot/harness";
 import {
   type BenchRow,
   bulkScenario,
@@ -85,7 +84,7 @@ export async function realServerBenchmark(): Promise<BenchRow[]> {
   if (!started.ok) {
     return [{ name: "Real server", result: `not run: ${started.error}`, aim: "—" }];
   }
-  await seedWorld(await RealBackend.open());
+  await seedScenarioWorld(await RealBackend.open());
   return [await fanOut(), await rateLimited()];
 }
 

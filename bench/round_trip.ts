@@ -6,8 +6,7 @@
  * @module
  */
 
-import type { Person } from "../tests/support/scenario.ts";
-import { startScenario } from "../tests/support/scenario.ts";
+import { type Person, startScenario } from "@postbot/harness";
 import { lineReader, type UsersPlan } from "./dm_users.ts";
 import { type BenchRow, processCpuMs } from "./support.ts";
 

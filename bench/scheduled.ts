@@ -13,8 +13,8 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { type Scenario, startScenario } from "../tests/support/scenario.ts";
-import { postAs } from "../src/sandbox/user_client.ts";
+import { type Scenario, startScenario } from "@postbot/harness";
+import { postAs } from "@postbot/harness/bot";
 import { type BenchRow, seconds, UserSocket } from "./support.ts";
 
 const BROADCASTS = 100;

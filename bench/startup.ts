@@ -6,7 +6,7 @@
  * @module
  */
 
-import { startScenario } from "../tests/support/scenario.ts";
+import { startScenario } from "@postbot/harness";
 import { type BenchRow, mb, pause, processMemory, seconds } from "./support.ts";
 
 const CHANNELS = 5_000;

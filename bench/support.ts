@@ -6,9 +6,8 @@
  * @module
  */
 
-import type { Scenario, ScenarioOptions } from "../tests/support/scenario.ts";
-import { type Attachment, postAs } from "../src/sandbox/user_client.ts";
-import { startScenario } from "../tests/support/scenario.ts";
+import { type Scenario, type ScenarioOptions, startScenario } from "@postbot/harness";
+import { type Attachment, postAs } from "@postbot/harness/bot";
 import { UserSocket } from "./user_socket.ts";
 
 export { UserSocket };

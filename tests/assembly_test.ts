@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import { startPostbot } from "../src/postbot/app.ts";
 import { lockDatabase } from "../src/postbot/storage/lock.ts";
-import { emulatorOnly } from "./support/backend.ts";
+import { emulatorOnly, type Scenario, startScenario } from "@postbot/harness";
 import { inProcessConfig, startInProcess } from "./support/in_process.ts";
-import { type Scenario, startScenario } from "./support/scenario.ts";
 
 /** A port that was free a moment ago (bound on the address the health server uses). */
 function freePort(): number {

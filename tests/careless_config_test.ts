@@ -8,9 +8,8 @@
  */
 
 import assert from "node:assert/strict";
-import { emulatorOnly } from "./support/backend.ts";
-import { BotProcess } from "./support/bot_process.ts";
-import { type Person, type Scenario, startScenario } from "./support/scenario.ts";
+import { emulatorOnly, type Person, type Scenario, startScenario } from "@postbot/harness";
+import { BotProcess } from "@postbot/harness/bot";
 
 /** Runs the bot with `env` and waits for it to exit. */
 async function runToExit(
@@ -177,6 +176,41 @@ Deno.test("careless configuration", async (t) => {
       } finally {
         await s.bot.stop();
         await Deno.remove(`${s.dir}/scheduler.toml`);
+      }
+    });
+
+    await t.step("a wrong entry in channels.toml: its own line, table or inline form", async () => {
+      const saved = s.channelsToml();
+      const id = s.world.channels.random.id;
+      // [file with "|" just before the wrong entry, what is said]
+      const shapes: [string, RegExp][] = [
+        [`[groups]\nA = ["${id}"]\n\n[aliases]\nok = "A"\nx = |"Nobody"\n`, /"Nobody"/],
+        [`aliases = { ok = "A", x = |"Nobody" }\n[groups]\nA = ["${id}"]\n`, /"Nobody"/],
+        [`[groups]\nA = ["${id}"]\nB = |5\n`, /not the number 5/],
+        [`groups = { A = ["${id}"], B = |5 }\n`, /not the number 5/],
+        [`[groups]\nA = ["${id}"]\nB = ["${id}", |"nope"]\n`, /"nope" is not/],
+        [`groups = { A = ["${id}"], B = ["${id}", |"nope"] }\n`, /"nope" is not/],
+        [`[groups]\nA = ["${id}"]\n|A = ["${id}"]\n`, /already defined/],
+        [`groups = { A = ["${id}"], |A = ["${id}"] }\n`, /already defined/],
+      ];
+      try {
+        for (const [marked, what] of shapes) {
+          const mark = marked.indexOf("|");
+          const toml = marked.slice(0, mark) + marked.slice(mark + 1);
+          const line = toml.slice(0, mark).split("\n").length;
+          const column = mark - toml.lastIndexOf("\n", mark - 1);
+          const at = `${line}:${column}`;
+          await Deno.writeTextFile(`${s.dir}/channels.toml`, toml);
+          const { code, output } = await runToExit(s, s.env);
+          assert.equal(code, 1, output);
+          assert.match(output, new RegExp(`channels\\.toml:${at}: `), `${toml}\n${output}`);
+          assert.match(output, what, output);
+          // The offending line quoted, the caret under the column.
+          const quoted = toml.split("\n")[line - 1];
+          assert.ok(output.includes(`${quoted}\n${" ".repeat(column - 1)}^`), output);
+        }
+      } finally {
+        await Deno.writeTextFile(`${s.dir}/channels.toml`, saved);
       }
     });
 

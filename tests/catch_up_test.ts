@@ -8,8 +8,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import type { RunningPostbot } from "../src/postbot/app.ts";
 import { startInProcess } from "./support/in_process.ts";
-import { emulatorOnly } from "./support/backend.ts";
-import { type Person, type Scenario, startScenario } from "./support/scenario.ts";
+import { emulatorOnly, type Person, type Scenario, startScenario } from "@postbot/harness";
 
 function dmChannel(s: Scenario, person: Person): string {
   return s.emu.store.directChannel(person.user.id, s.world.bot.user.id).id;

@@ -11,8 +11,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { parse } from "smol-toml";
-import { emulatorOnly } from "./support/backend.ts";
-import { type DmUser, type Scenario, startScenario } from "./support/scenario.ts";
+import { type DmUser, emulatorOnly, type Scenario, startScenario } from "@postbot/harness";
 
 const BULK = 400;
 const MAX_POST_RUNES = 16_383;

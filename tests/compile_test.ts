@@ -1,31 +1,39 @@
 /**
- * The single binary cannot be built here (deno compile downloads its runtime), so what can be
- * checked is: the compile task grants exactly what the start task grants, and the module
- * graph resolves with the task plugins and the worker entry embedded.
+ * The single binary cannot be run here (deno compile downloads its runtime; DENORT_BIN points it
+ * at deno itself), so what can be checked is: the compile task (scripts/build/compile.ts) grants
+ * exactly what the start task grants, because it reads them from it, and the module graph
+ * resolves with the task plugins and the worker entry embedded.
  */
 
 import assert from "node:assert/strict";
-import { repoPath, taskEnv } from "./support/bot_process.ts";
+import { compileArgs, runtimeFlags, startTask } from "../scripts/build/compile.ts";
+import { repoPath, taskEnv } from "@postbot/harness/bot";
 
 const tasks: Record<string, string> = JSON.parse(Deno.readTextFileSync(repoPath("deno.json")))
   .tasks;
+const compile = compileArgs(startTask(repoPath("deno.json")), "dist/postbot");
 
-function permissionAndUnstableFlags(command: string): string[] {
-  return command.split(/\s+/).filter((w) => /^--(allow|deny|unstable-|v8-flags)/.test(w)).sort();
-}
-
-Deno.test("compile task has the same permissions and unstable flags as start", () => {
-  const start = permissionAndUnstableFlags(tasks.start);
-  const compile = permissionAndUnstableFlags(tasks.compile);
+Deno.test("compile takes the start task's permissions, V8 and unstable flags, written once", () => {
+  const start = runtimeFlags(tasks.start);
   assert.ok(start.length >= 5, "start task declares its permissions");
-  assert.deepEqual(compile, start);
+  assert.deepEqual(compile.filter((a) => start.includes(a)), start);
+  assert.deepEqual(
+    tasks.start.split(/\s+/).filter((w) => /^--(allow|deny|unstable-|v8-flags)/.test(w)),
+    start,
+    "every flag of start that shapes the runtime is carried over",
+  );
   assert.ok(!/\s-A(\s|$)|--allow-all/.test(tasks.start), "never -A");
-  assert.ok(!/\s-A(\s|$)|--allow-all/.test(tasks.compile), "never -A");
+  assert.throws(() => compileArgs("deno run -A main.ts", "x"), /must not use -A/);
+  assert.deepEqual(
+    runtimeFlags(tasks.compile),
+    ["--allow-read=deno.json", "--allow-run=deno"],
+    "the compile task itself reads deno.json and runs deno, nothing else",
+  );
 });
 
 Deno.test("the bot may start exactly its own executable (task processes), nothing else", () => {
-  for (const task of [tasks.start, tasks.compile]) {
-    const run = task.split(/\s+/).filter((w) => w.startsWith("--allow-run"));
+  for (const words of [tasks.start.split(/\s+/), compile]) {
+    const run = words.filter((w) => w.startsWith("--allow-run"));
     assert.deepEqual(run, ["--allow-run=/proc/self/exe"]);
   }
 });
@@ -33,9 +41,7 @@ Deno.test("the bot may start exactly its own executable (task processes), nothin
 Deno.test("compile embeds tasks/ and the worker entry (DENORT_BIN = deno itself)", async () => {
   const out = await Deno.makeTempDir({ prefix: "postbot-compile-" });
   try {
-    const args = tasks.compile.split(/\s+/).slice(1);
-    const output = args.indexOf("--output");
-    args[output + 1] = `${out}/postbot`;
+    const args = compileArgs(tasks.start, `${out}/postbot`);
     const result = await new Deno.Command(Deno.execPath(), {
       args: [...args.slice(0, 1), "--config", repoPath("deno.json"), ...args.slice(1)],
       cwd: repoPath("."),

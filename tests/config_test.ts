@@ -5,9 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { BotProcess, taskArgs } from "./support/bot_process.ts";
-import { emulatorOnly } from "./support/backend.ts";
-import { type Scenario, startScenario } from "./support/scenario.ts";
+import { emulatorOnly, type Scenario, startScenario } from "@postbot/harness";
+import { BotProcess, taskArgs } from "@postbot/harness/bot";
 
 /** A stack frame line, as Deno prints them for an uncaught error. */
 const STACK_FRAME = /^\s*at\s/m;

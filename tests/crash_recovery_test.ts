@@ -6,8 +6,7 @@
 
 import assert from "node:assert/strict";
 import type { Post } from "@mattermost/types/posts";
-import { emulatorOnly } from "./support/backend.ts";
-import { type Scenario, startScenario } from "./support/scenario.ts";
+import { emulatorOnly, type Scenario, startScenario } from "@postbot/harness";
 import {
   assertRelayed,
   BROADCAST_PROP,

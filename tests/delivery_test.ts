@@ -6,8 +6,7 @@
 import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
 import { MAX_POST_RUNES, runeLength } from "@postbot/framework/text";
-import { emulatorOnly } from "./support/backend.ts";
-import { type Person, type Scenario, startScenario } from "./support/scenario.ts";
+import { emulatorOnly, type Person, type Scenario, startScenario } from "@postbot/harness";
 import {
   assertRelayed,
   botPostsIn,

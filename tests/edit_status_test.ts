@@ -6,8 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { emulatorOnly } from "./support/backend.ts";
-import { startScenario } from "./support/scenario.ts";
+import { emulatorOnly, startScenario } from "@postbot/harness";
 import {
   assertRelayed,
   botPostsIn,

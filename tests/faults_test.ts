@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import type { Post } from "@mattermost/types/posts";
 import type { PostbotOptions, RunningPostbot } from "../src/postbot/app.ts";
-import { emulatorOnly } from "./support/backend.ts";
+import { emulatorOnly, type Person, type Scenario, startScenario } from "@postbot/harness";
 import {
   botPostsIn,
   broadcastIdIn,
@@ -20,7 +20,6 @@ import {
   showingBotOutput,
 } from "./support/broadcasts.ts";
 import { startInProcess } from "./support/in_process.ts";
-import { type Person, type Scenario, startScenario } from "./support/scenario.ts";
 
 const FAST: PostbotOptions = {
   bot: { pingIntervalMs: 400, reconnectBackoff: { initialMs: 200, maxMs: 1_000 } },

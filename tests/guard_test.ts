@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startScenario } from "./support/scenario.ts";
+import { startScenario } from "@postbot/harness";
 import {
   botPostsIn,
   broadcastIdIn,

@@ -13,8 +13,9 @@
 
 import assert from "node:assert/strict";
 import type { Post } from "@mattermost/types/posts";
-import { BotProcess } from "./support/bot_process.ts";
-import { type DmUser, type Scenario, startScenario } from "./support/scenario.ts";
+import { type DmUser, type Scenario, startScenario } from "@postbot/harness";
+import { BotProcess } from "@postbot/harness/bot";
+import { botPostsIn, broadcast } from "./support/broadcasts.ts";
 
 const TOML = `whitelist = ["town-square", "announcements", "managers"]
 
@@ -187,7 +188,8 @@ Deno.test("private channels are shown only to their members and to admins", asyn
       );
       const id = /broadcast `(\w+)`/.exec(report)![1];
       const status = await bob.ask(`!status ${id}`);
-      assert.match(status, /1 private channel you are not a member of \(counted in the totals\)/);
+      assert.match(status, /1 private channel you are not a member of \(not in the totals\)/);
+      assert.match(status, /Totals:\*\* none, since it went only to channels you cannot see/);
       assertNoLeak(s, status, "!status");
       assert.match(await alice.ask(`!status ${id}`), /~managers/);
       // An edit: its question, the refusal of @all and the report name nothing either.
@@ -261,8 +263,11 @@ Deno.test("the audit channel is never a target and its posts stay inert", async 
         });
         const code = await bot.exited;
         assert.equal(code, 1, bot.output);
-        assert.match(bot.output, /audit channel \(BOT_LOG_CHANNEL_ID=\w+\) must never receive/);
-        assert.match(bot.output, /(group "(Log|Hidden)"|the whitelist names it)/);
+        assert.match(bot.output, /audit channel \(BOT_LOG_CHANNEL_ID=\w+\), which must never rec/);
+        assert.match(
+          bot.output,
+          /channels\.toml:\d+:\d+: (group "(Log|Hidden)"|the whitelist entry)/,
+        );
       }
       await Deno.writeTextFile(`${s.dir}/channels.toml`, saved);
     });
@@ -299,6 +304,40 @@ Deno.test("the audit channel is never a target and its posts stay inert", async 
         assert.match(reply, /Nothing was saved.*audit channel \(BOT_LOG_CHANNEL_ID\)/s);
         assert.equal(s.channelsToml(), before);
       }
+    });
+
+    await t.step("a hand edit naming it: no command writes on top of it", async () => {
+      const saved = s.channelsToml();
+      const random = s.world.channels.random.id;
+      for (
+        const [table, ids] of [
+          ["private_groups", `"${random}", "${auditId}"`],
+          ["groups", `"${auditId}"`],
+        ]
+      ) {
+        const broken = saved.replace(`[${table}]\n`, `[${table}]\nHidden = [${ids}]\n`);
+        await Deno.writeTextFile(`${s.dir}/channels.toml`, broken);
+        for (
+          const command of [
+            `!add_group Berlin = ["${random}"]`,
+            `!add_private_group Board = ["${random}"]`,
+            `!add_alias eng Engineering`,
+          ]
+        ) {
+          const reply = await alice.ask(command);
+          assert.match(reply, /Nothing was saved/, reply);
+          assert.match(
+            reply,
+            new RegExp(
+              `channels\\.toml:\\d+:\\d+: group "Hidden" in \\[${table}\\] lists the audit`,
+            ),
+            reply,
+          );
+          assert.match(reply, /refuses at start/, reply);
+          assert.equal(s.channelsToml(), broken, command);
+        }
+      }
+      await Deno.writeTextFile(`${s.dir}/channels.toml`, saved);
     });
 
     await t.step("audit posts quote user text inertly", async () => {
@@ -349,6 +388,16 @@ Deno.test("channel-wide mentions: counted in the preview, only for whom the oper
           "> quoted\n> @Here!",
           "hey @all.",
           "`@here` in code counts too",
+          // Letters newer than the server's Unicode 15.0 tables are separators to it.
+          "\u{105C0}@all all hands",
+          "@all\u{105C0}",
+          "\u{2EBF0}@channel",
+          "\u{16D40}@here",
+          "\u{1E5D0}@here",
+          // A character reference the server joins to the text before it.
+          "@al&#108; hands",
+          "@her&#101;!",
+          "x\\@all",
         ]
       ) {
         const reply = await bob.ask(text);
@@ -360,6 +409,20 @@ Deno.test("channel-wide mentions: counted in the preview, only for whom the oper
       const fine = await bob.ask("write to me@here.example or @allison");
       assert.match(fine, /Where should I send this/);
       assert.match(await bob.ask("cancel"), /Cancelled/);
+    });
+
+    await t.step("!edit refuses the same texts as a new broadcast", async () => {
+      const { id } = await broadcast(bob, "Lunch at noon", "town-square");
+      for (const text of ["\u{16D40}@here lunch", "Lunch @channe&#x6C;", "\u{105C0}@ALL"]) {
+        assert.match(await bob.ask(`!edit ${id}`), /Send me the new text of broadcast/);
+        const reply = await bob.ask(text);
+        assert.match(reply, /only administrators may broadcast them/, `${text}: ${reply}`);
+        assert.deepEqual(activeMentions(reply), [], reply);
+      }
+      // The edit still waits for an acceptable text; cancelling leaves the posts as they were.
+      assert.match(await bob.ask("cancel"), /Edit stopped; broadcast `[a-z0-9]+` is unchanged/);
+      const posts = await botPostsIn(s, s.world.channels["town-square"].id, id);
+      assert.deepEqual(posts.map((p) => p.message), ["Lunch at noon"]);
     });
 
     await t.step("an admin's preview says how many people will be notified", async () => {

@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { botPostsIn, broadcast, broadcastIdIn } from "./support/broadcasts.ts";
-import { emulatorOnly } from "./support/backend.ts";
-import { until } from "./support/poll.ts";
-import { startScenario } from "./support/scenario.ts";
+import { emulatorOnly, startScenario } from "@postbot/harness";
+import { until } from "@postbot/mattermost-emulator/testing";
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

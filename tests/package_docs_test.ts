@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { repoPath } from "./support/bot_process.ts";
+import { repoPath } from "@postbot/harness/bot";
 
 interface DocNode {
   readonly name: string;
@@ -53,14 +53,22 @@ const PACKAGES = [
       "RestTransport",
       "MattermostClient",
       "postMessage",
-      "openDatabase",
       "setupLogging",
       "logger",
     ],
   },
+  { mod: "src/framework/sqlite.ts", examples: ["openDatabase"] },
   {
-    mod: "src/sandbox/emulator/mod.ts",
-    examples: ["startEmulator", "Faults", "seedWorld", "withWorld"],
+    mod: "src/emulator/mod.ts",
+    examples: ["startEmulator", "Faults"],
+  },
+  {
+    mod: "src/emulator/testing.ts",
+    examples: ["seedWorld", "withWorld"],
+  },
+  {
+    mod: "src/harness/mod.ts",
+    examples: ["startScenario"],
   },
 ];
 
@@ -73,7 +81,7 @@ function entryPoints(dir: string): string[] {
   return Object.values(exports).map((target) => `${dir}/${target.replace(/^\.\//, "")}`);
 }
 
-for (const dir of ["src/framework", "src/sandbox/emulator"]) {
+for (const dir of ["src/framework", "src/emulator", "src/harness"]) {
   Deno.test(`${dir}: every entry point says what it is for and documents every export`, async () => {
     const entries = entryPoints(dir);
     assert.ok(entries.includes(`${dir}/mod.ts`), "mod.ts is the root export");

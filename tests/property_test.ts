@@ -19,10 +19,10 @@ import {
   type ChannelsConfig,
   parseChannelsToml,
   sameChannelsConfig,
-} from "../src/postbot/channels/config.ts";
-import { postAs } from "../src/sandbox/user_client.ts";
+} from "../src/postbot/channels/parse.ts";
+import { type Person, type Scenario, startScenario } from "@postbot/harness";
+import { postAs } from "@postbot/harness/bot";
 import { startInProcess } from "./support/in_process.ts";
-import { type Person, type Scenario, startScenario } from "./support/scenario.ts";
 
 const MAX_RUNES = 16_383;
 

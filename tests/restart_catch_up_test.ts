@@ -12,8 +12,13 @@ import { DatabaseSync } from "node:sqlite";
 import type { ServerChannel } from "@mattermost/types/channels";
 import type { Post } from "@mattermost/types/posts";
 import type { Emulator } from "@postbot/mattermost-emulator";
-import { emulatorOnly } from "./support/backend.ts";
-import { type Person, type Scenario, startScenario, type World } from "./support/scenario.ts";
+import {
+  emulatorOnly,
+  type Person,
+  type Scenario,
+  type ScenarioWorld,
+  startScenario,
+} from "@postbot/harness";
 
 const TYPES = new URL("../src/tasks/types.ts", import.meta.url).href;
 
@@ -30,7 +35,7 @@ const DB_FILES = ["broadcast_log.db", "broadcast_log.db-wal", "broadcast_log.db-
 
 /** Extra team members `user0`… created before the bot starts. */
 function withUsers(count: number, into: Person[]) {
-  return (emu: Emulator, world: World) => {
+  return (emu: Emulator, world: ScenarioWorld) => {
     for (let i = 0; i < count; i++) {
       const { user, token } = emu.store.createUser({ username: `user${i}` });
       emu.store.addTeamMember(world.team.id, user.id);
@@ -149,6 +154,12 @@ Deno.test(
       }
       assert.equal(answersTo(s, users[0], missed[0]).length, 1);
       assert.equal(answersTo(s, users[1], missed[1]).length, 1);
+      // A !run that arrives while tasks are still being inspected starts once they are.
+      for (const post of [run, missedRun]) {
+        await s.emu.waitFor(() => runningAnswers(s, alice, post) > 0 || undefined, {
+          timeoutMs: 30_000,
+        });
+      }
       assert.equal(runningAnswers(s, alice, run), 1);
       assert.equal(runningAnswers(s, alice, missedRun), 1);
       await s.emu.waitFor(() => ticks(s) === 2 || undefined, { timeoutMs: 30_000 });

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { repoPath, taskArgs } from "./support/bot_process.ts";
+import { repoPath, taskArgs } from "@postbot/harness/bot";
 
 /** `deno task sandbox`, by the task's own command line, with stdin and stdout piped. */
 function spawnSandbox(stderr: "piped" | "null") {

@@ -8,8 +8,7 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import type { Scenario } from "./support/scenario.ts";
-import { startScenario } from "./support/scenario.ts";
+import { type Scenario, startScenario } from "@postbot/harness";
 import {
   assertRelayed,
   botPostsIn,

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { type Scenario, startScenario } from "./support/scenario.ts";
+import { type Scenario, startScenario } from "@postbot/harness";
 
 const OFFICES = ["office-berlin", "office-paris", "office-rome"];
 

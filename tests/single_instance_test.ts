@@ -4,8 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { BotProcess } from "./support/bot_process.ts";
-import { startScenario } from "./support/scenario.ts";
+import { startScenario } from "@postbot/harness";
+import { BotProcess } from "@postbot/harness/bot";
 
 Deno.test("a second bot on the same database exits 1 and the first keeps working", async () => {
   const s = await startScenario();

@@ -8,9 +8,9 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { repoPath } from "./support/bot_process.ts";
-import { until } from "./support/poll.ts";
-import { type Scenario, startScenario } from "./support/scenario.ts";
+import { type Scenario, startScenario } from "@postbot/harness";
+import { repoPath } from "@postbot/harness/bot";
+import { until } from "@postbot/mattermost-emulator/testing";
 
 /** Task files import the public types by absolute URL: they live outside the repository. */
 const TYPES = new URL("../src/tasks/types.ts", import.meta.url).href;
@@ -76,6 +76,13 @@ Deno.test("task plugins end to end", async (t) => {
     "tasks/relative_types.ts": `import type { TaskContext } from "../src/tasks/types.ts";
 export async function run(_client: unknown, ctx: TaskContext) { ctx.log.info("fine"); }
 `,
+    "tasks/lib/greeting.ts": `export const greeting = "hello from a helper module";\n`,
+    // A local module is imported inside run, and listed under PERMISSIONS.read.
+    "tasks/uses_helper.ts": task(
+      `  const { greeting } = await import("./lib/greeting.ts");
+  ctx.log.info(greeting);`,
+      `export const PERMISSIONS = { read: [new URL("./lib/greeting.ts", import.meta.url)] };`,
+    ),
     "tasks/reads_env.ts": task(`  await Deno.readTextFile(".env");`),
     "tasks/writes.ts": task(`  await Deno.writeTextFile("pwned.txt", "x");`),
     "tasks/phones_home.ts": task(`  await fetch("https://example.com/collect");`),
@@ -102,7 +109,9 @@ ghost = "0 7 * * *"
 no_run = "0 7 * * *"
 `,
   });
-  const env = { BOT_LOG_CHANNEL_ID: botLog, TASK_TIMEOUT_SECONDS: "3" };
+  // The timeout also bounds each file's inspection (process start and import): 3 s was too
+  // short for the legitimate files on a loaded 2-core machine, which then failed to load.
+  const env = { BOT_LOG_CHANNEL_ID: botLog, TASK_TIMEOUT_SECONDS: "10" };
   const alice = s.dm(s.world.alice);
   const bob = s.dm(s.world.bob);
   try {
@@ -116,12 +125,12 @@ no_run = "0 7 * * *"
         );
         assert.match(alert.message, /broken_syntax\.ts/);
         assert.match(alert.message, /no_run\.ts.*does not export a function named run/);
-        assert.match(alert.message, /there is no task "ghost"/);
-        assert.match(alert.message, /"fails".*not a valid cron expression/);
-        assert.match(s.bot.output, /Task file tasks\/broken_syntax\.ts not loaded/);
+        assert.match(alert.message, /there is no task `ghost`/);
+        assert.match(alert.message, /`fails`.*not a valid cron expression/);
+        assert.match(s.bot.output, /Task file `tasks\/broken_syntax\.ts` not loaded/);
         // A task's own words in the alert cannot mention anyone.
-        assert.match(alert.message, /shouts\.ts.*PERMISSIONS\.@\u200ball look/);
-        assert.doesNotMatch(alert.message, /@all/);
+        assert.match(alert.message, /shouts\.ts.*PERMISSIONS key `@all look`/);
+        assert.doesNotMatch(alert.message.replaceAll(/`[^`\n]*`/g, ""), /@all/);
       },
     );
 
@@ -142,11 +151,11 @@ no_run = "0 7 * * *"
         assert.match(section(list, "fails"), /not scheduled; run it with `!run fails`/);
         assert.match(
           section(list, "maintenance_plan"),
-          /extra permissions: read tasks\/maintenance_plan\.md/,
+          /extra permissions: `read tasks\/maintenance_plan\.md`/,
         );
         assert.match(list, /Not loaded[\s\S]*`broken_syntax\.ts`: it failed to import/);
         assert.match(list, /`no_run\.ts`: it does not export a function named run/);
-        assert.match(list, /Schedule problems[\s\S]*no task "ghost"/);
+        assert.match(list, /Schedule problems[\s\S]*no task `ghost`/);
       },
     );
 
@@ -158,6 +167,9 @@ no_run = "0 7 * * *"
       assert.equal(posts.at(-1)?.user_id, s.world.bot.user.id);
       assert.match(await alice.ask("!run relative_types"), /Running/);
       assert.match(await alice.reply(), /`relative_types` finished/);
+      assert.match(await alice.ask("!run uses_helper"), /Running/);
+      assert.match(await alice.reply(), /`uses_helper` finished/);
+      assert.match(s.bot.output, /\[task uses_helper\] hello from a helper module/);
     });
 
     await t.step("!run is for admins; unknown names get the list of tasks", async () => {
@@ -206,7 +218,10 @@ no_run = "0 7 * * *"
         assert.match(await alice.ask("!run hangs"), /`hangs` is already running .* skipped/);
         // DM handling goes on while the task hangs.
         assert.match(section(await bob.ask("!tasks"), "hangs"), /running now, since/);
-        assert.match(await alice.reply(), /`hangs` was stopped after .*TASK_TIMEOUT_SECONDS/);
+        assert.match(
+          await alice.reply(45_000),
+          /`hangs` was stopped after .*TASK_TIMEOUT_SECONDS/,
+        );
         await s.waitFor(async () =>
           (await s.postsIn(botLog)).find((p) => /`hangs` timed out/.test(p.message))
         );
@@ -264,6 +279,8 @@ no_run = "0 7 * * *"
           ),
         });
         await s.startBot(env);
+        // The files are inspected in the background: wait until that is done.
+        await s.bot.waitForOutput(/Tasks: \d+ loaded/, 120_000);
         const list = await alice.ask("!tasks");
         assert.match(section(list, "added"), /^\*\*added\*\* — `New one`/);
         assert.match(

@@ -4,9 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { repoPath } from "./support/bot_process.ts";
-import { startScenario } from "./support/scenario.ts";
-import { emulatorOnly } from "./support/backend.ts";
+import { emulatorOnly, startScenario } from "@postbot/harness";
+import { repoPath } from "@postbot/harness/bot";
 
 const ca = Deno.readTextFileSync(repoPath("tests/fixtures/tls/ca.pem"));
 const tls = {

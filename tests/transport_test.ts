@@ -6,9 +6,8 @@
  */
 
 import assert from "node:assert/strict";
-import { emulatorOnly } from "./support/backend.ts";
+import { emulatorOnly, startScenario } from "@postbot/harness";
 import { assertRelayed, broadcast, testFiles } from "./support/broadcasts.ts";
-import { startScenario } from "./support/scenario.ts";
 
 const CHANNELS = 8;
 

@@ -4,9 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { emulatorOnly } from "./support/backend.ts";
+import { emulatorOnly, type Scenario, startScenario } from "@postbot/harness";
 import type { Channel } from "@mattermost/types/channels";
-import { type Scenario, startScenario } from "./support/scenario.ts";
 import {
   botPostsIn,
   broadcast,

@@ -5,8 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { emulatorOnly } from "./support/backend.ts";
-import { type Person, type Scenario, startScenario } from "./support/scenario.ts";
+import { emulatorOnly, type Person, type Scenario, startScenario } from "@postbot/harness";
 import {
   assertRelayed,
   botPostsIn,
@@ -444,7 +443,7 @@ Deno.test("broadcast wizard", async (t) => {
       }));
 
     await t.step(
-      "an unanswered session ends with a DM; a late yes is just a new message",
+      "an unanswered session ends with a DM; a late yes is told there is nothing to confirm",
       () =>
         showingBotOutput(s, async () => {
           const nina = s.dm(people.nina);
@@ -455,8 +454,11 @@ Deno.test("broadcast wizard", async (t) => {
             lapsed,
             /No answer within 10 seconds, so your broadcast was \*\*not sent\*\*/,
           );
-          assert.match(await nina.ask("yes"), /Where should I send this/);
-          assert.match(await nina.ask("cancel"), /Cancelled/);
+          assert.match(
+            await nina.ask("yes"),
+            /nothing to confirm: no broadcast is waiting for your yes, so nothing was sent/,
+          );
+          assert.match(await nina.ask("cancel"), /nothing to cancel/);
           assert.equal(
             (await botPostsIn(s, ch["town-square"].id)).filter((p) =>
               p.message.includes("This will lapse")

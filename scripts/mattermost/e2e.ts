@@ -2,18 +2,21 @@
  * `deno task e2e [--stop] [test files…]`: postbot's end-to-end tests against a real
  * Mattermost server. Starts the server when needed (`deno task mattermost start`: build,
  * PostgreSQL, Mattermost, test world), then runs every test file that uses the test scenario
- * (tests/*_test.ts importing support/scenario.ts) with POSTBOT_E2E_BACKEND=real. Tests that
- * need the emulator's fault switches are reported as ignored. `--stop` stops the server
- * afterwards (CI does); otherwise it keeps running for the next run.
+ * (tests/*_test.ts importing `startScenario` from `@postbot/harness`) with
+ * POSTBOT_E2E_BACKEND=real. Tests that need the emulator's fault switches are reported as
+ * ignored. `--stop` stops the server afterwards (CI does); otherwise it keeps running for the
+ * next run.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { RealBackend } from "../../tests/support/real_backend.ts";
-import { seedWorld } from "../../tests/support/world.ts";
-import { REPO_ROOT } from "./paths.ts";
-import { log, start, stop } from "./server.ts";
+import { RealBackend, seedScenarioWorld } from "@postbot/harness";
+import { REPO_ROOT } from "@postbot/harness/bot";
+import { log, start, stop } from "@postbot/harness/mattermost";
+
+/** An import of `startScenario` from the harness: what makes a test file a scenario test. */
+const SCENARIO_IMPORT = /import\s*\{[^}]*\bstartScenario\b[^}]*\}\s*from\s*"@postbot\/harness"/;
 
 /** Test files that run through the scenario (and so on either backend). */
 export async function e2eFiles(): Promise<string[]> {
@@ -21,7 +24,7 @@ export async function e2eFiles(): Promise<string[]> {
   for await (const entry of Deno.readDir(`${REPO_ROOT}/tests`)) {
     if (!entry.isFile || !entry.name.endsWith("_test.ts")) continue;
     const text = await Deno.readTextFile(`${REPO_ROOT}/tests/${entry.name}`);
-    if (text.includes("./support/scenario.ts")) files.push(`tests/${entry.name}`);
+    if (SCENARIO_IMPORT.test(text)) files.push(`tests/${entry.name}`);
   }
   return files.sort();
 }
@@ -39,7 +42,7 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   try {
-    await seedWorld(await RealBackend.open());
+    await seedScenarioWorld(await RealBackend.open());
   } catch (e) {
     console.error(`e2e: provisioning the test world failed: ${(e as Error).message}`);
     Deno.exit(1);

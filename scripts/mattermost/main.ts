@@ -16,10 +16,19 @@
  */
 
 import { parseArgs } from "node:util";
-import { RealBackend } from "../../tests/support/real_backend.ts";
-import { seedWorld } from "../../tests/support/world.ts";
-import { runDir, serverFile, worldFile } from "./paths.ts";
-import { log, pingOk, readServerInfo, reset, restart, start, stop } from "./server.ts";
+import { RealBackend, seedScenarioWorld } from "@postbot/harness";
+import {
+  log,
+  pingOk,
+  readServerInfo,
+  reset,
+  restart,
+  runDir,
+  serverFile,
+  start,
+  stop,
+  worldFile,
+} from "@postbot/harness/mattermost";
 
 const USAGE =
   "usage: deno task mattermost [start|provision|where|restart [--rate-limit]|stop|reset]";
@@ -41,7 +50,7 @@ function fail(error: string): never {
 }
 
 async function provision(): Promise<void> {
-  const world = await seedWorld(await RealBackend.open());
+  const world = await seedScenarioWorld(await RealBackend.open());
   log(
     `provisioned team ${world.team.name}, bot @${world.bot.user.username}, ` +
       `users ${

@@ -6,19 +6,15 @@
 
 import assert from "node:assert/strict";
 import type { Post } from "@mattermost/types/posts";
-import {
-  type Actor,
-  clientFor,
-  type Emulator,
-  seedWorld,
-  startEmulator,
-  type World,
-} from "@postbot/mattermost-emulator";
+import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
+import { type Actor, clientFor, seedWorld, type World } from "@postbot/mattermost-emulator/testing";
 import { Bot, type BotOptions } from "./bot.ts";
 import { readBotConfig } from "./config.ts";
 import type { MessageContext } from "./context.ts";
 import { EnvReader } from "./env_reader.ts";
+import { FAILURE_REPLY } from "./error_handler.ts";
 import type { Middleware } from "./middleware.ts";
+import { MemoryProcessedPosts, type ProcessedPosts } from "./processed_posts.ts";
 
 /** A started bot in the seeded world, with a DM to bob as well as alice's. */
 interface Running {
@@ -176,6 +172,32 @@ Deno.test("Bot: a failing handler gets the user exactly one apology; the next me
   });
 });
 
+Deno.test("Bot: a store failing to record a DM is an apology, not a crash", async () => {
+  const texts: string[] = [];
+  let failing = true;
+  /** Records in memory, but its claim fails like a damaged database while `failing`. */
+  class FailingPosts extends MemoryProcessedPosts {
+    override claim(postId: string, channelId: string, createAt: number): boolean {
+      if (failing) throw new Error("database disk image is malformed");
+      return super.claim(postId, channelId, createAt);
+    }
+  }
+  const processed: ProcessedPosts = new FailingPosts();
+  const handler: Middleware<MessageContext> = async (ctx) => {
+    texts.push(ctx.text);
+    await ctx.reply(`echo: ${ctx.text}`);
+  };
+  await withBot([handler], async (r) => {
+    await say(r, r.world.alice, "while broken");
+    const [apology] = await botReplies(r, r.dms.alice, 1);
+    assert.match(apology, /Something went wrong on my side/);
+    assert.deepEqual(texts, [], "not handled without the record");
+    failing = false;
+    await say(r, r.world.alice, "repaired");
+    assert.deepEqual((await botReplies(r, r.dms.alice, 2)).slice(1), ["echo: repaired"]);
+  }, { processed });
+});
+
 Deno.test("Bot: the same post handed over twice is handled once", async () => {
   const texts: string[] = [];
   const handler: Middleware<MessageContext> = async (ctx) => {
@@ -271,4 +293,83 @@ Deno.test("Bot: DMs in a row cost one mark; stop sends a waiting mark at once", 
     assert.equal(views(r), 1);
     assert.equal(markedRead(r, r.dms.alice), true, "marked read before stop returned");
   }, { markReadQuietMs: 600_000 });
+});
+
+Deno.test("Bot: watchers hear every event but posted, and that events were lost", async () => {
+  await withBot([echo], async (r) => {
+    const heard: string[] = [];
+    let lost = 0;
+    r.bot
+      .watch({
+        onEvent: () => {
+          throw new Error("a broken watcher");
+        },
+      })
+      .watch({
+        onEvent: (e) => void heard.push(`${e.event} ${e.data.user_id ?? ""}`),
+        onEventsLost: () => void lost++,
+      });
+    r.emu.store.removeTeamMember(r.world.team.id, r.world.bob.user.id);
+    await r.emu.waitFor(() => heard.includes(`leave_team ${r.world.bob.user.id}`), {
+      timeoutMs: 10_000,
+      message: `no leave_team heard; got ${heard.join(", ")}`,
+    });
+    // Messages still reach the middleware, not the watchers.
+    await say(r, r.world.alice, "hi");
+    await botReplies(r, r.dms.alice, 1);
+    assert.equal(heard.some((h) => h.startsWith("posted")), false);
+    await r.emu.restart({ loseEvents: true });
+    await r.emu.waitFor(() => lost > 0, { timeoutMs: 10_000, message: "no events-lost" });
+  });
+});
+
+Deno.test("Bot: catch sees every failure with its context; its answer replaces the apology", async () => {
+  const seen: string[] = [];
+  let failing = false;
+  /** Records in memory, but its claim fails like a damaged database while `failing`. */
+  class FailingPosts extends MemoryProcessedPosts {
+    override claim(postId: string, channelId: string, createAt: number): boolean {
+      if (failing) throw new Error("store broken");
+      return super.claim(postId, channelId, createAt);
+    }
+  }
+  const handler: Middleware<MessageContext> = async (ctx) => {
+    if (ctx.text === "boom") throw new Error("handler broke");
+    await echo(ctx, () => Promise.resolve());
+  };
+  await withBot([handler], async (r) => {
+    r.bot.catch(async (error, ctx) => {
+      seen.push(`${ctx.username} ${ctx.text}: ${(error as Error).message}`);
+      await ctx.reply(`sorry @${ctx.username}, "${ctx.text}" failed`);
+    });
+    await say(r, r.world.alice, "boom");
+    assert.deepEqual(await botReplies(r, r.dms.alice, 1), ['sorry @alice, "boom" failed']);
+    failing = true;
+    await say(r, r.world.alice, "while broken");
+    assert.deepEqual((await botReplies(r, r.dms.alice, 2)).slice(1), [
+      'sorry @alice, "while broken" failed',
+    ]);
+    failing = false;
+    await say(r, r.world.alice, "after");
+    assert.deepEqual((await botReplies(r, r.dms.alice, 3)).slice(2), ["echo: after"]);
+    assert.deepEqual(seen, ["alice boom: handler broke", "alice while broken: store broken"]);
+  }, { processed: new FailingPosts() });
+});
+
+Deno.test("Bot: an error handler that throws still leaves the sender exactly one apology", async () => {
+  const handler: Middleware<MessageContext> = async (ctx) => {
+    if (ctx.text === "boom") throw new Error("handler broke");
+    await echo(ctx, () => Promise.resolve());
+  };
+  await withBot([handler], async (r) => {
+    r.bot.catch(() => {
+      throw new Error("the error handler broke too");
+    });
+    await say(r, r.world.alice, "boom");
+    const [apology] = await botReplies(r, r.dms.alice, 1);
+    assert.equal(apology, FAILURE_REPLY);
+    await say(r, r.world.alice, "after");
+    // The sender's messages are handled in order: anything more for "boom" would come first.
+    assert.deepEqual(await botReplies(r, r.dms.alice, 2), [FAILURE_REPLY, "echo: after"]);
+  });
 });

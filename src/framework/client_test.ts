@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import type { World } from "@postbot/mattermost-emulator";
+import type { World } from "@postbot/mattermost-emulator/testing";
 import { isChannelMember, MattermostClient } from "./client.ts";
 import type { RestTransport } from "./rest.ts";
-import { failure, withTransport } from "./fixtures_test.ts";
+import { failure, withTransport } from "./test_support.ts";
 
 /** Runs `fn` with the bot's client on a seeded emulator; records every status and route. */
 function withClient(

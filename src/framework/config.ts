@@ -39,6 +39,12 @@ export interface BotConfig {
   readonly allowedUsers: readonly UserRef[];
   /** User ids or usernames (by form); empty means "the same as allowed" (warned at startup). */
   readonly adminUsers: readonly UserRef[];
+  /** Bot accounts (ids or usernames, by form) answered like people; every other bot is ignored. */
+  readonly allowedBots: readonly UserRef[];
+  /** Messages answered per sender per window; 0 = no limit. */
+  readonly userRateLimit: number;
+  /** The rate limit's window, and the first silence of a sender over it. */
+  readonly userRateWindowSeconds: number;
 }
 
 const LEVELS: Record<string, LogLevelName> = {
@@ -209,6 +215,23 @@ export const BOT_VARIABLES = {
     shownDefault: "empty = same as allowed (warned at startup)",
     read: userList,
     doc: "user ids or usernames, comma-separated, who may use the admin commands",
+  }),
+  allowedBots: custom("ALLOWED_BOTS", {
+    shownDefault: "empty = no bot",
+    read: userList,
+    doc: "bot accounts (ids or usernames) answered like people; other bots get no answer",
+  }),
+  userRateLimit: integer("USER_RATE_LIMIT", {
+    default: 20,
+    min: 0,
+    max: 100_000,
+    doc: "answers per sender and window (0 = no limit); over it, one notice, then no answers",
+  }),
+  userRateWindowSeconds: integer("USER_RATE_WINDOW_SECONDS", {
+    default: 60,
+    min: 1,
+    max: 86_400,
+    doc: "the rate limit's window, and the silence after it (doubled for a repeat within a day)",
   }),
   sessionTtlSeconds: integer("SESSION_TTL_SECONDS", {
     default: 300,

@@ -82,6 +82,36 @@ Deno.test("readBotConfig: defaults for every optional variable", () => {
   assert.equal(config.logFile, "logs/bot.log");
   assert.deepEqual(config.allowedUsers, []);
   assert.deepEqual(config.adminUsers, []);
+  assert.deepEqual(config.allowedBots, []);
+  assert.equal(config.userRateLimit, 20);
+  assert.equal(config.userRateWindowSeconds, 60);
+});
+
+Deno.test("readBotConfig: ALLOWED_BOTS by form; the rate limit bounded, 0 turns it off", () => {
+  const { config, problems } = read({
+    ...REQUIRED,
+    ALLOWED_BOTS: `reportbot, ${"a".repeat(26)}`,
+    USER_RATE_LIMIT: "0",
+    USER_RATE_WINDOW_SECONDS: "5",
+  });
+  assert.deepEqual(problems, []);
+  assert.deepEqual(config.allowedBots, [
+    { kind: "username", username: "reportbot" },
+    { kind: "id", id: "a".repeat(26) },
+  ]);
+  assert.equal(config.userRateLimit, 0);
+  assert.equal(config.userRateWindowSeconds, 5);
+  const bad = read({
+    ...REQUIRED,
+    ALLOWED_BOTS: "@all",
+    USER_RATE_LIMIT: "-1",
+    USER_RATE_WINDOW_SECONDS: "0",
+  });
+  assert.deepEqual(bad.problems.map((p) => p.variable).sort(), [
+    "ALLOWED_BOTS",
+    "USER_RATE_LIMIT",
+    "USER_RATE_WINDOW_SECONDS",
+  ]);
 });
 
 Deno.test("readBotConfig: explicit values are read, trimmed and split", () => {

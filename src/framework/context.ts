@@ -25,6 +25,11 @@ export interface IncomingMessage {
    * its WebSocket was down) rather than delivered live.
    */
   readonly caughtUp?: boolean;
+  /**
+   * When the bot received it (ms, the bot's clock; set by `Bot.dispatch`): what a rate limit
+   * counts, since a message may wait behind the sender's earlier ones before it is handled.
+   */
+  readonly receivedAt?: number;
 }
 
 /** What access control decided about the sender. */

@@ -8,8 +8,7 @@
  *
  * @example Declaring and reading two variables
  * ```ts
- * import { integer, readDeclared, text } from "./env_declaration.ts";
- * import { EnvReader } from "./env_reader.ts";
+ * import { EnvReader, integer, readDeclared, text } from "@postbot/framework";
  *
  * const DECLARATION = {
  *   greeting: text("GREETING", { default: "hello", doc: "what the bot says first" }),

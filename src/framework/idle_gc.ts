@@ -1,12 +1,13 @@
 /**
- * Gives memory back when the bot goes quiet. A channel sweep or a burst of broadcasts leaves
- * V8's heap grown with garbage; V8's own memory reducer shrinks it only after many seconds of
- * idleness, one step at a time, so a bot that is idle nearly all day sits on its peak for long.
- * Work calls {@link settleSoon}; once nothing has called it for {@link QUIET_MS}, one full
- * collection runs (`gc()`, exposed by `--v8-flags=--expose-gc` in the start and compile tasks),
- * of the kind V8 runs when memory is low ("last resort": the heap compacted and its emptied
- * pages given back). A plain `gc()` collects but keeps the grown heap. Without the flag (tests
- * in-process, tools) it does nothing.
+ * `@postbot/framework/idle_gc`: gives memory back when the bot goes quiet. A channel sweep or
+ * a burst of posts leaves V8's heap grown with garbage; V8's own memory reducer shrinks it only
+ * after many seconds of idleness, one step at a time, so a bot that is idle nearly all day sits
+ * on its peak for long. Work calls {@link settleSoon}; once nothing has called it for
+ * {@link QUIET_MS}, one full collection runs (`gc()`, exposed by `--v8-flags=--expose-gc` in
+ * the app's start command), of the kind V8 runs when memory is low ("last resort": the heap
+ * compacted and its emptied pages given back). A plain `gc()` collects but keeps the grown
+ * heap. Without the flag (tests in-process, tools) it does nothing. The bot calls it after
+ * every message; an app calls it after its own heavy work, hence a subpath of its own.
  *
  * @module
  */

@@ -6,9 +6,12 @@
  * access control, sessions, configuration from the environment, logging, SQLite) is a plain
  * module the app wires in.
  *
- * The text helpers (`excerpt`, `splitIntoPosts`, mention defusing, ...) live in the
- * dependency-free subpath `@postbot/framework/text`, so a Worker can read their source without
- * loading the rest.
+ * The exports come in tiers, most used first: the bot and the message context; middleware
+ * and filters; REST and the socket's events; configuration and logging; small utilities.
+ * What not every bot needs is a subpath: `@postbot/framework/text` (the dependency-free text
+ * helpers, whose source a Worker reads), `/mentions` (channel-wide mentions as the server
+ * reads them), `/sqlite` (the database), `/toml` (TOML syntax errors in plain words),
+ * `/idle_gc` (memory given back when the bot goes quiet) and `/testing` (for tests).
  *
  * @example A bot that answers `!hello` in direct messages
  * ```ts
@@ -36,6 +39,9 @@
  *   logFile: "",
  *   allowedUsers: [],
  *   adminUsers: [],
+ *   allowedBots: [],
+ *   userRateLimit: 20,
+ *   userRateWindowSeconds: 60,
  * });
  * if (!connected.ok) throw new Error(connected.error.message);
  * connected.value
@@ -47,12 +53,20 @@
  * @module
  */
 
-// The runtime: connect, middleware, the per-message context.
+// (a) The bot and the message context: connect, start, stop; what a handler sees.
 export { Bot, type BotOptions } from "./bot.ts";
+export {
+  type ApologyOptions,
+  type ErrorHandler,
+  FAILURE_REPLY,
+  logAndApologize,
+} from "./error_handler.ts";
 export { type Access, type BotIdentity, type IncomingMessage, MessageContext } from "./context.ts";
-export { compose, type Middleware } from "./middleware.ts";
+export { REPLY_TO_PROP } from "./catch_up.ts";
+export type { ProcessedPosts } from "./processed_posts.ts";
 
-// Commands, filters, sessions: the usual middleware of a DM bot.
+// (b) Middleware and filters: the chain, commands, and the usual steps of a DM bot.
+export { compose, type Middleware } from "./middleware.ts";
 export { type Command, CommandDispatcher, parseCommand, type ParsedCommand } from "./dispatcher.ts";
 export {
   accessControl,
@@ -61,15 +75,42 @@ export {
   holdLateSideEffects,
   isAdminUnder,
   type LateActionPolicy,
+  listed,
 } from "./filters.ts";
+export {
+  BotAccounts,
+  type BotSenderPolicy,
+  ignoreBots,
+  markedAutomated,
+  type NotAPerson,
+} from "./bot_senders.ts";
+export {
+  type Admission,
+  type RateLimitCounters,
+  rateLimitNotice,
+  rateLimitPerUser,
+  type RateLimitPolicy,
+  UserRateLimiter,
+} from "./user_rate_limit.ts";
 export {
   type SessionBackend,
   type SessionEntry,
   SessionStore,
   type SessionStoreOptions,
 } from "./sessions.ts";
+export { parseUserRef, type UserRef } from "./user_ref.ts";
 
-// Configuration: declared variables, read from the environment and `.env`, checked grants.
+// (c) REST and the socket: the transport, typed calls, posting, files, the server's events.
+export { type Client4, RestTransport, type SendInit, type TransportOptions } from "./rest.ts";
+export { isChannelMember, MattermostClient, type NewPost } from "./client.ts";
+export { isStatus, MattermostError, type MattermostErrorKind } from "./mattermost_error.ts";
+export { postMessage, type SendPost, sendTo } from "./post_message.ts";
+export { FileBytes } from "./file_bytes.ts";
+export { type MultipartBody, multipartBody, type MultipartFile } from "./multipart.ts";
+export { isMattermostId, mattermostIdProblem } from "./mattermost_id.ts";
+export { type ServerEvent, type ServerWatcher } from "./bot.ts";
+
+// (d) Configuration and logging: declared variables, the environment and `.env`, grants.
 export {
   BOT_VARIABLES,
   type BotConfig,
@@ -106,28 +147,22 @@ export {
 } from "./env_reader.ts";
 export { deniedHost, deniedPaths, type PathNeed, pathNeeds, ungrantedVariables } from "./grants.ts";
 export { Secret } from "./secret.ts";
-export { parseUserRef, type UserRef } from "./user_ref.ts";
-
-// REST: the transport (rate limits, retries), the bot's typed calls, posting and files.
-export { type Client4, RestTransport, type SendInit, type TransportOptions } from "./rest.ts";
-export { isChannelMember, MattermostClient, type NewPost } from "./client.ts";
-export { isStatus, MattermostError, type MattermostErrorKind } from "./mattermost_error.ts";
-export { postMessage, type SendPost, sendTo } from "./post_message.ts";
-export { REPLY_TO_PROP } from "./catch_up.ts";
-export { FileBytes } from "./file_bytes.ts";
-export { type MultipartBody, multipartBody, type MultipartFile } from "./multipart.ts";
-export { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
-export { Semaphore } from "./semaphore.ts";
-
-// Storage and logging.
-export { type DatabaseNaming, type Migration, openDatabase, transaction } from "./sqlite.ts";
-export type { ProcessedPosts } from "./processed_posts.ts";
 export { logger, type LoggingOptions, setupLogging } from "./logging.ts";
-export { settleSoon } from "./idle_gc.ts";
 
-// Small shared pieces: results, ids, time zones, TOML errors, exhaustive switches.
+// (e) Utilities: typed outcomes, bounded concurrency, retry delays, small checks.
 export { describeProblem, err, fail, ok, type Problem, problem, type Result } from "./result.ts";
-export { isMattermostId, mattermostIdProblem } from "./mattermost_id.ts";
+export { forEachBounded, type PoolOptions } from "./pool.ts";
+export { Semaphore } from "./semaphore.ts";
+export { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
 export { isTimeZone } from "./time_zone.ts";
-export { explainTomlError, type TomlSyntaxProblem } from "./toml_error.ts";
+export {
+  addDays,
+  fromWallEpoch,
+  WallClock,
+  wallDate,
+  wallEpoch,
+  type WallReading,
+  type WallTime,
+  wallTimeOfDay,
+} from "./wall_clock.ts";
 export { unreachable } from "./unreachable.ts";

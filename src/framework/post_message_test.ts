@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { seedWorld, startEmulator } from "@postbot/mattermost-emulator";
+import { startEmulator } from "@postbot/mattermost-emulator";
+import { seedWorld } from "@postbot/mattermost-emulator/testing";
 import { MattermostError } from "./mattermost_error.ts";
 import { postMessage, sendTo } from "./post_message.ts";
 import { RestTransport } from "./rest.ts";

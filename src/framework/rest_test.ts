@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { seedWorld, startEmulator } from "@postbot/mattermost-emulator";
+import { startEmulator } from "@postbot/mattermost-emulator";
+import { seedWorld } from "@postbot/mattermost-emulator/testing";
 import { bodyLength, RestTransport, retryAfterMs } from "./rest.ts";
 import { Secret } from "./secret.ts";
-import { failure, FAST_BACKOFF, withTransport } from "./fixtures_test.ts";
+import { failure, FAST_BACKOFF, withTransport } from "./test_support.ts";
 
 const FAST = FAST_BACKOFF;
 

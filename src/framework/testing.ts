@@ -59,6 +59,7 @@ export function recordingContext(
       channelType: message.channelType ?? "D",
       senderName: message.senderName ?? "alice",
       caughtUp: message.caughtUp,
+      receivedAt: message.receivedAt,
     },
     bot: message.bot ?? TEST_BOT,
     client,

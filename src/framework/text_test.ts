@@ -4,9 +4,13 @@ import {
   defuseEveryMention,
   defuseMentions,
   excerpt,
+  inlineCode,
   MAX_POST_RUNES,
+  oneLine,
   runeLength,
+  shownName,
   splitIntoPosts,
+  visible,
 } from "./text.ts";
 
 Deno.test("runeLength counts code points, not UTF-16 units", () => {
@@ -99,4 +103,41 @@ Deno.test("defuseEveryMention: mentions get a zero-width space, code included; n
   assert.equal(defuseEveryMention("`@all` and @here.now"), "`@\u200ball` and @\u200bhere.now");
   assert.equal(defuseEveryMention("no mention @ all"), "no mention @ all");
   assert.equal(defuseEveryMention("**bold** _it_ \\@x"), "**bold** _it_ \\@\u200bx");
+});
+
+Deno.test("visible names what a reader cannot see; tab and line breaks stay", () => {
+  assert.equal(
+    visible("a\u202eb\u200bc\x1b[2K\u2028d\ufeffe\tf\ng\rh"),
+    "a<U+202E>b<U+200B>c<U+001B>[2K<U+2028>d<U+FEFF>e\tf\ng\rh",
+  );
+  // Private use, unassigned and default-ignorable code points, and a lone surrogate.
+  assert.equal(visible("\ue000\u{e0001}\u180e\ud800"), "<U+E000><U+E0001><U+180E><U+D800>");
+  assert.equal(visible("Caf\u00e9 \u{1F3E2} \u00e4"), "Caf\u00e9 \u{1F3E2} \u00e4");
+});
+
+Deno.test("oneLine shows newlines, escapes and bidi marks instead of obeying them", () => {
+  assert.equal(
+    oneLine("a\nb\r\x1b[2K\u202ec\u200bd\te"),
+    "a<U+000A>b<U+000D><U+001B>[2K<U+202E>c<U+200B>d\te",
+  );
+  assert.equal(oneLine("x".repeat(10), 4), "xxx\u2026", "at most 4 runes, the ellipsis included");
+  // Bounded before it is shown: an escape is never cut in half.
+  assert.equal(oneLine("\u202e".repeat(10), 3), "<U+202E><U+202E>\u2026");
+});
+
+Deno.test("shownName: one code span, faithful, nothing can break out of it or hide", () => {
+  assert.equal(shownName("plain_task.ts"), "`plain_task.ts`");
+  assert.equal(
+    shownName("a\n- @here `x`\u202e\u2066.ts"),
+    "`a<U+000A>- @here <U+0060>x<U+0060><U+202E><U+2066>.ts`",
+  );
+  assert.equal(shownName("\ue000\u{e0001}\u180e\ud800"), "`<U+E000><U+E0001><U+180E><U+D800>`");
+  assert.equal(shownName("x".repeat(10), 4), "`xxx\u2026`");
+});
+
+Deno.test("inlineCode: prose in one code span; backticks and line breaks become spaces", () => {
+  assert.equal(inlineCode("a\nb `c`\u202ed"), "`a b  c <U+202E>d`");
+  assert.equal(inlineCode("  !cancel <id>\r\n"), "`!cancel <id>`");
+  assert.equal(inlineCode("y".repeat(100)), "`" + "y".repeat(79) + "\u2026`", "80 runes at most");
+  assert.equal(inlineCode("y".repeat(100), 10), "`" + "y".repeat(9) + "\u2026`");
 });

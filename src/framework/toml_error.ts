@@ -1,8 +1,9 @@
 /**
- * TOML syntax errors (from smol-toml) in words a non-programmer can act on, with line and
- * column: shared by channels.toml, `!add_group` input and scheduler.toml, so every file says
- * "unterminated string" (where the string starts) instead of smol-toml's "control characters
- * are not allowed in strings" at the line break.
+ * `@postbot/framework/toml`: TOML syntax errors (from smol-toml) in words a non-programmer can
+ * act on, with line and column, for every TOML a bot reads (its configuration files, TOML typed
+ * into a DM), so each says "unterminated string" (where the string starts) instead of
+ * smol-toml's "control characters are not allowed in strings" at the line break. A subpath:
+ * only a bot that reads TOML loads smol-toml.
  *
  * @module
  */

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { seedWorld, startEmulator, until } from "@postbot/mattermost-emulator";
+import { startEmulator } from "@postbot/mattermost-emulator";
+import { seedWorld, until } from "@postbot/mattermost-emulator/testing";
 import { Bot } from "./bot.ts";
 import { readBotConfig } from "./config.ts";
 import { EnvReader } from "./env_reader.ts";

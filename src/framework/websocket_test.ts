@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type Emulator, seedWorld, startEmulator, type World } from "@postbot/mattermost-emulator";
+import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
+import { seedWorld, type World } from "@postbot/mattermost-emulator/testing";
 import { Secret } from "./secret.ts";
 import { MattermostSocket, type SocketEvent, type SocketOptions } from "./websocket.ts";
 

@@ -1,8 +1,9 @@
 /**
  * postbot assembled, one step at a time: open the storage (database lock, database,
  * channels.toml), connect the bot and sweep the channels, wire the services (broadcasts,
- * schedules, the wizard, the commands), route messages (DMOnly -> access control -> commands,
- * or the broadcast wizard for any other message), then start the background loops.
+ * schedules, the wizard, the commands), route messages (DMOnly -> bots ignored -> rate limit
+ * -> access control -> commands, or the broadcast wizard for any other message), then start
+ * the background loops.
  *
  * Every step that opens something registers its release on one `AsyncDisposableStack`: a
  * failure half-way releases what was opened, in reverse order, and stopping a running
@@ -15,30 +16,38 @@ import type { DatabaseSync } from "node:sqlite";
 import {
   accessControl,
   Bot,
+  BotAccounts,
   type BotOptions,
   CommandDispatcher,
+  describeProblem,
   directMessagesOnly,
   err,
   fail,
   holdLateSideEffects,
+  ignoreBots,
   isAdminUnder,
   isChannelMember,
+  logAndApologize,
   logger,
   MattermostError,
   ok,
-  openDatabase,
   type Problem,
+  type RateLimitCounters,
+  rateLimitPerUser,
   type Result,
   type SessionStore,
 } from "@postbot/framework";
+import { databaseProblem, openDatabase, sqliteTrouble } from "@postbot/framework/sqlite";
 import { createTaskSystem, type TaskSystem } from "../tasks/mod.ts";
-import { auditChannelProblems } from "./audit_channel.ts";
+import { SenderAuthority } from "./authority.ts";
+import { BroadcastAudit } from "./broadcast/audit.ts";
 import { Broadcaster } from "./broadcast/broadcaster.ts";
 import { Editor } from "./broadcast/editor.ts";
 import { BroadcastLog } from "./broadcast/log.ts";
 import { BroadcastService } from "./broadcast/service.ts";
 import { ChannelCache } from "./channel_cache.ts";
-import { ChannelsStore } from "./channels/store.ts";
+import { ChannelsStore } from "./channels/channels_file.ts";
+import { channelsRules } from "./channels_rules.ts";
 import { aliasCommand } from "./commands/alias.ts";
 import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts.ts";
 import { channelsCommand, idCommand, refreshCommand } from "./commands/channels.ts";
@@ -51,19 +60,22 @@ import type { PostbotConfig } from "./config.ts";
 import { type HealthSnapshot, serveHealth } from "./health.ts";
 import { Notifier } from "./notifier.ts";
 import { ChannelPrivacy } from "./privacy.ts";
-import { reresolve } from "./schedule/reresolve.ts";
-import { Scheduler } from "./schedule/scheduler.ts";
-import { SendLater } from "./schedule/send_later.ts";
-import { ScheduledStore } from "./schedule/store.ts";
-import { MIGRATIONS } from "./schema.ts";
+import { reresolve } from "./targets/reresolve.ts";
+import { Scheduler } from "./broadcast/scheduled/scheduler.ts";
+import { SendLater } from "./broadcast/scheduled/send_later.ts";
+import { ScheduledStore } from "./broadcast/scheduled/scheduled_broadcasts.ts";
+import { MIGRATIONS } from "./migrations.ts";
 import { lockDatabase } from "./storage/lock.ts";
+import { databaseSettingProblem } from "./storage/setting_problem.ts";
 import { SqliteProcessedPosts } from "./storage/processed_posts.ts";
 import { SqliteSessionBackend } from "./storage/sessions.ts";
+import { StoreHealth } from "./storage/store_health.ts";
 import { TeamMembership } from "./team_membership.ts";
 import type { Conversation } from "./wizard/conversation.ts";
 import { decodeConversation } from "./wizard/decode.ts";
 import { Wizard } from "./wizard/wizard.ts";
 import { APP_NAME } from "./name.ts";
+import type { ResolveContext } from "./targets/resolution.ts";
 
 const log = logger("app");
 
@@ -83,8 +95,14 @@ const PROCESSED_POSTS_KEPT_MS = 7 * 86_400_000;
  */
 export const HTTP_POOL_IDLE_MS = 15_000;
 
-/** How long a positive team-membership answer is trusted. */
+/**
+ * How long a positive team-membership (or active-account) answer is trusted at most; the
+ * server's events drop it sooner (see team_membership.ts).
+ */
 const TEAM_MEMBERSHIP_TTL_MS = 5 * 60_000;
+
+/** How long whether a user is a bot account is trusted (an account is rarely converted). */
+const BOT_ACCOUNT_TTL_MS = 10 * 60_000;
 
 /** A running postbot. */
 export interface RunningPostbot {
@@ -104,10 +122,30 @@ export interface PostbotOptions {
   readonly bot?: BotOptions;
 }
 
-/** Starts postbot, or explains in one {@link Problem} why it cannot. */
+/**
+ * Starts postbot, or explains in one {@link Problem} why it cannot: a `SettingProblem`
+ * when a place a setting names cannot be used (the database: damaged, read-only, a
+ * directory...), which the entry point lists like a configuration problem.
+ */
 export async function startPostbot(
   config: PostbotConfig,
   options: PostbotOptions = {},
+): Promise<Result<RunningPostbot, Problem>> {
+  try {
+    return await start(config, options);
+  } catch (e) {
+    // A store that fails after it opened cleanly (its disk, or damage quick_check missed).
+    log.debug("Starting failed: {error}", { error: e });
+    if (sqliteTrouble(e) !== undefined) {
+      return err(databaseSettingProblem(databaseProblem(config.dbPath, e, { app: APP_NAME })));
+    }
+    return fail(`Starting failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+async function start(
+  config: PostbotConfig,
+  options: PostbotOptions,
 ): Promise<Result<RunningPostbot, Problem>> {
   // Whatever is still on the stack when this function returns was opened by a failed start.
   await using opened = new AsyncDisposableStack();
@@ -115,8 +153,8 @@ export async function startPostbot(
   if (!core.ok) return core;
   const tasks = createTasks(core.value);
   const wiring = wireServices(core.value, tasks);
-  routeMessages(core.value, wiring);
-  const health = await startLoops(core.value, wiring, tasks, opened);
+  const held = routeMessages(core.value, wiring);
+  const health = await startLoops(core.value, wiring, tasks, held, opened);
   if (!health.ok) return health;
   const running = opened.move();
   const { broadcaster, wizard } = wiring;
@@ -137,6 +175,8 @@ export async function startPostbot(
 interface Core {
   readonly config: PostbotConfig;
   readonly db: DatabaseSync;
+  /** Gives each store its watched handle on `db`; health reports those failing. */
+  readonly stores: StoreHealth;
   readonly channels: ChannelsStore;
   readonly bot: Bot;
   readonly cache: ChannelCache;
@@ -156,7 +196,8 @@ async function openCore(
   if (!db.ok) return db;
   const channels = await loadChannels(config);
   if (!channels.ok) return channels;
-  const processed = new SqliteProcessedPosts(db.value);
+  const stores = new StoreHealth();
+  const processed = new SqliteProcessedPosts(stores.watch(db.value, "processed posts"));
   processed.prune(Date.now() - PROCESSED_POSTS_KEPT_MS);
   const http = opened.use(Deno.createHttpClient({ poolIdleTimeout: HTTP_POOL_IDLE_MS }));
   const connected = await Bot.connect(config, {
@@ -179,18 +220,22 @@ async function openCore(
       `Could not list the team's channels: ${e instanceof MattermostError ? e.message : String(e)}`,
     );
   }
-  const auditClash = auditChannelProblems(config.botLogChannelId, channels.value.config, cache);
-  if (auditClash.length > 0) {
+  // The same rules guard every later write of the file (!add_group, !add_alias).
+  const refused = channels.value.guard(
+    channelsRules({ auditChannelId: config.botLogChannelId, cache }),
+  );
+  if (refused.length > 0) {
     return fail(
-      `The audit channel (BOT_LOG_CHANNEL_ID=${config.botLogChannelId}) must never receive ` +
-        `broadcasts, but ${config.channelsTomlPath} makes it a target:\n` +
-        auditClash.map((p) => `  - ${p.message}`).join("\n"),
-      `Remove it from ${config.channelsTomlPath}, or set BOT_LOG_CHANNEL_ID to a channel ` +
-        "used only for the bot's audit posts.",
+      `${config.channelsTomlPath} cannot be used (${
+        refused.length === 1 ? "1 problem" : `${refused.length} problems`
+      }):\n` + refused.map((p) =>
+        `  - ${describeProblem(p).replaceAll("\n", "\n    ")}`
+      ).join("\n"),
+      `Fix ${config.channelsTomlPath} and start the bot again.`,
     );
   }
   const notifier = new Notifier(bot.transport, bot.identity.userId, config.botLogChannelId);
-  return ok({ config, db: db.value, channels: channels.value, bot, cache, notifier });
+  return ok({ config, db: db.value, stores, channels: channels.value, bot, cache, notifier });
 }
 
 /** Takes the single-instance lock and opens (and migrates) the database, in that order. */
@@ -202,7 +247,7 @@ async function openStorage(
   if (!lock.ok) return lock;
   opened.defer(() => lock.value.close());
   const db = openDatabase(config.dbPath, MIGRATIONS, { app: APP_NAME });
-  if (!db.ok) return db;
+  if (!db.ok) return err(databaseSettingProblem(db.error));
   opened.defer(() => db.value.close());
   return ok(db.value);
 }
@@ -226,9 +271,9 @@ async function loadChannels(config: PostbotConfig): Promise<Result<ChannelsStore
 }
 
 /** The task plugins (`!tasks`, `!run`, scheduler.toml); nothing runs before `start()`. */
-function createTasks({ config, db, notifier }: Core): TaskSystem {
+function createTasks({ config, db, stores, notifier }: Core): TaskSystem {
   return createTaskSystem({
-    db,
+    db: stores.watch(db, "task history"),
     serverUrl: config.serverUrl,
     token: config.token,
     tasksDir: config.tasksDir,
@@ -236,6 +281,7 @@ function createTasks({ config, db, notifier }: Core): TaskSystem {
     timezone: config.schedulerTimezone,
     timeoutSeconds: config.taskTimeoutSeconds,
     memoryMb: config.taskMemoryMb,
+    processEnv: config.taskProcessEnv,
     alert: (text) => notifier.audit(text),
   });
 }
@@ -246,35 +292,71 @@ interface Wiring {
   readonly scheduler: Scheduler;
   readonly wizard: Wizard;
   readonly dispatcher: CommandDispatcher;
+  readonly teamMembers: TeamMembership;
 }
 
-/** Who may see which private channel, and who is an administrator. */
-interface Access {
+/**
+ * Who may see which private channel, who is an administrator, who still belongs to the team,
+ * whether a sender may still send, and what the audit channel may read.
+ */
+interface AccessChecks {
   readonly privacy: ChannelPrivacy;
   readonly isAdmin: (userId: string, username: string) => boolean;
+  readonly teamMembers: TeamMembership;
+  readonly authority: SenderAuthority;
+  readonly audit: BroadcastAudit;
+}
+
+/** Builds the {@link AccessChecks} of a core; team memberships follow the bot's events. */
+function accessOf({ config, bot, cache, channels, notifier }: Core): AccessChecks {
+  const privacy = new ChannelPrivacy(bot.transport, cache);
+  const teamMembers = new TeamMembership(bot, TEAM_MEMBERSHIP_TTL_MS);
+  bot.watch(teamMembers.watcher());
+  const authority = new SenderAuthority({
+    teamName: bot.identity.teamName,
+    account: (userId) => teamMembers.account(userId),
+    isTeamMember: (userId) => teamMembers.check(userId),
+    allowed: config.allowedUsers,
+    admins: config.adminUsers,
+    channels: () => channels.config,
+    channelType: async (channelId) =>
+      cache.byId(channelId)?.type ??
+        (await cache.lookup(channelId).catch(() => undefined))?.channel.type,
+    isChannelMember: (channelId, userId) => isChannelMember(bot.transport, channelId, userId),
+  });
+  return {
+    privacy,
+    isAdmin: (userId, username) => isAdminUnder({ admins: config.adminUsers }, userId, username),
+    teamMembers,
+    authority,
+    audit: new BroadcastAudit((text) => notifier.audit(text), (c) => privacy.isPrivate(c)),
+  };
 }
 
 /** Builds the broadcast, schedule and edit services, the wizard, and registers the commands. */
 function wireServices(core: Core, tasks: TaskSystem): Wiring {
-  const { config, db, bot, cache, channels, notifier } = core;
+  const { config, db, stores, bot, cache, channels, notifier } = core;
   const { transport } = bot;
-  const access: Access = {
-    privacy: new ChannelPrivacy(transport, cache),
-    isAdmin: (userId, username) => isAdminUnder({ admins: config.adminUsers }, userId, username),
-  };
-  const broadcastLog = new BroadcastLog(db);
+  const access = accessOf(core);
+  const broadcastLog = new BroadcastLog(stores.watch(db, "broadcast log"));
   const broadcaster = new Broadcaster(transport, broadcastLog, notifier, {
     auditChannelId: config.botLogChannelId,
-    ...access,
+    privacy: access.privacy,
+    isAdmin: access.isAdmin,
+    authority: access.authority,
+    audit: access.audit,
     concurrency: config.broadcastConcurrency,
     attribution: config.broadcastAttribution,
     undoWindowSeconds: config.undoWindowSeconds,
     botUserId: bot.identity.userId,
     botUsername: bot.identity.username,
   });
-  const scheduled = new ScheduledStore(db, config.scheduledFilesDir);
+  const scheduled = new ScheduledStore(
+    stores.watch(db, "scheduled broadcasts"),
+    config.scheduledFilesDir,
+  );
   const broadcasts = new BroadcastService({
-    log: broadcastLog,
+    broadcastLog,
     engine: broadcaster,
     scheduled,
     undoWindowSeconds: config.undoWindowSeconds,
@@ -286,6 +368,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     store: scheduled,
     scheduler,
     notifier,
+    audit: access.audit,
     fallbackZone: () => tasks.timezone,
   });
   const editor = new Editor({
@@ -293,8 +376,16 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     broadcasts,
     scheduled,
     notifier,
+    audit: access.audit,
+    authority: access.authority,
+    channelsOf: async (answer) => {
+      const found = await reresolve(answer, uncheckedContext(core));
+      return found.ok ? found.value.targets : undefined;
+    },
     attribution: config.broadcastAttribution,
   });
+  // Known once the commands are registered (they need the wizard).
+  let commandNames: ReadonlySet<string> = new Set();
   const wizard = new Wizard({
     config,
     channels,
@@ -305,14 +396,19 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     notifier,
     later,
     editor,
+    commandNames: () => commandNames,
   }, {
     ttlMs: config.sessionTtlSeconds * 1000,
     cleanupIntervalMs: config.sessionCleanupIntervalSeconds * 1000,
-    backend: new SqliteSessionBackend<Conversation>(db, decodeConversation),
+    backend: new SqliteSessionBackend<Conversation>(
+      stores.watch(db, "sessions"),
+      decodeConversation,
+    ),
   });
   const dispatcher = registerCommands(core, access.privacy, broadcasts, scheduled, wizard);
   for (const command of tasks.commands) dispatcher.register(command);
-  return { broadcaster, scheduler, wizard, dispatcher };
+  commandNames = new Set(dispatcher.commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
+  return { broadcaster, scheduler, wizard, dispatcher, teamMembers: access.teamMembers };
 }
 
 /** The commands, each given the few things it uses. */
@@ -349,17 +445,34 @@ function registerCommands(
     .register(cancelCommand({ scheduled, questions }));
 }
 
+/**
+ * Resolution as if the sender could reach every channel: what an answer leads to, whoever
+ * asks. Its channels are then checked by the sender's authority (see authority.ts).
+ */
+function uncheckedContext({ config, cache, channels, bot }: Core): ResolveContext {
+  return {
+    config: channels.config,
+    cache,
+    senderIsMember: () => Promise.resolve(true),
+    viewer: new ChannelPrivacy(bot.transport, cache).viewer("", true),
+    auditChannelId: config.botLogChannelId,
+  };
+}
+
 /** Sends scheduled broadcasts when due, to targets resolved again at that moment. */
 function createScheduler(
-  { config, cache, channels, bot, notifier }: Core,
-  { privacy, isAdmin }: Access,
+  core: Core,
+  { privacy, isAdmin, authority, audit }: AccessChecks,
   store: ScheduledStore,
   broadcaster: Broadcaster,
 ): Scheduler {
+  const { config, cache, channels, bot, notifier } = core;
   return new Scheduler({
     store,
     broadcaster,
     notifier,
+    audit,
+    authority,
     resolve: (answer, sender) =>
       reresolve(answer, {
         config: channels.config,
@@ -367,7 +480,7 @@ function createScheduler(
         senderIsMember: (channelId) => isChannelMember(bot.transport, channelId, sender.id),
         viewer: privacy.viewer(sender.id, isAdmin(sender.id, sender.username)),
         auditChannelId: config.botLogChannelId,
-      }),
+      }, uncheckedContext(core)),
     // Channels archived or created since the broadcast was scheduled must count.
     beforeBatch: async () => {
       await cache.refresh();
@@ -375,19 +488,43 @@ function createScheduler(
   });
 }
 
-/** The middleware chain: DMs only, access control, late side effects held, then commands. */
-function routeMessages({ config, bot }: Core, { dispatcher, wizard }: Wiring): void {
+/** What the front of the chain held back, for metrics. */
+interface Held {
+  /** Posts of bots and integrations not answered. */
+  readonly bots: { ignored: number };
+  readonly rateLimit: RateLimitCounters;
+}
+
+/**
+ * The middleware chain: DMs only; bots ignored, then the rate limit (so refusals count, and
+ * a bot costs nothing); access control, late side effects held, then commands.
+ */
+function routeMessages(
+  { config, bot }: Core,
+  { dispatcher, wizard, teamMembers }: Wiring,
+): Held {
   if (config.adminUsers.length === 0) {
     log.warn(
       "ADMIN_USERS is empty: every allowed user may change channels.toml and run tasks. " +
         "Set ADMIN_USERS to restrict that.",
     );
   }
-  const teamMembers = new TeamMembership(bot, TEAM_MEMBERSHIP_TTL_MS);
+  const accounts = new BotAccounts((userId) => bot.client.getUser(userId), BOT_ACCOUNT_TTL_MS);
+  const windowMs = config.userRateWindowSeconds * 1000;
+  const held: Held = { bots: { ignored: 0 }, rateLimit: { dropped: 0, notices: 0 } };
   bot
     .use(directMessagesOnly())
+    .use(ignoreBots({
+      allowed: config.allowedBots,
+      isBot: (userId) => accounts.isBot(userId),
+      logWindowMs: windowMs,
+    }, held.bots))
+    .use(rateLimitPerUser({ limit: config.userRateLimit, windowMs }, held.rateLimit))
     .use(accessControl({
-      allowed: config.allowedUsers,
+      // An allowed bot may use the bot without also being listed in ALLOWED_USERS.
+      allowed: config.allowedUsers.length === 0
+        ? []
+        : [...config.allowedUsers, ...config.allowedBots],
       admins: config.adminUsers,
       isTeamMember: (userId) => teamMembers.check(userId),
     }))
@@ -396,7 +533,9 @@ function routeMessages({ config, bot }: Core, { dispatcher, wizard }: Wiring): v
       hasSideEffects: (ctx) =>
         dispatcher.hasSideEffects(ctx, (c) => wizard.answerHasSideEffects(c.userId, c.text)),
     }))
-    .use(dispatcher.middleware((ctx) => wizard.handle(ctx)));
+    .use(dispatcher.middleware((ctx) => wizard.handle(ctx)))
+    .catch(logAndApologize({ log }));
+  return held;
 }
 
 /**
@@ -406,9 +545,10 @@ function routeMessages({ config, bot }: Core, { dispatcher, wizard }: Wiring): v
  * health endpoint (then the database and its lock).
  */
 async function startLoops(
-  { config, bot, cache }: Core,
+  { config, bot, cache, stores }: Core,
   { broadcaster, scheduler, wizard }: Wiring,
   tasks: TaskSystem,
+  held: Held,
   opened: AsyncDisposableStack,
 ): Promise<Result<() => HealthSnapshot, Problem>> {
   // Settle what a previous process left unfinished before any DM can confirm a new broadcast:
@@ -417,8 +557,13 @@ async function startLoops(
   let shuttingDown = false;
   const snapshot = (): HealthSnapshot => ({
     ...healthOf(bot, cache, broadcaster, tasks),
+    ignoredFromBots: held.bots.ignored,
+    ignoredRateLimited: held.rateLimit.dropped,
+    rateLimitNotices: held.rateLimit.notices,
     sessionsOpen: wizard.sessions.size,
     shuttingDown,
+    database: config.dbPath,
+    stores: storesHealth(stores),
   });
   if (config.healthPort !== undefined) {
     try {
@@ -457,13 +602,30 @@ async function startLoops(
   return ok(snapshot);
 }
 
+/** Every store in the database, with the last error of those failing now. */
+function storesHealth(stores: StoreHealth): HealthSnapshot["stores"] {
+  const failing = new Map(stores.failing.map((f) => [f.store, f.error]));
+  return stores.stores.map((name) =>
+    failing.has(name) ? { name, failing: failing.get(name) } : { name }
+  );
+}
+
 /** The health figures the running parts keep themselves. */
 function healthOf(
   bot: Bot,
   cache: ChannelCache,
   broadcaster: Broadcaster,
   tasks: TaskSystem,
-): Omit<HealthSnapshot, "sessionsOpen" | "shuttingDown"> {
+): Omit<
+  HealthSnapshot,
+  | "sessionsOpen"
+  | "shuttingDown"
+  | "database"
+  | "stores"
+  | "ignoredFromBots"
+  | "ignoredRateLimited"
+  | "rateLimitNotices"
+> {
   return {
     websocketConnected: bot.connected,
     websocketReconnects: bot.reconnects,

@@ -9,13 +9,8 @@
  */
 
 import type { Channel } from "@mattermost/types/channels";
-import {
-  isChannelMember,
-  isStatus,
-  logger,
-  type RestTransport,
-  settleSoon,
-} from "@postbot/framework";
+import { isChannelMember, isStatus, logger, type RestTransport } from "@postbot/framework";
+import { settleSoon } from "@postbot/framework/idle_gc";
 
 const log = logger("channels");
 

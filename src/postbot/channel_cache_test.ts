@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { seedWorld, startEmulator, type World } from "@postbot/mattermost-emulator";
+import { startEmulator } from "@postbot/mattermost-emulator";
+import { seedWorld, type World } from "@postbot/mattermost-emulator/testing";
 import { RestTransport, Secret } from "@postbot/framework";
 import { ChannelCache } from "./channel_cache.ts";
 

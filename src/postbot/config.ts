@@ -27,16 +27,24 @@ import {
   text,
   variableNames,
 } from "@postbot/framework";
-import {
-  CHANNEL_MENTION_POLICIES,
-  type ChannelMentionPolicy,
-} from "./broadcast/channel_mentions.ts";
 
 /** How recipients see who sent a broadcast. */
 export type Attribution = "none" | "footer";
 
+/**
+ * Who may send channel-wide mentions (`@all`, `@channel`, `@here`): admins only (default),
+ * everyone, or nobody. What they do is broadcast/channel_mentions.ts's.
+ */
+export type ChannelMentionPolicy = "admins" | "all" | "none";
+
+/** The policies, as `BROADCAST_CHANNEL_MENTIONS` spells them. */
+export const CHANNEL_MENTION_POLICIES: readonly ChannelMentionPolicy[] = ["admins", "all", "none"];
+
+/** Deno's own variables as read (see `passedOn`), by configuration field. */
+export type DenoVariables = { readonly [K in keyof typeof PASSED_ON]: string | undefined };
+
 /** Everything postbot reads from the environment. */
-export interface PostbotConfig extends BotConfig {
+export interface PostbotConfig extends BotConfig, DenoVariables {
   readonly channelCacheTtlSeconds: number;
   /** Channel for audit posts and task failure alerts; empty = off. */
   readonly botLogChannelId: string;
@@ -63,6 +71,8 @@ export interface PostbotConfig extends BotConfig {
   readonly editWindowSeconds: number;
   /** Where scheduled broadcasts keep their files until they are sent. */
   readonly scheduledFilesDir: string;
+  /** Deno's own variables as set (DENO_DIR, DENO_CERT, ...): a task process's environment. */
+  readonly taskProcessEnv: Readonly<Record<string, string>>;
 }
 
 /** An optional value that must pass `valid`; `expected` says what it must be. */
@@ -94,7 +104,7 @@ export const POSTBOT_VARIABLES = {
   }),
   channelsTomlPath: text("CHANNELS_TOML_PATH", {
     default: "channels.toml",
-    // Replaced atomically through `<path>.tmp` (channels/store.ts).
+    // Replaced atomically through `<path>.tmp` (channels/channels_file.ts).
     paths: ["read", "write", "read +.tmp", "write +.tmp"],
     doc: "groups, whitelist, aliases",
   }),
@@ -178,7 +188,33 @@ export const POSTBOT_VARIABLES = {
     paths: ["read", "write"],
     doc: "where scheduled broadcasts keep their files until they are sent (inside the grants)",
   }),
+  denoDir: passedOn("DENO_DIR", "Deno's cache directory"),
+  denoCert: passedOn("DENO_CERT", "a CA certificate file Deno trusts (see TLS)"),
+  denoTlsCaStore: passedOn("DENO_TLS_CA_STORE", "`system` to trust the host's CAs (see TLS)"),
+  home: passedOn("HOME", "where Deno finds its cache when `DENO_DIR` is unset"),
+  xdgCacheHome: passedOn("XDG_CACHE_HOME", "where Deno finds its cache when `DENO_DIR` is unset"),
 } as const satisfies Declaration;
+
+/**
+ * One of Deno's own variables: read by the runtime itself, and passed on to task processes,
+ * which start with an empty environment (nothing else of the bot's reaches them).
+ */
+function passedOn(name: string, doc: string) {
+  return custom(name, {
+    shownDefault: "unset",
+    read: (reader, [variable]) => reader.raw(variable),
+    doc: `${doc}; passed on to task processes`,
+  });
+}
+
+/** The variables {@link passedOn} declares, by configuration field. */
+const PASSED_ON = {
+  denoDir: "DENO_DIR",
+  denoCert: "DENO_CERT",
+  denoTlsCaStore: "DENO_TLS_CA_STORE",
+  home: "HOME",
+  xdgCacheHome: "XDG_CACHE_HOME",
+} as const;
 
 /** Every variable postbot reads, the generic layer's first: the README table's order. */
 export const POSTBOT_DECLARATION = {
@@ -201,9 +237,15 @@ export const ENV_VARIABLES: readonly string[] = variableNames(POSTBOT_DECLARATIO
 export function readPostbotConfig(source: EnvSource): Result<PostbotConfig, ConfigProblem[]> {
   const reader = new EnvReader(source);
   const declared = readDeclared(reader, POSTBOT_DECLARATION);
+  const taskProcessEnv: Record<string, string> = {};
+  for (const [field, name] of Object.entries(PASSED_ON)) {
+    const value = declared[field as keyof typeof PASSED_ON];
+    if (value !== undefined && value !== "") taskProcessEnv[name] = value;
+  }
   const config: PostbotConfig = {
     ...declared,
     editWindowSeconds: declared.editWindowSeconds ?? declared.undoWindowSeconds,
+    taskProcessEnv,
   };
   return reader.problems.length > 0 ? err(reader.problems) : ok(config);
 }

@@ -5,31 +5,20 @@
  * @module
  */
 
-import { defuseEveryMention, excerpt } from "@postbot/framework/text";
+import { defuseEveryMention, inlineCode, oneLine } from "@postbot/framework/text";
 import type { CachedChannel } from "./channel_cache.ts";
 
-/**
- * User text with what a reader cannot see made visible: bidi overrides, zero-width and other
- * invisible or control characters become `<U+202E>`, so an echo cannot reorder or hide text.
- */
-export function visible(text: string): string {
-  return text.replace(
-    /[\p{Cf}\p{Cc}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}\u2028\u2029]/gu,
-    (c) =>
-      c === "\n" || c === "\r" || c === "\t"
-        ? c
-        : `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}>`,
-  );
-}
-
-/** Text shown inside backticks: backticks and newlines removed, length bounded. */
+/** A short code span for a reply (an id, a command, a name typed): {@link inlineCode}, 80 runes. */
 export function code(text: string, max = 80): string {
-  return "`" + excerpt(visible(text.replace(/[`\r\n]+/g, " ")), max) + "`";
+  return inlineCode(text, max);
 }
 
-/** Text quoted from the user: markdown-active characters escaped, mentions defused. */
+/**
+ * Text quoted from the user outside code: one line of at most `max` runes, invisible characters
+ * shown (see {@link oneLine}), markdown-active characters escaped, mentions defused.
+ */
 export function quote(text: string, max = 80): string {
-  return defuseEveryMention(excerpt(visible(text.replace(/[\r\n]+/g, " ")), max))
+  return defuseEveryMention(oneLine(text.replace(/[\r\n]+/g, " "), max))
     .replace(/([\\*_~`[\]()#>|])/g, "\\$1");
 }
 

@@ -1,6 +1,7 @@
 /**
  * The operator's window into a running bot: `GET /healthz` (200 when the WebSocket is
- * connected and the channel cache is fresh, 503 with the reasons otherwise) and
+ * connected, the channel cache is fresh and no store in the database is failing, 503 with the
+ * reasons otherwise) and
  * `GET /metrics` in Prometheus text format. Off unless `HEALTH_PORT` is set.
  *
  * @module
@@ -25,7 +26,17 @@ export interface HealthSnapshot {
   readonly taskRunsOk: number;
   readonly taskRunsFailed: number;
   readonly sessionsOpen: number;
+  /** DMs of bots and integrations not answered. */
+  readonly ignoredFromBots: number;
+  /** DMs not acted upon because their sender was over the rate limit. */
+  readonly ignoredRateLimited: number;
+  /** Rate-limit notices sent. */
+  readonly rateLimitNotices: number;
   readonly shuttingDown: boolean;
+  /** The database file (DB_PATH), named in problems. */
+  readonly database: string;
+  /** Every store kept in the database, and the last error of those failing now. */
+  readonly stores: readonly { readonly name: string; readonly failing?: string }[];
 }
 
 /** The JSON body and status of `/healthz`. */
@@ -34,6 +45,14 @@ export function healthReport(s: HealthSnapshot): { status: number; body: Record<
   if (!s.websocketConnected) problems.push("the WebSocket to Mattermost is not connected");
   if (!s.cacheFresh) problems.push("the channel cache is stale (the last refresh failed)");
   if (s.shuttingDown) problems.push("postbot is shutting down");
+  for (const store of s.stores) {
+    if (store.failing !== undefined) {
+      problems.push(
+        `the ${store.name} store in the database ${s.database} is failing (${store.failing}); ` +
+          "see the log, and README, Troubleshooting",
+      );
+    }
+  }
   return {
     status: problems.length === 0 ? 200 : 503,
     body: {
@@ -43,6 +62,7 @@ export function healthReport(s: HealthSnapshot): { status: number; body: Record<
       channel_cache_age_seconds: s.cacheAgeSeconds ?? null,
       channels_cached: s.cachedChannels,
       broadcasts_in_progress: s.broadcastsInProgress,
+      stores_failing: s.stores.filter((x) => x.failing !== undefined).map((x) => x.name),
     },
   };
 }
@@ -106,6 +126,28 @@ const METRICS: readonly Metric[] = [
     type: "gauge",
     help: "Channels in the cache.",
     samples: (s) => [["", s.cachedChannels]],
+  },
+  {
+    name: "postbot_store_failing",
+    type: "gauge",
+    help: "1 while the store's last database operation failed.",
+    samples: (s) =>
+      s.stores.map((x) => [`{store=${JSON.stringify(x.name)}}`, x.failing === undefined ? 0 : 1]),
+  },
+  {
+    name: "postbot_messages_ignored_total",
+    type: "counter",
+    help: "DMs not acted upon: from bots and integrations, or over the rate limit.",
+    samples: (s) => [
+      ['{reason="bot"}', s.ignoredFromBots],
+      ['{reason="rate_limit"}', s.ignoredRateLimited],
+    ],
+  },
+  {
+    name: "postbot_rate_limit_notices_total",
+    type: "counter",
+    help: "Notices sent to senders over the rate limit.",
+    samples: (s) => [["", s.rateLimitNotices]],
   },
   {
     name: "postbot_sessions_open",

@@ -14,8 +14,34 @@ const healthy: HealthSnapshot = {
   taskRunsOk: 4,
   taskRunsFailed: 2,
   sessionsOpen: 1,
+  ignoredFromBots: 7,
+  ignoredRateLimited: 5,
+  rateLimitNotices: 1,
   shuttingDown: false,
+  database: "broadcast_log.db",
+  stores: [{ name: "broadcast log" }, { name: "sessions" }],
 };
+
+Deno.test("healthReport: a failing store is 503 naming it, and metrics flag it", () => {
+  const sick = {
+    ...healthy,
+    stores: [{ name: "broadcast log", failing: "database disk image is malformed" }, {
+      name: "sessions",
+    }],
+  };
+  const report = healthReport(sick);
+  assert.equal(report.status, 503);
+  assert.equal(report.body.status, "unhealthy");
+  assert.deepEqual(report.body.stores_failing, ["broadcast log"]);
+  assert.match(
+    (report.body.problems as string[]).join("\n"),
+    /the broadcast log store in the database broadcast_log\.db is failing \(database disk image/,
+  );
+  const text = metricsText(sick);
+  assert.match(text, /^postbot_store_failing\{store="broadcast log"\} 1$/m);
+  assert.match(text, /^postbot_store_failing\{store="sessions"\} 0$/m);
+  assert.deepEqual(healthReport(healthy).body.stores_failing, []);
+});
 
 Deno.test("healthReport: 200 when connected and fresh, 503 listing every reason otherwise", () => {
   assert.equal(healthReport(healthy).status, 200);
@@ -46,6 +72,9 @@ Deno.test("metricsText: Prometheus text with HELP/TYPE and every figure", () => 
   assert.match(text, /^postbot_channel_cache_age_seconds 12$/m);
   assert.match(text, /^postbot_sessions_open 1$/m);
   assert.match(text, /^# TYPE postbot_sessions_open gauge$/m);
+  assert.match(text, /^postbot_messages_ignored_total\{reason="bot"\} 7$/m);
+  assert.match(text, /^postbot_messages_ignored_total\{reason="rate_limit"\} 5$/m);
+  assert.match(text, /^postbot_rate_limit_notices_total 1$/m);
   assert.ok(text.endsWith("\n"));
   assert.match(metricsText({ ...healthy, cacheAgeSeconds: undefined }), /_age_seconds -1$/m);
 });

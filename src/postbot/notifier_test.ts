@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { RestTransport, Secret } from "@postbot/framework";
 import { MAX_POST_RUNES, runeLength } from "@postbot/framework/text";
-import { withWorld } from "@postbot/mattermost-emulator";
+import { withWorld } from "@postbot/mattermost-emulator/testing";
 import { Notifier } from "./notifier.ts";
 
 Deno.test("Notifier", (t) =>

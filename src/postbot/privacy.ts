@@ -84,7 +84,10 @@ export async function visibleTo<T>(
   return items.filter((_, i) => keep[i]);
 }
 
-/** "1 private channel" / "3 private channels": what a non-member reads instead of names. */
-export function hiddenChannels(n: number): string {
+/**
+ * What a reader sees instead of the names of private channels they are not in ("1 private
+ * channel you are not a member of"): reports, previews and lists all count them this way.
+ */
+export function hiddenChannelsText(n: number): string {
   return `${n} private channel${n === 1 ? "" : "s"} you are not a member of`;
 }

@@ -1,10 +1,15 @@
 /**
  * Finds the task plugins: every `*.ts` and `*.js` file directly in the tasks directory is a
- * task named after the file. Each file is imported inside a sandbox Worker that may read only
- * the tasks directory -- never in the bot itself, so a file's top-level code cannot touch the
- * bot's files, environment or token -- and what it exports is checked. A file that fails to
- * import, lacks `run` or asks for malformed permissions is reported as broken, with the reason;
- * the others load.
+ * task named after the file. Each file is imported inside a permission-scoped Worker, in a task
+ * process of its own, that may read only that file -- never in the bot itself, so a file's top-level code
+ * cannot touch the bot's files, environment or token, nor another task's files -- and what it
+ * exports is checked. A file that fails to import, lacks `run`, asks for malformed permissions
+ * or for the bot's secrets (confinement.ts), or is a symbolic link out of the directory is
+ * reported as not loaded, with the reason; the others load. A symbolic link anywhere in the
+ * directory that leads out of it is reported the same way.
+ *
+ * Files are inspected a few at a time and each result is reported as it comes
+ * (`onProgress`), so the bot answers while a slow file is still being inspected.
  *
  * Files are read with `Deno.readDir` and imported by absolute `file:` URL, which also works in
  * a compiled binary for files embedded with `--include`.
@@ -12,27 +17,46 @@
  * @module
  */
 
-import { basename, extname, join, resolve } from "node:path";
+import { basename, extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   botHolds,
+  descriptor,
   type GrantedPermissions,
   grantPermissions,
   parsePermissionRequest,
+  PATH_KINDS,
   type PermissionQuery,
   type PermissionRequest,
 } from "./permissions.ts";
-import { fail, ok, type Problem, problem, type Result, unreachable } from "@postbot/framework";
-import { excerpt } from "@postbot/framework/text";
-import { inlineCode } from "./runner.ts";
-import { runInSandbox, type SandboxOutcome, stripAnsi } from "./sandbox.ts";
+import {
+  fail,
+  forEachBounded,
+  ok,
+  type Problem,
+  problem,
+  type Result,
+  unreachable,
+} from "@postbot/framework";
+import { describeDuration, MEASURED } from "@postbot/framework/duration";
+import { excerpt, inlineCode, shownName } from "@postbot/framework/text";
+import {
+  type BotSecrets,
+  checkTaskFile,
+  HAS_CLIENT,
+  refusedRequest,
+  staysInGrant,
+  type TasksDir,
+  walkForEscapes,
+} from "./confinement.ts";
+import { runInTaskProcess, stripAnsi, type TaskProcessOutcome } from "./task_process.ts";
 
 /** A task that can run. */
 export interface LoadedTask {
   readonly name: string;
   /** Absolute path of the file. */
   readonly file: string;
-  /** `file:` URL of the file, as the sandbox imports it. */
+  /** `file:` URL of the file, as its task process imports it. */
   readonly url: string;
   /** Its DESCRIPTION, or "" when it has none. */
   readonly description: string;
@@ -70,18 +94,85 @@ export interface DiscoveryOptions {
   readonly memoryMb?: number;
   /** Whether the bot itself holds a permission (tests inject one). */
   readonly holds?: PermissionQuery;
+  /** What no task may reach (default: no token, the env file `.env` in `cwd`). */
+  readonly secrets?: BotSecrets;
+  /** An environment variable's value, when the bot may read it (default: `Deno.env`). */
+  readonly envValue?: (name: string) => string | undefined;
+  /** The environment of every inspection process (Deno's own variables, nothing secret). */
+  readonly processEnv?: Readonly<Record<string, string>>;
+  /** Aborted when the bot shuts down: inspections still running end. */
+  readonly signal?: AbortSignal;
+  /** Called once the files are listed and after each file's result. */
+  readonly onProgress?: (progress: DiscoveryProgress) => void;
+}
+
+/** Discovery so far: what is known, and the task names still being inspected. */
+export interface DiscoveryProgress {
+  readonly loaded: readonly LoadedTask[];
+  readonly broken: readonly BrokenTask[];
+  /** Names of the task files not inspected yet. */
+  readonly pending: readonly string[];
+  /** Task files to inspect in all. */
+  readonly total: number;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const EXTENSIONS = new Set([".ts", ".js"]);
+/** Files inspected at once. */
 const PARALLEL = 4;
 
-/** Lists, imports (sandboxed) and checks every task file. */
+/** A file of the tasks directory to inspect. */
+interface Candidate {
+  readonly name: string;
+  readonly fileName: string;
+}
+
+/** Lists, imports (each in a task process of its own) and checks every task file. */
 export async function discoverTasks(options: DiscoveryOptions): Promise<Discovery> {
   const cwd = options.cwd ?? Deno.cwd();
   const dir = resolve(cwd, options.tasksDir);
+  const listed = await listTaskFiles(dir, options.tasksDir);
+  if (!("files" in listed)) return listed;
+  const secrets = options.secrets ??
+    { token: "", files: [resolve(cwd, ".env")], inodes: new Set() };
+  const { candidates, broken } = nameCandidates(listed.files);
+  broken.push(...await escapingLinks(listed.dir, listed.files, secrets));
+  const loaded: LoadedTask[] = [];
+  const pending = new Set(candidates.map((c) => c.name));
+  const report = () =>
+    options.onProgress?.({
+      loaded: [...loaded].sort((a, b) => a.name.localeCompare(b.name)),
+      broken: sortedBroken(broken),
+      pending: [...pending],
+      total: candidates.length,
+    });
+  report();
+  const context: InspectContext = { dir: listed.dir, cwd, secrets, options };
+  await forEachBounded(candidates, { concurrency: PARALLEL, signal: options.signal }, async (c) => {
+    const result = await inspect(c, context);
+    if ("reason" in result) broken.push(result);
+    else loaded.push(result);
+    pending.delete(c.name);
+    report();
+  });
+  loaded.sort((a, b) => a.name.localeCompare(b.name));
+  return { dir, loaded, broken: sortedBroken(broken) };
+}
+
+function sortedBroken(broken: readonly BrokenTask[]): BrokenTask[] {
+  return [...broken].sort((a, b) => a.fileName.localeCompare(b.fileName));
+}
+
+/** The task files of the directory, and the directory, or the (empty) discovery when none. */
+async function listTaskFiles(
+  dir: string,
+  configured: string,
+): Promise<{ readonly dir: TasksDir; readonly files: string[] } | Discovery> {
   const files: string[] = [];
+  let real: string;
   try {
+    // Opened as configured (the bot's grant); the real path is only compared with.
+    real = await Deno.realPath(dir);
     for await (const entry of Deno.readDir(dir)) {
       if (!entry.isFile && !entry.isSymlink) continue;
       if (!EXTENSIONS.has(extname(entry.name))) continue;
@@ -91,14 +182,19 @@ export async function discoverTasks(options: DiscoveryOptions): Promise<Discover
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { dir, loaded: [], broken: [] };
     const reason = e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied
-      ? `the bot may not read it: grant it with --allow-read=${options.tasksDir}`
+      ? `the bot may not read it: grant it with --allow-read=${configured}`
       : (e as Error).message;
     return { dir, loaded: [], broken: [], problem: problem(`${dir} cannot be listed: ${reason}`) };
   }
-  files.sort();
+  return { dir: { path: dir, real }, files: files.sort() };
+}
 
+/** The files with a usable task name, and the others with the reason. */
+function nameCandidates(
+  files: readonly string[],
+): { candidates: Candidate[]; broken: BrokenTask[] } {
   const broken: BrokenTask[] = [];
-  const candidates: { name: string; fileName: string }[] = [];
+  const candidates: Candidate[] = [];
   const seen = new Map<string, string>();
   for (const fileName of files) {
     const name = basename(fileName, extname(fileName));
@@ -113,47 +209,74 @@ export async function discoverTasks(options: DiscoveryOptions): Promise<Discover
     }
     const earlier = seen.get(name);
     if (earlier !== undefined) {
-      broken.push({ name, fileName, reason: `${earlier} already defines the task "${name}"` });
+      broken.push({
+        name,
+        fileName,
+        reason: `${shownName(earlier)} already defines the task ${shownName(name)}`,
+      });
       continue;
     }
     seen.set(name, fileName);
     candidates.push({ name, fileName });
   }
-
-  const results: (LoadedTask | BrokenTask)[] = new Array(candidates.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < candidates.length) {
-      const index = next++;
-      results[index] = await inspect(candidates[index], dir, cwd, options);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, candidates.length) }, worker));
-
-  const loaded: LoadedTask[] = [];
-  for (const result of results) {
-    if ("reason" in result) broken.push(result);
-    else loaded.push(result);
-  }
-  broken.sort((a, b) => a.fileName.localeCompare(b.fileName));
-  return { dir, loaded, broken };
+  return { candidates, broken };
 }
 
-/** Imports one file in a sandbox that may read only the tasks directory, and checks it. */
+/**
+ * The symbolic links in the tasks directory (at any depth) that lead out of it, except task
+ * files (their own check says so): a task granted the directory could read through them.
+ */
+async function escapingLinks(
+  dir: TasksDir,
+  taskFiles: readonly string[],
+  secrets: BotSecrets,
+): Promise<BrokenTask[]> {
+  const walk = await walkForEscapes(dir, secrets);
+  const links = walk.escaping.filter((path) => !taskFiles.includes(path));
+  const found: BrokenTask[] = links.map((fileName) => ({
+    name: fileName,
+    fileName,
+    reason: "it is a symbolic link out of the tasks directory, so a task granted the " +
+      "directory could read what it leads to; remove it (copy what a task needs into the " +
+      "directory instead)",
+  }));
+  for (const fileName of walk.secret) {
+    found.push({
+      name: fileName,
+      fileName,
+      reason: `it is the bot's env file under another name; ${HAS_CLIENT}`,
+    });
+  }
+  return found;
+}
+
+/** What every inspection shares. */
+interface InspectContext {
+  readonly dir: TasksDir;
+  readonly cwd: string;
+  readonly secrets: BotSecrets;
+  readonly options: DiscoveryOptions;
+}
+
+/**
+ * Checks where the file really is, imports it in a task process that may read only that file, and
+ * checks its exports and what it asks for.
+ */
 async function inspect(
-  candidate: { name: string; fileName: string },
-  dir: string,
-  cwd: string,
-  options: DiscoveryOptions,
+  candidate: Candidate,
+  context: InspectContext,
 ): Promise<LoadedTask | BrokenTask> {
   const { name, fileName } = candidate;
-  const file = join(dir, fileName);
+  const { cwd, secrets, options } = context;
+  const checked = await checkTaskFile(context.dir, fileName, secrets);
+  if ("reason" in checked) return { name, fileName, reason: checked.reason };
+  const file = checked.path;
   const url = pathToFileURL(file).href;
   const timeoutMs = options.inspectTimeoutMs ?? 30_000;
-  const outcome = await runInSandbox({ kind: "inspect", taskUrl: url }, {
+  const outcome = await runInTaskProcess({ kind: "inspect", taskUrl: url }, {
     name: `inspect ${name}`,
     permissions: {
-      read: [dir],
+      read: [file],
       write: false,
       net: false,
       env: false,
@@ -162,41 +285,89 @@ async function inspect(
       ffi: false,
       import: false,
     },
+    env: options.processEnv,
     memoryMb: options.memoryMb ?? 256,
     timeoutMs,
     graceMs: 0,
+    signal: options.signal,
   });
+  const scrub = (text: string) =>
+    secrets.token === "" ? text : text.replaceAll(secrets.token, "[redacted]");
   if (outcome.kind !== "inspected") {
-    return { name, fileName, reason: whyNotInspected(outcome, timeoutMs) };
+    return { name, fileName, reason: scrub(whyNotInspected(outcome, timeoutMs)) };
   }
-  const checked = checkExports(outcome.report, cwd);
-  if (!checked.ok) return { name, fileName, reason: checked.error.message };
+  const exported = checkExports(outcome.report, cwd);
+  if (!exported.ok) return { name, fileName, reason: scrub(exported.error.message) };
+  const { request, description } = exported.value;
+  const refused = await refusedRequest(request, {
+    secrets,
+    cwd,
+    envValue: options.envValue ?? readEnv,
+  });
+  if (refused !== undefined) return { name, fileName, reason: refused };
+  const holds = options.holds ?? botHolds;
   const permissions = grantPermissions(
-    checked.value.request,
-    { taskPath: file, serverHost: options.serverHost, cwd },
-    options.holds ?? botHolds,
+    request,
+    {
+      taskPath: file,
+      serverHost: options.serverHost,
+      cwd,
+      confined: await confinedPaths(request, holds),
+    },
+    holds,
   );
-  return { name, file, url, description: checked.value.description, permissions };
+  return { name, file, url, description, permissions };
+}
+
+/** For each requested path, whether it really leads inside the bot's grant covering it. */
+async function confinedPaths(
+  request: PermissionRequest,
+  holds: PermissionQuery,
+): Promise<Map<string, boolean>> {
+  const found = new Map<string, boolean>();
+  for (const kind of PATH_KINDS) {
+    const asked = request[kind];
+    if (!Array.isArray(asked)) continue;
+    for (const item of asked) {
+      found.set(item, await staysInGrant(item, (path) => holds(descriptor(kind, path))));
+    }
+  }
+  return found;
+}
+
+/** An environment variable's value, when the bot may read it. */
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why an inspection that did not report the file's exports failed. */
 function whyNotInspected(
-  outcome: Exclude<SandboxOutcome, { kind: "inspected" }>,
+  outcome: Exclude<TaskProcessOutcome, { kind: "inspected" }>,
   timeoutMs: number,
 ): string {
   switch (outcome.kind) {
-    case "failed":
-      return `it failed to import: ${
-        inlineCode(importError(outcome.error.name, outcome.error.message))
-      }`;
+    case "failed": {
+      const error = importError(outcome.error.name, outcome.error.message);
+      const denied = /NotCapable|Requires read access/.test(error)
+        ? "; an inspection may read only the task's own file: import a local module inside " +
+          "run (`await import(...)`) and list it under PERMISSIONS.read"
+        : "";
+      return `it failed to import: ${inlineCode(error, 400)}${denied}`;
+    }
     case "timeout":
-      return `importing it took longer than ${timeoutMs / 1000} s and was stopped; top-level ` +
+      return `importing it took longer than ${
+        describeDuration(timeoutMs, MEASURED)
+      } and was stopped; top-level ` +
         "code must not loop or wait for anything (do the work in run)";
     case "memory":
       return `importing it ran out of memory (TASK_MEMORY_MB is ${outcome.limitMb}); top-level ` +
         "code must not build large data (do the work in run)";
     case "crashed":
-      return `importing it ended its process without a result: ${inlineCode(outcome.detail)}`;
+      return `importing it ended its process without a result: ${inlineCode(outcome.detail, 400)}`;
     case "interrupted":
     case "finished":
       return "it could not be inspected";
@@ -215,11 +386,11 @@ function checkExports(
       report.runType === "undefined"
         ? "it does not export a function named run: add " +
           "`export async function run(client: Client4, ctx: TaskContext) { \u2026 }`"
-        : `its run export is a ${report.runType}, not a function`,
+        : `its run export is a ${shownName(report.runType, 20)}, not a function`,
     );
   }
-  if (report.description !== undefined && typeof report.description !== "string") {
-    return fail("DESCRIPTION must be a string");
+  if (report.descriptionType !== "undefined" && report.descriptionType !== "string") {
+    return fail(`DESCRIPTION must be a string, not ${shownName(report.descriptionType, 20)}`);
   }
   const request = parsePermissionRequest(report.permissions, cwd);
   if (!request.ok) return request;
@@ -229,12 +400,12 @@ function checkExports(
   });
 }
 
-/** What the sandbox reports about a file's exports. */
-type InspectedReport = Extract<SandboxOutcome, { kind: "inspected" }>["report"];
+/** What the task process reports about a file's exports. */
+type InspectedReport = Extract<TaskProcessOutcome, { kind: "inspected" }>["report"];
 
 function importError(name: string, message: string): string {
   const lines = stripAnsi(message).split("\n").map((l) => l.trim()).filter((l) => l !== "");
   const text = [...new Set(lines)].slice(0, 3).join(" ");
-  const clipped = excerpt(text, 401);
+  const clipped = excerpt(text, 400);
   return name === "Error" || clipped.startsWith(name) ? clipped : `${name}: ${clipped}`;
 }

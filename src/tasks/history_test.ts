@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { openDatabase } from "@postbot/framework";
-import { MIGRATIONS } from "../postbot/schema.ts";
+import { openDatabase } from "@postbot/framework/sqlite";
+import { MIGRATIONS } from "../postbot/migrations.ts";
 import { TaskHistory } from "./history.ts";
 
 function history(): TaskHistory {

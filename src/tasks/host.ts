@@ -1,6 +1,6 @@
 /**
  * The task host: what `postbot --task-host` runs, in a child process of its own for every
- * inspection and every run. It reads its job from stdin, starts the permission-scoped sandbox
+ * inspection and every run. It reads its job from stdin, starts the permission-scoped
  * Worker (worker_entry.ts) that imports the task, and reports on stdout, every line tagged
  * with the bot's nonce (host_protocol.ts).
  *
@@ -25,7 +25,7 @@ import {
 import { describeProblem, fail, unreachable } from "@postbot/framework";
 import { excerpt } from "@postbot/framework/text";
 import { LineSplitter } from "./lines.ts";
-import { type SandboxPost, type ToSandbox, workerEntryUrl } from "./worker_entry.ts";
+import { type HostToWorker, workerEntryUrl, type WorkerPost } from "./worker_entry.ts";
 
 /** How often the host looks at its resident memory. */
 const WATCH_MS = 20;
@@ -42,7 +42,7 @@ export async function hostMain(): Promise<number> {
   }
   const request = parsed.value;
   const { nonce } = request;
-  const write = (report: HostReport) => writeAll(encodeReport(nonce, clip(report)));
+  const write = (report: HostReport) => writeAll(encoded(nonce, report));
   const end = (report: HostReport, status = 0): never => {
     write(report);
     Deno.exit(status);
@@ -61,12 +61,12 @@ export async function hostMain(): Promise<number> {
   }
   let started = false;
   let warned = false;
-  worker.onmessage = (event: MessageEvent<SandboxPost>) => {
+  worker.onmessage = (event: MessageEvent<WorkerPost>) => {
     const data = event.data;
     if (!started && data?.kind === "ready") {
       started = true;
       watchMemory(request.memoryMb, (usedMb) => end({ kind: "memory", usedMb }, 3));
-      worker.postMessage({ kind: "start", secret, job: request.job } satisfies ToSandbox);
+      worker.postMessage({ kind: "start", secret, job: request.job } satisfies HostToWorker);
       return;
     }
     if (data?.kind !== "tagged" || data.secret !== secret) {
@@ -104,7 +104,7 @@ export async function hostMain(): Promise<number> {
       continue;
     }
     if (control?.kind === "abort") {
-      worker.postMessage({ kind: "abort", reason: String(control.reason) } satisfies ToSandbox);
+      worker.postMessage({ kind: "abort", reason: String(control.reason) } satisfies HostToWorker);
     }
   }
   // stdin closed: the bot is gone or done with this job.
@@ -138,6 +138,22 @@ function writeAll(text: string): void {
   }
 }
 
+/** A report as its stdout line; one that cannot be encoded becomes a failure saying so. */
+function encoded(nonce: string, report: HostReport): string {
+  try {
+    return encodeReport(nonce, clip(report));
+  } catch (e) {
+    return encodeReport(nonce, {
+      kind: "failed",
+      error: {
+        name: "Error",
+        message: `its result cannot be passed back to the bot: ${String(e)}`,
+        stack: "",
+      },
+    });
+  }
+}
+
 /** Keeps every report well under the line limit, whatever the task put into it. */
 function clip(report: HostReport): HostReport {
   const cut = (text: unknown, max: number) => {
@@ -162,9 +178,7 @@ function clip(report: HostReport): HostReport {
     case "inspected": {
       const clipped = {
         ...report,
-        description: typeof report.description === "string"
-          ? cut(report.description, 2_000)
-          : report.description,
+        description: report.description === undefined ? undefined : cut(report.description, 2_000),
       };
       return JSON.stringify(clipped).length > MAX_LINE_BYTES / 2
         ? {

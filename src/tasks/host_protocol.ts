@@ -11,7 +11,7 @@
  */
 
 import { fail, ok, type Problem, type Result } from "@postbot/framework";
-import type { FromWorker, SandboxJob } from "./worker_entry.ts";
+import type { FromWorker, TaskJob } from "./worker_entry.ts";
 
 /** The command-line flag that turns postbot into a task host. */
 export const TASK_HOST_FLAG = "--task-host";
@@ -25,7 +25,7 @@ export interface HostRequest {
   readonly permissions: Deno.PermissionOptionsObject;
   /** Shown in Deno's own diagnostics. */
   readonly name: string;
-  readonly job: SandboxJob;
+  readonly job: TaskJob;
 }
 
 /** Later lines on the host's stdin. */

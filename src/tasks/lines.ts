@@ -6,8 +6,6 @@
  * @module
  */
 
-import { excerpt } from "@postbot/framework/text";
-
 /** Turns chunks into complete lines, each at most `maxBytes` long (roughly; UTF-8 aware). */
 export class LineSplitter {
   readonly #decoder = new TextDecoder();
@@ -52,18 +50,4 @@ export class LineSplitter {
       start = newline + 1;
     }
   }
-}
-
-// Tab is kept; everything else below U+0020, DEL and C1, and the invisible formatting marks.
-const UNSAFE =
-  // deno-lint-ignore no-control-regex
-  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
-
-/**
- * Text from a task made safe for one log line or message: control characters (newlines,
- * terminal escapes), bidirectional overrides, zero-width and line-separator characters are
- * shown as `\u{...}` escapes, so the text cannot start a line of its own or rewrite the display.
- */
-export function oneLine(text: string, max = 2_000): string {
-  return excerpt(text, max + 1).replace(UNSAFE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }

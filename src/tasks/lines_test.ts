@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LineSplitter, oneLine } from "./lines.ts";
+import { LineSplitter } from "./lines.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -15,12 +15,4 @@ Deno.test("an endless line is cut at the limit and the rest of it dropped", () =
   const out = [...s.push(bytes("x".repeat(25))), ...s.push(bytes("y".repeat(25) + "\nnext\n"))];
   assert.deepEqual(out, ["xxxxxxxxxx… (line cut)", "next"]);
   assert.deepEqual(s.end(), []);
-});
-
-Deno.test("oneLine shows newlines, escapes and bidi marks instead of obeying them", () => {
-  assert.equal(
-    oneLine("a\nb\r\x1b[2K\u202ec\u200bd\te"),
-    "a\\u{a}b\\u{d}\\u{1b}[2K\\u{202e}c\\u{200b}d\te",
-  );
-  assert.equal(oneLine("x".repeat(10), 4), "xxxx…");
 });

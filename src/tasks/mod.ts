@@ -1,22 +1,34 @@
 /**
  * Scheduled task plugins, assembled: discovery of `tasks/*.ts`, scheduler.toml in the
- * scheduler's timezone, sandboxed runs with history and alerts, and the `!tasks` and `!run`
+ * scheduler's timezone, isolated runs (a process each) with history and alerts, and the `!tasks` and `!run`
  * commands. The app creates it once, registers its commands, starts it after the bot and
  * stops it before closing the database.
  *
  * @module
  */
 
+import { resolve } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
-import { type Command, logger, type Secret } from "@postbot/framework";
-import { defuseEveryMention } from "@postbot/framework/text";
-import { runCommand, tasksCommand, type TaskSystemView } from "./commands.ts";
-import { type BrokenTask, discoverTasks, type LoadedTask } from "./discovery.ts";
+import { type Command, logger, type Problem, type Result, type Secret } from "@postbot/framework";
+import { defuseEveryMention, oneLine, shownName } from "@postbot/framework/text";
+import {
+  type InspectionStatus,
+  runCommand,
+  tasksCommand,
+  type TaskSystemView,
+} from "./commands.ts";
+import { botSecrets } from "./confinement.ts";
+import { type BrokenTask, discoverTasks, type Discovery, type LoadedTask } from "./discovery.ts";
 import { TaskHistory } from "./history.ts";
 import type { PermissionQuery } from "./permissions.ts";
-import { inlineCode, type RunCounters, TaskRunner } from "./runner.ts";
+import { type RunCounters, TaskRunner } from "./runner.ts";
 import { type CronSchedule, WallClockSchedule } from "./schedule.ts";
-import { hostTimeZone, readSchedulerToml, resolveSchedules } from "./scheduler_config.ts";
+import {
+  hostTimeZone,
+  readSchedulerToml,
+  resolveSchedules,
+  type SchedulerFile,
+} from "./scheduler_config.ts";
 import { cronTicker, type Ticker } from "./ticker.ts";
 
 const log = logger("tasks");
@@ -48,22 +60,34 @@ export interface TaskSystemDeps {
   readonly graceMs?: number;
   /** Whether the bot holds a permission (tests inject one). */
   readonly holds?: PermissionQuery;
+  /**
+   * The environment of every task process (Deno's own variables such as DENO_DIR): they start
+   * with an empty one, never the bot's.
+   */
+  readonly processEnv?: Readonly<Record<string, string>>;
+  /** Files holding the bot's secrets, kept from tasks (default `.env`). */
+  readonly envFiles?: readonly string[];
 }
 
 /** The running task system. */
 export interface TaskSystem {
   /** `!tasks` and `!run`, to register with the dispatcher. */
   readonly commands: Command[];
-  /** Discovers tasks, reads scheduler.toml and starts the minute ticker. */
+  /**
+   * Reads scheduler.toml, starts the minute ticker and starts inspecting the task files in
+   * the background (`!tasks` says how far it is; schedules apply once it is done).
+   */
   start(): Promise<void>;
-  /** Stops the ticker and ends runs in progress (recorded as interrupted). */
+  /** Resolves once the inspection `start()` began is over (its outcome is in the state). */
+  inspected(): Promise<void>;
+  /** Stops the ticker and inspections, and ends runs in progress (recorded as interrupted). */
   stop(): Promise<void>;
   readonly counters: RunCounters;
   /** The zone schedules are read in (known fully after `start()`); send-later falls back to it. */
   readonly timezone: string;
 }
 
-/** What `start()` found: the tasks, what is wrong, and the schedule built from them. */
+/** What `start()` found so far: the tasks, what is wrong, and the schedule built from them. */
 interface TaskState {
   readonly loaded: readonly LoadedTask[];
   readonly broken: readonly BrokenTask[];
@@ -71,20 +95,64 @@ interface TaskState {
   readonly problems: readonly string[];
   readonly timezone: string;
   readonly schedule: WallClockSchedule;
+  /** While the files are being inspected: how many, and which are left. */
+  readonly inspecting?: InspectionStatus;
+}
+
+/**
+ * The current state, replaced whole at every step, and the `!run`s waiting for a file's
+ * inspection to end.
+ */
+class StateBox {
+  #state: TaskState;
+  readonly #waiters = new Set<() => void>();
+
+  constructor(initial: TaskState) {
+    this.#state = initial;
+  }
+
+  get value(): TaskState {
+    return this.#state;
+  }
+
+  set value(next: TaskState) {
+    this.#state = next;
+    for (const waiter of [...this.#waiters]) waiter();
+  }
+
+  /** True once task `name`'s file is inspected (or is no task file); false when `stopped`. */
+  untilInspected(name: string, stopped: AbortSignal): Promise<boolean> {
+    const lower = name.toLowerCase();
+    return new Promise((resolve) => {
+      const check = () => {
+        const status = this.#state.inspecting;
+        const done = status === undefined ||
+          (status.listed && !status.pending.some((p) => p.toLowerCase() === lower));
+        if (!done && !stopped.aborted) return;
+        this.#waiters.delete(check);
+        stopped.removeEventListener("abort", check);
+        resolve(done);
+      };
+      this.#waiters.add(check);
+      stopped.addEventListener("abort", check);
+      check();
+    });
+  }
 }
 
 /** Builds the task system; nothing happens before `start()`. */
-export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
+export function createTaskSystem(given: TaskSystemDeps): TaskSystem {
+  const deps = withoutTokenInEnv(given);
   const now = deps.now ?? (() => new Date());
   const history = new TaskHistory(deps.db);
   const timezone = deps.timezone ?? hostTimeZone();
-  let state: TaskState = {
+  const box = new StateBox({
     loaded: [],
     broken: [],
     problems: [],
     timezone,
     schedule: new WallClockSchedule(new Map(), timezone, now()),
-  };
+  });
   const runner = new TaskRunner({
     history,
     serverUrl: deps.serverUrl,
@@ -94,61 +162,100 @@ export function createTaskSystem(deps: TaskSystemDeps): TaskSystem {
     graceMs: deps.graceMs ?? Math.min(3_000, deps.timeoutSeconds * 1000),
     alert: deps.alert,
     now,
-    timeZone: () => state.timezone,
+    timeZone: () => box.value.timezone,
+    processEnv: deps.processEnv,
   });
-  const view = taskSystemView(deps.tasksDir, () => state, history, runner, now);
   const tick = () => {
-    for (const name of state.schedule.due(now())) {
-      const task = state.loaded.find((t) => t.name === name);
+    for (const name of box.value.schedule.due(now())) {
+      const task = box.value.loaded.find((t) => t.name === name);
       if (task !== undefined) runner.start(task, { kind: "schedule" });
     }
   };
-  // Released in reverse: the ticker stops first, then the runs in progress are ended.
+  // Released in reverse: the ticker stops first, then the inspections, then the runs.
   const running = new AsyncDisposableStack();
   running.defer(() => runner.stop());
+  let inspected: Promise<void> = Promise.resolve();
+  running.defer(() => inspected);
+  const inspecting = running.adopt(new AbortController(), (c) => c.abort());
   const ticking = running.adopt(new AbortController(), (c) => c.abort());
+  const view = taskSystemView(deps.tasksDir, box, inspecting.signal, history, runner, now);
 
   return {
     commands: [tasksCommand(view), runCommand(view)],
     counters: runner.counters,
     get timezone() {
-      return state.timezone;
+      return box.value.timezone;
     },
     start: async () => {
       tidyHistory(history, now());
-      state = await loadTasks(deps, now);
-      logTaskState(state, now());
-      await alertProblems(state, deps);
+      const startedAt = now();
+      const file = await readSchedulerToml(deps.schedulerTomlPath);
+      const zone = deps.timezone ?? (file.ok ? file.value.timezone : undefined) ?? timezone;
+      box.value = {
+        ...box.value,
+        timezone: zone,
+        inspecting: { pending: [], total: 0, listed: false },
+      };
       (deps.ticker ?? cronTicker())(tick, ticking.signal);
+      // In the background: DMs are answered while a slow file is still being inspected.
+      inspected = inspectTasks(deps, inspecting.signal, (update) => {
+        box.value = { ...box.value, ...update };
+      }).then((found) => {
+        if (inspecting.signal.aborted) return;
+        box.value = scheduledState(found, file, zone, deps.schedulerTomlPath, startedAt);
+        logTaskState(box.value, now());
+        // What came due during the inspection runs now, not a minute late.
+        tick();
+        return alertProblems(box.value, deps);
+      }).catch((e) => {
+        log.error("Inspecting the task files failed: {error}", { error: e });
+        box.value = { ...box.value, inspecting: undefined };
+      });
     },
+    inspected: () => inspected,
     stop: () => running.disposeAsync(),
+  };
+}
+
+/** The deps with every Deno variable whose value holds the token left out (pasted wrongly). */
+function withoutTokenInEnv(given: TaskSystemDeps): TaskSystemDeps {
+  const token = given.token.reveal();
+  const env = Object.entries(given.processEnv ?? {});
+  return {
+    ...given,
+    processEnv: Object.fromEntries(env.filter(([, v]) => token === "" || !v.includes(token))),
   };
 }
 
 /** The commands' read-only window on the current state. */
 function taskSystemView(
   tasksDir: string,
-  state: () => TaskState,
+  box: StateBox,
+  stopped: AbortSignal,
   history: TaskHistory,
   runner: TaskRunner,
   now: () => Date,
 ): TaskSystemView {
   return {
     get loaded() {
-      return state().loaded;
+      return box.value.loaded;
     },
     get broken() {
-      return state().broken;
+      return box.value.broken;
     },
     tasksDir,
     get problems() {
-      return state().problems;
+      return box.value.problems;
     },
     get timezone() {
-      return state().timezone;
+      return box.value.timezone;
     },
-    schedule: (name: string): CronSchedule | undefined => state().schedule.entry(name),
-    nextRun: (name: string) => state().schedule.nextRun(name, now()),
+    get inspecting() {
+      return box.value.inspecting;
+    },
+    untilInspected: (name: string) => box.untilInspected(name, stopped),
+    schedule: (name: string): CronSchedule | undefined => box.value.schedule.entry(name),
+    nextRun: (name: string) => box.value.schedule.nextRun(name, now()),
     history,
     runner,
     now,
@@ -166,41 +273,72 @@ function tidyHistory(history: TaskHistory, now: Date): void {
   history.prune(now.getTime() - HISTORY_DAYS * 86_400_000);
 }
 
-/** Discovers the tasks, then reads scheduler.toml against them. */
-async function loadTasks(deps: TaskSystemDeps, now: () => Date): Promise<TaskState> {
+/** Discovers the tasks in the background, reporting each step; resolves with the result. */
+async function inspectTasks(
+  deps: TaskSystemDeps,
+  signal: AbortSignal,
+  update: (state: Pick<TaskState, "loaded" | "broken" | "inspecting">) => void,
+): Promise<Discovery> {
+  const cwd = Deno.cwd();
+  const secrets = await botSecrets(
+    deps.token.reveal(),
+    (deps.envFiles ?? [".env"]).map((f) => resolve(cwd, f)),
+  );
+  let announced = false;
   const found = await discoverTasks({
     tasksDir: deps.tasksDir,
     serverHost: new URL(deps.serverUrl).host,
     inspectTimeoutMs: deps.inspectTimeoutMs ?? Math.min(30_000, deps.timeoutSeconds * 1000),
     memoryMb: deps.memoryMb,
     holds: deps.holds,
+    secrets,
+    processEnv: deps.processEnv,
+    signal,
+    onProgress: ({ loaded, broken, pending, total }) => {
+      if (!announced) {
+        announced = true;
+        log.info("Inspecting {total} task file(s) in the background", { total });
+      }
+      update({ loaded, broken, inspecting: { pending, total, listed: true } });
+    },
   });
   logDiscovery(found.loaded, found.broken, deps.tasksDir);
+  return found;
+}
+
+/** The final state: the tasks found and scheduler.toml read against them. */
+function scheduledState(
+  found: Discovery,
+  file: Result<SchedulerFile, Problem>,
+  timezone: string,
+  schedulerTomlPath: string,
+  startedAt: Date,
+): TaskState {
   const problems = found.problem === undefined ? [] : [found.problem.message];
-  const file = await readSchedulerToml(deps.schedulerTomlPath);
   if (!file.ok) {
     problems.push(`${file.error.message} \u2014 no task is scheduled until it is fixed`);
   }
-  const timezone = deps.timezone ?? (file.ok ? file.value.timezone : undefined) ??
-    hostTimeZone();
   let entries: ReadonlyMap<string, CronSchedule> = new Map();
   if (file.ok) {
     const resolved = resolveSchedules(
       file.value,
-      deps.schedulerTomlPath,
+      schedulerTomlPath,
       new Set(found.loaded.map((t) => t.name)),
       new Set(found.broken.map((b) => b.name)),
     );
     entries = resolved.entries;
     problems.push(...resolved.warnings);
   }
-  for (const p of problems) log.warn("{problem}", { problem: p });
+  // scheduler.toml's words (a quoted key can hold a newline): one escaped line each.
+  const lines = problems.map((p) => oneLine(p));
+  for (const p of lines) log.warn("{problem}", { problem: p });
   return {
     loaded: found.loaded,
     broken: found.broken,
-    problems,
+    problems: lines,
     timezone,
-    schedule: new WallClockSchedule(entries, timezone, now()),
+    // From the start: what came due while the files were inspected is due at the next tick.
+    schedule: new WallClockSchedule(entries, timezone, startedAt),
   };
 }
 
@@ -210,9 +348,10 @@ function logDiscovery(
   tasksDir: string,
 ): void {
   for (const b of broken) {
+    // File names and reasons can hold anything a file name can: one escaped line each.
     log.warn("Task file {file} not loaded: {reason}", {
-      file: `${tasksDir}/${b.fileName}`,
-      reason: b.reason,
+      file: shownName(`${tasksDir}/${b.fileName}`),
+      reason: oneLine(b.reason),
     });
   }
   for (const t of loaded) {
@@ -245,12 +384,11 @@ function logTaskState(state: TaskState, now: Date): void {
 /** The lines of the startup alert: files that did not load, then the other problems. */
 function taskTrouble(state: TaskState, tasksDir: string): string[] {
   return [
-    ...state.broken.map((b) =>
-      `${inlineCode(`${tasksDir}/${b.fileName}`)} not loaded: ${b.reason}`
-    ),
-    ...state.problems,
-    // Reasons can quote a task's own words (a PERMISSIONS key, an error): no mentions.
-  ].map(defuseEveryMention);
+    // A file name and whatever a reason quotes of the task are code spans already.
+    ...state.broken.map((b) => `${shownName(`${tasksDir}/${b.fileName}`)} not loaded: ${b.reason}`),
+    // scheduler.toml's words: no mentions.
+    ...state.problems.map(defuseEveryMention),
+  ];
 }
 
 async function alertProblems(state: TaskState, deps: TaskSystemDeps): Promise<void> {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { recordingContext } from "@postbot/framework/testing";
 import { TaskHistory } from "./history.ts";
 import { createTaskSystem, type TaskSystemDeps } from "./mod.ts";
-import { until } from "../../tests/support/poll.ts";
+import { until } from "@postbot/mattermost-emulator/testing";
 import { collectAlerts, startTaskWorld, type TaskWorld } from "./test_support.ts";
 
 /** An admin's DM whose replies are recorded. */
@@ -59,9 +59,10 @@ Deno.test("a task scheduled in Berlin time runs at that wall-clock time and show
   const clock = { now: new Date("2025-03-31T04:58:30Z") };
   const s = system(world, clock);
   await s.tasks.start();
+  await s.tasks.inspected();
   assert.equal(s.alerts.length, 1);
   assert.match(s.alerts[0], /broken\.ts.*does not export a function named run/);
-  assert.match(s.alerts[0], /there is no task "ghost"/);
+  assert.match(s.alerts[0], /there is no task `ghost`/);
 
   s.tick("2025-03-31T04:59:00Z");
   assert.equal(new TaskHistory(world.db).lastRun("weekly"), undefined);
@@ -85,7 +86,7 @@ Deno.test("a task scheduled in Berlin time runs at that wall-clock time and show
   assert.match(list, /schedule: `0 7 \* \* 1` · next run: Mon 2025-04-07 07:00/);
   assert.match(list, /last run: Mon 2025-03-31 07:00 \(schedule\), :white_check_mark: ok in/);
   assert.match(list, /Not loaded[\s\S]*`broken\.ts`: it does not export a function named run/);
-  assert.match(list, /Schedule problems[\s\S]*there is no task "ghost"/);
+  assert.match(list, /Schedule problems[\s\S]*there is no task `ghost`/);
 
   await s.tasks.stop();
   assert.equal(s.tickerSignal()?.aborted, true);
@@ -101,6 +102,7 @@ Deno.test("!run answers twice: started, then the outcome; unknown names get the 
   await world.writeTask("broken.ts", `export const run = "soon";`);
   const s = system(world, { now: new Date() });
   await s.tasks.start();
+  await s.tasks.inspected();
   const run = s.command("run");
   assert.equal(run.adminOnly, true);
 
@@ -125,7 +127,7 @@ Deno.test("!run answers twice: started, then the outcome; unknown names get the 
   await run.run(unknown.ctx, "nope");
   assert.match(unknown.replies[0], /There is no task `nope`; tasks: `fails`, `ok_task`/);
   await run.run(unknown.ctx, "broken");
-  assert.match(unknown.replies[1], /`broken` could not be loaded: its run export is a string/);
+  assert.match(unknown.replies[1], /`broken` could not be loaded: its run export is a `string`/);
   await run.run(unknown.ctx, "");
   assert.match(unknown.replies[2], /Usage: `!run <task>`/);
   await s.tasks.stop();
@@ -142,6 +144,7 @@ Deno.test("SCHEDULER_TIMEZONE wins over the file; a broken scheduler.toml schedu
   const clock = { now: new Date("2025-01-15T05:00:00Z") };
   const tokyo = system(world, clock, { timezone: "Asia/Tokyo" });
   await tokyo.tasks.start();
+  await tokyo.tasks.inspected();
   const { ctx, replies } = fakeContext("alice");
   await tokyo.command("tasks").run(ctx, "");
   assert.match(replies[0], /times in Asia\/Tokyo/);
@@ -151,9 +154,85 @@ Deno.test("SCHEDULER_TIMEZONE wins over the file; a broken scheduler.toml schedu
   await Deno.writeTextFile(`${world.dir}/scheduler.toml`, `[tasks]\nt = "0 9 * * *\n`);
   const broken = system(world, clock);
   await broken.tasks.start();
+  await broken.tasks.inspected();
   const list = fakeContext("alice");
   await broken.command("tasks").run(list.ctx, "");
   assert.match(list.replies[0], /not scheduled; run it with `!run t`/);
   assert.match(list.replies[0], /scheduler\.toml line 2, column \d+: .*no task is scheduled/);
   await broken.tasks.stop();
+});
+
+Deno.test("commands answer while a file is still being inspected, and say so", async () => {
+  await using world = await startTaskWorld();
+  await world.writeTask("quick.ts", `export async function run() {}`);
+  await world.writeTask("stuck.ts", `await new Promise(() => {}); export async function run() {}`);
+  const s = system(world, { now: new Date() }, { inspectTimeoutMs: 60_000 });
+  await s.tasks.start();
+  const tasks = s.command("tasks");
+  // quick.ts is done long before stuck.ts's inspection can end (at its 60 s timeout).
+  const list = await until(async () => {
+    const { ctx, replies } = fakeContext("bob");
+    await tasks.run(ctx, "");
+    return /\*\*quick\*\*/.test(replies[0]) ? replies[0] : undefined;
+  }, "quick to be inspected");
+  assert.match(list, /:hourglass: Still inspecting 1 of 2 task files; send `!tasks` again shortly/);
+  assert.match(list, /\*\*quick\*\*[\s\S]*schedule: read once every file is inspected/);
+  const stuckRun = fakeContext("alice");
+  await s.command("run").run(stuckRun.ctx, "stuck");
+  assert.match(
+    stuckRun.replies[0],
+    /`stuck` is not inspected yet \(still inspecting 1 of 2 task files\); it starts as soon as it is/,
+  );
+  const { ctx, replies } = fakeContext("alice");
+  await s.command("run").run(ctx, "quick");
+  await until(() => replies[1], "quick's outcome");
+  assert.match(replies[1], /`quick` finished/);
+  // Stopping ends the inspection still running; the waiting !run says it was not run.
+  await s.tasks.stop();
+  await s.tasks.inspected();
+  await until(() => stuckRun.replies[1], "the answer to the waiting !run");
+  assert.match(stuckRun.replies[1], /`stuck` was not run: the bot is shutting down/);
+});
+
+Deno.test("a !run that arrives before its file is inspected runs once it is", async () => {
+  await using world = await startTaskWorld();
+  await world.writeTask(
+    "slow.ts",
+    `await new Promise((r) => setTimeout(r, 1500));
+     export async function run(client, ctx) { await ctx.post("${world.channelId}", "slow ran"); }`,
+  );
+  const s = system(world, { now: new Date() });
+  await s.tasks.start();
+  const { ctx, replies } = fakeContext("alice");
+  await s.command("run").run(ctx, "slow");
+  assert.match(replies[0], /`slow` is not inspected yet .*it starts as soon as it is/);
+  await until(() => replies[2], "the outcome of slow");
+  assert.match(replies[1], /Running `slow`/);
+  assert.match(replies[2], /`slow` finished/);
+  assert.deepEqual(world.messages(), ["slow ran"]);
+  await s.tasks.stop();
+});
+
+Deno.test("what came due while files were inspected runs once they are; odd names escaped", async () => {
+  await using world = await startTaskWorld();
+  await world.writeTask("every.ts", `export async function run() {}`);
+  await world.writeTask("stuck.ts", `await new Promise(() => {}); export async function run() {}`);
+  await Deno.writeTextFile(
+    `${world.dir}/scheduler.toml`,
+    `[tasks]\nevery = "* * * * *"\n"x\\n- @here" = "* * * * *"\n`,
+  );
+  const clock = { now: new Date("2025-01-15T10:00:30Z") };
+  const s = system(world, clock, { inspectTimeoutMs: 3_000 });
+  await s.tasks.start();
+  s.tick("2025-01-15T10:01:00Z");
+  assert.equal(new TaskHistory(world.db).lastRun("every"), undefined, "nothing is scheduled yet");
+  await s.tasks.inspected();
+  const run = await until(() => new TaskHistory(world.db).lastRun("every"), "the late run");
+  assert.equal(run.trigger, "schedule");
+  const { ctx, replies } = fakeContext("bob");
+  await s.command("tasks").run(ctx, "");
+  // (Mentions are defused too: a zero-width space after the @.)
+  assert.match(replies[0], /there is no task `x<U\+000A>- @\u200b?here`/);
+  for (const line of replies[0].split("\n")) assert.doesNotMatch(line, /^- @here/, line);
+  await s.tasks.stop();
 });

@@ -1,5 +1,5 @@
 /**
- * A task's sandbox permissions: the base every run gets (the Mattermost host, its own file),
+ * The permissions of a task's Worker: the base every run gets (the Mattermost host, its own file),
  * plus what the task asks for with `export const PERMISSIONS`, granted only as far as the bot
  * itself holds it. Deno refuses to create a Worker with more than its parent has, so asking
  * is checked here, item by item, and what is refused is reported rather than fatal.
@@ -10,6 +10,7 @@
 import { fail, ok, type Problem, type Result, unreachable } from "@postbot/framework";
 import { isAbsolute, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { shownName } from "@postbot/framework/text";
 
 /** The permission kinds a task may ask for. */
 export const PERMISSION_KINDS = [
@@ -42,10 +43,11 @@ export interface GrantedPermissions {
 /** Answers whether the bot itself holds a permission (injectable for tests). */
 export type PermissionQuery = (descriptor: Deno.PermissionDescriptor) => boolean;
 
-const PATH_KINDS = new Set<PermissionKind>(["read", "write", "ffi"]);
+/** The kinds whose items are paths. */
+export const PATH_KINDS: ReadonlySet<PermissionKind> = new Set(["read", "write", "ffi"]);
 
 /**
- * Validates the PERMISSIONS export as it came out of the sandbox (URLs already turned into
+ * Validates the PERMISSIONS export as it came out of the inspection (URLs already turned into
  * strings). Paths become absolute: `file:` URLs are converted, relative paths are resolved
  * against `cwd` like Deno's own flags.
  */
@@ -61,7 +63,9 @@ export function parsePermissionRequest(
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     if (!(PERMISSION_KINDS as readonly string[]).includes(key)) {
       return fail(
-        `PERMISSIONS.${key} is not a Deno permission; use ${PERMISSION_KINDS.join(", ")}`,
+        `PERMISSIONS key ${shownName(key, 60)} is not a Deno permission; use ${
+          PERMISSION_KINDS.join(", ")
+        }`,
       );
     }
     const kind = key as PermissionKind;
@@ -104,7 +108,8 @@ export const botHolds: PermissionQuery = (descriptor) => {
   }
 };
 
-function descriptor(kind: PermissionKind, item?: string): Deno.PermissionDescriptor {
+/** The descriptor that asks whether the bot holds `kind` (for `item`, or all). */
+export function descriptor(kind: PermissionKind, item?: string): Deno.PermissionDescriptor {
   if (item === undefined) return { name: kind } as Deno.PermissionDescriptor;
   switch (kind) {
     case "read":
@@ -125,13 +130,27 @@ function descriptor(kind: PermissionKind, item?: string): Deno.PermissionDescrip
   }
 }
 
+/** What every run of a task gets, and where its paths really lead. */
+export interface GrantBase {
+  /** The task's own file (its real path). */
+  readonly taskPath: string;
+  readonly serverHost: string;
+  readonly cwd: string;
+  /**
+   * Whether each requested path really leads inside the bot's grant that covers it
+   * (confinement.ts `staysInGrant`). When given, a path not known to do so is refused: Deno
+   * checks the path as written, then follows links.
+   */
+  readonly confined?: ReadonlyMap<string, boolean>;
+}
+
 /**
- * The sandbox permissions of one task: network only to `serverHost`, read only of
+ * The Worker permissions of one task: network only to `serverHost`, read only of
  * `taskPath`, nothing else, plus the part of `request` the bot holds.
  */
 export function grantPermissions(
   request: PermissionRequest,
-  base: { readonly taskPath: string; readonly serverHost: string; readonly cwd: string },
+  base: GrantBase,
   holds: PermissionQuery = botHolds,
 ): GrantedPermissions {
   const worker: Record<PermissionKind, boolean | string[]> = {
@@ -146,36 +165,57 @@ export function grantPermissions(
   };
   const extra: string[] = [];
   const refused: string[] = [];
+  // A task's own words, shown as code: they can neither mention nor format.
   const show = (kind: PermissionKind, item: string) =>
-    PATH_KINDS.has(kind) || (kind === "run" && isAbsolute(item))
-      ? `${kind} ${displayPath(item, base.cwd)}`
-      : `${kind} ${item}`;
+    shownName(
+      PATH_KINDS.has(kind) || (kind === "run" && isAbsolute(item))
+        ? `${kind} ${displayPath(item, base.cwd)}`
+        : `${kind} ${item}`,
+    );
   for (const kind of PERMISSION_KINDS) {
     const asked = request[kind];
     if (asked === undefined) continue;
     if (asked === true) {
       if (holds(descriptor(kind))) {
         worker[kind] = true;
-        extra.push(`${kind} (all)`);
+        extra.push(shownName(`${kind} (all)`));
       } else {
-        refused.push(`${kind} (all)`);
+        refused.push(shownName(`${kind} (all)`));
       }
       continue;
     }
     for (const item of asked) {
-      if (!grantable(kind, item) || !holds(descriptor(kind, item))) {
+      const granted = grantedItems(kind, item, base, holds);
+      if (granted === undefined) {
         refused.push(show(kind, item));
         continue;
       }
       const current = worker[kind];
       if (current === true) continue;
       const list = Array.isArray(current) ? current : [];
-      if (!list.includes(item)) list.push(item);
+      for (const g of granted) if (!list.includes(g)) list.push(g);
       worker[kind] = list;
       extra.push(show(kind, item));
     }
   }
   return { worker: worker as Deno.PermissionOptionsObject, extra, refused };
+}
+
+/**
+ * What granting `item` puts into the Worker's list, or undefined when it is refused (not
+ * grantable, not held by the bot, or leading outside the bot's grant through a link).
+ */
+function grantedItems(
+  kind: PermissionKind,
+  item: string,
+  base: GrantBase,
+  holds: PermissionQuery,
+): string[] | undefined {
+  if (!grantable(kind, item) || !holds(descriptor(kind, item))) return undefined;
+  if (PATH_KINDS.has(kind) && base.confined !== undefined && !base.confined.get(item)) {
+    return undefined;
+  }
+  return [item];
 }
 
 /**

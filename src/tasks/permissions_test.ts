@@ -43,7 +43,8 @@ Deno.test("requested paths become absolute: file URLs converted, relative ones f
 Deno.test("malformed PERMISSIONS are explained", () => {
   const cases: [unknown, RegExp][] = [
     [["read"], /must be an object/],
-    [{ disk: true }, /PERMISSIONS\.disk is not a Deno permission/],
+    [{ disk: true }, /PERMISSIONS key `disk` is not a Deno permission/],
+    [{ "@here\nx`": true }, /PERMISSIONS key `@here<U\+000A>x<U\+0060>` is not/],
     [{ read: "inherit" }, /"inherit"/],
     [{ net: "example.com" }, /PERMISSIONS\.net must be true, false or a list of hosts/],
     [{ read: [1] }, /PERMISSIONS\.read must be/],
@@ -91,11 +92,15 @@ Deno.test("only what the bot holds is granted; the rest is listed as refused", (
   assert.deepEqual(granted.worker.net, ["chat.example.com", "api.example.com"]);
   assert.deepEqual(granted.worker.sys, ["hostname"]);
   assert.equal(granted.worker.env, false);
-  assert.deepEqual(granted.extra, ["read tasks/plan.md", "net api.example.com", "sys hostname"]);
-  assert.deepEqual(granted.refused, ["read .env", "env (all)"]);
+  assert.deepEqual(granted.extra, [
+    "`read tasks/plan.md`",
+    "`net api.example.com`",
+    "`sys hostname`",
+  ]);
+  assert.deepEqual(granted.refused, ["`read .env`", "`env (all)`"]);
   const all = grantPermissions({ net: true }, base, holds);
   assert.equal(all.worker.net, true);
-  assert.deepEqual(all.extra, ["net (all)"]);
+  assert.deepEqual(all.extra, ["`net (all)`"]);
 });
 
 Deno.test("paths are shown relative to the working directory when inside it", () => {
@@ -119,9 +124,32 @@ Deno.test("the bot's own executable and names with commas are never granted", ()
   assert.deepEqual(granted.worker.read, ["/srv/bot/tasks/t.ts", "/srv/bot/ok.md"]);
   assert.deepEqual(granted.worker.net, ["chat.example.com"]);
   assert.deepEqual(granted.refused, [
-    "read a,b.md",
-    "net a.example.com,b.example.com",
-    "run /proc/self/exe",
-    "run /proc/1234/exe",
+    "`read a,b.md`",
+    "`net a.example.com,b.example.com`",
+    "`run /proc/self/exe`",
+    "`run /proc/1234/exe`",
   ]);
+});
+
+Deno.test("a path leading outside the bot's grant through a link is refused", () => {
+  const confined = new Map([
+    ["/srv/bot/tasks/notes.md", true],
+    ["/srv/bot/tasks/shadow.txt", false],
+  ]);
+  const granted = grantPermissions(
+    { read: ["/srv/bot/tasks/notes.md", "/srv/bot/tasks/shadow.txt", "/srv/bot/unchecked"] },
+    { ...base, confined },
+    () => true,
+  );
+  assert.deepEqual(granted.worker.read, ["/srv/bot/tasks/t.ts", "/srv/bot/tasks/notes.md"]);
+  assert.deepEqual(granted.refused, ["`read tasks/shadow.txt`", "`read unchecked`"]);
+});
+
+Deno.test("names a task chose are shown as code with what could hide or format escaped", () => {
+  const granted = grantPermissions(
+    { net: ["@here\n- x.example.com\u202e`"] },
+    base,
+    () => true,
+  );
+  assert.deepEqual(granted.extra, ["`net @here<U+000A>- x.example.com<U+202E><U+0060>`"]);
 });

@@ -1,5 +1,5 @@
 /**
- * Runs tasks: each run in its own sandbox Worker, at most one run per task at a time (a
+ * Runs tasks: each run in a task process of its own, at most one run per task at a time (a
  * second trigger is skipped and recorded), bounded by TASK_TIMEOUT_SECONDS, recorded in the
  * run history, and a failure logged with its stack and alerted. Runs never throw and never
  * wait for each other, so nothing a task does can hold up the scheduler or the bot.
@@ -8,11 +8,11 @@
  */
 
 import { logger, type Secret, unreachable } from "@postbot/framework";
+import { describeDuration, MEASURED } from "@postbot/framework/duration";
 import type { LoadedTask } from "./discovery.ts";
 import type { RunOutcome, TaskHistory } from "./history.ts";
-import { excerpt } from "@postbot/framework/text";
-import { oneLine } from "./lines.ts";
-import { runInSandbox, type SandboxOutcome, stripAnsi } from "./sandbox.ts";
+import { inlineCode, oneLine } from "@postbot/framework/text";
+import { runInTaskProcess, stripAnsi, type TaskProcessOutcome } from "./task_process.ts";
 import type { TaskTrigger } from "./types.ts";
 import type { SerializedError, TaskLogLevel } from "./worker_entry.ts";
 
@@ -63,6 +63,8 @@ export interface RunnerDeps {
   readonly now: () => Date;
   /** The scheduler's timezone, handed to tasks as `ctx.timeZone`. */
   readonly timeZone: () => string;
+  /** Every task process's environment (Deno's own variables, nothing secret). */
+  readonly processEnv?: Readonly<Record<string, string>>;
 }
 
 /** Starts runs and keeps track of them. */
@@ -144,7 +146,7 @@ export class TaskRunner {
       trigger: describeTrigger(trigger),
     });
     const t0 = performance.now();
-    const outcome = await this.#sandboxed(task, trigger);
+    const outcome = await this.#inTaskProcess(task, trigger);
     const durationMs = performance.now() - t0;
     const scrub = (text: string) => this.#deps.token.scrub(stripAnsi(text));
     const { stack, ...result } = runResult(outcome, this.#deps.timeoutMs, scrub);
@@ -159,9 +161,9 @@ export class TaskRunner {
   }
 
   /** One run in its own task process. */
-  #sandboxed(task: LoadedTask, trigger: TaskTrigger): Promise<SandboxOutcome> {
+  #inTaskProcess(task: LoadedTask, trigger: TaskTrigger): Promise<TaskProcessOutcome> {
     const taskLog = logger("task", task.name);
-    return runInSandbox({
+    return runInTaskProcess({
       kind: "run",
       taskUrl: task.url,
       name: task.name,
@@ -172,6 +174,10 @@ export class TaskRunner {
     }, {
       name: `task ${task.name}`,
       permissions: task.permissions.worker,
+      env: {
+        ...this.#deps.processEnv,
+        ...grantedEnv(task.permissions.worker.env, this.#deps.token.reveal()),
+      },
       memoryMb: this.#deps.memoryMb,
       timeoutMs: this.#deps.timeoutMs,
       graceMs: this.#deps.graceMs ?? 3_000,
@@ -214,7 +220,9 @@ export class TaskRunner {
       await this.#deps.alert(
         `:warning: Task \`${report.task}\` ${what} (trigger: ${
           describeTrigger(report.trigger)
-        }, after ${formatDuration(report.durationMs)}): ${inlineCode(report.error ?? "")}`,
+        }, after ${describeDuration(report.durationMs, MEASURED)}): ${
+          inlineCode(report.error ?? "", 400)
+        }`,
       );
     } catch (e) {
       log.error("Could not post the failure alert of task {task}: {error}", {
@@ -234,9 +242,9 @@ export class TaskRunner {
   }
 }
 
-/** How a sandbox outcome counts as a run, with its one-line error and (scrubbed) stack. */
+/** How a task process's outcome counts as a run, with its one-line error and (scrubbed) stack. */
 function runResult(
-  outcome: SandboxOutcome,
+  outcome: TaskProcessOutcome,
   timeoutMs: number,
   scrub: (text: string) => string,
 ): Pick<RunReport, "outcome" | "error"> & { readonly stack: string } {
@@ -246,7 +254,9 @@ function runResult(
     case "timeout":
       return {
         outcome: "timeout",
-        error: `did not finish within ${timeoutMs / 1000} s (TASK_TIMEOUT_SECONDS)`,
+        error: `did not finish within ${
+          describeDuration(timeoutMs, MEASURED)
+        } (TASK_TIMEOUT_SECONDS)`,
         stack: "",
       };
     case "interrupted":
@@ -270,10 +280,33 @@ function runResult(
         stack: "",
       };
     case "inspected":
-      return { outcome: "failed", error: "the sandbox answered unexpectedly", stack: "" };
+      return { outcome: "failed", error: "the task process answered unexpectedly", stack: "" };
     default:
       return unreachable(outcome);
   }
+}
+
+/**
+ * The values of the variables a task was granted, from the bot's own environment: a task
+ * process starts with an empty one. A value holding the token is left out (discovery refuses
+ * such a request; this is the second lock).
+ */
+export function grantedEnv(
+  granted: Deno.PermissionOptionsObject["env"],
+  token: string,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (!Array.isArray(granted)) return env;
+  for (const name of granted) {
+    let value: string | undefined;
+    try {
+      value = Deno.env.get(name);
+    } catch {
+      continue;
+    }
+    if (value !== undefined && (token === "" || !value.includes(token))) env[name] = value;
+  }
+  return env;
 }
 
 function triggeredBy(trigger: TaskTrigger): string | null {
@@ -283,20 +316,6 @@ function triggeredBy(trigger: TaskTrigger): string | null {
 /** `schedule` or `!run by alice`, for logs, alerts and replies. */
 export function describeTrigger(trigger: TaskTrigger): string {
   return trigger.kind === "schedule" ? "schedule" : `!run by ${trigger.by}`;
-}
-
-/** `850 ms`, `1.2 s`, `3 min 5 s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
-  const seconds = Math.round(ms / 1_000);
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
-
-/** Text in a Markdown code span, one line, bounded. */
-export function inlineCode(text: string, max = 400): string {
-  const line = text.replace(/[`\r\n]+/g, " ").trim();
-  return "`" + excerpt(line, max + 1) + "`";
 }
 
 /**

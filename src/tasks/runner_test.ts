@@ -89,7 +89,7 @@ Deno.test("a failing task is recorded with its error, counted and alerted", asyn
   assert.match(alerts[0], /RangeError: the plan is empty/);
 });
 
-Deno.test("the sandbox denies .env, writes, environment, programs and other hosts", async () => {
+Deno.test("a task process denies .env, writes, environment, programs and other hosts", async () => {
   const world = await startTaskWorld();
   const other = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
@@ -101,7 +101,7 @@ Deno.test("the sandbox denies .env, writes, environment, programs and other host
       read_relative: `await Deno.readTextFile("../.env");`,
       write_file: `await Deno.writeTextFile(${JSON.stringify(`${world.dir}/evil.txt`)}, "x");`,
       read_env_var: `Deno.env.get("TOKEN");`,
-      run_program: `await new Deno.Command("true").output();`,
+      run_program: `await new Deno.Command("/bin/true").output();`,
       other_port: `await fetch("http://127.0.0.1:${other.addr.port}/");`,
       other_host: `await fetch("https://example.com/");`,
       sys_info: `Deno.hostname();`,
@@ -111,7 +111,11 @@ Deno.test("the sandbox denies .env, writes, environment, programs and other host
       await world.writeTask(`${name}.ts`, `export async function run() { ${code} }`);
       const report = await runOnce(r, await load(world, name));
       assert.equal(report.outcome, "failed", `${name}: ${report.outcome}`);
-      assert.match(report.error ?? "", /^(NotCapable|PermissionDenied): Requires/, name);
+      assert.match(
+        report.error ?? "",
+        /^(NotCapable|PermissionDenied): Requires/,
+        `${name}: ${report.error}`,
+      );
     }
     assert.equal(
       await Deno.stat(`${world.dir}/evil.txt`).then(() => true, () => false),
@@ -123,7 +127,7 @@ Deno.test("the sandbox denies .env, writes, environment, programs and other host
   }
 });
 
-Deno.test("PERMISSIONS extends the sandbox, within what the bot holds", async () => {
+Deno.test("PERMISSIONS extends a task's permissions, within what the bot holds", async () => {
   await using world = await startTaskWorld();
   await Deno.writeTextFile(`${world.tasksDir}/plan.md`, "Monday: patch the routers");
   await world.writeTask(
@@ -135,7 +139,7 @@ Deno.test("PERMISSIONS extends the sandbox, within what the bot holds", async ()
      }`,
   );
   const task = await load(world, "plan");
-  assert.deepEqual(task.permissions.extra, ["read tasks/plan.md"]);
+  assert.deepEqual(task.permissions.extra, ["`read tasks/plan.md`"]);
   const report = await runOnce(runner(world), task);
   assert.equal(report.outcome, "ok", report.error);
   assert.deepEqual(world.messages(), ["Monday: patch the routers"]);

@@ -19,10 +19,17 @@
  */
 
 import { Cron } from "croner";
-import { fail, ok, type Problem, type Result } from "@postbot/framework";
+import {
+  fail,
+  fromWallEpoch,
+  ok,
+  type Problem,
+  type Result,
+  WallClock,
+  wallEpoch,
+} from "@postbot/framework";
 
 const MINUTE = 60_000;
-const DAY = 86_400_000;
 /** A tick may arrive a little before the minute it is for. */
 const EARLY_TICK_TOLERANCE_MS = 2_000;
 /**
@@ -90,54 +97,13 @@ function cronMessage(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).replace(/^CronPattern: /, "");
 }
 
-/**
- * Wall-clock arithmetic in one IANA timezone. The formatter is built at the first question:
- * it loads ICU's date data (~5 MB resident), which a bot without scheduled tasks never needs.
- */
-export class WallClock {
-  readonly timeZone: string;
-  #format: Intl.DateTimeFormat | undefined;
-
-  constructor(timeZone: string) {
-    this.timeZone = timeZone;
-  }
-
-  /** The wall-clock minute at `instant`, as epoch ms of that wall time read as UTC. */
-  wallMinute(instant: number): number {
-    this.#format ??= new Intl.DateTimeFormat("en-US", {
-      timeZone: this.timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-    const parts: Record<string, number> = {};
-    for (const part of this.#format.formatToParts(new Date(instant))) {
-      if (part.type !== "literal") parts[part.type] = Number(part.value);
-    }
-    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute);
-  }
-
-  /** The instants (0, 1 or 2, ascending) whose wall-clock minute is `wall`. */
-  instantsOf(wall: number): number[] {
-    // The offsets in force a day before and a day after cover any single change between.
-    const offsetAt = (instant: number) => this.wallMinute(instant) - floorMinute(instant);
-    const offsets = new Set([offsetAt(wall - DAY), offsetAt(wall + DAY)]);
-    const found = [...offsets]
-      .map((offset) => wall - offset)
-      .filter((instant) => this.wallMinute(instant) === wall);
-    return [...new Set(found)].sort((a, b) => a - b);
-  }
-}
-
 function floorMinute(instant: number): number {
   return Math.floor(instant / MINUTE) * MINUTE;
 }
 
 /** Decides, tick by tick, which scheduled tasks are due (see the module doc). */
 export class WallClockSchedule {
+  /** The scheduler's timezone, read as a wall clock. */
   readonly clock: WallClock;
   readonly #entries: ReadonlyMap<string, CronSchedule>;
   /** When the bot started; its wall minute is the first high-water mark. */
@@ -154,13 +120,23 @@ export class WallClockSchedule {
     this.#lastTickMinute = Math.floor(start.getTime() / MINUTE);
   }
 
-  /** Read at the first question, not at construction (see {@link WallClock}). */
+  /** Read at the first question: a bot without scheduled tasks never loads the zone's rules. */
   get #highWater(): number {
-    return this.#highWaterMark ??= this.clock.wallMinute(this.#start);
+    return this.#highWaterMark ??= this.#wallMinute(this.#start);
   }
 
   set #highWater(wall: number) {
     this.#highWaterMark = wall;
+  }
+
+  /** The wall-clock minute at `instant`, as epoch ms of that wall time read as UTC. */
+  #wallMinute(instant: number): number {
+    return wallEpoch(this.clock.read(instant));
+  }
+
+  /** The instants (0, 1 or 2, ascending) whose wall-clock minute is `wall` (as above). */
+  #instantsOf(wall: number): number[] {
+    return this.clock.instantsOf(fromWallEpoch(wall));
   }
 
   /** The task names with a schedule. */
@@ -179,9 +155,9 @@ export class WallClockSchedule {
     const tickMinute = Math.floor(instant / MINUTE);
     if (tickMinute <= this.#lastTickMinute) return [];
     this.#lastTickMinute = tickMinute;
-    // Nothing scheduled: no wall clock to read (and no ICU data to load).
+    // Nothing scheduled: no wall clock to read (and no zone rules to load).
     if (this.#entries.size === 0) return [];
-    const wall = this.clock.wallMinute(instant);
+    const wall = this.#wallMinute(instant);
     if (wall <= this.#highWater && this.#highWater - wall > MAX_JUMP_MS) {
       this.#highWater = wall - MINUTE;
     }
@@ -214,7 +190,7 @@ export class WallClockSchedule {
   nextRun(name: string, now: Date): Date | undefined {
     const schedule = this.#entries.get(name);
     if (schedule === undefined) return undefined;
-    const wall = this.clock.wallMinute(now.getTime());
+    const wall = this.#wallMinute(now.getTime());
     // A schedule that follows real time runs again in a repeated (fall-back) hour, so a
     // wall minute already passed can still come round once more.
     let from = schedule.wildcard
@@ -228,7 +204,7 @@ export class WallClockSchedule {
       const next = schedule.cron.nextRun(new Date(from));
       if (next === null) break;
       const naive = next.getTime();
-      const first = this.clock.instantsOf(naive)[0];
+      const first = this.#instantsOf(naive)[0];
       if (best !== undefined && first !== undefined && first >= best) break;
       const at = this.#firstInstantAtOrAfter(naive, now.getTime());
       if (at !== undefined && (best === undefined || at < best)) best = at;
@@ -239,18 +215,18 @@ export class WallClockSchedule {
 
   /** How far the wall clock goes back within the next few hours (0: it does not). */
   #repeatedSpan(now: number): number {
-    const offsetAt = (instant: number) => this.clock.wallMinute(instant) - floorMinute(instant);
+    const offsetAt = (instant: number) => this.#wallMinute(instant) - floorMinute(instant);
     return Math.max(0, offsetAt(now) - offsetAt(now + MAX_JUMP_MS));
   }
 
   /** The first instant after `now` at which a tick handles wall minute `naive`. */
   #firstInstantAtOrAfter(naive: number, now: number): number | undefined {
-    const instants = this.clock.instantsOf(naive);
+    const instants = this.#instantsOf(naive);
     if (instants.length > 0) return instants.find((t) => t > now);
     // In a spring-forward gap: it runs at the first wall minute after the gap, or not at all
     // when that minute has passed.
     for (let later = naive + MINUTE; later <= naive + MAX_JUMP_MS; later += MINUTE) {
-      const after = this.clock.instantsOf(later);
+      const after = this.#instantsOf(later);
       if (after.length > 0) return after[0] > now ? after[0] : undefined;
     }
     return undefined;

@@ -15,14 +15,9 @@
  */
 
 import { parse } from "smol-toml";
-import {
-  explainTomlError,
-  fail,
-  isTimeZone,
-  ok,
-  type Problem,
-  type Result,
-} from "@postbot/framework";
+import { fail, isTimeZone, ok, type Problem, type Result } from "@postbot/framework";
+import { explainTomlError } from "@postbot/framework/toml";
+import { shownName } from "@postbot/framework/text";
 import { type CronSchedule, parseCron } from "./schedule.ts";
 
 /** What scheduler.toml says, before it is matched against the tasks found. */
@@ -78,7 +73,9 @@ export function parseSchedulerToml(text: string, label: string): Result<Schedule
       }
       timezone = value;
     } else if (key !== "tasks") {
-      warnings.push(`${at(key)}: unknown key "${key}" ignored (expected timezone or [tasks])`);
+      warnings.push(
+        `${at(key)}: unknown key ${shownName(key)} ignored (expected timezone or [tasks])`,
+      );
     }
   }
   const tasks = doc.tasks ?? {};
@@ -92,7 +89,9 @@ export function parseSchedulerToml(text: string, label: string): Result<Schedule
     const line = lineOf(text, name);
     if (typeof expression !== "string") {
       warnings.push(
-        `${at(name)}: the schedule of "${name}" must be a string such as "0 7 * * 1", got ${
+        `${at(name)}: the schedule of ${
+          shownName(name)
+        } must be a string such as "0 7 * * 1", got ${
           JSON.stringify(expression)
         }; it is not scheduled`,
       );
@@ -139,13 +138,14 @@ export function resolveSchedules(
   for (const { name, expression, line } of file.schedules) {
     const where = line === undefined ? label : `${label} line ${line}`;
     if (broken.has(name)) {
-      warnings.push(`${where}: "${name}" is scheduled but its file could not be loaded`);
+      warnings.push(`${where}: ${shownName(name)} is scheduled but its file could not be loaded`);
       continue;
     }
     if (!loaded.has(name)) {
       const known = [...loaded].sort().join(", ") || "none";
       warnings.push(
-        `${where}: there is no task "${name}" (no ${name}.ts in the tasks directory); ` +
+        `${where}: there is no task ${shownName(name)} (no ${shownName(`${name}.ts`)} in the ` +
+          "tasks directory); " +
           `known tasks: ${known}`,
       );
       continue;
@@ -153,7 +153,7 @@ export function resolveSchedules(
     const parsed = parseCron(expression);
     if (!parsed.ok) {
       warnings.push(
-        `${where}: schedule of "${name}": ${parsed.error.message}; it is not scheduled`,
+        `${where}: schedule of ${shownName(name)}: ${parsed.error.message}; it is not scheduled`,
       );
       continue;
     }

@@ -69,8 +69,8 @@ ghost = "0 7 * * *"
 broken = "0 7 * * *"
 `);
   assert.deepEqual(file.warnings, [
-    'scheduler.toml line 1: unknown key "colour" ignored (expected timezone or [tasks])',
-    'scheduler.toml line 4: the schedule of "numeric" must be a string such as "0 7 * * 1", ' +
+    "scheduler.toml line 1: unknown key `colour` ignored (expected timezone or [tasks])",
+    'scheduler.toml line 4: the schedule of `numeric` must be a string such as "0 7 * * 1", ' +
     "got 5; it is not scheduled",
   ]);
   const resolved = resolveSchedules(
@@ -82,14 +82,14 @@ broken = "0 7 * * *"
   assert.deepEqual([...resolved.entries.keys()], ["good"]);
   const warnings = resolved.warnings.slice(2);
   assert.equal(warnings.length, 3);
-  assert.match(warnings[0], /^scheduler\.toml line 5: schedule of "invalid": .*hour/);
+  assert.match(warnings[0], /^scheduler\.toml line 5: schedule of `invalid`: .*hour/);
   assert.match(
     warnings[1],
-    /^scheduler\.toml line 6: there is no task "ghost".*known tasks: good, invalid, other/,
+    /^scheduler\.toml line 6: there is no task `ghost`.*known tasks: good, invalid, other/,
   );
   assert.match(
     warnings[2],
-    /^scheduler\.toml line 7: "broken" is scheduled but its file could not be loaded/,
+    /^scheduler\.toml line 7: `broken` is scheduled but its file could not be loaded/,
   );
 });
 

@@ -7,8 +7,9 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
-import { MIGRATIONS } from "../postbot/schema.ts";
-import { openDatabase, Secret } from "@postbot/framework";
+import { MIGRATIONS } from "../postbot/migrations.ts";
+import { Secret } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
 
 /** A server, a bot, a channel and a directory; `await using` closes it. */
 export interface TaskWorld extends AsyncDisposable {

@@ -11,7 +11,7 @@
  * }
  * ```
  *
- * Import it with `import type` only: a task runs in a sandbox that may read nothing but its
+ * Import it with `import type` only: a task runs in a Worker that may read nothing but its
  * own file, so a runtime import of a bot module would be refused. Type imports are erased
  * before the task runs.
  *
@@ -69,7 +69,8 @@ export type NamePermission = boolean | readonly string[];
  * may already reach the Mattermost server and read its own file; this adds to that, and is
  * granted only as far as the bot itself holds the permission (what is not is shown by
  * `!tasks`). Relative paths are relative to the bot's working directory, like Deno's own
- * flags; `new URL("./file.md", import.meta.url)` names a file beside the task.
+ * flags; `new URL("./file.md", import.meta.url)` names a file beside the task. Never the bot's
+ * secrets: a task asking for `TOKEN`, `.env`, `/proc` or anything holding them is not loaded.
  */
 export interface TaskPermissions {
   readonly read?: PathPermission;

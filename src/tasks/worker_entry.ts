@@ -1,5 +1,5 @@
 /**
- * The code that runs inside a task's sandbox Worker: it imports the task file, builds an
+ * The code that runs inside a task's permission-scoped Worker: it imports the task file, builds an
  * authenticated `Client4` and calls `run(client, ctx)` (or, for discovery, reports what the
  * file exports), talking to the bot only through messages.
  *
@@ -7,7 +7,7 @@
  * this file: Deno checks read permission on a Worker's `file:` entry module in the *parent*,
  * and on every local module it statically imports in the *worker*. The bot runs with
  * `--allow-read` limited to its data files, from any working directory, so a `file:` entry
- * would need a repository path in the start task's flags, and would force every sandbox to
+ * would need a repository path in the start task's flags, and would force every task Worker to
  * read bot source files. A `blob:` entry needs neither; its only import is the npm client,
  * which Deno loads without any read permission. The same holds in a compiled binary.
  *
@@ -34,24 +34,24 @@ export interface SerializedError {
 /** Log levels a task can write at (LogTape's names). */
 export type TaskLogLevel = "debug" | "info" | "warning" | "error";
 
-/** A job for a sandbox: inspect a task file, or run it. */
-export type SandboxJob = Extract<ToWorker, { kind: "inspect" | "run" }>;
+/** A job for a task process: inspect a task file, or run it. */
+export type TaskJob = Extract<ToWorker, { kind: "inspect" | "run" }>;
 
 /**
- * Messages from the task host to its sandbox Worker. The job comes in `start`, with the
+ * Messages from the task host to its Worker. The job comes in `start`, with the
  * secret every answer must carry: it arrives before the task file is imported, so task code
  * (which can post messages of its own) never sees it and cannot forge a result.
  */
-export type ToSandbox =
-  | { readonly kind: "start"; readonly secret: string; readonly job: SandboxJob }
+export type HostToWorker =
+  | { readonly kind: "start"; readonly secret: string; readonly job: TaskJob }
   | { readonly kind: "abort"; readonly reason: string };
 
-/** What the sandbox Worker posts: `ready` once it can take a job, then tagged messages. */
-export type SandboxPost =
+/** What the task's Worker posts: `ready` once it can take a job, then tagged messages. */
+export type WorkerPost =
   | { readonly kind: "ready" }
   | { readonly kind: "tagged"; readonly secret: string; readonly message: FromWorker };
 
-/** Jobs and control messages (the job part of {@link ToSandbox}). */
+/** Jobs and control messages (the job part of {@link HostToWorker}). */
 export type ToWorker =
   | { readonly kind: "inspect"; readonly taskUrl: string }
   | {
@@ -66,13 +66,16 @@ export type ToWorker =
   }
   | { readonly kind: "abort"; readonly reason: string };
 
-/** Messages from a sandbox to the bot. */
+/** Messages from a task's Worker to the bot. */
 export type FromWorker =
   | {
     readonly kind: "inspected";
     /** `typeof` the `run` export. */
     readonly runType: string;
-    readonly description: unknown;
+    /** What DESCRIPTION is (`typeof`, or `null`): only a string is passed back. */
+    readonly descriptionType: string;
+    /** DESCRIPTION when it is a string. */
+    readonly description?: string;
     /** PERMISSIONS with URLs turned into strings; unsupported values described. */
     readonly permissions: unknown;
   }
@@ -105,7 +108,7 @@ type SendLog = (
 ) => void;
 
 /**
- * The sandbox's program. Self-contained (see the module doc): its source text becomes the
+ * The Worker's program. Self-contained (see the module doc): its source text becomes the
  * Worker's entry module, beside the helpers {@link WORKER_HELPERS} lists.
  */
 export function workerMain(mm: ClientModule, scope: WorkerScope): void {
@@ -119,7 +122,20 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
   const settle = (message: FromWorker) => {
     if (settled) return;
     settled = true;
-    send(message);
+    try {
+      send(message);
+    } catch (e) {
+      // Something in it cannot be cloned: say so rather than leave the job to its timeout.
+      const why = serializeError(e);
+      send({
+        kind: "failed",
+        error: {
+          name: "DataCloneError",
+          message: `its result cannot be passed back to the bot: ${why.name}: ${why.message}`,
+          stack: "",
+        },
+      });
+    }
   };
   const sendLog: SendLog = (level, message, properties) =>
     send({
@@ -133,7 +149,7 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
   forbidExits(scope, settle);
 
   scope.onmessage = async (event: MessageEvent) => {
-    const data = event.data as ToSandbox;
+    const data = event.data as HostToWorker;
     if (data.kind === "abort") {
       controller.abort(new DOMException(data.reason, "AbortError"));
       return;
@@ -151,16 +167,19 @@ export function workerMain(mm: ClientModule, scope: WorkerScope): void {
 /** Imports the task file, then reports what it exports (inspect) or calls its `run`. */
 async function performJob(
   mm: ClientModule,
-  job: SandboxJob,
+  job: TaskJob,
   sendLog: SendLog,
   signal: AbortSignal,
 ): Promise<FromWorker> {
   const module = await import(job.taskUrl) as Record<string, unknown>;
   if (job.kind === "inspect") {
+    // Only a string crosses: a function, a symbol or a cyclic object could not be cloned.
+    const description = module.DESCRIPTION;
     return {
       kind: "inspected",
       runType: typeof module.run,
-      description: module.DESCRIPTION,
+      descriptionType: description === null ? "null" : typeof description,
+      description: typeof description === "string" ? description : undefined,
       permissions: plainPermissions(module.PERMISSIONS, 0),
     };
   }

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import type { Post } from "@mattermost/types/posts";
-import type { DmUser, Scenario } from "./scenario.ts";
+import type { DmUser, Scenario } from "@postbot/harness";
 
 /** The props key the bot tags broadcast posts with. */
 export const BROADCAST_PROP = "postbot_broadcast_id";

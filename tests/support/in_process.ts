@@ -9,7 +9,7 @@
 import { type PostbotOptions, type RunningPostbot, startPostbot } from "../../src/postbot/app.ts";
 import { describeProblem } from "@postbot/framework";
 import { type PostbotConfig, readPostbotConfig } from "../../src/postbot/config.ts";
-import type { Scenario } from "./scenario.ts";
+import type { Scenario } from "@postbot/harness";
 
 /** The configuration the bot process of `s` would read, with paths inside `s.dir`. */
 export function inProcessConfig(

@@ -4,8 +4,9 @@
  *
  *   URL=chat.example.com TOKEN=... TEAM_NAME=staff deno run --allow-net \
  *     --allow-read=.env,logs --allow-write=logs --allow-env=URL,TOKEN,TEAM_NAME,ALLOWED_USERS,\
- *   ADMIN_USERS,SESSION_TTL_SECONDS,SESSION_CLEANUP_INTERVAL_SECONDS,LOG_LEVEL,\
- *   CONSOLE_LOG_LEVEL,CONSOLE_LOGGING_LEVEL,LOG_FILE src/framework/examples/hello_bot.ts
+ *   ADMIN_USERS,ALLOWED_BOTS,USER_RATE_LIMIT,USER_RATE_WINDOW_SECONDS,SESSION_TTL_SECONDS,\
+ *   SESSION_CLEANUP_INTERVAL_SECONDS,LOG_LEVEL,CONSOLE_LOG_LEVEL,CONSOLE_LOGGING_LEVEL,LOG_FILE \
+ *   src/framework/examples/hello_bot.ts
  *
  * @module
  */

@@ -4,13 +4,15 @@
  */
 
 import assert from "node:assert/strict";
-import { seedWorld, startEmulator } from "@postbot/mattermost-emulator";
+import { startEmulator } from "@postbot/mattermost-emulator";
+import { seedWorld } from "@postbot/mattermost-emulator/testing";
 
 const HELLO = new URL("./hello_bot.ts", import.meta.url);
 const CONFIG = new URL("../../../deno.json", import.meta.url);
 const README = new URL("../README.md", import.meta.url);
-const VARIABLES = "URL,TOKEN,TEAM_NAME,ALLOWED_USERS,ADMIN_USERS,SESSION_TTL_SECONDS," +
-  "SESSION_CLEANUP_INTERVAL_SECONDS,LOG_LEVEL,CONSOLE_LOG_LEVEL,CONSOLE_LOGGING_LEVEL,LOG_FILE";
+const VARIABLES = "URL,TOKEN,TEAM_NAME,ALLOWED_USERS,ADMIN_USERS,ALLOWED_BOTS,USER_RATE_LIMIT," +
+  "USER_RATE_WINDOW_SECONDS,SESSION_TTL_SECONDS,SESSION_CLEANUP_INTERVAL_SECONDS,LOG_LEVEL," +
+  "CONSOLE_LOG_LEVEL,CONSOLE_LOGGING_LEVEL,LOG_FILE";
 
 Deno.test("the hello-world bot answers !hello in a DM, and anything else with a hint", async () => {
   const emu = await startEmulator();

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
 import type { DatabaseSync } from "node:sqlite";
-import { openDatabase, RestTransport, Secret } from "@postbot/framework";
+import { RestTransport, Secret } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
 import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
 import { Notifier } from "../notifier.ts";
-import { MIGRATIONS } from "../schema.ts";
-import { Broadcaster, newBroadcastId, postedMessage, retryFailedText } from "./broadcaster.ts";
+import { MIGRATIONS } from "../migrations.ts";
+import { Broadcaster } from "./broadcaster.ts";
+import { retryFailedText } from "./outcome_reports.ts";
 import { BROADCAST_PROP } from "./delivery.ts";
-import { BroadcastLog, type BroadcastTarget } from "./log.ts";
+import { BroadcastLog } from "./log.ts";
+import { type BroadcastTarget, newBroadcastId, postedMessage } from "./model.ts";
 
 interface World {
   emu: Emulator;
@@ -217,6 +220,41 @@ Deno.test("Broadcaster", async (t) => {
         ["retry", "root"],
         ["undo", "root"],
       ]);
+    });
+
+    await t.step("an undo that fails in one channel names it, with why", async () => {
+      const partial = w.broadcaster.send({
+        sender: w.alice,
+        message: "Partly undone",
+        files: [],
+        sourcePostId: "u".repeat(26),
+        answer: "one, two",
+        targets: [target(w.ch.one), target(w.ch.two)],
+      });
+      await dmMatching(
+        w,
+        w.alice.id,
+        new RegExp(`Delivered to 2 of 2 channels\\*\\* \\(broadcast \`${partial}\``),
+      );
+      await w.emu.waitFor(() => w.broadcaster.running === 0);
+      const kept = w.log.deliveries(partial).find((d) => d.channelId === w.ch.two.id)!;
+      w.emu.faults.failRequests({
+        method: "DELETE",
+        path: `/api/v4/posts/${kept.postId}`,
+        status: 403,
+        times: 1,
+      });
+      const text = await w.broadcaster.undo(partial, w.alice);
+      assert.equal(
+        text,
+        `Deleted broadcast \`${partial}\` from 1 channel.\nCould not delete it from:\n` +
+          "- ~two (two): the bot is not a member of ~two or may not post there (add it with " +
+          "/invite)",
+      );
+      assert.deepEqual(
+        w.log.deliveries(partial).map((d) => [d.name, d.status]),
+        [["one", "deleted"], ["two", "delivered"]],
+      );
     });
 
     await t.step("recover settles what a dead process left pending", async () => {

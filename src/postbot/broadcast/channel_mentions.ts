@@ -8,28 +8,14 @@
  * @module
  */
 
-import { MattermostError, type RestTransport, unreachable } from "@postbot/framework";
+import {
+  forEachBounded,
+  MattermostError,
+  type RestTransport,
+  unreachable,
+} from "@postbot/framework";
 import { defuseEveryMention } from "@postbot/framework/text";
-
-/** Who may send channel-wide mentions: admins only (default), everyone, or nobody. */
-export type ChannelMentionPolicy = "admins" | "all" | "none";
-
-/** The policies, as `BROADCAST_CHANNEL_MENTIONS` spells them. */
-export const CHANNEL_MENTION_POLICIES: readonly ChannelMentionPolicy[] = ["admins", "all", "none"];
-
-/**
- * `@all`, `@channel` or `@here` not glued to a word before it (`me@here` is an address) and
- * not continued by a letter or digit (`@allison`). Punctuation after it still counts (`@all.`,
- * `@here!`, `_@all_`, `@all-hands`, `@here.now`): erring on the side of "it notifies".
- */
-const WIDE = /(?<![\p{L}\p{N}])@(all|channel|here)(?![\p{L}\p{N}])/giu;
-
-/** The distinct channel-wide mentions in `text`, lowercased, in order of appearance. */
-export function channelWideMentions(text: string): string[] {
-  const found = new Set<string>();
-  for (const m of text.matchAll(WIDE)) found.add(`@${m[1].toLowerCase()}`);
-  return [...found];
-}
+import type { ChannelMentionPolicy } from "../config.ts";
 
 /** Whether a sender may broadcast channel-wide mentions under `policy`. */
 export function mayMentionChannels(policy: ChannelMentionPolicy, admin: boolean): boolean {
@@ -80,22 +66,16 @@ export async function audienceOf(
 ): Promise<Audience> {
   let members = 0;
   let unknown = 0;
-  const queue = [...channelIds];
-  const worker = async () => {
-    for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
-      try {
-        const stats = await transport.getJson<{ member_count?: number }>(
-          `/channels/${id}/stats`,
-        );
-        if (typeof stats.member_count === "number") members += stats.member_count;
-        else unknown++;
-      } catch (e) {
-        if (!(e instanceof MattermostError)) throw e;
-        unknown++;
-      }
+  await forEachBounded(channelIds, { concurrency }, async (id) => {
+    try {
+      const stats = await transport.getJson<{ member_count?: number }>(`/channels/${id}/stats`);
+      if (typeof stats.member_count === "number") members += stats.member_count;
+      else unknown++;
+    } catch (e) {
+      if (!(e instanceof MattermostError)) throw e;
+      unknown++;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
+  });
   return { members, unknown };
 }
 

@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  audienceNotice,
-  channelMentionRefusal,
-  channelWideMentions,
-  mayMentionChannels,
-} from "./channel_mentions.ts";
+import { audienceNotice, channelMentionRefusal, mayMentionChannels } from "./channel_mentions.ts";
+import { channelWideMentions } from "@postbot/framework/mentions";
 
 Deno.test("channelWideMentions: any case, inside markdown, with punctuation", () => {
   const cases: [string, string[]][] = [

@@ -21,6 +21,7 @@ import {
   delay,
   err,
   type FileBytes,
+  forEachBounded,
   isStatus,
   logger,
   MattermostError,
@@ -32,7 +33,7 @@ import {
   type Semaphore,
 } from "@postbot/framework";
 import { plural } from "../format.ts";
-import type { BroadcastFile, BroadcastLog, BroadcastTarget } from "./log.ts";
+import type { BroadcastFile, BroadcastTarget } from "./model.ts";
 
 const log = logger("delivery");
 
@@ -50,10 +51,27 @@ export type ChannelOutcome =
   | { readonly target: BroadcastTarget; readonly ok: true; readonly postId: string }
   | { readonly target: BroadcastTarget; readonly ok: false; readonly reason: string };
 
+/**
+ * Where delivery writes each channel's outcome down as it happens: `markSending` before an
+ * attempt's requests, `markDelivered` or `markFailed` right after. The round trip around every
+ * POST is deliberate: whatever a crash interrupts is then known exactly (a channel left
+ * `sending` is searched for on the server at the next start, see recovery.ts). The broadcast
+ * log (log.ts) is the journal in production.
+ */
+export interface DeliveryJournal {
+  /** An attempt is starting: from here on, its outcome must be verified after a crash. */
+  markSending(broadcastId: string, channelId: string): void;
+  /** The post is in the channel. */
+  markDelivered(broadcastId: string, channelId: string, postId: string): void;
+  /** The channel did not get it; `reason` is written for people. */
+  markFailed(broadcastId: string, channelId: string, reason: string): void;
+}
+
 /** What a delivery run needs. */
 export interface DeliveryContext {
   readonly transport: RestTransport;
-  readonly log: BroadcastLog;
+  /** Each channel's outcome, saved around every attempt (crash safety). */
+  readonly journal: DeliveryJournal;
   readonly botUserId: string;
   readonly botUsername: string;
   readonly concurrency: number;
@@ -119,20 +137,15 @@ export async function downloadFiles(
 /** Delivers to every target; never throws for a channel's failure (it is an outcome). */
 export async function deliver(job: DeliveryJob, ctx: DeliveryContext): Promise<ChannelOutcome[]> {
   const outcomes: ChannelOutcome[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < job.targets.length && !ctx.signal?.aborted) {
-      const target = job.targets[next++];
-      const attempt = () =>
-        ctx.signal?.aborted ? Promise.resolve(undefined) : deliverOne(job, target, ctx);
-      const outcome = ctx.slots === undefined ? await attempt() : await ctx.slots.run(attempt);
-      if (outcome === undefined) break; // shutting down: the channel stays pending
-      outcomes.push(outcome);
-      ctx.onOutcome?.(outcome);
-    }
-  };
-  const workers = Math.max(1, Math.min(ctx.concurrency, job.targets.length));
-  await Promise.all(Array.from({ length: workers }, worker));
+  const pool = { concurrency: ctx.concurrency, signal: ctx.signal };
+  await forEachBounded(job.targets, pool, async (target) => {
+    const attempt = () =>
+      ctx.signal?.aborted ? Promise.resolve(undefined) : deliverOne(job, target, ctx);
+    const outcome = ctx.slots === undefined ? await attempt() : await ctx.slots.run(attempt);
+    if (outcome === undefined) return; // shutting down: the channel stays pending
+    outcomes.push(outcome);
+    ctx.onOutcome?.(outcome);
+  });
   return outcomes;
 }
 
@@ -146,7 +159,7 @@ async function deliverOne(
   /** A post may be in the channel that no search has seen yet (a lost answer, a retry). */
   let unverified = job.checkFirst;
   for (let attempt = 1;; attempt++) {
-    ctx.log.markSending(job.broadcastId, target.channelId);
+    ctx.journal.markSending(job.broadcastId, target.channelId);
     const progress: Progress = { step: "checking" };
     try {
       if (unverified) {
@@ -208,7 +221,7 @@ function delivered(
   ctx: DeliveryContext,
   postId: string,
 ): ChannelOutcome {
-  ctx.log.markDelivered(job.broadcastId, target.channelId, postId);
+  ctx.journal.markDelivered(job.broadcastId, target.channelId, postId);
   return { target, ok: true, postId };
 }
 
@@ -239,7 +252,7 @@ async function settle(
     reason,
     error,
   });
-  ctx.log.markFailed(job.broadcastId, target.channelId, reason);
+  ctx.journal.markFailed(job.broadcastId, target.channelId, reason);
   return { target, ok: false, reason };
 }
 

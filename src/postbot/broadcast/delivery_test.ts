@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
 import type { DatabaseSync } from "node:sqlite";
-import { MattermostError, openDatabase, RestTransport, Secret } from "@postbot/framework";
-import {
-  type Emulator,
-  type EmulatorOptions,
-  seedWorld,
-  startEmulator,
-} from "@postbot/mattermost-emulator";
-import { MIGRATIONS } from "../schema.ts";
+import { MattermostError, RestTransport, Secret } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
+import { type Emulator, type EmulatorOptions, startEmulator } from "@postbot/mattermost-emulator";
+import { seedWorld } from "@postbot/mattermost-emulator/testing";
+import { MIGRATIONS } from "../migrations.ts";
 import {
   BROADCAST_PROP,
   type ChannelOutcome,
@@ -20,7 +17,8 @@ import {
   findBroadcastPost,
   type PreparedFile,
 } from "./delivery.ts";
-import { type BroadcastFile, BroadcastLog, type BroadcastTarget } from "./log.ts";
+import { BroadcastLog } from "./log.ts";
+import type { BroadcastFile, BroadcastTarget } from "./model.ts";
 
 /** The shared seeded world, plus a DM from alice holding two files and channels to deliver to. */
 interface World {
@@ -141,7 +139,7 @@ function job(
 function context(w: World, extra: Partial<DeliveryContext> = {}): DeliveryContext {
   return {
     transport: w.transport,
-    log: w.log,
+    journal: w.log,
     botUserId: w.botId,
     botUsername: "postbot",
     concurrency: 4,

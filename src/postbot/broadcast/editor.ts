@@ -21,26 +21,35 @@ import { excerpt, MAX_POST_RUNES, runeLength } from "@postbot/framework/text";
 import type { Attribution } from "../config.ts";
 import { code, plural, quote } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
-import type { ScheduledStore } from "../schedule/store.ts";
-import { type Actor, postedMessage } from "./broadcaster.ts";
+import type { ScheduledStore } from "./scheduled/scheduled_broadcasts.ts";
 import { explain } from "./delivery.ts";
-import type { DeliveryRecord } from "./log.ts";
-import { hiddenChannelsText, inert, when } from "./report.ts";
+import {
+  applyToEveryPost,
+  type PostFailure,
+  type PostsOutcome,
+  unchangedLines,
+} from "./every_post.ts";
+import { refusalText, type SenderAuthority } from "../authority.ts";
+import type { AuditChannel, BroadcastAudit } from "./audit.ts";
 import type { EditTarget } from "./rules.ts";
 import { editRefusalText } from "./rules_text.ts";
 import type { BroadcastService } from "./service.ts";
+import { type Actor, type DeliveryRecord, postedMessage } from "./model.ts";
 
 const log = logger("edit");
-
-/** Posts patched at once. */
-const CONCURRENCY = 4;
 
 /** What the editor needs: the rules (whether it may edit), the server, and who to tell. */
 export interface EditorDeps {
   readonly transport: RestTransport;
   readonly broadcasts: Pick<BroadcastService, "editTarget" | "hiddenFor" | "recordEdit">;
   readonly scheduled: Pick<ScheduledStore, "updateMessage">;
-  readonly notifier: Pick<Notifier, "audit" | "dm">;
+  readonly notifier: Pick<Notifier, "dm">;
+  /** Audit lines, under the audit rule. */
+  readonly audit: Pick<BroadcastAudit, "post">;
+  /** The channels a scheduled broadcast's answer leads to now (undefined: not known). */
+  readonly channelsOf: (answer: string) => Promise<readonly AuditChannel[] | undefined>;
+  /** Whether the sender may still reach the channels of a sent broadcast; absent: not asked. */
+  readonly authority?: Pick<SenderAuthority, "check">;
   readonly attribution: Attribution;
   readonly now?: () => number;
 }
@@ -50,18 +59,13 @@ function shown(text: string): string {
   return text.trim() === "" ? "_(no text)_" : `> ${quote(excerpt(text, 400), 400)}`;
 }
 
-/** A text in an audit line: inert (one line, in code, mentions defused), like all user text there. */
-function audited(text: string): string {
-  return text.trim() === "" ? "_(no text)_" : inert(text, 400);
-}
-
 /** Edits broadcasts. */
 export class Editor {
-  readonly #d: EditorDeps;
+  readonly #deps: EditorDeps;
   readonly #now: () => number;
 
   constructor(deps: EditorDeps) {
-    this.#d = deps;
+    this.#deps = deps;
     this.#now = deps.now ?? Date.now;
   }
 
@@ -74,7 +78,7 @@ export class Editor {
     const sender = t.kind === "sent" ? t.record.senderUsername : t.sender;
     if (text.trim() === "") return err({ message: "The new text is empty." });
     if (text === old) return err({ message: "That is the text it already has." });
-    const posted = postedMessage(text, this.#d.attribution, sender);
+    const posted = postedMessage(text, this.#deps.attribution, sender);
     const length = runeLength(posted);
     if (length > MAX_POST_RUNES) {
       return err({
@@ -102,86 +106,170 @@ export class Editor {
     const target = this.#target(id);
     if (!target.ok) return `Nothing was changed: ${target.error.message}`;
     const t = target.value;
-    if (t.kind === "scheduled") {
-      if (!this.#d.scheduled.updateMessage(id, text)) {
-        return `Broadcast ${code(id)} is no longer scheduled; nothing was changed.`;
-      }
-      log.info("{user} edited scheduled broadcast {id}: {old} -> {new}", {
-        user: actor.username,
-        id,
-        old: t.message,
-        new: text,
-      });
-      await this.#d.notifier.audit(
-        `**Edit** of scheduled broadcast \`${id}\` by ${inert(`@${actor.username}`, 40)} at ` +
-          `${when(this.#now())}.\nBefore: ${audited(t.message)}\nAfter: ${audited(text)}`,
-      );
-      return `Scheduled broadcast ${code(id)} now has the new text; that is what will go out.`;
+    return t.kind === "scheduled"
+      ? await this.#applyScheduled(t, text, actor)
+      : await this.#applySent(t, text, actor);
+  }
+
+  /** A scheduled broadcast gets the new text; nothing is posted yet. */
+  async #applyScheduled(
+    t: Extract<EditTarget, { kind: "scheduled" }>,
+    text: string,
+    actor: Actor,
+  ): Promise<string> {
+    const { id } = t;
+    if (!this.#deps.scheduled.updateMessage(id, text)) {
+      return `Broadcast ${code(id)} is no longer scheduled; nothing was changed.`;
     }
-    const { record, posts } = t;
-    const message = postedMessage(text, this.#d.attribution, record.senderUsername);
-    const failed: { d: (typeof posts)[number]; why: string }[] = [];
-    let changed = 0;
-    let next = 0;
-    const worker = async () => {
-      while (next < posts.length) {
-        const d = posts[next++];
-        try {
-          const response = await this.#d.transport.send(
-            this.#d.transport.api(`/posts/${d.postId}/patch`),
-            {
-              method: "PUT",
-              headers: { "Content-Type": "application/json" },
-              body: JSON.stringify({ message }),
-            },
-          );
-          await response.text().catch(() => {}); // read: lets its time limit go
-          changed++;
-        } catch (e) {
-          failed.push({ d, why: await this.#why(e, d) });
-        }
-      }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(CONCURRENCY, Math.max(1, posts.length)) }, worker),
-    );
+    log.info("{user} edited scheduled broadcast {id}: {old} -> {new}", {
+      user: actor.username,
+      id,
+      old: t.message,
+      new: text,
+    });
+    await this.#deps.audit.post({
+      action: "Edit",
+      id,
+      actor: actor.username,
+      sender: t.sender,
+      at: this.#now(),
+      detail: "of a scheduled broadcast, before it goes out",
+      channels: await this.#deps.channelsOf(t.answer).catch(() => undefined),
+      edit: { before: t.message, after: text },
+    });
+    return `Scheduled broadcast ${code(id)} now has the new text; that is what will go out.`;
+  }
+
+  /**
+   * Patches the posts of a sent broadcast, in the channels still within its sender's reach
+   * (a sender who may send nothing any more changes nothing).
+   */
+  async #applySent(
+    t: Extract<EditTarget, { kind: "sent" }>,
+    text: string,
+    actor: Actor,
+  ): Promise<string> {
+    const { record } = t;
+    const id = record.id;
+    const allowed = await this.#authorize(t, actor);
+    if (!allowed.ok) return allowed.answer;
+    const { posts, dropped } = allowed;
+    const message = postedMessage(text, this.#deps.attribution, record.senderUsername);
+    const patched = await this.#patchAll(posts, message);
+    const failed = [...dropped, ...patched.failed];
+    const changed = patched.changed;
+    const total = t.posts.length;
     // Private channels the editor is not in are counted, never named.
-    const hidden = await this.#d.broadcasts.hiddenFor(actor, failed.map((f) => f.d.channelId));
-    const failures = failed.filter((f) => !hidden.has(f.d.channelId))
-      .map(({ d, why }) => `- ~${d.name} (${quote(d.displayName, 64)}): ${why}`);
-    if (hidden.size > 0) failures.push(`- ${hiddenChannelsText(hidden.size)}`);
-    this.#d.broadcasts.recordEdit(record, text, actor);
+    const hidden = await this.#deps.broadcasts.hiddenFor(
+      actor,
+      failed.map((f) => f.delivery.channelId),
+    );
+    const failures = unchangedLines(failed, hidden);
+    this.#deps.broadcasts.recordEdit(record, text, actor);
     log.info("{user} edited broadcast {id} in {n} of {total} channels: {old} -> {new}", {
       user: actor.username,
       id,
       n: changed,
-      total: posts.length,
+      total,
       old: record.message,
       new: text,
     });
-    await this.#d.notifier.audit(
-      `**Edit** \`${id}\` by ${inert(`@${actor.username}`, 40)} at ${when(this.#now())}: ` +
-        `${changed} of ` +
-        `${plural(posts.length, "post")} changed` +
-        (failed.length > 0 ? `, ${failed.length} failed` : "") +
-        `.\nBefore: ${audited(record.message)}\nAfter: ${audited(text)}`,
-    );
+    const why = new Map(failed.map((f) => [f.delivery.channelId, f.why]));
+    await this.#deps.audit.post({
+      action: "Edit",
+      id,
+      actor: actor.username,
+      sender: record.senderUsername,
+      at: this.#now(),
+      detail: `${changed} of ${plural(total, "post")} changed` +
+        (failed.length > 0 ? `, ${failed.length} not` : ""),
+      channels: t.posts.map((d) => ({
+        channelId: d.channelId,
+        name: d.name,
+        ...(why.has(d.channelId) ? { failure: why.get(d.channelId) } : {}),
+      })),
+      edit: { before: record.message, after: text },
+    });
     if (actor.id !== record.senderId) {
-      await this.#d.notifier.dm(
+      await this.#deps.notifier.dm(
         record.senderId,
         `@${actor.username} edited your broadcast ${code(id)} (${changed} of ` +
-          `${plural(posts.length, "channel")}).`,
+          `${plural(total, "channel")}).`,
       );
     }
-    return `**Edited broadcast ${code(id)} in ${changed} of ${plural(posts.length, "channel")}.**` +
+    return `**Edited broadcast ${code(id)} in ${changed} of ${plural(total, "channel")}.**` +
       (failures.length > 0 ? `\nNot changed:\n${failures.join("\n")}` : "");
+  }
+
+  /**
+   * Asks whether the sender may still reach each channel: the posts to patch and those left
+   * as they are (with why), or the answer when nothing may be changed.
+   */
+  async #authorize(
+    t: Extract<EditTarget, { kind: "sent" }>,
+    actor: Actor,
+  ): Promise<
+    | { ok: true; posts: readonly DeliveryRecord[]; dropped: PostFailure[] }
+    | { ok: false; answer: string }
+  > {
+    const authority = this.#deps.authority;
+    if (authority === undefined) return { ok: true, posts: t.posts, dropped: [] };
+    const { record } = t;
+    const sender = { id: record.senderId, username: record.senderUsername };
+    let reason: string;
+    let audited: string;
+    try {
+      const verdict = await authority.check(sender, t.posts);
+      if (verdict.kind === "allowed") {
+        const dropped = verdict.dropped.map(({ target, reason }) => ({
+          delivery: target,
+          why: reason,
+        }));
+        return { ok: true, posts: verdict.keep, dropped };
+      }
+      reason = audited = refusalText(verdict.refusal, sender.username);
+    } catch (e) {
+      audited = `I could not check that @${sender.username} may still send it`;
+      // The server's words stay out of the audit channel: they might name a channel.
+      reason = `${audited} (${e instanceof MattermostError ? e.message : String(e)})`;
+    }
+    log.warn("Edit of {id} by {user} refused: {reason}", {
+      id: record.id,
+      user: actor.username,
+      reason,
+    });
+    await this.#deps.audit.post({
+      action: "Refused edit",
+      id: record.id,
+      actor: actor.username,
+      sender: record.senderUsername,
+      at: this.#now(),
+      detail: `nothing changed, because ${audited}`,
+      channels: t.posts.map((d) => ({ channelId: d.channelId, name: d.name })),
+    });
+    return { ok: false, answer: `Nothing was changed: ${reason}.` };
+  }
+
+  /** Patches the posts (see every_post.ts); how many changed, and the ones that did not. */
+  #patchAll(posts: readonly DeliveryRecord[], message: string): Promise<PostsOutcome> {
+    return applyToEveryPost(this.#deps.transport, posts, {
+      request: (d) => ({
+        path: `/posts/${d.postId}/patch`,
+        init: {
+          method: "PUT",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ message }),
+        },
+      }),
+      why: (e, d) => this.#why(e, d),
+    });
   }
 
   /** Why a patch failed, for people. A post deleted by a moderator answers 403, like a ban. */
   async #why(e: unknown, d: DeliveryRecord): Promise<string> {
     if (isStatus(e, 403)) {
       try {
-        await this.#d.transport.getJson(`/posts/${d.postId}`);
+        await this.#deps.transport.getJson(`/posts/${d.postId}`);
       } catch (gone) {
         if (isStatus(gone, 404)) {
           return "the post is no longer there (deleted, perhaps by a moderator)";
@@ -196,7 +284,7 @@ export class Editor {
   }
 
   #target(id: string): Result<EditTarget, Problem> {
-    const decision = this.#d.broadcasts.editTarget(id);
+    const decision = this.#deps.broadcasts.editTarget(id);
     switch (decision.kind) {
       case "scheduled":
       case "sent":

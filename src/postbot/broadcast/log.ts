@@ -8,60 +8,16 @@
  */
 
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { transaction } from "@postbot/framework";
-
-/** A file of the original DM. `id` is the DM's file id (the source for re-downloads). */
-export interface BroadcastFile {
-  readonly id: string;
-  readonly name: string;
-  readonly size: number;
-  readonly mimeType: string;
-}
-
-/** A recipient channel as it was resolved when the broadcast was confirmed. */
-export interface BroadcastTarget {
-  readonly channelId: string;
-  readonly name: string;
-  readonly displayName: string;
-}
-
-/** Where a delivery to one channel stands. */
-export type DeliveryStatus = "pending" | "sending" | "delivered" | "failed" | "deleted";
-
-/** One channel's delivery. */
-export interface DeliveryRecord extends BroadcastTarget {
-  readonly status: DeliveryStatus;
-  readonly postId: string | null;
-  readonly error: string | null;
-  readonly attempts: number;
-  readonly updatedAt: number;
-}
-
-/** Where a broadcast stands as a whole. */
-export type BroadcastStatus = "pending" | "done" | "interrupted" | "aborted";
-
-/** A broadcast as logged. */
-export interface BroadcastRecord {
-  readonly id: string;
-  readonly senderId: string;
-  readonly senderUsername: string;
-  readonly createdAt: number;
-  readonly finishedAt: number | null;
-  readonly targetAnswer: string;
-  readonly message: string;
-  readonly files: readonly BroadcastFile[];
-  readonly sourcePostId: string | null;
-  readonly status: BroadcastStatus;
-  readonly error: string | null;
-}
-
-/** A broadcast with its per-status channel counts, for `!history`. */
-export interface BroadcastSummary extends BroadcastRecord {
-  readonly channels: number;
-  readonly delivered: number;
-  readonly failed: number;
-  readonly deleted: number;
-}
+import { transaction } from "@postbot/framework/sqlite";
+import type {
+  BroadcastFile,
+  BroadcastRecord,
+  BroadcastStatus,
+  BroadcastSummary,
+  BroadcastTarget,
+  DeliveryRecord,
+  DeliveryStatus,
+} from "./model.ts";
 
 type Row = Record<string, unknown>;
 

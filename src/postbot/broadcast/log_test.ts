@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
-import { openDatabase } from "@postbot/framework";
-import { MIGRATIONS } from "../schema.ts";
+import { openDatabase } from "@postbot/framework/sqlite";
+import { MIGRATIONS } from "../migrations.ts";
 import { APP_NAME } from "../name.ts";
-import { BroadcastLog, type BroadcastTarget } from "./log.ts";
+import { BroadcastLog } from "./log.ts";
+import type { BroadcastTarget } from "./model.ts";
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
 

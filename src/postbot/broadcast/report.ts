@@ -1,24 +1,19 @@
 /**
- * What people read about a broadcast: the report to the sender and the audit summary.
+ * What people read about a broadcast: the report to the sender, and the pieces of text the
+ * audit lines are made of (the lines themselves follow the rule in {@link ./audit.ts}).
  *
  * @module
  */
 
-import { defuseEveryMention, excerpt } from "@postbot/framework/text";
-import { plural, quote, visible } from "../format.ts";
-import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
+import { describeDuration, SETTING } from "@postbot/framework/duration";
+import { defuseEveryMention, excerpt, visible } from "@postbot/framework/text";
+import { plural, quote } from "../format.ts";
+import { hiddenChannelsText } from "../privacy.ts";
+import type { BroadcastRecord, DeliveryRecord } from "./model.ts";
 
 /** Time as operators read it in logs and audit posts (UTC, minutes). */
 export function when(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
-}
-
-/** A span of time for people: "90 seconds", "60 minutes", "3 hours", "2 days". */
-export function duration(seconds: number): string {
-  if (seconds < 120) return plural(seconds, "second");
-  if (seconds < 2 * 3600 || seconds % 3600 !== 0) return plural(Math.round(seconds / 60), "minute");
-  if (seconds < 2 * 86_400 || seconds % 86_400 !== 0) return plural(seconds / 3600, "hour");
-  return plural(seconds / 86_400, "day");
 }
 
 /**
@@ -66,7 +61,9 @@ export function deliveryReport(
   }
   if (all.length > 0 && options.undoWindowSeconds > 0) {
     lines.push(
-      `To take it back, send \`!undo ${b.id}\` within ${duration(options.undoWindowSeconds)}.`,
+      `To take it back, send \`!undo ${b.id}\` within ${
+        describeDuration(options.undoWindowSeconds * 1000, SETTING)
+      }.`,
     );
   }
   return lines.join("\n");
@@ -78,52 +75,10 @@ export function deliveryReport(
  */
 export function undoWindowClosedText(b: BroadcastRecord, undoWindowSeconds: number): string {
   return `Broadcast \`${b.id}\` was sent ${when(b.createdAt)}, more than ` +
-    `${duration(undoWindowSeconds)} ago, so it can no longer be undone by me. ` +
+    `${
+      describeDuration(undoWindowSeconds * 1000, SETTING)
+    } ago, so it can no longer be undone by me. ` +
     "Delete the posts by hand, or ask a channel admin.";
-}
-
-/** What a reader sees instead of the names of private channels they are not in. */
-export function hiddenChannelsText(n: number): string {
-  return `${plural(n, "private channel")} you are not a member of`;
-}
-
-/**
- * The audit channel's summary of one broadcast event. Everything that came from a user (the
- * message, file names, usernames, server errors) is inert: in code spans, on one line, with
- * mentions defused, so it can neither notify anyone nor pass for an audit line.
- */
-export function auditSummary(
-  b: BroadcastRecord,
-  deliveries: readonly DeliveryRecord[],
-  action = "Broadcast",
-  actor = b.senderUsername,
-  /** Private channels: the audit channel's readers may not be their members, so counted. */
-  hidden: ReadonlySet<string> = new Set(),
-): string {
-  const delivered = deliveries.filter((d) => d.status === "delivered").length;
-  const failed = deliveries.filter((d) => d.status === "failed");
-  const deleted = deliveries.filter((d) => d.status === "deleted").length;
-  const parts = [
-    `**${action}** \`${b.id}\` by ${inert(`@${actor}`, 40)} at ${when(Date.now())}: ` +
-    `${delivered} of ${plural(deliveries.length, "channel")} delivered` +
-    (failed.length > 0 ? `, ${failed.length} failed` : "") +
-    (deleted > 0 ? `, ${deleted} deleted` : "") + ".",
-  ];
-  if (failed.length > 0) {
-    const named = failed.filter((d) => !hidden.has(d.channelId));
-    const unnamed = failed.length - named.length;
-    parts.push(
-      "Failed: " +
-        [
-          ...named.map((d) => `~${d.name} (${inert(d.error ?? "?", 120)})`),
-          ...(unnamed > 0 ? [plural(unnamed, "private channel")] : []),
-        ].join("; "),
-    );
-  }
-  const text = b.message.trim() === "" ? "_(files only)_" : inert(b.message, 200);
-  parts.push(`Message: ${text}`);
-  if (b.files.length > 0) parts.push(`Files: ${b.files.map((f) => inert(f.name, 60)).join(", ")}`);
-  return parts.join("\n");
 }
 
 /**

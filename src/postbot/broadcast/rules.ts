@@ -1,6 +1,7 @@
 /**
  * The rules of the broadcast domain as pure decisions: who may act on which broadcast, and
- * whether a broadcast may be sent, undone, retried or edited now. Each decision is a typed
+ * whether a broadcast may be sent, undone, retried or edited now, and how a delivery run
+ * ended. Each decision is a typed
  * outcome (a discriminated union); turning it into words is {@link ./rules_text.ts}'s job,
  * and gathering the facts (the log, the scheduled store, what is running) is
  * {@link BroadcastService}'s.
@@ -9,16 +10,10 @@
  */
 
 import { MAX_POST_RUNES, runeLength } from "@postbot/framework/text";
-import type { ScheduledBroadcast } from "../schedule/store.ts";
-import {
-  type ChannelMentionPolicy,
-  channelWideMentions,
-  mayMentionChannels,
-} from "./channel_mentions.ts";
-import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
-
-/** Broadcast ids as `!undo`, `!retry`, `!status` and `!edit` accept them. */
-export const BROADCAST_ID = /^[a-z0-9]{4,32}$/;
+import { channelWideMentions } from "@postbot/framework/mentions";
+import type { ChannelMentionPolicy } from "../config.ts";
+import { mayMentionChannels } from "./channel_mentions.ts";
+import type { BroadcastRecord, DeliveryRecord, ScheduledBroadcast } from "./model.ts";
 
 /** Most files Mattermost allows on one post. */
 export const MAX_FILES = 10;
@@ -160,6 +155,8 @@ export type EditDecision =
     readonly id: string;
     readonly message: string;
     readonly sender: string;
+    /** The target answer, resolved again when it goes out. */
+    readonly answer: string;
   }
   /** Sent: these posts are changed. */
   | {
@@ -183,7 +180,13 @@ export function decideEdit(facts: {
 }): EditDecision {
   const { id, scheduled, record } = facts;
   if (scheduled?.status === "scheduled") {
-    return { kind: "scheduled", id, message: scheduled.message, sender: scheduled.senderUsername };
+    return {
+      kind: "scheduled",
+      id,
+      message: scheduled.message,
+      sender: scheduled.senderUsername,
+      answer: scheduled.targetAnswer,
+    };
   }
   if (record === undefined) {
     return scheduled === undefined
@@ -197,6 +200,31 @@ export function decideEdit(facts: {
   const posts = facts.deliveries.filter((d) => d.status === "delivered" && d.postId !== null);
   if (posts.length === 0) return { kind: "in_no_channel", id };
   return { kind: "sent", record, posts };
+}
+
+/** How one delivery run ended. */
+export type RunEnd =
+  /** The files could not be downloaded: nothing was sent. */
+  | { readonly kind: "no_files"; readonly reason: string }
+  /** Shutdown stopped it before every channel was started. */
+  | { readonly kind: "interrupted"; readonly notStarted: number }
+  /** Every pending channel was tried. */
+  | { readonly kind: "finished" }
+  /** The sender may send nothing any more (or that could not be checked): nothing was sent. */
+  | {
+    readonly kind: "refused";
+    /** Why, for the sender and the actor. */
+    readonly reason: string;
+    /** Why, for the audit channel: no server error text (it might name a channel). */
+    readonly audited: string;
+    readonly dmSender: boolean;
+  };
+
+/** How a run that got its files ended: `started` of `pending` channels were begun. */
+export function runEnd(started: number, pending: number, shuttingDown: boolean): RunEnd {
+  return shuttingDown && started < pending
+    ? { kind: "interrupted", notStarted: pending - started }
+    : { kind: "finished" };
 }
 
 /** Whether a message may start a broadcast, and if not, why. */

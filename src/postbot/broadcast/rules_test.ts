@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
 import { MAX_POST_RUNES } from "@postbot/framework/text";
-import { runEnd } from "./broadcaster.ts";
-import type { BroadcastRecord, DeliveryRecord, DeliveryStatus } from "./log.ts";
 import {
   decideDraft,
   decideEdit,
@@ -10,8 +8,10 @@ import {
   decideUndoAtYes,
   MAX_FILES,
   mayActOn,
+  runEnd,
 } from "./rules.ts";
 import { draftRefusalText, retryText, undoAtYesText, undoRefusalText } from "./rules_text.ts";
+import type { BroadcastRecord, DeliveryRecord, DeliveryStatus } from "./model.ts";
 
 const SENT = Date.UTC(2025, 2, 4, 9, 30);
 const HOUR = 3_600_000;

@@ -9,7 +9,8 @@ import { MAX_POST_RUNES } from "@postbot/framework/text";
 import { unreachable } from "@postbot/framework";
 import { code, plural } from "../format.ts";
 import { channelMentionRefusal } from "./channel_mentions.ts";
-import { duration, undoWindowClosedText, when } from "./report.ts";
+import { describeDuration, SETTING } from "@postbot/framework/duration";
+import { undoWindowClosedText, when } from "./report.ts";
 import {
   type DraftDecision,
   type EditDecision,
@@ -117,7 +118,7 @@ export function editRefusalText(d: Exclude<EditDecision, EditTarget>): string {
       return `Broadcast ${code(d.id)} is still being delivered; wait for my report.`;
     case "window_closed":
       return `Broadcast ${code(d.record.id)} went out ${when(d.record.createdAt)}, more than ` +
-        `${duration(d.windowSeconds)} ago, so I can no longer edit it.`;
+        `${describeDuration(d.windowSeconds * 1000, SETTING)} ago, so I can no longer edit it.`;
     case "in_no_channel":
       return `Broadcast ${code(d.id)} is in no channel.`;
     default:

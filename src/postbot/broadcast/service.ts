@@ -8,12 +8,11 @@
  * @module
  */
 
-import type { ScheduledBroadcast, ScheduledStore } from "../schedule/store.ts";
-import type { Actor, Broadcaster, BroadcastRequest } from "./broadcaster.ts";
-import type { BroadcastLog, BroadcastRecord, BroadcastSummary, DeliveryRecord } from "./log.ts";
+import type { ScheduledStore } from "./scheduled/scheduled_broadcasts.ts";
+import type { Broadcaster } from "./broadcaster.ts";
+import type { BroadcastLog } from "./log.ts";
 import {
   type Asker,
-  BROADCAST_ID,
   decideEdit,
   decideRetry,
   decideUndo,
@@ -25,13 +24,22 @@ import {
   type UndoAtYes,
   type UndoDecision,
 } from "./rules.ts";
+import {
+  type Actor,
+  BROADCAST_ID,
+  type BroadcastRecord,
+  type BroadcastRequest,
+  type BroadcastSummary,
+  type DeliveryRecord,
+  type ScheduledBroadcast,
+} from "./model.ts";
 
 /** What the service reads and starts; the {@link Broadcaster} in production. */
 export type DeliveryEngine = Pick<Broadcaster, "isBusy" | "send" | "retry" | "undo" | "hiddenFor">;
 
 /** What the service is built from. */
 export interface BroadcastServiceDeps {
-  readonly log: BroadcastLog;
+  readonly broadcastLog: BroadcastLog;
   readonly engine: DeliveryEngine;
   readonly scheduled: Pick<ScheduledStore, "get" | "unsent">;
   readonly undoWindowSeconds: number;
@@ -52,30 +60,30 @@ export type UndoResult =
 
 /** The broadcast domain's rules and history queries, in one place. */
 export class BroadcastService {
-  readonly #d: BroadcastServiceDeps;
+  readonly #deps: BroadcastServiceDeps;
   readonly #now: () => number;
 
   constructor(deps: BroadcastServiceDeps) {
-    this.#d = deps;
+    this.#deps = deps;
     this.#now = deps.now ?? Date.now;
   }
 
   /** The undo window (UNDO_WINDOW_SECONDS), for texts that name it. */
   get undoWindowSeconds(): number {
-    return this.#d.undoWindowSeconds;
+    return this.#deps.undoWindowSeconds;
   }
 
   /** The broadcast `raw` names (`""`: the asker's latest), if the asker may act on it. */
   find(asker: Asker, raw: string): Lookup {
     const id = raw.trim().toLowerCase();
     if (id === "") {
-      const latest = this.#d.log.recent(asker.id, 1)[0];
+      const latest = this.#deps.broadcastLog.recent(asker.id, 1)[0];
       return latest === undefined ? { kind: "none_yet" } : { kind: "found", record: latest };
     }
     if (!BROADCAST_ID.test(id)) return { kind: "not_an_id", raw };
-    const record = this.#d.log.get(id);
+    const record = this.#deps.broadcastLog.get(id);
     if (record !== undefined && mayActOn(asker, record.senderId)) return { kind: "found", record };
-    const later = this.#d.scheduled.get(id);
+    const later = this.#deps.scheduled.get(id);
     if (later?.status === "scheduled" && mayActOn(asker, later.senderId)) {
       return { kind: "scheduled", scheduled: later };
     }
@@ -84,17 +92,20 @@ export class BroadcastService {
 
   /** The asker's last `n` broadcasts, and their scheduled ones not sent. */
   history(userId: string, n: number): History {
-    return { sent: this.#d.log.recent(userId, n), unsent: this.#d.scheduled.unsent(userId, n) };
+    return {
+      sent: this.#deps.broadcastLog.recent(userId, n),
+      unsent: this.#deps.scheduled.unsent(userId, n),
+    };
   }
 
   /** Every channel of a broadcast and what happened there. */
   deliveries(id: string): DeliveryRecord[] {
-    return this.#d.log.deliveries(id);
+    return this.#deps.broadcastLog.deliveries(id);
   }
 
   /** The posts a broadcast has in channels now. */
   postIds(id: string): string[] {
-    return this.#d.log.deliveries(id).flatMap((d) =>
+    return this.#deps.broadcastLog.deliveries(id).flatMap((d) =>
       d.status === "delivered" && d.postId !== null ? [d.postId] : []
     );
   }
@@ -105,9 +116,9 @@ export class BroadcastService {
     if (found.kind !== "found") return found;
     return decideUndo({
       record: found.record,
-      deliveries: this.#d.log.deliveries(found.record.id),
-      busy: this.#d.engine.isBusy(found.record.id),
-      windowSeconds: this.#d.undoWindowSeconds,
+      deliveries: this.#deps.broadcastLog.deliveries(found.record.id),
+      busy: this.#deps.engine.isBusy(found.record.id),
+      windowSeconds: this.#deps.undoWindowSeconds,
       now: this.#now(),
     });
   }
@@ -116,13 +127,13 @@ export class BroadcastService {
   async undo(actor: Actor, id: string): Promise<UndoResult> {
     const decision = decideUndoAtYes({
       id,
-      record: this.#d.log.get(id),
-      busy: this.#d.engine.isBusy(id),
-      windowSeconds: this.#d.undoWindowSeconds,
+      record: this.#deps.broadcastLog.get(id),
+      busy: this.#deps.engine.isBusy(id),
+      windowSeconds: this.#deps.undoWindowSeconds,
       now: this.#now(),
     });
     if (decision.kind !== "go") return decision;
-    return { kind: "undone", report: await this.#d.engine.undo(id, actor) };
+    return { kind: "undone", report: await this.#deps.engine.undo(id, actor) };
   }
 
   /** `!retry raw`: starts delivering again to the failed channels when the rules allow. */
@@ -132,11 +143,11 @@ export class BroadcastService {
     const id = found.record.id;
     const decision = decideRetry({
       record: found.record,
-      deliveries: this.#d.log.deliveries(id),
-      busy: this.#d.engine.isBusy(id),
+      deliveries: this.#deps.broadcastLog.deliveries(id),
+      busy: this.#deps.engine.isBusy(id),
     });
     if (decision.kind !== "retry") return decision;
-    const channels = this.#d.engine.retry(id, { id: asker.id, username: asker.username });
+    const channels = this.#deps.engine.retry(id, { id: asker.id, username: asker.username });
     return channels === 0 ? { kind: "nothing_failed", id } : { kind: "retrying", id, channels };
   }
 
@@ -147,7 +158,7 @@ export class BroadcastService {
   editable(asker: Asker, raw: string): EditDecision {
     const id = raw.trim().toLowerCase();
     const owner = BROADCAST_ID.test(id)
-      ? this.#d.log.get(id)?.senderId ?? this.#d.scheduled.get(id)?.senderId
+      ? this.#deps.broadcastLog.get(id)?.senderId ?? this.#deps.scheduled.get(id)?.senderId
       : undefined;
     if (owner === undefined || !mayActOn(asker, owner)) return { kind: "unknown", id, raw };
     return this.editTarget(id);
@@ -157,19 +168,19 @@ export class BroadcastService {
   editTarget(id: string): EditDecision {
     return decideEdit({
       id,
-      scheduled: this.#d.scheduled.get(id),
-      record: this.#d.log.get(id),
-      deliveries: this.#d.log.deliveries(id),
-      busy: this.#d.engine.isBusy(id),
-      windowSeconds: this.#d.editWindowSeconds,
+      scheduled: this.#deps.scheduled.get(id),
+      record: this.#deps.broadcastLog.get(id),
+      deliveries: this.#deps.broadcastLog.deliveries(id),
+      busy: this.#deps.engine.isBusy(id),
+      windowSeconds: this.#deps.editWindowSeconds,
       now: this.#now(),
     });
   }
 
   /** Records an edit that was applied to a sent broadcast. */
   recordEdit(record: BroadcastRecord, text: string, actor: Actor): void {
-    this.#d.log.updateMessage(record.id, text);
-    this.#d.log.addEvent(
+    this.#deps.broadcastLog.updateMessage(record.id, text);
+    this.#deps.broadcastLog.addEvent(
       record.id,
       actor,
       "edit",
@@ -179,11 +190,11 @@ export class BroadcastService {
 
   /** Sends a confirmed broadcast (see {@link Broadcaster.send}); returns its id. */
   send(request: BroadcastRequest, announce?: (id: string) => Promise<void>): string {
-    return this.#d.engine.send(request, announce);
+    return this.#deps.engine.send(request, announce);
   }
 
   /** The channels among `channelIds` that `reader` may not see named (see privacy.ts). */
   hiddenFor(reader: Actor, channelIds: readonly string[]): Promise<Set<string>> {
-    return this.#d.engine.hiddenFor(reader, channelIds);
+    return this.#deps.engine.hiddenFor(reader, channelIds);
   }
 }

@@ -4,13 +4,12 @@
  */
 
 import assert from "node:assert/strict";
-import { openDatabase } from "@postbot/framework";
-import { MIGRATIONS } from "../schema.ts";
-import type { ScheduledBroadcast } from "../schedule/store.ts";
-import type { Actor } from "./broadcaster.ts";
+import { openDatabase } from "@postbot/framework/sqlite";
+import { MIGRATIONS } from "../migrations.ts";
 import { BroadcastLog } from "./log.ts";
 import type { Asker } from "./rules.ts";
 import { BroadcastService, type DeliveryEngine } from "./service.ts";
+import type { Actor, ScheduledBroadcast } from "./model.ts";
 
 const ALICE: Asker = { id: "alice", username: "alice", admin: false };
 const BOB: Asker = { id: "bob", username: "bob", admin: false };
@@ -75,7 +74,7 @@ function world() {
   };
   const scheduled = new Map([["s4t5u6v7", scheduledOf("s4t5u6v7", "alice")]]);
   const service = new BroadcastService({
-    log,
+    broadcastLog: log,
     engine,
     scheduled: {
       get: (id) => scheduled.get(id),

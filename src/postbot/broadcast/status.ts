@@ -10,8 +10,9 @@
 import type { Post } from "@mattermost/types/posts";
 import { isStatus, type RestTransport } from "@postbot/framework";
 import { code, plural, quote } from "../format.ts";
-import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
-import { hiddenChannelsText, when } from "./report.ts";
+import { when } from "./report.ts";
+import type { BroadcastRecord, DeliveryRecord } from "./model.ts";
+import { hiddenChannelsText } from "../privacy.ts";
 
 /** Post ids asked for in one request (the server accepts up to 1000). */
 const CHUNK = 200;
@@ -94,7 +95,11 @@ export function statusReport(
   deliveries: readonly DeliveryRecord[],
   live: ReadonlyMap<string, LivePost>,
   permalink: (postId: string) => string,
-  /** Private channels the reader is not a member of: in the totals, never named. */
+  /**
+   * Private channels the reader is not a member of: counted, never named, and left out of
+   * the totals -- their reactions and replies are that channel's business, and the totals
+   * read the same whether such a channel exists or not.
+   */
   hidden: ReadonlySet<string> = new Set(),
 ): string {
   const lines = [`**Status of broadcast ${code(b.id)}** (sent ${when(b.createdAt)}):`];
@@ -103,8 +108,6 @@ export function statusReport(
   for (const d of deliveries) {
     if (hidden.has(d.channelId)) {
       unnamed++;
-      const post = d.postId === null ? undefined : live.get(d.postId);
-      if (d.status === "delivered" && post !== undefined) seen.push(post);
       continue;
     }
     const name = `~${d.name}`;
@@ -135,12 +138,17 @@ export function statusReport(
     ];
     lines.push(`- ${name} (${quote(d.displayName, 64)}): ${parts.join(" \u00b7 ")}`);
   }
-  if (unnamed > 0) lines.push(`- ${hiddenChannelsText(unnamed)} (counted in the totals)`);
+  if (unnamed > 0) lines.push(`- ${hiddenChannelsText(unnamed)} (not in the totals)`);
   const t = totals(seen);
-  const delivered = deliveries.filter((d) => d.status === "delivered").length;
+  const shown = deliveries.filter((d) => !hidden.has(d.channelId));
+  if (shown.length === 0) {
+    lines.push("", "**Totals:** none, since it went only to channels you cannot see.");
+    return lines.join("\n");
+  }
+  const delivered = shown.filter((d) => d.status === "delivered").length;
   lines.push(
     "",
-    `**Totals:** ${t.live} of ${plural(deliveries.length, "channel")} show it` +
+    `**Totals:** ${t.live} of ${plural(shown.length, "channel")} show it` +
       (delivered > t.live ? ` (${delivered - t.live} deleted since)` : "") +
       ` \u00b7 ${plural(t.reactionCount, "reaction")}` +
       (t.reactionCount > 0 ? ` (${reactionText(t.reactions)})` : "") +

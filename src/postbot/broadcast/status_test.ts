@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { BroadcastRecord, DeliveryRecord } from "./log.ts";
 import { type LivePost, reactionText, statusReport, totals } from "./status.ts";
+import type { BroadcastRecord, DeliveryRecord } from "./model.ts";
 
 const record: BroadcastRecord = {
   id: "k3m9x2qa",
@@ -76,4 +76,24 @@ Deno.test("reactionText and totals count by emoji, most first, deleted posts lef
   assert.equal(t.replies, 2);
   assert.equal(t.reactionCount, 3);
   assert.deepEqual([...t.reactions], [["+1", 2], ["heart", 1]]);
+});
+
+Deno.test("statusReport: a hidden channel is counted, and its reactions and replies stay out", () => {
+  const visible = [delivery("berlin", "delivered", "p1"), delivery("rome", "failed", null)];
+  const secret = delivery("secret", "delivered", "p9");
+  const posts = new Map([["p1", live({ "+1": 2 }, 1)], ["p9", live({ "+1": 7, eyes: 3 }, 4)]]);
+  const permalink = (id: string) => `https://chat/staff/pl/${id}`;
+  const withSecret = statusReport(
+    record,
+    [...visible, secret],
+    posts,
+    permalink,
+    new Set([secret.channelId]),
+  );
+  const without = statusReport(record, visible, posts, permalink);
+  assert.equal(withSecret.includes("secret"), false, withSecret);
+  assert.match(withSecret, /- 1 private channel you are not a member of \(not in the totals\)/);
+  const totalsOf = (text: string) => text.slice(text.indexOf("**Totals:**"));
+  assert.equal(totalsOf(withSecret), totalsOf(without));
+  assert.match(totalsOf(without), /1 of 2 channels show it · 2 reactions \(:\+1: 2\) · 1 reply$/);
 });

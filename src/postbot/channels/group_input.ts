@@ -25,7 +25,7 @@ import {
   type Result,
   unreachable,
 } from "@postbot/framework";
-import { excerptAt, explainTomlError, groupNameProblem, nameKey } from "./config.ts";
+import { excerptAt, explainTomlError, groupNameProblem, nameKey } from "./parse.ts";
 import { scanTomlLayout, type TomlKeyValueLine } from "./toml_text.ts";
 
 /** One group to add: its name and its channel ids (valid, without duplicates, in input order). */

@@ -54,6 +54,24 @@ export interface TomlKeyValueLine {
   readonly valueKind: "array" | "inlineTable" | "string" | "other";
   /** For an array value: where each element starts. Empty otherwise. */
   readonly items: readonly TomlPosition[];
+  /** For an inline table value (`groups = { A = [...] }`): its entries. Empty otherwise. */
+  readonly entries: readonly TomlInlineEntry[];
+}
+
+/**
+ * One `key = value` inside an inline table, with positions: errors in the inline form of a
+ * table point at the entry at fault, as they do in the `[table]` form.
+ */
+export interface TomlInlineEntry {
+  /** Decoded key segments, relative to the inline table. */
+  readonly key: readonly string[];
+  readonly keyPos: TomlPosition;
+  readonly valuePos: TomlPosition;
+  readonly valueKind: TomlKeyValueLine["valueKind"];
+  /** For an array value: where each element starts. Empty otherwise. */
+  readonly items: readonly TomlPosition[];
+  /** For an inline table value: its entries. Empty otherwise. */
+  readonly entries: readonly TomlInlineEntry[];
 }
 
 /** The statements of a TOML text in order, with positions: what surgical edits and error locations need. */
@@ -165,7 +183,8 @@ class Scanner {
         this.skipSpaces();
         const valueStart = this.p;
         const items: TomlPosition[] = [];
-        const valueKind = this.value(items);
+        const entries: TomlInlineEntry[] = [];
+        const valueKind = this.value(items, entries);
         const end = this.endOfLine();
         statements.push({
           kind: "keyValue",
@@ -179,6 +198,7 @@ class Scanner {
           valuePos: this.lines.at(valueStart),
           valueKind,
           items,
+          entries,
         });
       }
     }
@@ -244,7 +264,8 @@ class Scanner {
     }
   }
 
-  value(items?: TomlPosition[]): TomlKeyValueLine["valueKind"] {
+  /** Scans one value; records an array's item positions and an inline table's entries. */
+  value(items?: TomlPosition[], entries?: TomlInlineEntry[]): TomlKeyValueLine["valueKind"] {
     const c = this.s[this.p];
     if (c === "[") {
       this.p++;
@@ -257,9 +278,8 @@ class Scanner {
     if (c === "{") {
       this.p++;
       this.sequence("}", () => {
-        this.key("=");
-        this.skipVoid();
-        this.value();
+        const entry = this.inlineEntry();
+        entries?.push(entry);
       });
       return "inlineTable";
     }
@@ -273,6 +293,18 @@ class Scanner {
     while (this.p > from && (this.s[this.p - 1] === " " || this.s[this.p - 1] === "\t")) this.p--;
     if (this.p === from) fail();
     return "other";
+  }
+
+  /** One `key = value` of an inline table, at its key. */
+  inlineEntry(): TomlInlineEntry {
+    const keyPos = this.lines.at(this.p);
+    const key = this.key("=");
+    this.skipVoid();
+    const valuePos = this.lines.at(this.p);
+    const items: TomlPosition[] = [];
+    const entries: TomlInlineEntry[] = [];
+    const valueKind = this.value(items, entries);
+    return { key, keyPos, valuePos, valueKind, items, entries };
   }
 
   /** After `[` or `{`: comma-separated items up to `close`, a trailing comma allowed. */

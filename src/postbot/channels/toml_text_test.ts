@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { A, B, C, DESIGN_EXAMPLE } from "./test_data.ts";
+import { A, B, C, SAMPLE_CHANNELS_TOML } from "./fixtures_test.ts";
 import fc from "fast-check";
 import { parse } from "smol-toml";
 import {
@@ -36,7 +36,7 @@ function plain(text: string): unknown {
 }
 
 Deno.test("insertIntoTable appends after the table's last entry, nothing else changes", () => {
-  const out = insertIntoTable(DESIGN_EXAMPLE, "groups", [["Sales", [A, B]]]);
+  const out = insertIntoTable(SAMPLE_CHANNELS_TOML, "groups", [["Sales", [A, B]]]);
   assert.equal(
     out,
     `# Channels anyone may target by name
@@ -57,15 +57,15 @@ all = "All offices"
 });
 
 Deno.test("insertIntoTable adds several entries, to the last table too", () => {
-  const out = insertIntoTable(DESIGN_EXAMPLE, "aliases", [["eng", "Engineering"], [
+  const out = insertIntoTable(SAMPLE_CHANNELS_TOML, "aliases", [["eng", "Engineering"], [
     "mgr",
     "Managers",
   ]]);
   assert.equal(
     out,
-    DESIGN_EXAMPLE + `"eng" = "Engineering"\n"mgr" = "Managers"\n`,
+    SAMPLE_CHANNELS_TOML + `"eng" = "Engineering"\n"mgr" = "Managers"\n`,
   );
-  assert.equal(insertIntoTable(DESIGN_EXAMPLE, "aliases", []), DESIGN_EXAMPLE);
+  assert.equal(insertIntoTable(SAMPLE_CHANNELS_TOML, "aliases", []), SAMPLE_CHANNELS_TOML);
 });
 
 Deno.test("insertIntoTable keeps blank lines and comments that lead into the next header", () => {
@@ -341,9 +341,9 @@ Deno.test("positionAt counts lines at LF and columns from 1", () => {
 // Base documents for the property test: the layouts the insert must cope with.
 const BASES: readonly string[] = [
   "",
-  DESIGN_EXAMPLE,
-  DESIGN_EXAMPLE.replaceAll("\n", "\r\n"),
-  DESIGN_EXAMPLE.trimEnd(),
+  SAMPLE_CHANNELS_TOML,
+  SAMPLE_CHANNELS_TOML.replaceAll("\n", "\r\n"),
+  SAMPLE_CHANNELS_TOML.trimEnd(),
   `whitelist = ["a"] # no tables`,
   `[ groups ]\n"m" = [\n  "${A}", # one\n  "${B}",\n]\n# trailing comment\n\n[ 'private_groups' ]\n`,
   `groups.a = ["${A}"]\nprivate_groups.b = ["${B}"]\naliases.c = "a"`,

@@ -6,11 +6,11 @@
  */
 
 import { type Command, logger } from "@postbot/framework";
-import { defuseMentions } from "@postbot/framework/text";
-import { aliasProblem, nameKey } from "../channels/config.ts";
-import { code, quote, visible } from "../format.ts";
+import { defuseMentions, visible } from "@postbot/framework/text";
+import { aliasProblem, nameKey } from "../channels/parse.ts";
+import { code, quote } from "../format.ts";
 import type { ChannelCache } from "../channel_cache.ts";
-import type { ChannelsStore } from "../channels/store.ts";
+import type { ChannelsStore } from "../channels/channels_file.ts";
 import { suggest } from "../suggest.ts";
 
 const log = logger("aliases");

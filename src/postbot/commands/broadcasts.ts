@@ -7,17 +7,18 @@
 
 import type { Command, RestTransport } from "@postbot/framework";
 import type { BroadcastService, History } from "../broadcast/service.ts";
-import { hiddenChannelsText, when } from "../broadcast/report.ts";
+import { when } from "../broadcast/report.ts";
 import { askerOf } from "../broadcast/rules.ts";
 import { retryText, undoRefusalText } from "../broadcast/rules_text.ts";
 import { fetchLivePosts, totals } from "../broadcast/status.ts";
 import { plural } from "../format.ts";
-import { describeSendTime } from "../schedule/time_expression.ts";
+import { describeSendTime } from "../broadcast/scheduled/time_expression.ts";
 import type { SideQuestions } from "../wizard/conversation.ts";
+import { hiddenChannelsText } from "../privacy.ts";
 
 /** What `!history` reads. */
 export interface HistorySource {
-  readonly broadcasts: Pick<BroadcastService, "history" | "postIds">;
+  readonly broadcasts: Pick<BroadcastService, "history" | "deliveries" | "hiddenFor">;
   /** Reads reactions and replies from the server; absent, the history is shown without them. */
   readonly transport?: RestTransport;
 }
@@ -47,7 +48,11 @@ export function historyCommand(source: HistorySource): Command {
         await ctx.reply("You have not sent any broadcasts yet. Send me a message to start one.");
         return;
       }
-      const reach = await liveTotals(source, history.sent.map((b) => b.id));
+      const reach = await liveTotals(
+        source,
+        { id: ctx.userId, username: ctx.username },
+        history.sent.map((b) => b.id),
+      );
       await ctx.reply(
         [...unsentLines(history.unsent), ...sentLines(history.sent, reach)].join("\n"),
       );
@@ -99,15 +104,29 @@ function sentLines(sent: History["sent"], reach: ReadonlyMap<string, string>): s
 
 /**
  * One " * 5 reactions, 2 replies" per broadcast, read from the server in one go; empty when
- * the server cannot be read (the history is still worth showing).
+ * the server cannot be read (the history is still worth showing). Private channels the asker
+ * is not a member of are left out, as in `!status`.
  */
 async function liveTotals(
   source: HistorySource,
+  asker: { id: string; username: string },
   ids: readonly string[],
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (source.transport === undefined) return out;
-  const postsOf = new Map(ids.map((id) => [id, source.broadcasts.postIds(id)]));
+  const deliveriesOf = new Map(ids.map((id) => [id, source.broadcasts.deliveries(id)]));
+  const hidden = await source.broadcasts.hiddenFor(
+    asker,
+    [...new Set([...deliveriesOf.values()].flat().map((d) => d.channelId))],
+  );
+  const postsOf = new Map(
+    [...deliveriesOf].map(([id, deliveries]) => [
+      id,
+      deliveries.flatMap((d) =>
+        d.status === "delivered" && d.postId !== null && !hidden.has(d.channelId) ? [d.postId] : []
+      ),
+    ]),
+  );
   const all = [...postsOf.values()].flat();
   if (all.length === 0) return out;
   try {

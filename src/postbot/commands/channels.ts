@@ -7,9 +7,8 @@
 import { type Command, isMattermostId } from "@postbot/framework";
 import { channelLine, code, plural } from "../format.ts";
 import type { ChannelCache } from "../channel_cache.ts";
-import type { ChannelPrivacy } from "../privacy.ts";
+import { type ChannelPrivacy, visibleTo } from "../privacy.ts";
 import { suggest } from "../suggest.ts";
-import { visibleTo } from "../privacy.ts";
 
 /** What `!channels` and `!id` read: the channel list, and who may see which channel. */
 export interface ChannelDirectory {

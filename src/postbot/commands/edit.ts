@@ -7,7 +7,7 @@
  */
 
 import type { Command } from "@postbot/framework";
-import { duration } from "../broadcast/report.ts";
+import { describeDuration, SETTING } from "@postbot/framework/duration";
 import { askerOf } from "../broadcast/rules.ts";
 import { editRefusalText } from "../broadcast/rules_text.ts";
 import type { BroadcastService } from "../broadcast/service.ts";
@@ -29,7 +29,9 @@ export function editCommand(deps: EditDeps): Command {
     sideEffects: true,
     usage: "<broadcast id>",
     summary: `change the text of a broadcast in every channel it reached (files stay), within ` +
-      `${duration(deps.editWindowSeconds)}, or of a scheduled one before it goes out; previews ` +
+      `${
+        describeDuration(deps.editWindowSeconds * 1000, SETTING)
+      }, or of a scheduled one before it goes out; previews ` +
       "the change and asks for confirmation",
     examples: ["!edit k3m9x2qa"],
     run: async (ctx, args) => {

@@ -5,14 +5,13 @@
  */
 
 import { type Command, logger } from "@postbot/framework";
-import { defuseMentions } from "@postbot/framework/text";
-import type { GroupTable } from "../channels/config.ts";
+import { defuseMentions, visible } from "@postbot/framework/text";
+import type { GroupTable } from "../channels/parse.ts";
 import { parseGroupInput } from "../channels/group_input.ts";
-import { code, plural, quote, visible } from "../format.ts";
+import { code, plural, quote } from "../format.ts";
 import type { ChannelCache } from "../channel_cache.ts";
-import type { ChannelsStore } from "../channels/store.ts";
-import type { ChannelPrivacy } from "../privacy.ts";
-import { hiddenChannelsText } from "../broadcast/report.ts";
+import type { ChannelsStore } from "../channels/channels_file.ts";
+import { type ChannelPrivacy, hiddenChannelsText } from "../privacy.ts";
 
 const log = logger("groups");
 

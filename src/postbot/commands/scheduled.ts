@@ -7,10 +7,10 @@
 
 import type { Command } from "@postbot/framework";
 import { code, plural, quote } from "../format.ts";
-import type { ScheduledStore } from "../schedule/store.ts";
-import { BROADCAST_ID } from "../broadcast/rules.ts";
-import { describeSendTime } from "../schedule/time_expression.ts";
+import type { ScheduledStore } from "../broadcast/scheduled/scheduled_broadcasts.ts";
+import { describeSendTime } from "../broadcast/scheduled/time_expression.ts";
 import type { SideQuestions } from "../wizard/conversation.ts";
+import { BROADCAST_ID } from "../broadcast/model.ts";
 
 /** What `!cancel` needs: the scheduled broadcasts, and the wizard to ask the yes/no. */
 export interface CancelDeps {

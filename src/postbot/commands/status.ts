@@ -11,12 +11,12 @@ import {
   type RestTransport,
   unreachable,
 } from "@postbot/framework";
-import type { BroadcastRecord } from "../broadcast/log.ts";
 import { askerOf, type NotFound } from "../broadcast/rules.ts";
 import type { BroadcastService } from "../broadcast/service.ts";
 import { fetchLivePosts, statusReport } from "../broadcast/status.ts";
 import { code } from "../format.ts";
-import { describeSendTime } from "../schedule/time_expression.ts";
+import { describeSendTime } from "../broadcast/scheduled/time_expression.ts";
+import type { BroadcastRecord } from "../broadcast/model.ts";
 
 /** What `!status` reads: the broadcast, its live posts, and where permalinks point. */
 export interface StatusSource {

@@ -6,21 +6,23 @@
  * @module
  */
 
-import { fail, ok, type Problem, type Result } from "@postbot/framework";
+import { err, fail, ok, type Problem, type Result } from "@postbot/framework";
+import { fsProblem } from "./fs_problem.ts";
+import { type SettingProblem, settingProblem } from "./setting_problem.ts";
 
-/** Opens `path` and takes an exclusive lock on it, or says why that is impossible. */
-export async function lockDatabase(path: string): Promise<Result<Deno.FsFile, Problem>> {
+/**
+ * Opens `path` and takes an exclusive lock on it, or says why that is impossible: a
+ * {@link SettingProblem} when DB_PATH names a place the bot cannot use, a plain problem when
+ * another postbot holds the lock.
+ */
+export async function lockDatabase(
+  path: string,
+): Promise<Result<Deno.FsFile, Problem | SettingProblem>> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true, write: true, create: true });
   } catch (e) {
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      return fail(
-        `DB_PATH=${path} is outside the granted permissions: add it to --allow-read and ` +
-          `--allow-write (or set DB_PATH inside the bot's data directory).`,
-      );
-    }
-    return fail(`DB_PATH=${path} cannot be opened: ${(e as Error).message}`);
+    return err(settingProblem(fsProblem("DB_PATH", path, "file", e)));
   }
   if (!await file.tryLock(true)) {
     file.close();

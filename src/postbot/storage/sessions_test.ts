@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import type { DatabaseSync } from "node:sqlite";
-import { openDatabase, SessionStore } from "@postbot/framework";
-import { MIGRATIONS } from "../schema.ts";
+import { SessionStore } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
+import { MIGRATIONS } from "../migrations.ts";
 import type { Conversation, Draft } from "../wizard/conversation.ts";
-import type { ResolvedTarget } from "../wizard/targets.ts";
 import { decodeConversation } from "../wizard/decode.ts";
 import { SqliteSessionBackend } from "./sessions.ts";
+import type { ResolvedTarget } from "../targets/resolution.ts";
 
 const draft: Draft = {
   sourcePostId: "p".repeat(26),

@@ -17,9 +17,9 @@
  * @module
  */
 
-import type { BroadcastFile } from "../broadcast/log.ts";
 import { unreachable } from "@postbot/framework";
-import type { ResolvedTarget } from "./targets.ts";
+import type { BroadcastFile } from "../broadcast/model.ts";
+import type { ResolvedTarget } from "../targets/resolution.ts";
 
 /** The message being broadcast, as received in the DM. */
 export interface Draft {
@@ -131,7 +131,18 @@ export function yesNo(text: string): "yes" | "no" | undefined {
   return undefined;
 }
 
-/** True when the user wants out of the wizard. */
+/** True when the user wants out of the wizard (`Cancel!`, `**stop**`, `abort.`). */
 export function isCancel(text: string): boolean {
-  return /^(cancel|abort|stop)[.!]?$/i.test(text.trim());
+  return /^(?:cancel|abort|stop)$/.test(bareWords(text));
+}
+
+/**
+ * The text reduced to its words, as answers are compared: lowercase, single spaces, no
+ * surrounding punctuation, quotes or markdown emphasis.
+ */
+export function bareWords(text: string): string {
+  const edge = "[\\s*_`~\"'\u201c\u201d\u2018\u2019()\\[\\].!?,;:\u2026]+";
+  return text.trim().toLowerCase()
+    .replace(new RegExp(`^${edge}|${edge}$`, "gu"), "")
+    .replace(/\s+/g, " ");
 }

@@ -16,7 +16,7 @@ Deno.test("yesNo reads yes and no, case-insensitively, and nothing else", () => 
 });
 
 Deno.test("isCancel recognises the words that leave the wizard", () => {
-  for (const text of ["cancel", "Cancel", " ABORT ", "stop!", "cancel."]) {
+  for (const text of ["cancel", "Cancel", " ABORT ", "stop!", "cancel.", "**Cancel!**", "`stop`"]) {
     assert.equal(isCancel(text), true, JSON.stringify(text));
   }
   for (const text of ["cancel it", "stop the presses", "no", "", "cancellation"]) {

@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { BroadcastFile } from "../broadcast/log.ts";
 import type { BroadcastStep, Conversation, Draft, SideQuestion } from "./conversation.ts";
-import type { ResolvedTarget } from "./targets.ts";
+import type { BroadcastFile } from "../broadcast/model.ts";
+import type { ResolvedTarget } from "../targets/resolution.ts";
 
 type Fields = Record<string, unknown>;
 

@@ -6,8 +6,6 @@
  * @module
  */
 
-import { audienceOf } from "../broadcast/channel_mentions.ts";
-import type { RestTransport } from "@postbot/framework";
 import { plural } from "../format.ts";
 
 /** What the sender answered to the preview. */
@@ -71,17 +69,4 @@ export function previewQuestion(
     : ` with ${plural(members, "member")} in all (counted per channel)`;
   return `:warning: This reaches **${plural(channels, "channel")}**${reach}. To send it, ` +
     `answer **yes ${channels}**; **no** cancels.${later}`;
-}
-
-/**
- * Members of the channels, summed (`GET /channels/{id}/stats`), for the guard's preview. A
- * channel the bot may not read is left out; undefined when none could be counted.
- */
-export async function countMembers(
-  transport: RestTransport,
-  channelIds: readonly string[],
-  concurrency = 8,
-): Promise<number | undefined> {
-  const audience = await audienceOf(transport, channelIds, concurrency);
-  return audience.unknown === channelIds.length ? undefined : audience.members;
 }

@@ -5,11 +5,11 @@
  */
 
 import { defuseEveryMention, excerpt } from "@postbot/framework/text";
-import { type ChannelsConfig, nameKey } from "../channels/config.ts";
+import { type ChannelsConfig, nameKey } from "../channels/parse.ts";
 import { code, plural, quote, size } from "../format.ts";
 import type { Draft } from "./conversation.ts";
-import type { ResolvedTarget } from "./targets.ts";
-import { hiddenChannelsText } from "../broadcast/report.ts";
+import { hiddenChannelsText } from "../privacy.ts";
+import type { ResolvedTarget } from "../targets/resolution.ts";
 
 /** Channels listed by name in a preview before the rest is summarised. */
 const LISTED = 60;

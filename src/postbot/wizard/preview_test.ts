@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import type { ChannelsConfig } from "../channels/config.ts";
+import type { ChannelsConfig } from "../channels/parse.ts";
 import type { Draft } from "./conversation.ts";
 import { previewText, targetQuestion } from "./preview.ts";
-import type { ResolvedTarget } from "./targets.ts";
+import type { ResolvedTarget } from "../targets/resolution.ts";
 
 const ID = (c: string) => c.repeat(26);
 

@@ -10,7 +10,7 @@ import type { Post } from "@mattermost/types/posts";
 import { ok, type RestTransport } from "@postbot/framework";
 import { recordingContext } from "@postbot/framework/testing";
 import { MAX_POST_RUNES } from "@postbot/framework/text";
-import { EMPTY_CHANNELS_CONFIG } from "../channels/config.ts";
+import { EMPTY_CHANNELS_CONFIG } from "../channels/parse.ts";
 import type { Attribution } from "../config.ts";
 import { MAX_FILES } from "../broadcast/rules.ts";
 import { Wizard } from "./wizard.ts";

@@ -1,0 +1,43 @@
+/**
+ * How the emulator's stores announce a change: WebSocket events handed to the hub (which
+ * numbers them per connection) for every connection whose user should hear them, and the
+ * change signal `Emulator.waitFor` listens to.
+ */
+
+import { type Broadcast, emptyBroadcast, type WsEvent } from "./resume.ts";
+import type { ChangeSignal } from "./signal.ts";
+
+/** Where store mutations send WebSocket events: to every connection whose user passes `to`. */
+export interface EventSink {
+  publish(event: WsEvent, to: (userId: string) => boolean): void;
+}
+
+/** The events and the change signal, as the stores use them. */
+export class StoreEvents {
+  readonly #sink: EventSink;
+  readonly #signal: ChangeSignal;
+
+  /** Wires the stores to the hub and to the change signal. */
+  constructor(sink: EventSink, signal: ChangeSignal) {
+    this.#sink = sink;
+    this.#signal = signal;
+  }
+
+  /**
+   * Publishes `event` with `data` and a broadcast object (its unset fields empty) to every
+   * connection whose user passes `to`.
+   */
+  publish(
+    event: string,
+    data: Record<string, unknown>,
+    broadcast: Partial<Broadcast>,
+    to: (userId: string) => boolean,
+  ): void {
+    this.#sink.publish({ event, data, broadcast: emptyBroadcast(broadcast) }, to);
+  }
+
+  /** Wakes whoever waits for a change (after the current task). */
+  changed(): void {
+    this.#signal.notify();
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * One thing done to every post a broadcast has in channels: `!undo` deletes them, `!edit`
+ * patches them. One operation, so both go at the same pace ({@link POSTS_AT_ONCE} posts at a
+ * time through the paced transport, each answer read so its time limit ends) and report a
+ * partial failure alike: every channel left unchanged named with why, in the broadcast's
+ * order, and private channels the reader may not see counted, never named.
+ *
+ * @module
+ */
+
+import { forEachBounded, type RestTransport, type SendInit } from "@postbot/framework";
+import { quote } from "../format.ts";
+import { hiddenChannelsText } from "../privacy.ts";
+import type { DeliveryRecord } from "./model.ts";
+
+/** Posts worked on at once. */
+export const POSTS_AT_ONCE = 4;
+
+/** What is done to each post. */
+export interface PostOperation {
+  /** The request for one post: its API path (`/posts/{id}`) and method, body. */
+  request(post: DeliveryRecord): { readonly path: string; readonly init: SendInit };
+  /** Whether a failure means the post is already as wanted (a 404 to a delete). */
+  alreadyDone?(error: unknown): boolean;
+  /** Records a post that is done (or already was). */
+  onDone?(post: DeliveryRecord): void;
+  /** Why a post could not be changed, for people. */
+  why(error: unknown, post: DeliveryRecord): Promise<string> | string;
+}
+
+/** A post that was not changed, and why. */
+export interface PostFailure {
+  readonly delivery: DeliveryRecord;
+  readonly why: string;
+}
+
+/** How many posts were changed, and the ones that were not, in the posts' order. */
+export interface PostsOutcome {
+  readonly changed: number;
+  readonly failed: readonly PostFailure[];
+}
+
+/** Does `operation` to every post; a post's failure is an outcome, never thrown. */
+export async function applyToEveryPost(
+  transport: RestTransport,
+  posts: readonly DeliveryRecord[],
+  operation: PostOperation,
+): Promise<PostsOutcome> {
+  let changed = 0;
+  const failures: (PostFailure | undefined)[] = [];
+  await forEachBounded(posts, { concurrency: POSTS_AT_ONCE }, async (post, index) => {
+    const { path, init } = operation.request(post);
+    try {
+      const response = await transport.send(transport.api(path), init);
+      await response.text().catch(() => {}); // read: lets its time limit go
+      operation.onDone?.(post);
+      changed++;
+    } catch (e) {
+      if (operation.alreadyDone?.(e)) {
+        operation.onDone?.(post);
+        changed++;
+      } else {
+        failures[index] = { delivery: post, why: await operation.why(e, post) };
+      }
+    }
+  });
+  return { changed, failed: failures.filter((f) => f !== undefined) };
+}
+
+/**
+ * The report lines of the posts left unchanged, for one reader: `- ~name (Display name): why`,
+ * then the private channels `hidden` from them, counted.
+ */
+export function unchangedLines(
+  failed: readonly PostFailure[],
+  hidden: ReadonlySet<string>,
+): string[] {
+  const lines = failed.filter((f) => !hidden.has(f.delivery.channelId))
+    .map(({ delivery, why }) => `- ~${delivery.name} (${quote(delivery.displayName, 64)}): ${why}`);
+  const unnamed = failed.length - lines.length;
+  if (unnamed > 0) lines.push(`- ${hiddenChannelsText(unnamed)}`);
+  return lines;
+}

@@ -1,0 +1,258 @@
+/**
+ * One delivery run of a broadcast, for a first send, a scheduled one or a retry: the pending
+ * channels (never the audit channel), the sender's authority asked again, the files fetched
+ * once, the fan-out (delivery.ts), and the outcome recorded before the people concerned are
+ * told (outcome_reports.ts).
+ *
+ * @module
+ */
+
+import {
+  logger,
+  MattermostError,
+  ok,
+  type RestTransport,
+  type Semaphore,
+  unreachable,
+} from "@postbot/framework";
+import { reachable, refusalText, type SenderAuthority, type SenderRefusal } from "../authority.ts";
+import type { Attribution } from "../config.ts";
+import { type ChannelOutcome, deliver, downloadFiles, type PreparedFile } from "./delivery.ts";
+import type { BroadcastLog } from "./log.ts";
+import { type Actor, type BroadcastRecord, type DeliveryRecord, postedMessage } from "./model.ts";
+import type { OutcomeReports, ReportedRun } from "./outcome_reports.ts";
+import { type RunEnd, runEnd } from "./rules.ts";
+
+const log = logger("broadcast");
+
+/** Why a stored delivery to the audit channel is refused. */
+export const AUDIT_CHANNEL_REFUSAL =
+  "not sent: this is the bot's audit channel (BOT_LOG_CHANNEL_ID), which never receives " +
+  "broadcasts";
+
+/** Counters for the metrics endpoint. */
+export interface BroadcastCounters {
+  broadcasts: number;
+  deliveriesOk: number;
+  deliveriesFailed: number;
+}
+
+/** What a run is built from. */
+export interface RunDeps {
+  readonly transport: RestTransport;
+  readonly broadcastLog: BroadcastLog;
+  readonly reports: OutcomeReports;
+  readonly counters: BroadcastCounters;
+  /** Channel deliveries in flight across all broadcasts. */
+  readonly slots: Semaphore;
+  /** Aborted at shutdown: no channel is started any more. */
+  readonly stopping: AbortSignal;
+  readonly settings: {
+    readonly concurrency: number;
+    readonly attribution: Attribution;
+    readonly botUserId: string;
+    readonly botUsername: string;
+    /** BOT_LOG_CHANNEL_ID: never a target, whatever a stored broadcast says. */
+    readonly auditChannelId?: string;
+    /** Asked before every run; absent, nobody is checked (unit tests). */
+    readonly authority?: Pick<SenderAuthority, "check">;
+  };
+}
+
+/** One run in progress: the reported run, how to let go of it, and its pending channels. */
+interface RunContext extends ReportedRun {
+  /** Ends "busy" once the outcome is recorded (before reporting it). */
+  readonly release: () => void;
+  readonly pending: readonly DeliveryRecord[];
+}
+
+/** The status a broadcast had when it was last over (a retry only starts on one that is). */
+function finalStatus(b: BroadcastRecord): Exclude<BroadcastRecord["status"], "pending"> {
+  return b.status === "pending" ? "interrupted" : b.status;
+}
+
+/** How a run ends when the sender may send nothing any more. */
+function refusedEnd(refusal: SenderRefusal, username: string): RunEnd {
+  const reason = refusalText(refusal, username);
+  return { kind: "refused", reason, audited: reason, dmSender: reachable(refusal) };
+}
+
+/** Delivery runs: each takes a broadcast's pending channels from start to report. */
+export class DeliveryRuns {
+  readonly #deps: RunDeps;
+
+  constructor(deps: RunDeps) {
+    this.#deps = deps;
+  }
+
+  /**
+   * Delivers the pending channels of broadcast `id`; `retrying` is the broadcast as it was
+   * before a retry, `kept` the files a scheduled broadcast kept (else they are downloaded).
+   */
+  async deliver(
+    id: string,
+    actor: Actor,
+    retrying: BroadcastRecord | undefined,
+    release: () => void,
+    kept?: readonly PreparedFile[],
+  ): Promise<void> {
+    const record = this.#deps.broadcastLog.get(id);
+    if (record === undefined) return;
+    const all = this.#pendingTargets(id);
+    const authorized = await this.#authorize(record, all);
+    const pending = authorized.ok ? authorized.pending : all;
+    const end = authorized.ok
+      ? await this.#run(record, pending, retrying !== undefined, kept)
+      : authorized.end;
+    await this.#conclude({ record, actor, retrying, release, pending }, end);
+  }
+
+  /**
+   * Asks whether the sender may still send to each pending channel: a channel out of their
+   * reach is marked failed with the reason; a sender who may send nothing any more (or one
+   * that could not be checked) ends the run before anything is sent.
+   */
+  async #authorize(
+    record: BroadcastRecord,
+    pending: readonly DeliveryRecord[],
+  ): Promise<
+    { ok: true; pending: readonly DeliveryRecord[] } | { ok: false; end: RunEnd }
+  > {
+    const authority = this.#deps.settings.authority;
+    if (authority === undefined || pending.length === 0) return { ok: true, pending };
+    const sender = { id: record.senderId, username: record.senderUsername };
+    try {
+      const verdict = await authority.check(sender, pending);
+      if (verdict.kind === "refused") {
+        return { ok: false, end: refusedEnd(verdict.refusal, sender.username) };
+      }
+      for (const { target, reason } of verdict.dropped) {
+        this.#deps.broadcastLog.markFailed(record.id, target.channelId, `not sent: ${reason}`);
+      }
+      if (verdict.dropped.length > 0) {
+        log.info("Broadcast {id}: {n} channels dropped, out of @{user}'s reach now", {
+          id: record.id,
+          n: verdict.dropped.length,
+          user: sender.username,
+        });
+      }
+      return { ok: true, pending: verdict.keep };
+    } catch (e) {
+      log.warn("Could not check that {user} may still send {id}: {error}", {
+        user: sender.username,
+        id: record.id,
+        error: e,
+      });
+      const why = e instanceof MattermostError ? e.message : String(e);
+      return {
+        ok: false,
+        end: {
+          kind: "refused",
+          reason: `I could not check that @${sender.username} may still send it (${why})`,
+          audited: `I could not check that @${sender.username} may still send it`,
+          dmSender: true,
+        },
+      };
+    }
+  }
+
+  /** The channels still to deliver to; a stored audit channel is refused here, too. */
+  #pendingTargets(id: string): DeliveryRecord[] {
+    const audit = this.#deps.settings.auditChannelId ?? "";
+    return this.#deps.broadcastLog.deliveries(id).filter((d) => {
+      if (d.status !== "pending") return false;
+      // Resolution refuses the audit channel; this holds for broadcasts stored before, too.
+      if (audit !== "" && d.channelId === audit) {
+        this.#deps.broadcastLog.markFailed(id, d.channelId, AUDIT_CHANNEL_REFUSAL);
+        return false;
+      }
+      return true;
+    });
+  }
+
+  /** Gets the files and fans out; says how the run ended. */
+  async #run(
+    record: BroadcastRecord,
+    pending: readonly DeliveryRecord[],
+    checkFirst: boolean,
+    kept: readonly PreparedFile[] | undefined,
+  ): Promise<RunEnd> {
+    const { transport, settings, counters, stopping } = this.#deps;
+    const files = kept !== undefined ? ok([...kept]) : await downloadFiles(transport, record.files);
+    if (!files.ok) return { kind: "no_files", reason: files.error.message };
+    const outcomes = await deliver({
+      broadcastId: record.id,
+      message: postedMessage(record.message, settings.attribution, record.senderUsername),
+      files: files.value,
+      targets: pending,
+      checkFirst,
+      since: record.createdAt,
+    }, {
+      transport,
+      journal: this.#deps.broadcastLog,
+      botUserId: settings.botUserId,
+      botUsername: settings.botUsername,
+      concurrency: settings.concurrency,
+      slots: this.#deps.slots,
+      signal: stopping,
+      onOutcome: (o: ChannelOutcome) => {
+        if (o.ok) counters.deliveriesOk++;
+        else counters.deliveriesFailed++;
+      },
+    });
+    return runEnd(outcomes.length, pending.length, stopping.aborted);
+  }
+
+  /** Records how a run ended and tells the people concerned. */
+  async #conclude(run: RunContext, end: RunEnd): Promise<void> {
+    const { record, release } = run;
+    const { broadcastLog, reports } = this.#deps;
+    switch (end.kind) {
+      case "no_files":
+        this.#abandon(run, end.reason);
+        release();
+        return await reports.noFiles(run, end.reason);
+      case "interrupted":
+        // Shutting down: what did not start stays pending and is recovered at the next start.
+        log.warn("Broadcast {id} interrupted by shutdown: {n} channels not started", {
+          id: record.id,
+          n: end.notStarted,
+        });
+        this.#interrupt(record.id, "postbot shut down before reaching this channel");
+        return await reports.interrupted(
+          record,
+          "postbot is shutting down and could not finish your broadcast. ",
+        );
+      case "finished":
+        broadcastLog.finish(record.id, "done");
+        release();
+        return await reports.finished(run);
+      case "refused":
+        this.#abandon(run, end.audited);
+        release();
+        return await reports.refused(run, end);
+      default:
+        return unreachable(end);
+    }
+  }
+
+  /**
+   * Nothing of this run was sent: its channels fail with `reason`. A first delivery is
+   * aborted; a retry changes nothing that was delivered, so the broadcast keeps its outcome.
+   */
+  #abandon({ record, retrying, pending }: RunContext, reason: string): void {
+    const { broadcastLog } = this.#deps;
+    for (const d of pending) broadcastLog.markFailed(record.id, d.channelId, `not sent: ${reason}`);
+    if (retrying === undefined) broadcastLog.finish(record.id, "aborted", reason);
+    else broadcastLog.finish(record.id, finalStatus(retrying), retrying.error ?? undefined);
+  }
+
+  /** Shutdown stopped the run: channels not started fail, the broadcast is interrupted. */
+  #interrupt(id: string, reason: string): void {
+    const { broadcastLog } = this.#deps;
+    for (const d of broadcastLog.deliveries(id)) {
+      if (d.status === "pending") broadcastLog.markFailed(id, d.channelId, `not sent: ${reason}`);
+    }
+    broadcastLog.finish(id, "interrupted", reason);
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Scheduled broadcasts, durable: the row in SQLite (who, when, to what answer, the message,
+ * the file list) and the files themselves as they were at confirmation, in a directory of
+ * their own under `SCHEDULED_FILES_DIR`. A scheduled broadcast keeps its id when it goes out,
+ * so `!undo`, `!retry`, `!edit` and `!status` name it the same before and after.
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import { FileBytes } from "@postbot/framework";
+import { transaction } from "@postbot/framework/sqlite";
+import type { NewScheduled, ScheduledBroadcast, ScheduledStatus } from "../model.ts";
+import {
+  bytesColumns,
+  fullText,
+  numberOrNull,
+  type Row,
+  senderColumns,
+  textOrNull,
+} from "../../storage/rows.ts";
+
+const COLUMNS = `s.*, ${bytesColumns("s", ["message"])}`;
+
+function toScheduled(r: Row): ScheduledBroadcast {
+  return {
+    ...senderColumns(r),
+    dueAt: Number(r.due_at),
+    zone: String(r.zone),
+    targetAnswer: String(r.target_answer),
+    channels: Number(r.channels),
+    // Read as bytes: the message goes out verbatim.
+    message: fullText(r, "message"),
+    files: JSON.parse(String(r.files_json)),
+    sourcePostId: textOrNull(r.source_post_id),
+    status: r.status as ScheduledStatus,
+    startedAt: numberOrNull(r.started_at),
+    error: textOrNull(r.error),
+  };
+}
+
+/** The scheduled_broadcasts table and the files directory. */
+export class ScheduledStore {
+  readonly #db: DatabaseSync;
+  readonly #dir: string;
+  readonly #now: () => number;
+
+  constructor(db: DatabaseSync, filesDir: string, now: () => number = Date.now) {
+    this.#db = db;
+    this.#dir = filesDir.replace(/\/+$/, "") || ".";
+    this.#now = now;
+  }
+
+  /** The directory holding one scheduled broadcast's files. */
+  filesDir(id: string): string {
+    return `${this.#dir}/${id}`;
+  }
+
+  /**
+   * Writes the files first (each synced), then the row: a crash in between leaves a stray
+   * directory, never a row whose files are missing.
+   */
+  async add(s: NewScheduled, contents: readonly FileBytes[]): Promise<void> {
+    if (contents.length > 0) {
+      const dir = this.filesDir(s.id);
+      await Deno.mkdir(dir, { recursive: true });
+      for (const [i, content] of contents.entries()) {
+        const file = await Deno.open(`${dir}/${i}`, { write: true, create: true, truncate: true });
+        try {
+          // A copy: writing may take the buffers over, and the chunks are shared.
+          const bytes = content.bytes();
+          for (let written = 0; written < bytes.byteLength;) {
+            written += await file.write(bytes.subarray(written));
+          }
+          await file.sync();
+        } finally {
+          file.close();
+        }
+      }
+    }
+    this.#db.prepare(
+      `INSERT INTO scheduled_broadcasts (id, sender_id, sender_username, created_at, due_at, zone,
+         target_answer, channels, message, files_json, source_post_id, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled')`,
+    ).run(
+      s.id,
+      s.senderId,
+      s.senderUsername,
+      this.#now(),
+      s.dueAt,
+      s.zone,
+      s.targetAnswer,
+      s.channels,
+      s.message,
+      JSON.stringify(s.files),
+      s.sourcePostId,
+    );
+  }
+
+  /** The files of a scheduled broadcast, as stored at confirmation. */
+  async readFiles(s: ScheduledBroadcast): Promise<FileBytes[]> {
+    const out: FileBytes[] = [];
+    for (let i = 0; i < s.files.length; i++) {
+      out.push(new FileBytes([await Deno.readFile(`${this.filesDir(s.id)}/${i}`)]));
+    }
+    return out;
+  }
+
+  /** Removes the files of a broadcast that was sent or cancelled. */
+  async removeFiles(id: string): Promise<void> {
+    await Deno.remove(this.filesDir(id), { recursive: true }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+  }
+
+  /** One scheduled broadcast. */
+  get(id: string): ScheduledBroadcast | undefined {
+    const row = this.#db.prepare(`SELECT ${COLUMNS} FROM scheduled_broadcasts s WHERE s.id = ?`)
+      .get(id) as Row | undefined;
+    return row === undefined ? undefined : toScheduled(row);
+  }
+
+  /** Pending ones, soonest first: of one sender, or everyone's. */
+  pending(senderId?: string): ScheduledBroadcast[] {
+    const rows = senderId === undefined
+      ? this.#db.prepare(
+        `SELECT ${COLUMNS} FROM scheduled_broadcasts s WHERE s.status = 'scheduled'
+         ORDER BY s.due_at, s.rowid`,
+      ).all()
+      : this.#db.prepare(
+        `SELECT ${COLUMNS} FROM scheduled_broadcasts s
+         WHERE s.status = 'scheduled' AND s.sender_id = ? ORDER BY s.due_at, s.rowid`,
+      ).all(senderId);
+    return (rows as Row[]).map(toScheduled);
+  }
+
+  /** A sender's scheduled broadcasts that did not go out (pending, failed), newest first. */
+  unsent(senderId: string, limit: number): ScheduledBroadcast[] {
+    return (this.#db.prepare(
+      `SELECT ${COLUMNS} FROM scheduled_broadcasts s
+       WHERE s.sender_id = ? AND s.status IN ('scheduled', 'failed')
+       ORDER BY s.due_at DESC, s.rowid DESC LIMIT ?`,
+    ).all(senderId, limit) as Row[]).map(toScheduled);
+  }
+
+  /** Pending ones whose time has come, soonest first. */
+  due(now: number): ScheduledBroadcast[] {
+    return (this.#db.prepare(
+      `SELECT ${COLUMNS} FROM scheduled_broadcasts s WHERE s.status = 'scheduled'
+       AND s.due_at <= ? ORDER BY s.due_at, s.rowid`,
+    ).all(now) as Row[]).map(toScheduled);
+  }
+
+  /** The next due time, if any is pending. */
+  nextDue(): number | undefined {
+    const row = this.#db.prepare(
+      "SELECT MIN(due_at) AS next FROM scheduled_broadcasts WHERE status = 'scheduled'",
+    ).get() as { next: number | null };
+    return row.next === null ? undefined : Number(row.next);
+  }
+
+  /**
+   * Takes a pending broadcast for sending; false when it is no longer pending (cancelled, or
+   * taken already). Exactly one caller wins, so it never goes out twice.
+   */
+  claim(id: string): boolean {
+    return Number(
+      this.#db.prepare(
+        `UPDATE scheduled_broadcasts SET status = 'sent', started_at = ?
+         WHERE id = ? AND status = 'scheduled'`,
+      ).run(this.#now(), id).changes,
+    ) === 1;
+  }
+
+  /** Cancels a pending broadcast; false when it was not pending any more. */
+  cancel(id: string): boolean {
+    return Number(
+      this.#db.prepare(
+        "UPDATE scheduled_broadcasts SET status = 'cancelled' WHERE id = ? AND status = 'scheduled'",
+      ).run(id).changes,
+    ) === 1;
+  }
+
+  /** Records that a claimed broadcast could not go out at all. */
+  fail(id: string, reason: string): void {
+    this.#db.prepare("UPDATE scheduled_broadcasts SET status = 'failed', error = ? WHERE id = ?")
+      .run(reason, id);
+  }
+
+  /** Changes the text of a pending broadcast (`!edit`); false when it is not pending. */
+  updateMessage(id: string, message: string): boolean {
+    return Number(
+      this.#db.prepare(
+        "UPDATE scheduled_broadcasts SET message = ? WHERE id = ? AND status = 'scheduled'",
+      ).run(message, id).changes,
+    ) === 1;
+  }
+
+  /**
+   * After a crash: a broadcast claimed ("sent") whose broadcast log entry was never written
+   * did not start; it goes back to pending. Returns how many.
+   */
+  reconcile(): number {
+    return transaction(this.#db, () =>
+      Number(
+        this.#db.prepare(
+          `UPDATE scheduled_broadcasts SET status = 'scheduled', started_at = NULL
+           WHERE status = 'sent' AND id NOT IN (SELECT id FROM broadcasts)`,
+        ).run().changes,
+      ));
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Scheduling a confirmed broadcast: reads the sender's time zone from their Mattermost
+ * profile, keeps the files as they are now, stores the broadcast and wakes the due loop.
+ *
+ * @module
+ */
+
+import {
+  fail,
+  type FileBytes,
+  isTimeZone,
+  logger,
+  MattermostError,
+  ok,
+  type Problem,
+  type RestTransport,
+  type Result,
+} from "@postbot/framework";
+import type { AuditChannel, BroadcastAudit } from "../audit.ts";
+import { code, plural } from "../../format.ts";
+import type { Notifier } from "../../notifier.ts";
+import type { Scheduler } from "./scheduler.ts";
+import type { ScheduledStore } from "./scheduled_broadcasts.ts";
+import { describeSendTime, profileZone, type SendTime } from "./time_expression.ts";
+import { type BroadcastFile, newBroadcastId } from "../model.ts";
+
+const log = logger("schedule");
+
+/** What is scheduled: the draft, the answer and the time. */
+export interface LaterRequest {
+  readonly sender: { readonly id: string; readonly username: string };
+  readonly message: string;
+  readonly files: readonly BroadcastFile[];
+  readonly sourcePostId: string;
+  readonly answer: string;
+  /** The channels the answer leads to now (their type decides what the audit line shows). */
+  readonly targets: readonly AuditChannel[];
+  readonly time: SendTime;
+}
+
+/** What {@link SendLater} works with. */
+export interface SendLaterDeps {
+  readonly transport: RestTransport;
+  readonly store: ScheduledStore;
+  readonly scheduler: Scheduler;
+  readonly notifier: Pick<Notifier, "dm">;
+  /** Audit lines, under the audit rule. */
+  readonly audit: Pick<BroadcastAudit, "post">;
+  /** The scheduler's zone, for senders whose profile names none. */
+  readonly fallbackZone: () => string;
+}
+
+/** Schedules broadcasts for the wizard. */
+export class SendLater {
+  readonly #deps: SendLaterDeps;
+
+  constructor(deps: SendLaterDeps) {
+    this.#deps = deps;
+  }
+
+  /** The store, for commands that list or change scheduled broadcasts. */
+  get store(): ScheduledStore {
+    return this.#deps.store;
+  }
+
+  /** The sender's zone: their profile's automatic or manual zone, else the scheduler's. */
+  async zoneOf(userId: string): Promise<string> {
+    try {
+      const user = await this.#deps.transport.getJson<{ timezone?: Record<string, unknown> }>(
+        `/users/${userId}`,
+      );
+      return profileZone(user.timezone, isTimeZone) ?? this.#deps.fallbackZone();
+    } catch (e) {
+      log.warn("Could not read the time zone of {user}: {error}", { user: userId, error: e });
+      return this.#deps.fallbackZone();
+    }
+  }
+
+  /** Cancels a pending broadcast (after the yes of `!cancel`); the text to answer with. */
+  async cancel(id: string, actor: { id: string; username: string }): Promise<string> {
+    if (!this.#deps.store.cancel(id)) {
+      const s = this.#deps.store.get(id);
+      return s?.status === "sent"
+        ? `Scheduled broadcast ${code(id)} has gone out already; \`!undo ${id}\` takes it back.`
+        : `Broadcast ${code(id)} is not scheduled any more; nothing was changed.`;
+    }
+    await this.#deps.store.removeFiles(id).catch((e) =>
+      log.warn("Could not remove the files of {id}: {error}", { id, error: e })
+    );
+    this.#deps.scheduler.wake();
+    const s = this.#deps.store.get(id);
+    log.info("{user} cancelled scheduled broadcast {id}", { user: actor.username, id });
+    await this.#deps.audit.post({
+      action: "Cancelled",
+      id,
+      actor: actor.username,
+      ...(s !== undefined ? { sender: s.senderUsername } : {}),
+      at: Date.now(),
+      detail: "scheduled broadcast, nothing was sent",
+      channels: undefined,
+    });
+    if (s !== undefined && s.senderId !== actor.id) {
+      await this.#deps.notifier.dm(
+        s.senderId,
+        `@${actor.username} cancelled your scheduled broadcast ${code(id)}; it will not be sent.`,
+      );
+    }
+    return `Cancelled scheduled broadcast ${code(id)}; nothing was sent, and its files are gone.`;
+  }
+
+  /**
+   * Keeps the files, stores the broadcast, wakes the loop; the text to answer with, or the
+   * problem (nothing was scheduled).
+   */
+  async schedule(r: LaterRequest): Promise<Result<string, Problem>> {
+    const contents: FileBytes[] = [];
+    for (const f of r.files) {
+      try {
+        contents.push(await this.#deps.transport.downloadFile(f.id));
+      } catch (e) {
+        const why = e instanceof MattermostError ? e.message : String(e);
+        return fail(
+          `I could not keep a copy of the file "${f.name}" (${why}), so nothing was ` +
+            "scheduled.",
+        );
+      }
+    }
+    const id = newBroadcastId();
+    try {
+      await this.#deps.store.add({
+        id,
+        senderId: r.sender.id,
+        senderUsername: r.sender.username,
+        dueAt: r.time.at,
+        zone: r.time.zone,
+        targetAnswer: r.answer,
+        channels: r.targets.length,
+        message: r.message,
+        files: r.files,
+        sourcePostId: r.sourcePostId,
+      }, contents);
+    } catch (e) {
+      await this.#deps.store.removeFiles(id).catch(() => {});
+      log.error("Could not store scheduled broadcast {id}: {error}", { id, error: e });
+      return fail(
+        `I could not store the scheduled broadcast (${(e as Error).message}); nothing ` +
+          "was scheduled. Answer `yes` to send it now, or try again later.",
+      );
+    }
+    this.#deps.scheduler.wake();
+    const described = describeSendTime(r.time, Date.now());
+    log.info("{user} scheduled broadcast {id} to {n} channels for {at}", {
+      user: r.sender.username,
+      id,
+      n: r.targets.length,
+      at: described,
+    });
+    await this.#deps.audit.post({
+      action: "Scheduled",
+      id,
+      actor: r.sender.username,
+      at: Date.now(),
+      detail: `${plural(r.targets.length, "channel")}, due ${described.replace(/ \u2014 .*$/, "")}`,
+      channels: r.targets,
+      message: r.message,
+      files: r.files.map((f) => f.name),
+    });
+    return ok(
+      `Scheduled broadcast ${code(id)} for **${described}** to ${
+        plural(r.targets.length, "channel")
+      } (the channels are looked up again when it goes out). \`!scheduled\` lists your ` +
+        `scheduled broadcasts, \`!cancel ${id}\` cancels it, \`!edit ${id}\` changes its text.`,
+    );
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The schema of postbot's database, as numbered migrations. Append new steps; never edit a
+ * released one.
+ *
+ * @module
+ */
+
+import type { Migration } from "@postbot/framework/sqlite";
+
+/** Every schema step, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "broadcast log, deliveries, audit events, processed posts, sessions, task runs",
+    sql: `
+      CREATE TABLE broadcasts (
+        id              TEXT PRIMARY KEY,
+        sender_id       TEXT NOT NULL,
+        sender_username TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        finished_at     INTEGER,
+        target_answer   TEXT NOT NULL,
+        message         TEXT NOT NULL,
+        files_json      TEXT NOT NULL DEFAULT '[]',
+        source_post_id  TEXT,
+        status          TEXT NOT NULL
+          CHECK (status IN ('pending', 'done', 'interrupted', 'aborted')),
+        error           TEXT
+      );
+      CREATE INDEX broadcasts_by_sender ON broadcasts (sender_id, created_at);
+      CREATE TABLE deliveries (
+        broadcast_id         TEXT NOT NULL REFERENCES broadcasts (id),
+        channel_id           TEXT NOT NULL,
+        channel_name         TEXT NOT NULL,
+        channel_display_name TEXT NOT NULL,
+        status               TEXT NOT NULL
+          CHECK (status IN ('pending', 'sending', 'delivered', 'failed', 'deleted')),
+        post_id              TEXT,
+        error                TEXT,
+        attempts             INTEGER NOT NULL DEFAULT 0,
+        updated_at           INTEGER NOT NULL,
+        PRIMARY KEY (broadcast_id, channel_id)
+      );
+      CREATE TABLE broadcast_events (
+        id             INTEGER PRIMARY KEY,
+        broadcast_id   TEXT NOT NULL REFERENCES broadcasts (id),
+        at             INTEGER NOT NULL,
+        actor_id       TEXT NOT NULL,
+        actor_username TEXT NOT NULL,
+        action         TEXT NOT NULL,
+        detail         TEXT NOT NULL DEFAULT ''
+      );
+      CREATE TABLE processed_posts (
+        post_id    TEXT PRIMARY KEY,
+        channel_id TEXT NOT NULL,
+        create_at  INTEGER NOT NULL
+      );
+      CREATE INDEX processed_posts_by_time ON processed_posts (create_at);
+      CREATE TABLE sessions (
+        user_id    TEXT PRIMARY KEY,
+        state_json TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE TABLE task_runs (
+        id           INTEGER PRIMARY KEY,
+        task         TEXT NOT NULL,
+        trigger      TEXT NOT NULL CHECK (trigger IN ('schedule', 'command')),
+        triggered_by TEXT,
+        started_at   INTEGER NOT NULL,
+        duration_ms  INTEGER,
+        outcome      TEXT NOT NULL
+          CHECK (outcome IN ('running', 'ok', 'failed', 'timeout', 'skipped', 'interrupted')),
+        error        TEXT
+      );
+      CREATE INDEX task_runs_by_task ON task_runs (task, started_at);
+    `,
+  },
+  {
+    version: 2,
+    description: "scheduled broadcasts (send later)",
+    sql: `
+      CREATE TABLE scheduled_broadcasts (
+        id              TEXT PRIMARY KEY,
+        sender_id       TEXT NOT NULL,
+        sender_username TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        due_at          INTEGER NOT NULL,
+        zone            TEXT NOT NULL,
+        target_answer   TEXT NOT NULL,
+        channels        INTEGER NOT NULL,
+        message         TEXT NOT NULL,
+        files_json      TEXT NOT NULL DEFAULT '[]',
+        source_post_id  TEXT,
+        status          TEXT NOT NULL
+          CHECK (status IN ('scheduled', 'sent', 'cancelled', 'failed')),
+        started_at      INTEGER,
+        error           TEXT
+      );
+      CREATE INDEX scheduled_by_due ON scheduled_broadcasts (status, due_at);
+      CREATE INDEX scheduled_by_sender ON scheduled_broadcasts (sender_id, due_at);
+    `,
+  },
+  {
+    version: 3,
+    description: "DM channels marked read while a post in them was not handled yet",
+    sql: `
+      CREATE TABLE unsettled_channels (
+        channel_id TEXT PRIMARY KEY,
+        after      INTEGER NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,103 @@
+/**
+ * Whether the stores in the database work right now, for `/healthz`. A database that passed
+ * its check at startup can still fail later (a disk going bad, a file damaged behind the
+ * bot's back, a full disk): users then get "Something went wrong", and the operator must see
+ * it too. Each store (broadcast log, sessions, ...) gets its own watched handle on the one
+ * database; an operation failing with a store-level SQLite error (see `sqliteTrouble`: not a
+ * constraint or a bug in a statement) marks that store failing, and its next successful
+ * operation clears it.
+ *
+ * @module
+ */
+
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { logger } from "@postbot/framework";
+import { sqliteTrouble } from "@postbot/framework/sqlite";
+
+const log = logger("storage");
+
+/** A store whose last operation failed. */
+export interface FailingStore {
+  readonly store: string;
+  /** SQLite's words. */
+  readonly error: string;
+  /** When it started failing (ms since epoch). */
+  readonly since: number;
+}
+
+/** The health of every watched store. */
+export class StoreHealth {
+  readonly #names = new Set<string>();
+  readonly #failing = new Map<string, FailingStore>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  /** Every watched store's name, in the order they were watched. */
+  get stores(): readonly string[] {
+    return [...this.#names];
+  }
+
+  /** The stores whose last operation failed. */
+  get failing(): readonly FailingStore[] {
+    return [...this.#failing.values()];
+  }
+
+  /**
+   * `db` as `store` uses it: the same database, with every statement's outcome recorded.
+   * Statements prepared through it are watched too.
+   */
+  watch(db: DatabaseSync, store: string): DatabaseSync {
+    this.#names.add(store);
+    return new Proxy(db, {
+      get: (target, property) => {
+        const value = Reflect.get(target, property, target);
+        if (typeof value !== "function") return value;
+        if (property === "prepare") {
+          return (...args: unknown[]) =>
+            this.#statement(this.#observe(store, () => value.apply(target, args)), store);
+        }
+        if (property === "exec") {
+          return (...args: unknown[]) => this.#observe(store, () => value.apply(target, args));
+        }
+        return value.bind(target);
+      },
+    });
+  }
+
+  #statement(statement: StatementSync, store: string): StatementSync {
+    return new Proxy(statement, {
+      get: (target, property) => {
+        const value = Reflect.get(target, property, target);
+        if (typeof value !== "function") return value;
+        if (property === "run" || property === "get" || property === "all") {
+          return (...args: unknown[]) => this.#observe(store, () => value.apply(target, args));
+        }
+        return value.bind(target);
+      },
+    });
+  }
+
+  /** Runs `operation`, recording its outcome for `store`; rethrows what it throws. */
+  #observe<T>(store: string, operation: () => T): T {
+    let result: T;
+    try {
+      result = operation();
+    } catch (e) {
+      if (sqliteTrouble(e) !== undefined && !this.#failing.has(store)) {
+        const error = (e as Error).message;
+        this.#failing.set(store, { store, error, since: this.#now() });
+        log.error(
+          "The {store} store in the database is failing ({error}); /healthz reports it until " +
+            "an operation succeeds again. See README, Troubleshooting.",
+          { store, error },
+        );
+      }
+      throw e;
+    }
+    if (this.#failing.delete(store)) log.info("The {store} store works again", { store });
+    return result;
+  }
+}

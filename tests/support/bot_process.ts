@@ -1,7 +1,0 @@
-/**
- * The bot process runner lives with the sandbox, which uses it too.
- *
- * @module
- */
-
-export { BotProcess, repoPath, taskArgs, taskEnv } from "../../src/sandbox/bot_process.ts";
