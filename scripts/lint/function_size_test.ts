@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import plugin, { isTestFile, lineSpan, MAX_FUNCTION_LINES } from "./function_size.ts";
+import plugin, {
+  isTestFile,
+  lineSpan,
+  MAX_CLASS_LINES,
+  MAX_FUNCTION_LINES,
+} from "./function_size.ts";
 
 function body(lines: number): string {
   return Array.from({ length: lines - 2 }, (_, i) => `  const v${i} = ${i};`).join("\n");
@@ -29,4 +34,18 @@ Deno.test("test files are exempt: a scenario is a list of steps", () => {
 Deno.test("lineSpan counts both ends", () => {
   assert.deepStrictEqual(lineSpan("a\nb\nc", 0, 5), 3);
   assert.deepStrictEqual(lineSpan("abc", 0, 3), 1);
+});
+
+Deno.test("a class longer than the limit is reported with its name and length", () => {
+  const methods = (n: number) =>
+    Array.from({ length: n }, (_, i) => `  m${i}() {\n    return ${i};\n  }`).join("\n");
+  // Each method spans 3 lines; the class adds its two braces.
+  const big = Math.ceil((MAX_CLASS_LINES - 1) / 3);
+  const source = `class Big {\n${methods(big)}\n}\nclass Small {\n${methods(10)}\n}\n`;
+  const lines = 2 + big * 3;
+  const diagnostics = Deno.lint.runPlugin(plugin, "src/example.ts", source);
+  assert.deepStrictEqual(diagnostics.map((d) => d.message), [
+    `class Big spans ${lines} lines (at most ${MAX_CLASS_LINES})`,
+  ]);
+  assert.deepStrictEqual(Deno.lint.runPlugin(plugin, "tests/x_test.ts", source), []);
 });
