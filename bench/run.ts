@@ -1,7 +1,8 @@
 /**
  * `deno task bench`: runs every benchmark against the emulator with postbot as a real
  * process, then fan-out and rate limit again on a real Mattermost server (started when
- * needed), and prints a Markdown table with the machine it ran on (for README.md).
+ * needed), prints a Markdown table with the machine it ran on, and writes it to
+ * `bench/results/<date>-<commit>.md` (see bench/README.md).
  *
  * @module
  */
@@ -58,8 +59,33 @@ function table(rows: BenchRow[]): string {
   return lines.join("\n");
 }
 
+/** The commit benchmarked (short id, "-dirty" when the tree has changes), or "unknown". */
+async function commit(): Promise<string> {
+  const git = (...args: string[]) =>
+    new Deno.Command("git", { args, stdout: "piped", stderr: "null" }).output()
+      .then((o) => o.success ? new TextDecoder().decode(o.stdout).trim() : undefined)
+      .catch(() => undefined);
+  const id = await git("rev-parse", "--short", "HEAD");
+  if (id === undefined) return "unknown";
+  return (await git("status", "--porcelain", "--untracked-files=no")) ? `${id}-dirty` : id;
+}
+
+/** The load average when the run started (the machine's quiet or not), as /proc tells it. */
+async function loadAverage(): Promise<string> {
+  const out = await new Deno.Command("cat", { args: ["/proc/loadavg"], stderr: "null" }).output()
+    .catch(() => undefined);
+  return out?.success ? new TextDecoder().decode(out.stdout).split(" ").slice(0, 3).join(" ") : "?";
+}
+
+/** Where this run's results go: bench/results/<YYYY-MM-DD>-<commit>.md. */
+export function resultsPath(date: Date, commitId: string): string {
+  return new URL(`./results/${date.toISOString().slice(0, 10)}-${commitId}.md`, import.meta.url)
+    .pathname;
+}
+
 if (import.meta.main) {
   const started = performance.now();
+  const load = await loadAverage();
   const rows: BenchRow[] = [];
   for (const [name, run] of BENCHMARKS) {
     const t0 = performance.now();
@@ -71,7 +97,19 @@ if (import.meta.main) {
     }
     console.error(`  done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
-  console.log(`Machine: ${await machine()}\n`);
-  console.log(table(rows));
-  console.log(`\nTotal benchmark time: ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const id = await commit();
+  const report = [
+    `# deno task bench at ${id}`,
+    "",
+    `Machine: ${await machine()}; load average before the run: ${load}`,
+    "",
+    table(rows),
+    "",
+    `Total benchmark time: ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    "",
+  ].join("\n");
+  console.log(report);
+  const path = resultsPath(new Date(), id);
+  await Deno.writeTextFile(path, report);
+  console.error(`written to ${path}`);
 }
