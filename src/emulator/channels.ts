@@ -5,12 +5,14 @@
  */
 
 import type { Channel } from "@mattermost/types/channels";
+import type { EmulatorConfig } from "./config.ts";
 import { AppError, invalidBodyParam, permissionError } from "./http.ts";
 import { isValidId, newId } from "./ids.ts";
 import type { MembershipStore } from "./memberships.ts";
 import { isSystemAdmin } from "./permissions.ts";
 import type { PostStore } from "./posts.ts";
 import type { ChannelRecord } from "./records.ts";
+import { commonTeamIds } from "./restricted_dm.ts";
 import type { StoreEvents } from "./store_events.ts";
 import type { Tables } from "./tables.ts";
 import type { TeamStore } from "./teams.ts";
@@ -27,6 +29,7 @@ export interface NewChannel {
 
 /** What channel changes need besides the tables. */
 export interface ChannelStoreDeps {
+  readonly config: EmulatorConfig;
   readonly teams: TeamStore;
   readonly memberships: MembershipStore;
   readonly posts: PostStore;
@@ -37,12 +40,14 @@ export class ChannelStore {
   readonly #tables: Tables;
   readonly #events: StoreEvents;
   readonly #deps: ChannelStoreDeps;
+  readonly #config: EmulatorConfig;
 
   /** A store over the shared tables, announcing through `events`. */
   constructor(tables: Tables, events: StoreEvents, deps: ChannelStoreDeps) {
     this.#tables = tables;
     this.#events = events;
     this.#deps = deps;
+    this.#config = deps.config;
   }
 
   /** Creates a public or private channel in a team. */
@@ -136,13 +141,31 @@ export class ChannelStore {
     return this.#tables.channel(this.#getOrCreateDirect(userA, userB).id)!;
   }
 
-  /** POST /channels/direct: validates the pair and gets or creates the DM (direct_added on creation). */
+  /**
+   * POST /channels/direct (createDirectChannel -> GetOrCreateDirectChannel): the body is a
+   * JSON array of ids (anything else: 400 `api.payload.parse.error`), duplicates removed, the
+   * caller alone meaning a DM with oneself; two valid ids, the caller's among them (403 unless
+   * a system admin). An existing DM is returned as it is; a new one, under RestrictDirectMessage
+   * "team", needs the two to share a team (403, admins exempt); both must exist (400). A
+   * deactivated user is no obstacle. Publishes `direct_added` on creation.
+   */
   submitDirectChannel(sessionUserId: string, body: unknown): ChannelRecord {
-    if (!Array.isArray(body) || body.length !== 2) throw invalidBodyParam("user_ids");
-    const ids = body.map(String);
+    if (!Array.isArray(body) || body.some((id) => typeof id !== "string")) {
+      throw new AppError("api.payload.parse.error", 400);
+    }
+    const ids = [...new Set(body as string[])];
+    if (ids.length === 1 && ids[0] === sessionUserId) ids.push(sessionUserId);
+    if (ids.length !== 2) throw invalidBodyParam("user_ids");
     for (const id of ids) if (!isValidId(id)) throw invalidBodyParam("user_id");
-    if (!ids.includes(sessionUserId) && !isSystemAdmin(this.#tables, sessionUserId)) {
-      throw permissionError();
+    const admin = isSystemAdmin(this.#tables, sessionUserId);
+    if (!ids.includes(sessionUserId) && !admin) throw permissionError();
+    const existing = this.#tables.channelRecordByName("", [...ids].sort().join("__"), true);
+    if (existing) return existing;
+    if (
+      this.#config.restrictDirectMessage === "team" && !admin &&
+      commonTeamIds(this.#tables, ids).length === 0
+    ) {
+      throw new AppError("api.channel.create_channel.direct_channel.team_restricted_error", 403);
     }
     if (!ids.every((id) => this.#tables.users.has(id))) {
       throw new AppError("api.channel.create_direct_channel.invalid_user.app_error", 400);

@@ -31,7 +31,7 @@ const MESSAGES: Record<string, string> = {
   "app.channel.get_channels.not_found.app_error": "No channels were found.",
   "api.channel.create_direct_channel.invalid_user.app_error":
     "Invalid user ID for direct channel creation.",
-  "app.post.get.app_error": "Unable to get post.",
+  "app.post.get.app_error": "Unable to get the post.",
   "api.post.create_post.can_not_post_to_deleted.error": "Can not post to deleted channel.",
   "api.post.create_post.root_id.app_error": "Invalid RootId parameter.",
   "api.post.create_post.channel_root_id.app_error": "Invalid ChannelId for RootId parameter.",
@@ -58,6 +58,31 @@ const MESSAGES: Record<string, string> = {
   "api.web_socket.connect.upgrade.app_error": "Failed to upgrade websocket connection.",
   "api.file.upload_file.multiple_channel_ids.app_error":
     "Unable to upload file(s). Multiple conflicting channel_ids.",
+  "api.payload.parse.error": "An error occurred while parsing the payload.",
+  "api.reaction.save_reaction.invalid.app_error": "Reaction is not valid.",
+  "api.reaction.save_reaction.user_id.app_error": "You cannot save reaction for the other user.",
+  "app.emoji.get_by_name.no_result": "We couldn\u2019t find the emoji.",
+  "app.reaction.save.save.too_many_reactions": "Reaction limit has been reached for this post.",
+  "api.reaction.save.archived_channel.app_error": "You cannot react in an archived channel.",
+  "api.reaction.delete.archived_channel.app_error":
+    "You cannot remove a reaction in an archived channel.",
+  "api.reaction.save.restricted_dm.error": "Cannot react in restricted DM",
+  "api.reaction.delete.restricted_dm.error": "Cannot react in restricted DM",
+  "api.post.do_action.action_integration.app_error": "Action integration error.",
+  "api.post.do_action.action_id.app_error": "Invalid action id.",
+  "api.post.update_post.system_message.app_error": "Unable to update system message.",
+  "api.post.update_post.permissions_details.app_error": "Already deleted id={{.PostId}}.",
+  "api.post.update_post.can_not_update_post_in_deleted.error":
+    "Can not update a post in a deleted channel.",
+  "api.post.update_post.can_not_update_post_in_restricted_dm.error":
+    "Cannot update post in restricted direct message channel.",
+  "api.post.create_post.can_not_post_in_restricted_dm.error":
+    "Cannot post to restricted direct message channel.",
+  "api.post.post_priority.priority_post_only_allowed_for_root_post.request_error":
+    "Only root posts are allowed to have priority.",
+  "license_error.feature_unavailable": "Feature is not available for the current license",
+  "api.channel.create_channel.direct_channel.team_restricted_error":
+    "A direct channel cannot be created between these users because they do not share a team in common.",
 };
 
 function render(id: string, params?: Record<string, unknown>): string {

@@ -16,8 +16,6 @@ const DEFAULT_CHANNEL_NOTIFY_PROPS: Readonly<Record<string, string>> = {
   mark_unread: "all",
   push: "default",
   channel_auto_follow_threads: "off",
-  desktop_threads: "default",
-  push_threads: "default",
 };
 
 /** Who is in which channel, and what they have read there. */

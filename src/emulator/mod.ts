@@ -25,6 +25,7 @@ export { startEmulator } from "./server.ts";
 export { AppError } from "./http.ts";
 export type {
   Emulator,
+  EmulatorConfig,
   EmulatorOptions,
   EmulatorStore,
   FailRule,

@@ -5,22 +5,81 @@
  * for admins).
  */
 
+import { sameAttachments, withActionIds } from "./attachments.ts";
+import type { EmulatorConfig } from "./config.ts";
 import { AppError, permissionError } from "./http.ts";
 import { hasReadChannel, isSystemAdmin } from "./permissions.ts";
 import { checkMessageLength, hashtagsOf } from "./posts.ts";
 import type { ChannelRecord, PostRecord } from "./records.ts";
+import { isRestrictedDm } from "./restricted_dm.ts";
 import type { StoreEvents } from "./store_events.ts";
 import type { Tables } from "./tables.ts";
+
+/** What an integration's `update` replaces in a post (App.UpdatePost with SafeUpdate off). */
+export interface PostReplacement {
+  /** The new message ("" when the update has none: the server does not keep the old one). */
+  readonly message: string;
+  /** The new props (already merged with the kept ones), or undefined to keep the old. */
+  readonly props: Record<string, unknown> | undefined;
+  /** The file ids the update names: the post keeps those it has, detaches the others. */
+  readonly fileIds: readonly string[];
+}
 
 /** Edits and deletions of posts. */
 export class PostChanges {
   readonly #tables: Tables;
   readonly #events: StoreEvents;
+  readonly #config: EmulatorConfig;
 
-  /** Changes over the shared tables, announced through `events`. */
-  constructor(tables: Tables, events: StoreEvents) {
+  /** Changes over the shared tables, announced through `events`, following `config`. */
+  constructor(tables: Tables, events: StoreEvents, config: EmulatorConfig) {
     this.#tables = tables;
     this.#events = events;
+    this.#config = config;
+  }
+
+  /**
+   * App.UpdatePost with SafeUpdate off (how an integration's answer to a button click changes
+   * the post): a deleted post (400), a system message (400), an archived channel (400) or a
+   * restricted DM (400) refuse it; the message is replaced (edit_at set when it changes, or
+   * when the files or attachments do), the props too unless undefined, the files not named
+   * are detached; is_pinned and the reactions stay. Publishes `post_edited`.
+   */
+  replacePost(postId: string, next: PostReplacement): PostRecord {
+    const post = this.#tables.posts.get(postId);
+    if (!post) throw new AppError("app.post.get.app_error", 404);
+    if (post.delete_at !== 0) {
+      throw new AppError("api.post.update_post.permissions_details.app_error", 400, {
+        PostId: postId,
+      });
+    }
+    if (post.type.startsWith("system_")) {
+      throw new AppError("api.post.update_post.system_message.app_error", 400);
+    }
+    const channel = this.#updatableChannel(post);
+    checkMessageLength(next.message);
+    const props = withActionIds(structuredClone(next.props ?? post.props));
+    const now = Date.now();
+    const fileIds = post.file_ids.filter((id) => next.fileIds.includes(id));
+    let editAt = post.edit_at;
+    if (next.message !== post.message) editAt = now;
+    else if (fileIds.length !== post.file_ids.length || !sameAttachments(post.props, props)) {
+      editAt = now;
+    }
+    for (const id of post.file_ids.filter((id) => !fileIds.includes(id))) {
+      const f = this.#tables.files.get(id);
+      if (f) f.info.delete_at = now;
+    }
+    Object.assign(post, {
+      message: next.message,
+      hashtags: hashtagsOf(next.message),
+      props,
+      file_ids: fileIds,
+      edit_at: editAt,
+      update_at: now,
+    });
+    this.#publishEdited(post, channel);
+    return post;
   }
 
   /**
@@ -42,6 +101,9 @@ export class PostChanges {
       post,
       "api.post.update_post.can_not_update_post_in_deleted.error",
     );
+    if (isRestrictedDm(this.#tables, this.#config, channel)) {
+      throw new AppError("api.post.update_post.can_not_update_post_in_restricted_dm.error", 400);
+    }
     if (patch.message !== undefined) checkMessageLength(patch.message);
     const now = Date.now();
     if (patch.message !== undefined && patch.message !== post.message) {
@@ -51,6 +113,24 @@ export class PostChanges {
     }
     if (patch.is_pinned !== undefined) post.is_pinned = patch.is_pinned;
     post.update_at = now;
+    this.#publishEdited(post, channel);
+    return post;
+  }
+
+  /** The channel of a post about to be updated: not archived, not a restricted DM (400s). */
+  #updatableChannel(post: PostRecord): ChannelRecord {
+    const channel = this.#tables.channels.get(post.channel_id)!;
+    if (channel.delete_at !== 0) {
+      throw new AppError("api.post.update_post.can_not_update_post_in_deleted.error", 400);
+    }
+    if (isRestrictedDm(this.#tables, this.#config, channel)) {
+      throw new AppError("api.post.update_post.can_not_update_post_in_restricted_dm.error", 400);
+    }
+    return channel;
+  }
+
+  /** post_edited to the channel's members, the post prepared as a REST read prepares it. */
+  #publishEdited(post: PostRecord, channel: ChannelRecord): void {
     this.#events.publish(
       "post_edited",
       { post: JSON.stringify(this.#tables.postForClient(post)) },
@@ -58,7 +138,6 @@ export class PostChanges {
       (uid) => this.#tables.isChannelMember(channel.id, uid),
     );
     this.#events.changed();
-    return post;
   }
 
   /**

@@ -6,6 +6,8 @@
  */
 
 import type { Post } from "@mattermost/types/posts";
+import { withActionIds } from "./attachments.ts";
+import type { EmulatorConfig } from "./config.ts";
 import { AppError, permissionError } from "./http.ts";
 import { newId } from "./ids.ts";
 import type { FileStore } from "./files.ts";
@@ -13,7 +15,9 @@ import type { MembershipStore } from "./memberships.ts";
 import { notifiedMembers } from "./mentions.ts";
 import { canCreatePost, canUploadFile } from "./permissions.ts";
 import type { Presence } from "./presence.ts";
-import type { ChannelRecord, PostRecord, UserRecord } from "./records.ts";
+import { checkPriority, checkPrioritySaves, priorityOf } from "./priority.ts";
+import type { ChannelRecord, PostRecord, PriorityRecord, UserRecord } from "./records.ts";
+import { isRestrictedDm } from "./restricted_dm.ts";
 import type { StoreEvents } from "./store_events.ts";
 import type { Tables } from "./tables.ts";
 
@@ -34,6 +38,8 @@ export interface PostInput {
   create_at?: number;
   /** A system post type (`system_join_team`...): never over REST, only server-side seeding. */
   type?: string;
+  /** The body's `metadata`: only `priority` is read (see priority.ts). */
+  metadata?: unknown;
 }
 
 /** What a test or seeding call posts with `createPost` (a REST body without the client's id). */
@@ -55,6 +61,7 @@ const JOIN_LEAVE_TYPES = new Set([
 
 /** What creating a post needs besides the tables. */
 export interface PostStoreDeps {
+  readonly config: EmulatorConfig;
   readonly files: FileStore;
   readonly memberships: MembershipStore;
   readonly presence: Presence;
@@ -79,7 +86,8 @@ export class PostStore {
    * the rest silently (attachFilesToPost), saves, and publishes `posted`.
    */
   submitPost(userId: string, input: PostInput, setOnline = true): PostRecord {
-    const { channel, rootId, message, fileIds } = this.#checkPost(userId, input);
+    const priority = priorityOf(input.metadata);
+    const { channel, rootId, message, fileIds } = this.#checkPost(userId, input, priority);
     const user = this.#tables.users.get(userId)!;
     const props: Record<string, unknown> =
       input.props && typeof input.props === "object" && !Array.isArray(input.props)
@@ -88,6 +96,7 @@ export class PostStore {
     delete props.add_channel_member;
     delete props.force_notification;
     if (user.is_bot) props.from_bot = "true";
+    withActionIds(props);
     const backdated = typeof input.create_at === "number" && input.create_at > 0;
     const post = newPostRecord({
       at: backdated ? input.create_at! : this.#tables.nextPostTime(),
@@ -99,6 +108,7 @@ export class PostStore {
       props,
       hashtags: hashtagsOf(message),
     });
+    if (priority !== undefined) post.priority = priority;
     this.#deps.files.attach(post, fileIds);
     this.#save(post, channel);
     if (setOnline) this.#deps.presence.touched(userId);
@@ -114,9 +124,12 @@ export class PostStore {
     return post;
   }
 
-  /** A post as clients get it, typed as the client library's Post. */
-  clientPost(post: PostRecord): Post {
-    return this.#tables.postForClient(post) as unknown as Post;
+  /**
+   * A post as clients get it, typed as the client library's Post; by default as a REST read
+   * returns it, except that a deleted post keeps its content (for tests to inspect).
+   */
+  clientPost(post: PostRecord, opts: { priority?: "stored" | "echo" } = {}): Post {
+    return this.#tables.postForClient(post, { retainContent: true, ...opts }) as unknown as Post;
   }
 
   /**
@@ -174,7 +187,7 @@ export class PostStore {
    * length, file ids (de-duplicated and sorted, as Post.PreSave does), and the NUL that
    * PostgreSQL refuses. Throws the AppError the server would answer with.
    */
-  #checkPost(userId: string, input: PostInput): {
+  #checkPost(userId: string, input: PostInput, priority: PriorityRecord | undefined): {
     channel: ChannelRecord;
     rootId: string;
     message: string;
@@ -186,11 +199,15 @@ export class PostStore {
     if (fileIds.length > 0 && !canUploadFile(this.#tables, userId, channelId)) {
       throw permissionError();
     }
+    const rootId = typeof input.root_id === "string" ? input.root_id : "";
+    checkPriority(priority, rootId);
     const channel = this.#tables.channels.get(channelId)!;
     if (channel.delete_at !== 0) {
       throw new AppError("api.post.create_post.can_not_post_to_deleted.error", 400);
     }
-    const rootId = typeof input.root_id === "string" ? input.root_id : "";
+    if (isRestrictedDm(this.#tables, this.#deps.config, channel)) {
+      throw new AppError("api.post.create_post.can_not_post_in_restricted_dm.error", 400);
+    }
     if (rootId !== "") this.#checkRoot(rootId, channelId);
     const message = typeof input.message === "string" ? input.message : "";
     checkMessageLength(message);
@@ -202,6 +219,7 @@ export class PostStore {
     }
     // PostgreSQL cannot store U+0000 in text: the insert fails and the server answers 500.
     if (message.includes("\u0000")) throw new AppError("app.post.save.app_error", 500);
+    checkPrioritySaves(priority);
     return { channel, rootId, message, fileIds: uniqueFileIds };
   }
 
@@ -243,7 +261,9 @@ export class PostStore {
     setOnline: boolean,
     pendingPostId: string,
   ): void {
-    const view = this.#tables.postForClient(post);
+    // CreatePost prepares the post once, for the answer and this event: the priority as the
+    // client sent it.
+    const view = this.#tables.postForClient(post, { priority: "echo" });
     view.pending_post_id = pendingPostId;
     const data: Record<string, unknown> = {
       channel_display_name: channel.type === "D" ? `@${sender.username}` : channel.display_name,

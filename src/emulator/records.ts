@@ -94,6 +94,18 @@ export interface PostRecord {
   reply_count: number;
   last_reply_at: number;
   participants: null;
+  /** The priority the post was created with (the PostsPriority row), if any. */
+  priority?: PriorityRecord;
+}
+
+/**
+ * A post's priority (model.PostPriority; the PostsPriority row). The fields a client left out
+ * are null; `priority` is never null once saved (the column is NOT NULL).
+ */
+export interface PriorityRecord {
+  priority: string | null;
+  requested_ack: boolean | null;
+  persistent_notifications: boolean | null;
 }
 
 /** File metadata (model.FileInfo JSON; `post_id` only once attached, like its omitempty tag). */

@@ -22,69 +22,18 @@ import {
 import type { ChannelRecord, PostRecord } from "./records.ts";
 import { isValidId } from "./ids.ts";
 import type { UploadPart } from "./files.ts";
-import type { MemoryStore } from "./store.ts";
 import type { Tables } from "./tables.ts";
-import { postListView, teamView, userView } from "./views.ts";
-
-/** What a handler gets: the request, path parameters, the caller, the data and its stores. */
-export interface RouteContext {
-  req: Request;
-  url: URL;
-  params: Record<string, string>;
-  /** The authenticated user ("" on routes that need no session). */
-  userId: string;
-  /** The records and lookups (what reads and permission checks use). */
-  tables: Tables;
-  /** The stores that change data by the server's rules. */
-  store: MemoryStore;
-  /** WebserverMode "gzip" (what a few answers' headers depend on). */
-  gzip?: boolean;
-}
-
-/** One REST endpoint: method, spec path template, whether a session is required, handler. */
-export interface Route {
-  method: "GET" | "POST" | "PUT" | "DELETE";
-  path: string;
-  auth: boolean;
-  handler(ctx: RouteContext): Response | Promise<Response>;
-}
-
-const PER_PAGE_DEFAULT = 60;
-const PER_PAGE_MAXIMUM = 200;
-
-/** page / per_page as web/params.go reads them: bad or negative -> defaults, per_page capped at 200. */
-export function paging(url: URL): { page: number; perPage: number } {
-  const int = (name: string) => {
-    const raw = url.searchParams.get(name);
-    return raw !== null && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
-  };
-  const page = int("page");
-  const perPage = int("per_page");
-  return {
-    page: Number.isNaN(page) || page < 0 ? 0 : page,
-    perPage: Number.isNaN(perPage) || perPage < 0
-      ? PER_PAGE_DEFAULT
-      : Math.min(perPage, PER_PAGE_MAXIMUM),
-  };
-}
-
-function boolParam(url: URL, name: string): boolean {
-  return url.searchParams.get(name)?.toLowerCase() === "true" ||
-    url.searchParams.get(name) === "1";
-}
-
-function userParam(ctx: RouteContext, name = "user_id"): string {
-  const raw = ctx.params[name];
-  return raw === "me" ? ctx.userId : requireId(raw, name);
-}
-
-async function jsonBody(req: Request, name: string): Promise<unknown> {
-  try {
-    return await req.json();
-  } catch {
-    throw invalidBodyParam(name);
-  }
-}
+import {
+  boolParam,
+  jsonBody,
+  paging,
+  type Route,
+  type RouteContext,
+  userParam,
+} from "./route_kit.ts";
+import { memberView, postListView, teamView, userView } from "./views.ts";
+import { interactionRoutes } from "./routes_interactions.ts";
+import { peopleRoutes } from "./routes_people.ts";
 
 function channelOr404(ctx: RouteContext): ChannelRecord {
   const id = requireId(ctx.params.channel_id, "channel_id");
@@ -218,7 +167,10 @@ function channelPostsPage(ctx: RouteContext): Response {
     200,
     postListView(
       order.map((p) => p.id),
-      [...posts.values()].map((p) => ctx.tables.postForClient(p)),
+      // GetPriorityForPostList reads the priority of the posts in `order` only.
+      [...posts.values()].map((p) =>
+        ctx.tables.postForClient(p, { priority: order.includes(p) ? "stored" : "none" })
+      ),
       next,
       prev,
     ),
@@ -397,7 +349,10 @@ export const routes: Route[] = [
       const teamId = requireId(ctx.params.team_id, "team_id");
       if (!canViewTeam(ctx.tables, ctx.userId, teamId)) throw permissionError();
       if (userId !== ctx.userId && !isSystemAdmin(ctx.tables, ctx.userId)) throw permissionError();
-      return jsonResponse(200, ctx.tables.memberRecordsForUser(teamId, userId));
+      return jsonResponse(
+        200,
+        ctx.tables.memberRecordsForUser(teamId, userId).map((m) => memberView(m, ctx.userId)),
+      );
     },
   },
   {
@@ -519,9 +474,14 @@ export const routes: Route[] = [
     handler: (ctx) => {
       const channelId = requireId(ctx.params.channel_id, "channel_id");
       if (!hasReadChannel(ctx.tables, ctx.userId, channelId)) throw permissionError();
+      // GetMembers has no ORDER BY; PostgreSQL walks the (ChannelId, UserId) key, so members
+      // come by user id. Someone else's last_viewed_at / last_update_at read -1.
       const { page, perPage } = paging(ctx.url);
-      const members = ctx.tables.channelMemberRecords(channelId);
-      return jsonResponse(200, members.slice(page * perPage, page * perPage + perPage));
+      const members = ctx.tables.channelMemberRecords(channelId)
+        .sort((a, b) => a.user_id < b.user_id ? -1 : a.user_id > b.user_id ? 1 : 0)
+        .slice(page * perPage, page * perPage + perPage)
+        .map((m) => memberView(m, ctx.userId));
+      return jsonResponse(200, members);
     },
   },
   {
@@ -545,7 +505,7 @@ export const routes: Route[] = [
       if (!hasReadChannel(ctx.tables, ctx.userId, channelId)) throw permissionError();
       const member = ctx.tables.channelMemberRecord(channelId, userId);
       if (!member) throw new AppError("app.channel.get_member.missing.app_error", 404);
-      return jsonResponse(200, member);
+      return jsonResponse(200, memberView(member, ctx.userId));
     },
   },
   {
@@ -570,13 +530,15 @@ export const routes: Route[] = [
         file_ids: input.file_ids as string[] | undefined,
         props: input.props as Record<string, unknown> | undefined,
         root_id: input.root_id as string | undefined,
+        metadata: input.metadata,
         pending_post_id: typeof input.pending_post_id === "string" ? input.pending_post_id : "",
         // createPost: a create_at from anyone but a system admin is reset to 0 (now).
         create_at: typeof input.create_at === "number" && isSystemAdmin(ctx.tables, ctx.userId)
           ? input.create_at
           : undefined,
       }, setOnline);
-      const view = ctx.tables.postForClient(post);
+      // CreatePost prepared the post for its answer with the priority as the client sent it.
+      const view = ctx.tables.postForClient(post, { priority: "echo" });
       view.pending_post_id = typeof input.pending_post_id === "string" ? input.pending_post_id : "";
       return jsonResponse(201, view);
     },
@@ -605,7 +567,8 @@ export const routes: Route[] = [
           canReadChannelContent(ctx.tables, ctx.userId, ctx.tables.channelRecord(p.channel_id)!)
         )
         .sort((a, b) => b.create_at - a.create_at);
-      return jsonResponse(200, readable.map((p) => ctx.tables.postForClient(p)));
+      // PreparePostForClient without the embeds step: no metadata.embeds here.
+      return jsonResponse(200, readable.map((p) => ctx.tables.postForClient(p, { embeds: false })));
     },
   },
   {
@@ -691,4 +654,6 @@ export const routes: Route[] = [
     handler: (ctx) =>
       jsonResponse(200, fileForReader(ctx).info, { "Cache-Control": "max-age=2592000, private" }),
   },
+  ...interactionRoutes,
+  ...peopleRoutes,
 ];

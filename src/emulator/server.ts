@@ -4,6 +4,7 @@
  * the WebSocket hub, the store, and the Emulator object handed to tests.
  */
 
+import { defaultConfig, type EmulatorConfig } from "./config.ts";
 import { FaultState, type MatchedRule } from "./faults.ts";
 import { AppError, errorResponse, sessionExpired, textResponse } from "./http.ts";
 import { gzipAnswer } from "./gzip.ts";
@@ -96,7 +97,7 @@ function createEmulator(opts: EmulatorOptions): Emulator {
   const hostname = opts.hostname ?? "127.0.0.1";
   const subpath = normalizeSubpath(opts.siteUrlPath);
   const signal = new ChangeSignal();
-  const { hub, data, faults } = createWorld(opts, signal);
+  const { hub, data, faults, config } = createWorld(opts, signal);
   const pipeline: Pipeline = {
     subpath,
     data,
@@ -139,6 +140,7 @@ function createEmulator(opts: EmulatorOptions): Emulator {
     url: `${opts.tls ? "https" : "http"}://${urlHost}:${tcp.port}${subpath}`,
     store: data,
     faults,
+    config,
     requests: pipeline.requests,
     get openConnections() {
       return tcp.open;
@@ -160,7 +162,8 @@ function createEmulator(opts: EmulatorOptions): Emulator {
 function createWorld(
   opts: EmulatorOptions,
   signal: ChangeSignal,
-): { hub: WebSocketHub; data: MemoryStore; faults: FaultState } {
+): { hub: WebSocketHub; data: MemoryStore; faults: FaultState; config: EmulatorConfig } {
+  const config = defaultConfig(opts.config);
   const hub: WebSocketHub = new WebSocketHub({
     authenticate: (token: string): string | undefined => data.tables.tokenUser(token),
     signal,
@@ -168,6 +171,7 @@ function createWorld(
     version: EMULATED_VERSION,
   });
   const data: MemoryStore = new MemoryStore({
+    config,
     signal,
     sink: hub,
     maxFileSize: opts.maxFileSize ?? DEFAULT_MAX_FILE_SIZE,
@@ -179,7 +183,7 @@ function createWorld(
     setSilent: (silent) => hub.setSilent(silent),
     changed: () => signal.notify(),
   });
-  return { hub, data, faults };
+  return { hub, data, faults, config };
 }
 
 /** What the request pipeline works with. */

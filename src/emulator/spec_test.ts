@@ -51,6 +51,7 @@ const OMITTED: Record<string, Record<string, string>> = {
     mfa_active: "omitempty, false",
     terms_of_service_id: "omitempty, empty",
     terms_of_service_create_at: "omitempty, 0",
+    props: "omitempty, empty",
   },
   Team: {},
 };

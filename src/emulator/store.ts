@@ -10,6 +10,7 @@
 import type { Channel, ChannelMembership } from "@mattermost/types/channels";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
+import type { Reaction } from "@mattermost/types/reactions";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import { ChannelStore, type NewChannel } from "./channels.ts";
@@ -18,6 +19,8 @@ import { MembershipStore } from "./memberships.ts";
 import { PostChanges } from "./post_changes.ts";
 import { type CreatePostInput, PostStore } from "./posts.ts";
 import { Presence } from "./presence.ts";
+import type { EmulatorConfig } from "./config.ts";
+import { PostActions } from "./post_actions.ts";
 import { ReactionStore } from "./reactions.ts";
 import type { ChangeSignal } from "./signal.ts";
 import { type EventSink, StoreEvents } from "./store_events.ts";
@@ -28,6 +31,8 @@ import { type NewUser, UserStore, type UserTimezone } from "./users.ts";
 
 /** What the store is wired to: the change signal, the WebSocket sink, limits, the socket count. */
 export interface MemoryStoreDeps {
+  /** The server settings a test may change while it runs (shared with the Emulator). */
+  config: EmulatorConfig;
   signal: ChangeSignal;
   sink: EventSink;
   maxFileSize: number;
@@ -57,6 +62,8 @@ export class MemoryStore implements EmulatorStore {
   readonly files: FileStore;
   /** Reactions. */
   readonly reactions: ReactionStore;
+  /** Interactive button clicks. */
+  readonly actions: PostActions;
   readonly #countSockets: (userId?: string) => number;
 
   /** Wires the stores to the change signal, the WebSocket sink and the socket counter. */
@@ -67,18 +74,25 @@ export class MemoryStore implements EmulatorStore {
     this.presence = new Presence((userId) => deps.countSockets(userId));
     this.users = new UserStore(tables, events);
     this.files = new FileStore(tables, events, deps.maxFileSize);
-    this.reactions = new ReactionStore(tables, events);
+    const config = deps.config;
+    this.reactions = new ReactionStore(tables, events, config);
     this.memberships = new MembershipStore(tables, events);
     const { files, memberships, presence } = this;
-    this.posts = new PostStore(tables, events, { files, memberships, presence });
-    this.postChanges = new PostChanges(tables, events);
+    this.posts = new PostStore(tables, events, { config, files, memberships, presence });
+    this.postChanges = new PostChanges(tables, events, config);
+    this.actions = new PostActions(tables, events, config, this.postChanges);
     const posts = this.posts;
     this.teams = new TeamStore(tables, events, {
       memberships,
       posts,
       maxUsersPerTeam: deps.maxUsersPerTeam,
     });
-    this.channels = new ChannelStore(tables, events, { teams: this.teams, memberships, posts });
+    this.channels = new ChannelStore(tables, events, {
+      config,
+      teams: this.teams,
+      memberships,
+      posts,
+    });
   }
 
   // ---- EmulatorStore: seeding ----
@@ -149,7 +163,7 @@ export class MemoryStore implements EmulatorStore {
    * (as the server writes itself, e.g. `system_join_team` under a bot's id).
    */
   createPost(userId: string, p: CreatePostInput): Post {
-    return this.posts.clientPost(this.posts.submitPost(userId, p));
+    return this.posts.clientPost(this.posts.submitPost(userId, p), { priority: "echo" });
   }
 
   /** Edits a post as that user with the REST rules (PUT /posts/{id}/patch). */
@@ -160,6 +174,20 @@ export class MemoryStore implements EmulatorStore {
   /** Reacts to a post as the user with the REST rules; throws AppError like the API would. */
   addReaction(userId: string, postId: string, emojiName: string): void {
     this.reactions.submitReaction(userId, postId, emojiName);
+  }
+
+  /** Removes the user's reaction with the REST rules (200 and an event even when absent). */
+  removeReaction(userId: string, postId: string, emojiName: string): void {
+    this.reactions.removeReaction(userId, userId, postId, emojiName);
+  }
+
+  /** Clicks a post's button as the user (POST /posts/{id}/actions/{action_id} rules). */
+  async clickAction(
+    userId: string,
+    postId: string,
+    actionId: string,
+  ): Promise<{ status: "OK"; trigger_id: string }> {
+    return await this.actions.click(userId, postId, actionId);
   }
 
   /** Uploads one file as the user with the REST rules. */
@@ -193,6 +221,23 @@ export class MemoryStore implements EmulatorStore {
     return [...this.tables.posts.values()]
       .sort((a, b) => a.create_at - b.create_at)
       .map((p) => this.posts.clientPost(p));
+  }
+
+  /** The live reactions to a post, oldest first (deleted posts' too). */
+  reactionsTo(postId: string): Reaction[] {
+    return structuredClone(
+      (this.tables.reactions.get(postId) ?? []).filter((r) => r.delete_at === 0)
+        .sort((a, b) => a.create_at - b.create_at),
+    ) as unknown as Reaction[];
+  }
+
+  /**
+   * A post as stored, integrations (URL and context) included -- what no client ever sees:
+   * for tests of what a bot put in its buttons.
+   */
+  storedPost(postId: string): Post | undefined {
+    const post = this.tables.posts.get(postId);
+    return post ? structuredClone(post) as unknown as Post : undefined;
   }
 
   /** Whom a post notifies (what `posted` events carry as `mentions`): for tests. */

@@ -7,9 +7,18 @@
 import { type Broadcast, emptyBroadcast, type WsEvent } from "./resume.ts";
 import type { ChangeSignal } from "./signal.ts";
 
+/** How one event is delivered besides its recipients. */
+export interface PublishOptions {
+  /**
+   * The WebSocketEventScope rule (typing, reaction_added, reaction_removed): not to a
+   * connection whose `presence` says it is looking at another channel and at other threads.
+   */
+  readonly channelScoped?: boolean;
+}
+
 /** Where store mutations send WebSocket events: to every connection whose user passes `to`. */
 export interface EventSink {
-  publish(event: WsEvent, to: (userId: string) => boolean): void;
+  publish(event: WsEvent, to: (userId: string) => boolean, opts?: PublishOptions): void;
 }
 
 /** The events and the change signal, as the stores use them. */
@@ -32,8 +41,9 @@ export class StoreEvents {
     data: Record<string, unknown>,
     broadcast: Partial<Broadcast>,
     to: (userId: string) => boolean,
+    opts: PublishOptions = {},
   ): void {
-    this.#sink.publish({ event, data, broadcast: emptyBroadcast(broadcast) }, to);
+    this.#sink.publish({ event, data, broadcast: emptyBroadcast(broadcast) }, to, opts);
   }
 
   /** Wakes whoever waits for a change (after the current task). */

@@ -19,7 +19,7 @@ import type {
   TeamRecord,
   UserRecord,
 } from "./records.ts";
-import { postView, userView } from "./views.ts";
+import { postView, type PostViewOptions, userView } from "./views.ts";
 
 /** An uploaded file: its metadata and its bytes. */
 export interface StoredFile {
@@ -208,9 +208,22 @@ export class Tables implements AuthzLookups {
       .sort((a, b) => b.create_at - a.create_at);
   }
 
-  /** A post as clients get it (with metadata.files, metadata.reactions and a live reply count). */
-  postForClient(post: PostRecord): Record<string, unknown> {
-    const view = postView(post, this.filesOf(post), this.reactions.get(post.id) ?? []);
+  /**
+   * A post as clients get it (integrations stripped, metadata.files, metadata.reactions, and a
+   * live reply count); by default as a REST read prepares it: with embeds, the stored
+   * priority, and a deleted post emptied. See {@link PostViewOptions} for the others.
+   */
+  postForClient(
+    post: PostRecord,
+    opts: Omit<PostViewOptions, "files" | "reactions"> = {},
+  ): Record<string, unknown> {
+    const view = postView(post, {
+      embeds: true,
+      priority: "stored",
+      ...opts,
+      files: this.filesOf(post),
+      reactions: this.reactions.get(post.id) ?? [],
+    });
     if (post.root_id === "") {
       view.reply_count = (this.repliesByRoot.get(post.id) ?? []).filter((p) => p.delete_at === 0)
         .length;

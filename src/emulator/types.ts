@@ -6,14 +6,17 @@
 import type { Channel, ChannelMembership } from "@mattermost/types/channels";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
+import type { Reaction } from "@mattermost/types/reactions";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
+import type { EmulatorConfig } from "./config.ts";
 import type { Faults } from "./faults.ts";
 import type { WaitForOptions } from "./signal.ts";
 import type { NewChannel } from "./channels.ts";
 import type { CreatePostInput } from "./posts.ts";
 import type { NewUser, UserTimezone } from "./users.ts";
 
+export type { EmulatorConfig } from "./config.ts";
 export type { FailRule, Faults } from "./faults.ts";
 export type { NewChannel } from "./channels.ts";
 export type { CreatePostInput } from "./posts.ts";
@@ -42,6 +45,8 @@ export interface EmulatorOptions {
   webserverMode?: "gzip" | "uncompressed";
   /** Site URL subpath such as "/mm"; default "" (API at /api/v4). */
   siteUrlPath?: string;
+  /** Server settings to start with (see {@link EmulatorConfig}); changeable later on `emu.config`. */
+  config?: Partial<EmulatorConfig>;
   /**
    * How the `latencyMs` fault waits before answering; default a timer. Tests pass one they
    * resolve themselves, to see the delay applied without timing anything.
@@ -69,6 +74,8 @@ export interface Emulator extends AsyncDisposable {
   readonly store: EmulatorStore;
   /** Misbehaviour switches. */
   readonly faults: Faults;
+  /** The server's settings (RestrictDirectMessage, AllowedUntrustedInternalConnections...). */
+  readonly config: EmulatorConfig;
   /** Every REST request (and WebSocket upgrade) in order. */
   readonly requests: RequestRecord[];
   /**
@@ -92,6 +99,17 @@ export interface EmulatorStore {
   setUserTimezone(userId: string, timezone: UserTimezone): void;
   /** Reacts to a post as that user (POST /reactions rules); throws AppError on violations. */
   addReaction(userId: string, postId: string, emojiName: string): void;
+  /** Removes that user's reaction (DELETE .../reactions/{emoji_name} rules); throws AppError. */
+  removeReaction(userId: string, postId: string, emojiName: string): void;
+  /**
+   * Clicks a button of a post as that user (POST /posts/{id}/actions/{action_id} rules: the
+   * emulator calls the integration and applies its answer); rejects with AppError.
+   */
+  clickAction(
+    userId: string,
+    postId: string,
+    actionId: string,
+  ): Promise<{ status: "OK"; trigger_id: string }>;
   /** Edits a post's message as that user (PUT /posts/{id}/patch rules). */
   editPost(userId: string, postId: string, message: string): Post;
   /** Creates a team (type "O", not open to invites). */
@@ -130,6 +148,10 @@ export interface EmulatorStore {
   mentionedBy(postId: string): string[];
   /** Every post, deleted ones included (delete_at > 0). */
   allPosts(): Post[];
+  /** A post as stored, with its actions' integrations (URL, context), which clients never see. */
+  storedPost(postId: string): Post | undefined;
+  /** The live reactions to a post, oldest first. */
+  reactionsTo(postId: string): Reaction[];
   /** Stored bytes of a file. */
   fileBytes(fileId: string): Uint8Array | undefined;
   /** File metadata. */

@@ -9,7 +9,7 @@ import { AppError } from "./http.ts";
 import { isValidId, newId } from "./ids.ts";
 import { ConnectionState, emptyBroadcast, type WsEvent } from "./resume.ts";
 import type { ChangeSignal } from "./signal.ts";
-import type { EventSink } from "./store_events.ts";
+import type { EventSink, PublishOptions } from "./store_events.ts";
 
 /** Seconds an unauthenticated socket may stay open (web_conn.go authCheckInterval). */
 const AUTH_TIMEOUT_MS = 5_000;
@@ -22,17 +22,44 @@ export interface HubDeps {
   version: string;
 }
 
+/** The value of a presence field the client has not set (web_conn.go UnsetPresenceIndicator). */
+const UNSET = "<>";
+
 /** One socket: its connection state once authenticated, and how to kill it abruptly. */
 class SocketSession {
   state?: ConnectionState;
   silent = false;
   closed = false;
   authTimer?: ReturnType<typeof setTimeout>;
+  /** What the client said it looks at (`presence` action): channel, RHS thread, thread view. */
+  activeChannel = UNSET;
+  rhsThreadChannel = UNSET;
+  threadViewChannel = UNSET;
 
   constructor(readonly socket: WebSocket, readonly abort: () => void) {}
 
   get open(): boolean {
     return !this.closed && this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /**
+   * WebConn.notInChannel && notInThread: the client looks at another channel and (both of)
+   * its threads elsewhere, so a channel-scoped event (reactions, typing) of `channelId` is
+   * not for it. Unset presence means everything is.
+   */
+  outOfScope(channelId: string): boolean {
+    const elsewhere = (value: string) => value !== UNSET && value !== channelId;
+    return elsewhere(this.activeChannel) && elsewhere(this.rhsThreadChannel) &&
+      elsewhere(this.threadViewChannel);
+  }
+
+  /** The `presence` action's data (websocket_router.go). */
+  setPresence(data: Record<string, unknown> | undefined): void {
+    if (typeof data?.channel_id === "string") this.activeChannel = data.channel_id;
+    if (typeof data?.thread_channel_id === "string") {
+      if (data.is_thread_view === true) this.threadViewChannel = data.thread_channel_id;
+      else this.rhsThreadChannel = data.thread_channel_id;
+    }
   }
 
   write(message: unknown): void {
@@ -79,8 +106,11 @@ export class WebSocketHub implements EventSink {
     return response;
   }
 
-  /** Sends an event to every live or resumable connection whose user passes `to`. */
-  publish(event: WsEvent, to: (userId: string) => boolean): void {
+  /**
+   * Sends an event to every live or resumable connection whose user passes `to` (and, for a
+   * channel-scoped event, whose presence does not put it elsewhere).
+   */
+  publish(event: WsEvent, to: (userId: string) => boolean, opts: PublishOptions = {}): void {
     const now = Date.now();
     for (const [id, state] of [...this.states]) {
       if (state.isExpired(now)) {
@@ -89,6 +119,7 @@ export class WebSocketHub implements EventSink {
       }
       if (!to(state.userId)) continue;
       const session = this.bound.get(state);
+      if (opts.channelScoped && session?.outOfScope(event.broadcast.channel_id)) continue;
       if (state.active && session?.open) {
         session.write(state.sequence(event));
         continue;
@@ -215,6 +246,11 @@ export class WebSocketHub implements EventSink {
       this.deps.signal.notify();
       return;
     }
+    if (action === "presence") {
+      // Handled before the authentication check, as websocket_router.go does.
+      session.setPresence(request.data);
+      return session.write({ status: "OK", seq_reply: seq });
+    }
     if (!session.state) {
       return this.fail(session, seq, "api.web_socket_router.not_authenticated.app_error", 401);
     }
@@ -227,7 +263,6 @@ export class WebSocketHub implements EventSink {
         });
       case "user_typing":
       case "user_update_active_status":
-      case "presence":
         return session.write({ status: "OK", seq_reply: seq });
       case "get_statuses":
       case "get_statuses_by_ids":

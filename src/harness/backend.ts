@@ -12,6 +12,7 @@
 import type { Channel } from "@mattermost/types/channels";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
+import type { Reaction } from "@mattermost/types/reactions";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import type { Emulator, UserTimezone } from "@postbot/mattermost-emulator";
@@ -59,8 +60,18 @@ export interface PostSpec {
   channel_id: string;
   message: string;
   file_ids?: string[];
+  /** Props, `attachments` with interactive buttons included. */
   props?: Record<string, unknown>;
   root_id?: string;
+  /** `priority` ({priority, requested_ack?, persistent_notifications?}) is what servers read. */
+  metadata?: { priority?: Record<string, unknown> };
+}
+
+/** A REST answer as a test sees it: the status and the parsed JSON body (or its text). */
+export interface RestAnswer {
+  readonly status: number;
+  // deno-lint-ignore no-explicit-any
+  readonly body: any;
 }
 
 /** The server under test, as the tests see it. */
@@ -84,6 +95,23 @@ export interface Backend {
   createUser(u: { username: string; is_bot?: boolean; roles?: string }): Promise<Person>;
   /** Reacts to a post as the user (who must have been created through this backend). */
   addReaction(userId: string, postId: string, emojiName: string): Promise<void>;
+  /** Removes the user's reaction to a post, as their client does. */
+  removeReaction(userId: string, postId: string, emojiName: string): Promise<void>;
+  /** The live reactions to a post, oldest first. */
+  reactions(postId: string): Promise<Reaction[]>;
+  /**
+   * Clicks a button of a post as the user (POST /posts/{id}/actions/{action_id}): the server
+   * calls the button's integration and applies its answer. The answer is returned whatever
+   * its status (200 `{status, trigger_id}`, or the server's error).
+   */
+  clickButton(userId: string, postId: string, actionId: string): Promise<RestAnswer>;
+  /** Marks the channel read by the user, as their client does when they look at it. */
+  viewChannel(userId: string, channelId: string): Promise<void>;
+  /**
+   * TeamSettings.RestrictDirectMessage: "team" refuses new DMs between people who share no
+   * team. A real server is shared: a test that sets "team" sets "any" back in a `finally`.
+   */
+  setRestrictDirectMessage(mode: "any" | "team"): Promise<void>;
   /** Adds a user to a team. */
   addTeamMember(teamId: string, userId: string): Promise<void>;
   /** Removes a user from a team (when a member), and so from its channels. */

@@ -10,8 +10,21 @@ import type { Channel } from "@mattermost/types/channels";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
-import { type Emulator, type EmulatorOptions, startEmulator } from "@postbot/mattermost-emulator";
-import type { Backend, ChannelSpec, Person, PostSpec, UserTimezone } from "./backend.ts";
+import type { Reaction } from "@mattermost/types/reactions";
+import {
+  AppError,
+  type Emulator,
+  type EmulatorOptions,
+  startEmulator,
+} from "@postbot/mattermost-emulator";
+import type {
+  Backend,
+  ChannelSpec,
+  Person,
+  PostSpec,
+  RestAnswer,
+  UserTimezone,
+} from "./backend.ts";
 
 /** A {@link Backend} over a running emulator. */
 export class EmulatorBackend implements Backend {
@@ -24,9 +37,17 @@ export class EmulatorBackend implements Backend {
     this.emulator = emulator;
   }
 
-  /** Starts a fresh emulator. */
-  static async start(options?: EmulatorOptions): Promise<EmulatorBackend> {
-    return new EmulatorBackend(await startEmulator(options));
+  /**
+   * Starts a fresh emulator. Like the real test server (mattermost_server.ts), it lets
+   * interactive buttons reach integrations on 127.0.0.1 and localhost only.
+   */
+  static async start(options: EmulatorOptions = {}): Promise<EmulatorBackend> {
+    return new EmulatorBackend(
+      await startEmulator({
+        ...options,
+        config: { allowedUntrustedInternalConnections: "127.0.0.1 localhost", ...options.config },
+      }),
+    );
   }
 
   /** The emulator's base URL. */
@@ -41,6 +62,34 @@ export class EmulatorBackend implements Backend {
 
   addReaction(userId: string, postId: string, emojiName: string): Promise<void> {
     this.emulator.store.addReaction(userId, postId, emojiName);
+    return Promise.resolve();
+  }
+
+  removeReaction(userId: string, postId: string, emojiName: string): Promise<void> {
+    this.emulator.store.removeReaction(userId, postId, emojiName);
+    return Promise.resolve();
+  }
+
+  reactions(postId: string): Promise<Reaction[]> {
+    return Promise.resolve(this.emulator.store.reactionsTo(postId));
+  }
+
+  async clickButton(userId: string, postId: string, actionId: string): Promise<RestAnswer> {
+    try {
+      return { status: 200, body: await this.emulator.store.clickAction(userId, postId, actionId) };
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      return { status: e.statusCode, body: e.toBody("") };
+    }
+  }
+
+  viewChannel(userId: string, channelId: string): Promise<void> {
+    this.emulator.store.viewChannels(userId, [channelId]);
+    return Promise.resolve();
+  }
+
+  setRestrictDirectMessage(mode: "any" | "team"): Promise<void> {
+    this.emulator.config.restrictDirectMessage = mode;
     return Promise.resolve();
   }
 

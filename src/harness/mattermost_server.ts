@@ -115,6 +115,9 @@ function serverEnv(
     MM_SERVICESETTINGS_ENABLEPERMALINKPREVIEWS: "false",
     MM_SERVICESETTINGS_ENABLEGIFPICKER: "false",
     MM_SERVICESETTINGS_ENABLEONBOARDINGFLOW: "false",
+    // Interactive buttons post to the bot's integration URL; on loopback that is an internal
+    // address, which the server refuses unless named here (its default names none).
+    MM_SERVICESETTINGS_ALLOWEDUNTRUSTEDINTERNALCONNECTIONS: "127.0.0.1 localhost",
     MM_TEAMSETTINGS_ENABLEOPENSERVER: "true",
     // The default is 50 active users a team; the suite's fixed accounts (the world, 30 wizard
     // users, the tests' own) pass it, as an organisation of any size does: raised as they would.

@@ -37,6 +37,7 @@ export {
   type Person,
   type PostSpec,
   realServerOnly,
+  type RestAnswer,
   waitFor,
 } from "./backend.ts";
 export { EmulatorBackend } from "./emulator_backend.ts";

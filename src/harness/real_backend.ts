@@ -11,12 +11,20 @@
 import type { Channel } from "@mattermost/types/channels";
 import type { FileInfo } from "@mattermost/types/files";
 import type { Post, PostList } from "@mattermost/types/posts";
+import type { Reaction } from "@mattermost/types/reactions";
 import type { Team } from "@mattermost/types/teams";
 import { worldFile } from "./mattermost_paths.ts";
 import { Provisioner } from "./provision.ts";
 import { Rest } from "./rest.ts";
 import { pingOk, readServerInfo, restart } from "./mattermost_server.ts";
-import type { Backend, ChannelSpec, Person, PostSpec, UserTimezone } from "./backend.ts";
+import type {
+  Backend,
+  ChannelSpec,
+  Person,
+  PostSpec,
+  RestAnswer,
+  UserTimezone,
+} from "./backend.ts";
 
 /** A {@link Backend} over the local real Mattermost server. */
 export class RealBackend implements Backend {
@@ -25,6 +33,8 @@ export class RealBackend implements Backend {
   readonly url: string;
   epoch = 0;
   #limited = false;
+  /** Whether this backend set RestrictDirectMessage to "team" (stop sets it back). */
+  #restrictedDms = false;
   /** Provisioning as the system admin. */
   readonly provisioner: Provisioner;
   readonly #tokens = new Map<string, string>();
@@ -149,9 +159,7 @@ export class RealBackend implements Backend {
   }
 
   async addReaction(userId: string, postId: string, emojiName: string): Promise<void> {
-    const token = this.#tokens.get(userId);
-    if (token === undefined) throw new Error(`no token for user ${userId}: create it first`);
-    await this.#admin.as(token).json("POST", "/reactions", {
+    await this.#as(userId).json("POST", "/reactions", {
       user_id: userId,
       post_id: postId,
       emoji_name: emojiName,
@@ -159,9 +167,47 @@ export class RealBackend implements Backend {
   }
 
   createPost(userId: string, p: PostSpec): Promise<Post> {
+    return this.#as(userId).json<Post>("POST", "/posts", p);
+  }
+
+  async removeReaction(userId: string, postId: string, emojiName: string): Promise<void> {
+    await this.#as(userId).json(
+      "DELETE",
+      `/users/${userId}/posts/${postId}/reactions/${emojiName}`,
+    );
+  }
+
+  async reactions(postId: string): Promise<Reaction[]> {
+    // The server answers `null`, not [], when a post has no reactions.
+    return (await this.#admin.json<Reaction[] | null>("GET", `/posts/${postId}/reactions`)) ?? [];
+  }
+
+  async clickButton(userId: string, postId: string, actionId: string): Promise<RestAnswer> {
+    const r = await this.#as(userId).raw("POST", `/posts/${postId}/actions/${actionId}`, {});
+    const text = await r.text();
+    try {
+      return { status: r.status, body: JSON.parse(text) };
+    } catch {
+      return { status: r.status, body: text };
+    }
+  }
+
+  async viewChannel(userId: string, channelId: string): Promise<void> {
+    await this.#as(userId).json("POST", "/channels/members/me/view", { channel_id: channelId });
+  }
+
+  async setRestrictDirectMessage(mode: "any" | "team"): Promise<void> {
+    this.#restrictedDms = mode === "team";
+    await this.#admin.json("PUT", "/config/patch", {
+      TeamSettings: { RestrictDirectMessage: mode },
+    });
+  }
+
+  /** The REST client of a user created through this backend. */
+  #as(userId: string): Rest {
     const token = this.#tokens.get(userId);
     if (token === undefined) throw new Error(`no token for user ${userId}: create it first`);
-    return this.#admin.as(token).json<Post>("POST", "/posts", p);
+    return this.#admin.as(token);
   }
 
   async postsIn(channelId: string): Promise<Post[]> {
@@ -216,6 +262,7 @@ export class RealBackend implements Backend {
   }
 
   async stop(): Promise<void> {
+    if (this.#restrictedDms) await this.setRestrictDirectMessage("any");
     // A test that switched the server's limiter on leaves the next one a normal server.
     if (readServerInfo()?.rateLimit) await this.restart({ rateLimit: null });
   }
