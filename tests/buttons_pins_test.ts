@@ -258,6 +258,9 @@ Deno.test("clicks refused: a failing or silent integration, a missing action, a 
     await rest(s, s.world.bot, "DELETE", `/posts/${post.id}`);
     const deleted = await click(post);
     assert.deepEqual([deleted.status, deleted.body.id], [404, "app.post.get.app_error"]);
+    const [gone] = (await rest(s, s.world.alice, "POST", "/posts/ids", [post.id])).body;
+    assert.ok(gone.delete_at > 0);
+    assert.deepEqual([gone.message, gone.metadata], ["", {}], "a deleted post comes emptied");
   } finally {
     await stub.stop();
     await s.stop();
