@@ -53,6 +53,7 @@ import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts
 import { channelsCommand, idCommand, refreshCommand } from "./commands/channels.ts";
 import { editCommand } from "./commands/edit.ts";
 import { addGroupCommand, listGroupsCommand } from "./commands/groups.ts";
+import { addListCommand, listsCommand } from "./commands/lists.ts";
 import { helpCommand } from "./commands/help.ts";
 import { cancelCommand, scheduledCommand } from "./commands/scheduled.ts";
 import { statusCommand } from "./commands/status.ts";
@@ -61,6 +62,8 @@ import { type HealthSnapshot, serveHealth } from "./health.ts";
 import { Notifier } from "./notifier.ts";
 import { ChannelPrivacy } from "./privacy.ts";
 import { reresolve } from "./targets/reresolve.ts";
+import { TeamDirectory } from "./targets/people.ts";
+import { DirectChannels } from "./storage/direct_channels.ts";
 import { Scheduler } from "./broadcast/scheduled/scheduler.ts";
 import { SendLater } from "./broadcast/scheduled/send_later.ts";
 import { ScheduledStore } from "./broadcast/scheduled/scheduled_broadcasts.ts";
@@ -180,6 +183,8 @@ interface Core {
   readonly channels: ChannelsStore;
   readonly bot: Bot;
   readonly cache: ChannelCache;
+  /** The team's people (for targets that are people). */
+  readonly people: TeamDirectory;
   readonly notifier: Notifier;
 }
 
@@ -235,7 +240,17 @@ async function openCore(
     );
   }
   const notifier = new Notifier(bot.transport, bot.identity.userId, config.botLogChannelId);
-  return ok({ config, db: db.value, stores, channels: channels.value, bot, cache, notifier });
+  const people = new TeamDirectory(bot.transport, bot.identity.teamId);
+  return ok({
+    config,
+    db: db.value,
+    stores,
+    channels: channels.value,
+    bot,
+    cache,
+    people,
+    notifier,
+  });
 }
 
 /** Takes the single-instance lock and opens (and migrates) the database, in that order. */
@@ -335,11 +350,14 @@ function accessOf({ config, bot, cache, channels, notifier }: Core): AccessCheck
 
 /** Builds the broadcast, schedule and edit services, the wizard, and registers the commands. */
 function wireServices(core: Core, tasks: TaskSystem): Wiring {
-  const { config, db, stores, bot, cache, channels, notifier } = core;
+  const { config, db, stores, bot, cache, channels, notifier, people } = core;
   const { transport } = bot;
+  const botId = bot.identity.userId;
   const access = accessOf(core);
   const broadcastLog = new BroadcastLog(stores.watch(db, "broadcast log"));
   const broadcaster = new Broadcaster(transport, broadcastLog, notifier, {
+    directChannels: new DirectChannels(stores.watch(db, "direct channels"), transport, botId),
+    unreachable: (targets) => people.unreachable(targets),
     auditChannelId: config.botLogChannelId,
     privacy: access.privacy,
     isAdmin: access.isAdmin,
@@ -348,7 +366,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     concurrency: config.broadcastConcurrency,
     attribution: config.broadcastAttribution,
     undoWindowSeconds: config.undoWindowSeconds,
-    botUserId: bot.identity.userId,
+    botUserId: botId,
     botUsername: bot.identity.username,
   });
   const scheduled = new ScheduledStore(
@@ -378,7 +396,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     notifier,
     audit: access.audit,
     authority: access.authority,
-    channelsOf: async (answer) => {
+    recipientsOf: async (answer) => {
       const found = await reresolve(answer, uncheckedContext(core));
       return found.ok ? found.value.targets : undefined;
     },
@@ -390,6 +408,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     config,
     channels,
     cache,
+    people,
     privacy: access.privacy,
     transport,
     broadcasts,
@@ -413,7 +432,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
 
 /** The commands, each given the few things it uses. */
 function registerCommands(
-  { config, bot, cache, channels }: Core,
+  { config, bot, cache, channels, people }: Core,
   privacy: ChannelPrivacy,
   broadcasts: BroadcastService,
   scheduled: ScheduledStore,
@@ -431,6 +450,8 @@ function registerCommands(
     .register(listGroupsCommand({ channels, cache, privacy }, "private_groups"))
     .register(addGroupCommand({ channels, cache, auditChannelId }, "groups"))
     .register(addGroupCommand({ channels, cache, auditChannelId }, "private_groups"))
+    .register(listsCommand({ channels, people }))
+    .register(addListCommand({ channels, people }))
     .register(aliasCommand({ channels, cache }))
     .register(historyCommand({ broadcasts, transport }))
     .register(statusCommand({
@@ -449,13 +470,14 @@ function registerCommands(
  * Resolution as if the sender could reach every channel: what an answer leads to, whoever
  * asks. Its channels are then checked by the sender's authority (see authority.ts).
  */
-function uncheckedContext({ config, cache, channels, bot }: Core): ResolveContext {
+function uncheckedContext({ config, cache, channels, bot, people }: Core): ResolveContext {
   return {
     config: channels.config,
     cache,
     senderIsMember: () => Promise.resolve(true),
     viewer: new ChannelPrivacy(bot.transport, cache).viewer("", true),
     auditChannelId: config.botLogChannelId,
+    people,
   };
 }
 
@@ -466,7 +488,7 @@ function createScheduler(
   store: ScheduledStore,
   broadcaster: Broadcaster,
 ): Scheduler {
-  const { config, cache, channels, bot, notifier } = core;
+  const { config, cache, channels, bot, notifier, people } = core;
   return new Scheduler({
     store,
     broadcaster,
@@ -480,6 +502,7 @@ function createScheduler(
         senderIsMember: (channelId) => isChannelMember(bot.transport, channelId, sender.id),
         viewer: privacy.viewer(sender.id, isAdmin(sender.id, sender.username)),
         auditChannelId: config.botLogChannelId,
+        people,
       }, uncheckedContext(core)),
     // Channels archived or created since the broadcast was scheduled must count.
     beforeBatch: async () => {

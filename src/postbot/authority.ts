@@ -9,7 +9,11 @@
  * - each channel is still within their reach, by the wizard's rules: a channel of a group is
  *   the operator's choice; a whitelisted public channel is open to all; a whitelisted private
  *   channel only to its members (and administrators); any other channel (named by its id)
- *   only while the sender is a member. A channel out of reach is dropped, the rest go out.
+ *   only while the sender is a member. A channel out of reach is dropped, the rest go out;
+ * - each person likewise, by how they were reached: named or in a list, always; as "members
+ *   of" a group, always (the operator's choice); as "members of" a channel, while the sender
+ *   may still see that channel (public, or private and a member or administrator); through
+ *   `everyone`, only while the sender is an administrator.
  *
  * Team membership and accounts come from {@link TeamMembership} (which follows the server's
  * events); channel membership is asked of the server every time.
@@ -20,12 +24,10 @@
 import { isAdminUnder, listed, unreachable, type UserRef } from "@postbot/framework";
 import { type ChannelsConfig, nameKey } from "./channels/parse.ts";
 import type { Account } from "./team_membership.ts";
+import type { BroadcastTarget, ChannelTarget, PersonTarget } from "./broadcast/model.ts";
 
-/** A channel a broadcast goes to (a delivery record or a resolved target). */
-export interface ReachTarget {
-  readonly channelId: string;
-  readonly name: string;
-}
+/** A recipient a broadcast goes to (a delivery record or a resolved target). */
+export type ReachTarget = BroadcastTarget;
 
 /** Why a sender may send nothing any more. */
 export type SenderRefusal =
@@ -45,7 +47,7 @@ export type AuthorityVerdict<T extends ReachTarget> =
   | {
     readonly kind: "allowed";
     readonly keep: readonly T[];
-    /** Channels out of the sender's reach, with why (the text names the channel). */
+    /** Recipients out of the sender's reach, with why (the text names the recipient). */
     readonly dropped: readonly { readonly target: T; readonly reason: string }[];
   };
 
@@ -108,9 +110,52 @@ export class SenderAuthority {
     return { kind: "allowed", keep, dropped };
   }
 
-  /** Why the channel is out of the sender's reach now; undefined when it is within. */
-  async #outOfReach(
+  /** Why the recipient is out of the sender's reach now; undefined when it is within. */
+  #outOfReach(
     target: ReachTarget,
+    senderId: string,
+    standing: Extract<Standing, { ok: true }>,
+  ): Promise<string | undefined> {
+    return target.kind === "channel"
+      ? this.#channelOutOfReach(target, senderId, standing)
+      : this.#personOutOfReach(target, senderId, standing);
+  }
+
+  /** Why a person is out of reach now, by how they were reached. */
+  async #personOutOfReach(
+    target: PersonTarget,
+    senderId: string,
+    standing: Extract<Standing, { ok: true }>,
+  ): Promise<string | undefined> {
+    const who = `@${standing.username}`;
+    const reach = target.reach;
+    switch (reach.by) {
+      case "name":
+      case "list":
+        return undefined;
+      case "everyone":
+        return standing.admin
+          ? undefined
+          : `only administrators may send to everyone, and ${who} ` +
+            "is no longer one";
+      case "members": {
+        if (reach.group !== undefined || standing.admin) return undefined;
+        const type = await this.#deps.channelType(reach.channelId);
+        if (type === "O") return undefined;
+        if (type === "P" && await this.#deps.isChannelMember(reach.channelId, senderId)) {
+          return undefined;
+        }
+        return `@${target.username} was reached as a member of ~${reach.channelName}, which ` +
+          `${who} may no longer see`;
+      }
+      default:
+        return unreachable(reach);
+    }
+  }
+
+  /** Why a channel is out of reach now. */
+  async #channelOutOfReach(
+    target: ChannelTarget,
     senderId: string,
     standing: Extract<Standing, { ok: true }>,
   ): Promise<string | undefined> {

@@ -13,17 +13,54 @@ const ref = (s: string): UserRef => {
 const BOB = { id: "b".repeat(26), username: "bob" };
 const id = (c: string) => c.repeat(26);
 const CHANNELS = {
-  grouped: { channelId: id("g"), name: "grouped", type: "P" as const },
-  privateGrouped: { channelId: id("q"), name: "managers", type: "P" as const },
-  openListed: { channelId: id("o"), name: "announcements", type: "O" as const },
-  privateListed: { channelId: id("p"), name: "secret-listed", type: "P" as const },
-  byId: { channelId: id("r"), name: "random", type: "O" as const },
-  privateById: { channelId: id("s"), name: "secret", type: "P" as const },
+  grouped: {
+    kind: "channel" as const,
+    channelId: id("g"),
+    name: "grouped",
+    displayName: "grouped",
+    type: "P" as const,
+  },
+  privateGrouped: {
+    kind: "channel" as const,
+    channelId: id("q"),
+    name: "managers",
+    displayName: "managers",
+    type: "P" as const,
+  },
+  openListed: {
+    kind: "channel" as const,
+    channelId: id("o"),
+    name: "announcements",
+    displayName: "announcements",
+    type: "O" as const,
+  },
+  privateListed: {
+    kind: "channel" as const,
+    channelId: id("p"),
+    name: "secret-listed",
+    displayName: "secret-listed",
+    type: "P" as const,
+  },
+  byId: {
+    kind: "channel" as const,
+    channelId: id("r"),
+    name: "random",
+    displayName: "random",
+    type: "O" as const,
+  },
+  privateById: {
+    kind: "channel" as const,
+    channelId: id("s"),
+    name: "secret",
+    displayName: "secret",
+    type: "P" as const,
+  },
 };
 const CONFIG: ChannelsConfig = {
   whitelist: ["announcements", id("p")],
   groups: new Map([["G", [id("g")]]]),
   privateGroups: new Map([["M", [id("q")]]]),
+  lists: new Map(),
   aliases: new Map(),
 };
 

@@ -124,6 +124,7 @@ Deno.test("without an audit channel the rules pass everything valid", () => {
     whitelist: ["bot-log"],
     groups: new Map([["Log", [AUDIT]]]),
     privateGroups: new Map<string, string[]>(),
+    lists: new Map(),
     aliases: new Map<string, string>(),
   };
   assert.deepEqual(none(config, "", "channels.toml"), []);

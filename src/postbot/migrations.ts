@@ -110,4 +110,50 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: "people as recipients: deliveries to a channel or a person, DM channels kept",
+    // The deliveries table is rebuilt: a row is a channel's (channel_id) or a person's
+    // (user_id, and how they were reached), never both; the rows so far are channels'.
+    sql: `
+      CREATE TABLE deliveries_v4 (
+        broadcast_id  TEXT NOT NULL REFERENCES broadcasts (id),
+        kind          TEXT NOT NULL CHECK (kind IN ('channel', 'person')),
+        channel_id    TEXT,
+        user_id       TEXT,
+        reach_json    TEXT,
+        name          TEXT NOT NULL,
+        display_name  TEXT NOT NULL,
+        status        TEXT NOT NULL
+          CHECK (status IN ('pending', 'sending', 'delivered', 'failed', 'deleted')),
+        post_id       TEXT,
+        error         TEXT,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        updated_at    INTEGER NOT NULL,
+        CHECK (
+          (kind = 'channel' AND channel_id IS NOT NULL AND user_id IS NULL
+            AND reach_json IS NULL) OR
+          (kind = 'person' AND user_id IS NOT NULL AND channel_id IS NULL
+            AND reach_json IS NOT NULL)
+        )
+      );
+      INSERT INTO deliveries_v4 (broadcast_id, kind, channel_id, name, display_name, status,
+          post_id, error, attempts, updated_at)
+        SELECT broadcast_id, 'channel', channel_id, channel_name, channel_display_name, status,
+          post_id, error, attempts, updated_at
+        FROM deliveries ORDER BY rowid;
+      DROP TABLE deliveries;
+      ALTER TABLE deliveries_v4 RENAME TO deliveries;
+      CREATE INDEX deliveries_by_broadcast ON deliveries (broadcast_id);
+      CREATE UNIQUE INDEX deliveries_channel ON deliveries (broadcast_id, channel_id)
+        WHERE kind = 'channel';
+      CREATE UNIQUE INDEX deliveries_person ON deliveries (broadcast_id, user_id)
+        WHERE kind = 'person';
+      CREATE TABLE direct_channels (
+        user_id    TEXT PRIMARY KEY,
+        channel_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

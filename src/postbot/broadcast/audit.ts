@@ -5,12 +5,14 @@
  * edited, refused):
  *
  * - always: what happened, the broadcast id, who acted (and whose broadcast it is), when, and
- *   counts -- of channels, and of the private ones among them;
+ *   counts -- of channels, of the private ones among them, and of people;
  * - a public channel by name, with the reason when it failed;
  * - a private channel (or one whose type the bot cannot tell) only counted: never its name,
- *   display name, id or an error text about it;
- * - the message, an edit's before and after, and file names only when every channel of the
- *   broadcast is public; otherwise (or while its channels are not known) they are withheld.
+ *   display name, id or an error text about it; a person (a direct message) likewise: only
+ *   counted, never named, nor why their DM failed;
+ * - the message, an edit's before and after, and file names only when every recipient of the
+ *   broadcast is a public channel; otherwise (or while its recipients are not known) they are
+ *   withheld.
  *
  * Everything that came from a user is inert (see {@link inert}).
  *
@@ -21,7 +23,14 @@ import { defuseEveryMention } from "@postbot/framework/text";
 import { plural } from "../format.ts";
 import type { ChannelRef } from "../privacy.ts";
 import { inert, when } from "./report.ts";
-import type { BroadcastRecord, DeliveryRecord } from "./model.ts";
+import {
+  type BroadcastRecord,
+  type BroadcastTarget,
+  channelsOf,
+  type DeliveryRecord,
+  peopleOf,
+  recipientsText,
+} from "./model.ts";
 
 /** A channel of the broadcast as an audit line may mention it. */
 export interface AuditChannel {
@@ -47,6 +56,8 @@ export interface AuditEvent {
   readonly detail: string;
   /** The broadcast's channels; undefined when not known (its texts are then withheld). */
   readonly channels: readonly AuditChannel[] | undefined;
+  /** The people it goes to (direct messages): counted only, never named. */
+  readonly people?: { readonly count: number; readonly failed: number };
   /** The message; absent when the line is not about it. */
   readonly message?: string;
   readonly edit?: { readonly before: string; readonly after: string };
@@ -66,28 +77,32 @@ export function auditText(e: AuditEvent, privateIds: ReadonlySet<string>): strin
     (e.sender !== undefined && e.sender !== e.actor
       ? ` (sent by ${inert(`@${e.sender}`, 40)})`
       : "");
+  const people = e.people ?? { count: 0, failed: 0 };
   const lines = [
     // The detail may quote a username ("@bob is no longer ..."): it must not ping anyone.
     `**${e.action}** \`${e.id}\` by ${by} at ${when(e.at)}: ${defuseEveryMention(e.detail)}` +
     (hidden > 0 ? ` (${plural(hidden, "private channel")} among them)` : "") + ".",
   ];
-  const open = e.channels !== undefined && hidden === 0;
+  const open = e.channels !== undefined && hidden === 0 && people.count === 0;
   // A failure's reason may quote a file name ("could not download the file ..."): withheld too.
   const reason = (failure: string) =>
     open ? failure : (e.files ?? []).reduce((t, f) => t.replaceAll(f, "(a file)"), failure);
   const failed = channels.filter((c) => c.failure !== undefined);
-  if (failed.length > 0) {
+  if (failed.length > 0 || people.failed > 0) {
     const named = failed.filter((c) => !privateIds.has(c.channelId));
     const unnamed = failed.length - named.length;
     lines.push(
       "Failed: " + [
         ...named.map((c) => `~${c.name} (${inert(reason(c.failure ?? "?"), 120)})`),
         ...(unnamed > 0 ? [plural(unnamed, "private channel")] : []),
+        ...(people.failed > 0 ? [plural(people.failed, "person", "people")] : []),
       ].join("; "),
     );
   }
   const withheld = e.channels === undefined
     ? "_(withheld until its channels are known: a private one may be among them)_"
+    : people.count > 0
+    ? "_(withheld: people (direct messages) are among its recipients)_"
     : "_(withheld: a private channel is among its channels)_";
   if (e.message !== undefined) {
     lines.push(`Message: ${open ? shown(e.message, "_(files only)_") : withheld}`);
@@ -118,21 +133,38 @@ export function deliveryEvent(
   const delivered = deliveries.filter((d) => d.status === "delivered").length;
   const failed = deliveries.filter((d) => d.status === "failed").length;
   const deleted = deliveries.filter((d) => d.status === "deleted").length;
+  const channels = channelsOf(deliveries);
+  const people = peopleOf(deliveries);
   return {
     action,
     id: b.id,
     actor,
     sender: b.senderUsername,
     at,
-    detail: `${delivered} of ${plural(deliveries.length, "channel")} delivered` +
+    detail: `${delivered} of ${recipientsText(channels.length, people.length)} delivered` +
       (failed > 0 ? `, ${failed} failed` : "") + (deleted > 0 ? `, ${deleted} deleted` : ""),
-    channels: deliveries.map((d) => ({
+    channels: channels.map((d) => ({
       channelId: d.channelId,
       name: d.name,
       ...(d.status === "failed" ? { failure: d.error ?? "?" } : {}),
     })),
+    people: { count: people.length, failed: people.filter((p) => p.status === "failed").length },
     message: b.message,
     files: b.files.map((f) => f.name),
+  };
+}
+
+/** The channels and people of an audit event, from recipients (resolved or delivered). */
+export function auditRecipients(
+  targets: readonly (BroadcastTarget & { readonly type?: "O" | "P" })[],
+): Pick<AuditEvent, "channels" | "people"> {
+  return {
+    channels: channelsOf(targets).map((t) => ({
+      channelId: t.channelId,
+      name: t.name,
+      ...(t.type === undefined ? {} : { type: t.type }),
+    })),
+    people: { count: peopleOf(targets).length, failed: 0 },
   };
 }
 

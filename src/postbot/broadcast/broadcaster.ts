@@ -14,10 +14,16 @@ import type { Attribution } from "../config.ts";
 import type { Notifier } from "../notifier.ts";
 import type { ChannelPrivacy } from "../privacy.ts";
 import { BroadcastAudit } from "./audit.ts";
-import type { PreparedFile } from "./delivery.ts";
+import type { DirectChannelSource, PreparedFile } from "./delivery.ts";
 import { BroadcastJobs } from "./jobs.ts";
 import type { BroadcastLog } from "./log.ts";
-import { type Actor, type BroadcastRequest, newBroadcastId } from "./model.ts";
+import {
+  type Actor,
+  type BroadcastRequest,
+  type BroadcastTarget,
+  newBroadcastId,
+  type PersonTarget,
+} from "./model.ts";
 import { OutcomeReports } from "./outcome_reports.ts";
 import { recoverInterrupted } from "./recovery.ts";
 import { type BroadcastCounters, DeliveryRuns } from "./run.ts";
@@ -54,6 +60,10 @@ export interface BroadcasterSettings {
   readonly authority?: Pick<SenderAuthority, "check">;
   /** Writes audit lines under the audit rule; by default from the notifier and `privacy`. */
   readonly audit?: BroadcastAudit;
+  /** People's DM channels (kept in the database); absent, people cannot be delivered to. */
+  readonly directChannels?: DirectChannelSource;
+  /** Which people cannot be reached now, with why (asked before each run with people). */
+  readonly unreachable?: (people: readonly PersonTarget[]) => Promise<Map<string, string>>;
 }
 
 /** Runs and tracks broadcasts. */
@@ -132,12 +142,12 @@ export class Broadcaster {
     return id;
   }
 
-  /** Delivers again to the channels that failed; returns how many will be tried. */
+  /** Delivers again to the recipients that failed; returns how many will be tried. */
   retry(id: string, actor: Actor): number {
     const before = this.#broadcastLog.get(id);
     const n = this.#broadcastLog.reopenFailed(id);
     if (before === undefined || n === 0) return 0;
-    this.#broadcastLog.addEvent(id, actor, "retry", `${n} channels`);
+    this.#broadcastLog.addEvent(id, actor, "retry", `${n} recipients`);
     this.#jobs.track(id, (release) => this.#runs.deliver(id, actor, before, release));
     return n;
   }
@@ -172,12 +182,13 @@ export class Broadcaster {
       broadcastLog: this.#broadcastLog,
       reports: this.#reports,
       botUserId: this.#settings.botUserId,
+      directChannels: this.#settings.directChannels,
     });
   }
 
-  /** The private channels among `channelIds` that `reader` may not see named. */
-  hiddenFor(reader: Actor, channelIds: readonly string[]): Promise<Set<string>> {
-    return this.#reports.hiddenFor(reader, channelIds);
+  /** The recipients among `targets` that `reader` may not see named (keys, see targetKey). */
+  hiddenFor(reader: Actor, targets: readonly BroadcastTarget[]): Promise<Set<string>> {
+    return this.#reports.hiddenFor(reader, targets);
   }
 
   /**

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { channelsOf } from "./model.ts";
 import type { Channel } from "@mattermost/types/channels";
 import type { DatabaseSync } from "node:sqlite";
 import { RestTransport, Secret } from "@postbot/framework";
@@ -10,7 +11,7 @@ import { Broadcaster } from "./broadcaster.ts";
 import { retryFailedText } from "./outcome_reports.ts";
 import { BROADCAST_PROP } from "./delivery.ts";
 import { BroadcastLog } from "./log.ts";
-import { type BroadcastTarget, newBroadcastId, postedMessage } from "./model.ts";
+import { type ChannelTarget, newBroadcastId, postedMessage } from "./model.ts";
 
 interface World {
   emu: Emulator;
@@ -80,7 +81,8 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
   }
 }
 
-const target = (c: Channel): BroadcastTarget => ({
+const target = (c: Channel): ChannelTarget => ({
+  kind: "channel" as const,
   channelId: c.id,
   name: c.name,
   displayName: c.display_name,
@@ -108,6 +110,7 @@ Deno.test("postedMessage adds the footer only when asked to", () => {
 
 Deno.test("retryFailedText says nothing changed, and advises a new send only if nothing arrived", () => {
   const row = (name: string, status: "delivered" | "failed") => ({
+    kind: "channel" as const,
     channelId: name,
     name,
     displayName: name,
@@ -188,7 +191,7 @@ Deno.test("Broadcaster", async (t) => {
         () => Promise.reject(new Error("reply failed")),
       );
       await dmMatching(w, w.alice.id, new RegExp(`broadcast \`${other}\``));
-      assert.equal(w.log.deliveries(other)[0].status, "delivered");
+      assert.equal(channelsOf(w.log.deliveries(other))[0].status, "delivered");
     });
 
     await t.step("retry by an admin: only failed channels, both people told", async () => {
@@ -237,7 +240,7 @@ Deno.test("Broadcaster", async (t) => {
         new RegExp(`Delivered to 2 of 2 channels\\*\\* \\(broadcast \`${partial}\``),
       );
       await w.emu.waitFor(() => w.broadcaster.running === 0);
-      const kept = w.log.deliveries(partial).find((d) => d.channelId === w.ch.two.id)!;
+      const kept = channelsOf(w.log.deliveries(partial)).find((d) => d.channelId === w.ch.two.id)!;
       w.emu.faults.failRequests({
         method: "DELETE",
         path: `/api/v4/posts/${kept.postId}`,
@@ -252,7 +255,7 @@ Deno.test("Broadcaster", async (t) => {
           "/invite)",
       );
       assert.deepEqual(
-        w.log.deliveries(partial).map((d) => [d.name, d.status]),
+        channelsOf(w.log.deliveries(partial)).map((d) => [d.name, d.status]),
         [["one", "deleted"], ["two", "delivered"]],
       );
     });
@@ -270,15 +273,15 @@ Deno.test("Broadcaster", async (t) => {
         targets: [target(w.ch.one), target(w.ch.two), target(w.ch["no-bot"])],
       });
       // ~one: the post was made but the answer never recorded; ~two: the request died.
-      w.log.markSending(lost, w.ch.one.id);
+      w.log.markSending(lost, { kind: "channel", channelId: w.ch.one.id });
       const made = w.emu.store.createPost(w.bot.id, {
         channel_id: w.ch.one.id,
         message: "Interrupted",
         props: { [BROADCAST_PROP]: lost },
       });
-      w.log.markSending(lost, w.ch.two.id);
+      w.log.markSending(lost, { kind: "channel", channelId: w.ch.two.id });
       await w.broadcaster.recover();
-      const [one, two, noBot] = w.log.deliveries(lost);
+      const [one, two, noBot] = channelsOf(w.log.deliveries(lost));
       assert.deepEqual([one.status, one.postId], ["delivered", made.id]);
       assert.equal(two.status, "failed");
       assert.match(two.error ?? "", /the post did not arrive/);
@@ -301,13 +304,15 @@ Deno.test("Broadcaster", async (t) => {
         answer: "one, two, no-bot",
         targets: [target(w.ch.one), target(w.ch.two), target(w.ch["no-bot"])],
       });
-      await w.emu.waitFor(() => w.log.deliveries(slow).some((d) => d.status === "sending"));
+      await w.emu.waitFor(() =>
+        channelsOf(w.log.deliveries(slow)).some((d) => d.status === "sending")
+      );
       assert.equal(await w.broadcaster.drain(0, 10), false);
       assert.ok(w.broadcaster.running > 0, "still hanging when drain returned");
-      assert.ok(w.log.deliveries(slow).some((d) => d.status === "sending"));
+      assert.ok(channelsOf(w.log.deliveries(slow)).some((d) => d.status === "sending"));
       w.emu.faults.latencyMs = 0;
       await w.emu.waitFor(() => w.broadcaster.running === 0, { timeoutMs: 15_000 });
-      const statuses = w.log.deliveries(slow).map((d) => d.status);
+      const statuses = channelsOf(w.log.deliveries(slow)).map((d) => d.status);
       assert.ok(statuses.includes("failed"), "channels not started are recorded as not sent");
       assert.equal(w.log.get(slow)?.status, "interrupted");
     });

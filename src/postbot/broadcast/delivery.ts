@@ -1,7 +1,9 @@
 /**
- * Fan-out of one broadcast: the DM's files are downloaded once, then for every target channel
- * (at most `concurrency` at a time) they are uploaded again as the bot, to that channel, and
- * the post is created with the new file ids. The server silently drops file ids it cannot
+ * Fan-out of one broadcast: the DM's files are downloaded once, then for every recipient (at
+ * most `concurrency` at a time) they are uploaded again as the bot, to the recipient's
+ * channel, and the post is created with the new file ids. A person's channel is their direct
+ * message channel with the bot, created on first use and remembered for good
+ * ({@link DirectChannelSource}): one engine for channels and people alike. The server silently drops file ids it cannot
  * attach, so the returned post is checked for every id; a post missing files is removed and
  * the channel reported as failed rather than left with a half broadcast.
  *
@@ -33,7 +35,7 @@ import {
   type Semaphore,
 } from "@postbot/framework";
 import { plural } from "../format.ts";
-import type { BroadcastFile, BroadcastTarget } from "./model.ts";
+import { type BroadcastFile, type BroadcastTarget, targetLabel, type TargetRef } from "./model.ts";
 
 const log = logger("delivery");
 
@@ -46,7 +48,18 @@ export interface PreparedFile {
   readonly content: FileBytes;
 }
 
-/** The outcome for one channel. */
+/**
+ * People's direct message channels with the bot: the one already known (kept in the database),
+ * or a new one (`POST /channels/direct`), remembered before anything is posted in it.
+ */
+export interface DirectChannelSource {
+  /** The DM channel with `userId` the bot has used before, if any (no request). */
+  known(userId: string): string | undefined;
+  /** The DM channel with `userId`, created when there is none yet. */
+  open(userId: string): Promise<string>;
+}
+
+/** The outcome for one recipient. */
 export type ChannelOutcome =
   | { readonly target: BroadcastTarget; readonly ok: true; readonly postId: string }
   | { readonly target: BroadcastTarget; readonly ok: false; readonly reason: string };
@@ -60,11 +73,11 @@ export type ChannelOutcome =
  */
 export interface DeliveryJournal {
   /** An attempt is starting: from here on, its outcome must be verified after a crash. */
-  markSending(broadcastId: string, channelId: string): void;
-  /** The post is in the channel. */
-  markDelivered(broadcastId: string, channelId: string, postId: string): void;
-  /** The channel did not get it; `reason` is written for people. */
-  markFailed(broadcastId: string, channelId: string, reason: string): void;
+  markSending(broadcastId: string, target: TargetRef): void;
+  /** The post is in the channel (or the person's DM). */
+  markDelivered(broadcastId: string, target: TargetRef, postId: string): void;
+  /** The recipient did not get it; `reason` is written for people. */
+  markFailed(broadcastId: string, target: TargetRef, reason: string): void;
 }
 
 /** What a delivery run needs. */
@@ -74,6 +87,8 @@ export interface DeliveryContext {
   readonly journal: DeliveryJournal;
   readonly botUserId: string;
   readonly botUsername: string;
+  /** People's DM channels; without it, a person cannot be delivered to. */
+  readonly directChannels?: DirectChannelSource;
   readonly concurrency: number;
   /**
    * Shared by every broadcast running at once, so `BROADCAST_CONCURRENCY` bounds the
@@ -159,11 +174,11 @@ async function deliverOne(
   /** A post may be in the channel that no search has seen yet (a lost answer, a retry). */
   let unverified = job.checkFirst;
   for (let attempt = 1;; attempt++) {
-    ctx.journal.markSending(job.broadcastId, target.channelId);
+    ctx.journal.markSending(job.broadcastId, target);
     const progress: Progress = { step: "checking" };
     try {
       if (unverified) {
-        const existing = await searchChannel(job, target, ctx);
+        const existing = await searchRecipient(job, target, ctx);
         if (existing !== undefined) return delivered(job, target, ctx, existing);
         unverified = false;
       }
@@ -176,30 +191,51 @@ async function deliverOne(
       if (final) {
         return progress.step === "checking"
           ? await settle(job, target, ctx, unverifiable(target, e), false, e)
-          : await settle(job, target, ctx, explain(e, target, attempt), unverified, e);
+          : await settle(
+            job,
+            target,
+            ctx,
+            explain(e, target, attempt, progress.step),
+            unverified,
+            e,
+          );
       }
       await delay(backoffDelay(backoff, attempt), ctx.signal).catch(() => {});
       if (ctx.signal?.aborted) {
         // Shutting down: no more attempts, but what is in the channel must be known.
         const reason = "not sent: postbot shut down before it could try again " +
-          `(${explain(e, target, attempt)})`;
+          `(${explain(e, target, attempt, progress.step)})`;
         return await settle(job, target, ctx, reason, unverified, e);
       }
     }
   }
 }
 
-/** This broadcast's post in the target channel, if one is there already. */
-function searchChannel(
+/**
+ * The channel a recipient's post goes to without creating anything: a channel's own id, a
+ * person's DM channel when the bot has one with them (undefined otherwise: nothing can be
+ * there yet).
+ */
+export function knownChannelOf(
+  target: BroadcastTarget,
+  directChannels: Pick<DirectChannelSource, "known"> | undefined,
+): string | undefined {
+  return target.kind === "channel" ? target.channelId : directChannels?.known(target.userId);
+}
+
+/** This broadcast's post for the recipient, if one is there already. */
+async function searchRecipient(
   job: DeliveryJob,
   target: BroadcastTarget,
   ctx: DeliveryContext,
 ): Promise<string | undefined> {
-  return findBroadcastPost(
+  const channelId = knownChannelOf(target, ctx.directChannels);
+  if (channelId === undefined) return undefined;
+  return await findBroadcastPost(
     ctx.transport,
     ctx.botUserId,
     job.broadcastId,
-    target.channelId,
+    channelId,
     job.since,
     ctx.searchLimits,
   );
@@ -207,8 +243,11 @@ function searchChannel(
 
 /** How far an attempt got: only a failed post request can leave a post behind. */
 interface Progress {
-  step: "checking" | "uploading" | "posting";
+  step: Step;
 }
+
+/** The steps of one attempt. */
+type Step = "checking" | "opening" | "uploading" | "posting";
 
 /** Whether a failed request may nevertheless have been carried out by the server. */
 function mayHaveLanded(e: unknown): boolean {
@@ -221,12 +260,12 @@ function delivered(
   ctx: DeliveryContext,
   postId: string,
 ): ChannelOutcome {
-  ctx.journal.markDelivered(job.broadcastId, target.channelId, postId);
+  ctx.journal.markDelivered(job.broadcastId, target, postId);
   return { target, ok: true, postId };
 }
 
 /**
- * Records a channel that will not be tried again. When an earlier attempt may have posted,
+ * Records a recipient that will not be tried again. When an earlier attempt may have posted,
  * the channel is searched once more first, so the log never says "not delivered" about a
  * post that is there.
  */
@@ -240,30 +279,47 @@ async function settle(
 ): Promise<ChannelOutcome> {
   if (unverified) {
     try {
-      const existing = await searchChannel(job, target, ctx);
+      const existing = await searchRecipient(job, target, ctx);
       if (existing !== undefined) return delivered(job, target, ctx, existing);
     } catch (e) {
       reason = `${reason}; ${unverifiable(target, e)}`;
     }
   }
-  log.warn("Broadcast {id} to ~{channel} failed: {reason}", {
+  log.warn("Broadcast {id} to {recipient} failed: {reason}", {
     id: job.broadcastId,
-    channel: target.name,
+    recipient: targetLabel(target),
     reason,
     error,
   });
-  ctx.journal.markFailed(job.broadcastId, target.channelId, reason);
+  ctx.journal.markFailed(job.broadcastId, target, reason);
   return { target, ok: false, reason };
 }
 
-/** The reason for a channel whose search for an earlier copy failed. */
+/** The reason for a recipient whose search for an earlier copy failed. */
 function unverifiable(target: BroadcastTarget, e: unknown): string {
-  return `could not verify whether ~${target.name} already has it (${explain(e, target, 1)}): ` +
-    `check ~${target.name}, and \`!retry\` if it is missing`;
+  const where = target.kind === "channel"
+    ? targetLabel(target)
+    : `the DM of ${targetLabel(target)}`;
+  return `could not verify whether ${where} already has it (${explain(e, target, 1)}): ` +
+    `check ${where}, and \`!retry\` if it is missing`;
 }
 
 /** A failure whose reason was already written for people. */
 class DeliveryFailure extends Error {}
+
+/** The channel to post in: a channel's own, a person's DM (created when there is none). */
+async function channelFor(
+  target: BroadcastTarget,
+  ctx: DeliveryContext,
+  progress: Progress,
+): Promise<string> {
+  if (target.kind === "channel") return target.channelId;
+  if (ctx.directChannels === undefined) {
+    throw new DeliveryFailure("direct messages to people are not available here");
+  }
+  progress.step = "opening";
+  return await ctx.directChannels.open(target.userId);
+}
 
 /** Uploads and posts once, recording in `progress` how far it got. */
 async function postOnce(
@@ -272,42 +328,15 @@ async function postOnce(
   ctx: DeliveryContext,
   progress: Progress,
 ): Promise<string> {
+  const channelId = await channelFor(target, ctx, progress);
   progress.step = "uploading";
-  let fileIds: string[] = [];
-  if (job.files.length > 0) {
-    const body = multipartBody(
-      [["channel_id", target.channelId]],
-      job.files.map((f) => ({
-        field: "files",
-        filename: f.source.name,
-        contentType: f.source.mimeType,
-        content: f.content,
-      })),
-    );
-    const response = await ctx.transport.send(ctx.transport.api("/files"), {
-      method: "POST",
-      headers: { "Content-Type": body.contentType },
-      body: () => body.stream(),
-    });
-    const uploaded = await response.json() as { file_infos?: FileInfo[] };
-    const infos = uploaded.file_infos ?? [];
-    fileIds = infos.map((f) => f.id);
-    if (fileIds.length !== job.files.length) {
-      throw new DeliveryFailure(
-        `the server accepted ${fileIds.length} of ${job.files.length} files`,
-      );
-    }
-    const short = infos.findIndex((info, i) => info.size !== job.files[i].content.size);
-    if (short >= 0) {
-      throw new DeliveryFailure(`the file "${job.files[short].source.name}" arrived incomplete`);
-    }
-  }
+  const fileIds = job.files.length > 0 ? await upload(job, channelId, ctx) : [];
   progress.step = "posting";
   const response = await ctx.transport.send(ctx.transport.api("/posts"), {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({
-      channel_id: target.channelId,
+      channel_id: channelId,
       message: job.message,
       file_ids: fileIds,
       props: { [BROADCAST_PROP]: job.broadcastId },
@@ -318,7 +347,7 @@ async function postOnce(
   const missing = fileIds.filter((id) => !attached.has(id));
   if (missing.length > 0) {
     // Mattermost dropped files it would not attach. A post without its files is a wrong
-    // broadcast: take it back and report the channel.
+    // broadcast: take it back and report the recipient.
     await ctx.transport.send(ctx.transport.api(`/posts/${post.id}`), { method: "DELETE" })
       .then((removed) => removed.text()) // read: lets its time limit and its connection go
       .catch((e) =>
@@ -333,6 +362,41 @@ async function postOnce(
     );
   }
   return post.id;
+}
+
+/** Uploads the job's files to `channelId` as the bot; the new file ids, checked. */
+async function upload(
+  job: DeliveryJob,
+  channelId: string,
+  ctx: DeliveryContext,
+): Promise<string[]> {
+  const body = multipartBody(
+    [["channel_id", channelId]],
+    job.files.map((f) => ({
+      field: "files",
+      filename: f.source.name,
+      contentType: f.source.mimeType,
+      content: f.content,
+    })),
+  );
+  const response = await ctx.transport.send(ctx.transport.api("/files"), {
+    method: "POST",
+    headers: { "Content-Type": body.contentType },
+    body: () => body.stream(),
+  });
+  const uploaded = await response.json() as { file_infos?: FileInfo[] };
+  const infos = uploaded.file_infos ?? [];
+  const fileIds = infos.map((f) => f.id);
+  if (fileIds.length !== job.files.length) {
+    throw new DeliveryFailure(
+      `the server accepted ${fileIds.length} of ${job.files.length} files`,
+    );
+  }
+  const short = infos.findIndex((info, i) => info.size !== job.files[i].content.size);
+  if (short >= 0) {
+    throw new DeliveryFailure(`the file "${job.files[short].source.name}" arrived incomplete`);
+  }
+  return fileIds;
 }
 
 /** How far back (ms) before a broadcast's creation its copies are searched: clock skew. */
@@ -383,13 +447,21 @@ export async function findBroadcastPost(
   );
 }
 
-/** A reason a person understands, for the report and the log. */
-export function explain(e: unknown, target: BroadcastTarget, attempts: number): string {
-  const channel = `~${target.name}`;
+/**
+ * A reason a person understands, for the report and the log. `step` says which request failed
+ * when it matters: opening a person's DM channel.
+ */
+export function explain(
+  e: unknown,
+  target: BroadcastTarget,
+  attempts: number,
+  step?: Step,
+): string {
+  const label = targetLabel(target);
   if (e instanceof DeliveryFailure) return e.message;
   if (!(e instanceof MattermostError)) return `an unexpected error (${String(e)})`;
   const id = e.serverErrorId ?? "";
-  if (/deleted|archived/i.test(id)) return `${channel} was archived`;
+  if (target.kind === "channel" && /deleted|archived/i.test(id)) return `${label} was archived`;
   switch (e.kind) {
     case "rate_limited":
       return `rate limited by the server after ${e.attempts} attempts`;
@@ -398,11 +470,18 @@ export function explain(e: unknown, target: BroadcastTarget, attempts: number): 
     case "network":
       return `the server could not be reached (${attempts} attempts)`;
   }
+  if (target.kind === "person" && (step === "opening" || e.status === 403)) {
+    return `the server refused a direct message to ${label} (HTTP ${e.status}: ${e.message})`;
+  }
   if (e.status === 403) {
-    return `the bot is not a member of ${channel} or may not post there ` +
+    return `the bot is not a member of ${label} or may not post there ` +
       `(add it with /invite)`;
   }
-  if (e.status === 404) return `${channel} no longer exists`;
+  if (e.status === 404) {
+    return target.kind === "channel"
+      ? `${label} no longer exists`
+      : `the direct message channel with ${label} no longer exists`;
+  }
   if (e.status === 413) return "a file is larger than the server accepts";
   if (e.status >= 500) return `the server failed (HTTP ${e.status}) ${plural(attempts, "time")}`;
   return `the server refused it (HTTP ${e.status}: ${e.message})`;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { channelsOf } from "./model.ts";
 import type { Channel } from "@mattermost/types/channels";
 import type { DatabaseSync } from "node:sqlite";
 import { MattermostError, RestTransport, Secret } from "@postbot/framework";
@@ -18,7 +19,7 @@ import {
   type PreparedFile,
 } from "./delivery.ts";
 import { BroadcastLog } from "./log.ts";
-import type { BroadcastFile, BroadcastTarget } from "./model.ts";
+import type { BroadcastFile, ChannelTarget } from "./model.ts";
 
 /** The shared seeded world, plus a DM from alice holding two files and channels to deliver to. */
 interface World {
@@ -101,8 +102,8 @@ async function withWorld(
   }
 }
 
-function target(c: Channel): BroadcastTarget {
-  return { channelId: c.id, name: c.name, displayName: c.display_name };
+function target(c: Channel): ChannelTarget {
+  return { kind: "channel" as const, channelId: c.id, name: c.name, displayName: c.display_name };
 }
 
 let counter = 0;
@@ -182,9 +183,13 @@ function requests(w: World, method: string, path: RegExp, status?: number) {
 function assertDeliveredOnce(w: World, j: DeliveryJob, outcomes: ChannelOutcome[]) {
   assert.equal(outcomes.length, j.targets.length);
   for (const o of outcomes) {
-    assert.ok(o.ok, `${o.target.name}: ${o.ok ? "" : o.reason}`);
-    const posts = copies(w, o.target.channelId, j.broadcastId);
-    assert.equal(posts.length, 1, `~${o.target.name} has ${posts.length} copies`);
+    assert.ok(o.ok, `${(o.target as ChannelTarget).name}: ${o.ok ? "" : o.reason}`);
+    const posts = copies(w, (o.target as ChannelTarget).channelId, j.broadcastId);
+    assert.equal(
+      posts.length,
+      1,
+      `~${(o.target as ChannelTarget).name} has ${posts.length} copies`,
+    );
     assert.equal(posts[0].id, o.postId);
     assert.equal(posts[0].message, j.message);
     assert.equal((posts[0].file_ids ?? []).length, j.files.length);
@@ -192,13 +197,19 @@ function assertDeliveredOnce(w: World, j: DeliveryJob, outcomes: ChannelOutcome[
     for (const fileId of posts[0].file_ids ?? []) {
       const info = w.emu.store.getFile(fileId)!;
       assert.equal(info.user_id, w.botId, "uploaded by the bot");
-      assert.equal(info.channel_id, o.target.channelId, "uploaded to that channel");
+      assert.equal(
+        info.channel_id,
+        (o.target as ChannelTarget).channelId,
+        "uploaded to that channel",
+      );
       assert.equal(info.post_id, o.postId);
       const source = j.files.find((f) => f.source.name === info.name)?.source;
       assert.ok(source, `unexpected file ${info.name}`);
       assert.deepEqual(w.emu.store.fileBytes(fileId), w.bytes.get(source.id));
     }
-    const d = w.log.deliveries(j.broadcastId).find((x) => x.channelId === o.target.channelId)!;
+    const d = channelsOf(w.log.deliveries(j.broadcastId)).find((x) =>
+      x.channelId === (o.target as ChannelTarget).channelId
+    )!;
     assert.deepEqual([d.status, d.postId], ["delivered", o.postId]);
   }
 }
@@ -299,7 +310,7 @@ Deno.test("deliver", async (t) => {
         /did not attach 2 of 2 files, so the post was removed/,
       );
       assert.equal(copies(w, w.ch.three.id, j.broadcastId).length, 0, "incomplete post removed");
-      assert.equal(w.log.deliveries(j.broadcastId)[0].status, "failed");
+      assert.equal(channelsOf(w.log.deliveries(j.broadcastId))[0].status, "failed");
       for (const id of dmIds) {
         assert.notEqual(w.emu.store.getFile(id)?.channel_id, w.ch.three.id);
       }
@@ -309,15 +320,15 @@ Deno.test("deliver", async (t) => {
       const before = requests(w, "POST", /^\/api\/v4\/files$/, 403);
       const j = job(w, [w.ch["no-bot"], w.ch.four], files);
       const outcomes = await deliver(j, context(w));
-      const noBot = outcomes.find((o) => o.target.name === "no-bot")!;
+      const noBot = outcomes.find((o) => (o.target as ChannelTarget).name === "no-bot")!;
       assert.equal(noBot.ok, false);
       assert.match(
         (noBot as { reason: string }).reason,
         /the bot is not a member of ~no-bot or may not post there/,
       );
       assert.equal(requests(w, "POST", /^\/api\/v4\/files$/, 403) - before, 1, "not retried");
-      assert.ok(outcomes.find((o) => o.target.name === "four")!.ok);
-      const d = w.log.deliveries(j.broadcastId).find((x) => x.name === "no-bot")!;
+      assert.ok(outcomes.find((o) => (o.target as ChannelTarget).name === "four")!.ok);
+      const d = channelsOf(w.log.deliveries(j.broadcastId)).find((x) => x.name === "no-bot")!;
       assert.deepEqual([d.status, d.attempts], ["failed", 1]);
     });
 
@@ -326,7 +337,7 @@ Deno.test("deliver", async (t) => {
       const [outcome] = await deliver(j, context(w));
       assert.equal(outcome.ok, false);
       assert.equal((outcome as { reason: string }).reason, "~archived was archived");
-      assert.equal(w.log.deliveries(j.broadcastId)[0].attempts, 1);
+      assert.equal(channelsOf(w.log.deliveries(j.broadcastId))[0].attempts, 1);
     });
 
     await t.step("404 is not retried", async () => {
@@ -336,7 +347,7 @@ Deno.test("deliver", async (t) => {
       w.emu.faults.clear();
       assert.equal(outcome.ok, false);
       assert.equal((outcome as { reason: string }).reason, "~five no longer exists");
-      assert.equal(w.log.deliveries(j.broadcastId)[0].attempts, 1);
+      assert.equal(channelsOf(w.log.deliveries(j.broadcastId))[0].attempts, 1);
       assert.equal(copies(w, w.ch.five.id, j.broadcastId).length, 0);
     });
 
@@ -346,7 +357,7 @@ Deno.test("deliver", async (t) => {
       const outcomes = await deliver(j, context(w));
       w.emu.faults.clear();
       assertDeliveredOnce(w, j, outcomes);
-      assert.equal(w.log.deliveries(j.broadcastId)[0].attempts, 3);
+      assert.equal(channelsOf(w.log.deliveries(j.broadcastId))[0].attempts, 3);
     });
 
     await t.step("5xx after the post was made (lost answer) is not a duplicate", async () => {
@@ -394,7 +405,8 @@ Deno.test("deliver", async (t) => {
       const outcomes = await deliver(again, context(w));
       assertDeliveredOnce(w, again, outcomes);
       assert.equal(
-        (outcomes.find((o) => o.target.name === "one") as { postId: string }).postId,
+        (outcomes.find((o) => (o.target as ChannelTarget).name === "one") as { postId: string })
+          .postId,
         before,
       );
     });
@@ -432,7 +444,7 @@ Deno.test("deliver", async (t) => {
       controller.abort();
       const outcomes = await deliver(j, context(w, { signal: controller.signal }));
       assert.deepEqual(outcomes, []);
-      assert.deepEqual(w.log.deliveries(j.broadcastId).map((d) => d.status), [
+      assert.deepEqual(channelsOf(w.log.deliveries(j.broadcastId)).map((d) => d.status), [
         "pending",
         "pending",
       ]);
@@ -493,7 +505,7 @@ Deno.test("deliver", async (t) => {
         (outcome as { reason: string }).reason,
         /^the server failed \(HTTP 502\) 1 time; could not verify whether ~four already has it/,
       );
-      assert.equal(w.log.deliveries(j.broadcastId)[0].status, "failed");
+      assert.equal(channelsOf(w.log.deliveries(j.broadcastId))[0].status, "failed");
     });
 
     await t.step("shutdown during a backoff stops retrying and records why", async () => {
@@ -517,7 +529,7 @@ Deno.test("deliver", async (t) => {
       );
       assert.equal(posts() - before, 1, "no attempts after the shutdown");
       assert.equal(copies(w, w.ch.five.id, j.broadcastId).length, 0);
-      assert.equal(w.log.deliveries(j.broadcastId)[0].status, "failed");
+      assert.equal(channelsOf(w.log.deliveries(j.broadcastId))[0].status, "failed");
     });
 
     await t.step(
@@ -563,7 +575,8 @@ Deno.test("deliver", async (t) => {
 });
 
 Deno.test("explain turns errors into reasons a person understands", () => {
-  const t: BroadcastTarget = {
+  const t: ChannelTarget = {
+    kind: "channel" as const,
     channelId: "c".repeat(26),
     name: "town-hall",
     displayName: "Town Hall",

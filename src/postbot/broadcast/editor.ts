@@ -30,11 +30,21 @@ import {
   unchangedLines,
 } from "./every_post.ts";
 import { refusalText, type SenderAuthority } from "../authority.ts";
-import type { AuditChannel, BroadcastAudit } from "./audit.ts";
+import { auditRecipients, type BroadcastAudit } from "./audit.ts";
 import type { EditTarget } from "./rules.ts";
 import { editRefusalText } from "./rules_text.ts";
 import type { BroadcastService } from "./service.ts";
-import { type Actor, type DeliveryRecord, postedMessage } from "./model.ts";
+import {
+  type Actor,
+  type BroadcastTarget,
+  channelsOf,
+  type DeliveryRecord,
+  peopleOf,
+  postedMessage,
+  recipientsText,
+  targetKey,
+  targetLabel,
+} from "./model.ts";
 
 const log = logger("edit");
 
@@ -46,8 +56,8 @@ export interface EditorDeps {
   readonly notifier: Pick<Notifier, "dm">;
   /** Audit lines, under the audit rule. */
   readonly audit: Pick<BroadcastAudit, "post">;
-  /** The channels a scheduled broadcast's answer leads to now (undefined: not known). */
-  readonly channelsOf: (answer: string) => Promise<readonly AuditChannel[] | undefined>;
+  /** The recipients a scheduled broadcast's answer leads to now (undefined: not known). */
+  readonly recipientsOf: (answer: string) => Promise<readonly BroadcastTarget[] | undefined>;
   /** Whether the sender may still reach the channels of a sent broadcast; absent: not asked. */
   readonly authority?: Pick<SenderAuthority, "check">;
   readonly attribution: Attribution;
@@ -87,7 +97,9 @@ export class Editor {
       });
     }
     const where = t.kind === "sent"
-      ? `in ${plural(t.posts.length, "channel")} (files stay as they are)`
+      ? `in ${
+        recipientsText(channelsOf(t.posts).length, peopleOf(t.posts).length)
+      } (files stay as they are)`
       : "before it goes out";
     return ok(
       [
@@ -134,7 +146,10 @@ export class Editor {
       sender: t.sender,
       at: this.#now(),
       detail: "of a scheduled broadcast, before it goes out",
-      channels: await this.#deps.channelsOf(t.answer).catch(() => undefined),
+      ...await this.#deps.recipientsOf(t.answer).then(
+        (r) => r === undefined ? { channels: undefined } : auditRecipients(r),
+        () => ({ channels: undefined }),
+      ),
       edit: { before: t.message, after: text },
     });
     return `Scheduled broadcast ${code(id)} now has the new text; that is what will go out.`;
@@ -160,13 +175,10 @@ export class Editor {
     const changed = patched.changed;
     const total = t.posts.length;
     // Private channels the editor is not in are counted, never named.
-    const hidden = await this.#deps.broadcasts.hiddenFor(
-      actor,
-      failed.map((f) => f.delivery.channelId),
-    );
+    const hidden = await this.#deps.broadcasts.hiddenFor(actor, failed.map((f) => f.delivery));
     const failures = unchangedLines(failed, hidden);
     this.#deps.broadcasts.recordEdit(record, text, actor);
-    log.info("{user} edited broadcast {id} in {n} of {total} channels: {old} -> {new}", {
+    log.info("{user} edited broadcast {id} in {n} of {total} recipients: {old} -> {new}", {
       user: actor.username,
       id,
       n: changed,
@@ -174,7 +186,8 @@ export class Editor {
       old: record.message,
       new: text,
     });
-    const why = new Map(failed.map((f) => [f.delivery.channelId, f.why]));
+    const why = new Map(failed.map((f) => [targetKey(f.delivery), f.why]));
+    const inChannels = channelsOf(t.posts);
     await this.#deps.audit.post({
       action: "Edit",
       id,
@@ -183,21 +196,27 @@ export class Editor {
       at: this.#now(),
       detail: `${changed} of ${plural(total, "post")} changed` +
         (failed.length > 0 ? `, ${failed.length} not` : ""),
-      channels: t.posts.map((d) => ({
+      channels: inChannels.map((d) => ({
         channelId: d.channelId,
         name: d.name,
-        ...(why.has(d.channelId) ? { failure: why.get(d.channelId) } : {}),
+        ...(why.has(targetKey(d)) ? { failure: why.get(targetKey(d)) } : {}),
       })),
+      people: {
+        count: t.posts.length - inChannels.length,
+        failed: peopleOf(failed.map((f) => f.delivery)).length,
+      },
       edit: { before: record.message, after: text },
     });
     if (actor.id !== record.senderId) {
       await this.#deps.notifier.dm(
         record.senderId,
         `@${actor.username} edited your broadcast ${code(id)} (${changed} of ` +
-          `${plural(total, "channel")}).`,
+          `${recipientsText(inChannels.length, total - inChannels.length)}).`,
       );
     }
-    return `**Edited broadcast ${code(id)} in ${changed} of ${plural(total, "channel")}.**` +
+    return `**Edited broadcast ${code(id)} in ${changed} of ${
+      recipientsText(inChannels.length, total - inChannels.length)
+    }.**` +
       (failures.length > 0 ? `\nNot changed:\n${failures.join("\n")}` : "");
   }
 
@@ -245,7 +264,7 @@ export class Editor {
       sender: record.senderUsername,
       at: this.#now(),
       detail: `nothing changed, because ${audited}`,
-      channels: t.posts.map((d) => ({ channelId: d.channelId, name: d.name })),
+      ...auditRecipients(t.posts),
     });
     return { ok: false, answer: `Nothing was changed: ${reason}.` };
   }
@@ -275,9 +294,11 @@ export class Editor {
           return "the post is no longer there (deleted, perhaps by a moderator)";
         }
       }
-      return `I may no longer edit posts in ~${d.name} (HTTP 403)`;
+      return `I may no longer edit posts in ${targetLabel(d)} (HTTP 403)`;
     }
-    if (e instanceof MattermostError && /deleted/i.test(e.serverErrorId ?? "")) {
+    if (
+      d.kind === "channel" && e instanceof MattermostError && /deleted/i.test(e.serverErrorId ?? "")
+    ) {
       return `~${d.name} was archived`;
     }
     return explain(e, d, e instanceof MattermostError ? e.attempts : 1);

@@ -1,6 +1,6 @@
 /**
- * One thing done to every post a broadcast has in channels: `!undo` deletes them, `!edit`
- * patches them. One operation, so both go at the same pace ({@link POSTS_AT_ONCE} posts at a
+ * One thing done to every post a broadcast has in channels and people's DMs: `!undo` deletes
+ * them, `!edit` patches them. One operation, so both go at the same pace ({@link POSTS_AT_ONCE} posts at a
  * time through the paced transport, each answer read so its time limit ends) and report a
  * partial failure alike: every channel left unchanged named with why, in the broadcast's
  * order, and private channels the reader may not see counted, never named.
@@ -11,7 +11,8 @@
 import { forEachBounded, type RestTransport, type SendInit } from "@postbot/framework";
 import { quote } from "../format.ts";
 import { hiddenChannelsText } from "../privacy.ts";
-import type { DeliveryRecord } from "./model.ts";
+import { type DeliveryRecord, targetKey } from "./model.ts";
+import { hiddenPeopleText } from "./report.ts";
 
 /** Posts worked on at once. */
 export const POSTS_AT_ONCE = 4;
@@ -68,16 +69,22 @@ export async function applyToEveryPost(
 }
 
 /**
- * The report lines of the posts left unchanged, for one reader: `- ~name (Display name): why`,
- * then the private channels `hidden` from them, counted.
+ * The report lines of the posts left unchanged, for one reader: `- ~name (Display name): why`
+ * or `- @person: why`, then the recipients `hidden` from them (keys, see targetKey), counted.
  */
 export function unchangedLines(
   failed: readonly PostFailure[],
   hidden: ReadonlySet<string>,
 ): string[] {
-  const lines = failed.filter((f) => !hidden.has(f.delivery.channelId))
-    .map(({ delivery, why }) => `- ~${delivery.name} (${quote(delivery.displayName, 64)}): ${why}`);
-  const unnamed = failed.length - lines.length;
-  if (unnamed > 0) lines.push(`- ${hiddenChannelsText(unnamed)}`);
+  const shown = failed.filter((f) => !hidden.has(targetKey(f.delivery)));
+  const lines = shown.map(({ delivery: d, why }) =>
+    d.kind === "channel"
+      ? `- ~${d.name} (${quote(d.displayName, 64)}): ${why}`
+      : `- @${d.username}: ${why}`
+  );
+  const unnamed = failed.filter((f) => hidden.has(targetKey(f.delivery)));
+  const channels = unnamed.filter((f) => f.delivery.kind === "channel").length;
+  if (channels > 0) lines.push(`- ${hiddenChannelsText(channels)}`);
+  if (unnamed.length > channels) lines.push(`- ${hiddenPeopleText(unnamed.length - channels)}`);
   return lines;
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { type ChannelDelivery, targetKey } from "./model.ts";
 import { MattermostError, type RestTransport } from "@postbot/framework";
 import { delivery } from "./fixtures_test.ts";
 import { applyToEveryPost, POSTS_AT_ONCE, unchangedLines } from "./every_post.ts";
@@ -42,13 +43,16 @@ Deno.test("every post is worked on, at most POSTS_AT_ONCE at a time", async () =
   const t = transport(() => ({ delayMs: 2 }));
   const done: string[] = [];
   const outcome = await applyToEveryPost(t.transport, posts, {
-    request: (d) => ({ path: `/posts/${d.channelId}`, init: { method: "DELETE" } }),
-    onDone: (d) => done.push(d.name),
+    request: (d) => ({
+      path: `/posts/${(d as ChannelDelivery).channelId}`,
+      init: { method: "DELETE" },
+    }),
+    onDone: (d) => done.push((d as ChannelDelivery).name),
     why: () => "never",
   });
   assert.equal(outcome.changed, posts.length);
   assert.deepEqual(outcome.failed, []);
-  assert.deepEqual(done.toSorted(), posts.map((p) => p.name));
+  assert.deepEqual(done.toSorted(), posts.map((p) => (p as ChannelDelivery).name));
   assert.equal(t.peak(), POSTS_AT_ONCE);
 });
 
@@ -65,15 +69,18 @@ Deno.test("failures come in the posts' order; an already-done answer counts as c
   );
   const done: string[] = [];
   const outcome = await applyToEveryPost(t.transport, posts.slice(0, 5), {
-    request: (d) => ({ path: `/posts/${d.channelId}`, init: { method: "DELETE" } }),
+    request: (d) => ({
+      path: `/posts/${(d as ChannelDelivery).channelId}`,
+      init: { method: "DELETE" },
+    }),
     alreadyDone: (e) => e instanceof MattermostError && e.status === 404,
-    onDone: (d) => done.push(d.name),
+    onDone: (d) => done.push((d as ChannelDelivery).name),
     why: (e) => `HTTP ${(e as MattermostError).status}`,
   });
   assert.equal(outcome.changed, 3);
   assert.deepEqual(done.toSorted(), ["chan-b", "chan-d", "chan-e"]);
   assert.deepEqual(
-    outcome.failed.map((f) => [f.delivery.name, f.why]),
+    outcome.failed.map((f) => [(f.delivery as ChannelDelivery).name, f.why]),
     [["chan-a", "HTTP 403"], ["chan-c", "HTTP 500"]],
   );
 });
@@ -84,7 +91,7 @@ Deno.test("unchangedLines names a post with why, and counts the hidden ones", ()
     { delivery: delivery("secret-one", "delivered"), why: "HTTP 403" },
     { delivery: delivery("secret-two", "delivered"), why: "HTTP 403" },
   ];
-  const hidden = new Set([failed[1].delivery.channelId, failed[2].delivery.channelId]);
+  const hidden = new Set([targetKey(failed[1].delivery), targetKey(failed[2].delivery)]);
   assert.deepEqual(unchangedLines(failed, hidden), [
     "- ~office-paris (office paris): the post is no longer there",
     "- 2 private channels you are not a member of",

@@ -1,4 +1,4 @@
-import type { BroadcastRecord, DeliveryRecord, DeliveryStatus } from "./model.ts";
+import type { BroadcastRecord, ChannelDelivery, DeliveryStatus } from "./model.ts";
 /**
  * A broadcast and its deliveries as the unit tests of reports and audit lines read them. A
  * `_test` module holding no tests itself, so test data stays out of the app's import graph.
@@ -26,8 +26,9 @@ export function delivery(
   name: string,
   status: DeliveryStatus,
   error: string | null = null,
-): DeliveryRecord {
+): ChannelDelivery {
   return {
+    kind: "channel" as const,
     channelId: name.padEnd(26, "x").slice(0, 26),
     name,
     displayName: name.replace(/-/g, " "),

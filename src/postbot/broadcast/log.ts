@@ -1,5 +1,6 @@
 /**
- * The broadcast log: every broadcast and, per channel, what happened to it, in SQLite. A
+ * The broadcast log: every broadcast and, per recipient (a channel or a person), what happened
+ * to it, in SQLite. A
  * broadcast is written as pending before the first delivery and updated after each channel,
  * so a crash part-way leaves an exact record of what was delivered (a channel left in
  * `sending` is checked against the server on restart).
@@ -16,7 +17,10 @@ import type {
   BroadcastSummary,
   BroadcastTarget,
   DeliveryRecord,
+  DeliveryState,
   DeliveryStatus,
+  PersonReach,
+  TargetRef,
 } from "./model.ts";
 
 type Row = Record<string, unknown>;
@@ -54,21 +58,41 @@ function toBroadcast(r: Row): BroadcastRecord {
 }
 
 function toDelivery(r: Row): DeliveryRecord {
-  return {
-    channelId: String(r.channel_id),
-    name: String(r.channel_name),
-    displayName: String(r.channel_display_name),
+  const state: DeliveryState = {
     status: r.status as DeliveryStatus,
     postId: r.post_id === null ? null : String(r.post_id),
     error: r.error === null ? null : String(r.error),
     attempts: Number(r.attempts),
     updatedAt: Number(r.updated_at),
   };
+  const name = String(r.name);
+  const displayName = String(r.display_name);
+  if (r.kind === "person") {
+    const reach = JSON.parse(String(r.reach_json)) as PersonReach;
+    return {
+      kind: "person",
+      userId: String(r.user_id),
+      username: name,
+      displayName,
+      reach,
+      ...state,
+    };
+  }
+  return { kind: "channel", channelId: String(r.channel_id), name, displayName, ...state };
+}
+
+/** The WHERE clause naming one recipient of a broadcast, and its id. */
+function recipient(t: TargetRef): [string, string] {
+  return t.kind === "channel"
+    ? ["broadcast_id = ? AND kind = 'channel' AND channel_id = ?", t.channelId]
+    : ["broadcast_id = ? AND kind = 'person' AND user_id = ?", t.userId];
 }
 
 const SUMMARY = `
   SELECT ${BROADCAST_COLUMNS},
     (SELECT COUNT(*) FROM deliveries d WHERE d.broadcast_id = b.id) AS channels,
+    (SELECT COUNT(*) FROM deliveries d WHERE d.broadcast_id = b.id AND d.kind = 'person')
+      AS people,
     (SELECT COUNT(*) FROM deliveries d WHERE d.broadcast_id = b.id AND d.status = 'delivered')
       AS delivered,
     (SELECT COUNT(*) FROM deliveries d WHERE d.broadcast_id = b.id AND d.status = 'failed')
@@ -127,43 +151,51 @@ export class BroadcastLog {
         b.sourcePostId,
       );
       const insert = this.#prepare(
-        `INSERT INTO deliveries (broadcast_id, channel_id, channel_name, channel_display_name,
-           status, updated_at) VALUES (?, ?, ?, ?, 'pending', ?)`,
+        `INSERT INTO deliveries (broadcast_id, kind, channel_id, user_id, reach_json, name,
+           display_name, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
       );
-      for (const t of b.targets) insert.run(b.id, t.channelId, t.name, t.displayName, now);
+      for (const t of b.targets) {
+        if (t.kind === "channel") {
+          insert.run(b.id, "channel", t.channelId, null, null, t.name, t.displayName, now);
+        } else {
+          const reach = JSON.stringify(t.reach);
+          insert.run(b.id, "person", null, t.userId, reach, t.username, t.displayName, now);
+        }
+      }
     });
   }
 
   /** A delivery attempt is starting: from here on, its outcome must be verified after a crash. */
-  markSending(id: string, channelId: string): void {
+  markSending(id: string, target: TargetRef): void {
+    const [where, key] = recipient(target);
     this.#prepare(
       `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
-       WHERE broadcast_id = ? AND channel_id = ?`,
-    ).run(this.#now(), id, channelId);
+       WHERE ${where}`,
+    ).run(this.#now(), id, key);
   }
 
-  /** The post is in the channel. */
-  markDelivered(id: string, channelId: string, postId: string): void {
+  /** The post is in the channel (or the person's DM). */
+  markDelivered(id: string, target: TargetRef, postId: string): void {
+    const [where, key] = recipient(target);
     this.#prepare(
       `UPDATE deliveries SET status = 'delivered', post_id = ?, error = NULL, updated_at = ?
-       WHERE broadcast_id = ? AND channel_id = ?`,
-    ).run(postId, this.#now(), id, channelId);
+       WHERE ${where}`,
+    ).run(postId, this.#now(), id, key);
   }
 
-  /** The channel did not get it; `reason` is written for people. */
-  markFailed(id: string, channelId: string, reason: string): void {
+  /** The recipient did not get it; `reason` is written for people. */
+  markFailed(id: string, target: TargetRef, reason: string): void {
+    const [where, key] = recipient(target);
     this.#prepare(
-      `UPDATE deliveries SET status = 'failed', error = ?, updated_at = ?
-       WHERE broadcast_id = ? AND channel_id = ?`,
-    ).run(reason, this.#now(), id, channelId);
+      `UPDATE deliveries SET status = 'failed', error = ?, updated_at = ? WHERE ${where}`,
+    ).run(reason, this.#now(), id, key);
   }
 
   /** The post was removed by `!undo`. */
-  markDeleted(id: string, channelId: string): void {
-    this.#prepare(
-      `UPDATE deliveries SET status = 'deleted', updated_at = ?
-       WHERE broadcast_id = ? AND channel_id = ?`,
-    ).run(this.#now(), id, channelId);
+  markDeleted(id: string, target: TargetRef): void {
+    const [where, key] = recipient(target);
+    this.#prepare(`UPDATE deliveries SET status = 'deleted', updated_at = ? WHERE ${where}`)
+      .run(this.#now(), id, key);
   }
 
   /** Puts failed channels back to pending for `!retry`; returns how many. */
@@ -243,6 +275,7 @@ export class BroadcastLog {
     ).all(senderId, limit) as Row[]).map((r) => ({
       ...toBroadcast(r),
       channels: Number(r.channels),
+      people: Number(r.people),
       delivered: Number(r.delivered),
       failed: Number(r.failed),
       deleted: Number(r.deleted),

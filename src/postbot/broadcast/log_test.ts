@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
+import { channelsOf } from "./model.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { openDatabase } from "@postbot/framework/sqlite";
 import { MIGRATIONS } from "../migrations.ts";
 import { APP_NAME } from "../name.ts";
 import { BroadcastLog } from "./log.ts";
-import type { BroadcastTarget } from "./model.ts";
+import type { ChannelTarget } from "./model.ts";
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
 
@@ -20,7 +21,8 @@ function clockedLog(db: DatabaseSync) {
   return { log: new BroadcastLog(db, () => clock.now), clock };
 }
 
-const target = (n: number): BroadcastTarget => ({
+const target = (n: number): ChannelTarget => ({
+  kind: "channel" as const,
   channelId: String(n).padStart(26, "c"),
   name: `channel-${n}`,
   displayName: `Channel ${n}`,
@@ -31,7 +33,7 @@ const FILES = [
   { id: "g".repeat(26), name: "notes.txt", size: 7, mimeType: "text/plain" },
 ];
 
-function create(log: BroadcastLog, id: string, targets: BroadcastTarget[], senderId = "u1") {
+function create(log: BroadcastLog, id: string, targets: ChannelTarget[], senderId = "u1") {
   log.create({
     id,
     senderId,
@@ -93,7 +95,7 @@ Deno.test("a broadcast is recorded with everything about it, pending before deli
       error: null,
     },
   );
-  const deliveries = log.deliveries("b1");
+  const deliveries = channelsOf(log.deliveries("b1"));
   assert.deepEqual(deliveries.map((d) => d.name), ["channel-1", "channel-2", "channel-3"]);
   for (const d of deliveries) {
     assert.deepEqual(
@@ -114,12 +116,12 @@ Deno.test("per-channel outcomes: sending counts attempts, delivered keeps the po
   const { log, clock } = clockedLog(db);
   create(log, "b1", [target(1), target(2)]);
   clock.now = 1_500;
-  log.markSending("b1", target(1).channelId);
-  log.markSending("b1", target(1).channelId);
-  log.markDelivered("b1", target(1).channelId, "post1");
-  log.markSending("b1", target(2).channelId);
-  log.markFailed("b1", target(2).channelId, "the bot is not a member of ~channel-2");
-  const [one, two] = log.deliveries("b1");
+  log.markSending("b1", target(1));
+  log.markSending("b1", target(1));
+  log.markDelivered("b1", target(1), "post1");
+  log.markSending("b1", target(2));
+  log.markFailed("b1", target(2), "the bot is not a member of ~channel-2");
+  const [one, two] = channelsOf(log.deliveries("b1"));
   assert.deepEqual([one.status, one.postId, one.attempts, one.error], [
     "delivered",
     "post1",
@@ -131,9 +133,13 @@ Deno.test("per-channel outcomes: sending counts attempts, delivered keeps the po
     ["failed", null, 1, "the bot is not a member of ~channel-2"],
   );
   assert.equal(one.updatedAt, 1_500);
-  log.markDeleted("b1", target(1).channelId);
-  assert.equal(log.deliveries("b1")[0].status, "deleted");
-  assert.equal(log.deliveries("b1")[0].postId, "post1", "the post id stays for the record");
+  log.markDeleted("b1", target(1));
+  assert.equal(channelsOf(log.deliveries("b1"))[0].status, "deleted");
+  assert.equal(
+    channelsOf(log.deliveries("b1"))[0].postId,
+    "post1",
+    "the post id stays for the record",
+  );
   db.close();
 });
 
@@ -141,10 +147,14 @@ Deno.test("a crash leaves a sending channel distinguishable from a channel never
   const db = open();
   const { log } = clockedLog(db);
   create(log, "b1", [target(1), target(2), target(3)]);
-  log.markSending("b1", target(1).channelId);
-  log.markDelivered("b1", target(1).channelId, "post1");
-  log.markSending("b1", target(2).channelId);
-  assert.deepEqual(log.deliveries("b1").map((d) => d.status), ["delivered", "sending", "pending"]);
+  log.markSending("b1", target(1));
+  log.markDelivered("b1", target(1), "post1");
+  log.markSending("b1", target(2));
+  assert.deepEqual(channelsOf(log.deliveries("b1")).map((d) => d.status), [
+    "delivered",
+    "sending",
+    "pending",
+  ]);
   assert.deepEqual(log.unfinished().map((b) => b.id), ["b1"]);
   db.close();
 });
@@ -153,16 +163,20 @@ Deno.test("reopenFailed puts only failed channels back and reopens the broadcast
   const db = open();
   const { log } = clockedLog(db);
   create(log, "b1", [target(1), target(2), target(3)]);
-  log.markDelivered("b1", target(1).channelId, "post1");
-  log.markFailed("b1", target(2).channelId, "rate limited");
-  log.markFailed("b1", target(3).channelId, "archived");
+  log.markDelivered("b1", target(1), "post1");
+  log.markFailed("b1", target(2), "rate limited");
+  log.markFailed("b1", target(3), "archived");
   log.finish("b1", "done");
   assert.equal(log.reopenFailed("b1"), 2);
-  assert.deepEqual(log.deliveries("b1").map((d) => d.status), ["delivered", "pending", "pending"]);
+  assert.deepEqual(channelsOf(log.deliveries("b1")).map((d) => d.status), [
+    "delivered",
+    "pending",
+    "pending",
+  ]);
   assert.equal(log.get("b1")?.status, "pending");
   assert.equal(log.get("b1")?.finishedAt, null);
-  log.markDelivered("b1", target(2).channelId, "post2");
-  log.markDelivered("b1", target(3).channelId, "post3");
+  log.markDelivered("b1", target(2), "post2");
+  log.markDelivered("b1", target(3), "post3");
   log.finish("b1", "done");
   assert.equal(log.reopenFailed("b1"), 0);
   assert.equal(log.get("b1")?.status, "done", "nothing to retry leaves the broadcast closed");
@@ -177,10 +191,10 @@ Deno.test("recent lists a sender's broadcasts newest first with per-status count
     create(log, id, [target(1), target(2), target(3)]);
   }
   create(log, "other", [target(1)], "u2");
-  log.markDelivered("b2", target(1).channelId, "p1");
-  log.markDelivered("b2", target(2).channelId, "p2");
-  log.markFailed("b2", target(3).channelId, "x");
-  log.markDeleted("b2", target(2).channelId);
+  log.markDelivered("b2", target(1), "p1");
+  log.markDelivered("b2", target(2), "p2");
+  log.markFailed("b2", target(3), "x");
+  log.markDeleted("b2", target(2));
   const recent = log.recent("u1", 2);
   assert.deepEqual(recent.map((b) => b.id), ["b3", "b2"]);
   assert.deepEqual(
@@ -220,17 +234,22 @@ Deno.test("hostile text is stored verbatim and cannot touch the schema", () => {
     message: evil,
     files: [{ id: "f".repeat(26), name: evil, size: 1, mimeType: "text/plain" }],
     sourcePostId: null,
-    targets: [{ channelId: "c".repeat(26), name: "x", displayName: serverText }],
+    targets: [{
+      kind: "channel" as const,
+      channelId: "c".repeat(26),
+      name: "x",
+      displayName: serverText,
+    }],
   });
-  log.markFailed("b1", "c".repeat(26), serverText);
+  log.markFailed("b1", { kind: "channel", channelId: "c".repeat(26) }, serverText);
   const b = log.get("b1")!;
   assert.equal(b.message, evil);
   assert.equal(b.targetAnswer, evil);
   assert.equal(b.files[0].name, evil);
   assert.equal(log.recent("u1", 1)[0].message, evil);
   assert.equal(log.unfinished()[0].targetAnswer, evil);
-  assert.equal(log.deliveries("b1")[0].error, serverText);
-  assert.equal(log.deliveries("b1")[0].displayName, serverText);
+  assert.equal(channelsOf(log.deliveries("b1"))[0].error, serverText);
+  assert.equal(channelsOf(log.deliveries("b1"))[0].displayName, serverText);
   assert.deepEqual({ ...db.prepare("PRAGMA integrity_check").get() }, { integrity_check: "ok" });
   assert.equal((db.prepare("SELECT COUNT(*) AS n FROM broadcasts").get() as { n: number }).n, 1);
   db.close();
@@ -241,6 +260,6 @@ Deno.test("create is atomic: a duplicate id leaves nothing half-written", () => 
   const { log } = clockedLog(db);
   create(log, "b1", [target(1)]);
   assert.throws(() => create(log, "b1", [target(2), target(3)]));
-  assert.deepEqual(log.deliveries("b1").map((d) => d.name), ["channel-1"]);
+  assert.deepEqual(channelsOf(log.deliveries("b1")).map((d) => d.name), ["channel-1"]);
   db.close();
 });

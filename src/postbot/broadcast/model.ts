@@ -18,23 +18,97 @@ export interface BroadcastFile {
 }
 
 /** A recipient channel as it was resolved when the broadcast was confirmed. */
-export interface BroadcastTarget {
+export interface ChannelTarget {
+  readonly kind: "channel";
   readonly channelId: string;
   readonly name: string;
   readonly displayName: string;
 }
 
-/** Where a delivery to one channel stands. */
+/**
+ * How a person came to be a recipient, which decides who may send to them again later
+ * (authority.ts) and who may read their name (reports): named (`@alice`) and lists are open
+ * to every sender; "members of" a channel follows that channel's visibility (a group's
+ * channels are the operator's choice, like groups); `everyone` is for administrators only.
+ */
+export type PersonReach =
+  | { readonly by: "name" }
+  | { readonly by: "list"; readonly list: string }
+  | {
+    readonly by: "members";
+    readonly channelId: string;
+    readonly channelName: string;
+    /** Set when reached as "members of" this group (the operator's choice). */
+    readonly group?: string;
+  }
+  | { readonly by: "everyone" };
+
+/** A person, reached in their direct message channel with the bot. */
+export interface PersonTarget {
+  readonly kind: "person";
+  readonly userId: string;
+  readonly username: string;
+  readonly displayName: string;
+  readonly reach: PersonReach;
+}
+
+/** A recipient: a channel, or a person (one DM each). */
+export type BroadcastTarget = ChannelTarget | PersonTarget;
+
+/** What names one recipient of a broadcast: a channel id or a user id, with its kind. */
+export type TargetRef =
+  | { readonly kind: "channel"; readonly channelId: string }
+  | { readonly kind: "person"; readonly userId: string };
+
+/** The one key of a recipient in maps and sets (`c:<channel id>`, `p:<user id>`). */
+export function targetKey(t: TargetRef): string {
+  return t.kind === "channel" ? `c:${t.channelId}` : `p:${t.userId}`;
+}
+
+/** A recipient as a sentence names it: `~town-square`, `@alice`. */
+export function targetLabel(t: BroadcastTarget): string {
+  return t.kind === "channel" ? `~${t.name}` : `@${t.username}`;
+}
+
+/** The channel targets among `targets`. */
+export function channelsOf<T extends BroadcastTarget>(
+  targets: readonly T[],
+): Extract<T, ChannelTarget>[] {
+  return targets.filter((t): t is Extract<T, ChannelTarget> => t.kind === "channel");
+}
+
+/** The person targets among `targets`. */
+export function peopleOf<T extends BroadcastTarget>(
+  targets: readonly T[],
+): Extract<T, PersonTarget>[] {
+  return targets.filter((t): t is Extract<T, PersonTarget> => t.kind === "person");
+}
+
+/** "3 channels and 120 people", "1 channel", "2 people": recipients counted by kind. */
+export function recipientsText(channels: number, people: number): string {
+  const c = `${channels} channel${channels === 1 ? "" : "s"}`;
+  const p = `${people} ${people === 1 ? "person" : "people"}`;
+  if (people === 0) return c;
+  return channels === 0 ? p : `${c} and ${p}`;
+}
+
+/** Where a delivery to one recipient stands. */
 export type DeliveryStatus = "pending" | "sending" | "delivered" | "failed" | "deleted";
 
-/** One channel's delivery. */
-export interface DeliveryRecord extends BroadcastTarget {
+/** What is recorded of a delivery to one recipient. */
+export interface DeliveryState {
   readonly status: DeliveryStatus;
   readonly postId: string | null;
   readonly error: string | null;
   readonly attempts: number;
   readonly updatedAt: number;
 }
+
+/** A channel's delivery. */
+export type ChannelDelivery = ChannelTarget & DeliveryState;
+
+/** One recipient's delivery. */
+export type DeliveryRecord = (ChannelTarget & DeliveryState) | (PersonTarget & DeliveryState);
 
 /** Where a broadcast stands as a whole. */
 export type BroadcastStatus = "pending" | "done" | "interrupted" | "aborted";
@@ -54,9 +128,12 @@ export interface BroadcastRecord {
   readonly error: string | null;
 }
 
-/** A broadcast with its per-status channel counts, for `!history`. */
+/** A broadcast with its per-status recipient counts, for `!history`. */
 export interface BroadcastSummary extends BroadcastRecord {
+  /** Recipients of every kind. */
   readonly channels: number;
+  /** The people among them. */
+  readonly people: number;
   readonly delivered: number;
   readonly failed: number;
   readonly deleted: number;
@@ -91,7 +168,7 @@ export interface ScheduledBroadcast {
   /** The zone the sender's time was read in (shown back in that zone). */
   readonly zone: string;
   readonly targetAnswer: string;
-  /** Channels the answer reached at confirmation (re-resolved when it goes out). */
+  /** Recipients the answer reached at confirmation (re-resolved when it goes out). */
   readonly channels: number;
   readonly message: string;
   readonly files: readonly BroadcastFile[];

@@ -13,7 +13,13 @@ import type { Notifier } from "../notifier.ts";
 import type { ChannelPrivacy } from "../privacy.ts";
 import { type BroadcastAudit, deliveryEvent } from "./audit.ts";
 import type { BroadcastLog } from "./log.ts";
-import type { Actor, BroadcastRecord, DeliveryRecord } from "./model.ts";
+import {
+  type Actor,
+  type BroadcastRecord,
+  type BroadcastTarget,
+  type DeliveryRecord,
+  targetKey,
+} from "./model.ts";
 import { deliveryReport } from "./report.ts";
 import type { RunEnd } from "./rules.ts";
 
@@ -162,15 +168,22 @@ export class OutcomeReports {
   }
 
   /**
-   * The private channels of a broadcast `reader` may not see named (not a member, not an
-   * admin). Failing to check hides the channel: a report must never leak one.
+   * The recipients of a broadcast `reader` may not see named (keys, see targetKey): private
+   * channels they are not in (and are not an admin), and people reached only as members of
+   * such a channel. Failing to check hides the recipient: a report must never leak one.
    */
-  async hiddenFor(reader: Actor, channelIds: readonly string[]): Promise<Set<string>> {
+  async hiddenFor(reader: Actor, targets: readonly BroadcastTarget[]): Promise<Set<string>> {
     const { privacy, isAdmin } = this.#settings;
     if (privacy === undefined) return new Set();
     const viewer = privacy.viewer(reader.id, isAdmin?.(reader.id, reader.username) ?? false);
     const hidden = new Set<string>();
-    for (const id of channelIds) {
+    for (const t of targets) {
+      const id = t.kind === "channel"
+        ? t.channelId
+        : t.reach.by === "members"
+        ? t.reach.channelId
+        : undefined;
+      if (id === undefined) continue;
       const visible = await viewer.canSee({ id }).catch((e) => {
         log.warn("Could not check whether {user} may see channel {channel}: {error}", {
           user: reader.username,
@@ -179,7 +192,7 @@ export class OutcomeReports {
         });
         return false;
       });
-      if (!visible) hidden.add(id);
+      if (!visible) hidden.add(targetKey(t));
     }
     return hidden;
   }
@@ -200,7 +213,7 @@ export class OutcomeReports {
     deliveries: readonly DeliveryRecord[],
     text: (hidden: ReadonlySet<string>) => string,
   ): Promise<void> {
-    const hidden = await this.hiddenFor(reader, deliveries.map((d) => d.channelId));
+    const hidden = await this.hiddenFor(reader, deliveries);
     await this.#notifier.dm(reader.id, text(hidden));
   }
 }

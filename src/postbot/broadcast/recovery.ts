@@ -1,5 +1,5 @@
 /**
- * Recovery at start: broadcasts a previous process left pending are settled. A channel caught
+ * Recovery at start: broadcasts a previous process left pending are settled. A recipient caught
  * mid-delivery (`sending`, see DeliveryJournal) is checked on the server by the broadcast tag
  * and marked delivered or failed; channels never started are marked failed. The sender learns
  * what arrived and can `!retry`.
@@ -8,7 +8,12 @@
  */
 
 import { logger, type RestTransport } from "@postbot/framework";
-import { explain, findBroadcastPost } from "./delivery.ts";
+import {
+  type DirectChannelSource,
+  explain,
+  findBroadcastPost,
+  knownChannelOf,
+} from "./delivery.ts";
 import type { BroadcastLog } from "./log.ts";
 import type { BroadcastRecord, DeliveryRecord } from "./model.ts";
 import type { OutcomeReports } from "./outcome_reports.ts";
@@ -21,6 +26,8 @@ export interface RecoveryDeps {
   readonly broadcastLog: BroadcastLog;
   readonly reports: Pick<OutcomeReports, "interrupted">;
   readonly botUserId: string;
+  /** People's DM channels, to look for a post there. */
+  readonly directChannels?: Pick<DirectChannelSource, "known">;
 }
 
 /** Settles every unfinished broadcast, and tells each sender. */
@@ -37,7 +44,7 @@ export async function recoverInterrupted(deps: RecoveryDeps): Promise<void> {
   }
 }
 
-/** Settles one channel of an interrupted broadcast. */
+/** Settles one recipient of an interrupted broadcast. */
 async function settleChannel(
   deps: RecoveryDeps,
   record: BroadcastRecord,
@@ -46,33 +53,39 @@ async function settleChannel(
   if (d.status === "pending") {
     deps.broadcastLog.markFailed(
       record.id,
-      d.channelId,
-      "not sent: postbot stopped before reaching this channel",
+      d,
+      `not sent: postbot stopped before reaching this ${
+        d.kind === "channel" ? "channel" : "person"
+      }`,
     );
     return;
   }
   if (d.status !== "sending") return;
+  // A person without a DM channel yet cannot have the post: the channel comes first.
+  const channelId = knownChannelOf(d, deps.directChannels);
   try {
-    const postId = await findBroadcastPost(
+    const postId = channelId === undefined ? undefined : await findBroadcastPost(
       deps.transport,
       deps.botUserId,
       record.id,
-      d.channelId,
+      channelId,
       record.createdAt,
     );
-    if (postId !== undefined) deps.broadcastLog.markDelivered(record.id, d.channelId, postId);
+    if (postId !== undefined) deps.broadcastLog.markDelivered(record.id, d, postId);
     else {
       deps.broadcastLog.markFailed(
         record.id,
-        d.channelId,
+        d,
         "interrupted: postbot stopped while sending here, and the post did not arrive",
       );
     }
   } catch (e) {
     deps.broadcastLog.markFailed(
       record.id,
-      d.channelId,
-      `interrupted, and the channel could not be checked (${explain(e, d, 1)})`,
+      d,
+      `interrupted, and ${
+        d.kind === "channel" ? "the channel" : "the direct message"
+      } could not be checked (${explain(e, d, 1)})`,
     );
   }
 }

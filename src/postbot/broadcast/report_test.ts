@@ -1,3 +1,4 @@
+import { targetKey } from "./model.ts";
 import assert from "node:assert/strict";
 import { deliveryReport, undoWindowClosedText, when } from "./report.ts";
 import { withinWindow } from "./rules.ts";
@@ -56,7 +57,7 @@ Deno.test("deliveryReport counts private channels the reader is not in, never na
   const text = deliveryReport(RECORD, MIXED, {
     undoWindowSeconds: 3600,
     listDelivered: true,
-    hidden: new Set(MIXED.map((d) => d.channelId)),
+    hidden: new Set(MIXED.map(targetKey)),
   });
   for (const d of MIXED) {
     assert.equal(text.includes(d.name), false, text);

@@ -11,7 +11,7 @@ import {
   runEnd,
 } from "./rules.ts";
 import { draftRefusalText, retryText, undoAtYesText, undoRefusalText } from "./rules_text.ts";
-import type { BroadcastRecord, DeliveryRecord, DeliveryStatus } from "./model.ts";
+import type { BroadcastRecord, ChannelDelivery, DeliveryStatus } from "./model.ts";
 
 const SENT = Date.UTC(2025, 2, 4, 9, 30);
 const HOUR = 3_600_000;
@@ -32,8 +32,9 @@ function record(status: BroadcastRecord["status"] = "done"): BroadcastRecord {
   };
 }
 
-function delivery(status: DeliveryStatus, postId: string | null = "p1"): DeliveryRecord {
+function delivery(status: DeliveryStatus, postId: string | null = "p1"): ChannelDelivery {
   return {
+    kind: "channel" as const,
     channelId: `c-${status}`,
     name: status,
     displayName: status,
@@ -61,7 +62,10 @@ Deno.test("decideUndo: busy, then the window, then something to delete", () => {
   };
   const ask = decideUndo(facts);
   assert.equal(ask.kind, "ask");
-  assert.deepEqual(ask.kind === "ask" ? ask.delivered.map((d) => d.name) : [], ["delivered"]);
+  assert.deepEqual(
+    ask.kind === "ask" ? ask.delivered.map((d) => d.kind === "channel" ? d.name : "") : [],
+    ["delivered"],
+  );
   assert.equal(decideUndo({ ...facts, busy: true }).kind, "busy");
   assert.equal(decideUndo({ ...facts, record: record("pending") }).kind, "busy");
   const late = decideUndo({ ...facts, now: SENT + HOUR + 1 });

@@ -1,8 +1,9 @@
 /**
  * One delivery run of a broadcast, for a first send, a scheduled one or a retry: the pending
- * channels (never the audit channel), the sender's authority asked again, the files fetched
- * once, the fan-out (delivery.ts), and the outcome recorded before the people concerned are
- * told (outcome_reports.ts).
+ * recipients (never the audit channel), the sender's authority asked again, the people who
+ * can no longer be reached set aside with why, the files fetched once, the fan-out
+ * (delivery.ts), and the outcome recorded before the people concerned are told
+ * (outcome_reports.ts).
  *
  * @module
  */
@@ -17,9 +18,21 @@ import {
 } from "@postbot/framework";
 import { reachable, refusalText, type SenderAuthority, type SenderRefusal } from "../authority.ts";
 import type { Attribution } from "../config.ts";
-import { type ChannelOutcome, deliver, downloadFiles, type PreparedFile } from "./delivery.ts";
+import {
+  type ChannelOutcome,
+  deliver,
+  type DirectChannelSource,
+  downloadFiles,
+  type PreparedFile,
+} from "./delivery.ts";
 import type { BroadcastLog } from "./log.ts";
-import { type Actor, type BroadcastRecord, type DeliveryRecord, postedMessage } from "./model.ts";
+import {
+  type Actor,
+  type BroadcastRecord,
+  type DeliveryRecord,
+  type PersonTarget,
+  postedMessage,
+} from "./model.ts";
 import type { OutcomeReports, ReportedRun } from "./outcome_reports.ts";
 import { type RunEnd, runEnd } from "./rules.ts";
 
@@ -56,6 +69,13 @@ export interface RunDeps {
     readonly auditChannelId?: string;
     /** Asked before every run; absent, nobody is checked (unit tests). */
     readonly authority?: Pick<SenderAuthority, "check">;
+    /** People's DM channels; absent, people cannot be delivered to (unit tests). */
+    readonly directChannels?: DirectChannelSource;
+    /**
+     * Which of these people cannot be reached now (deactivated, no longer in the team), with
+     * why; asked before every run that has people. Absent, everyone is taken as reachable.
+     */
+    readonly unreachable?: (people: readonly PersonTarget[]) => Promise<Map<string, string>>;
   };
 }
 
@@ -100,7 +120,7 @@ export class DeliveryRuns {
     if (record === undefined) return;
     const all = this.#pendingTargets(id);
     const authorized = await this.#authorize(record, all);
-    const pending = authorized.ok ? authorized.pending : all;
+    const pending = authorized.ok ? await this.#reachable(record.id, authorized.pending) : all;
     const end = authorized.ok
       ? await this.#run(record, pending, retrying !== undefined, kept)
       : authorized.end;
@@ -127,10 +147,10 @@ export class DeliveryRuns {
         return { ok: false, end: refusedEnd(verdict.refusal, sender.username) };
       }
       for (const { target, reason } of verdict.dropped) {
-        this.#deps.broadcastLog.markFailed(record.id, target.channelId, `not sent: ${reason}`);
+        this.#deps.broadcastLog.markFailed(record.id, target, `not sent: ${reason}`);
       }
       if (verdict.dropped.length > 0) {
-        log.info("Broadcast {id}: {n} channels dropped, out of @{user}'s reach now", {
+        log.info("Broadcast {id}: {n} recipients dropped, out of @{user}'s reach now", {
           id: record.id,
           n: verdict.dropped.length,
           user: sender.username,
@@ -156,17 +176,43 @@ export class DeliveryRuns {
     }
   }
 
-  /** The channels still to deliver to; a stored audit channel is refused here, too. */
+  /** The recipients still to deliver to; a stored audit channel is refused here, too. */
   #pendingTargets(id: string): DeliveryRecord[] {
     const audit = this.#deps.settings.auditChannelId ?? "";
     return this.#deps.broadcastLog.deliveries(id).filter((d) => {
       if (d.status !== "pending") return false;
       // Resolution refuses the audit channel; this holds for broadcasts stored before, too.
-      if (audit !== "" && d.channelId === audit) {
-        this.#deps.broadcastLog.markFailed(id, d.channelId, AUDIT_CHANNEL_REFUSAL);
+      if (audit !== "" && d.kind === "channel" && d.channelId === audit) {
+        this.#deps.broadcastLog.markFailed(id, d, AUDIT_CHANNEL_REFUSAL);
         return false;
       }
       return true;
+    });
+  }
+
+  /**
+   * The pending recipients that can be reached now: a person deactivated or gone from the team
+   * is marked failed with why. A failure to ask leaves everyone in: delivery then tries.
+   */
+  async #reachable(
+    id: string,
+    pending: readonly DeliveryRecord[],
+  ): Promise<readonly DeliveryRecord[]> {
+    const ask = this.#deps.settings.unreachable;
+    const people = pending.filter((d) => d.kind === "person");
+    if (ask === undefined || people.length === 0) return pending;
+    let gone: Map<string, string>;
+    try {
+      gone = await ask(people);
+    } catch (e) {
+      log.warn("Could not check that the people of {id} can be reached: {error}", { id, error: e });
+      return pending;
+    }
+    return pending.filter((d) => {
+      const why = d.kind === "person" ? gone.get(d.userId) : undefined;
+      if (why === undefined) return true;
+      this.#deps.broadcastLog.markFailed(id, d, `not sent: ${why}`);
+      return false;
     });
   }
 
@@ -192,6 +238,7 @@ export class DeliveryRuns {
       journal: this.#deps.broadcastLog,
       botUserId: settings.botUserId,
       botUsername: settings.botUsername,
+      directChannels: settings.directChannels,
       concurrency: settings.concurrency,
       slots: this.#deps.slots,
       signal: stopping,
@@ -214,11 +261,11 @@ export class DeliveryRuns {
         return await reports.noFiles(run, end.reason);
       case "interrupted":
         // Shutting down: what did not start stays pending and is recovered at the next start.
-        log.warn("Broadcast {id} interrupted by shutdown: {n} channels not started", {
+        log.warn("Broadcast {id} interrupted by shutdown: {n} recipients not started", {
           id: record.id,
           n: end.notStarted,
         });
-        this.#interrupt(record.id, "postbot shut down before reaching this channel");
+        this.#interrupt(record.id, "postbot shut down before reaching this");
         return await reports.interrupted(
           record,
           "postbot is shutting down and could not finish your broadcast. ",
@@ -242,17 +289,22 @@ export class DeliveryRuns {
    */
   #abandon({ record, retrying, pending }: RunContext, reason: string): void {
     const { broadcastLog } = this.#deps;
-    for (const d of pending) broadcastLog.markFailed(record.id, d.channelId, `not sent: ${reason}`);
+    for (const d of pending) broadcastLog.markFailed(record.id, d, `not sent: ${reason}`);
     if (retrying === undefined) broadcastLog.finish(record.id, "aborted", reason);
     else broadcastLog.finish(record.id, finalStatus(retrying), retrying.error ?? undefined);
   }
 
-  /** Shutdown stopped the run: channels not started fail, the broadcast is interrupted. */
+  /** Shutdown stopped the run: recipients not started fail, the broadcast is interrupted. */
   #interrupt(id: string, reason: string): void {
     const { broadcastLog } = this.#deps;
     for (const d of broadcastLog.deliveries(id)) {
-      if (d.status === "pending") broadcastLog.markFailed(id, d.channelId, `not sent: ${reason}`);
+      if (d.status !== "pending") continue;
+      broadcastLog.markFailed(
+        id,
+        d,
+        `not sent: ${reason} ${d.kind === "channel" ? "channel" : "person"}`,
+      );
     }
-    broadcastLog.finish(id, "interrupted", reason);
+    broadcastLog.finish(id, "interrupted", `${reason} recipient`);
   }
 }

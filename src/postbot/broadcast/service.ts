@@ -30,6 +30,7 @@ import {
   type BroadcastRecord,
   type BroadcastRequest,
   type BroadcastSummary,
+  type BroadcastTarget,
   type DeliveryRecord,
   type ScheduledBroadcast,
 } from "./model.ts";
@@ -193,8 +194,8 @@ export class BroadcastService {
     return this.#deps.engine.send(request, announce);
   }
 
-  /** The channels among `channelIds` that `reader` may not see named (see privacy.ts). */
-  hiddenFor(reader: Actor, channelIds: readonly string[]): Promise<Set<string>> {
-    return this.#deps.engine.hiddenFor(reader, channelIds);
+  /** The recipients among `targets` that `reader` may not see named (keys, see targetKey). */
+  hiddenFor(reader: Actor, targets: readonly BroadcastTarget[]): Promise<Set<string>> {
+    return this.#deps.engine.hiddenFor(reader, targets);
   }
 }

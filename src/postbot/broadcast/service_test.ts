@@ -50,12 +50,12 @@ function world() {
     files: [],
     sourcePostId: null,
     targets: [
-      { channelId: "c1", name: "one", displayName: "One" },
-      { channelId: "c2", name: "two", displayName: "Two" },
+      { kind: "channel" as const, channelId: "c1", name: "one", displayName: "One" },
+      { kind: "channel" as const, channelId: "c2", name: "two", displayName: "Two" },
     ],
   });
-  log.markDelivered("k3m9x2qa", "c1", "p1");
-  log.markFailed("k3m9x2qa", "c2", "no access");
+  log.markDelivered("k3m9x2qa", { kind: "channel", channelId: "c1" }, "p1");
+  log.markFailed("k3m9x2qa", { kind: "channel", channelId: "c2" }, "no access");
   log.finish("k3m9x2qa", "done");
   const busy = new Set<string>();
   const calls: string[] = [];
@@ -108,7 +108,10 @@ Deno.test("undo: asks with the delivered channels, then the yes runs the engine"
   const { service, busy, calls, later } = world();
   const asked = service.undoable(ALICE, "k3m9x2qa");
   assert.equal(asked.kind, "ask");
-  assert.deepEqual(asked.kind === "ask" ? asked.delivered.map((d) => d.name) : [], ["one"]);
+  assert.deepEqual(
+    asked.kind === "ask" ? asked.delivered.map((d) => d.kind === "channel" ? d.name : "") : [],
+    ["one"],
+  );
   busy.add("k3m9x2qa");
   assert.equal(service.undoable(ALICE, "k3m9x2qa").kind, "busy");
   assert.equal((await service.undo(ALICE, "k3m9x2qa")).kind, "busy");

@@ -11,8 +11,20 @@ import type { Post } from "@mattermost/types/posts";
 import { isStatus, type RestTransport } from "@postbot/framework";
 import { code, plural, quote } from "../format.ts";
 import { when } from "./report.ts";
-import type { BroadcastRecord, DeliveryRecord } from "./model.ts";
+import {
+  type BroadcastRecord,
+  channelsOf,
+  type DeliveryRecord,
+  peopleOf,
+  recipientsText,
+  targetKey,
+  targetLabel,
+} from "./model.ts";
 import { hiddenChannelsText } from "../privacy.ts";
+import { hiddenPeopleText } from "./report.ts";
+
+/** People listed one by one in `!status` before the rest are summed up. */
+const PEOPLE_LISTED = 100;
 
 /** Post ids asked for in one request (the server accepts up to 1000). */
 const CHUNK = 200;
@@ -89,6 +101,34 @@ export function totals(posts: Iterable<LivePost>): {
   return { reactions, reactionCount, replies, live };
 }
 
+/** One recipient's line of `!status`; the live post it has, when it has one. */
+function statusLine(
+  d: DeliveryRecord,
+  live: ReadonlyMap<string, LivePost>,
+  permalink: (postId: string) => string,
+): { line: string; post?: LivePost } {
+  const name = targetLabel(d);
+  if (d.status === "failed") {
+    return { line: `- ${name}: not delivered (${d.error ?? "unknown error"})` };
+  }
+  if (d.status === "deleted") return { line: `- ${name}: taken back with \`!undo\`` };
+  if (d.status !== "delivered" || d.postId === null) {
+    return { line: `- ${name}: ${d.status === "pending" ? "not sent yet" : "being sent"}` };
+  }
+  const post = live.get(d.postId);
+  if (post === undefined || post.deleted) {
+    return { line: `- ${name}: delivered, but the post has been deleted since`, post };
+  }
+  const parts = [
+    `delivered ${when(post.createAt)}`,
+    `[permalink](${permalink(d.postId)})`,
+    post.reactions.size > 0 ? reactionText(post.reactions) : "no reactions",
+    plural(post.replies, "reply", "replies"),
+  ];
+  const label = d.kind === "channel" ? `${name} (${quote(d.displayName, 64)})` : name;
+  return { line: `- ${label}: ${parts.join(" \u00b7 ")}`, post };
+}
+
 /** The `!status` text. */
 export function statusReport(
   b: BroadcastRecord,
@@ -96,51 +136,34 @@ export function statusReport(
   live: ReadonlyMap<string, LivePost>,
   permalink: (postId: string) => string,
   /**
-   * Private channels the reader is not a member of: counted, never named, and left out of
-   * the totals -- their reactions and replies are that channel's business, and the totals
+   * Recipients the reader may not see named (keys, see targetKey): private channels they are
+   * not a member of, and people reached only through them. Counted, never named, and left out
+   * of the totals -- their reactions and replies are that channel's business, and the totals
    * read the same whether such a channel exists or not.
    */
   hidden: ReadonlySet<string> = new Set(),
 ): string {
   const lines = [`**Status of broadcast ${code(b.id)}** (sent ${when(b.createdAt)}):`];
   const seen: LivePost[] = [];
-  let unnamed = 0;
-  for (const d of deliveries) {
-    if (hidden.has(d.channelId)) {
-      unnamed++;
-      continue;
-    }
-    const name = `~${d.name}`;
-    if (d.status === "failed") {
-      lines.push(`- ${name}: not delivered (${d.error ?? "unknown error"})`);
-      continue;
-    }
-    if (d.status === "deleted") {
-      lines.push(`- ${name}: taken back with \`!undo\``);
-      continue;
-    }
-    if (d.status !== "delivered" || d.postId === null) {
-      lines.push(`- ${name}: ${d.status === "pending" ? "not sent yet" : "being sent"}`);
-      continue;
-    }
-    const post = live.get(d.postId);
-    if (post === undefined || post.deleted) {
-      lines.push(`- ${name}: delivered, but the post has been deleted since`);
-      if (post !== undefined) seen.push(post);
-      continue;
-    }
-    seen.push(post);
-    const parts = [
-      `delivered ${when(post.createAt)}`,
-      `[permalink](${permalink(d.postId)})`,
-      post.reactions.size > 0 ? reactionText(post.reactions) : "no reactions",
-      plural(post.replies, "reply", "replies"),
-    ];
-    lines.push(`- ${name} (${quote(d.displayName, 64)}): ${parts.join(" \u00b7 ")}`);
+  const shown = deliveries.filter((d) => !hidden.has(targetKey(d)));
+  let peopleListed = 0;
+  for (const d of shown) {
+    const { line, post } = statusLine(d, live, permalink);
+    if (post !== undefined) seen.push(post);
+    if (d.kind === "person" && peopleListed++ >= PEOPLE_LISTED) continue;
+    lines.push(line);
   }
-  if (unnamed > 0) lines.push(`- ${hiddenChannelsText(unnamed)} (not in the totals)`);
+  const people = peopleOf(shown);
+  if (people.length > PEOPLE_LISTED) {
+    const rest = people.slice(PEOPLE_LISTED);
+    const got = rest.filter((d) => d.status === "delivered").length;
+    lines.push(`- ${rest.length} more people: ${got} delivered, ${rest.length - got} not`);
+  }
+  const hiddenChannels = channelsOf(deliveries).length - channelsOf(shown).length;
+  const hiddenPeople = peopleOf(deliveries).length - people.length;
+  if (hiddenChannels > 0) lines.push(`- ${hiddenChannelsText(hiddenChannels)} (not in the totals)`);
+  if (hiddenPeople > 0) lines.push(`- ${hiddenPeopleText(hiddenPeople)} (not in the totals)`);
   const t = totals(seen);
-  const shown = deliveries.filter((d) => !hidden.has(d.channelId));
   if (shown.length === 0) {
     lines.push("", "**Totals:** none, since it went only to channels you cannot see.");
     return lines.join("\n");
@@ -148,8 +171,8 @@ export function statusReport(
   const delivered = shown.filter((d) => d.status === "delivered").length;
   lines.push(
     "",
-    `**Totals:** ${t.live} of ${plural(shown.length, "channel")} show it` +
-      (delivered > t.live ? ` (${delivered - t.live} deleted since)` : "") +
+    `**Totals:** ${t.live} of ${recipientsText(channelsOf(shown).length, people.length)} show ` +
+      "it" + (delivered > t.live ? ` (${delivered - t.live} deleted since)` : "") +
       ` \u00b7 ${plural(t.reactionCount, "reaction")}` +
       (t.reactionCount > 0 ? ` (${reactionText(t.reactions)})` : "") +
       ` \u00b7 ${plural(t.replies, "reply", "replies")}`,

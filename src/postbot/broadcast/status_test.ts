@@ -1,6 +1,7 @@
+import { targetKey } from "./model.ts";
 import assert from "node:assert/strict";
 import { type LivePost, reactionText, statusReport, totals } from "./status.ts";
-import type { BroadcastRecord, DeliveryRecord } from "./model.ts";
+import type { BroadcastRecord, ChannelDelivery } from "./model.ts";
 
 const record: BroadcastRecord = {
   id: "k3m9x2qa",
@@ -16,8 +17,9 @@ const record: BroadcastRecord = {
   error: null,
 };
 
-function delivery(name: string, status: DeliveryRecord["status"], postId: string | null) {
+function delivery(name: string, status: ChannelDelivery["status"], postId: string | null) {
   return {
+    kind: "channel" as const,
     channelId: `${name}-id`,
     name,
     displayName: name.toUpperCase(),
@@ -26,7 +28,7 @@ function delivery(name: string, status: DeliveryRecord["status"], postId: string
     error: status === "failed" ? "the bot is not a member" : null,
     attempts: 1,
     updatedAt: 0,
-  } satisfies DeliveryRecord;
+  } satisfies ChannelDelivery;
 }
 
 function live(reactions: Record<string, number>, replies: number, deleted = false): LivePost {
@@ -88,7 +90,7 @@ Deno.test("statusReport: a hidden channel is counted, and its reactions and repl
     [...visible, secret],
     posts,
     permalink,
-    new Set([secret.channelId]),
+    new Set([targetKey(secret)]),
   );
   const without = statusReport(record, visible, posts, permalink);
   assert.equal(withSecret.includes("secret"), false, withSecret);

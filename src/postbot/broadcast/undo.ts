@@ -7,11 +7,10 @@
  */
 
 import { isStatus, logger, MattermostError, type RestTransport } from "@postbot/framework";
-import { plural } from "../format.ts";
 import { explain } from "./delivery.ts";
 import { applyToEveryPost, unchangedLines } from "./every_post.ts";
 import type { BroadcastLog } from "./log.ts";
-import type { Actor } from "./model.ts";
+import { type Actor, channelsOf, peopleOf, recipientsText } from "./model.ts";
 import type { OutcomeReports } from "./outcome_reports.ts";
 
 const log = logger("broadcast");
@@ -30,7 +29,7 @@ export async function undoBroadcast(deps: UndoWork, id: string, actor: Actor): P
   const { changed: deleted, failed } = await applyToEveryPost(deps.transport, delivered, {
     request: (d) => ({ path: `/posts/${d.postId}`, init: { method: "DELETE" } }),
     alreadyDone: (e) => isStatus(e, 404),
-    onDone: (d) => deps.broadcastLog.markDeleted(id, d.channelId),
+    onDone: (d) => deps.broadcastLog.markDeleted(id, d),
     why: (e, d) => explain(e, d, e instanceof MattermostError ? e.attempts : 1),
   });
   deps.broadcastLog.addEvent(id, actor, "undo", `${deleted} of ${delivered.length} posts deleted`);
@@ -40,8 +39,11 @@ export async function undoBroadcast(deps: UndoWork, id: string, actor: Actor): P
     id,
     n: deleted,
   });
-  const hidden = await deps.reports.hiddenFor(actor, failed.map((f) => f.delivery.channelId));
+  const hidden = await deps.reports.hiddenFor(actor, failed.map((f) => f.delivery));
   const failures = unchangedLines(failed, hidden);
-  return `Deleted broadcast \`${id}\` from ${plural(deleted, "channel")}.` +
+  const gone = deps.broadcastLog.deliveries(id).filter((d) => d.status === "deleted");
+  return `Deleted broadcast \`${id}\` from ${
+    recipientsText(channelsOf(gone).length, peopleOf(gone).length)
+  }.` +
     (failures.length > 0 ? `\nCould not delete it from:\n${failures.join("\n")}` : "");
 }

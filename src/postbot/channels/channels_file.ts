@@ -1,5 +1,5 @@
 /**
- * channels.toml on disk: loading it, and adding groups and aliases from chat commands.
+ * channels.toml on disk: loading it, and adding groups, lists and aliases from chat commands.
  *
  * The file belongs to people (hand-edited, in git) as much as to the bot, so every write:
  *
@@ -40,11 +40,14 @@ import {
   findNameClash,
   groupNameProblem,
   type GroupTable,
+  listEntryProblem,
+  listNameProblem,
   nameKey,
   parseChannelsToml,
   sameChannelsConfig,
 } from "./parse.ts";
 import type { GroupDefinition } from "./group_input.ts";
+import type { ListDefinition } from "./list_input.ts";
 import { type EditableTable, insertIntoTable, TomlEditError } from "./toml_text.ts";
 
 /** Why a write was refused or failed; in every case the file on disk is unchanged. */
@@ -237,29 +240,49 @@ export class ChannelsStore {
     kind: GroupTable,
     defs: readonly GroupDefinition[],
   ): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
+    const field = configField(kind);
+    return this.#addNamed(
+      { table: kind, what: "group" },
+      defs.map((d) => ({ name: d.name, values: d.channelIds })),
+      (config, entries) => ({ ...config, [field]: new Map([...config[field], ...entries]) }),
+    );
+  }
+
+  /**
+   * Adds lists of people to `[lists]`. Refuses (writing nothing) a name already used by a
+   * group, list, alias or whitelisted channel, ignoring case. Returns the new config.
+   */
+  addLists(defs: readonly ListDefinition[]): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
+    return this.#addNamed(
+      { table: "lists", what: "list" },
+      defs.map((d) => ({ name: d.name, values: d.entries })),
+      (config, entries) => ({ ...config, lists: new Map([...config.lists, ...entries]) }),
+    );
+  }
+
+  /** Adds named entries (groups, lists) to `table`: checked, free names only, verified. */
+  #addNamed(
+    { table, what }: { table: GroupTable | "lists"; what: "group" | "list" },
+    defs: readonly { name: string; values: readonly string[] }[],
+    merge: (config: ChannelsConfig, entries: [string, string[]][]) => ChannelsConfig,
+  ): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
     return this.#enqueue(async () => {
       const entries: [string, string[]][] = [];
       const names = new Set<string>();
       for (const def of defs) {
-        const problem = groupNameProblem(def.name) ??
-          (names.has(nameKey(def.name)) ? "the name is given twice" : undefined) ??
-          (def.channelIds.length === 0 ? "it has no channel ids" : undefined) ??
-          def.channelIds.map((id) => {
-            const p = mattermostIdProblem(id);
-            return p && `${JSON.stringify(id)} is not a channel id (${p})`;
-          }).find((p) => p !== undefined);
+        const problem = entryProblem(what, def) ??
+          (names.has(nameKey(def.name)) ? "the name is given twice" : undefined);
         if (problem !== undefined) {
           return this.#refuse(
             "invalid_request",
-            `cannot add group ${JSON.stringify(def.name)}: ${problem}. ` +
+            `cannot add ${what} ${JSON.stringify(def.name)}: ${problem}. ` +
               `${this.#path} was not changed.`,
           );
         }
         names.add(nameKey(def.name));
-        entries.push([def.name, [...new Set(def.channelIds)]]);
+        entries.push([def.name, [...new Set(def.values)]]);
       }
       if (entries.length === 0) return ok(this.#config);
-
       const disk = await this.#readForWrite();
       if (!disk.ok) return disk;
       const { config } = disk.value;
@@ -271,15 +294,12 @@ export class ChannelsStore {
         return this.#refuse(
           "name_taken",
           `${clashes.length === 1 ? "this name is" : "these names are"} already taken: ` +
-            `${clashes.join(", ")}. Group names must differ from every group, alias and ` +
-            "whitelisted channel, ignoring case: choose another name, or edit " +
-            `${this.#path} by hand to change an existing group. Nothing was written.`,
+            `${clashes.join(", ")}. The names of groups and lists must differ from every ` +
+            "group, list, alias and whitelisted channel, ignoring case: choose another name, " +
+            `or edit ${this.#path} by hand to change an existing one. Nothing was written.`,
         );
       }
-      const field = configField(kind);
-      const groups = new Map(config[field]);
-      for (const [name, ids] of entries) groups.set(name, ids);
-      return await this.#apply(disk.value, kind, entries, { ...config, [field]: groups });
+      return await this.#apply(disk.value, table, entries, merge(config, entries));
     });
   }
 
@@ -325,6 +345,7 @@ export class ChannelsStore {
       const canonical = [
         ...config.groups.keys(),
         ...config.privateGroups.keys(),
+        ...config.lists.keys(),
         ...config.whitelist,
       ].find((name) => nameKey(name) === nameKey(target));
       if (canonical === undefined) {
@@ -431,33 +452,56 @@ export class ChannelsStore {
     if (refused !== undefined) {
       return this.#refuse("refused_at_start", `${refused}\nNothing was written.`);
     }
-    const written = await this.#writeAtomically(text);
+    const written = await writeAtomically(this.#fs, this.#path, text);
     if (!written.ok) return written;
     this.#adopt(after);
     return ok(check.value);
   }
+}
 
-  async #writeAtomically(text: string): Promise<Result<void, ChannelsWriteError>> {
-    const tmp = `${this.#path}.tmp`;
-    const fs = this.#fs;
+/** Why a group or list to add is invalid (its name, its values), or undefined. */
+function entryProblem(
+  what: "group" | "list",
+  def: { name: string; values: readonly string[] },
+): string | undefined {
+  if (what === "list") {
+    return listNameProblem(def.name) ??
+      (def.values.length === 0 ? "it names nobody" : undefined) ??
+      def.values.map(listEntryProblem).find((p) => p !== undefined);
+  }
+  return groupNameProblem(def.name) ??
+    (def.values.length === 0 ? "it has no channel ids" : undefined) ??
+    def.values.map((id) => {
+      const p = mattermostIdProblem(id);
+      return p && `${JSON.stringify(id)} is not a channel id (${p})`;
+    }).find((p) => p !== undefined);
+}
+
+/** Replaces the file atomically: `<path>.tmp` written, synced, renamed over it. */
+async function writeAtomically(
+  fs: ChannelsStoreFs,
+  path: string,
+  text: string,
+): Promise<Result<void, ChannelsWriteError>> {
+  const tmp = `${path}.tmp`;
+  try {
+    const mode = await fs.fileMode(path);
+    await fs.writeAndSync(tmp, new TextEncoder().encode(text), mode);
+    await fs.rename(tmp, path);
+    return ok(undefined);
+  } catch (e) {
     try {
-      const mode = await fs.fileMode(this.#path);
-      await fs.writeAndSync(tmp, new TextEncoder().encode(text), mode);
-      await fs.rename(tmp, this.#path);
-      return ok(undefined);
-    } catch (e) {
-      try {
-        await fs.removeFile(tmp);
-      } catch {
-        // Already gone, or never created.
-      }
-      return this.#refuse(
-        "write_failed",
-        `could not write ${this.#path}: ${messageOf(e)}. The file was not changed. Check that ` +
-          `the bot may create and write ${tmp} and ${this.#path} (permissions, free disk ` +
-          "space), then try again.",
-      );
+      await fs.removeFile(tmp);
+    } catch {
+      // Already gone, or never created.
     }
+    return err({
+      kind: "write_failed",
+      file: path,
+      message: `could not write ${path}: ${messageOf(e)}. The file was not changed. Check that ` +
+        `the bot may create and write ${tmp} and ${path} (permissions, free disk ` +
+        "space), then try again.",
+    });
   }
 }
 

@@ -63,7 +63,7 @@ function fence(text: string): string {
  * Removes Markdown code formatting a chat user may have wrapped the TOML in (a fenced block,
  * or single backticks on one line), keeping line and column numbers unchanged.
  */
-function stripCodeFormatting(input: string): string {
+export function stripCodeFormatting(input: string): string {
   const lines = input.split("\n");
   const isFence = (line: string | undefined) => line !== undefined && /^\s*```/.test(line);
   if (isFence(lines[0])) {

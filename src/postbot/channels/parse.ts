@@ -15,12 +15,16 @@
  * [private_groups]   # usable by name, never listed in the wizard
  * Managers = ["0123456789abcdefghijklmnop"]
  *
- * [aliases]          # lowercase alias -> group name or whitelisted channel
+ * [lists]            # named lists of people (usernames, or user ids), reached by DM
+ * "Night shift" = ["alice", "@bob", "0123456789abcdefghijklmnop"]
+ *
+ * [aliases]          # lowercase alias -> group, list or whitelisted channel
  * all = "All offices"
  * ```
  *
- * Every name a user can type (group names, aliases, whitelisted channels) must be unique
- * ignoring case, so a name always means one thing.
+ * Every name a user can type (group and list names, aliases, whitelisted channels) must be
+ * unique ignoring case, so a name always means one thing; a list name must not read like
+ * another kind of target (`everyone`, `@...`, `members of ...`).
  *
  * @module
  */
@@ -30,6 +34,7 @@ import {
   err,
   mattermostIdProblem,
   ok,
+  parseUserRef,
   type Problem,
   type Result,
   unreachable,
@@ -51,7 +56,9 @@ export interface ChannelsConfig {
   readonly groups: ReadonlyMap<string, readonly string[]>;
   /** Groups usable by name but never listed: name -> channel ids. */
   readonly privateGroups: ReadonlyMap<string, readonly string[]>;
-  /** Lowercase alias -> group name or whitelisted channel. */
+  /** Lists of people: name -> usernames or user ids (each decided by its form). */
+  readonly lists: ReadonlyMap<string, readonly string[]>;
+  /** Lowercase alias -> group, list or whitelisted channel. */
   readonly aliases: ReadonlyMap<string, string>;
 }
 
@@ -60,6 +67,7 @@ export const EMPTY_CHANNELS_CONFIG: ChannelsConfig = Object.freeze({
   whitelist: Object.freeze([]) as readonly string[],
   groups: new Map<string, readonly string[]>(),
   privateGroups: new Map<string, readonly string[]>(),
+  lists: new Map<string, readonly string[]>(),
   aliases: new Map<string, string>(),
 });
 
@@ -88,6 +96,7 @@ export const CHANNELS_TOML_KEYS: readonly string[] = Object.freeze([
   "whitelist",
   "groups",
   "private_groups",
+  "lists",
   "aliases",
 ]);
 
@@ -328,6 +337,7 @@ class Locator {
 const TABLE_LABEL = {
   groups: "[groups]",
   private_groups: "[private_groups]",
+  lists: "[lists]",
   aliases: "[aliases]",
 } as const;
 
@@ -335,6 +345,7 @@ const TABLE_LABEL = {
 type NameOwner =
   | { readonly kind: "whitelisted"; readonly name: string }
   | { readonly kind: "group"; readonly table: GroupTable; readonly name: string }
+  | { readonly kind: "list"; readonly name: string }
   | { readonly kind: "alias"; readonly name: string };
 
 /**
@@ -354,7 +365,22 @@ export type ChannelsTomlFault =
   }
   | { readonly kind: "groups_not_table"; readonly table: GroupTable; readonly found: unknown }
   | { readonly kind: "aliases_not_table"; readonly found: unknown }
+  | { readonly kind: "lists_not_table"; readonly found: unknown }
+  | ListFault
   | EntryFault;
+
+/** A {@link ChannelsTomlFault} in one entry of `[lists]`. */
+export type ListFault =
+  | { readonly kind: "list_bad_name"; readonly list: string; readonly problem: string }
+  | { readonly kind: "list_not_list"; readonly list: string; readonly found: unknown }
+  | { readonly kind: "list_empty"; readonly list: string }
+  | {
+    readonly kind: "list_entry_bad";
+    readonly list: string;
+    readonly index: number;
+    readonly problem: string;
+  }
+  | { readonly kind: "list_clash"; readonly list: string; readonly owner: NameOwner };
 
 /** A {@link ChannelsTomlFault} in one group or alias entry. */
 export type EntryFault =
@@ -422,12 +448,15 @@ export function decideChannelsConfig(raw: Record<string, unknown>): Result<
   if (!groups.ok) return groups;
   const privateGroups = decideGroups("private_groups", raw.private_groups, taken);
   if (!privateGroups.ok) return privateGroups;
+  const lists = decideLists(raw.lists, taken);
+  if (!lists.ok) return lists;
   const aliases = decideAliases(raw.aliases, taken);
   if (!aliases.ok) return aliases;
   return ok({
     whitelist: whitelist.value,
     groups: groups.value,
     privateGroups: privateGroups.value,
+    lists: lists.value,
     aliases: aliases.value,
   });
 }
@@ -487,7 +516,56 @@ function decideGroups(
   return ok(groups);
 }
 
-/** `[aliases]`: lowercase aliases to a group or whitelisted channel named before. */
+/**
+ * Why `name` cannot name a list, or undefined: a group name's rules, and nothing that reads
+ * like another kind of target (`everyone`, `@alice`, `members of ...`).
+ */
+export function listNameProblem(name: string): string | undefined {
+  const problem = groupNameProblem(name);
+  if (problem !== undefined) return problem;
+  if (nameKey(name) === "everyone") return "`everyone` already means every person of the team";
+  if (name.startsWith("@")) return "a name starting with @ reads as a person's username";
+  if (/^members\s+of\b/i.test(name)) {
+    return 'a name starting with "members of" reads as a channel\'s members';
+  }
+  return undefined;
+}
+
+/** Why a list entry is not a username or user id, or undefined. */
+export function listEntryProblem(entry: string): string | undefined {
+  const ref = parseUserRef(entry);
+  return ref.ok ? undefined : ref.error.message;
+}
+
+/** `[lists]`: names to usernames or user ids (the same person twice kept once). */
+function decideLists(
+  value: unknown,
+  taken: Map<string, NameOwner>,
+): Result<Map<string, readonly string[]>, ChannelsTomlFault> {
+  const lists = new Map<string, readonly string[]>();
+  if (value === undefined) return ok(lists);
+  if (!isTable(value)) return err({ kind: "lists_not_table", found: value });
+  for (const [list, entries] of Object.entries(value)) {
+    const problem = listNameProblem(list);
+    if (problem !== undefined) return err({ kind: "list_bad_name", list, problem });
+    if (!Array.isArray(entries)) return err({ kind: "list_not_list", list, found: entries });
+    if (entries.length === 0) return err({ kind: "list_empty", list });
+    const unique: string[] = [];
+    for (const [index, entry] of entries.entries()) {
+      const bad = typeof entry !== "string"
+        ? `not text but ${describe(entry)}`
+        : listEntryProblem(entry);
+      if (bad !== undefined) return err({ kind: "list_entry_bad", list, index, problem: bad });
+      if (!unique.includes(entry)) unique.push(entry);
+    }
+    const owner = claimName(taken, list, { kind: "list", name: list });
+    if (owner !== undefined) return err({ kind: "list_clash", list, owner });
+    lists.set(list, unique);
+  }
+  return ok(lists);
+}
+
+/** `[aliases]`: lowercase aliases to a group, list or whitelisted channel named before. */
 function decideAliases(
   value: unknown,
   taken: Map<string, NameOwner>,
@@ -530,6 +608,8 @@ function ownerLabel(owner: NameOwner): string {
       return `whitelisted channel ${JSON.stringify(owner.name)}`;
     case "group":
       return groupLabel(owner);
+    case "list":
+      return listLabel(owner.name);
     case "alias":
       return aliasLabel(owner.name);
     default:
@@ -539,6 +619,10 @@ function ownerLabel(owner: NameOwner): string {
 
 function groupLabel(group: GroupRef): string {
   return `group ${JSON.stringify(group.name)} in ${TABLE_LABEL[group.table]}`;
+}
+
+function listLabel(list: string): string {
+  return `list ${JSON.stringify(list)} in [lists]`;
 }
 
 function aliasLabel(alias: string): string {
@@ -604,6 +688,16 @@ function faultPlace(fault: ChannelsTomlFault, at: Locator): TomlPosition | undef
       return at.item(fault.group.table, fault.group.name, fault.index);
     case "aliases_not_table":
       return at.top("aliases");
+    case "lists_not_table":
+      return at.top("lists");
+    case "list_bad_name":
+    case "list_clash":
+      return at.entry("lists", fault.list);
+    case "list_not_list":
+    case "list_empty":
+      return at.value("lists", fault.list);
+    case "list_entry_bad":
+      return at.item("lists", fault.list, fault.index);
     case "alias_bad_name":
     case "alias_clash":
       return at.entry("aliases", fault.alias);
@@ -621,8 +715,8 @@ function faultDetail(fault: ChannelsTomlFault): string {
     case "unknown_keys": {
       const names = fault.keys.map((k) => JSON.stringify(k)).join(", ");
       return `unknown ${fault.keys.length === 1 ? "setting" : "settings"} ${names}: ` +
-        "channels.toml may only contain whitelist = [...], [groups], [private_groups] and " +
-        "[aliases]; check the spelling (or the [section] the line is under)";
+        "channels.toml may only contain whitelist = [...], [groups], [private_groups], " +
+        "[lists] and [aliases]; check the spelling (or the [section] the line is under)";
     }
     case "whitelist_not_list":
       return `whitelist must be a list of channel names, like whitelist = ["town-square"], ` +
@@ -640,6 +734,21 @@ function faultDetail(fault: ChannelsTomlFault): string {
     case "aliases_not_table":
       return `aliases must be a section [aliases] of lines like all = "All offices", ` +
         `not ${describe(fault.found)}`;
+    case "lists_not_table":
+      return `lists must be a section [lists] of lines like "Night shift" = ["alice", "bob"], ` +
+        `not ${describe(fault.found)}`;
+    case "list_bad_name":
+      return `${listLabel(fault.list)}: ${fault.problem}`;
+    case "list_not_list":
+      return `${listLabel(fault.list)} must be a list of usernames or user ids, like ` +
+        `${JSON.stringify(fault.list)} = ["alice", "bob"], not ${describe(fault.found)}`;
+    case "list_empty":
+      return `${listLabel(fault.list)} names nobody; add at least one person, or remove the line`;
+    case "list_entry_bad":
+      return `${listLabel(fault.list)}: item ${fault.index + 1}: ${fault.problem}`;
+    case "list_clash":
+      return `${listLabel(fault.list)} has the same name as ${ownerLabel(fault.owner)} ` +
+        "(names are compared ignoring case); rename one of them";
     default:
       return entryDetail(fault);
   }
@@ -673,7 +782,7 @@ function entryDetail(fault: EntryFault): string {
         `quotes, like ${JSON.stringify(fault.alias)} = "All offices", not ${describe(fault.found)}`;
     case "alias_unknown_target":
       return `${aliasLabel(fault.alias)} points to ${JSON.stringify(fault.target)}, which is ` +
-        "neither a group nor a whitelisted channel; fix the spelling, or remove the alias";
+        "neither a group, a list nor a whitelisted channel; fix the spelling, or remove the alias";
     case "alias_clash":
       return `${aliasLabel(fault.alias)} has the same name as ${ownerLabel(fault.owner)} ` +
         "(names are compared ignoring case); remove or rename the alias";
@@ -703,6 +812,9 @@ export function findNameClash(config: ChannelsConfig, name: string): string | un
       }
     }
   }
+  for (const list of config.lists.keys()) {
+    if (nameKey(list) === key) return listLabel(list);
+  }
   for (const alias of config.aliases.keys()) {
     if (nameKey(alias) === key) return `alias ${JSON.stringify(alias)}`;
   }
@@ -724,5 +836,6 @@ export function sameChannelsConfig(a: ChannelsConfig, b: ChannelsConfig): boolea
   return sameList(a.whitelist, b.whitelist) &&
     sameMap(a.groups, b.groups, sameList) &&
     sameMap(a.privateGroups, b.privateGroups, sameList) &&
+    sameMap(a.lists, b.lists, sameList) &&
     sameMap(a.aliases, b.aliases, (p, q) => p === q);
 }

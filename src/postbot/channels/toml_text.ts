@@ -450,7 +450,7 @@ export function quoteTomlString(s: string): string {
 }
 
 /** Tables {@link insertIntoTable} can add to. */
-export type EditableTable = "groups" | "private_groups" | "aliases";
+export type EditableTable = "groups" | "private_groups" | "lists" | "aliases";
 
 /** Arrays longer than this (as one line, with indentation and key) are written one item per line. */
 const MAX_LINE = 100;

@@ -7,14 +7,14 @@
 
 import type { Command, RestTransport } from "@postbot/framework";
 import type { BroadcastService, History } from "../broadcast/service.ts";
-import { when } from "../broadcast/report.ts";
 import { askerOf } from "../broadcast/rules.ts";
 import { retryText, undoRefusalText } from "../broadcast/rules_text.ts";
 import { fetchLivePosts, totals } from "../broadcast/status.ts";
 import { plural } from "../format.ts";
 import { describeSendTime } from "../broadcast/scheduled/time_expression.ts";
 import type { SideQuestions } from "../wizard/conversation.ts";
-import { hiddenChannelsText } from "../privacy.ts";
+import { recipientNames, when } from "../broadcast/report.ts";
+import { channelsOf, peopleOf, recipientsText, targetKey } from "../broadcast/model.ts";
 
 /** What `!history` reads. */
 export interface HistorySource {
@@ -69,7 +69,7 @@ function unsentLines(unsent: History["unsent"]): string[] {
       .replace(/ \u2014 .*$/, "");
     lines.push(
       `- \`${u.id}\` \u00b7 ${u.status === "scheduled" ? "due" : "was due"} ${due} \u00b7 ` +
-        `${plural(u.channels, "channel")} \u00b7 ` +
+        `${plural(u.channels, "recipient")} \u00b7 ` +
         (u.status === "scheduled"
           ? `waiting (\`!cancel ${u.id}\`, \`!edit ${u.id}\`)`
           : `not sent (${u.error ?? "failed"})`),
@@ -93,12 +93,12 @@ function sentLines(sent: History["sent"], reach: ReadonlyMap<string, string>): s
         (b.status === "interrupted" ? " (interrupted)" : "");
     lines.push(
       `- \`${b.id}\` \u00b7 ${when(b.createdAt)} \u00b7 ${
-        plural(b.channels, "channel")
+        recipientsText(b.channels - b.people, b.people)
       } \u00b7 ${outcome}` +
         (reach.get(b.id) ?? ""),
     );
   }
-  lines.push("`!status <id>` shows a broadcast channel by channel.");
+  lines.push("`!status <id>` shows a broadcast recipient by recipient.");
   return lines;
 }
 
@@ -115,15 +115,12 @@ async function liveTotals(
   const out = new Map<string, string>();
   if (source.transport === undefined) return out;
   const deliveriesOf = new Map(ids.map((id) => [id, source.broadcasts.deliveries(id)]));
-  const hidden = await source.broadcasts.hiddenFor(
-    asker,
-    [...new Set([...deliveriesOf.values()].flat().map((d) => d.channelId))],
-  );
+  const hidden = await source.broadcasts.hiddenFor(asker, [...deliveriesOf.values()].flat());
   const postsOf = new Map(
     [...deliveriesOf].map(([id, deliveries]) => [
       id,
       deliveries.flatMap((d) =>
-        d.status === "delivered" && d.postId !== null && !hidden.has(d.channelId) ? [d.postId] : []
+        d.status === "delivered" && d.postId !== null && !hidden.has(targetKey(d)) ? [d.postId] : []
       ),
     ]),
   );
@@ -164,18 +161,16 @@ export function undoCommand(deps: UndoDeps): Command {
       deps.questions.askUndo(ctx.userId, record.id);
       const hidden = await deps.broadcasts.hiddenFor(
         { id: ctx.userId, username: ctx.username },
-        delivered.map((d) => d.channelId),
+        delivered,
       );
-      const shown = delivered.filter((d) => !hidden.has(d.channelId));
-      const names = [
-        shown.slice(0, 30).map((d) => `~${d.name}`).join(", ") +
-        (shown.length > 30 ? ", \u2026" : ""),
-        hidden.size > 0 ? hiddenChannelsText(hidden.size) : "",
-      ].filter((p) => p !== "").join(", and ");
+      const names = recipientNames(delivered, hidden);
+      const listed = names.length > 31 ? [...names.slice(0, 30), "\u2026"] : names;
       await ctx.reply(
         `Delete broadcast \`${record.id}\`${
           record.senderId !== ctx.userId ? ` (sent by @\u200b${record.senderUsername})` : ""
-        } from ${plural(delivered.length, "channel")}: ${names}? Answer **yes** or **no**.`,
+        } from ${recipientsText(channelsOf(delivered).length, peopleOf(delivered).length)}: ${
+          listed.join(", ")
+        }? Answer **yes** or **no**.`,
       );
     },
   };

@@ -31,7 +31,8 @@ export function statusCommand(source: StatusSource): Command {
   return {
     name: "status",
     usage: "[broadcast id]",
-    summary: "how a broadcast landed (your latest by default): per channel when it was " +
+    summary:
+      "how a broadcast landed (your latest by default): per channel and person when it was " +
       "delivered, a permalink, reactions by emoji and thread replies; and the totals",
     examples: ["!status", "!status k3m9x2qa"],
     run: async (ctx, args) => {
@@ -65,7 +66,7 @@ async function statusText(
   }
   const hidden = await source.broadcasts.hiddenFor(
     { id: ctx.userId, username: ctx.username },
-    deliveries.map((d) => d.channelId),
+    deliveries,
   );
   return statusReport(record, deliveries, live, source.permalink, hidden);
 }

@@ -14,6 +14,7 @@ const draft: Draft = {
   files: [{ id: "f".repeat(26), name: "a b.pdf", size: 12, mimeType: "application/pdf" }],
 };
 const targets: ResolvedTarget[] = [{
+  kind: "channel" as const,
   channelId: "c".repeat(26),
   name: "town-square",
   displayName: "Town Square",

@@ -1,9 +1,10 @@
 /**
- * Turning the user's answer ("all offices, ~announcements, q1w2...") into channels.
+ * Turning the user's answer ("all offices, ~announcements, @alice, members of ~random...")
+ * into channels and people (the names about people: choose_people.ts).
  *
  * Tokens are comma-separated, trimmed and case-insensitive, and each is tried in this order:
- * alias -> group (public or private) -> whitelisted channel by name or display name -> channel
- * id. A channel that exists but is not whitelisted is refused by name. A raw channel id is
+ * alias -> group (public or private) -> list -> `everyone` -> `members of ...` -> `@person` ->
+ * whitelisted channel by name or display name -> channel id. A channel that exists but is not whitelisted is refused by name. A raw channel id is
  * accepted only when the bot can post there and the channel is whitelisted, in a group, or
  * the sender is a member: nobody can use the bot to post where they could not post
  * themselves. A channel reached through several tokens is sent to once.
@@ -21,9 +22,10 @@ import type { CachedChannel } from "../channel_cache.ts";
 import { nameKey } from "../channels/parse.ts";
 import { suggest } from "../suggest.ts";
 import { visibleTo } from "../privacy.ts";
+import { PeopleChooser } from "./choose_people.ts";
 import type {
   ResolveContext,
-  ResolvedTarget,
+  ResolvedChannel,
   TargetChoice,
   TargetProblem,
   TargetRemark,
@@ -61,10 +63,14 @@ export async function chooseTargets(
   const audit = ctx.auditChannelId === "" ? undefined : chooser.chosen.get(ctx.auditChannelId);
   if (audit !== undefined) problems.push({ kind: "audit_channel", via: audit.via });
   if (problems.length > 0) return err(problems);
-  if (chooser.chosen.size === 0) {
-    return err([{ kind: "nothing_postable", remarks: chooser.remarks }]);
+  if (chooser.chosen.size === 0 && chooser.people.chosen.size === 0) {
+    return err([{ kind: "nothing_postable", remarks: chooser.closingRemarks() }]);
   }
-  return ok({ targets: chooser.targets(), remarks: chooser.closingRemarks() });
+  return ok({
+    targets: [...chooser.targets(), ...chooser.people.targets()],
+    remarks: chooser.closingRemarks(),
+    everyone: chooser.people.everyone,
+  });
 }
 
 /** A channel chosen so far, and the names of the answer that led to it. */
@@ -87,6 +93,8 @@ type ByName = readonly CachedChannel[] | "refused" | "archived";
 class Chooser {
   readonly chosen = new Map<string, Chosen>();
   readonly remarks: TargetRemark[] = [];
+  /** The names that lead to people. */
+  readonly people: PeopleChooser;
   readonly #ctx: ResolveContext;
   readonly #groups = new Map<string, GroupChannels>();
   readonly #grouped: Set<string>;
@@ -97,6 +105,7 @@ class Chooser {
 
   constructor(ctx: ResolveContext) {
     this.#ctx = ctx;
+    this.people = new PeopleChooser(ctx);
     for (const [name, ids] of [...ctx.config.groups, ...ctx.config.privateGroups]) {
       this.#groups.set(nameKey(name), { name, ids });
     }
@@ -109,6 +118,10 @@ class Chooser {
     if (alias !== undefined) return await this.#alias(token, alias);
     const group = this.#groups.get(nameKey(token));
     if (group !== undefined) return void await this.#addGroup(group, token);
+    if (this.people.isPeopleToken(token)) {
+      const outcome = await this.people.take(token);
+      if (outcome !== "not_people") return outcome;
+    }
     const byName = await this.#whitelistedByName(token);
     const name = () => this.#named.get(token)?.name ?? nameKey(token.replace(/^~/, ""));
     if (byName === "archived") return { kind: "archived_by_name", name: name() };
@@ -124,6 +137,8 @@ class Chooser {
   async #alias(token: string, alias: string): Promise<TargetProblem | undefined> {
     const group = this.#groups.get(nameKey(alias));
     if (group !== undefined) return void await this.#addGroup(group, token);
+    const list = this.people.listNamed(alias);
+    if (list !== undefined) return await this.people.takeList(list, token);
     const channels = await this.#whitelistedByName(alias);
     if (Array.isArray(channels) && channels.length > 0) {
       for (const c of channels) this.#add(c, token);
@@ -241,7 +256,7 @@ class Chooser {
 
   /** The remarks so far, then the channels the bot is not in, then a stale channel list. */
   closingRemarks(): TargetRemark[] {
-    const remarks = [...this.remarks];
+    const remarks = [...this.remarks, ...this.people.remarks];
     const notIn = [...this.chosen.values()].filter(({ channel }) => !channel.botIsMember);
     if (notIn.length > 0) {
       const names = notIn.filter((c) => !c.hidden).map(({ channel }) => channel.name);
@@ -251,8 +266,9 @@ class Chooser {
     return remarks;
   }
 
-  targets(): ResolvedTarget[] {
+  targets(): ResolvedChannel[] {
     return [...this.chosen.values()].map(({ channel, via, hidden }) => ({
+      kind: "channel" as const,
       channelId: channel.id,
       name: channel.name,
       displayName: channel.displayName,

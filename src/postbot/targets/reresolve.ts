@@ -1,6 +1,7 @@
 /**
- * The channels of a scheduled broadcast, resolved again when it goes out: groups may have
- * changed, channels may have been archived or removed since it was confirmed. Each name of the
+ * The recipients of a scheduled broadcast, resolved again when it goes out: groups and lists
+ * may have changed, channels may have been archived or removed, people may have joined or
+ * left a channel or the team since it was confirmed. Each name of the
  * answer is resolved on its own, so one name that no longer works does not stop the others;
  * what was skipped is said to the sender.
  *
@@ -9,11 +10,12 @@
 
 import { err, ok, type Problem, problem, type Result } from "@postbot/framework";
 import { tokenize } from "./choose.ts";
-import type { BroadcastTarget } from "../broadcast/model.ts";
+import { reachWeight } from "./choose_people.ts";
+import { type BroadcastTarget, targetKey } from "../broadcast/model.ts";
 import type { ResolveContext } from "./resolution.ts";
 import { resolveTargets } from "./resolve.ts";
 
-/** The channels an answer leads to now, and remarks (channels skipped, names gone). */
+/** The recipients an answer leads to now, and remarks (channels skipped, names gone). */
 export interface Reresolved {
   readonly targets: readonly BroadcastTarget[];
   readonly remarks: readonly string[];
@@ -39,20 +41,31 @@ export async function reresolve(
     let r = await resolveTargets(token, ctx);
     if (!r.ok && unchecked !== undefined) {
       const again = await resolveTargets(token, unchecked);
-      if (again.ok) r = { ok: true, value: { targets: again.value.targets, warnings: [] } };
+      if (again.ok) r = { ok: true, value: { ...again.value, warnings: [] } };
     }
     if (!r.ok) {
       remarks.push(...r.error.map((p) => p.message));
       continue;
     }
     for (const t of r.value.targets) {
-      if (!chosen.has(t.channelId)) {
-        chosen.set(t.channelId, {
-          channelId: t.channelId,
-          name: t.name,
-          displayName: t.displayName,
-        });
-      }
+      const key = targetKey(t);
+      const had = chosen.get(key);
+      // A person reached twice keeps the way that needs the least authority.
+      const lighter = had?.kind === "person" && t.kind === "person" &&
+        reachWeight(t.reach) < reachWeight(had.reach);
+      if (had !== undefined && !lighter) continue;
+      chosen.set(
+        key,
+        t.kind === "channel"
+          ? { kind: "channel", channelId: t.channelId, name: t.name, displayName: t.displayName }
+          : {
+            kind: "person",
+            userId: t.userId,
+            username: t.username,
+            displayName: t.displayName,
+            reach: t.reach,
+          },
+      );
     }
     for (const w of r.value.warnings) if (!remarks.includes(w)) remarks.push(w);
   }

@@ -22,7 +22,11 @@ export async function resolveTargets(
   if (!chosen.ok) {
     return err(chosen.error.flatMap(targetProblemText).map((message) => ({ message })));
   }
-  return ok({ targets: chosen.value.targets, warnings: chosen.value.remarks.map(remarkText) });
+  return ok({
+    targets: chosen.value.targets,
+    warnings: chosen.value.remarks.map(remarkText),
+    everyone: chosen.value.everyone,
+  });
 }
 
 /**

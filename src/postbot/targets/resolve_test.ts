@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { channelsOf } from "../broadcast/model.ts";
 import type { Channel } from "@mattermost/types/channels";
 import { RestTransport, Secret } from "@postbot/framework";
 import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
@@ -79,6 +80,7 @@ function config(w: World, extra: Partial<ChannelsConfig> = {}): ChannelsConfig {
       ["Outreach", [w.ch["no-bot"].id, w.ch["office-berlin"].id]],
     ]),
     privateGroups: new Map([["Managers", [w.ch.managers.id]]]),
+    lists: new Map(),
     aliases: new Map([["all", "All offices"], ["news", "announcements"]]),
     ...extra,
   };
@@ -118,13 +120,15 @@ async function refused(w: World, answer: string, cfg?: ChannelsConfig): Promise<
   const { result } = await resolve(w, answer, cfg);
   if (result.ok) {
     assert.fail(
-      `expected "${answer}" to be refused, got ${result.value.targets.map((t) => t.name)}`,
+      `expected "${answer}" to be refused, got ${
+        channelsOf(result.value.targets).map((t) => t.name)
+      }`,
     );
   }
   return result.error.map((p) => p.message);
 }
 
-const names = (r: Resolution) => r.targets.map((t) => t.name);
+const names = (r: Resolution) => channelsOf(r.targets).map((t) => t.name);
 
 Deno.test("tokenize splits on commas, trims and drops empty tokens", () => {
   assert.deepEqual(tokenize(" a , b,,  c d ,"), ["a", "b", "c d"]);
@@ -180,7 +184,7 @@ Deno.test("resolveTargets", async (t) => {
     await t.step("private groups are usable by name", async () => {
       const r = await resolved(w, "managers");
       assert.deepEqual(names(r), ["managers"]);
-      assert.equal(r.targets[0].type, "P");
+      assert.equal(channelsOf(r.targets)[0].type, "P");
     });
 
     await t.step("a channel reached through several tokens is sent to once", async () => {
@@ -189,7 +193,7 @@ Deno.test("resolveTargets", async (t) => {
         `all, Office Berlin, ${w.ch["office-berlin"].id}, All offices, outreach`,
         config(w, { whitelist: ["town-square", "office-berlin"] }),
       );
-      const berlin = r.targets.filter((t) => t.name === "office-berlin");
+      const berlin = channelsOf(r.targets).filter((t) => t.name === "office-berlin");
       assert.equal(berlin.length, 1);
       assert.deepEqual(berlin[0].via, [
         "all",
@@ -198,7 +202,7 @@ Deno.test("resolveTargets", async (t) => {
         "All offices",
         "outreach",
       ]);
-      assert.equal(new Set(r.targets.map((t) => t.channelId)).size, r.targets.length);
+      assert.equal(new Set(channelsOf(r.targets).map((t) => t.channelId)).size, r.targets.length);
     });
 
     await t.step("a channel that is not whitelisted is refused by name", async () => {
@@ -270,7 +274,7 @@ Deno.test("resolveTargets", async (t) => {
     await t.step("a group with a channel the bot is not in keeps it, with a warning", async () => {
       const r = await resolved(w, "outreach");
       assert.deepEqual(names(r), ["no-bot", "office-berlin"]);
-      assert.equal(r.targets[0].botIsMember, false);
+      assert.equal(channelsOf(r.targets)[0].botIsMember, false);
       assert.ok(r.warnings.some((x) => /not a member of ~no-bot/.test(x)), r.warnings.join("\n"));
     });
 

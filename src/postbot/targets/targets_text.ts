@@ -8,7 +8,7 @@
 import { unreachable } from "@postbot/framework";
 import { auditTargetRefusal } from "../audit_channel.ts";
 import { code, quote } from "../format.ts";
-import type { TargetProblem, TargetRemark } from "./resolution.ts";
+import type { PeopleProblem, TargetProblem, TargetRemark } from "./resolution.ts";
 import { hiddenChannelsText } from "../privacy.ts";
 
 /** Channels named in the "I am not a member" warning before the rest is counted. */
@@ -33,7 +33,7 @@ export function targetProblemText(p: TargetProblem): string[] {
         "Name groups instead of many single channels.",
       ];
     case "no_names":
-      return ["I need at least one group, alias or channel, separated by commas."];
+      return ["I need at least one group, alias, channel or person, separated by commas."];
     case "too_many_names":
       return [`That is ${p.count} names; I accept up to ${p.limit} in one answer.`];
     case "unknown":
@@ -93,9 +93,43 @@ function channelProblemText(
       return [auditTargetRefusal(p.via.map(shown).join(", "))];
     case "nothing_postable":
       return [
-        "None of those names leads to a channel I can post to.",
+        "None of those names leads to a channel I can post to or a person I can reach.",
         ...p.remarks.map(remarkText),
       ];
+    default:
+      return [peopleProblemText(p)];
+  }
+}
+
+/** A problem with a name that leads to people. */
+function peopleProblemText(p: PeopleProblem): string {
+  switch (p.kind) {
+    case "no_username":
+      return `${shown(p.token)} names nobody: write the username after the @, like \`@alice\`.`;
+    case "person_unknown": {
+      const everyone = /^@(?:all|everyone|channel|here)$/i.test(p.token.trim())
+        ? " To reach every person of the team, write `everyone` (administrators only)."
+        : "";
+      return `I don't know ${shown(p.token)} among the active people of this team.${everyone}`;
+    }
+    case "person_bot":
+      return `${shown(p.token)} is a bot account; broadcasts go to people.`;
+    case "everyone_admins_only":
+      return "Only administrators may send to `everyone` (every person of the team). Name " +
+        "groups, lists, channels or people instead.";
+    case "members_of_what":
+      return `${shown(p.token)}: members of which channel or group? Write it like ` +
+        "`members of ~town-square` or `members of Engineering`.";
+    case "members_unknown":
+      return `${shown(p.token)}: I know no channel or group by that name that you can see.` +
+        (p.ideas.length > 0 ? ` Did you mean ${p.ideas.map((i) => code(i)).join(", ")}?` : "");
+    case "members_unreadable":
+      return `${shown(p.token)}: I can't read who is in ` +
+        (p.channel !== undefined ? `~${p.channel}` : "one of its channels") +
+        " (I am not a member); add me with /invite, or name the people another way.";
+    case "people_unavailable":
+      return `I could not read the team's people from the server (${p.why}); try again in a ` +
+        "moment.";
     default:
       return unreachable(p);
   }
@@ -131,6 +165,14 @@ export function remarkText(r: TargetRemark): string {
     case "list_behind":
       return "Some of these channels are newer than my channel list; send `!refresh_channels` " +
         "so that I know them by name too.";
+    case "list_unreachable":
+      return `List ${quoteName(r.list)} names ${r.count} ${
+        r.count === 1 ? "person who is" : "people who are"
+      } not an active member of this team (deactivated, gone, or a bot); ${
+        r.count === 1 ? "they" : "they"
+      } will be skipped.`;
+    case "no_members":
+      return `${shown(r.token)} has no active people (bots aside) to send to.`;
     default:
       return unreachable(r);
   }

@@ -13,9 +13,11 @@ import {
   parseSendTime,
   type SendTime,
 } from "../broadcast/scheduled/time_expression.ts";
-import { code, plural } from "../format.ts";
+import { code } from "../format.ts";
 import type { Confirming } from "./conversation.ts";
-import { countProblem, needsCount, parsePreviewAnswer } from "./guard.ts";
+import { countProblem, needsCount, parsePreviewAnswer, previewQuestion } from "./guard.ts";
+import { whoText } from "./preview.ts";
+import { peopleOf, recipientsText } from "../broadcast/model.ts";
 import type { WizardParts } from "./wizard_parts.ts";
 
 const log = logger("wizard");
@@ -28,18 +30,25 @@ export async function answerPreview(
 ): Promise<void> {
   const { deps, sessions } = parts;
   const answer = parsePreviewAnswer(ctx.text);
-  const channels = state.targets.length;
-  const guarded = needsCount(channels, deps.config.broadcastConfirmThreshold);
+  const channels = recipientsOf(state);
+  const guarded = needsCount(channels, deps.config.broadcastConfirmThreshold, state.everyone);
   if (answer.kind === "later" && deps.later !== undefined) {
     return await sendLater(parts, deps.later, ctx, state, answer.expression, guarded);
+  }
+  if (answer.kind === "who") {
+    sessions.set(ctx.userId, state);
+    const question = previewQuestion(channels, guarded, state.members, deps.later !== undefined);
+    await ctx.reply(whoText(state.targets, question));
+    return;
   }
   if (answer.kind !== "yes" && answer.kind !== "no") {
     sessions.set(ctx.userId, state);
     await ctx.reply(
       guarded
         ? countProblem(undefined, channels)!
-        : `Please answer **yes** to send to ${plural(channels, "channel")}, or **no** to ` +
-          "cancel.",
+        : `Please answer **yes** to send to ${
+          recipientsText(channels.channels, channels.people)
+        }, or **no** to cancel.`,
     );
     return;
   }
@@ -64,6 +73,12 @@ export async function answerPreview(
   send(parts, ctx, state);
 }
 
+/** What the confirmed broadcast reaches, by kind. */
+function recipientsOf(state: Confirming): { channels: number; people: number } {
+  const people = peopleOf(state.targets).length;
+  return { channels: state.targets.length - people, people };
+}
+
 /** Sends the confirmed broadcast now. */
 function send({ deps }: WizardParts, ctx: MessageContext, state: Confirming): void {
   const id = deps.broadcasts.send({
@@ -76,10 +91,12 @@ function send({ deps }: WizardParts, ctx: MessageContext, state: Confirming): vo
   }, (id) =>
     // Posted before delivery starts, so it always comes before the report.
     ctx.reply(
-      `Sending broadcast ${code(id)} to ${plural(state.targets.length, "channel")}\u2026 ` +
+      `Sending broadcast ${code(id)} to ${
+        recipientsText(recipientsOf(state).channels, recipientsOf(state).people)
+      }\u2026 ` +
         "I'll tell you when it's done.",
     ));
-  log.info("{user} confirmed broadcast {id} to {n} channels", {
+  log.info("{user} confirmed broadcast {id} to {n} recipients", {
     user: ctx.username,
     id,
     n: state.targets.length,
@@ -108,11 +125,12 @@ Answer with another time (\`at \u2026\`, \`in \u2026\`), **yes** to send it now,
     return;
   }
   if (guarded) {
-    const channels = state.targets.length;
+    const { channels, people } = recipientsOf(state);
     sessions.set(ctx.userId, { ...state, later: time.value });
     await ctx.reply(
       `To schedule it for **${describeSendTime(time.value, Date.now())}** to ` +
-        `**${plural(channels, "channel")}**, answer **yes ${channels}**; **no** cancels.`,
+        `**${recipientsText(channels, people)}**, answer **yes ${channels + people}**; **no** ` +
+        "cancels.",
     );
     return;
   }

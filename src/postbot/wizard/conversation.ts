@@ -40,8 +40,10 @@ export interface Confirming {
   readonly draft: Draft;
   readonly answer: string;
   readonly targets: readonly ResolvedTarget[];
-  /** Members of the targets, counted for a guarded (big) send. */
+  /** Members of the target channels, counted for a guarded (big) send. */
   readonly members?: number;
+  /** `everyone` was named: the guard applies whatever the threshold. */
+  readonly everyone?: boolean;
   /** A send time given with `at ...`, waiting for the `yes <count>` of a big send. */
   readonly later?: { readonly at: number; readonly zone: string };
 }

@@ -34,10 +34,38 @@ function isDraft(v: unknown): v is Draft {
     Array.isArray(v.files) && v.files.every(isFile);
 }
 
+function isReach(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  switch (v.by) {
+    case "name":
+    case "everyone":
+      return true;
+    case "list":
+      return isString(v.list);
+    case "members":
+      return isString(v.channelId) && isString(v.channelName) &&
+        (v.group === undefined || isString(v.group));
+    default:
+      return false;
+  }
+}
+
 function isTarget(v: unknown): v is ResolvedTarget {
-  return isObject(v) && isString(v.channelId) && isString(v.name) && isString(v.displayName) &&
-    Array.isArray(v.via) && v.via.every(isString) && typeof v.botIsMember === "boolean" &&
-    (v.type === "O" || v.type === "P") && (v.hidden === undefined || typeof v.hidden === "boolean");
+  if (!isObject(v) || !Array.isArray(v.via) || !v.via.every(isString)) return false;
+  if (v.hidden !== undefined && typeof v.hidden !== "boolean") return false;
+  if (v.kind === "person") {
+    return isString(v.userId) && isString(v.username) && isString(v.displayName) &&
+      typeof v.named === "boolean" && isReach(v.reach);
+  }
+  // A state saved before people were targets has channels without a kind.
+  return (v.kind === "channel" || v.kind === undefined) && isString(v.channelId) &&
+    isString(v.name) && isString(v.displayName) && typeof v.botIsMember === "boolean" &&
+    (v.type === "O" || v.type === "P");
+}
+
+/** A stored target as this version reads it (an older channel gets its kind). */
+function upgradeTarget(v: ResolvedTarget): ResolvedTarget {
+  return v.kind === undefined ? { ...(v as object), kind: "channel" } as ResolvedTarget : v;
 }
 
 function isLater(v: unknown): boolean {
@@ -50,7 +78,7 @@ function isStep(v: unknown): v is BroadcastStep {
   if (v.kind !== "confirming") return false;
   return isDraft(v.draft) && isString(v.answer) && Array.isArray(v.targets) &&
     v.targets.every(isTarget) && (v.members === undefined || isNumber(v.members)) &&
-    isLater(v.later);
+    (v.everyone === undefined || typeof v.everyone === "boolean") && isLater(v.later);
 }
 
 const SIDE_QUESTIONS: readonly string[] = [
@@ -71,10 +99,22 @@ function isSideQuestion(v: unknown): v is SideQuestion {
  * otherwise `unreadable` (with the stored kind, when there was one, for the log).
  */
 export function decodeConversation(value: unknown): Conversation {
-  if (isStep(value) || isSideQuestion(value)) return value;
+  if (isStep(value) || isSideQuestion(value)) return upgrade(value);
   if (isObject(value) && value.kind === "unreadable" && isString(value.stored)) {
     return { kind: "unreadable", stored: value.stored };
   }
   const kind = isObject(value) && isString(value.kind) ? value.kind : "";
   return { kind: "unreadable", stored: kind === "" ? "no step" : kind.slice(0, 40) };
+}
+
+/** A readable state in this version's shape (channels saved before people got their kind). */
+function upgrade(c: Conversation): Conversation {
+  if (c.kind === "confirming") return upgradeStep(c);
+  if ("resume" in c && c.resume !== null) return { ...c, resume: upgradeStep(c.resume) };
+  return c;
+}
+
+function upgradeStep(step: BroadcastStep): BroadcastStep {
+  if (step.kind !== "confirming") return step;
+  return { ...step, targets: step.targets.map(upgradeTarget) };
 }

@@ -9,7 +9,12 @@ import { type ChannelsConfig, nameKey } from "../channels/parse.ts";
 import { code, plural, quote, size } from "../format.ts";
 import type { Draft } from "./conversation.ts";
 import { hiddenChannelsText } from "../privacy.ts";
-import type { ResolvedTarget } from "../targets/resolution.ts";
+import type { ResolvedPerson, ResolvedTarget } from "../targets/resolution.ts";
+import { channelsOf, peopleOf, recipientsText } from "../broadcast/model.ts";
+import { hiddenPeopleText } from "../broadcast/report.ts";
+
+/** People named one by one in an answer to `who` before the rest are counted. */
+const WHO_LISTED = 500;
 
 /** Channels listed by name in a preview before the rest is summarised. */
 const LISTED = 60;
@@ -27,7 +32,8 @@ export function targetQuestion(
   const lines = [
     `Where should I send this${
       draft.files.length > 0 ? ` (with ${plural(draft.files.length, "file")})` : ""
-    }? Answer with groups, aliases or channels, separated by commas.`,
+    }? Answer with groups, aliases or channels, separated by commas; people too: ` +
+    "`@alice`, a list, `members of ~channel`" + ".",
   ];
   if (config.groups.size > 0) {
     lines.push(
@@ -48,6 +54,13 @@ export function targetQuestion(
   if (whitelist.length > 0) {
     lines.push("**Channels:** " + whitelist.map((w) => `~${quote(w, 64)}`).join(", "));
   }
+  if (config.lists.size > 0) {
+    lines.push(
+      "**Lists:** " +
+        [...config.lists].map(([name, people]) => `${quote(name, 100)} (${people.length})`)
+          .join(", "),
+    );
+  }
   lines.push("Send `cancel` to stop; nothing is sent before you confirm.");
   return lines.join("\n");
 }
@@ -60,15 +73,20 @@ export function previewText(
   question = "Send it? Answer **yes** or **no**.",
   notice?: string,
 ): string {
-  const shown = targets.filter((t) => !t.hidden);
-  const hidden = targets.length - shown.length;
+  const channels = channelsOf(targets);
+  const people = peopleOf(targets);
+  const shown = channels.filter((t) => !t.hidden);
+  const hidden = channels.length - shown.length;
   const names = shown.slice(0, LISTED).map((t) => quote(t.displayName, 64));
   const more = [
     shown.length > LISTED ? `${shown.length - LISTED} more` : "",
     hidden > 0 ? hiddenChannelsText(hidden) : "",
   ].filter((m) => m !== "");
   const list = [names.join(", "), ...more].filter((m) => m !== "").join(", and ");
-  const lines = [`**Ready to send to ${plural(targets.length, "channel")}:** ${list}`];
+  const lines = [
+    `**Ready to send to ${recipientsText(channels.length, people.length)}:** ${list}`.trimEnd(),
+  ];
+  if (people.length > 0) lines.push(peopleLine(people));
   if (notice !== undefined) lines.push(notice);
   if (draft.files.length > 0) {
     lines.push(
@@ -85,4 +103,42 @@ export function previewText(
   for (const w of warnings) lines.push(`:warning: ${w}`);
   lines.push(question);
   return lines.join("\n");
+}
+
+/**
+ * The people of a preview: those the sender named (`@alice`), then the others counted with
+ * the names that reached them (a list, `members of ~channel`, `everyone`); names of those only
+ * on request (`who`).
+ */
+function peopleLine(people: readonly ResolvedPerson[]): string {
+  const named = people.filter((p) => p.named);
+  const others = people.length - named.length;
+  const sources = [...new Set(people.filter((p) => !p.named).flatMap((p) => p.via))];
+  const parts = [
+    ...named.slice(0, LISTED).map((p) => `@${p.username}`),
+    named.length > LISTED ? `${named.length - LISTED} more named` : "",
+    others > 0
+      ? `${others} ${named.length > 0 ? "more " : ""}${others === 1 ? "person" : "people"} ` +
+        `through ${sources.slice(0, 10).map((s) => quote(s, 60)).join(", ")}` +
+        (sources.length > 10 ? ", \u2026" : "")
+      : "",
+  ].filter((p) => p !== "");
+  return `**People (one direct message each):** ${parts.join(", ")}` +
+    (others > 0 ? " \u2014 answer `who` to see their names." : "");
+}
+
+/** The answer to `who` at the preview: the people, by username, hidden ones counted. */
+export function whoText(targets: readonly ResolvedTarget[], question: string): string {
+  const people = peopleOf(targets);
+  if (people.length === 0) return "This broadcast goes to no person, only to channels.";
+  const shown = people.filter((p) => !p.hidden)
+    .sort((a, b) => a.username.localeCompare(b.username));
+  const hidden = people.length - shown.length;
+  const names = shown.slice(0, WHO_LISTED).map((p) =>
+    p.displayName !== p.username ? `@${p.username} (${quote(p.displayName, 64)})` : `@${p.username}`
+  );
+  if (shown.length > WHO_LISTED) names.push(`and ${shown.length - WHO_LISTED} more`);
+  if (hidden > 0) names.push(hiddenPeopleText(hidden));
+  return `**${plural(people.length, "person", "people")}** (one direct message each): ` +
+    `${names.join(", ")}\n${question}`;
 }

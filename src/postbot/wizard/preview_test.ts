@@ -10,6 +10,7 @@ const CONFIG: ChannelsConfig = {
   whitelist: ["town-square", "announcements"],
   groups: new Map([["All offices", [ID("a"), ID("b"), ID("c")]], ["Engineering", [ID("d")]]]),
   privateGroups: new Map([["Board of directors", [ID("e")]]]),
+  lists: new Map(),
   aliases: new Map([
     ["all", "all offices"],
     ["news", "announcements"],
@@ -23,6 +24,7 @@ function draft(message: string, files: Draft["files"] = []): Draft {
 
 function target(name: string, displayName: string): ResolvedTarget {
   return {
+    kind: "channel" as const,
     channelId: ID(name[0]),
     name,
     displayName,

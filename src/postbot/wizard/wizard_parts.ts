@@ -19,7 +19,7 @@ import type { ChannelsStore } from "../channels/channels_file.ts";
 import type { PostbotConfig } from "../config.ts";
 import type { Notifier } from "../notifier.ts";
 import type { ChannelPrivacy, Viewer } from "../privacy.ts";
-import type { ChannelLookup } from "../targets/resolution.ts";
+import type { ChannelLookup, PeopleLookup } from "../targets/resolution.ts";
 import type { Conversation } from "./conversation.ts";
 
 /** The settings the wizard reads. */
@@ -38,6 +38,8 @@ export interface WizardDeps {
   /** channels.toml as loaded now (groups, aliases, whitelist). */
   readonly channels: Pick<ChannelsStore, "config">;
   readonly cache: ChannelLookup;
+  /** The team's people, for targets that are people; absent, no person can be named. */
+  readonly people?: PeopleLookup;
   readonly privacy: Pick<ChannelPrivacy, "viewer">;
   /** File infos, member counts and memberships, read from the server. */
   readonly transport: RestTransport;

@@ -17,7 +17,7 @@ import { code, plural, quote } from "../../format.ts";
 import type { Notifier } from "../../notifier.ts";
 import type { ScheduledStore } from "./scheduled_broadcasts.ts";
 import { describeSendTime } from "./time_expression.ts";
-import type { ScheduledBroadcast } from "../model.ts";
+import { peopleOf, recipientsText, type ScheduledBroadcast } from "../model.ts";
 import type { Reresolved } from "../../targets/reresolve.ts";
 
 const log = logger("schedule");
@@ -202,12 +202,15 @@ export class Scheduler {
       content,
       i,
     ) => ({ source: s.files[i], content }));
-    log.info("Scheduled broadcast {id} by {user} is due: {n} channels, {late} ms after its time", {
-      id: s.id,
-      user: s.senderUsername,
-      n: targets.length,
-      late: Math.max(0, lateMs),
-    });
+    log.info(
+      "Scheduled broadcast {id} by {user} is due: {n} recipients, {late} ms after its time",
+      {
+        id: s.id,
+        user: s.senderUsername,
+        n: targets.length,
+        late: Math.max(0, lateMs),
+      },
+    );
     this.#deps.broadcaster.send(
       {
         sender: { id: s.senderId, username: s.senderUsername },
@@ -220,7 +223,7 @@ export class Scheduler {
       async (id) => {
         const lines = [
           `Scheduled broadcast ${code(id)} is going out now to ${
-            plural(targets.length, "channel")
+            recipientsText(targets.length - peopleOf(targets).length, peopleOf(targets).length)
           }\u2026 I'll tell you when it's done.`,
           `> ${s.message.trim() === "" ? "_(files only)_" : quote(s.message, 80)}`,
         ];

@@ -16,13 +16,19 @@ import {
   type RestTransport,
   type Result,
 } from "@postbot/framework";
-import type { AuditChannel, BroadcastAudit } from "../audit.ts";
-import { code, plural } from "../../format.ts";
+import { auditRecipients, type BroadcastAudit } from "../audit.ts";
+import { code } from "../../format.ts";
 import type { Notifier } from "../../notifier.ts";
 import type { Scheduler } from "./scheduler.ts";
 import type { ScheduledStore } from "./scheduled_broadcasts.ts";
 import { describeSendTime, profileZone, type SendTime } from "./time_expression.ts";
-import { type BroadcastFile, newBroadcastId } from "../model.ts";
+import {
+  type BroadcastFile,
+  type BroadcastTarget,
+  newBroadcastId,
+  peopleOf,
+  recipientsText,
+} from "../model.ts";
 
 const log = logger("schedule");
 
@@ -33,8 +39,8 @@ export interface LaterRequest {
   readonly files: readonly BroadcastFile[];
   readonly sourcePostId: string;
   readonly answer: string;
-  /** The channels the answer leads to now (their type decides what the audit line shows). */
-  readonly targets: readonly AuditChannel[];
+  /** The recipients the answer leads to now (a channel's type decides what the audit shows). */
+  readonly targets: readonly (BroadcastTarget & { readonly type?: "O" | "P" })[];
   readonly time: SendTime;
 }
 
@@ -149,7 +155,9 @@ export class SendLater {
     }
     this.#deps.scheduler.wake();
     const described = describeSendTime(r.time, Date.now());
-    log.info("{user} scheduled broadcast {id} to {n} channels for {at}", {
+    const people = peopleOf(r.targets).length;
+    const recipients = recipientsText(r.targets.length - people, people);
+    log.info("{user} scheduled broadcast {id} to {n} recipients for {at}", {
       user: r.sender.username,
       id,
       n: r.targets.length,
@@ -160,15 +168,15 @@ export class SendLater {
       id,
       actor: r.sender.username,
       at: Date.now(),
-      detail: `${plural(r.targets.length, "channel")}, due ${described.replace(/ \u2014 .*$/, "")}`,
-      channels: r.targets,
+      detail: `${recipients}, due ${described.replace(/ \u2014 .*$/, "")}`,
+      ...auditRecipients(r.targets),
       message: r.message,
       files: r.files.map((f) => f.name),
     });
     return ok(
-      `Scheduled broadcast ${code(id)} for **${described}** to ${
-        plural(r.targets.length, "channel")
-      } (the channels are looked up again when it goes out). \`!scheduled\` lists your ` +
+      `Scheduled broadcast ${code(id)} for **${described}** to ${recipients} (the ` +
+        "channels and people are looked up again when it goes out)." +
+        ` \`!scheduled\` lists your ` +
         `scheduled broadcasts, \`!cancel ${id}\` cancels it, \`!edit ${id}\` changes its text.`,
     );
   }
