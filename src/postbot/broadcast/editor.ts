@@ -188,6 +188,12 @@ export class Editor {
     });
     const why = new Map(failed.map((f) => [targetKey(f.delivery), f.why]));
     const inChannels = channelsOf(t.posts);
+    // "3 of 3 channels", or "3 of 5 recipients (2 channels and 3 people)".
+    const recipients = inChannels.length === total
+      ? plural(total, "channel")
+      : `${plural(total, "recipient")} (${
+        recipientsText(inChannels.length, total - inChannels.length)
+      })`;
     await this.#deps.audit.post({
       action: "Edit",
       id,
@@ -210,13 +216,10 @@ export class Editor {
     if (actor.id !== record.senderId) {
       await this.#deps.notifier.dm(
         record.senderId,
-        `@${actor.username} edited your broadcast ${code(id)} (${changed} of ` +
-          `${recipientsText(inChannels.length, total - inChannels.length)}).`,
+        `@${actor.username} edited your broadcast ${code(id)} (${changed} of ${recipients}).`,
       );
     }
-    return `**Edited broadcast ${code(id)} in ${changed} of ${
-      recipientsText(inChannels.length, total - inChannels.length)
-    }.**` +
+    return `**Edited broadcast ${code(id)} in ${changed} of ${recipients}.**` +
       (failures.length > 0 ? `\nNot changed:\n${failures.join("\n")}` : "");
   }
 
