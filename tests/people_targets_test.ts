@@ -344,3 +344,101 @@ Deno.test("a DM the server refuses is reported with the reason", {
     await s.stop();
   }
 });
+
+/** Crew members: with the world, under the team limit of 50 (MaxUsersPerTeam). */
+const PEOPLE = 40;
+
+Deno.test("a broadcast to people interrupted by SIGKILL: nobody gets it twice", {
+  ignore: emulatorOnly("emulated latency keeps the broadcast running long enough to kill"),
+}, async () => {
+  const crew: Person[] = [];
+  const names = Array.from({ length: PEOPLE }, (_, i) => `crew${String(i).padStart(2, "0")}`);
+  const s = await startScenario({
+    channelsToml: `[lists]\nCrew = [${names.map((n) => `"${n}"`).join(", ")}]\n`,
+    env: { BROADCAST_CONCURRENCY: "4" },
+    prepare: async (server, world) => {
+      for (const username of names) {
+        const p = await server.createUser({ username });
+        await server.addTeamMember(world.team.id, p.user.id);
+        crew.push(p);
+      }
+    },
+  });
+  try {
+    await showingBotOutput(s, async () => {
+      const alice = s.dm(s.world.alice);
+      const holders = (id: string) =>
+        crew.filter((p) => {
+          const copies = s.emu.store.postsIn(s.dmChannel(p).id).filter((post) =>
+            post.user_id === s.world.bot.user.id && post.props?.postbot_broadcast_id === id
+          ).length;
+          assert.ok(copies <= 1, `@${p.user.username} has ${copies} copies`);
+          return copies === 1;
+        });
+      await alice.send("Muster at the gate", testFiles(1, "map"));
+      await alice.replyMatching(/Where should I send this/);
+      assert.match(await alice.ask("crew"), new RegExp(`Ready to send to ${PEOPLE} people`));
+      s.emu.faults.latencyMs = 30;
+      await alice.send("yes");
+      const id = broadcastIdIn(await alice.replyMatching(/Sending broadcast/));
+      await s.emu.waitFor(() => holders(id).length >= 8, { timeoutMs: 30_000 });
+      await s.bot.kill();
+      s.emu.faults.latencyMs = 0;
+      const got = holders(id).length;
+      assert.ok(got > 0 && got < PEOPLE, `killed after ${got} of ${PEOPLE}`);
+
+      await s.startBot();
+      const report = await alice.replyMatching(/postbot was restarted while delivering/);
+      assert.deepEqual(peopleCount(report), [got, PEOPLE]);
+      assert.equal(holders(id).length, got, "recovery sent nothing");
+      assert.match(await alice.ask(`!retry ${id}`), /Retrying broadcast/);
+      assert.deepEqual(
+        peopleCount(await alice.replyMatching(/Retry finished/, 60_000)),
+        [PEOPLE, PEOPLE],
+      );
+      assert.equal(holders(id).length, PEOPLE);
+      assert.equal(rememberedDms(s).size, PEOPLE, "one DM channel per person");
+    });
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("scheduled: people resolved again when it goes out; the audit line names nobody", async () => {
+  const env: Record<string, string> = {};
+  const s = await startScenario({
+    env,
+    prepare: (_server, world) => {
+      env.BOT_LOG_CHANNEL_ID = world.channels["bot-log"].id;
+    },
+  });
+  const { alice, bob, carol, channels } = s.world;
+  try {
+    await showingBotOutput(s, async () => {
+      const dm = s.dm(alice);
+      await dm.send("Team offsite: secret-word-42");
+      await dm.replyMatching(/Where should I send this/);
+      // ~engineering holds bob now; carol joins before it goes out.
+      assert.match(await dm.ask("members of ~engineering, @alice"), /Ready to send to 2 people/);
+      const id = broadcastIdIn(await dm.ask("in 3 s"));
+      await s.server.addChannelMember(channels.engineering.id, carol.user.id);
+      assert.match(await dm.replyMatching(/is going out now/, 30_000), /to 3 people/);
+      assert.deepEqual(peopleCount(await dm.replyMatching(/Delivered to/, 30_000)), [3, 3]);
+      for (const p of [alice, bob, carol]) assert.equal((await copiesFor(s, p, id)).length, 1);
+
+      const audits = async () =>
+        (await botPostsIn(s, channels["bot-log"].id)).map((p) => p.message);
+      const line = await s.waitFor(async () =>
+        (await audits()).find((m) => m.startsWith(`**Broadcast** \`${id}\``))
+      );
+      assert.match(line, /3 of 3 recipients \(3 people\) delivered/);
+      assert.match(line, /withheld: people \(direct messages\) are among its recipients/);
+      assert.doesNotMatch(line, /secret-word-42|@bob|@carol|bob|carol/);
+      const scheduled = (await audits()).find((m) => m.startsWith("**Scheduled**"))!;
+      assert.doesNotMatch(scheduled, /secret-word-42|bob|carol/);
+    });
+  } finally {
+    await s.server.removeChannelMember(channels.engineering.id, carol.user.id);
+    await s.stop();
+  }
+});

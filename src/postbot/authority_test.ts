@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parseUserRef, type UserRef } from "@postbot/framework";
 import { type AuthorityDeps, reachable, refusalText, SenderAuthority } from "./authority.ts";
 import type { ChannelsConfig } from "./channels/parse.ts";
+import type { PersonReach, PersonTarget } from "./broadcast/model.ts";
 import { changedUser } from "./team_membership.ts";
 
 const ref = (s: string): UserRef => {
@@ -145,4 +146,35 @@ Deno.test("changedUser: leave_team of this team, user_updated; nothing else", ()
   assert.equal(changedUser(ev("user_updated", { user: { id: "u", delete_at: 1 } }), "t"), "u");
   assert.equal(changedUser(ev("posted", { user_id: "u" }), "t"), undefined);
   assert.equal(changedUser(ev("user_updated", { user: "nonsense" }), "t"), undefined);
+});
+
+Deno.test("people are checked by how they were reached: everyone only for admins", async () => {
+  const person = (username: string, reach: PersonReach): PersonTarget => ({
+    kind: "person",
+    userId: id(username[0]),
+    username,
+    displayName: username,
+    reach,
+  });
+  const people = [
+    person("named", { by: "name" }),
+    person("listed", { by: "list", list: "Night shift" }),
+    person("grouped", { by: "members", channelId: id("q"), channelName: "m", group: "M" }),
+    person("public", { by: "members", channelId: id("r"), channelName: "random" }),
+    person("private", { by: "members", channelId: id("s"), channelName: "secret" }),
+    person("all", { by: "everyone" }),
+  ];
+  const bob = await new SenderAuthority(deps()).check(BOB, people);
+  assert.ok(bob.kind === "allowed");
+  assert.deepEqual(bob.keep.map((p) => p.username), ["named", "listed", "grouped", "public"]);
+  assert.deepEqual(bob.dropped.map((d) => d.reason), [
+    "@private was reached as a member of ~secret, which @bob may no longer see",
+    "only administrators may send to everyone, and @bob is no longer one",
+  ]);
+  const member = await new SenderAuthority(deps({}, [id("s")])).check(BOB, people);
+  assert.ok(member.kind === "allowed");
+  assert.deepEqual(member.dropped.map((d) => d.target.username), ["all"]);
+  const admin = await new SenderAuthority(deps({ admins: [ref("bob")] })).check(BOB, people);
+  assert.ok(admin.kind === "allowed");
+  assert.equal(admin.dropped.length, 0);
 });

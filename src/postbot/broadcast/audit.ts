@@ -141,7 +141,11 @@ export function deliveryEvent(
     actor,
     sender: b.senderUsername,
     at,
-    detail: `${delivered} of ${recipientsText(channels.length, people.length)} delivered` +
+    detail:
+      (people.length === 0
+        ? `${delivered} of ${plural(channels.length, "channel")} delivered`
+        : `${delivered} of ${plural(deliveries.length, "recipient")} (` +
+          `${recipientsText(channels.length, people.length)}) delivered`) +
       (failed > 0 ? `, ${failed} failed` : "") + (deleted > 0 ? `, ${deleted} deleted` : ""),
     channels: channels.map((d) => ({
       channelId: d.channelId,
