@@ -156,4 +156,60 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: "what people did with a broadcast: seen, acknowledged, reminded; its options",
+    // Options the sender chose at the preview travel with the broadcast (and a scheduled one):
+    // asking for acknowledgement, Mattermost's priority label, an automatic reminder. A
+    // delivery keeps the count of messages in its channel right after the broadcast's post:
+    // a member whose msg_count reached it has seen the post (the server shows nobody another
+    // member's last_viewed_at). People who saw, acknowledged or were reminded are rows of
+    // their own, written once.
+    sql: `
+      ALTER TABLE broadcasts ADD COLUMN ack_requested INTEGER NOT NULL DEFAULT 0
+        CHECK (ack_requested IN (0, 1));
+      ALTER TABLE broadcasts ADD COLUMN priority TEXT NOT NULL DEFAULT ''
+        CHECK (priority IN ('', 'important', 'urgent'));
+      ALTER TABLE broadcasts ADD COLUMN remind_after_ms INTEGER CHECK (remind_after_ms > 0);
+      ALTER TABLE scheduled_broadcasts ADD COLUMN ack_requested INTEGER NOT NULL DEFAULT 0
+        CHECK (ack_requested IN (0, 1));
+      ALTER TABLE scheduled_broadcasts ADD COLUMN priority TEXT NOT NULL DEFAULT ''
+        CHECK (priority IN ('', 'important', 'urgent'));
+      ALTER TABLE scheduled_broadcasts ADD COLUMN remind_after_ms INTEGER
+        CHECK (remind_after_ms > 0);
+      ALTER TABLE deliveries ADD COLUMN seen_threshold INTEGER;
+      CREATE TABLE seen (
+        broadcast_id TEXT NOT NULL REFERENCES broadcasts (id),
+        user_id      TEXT NOT NULL,
+        seen_at      INTEGER NOT NULL,
+        PRIMARY KEY (broadcast_id, user_id)
+      );
+      CREATE TABLE acknowledgements (
+        broadcast_id TEXT NOT NULL REFERENCES broadcasts (id),
+        user_id      TEXT NOT NULL,
+        at           INTEGER NOT NULL,
+        via          TEXT NOT NULL CHECK (via IN ('button', 'reaction')),
+        post_id      TEXT NOT NULL,
+        PRIMARY KEY (broadcast_id, user_id)
+      );
+      CREATE TABLE reminders (
+        broadcast_id TEXT NOT NULL REFERENCES broadcasts (id),
+        user_id      TEXT NOT NULL,
+        at           INTEGER NOT NULL,
+        post_id      TEXT,
+        error        TEXT,
+        PRIMARY KEY (broadcast_id, user_id, at)
+      );
+      CREATE TABLE reminders_due (
+        broadcast_id TEXT PRIMARY KEY REFERENCES broadcasts (id),
+        due_at       INTEGER NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('waiting', 'sent', 'cancelled'))
+      );
+      CREATE INDEX reminders_due_by_time ON reminders_due (status, due_at);
+      CREATE TABLE settings (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
 ];
