@@ -24,6 +24,11 @@ export interface EmulatorConfig {
   outgoingIntegrationRequestsTimeoutMs: number;
   /** ServiceSettings.UniqueEmojiReactionLimitPerPost: distinct emojis on one post (50). */
   uniqueEmojiReactionLimitPerPost: number;
+  /**
+   * ServiceSettings.PostPriority (on by default): off, a post carrying a priority is refused
+   * (403 `api.post.post_priority.priority_post_not_allowed_for_user.request_error`).
+   */
+  postPriority: boolean;
 }
 
 /** The settings of a server with a default config.json (and the emulator's open network). */
@@ -33,6 +38,7 @@ export function defaultConfig(overrides: Partial<EmulatorConfig> = {}): Emulator
     allowedUntrustedInternalConnections: undefined,
     outgoingIntegrationRequestsTimeoutMs: 30_000,
     uniqueEmojiReactionLimitPerPost: 50,
+    postPriority: true,
     ...overrides,
   };
 }

@@ -86,13 +86,14 @@ export class PostChanges {
    * PUT /posts/{id}/patch (patchPost -> postPatchChecks -> App.PatchPost): a post that is gone
    * (deleted or unknown) answers 403 like a missing edit_post permission; the author needs
    * edit_post (a channel member), others edit_others_posts (admins here); a post in an
-   * archived channel cannot be changed. Sets edit_at when the message changes and publishes
-   * `post_edited`.
+   * archived channel cannot be changed. `props`, when given, replace every prop (Post.Patch,
+   * then UpdatePost's SanitizeProps: `from_bot` is not kept unless sent again). Sets edit_at
+   * when the message changes, or else when the attachments do, and publishes `post_edited`.
    */
   patchPost(
     userId: string,
     postId: string,
-    patch: { message?: string; is_pinned?: boolean },
+    patch: { message?: string; is_pinned?: boolean; props?: Record<string, unknown> },
   ): PostRecord {
     const post = this.#tables.posts.get(postId);
     if (!post || post.delete_at !== 0) throw permissionError();
@@ -112,6 +113,13 @@ export class PostChanges {
       post.edit_at = now;
     }
     if (patch.is_pinned !== undefined) post.is_pinned = patch.is_pinned;
+    if (patch.props !== undefined) {
+      const props = withActionIds(structuredClone(patch.props));
+      delete props.add_channel_member;
+      delete props.force_notification;
+      if (post.edit_at !== now && !sameAttachments(post.props, props)) post.edit_at = now;
+      post.props = props;
+    }
     post.update_at = now;
     this.#publishEdited(post, channel);
     return post;

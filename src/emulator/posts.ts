@@ -200,7 +200,7 @@ export class PostStore {
       throw permissionError();
     }
     const rootId = typeof input.root_id === "string" ? input.root_id : "";
-    checkPriority(priority, rootId);
+    checkPriority(priority, rootId, this.#deps.config.postPriority);
     const channel = this.#tables.channels.get(channelId)!;
     if (channel.delete_at !== 0) {
       throw new AppError("api.post.create_post.can_not_post_to_deleted.error", 400);

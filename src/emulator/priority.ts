@@ -35,12 +35,22 @@ export function priorityOf(metadata: unknown): PriorityRecord | undefined {
 }
 
 /**
- * postPriorityCheck on a server without a licence: a reply may carry no priority (400);
- * acknowledgements and persistent notifications need Professional (501
- * `license_error.feature_unavailable`).
+ * postPriorityCheck on a server without a licence: nothing when ServiceSettings.PostPriority
+ * is off (`enabled` false: 403); a reply may carry no priority (400); acknowledgements and
+ * persistent notifications need Professional (501 `license_error.feature_unavailable`).
  */
-export function checkPriority(priority: PriorityRecord | undefined, rootId: string): void {
+export function checkPriority(
+  priority: PriorityRecord | undefined,
+  rootId: string,
+  enabled = true,
+): void {
   if (priority === undefined) return;
+  if (!enabled) {
+    throw new AppError(
+      "api.post.post_priority.priority_post_not_allowed_for_user.request_error",
+      403,
+    );
+  }
   if (rootId !== "") {
     throw new AppError(
       "api.post.post_priority.priority_post_only_allowed_for_root_post.request_error",

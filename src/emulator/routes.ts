@@ -598,9 +598,15 @@ export const routes: Route[] = [
       const body = await jsonBody(ctx.req, "post");
       if (!body || typeof body !== "object" || Array.isArray(body)) throw invalidBodyParam("post");
       const input = body as Record<string, unknown>;
+      // PostPatch.Props is a map: another JSON type fails the body's decoding.
+      const props = input.props ?? undefined;
+      if (props !== undefined && (typeof props !== "object" || Array.isArray(props))) {
+        throw invalidBodyParam("post");
+      }
       const patched = ctx.store.postChanges.patchPost(ctx.userId, id, {
         message: typeof input.message === "string" ? input.message : undefined,
         is_pinned: typeof input.is_pinned === "boolean" ? input.is_pinned : undefined,
+        props: props as Record<string, unknown> | undefined,
       });
       return jsonResponse(200, ctx.tables.postForClient(patched));
     },

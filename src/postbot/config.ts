@@ -62,8 +62,13 @@ export interface PostbotConfig extends BotConfig, DenoVariables {
   /** Who may broadcast `@all`, `@channel`, `@here`. */
   readonly broadcastChannelMentions: ChannelMentionPolicy;
   readonly undoWindowSeconds: number;
-  /** Port of the health and metrics endpoint; undefined = off. */
+  /** Port of the health and metrics endpoint (and of button clicks); undefined = off. */
   readonly healthPort: number | undefined;
+  /**
+   * The bot's own address as the Mattermost server reaches it, for Acknowledge buttons
+   * (clicks come to `<ACTIONS_URL>/actions/ack` on HEALTH_PORT); undefined = reactions only.
+   */
+  readonly actionsUrl: string | undefined;
   readonly shutdownGraceSeconds: number;
   /** A broadcast to at least this many channels needs `yes <count>`; 0 = never. */
   readonly broadcastConfirmThreshold: number;
@@ -164,6 +169,23 @@ export const POSTBOT_VARIABLES = {
     shownDefault: "empty = off",
     doc: "port of `GET /healthz` and `GET /metrics`",
   }),
+  actionsUrl: custom("ACTIONS_URL", {
+    shownDefault: "empty = reactions",
+    read: (reader, [name]) => {
+      const value = reader.raw(name);
+      if (value !== undefined && !isActionsUrl(value)) {
+        reader.problem(
+          name,
+          `must be the bot's own address as the Mattermost server reaches it, ` +
+            `http(s)://host[:port][/path] without a query, got "${value}"`,
+        );
+        return undefined;
+      }
+      return value?.replace(/\/+$/, "");
+    },
+    doc: "the bot's address as the server reaches it: broadcasts asking for acknowledgement " +
+      "get a button, clicks come to `/actions/ack` on `HEALTH_PORT`; empty: a reaction",
+  }),
   shutdownGraceSeconds: integer("SHUTDOWN_GRACE_SECONDS", {
     default: 30,
     min: 0,
@@ -207,6 +229,19 @@ function passedOn(name: string, doc: string) {
   });
 }
 
+/** Whether `value` is an http(s) URL with a host and no query, fragment or credentials. */
+function isActionsUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "" &&
+    url.search === "" && url.hash === "" && url.username === "" && url.password === "" &&
+    !value.includes("?") && !value.includes("#");
+}
+
 /** The variables {@link passedOn} declares, by configuration field. */
 const PASSED_ON = {
   denoDir: "DENO_DIR",
@@ -241,6 +276,14 @@ export function readPostbotConfig(source: EnvSource): Result<PostbotConfig, Conf
   for (const [field, name] of Object.entries(PASSED_ON)) {
     const value = declared[field as keyof typeof PASSED_ON];
     if (value !== undefined && value !== "") taskProcessEnv[name] = value;
+  }
+  if (declared.actionsUrl !== undefined && declared.healthPort === undefined) {
+    reader.problem(
+      "ACTIONS_URL",
+      "needs HEALTH_PORT: the bot answers button clicks on that port, so set HEALTH_PORT to " +
+        "the port ACTIONS_URL reaches (or leave ACTIONS_URL empty: recipients then acknowledge " +
+        "with a reaction)",
+    );
   }
   const config: PostbotConfig = {
     ...declared,

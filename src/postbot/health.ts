@@ -167,14 +167,22 @@ export function metricsText(s: HealthSnapshot): string {
   return lines.join("\n") + "\n";
 }
 
-/** Serves the endpoints until the returned function is called. */
-export function serveHealth(port: number, snapshot: () => HealthSnapshot): () => Promise<void> {
+/** More endpoints on the same port, by path (the button clicks of actions_server.ts). */
+export type ExtraRoutes = Readonly<Record<string, (request: Request) => Promise<Response>>>;
+
+/** Serves the endpoints (and `extra` ones) until the returned function is called. */
+export function serveHealth(
+  port: number,
+  snapshot: () => HealthSnapshot,
+  extra: ExtraRoutes = {},
+): () => Promise<void> {
   const server = Deno.serve({
     port,
     hostname: "0.0.0.0",
     onListen: ({ port }) => log.info("Health and metrics on port {port}", { port }),
   }, (request) => {
     const path = new URL(request.url).pathname;
+    if (Object.hasOwn(extra, path)) return extra[path](request);
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("method not allowed\n", { status: 405 });
     }

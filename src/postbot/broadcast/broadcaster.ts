@@ -28,6 +28,7 @@ import { OutcomeReports } from "./outcome_reports.ts";
 import { recoverInterrupted } from "./recovery.ts";
 import { type BroadcastCounters, DeliveryRuns } from "./run.ts";
 import { undoBroadcast } from "./undo.ts";
+import type { AckRequest } from "./ack_post.ts";
 
 const log = logger("broadcast");
 
@@ -64,6 +65,13 @@ export interface BroadcasterSettings {
   readonly directChannels?: DirectChannelSource;
   /** Which people cannot be reached now, with why (asked before each run with people). */
   readonly unreachable?: (people: readonly PersonTarget[]) => Promise<Map<string, string>>;
+  /** The automatic reminders' loop, woken when a broadcast asks for one. */
+  readonly reminders?: { wake(): void };
+  /**
+   * What a post asking for acknowledgement carries (a button, or the request to react);
+   * absent, acknowledgement is not asked for even when a broadcast chose it (unit tests).
+   */
+  readonly acknowledgement?: AckRequest;
 }
 
 /** Runs and tracks broadcasts. */
@@ -131,7 +139,9 @@ export class Broadcaster {
       files: request.files,
       sourcePostId: request.sourcePostId,
       targets: request.targets,
+      options: request.options,
     });
+    if (request.options?.remindAfterMs != null) this.#settings.reminders?.wake();
     this.counters.broadcasts++;
     this.#jobs.track(id, async (release) => {
       await announce?.(id).catch((e) =>

@@ -120,6 +120,30 @@ export interface DeliveryJob {
   readonly checkFirst: boolean;
   /** Posts older than this cannot be copies of the broadcast (ms since epoch). */
   readonly since: number;
+  /**
+   * Props a recipient's post carries besides the broadcast's tag (what it asks of its
+   * readers: see ack_post.ts); the tag is always added.
+   */
+  readonly props?: (target: BroadcastTarget) => Promise<Record<string, unknown>>;
+  /** Mattermost's priority label for every post of the run, and whether the server refused it. */
+  readonly priority?: PriorityLabel;
+}
+
+/**
+ * A run's priority label (`metadata.priority.priority`). When the server refuses it (the
+ * setting is off, or the server does not take it), the post goes out without it, `refused`
+ * says why, and the rest of the run does not try again.
+ */
+export interface PriorityLabel {
+  readonly label: string;
+  refused?: string;
+}
+
+/** Whether the server refused a post for its priority (not for anything else). */
+export function isPriorityRefusal(e: unknown): e is MattermostError {
+  if (!(e instanceof MattermostError) || e.kind !== "http") return false;
+  const id = e.serverErrorId ?? "";
+  return id.includes("post_priority") || id === "license_error.feature_unavailable";
 }
 
 /**
@@ -332,17 +356,8 @@ async function postOnce(
   progress.step = "uploading";
   const fileIds = job.files.length > 0 ? await upload(job, channelId, ctx) : [];
   progress.step = "posting";
-  const response = await ctx.transport.send(ctx.transport.api("/posts"), {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({
-      channel_id: channelId,
-      message: job.message,
-      file_ids: fileIds,
-      props: { [BROADCAST_PROP]: job.broadcastId },
-    }),
-  });
-  const post = await response.json() as Post;
+  const props = { ...await job.props?.(target), [BROADCAST_PROP]: job.broadcastId };
+  const post = await createPost(job, ctx, { channel_id: channelId, file_ids: fileIds, props });
   const attached = new Set(post.file_ids ?? []);
   const missing = fileIds.filter((id) => !attached.has(id));
   if (missing.length > 0) {
@@ -362,6 +377,42 @@ async function postOnce(
     );
   }
   return post.id;
+}
+
+/**
+ * POST /posts with the job's message and its priority label; a label the server refuses is
+ * dropped (for the rest of the run too) and the post sent again without it.
+ */
+async function createPost(
+  job: DeliveryJob,
+  ctx: DeliveryContext,
+  fields: { channel_id: string; file_ids: string[]; props: Record<string, unknown> },
+): Promise<Post> {
+  const priority = job.priority;
+  const labelled = priority !== undefined && priority.label !== "" &&
+    priority.refused === undefined;
+  const send = (withLabel: boolean) =>
+    ctx.transport.send(ctx.transport.api("/posts"), {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        ...fields,
+        message: job.message,
+        ...(withLabel ? { metadata: { priority: { priority: priority!.label } } } : {}),
+      }),
+    });
+  try {
+    return await (await send(labelled)).json() as Post;
+  } catch (e) {
+    if (!labelled || !isPriorityRefusal(e)) throw e;
+    priority.refused ??= `HTTP ${e.status}: ${e.message}`;
+    log.warn("Broadcast {id}: the server refused the priority label {label}: {error}", {
+      id: job.broadcastId,
+      label: priority.label,
+      error: e.message,
+    });
+    return await (await send(false)).json() as Post;
+  }
 }
 
 /** Uploads the job's files to `channelId` as the bot; the new file ids, checked. */

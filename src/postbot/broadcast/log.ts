@@ -22,6 +22,7 @@ import type {
   PersonReach,
   TargetRef,
 } from "./model.ts";
+import { type BroadcastOptions, NO_OPTIONS, optionsFromColumns } from "./options.ts";
 
 type Row = Record<string, unknown>;
 
@@ -54,6 +55,7 @@ function toBroadcast(r: Row): BroadcastRecord {
     sourcePostId: r.source_post_id === null ? null : String(r.source_post_id),
     status: r.status as BroadcastStatus,
     error: r.error === null ? null : String(r.error),
+    options: optionsFromColumns(r),
   };
 }
 
@@ -133,13 +135,15 @@ export class BroadcastLog {
     files: readonly BroadcastFile[];
     sourcePostId: string | null;
     targets: readonly BroadcastTarget[];
+    options?: BroadcastOptions;
   }): void {
     const now = this.#now();
+    const options = b.options ?? NO_OPTIONS;
     transaction(this.#db, () => {
       this.#prepare(
         `INSERT INTO broadcasts (id, sender_id, sender_username, created_at, target_answer,
-           message, files_json, source_post_id, status)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+           message, files_json, source_post_id, status, ack_requested, priority, remind_after_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
       ).run(
         b.id,
         b.senderId,
@@ -149,7 +153,17 @@ export class BroadcastLog {
         b.message,
         JSON.stringify(b.files),
         b.sourcePostId,
+        options.ack ? 1 : 0,
+        options.priority,
+        options.remindAfterMs,
       );
+      // The automatic reminder is due from now on, written with the broadcast: a crash
+      // cannot leave one without the other.
+      if (options.remindAfterMs !== null) {
+        this.#prepare(
+          "INSERT INTO reminders_due (broadcast_id, due_at, status) VALUES (?, ?, 'waiting')",
+        ).run(b.id, now + options.remindAfterMs);
+      }
       const insert = this.#prepare(
         `INSERT INTO deliveries (broadcast_id, kind, channel_id, user_id, reach_json, name,
            display_name, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
@@ -196,6 +210,15 @@ export class BroadcastLog {
     const [where, key] = recipient(target);
     this.#prepare(`UPDATE deliveries SET status = 'deleted', updated_at = ? WHERE ${where}`)
       .run(this.#now(), id, key);
+  }
+
+  /** `!undo`: the automatic reminder of a broadcast will not go out; true when one waited. */
+  cancelReminder(id: string): boolean {
+    return Number(
+      this.#prepare(
+        "UPDATE reminders_due SET status = 'cancelled' WHERE broadcast_id = ? AND status = 'waiting'",
+      ).run(id).changes,
+    ) === 1;
   }
 
   /** Puts failed channels back to pending for `!retry`; returns how many. */
@@ -266,6 +289,33 @@ export class BroadcastLog {
   deliveries(id: string): DeliveryRecord[] {
     return (this.#prepare("SELECT * FROM deliveries WHERE broadcast_id = ? ORDER BY rowid")
       .all(id) as Row[]).map(toDelivery);
+  }
+
+  /** One recipient's delivery of a broadcast. */
+  delivery(id: string, target: TargetRef): DeliveryRecord | undefined {
+    const [where, key] = recipient(target);
+    const row = this.#prepare(`SELECT * FROM deliveries WHERE ${where}`).get(id, key) as
+      | Row
+      | undefined;
+    return row === undefined ? undefined : toDelivery(row);
+  }
+
+  /** The delivery whose post this is, with its broadcast's id (none for other posts). */
+  deliveryOfPost(postId: string): { broadcastId: string; delivery: DeliveryRecord } | undefined {
+    const row = this.#prepare(
+      "SELECT * FROM deliveries WHERE post_id = ? AND status = 'delivered' LIMIT 1",
+    ).get(postId) as Row | undefined;
+    return row === undefined
+      ? undefined
+      : { broadcastId: String(row.broadcast_id), delivery: toDelivery(row) };
+  }
+
+  /** Broadcasts asking for acknowledgement created since `since`, oldest first. */
+  askingForAcknowledgement(since: number): BroadcastRecord[] {
+    return (this.#prepare(
+      `SELECT ${BROADCAST_COLUMNS} FROM broadcasts b WHERE b.ack_requested = 1
+       AND b.created_at >= ? ORDER BY b.created_at`,
+    ).all(since) as Row[]).map(toBroadcast);
   }
 
   /** A sender's latest broadcasts, newest first. */

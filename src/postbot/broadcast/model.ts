@@ -8,6 +8,7 @@
  */
 
 import type { Attribution } from "../config.ts";
+import type { BroadcastOptions } from "./options.ts";
 
 /** A file of the original DM. `id` is the DM's file id (the source for re-downloads). */
 export interface BroadcastFile {
@@ -63,6 +64,13 @@ export type TargetRef =
 /** The one key of a recipient in maps and sets (`c:<channel id>`, `p:<user id>`). */
 export function targetKey(t: TargetRef): string {
   return t.kind === "channel" ? `c:${t.channelId}` : `p:${t.userId}`;
+}
+
+/** The recipient a key names (see {@link targetKey}), or undefined when it is not one. */
+export function parseTargetKey(key: string): TargetRef | undefined {
+  const m = /^([cp]):([a-z0-9]{26})$/.exec(key);
+  if (m === null) return undefined;
+  return m[1] === "c" ? { kind: "channel", channelId: m[2] } : { kind: "person", userId: m[2] };
 }
 
 /** A recipient as a sentence names it: `~town-square`, `@alice`. */
@@ -126,6 +134,8 @@ export interface BroadcastRecord {
   readonly sourcePostId: string | null;
   readonly status: BroadcastStatus;
   readonly error: string | null;
+  /** What the sender chose at the preview (absent: none, as before options existed). */
+  readonly options?: BroadcastOptions;
 }
 
 /** A broadcast with its per-status recipient counts, for `!history`. */
@@ -153,6 +163,8 @@ export interface BroadcastRequest {
   readonly sourcePostId: string;
   readonly answer: string;
   readonly targets: readonly BroadcastTarget[];
+  /** What the sender chose at the preview; absent: none. */
+  readonly options?: BroadcastOptions;
 }
 
 /** Where a scheduled broadcast stands. */
@@ -176,6 +188,8 @@ export interface ScheduledBroadcast {
   readonly status: ScheduledStatus;
   readonly startedAt: number | null;
   readonly error: string | null;
+  /** What the sender chose at the preview; it goes out with them. Absent: none. */
+  readonly options?: BroadcastOptions;
 }
 
 /** What is stored when a broadcast is scheduled. */

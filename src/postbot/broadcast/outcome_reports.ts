@@ -123,14 +123,21 @@ export class OutcomeReports {
     });
   }
 
-  /** Every channel was tried: the report to the sender (and actor), the audit line, the log. */
-  async finished({ record, actor, retrying }: ReportedRun): Promise<void> {
+  /**
+   * Every channel was tried: the report to the sender (and actor), with `notes` (what they
+   * should know besides the outcome), the audit line, the log.
+   */
+  async finished(
+    { record, actor, retrying }: ReportedRun,
+    notes: readonly string[] = [],
+  ): Promise<void> {
     const deliveries = this.#broadcastLog.deliveries(record.id);
     const report = (hidden: ReadonlySet<string>) =>
       deliveryReport(record, deliveries, {
         undoWindowSeconds: this.#settings.undoWindowSeconds,
         heading: retrying !== undefined ? "Retry finished. " : "",
         hidden,
+        notes,
       });
     const sender = { id: record.senderId, username: record.senderUsername };
     await this.#dmReport(sender, deliveries, report);

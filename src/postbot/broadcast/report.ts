@@ -100,6 +100,8 @@ export function deliveryReport(
     listDelivered?: boolean;
     /** Keys (targetKey) of recipients the reader may not see named: counted, never named. */
     hidden?: ReadonlySet<string>;
+    /** Lines the reader should know besides the outcome (a refused priority label). */
+    notes?: readonly string[];
   },
 ): string {
   const hidden = options.hidden ?? new Set<string>();
@@ -116,6 +118,7 @@ export function deliveryReport(
     lines.push("", "Not delivered:", ...failedLines(allFailed, hidden));
     lines.push("", `Send \`!retry ${b.id}\` to try these again once the cause is fixed.`);
   }
+  if (options.notes !== undefined && options.notes.length > 0) lines.push(...options.notes);
   if (all.length > 0 && options.undoWindowSeconds > 0) {
     lines.push(
       `To take it back, send \`!undo ${b.id}\` within ${

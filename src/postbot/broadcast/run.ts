@@ -24,7 +24,11 @@ import {
   type DirectChannelSource,
   downloadFiles,
   type PreparedFile,
+  type PriorityLabel,
 } from "./delivery.ts";
+import { ACK_EMOJI, type AckRequest } from "./ack_post.ts";
+import { type BroadcastOptions, NO_OPTIONS } from "./options.ts";
+import { describeDuration, SETTING } from "@postbot/framework/duration";
 import type { BroadcastLog } from "./log.ts";
 import {
   type Actor,
@@ -76,6 +80,8 @@ export interface RunDeps {
      * why; asked before every run that has people. Absent, everyone is taken as reachable.
      */
     readonly unreachable?: (people: readonly PersonTarget[]) => Promise<Map<string, string>>;
+    /** What a post asking for acknowledgement carries; absent, none is asked for. */
+    readonly acknowledgement?: AckRequest;
   };
 }
 
@@ -84,6 +90,8 @@ interface RunContext extends ReportedRun {
   /** Ends "busy" once the outcome is recorded (before reporting it). */
   readonly release: () => void;
   readonly pending: readonly DeliveryRecord[];
+  /** What the sender should know besides the outcome. */
+  readonly notes: readonly string[];
 }
 
 /** The status a broadcast had when it was last over (a retry only starts on one that is). */
@@ -95,6 +103,31 @@ function finalStatus(b: BroadcastRecord): Exclude<BroadcastRecord["status"], "pe
 function refusedEnd(refusal: SenderRefusal, username: string): RunEnd {
   const reason = refusalText(refusal, username);
   return { kind: "refused", reason, audited: reason, dmSender: reachable(refusal) };
+}
+
+/** What the first report says of the options the sender chose. */
+function optionNotes(
+  id: string,
+  options: BroadcastOptions,
+  ack: AckRequest | undefined,
+): string[] {
+  const notes: string[] = [];
+  if (ack !== undefined) {
+    notes.push(
+      `Its readers are asked to acknowledge it (${
+        ack.buttons ? "with a button" : `by reacting with :${ACK_EMOJI}:`
+      }): \`!status ${id}\` shows who did, \`!remind ${id}\` reminds the others.`,
+    );
+  }
+  if (options.remindAfterMs !== null) {
+    notes.push(
+      `An automatic reminder goes out after ${
+        describeDuration(options.remindAfterMs, SETTING)
+      } to those who have not ${options.ack ? "acknowledged" : "seen"} it; \`!undo ${id}\` ` +
+        "cancels it with the broadcast.",
+    );
+  }
+  return notes;
 }
 
 /** Delivery runs: each takes a broadcast's pending channels from start to report. */
@@ -121,10 +154,11 @@ export class DeliveryRuns {
     const all = this.#pendingTargets(id);
     const authorized = await this.#authorize(record, all);
     const pending = authorized.ok ? await this.#reachable(record.id, authorized.pending) : all;
+    const notes: string[] = [];
     const end = authorized.ok
-      ? await this.#run(record, pending, retrying !== undefined, kept)
+      ? await this.#run(record, pending, { checkFirst: retrying !== undefined, kept, notes })
       : authorized.end;
-    await this.#conclude({ record, actor, retrying, release, pending }, end);
+    await this.#conclude({ record, actor, retrying, release, pending, notes }, end);
   }
 
   /**
@@ -216,16 +250,22 @@ export class DeliveryRuns {
     });
   }
 
-  /** Gets the files and fans out; says how the run ended. */
+  /**
+   * Gets the files and fans out; says how the run ended. `notes` gets what the sender should
+   * know besides the outcome (a priority label the server refused).
+   */
   async #run(
     record: BroadcastRecord,
     pending: readonly DeliveryRecord[],
-    checkFirst: boolean,
-    kept: readonly PreparedFile[] | undefined,
+    run: { checkFirst: boolean; kept: readonly PreparedFile[] | undefined; notes: string[] },
   ): Promise<RunEnd> {
     const { transport, settings, counters, stopping } = this.#deps;
+    const { kept, checkFirst } = run;
     const files = kept !== undefined ? ok([...kept]) : await downloadFiles(transport, record.files);
     if (!files.ok) return { kind: "no_files", reason: files.error.message };
+    const options = record.options ?? NO_OPTIONS;
+    const ack = options.ack ? settings.acknowledgement : undefined;
+    const priority: PriorityLabel = { label: options.priority };
     const outcomes = await deliver({
       broadcastId: record.id,
       message: postedMessage(record.message, settings.attribution, record.senderUsername),
@@ -233,6 +273,10 @@ export class DeliveryRuns {
       targets: pending,
       checkFirst,
       since: record.createdAt,
+      props: ack === undefined
+        ? undefined
+        : (target) => ack.props(record.id, target, { acknowledged: 0 }),
+      priority,
     }, {
       transport,
       journal: this.#deps.broadcastLog,
@@ -247,6 +291,13 @@ export class DeliveryRuns {
         else counters.deliveriesFailed++;
       },
     });
+    if (!checkFirst) run.notes.push(...optionNotes(record.id, options, ack));
+    if (priority.refused !== undefined) {
+      run.notes.push(
+        `:warning: The server refused the **${options.priority}** label ` +
+          `(${priority.refused}), so it went out without it.`,
+      );
+    }
     return runEnd(outcomes.length, pending.length, stopping.aborted);
   }
 
@@ -273,7 +324,7 @@ export class DeliveryRuns {
       case "finished":
         broadcastLog.finish(record.id, "done");
         release();
-        return await reports.finished(run);
+        return await reports.finished(run, run.notes);
       case "refused":
         this.#abandon(run, end.audited);
         release();

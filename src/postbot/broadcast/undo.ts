@@ -33,6 +33,7 @@ export async function undoBroadcast(deps: UndoWork, id: string, actor: Actor): P
     why: (e, d) => explain(e, d, e instanceof MattermostError ? e.attempts : 1),
   });
   deps.broadcastLog.addEvent(id, actor, "undo", `${deleted} of ${delivered.length} posts deleted`);
+  const reminderCancelled = deps.broadcastLog.cancelReminder(id);
   await deps.reports.audit(record, deps.broadcastLog.deliveries(id), "Undo", actor.username);
   log.info("{user} undid broadcast {id}: {n} posts deleted", {
     user: actor.username,
@@ -45,5 +46,6 @@ export async function undoBroadcast(deps: UndoWork, id: string, actor: Actor): P
   return `Deleted broadcast \`${id}\` from ${
     recipientsText(channelsOf(gone).length, peopleOf(gone).length)
   }.` +
+    (reminderCancelled ? " Its automatic reminder is cancelled." : "") +
     (failures.length > 0 ? `\nCould not delete it from:\n${failures.join("\n")}` : "");
 }

@@ -1,7 +1,8 @@
 /**
- * The wizard's confirming step: the answer to the preview. `yes` sends (a big send needs the
- * number of channels typed back, see guard.ts), `no` cancels, `at <time>` / `in <duration>`
- * schedules it (send later).
+ * The wizard's confirming step: the answer to the preview (read by preview_answer.ts). `yes`
+ * sends (a big send needs the number of channels typed back, see guard.ts), `no` cancels,
+ * `at <time>` / `in <duration>` schedules it (send later); the options given with either
+ * (acknowledgement, priority, a reminder) go out with the broadcast.
  *
  * @module
  */
@@ -15,7 +16,15 @@ import {
 } from "../broadcast/scheduled/time_expression.ts";
 import { code } from "../format.ts";
 import type { Confirming } from "./conversation.ts";
-import { countProblem, needsCount, parsePreviewAnswer, previewQuestion } from "./guard.ts";
+import { countProblem, needsCount, previewQuestion } from "./guard.ts";
+import { parsePreviewAnswer, type PreviewAnswer, previewRefusalText } from "./preview_answer.ts";
+import {
+  type BroadcastOptions,
+  hasOptions,
+  NO_OPTIONS,
+  optionsText,
+  optionWords,
+} from "../broadcast/options.ts";
 import { whoText } from "./preview.ts";
 import { peopleOf, recipientsText } from "../broadcast/model.ts";
 import type { WizardParts } from "./wizard_parts.ts";
@@ -33,12 +42,17 @@ export async function answerPreview(
   const channels = recipientsOf(state);
   const guarded = needsCount(channels, deps.config.broadcastConfirmThreshold, state.everyone);
   if (answer.kind === "later" && deps.later !== undefined) {
-    return await sendLater(parts, deps.later, ctx, state, answer.expression, guarded);
+    return await sendLater(parts, deps.later, ctx, state, answer, guarded);
   }
   if (answer.kind === "who") {
     sessions.set(ctx.userId, state);
     const question = previewQuestion(channels, guarded, state.members, deps.later !== undefined);
     await ctx.reply(whoText(state.targets, question));
+    return;
+  }
+  if (answer.kind === "refused") {
+    sessions.set(ctx.userId, state);
+    await ctx.reply(previewRefusalText(answer.refusal));
     return;
   }
   if (answer.kind !== "yes" && answer.kind !== "no") {
@@ -57,9 +71,24 @@ export async function answerPreview(
     await ctx.reply("Cancelled. Nothing was sent.");
     return;
   }
+  // Options given with the send time of a big send stand unless the yes names others.
+  const options = hasOptions(answer.options) ? answer.options : state.options ?? NO_OPTIONS;
+  await confirmed(parts, ctx, state, answer.count, options, guarded);
+}
+
+/** A yes: the count checked (a big send), then sent now or scheduled. */
+async function confirmed(
+  parts: WizardParts,
+  ctx: MessageContext,
+  state: Confirming,
+  count: number | undefined,
+  options: BroadcastOptions,
+  guarded: boolean,
+): Promise<void> {
+  const { deps, sessions } = parts;
   // A number typed with a yes is checked even below the threshold: a wrong one is a slip.
-  const problem = guarded || answer.count !== undefined
-    ? countProblem(answer.count, channels)
+  const problem = guarded || count !== undefined
+    ? countProblem(count, recipientsOf(state), optionWords(options))
     : undefined;
   if (problem !== undefined) {
     sessions.set(ctx.userId, state);
@@ -67,10 +96,10 @@ export async function answerPreview(
     return;
   }
   if (state.later !== undefined && deps.later !== undefined) {
-    return await schedule(parts, deps.later, ctx, state, state.later);
+    return await schedule(parts, deps.later, ctx, state, state.later, options);
   }
   sessions.delete(ctx.userId);
-  send(parts, ctx, state);
+  send(parts, ctx, state, options);
 }
 
 /** What the confirmed broadcast reaches, by kind. */
@@ -80,7 +109,13 @@ function recipientsOf(state: Confirming): { channels: number; people: number } {
 }
 
 /** Sends the confirmed broadcast now. */
-function send({ deps }: WizardParts, ctx: MessageContext, state: Confirming): void {
+function send(
+  { deps }: WizardParts,
+  ctx: MessageContext,
+  state: Confirming,
+  options: BroadcastOptions,
+): void {
+  const chosen = optionsText(options);
   const id = deps.broadcasts.send({
     sender: { id: ctx.userId, username: ctx.username },
     message: state.draft.message,
@@ -88,12 +123,13 @@ function send({ deps }: WizardParts, ctx: MessageContext, state: Confirming): vo
     sourcePostId: state.draft.sourcePostId,
     answer: state.answer,
     targets: state.targets,
+    options,
   }, (id) =>
     // Posted before delivery starts, so it always comes before the report.
     ctx.reply(
       `Sending broadcast ${code(id)} to ${
         recipientsText(recipientsOf(state).channels, recipientsOf(state).people)
-      }\u2026 ` +
+      }${chosen === "" ? "" : ` (${chosen})`}\u2026 ` +
         "I'll tell you when it's done.",
     ));
   log.info("{user} confirmed broadcast {id} to {n} recipients", {
@@ -109,12 +145,12 @@ async function sendLater(
   later: SendLater,
   ctx: MessageContext,
   state: Confirming,
-  expression: string,
+  answer: Extract<PreviewAnswer, { kind: "later" }>,
   guarded: boolean,
 ): Promise<void> {
   const { sessions } = parts;
   const zone = await later.zoneOf(ctx.userId);
-  const time = parseSendTime(expression, zone, Date.now());
+  const time = parseSendTime(answer.expression, zone, Date.now());
   if (!time.ok) {
     sessions.set(ctx.userId, state);
     await ctx.reply(
@@ -126,7 +162,7 @@ Answer with another time (\`at \u2026\`, \`in \u2026\`), **yes** to send it now,
   }
   if (guarded) {
     const { channels, people } = recipientsOf(state);
-    sessions.set(ctx.userId, { ...state, later: time.value });
+    sessions.set(ctx.userId, { ...state, later: time.value, options: answer.options });
     await ctx.reply(
       `To schedule it for **${describeSendTime(time.value, Date.now())}** to ` +
         `**${recipientsText(channels, people)}**, answer **yes ${channels + people}**; **no** ` +
@@ -134,7 +170,7 @@ Answer with another time (\`at \u2026\`, \`in \u2026\`), **yes** to send it now,
     );
     return;
   }
-  await schedule(parts, later, ctx, state, time.value);
+  await schedule(parts, later, ctx, state, time.value, answer.options);
 }
 
 /** Schedules the confirmed broadcast for `time`, unless that time has passed meanwhile. */
@@ -144,6 +180,7 @@ async function schedule(
   ctx: MessageContext,
   state: Confirming,
   time: SendTime,
+  options: BroadcastOptions,
 ): Promise<void> {
   if (time.at <= Date.now()) {
     sessions.set(ctx.userId, { ...state, later: undefined });
@@ -161,6 +198,7 @@ async function schedule(
     answer: state.answer,
     targets: state.targets,
     time,
+    options,
   });
   if (!scheduled.ok) {
     sessions.set(ctx.userId, state);

@@ -19,6 +19,7 @@
 
 import { unreachable } from "@postbot/framework";
 import type { BroadcastFile } from "../broadcast/model.ts";
+import type { BroadcastOptions } from "../broadcast/options.ts";
 import type { ResolvedTarget } from "../targets/resolution.ts";
 
 /** The message being broadcast, as received in the DM. */
@@ -46,6 +47,8 @@ export interface Confirming {
   readonly everyone?: boolean;
   /** A send time given with `at ...`, waiting for the `yes <count>` of a big send. */
   readonly later?: { readonly at: number; readonly zone: string };
+  /** The options given with that send time. */
+  readonly options?: BroadcastOptions;
 }
 
 /** A step of the broadcast wizard. */

@@ -72,13 +72,21 @@ function isLater(v: unknown): boolean {
   return v === undefined || (isObject(v) && isNumber(v.at) && isString(v.zone));
 }
 
+function isOptions(v: unknown): boolean {
+  return v === undefined ||
+    (isObject(v) && typeof v.ack === "boolean" &&
+      (v.priority === "" || v.priority === "important" || v.priority === "urgent") &&
+      (v.remindAfterMs === null || (isNumber(v.remindAfterMs) && v.remindAfterMs > 0)));
+}
+
 function isStep(v: unknown): v is BroadcastStep {
   if (!isObject(v)) return false;
   if (v.kind === "choosing_targets") return isDraft(v.draft);
   if (v.kind !== "confirming") return false;
   return isDraft(v.draft) && isString(v.answer) && Array.isArray(v.targets) &&
     v.targets.every(isTarget) && (v.members === undefined || isNumber(v.members)) &&
-    (v.everyone === undefined || typeof v.everyone === "boolean") && isLater(v.later);
+    (v.everyone === undefined || typeof v.everyone === "boolean") && isLater(v.later) &&
+    isOptions(v.options);
 }
 
 const SIDE_QUESTIONS: readonly string[] = [

@@ -1,14 +1,16 @@
 /**
- * The guard for big sends and the answers the preview accepts. A broadcast to at least
+ * The guard for big sends, and the preview's closing question. A broadcast to at least
  * `BROADCAST_CONFIRM_THRESHOLD` recipients (channels and people together), or to `everyone`
  * whatever the threshold, is not sent on a bare `yes`: the sender answers with the number of
- * recipients (`yes 42`), so a slip of the keyboard cannot reach the whole company.
+ * recipients (`yes 42`), so a slip of the keyboard cannot reach the whole company. The answer
+ * itself is read by preview_answer.ts.
  *
  * @module
  */
 
 import { plural } from "../format.ts";
 import { recipientsText } from "../broadcast/model.ts";
+import { OPTIONS_HELP } from "./preview_answer.ts";
 
 /** What a broadcast reaches, counted by kind (a bare number: channels only). */
 export interface Recipients {
@@ -27,34 +29,6 @@ function total(r: Recipients): { n: number; what: string; text: string } {
     what: r.people === 0 ? "channels" : "recipients",
     text: recipientsText(r.channels, r.people),
   };
-}
-
-/** What the sender answered to the preview. */
-export type PreviewAnswer =
-  | { readonly kind: "yes"; readonly count: number | undefined }
-  | { readonly kind: "no" }
-  | { readonly kind: "later"; readonly expression: string }
-  /** The names of the people it goes to, asked for at the preview. */
-  | { readonly kind: "who" }
-  | { readonly kind: "other" };
-
-/** Reads an answer to the preview: `yes`, `yes 42`, `no`, `at <time>`, `in <duration>`. */
-export function parsePreviewAnswer(text: string): PreviewAnswer {
-  const t = text.trim().replace(/[.!]+$/, "").trim();
-  if (/^who$/i.test(t)) return { kind: "who" };
-  const yes = /^(?:yes|y)(?:\s+(\d{1,7}))?$/i.exec(t);
-  if (yes !== null) {
-    return { kind: "yes", count: yes[1] === undefined ? undefined : Number(yes[1]) };
-  }
-  if (/^(?:no|n|cancel|abort|stop)$/i.test(t)) return { kind: "no" };
-  const later = /^(at|in)\s+(.+)$/is.exec(t);
-  if (later !== null) {
-    return {
-      kind: "later",
-      expression: later[1].toLowerCase() === "in" ? `in ${later[2]}` : later[2],
-    };
-  }
-  return { kind: "other" };
 }
 
 /**
@@ -77,10 +51,13 @@ export function needsCount(
 export function countProblem(
   count: number | undefined,
   recipients: Recipients | number,
+  /** The options the sender chose, as words to repeat (`ack urgent`); "" for none. */
+  options = "",
 ): string | undefined {
   const { n, what, text } = total(counted(recipients));
   if (count === n) return undefined;
-  const ask = `To send it, answer **yes ${n}** (the number of ${what}), or **no**.`;
+  const yes = options === "" ? `yes ${n}` : `yes ${options} ${n}`;
+  const ask = `To send it, answer **${yes}** (the number of ${what}), or **no**.`;
   if (count === undefined) {
     return `This broadcast goes to **${text}**, so a bare yes is not enough. ${ask}`;
   }
@@ -98,10 +75,10 @@ export function previewQuestion(
   const later = offerLater
     ? " To send it later, answer `at <time>` (e.g. `at monday 9:00`, `in 2h`)."
     : "";
-  if (!guarded) return `Send it? Answer **yes** or **no**.${later}`;
+  if (!guarded) return `Send it? Answer **yes** or **no**.${later}\n${OPTIONS_HELP}`;
   const reach = members === undefined
     ? ""
     : ` with ${plural(members, "member")} in all (counted per channel)`;
   return `:warning: This reaches **${text}**${reach}. To send it, answer **yes ${n}**; **no** ` +
-    `cancels.${later}`;
+    `cancels.${later}\n${OPTIONS_HELP}`;
 }

@@ -7,7 +7,7 @@
  *
  * Recognised (any case, with surrounding spaces, punctuation, quotes or markdown emphasis):
  * a cancel (`cancel`, `no`, `stop`, `abort`, `quit`, `nevermind`, ...), a confirmation (`yes`,
- * `yes 12`, `ok`, `send it`, ...), a send time (`at 9:00`, `in 2h`, as the preview takes
+ * `yes 12`, `yes ack urgent`, `ok`, `send it`, ...), a send time (`at 9:00`, `in 2h`, as the preview takes
  * them), a thank-you, and a bare command name (`undo`, `/status`).
  *
  * @module
@@ -17,6 +17,7 @@ import { describeDuration, SETTING } from "@postbot/framework/duration";
 import { code } from "../format.ts";
 import { parseSendTime } from "../broadcast/scheduled/time_expression.ts";
 import { bareWords } from "./conversation.ts";
+import { parsePreviewAnswer } from "./preview_answer.ts";
 
 /** What a message with nothing open turned out to be. */
 export type StrayAnswer =
@@ -47,12 +48,12 @@ export function strayAnswer(text: string, commands: ReadonlySet<string>): StrayA
   const words = emoji !== null ? emoji[1].toLowerCase() : bareWords(text);
   if (words === "") return undefined;
   if (CANCEL.test(words)) return { kind: "cancel" };
-  if (CONFIRM.test(words)) return { kind: "confirm" };
+  // A yes with the preview's options (`yes ack urgent`) is a confirmation too.
+  const answer = parsePreviewAnswer(words);
+  if (CONFIRM.test(words) || answer.kind === "yes") return { kind: "confirm" };
   if (THANKS.test(words)) return { kind: "thanks" };
-  const later = /^(at|in) (.+)$/.exec(words);
-  if (later !== null) {
-    const expression = later[1] === "in" ? words : later[2];
-    if (parseSendTime(expression, "UTC", Date.now()).ok) return { kind: "schedule" };
+  if (answer.kind === "later" && parseSendTime(answer.expression, "UTC", Date.now()).ok) {
+    return { kind: "schedule" };
   }
   const command = /^\/?([a-z_]+)$/.exec(words);
   if (command !== null && commands.has(command[1])) return { kind: "command", name: command[1] };

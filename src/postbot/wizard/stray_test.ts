@@ -52,6 +52,9 @@ Deno.test("strayAnswer: confirmations, with or without a count", () => {
       "go ahead",
       "yes please",
       "confirm",
+      "yes ack",
+      "Yes, urgent ack 12",
+      "yes remind after 2h",
     ]
   ) {
     assert.equal(kind(text), "confirm", JSON.stringify(text));
@@ -64,7 +67,9 @@ Deno.test("strayAnswer: thanks, send times and bare command names", () => {
   ) {
     assert.equal(kind(text), "thanks", JSON.stringify(text));
   }
-  for (const text of ["in 2h", "at 9:00", "At monday 9:00", "in 30 minutes"]) {
+  for (
+    const text of ["in 2h", "at 9:00", "At monday 9:00", "in 30 minutes", "at 9:00 ack urgent"]
+  ) {
     assert.equal(kind(text), "schedule", JSON.stringify(text));
   }
   assert.deepEqual(strayAnswer("undo", COMMANDS), { kind: "command", name: "undo" });

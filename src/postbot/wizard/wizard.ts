@@ -20,7 +20,7 @@ import { answerPreview } from "./confirm_step.ts";
 import { type Conversation, type SideQuestions, type Unreadable, yesNo } from "./conversation.ts";
 import { startDraft } from "./draft_step.ts";
 import { answerEditPreview, answerEditText } from "./edit_steps.ts";
-import { parsePreviewAnswer } from "./guard.ts";
+import { parsePreviewAnswer } from "./preview_answer.ts";
 import { answerCancel, answerUndo, askAside } from "./side_questions.ts";
 import { answerTargets } from "./targets_step.ts";
 import type { WizardDeps, WizardParts } from "./wizard_parts.ts";

@@ -11,6 +11,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { FileBytes } from "@postbot/framework";
 import { transaction } from "@postbot/framework/sqlite";
 import type { NewScheduled, ScheduledBroadcast, ScheduledStatus } from "../model.ts";
+import { NO_OPTIONS, optionsFromColumns } from "../options.ts";
 import {
   bytesColumns,
   fullText,
@@ -36,6 +37,7 @@ function toScheduled(r: Row): ScheduledBroadcast {
     status: r.status as ScheduledStatus,
     startedAt: numberOrNull(r.started_at),
     error: textOrNull(r.error),
+    options: optionsFromColumns(r),
   };
 }
 
@@ -78,10 +80,12 @@ export class ScheduledStore {
         }
       }
     }
+    const options = s.options ?? NO_OPTIONS;
     this.#db.prepare(
       `INSERT INTO scheduled_broadcasts (id, sender_id, sender_username, created_at, due_at, zone,
-         target_answer, channels, message, files_json, source_post_id, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled')`,
+         target_answer, channels, message, files_json, source_post_id, status, ack_requested,
+         priority, remind_after_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?)`,
     ).run(
       s.id,
       s.senderId,
@@ -94,6 +98,9 @@ export class ScheduledStore {
       s.message,
       JSON.stringify(s.files),
       s.sourcePostId,
+      options.ack ? 1 : 0,
+      options.priority,
+      options.remindAfterMs,
     );
   }
 

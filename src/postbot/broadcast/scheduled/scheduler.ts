@@ -219,6 +219,7 @@ export class Scheduler {
         sourcePostId: s.sourcePostId ?? "",
         answer: s.targetAnswer,
         targets,
+        options: s.options,
       },
       async (id) => {
         const lines = [

@@ -29,6 +29,7 @@ import {
   peopleOf,
   recipientsText,
 } from "../model.ts";
+import { type BroadcastOptions, NO_OPTIONS, optionsText } from "../options.ts";
 
 const log = logger("schedule");
 
@@ -42,6 +43,8 @@ export interface LaterRequest {
   /** The recipients the answer leads to now (a channel's type decides what the audit shows). */
   readonly targets: readonly (BroadcastTarget & { readonly type?: "O" | "P" })[];
   readonly time: SendTime;
+  /** The options chosen at the preview; they go out with it. */
+  readonly options?: BroadcastOptions;
 }
 
 /** What {@link SendLater} works with. */
@@ -144,6 +147,7 @@ export class SendLater {
         message: r.message,
         files: r.files,
         sourcePostId: r.sourcePostId,
+        options: r.options,
       }, contents);
     } catch (e) {
       await this.#deps.store.removeFiles(id).catch(() => {});
@@ -173,9 +177,11 @@ export class SendLater {
       message: r.message,
       files: r.files.map((f) => f.name),
     });
+    const chosen = optionsText(r.options ?? NO_OPTIONS);
     return ok(
-      `Scheduled broadcast ${code(id)} for **${described}** to ${recipients} (the ` +
-        "channels and people are looked up again when it goes out)." +
+      `Scheduled broadcast ${code(id)} for **${described}** to ${recipients}` +
+        (chosen === "" ? "" : `, ${chosen}`) +
+        " (the channels and people are looked up again when it goes out)." +
         ` \`!scheduled\` lists your ` +
         `scheduled broadcasts, \`!cancel ${id}\` cancels it, \`!edit ${id}\` changes its text.`,
     );

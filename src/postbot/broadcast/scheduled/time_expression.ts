@@ -190,18 +190,40 @@ function readDay(text: string, today: WallReading): Result<
 
 /** `2h`, `30 min`, `1 day 2 hours`, `1h30m`, `45s`. */
 function decideDelay(text: string, zone: string, now: number): Result<SendTime, SendTimeRefusal> {
+  const ms = decideDuration(text);
+  if (!ms.ok) return ms;
+  if (ms.value > MAX_AHEAD_MS) return err({ kind: "delay_too_far" });
+  return ok({ at: now + ms.value, zone });
+}
+
+/** Why a length of time (`2h`, `1 day 2 hours`) was refused. */
+export type DurationRefusal = Extract<
+  SendTimeRefusal,
+  { kind: "unreadable_delay" | "unknown_unit" | "zero_delay" }
+>;
+
+/**
+ * A length of time as the preview reads it (`2h`, `30 min`, `1 day 2 hours`, `1h30m`, `45s`),
+ * in ms: the delay of `in ...` and of `remind after ...`. `text` is lowercase.
+ */
+export function decideDuration(text: string): Result<number, DurationRefusal> {
   const parts = [...text.matchAll(/(\d{1,6})\s*([a-z]+)/g)];
   const rest = text.replace(/(\d{1,6})\s*([a-z]+)/g, "").replace(/[\s,]|and/g, "");
   if (parts.length === 0 || rest !== "") return err({ kind: "unreadable_delay", text });
   let ms = 0;
   for (const [, n, unit] of parts) {
+    // Own keys only: "in 2 constructor" names no unit.
+    if (!Object.hasOwn(UNITS, unit)) return err({ kind: "unknown_unit", unit });
     const size = UNITS[unit];
-    if (size === undefined) return err({ kind: "unknown_unit", unit });
     ms += Number(n) * size;
   }
   if (ms <= 0) return err({ kind: "zero_delay" });
-  if (ms > MAX_AHEAD_MS) return err({ kind: "delay_too_far" });
-  return ok({ at: now + ms, zone });
+  return ok(ms);
+}
+
+/** Whether a word is a unit of time (`h`, `minutes`, `days`). */
+export function isTimeUnit(word: string): boolean {
+  return Object.hasOwn(UNITS, word);
 }
 
 /** A refusal in the sender's words. */

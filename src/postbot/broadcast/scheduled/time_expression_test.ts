@@ -121,6 +121,8 @@ Deno.test("decideSendTime: each refusal is a typed outcome, worded separately", 
   assert.equal(kind("2028-01-01 09:00"), "too_far");
   assert.equal(kind("in lots"), "unreadable_delay");
   assert.equal(kind("in 3 fortnights"), "unknown_unit");
+  // Names an object has of its own prototype are no units (they gave a time of NaN).
+  assert.equal(kind("in 2 constructor"), "unknown_unit");
   assert.equal(kind("in 0 min"), "zero_delay");
   assert.equal(kind("in 400 days"), "delay_too_far");
   assert.equal(kind("tomorrow 9:00"), "ok");
