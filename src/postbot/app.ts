@@ -43,6 +43,16 @@ import { SenderAuthority } from "./authority.ts";
 import { BroadcastAudit } from "./broadcast/audit.ts";
 import { Broadcaster } from "./broadcast/broadcaster.ts";
 import { Editor } from "./broadcast/editor.ts";
+import { AckCounts } from "./broadcast/ack_counts.ts";
+import { ACK_ACTION_PATH, AckPosts } from "./broadcast/ack_post.ts";
+import { ActionTokens, loadTokenKey } from "./broadcast/ack_token.ts";
+import { Acknowledgements, AckStore } from "./broadcast/acknowledgements.ts";
+import { followUpLines } from "./broadcast/follow_up_text.ts";
+import { ReminderLoop } from "./broadcast/reminder_loop.ts";
+import { ReminderStore, SeenTable } from "./broadcast/reminders.ts";
+import { Reminders } from "./broadcast/reminder_service.ts";
+import { ackActionHandler } from "./actions_server.ts";
+import { remindCommand } from "./commands/remind.ts";
 import { BroadcastLog } from "./broadcast/log.ts";
 import { BroadcastService } from "./broadcast/service.ts";
 import { ChannelCache } from "./channel_cache.ts";
@@ -58,7 +68,7 @@ import { helpCommand } from "./commands/help.ts";
 import { cancelCommand, scheduledCommand } from "./commands/scheduled.ts";
 import { statusCommand } from "./commands/status.ts";
 import type { PostbotConfig } from "./config.ts";
-import { type HealthSnapshot, serveHealth } from "./health.ts";
+import { type ExtraRoutes, type HealthSnapshot, serveHealth } from "./health.ts";
 import { Notifier } from "./notifier.ts";
 import { ChannelPrivacy } from "./privacy.ts";
 import { reresolve } from "./targets/reresolve.ts";
@@ -79,6 +89,7 @@ import { decodeConversation } from "./wizard/decode.ts";
 import { Wizard } from "./wizard/wizard.ts";
 import { APP_NAME } from "./name.ts";
 import type { ResolveContext } from "./targets/resolution.ts";
+import type { BroadcastRecord } from "./broadcast/model.ts";
 
 const log = logger("app");
 
@@ -308,6 +319,85 @@ interface Wiring {
   readonly wizard: Wizard;
   readonly dispatcher: CommandDispatcher;
   readonly teamMembers: TeamMembership;
+  readonly followUp: FollowUp;
+}
+
+/** What happens to a broadcast after it went out: acknowledgements and reminders. */
+interface FollowUp {
+  readonly ackPosts: AckPosts;
+  readonly acks: Acknowledgements;
+  readonly counts: AckCounts;
+  readonly reminders: Reminders;
+  readonly reminderStore: ReminderStore;
+  readonly loop: ReminderLoop;
+  /** What `!status` adds about a broadcast. */
+  readonly statusLines: (record: BroadcastRecord) => readonly string[];
+}
+
+/**
+ * Acknowledgements (the buttons' tokens, the posts' counts, reactions heard on the socket) and
+ * reminders (`!remind`, the automatic ones' loop). `isBusy` is the broadcaster's, built later.
+ */
+function wireFollowUp(
+  { config, db, stores, bot, people, notifier }: Core,
+  broadcastLog: BroadcastLog,
+  directChannels: DirectChannels,
+  authority: SenderAuthority,
+  isBusy: (id: string) => boolean,
+): FollowUp {
+  const { transport } = bot;
+  const botUserId = bot.identity.userId;
+  const tokens = new ActionTokens(loadTokenKey(stores.watch(db, "settings")));
+  const ackPosts = new AckPosts(config.actionsUrl, tokens);
+  const ackStore = new AckStore(stores.watch(db, "acknowledgements"));
+  const counts = new AckCounts({
+    transport,
+    ack: ackPosts,
+    count: (id, postId) => ackStore.onPost(id, postId),
+  });
+  const acks = new Acknowledgements({
+    store: ackStore,
+    broadcastLog,
+    transport,
+    tokens,
+    botUserId,
+    isChannelMember: (channelId, userId) => isChannelMember(transport, channelId, userId),
+    changed: (id, delivery) => counts.changed(id, delivery),
+  });
+  bot.watch(acks.watcher());
+  const reminderStore = new ReminderStore(stores.watch(db, "reminders"));
+  const reminders = new Reminders({
+    store: reminderStore,
+    broadcastLog,
+    transport,
+    acks,
+    seen: new SeenTable(stores.watch(db, "seen")),
+    people,
+    directChannels,
+    authority,
+    notifier,
+    permalink: (postId) => `${config.serverUrl}/${bot.identity.teamName}/pl/${postId}`,
+    botUserId,
+    buttons: ackPosts.buttons,
+    concurrency: config.broadcastConcurrency,
+  });
+  const loop = new ReminderLoop({
+    store: reminderStore,
+    reminders,
+    broadcastLog,
+    notifier,
+    isBusy,
+  });
+  const statusLines = (record: BroadcastRecord) =>
+    followUpLines({
+      record,
+      deliveries: broadcastLog.deliveries(record.id),
+      acknowledged: acks.who(record.id),
+      reminders: [...reminderStore.counts(record.id).values()].reduce((a, b) => a + b, 0),
+      reminderDue: reminderStore.waiting(record.id)?.dueAt,
+      now: Date.now(),
+    });
+  return { ackPosts, acks, counts, reminders, reminderStore, loop, statusLines };
 }
 
 /**
@@ -355,20 +445,15 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
   const botId = bot.identity.userId;
   const access = accessOf(core);
   const broadcastLog = new BroadcastLog(stores.watch(db, "broadcast log"));
-  const broadcaster = new Broadcaster(transport, broadcastLog, notifier, {
-    directChannels: new DirectChannels(stores.watch(db, "direct channels"), transport, botId),
-    unreachable: (targets) => people.unreachable(targets),
-    auditChannelId: config.botLogChannelId,
-    privacy: access.privacy,
-    isAdmin: access.isAdmin,
-    authority: access.authority,
-    audit: access.audit,
-    concurrency: config.broadcastConcurrency,
-    attribution: config.broadcastAttribution,
-    undoWindowSeconds: config.undoWindowSeconds,
-    botUserId: botId,
-    botUsername: bot.identity.username,
-  });
+  const directChannels = new DirectChannels(stores.watch(db, "direct channels"), transport, botId);
+  const followUp = wireFollowUp(
+    core,
+    broadcastLog,
+    directChannels,
+    access.authority,
+    (id) => broadcaster.isBusy(id),
+  );
+  const broadcaster = createBroadcaster(core, access, broadcastLog, directChannels, followUp);
   const scheduled = new ScheduledStore(
     stores.watch(db, "scheduled broadcasts"),
     config.scheduledFilesDir,
@@ -389,19 +474,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     audit: access.audit,
     fallbackZone: () => tasks.timezone,
   });
-  const editor = new Editor({
-    transport,
-    broadcasts,
-    scheduled,
-    notifier,
-    audit: access.audit,
-    authority: access.authority,
-    recipientsOf: async (answer) => {
-      const found = await reresolve(answer, uncheckedContext(core));
-      return found.ok ? found.value.targets : undefined;
-    },
-    attribution: config.broadcastAttribution,
-  });
+  const editor = createEditor(core, access, broadcasts, scheduled);
   // Known once the commands are registered (they need the wizard).
   let commandNames: ReadonlySet<string> = new Set();
   const wizard = new Wizard({
@@ -415,6 +488,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     notifier,
     later,
     editor,
+    reminders: followUp.reminders,
     commandNames: () => commandNames,
   }, {
     ttlMs: config.sessionTtlSeconds * 1000,
@@ -424,10 +498,72 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
       decodeConversation,
     ),
   });
-  const dispatcher = registerCommands(core, access.privacy, broadcasts, scheduled, wizard);
+  const dispatcher = registerCommands(
+    core,
+    access.privacy,
+    broadcasts,
+    scheduled,
+    wizard,
+    followUp,
+  );
   for (const command of tasks.commands) dispatcher.register(command);
   commandNames = new Set(dispatcher.commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
-  return { broadcaster, scheduler, wizard, dispatcher, teamMembers: access.teamMembers };
+  return {
+    broadcaster,
+    scheduler,
+    wizard,
+    dispatcher,
+    teamMembers: access.teamMembers,
+    followUp,
+  };
+}
+
+/** The delivery engine, with what its posts carry and who it wakes. */
+function createBroadcaster(
+  { config, bot, notifier, people }: Core,
+  access: AccessChecks,
+  broadcastLog: BroadcastLog,
+  directChannels: DirectChannels,
+  followUp: FollowUp,
+): Broadcaster {
+  return new Broadcaster(bot.transport, broadcastLog, notifier, {
+    directChannels,
+    reminders: followUp.loop,
+    acknowledgement: followUp.ackPosts,
+    unreachable: (targets) => people.unreachable(targets),
+    auditChannelId: config.botLogChannelId,
+    privacy: access.privacy,
+    isAdmin: access.isAdmin,
+    authority: access.authority,
+    audit: access.audit,
+    concurrency: config.broadcastConcurrency,
+    attribution: config.broadcastAttribution,
+    undoWindowSeconds: config.undoWindowSeconds,
+    botUserId: bot.identity.userId,
+    botUsername: bot.identity.username,
+  });
+}
+
+/** `!edit`'s editor. */
+function createEditor(
+  core: Core,
+  access: AccessChecks,
+  broadcasts: BroadcastService,
+  scheduled: ScheduledStore,
+): Editor {
+  return new Editor({
+    transport: core.bot.transport,
+    broadcasts,
+    scheduled,
+    notifier: core.notifier,
+    audit: access.audit,
+    authority: access.authority,
+    recipientsOf: async (answer) => {
+      const found = await reresolve(answer, uncheckedContext(core));
+      return found.ok ? found.value.targets : undefined;
+    },
+    attribution: core.config.broadcastAttribution,
+  });
 }
 
 /** The commands, each given the few things it uses. */
@@ -437,6 +573,7 @@ function registerCommands(
   broadcasts: BroadcastService,
   scheduled: ScheduledStore,
   questions: Wizard,
+  followUp: FollowUp,
 ): CommandDispatcher {
   const { transport } = bot;
   const auditChannelId = config.botLogChannelId;
@@ -458,6 +595,13 @@ function registerCommands(
       broadcasts,
       transport,
       permalink: (postId) => `${config.serverUrl}/${bot.identity.teamName}/pl/${postId}`,
+      more: followUp.statusLines,
+    }))
+    .register(remindCommand({
+      broadcasts,
+      reminders: followUp.reminders,
+      store: followUp.reminderStore,
+      questions,
     }))
     .register(undoCommand({ broadcasts, questions }))
     .register(retryCommand(broadcasts))
@@ -569,7 +713,7 @@ function routeMessages(
  */
 async function startLoops(
   { config, bot, cache, stores }: Core,
-  { broadcaster, scheduler, wizard }: Wiring,
+  { broadcaster, scheduler, wizard, followUp }: Wiring,
   tasks: TaskSystem,
   held: Held,
   opened: AsyncDisposableStack,
@@ -590,7 +734,11 @@ async function startLoops(
   });
   if (config.healthPort !== undefined) {
     try {
-      opened.defer(serveHealth(config.healthPort, snapshot));
+      // Button clicks come to the same port (ACTIONS_URL names it as the server reaches it).
+      const actions: ExtraRoutes = config.actionsUrl === undefined
+        ? {}
+        : { [ACK_ACTION_PATH]: ackActionHandler(followUp.acks) };
+      opened.defer(serveHealth(config.healthPort, snapshot, actions));
     } catch (e) {
       return fail(
         `HEALTH_PORT=${config.healthPort} cannot be used: ${(e as Error).message}. ` +
@@ -604,6 +752,7 @@ async function startLoops(
   opened.defer(async () => {
     const finished = await broadcaster.drain(config.shutdownGraceSeconds * 1000);
     if (!finished) log.warn("Shutdown grace period over: unfinished deliveries were recorded");
+    await followUp.counts.idle();
   });
   cache.start();
   opened.defer(() => cache.stop());
@@ -615,6 +764,10 @@ async function startLoops(
   // After recovery and the connection: what came due while postbot was down goes out now.
   await scheduler.start();
   opened.defer(() => scheduler.stop());
+  await followUp.loop.start();
+  opened.defer(() => followUp.loop.stop());
+  // Reactions given while postbot was down are read back; the socket hears the rest.
+  void followUp.acks.sweep();
   opened.defer(() => {
     shuttingDown = true;
     wizard.close();

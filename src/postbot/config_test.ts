@@ -44,6 +44,7 @@ const EVERY_VARIABLE = {
   ADMIN_USERS: "alice",
   BROADCAST_ATTRIBUTION: "Footer",
   HEALTH_PORT: "8080",
+  ACTIONS_URL: "http://postbot.internal:8080/",
   TASK_TIMEOUT_SECONDS: "60",
   BROADCAST_CONCURRENCY: "4",
   UNDO_WINDOW_SECONDS: "0",
@@ -75,6 +76,7 @@ const FIELDS: ReadonlyArray<
   ["adminUsers", [], [alice]],
   ["broadcastAttribution", "none", "footer"],
   ["healthPort", undefined, 8080],
+  ["actionsUrl", undefined, "http://postbot.internal:8080"],
   ["taskTimeoutSeconds", 300, 60],
   ["broadcastConcurrency", 8, 4],
   ["undoWindowSeconds", 3600, 0],
@@ -104,6 +106,30 @@ Deno.test("readPostbotConfig: EDIT_WINDOW_SECONDS follows UNDO_WINDOW_SECONDS un
     "BROADCAST_CONFIRM_THRESHOLD",
     "EDIT_WINDOW_SECONDS",
   ]);
+});
+
+Deno.test("readPostbotConfig: ACTIONS_URL is an http(s) address and needs HEALTH_PORT", () => {
+  const alone = read({ ...REQUIRED, ACTIONS_URL: "http://10.0.0.5:8080" });
+  assert.ok(!alone.ok);
+  assert.deepEqual(alone.error.map((p) => p.variable), ["ACTIONS_URL"]);
+  assert.match(alone.error[0].message, /needs HEALTH_PORT/);
+  for (
+    const bad of [
+      "postbot:8080",
+      "ftp://postbot",
+      "http://postbot:8080/?secret=1",
+      "http://user:pw@postbot",
+      "http://postbot#x",
+      "http://",
+    ]
+  ) {
+    const r = read({ ...REQUIRED, HEALTH_PORT: "8080", ACTIONS_URL: bad });
+    assert.ok(!r.ok, bad);
+    assert.match(r.error[0].message, /the bot's own address/, bad);
+  }
+  const ok = read({ ...REQUIRED, HEALTH_PORT: "8080", ACTIONS_URL: "https://bot.example/mm//" });
+  assert.ok(ok.ok);
+  assert.equal(ok.value.actionsUrl, "https://bot.example/mm");
 });
 
 Deno.test("readPostbotConfig: every variable is read", () => {

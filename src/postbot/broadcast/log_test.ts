@@ -93,6 +93,7 @@ Deno.test("a broadcast is recorded with everything about it, pending before deli
       sourcePostId: "p".repeat(26),
       status: "pending",
       error: null,
+      options: { ack: false, priority: "", remindAfterMs: null },
     },
   );
   const deliveries = channelsOf(log.deliveries("b1"));
@@ -261,5 +262,36 @@ Deno.test("create is atomic: a duplicate id leaves nothing half-written", () => 
   create(log, "b1", [target(1)]);
   assert.throws(() => create(log, "b1", [target(2), target(3)]));
   assert.deepEqual(channelsOf(log.deliveries("b1")).map((d) => d.name), ["channel-1"]);
+  db.close();
+});
+
+Deno.test("the options are kept with the broadcast; an automatic reminder waits, undo cancels it", () => {
+  const db = open();
+  const { log } = clockedLog(db);
+  const options = { ack: true, priority: "urgent" as const, remindAfterMs: 60_000 };
+  log.create({
+    id: "b2",
+    senderId: "u1",
+    senderUsername: "alice",
+    targetAnswer: "@bob",
+    message: "Fire drill",
+    files: [],
+    sourcePostId: null,
+    targets: [target(1)],
+    options,
+  });
+  assert.deepEqual(log.get("b2")?.options, options);
+  const due = () =>
+    db.prepare("SELECT due_at, status FROM reminders_due WHERE broadcast_id = 'b2'").get();
+  assert.deepEqual({ ...due() }, { due_at: 61_000, status: "waiting" });
+  assert.deepEqual(log.askingForAcknowledgement(0).map((b) => b.id), ["b2"]);
+  log.markDelivered("b2", target(1), "x".repeat(26));
+  assert.equal(log.deliveryOfPost("x".repeat(26))?.broadcastId, "b2");
+  assert.equal(log.delivery("b2", target(1))?.postId, "x".repeat(26));
+  assert.equal(log.cancelReminder("b2"), true);
+  assert.equal(log.cancelReminder("b2"), false, "cancelled once");
+  assert.deepEqual({ ...due() }, { due_at: 61_000, status: "cancelled" });
+  create(log, "b3", [target(2)]);
+  assert.equal(log.cancelReminder("b3"), false, "none asked for");
   db.close();
 });

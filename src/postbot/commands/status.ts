@@ -24,6 +24,8 @@ export interface StatusSource {
   readonly transport: RestTransport;
   /** The permalink of a post (`<server>/<team>/pl/<post id>`). */
   readonly permalink: (postId: string) => string;
+  /** More lines about a broadcast (acknowledgements, reminders), shown after the report. */
+  readonly more?: (record: BroadcastRecord) => readonly string[];
 }
 
 /** `!status [id]`. */
@@ -68,7 +70,8 @@ async function statusText(
     { id: ctx.userId, username: ctx.username },
     deliveries,
   );
-  return statusReport(record, deliveries, live, source.permalink, hidden);
+  const more = source.more?.(record) ?? [];
+  return [statusReport(record, deliveries, live, source.permalink, hidden), ...more].join("\n");
 }
 
 /** Why `!status` found nothing to show. */

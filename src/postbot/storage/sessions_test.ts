@@ -29,6 +29,7 @@ const confirming: Conversation = {
   targets,
   members: 120,
   later: { at: 1_800_000_000_000, zone: "Europe/Berlin" },
+  options: { ack: true, priority: "urgent", remindAfterMs: 86_400_000 },
 };
 
 /** One state of every kind (a new kind does not compile until it is added here). */
@@ -37,6 +38,7 @@ const STATES: { [K in Conversation["kind"]]: Extract<Conversation, { kind: K }> 
   confirming,
   confirming_undo: { kind: "confirming_undo", broadcastId: "k3m9x2qa", resume: null },
   confirming_cancel: { kind: "confirming_cancel", broadcastId: "k3m9x2qb", resume: confirming },
+  confirming_remind: { kind: "confirming_remind", broadcastId: "k3m9x2qe", resume: confirming },
   editing: {
     kind: "editing",
     broadcastId: "k3m9x2qc",

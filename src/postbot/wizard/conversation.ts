@@ -7,6 +7,7 @@
  *                                     |  \--unknown names (stay)      \--other--> (ask again)
  *     !undo --> confirming_undo --yes/no--> back to the broadcast step it interrupted, if any
  *     !cancel --> confirming_cancel --yes/no--> back, likewise
+ *     !remind --> confirming_remind --yes/no--> back, likewise
  *     !edit --> editing --new text--> confirming_edit --yes/no--> back, likewise
  *     confirming --at <time>--> (scheduled), or for a big send: confirming + later --yes N-->
  *
@@ -68,6 +69,13 @@ export interface ConfirmingCancel {
   readonly resume: BroadcastStep | null;
 }
 
+/** `!remind` asked whether to send the reminders of a broadcast. */
+export interface ConfirmingRemind {
+  readonly kind: "confirming_remind";
+  readonly broadcastId: string;
+  readonly resume: BroadcastStep | null;
+}
+
 /** `!edit` asked for the new text of a broadcast. */
 export interface EditingText {
   readonly kind: "editing";
@@ -84,7 +92,12 @@ export interface ConfirmingEdit {
 }
 
 /** A question asked by a command, answered before the broadcast step (if any) resumes. */
-export type SideQuestion = ConfirmingUndo | ConfirmingCancel | EditingText | ConfirmingEdit;
+export type SideQuestion =
+  | ConfirmingUndo
+  | ConfirmingCancel
+  | ConfirmingRemind
+  | EditingText
+  | ConfirmingEdit;
 
 /** A stored state that could not be read back (an older version's shape, or damage). */
 export interface Unreadable {
@@ -107,6 +120,8 @@ export interface SideQuestions {
   askCancel(userId: string, broadcastId: string): void;
   /** `!edit`: the next message is the new text of `broadcastId`. */
   askEdit(userId: string, broadcastId: string): void;
+  /** `!remind`: the next yes/no decides whether the reminders of `broadcastId` go out. */
+  askRemind(userId: string, broadcastId: string): void;
 }
 
 /** The broadcast step a new side question would interrupt (kept across side questions). */
@@ -118,6 +133,7 @@ export function resumeOf(current: Conversation | undefined): BroadcastStep | nul
       return current;
     case "confirming_undo":
     case "confirming_cancel":
+    case "confirming_remind":
     case "editing":
     case "confirming_edit":
       return current.resume;

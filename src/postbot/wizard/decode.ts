@@ -92,6 +92,7 @@ function isStep(v: unknown): v is BroadcastStep {
 const SIDE_QUESTIONS: readonly string[] = [
   "confirming_undo",
   "confirming_cancel",
+  "confirming_remind",
   "editing",
   "confirming_edit",
 ] satisfies readonly SideQuestion["kind"][];

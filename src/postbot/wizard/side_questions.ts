@@ -1,5 +1,5 @@
 /**
- * The yes/no side questions commands ask through the wizard (`!undo`, `!cancel`), asked in the
+ * The yes/no side questions commands ask through the wizard (`!undo`, `!cancel`, `!remind`), asked in the
  * middle of anything: another answer asks again, `no` keeps the broadcast, `yes` acts; either
  * way the user is taken back to the broadcast step the question interrupted.
  *
@@ -8,18 +8,22 @@
 
 import type { MessageContext } from "@postbot/framework";
 import { undoAtYesText } from "../broadcast/rules_text.ts";
+import { reminderOutcomeText } from "../broadcast/reminder_service.ts";
 import { code } from "../format.ts";
 import { type BroadcastStep, type Conversation, resumeOf, yesNo } from "./conversation.ts";
 import type { WizardParts } from "./wizard_parts.ts";
 
 /** A side question's state. */
-type Pending = Extract<Conversation, { kind: "confirming_undo" | "confirming_cancel" }>;
+type Pending = Extract<
+  Conversation,
+  { kind: "confirming_undo" | "confirming_cancel" | "confirming_remind" }
+>;
 
 /** Opens a side question (or `!edit`'s text question) over whatever step is open. */
 export function askAside(
   { sessions }: WizardParts,
   userId: string,
-  kind: "confirming_undo" | "confirming_cancel" | "editing",
+  kind: "confirming_undo" | "confirming_cancel" | "confirming_remind" | "editing",
   broadcastId: string,
 ): void {
   const resume = resumeOf(sessions.get(userId));
@@ -62,6 +66,25 @@ export async function answerCancel(
       later === undefined
         ? "Scheduling is not available."
         : await later.cancel(id, { id: ctx.userId, username: ctx.username }),
+  });
+}
+
+/** The answer to "remind those who have not acknowledged ...?". */
+export async function answerRemind(
+  parts: WizardParts,
+  ctx: MessageContext,
+  pending: Extract<Conversation, { kind: "confirming_remind" }>,
+): Promise<void> {
+  const { reminders } = parts.deps;
+  const id = pending.broadcastId;
+  await answerSideQuestion(parts, ctx, pending, {
+    ask: `Please answer **yes** to send the reminders of broadcast ${code(id)}, or **no**.`,
+    kept: `No reminder of broadcast ${code(id)} was sent.`,
+    onYes: async () =>
+      reminders === undefined ? "Reminders are not available." : reminderOutcomeText(
+        id,
+        await reminders.send(id, { id: ctx.userId, username: ctx.username }),
+      ),
   });
 }
 

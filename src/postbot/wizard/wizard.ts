@@ -2,7 +2,8 @@
  * The broadcast wizard: the handler for every DM that is not a command. It walks a user
  * through choosing targets and confirming, keeping one {@link Conversation} per user, and
  * hands each message to the step the conversation is at: draft_step.ts (nothing open),
- * targets_step.ts, confirm_step.ts, side_questions.ts (the yes/no of `!undo`, `!cancel`) and
+ * targets_step.ts, confirm_step.ts, side_questions.ts (the yes/no of `!undo`, `!cancel`,
+ * `!remind`) and
  * edit_steps.ts (`!edit`).
  *
  * @module
@@ -21,7 +22,7 @@ import { type Conversation, type SideQuestions, type Unreadable, yesNo } from ".
 import { startDraft } from "./draft_step.ts";
 import { answerEditPreview, answerEditText } from "./edit_steps.ts";
 import { parsePreviewAnswer } from "./preview_answer.ts";
-import { answerCancel, answerUndo, askAside } from "./side_questions.ts";
+import { answerCancel, answerRemind, answerUndo, askAside } from "./side_questions.ts";
 import { answerTargets } from "./targets_step.ts";
 import type { WizardDeps, WizardParts } from "./wizard_parts.ts";
 
@@ -65,6 +66,8 @@ export class Wizard implements SideQuestions {
         return await answerUndo(parts, ctx, state);
       case "confirming_cancel":
         return await answerCancel(parts, ctx, state);
+      case "confirming_remind":
+        return await answerRemind(parts, ctx, state);
       case "editing":
         return await answerEditText(parts, ctx, state);
       case "confirming_edit":
@@ -104,6 +107,7 @@ export class Wizard implements SideQuestions {
       }
       case "confirming_undo":
       case "confirming_cancel":
+      case "confirming_remind":
       case "confirming_edit":
         return yesNo(text) === "yes";
       case "unreadable":
@@ -134,6 +138,11 @@ export class Wizard implements SideQuestions {
     askAside(this.#parts, userId, "confirming_cancel", broadcastId);
   }
 
+  /** `!remind` asks through the wizard, like `!undo`. */
+  askRemind(userId: string, broadcastId: string): void {
+    askAside(this.#parts, userId, "confirming_remind", broadcastId);
+  }
+
   /** `!edit` asks for the new text through the wizard, like `!undo`. */
   askEdit(userId: string, broadcastId: string): void {
     askAside(this.#parts, userId, "editing", broadcastId);
@@ -149,6 +158,9 @@ function expiryText(state: Conversation, ttl: string): string {
     case "confirming_cancel":
       return `No answer within ${ttl}, so scheduled broadcast \`${state.broadcastId}\` was ` +
         "**not** cancelled.";
+    case "confirming_remind":
+      return `No answer within ${ttl}, so **no** reminder of broadcast ` +
+        `\`${state.broadcastId}\` was sent.`;
     case "editing":
     case "confirming_edit":
       return `No answer within ${ttl}, so broadcast \`${state.broadcastId}\` was **not** ` +

@@ -13,6 +13,7 @@ import {
   type SessionStore,
 } from "@postbot/framework";
 import type { Editor } from "../broadcast/editor.ts";
+import type { Reminders } from "../broadcast/reminder_service.ts";
 import type { SendLater } from "../broadcast/scheduled/send_later.ts";
 import type { BroadcastService } from "../broadcast/service.ts";
 import type { ChannelsStore } from "../channels/channels_file.ts";
@@ -50,6 +51,8 @@ export interface WizardDeps {
   readonly later?: SendLater;
   /** `!edit`; absent, edits are refused. */
   readonly editor?: Pick<Editor, "check" | "apply">;
+  /** Sends the reminders a `!remind` asked about; absent, reminders are refused. */
+  readonly reminders?: Pick<Reminders, "send">;
   /** Command names and aliases (without `!`): typed bare with nothing open, they are hinted. */
   readonly commandNames?: () => ReadonlySet<string>;
 }
