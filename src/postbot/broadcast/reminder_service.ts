@@ -95,7 +95,10 @@ export class Reminders {
       members: async (channelId) => {
         team ??= await people.teamPeople();
         const ids = await people.channelMemberIds(channelId);
-        return ids.filter((id) => id !== botUserId && team!.get(id)?.isBot === false);
+        // The sender knows what they sent: they are never reminded of it.
+        return ids.filter((id) =>
+          id !== botUserId && id !== record.senderId && team!.get(id)?.isBot === false
+        );
       },
     });
   }

@@ -155,7 +155,7 @@ export interface PlanFacts {
   readonly deliveries: readonly DeliveryRecord[];
   /** Who acknowledged or saw it (by the basis). */
   readonly done: ReadonlySet<string>;
-  /** A channel's members who are people (no bots, not deactivated), the bot left out. */
+  /** A channel's members who are people (no bots, not deactivated), bot and sender left out. */
   readonly members: (channelId: string) => Promise<readonly string[]>;
 }
 

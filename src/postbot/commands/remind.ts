@@ -24,7 +24,7 @@ import type { SideQuestions } from "../wizard/conversation.ts";
 
 /** What `!remind` reads and asks. */
 export interface RemindDeps {
-  readonly broadcasts: Pick<BroadcastService, "find">;
+  readonly broadcasts: Pick<BroadcastService, "find" | "deliveries">;
   readonly reminders: Pick<Reminders, "plan">;
   readonly store: Pick<ReminderStore, "waiting" | "counts">;
   readonly questions: Pick<SideQuestions, "askRemind">;
@@ -53,6 +53,13 @@ export function remindCommand(deps: RemindDeps): Command {
         await ctx.reply(
           `Broadcast ${code(record.id)} is still going out; send \`!remind ${record.id}\` ` +
             "once it is delivered.",
+        );
+        return;
+      }
+      if (!deps.broadcasts.deliveries(record.id).some((d) => d.status === "delivered")) {
+        await ctx.reply(
+          `Broadcast ${code(record.id)} has no post left to point to (it was taken back with ` +
+            "`!undo`, or never delivered), so there is nobody to remind.",
         );
         return;
       }
