@@ -178,3 +178,22 @@ Deno.test("!undo cancels the automatic reminder with the broadcast", async () =>
     await s.stop();
   }
 });
+
+Deno.test("the sender's authority is asked again: a sender no longer allowed sends no reminder", async () => {
+  const s = await startScenario();
+  try {
+    await showingBotOutput(s, async () => {
+      const { bob, carol } = s.world;
+      const dm = s.dm(bob);
+      const sent = await broadcastWith(dm, "Locker cleanup", "@carol", "yes ack remind after 10s");
+      await s.bot.stop();
+      await s.startBot({ ALLOWED_USERS: "alice,carol" });
+      const told = await dm.replyMatching(/Automatic reminder/, 45_000);
+      assert.match(told, /No reminder of broadcast `[a-z0-9]+` was sent\*\*: @bob is no longer/);
+      assert.deepEqual(await remindersOf(s, carol), []);
+      assert.deepEqual(reminded(s, sent.id), []);
+    });
+  } finally {
+    await s.stop();
+  }
+});

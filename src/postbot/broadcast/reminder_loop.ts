@@ -116,6 +116,7 @@ export class ReminderLoop {
     if (record === undefined) return;
     const sender = { id: record.senderId, username: record.senderUsername };
     const outcome = await this.#deps.reminders.send(id, sender);
+    if (outcome.kind === "refused" && !outcome.dmSender) return;
     await this.#deps.notifier.dm(
       record.senderId,
       `Automatic reminder: ${reminderOutcomeText(id, outcome)}`,

@@ -15,7 +15,7 @@ import {
   unreachable,
 } from "@postbot/framework";
 import type { Post } from "@mattermost/types/posts";
-import { refusalText, type SenderAuthority } from "../authority.ts";
+import { reachable, refusalText, type SenderAuthority } from "../authority.ts";
 import { code, plural } from "../format.ts";
 import type { Notifier } from "../notifier.ts";
 import type { TeamDirectory } from "../targets/people.ts";
@@ -61,7 +61,8 @@ export interface ReminderDeps {
 /** How a reminder went: how many were reminded, and why the others were not. */
 export type ReminderOutcome =
   | { readonly kind: "nobody"; readonly plan: ReminderPlan }
-  | { readonly kind: "refused"; readonly reason: string }
+  /** Nothing sent; `dmSender` false when the sender can no longer read a DM. */
+  | { readonly kind: "refused"; readonly reason: string; readonly dmSender: boolean }
   | {
     readonly kind: "sent";
     readonly plan: ReminderPlan;
@@ -106,11 +107,16 @@ export class Reminders {
   /** Sends a reminder of broadcast `id` on `actor`'s word (or the automatic one). */
   async send(id: string, actor: Actor): Promise<ReminderOutcome> {
     const record = this.#deps.broadcastLog.get(id);
-    if (record === undefined) return { kind: "refused", reason: "the broadcast is gone" };
+    if (record === undefined) {
+      return { kind: "refused", reason: "the broadcast is gone", dmSender: true };
+    }
     const planned = await this.plan(record);
     if (isEmptyPlan(planned)) return { kind: "nobody", plan: planned };
     const allowed = await this.#authorize(record, planned);
-    if (!allowed.ok) return { kind: "refused", reason: allowed.reason };
+    if (!allowed.ok) {
+      log.warn("No reminder of {id}: {reason}", { id, reason: allowed.reason });
+      return { kind: "refused", reason: allowed.reason, dmSender: allowed.dmSender };
+    }
     const plan = allowed.plan;
     const failures = [...allowed.dropped];
     const sent = await this.#deliver(plan, failures);
@@ -136,7 +142,7 @@ export class Reminders {
     plan: ReminderPlan,
   ): Promise<
     | { ok: true; plan: ReminderPlan; dropped: string[] }
-    | { ok: false; reason: string }
+    | { ok: false; reason: string; dmSender: boolean }
   > {
     const authority = this.#deps.authority;
     if (authority === undefined) return { ok: true, plan, dropped: [] };
@@ -147,7 +153,11 @@ export class Reminders {
     try {
       const verdict = await authority.check(sender, [...targets.values()]);
       if (verdict.kind === "refused") {
-        return { ok: false, reason: refusalText(verdict.refusal, sender.username) };
+        return {
+          ok: false,
+          reason: refusalText(verdict.refusal, sender.username),
+          dmSender: reachable(verdict.refusal),
+        };
       }
       const keep = new Set(verdict.keep.map(targetKey));
       return {
@@ -164,6 +174,7 @@ export class Reminders {
       return {
         ok: false,
         reason: `I could not check that @${sender.username} may still send it (${why})`,
+        dmSender: true,
       };
     }
   }
