@@ -266,3 +266,47 @@ Deno.test("clicks refused: a failing or silent integration, a missing action, a 
     await s.stop();
   }
 });
+
+Deno.test("a patch with props replaces them all; new attachments mark the post edited", async () => {
+  const s = await startScenario({ startBot: false });
+  const stub = new IntegrationStub();
+  try {
+    const post = await buttonPost(s, stub);
+    assert.equal(post.edit_at, 0);
+    const { bot, alice } = s.world;
+    const sameProps = await rest(s, bot, "PUT", `/posts/${post.id}/patch`, {
+      props: { mine: "1" },
+    });
+    assert.equal(sameProps.status, 200, JSON.stringify(sameProps.body));
+    assert.deepEqual(sameProps.body.props, { mine: "1" }, "from_bot and the buttons are gone");
+    assert.notEqual(sameProps.body.edit_at, 0, "the attachments changed: edited");
+    const again = await rest(s, bot, "PUT", `/posts/${post.id}/patch`, {
+      props: {
+        mine: "2",
+        from_bot: "true",
+        attachments: [{
+          text: "1 acknowledged",
+          actions: [{
+            id: "ack",
+            name: "Ack",
+            integration: { url: stub.url(), context: { n: 8 } },
+          }],
+        }],
+      },
+    });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    const read = (await rest(s, alice, "GET", `/posts/${post.id}`)).body;
+    assert.equal(read.message, "Please confirm", "the message is kept");
+    assert.equal(read.props.from_bot, "true");
+    assert.equal(read.props.attachments[0].text, "1 acknowledged");
+    assert.equal(JSON.stringify(read).includes("integration"), false);
+    const clicked = await s.server.clickButton(alice.user.id, post.id, "ack");
+    assert.equal(clicked.status, 200);
+    assert.deepEqual(stub.calls.at(-1)?.body.context, { n: 8 }, "the new context is used");
+    const wrong = await rest(s, bot, "PUT", `/posts/${post.id}/patch`, { props: "x" });
+    assert.equal(wrong.status, 400);
+  } finally {
+    await stub.stop();
+    await s.stop();
+  }
+});
