@@ -183,8 +183,7 @@ export const POSTBOT_VARIABLES = {
       }
       return value?.replace(/\/+$/, "");
     },
-    doc: "the bot's address as the server reaches it: broadcasts asking for acknowledgement " +
-      "get a button, clicks come to `/actions/ack` on `HEALTH_PORT`; empty: a reaction",
+    doc: "the bot's address as the server reaches it, for Acknowledge buttons (see Health)",
   }),
   shutdownGraceSeconds: integer("SHUTDOWN_GRACE_SECONDS", {
     default: 30,
