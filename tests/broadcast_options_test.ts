@@ -160,3 +160,37 @@ Deno.test("hostile options are answered clearly and nothing is sent", async () =
     await s.stop();
   }
 });
+
+Deno.test("a big send takes its options with the count, and keeps those given with a send time", async () => {
+  const s = await startScenario({ env: { BROADCAST_CONFIRM_THRESHOLD: "2" } });
+  try {
+    await showingBotOutput(s, async () => {
+      const dm = s.dm(s.world.alice);
+      await dm.send("Evacuation plan");
+      await dm.replyMatching(/Where should I send this/);
+      await dm.send("@bob, @carol");
+      await dm.replyMatching(/Ready to send/);
+      assert.match(await dm.ask("yes ack urgent"), /answer \*\*yes ack urgent 2\*\*/);
+      assert.match(await dm.ask("yes ack urgent 3"), /3 is not the number.*yes ack urgent 2/);
+      assert.match(
+        await dm.ask("yes ack urgent 2"),
+        /Sending broadcast .*asking for acknowledgement, marked urgent/,
+      );
+      await dm.replyMatching(/Delivered to 2 of 2 people/, 30_000);
+
+      await dm.send("Evacuation plan, part 2");
+      await dm.replyMatching(/Where should I send this/);
+      await dm.send("@bob, @carol");
+      await dm.replyMatching(/Ready to send/);
+      assert.match(await dm.ask("in 2h ack"), /To schedule it for .* answer \*\*yes 2\*\*/);
+      assert.match(await dm.ask("yes 2"), /Scheduled broadcast .*asking for acknowledgement/);
+      const stored = withLog(
+        s,
+        (db) => db.prepare("SELECT ack_requested FROM scheduled_broadcasts").all(),
+      ) as { ack_requested: number }[];
+      assert.deepEqual(stored.map((r) => r.ack_requested), [1]);
+    });
+  } finally {
+    await s.stop();
+  }
+});

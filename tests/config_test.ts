@@ -79,9 +79,10 @@ Deno.test("configuration problems: exit 2, every problem listed, no stack trace"
         LOG_LEVEL: "loud",
         CONSOLE_LOGGING_LEVEL: "chatty",
         BOT_LOG_CHANNEL_ID: "town-square",
+        ACTIONS_URL: "http://127.0.0.1:8080",
       });
       assert.equal(code, 2, output);
-      assert.match(output, /has 9 problems/);
+      assert.match(output, /has 10 problems/);
       for (
         const [variable, expected] of [
           ["URL", /is required/],
@@ -93,6 +94,7 @@ Deno.test("configuration problems: exit 2, every problem listed, no stack trace"
           ["LOG_LEVEL", /one of DEBUG, INFO, WARNING, ERROR, CRITICAL, got "loud"/],
           ["CONSOLE_LOGGING_LEVEL", /got "chatty"/],
           ["BOT_LOG_CHANNEL_ID", /channel id/],
+          ["ACTIONS_URL", /needs HEALTH_PORT/],
         ] as const
       ) {
         assert.match(output, new RegExp(`^  - ${variable} .*${expected.source}`, "m"), variable);
