@@ -229,9 +229,11 @@ export class Reminders {
 export function reminderOutcomeText(id: string, outcome: ReminderOutcome): string {
   switch (outcome.kind) {
     case "nobody":
-      return `Nobody is missing: everyone ${
-        outcome.plan.basis === "acknowledged" ? "has acknowledged" : "has seen"
-      } broadcast ${code(id)}, so no reminder was sent.`;
+      return outcome.plan.delivered === 0
+        ? `Broadcast ${code(id)} has no post left to point to, so no reminder was sent.`
+        : `Nobody is missing: everyone ${
+          outcome.plan.basis === "acknowledged" ? "has acknowledged" : "has seen"
+        } broadcast ${code(id)}, so no reminder was sent.`;
     case "refused":
       return `**No reminder of broadcast ${code(id)} was sent**: ${outcome.reason}.`;
     case "sent": {

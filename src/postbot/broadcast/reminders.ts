@@ -147,6 +147,8 @@ export interface ReminderPlan {
   readonly people: readonly { readonly userId: string; readonly delivery: DeliveryRecord }[];
   /** Channels getting one reminder post. */
   readonly channels: readonly ChannelReminder[];
+  /** Posts of the broadcast still delivered (none: undone, or never delivered). */
+  readonly delivered: number;
 }
 
 /** What a plan is made from, read now. */
@@ -170,8 +172,10 @@ export async function planReminder(facts: PlanFacts): Promise<ReminderPlan> {
   const basis = basisOf(record);
   const people = new Map<string, DeliveryRecord>();
   const channels: ChannelReminder[] = [];
+  let delivered = 0;
   for (const d of facts.deliveries) {
     if (d.status !== "delivered" || d.postId === null) continue;
+    delivered++;
     if (d.kind === "person") {
       if (!done.has(d.userId)) people.set(d.userId, d);
       continue;
@@ -189,6 +193,7 @@ export async function planReminder(facts: PlanFacts): Promise<ReminderPlan> {
     basis,
     people: [...people].map(([userId, delivery]) => ({ userId, delivery })),
     channels,
+    delivered,
   };
 }
 

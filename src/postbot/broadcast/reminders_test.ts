@@ -86,6 +86,7 @@ Deno.test("planReminder: the missing people by DM once each, a channel post wher
     ["ops", 2, 3],
   ]);
   assert.equal(planText(plan), "2 people by direct message and a reminder post in 1 channel");
+  assert.equal(plan.delivered, 4);
 });
 
 Deno.test("planReminder: without acknowledgement, a channel's members get no DM", async () => {
