@@ -45,6 +45,9 @@ import { Broadcaster } from "./broadcast/broadcaster.ts";
 import { Editor } from "./broadcast/editor.ts";
 import { BroadcastLog } from "./broadcast/log.ts";
 import { BroadcastService } from "./broadcast/service.ts";
+import { SeenLog } from "./broadcast/seen_log.ts";
+import { SeenReader } from "./broadcast/seen.ts";
+import { captureThresholds } from "./broadcast/seen_threshold.ts";
 import { ChannelCache } from "./channel_cache.ts";
 import { ChannelsStore } from "./channels/channels_file.ts";
 import { channelsRules } from "./channels_rules.ts";
@@ -52,6 +55,7 @@ import { aliasCommand } from "./commands/alias.ts";
 import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts.ts";
 import { channelsCommand, idCommand, refreshCommand } from "./commands/channels.ts";
 import { editCommand } from "./commands/edit.ts";
+import { exportCommand } from "./commands/export.ts";
 import { addGroupCommand, listGroupsCommand } from "./commands/groups.ts";
 import { addListCommand, listsCommand } from "./commands/lists.ts";
 import { helpCommand } from "./commands/help.ts";
@@ -352,23 +356,10 @@ function accessOf({ config, bot, cache, channels, notifier }: Core): AccessCheck
 function wireServices(core: Core, tasks: TaskSystem): Wiring {
   const { config, db, stores, bot, cache, channels, notifier, people } = core;
   const { transport } = bot;
-  const botId = bot.identity.userId;
   const access = accessOf(core);
   const broadcastLog = new BroadcastLog(stores.watch(db, "broadcast log"));
-  const broadcaster = new Broadcaster(transport, broadcastLog, notifier, {
-    directChannels: new DirectChannels(stores.watch(db, "direct channels"), transport, botId),
-    unreachable: (targets) => people.unreachable(targets),
-    auditChannelId: config.botLogChannelId,
-    privacy: access.privacy,
-    isAdmin: access.isAdmin,
-    authority: access.authority,
-    audit: access.audit,
-    concurrency: config.broadcastConcurrency,
-    attribution: config.broadcastAttribution,
-    undoWindowSeconds: config.undoWindowSeconds,
-    botUserId: botId,
-    botUsername: bot.identity.username,
-  });
+  const seen = seenParts(core, broadcastLog);
+  const broadcaster = createBroadcaster(core, access, broadcastLog, seen.capture);
   const scheduled = new ScheduledStore(
     stores.watch(db, "scheduled broadcasts"),
     config.scheduledFilesDir,
@@ -424,10 +415,65 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
       decodeConversation,
     ),
   });
-  const dispatcher = registerCommands(core, access.privacy, broadcasts, scheduled, wizard);
+  const dispatcher = registerCommands(
+    core,
+    access.privacy,
+    broadcasts,
+    scheduled,
+    wizard,
+    seen.reader,
+  );
   for (const command of tasks.commands) dispatcher.register(command);
   commandNames = new Set(dispatcher.commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
   return { broadcaster, scheduler, wizard, dispatcher, teamMembers: access.teamMembers };
+}
+
+/** The delivery engine, with its access checks and settings. */
+function createBroadcaster(
+  { config, db, stores, bot, notifier, people }: Core,
+  access: AccessChecks,
+  broadcastLog: BroadcastLog,
+  captureSeen: (broadcastId: string) => Promise<void>,
+): Broadcaster {
+  const { transport } = bot;
+  const botId = bot.identity.userId;
+  return new Broadcaster(transport, broadcastLog, notifier, {
+    directChannels: new DirectChannels(stores.watch(db, "direct channels"), transport, botId),
+    unreachable: (targets) => people.unreachable(targets),
+    captureSeen,
+    auditChannelId: config.botLogChannelId,
+    privacy: access.privacy,
+    isAdmin: access.isAdmin,
+    authority: access.authority,
+    audit: access.audit,
+    concurrency: config.broadcastConcurrency,
+    attribution: config.broadcastAttribution,
+    undoWindowSeconds: config.undoWindowSeconds,
+    botUserId: botId,
+    botUsername: bot.identity.username,
+  });
+}
+
+/**
+ * Who has seen which broadcast: the reader `!status` and `!export` ask, and the capture of
+ * the seen thresholds after each delivery run (see broadcast/seen_threshold.ts).
+ */
+function seenParts({ db, stores, bot }: Core, broadcastLog: BroadcastLog): {
+  reader: SeenReader;
+  capture: (broadcastId: string) => Promise<void>;
+} {
+  const deps = {
+    transport: bot.transport,
+    seenLog: new SeenLog(stores.watch(db, "seen")),
+    teamId: bot.identity.teamId,
+    botUserId: bot.identity.userId,
+  };
+  return {
+    reader: new SeenReader(deps),
+    capture: async (id) => {
+      await captureThresholds(deps, id, broadcastLog.deliveries(id));
+    },
+  };
 }
 
 /** The commands, each given the few things it uses. */
@@ -437,9 +483,11 @@ function registerCommands(
   broadcasts: BroadcastService,
   scheduled: ScheduledStore,
   questions: Wizard,
+  seen: SeenReader,
 ): CommandDispatcher {
   const { transport } = bot;
   const auditChannelId = config.botLogChannelId;
+  const permalink = permalinkOf({ config, bot });
   const dispatcher = new CommandDispatcher();
   return dispatcher
     .register(helpCommand(() => dispatcher))
@@ -454,16 +502,18 @@ function registerCommands(
     .register(addListCommand({ channels, people }))
     .register(aliasCommand({ channels, cache }))
     .register(historyCommand({ broadcasts, transport }))
-    .register(statusCommand({
-      broadcasts,
-      transport,
-      permalink: (postId) => `${config.serverUrl}/${bot.identity.teamName}/pl/${postId}`,
-    }))
+    .register(statusCommand({ broadcasts, transport, permalink, seen }))
+    .register(exportCommand({ broadcasts, transport, permalink, seen }))
     .register(undoCommand({ broadcasts, questions }))
     .register(retryCommand(broadcasts))
     .register(editCommand({ broadcasts, questions, editWindowSeconds: config.editWindowSeconds }))
     .register(scheduledCommand(scheduled))
     .register(cancelCommand({ scheduled, questions }));
+}
+
+/** The permalink of a post: `<server>/<team>/pl/<post id>`. */
+function permalinkOf({ config, bot }: Pick<Core, "config" | "bot">): (postId: string) => string {
+  return (postId) => `${config.serverUrl}/${bot.identity.teamName}/pl/${postId}`;
 }
 
 /**

@@ -64,6 +64,8 @@ export interface BroadcasterSettings {
   readonly directChannels?: DirectChannelSource;
   /** Which people cannot be reached now, with why (asked before each run with people). */
   readonly unreachable?: (people: readonly PersonTarget[]) => Promise<Map<string, string>>;
+  /** Records the seen thresholds of what a run delivered (see seen_threshold.ts). */
+  readonly captureSeen?: (broadcastId: string) => Promise<void>;
 }
 
 /** Runs and tracks broadcasts. */

@@ -76,6 +76,11 @@ export interface RunDeps {
      * why; asked before every run that has people. Absent, everyone is taken as reachable.
      */
     readonly unreachable?: (people: readonly PersonTarget[]) => Promise<Map<string, string>>;
+    /**
+     * Called after the fan-out of every run: records the seen thresholds of what it
+     * delivered (see seen_threshold.ts). Absent, they are read when first needed.
+     */
+    readonly captureSeen?: (broadcastId: string) => Promise<void>;
   };
 }
 
@@ -247,6 +252,9 @@ export class DeliveryRuns {
         else counters.deliveriesFailed++;
       },
     });
+    await settings.captureSeen?.(record.id).catch((e) =>
+      log.warn("Could not record what {id} needs to be seen: {error}", { id: record.id, error: e })
+    );
     return runEnd(outcomes.length, pending.length, stopping.aborted);
   }
 
