@@ -101,7 +101,16 @@ export function recipientsCsv(input: ExportInput): CsvFile {
     const link = d.status === "delivered" && d.postId !== null ? permalink(d.postId) : "";
     const common = [d.status, deliveredAt(d, live), link];
     if (d.kind === "channel") {
-      return ["channel", d.name, "", d.displayName, ...common, ...channelSeen(d, reading), "", d.error ?? ""];
+      return [
+        "channel",
+        d.name,
+        "",
+        d.displayName,
+        ...common,
+        ...channelSeen(d, reading),
+        "",
+        d.error ?? "",
+      ];
     }
     return [
       "person",

@@ -117,7 +117,11 @@ export interface SeenReaderDeps {
 /** How a person is shown: full name, else nickname, else username. */
 function displayNameOf(u: UserProfile): string {
   const full = [u.first_name, u.last_name].filter((p) => p !== undefined && p !== "").join(" ");
-  return full !== "" ? full : u.nickname !== undefined && u.nickname !== "" ? u.nickname : u.username;
+  return full !== ""
+    ? full
+    : u.nickname !== undefined && u.nickname !== ""
+    ? u.nickname
+    : u.username;
 }
 
 /** Why a request failed, in a few words for people. */
@@ -310,7 +314,10 @@ export class SeenReader {
     for (const p of open) {
       if (seen.has(p.userId)) continue;
       const last = asked.get(p.userId);
-      seen.set(p.userId, last === undefined ? { kind: "unchecked" } : { kind: "not_seen", at: last });
+      seen.set(
+        p.userId,
+        last === undefined ? { kind: "unchecked" } : { kind: "not_seen", at: last },
+      );
     }
     return { seen, asked: n };
   }

@@ -44,7 +44,9 @@ function personPart(s: PersonSeen | undefined, userId: string, p: SeenPicture): 
     : `seen: could not be asked (${s.reason})`;
   if (!showAcks(p)) return seen;
   const ack = p.acks.get(userId);
-  return `${seen} \u00b7 ${ack === undefined ? "not acknowledged" : `acknowledged ${when(ack.at)}`}`;
+  return `${seen} \u00b7 ${
+    ack === undefined ? "not acknowledged" : `acknowledged ${when(ack.at)}`
+  }`;
 }
 
 /** What a delivered recipient's `!status` line says about seen and acknowledged. */
@@ -140,7 +142,9 @@ function channelNames(
   if (c.kind === "failed") return [`${label}: could not be read (${c.reason})`, 0];
   const open = c.members.filter((m) => list === "unseen" ? !m.seen : !p.acks.has(m.userId));
   const verb = list === "unseen" ? "seen" : "acknowledged";
-  if (open.length === 0) return [`${label}: all ${plural(c.members.length, "member")} ${verb} it`, 0];
+  if (open.length === 0) {
+    return [`${label}: all ${plural(c.members.length, "member")} ${verb} it`, 0];
+  }
   return [
     `${label}: ${open.length} of ${plural(c.members.length, "member")} not ${verb}: ${
       names(open, room)
@@ -160,18 +164,22 @@ function peopleNames(
   if (people.length === 0) return [];
   if (list === "unacked") {
     const open = people.filter((d) => !p.acks.has(d.userId));
-    return [`- People: ${open.length} of ${people.length} not acknowledged${
-      open.length > 0 ? `: ${names(open, room)}` : ""
-    }`];
+    return [
+      `- People: ${open.length} of ${people.length} not acknowledged${
+        open.length > 0 ? `: ${names(open, room)}` : ""
+      }`,
+    ];
   }
   const notSeen = people.filter((d) => p.people.get(d.userId)?.kind === "not_seen");
   const unknown = people.filter((d) => {
     const kind = p.people.get(d.userId)?.kind;
     return kind === undefined || kind === "unchecked" || kind === "failed";
   });
-  const lines = [`- People: ${notSeen.length} of ${people.length} not seen${
-    notSeen.length > 0 ? `: ${names(notSeen, room)}` : ""
-  }`];
+  const lines = [
+    `- People: ${notSeen.length} of ${people.length} not seen${
+      notSeen.length > 0 ? `: ${names(notSeen, room)}` : ""
+    }`,
+  ];
   if (unknown.length > 0) {
     lines.push(
       `- Not asked yet or could not be asked (${unknown.length}): ${
@@ -194,7 +202,7 @@ export function namesListText(
   }
   const lines = [
     `**${list === "unseen" ? "Not seen" : "Not acknowledged"}: broadcast \`${id}\`** ` +
-      `(as of ${when(p.at)}):`,
+    `(as of ${when(p.at)}):`,
   ];
   let room = NAMES_LISTED;
   for (const d of shown) {

@@ -42,7 +42,9 @@ export function channelOf(
 
 /** A channel's message count now. */
 export async function totalMessages(transport: RestTransport, channelId: string): Promise<number> {
-  const channel = await transport.getJson<ServerChannel>(`/channels/${encodeURIComponent(channelId)}`);
+  const channel = await transport.getJson<ServerChannel>(
+    `/channels/${encodeURIComponent(channelId)}`,
+  );
   return channel.total_msg_count;
 }
 
