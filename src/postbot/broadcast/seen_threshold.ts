@@ -16,7 +16,7 @@
 
 import type { ServerChannel } from "@mattermost/types/channels";
 import { forEachBounded, type RestTransport } from "@postbot/framework";
-import type { DeliveryRecord, TargetRef } from "./model.ts";
+import { type DeliveryRecord, targetKey, type TargetRef } from "./model.ts";
 import type { SeenLog } from "./seen_log.ts";
 
 /** Up to this many recipients, a run's thresholds are read channel by channel. */
@@ -29,7 +29,7 @@ const CONCURRENCY = 4;
 export interface ThresholdDeps {
   readonly transport: RestTransport;
   readonly teamId: string;
-  readonly seenLog: Pick<SeenLog, "setThresholds" | "directChannels">;
+  readonly seenLog: Pick<SeenLog, "setThresholds" | "directChannels" | "thresholds">;
 }
 
 /** The channel holding a delivery's post: the channel, or the person's DM with the bot. */
@@ -49,8 +49,8 @@ export async function totalMessages(transport: RestTransport, channelId: string)
 }
 
 /**
- * Records the thresholds of the delivered `deliveries` that lack one; returns how many were
- * recorded. Throws when the list of the bot's channels cannot be read.
+ * Records the thresholds of the delivered `deliveries` that lack one (a retry's run asks only
+ * for what it delivered); returns how many were recorded. Throws when the list of the bot's channels cannot be read.
  */
 export async function captureThresholds(
   deps: ThresholdDeps,
@@ -58,9 +58,10 @@ export async function captureThresholds(
   deliveries: readonly DeliveryRecord[],
 ): Promise<number> {
   const dms = deps.seenLog.directChannels();
+  const known = deps.seenLog.thresholds(broadcastId);
   const wanted = new Map<string, TargetRef>();
   for (const d of deliveries) {
-    if (d.status !== "delivered") continue;
+    if (d.status !== "delivered" || known.has(targetKey(d))) continue;
     const channelId = channelOf(d, dms);
     if (channelId !== undefined) wanted.set(channelId, d);
   }
