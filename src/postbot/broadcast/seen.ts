@@ -55,10 +55,10 @@ export interface SeenBudget {
 }
 
 /** `!status`: an answer within about two seconds, whatever the size of the broadcast. */
-export const STATUS_BUDGET: SeenBudget = { timeMs: 1_200, people: 1_000 };
+export const STATUS_BUDGET: SeenBudget = { timeMs: 1_000, people: 1_000 };
 
 /** `!status <id> unacked`: the channels' members, no person asked (acknowledgements are kept). */
-export const NAMES_BUDGET: SeenBudget = { timeMs: 1_200, people: 0 };
+export const NAMES_BUDGET: SeenBudget = { timeMs: 1_000, people: 0 };
 
 /** `!export`: a file, worth waiting a little longer for. */
 export const EXPORT_BUDGET: SeenBudget = { timeMs: 15_000, people: 10_000 };
