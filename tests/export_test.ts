@@ -40,11 +40,19 @@ const RECIPIENT_HEADER = [
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-/** A public channel with a hostile display name, bob, alice and carol in it. */
+/**
+ * Two public channels with the bot, alice, bob and carol (people known on a real server too,
+ * whose Town Square holds every person of the team), one with a hostile display name; and bob
+ * in ~managers.
+ */
 async function addHostileChannel(server: Backend, world: ScenarioWorld): Promise<void> {
   const members = [world.bot, world.alice, world.bob, world.carol].map((p) => p.user.id);
   world.channels["hostile-names"] = await server.createChannel(
     { team_id: world.team.id, name: "hostile-names", display_name: HOSTILE, type: "O" },
+    members,
+  );
+  world.channels["night-shift"] = await server.createChannel(
+    { team_id: world.team.id, name: "night-shift", display_name: "Night Shift", type: "O" },
     members,
   );
   await server.addChannelMember(world.channels.managers.id, world.bob.user.id);
@@ -74,12 +82,12 @@ async function exportOf(
 Deno.test("!export: a row per recipient and per member; hostile names stay text", async () => {
   const s = await startScenario({ prepare: addHostileChannel });
   const { bob, carol } = s.world;
-  const town = s.world.channels["town-square"];
+  const town = s.world.channels["night-shift"];
   const hostile = s.world.channels["hostile-names"];
   try {
     await showingBotOutput(s, async () => {
       const bob_ = s.dm(bob);
-      const answer = `town-square, ${hostile.id}, @carol, @alice`;
+      const answer = `${town.id}, ${hostile.id}, @carol, @alice`;
       const { id } = await broadcast(bob_, "Export me", answer);
       await s.server.viewChannel(carol.user.id, town.id);
       await s.server.viewChannel(carol.user.id, s.dmChannel(carol).id);
@@ -92,12 +100,12 @@ Deno.test("!export: a row per recipient and per member; hostile names stay text"
       const row = (key: string) => rows.find((r) => r.channel === key || r.username === key)!;
       const townPost = (await botPostsIn(s, town.id, id))[0];
       assert.deepEqual(
-        { ...row("town-square"), delivered_at: "" },
+        { ...row("night-shift"), delivered_at: "" },
         {
           kind: "channel",
-          channel: "town-square",
+          channel: "night-shift",
           username: "",
-          display_name: "Town Square",
+          display_name: "Night Shift",
           status: "delivered",
           delivered_at: "",
           permalink: `${s.url}/staff/pl/${townPost.id}`,
@@ -109,7 +117,7 @@ Deno.test("!export: a row per recipient and per member; hostile names stay text"
           error: "",
         },
       );
-      assert.match(row("town-square").delivered_at, ISO);
+      assert.match(row("night-shift").delivered_at, ISO);
       assert.equal(row("hostile-names").display_name, `'${HOSTILE}`, "text, not a formula");
       assert.equal(row("hostile-names").seen, "0 of 3");
       assert.equal(row("carol").kind, "person");
@@ -127,9 +135,9 @@ Deno.test("!export: a row per recipient and per member; hostile names stay text"
         `${r.channel} ${r.username} ${r.seen} ${r.acknowledged_at}`
       );
       assert.deepEqual(memberRows, [
-        "town-square alice no ",
-        "town-square bob no ",
-        "town-square carol yes ",
+        "night-shift alice no ",
+        "night-shift bob no ",
+        "night-shift carol yes ",
         "hostile-names alice no ",
         "hostile-names bob no ",
         "hostile-names carol no ",
@@ -149,10 +157,11 @@ Deno.test("!export and unseen leave out a private channel the asker left; an adm
   const s = await startScenario({ prepare: addHostileChannel });
   const { alice, bob } = s.world;
   const managers = s.world.channels.managers;
+  const night = s.world.channels["night-shift"];
   try {
     await showingBotOutput(s, async () => {
       const bob_ = s.dm(bob);
-      const { id } = await broadcast(bob_, "Board notes", `town-square, ${managers.id}`);
+      const { id } = await broadcast(bob_, "Board notes", `${night.id}, ${managers.id}`);
       await s.server.removeChannelMember(managers.id, bob.user.id);
 
       const all = await exportOf(s, bob_, `!export ${id}`);
@@ -160,18 +169,18 @@ Deno.test("!export and unseen leave out a private channel the asker left; an adm
         all.answer,
         /1 recipient row .*Left out: 1 private channel you are not a member/,
       );
-      assert.deepEqual(csvObjects(all.text).map((r) => r.channel), ["town-square"]);
+      assert.deepEqual(csvObjects(all.text).map((r) => r.channel), ["night-shift"]);
       assert.doesNotMatch(all.text, new RegExp(`managers|${managers.id}`, "i"));
       const members = await exportOf(s, bob_, `!export ${id} members`);
       assert.deepEqual([...new Set(csvObjects(members.text).map((r) => r.channel))], [
-        "town-square",
+        "night-shift",
       ]);
       const unseen = await bob_.ask(`!status ${id} unseen`);
       assert.doesNotMatch(unseen, /managers/i);
       assert.match(unseen, /Left out: 1 private channel you are not a member of/);
 
       const admin = await exportOf(s, s.dm(alice), `!export ${id}`);
-      assert.deepEqual(csvObjects(admin.text).map((r) => r.channel), ["town-square", "managers"]);
+      assert.deepEqual(csvObjects(admin.text).map((r) => r.channel), ["night-shift", "managers"]);
       assert.equal(csvObjects(admin.text)[1].seen, "0 of 1", "alice is its one person");
     });
   } finally {

@@ -7,7 +7,13 @@
  */
 
 import assert from "node:assert/strict";
-import { emulatorOnly, type Scenario, startScenario } from "@postbot/harness";
+import {
+  type Backend,
+  emulatorOnly,
+  type Scenario,
+  type ScenarioWorld,
+  startScenario,
+} from "@postbot/harness";
 import { broadcast, showingBotOutput, withLog } from "./support/broadcasts.ts";
 
 /** The deliveries' seen thresholds of a broadcast, by name (channel or username). */
@@ -31,6 +37,18 @@ function seenRows(s: Scenario, id: string): string[] {
   );
 }
 
+/**
+ * ~night-shift, public, with the bot, alice, bob and carol: a channel whose people are known
+ * on a real server too (its Town Square holds every person of the team).
+ */
+async function addNightShift(server: Backend, world: ScenarioWorld): Promise<void> {
+  const members = [world.bot, world.alice, world.bob, world.carol].map((p) => p.user.id);
+  world.channels["night-shift"] = await server.createChannel(
+    { team_id: world.team.id, name: "night-shift", display_name: "Night Shift", type: "O" },
+    members,
+  );
+}
+
 /** A person's line of a `!status` text. */
 function lineOf(text: string, username: string): string {
   const line = text.split("\n").find((l) => l.startsWith(`- @${username}:`));
@@ -39,25 +57,25 @@ function lineOf(text: string, username: string): string {
 }
 
 Deno.test("seen: nobody before they look; a channel's members and a person after they view", async () => {
-  const s = await startScenario();
+  const s = await startScenario({ prepare: addNightShift });
   const { alice, bob, carol } = s.world;
-  const town = s.world.channels["town-square"];
+  const town = s.world.channels["night-shift"];
   try {
     await showingBotOutput(s, async () => {
       const bob_ = s.dm(bob);
-      const { id } = await broadcast(bob_, "Safety rule 7 is new", "town-square, @carol");
+      const { id } = await broadcast(bob_, "Safety rule 7 is new", `${town.id}, @carol`);
       const counts = thresholds(s, id);
-      assert.ok((counts.get("town-square") ?? 0) > 0, "the channel's count was captured");
+      assert.ok((counts.get("night-shift") ?? 0) > 0, "the channel's count was captured");
       assert.ok((counts.get("carol") ?? 0) > 0, "carol's DM count was captured");
 
       const before = await bob_.ask(`!status ${id}`);
-      assert.match(before, /~town-square \(Town Square\): delivered .* · seen by 0 of 3 members/);
+      assert.match(before, /~night-shift \(Night Shift\): delivered .* · seen by 0 of 3 members/);
       assert.match(lineOf(before, "carol"), / · not seen yet$/);
       assert.match(before, /\*\*Seen:\*\* by 0 of 3 members \(1 channel\) · 0 of 1 person, as of/);
 
       await s.server.viewChannel(carol.user.id, town.id);
       const channelSeen = await bob_.ask(`!status ${id}`);
-      assert.match(channelSeen, /~town-square .* · seen by 1 of 3 members/);
+      assert.match(channelSeen, /~night-shift .* · seen by 1 of 3 members/);
       assert.match(lineOf(channelSeen, "carol"), / · not seen yet$/, "her DM is another channel");
 
       await s.server.viewChannel(carol.user.id, s.dmChannel(carol).id);
@@ -69,7 +87,7 @@ Deno.test("seen: nobody before they look; a channel's members and a person after
       const unseen = await bob_.ask(`!status ${id} unseen`);
       assert.match(
         unseen,
-        /- ~town-square \(Town Square\): 2 of 3 members not seen: @alice, @bob$/m,
+        /- ~night-shift \(Night Shift\): 2 of 3 members not seen: @alice, @bob$/m,
       );
       assert.match(unseen, /- People: 0 of 1 not seen$/m);
       assert.doesNotMatch(unseen, /@carol/);
@@ -78,7 +96,7 @@ Deno.test("seen: nobody before they look; a channel's members and a person after
       assert.match(await carol_.ask(`!status ${id} unseen`), /I have no broadcast `.*` of yours/);
       assert.match(await carol_.ask(`!status ${id}`), /I have no broadcast `.*` of yours/);
       const admin = await s.dm(alice).ask(`!status ${id} unseen`);
-      assert.match(admin, /~town-square \(Town Square\): 2 of 3 members not seen: @alice, @bob/);
+      assert.match(admin, /~night-shift \(Night Shift\): 2 of 3 members not seen: @alice, @bob/);
     });
   } finally {
     await s.stop();
@@ -86,12 +104,13 @@ Deno.test("seen: nobody before they look; a channel's members and a person after
 });
 
 Deno.test("unacked names who has not acknowledged, read from the acknowledgements table", async () => {
-  const s = await startScenario();
+  const s = await startScenario({ prepare: addNightShift });
   const { alice, bob, carol } = s.world;
+  const town = s.world.channels["night-shift"];
   try {
     await showingBotOutput(s, async () => {
       const bob_ = s.dm(bob);
-      const { id } = await broadcast(bob_, "Please confirm", "town-square, @carol, @alice");
+      const { id } = await broadcast(bob_, "Please confirm", `${town.id}, @carol, @alice`);
       assert.match(
         await bob_.ask(`!status ${id} unacked`),
         /did not ask for acknowledgement, and nobody has acknowledged it/,
@@ -110,7 +129,7 @@ Deno.test("unacked names who has not acknowledged, read from the acknowledgement
         db.close();
       }
       const status = await bob_.ask(`!status ${id}`);
-      assert.match(status, /~town-square .* · seen by 0 of 3 members · acknowledged by 1/);
+      assert.match(status, /~night-shift .* · seen by 0 of 3 members · acknowledged by 1/);
       assert.match(lineOf(status, "carol"), / · acknowledged 2026-01-02 03:04 UTC$/);
       assert.match(lineOf(status, "alice"), / · not acknowledged$/);
       assert.match(
@@ -120,7 +139,7 @@ Deno.test("unacked names who has not acknowledged, read from the acknowledgement
       const unacked = await bob_.ask(`!status ${id} unacked`);
       assert.match(
         unacked,
-        /~town-square \(Town Square\): 2 of 3 members not acknowledged: @alice, @bob/,
+        /~night-shift \(Night Shift\): 2 of 3 members not acknowledged: @alice, @bob/,
       );
       assert.match(unacked, /- People: 1 of 2 not acknowledged: @alice$/m);
       assert.match(await s.dm(carol).ask(`!status ${id} unacked`), /I have no broadcast/);
@@ -132,12 +151,12 @@ Deno.test("unacked names who has not acknowledged, read from the acknowledgement
 });
 
 Deno.test("a restart between sending and !status keeps the counts and who has seen", async () => {
-  const s = await startScenario();
+  const s = await startScenario({ prepare: addNightShift });
   const { alice, bob, carol } = s.world;
-  const town = s.world.channels["town-square"];
+  const town = s.world.channels["night-shift"];
   try {
     await showingBotOutput(s, async () => {
-      const { id } = await broadcast(s.dm(bob), "Night shift: new rota", "town-square, @carol");
+      const { id } = await broadcast(s.dm(bob), "Night shift: new rota", `${town.id}, @carol`);
       await s.bot.stop();
       await s.server.viewChannel(carol.user.id, s.dmChannel(carol).id);
       await s.server.viewChannel(carol.user.id, town.id);
@@ -146,7 +165,7 @@ Deno.test("a restart between sending and !status keeps the counts and who has se
       await s.server.createPost(alice.user.id, { channel_id: town.id, message: "Noted" });
       await s.startBot();
       const status = await s.dm(bob).ask(`!status ${id}`);
-      assert.match(status, /~town-square .* · seen by 2 of 3 members/);
+      assert.match(status, /~night-shift .* · seen by 2 of 3 members/);
       assert.match(lineOf(status, "carol"), / · seen$/);
       await s.bot.stop();
       await s.startBot();
@@ -161,7 +180,7 @@ Deno.test("a restart between sending and !status keeps the counts and who has se
 Deno.test("people recorded as having seen are not asked again; the others are", {
   ignore: emulatorOnly("counts the bot's membership requests in the emulator's request log"),
 }, async () => {
-  const s = await startScenario();
+  const s = await startScenario({ prepare: addNightShift });
   const { alice, bob, carol } = s.world;
   try {
     const bob_ = s.dm(bob);
