@@ -43,8 +43,11 @@ const CHANNELS_AT_ONCE = 2;
 /** People asked at once. */
 const PEOPLE_AT_ONCE = 8;
 
-/** Broadcasts whose "last asked" times are kept in memory (the most recent ones). */
-const REMEMBERED_BROADCASTS = 64;
+/**
+ * Broadcasts whose "last asked" times are kept in memory, the most recently read ones (a
+ * broadcast to 10,000 people holds up to 10,000 of them, about 1 MB).
+ */
+const REMEMBERED_BROADCASTS = 8;
 
 /** How much one reading may do. */
 export interface SeenBudget {
@@ -343,15 +346,14 @@ export class SeenReader {
     }
   }
 
-  /** The "last asked" times of broadcast `id`, kept for the most recent broadcasts only. */
+  /** The "last asked" times of broadcast `id`, kept for the most recently read broadcasts. */
   #askedFor(id: string): Map<string, number> {
-    let asked = this.#asked.get(id);
-    if (asked === undefined) {
-      asked = new Map();
-      this.#asked.set(id, asked);
-      if (this.#asked.size > REMEMBERED_BROADCASTS) {
-        this.#asked.delete(this.#asked.keys().next().value!);
-      }
+    const asked = this.#asked.get(id) ?? new Map<string, number>();
+    // Re-inserted: a Map iterates in insertion order, so the first key is the least recent.
+    this.#asked.delete(id);
+    this.#asked.set(id, asked);
+    if (this.#asked.size > REMEMBERED_BROADCASTS) {
+      this.#asked.delete(this.#asked.keys().next().value!);
     }
     return asked;
   }
