@@ -17,6 +17,7 @@ import { relayMemoryBenchmark } from "./relay_memory.ts";
 import { roundTripBenchmark } from "./round_trip.ts";
 import { scheduledBenchmark } from "./scheduled.ts";
 import { startupBenchmark } from "./startup.ts";
+import { statusSeenBenchmark } from "./status_seen.ts";
 import type { Benchmark, BenchRow } from "./support.ts";
 
 const BENCHMARKS: [string, Benchmark][] = [
@@ -27,6 +28,7 @@ const BENCHMARKS: [string, Benchmark][] = [
   ["rate limit", rateLimitBenchmark],
   ["restart catch-up", catchUpBenchmark],
   ["scheduled batch", scheduledBenchmark],
+  ["!status with seen, 1,000 and 10,000 people", statusSeenBenchmark],
   ["real server: fan-out and rate limit", realServerBenchmark],
   ["memory over time", () => memoryOverTimeBenchmark()],
   ["memory after bursts of files", () => burstMemoryBenchmark()],

@@ -261,9 +261,10 @@ Deno.test("a mix of channels and people; a person reached twice gets one DM", as
       const r = await broadcast(
         dm,
         "Release 2.0 is out",
-        "Engineering, @bob, members of ~town-square, @carol",
+        "Engineering, @bob, members of ~office-berlin, @carol",
       );
-      // Engineering: ~engineering, ~town-square; people: bob, carol (named), alice (member).
+      // Engineering: ~engineering, ~town-square; people: bob, carol (named), alice (member of
+      // ~office-berlin with the bot; the real server's ~town-square holds the whole team).
       assert.match(r.preview, /Ready to send to 2 channels and 3 people/);
       assert.match(r.preview, /@bob, @carol, 1 more person through/);
       assert.match(r.report, /Delivered to 2 of 2 channels and 3 of 3 people/);

@@ -127,6 +127,24 @@ export class MessageContext {
     }, this.#redact(text));
   }
 
+  /**
+   * Answers with files the bot uploaded to this channel beforehand (`POST /files`), in one
+   * post of at most the size limit; sent once (a file attaches to one post only), redacted
+   * like {@link reply}.
+   */
+  async replyWithFiles(text: string, fileIds: readonly string[]): Promise<Post> {
+    const props: Post["props"] = { [REPLY_TO_PROP]: this.message.post.id };
+    const draft = {
+      channel_id: this.message.channelId,
+      message: this.#redact(text),
+      file_ids: [...fileIds],
+      props,
+    } as Partial<Post>;
+    const post = await this.client.createPost(draft as Post);
+    this.#onPosted(post);
+    return post;
+  }
+
   /** How long ago (ms) the message was sent, by the server's clock on its post. */
   get ageMs(): number {
     return Math.max(0, Date.now() - this.message.post.create_at);

@@ -55,6 +55,9 @@ import { ackActionHandler } from "./actions_server.ts";
 import { remindCommand } from "./commands/remind.ts";
 import { BroadcastLog } from "./broadcast/log.ts";
 import { BroadcastService } from "./broadcast/service.ts";
+import { SeenLog } from "./broadcast/seen_log.ts";
+import { SeenReader } from "./broadcast/seen.ts";
+import { captureThresholds } from "./broadcast/seen_threshold.ts";
 import { ChannelCache } from "./channel_cache.ts";
 import { ChannelsStore } from "./channels/channels_file.ts";
 import { channelsRules } from "./channels_rules.ts";
@@ -62,6 +65,7 @@ import { aliasCommand } from "./commands/alias.ts";
 import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts.ts";
 import { channelsCommand, idCommand, refreshCommand } from "./commands/channels.ts";
 import { editCommand } from "./commands/edit.ts";
+import { exportCommand } from "./commands/export.ts";
 import { addGroupCommand, listGroupsCommand } from "./commands/groups.ts";
 import { addListCommand, listsCommand } from "./commands/lists.ts";
 import { helpCommand } from "./commands/help.ts";
@@ -453,27 +457,20 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     access.authority,
     (id) => broadcaster.isBusy(id),
   );
-  const broadcaster = createBroadcaster(core, access, broadcastLog, directChannels, followUp);
-  const scheduled = new ScheduledStore(
-    stores.watch(db, "scheduled broadcasts"),
-    config.scheduledFilesDir,
-  );
-  const broadcasts = new BroadcastService({
+  const seen = seenParts(core, broadcastLog);
+  const broadcaster = createBroadcaster(
+    core,
+    access,
     broadcastLog,
-    engine: broadcaster,
-    scheduled,
-    undoWindowSeconds: config.undoWindowSeconds,
-    editWindowSeconds: config.editWindowSeconds,
-  });
-  const scheduler = createScheduler(core, access, scheduled, broadcaster);
-  const later = new SendLater({
-    transport,
-    store: scheduled,
-    scheduler,
-    notifier,
-    audit: access.audit,
-    fallbackZone: () => tasks.timezone,
-  });
+    { directChannels, followUp, captureSeen: seen.capture },
+  );
+  const { scheduled, broadcasts, scheduler, later } = wireScheduling(
+    core,
+    access,
+    broadcastLog,
+    broadcaster,
+    tasks,
+  );
   const editor = createEditor(core, access, broadcasts, scheduled);
   // Known once the commands are registered (they need the wizard).
   let commandNames: ReadonlySet<string> = new Set();
@@ -505,6 +502,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     scheduled,
     wizard,
     followUp,
+    seen.reader,
   );
   for (const command of tasks.commands) dispatcher.register(command);
   commandNames = new Set(dispatcher.commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
@@ -518,18 +516,54 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
   };
 }
 
+/** The scheduled store, the broadcasts' front door over it, the due loop and send later. */
+function wireScheduling(
+  core: Core,
+  access: AccessChecks,
+  broadcastLog: BroadcastLog,
+  broadcaster: Broadcaster,
+  tasks: TaskSystem,
+) {
+  const { config, db, stores, bot, notifier } = core;
+  const scheduled = new ScheduledStore(
+    stores.watch(db, "scheduled broadcasts"),
+    config.scheduledFilesDir,
+  );
+  const broadcasts = new BroadcastService({
+    broadcastLog,
+    engine: broadcaster,
+    scheduled,
+    undoWindowSeconds: config.undoWindowSeconds,
+    editWindowSeconds: config.editWindowSeconds,
+  });
+  const scheduler = createScheduler(core, access, scheduled, broadcaster);
+  const later = new SendLater({
+    transport: bot.transport,
+    store: scheduled,
+    scheduler,
+    notifier,
+    audit: access.audit,
+    fallbackZone: () => tasks.timezone,
+  });
+  return { scheduled, broadcasts, scheduler, later };
+}
+
 /** The delivery engine, with what its posts carry and who it wakes. */
 function createBroadcaster(
   { config, bot, notifier, people }: Core,
   access: AccessChecks,
   broadcastLog: BroadcastLog,
-  directChannels: DirectChannels,
-  followUp: FollowUp,
+  parts: {
+    readonly directChannels: DirectChannels;
+    readonly followUp: FollowUp;
+    readonly captureSeen: (broadcastId: string) => Promise<void>;
+  },
 ): Broadcaster {
   return new Broadcaster(bot.transport, broadcastLog, notifier, {
-    directChannels,
-    reminders: followUp.loop,
-    acknowledgement: followUp.ackPosts,
+    directChannels: parts.directChannels,
+    reminders: parts.followUp.loop,
+    acknowledgement: parts.followUp.ackPosts,
+    captureSeen: parts.captureSeen,
     unreachable: (targets) => people.unreachable(targets),
     auditChannelId: config.botLogChannelId,
     privacy: access.privacy,
@@ -566,6 +600,28 @@ function createEditor(
   });
 }
 
+/**
+ * Who has seen which broadcast: the reader `!status` and `!export` ask, and the capture of
+ * the seen thresholds after each delivery run (see broadcast/seen_threshold.ts).
+ */
+function seenParts({ db, stores, bot }: Core, broadcastLog: BroadcastLog): {
+  reader: SeenReader;
+  capture: (broadcastId: string) => Promise<void>;
+} {
+  const deps = {
+    transport: bot.transport,
+    seenLog: new SeenLog(stores.watch(db, "seen")),
+    teamId: bot.identity.teamId,
+    botUserId: bot.identity.userId,
+  };
+  return {
+    reader: new SeenReader(deps),
+    capture: async (id) => {
+      await captureThresholds(deps, id, broadcastLog.deliveries(id));
+    },
+  };
+}
+
 /** The commands, each given the few things it uses. */
 function registerCommands(
   { config, bot, cache, channels, people }: Core,
@@ -574,9 +630,11 @@ function registerCommands(
   scheduled: ScheduledStore,
   questions: Wizard,
   followUp: FollowUp,
+  seen: SeenReader,
 ): CommandDispatcher {
   const { transport } = bot;
   const auditChannelId = config.botLogChannelId;
+  const permalink = permalinkOf({ config, bot });
   const dispatcher = new CommandDispatcher();
   return dispatcher
     .register(helpCommand(() => dispatcher))
@@ -594,9 +652,11 @@ function registerCommands(
     .register(statusCommand({
       broadcasts,
       transport,
-      permalink: (postId) => `${config.serverUrl}/${bot.identity.teamName}/pl/${postId}`,
+      permalink,
+      seen,
       more: followUp.statusLines,
     }))
+    .register(exportCommand({ broadcasts, transport, permalink, seen }))
     .register(remindCommand({
       broadcasts,
       reminders: followUp.reminders,
@@ -608,6 +668,11 @@ function registerCommands(
     .register(editCommand({ broadcasts, questions, editWindowSeconds: config.editWindowSeconds }))
     .register(scheduledCommand(scheduled))
     .register(cancelCommand({ scheduled, questions }));
+}
+
+/** The permalink of a post: `<server>/<team>/pl/<post id>`. */
+function permalinkOf({ config, bot }: Pick<Core, "config" | "bot">): (postId: string) => string {
+  return (postId) => `${config.serverUrl}/${bot.identity.teamName}/pl/${postId}`;
 }
 
 /**

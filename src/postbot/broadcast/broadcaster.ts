@@ -72,6 +72,8 @@ export interface BroadcasterSettings {
    * absent, acknowledgement is not asked for even when a broadcast chose it (unit tests).
    */
   readonly acknowledgement?: AckRequest;
+  /** Records the seen thresholds of what a run delivered (see seen_threshold.ts). */
+  readonly captureSeen?: (broadcastId: string) => Promise<void>;
 }
 
 /** Runs and tracks broadcasts. */

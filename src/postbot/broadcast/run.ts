@@ -82,6 +82,11 @@ export interface RunDeps {
     readonly unreachable?: (people: readonly PersonTarget[]) => Promise<Map<string, string>>;
     /** What a post asking for acknowledgement carries; absent, none is asked for. */
     readonly acknowledgement?: AckRequest;
+    /**
+     * Called after the fan-out of every run: records the seen thresholds of what it
+     * delivered (see seen_threshold.ts). Absent, they are read when first needed.
+     */
+    readonly captureSeen?: (broadcastId: string) => Promise<void>;
   };
 }
 
@@ -298,6 +303,9 @@ export class DeliveryRuns {
           `(${priority.refused}), so it went out without it.`,
       );
     }
+    await settings.captureSeen?.(record.id).catch((e) =>
+      log.warn("Could not record what {id} needs to be seen: {error}", { id: record.id, error: e })
+    );
     return runEnd(outcomes.length, pending.length, stopping.aborted);
   }
 

@@ -22,6 +22,8 @@ import {
 } from "./model.ts";
 import { hiddenChannelsText } from "../privacy.ts";
 import { hiddenPeopleText } from "./report.ts";
+import type { SeenPicture } from "./seen.ts";
+import { seenPart, seenTotalsLines } from "./seen_text.ts";
 
 /** People listed one by one in `!status` before the rest are summed up. */
 const PEOPLE_LISTED = 100;
@@ -106,6 +108,7 @@ function statusLine(
   d: DeliveryRecord,
   live: ReadonlyMap<string, LivePost>,
   permalink: (postId: string) => string,
+  reading?: SeenPicture,
 ): { line: string; post?: LivePost } {
   const name = targetLabel(d);
   if (d.status === "failed") {
@@ -124,6 +127,7 @@ function statusLine(
     `[permalink](${permalink(d.postId)})`,
     post.reactions.size > 0 ? reactionText(post.reactions) : "no reactions",
     plural(post.replies, "reply", "replies"),
+    ...(reading !== undefined ? [seenPart(d, reading)] : []),
   ];
   const label = d.kind === "channel" ? `${name} (${quote(d.displayName, 64)})` : name;
   return { line: `- ${label}: ${parts.join(" \u00b7 ")}`, post };
@@ -142,13 +146,15 @@ export function statusReport(
    * read the same whether such a channel exists or not.
    */
   hidden: ReadonlySet<string> = new Set(),
+  /** Who has seen and acknowledged it (see seen.ts); absent, not shown. */
+  reading?: SeenPicture,
 ): string {
   const lines = [`**Status of broadcast ${code(b.id)}** (sent ${when(b.createdAt)}):`];
   const seen: LivePost[] = [];
   const shown = deliveries.filter((d) => !hidden.has(targetKey(d)));
   let peopleListed = 0;
   for (const d of shown) {
-    const { line, post } = statusLine(d, live, permalink);
+    const { line, post } = statusLine(d, live, permalink, reading);
     if (post !== undefined) seen.push(post);
     if (d.kind === "person" && peopleListed++ >= PEOPLE_LISTED) continue;
     lines.push(line);
@@ -177,5 +183,6 @@ export function statusReport(
       (t.reactionCount > 0 ? ` (${reactionText(t.reactions)})` : "") +
       ` \u00b7 ${plural(t.replies, "reply", "replies")}`,
   );
+  if (reading !== undefined) lines.push(...seenTotalsLines(shown, reading));
   return lines.join("\n");
 }

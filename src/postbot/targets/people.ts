@@ -2,13 +2,12 @@
  * The team's people, read from the server for target resolution and for the check before a
  * delivery run: the active members of the team (`GET /users?in_team=&active=true`, 200 a
  * page: one snapshot answers every `@name`, list and `everyone` of an answer), a channel's
- * members (`GET /channels/{id}/members`, 200 a page), and why a person cannot be reached any
+ * members (`GET /users?in_channel=`, 200 a page), and why a person cannot be reached any
  * more (`POST /users/ids` for those missing from the snapshot).
  *
  * @module
  */
 
-import type { ChannelMembership } from "@mattermost/types/channels";
 import type { UserProfile } from "@mattermost/types/users";
 import type { RestTransport } from "@postbot/framework";
 import type { PersonTarget } from "../broadcast/model.ts";
@@ -61,17 +60,22 @@ export class TeamDirectory implements PeopleLookup {
     return people;
   }
 
-  /** The user ids of a channel's members. */
+  /**
+   * The user ids of a channel's active members. Through `GET /users?in_channel=` (ordered by
+   * username, so paging is stable) rather than `GET /channels/{id}/members`, which has no
+   * order on the real server: its pages can repeat or skip a member of a big channel.
+   */
   async channelMemberIds(channelId: string): Promise<string[]> {
-    const ids: string[] = [];
+    const ids = new Set<string>();
+    const channel = encodeURIComponent(channelId);
     for (let page = 0; page < MAX_PAGES; page++) {
-      const members = await this.#transport.getJson<ChannelMembership[]>(
-        `/channels/${encodeURIComponent(channelId)}/members?page=${page}&per_page=${PAGE}`,
+      const users = await this.#transport.getJson<UserProfile[]>(
+        `/users?in_channel=${channel}&active=true&page=${page}&per_page=${PAGE}`,
       );
-      ids.push(...members.map((m) => m.user_id));
-      if (members.length < PAGE) break;
+      for (const u of users) ids.add(u.id);
+      if (users.length < PAGE) break;
     }
-    return ids;
+    return [...ids];
   }
 
   /**

@@ -1,0 +1,85 @@
+/**
+ * The seen threshold of a delivery: the channel's `total_msg_count` right after the
+ * broadcast's post. The server shows nobody another member's `last_viewed_at`, but it shows
+ * their `msg_count`, which viewing the channel raises to the channel's total: a member whose
+ * `msg_count` reached the threshold has seen the post. Posts after ours only raise the
+ * threshold, so a late capture is conservative, never wrong the other way.
+ *
+ * Captured once after each delivery run: for a few recipients one `GET /channels/{id}` each;
+ * for more, one `GET /users/me/teams/{team}/channels`, which lists every channel of the bot
+ * with its count, DMs included (channels the bot posts in without being a member -- a public
+ * channel through the post:channels role -- are then asked one by one). A delivery left
+ * without one (the capture failed, a crash) gets the channel's count when it is first needed.
+ *
+ * @module
+ */
+
+import type { ServerChannel } from "@mattermost/types/channels";
+import { forEachBounded, type RestTransport } from "@postbot/framework";
+import { type DeliveryRecord, targetKey, type TargetRef } from "./model.ts";
+import type { SeenLog } from "./seen_log.ts";
+
+/** Up to this many recipients, a run's thresholds are read channel by channel. */
+const ONE_BY_ONE = 8;
+
+/** Channels read at once when asked one by one. */
+const CONCURRENCY = 4;
+
+/** What a capture needs. */
+export interface ThresholdDeps {
+  readonly transport: RestTransport;
+  readonly teamId: string;
+  readonly seenLog: Pick<SeenLog, "setThresholds" | "directChannels" | "thresholds">;
+}
+
+/** The channel holding a delivery's post: the channel, or the person's DM with the bot. */
+export function channelOf(
+  d: DeliveryRecord,
+  dms: ReadonlyMap<string, string>,
+): string | undefined {
+  return d.kind === "channel" ? d.channelId : dms.get(d.userId);
+}
+
+/** A channel's message count now. */
+export async function totalMessages(transport: RestTransport, channelId: string): Promise<number> {
+  const channel = await transport.getJson<ServerChannel>(
+    `/channels/${encodeURIComponent(channelId)}`,
+  );
+  return channel.total_msg_count;
+}
+
+/**
+ * Records the thresholds of the delivered `deliveries` that lack one (a retry's run asks only
+ * for what it delivered); returns how many were recorded. Throws when the list of the bot's channels cannot be read.
+ */
+export async function captureThresholds(
+  deps: ThresholdDeps,
+  broadcastId: string,
+  deliveries: readonly DeliveryRecord[],
+): Promise<number> {
+  const dms = deps.seenLog.directChannels();
+  const known = deps.seenLog.thresholds(broadcastId);
+  const wanted = new Map<string, TargetRef>();
+  for (const d of deliveries) {
+    if (d.status !== "delivered" || known.has(targetKey(d))) continue;
+    const channelId = channelOf(d, dms);
+    if (channelId !== undefined) wanted.set(channelId, d);
+  }
+  if (wanted.size === 0) return 0;
+  const counts = new Map<string, number>();
+  if (wanted.size > ONE_BY_ONE) {
+    const mine = await deps.transport.getJson<ServerChannel[]>(
+      `/users/me/teams/${encodeURIComponent(deps.teamId)}/channels`,
+    );
+    for (const c of mine) if (wanted.has(c.id)) counts.set(c.id, c.total_msg_count);
+  }
+  const rest = [...wanted.keys()].filter((id) => !counts.has(id));
+  // One channel that cannot be read (archived, the bot removed) keeps the others' counts.
+  await forEachBounded(rest, { concurrency: CONCURRENCY }, async (id) => {
+    const n = await totalMessages(deps.transport, id).catch(() => undefined);
+    if (n !== undefined) counts.set(id, n);
+  });
+  const found = [...counts].map(([id, n]): [TargetRef, number] => [wanted.get(id)!, n]);
+  deps.seenLog.setThresholds(broadcastId, found);
+  return found.length;
+}
