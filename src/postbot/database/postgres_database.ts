@@ -1,0 +1,192 @@
+/**
+ * The database port on PostgreSQL, through `npm:pg` (pure JavaScript; see
+ * docs/high_availability.md for the choice). Two things about pg matter here. It reads `PG*`
+ * environment variables whenever it builds a client, and postbot runs with an explicit
+ * `--allow-env` list: clients are built with `process.env` hidden, so everything comes from
+ * DATABASE_URL and no permission is asked. The password is handed over by a function, so it
+ * sits in no option object a stack trace or log line could show, and pg never falls back on
+ * reading `~/.pgpass`. BIGINT columns (epoch milliseconds, counts) come back as numbers.
+ *
+ * @module
+ */
+
+// @ts-types="@types/pg"
+import pg from "pg";
+import process from "node:process";
+import type { ConnectionOptions } from "node:tls";
+import { err, ok, type Problem, type Result } from "@postbot/framework";
+import type { Database, Row, SqlExecutor, SqlValue } from "./port.ts";
+import { toPostgres } from "./dialect.ts";
+import type { PostgresTarget } from "./postgres_url.ts";
+
+const INT8_OID = 20;
+
+/** BIGINT as a number (pg's default is a string: values past 2^53 would lose digits). */
+function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new Error(`BIGINT ${text} is beyond 2^53`);
+  return value;
+}
+
+/** pg's type parsers, BIGINT read as a number; nothing global is changed. */
+const TYPES = {
+  getTypeParser(oid: number, format?: "text" | "binary") {
+    if (oid === INT8_OID && format !== "binary") return parseInt8;
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/**
+ * pg's Client, built while `process.env` is hidden (see the module's doc). A constructor
+ * function returning the client: pg.Pool calls it with `new`, and the hiding must wrap the
+ * whole of pg's constructor, which a subclass could not do around `super`.
+ */
+const EnvFreeClient = function (config?: pg.ClientConfig): pg.Client {
+  const saved = process.env;
+  process.env = {};
+  try {
+    return new pg.Client(config);
+  } finally {
+    process.env = saved;
+  }
+} as unknown as typeof pg.Client;
+
+/** Statements on one pooled connection (a transaction's) or on the pool. */
+class PgStatements implements SqlExecutor {
+  readonly #on: pg.Pool | pg.PoolClient;
+
+  constructor(on: pg.Pool | pg.PoolClient) {
+    this.#on = on;
+  }
+
+  async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return (await this.#on.query(toPostgres(sql), params as SqlValue[])).rows as T[];
+  }
+
+  async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return (await this.#on.query(toPostgres(sql), params as SqlValue[])).rowCount ?? 0;
+  }
+}
+
+/** {@link Database} on a PostgreSQL pool. */
+export class PostgresDatabase implements Database {
+  readonly dialect = "postgres";
+  /** The database server's clock, at the start of the statement. */
+  readonly nowMs = "CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS BIGINT)";
+  readonly #pool: pg.Pool;
+  readonly #statements: PgStatements;
+
+  constructor(pool: pg.Pool) {
+    this.#pool = pool;
+    this.#statements = new PgStatements(pool);
+  }
+
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.#statements.query<T>(sql, params);
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return this.#statements.run(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      try {
+        const result = await fn(new PgStatements(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (e) {
+        await client.query("ROLLBACK").catch((rollback) => broken = rollback as Error);
+        throw e;
+      }
+    } finally {
+      // A connection that could not roll back is closed, not handed to the next caller.
+      client.release(broken);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.#pool.end();
+  }
+}
+
+/** Options of {@link connectPostgres}. */
+export interface PostgresOptions {
+  /** Connections kept at most (default 5: a bot's statements are short). */
+  readonly maxConnections?: number;
+  /** Told about a connection that failed while idle (pg raises it outside any query). */
+  readonly onIdleError?: (message: string) => void;
+}
+
+/** The TLS settings pg takes for an sslmode (the CA file read here). */
+async function tlsOptions(target: PostgresTarget): Promise<false | ConnectionOptions> {
+  switch (target.sslMode) {
+    case "disable":
+      return false;
+    case "require":
+      return { rejectUnauthorized: false };
+    case "verify-ca":
+    case "verify-full": {
+      const ca = await Deno.readTextFile(target.caFile!);
+      return target.sslMode === "verify-full"
+        ? { ca, rejectUnauthorized: true, servername: target.host }
+        : { ca, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+    }
+  }
+}
+
+/**
+ * A pool on the target, checked by one round trip. A failure is a problem naming the server
+ * by the URL without its password.
+ */
+export async function connectPostgres(
+  target: PostgresTarget,
+  options: PostgresOptions = {},
+): Promise<Result<PostgresDatabase, Problem>> {
+  let ssl: false | ConnectionOptions;
+  try {
+    ssl = await tlsOptions(target);
+  } catch (e) {
+    return err({
+      message: `DATABASE_URL ${target.shown}: the CA file ${target.caFile} cannot be read ` +
+        `(${(e as Error).message})`,
+      hint: "sslrootcert must name a readable PEM file, granted to the bot with --allow-read.",
+    });
+  }
+  const pool = new pg.Pool({
+    Client: EnvFreeClient,
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    database: target.database,
+    password: () => Promise.resolve(target.password.reveal()),
+    ssl,
+    connectionTimeoutMillis: target.connectTimeoutSeconds * 1000,
+    application_name: target.applicationName,
+    max: options.maxConnections ?? 5,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    types: TYPES,
+  });
+  pool.on("error", (e) => options.onIdleError?.(target.password.scrub(e.message)));
+  try {
+    await pool.query("SELECT 1");
+  } catch (e) {
+    await pool.end().catch(() => {});
+    return err(connectProblem(target, e));
+  }
+  return ok(new PostgresDatabase(pool));
+}
+
+/** Why a first connection failed, for the operator. */
+function connectProblem(target: PostgresTarget, e: unknown): Problem {
+  const message = target.password.scrub(e instanceof Error ? e.message : String(e));
+  return {
+    message: `DATABASE_URL ${target.shown} cannot be reached: ${message}`,
+    hint: "Check that PostgreSQL runs there, that the user and database exist and that the " +
+      "password and sslmode are right.",
+  };
+}
