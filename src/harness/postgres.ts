@@ -112,12 +112,16 @@ export async function clusterReady(pg: PgInstall, port: number): Promise<boolean
   return (await run(`${pg.bin}/pg_isready`, ["-h", "127.0.0.1", "-p", String(port)])).ok;
 }
 
-/** Starts the cluster on a loopback port (waits until it accepts connections). */
+/**
+ * Starts the cluster on a loopback port (waits until it accepts connections); `settings` are
+ * more `name=value` server settings (e.g. TLS).
+ */
 export async function startCluster(
   pg: PgInstall,
   dataDir: string,
   port: number,
   logFile: string,
+  settings: readonly string[] = [],
 ): Promise<Outcome<PgCluster>> {
   if (IS_ROOT) await run("chown", ["postgres:postgres", logFile.replace(/\/[^/]*$/, "")]);
   const [program, args] = asPostgres(`${pg.bin}/pg_ctl`, [
@@ -129,7 +133,8 @@ export async function startCluster(
     "-t",
     "60",
     "-o",
-    `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off`,
+    `-p ${port} -k ${dataDir} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off` +
+    settings.map((setting) => ` -c ${setting}`).join(""),
     "start",
   ]);
   const started = await run(program, args);

@@ -34,6 +34,8 @@ import { freePort, pollUntilTrue, run } from "./programs.ts";
 export interface ThrowawayPostgres extends AsyncDisposable {
   /** The loopback port it listens on. */
   readonly port: number;
+  /** The CA that signed the server's certificate, when started with `tls`. */
+  readonly caFile?: string;
   /** The connection URL of database `name` (user `postgres`, no password). */
   url(name?: string): string;
   /** Creates a database of its own for one test (a new name each call); its URL. */
@@ -53,13 +55,22 @@ export interface ThrowawayPostgres extends AsyncDisposable {
   stopNow(): void;
 }
 
+/** Options of {@link startPostgres}. */
+export interface PostgresOptions {
+  /**
+   * Serve TLS too: a CA and a server certificate for `localhost` and 127.0.0.1 are made with
+   * openssl; the CA's file is {@link ThrowawayPostgres.caFile}.
+   */
+  readonly tls?: boolean;
+}
+
 let databases = 0;
 
 /**
  * Starts a throwaway cluster. Throws when PostgreSQL's programs are missing (the tests that
  * need it must not pass by skipping) or the cluster does not start, with the reason.
  */
-export async function startPostgres(): Promise<ThrowawayPostgres> {
+export async function startPostgres(options: PostgresOptions = {}): Promise<ThrowawayPostgres> {
   const bin = await locatePostgres();
   if (bin === undefined) {
     throw new Error(
@@ -77,8 +88,17 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
   const init = await initCluster(pg, dataDir);
   if (!init.ok) throw new Error(init.error);
   const port = freePort();
+  let settings: string[] = [];
+  if (options.tls) {
+    try {
+      settings = await makeCertificates(root);
+    } catch (e) {
+      await Deno.remove(root, { recursive: true }).catch(() => {});
+      throw e;
+    }
+  }
   const begin = async () => {
-    const started = await startCluster(pg, dataDir, port, logFile);
+    const started = await startCluster(pg, dataDir, port, logFile, settings);
     if (!started.ok) throw new Error(started.error);
     if (!(await pollUntilTrue(() => clusterReady(pg, port), 30_000))) {
       throw new Error(`PostgreSQL on port ${port} did not become ready (log: ${logFile})`);
@@ -94,6 +114,7 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
   const stop = () => stopCluster(pg, dataDir);
   return {
     port,
+    ...(options.tls ? { caFile: `${root}/tls/ca.pem` } : {}),
     url,
     async createDatabase() {
       const name = `test_${Deno.pid}_${++databases}`;
@@ -128,4 +149,40 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
       await Deno.remove(root, { recursive: true }).catch(() => {});
     },
   };
+}
+
+/** Runs openssl; throws with its output when it fails. */
+async function openssl(args: string[], cwd: string): Promise<void> {
+  const out = await run("openssl", args, { cwd });
+  if (!out.ok) throw new Error(`openssl ${args[0]} failed: ${out.stderr}`);
+}
+
+/**
+ * A CA and a server certificate signed by it for `localhost` and 127.0.0.1, in `root/tls`;
+ * the server settings that use them. The key is the postgres user's alone, as PostgreSQL
+ * demands.
+ */
+async function makeCertificates(root: string): Promise<string[]> {
+  const dir = `${root}/tls`;
+  await Deno.mkdir(dir, { mode: 0o755 });
+  const days = ["-days", "2"];
+  await openssl([
+    ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem"],
+    ...[...days, "-subj", "/CN=postbot test CA"],
+  ], dir);
+  await openssl([
+    ...["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr"],
+    ...["-subj", "/CN=localhost"],
+  ], dir);
+  await Deno.writeTextFile(`${dir}/san.ext`, "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+  await openssl([
+    ...["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key"],
+    ...["-CAcreateserial", "-out", "server.pem", ...days, "-extfile", "san.ext"],
+  ], dir);
+  await Deno.chmod(`${dir}/server.key`, 0o600);
+  if (Deno.uid() === 0) {
+    const chown = await run("chown", ["postgres:postgres", `${dir}/server.key`]);
+    if (!chown.ok) throw new Error(`chown postgres ${dir}/server.key: ${chown.stderr}`);
+  }
+  return ["ssl=on", `ssl_cert_file=${dir}/server.pem`, `ssl_key_file=${dir}/server.key`];
 }

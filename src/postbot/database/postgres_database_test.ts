@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { connectPostgres } from "./postgres_database.ts";
 import { parsePostgresUrl, redactUrl } from "./postgres_url.ts";
-import { freshPostgresUrl } from "./testing.ts";
+import { startPostgres } from "@postbot/harness/postgres";
+import { connectUrl, freshPostgresUrl } from "./testing.ts";
 
 /** The start task's --allow-env list: the permissions the bot really runs with. */
 function startTaskEnvGrant(): string {
@@ -90,4 +91,57 @@ Deno.test("a server that cannot be reached is a problem naming it without the pa
   assert.match(db.error.message, /postgres:\/\/bot:\[redacted\]@127\.0\.0\.1:\d+\/db/);
   assert.match(db.error.message, /cannot be reached/);
   assert.ok(!db.error.message.includes("hunter2"));
+});
+
+/** Whether the connection behind `db` is encrypted, as the server sees it. */
+async function encrypted(url: string): Promise<boolean> {
+  const db = await connectUrl(url);
+  try {
+    const [row] = await db.query<{ ssl: number }>(
+      "SELECT CASE WHEN ssl THEN 1 ELSE 0 END AS ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+    );
+    return row.ssl === 1;
+  } finally {
+    await db.close();
+  }
+}
+
+Deno.test("TLS: verify-full with the CA file connects encrypted; another CA is refused", async () => {
+  await using pg = await startPostgres({ tls: true });
+  const base = `postgres://postgres@localhost:${pg.port}/postgres`;
+  assert.equal(await encrypted(`${base}?sslmode=verify-full&sslrootcert=${pg.caFile}`), true);
+  const byAddress = `${pg.url()}?sslmode=verify-ca&sslrootcert=${pg.caFile}`;
+  assert.equal(await encrypted(byAddress), true);
+  assert.equal(await encrypted(`${base}?sslmode=require`), true);
+  assert.equal(await encrypted(`${base}?sslmode=disable`), false);
+  const other = await Deno.makeTempDir();
+  try {
+    const made = await new Deno.Command("openssl", {
+      args: [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        `${other}/k`,
+        "-out",
+        `${other}/ca.pem`,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=another CA",
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    assert.ok(made.success);
+    const target = parsePostgresUrl(`${base}?sslmode=verify-full&sslrootcert=${other}/ca.pem`);
+    assert.ok(target.ok);
+    const refused = await connectPostgres(target.value);
+    assert.ok(!refused.ok);
+    assert.match(refused.error.message, /cannot be reached: .*(certificate|self.signed)/i);
+  } finally {
+    await Deno.remove(other, { recursive: true });
+  }
 });
