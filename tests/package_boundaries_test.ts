@@ -113,10 +113,21 @@ Deno.test("the emulator does not depend on the framework; the framework only in 
   assert.deepEqual(wrong, []);
 });
 
+/** Test support beside the code: a test file, a `testing.ts` or a `test_support.ts`. */
+const isTestSupport = (path: string) => /(_test|\/testing|\/test_support)\.ts$/.test(path);
+
 Deno.test("the bot never loads the harness: tests, benchmarks, scripts and devtools do", () => {
   const wrong = sourceFiles().filter((f) =>
-    /^(main\.ts|src\/(framework|postbot|tasks)\/)/.test(f.path) && !f.path.endsWith("_test.ts") &&
+    /^(main\.ts|src\/(framework|postbot|tasks)\/)/.test(f.path) && !isTestSupport(f.path) &&
     /from\s*"@postbot\/harness(\/[^"]*)?"/.test(f.text)
+  ).map((f) => f.path);
+  assert.deepEqual(wrong, []);
+});
+
+Deno.test("only tests import a testing.ts: the bot never loads test support", () => {
+  const wrong = sourceFiles().filter((f) =>
+    /^(main\.ts|src\/)/.test(f.path) && !isTestSupport(f.path) &&
+    [...f.text.matchAll(SPECIFIER)].some((m) => /(^|\/)testing(\.ts)?$/.test(m[2]))
   ).map((f) => f.path);
   assert.deepEqual(wrong, []);
 });
