@@ -712,6 +712,7 @@ function createScheduler(
         viewer: privacy.viewer(sender.id, isAdmin(sender.id, sender.username)),
         auditChannelId: config.botLogChannelId,
         people,
+        senderName: sender.username,
       }, uncheckedContext(core)),
     // Channels archived or created since the broadcast was scheduled must count.
     beforeBatch: async () => {

@@ -13,7 +13,11 @@
  * - each person likewise, by how they were reached: named or in a list, always; as "members
  *   of" a group, always (the operator's choice); as "members of" a channel, while the sender
  *   may still see that channel (public, or private and a member or administrator); through
- *   `everyone`, only while the sender is an administrator.
+ *   `everyone`, only while the sender is an administrator (or named by `[everyone]`'s
+ *   senders);
+ * - the `senders` of channels.toml's groups and lists: a group's channel counts as the
+ *   operator's choice only through a group that admits the sender, a list's people only
+ *   while the list does (administrators always).
  *
  * Team membership and accounts come from {@link TeamMembership} (which follows the server's
  * events); channel membership is asked of the server every time.
@@ -24,6 +28,7 @@
 import { isAdminUnder, listed, unreachable, type UserRef } from "@postbot/framework";
 import { type ChannelsConfig, nameKey } from "./channels/parse.ts";
 import type { Account } from "./team_membership.ts";
+import { maySendTo, rulesOf, sendersText } from "./targets/audiences.ts";
 import type { BroadcastTarget, ChannelTarget, PersonTarget } from "./broadcast/model.ts";
 
 /** A recipient a broadcast goes to (a delivery record or a resolved target). */
@@ -129,17 +134,30 @@ export class SenderAuthority {
   ): Promise<string | undefined> {
     const who = `@${standing.username}`;
     const reach = target.reach;
+    const config = this.#deps.channels();
+    const sender = { id: senderId, username: standing.username, admin: standing.admin };
     switch (reach.by) {
       case "name":
-      case "list":
         return undefined;
+      case "list": {
+        const rules = rulesOf(config, "list", reach.list);
+        return maySendTo(rules, sender) ? undefined : `only ${sendersText(rules!)} may send to ` +
+          `list ${JSON.stringify(reach.list)}, and ${who} is not one of them`;
+      }
       case "everyone":
-        return standing.admin
+        return standing.admin ||
+            config.everyone?.senders !== undefined && maySendTo(config.everyone, sender)
           ? undefined
           : `only administrators may send to everyone, and ${who} ` +
             "is no longer one";
       case "members": {
-        if (reach.group !== undefined || standing.admin) return undefined;
+        if (standing.admin) return undefined;
+        if (reach.group !== undefined) {
+          const rules = rulesOf(config, "group", reach.group);
+          if (maySendTo(rules, sender)) return undefined;
+          return `only ${sendersText(rules!)} may send to group ` +
+            `${JSON.stringify(reach.group)}, and ${who} is not one of them`;
+        }
         const type = await this.#deps.channelType(reach.channelId);
         if (type === "O") return undefined;
         if (type === "P" && await this.#deps.isChannelMember(reach.channelId, senderId)) {
@@ -160,8 +178,12 @@ export class SenderAuthority {
     standing: Extract<Standing, { ok: true }>,
   ): Promise<string | undefined> {
     const config = this.#deps.channels();
-    const grouped = [...config.groups.values(), ...config.privateGroups.values()]
-      .some((ids) => ids.includes(target.channelId));
+    const sender = { id: senderId, username: standing.username, admin: standing.admin };
+    // A group's channel is the operator's choice, for the senders the group admits.
+    const grouped = [...config.groups, ...config.privateGroups]
+      .some(([name, ids]) =>
+        ids.includes(target.channelId) && maySendTo(rulesOf(config, "group", name), sender)
+      );
     if (grouped) return undefined;
     const whitelisted = config.whitelist.some((w) =>
       w === target.channelId || nameKey(w) === target.name.toLowerCase()

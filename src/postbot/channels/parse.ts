@@ -42,6 +42,12 @@ import {
 import { explainTomlError } from "@postbot/framework/toml";
 import { visible } from "@postbot/framework/text";
 import {
+  type AudienceRules,
+  decideRules,
+  type RulesFault,
+  rulesFaultText,
+} from "./audience_rules.ts";
+import {
   scanTomlLayout,
   type TomlInlineEntry,
   type TomlLayout,
@@ -60,6 +66,13 @@ export interface ChannelsConfig {
   readonly lists: ReadonlyMap<string, readonly string[]>;
   /** Lowercase alias -> group, list or whitelisted channel. */
   readonly aliases: ReadonlyMap<string, string>;
+  /**
+   * Who may send to a group or list and who approves, for those written in table form, by
+   * {@link nameKey} of their name; absent or missing an entry: anyone allowed, no approval.
+   */
+  readonly rules?: ReadonlyMap<string, AudienceRules>;
+  /** The `[everyone]` table's rules, when the file has one. */
+  readonly everyone?: AudienceRules;
 }
 
 /** The config of an empty or missing channels.toml. */
@@ -98,6 +111,7 @@ export const CHANNELS_TOML_KEYS: readonly string[] = Object.freeze([
   "private_groups",
   "lists",
   "aliases",
+  "everyone",
 ]);
 
 /**
@@ -309,6 +323,13 @@ class Locator {
     return undefined;
   }
 
+  /** The assignment of exactly `path` (a key inside a group's table), if written. */
+  path(path: readonly string[]): Assignment | undefined {
+    return this.#assignments.find((a) =>
+      a.path.length === path.length && a.path.every((p, i) => p === path[i])
+    );
+  }
+
   entry(table: string, name: string): TomlPosition | undefined {
     return this.entryStatement(table, name)?.st.keyPos ?? this.top(table);
   }
@@ -366,8 +387,23 @@ export type ChannelsTomlFault =
   | { readonly kind: "groups_not_table"; readonly table: GroupTable; readonly found: unknown }
   | { readonly kind: "aliases_not_table"; readonly found: unknown }
   | { readonly kind: "lists_not_table"; readonly found: unknown }
+  | { readonly kind: "everyone_not_table"; readonly found: unknown }
+  | RulesEntryFault
   | ListFault
   | EntryFault;
+
+/** Whose rules are at fault: a group, a list or `[everyone]`. */
+export type RulesOwner =
+  | { readonly kind: "group"; readonly group: GroupRef }
+  | { readonly kind: "list"; readonly list: string }
+  | { readonly kind: "everyone" };
+
+/** A {@link ChannelsTomlFault} in the rules (senders, approvers, approvals) of a table. */
+export interface RulesEntryFault {
+  readonly kind: "rules";
+  readonly owner: RulesOwner;
+  readonly fault: RulesFault;
+}
 
 /** A {@link ChannelsTomlFault} in one entry of `[lists]`. */
 export type ListFault =
@@ -444,21 +480,55 @@ export function decideChannelsConfig(raw: Record<string, unknown>): Result<
   const taken = new Map<string, NameOwner>();
   const whitelist = decideWhitelist(raw.whitelist, taken);
   if (!whitelist.ok) return whitelist;
-  const groups = decideGroups("groups", raw.groups, taken);
+  const rules = new Map<string, AudienceRules>();
+  const groups = decideGroups("groups", raw.groups, taken, rules);
   if (!groups.ok) return groups;
-  const privateGroups = decideGroups("private_groups", raw.private_groups, taken);
+  const privateGroups = decideGroups("private_groups", raw.private_groups, taken, rules);
   if (!privateGroups.ok) return privateGroups;
-  const lists = decideLists(raw.lists, taken);
+  const lists = decideLists(raw.lists, taken, rules);
   if (!lists.ok) return lists;
   const aliases = decideAliases(raw.aliases, taken);
   if (!aliases.ok) return aliases;
+  const everyone = decideEveryone(raw.everyone);
+  if (!everyone.ok) return everyone;
   return ok({
     whitelist: whitelist.value,
     groups: groups.value,
     privateGroups: privateGroups.value,
     lists: lists.value,
     aliases: aliases.value,
+    ...(rules.size > 0 ? { rules } : {}),
+    ...(everyone.value !== undefined ? { everyone: everyone.value } : {}),
   });
+}
+
+/** `[everyone]`: the rules of sending to every person of the team, when written. */
+function decideEveryone(value: unknown): Result<AudienceRules | undefined, ChannelsTomlFault> {
+  if (value === undefined) return ok(undefined);
+  if (!isTable(value)) return err({ kind: "everyone_not_table", found: value });
+  const rules = decideRules(value, undefined);
+  return rules.ok ? rules : err({ kind: "rules", owner: { kind: "everyone" }, fault: rules.error });
+}
+
+/**
+ * An entry of `[groups]` or `[lists]`: its members (a list in the short form, `members =
+ * [...]` in the table form) and, in the table form, its rules (stored in `rules`).
+ */
+function entryMembers(
+  value: unknown,
+  members: "channels" | "people",
+  owner: RulesOwner,
+  name: string,
+  rules: Map<string, AudienceRules>,
+): Result<unknown, ChannelsTomlFault> {
+  if (!isTable(value)) return ok(value);
+  const decided = decideRules(value, members);
+  if (!decided.ok) return err({ kind: "rules", owner, fault: decided.error });
+  if (value[members] === undefined) {
+    return err({ kind: "rules", owner, fault: { kind: "rules_no_members", members } });
+  }
+  rules.set(nameKey(name), decided.value);
+  return ok(value[members]);
 }
 
 /** `whitelist = [...]`: channel names, the same one twice kept once. */
@@ -488,14 +558,18 @@ function decideGroups(
   table: GroupTable,
   value: unknown,
   taken: Map<string, NameOwner>,
+  rules: Map<string, AudienceRules>,
 ): Result<Map<string, readonly string[]>, ChannelsTomlFault> {
   const groups = new Map<string, readonly string[]>();
   if (value === undefined) return ok(groups);
   if (!isTable(value)) return err({ kind: "groups_not_table", table, found: value });
-  for (const [name, ids] of Object.entries(value)) {
+  for (const [name, entry] of Object.entries(value)) {
     const group = { table, name };
     const problem = groupNameProblem(name);
     if (problem !== undefined) return err({ kind: "group_bad_name", group, problem });
+    const members = entryMembers(entry, "channels", { kind: "group", group }, name, rules);
+    if (!members.ok) return members;
+    const ids = members.value;
     if (!Array.isArray(ids)) return err({ kind: "group_not_list", group, found: ids });
     if (ids.length === 0) return err({ kind: "group_empty", group });
     const unique: string[] = [];
@@ -541,13 +615,17 @@ export function listEntryProblem(entry: string): string | undefined {
 function decideLists(
   value: unknown,
   taken: Map<string, NameOwner>,
+  rules: Map<string, AudienceRules>,
 ): Result<Map<string, readonly string[]>, ChannelsTomlFault> {
   const lists = new Map<string, readonly string[]>();
   if (value === undefined) return ok(lists);
   if (!isTable(value)) return err({ kind: "lists_not_table", found: value });
-  for (const [list, entries] of Object.entries(value)) {
+  for (const [list, entry] of Object.entries(value)) {
     const problem = listNameProblem(list);
     if (problem !== undefined) return err({ kind: "list_bad_name", list, problem });
+    const members = entryMembers(entry, "people", { kind: "list", list }, list, rules);
+    if (!members.ok) return members;
+    const entries = members.value;
     if (!Array.isArray(entries)) return err({ kind: "list_not_list", list, found: entries });
     if (entries.length === 0) return err({ kind: "list_empty", list });
     const unique: string[] = [];
@@ -690,6 +768,10 @@ function faultPlace(fault: ChannelsTomlFault, at: Locator): TomlPosition | undef
       return at.top("aliases");
     case "lists_not_table":
       return at.top("lists");
+    case "everyone_not_table":
+      return at.top("everyone");
+    case "rules":
+      return rulesPlace(fault, at);
     case "list_bad_name":
     case "list_clash":
       return at.entry("lists", fault.list);
@@ -709,6 +791,38 @@ function faultPlace(fault: ChannelsTomlFault, at: Locator): TomlPosition | undef
   }
 }
 
+/** Where a rules fault is: the key at fault inside the table, else the table's entry. */
+function rulesPlace(fault: RulesEntryFault, at: Locator): TomlPosition | undefined {
+  const f = fault.fault;
+  const key = f.kind === "rules_not_list" || f.kind === "rules_empty" ||
+      f.kind === "rules_bad_user"
+    ? f.field
+    : f.kind === "rules_unknown_keys"
+    ? f.keys[0]
+    : f.kind === "rules_bad_approvals" || f.kind === "rules_too_few_approvers"
+    ? "approvals"
+    : undefined;
+  const path = fault.owner.kind === "group"
+    ? [fault.owner.group.table, fault.owner.group.name]
+    : fault.owner.kind === "list"
+    ? ["lists", fault.owner.list]
+    : ["everyone"];
+  const found = key === undefined ? undefined : at.path([...path, key]);
+  if (found !== undefined) {
+    return f.kind === "rules_bad_user" ? (found.items[f.index] ?? found.keyPos) : found.keyPos;
+  }
+  return path.length === 1 ? at.top(path[0]) : at.entry(path[0], path[1]);
+}
+
+/** `group "X" in [groups]`, `list "Y" in [lists]`, `[everyone]`. */
+function rulesOwnerLabel(owner: RulesOwner): string {
+  return owner.kind === "group"
+    ? groupLabel(owner.group)
+    : owner.kind === "list"
+    ? listLabel(owner.list)
+    : "[everyone]";
+}
+
 /** The problem in words, with how to fix it. */
 function faultDetail(fault: ChannelsTomlFault): string {
   switch (fault.kind) {
@@ -716,7 +830,7 @@ function faultDetail(fault: ChannelsTomlFault): string {
       const names = fault.keys.map((k) => JSON.stringify(k)).join(", ");
       return `unknown ${fault.keys.length === 1 ? "setting" : "settings"} ${names}: ` +
         "channels.toml may only contain whitelist = [...], [groups], [private_groups], " +
-        "[lists] and [aliases]; check the spelling (or the [section] the line is under)";
+        "[lists], [aliases] and [everyone]; check the spelling (or the [section] the line is under)";
     }
     case "whitelist_not_list":
       return `whitelist must be a list of channel names, like whitelist = ["town-square"], ` +
@@ -737,6 +851,16 @@ function faultDetail(fault: ChannelsTomlFault): string {
     case "lists_not_table":
       return `lists must be a section [lists] of lines like "Night shift" = ["alice", "bob"], ` +
         `not ${describe(fault.found)}`;
+    case "everyone_not_table":
+      return `everyone must be a section [everyone] of lines like senders = ["alice"], ` +
+        `not ${describe(fault.found)}`;
+    case "rules":
+      return `${rulesOwnerLabel(fault.owner)}: ${
+        rulesFaultText(
+          fault.fault,
+          fault.owner.kind === "group" ? "channels" : fault.owner.kind === "list" ? "people" : "",
+        )
+      }`;
     case "list_bad_name":
       return `${listLabel(fault.list)}: ${fault.problem}`;
     case "list_not_list":
@@ -837,5 +961,17 @@ export function sameChannelsConfig(a: ChannelsConfig, b: ChannelsConfig): boolea
     sameMap(a.groups, b.groups, sameList) &&
     sameMap(a.privateGroups, b.privateGroups, sameList) &&
     sameMap(a.lists, b.lists, sameList) &&
-    sameMap(a.aliases, b.aliases, (p, q) => p === q);
+    sameMap(a.aliases, b.aliases, (p, q) => p === q) &&
+    sameMap(a.rules ?? new Map(), b.rules ?? new Map(), sameRules) &&
+    (a.everyone === undefined) === (b.everyone === undefined) &&
+    (a.everyone === undefined || sameRules(a.everyone, b.everyone!));
+}
+
+/** True when two audiences' rules say the same. */
+function sameRules(a: AudienceRules, b: AudienceRules): boolean {
+  const same = (x: readonly string[] = [], y: readonly string[] = []) =>
+    x.length === y.length && x.every((v, i) => v === y[i]);
+  return (a.senders === undefined) === (b.senders === undefined) &&
+    same(a.senders, b.senders) && same(a.approvers, b.approvers) &&
+    a.approvals === b.approvals;
 }

@@ -123,7 +123,8 @@ Deno.test("groups must be tables of lists of channel ids", () => {
   );
   assertError(failure(`[groups]\nEng = []\n`), 2, 7, /no channel ids/);
   assertError(failure(`[private_groups]\nEng = ["${A}", 1]\n`), 2, 38, /\[private_groups\]/);
-  assertError(failure(`[groups]\nEng.sub = ["${A}"]\n`), 2, 1, /must be a list/, /a table/);
+  // A table is the form with rules: a key it does not know is named.
+  assertError(failure(`[groups]\nEng.sub = ["${A}"]\n`), 2, 1, /unknown key "sub"/);
   assertError(failure(`[groups]\n"" = ["${A}"]\n`), 2, 1, /name is empty/);
   assertError(failure(`[groups]\n"a\\nb" = ["${A}"]\n`), 2, 1, /line break/);
   assertError(failure(`[groups]\n"${"x".repeat(101)}" = ["${A}"]\n`), 2, 1, /101 characters/);
@@ -338,4 +339,63 @@ Deno.test("decideChannelsConfig: faults are typed outcomes, worded and placed se
     'c.toml:2:7: group "Eng" in [groups] has no channel ids; add at least one, or remove the line\n' +
       "Eng = []\n      ^",
   );
+});
+
+Deno.test("groups, lists and everyone in table form carry senders and approvers", () => {
+  const text = `[groups."All staff"]
+channels = ["${A}"]   # as the short form
+senders = ["bob", "@Carol"]
+approvers = ["alice", "dave"]
+approvals = 1
+
+[groups]
+Short = ["${A}"]
+
+[lists]
+Night = { people = ["bob"], senders = ["alice"] }
+
+[everyone]
+approvers = ["alice", "bob"]
+approvals = 2
+`;
+  const config = parsed(text);
+  assert.deepEqual(config.groups.get("All staff"), [A]);
+  assert.deepEqual(config.groups.get("Short"), [A]);
+  assert.deepEqual(config.lists.get("Night"), ["bob"]);
+  assert.deepEqual(config.rules?.get("all staff"), {
+    senders: ["bob", "@Carol"],
+    approvers: ["alice", "dave"],
+    approvals: 1,
+  });
+  assert.deepEqual(config.rules?.get("night"), { senders: ["alice"], approvers: [], approvals: 0 });
+  assert.equal(config.rules?.has("short"), false);
+  assert.deepEqual(config.everyone, { approvers: ["alice", "bob"], approvals: 2 });
+  assert.ok(sameChannelsConfig(config, parsed(text)));
+});
+
+Deno.test("rules are validated: unknown keys, users, approvals beyond the approvers", () => {
+  const head = `[groups."All staff"]\nchannels = ["${A}"]\n`;
+  assertError(failure(`${head}sender = ["bob"]\n`), 3, 1, /unknown key "sender"/);
+  assertError(failure(`${head}senders = ["bob", "@"]\n`), 3, 19, /senders: item 2/);
+  assertError(failure(`${head}approvers = []\n`), 3, 1, /approvers names nobody/);
+  assertError(failure(`${head}approvers = ["bob"]\napprovals = 0\n`), 4, 1, /whole number/);
+  assertError(failure(`${head}approvers = ["bob"]\napprovals = 1.5\n`), 4, 1, /whole number/);
+  assertError(failure(`${head}approvals = 1\n`), 1, 1, /no approvers are named/);
+  assertError(
+    failure(`${head}approvers = ["bob"]\napprovals = 2\n`),
+    4,
+    1,
+    /approvals = 2 but only 1 approvers/,
+  );
+  // The only approver besides a sender: that sender could never send.
+  assertError(
+    failure(`${head}senders = ["bob", "carol"]\napprovers = ["bob", "carol"]\napprovals = 2\n`),
+    5,
+    1,
+    /the sender "bob" leaves only 1 other approvers/,
+  );
+  assertError(failure(`[groups."X"]\nsenders = ["bob"]\n`), 1, 1, /has no channels = \[/);
+  assertError(failure(`[lists.N]\npeople = ["bob"]\napprovers = ["7"]\n`), 3, 14, /approvers/);
+  assertError(failure(`everyone = 1\n`), 1, 1, /section \[everyone\]/);
+  assertError(failure(`[everyone]\npeople = ["bob"]\n`), 2, 1, /unknown key "people"/);
 });

@@ -23,6 +23,7 @@ import { nameKey } from "../channels/parse.ts";
 import { suggest } from "../suggest.ts";
 import { visibleTo } from "../privacy.ts";
 import { PeopleChooser } from "./choose_people.ts";
+import { audienceLabel, audiencesOf, maySendTo, sendersText } from "./audiences.ts";
 import type {
   ResolveContext,
   ResolvedChannel,
@@ -60,6 +61,7 @@ export async function chooseTargets(
     const problem = await chooser.take(token);
     if (problem !== undefined) problems.push(problem);
   }
+  problems.push(...senderProblems(answer, ctx));
   const audit = ctx.auditChannelId === "" ? undefined : chooser.chosen.get(ctx.auditChannelId);
   if (audit !== undefined) problems.push({ kind: "audit_channel", via: audit.via });
   if (problems.length > 0) return err(problems);
@@ -71,6 +73,23 @@ export async function chooseTargets(
     remarks: chooser.closingRemarks(),
     everyone: chooser.people.everyone,
   });
+}
+
+/** The groups and lists of the answer whose `senders` leave the sender out. */
+function senderProblems(answer: string, ctx: ResolveContext): TargetProblem[] {
+  const sender = {
+    id: ctx.viewer.userId,
+    username: ctx.senderName ?? "",
+    admin: ctx.viewer.admin,
+  };
+  return audiencesOf(answer, ctx.config).flatMap((a) =>
+    // `everyone` is refused by the people chooser (administrators and its senders only).
+    a.kind === "everyone" || a.rules === undefined || maySendTo(a.rules, sender) ? [] : [{
+      kind: "not_a_sender" as const,
+      audience: audienceLabel(a),
+      senders: sendersText(a.rules),
+    }]
+  );
 }
 
 /** A channel chosen so far, and the names of the answer that led to it. */

@@ -22,6 +22,7 @@ import type { CachedChannel } from "../channel_cache.ts";
 import type { PersonReach } from "../broadcast/model.ts";
 import { suggest } from "../suggest.ts";
 import { visibleTo } from "../privacy.ts";
+import { maySendTo } from "./audiences.ts";
 import type {
   PeopleProblem,
   ResolveContext,
@@ -144,7 +145,12 @@ export class PeopleChooser {
   }
 
   async #everyone(token: string): Promise<PeopleProblem | undefined> {
-    if (!this.#ctx.viewer.admin) return { kind: "everyone_admins_only" };
+    const { viewer, config, senderName } = this.#ctx;
+    const sender = { id: viewer.userId, username: senderName ?? "", admin: viewer.admin };
+    // Administrators, and the senders [everyone] names.
+    if (!viewer.admin && (config.everyone?.senders === undefined || !maySendTo(config.everyone, sender))) {
+      return { kind: "everyone_admins_only" };
+    }
     this.everyone = true;
     for (const person of (await this.#teamPeople()).values()) {
       if (!person.isBot) this.#add(person, token, { by: "everyone" }, false, false);

@@ -73,6 +73,8 @@ export interface ResolveContext {
   readonly auditChannelId: string;
   /** The team's people; absent, no person can be named (unit tests of channels). */
   readonly people?: PeopleLookup;
+  /** The sender's username, for the `senders` of channels.toml (the viewer has their id). */
+  readonly senderName?: string;
 }
 
 /** Something wrong with the answer or one of its names; each names what to do instead. */
@@ -90,6 +92,8 @@ export type TargetProblem =
   | { readonly kind: "bot_not_member"; readonly token: string; readonly name: string }
   | { readonly kind: "sender_not_member"; readonly token: string; readonly name: string }
   | { readonly kind: "audit_channel"; readonly via: readonly string[] }
+  /** A group or list whose `senders` do not name the sender (nor are they an admin). */
+  | { readonly kind: "not_a_sender"; readonly audience: string; readonly senders: string }
   | PeopleProblem
   /** Every name was fine, yet none leads to a channel (the remarks say why). */
   | { readonly kind: "nothing_postable"; readonly remarks: readonly TargetRemark[] };

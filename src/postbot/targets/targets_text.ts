@@ -91,6 +91,11 @@ function channelProblemText(
       ];
     case "audit_channel":
       return [auditTargetRefusal(p.via.map(shown).join(", "))];
+    case "not_a_sender":
+      return [
+        `Only ${p.senders} may send to ${p.audience}. Ask one of them, or name other ` +
+        "groups, channels or people.",
+      ];
     case "nothing_postable":
       return [
         "None of those names leads to a channel I can post to or a person I can reach.",

@@ -35,6 +35,7 @@ export async function answerTargets(
     viewer: viewerOf(deps, ctx),
     auditChannelId: config.botLogChannelId,
     people: deps.people,
+    senderName: ctx.username,
   });
   if (!resolved.ok) {
     sessions.set(ctx.userId, { kind: "choosing_targets", draft });
