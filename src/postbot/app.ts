@@ -70,6 +70,16 @@ import { addGroupCommand, listGroupsCommand } from "./commands/groups.ts";
 import { addListCommand, listsCommand } from "./commands/lists.ts";
 import { helpCommand } from "./commands/help.ts";
 import { cancelCommand, scheduledCommand } from "./commands/scheduled.ts";
+import {
+  answerDecision,
+  approveCommand,
+  pendingCommand,
+  rejectCommand,
+  typedDecision,
+} from "./commands/approval.ts";
+import { Approvals } from "./broadcast/approval/approvals.ts";
+import { approvalNeeds } from "./targets/audiences.ts";
+import { ApprovalExpiry } from "./broadcast/approval/approval_expiry.ts";
 import { statusCommand } from "./commands/status.ts";
 import type { PostbotConfig } from "./config.ts";
 import { type ExtraRoutes, type HealthSnapshot, serveHealth } from "./health.ts";
@@ -320,6 +330,8 @@ function createTasks({ config, db, stores, notifier }: Core): TaskSystem {
 interface Wiring {
   readonly broadcaster: Broadcaster;
   readonly scheduler: Scheduler;
+  readonly approvals: Approvals;
+  readonly approvalExpiry: ApprovalExpiry;
   readonly wizard: Wizard;
   readonly dispatcher: CommandDispatcher;
   readonly teamMembers: TeamMembership;
@@ -464,14 +476,14 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     broadcastLog,
     { directChannels, followUp, captureSeen: seen.capture },
   );
-  const { scheduled, broadcasts, scheduler, later } = wireScheduling(
+  const { scheduled, broadcasts, scheduler, later, approvals, approvalExpiry } = wireScheduling(
     core,
     access,
     broadcastLog,
     broadcaster,
     tasks,
   );
-  const editor = createEditor(core, access, broadcasts, scheduled);
+  const editor = createEditor(core, access, broadcasts, scheduled, approvals);
   // Known once the commands are registered (they need the wizard).
   let commandNames: ReadonlySet<string> = new Set();
   const wizard = new Wizard({
@@ -484,6 +496,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     broadcasts,
     notifier,
     later,
+    approvals,
     editor,
     reminders: followUp.reminders,
     commandNames: () => commandNames,
@@ -504,11 +517,17 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     followUp,
     seen.reader,
   );
+  dispatcher
+    .register(approveCommand(approvals))
+    .register(rejectCommand(approvals))
+    .register(pendingCommand(approvals));
   for (const command of tasks.commands) dispatcher.register(command);
   commandNames = new Set(dispatcher.commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
   return {
     broadcaster,
     scheduler,
+    approvals,
+    approvalExpiry,
     wizard,
     dispatcher,
     teamMembers: access.teamMembers,
@@ -545,7 +564,19 @@ function wireScheduling(
     audit: access.audit,
     fallbackZone: () => tasks.timezone,
   });
-  return { scheduled, broadcasts, scheduler, later };
+  let approvalExpiry: ApprovalExpiry | undefined;
+  const approvals = new Approvals({
+    store: scheduled,
+    later,
+    scheduler,
+    notifier,
+    audit: access.audit,
+    teamPeople: () => core.people.teamPeople(),
+    ttlMs: config.approvalTtlSeconds * 1000,
+    onOpened: () => approvalExpiry?.wake(),
+  });
+  approvalExpiry = new ApprovalExpiry(approvals);
+  return { scheduled, broadcasts, scheduler, later, approvals, approvalExpiry };
 }
 
 /** The delivery engine, with what its posts carry and who it wakes. */
@@ -584,11 +615,14 @@ function createEditor(
   access: AccessChecks,
   broadcasts: BroadcastService,
   scheduled: ScheduledStore,
+  approvals: Approvals,
 ): Editor {
   return new Editor({
     transport: core.bot.transport,
     broadcasts,
     scheduled,
+    approvals,
+    needsApproval: (answer) => approvalNeeds(answer, core.channels.config).length > 0,
     notifier: core.notifier,
     audit: access.audit,
     authority: access.authority,
@@ -734,7 +768,7 @@ interface Held {
  */
 function routeMessages(
   { config, bot }: Core,
-  { dispatcher, wizard, teamMembers }: Wiring,
+  { dispatcher, wizard, teamMembers, approvals }: Wiring,
 ): Held {
   if (config.adminUsers.length === 0) {
     log.warn(
@@ -764,9 +798,17 @@ function routeMessages(
     .use(holdLateSideEffects({
       maxAgeMs: LATE_SIDE_EFFECT_MS,
       hasSideEffects: (ctx) =>
-        dispatcher.hasSideEffects(ctx, (c) => wizard.answerHasSideEffects(c.userId, c.text)),
+        dispatcher.hasSideEffects(
+          ctx,
+          (c) =>
+            typedDecision(c.text) !== undefined || wizard.answerHasSideEffects(c.userId, c.text),
+        ),
     }))
-    .use(dispatcher.middleware((ctx) => wizard.handle(ctx)))
+    .use(dispatcher.middleware((ctx) => {
+      // `approve <id>` / `reject <id> <reason>` typed without `!` are decisions, not drafts.
+      const typed = typedDecision(ctx.text);
+      return typed !== undefined ? answerDecision(approvals, ctx, typed) : wizard.handle(ctx);
+    }))
     .catch(logAndApologize({ log }));
   return held;
 }
@@ -779,7 +821,7 @@ function routeMessages(
  */
 async function startLoops(
   { config, bot, cache, stores }: Core,
-  { broadcaster, scheduler, wizard, followUp }: Wiring,
+  { broadcaster, scheduler, wizard, followUp, approvalExpiry }: Wiring,
   tasks: TaskSystem,
   held: Held,
   opened: AsyncDisposableStack,
@@ -830,6 +872,8 @@ async function startLoops(
   // After recovery and the connection: what came due while postbot was down goes out now.
   await scheduler.start();
   opened.defer(() => scheduler.stop());
+  await approvalExpiry.start();
+  opened.defer(() => approvalExpiry.stop());
   await followUp.loop.start();
   opened.defer(() => followUp.loop.stop());
   // Reactions given while postbot was down are read back; the socket hears the rest.

@@ -76,6 +76,8 @@ export interface PostbotConfig extends BotConfig, DenoVariables {
   readonly editWindowSeconds: number;
   /** Where scheduled broadcasts keep their files until they are sent. */
   readonly scheduledFilesDir: string;
+  /** How long a broadcast awaits approval before the request lapses. */
+  readonly approvalTtlSeconds: number;
   /** Deno's own variables as set (DENO_DIR, DENO_CERT, ...): a task process's environment. */
   readonly taskProcessEnv: Readonly<Record<string, string>>;
 }
@@ -208,6 +210,12 @@ export const POSTBOT_VARIABLES = {
     default: "scheduled_files",
     paths: ["read", "write"],
     doc: "where scheduled broadcasts keep their files until they are sent (inside the grants)",
+  }),
+  approvalTtlSeconds: integer("APPROVAL_TTL_SECONDS", {
+    default: 86_400,
+    min: 1,
+    max: 2_592_000,
+    doc: "how long a broadcast awaits approval before the request lapses",
   }),
   denoDir: passedOn("DENO_DIR", "Deno's cache directory"),
   denoCert: passedOn("DENO_CERT", "a CA certificate file Deno trusts (see TLS)"),

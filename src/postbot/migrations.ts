@@ -212,4 +212,66 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description: "broadcasts awaiting approval, and the approvers' decisions",
+    // A broadcast that needs approval is kept like a scheduled one (its files included) in
+    // the state 'awaiting_approval' until enough approvers said yes ('scheduled': the due
+    // loop sends it), one said no ('rejected') or its time ran out ('expired'). The table
+    // is rebuilt for the wider CHECK. `approval_json` holds who may approve (resolved at the
+    // sender's yes) and how many must; an edit starts a new `approval_round`, so decisions of
+    // an earlier text no longer count. `immediate`: sent once approved, not at a set time.
+    sql: `
+      CREATE TABLE scheduled_v6 (
+        id              TEXT PRIMARY KEY,
+        sender_id       TEXT NOT NULL,
+        sender_username TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        due_at          INTEGER NOT NULL,
+        zone            TEXT NOT NULL,
+        target_answer   TEXT NOT NULL,
+        channels        INTEGER NOT NULL,
+        message         TEXT NOT NULL,
+        files_json      TEXT NOT NULL DEFAULT '[]',
+        source_post_id  TEXT,
+        status          TEXT NOT NULL
+          CHECK (status IN ('awaiting_approval', 'scheduled', 'sent', 'cancelled', 'failed',
+            'rejected', 'expired')),
+        started_at      INTEGER,
+        error           TEXT,
+        ack_requested   INTEGER NOT NULL DEFAULT 0 CHECK (ack_requested IN (0, 1)),
+        priority        TEXT NOT NULL DEFAULT ''
+          CHECK (priority IN ('', 'important', 'urgent')),
+        remind_after_ms INTEGER CHECK (remind_after_ms > 0),
+        immediate       INTEGER NOT NULL DEFAULT 0 CHECK (immediate IN (0, 1)),
+        approval_json   TEXT,
+        approval_round  INTEGER NOT NULL DEFAULT 0,
+        expires_at      INTEGER,
+        CHECK (status <> 'awaiting_approval' OR
+          (approval_json IS NOT NULL AND expires_at IS NOT NULL))
+      );
+      INSERT INTO scheduled_v6 (id, sender_id, sender_username, created_at, due_at, zone,
+          target_answer, channels, message, files_json, source_post_id, status, started_at,
+          error, ack_requested, priority, remind_after_ms)
+        SELECT id, sender_id, sender_username, created_at, due_at, zone, target_answer,
+          channels, message, files_json, source_post_id, status, started_at, error,
+          ack_requested, priority, remind_after_ms
+        FROM scheduled_broadcasts ORDER BY rowid;
+      DROP TABLE scheduled_broadcasts;
+      ALTER TABLE scheduled_v6 RENAME TO scheduled_broadcasts;
+      CREATE INDEX scheduled_by_due ON scheduled_broadcasts (status, due_at);
+      CREATE INDEX scheduled_by_sender ON scheduled_broadcasts (sender_id, due_at);
+      CREATE INDEX scheduled_by_expiry ON scheduled_broadcasts (status, expires_at);
+      CREATE TABLE approval_decisions (
+        broadcast_id      TEXT NOT NULL REFERENCES scheduled_broadcasts (id),
+        round             INTEGER NOT NULL,
+        approver_id       TEXT NOT NULL,
+        approver_username TEXT NOT NULL,
+        decision          TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+        reason            TEXT NOT NULL DEFAULT '',
+        at                INTEGER NOT NULL,
+        PRIMARY KEY (broadcast_id, round, approver_id)
+      );
+    `,
+  },
 ];

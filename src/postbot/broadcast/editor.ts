@@ -32,6 +32,7 @@ import {
 import { refusalText, type SenderAuthority } from "../authority.ts";
 import { auditRecipients, type BroadcastAudit } from "./audit.ts";
 import type { EditTarget } from "./rules.ts";
+import type { Approvals } from "./approval/approvals.ts";
 import { editRefusalText } from "./rules_text.ts";
 import type { BroadcastService } from "./service.ts";
 import {
@@ -52,7 +53,13 @@ const log = logger("edit");
 export interface EditorDeps {
   readonly transport: RestTransport;
   readonly broadcasts: Pick<BroadcastService, "editTarget" | "hiddenFor" | "recordEdit">;
-  readonly scheduled: Pick<ScheduledStore, "updateMessage">;
+  readonly scheduled: Pick<ScheduledStore, "updateMessage" | "get">;
+  /**
+   * Approvals: an edit of a broadcast awaiting approval starts them over; a sent broadcast
+   * whose answer needs approval (`needsApproval`) is not edited in place.
+   */
+  readonly approvals?: Pick<Approvals, "restart">;
+  readonly needsApproval?: (answer: string) => boolean;
   readonly notifier: Pick<Notifier, "dm">;
   /** Audit lines, under the audit rule. */
   readonly audit: Pick<BroadcastAudit, "post">;
@@ -87,6 +94,13 @@ export class Editor {
     const old = t.kind === "sent" ? t.record.message : t.message;
     const sender = t.kind === "sent" ? t.record.senderUsername : t.sender;
     if (text.trim() === "") return err({ message: "The new text is empty." });
+    if (t.kind === "sent" && this.#deps.needsApproval?.(t.record.targetAnswer) === true) {
+      return err({
+        message: `Broadcast ${code(id)} went to an audience whose broadcasts need approval, ` +
+          "so its posts are not changed in place. `!undo` takes it back; then send the new " +
+          "text, which is approved like any other.",
+      });
+    }
     if (text === old) return err({ message: "That is the text it already has." });
     const posted = postedMessage(text, this.#deps.attribution, sender);
     const length = runeLength(posted);
@@ -130,9 +144,29 @@ export class Editor {
     actor: Actor,
   ): Promise<string> {
     const { id } = t;
+    const stored = this.#deps.scheduled.get(id);
+    if (stored?.status === "awaiting_approval" && this.#deps.approvals !== undefined) {
+      if (!await this.#deps.approvals.restart(stored, text)) {
+        return `Broadcast ${code(id)} no longer awaits approval; nothing was changed.`;
+      }
+      await this.#auditScheduledEdit(t, text, actor, "of a broadcast awaiting approval");
+      return `Broadcast ${code(id)} now has the new text; approvals start over, and I sent ` +
+        "its approvers the new preview.";
+    }
     if (!this.#deps.scheduled.updateMessage(id, text)) {
       return `Broadcast ${code(id)} is no longer scheduled; nothing was changed.`;
     }
+    await this.#auditScheduledEdit(t, text, actor, "of a scheduled broadcast, before it goes out");
+    return `Scheduled broadcast ${code(id)} now has the new text; that is what will go out.`;
+  }
+
+  async #auditScheduledEdit(
+    t: Extract<EditTarget, { kind: "scheduled" }>,
+    text: string,
+    actor: Actor,
+    detail: string,
+  ): Promise<void> {
+    const { id } = t;
     log.info("{user} edited scheduled broadcast {id}: {old} -> {new}", {
       user: actor.username,
       id,
@@ -145,14 +179,13 @@ export class Editor {
       actor: actor.username,
       sender: t.sender,
       at: this.#now(),
-      detail: "of a scheduled broadcast, before it goes out",
+      detail,
       ...await this.#deps.recipientsOf(t.answer).then(
         (r) => r === undefined ? { channels: undefined } : auditRecipients(r),
         () => ({ channels: undefined }),
       ),
       edit: { before: t.message, after: text },
     });
-    return `Scheduled broadcast ${code(id)} now has the new text; that is what will go out.`;
   }
 
   /**

@@ -167,8 +167,44 @@ export interface BroadcastRequest {
   readonly options?: BroadcastOptions;
 }
 
-/** Where a scheduled broadcast stands. */
-export type ScheduledStatus = "scheduled" | "sent" | "cancelled" | "failed";
+/**
+ * Where a scheduled broadcast stands. A broadcast that needs approval waits as
+ * `awaiting_approval` until it is approved (`scheduled`: it goes out at its time, or now),
+ * `rejected` or `expired`.
+ */
+export type ScheduledStatus =
+  | "awaiting_approval"
+  | "scheduled"
+  | "sent"
+  | "cancelled"
+  | "failed"
+  | "rejected"
+  | "expired";
+
+/** A person who may approve, as resolved at the sender's yes. */
+export interface Approver {
+  readonly id: string;
+  readonly username: string;
+}
+
+/** One audience's approval: who may give it (never the sender), and how many must. */
+export interface ApprovalRequirement {
+  /** `group "All staff"`, `list "Night shift"`, `everyone`. */
+  readonly audience: string;
+  readonly approvers: readonly Approver[];
+  readonly approvals: number;
+}
+
+/** What a broadcast that needs approval waits for. */
+export interface ApprovalState {
+  readonly requirements: readonly ApprovalRequirement[];
+  /** Starts at 0; an edit of the awaiting broadcast starts the next (earlier decisions lapse). */
+  readonly round: number;
+  /** When the request lapses unanswered. */
+  readonly expiresAt: number;
+  /** Sent as soon as approved (the sender said yes), rather than at a time they chose. */
+  readonly immediate: boolean;
+}
 
 /** A scheduled broadcast as stored. */
 export interface ScheduledBroadcast {
@@ -190,6 +226,8 @@ export interface ScheduledBroadcast {
   readonly error: string | null;
   /** What the sender chose at the preview; it goes out with them. Absent: none. */
   readonly options?: BroadcastOptions;
+  /** Present when the broadcast needed approval (kept after it was decided). */
+  readonly approval?: ApprovalState;
 }
 
 /** What is stored when a broadcast is scheduled. */

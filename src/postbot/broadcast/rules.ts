@@ -179,7 +179,7 @@ export function decideEdit(facts: {
   readonly now: number;
 }): EditDecision {
   const { id, scheduled, record } = facts;
-  if (scheduled?.status === "scheduled") {
+  if (scheduled?.status === "scheduled" || scheduled?.status === "awaiting_approval") {
     return {
       kind: "scheduled",
       id,

@@ -11,6 +11,7 @@ import type { ScheduledStore } from "../broadcast/scheduled/scheduled_broadcasts
 import { describeSendTime } from "../broadcast/scheduled/time_expression.ts";
 import type { SideQuestions } from "../wizard/conversation.ts";
 import { BROADCAST_ID } from "../broadcast/model.ts";
+import { requirementsText, whenText } from "../broadcast/approval/approval_text.ts";
 
 /** What `!cancel` needs: the scheduled broadcasts, and the wizard to ask the yes/no. */
 export interface CancelDeps {
@@ -39,8 +40,13 @@ export function scheduledCommand(scheduled: Pick<ScheduledStore, "pending">): Co
       for (const s of list) {
         const by = s.senderId !== ctx.userId ? ` \u00b7 by @${s.senderUsername}` : "";
         const files = s.files.length > 0 ? ` \u00b7 ${plural(s.files.length, "file")}` : "";
+        const when = s.status === "awaiting_approval"
+          ? `**awaiting approval** (${requirementsText(s.approval!.requirements)}), then ${
+            whenText({ ...s, approval: s.approval! }, now).replace("as soon as it is approved", "now")
+          }`
+          : describeSendTime({ at: s.dueAt, zone: s.zone }, now);
         lines.push(
-          `- ${code(s.id)} \u00b7 ${describeSendTime({ at: s.dueAt, zone: s.zone }, now)} \u00b7 ` +
+          `- ${code(s.id)} \u00b7 ${when} \u00b7 ` +
             `${quote(s.targetAnswer, 60)} (${plural(s.channels, "channel")})${files}${by}`,
           `  > ${s.message.trim() === "" ? "_(files only)_" : quote(s.message, 80)}`,
         );
@@ -76,7 +82,7 @@ export function cancelCommand(deps: CancelDeps): Command {
         );
         return;
       }
-      if (s.status !== "scheduled") {
+      if (s.status !== "scheduled" && s.status !== "awaiting_approval") {
         await ctx.reply(
           s.status === "sent"
             ? `Broadcast ${code(id)} has gone out already; \`!undo ${id}\` takes it back.`

@@ -28,6 +28,7 @@ import {
 import { whoText } from "./preview.ts";
 import { peopleOf, recipientsText } from "../broadcast/model.ts";
 import type { WizardParts } from "./wizard_parts.ts";
+import { approvalNeeds } from "../targets/audiences.ts";
 
 const log = logger("wizard");
 
@@ -98,8 +99,47 @@ async function confirmed(
   if (state.later !== undefined && deps.later !== undefined) {
     return await schedule(parts, deps.later, ctx, state, state.later, options);
   }
+  if (await askedApproval(parts, ctx, state, options, undefined)) return;
   sessions.delete(ctx.userId);
   send(parts, ctx, state, options);
+}
+
+/**
+ * A broadcast to an audience with approvers is not sent or scheduled: it awaits approval
+ * (see broadcast/approval/). True when that is what happened (or was refused, with the
+ * wizard kept at the preview); false when no approval is needed.
+ */
+async function askedApproval(
+  { deps, sessions }: WizardParts,
+  ctx: MessageContext,
+  state: Confirming,
+  options: BroadcastOptions,
+  time: SendTime | undefined,
+): Promise<boolean> {
+  const needs = approvalNeeds(state.answer, deps.channels.config);
+  if (needs.length === 0) return false;
+  const submitted = deps.approvals === undefined
+    ? { ok: false as const, error: { message: "Approval is not available here; nothing was sent." } }
+    : await deps.approvals.submit({
+      sender: { id: ctx.userId, username: ctx.username },
+      message: state.draft.message,
+      files: state.draft.files,
+      sourcePostId: state.draft.sourcePostId,
+      answer: state.answer,
+      targets: state.targets,
+      time: time ?? { at: Date.now(), zone: "UTC" },
+      options,
+      needs,
+      immediate: time === undefined,
+    });
+  if (!submitted.ok) {
+    sessions.set(ctx.userId, { ...state, later: undefined });
+    await ctx.reply(describeProblem(submitted.error));
+    return true;
+  }
+  sessions.delete(ctx.userId);
+  await ctx.reply(submitted.value);
+  return true;
 }
 
 /** What the confirmed broadcast reaches, by kind. */
@@ -175,7 +215,7 @@ Answer with another time (\`at \u2026\`, \`in \u2026\`), **yes** to send it now,
 
 /** Schedules the confirmed broadcast for `time`, unless that time has passed meanwhile. */
 async function schedule(
-  { sessions }: WizardParts,
+  parts: WizardParts,
   later: SendLater,
   ctx: MessageContext,
   state: Confirming,
@@ -183,13 +223,14 @@ async function schedule(
   options: BroadcastOptions,
 ): Promise<void> {
   if (time.at <= Date.now()) {
-    sessions.set(ctx.userId, { ...state, later: undefined });
+    parts.sessions.set(ctx.userId, { ...state, later: undefined });
     await ctx.reply(
       `${describeSendTime(time, time.at).replace(/ \u2014 .*$/, "")} has passed meanwhile. ` +
         "Answer with another time, **yes** to send it now, or **no**.",
     );
     return;
   }
+  if (await askedApproval(parts, ctx, state, options, time)) return;
   const scheduled = await later.schedule({
     sender: { id: ctx.userId, username: ctx.username },
     message: state.draft.message,
@@ -201,10 +242,10 @@ async function schedule(
     options,
   });
   if (!scheduled.ok) {
-    sessions.set(ctx.userId, state);
+    parts.sessions.set(ctx.userId, state);
     await ctx.reply(describeProblem(scheduled.error));
     return;
   }
-  sessions.delete(ctx.userId);
+  parts.sessions.delete(ctx.userId);
   await ctx.reply(scheduled.value);
 }

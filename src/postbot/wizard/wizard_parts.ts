@@ -13,6 +13,7 @@ import {
   type SessionStore,
 } from "@postbot/framework";
 import type { Editor } from "../broadcast/editor.ts";
+import type { Approvals } from "../broadcast/approval/approvals.ts";
 import type { Reminders } from "../broadcast/reminder_service.ts";
 import type { SendLater } from "../broadcast/scheduled/send_later.ts";
 import type { BroadcastService } from "../broadcast/service.ts";
@@ -47,6 +48,8 @@ export interface WizardDeps {
   /** The broadcast rules: sends, and the undo a `yes` confirms. */
   readonly broadcasts: Pick<BroadcastService, "send" | "undo" | "undoWindowSeconds">;
   readonly notifier: Pick<Notifier, "rememberDm" | "dm">;
+  /** Approval of broadcasts to audiences with approvers; absent, such sends are refused. */
+  readonly approvals?: Pick<Approvals, "submit">;
   /** Send later (`at ...` at the preview); absent, only yes/no are offered. */
   readonly later?: SendLater;
   /** `!edit`; absent, edits are refused. */

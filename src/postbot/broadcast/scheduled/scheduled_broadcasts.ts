@@ -38,7 +38,25 @@ function toScheduled(r: Row): ScheduledBroadcast {
     startedAt: numberOrNull(r.started_at),
     error: textOrNull(r.error),
     options: optionsFromColumns(r),
+    ...(r.approval_json === null || r.approval_json === undefined ? {} : {
+      approval: {
+        requirements: JSON.parse(String(r.approval_json)),
+        round: Number(r.approval_round),
+        expiresAt: Number(r.expires_at),
+        immediate: Number(r.immediate) === 1,
+      },
+    }),
   };
+}
+
+/** An approver's decision on a broadcast, as stored. */
+export interface ApprovalDecision {
+  readonly approverId: string;
+  readonly approverUsername: string;
+  readonly decision: "approved" | "rejected";
+  readonly reason: string;
+  readonly at: number;
+  readonly round: number;
 }
 
 /** The scheduled_broadcasts table and the files directory. */
@@ -84,8 +102,8 @@ export class ScheduledStore {
     this.#db.prepare(
       `INSERT INTO scheduled_broadcasts (id, sender_id, sender_username, created_at, due_at, zone,
          target_answer, channels, message, files_json, source_post_id, status, ack_requested,
-         priority, remind_after_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?)`,
+         priority, remind_after_ms, immediate, approval_json, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       s.id,
       s.senderId,
@@ -98,9 +116,13 @@ export class ScheduledStore {
       s.message,
       JSON.stringify(s.files),
       s.sourcePostId,
+      s.approval === undefined ? "scheduled" : "awaiting_approval",
       options.ack ? 1 : 0,
       options.priority,
       options.remindAfterMs,
+      s.approval?.immediate ? 1 : 0,
+      s.approval === undefined ? null : JSON.stringify(s.approval.requirements),
+      s.approval?.expiresAt ?? null,
     );
   }
 
@@ -127,16 +149,17 @@ export class ScheduledStore {
     return row === undefined ? undefined : toScheduled(row);
   }
 
-  /** Pending ones, soonest first: of one sender, or everyone's. */
+  /** Pending ones (scheduled or awaiting approval), soonest first: of one sender, or all. */
   pending(senderId?: string): ScheduledBroadcast[] {
     const rows = senderId === undefined
       ? this.#db.prepare(
-        `SELECT ${COLUMNS} FROM scheduled_broadcasts s WHERE s.status = 'scheduled'
-         ORDER BY s.due_at, s.rowid`,
+        `SELECT ${COLUMNS} FROM scheduled_broadcasts s
+         WHERE s.status IN ('scheduled', 'awaiting_approval') ORDER BY s.due_at, s.rowid`,
       ).all()
       : this.#db.prepare(
         `SELECT ${COLUMNS} FROM scheduled_broadcasts s
-         WHERE s.status = 'scheduled' AND s.sender_id = ? ORDER BY s.due_at, s.rowid`,
+         WHERE s.status IN ('scheduled', 'awaiting_approval') AND s.sender_id = ?
+         ORDER BY s.due_at, s.rowid`,
       ).all(senderId);
     return (rows as Row[]).map(toScheduled);
   }
@@ -145,7 +168,7 @@ export class ScheduledStore {
   unsent(senderId: string, limit: number): ScheduledBroadcast[] {
     return (this.#db.prepare(
       `SELECT ${COLUMNS} FROM scheduled_broadcasts s
-       WHERE s.sender_id = ? AND s.status IN ('scheduled', 'failed')
+       WHERE s.sender_id = ? AND s.status IN ('scheduled', 'awaiting_approval', 'failed')
        ORDER BY s.due_at DESC, s.rowid DESC LIMIT ?`,
     ).all(senderId, limit) as Row[]).map(toScheduled);
   }
@@ -179,12 +202,103 @@ export class ScheduledStore {
     ) === 1;
   }
 
-  /** Cancels a pending broadcast; false when it was not pending any more. */
+  /** Cancels (withdraws) a pending broadcast; false when it was not pending any more. */
   cancel(id: string): boolean {
     return Number(
       this.#db.prepare(
-        "UPDATE scheduled_broadcasts SET status = 'cancelled' WHERE id = ? AND status = 'scheduled'",
+        `UPDATE scheduled_broadcasts SET status = 'cancelled'
+         WHERE id = ? AND status IN ('scheduled', 'awaiting_approval')`,
       ).run(id).changes,
+    ) === 1;
+  }
+
+  /** Every broadcast awaiting approval, oldest first. */
+  awaiting(): ScheduledBroadcast[] {
+    return (this.#db.prepare(
+      `SELECT ${COLUMNS} FROM scheduled_broadcasts s WHERE s.status = 'awaiting_approval'
+       ORDER BY s.created_at, s.rowid`,
+    ).all() as Row[]).map(toScheduled);
+  }
+
+  /** Awaiting ones whose approval time has run out. */
+  lapsed(now: number): ScheduledBroadcast[] {
+    return (this.#db.prepare(
+      `SELECT ${COLUMNS} FROM scheduled_broadcasts s WHERE s.status = 'awaiting_approval'
+       AND s.expires_at <= ? ORDER BY s.expires_at, s.rowid`,
+    ).all(now) as Row[]).map(toScheduled);
+  }
+
+  /** When the next approval request lapses, if one is awaiting. */
+  nextExpiry(): number | undefined {
+    const row = this.#db.prepare(
+      `SELECT MIN(expires_at) AS next FROM scheduled_broadcasts
+       WHERE status = 'awaiting_approval'`,
+    ).get() as { next: number | null };
+    return row.next === null ? undefined : Number(row.next);
+  }
+
+  /**
+   * Records an approver's decision in the current round; false when they decided in this
+   * round already (the first decision stands).
+   */
+  decide(id: string, round: number, d: Omit<ApprovalDecision, "round">): boolean {
+    return Number(
+      this.#db.prepare(
+        `INSERT OR IGNORE INTO approval_decisions (broadcast_id, round, approver_id,
+           approver_username, decision, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ).run(id, round, d.approverId, d.approverUsername, d.decision, d.reason, d.at).changes,
+    ) === 1;
+  }
+
+  /** The decisions on a broadcast (of one round, or all), in the order given. */
+  decisions(id: string, round?: number): ApprovalDecision[] {
+    const rows = (round === undefined
+      ? this.#db.prepare(
+        "SELECT * FROM approval_decisions WHERE broadcast_id = ? ORDER BY at, rowid",
+      ).all(id)
+      : this.#db.prepare(
+        `SELECT * FROM approval_decisions WHERE broadcast_id = ? AND round = ?
+         ORDER BY at, rowid`,
+      ).all(id, round)) as Row[];
+    return rows.map((r) => ({
+      approverId: String(r.approver_id),
+      approverUsername: String(r.approver_username),
+      decision: r.decision as ApprovalDecision["decision"],
+      reason: String(r.reason),
+      at: Number(r.at),
+      round: Number(r.round),
+    }));
+  }
+
+  /**
+   * Ends the approval of round `round` as approved (it is scheduled: for now when
+   * immediate), rejected or expired. Exactly one caller wins: false when it was no longer
+   * awaiting in that round (decided, withdrawn, edited meanwhile).
+   */
+  settleApproval(
+    id: string,
+    round: number,
+    outcome: "scheduled" | "rejected" | "expired",
+  ): boolean {
+    return Number(
+      this.#db.prepare(
+        `UPDATE scheduled_broadcasts SET status = ?,
+           due_at = CASE WHEN ? = 'scheduled' AND immediate = 1 THEN ? ELSE due_at END
+         WHERE id = ? AND status = 'awaiting_approval' AND approval_round = ?`,
+      ).run(outcome, outcome, this.#now(), id, round).changes,
+    ) === 1;
+  }
+
+  /**
+   * Changes the text of a broadcast awaiting approval and starts a new round (earlier
+   * approvals lapse) lasting until `expiresAt`; false when it is not awaiting any more.
+   */
+  restartApproval(id: string, message: string, expiresAt: number): boolean {
+    return Number(
+      this.#db.prepare(
+        `UPDATE scheduled_broadcasts SET message = ?, approval_round = approval_round + 1,
+           expires_at = ? WHERE id = ? AND status = 'awaiting_approval'`,
+      ).run(message, expiresAt, id).changes,
     ) === 1;
   }
 

@@ -124,6 +124,8 @@ export class Scheduler {
 
   /** "It was due ... and goes out 12 minutes late" when it is; "" otherwise. */
   #lateText(s: ScheduledBroadcast): string {
+    // An approved broadcast whose time passed while it awaited approval goes out at once.
+    if (s.approval !== undefined) return "";
     const lateMs = this.#now() - s.dueAt;
     return lateMs > LATE_AFTER_MS
       ? `It was due ${
@@ -223,7 +225,9 @@ export class Scheduler {
       },
       async (id) => {
         const lines = [
-          `Scheduled broadcast ${code(id)} is going out now to ${
+          `${s.approval?.immediate ? "Approved broadcast" : "Scheduled broadcast"} ${
+            code(id)
+          } is going out now to ${
             recipientsText(targets.length - peopleOf(targets).length, peopleOf(targets).length)
           }\u2026 I'll tell you when it's done.`,
           `> ${s.message.trim() === "" ? "_(files only)_" : quote(s.message, 80)}`,

@@ -23,6 +23,7 @@ import type { Scheduler } from "./scheduler.ts";
 import type { ScheduledStore } from "./scheduled_broadcasts.ts";
 import { describeSendTime, profileZone, type SendTime } from "./time_expression.ts";
 import {
+  type ApprovalState,
   type BroadcastFile,
   type BroadcastTarget,
   newBroadcastId,
@@ -118,10 +119,10 @@ export class SendLater {
   }
 
   /**
-   * Keeps the files, stores the broadcast, wakes the loop; the text to answer with, or the
-   * problem (nothing was scheduled).
+   * Keeps a copy of the files and stores the broadcast (awaiting approval when `approval` is
+   * given): its id, or the problem (nothing was stored).
    */
-  async schedule(r: LaterRequest): Promise<Result<string, Problem>> {
+  async keep(r: LaterRequest, approval?: ApprovalState): Promise<Result<string, Problem>> {
     const contents: FileBytes[] = [];
     for (const f of r.files) {
       try {
@@ -148,6 +149,7 @@ export class SendLater {
         files: r.files,
         sourcePostId: r.sourcePostId,
         options: r.options,
+        ...(approval !== undefined ? { approval } : {}),
       }, contents);
     } catch (e) {
       await this.#deps.store.removeFiles(id).catch(() => {});
@@ -157,6 +159,17 @@ export class SendLater {
           "was scheduled. Answer `yes` to send it now, or try again later.",
       );
     }
+    return ok(id);
+  }
+
+  /**
+   * Keeps the files, stores the broadcast, wakes the loop; the text to answer with, or the
+   * problem (nothing was scheduled).
+   */
+  async schedule(r: LaterRequest): Promise<Result<string, Problem>> {
+    const kept = await this.keep(r);
+    if (!kept.ok) return kept;
+    const id = kept.value;
     this.#deps.scheduler.wake();
     const described = describeSendTime(r.time, Date.now());
     const people = peopleOf(r.targets).length;
