@@ -564,8 +564,12 @@ function wireScheduling(
     audit: access.audit,
     fallbackZone: () => tasks.timezone,
   });
-  let approvalExpiry: ApprovalExpiry | undefined;
-  const approvals = new Approvals({
+  // The loop reads the approvals, which wake it: it is built first, reading them lazily.
+  const approvalExpiry = new ApprovalExpiry({
+    expireLapsed: () => approvals.expireLapsed(),
+    nextExpiry: () => approvals.nextExpiry(),
+  });
+  const approvals: Approvals = new Approvals({
     store: scheduled,
     later,
     scheduler,
@@ -573,9 +577,8 @@ function wireScheduling(
     audit: access.audit,
     teamPeople: () => core.people.teamPeople(),
     ttlMs: config.approvalTtlSeconds * 1000,
-    onOpened: () => approvalExpiry?.wake(),
+    onOpened: () => approvalExpiry.wake(),
   });
-  approvalExpiry = new ApprovalExpiry(approvals);
   return { scheduled, broadcasts, scheduler, later, approvals, approvalExpiry };
 }
 
