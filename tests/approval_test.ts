@@ -1,0 +1,261 @@
+/**
+ * Who may send where, and four eyes before it goes out, end to end: `senders` of a group
+ * refuse everyone else at the targets step; a broadcast to a group with `approvers` waits for
+ * them (the request in their DM, `approve <id>` / `reject <id> <reason>`, `!pending`), never
+ * approved by its sender; one or two approvals; a rejection with a hostile reason; two
+ * approvers at once send it once; a restart loses nothing; an edit starts approvals over; a
+ * scheduled one keeps its time; `!scheduled` and `!cancel`; requests that lapse.
+ */
+
+import assert from "node:assert/strict";
+import { type DmUser, type Scenario, startScenario } from "@postbot/harness";
+import {
+  botPostsIn,
+  broadcastIdIn,
+  showingBotOutput,
+  testFiles,
+  withLog,
+} from "./support/broadcasts.ts";
+
+const CHANNELS_TOML = `# approval tests
+whitelist = ["town-square"]
+
+[groups]
+Engineering = ["{{engineering}}"]
+
+[groups.Offices]   # bob and carol may send; alice or carol approves
+channels = ["{{office-berlin}}", "{{office-paris}}"]
+senders = ["bob", "carol"]
+approvers = ["alice", "carol"]
+approvals = 1
+
+[groups."Two keys"]
+channels = ["{{office-rome}}"]
+approvers = ["alice", "carol"]
+approvals = 2
+
+[groups.Solo]
+channels = ["{{announcements}}"]
+approvers = ["bob"]
+
+[groups.Closed]
+channels = ["{{random}}"]
+senders = ["carol"]
+`;
+
+function status(s: Scenario, id: string): string | undefined {
+  return withLog(
+    s,
+    (db) =>
+      (db.prepare("SELECT status FROM scheduled_broadcasts WHERE id = ?").get(id) as
+        | { status: string }
+        | undefined)?.status,
+  );
+}
+
+/** Walks the wizard to the preview and answers it; the bot's answer. */
+async function submit(dm: DmUser, message: string, answer: string, yes = "yes", files = 0) {
+  await dm.send(message, testFiles(files));
+  await dm.replyMatching(/Where should I send this/);
+  await dm.send(answer);
+  await dm.replyMatching(/Ready to send/);
+  await dm.send(yes);
+  return await dm.replyMatching(/awaits approval|approval|Scheduled|Sending/);
+}
+
+/** Sends `text` and waits for the reply matching `pattern`. */
+async function say(dm: DmUser, text: string, pattern: RegExp): Promise<string> {
+  await dm.send(text);
+  return await dm.replyMatching(pattern);
+}
+
+Deno.test("approval", async (t) => {
+  const s = await startScenario({ channelsToml: CHANNELS_TOML, startBot: false });
+  const { alice, bob, carol, channels } = s.world;
+  await s.startBot({ BOT_LOG_CHANNEL_ID: channels["bot-log"].id });
+  const alice_ = s.dm(alice);
+  const bob_ = s.dm(bob);
+  const carol_ = s.dm(carol);
+  const berlin = channels["office-berlin"].id;
+  try {
+    await showingBotOutput(s, async () => {
+      await t.step("a group's senders: others are refused, naming who may send", async () => {
+        await bob_.send("Closed shop");
+        await bob_.replyMatching(/Where should I send this/);
+        const refused = await say(bob_, "Closed", /Please answer again/);
+        assert.match(refused, /Only @carol \(and administrators\) may send to group "Closed"/);
+        await say(bob_, "cancel", /Cancelled/);
+        // A group without senders stays open to everyone; the admin may send anywhere.
+        await alice_.send("Admin to closed");
+        await alice_.replyMatching(/Where should I send this/);
+        await say(alice_, "Closed", /Ready to send/);
+        await say(alice_, "no", /Cancelled/);
+      });
+
+      await t.step("one approval: requested, never by the sender, sent once", async () => {
+        const answer = await submit(bob_, "Office party **Friday**", "Offices", "yes", 1);
+        assert.match(answer, /awaits approval: 1 approval of @alice, @carol/);
+        const id = broadcastIdIn(answer);
+        assert.equal(status(s, id), "awaiting_approval");
+        // Each approver reads the whole preview: who, where, files, the exact text.
+        for (const dm of [alice_, carol_]) {
+          const request = await dm.replyMatching(/asks for approval/);
+          assert.match(request, new RegExp(`@bob asks for approval\\*\\* of broadcast \`${id}\``));
+          assert.match(request, /~office-berlin, ~office-paris/);
+          assert.match(request, /file-0\.pdf/);
+          assert.match(request, /```\nOffice party \*\*Friday\*\*\n```/);
+        }
+        assert.match(await say(bob_, `approve ${id}`, /own/), /cannot approve your own/);
+        assert.match(await say(carol_, "!pending", /awaiting your approval/), new RegExp(id));
+        assert.deepEqual(await botPostsIn(s, berlin, id), []);
+        const last = await say(carol_, `approve ${id}`, /Approved/);
+        assert.match(last, /last approval needed, it goes out now/);
+        assert.match(await bob_.replyMatching(/approved/), /approved\*\* by @carol/);
+        await s.waitFor(async () => (await botPostsIn(s, berlin, id)).length === 1);
+        await bob_.replyMatching(/Delivered/);
+        assert.match(await say(alice_, `approve ${id}`, /approved already/), /nothing more/);
+        assert.match(await say(carol_, "!pending", /Nothing awaits/), /Nothing/);
+      });
+
+      await t.step("two approvals are needed where the group says so", async () => {
+        const id = broadcastIdIn(await submit(bob_, "Two keys please", "Two keys"));
+        await alice_.replyMatching(/asks for approval/);
+        await carol_.replyMatching(/asks for approval/);
+        assert.match(await say(alice_, `approve ${id}`, /Approved/), /\(1 of 2\)/);
+        assert.match(await say(alice_, `approve ${id}`, /already/), /decided on/);
+        assert.equal(status(s, id), "awaiting_approval");
+        assert.match(await say(carol_, `!approve ${id}`, /Approved/), /last approval/);
+        await s.waitFor(async () =>
+          (await botPostsIn(s, channels["office-rome"].id, id)).length === 1
+        );
+      });
+
+      await t.step("a sender who is the only approver cannot send there", async () => {
+        await bob_.send("Solo act");
+        await bob_.replyMatching(/Where should I send this/);
+        await say(bob_, "Solo", /Ready to send/);
+        const refused = await say(bob_, "yes", /approval/);
+        assert.match(refused, /needs 1 approval by its approvers other than you, and only 0/);
+        assert.match(await say(bob_, "no", /Cancelled/), /Nothing was sent/);
+      });
+
+      await t.step("a rejection ends it, and its hostile reason stays inert", async () => {
+        const id = broadcastIdIn(await submit(bob_, "Rejected text", "Offices"));
+        await carol_.replyMatching(/asks for approval/);
+        await alice_.replyMatching(/asks for approval/);
+        assert.match(await say(carol_, `reject ${id}`, /reason/), /give a reason/);
+        const hostile = "@all see [this](http://x) **now** ``` `@channel`\u202e";
+        assert.match(await say(carol_, `reject ${id} ${hostile}`, /Rejected/), /is told why/);
+        const told = await bob_.replyMatching(/rejected/);
+        assert.doesNotMatch(told, /(^|[^\u200b])@all\b/);
+        assert.doesNotMatch(told, /\n```/);
+        assert.match(told, /\\\*\\\*now\\\*\\\*/);
+        assert.match(await alice_.replyMatching(/rejected/), /nothing more to decide/);
+        assert.equal(status(s, id), "rejected");
+        assert.match(await say(alice_, `approve ${id}`, /rejected/), /will not be sent/);
+      });
+
+      await t.step("two approvers at the same moment send it once", async () => {
+        const id = broadcastIdIn(await submit(bob_, "Race", "Offices"));
+        await alice_.replyMatching(/asks for approval/);
+        await carol_.replyMatching(/asks for approval/);
+        await Promise.all([alice_.send(`approve ${id}`), carol_.send(`approve ${id}`)]);
+        const answers = await Promise.all([
+          alice_.replyMatching(/Approved|approved already/),
+          carol_.replyMatching(/Approved|approved already/),
+        ]);
+        assert.equal(answers.filter((a) => /last approval/.test(a)).length, 1, answers.join("\n"));
+        await bob_.replyMatching(/Delivered/, 30_000);
+        assert.equal((await botPostsIn(s, berlin, id)).length, 1);
+      });
+
+      await t.step("an edit starts the approvals over", async () => {
+        const id = broadcastIdIn(await submit(bob_, "First text", "Two keys"));
+        await alice_.replyMatching(/asks for approval/);
+        await carol_.replyMatching(/asks for approval/);
+        await say(alice_, `approve ${id}`, /1 of 2/);
+        await say(bob_, `!edit ${id}`, /new text/i);
+        await say(bob_, "Second text", /Answer \*\*yes\*\*/);
+        assert.match(await say(bob_, "yes", /approvals start over/), /new preview/);
+        assert.match(await carol_.replyMatching(/asks for approval/), /Second text/);
+        assert.match(await alice_.replyMatching(/asks for approval/), /earlier approvals/);
+        assert.match(await say(carol_, `approve ${id}`, /Approved/), /1 of 2/);
+        assert.match(await say(alice_, `approve ${id}`, /Approved/), /last approval/);
+        const posts = await s.waitFor(async () => {
+          const found = await botPostsIn(s, channels["office-rome"].id, id);
+          return found.length === 1 ? found : undefined;
+        });
+        assert.match(posts[0].message, /Second text/);
+      });
+
+      await t.step("a scheduled broadcast, approved, keeps its time", async () => {
+        const answer = await submit(bob_, "Later please", "Offices", "in 2 hours");
+        const id = broadcastIdIn(answer);
+        assert.match(answer, /awaits approval/);
+        await alice_.replyMatching(/asks for approval/);
+        await carol_.replyMatching(/asks for approval/);
+        assert.match(await say(bob_, "!scheduled", /scheduled broadcast/), /awaiting approval/);
+        assert.match(await say(alice_, `approve ${id}`, /Approved/), /goes out \*\*/);
+        assert.equal(status(s, id), "scheduled");
+        assert.doesNotMatch(await say(bob_, "!scheduled", /scheduled broadcast/), /awaiting/);
+        await say(bob_, `!cancel ${id}`, /Answer \*\*yes\*\*/);
+        await say(bob_, "yes", /Cancelled/);
+      });
+
+      await t.step("!cancel withdraws an awaiting broadcast; a restart loses nothing", async () => {
+        const gone = broadcastIdIn(await submit(bob_, "Withdrawn", "Offices"));
+        await say(bob_, `!cancel ${gone}`, /Answer \*\*yes\*\*/);
+        await say(bob_, "yes", /Cancelled/);
+        assert.match(await say(carol_, `approve ${gone}`, /withdrawn/), /nothing to decide/);
+        const id = broadcastIdIn(await submit(bob_, "Across a restart", "Offices"));
+        await carol_.replyMatching(/asks for approval/);
+        assert.equal(await s.bot.stop(), 0);
+        await s.startBot({ BOT_LOG_CHANNEL_ID: channels["bot-log"].id });
+        assert.equal(status(s, id), "awaiting_approval");
+        assert.match(await say(carol_, `approve ${id}`, /Approved/), /last approval/);
+        await s.waitFor(async () => (await botPostsIn(s, berlin, id)).length === 1);
+      });
+
+      await t.step("the audit channel says who approved and who rejected", async () => {
+        const audit = (await s.botPostsIn(channels["bot-log"].id)).map((p) => p.message)
+          .join("\n");
+        // Names in audit lines are inert (code, a zero-width space after the @).
+        const by = (who: string) => `\`@\u200b${who}\``;
+        assert.match(
+          audit,
+          new RegExp(
+            `\\*\\*Approved\\*\\* \`[a-z0-9]+\` by ${by("carol")} \\(sent by ${by("bob")}\\)`,
+          ),
+        );
+        assert.match(audit, new RegExp(`\\*\\*Rejected\\*\\* \`[a-z0-9]+\` by ${by("carol")}`));
+        assert.match(
+          audit,
+          new RegExp(`\\*\\*Awaiting approval\\*\\* \`[a-z0-9]+\` by ${by("bob")}`),
+        );
+      });
+    });
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("approval requests lapse after APPROVAL_TTL_SECONDS", async () => {
+  const s = await startScenario({
+    channelsToml: CHANNELS_TOML,
+    env: { APPROVAL_TTL_SECONDS: "2" },
+  });
+  const { alice, bob, carol } = s.world;
+  try {
+    await showingBotOutput(s, async () => {
+      const [alice_, bob_, carol_] = [s.dm(alice), s.dm(bob), s.dm(carol)];
+      const id = broadcastIdIn(await submit(bob_, "Too slow", "Offices"));
+      assert.match(await bob_.replyMatching(/not approved in time/), new RegExp(id));
+      assert.match(await alice_.replyMatching(/expired/), /nothing more to decide/);
+      assert.match(await carol_.replyMatching(/expired/), new RegExp(id));
+      assert.equal(status(s, id), "expired");
+      assert.match(await say(carol_, `approve ${id}`, /expired/), /will not be sent/);
+    });
+  } finally {
+    await s.stop();
+  }
+});
