@@ -128,6 +128,20 @@ Deno.test("approval", async (t) => {
         await s.waitFor(async () =>
           (await botPostsIn(s, channels["office-rome"].id, id)).length === 1
         );
+        await bob_.replyMatching(/Delivered/);
+        const shown = await say(bob_, `!status ${id}`, /Approved by/);
+        assert.match(shown, /Approved by @alice at \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+        assert.match(shown, /Approved by @carol at/);
+      });
+
+      await t.step("administrators see each group's senders and approvers", async () => {
+        const groups = await say(alice_, "!get_groups", /groups:/);
+        assert.match(
+          groups,
+          /Offices.*senders: @bob, @carol \(and administrators\); needs 1 approval of @alice, @carol/,
+        );
+        assert.match(groups, /Two keys.*needs 2 approvals of @alice, @carol/);
+        assert.doesNotMatch(await say(bob_, "!get_groups", /groups:/), /senders|approval/);
       });
 
       await t.step("a sender who is the only approver cannot send there", async () => {

@@ -78,6 +78,7 @@ import {
   typedDecision,
 } from "./commands/approval.ts";
 import { Approvals } from "./broadcast/approval/approvals.ts";
+import { decisionLines } from "./broadcast/approval/approval_text.ts";
 import { approvalNeeds } from "./targets/audiences.ts";
 import { ApprovalExpiry } from "./broadcast/approval/approval_expiry.ts";
 import { statusCommand } from "./commands/status.ts";
@@ -691,7 +692,10 @@ function registerCommands(
       transport,
       permalink,
       seen,
-      more: followUp.statusLines,
+      more: (record) => [
+        ...followUp.statusLines(record),
+        ...decisionLines(scheduled.decisions(record.id)),
+      ],
     }))
     .register(exportCommand({ broadcasts, transport, permalink, seen }))
     .register(remindCommand({

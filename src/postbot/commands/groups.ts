@@ -4,6 +4,9 @@
  * @module
  */
 
+import type { AudienceRules } from "../channels/audience_rules.ts";
+import { nameKey } from "../channels/parse.ts";
+import { sendersText, userText } from "../targets/audiences.ts";
 import { type Command, logger } from "@postbot/framework";
 import { defuseMentions, visible } from "@postbot/framework/text";
 import type { GroupTable } from "../channels/parse.ts";
@@ -67,7 +70,8 @@ export function listGroupsCommand(s: GroupListing, table: GroupTable): Command {
         if (hidden > 0) names.push(hiddenChannelsText(hidden));
         if (unseen > 0) names.push(`${plural(unseen, "channel")} I can't see`);
         lines.push(
-          `- **${quote(name, 100)}** (${plural(ids.length, "channel")}): ${names.join(", ")}`,
+          `- **${quote(name, 100)}** (${plural(ids.length, "channel")}): ${names.join(", ")}` +
+            (ctx.isAdmin ? rulesText(config.rules?.get(nameKey(name))) : ""),
         );
       }
       const aliases = [...config.aliases].filter(([, target]) => groups.has(target));
@@ -158,4 +162,19 @@ export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
       );
     },
   };
+}
+
+/** A group's rules as administrators read them in `!get_groups`; "" when it has none. */
+function rulesText(rules: AudienceRules | undefined): string {
+  if (rules === undefined) return "";
+  const parts: string[] = [];
+  if (rules.senders !== undefined) parts.push(`senders: ${sendersText(rules)}`);
+  if (rules.approvers.length > 0) {
+    parts.push(
+      `needs ${plural(rules.approvals, "approval")} of ${
+        rules.approvers.map(userText).join(", ")
+      }`,
+    );
+  }
+  return parts.length === 0 ? "" : ` \u2014 ${parts.join("; ")}`;
 }

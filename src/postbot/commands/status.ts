@@ -7,6 +7,7 @@
  * @module
  */
 
+import { requirementsText, whenText } from "../broadcast/approval/approval_text.ts";
 import {
   type Command,
   MattermostError,
@@ -148,9 +149,16 @@ export function notFoundText(nf: NotFound, args: string): string {
     case "none_yet":
       return "You have not sent any broadcasts yet.";
     case "scheduled":
-      return `Broadcast ${code(nf.scheduled.id)} has not gone out yet: it is scheduled for ${
-        describeSendTime({ at: nf.scheduled.dueAt, zone: nf.scheduled.zone }, Date.now())
-      }.`;
+      return nf.scheduled.status === "awaiting_approval" && nf.scheduled.approval !== undefined
+        ? `Broadcast ${code(nf.scheduled.id)} has not gone out yet: it awaits approval (${
+          requirementsText(nf.scheduled.approval.requirements)
+        }), then goes out ${
+          whenText({ ...nf.scheduled, approval: nf.scheduled.approval }, Date.now())
+            .replace("as soon as it is approved", "at once")
+        }.`
+        : `Broadcast ${code(nf.scheduled.id)} has not gone out yet: it is scheduled for ${
+          describeSendTime({ at: nf.scheduled.dueAt, zone: nf.scheduled.zone }, Date.now())
+        }.`;
     case "not_an_id":
     case "unknown":
       return `I have no broadcast ${code(args)} of yours. \`!history\` lists your broadcasts.`;

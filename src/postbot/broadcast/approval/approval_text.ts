@@ -14,6 +14,8 @@
 import { APPROXIMATE, describeDuration } from "@postbot/framework/duration";
 import { code, plural, quote } from "../../format.ts";
 import { describeSendTime } from "../scheduled/time_expression.ts";
+import type { ApprovalDecision } from "../scheduled/scheduled_broadcasts.ts";
+import { when } from "../report.ts";
 import type { ApprovalRequirement, ApprovalState, BroadcastTarget } from "../model.ts";
 import { channelsOf, peopleOf, recipientsText } from "../model.ts";
 
@@ -98,4 +100,13 @@ export function requestText(v: RequestView, ttlMs: number, now: number): string 
 /** A reason as the sender reads it: one inert line. */
 export function reasonText(reason: string): string {
   return quote(reason, 500);
+}
+
+/** `!status`'s lines on who approved (or rejected) a broadcast, and when. */
+export function decisionLines(decisions: readonly ApprovalDecision[]): string[] {
+  const last = Math.max(-1, ...decisions.map((d) => d.round));
+  return decisions.filter((d) => d.round === last).map((d) =>
+    `${d.decision === "approved" ? "Approved" : "Rejected"} by @${d.approverUsername} at ` +
+    when(d.at) + (d.reason === "" ? "." : `: ${reasonText(d.reason)}`)
+  );
 }
