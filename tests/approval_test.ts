@@ -16,6 +16,7 @@ import {
   testFiles,
   withLog,
 } from "./support/broadcasts.ts";
+import { buttonEnv } from "./support/follow_up.ts";
 
 const CHANNELS_TOML = `# approval tests
 whitelist = ["town-square"]
@@ -268,6 +269,43 @@ Deno.test("approval requests lapse after APPROVAL_TTL_SECONDS", async () => {
       assert.match(await carol_.replyMatching(/expired/), new RegExp(id));
       assert.equal(status(s, id), "expired");
       assert.match(await say(carol_, `approve ${id}`, /expired/), /will not be sent/);
+    });
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("an Approve button, where ACTIONS_URL is set; forged clicks are refused", async () => {
+  const { env, actions } = buttonEnv();
+  const s = await startScenario({ channelsToml: CHANNELS_TOML, env });
+  const { alice, bob, carol, channels } = s.world;
+  try {
+    await showingBotOutput(s, async () => {
+      const [bob_, carol_] = [s.dm(bob), s.dm(carol)];
+      const id = broadcastIdIn(await submit(bob_, "By button", "Offices"));
+      await carol_.replyMatching(/asks for approval/);
+      const button = await s.waitFor(async () =>
+        (await carol_.botPosts()).find((p) =>
+          JSON.stringify(p.props?.attachments ?? []).includes("postbotapprove")
+        )
+      );
+      const approveUrl = actions.replace("/actions/ack", "/actions/approve");
+      const post = (body: unknown) =>
+        fetch(approveUrl, { method: "POST", body: JSON.stringify(body) }).then(async (r) => {
+          await r.body?.cancel();
+          return r.status;
+        });
+      // A token made for carol is worth nothing in alice's name, and a made-up one nothing.
+      const forged = { user_id: alice.user.id, context: { broadcast: id, round: 0, token: "x" } };
+      assert.equal(await post(forged), 403);
+      assert.equal(await post({ user_id: alice.user.id }), 400);
+      assert.equal(status(s, id), "awaiting_approval");
+      const clicked = await s.server.clickButton(carol.user.id, button.id, "postbotapprove");
+      assert.equal(clicked.status, 200, JSON.stringify(clicked.body));
+      assert.match(await bob_.replyMatching(/approved/), /approved\*\* by @carol/);
+      await s.waitFor(async () =>
+        (await botPostsIn(s, channels["office-berlin"].id, id)).length === 1
+      );
     });
   } finally {
     await s.stop();

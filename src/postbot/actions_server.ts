@@ -11,6 +11,7 @@
 
 import { logger, unreachable } from "@postbot/framework";
 import type { Acknowledgements, Click, ClickOutcome } from "./broadcast/acknowledgements.ts";
+import type { Approvals, ApproveClick } from "./broadcast/approval/approvals.ts";
 
 const log = logger("actions");
 
@@ -121,5 +122,53 @@ export function ackActionHandler(
       return refuse(403, "refused");
     }
     return Response.json({ ephemeral_text: answer(outcome) });
+  };
+}
+
+/** The Approve click a body describes, or undefined when it is not shaped like one. */
+export function readApproveClick(body: Uint8Array): ApproveClick | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return undefined;
+  const r = raw as Record<string, unknown>;
+  const c = r.context as Record<string, unknown> | null | undefined;
+  if (typeof c !== "object" || c === null || Array.isArray(c)) return undefined;
+  const short = (v: unknown): v is string => typeof v === "string" && v.length <= 100;
+  if (typeof r.user_id !== "string" || !ID.test(r.user_id)) return undefined;
+  if (!short(c.broadcast) || !short(c.token)) return undefined;
+  if (typeof c.round !== "number" || !Number.isInteger(c.round) || c.round < 0) return undefined;
+  return {
+    userId: r.user_id,
+    context: { broadcast: c.broadcast, round: c.round, token: c.token },
+  };
+}
+
+/** The handler of `POST /actions/approve`: an approver's click, checked and decided. */
+export function approveActionHandler(
+  approvals: Pick<Approvals, "click">,
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    if (request.method !== "POST") return refuse(405, "method not allowed");
+    const body = await boundedBody(request).catch(() => undefined);
+    if (body === undefined) return refuse(413, "body too large");
+    const click = readApproveClick(body);
+    if (click === undefined) return refuse(400, "not a click");
+    try {
+      const outcome = await approvals.click(click);
+      if (outcome.forged) {
+        log.warn("Refused a forged approval click as {user}", { user: click.userId });
+        return refuse(403, "refused");
+      }
+      return Response.json({ ephemeral_text: outcome.text });
+    } catch (e) {
+      log.error("Could not decide the click of {user}: {error}", { user: click.userId, error: e });
+      return Response.json({ ephemeral_text: "Sorry, that did not work; please try again." }, {
+        status: 500,
+      });
+    }
   };
 }

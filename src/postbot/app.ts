@@ -51,7 +51,7 @@ import { followUpLines } from "./broadcast/follow_up_text.ts";
 import { ReminderLoop } from "./broadcast/reminder_loop.ts";
 import { ReminderStore, SeenTable } from "./broadcast/reminders.ts";
 import { Reminders } from "./broadcast/reminder_service.ts";
-import { ackActionHandler } from "./actions_server.ts";
+import { ackActionHandler, approveActionHandler } from "./actions_server.ts";
 import { remindCommand } from "./commands/remind.ts";
 import { BroadcastLog } from "./broadcast/log.ts";
 import { BroadcastService } from "./broadcast/service.ts";
@@ -77,7 +77,7 @@ import {
   rejectCommand,
   typedDecision,
 } from "./commands/approval.ts";
-import { Approvals } from "./broadcast/approval/approvals.ts";
+import { Approvals, APPROVE_ACTION_PATH } from "./broadcast/approval/approvals.ts";
 import { decisionLines } from "./broadcast/approval/approval_text.ts";
 import { approvalNeeds } from "./targets/audiences.ts";
 import { ApprovalExpiry } from "./broadcast/approval/approval_expiry.ts";
@@ -349,6 +349,8 @@ interface FollowUp {
   readonly loop: ReminderLoop;
   /** What `!status` adds about a broadcast. */
   readonly statusLines: (record: BroadcastRecord) => readonly string[];
+  /** The buttons' tokens (acknowledgement and approval). */
+  readonly tokens: ActionTokens;
 }
 
 /**
@@ -414,7 +416,7 @@ function wireFollowUp(
       reminderDue: reminderStore.waiting(record.id)?.dueAt,
       now: Date.now(),
     });
-  return { ackPosts, acks, counts, reminders, reminderStore, loop, statusLines };
+  return { ackPosts, acks, counts, reminders, reminderStore, loop, statusLines, tokens };
 }
 
 /**
@@ -483,6 +485,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     broadcastLog,
     broadcaster,
     tasks,
+    followUp.tokens,
   );
   const editor = createEditor(core, access, broadcasts, scheduled, approvals);
   // Known once the commands are registered (they need the wizard).
@@ -543,6 +546,7 @@ function wireScheduling(
   broadcastLog: BroadcastLog,
   broadcaster: Broadcaster,
   tasks: TaskSystem,
+  tokens: ActionTokens,
 ) {
   const { config, db, stores, bot, notifier } = core;
   const scheduled = new ScheduledStore(
@@ -578,6 +582,9 @@ function wireScheduling(
     audit: access.audit,
     teamPeople: () => core.people.teamPeople(),
     ttlMs: config.approvalTtlSeconds * 1000,
+    ...(config.actionsUrl === undefined ? {} : {
+      buttons: { url: `${config.actionsUrl.replace(/\/+$/, "")}${APPROVE_ACTION_PATH}`, tokens },
+    }),
     onOpened: () => approvalExpiry.wake(),
   });
   return { scheduled, broadcasts, scheduler, later, approvals, approvalExpiry };
@@ -828,7 +835,7 @@ function routeMessages(
  */
 async function startLoops(
   { config, bot, cache, stores }: Core,
-  { broadcaster, scheduler, wizard, followUp, approvalExpiry }: Wiring,
+  { broadcaster, scheduler, wizard, followUp, approvalExpiry, approvals }: Wiring,
   tasks: TaskSystem,
   held: Held,
   opened: AsyncDisposableStack,
@@ -850,9 +857,10 @@ async function startLoops(
   if (config.healthPort !== undefined) {
     try {
       // Button clicks come to the same port (ACTIONS_URL names it as the server reaches it).
-      const actions: ExtraRoutes = config.actionsUrl === undefined
-        ? {}
-        : { [ACK_ACTION_PATH]: ackActionHandler(followUp.acks) };
+      const actions: ExtraRoutes = config.actionsUrl === undefined ? {} : {
+        [ACK_ACTION_PATH]: ackActionHandler(followUp.acks),
+        [APPROVE_ACTION_PATH]: approveActionHandler(approvals),
+      };
       opened.defer(serveHealth(config.healthPort, snapshot, actions));
     } catch (e) {
       return fail(

@@ -77,6 +77,27 @@ export class Notifier {
     return await this.post(channel, text);
   }
 
+  /** Sends a user one short DM carrying `props` (buttons); the problem when it could not. */
+  async dmWithProps(
+    userId: string,
+    text: string,
+    props: Record<string, unknown>,
+  ): Promise<Result<void, Problem>> {
+    const channel = await this.dmChannel(userId);
+    if (channel === undefined) return fail(`Could not open a DM with user ${userId}`);
+    try {
+      await this.#transport.send(this.#transport.api("/posts"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ channel_id: channel, message: text, props }),
+      });
+      return ok(undefined);
+    } catch (e) {
+      log.error("Could not post to channel {channel}: {error}", { channel, error: e });
+      return fail(`Could not post to channel ${channel}: ${(e as Error).message}`);
+    }
+  }
+
   /** Posts to the audit channel, when one is configured. */
   async audit(text: string): Promise<void> {
     if (this.#auditChannelId === "") return;

@@ -81,6 +81,29 @@ export class ActionTokens {
     return base64url(new Uint8Array(mac));
   }
 
+  /**
+   * The token of the Approve button sent to `approverId` for round `round` of broadcast
+   * `broadcastId`'s approval: only that approver's click on that request carries it.
+   */
+  async signApproval(broadcastId: string, approverId: string, round: number): Promise<string> {
+    const mac = await crypto.subtle.sign(
+      "HMAC",
+      await this.#key,
+      encoder.encode(`approve\n${broadcastId}\n${approverId}\n${round}`),
+    );
+    return base64url(new Uint8Array(mac));
+  }
+
+  /** Whether `token` is the one {@link signApproval} makes for these. */
+  async verifyApproval(
+    broadcastId: string,
+    approverId: string,
+    round: number,
+    token: string,
+  ): Promise<boolean> {
+    return sameText(await this.signApproval(broadcastId, approverId, round), token);
+  }
+
   /** Whether `token` is the one {@link sign} makes for this broadcast and recipient. */
   async verify(broadcastId: string, recipient: string, token: string): Promise<boolean> {
     return sameText(await this.sign(broadcastId, recipient), token);

@@ -171,9 +171,7 @@ function rulesText(rules: AudienceRules | undefined): string {
   if (rules.senders !== undefined) parts.push(`senders: ${sendersText(rules)}`);
   if (rules.approvers.length > 0) {
     parts.push(
-      `needs ${plural(rules.approvals, "approval")} of ${
-        rules.approvers.map(userText).join(", ")
-      }`,
+      `needs ${plural(rules.approvals, "approval")} of ${rules.approvers.map(userText).join(", ")}`,
     );
   }
   return parts.length === 0 ? "" : ` \u2014 ${parts.join("; ")}`;

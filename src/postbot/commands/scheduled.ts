@@ -42,7 +42,10 @@ export function scheduledCommand(scheduled: Pick<ScheduledStore, "pending">): Co
         const files = s.files.length > 0 ? ` \u00b7 ${plural(s.files.length, "file")}` : "";
         const when = s.status === "awaiting_approval"
           ? `**awaiting approval** (${requirementsText(s.approval!.requirements)}), then ${
-            whenText({ ...s, approval: s.approval! }, now).replace("as soon as it is approved", "now")
+            whenText({ ...s, approval: s.approval! }, now).replace(
+              "as soon as it is approved",
+              "now",
+            )
           }`
           : describeSendTime({ at: s.dueAt, zone: s.zone }, now);
         lines.push(

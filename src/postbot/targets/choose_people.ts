@@ -148,7 +148,10 @@ export class PeopleChooser {
     const { viewer, config, senderName } = this.#ctx;
     const sender = { id: viewer.userId, username: senderName ?? "", admin: viewer.admin };
     // Administrators, and the senders [everyone] names.
-    if (!viewer.admin && (config.everyone?.senders === undefined || !maySendTo(config.everyone, sender))) {
+    if (
+      !viewer.admin &&
+      (config.everyone?.senders === undefined || !maySendTo(config.everyone, sender))
+    ) {
       return { kind: "everyone_admins_only" };
     }
     this.everyone = true;

@@ -119,7 +119,10 @@ async function askedApproval(
   const needs = approvalNeeds(state.answer, deps.channels.config);
   if (needs.length === 0) return false;
   const submitted = deps.approvals === undefined
-    ? { ok: false as const, error: { message: "Approval is not available here; nothing was sent." } }
+    ? {
+      ok: false as const,
+      error: { message: "Approval is not available here; nothing was sent." },
+    }
     : await deps.approvals.submit({
       sender: { id: ctx.userId, username: ctx.username },
       message: state.draft.message,

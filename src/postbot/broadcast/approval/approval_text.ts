@@ -82,9 +82,12 @@ export function requestText(v: RequestView, ttlMs: number, now: number): string 
     (v.edited ? " (its text was changed: earlier approvals no longer count)." : "."),
     `- Needs: ${requirementsText(v.approval.requirements)}; never the sender's own.`,
     `- Goes out: ${whenText(v, now)}`,
-    `- To: ${quote(v.targetAnswer, 200)}` + (targets === undefined ? "" : ` \u2014 ${
-      recipientsText(targets.length - peopleOf(targets).length, peopleOf(targets).length)
-    }`),
+    `- To: ${quote(v.targetAnswer, 200)}` +
+    (targets === undefined
+      ? ""
+      : ` \u2014 ${
+        recipientsText(targets.length - peopleOf(targets).length, peopleOf(targets).length)
+      }`),
     ...(targets === undefined ? [] : recipientLines(targets)),
     v.fileNames.length > 0
       ? `- Files: ${v.fileNames.map((f) => quote(f, 100)).join(", ")}`

@@ -13,14 +13,7 @@
  * @module
  */
 
-import {
-  fail,
-  logger,
-  ok,
-  parseUserRef,
-  type Problem,
-  type Result,
-} from "@postbot/framework";
+import { fail, logger, ok, parseUserRef, type Problem, type Result } from "@postbot/framework";
 import type { BroadcastAudit } from "../audit.ts";
 import { auditRecipients } from "../audit.ts";
 import { code, plural } from "../../format.ts";
@@ -30,13 +23,25 @@ import type { TeamPerson } from "../../targets/resolution.ts";
 import type { LaterRequest, SendLater } from "../scheduled/send_later.ts";
 import type { ApprovalDecision, ScheduledStore } from "../scheduled/scheduled_broadcasts.ts";
 import type { Scheduler } from "../scheduled/scheduler.ts";
-import type {
-  ApprovalRequirement,
-  ApprovalState,
-  Approver,
-  ScheduledBroadcast,
-} from "../model.ts";
+import type { ApprovalRequirement, ApprovalState, Approver, ScheduledBroadcast } from "../model.ts";
 import { reasonText, requestText, requirementsText, whenText } from "./approval_text.ts";
+import type { ActionTokens } from "../ack_token.ts";
+
+/** The id of the Approve button in a request's attachment. */
+export const APPROVE_ACTION_ID = "postbotapprove";
+
+/** The path on HEALTH_PORT that Approve clicks come to. */
+export const APPROVE_ACTION_PATH = "/actions/approve";
+
+/** A click on an Approve button, as the server sends it (shape checked by the caller). */
+export interface ApproveClick {
+  readonly userId: string;
+  readonly context: {
+    readonly broadcast: string;
+    readonly round: number;
+    readonly token: string;
+  };
+}
 
 const log = logger("approval");
 
@@ -48,8 +53,13 @@ export interface ApprovalsDeps {
   readonly store: ScheduledStore;
   readonly later: Pick<SendLater, "keep">;
   readonly scheduler: Pick<Scheduler, "wake">;
-  readonly notifier: Pick<Notifier, "dm">;
+  readonly notifier: Pick<Notifier, "dm" | "dmWithProps">;
   readonly audit: Pick<BroadcastAudit, "post">;
+  /** Approve buttons (with `ACTIONS_URL`): where clicks go, and their tokens; absent: none. */
+  readonly buttons?: {
+    readonly url: string;
+    readonly tokens: Pick<ActionTokens, "signApproval" | "verifyApproval">;
+  };
   /** The team's active people now, by id (approvers are resolved against it). */
   readonly teamPeople: () => Promise<ReadonlyMap<string, TeamPerson>>;
   /** How long a request stays open. */
@@ -177,7 +187,7 @@ export class Approvals {
       zone: r.time.zone,
       approval,
     };
-    await this.#tellApprovers(approvers(approval), requestText(view, this.#deps.ttlMs, now));
+    await this.#request(id, approval, requestText(view, this.#deps.ttlMs, now));
     await this.#deps.audit.post({
       action: "Awaiting approval",
       id,
@@ -215,7 +225,10 @@ export class Approvals {
         : `Broadcast ${code(id)} is your own: \`!cancel ${id}\` withdraws it.`;
     }
     // Anyone but its approvers is told nothing about it, as if it did not exist.
-    if (s === undefined || approval === undefined || !approvers(approval).some((a) => a.id === actor.id)) {
+    if (
+      s === undefined || approval === undefined ||
+      !approvers(approval).some((a) => a.id === actor.id)
+    ) {
       return `No broadcast ${code(id)} awaits your approval. \`!pending\` lists those that do.`;
     }
     if (s.status !== "awaiting_approval") return settledText(s);
@@ -313,19 +326,24 @@ export class Approvals {
     }
     this.#deps.onOpened?.();
     const next = { ...approval, round: approval.round + 1, expiresAt };
-    await this.#tellApprovers(
-      approvers(next),
-      requestText({
-        id: s.id,
-        senderUsername: s.senderUsername,
-        message: text,
-        fileNames: s.files.map((f) => f.name),
-        targetAnswer: s.targetAnswer,
-        dueAt: s.dueAt,
-        zone: s.zone,
-        approval: next,
-        edited: true,
-      }, this.#deps.ttlMs, this.#now()),
+    await this.#request(
+      s.id,
+      next,
+      requestText(
+        {
+          id: s.id,
+          senderUsername: s.senderUsername,
+          message: text,
+          fileNames: s.files.map((f) => f.name),
+          targetAnswer: s.targetAnswer,
+          dueAt: s.dueAt,
+          zone: s.zone,
+          approval: next,
+          edited: true,
+        },
+        this.#deps.ttlMs,
+        this.#now(),
+      ),
     );
     return true;
   }
@@ -366,6 +384,48 @@ export class Approvals {
     return this.#deps.store.nextExpiry();
   }
 
+  /**
+   * A click on an Approve button: the clicker must be the approver the button was made for,
+   * for the request's current round (a forged or stale click is refused). The clicker's answer.
+   */
+  async click(c: ApproveClick): Promise<{ forged: true } | { forged: false; text: string }> {
+    const buttons = this.#deps.buttons;
+    const { broadcast, round, token } = c.context;
+    if (
+      buttons === undefined ||
+      !await buttons.tokens.verifyApproval(broadcast, c.userId, round, token)
+    ) {
+      return { forged: true };
+    }
+    const s = this.#deps.store.get(broadcast);
+    const approver = s?.approval === undefined
+      ? undefined
+      : approvers(s.approval).find((a) => a.id === c.userId);
+    if (s === undefined || approver === undefined) return { forged: true };
+    if (s.status === "awaiting_approval" && s.approval!.round !== round) {
+      return {
+        forged: false,
+        text: `Broadcast ${code(s.id)} was changed since this request; judge the new one.`,
+      };
+    }
+    return { forged: false, text: await this.decide(approver, broadcast, { kind: "approve" }) };
+  }
+
+  /** The request to each approver, and their Approve button when clicks can reach the bot. */
+  async #request(id: string, approval: ApprovalState, text: string): Promise<void> {
+    await this.#tellApprovers(approvers(approval), text);
+    const buttons = this.#deps.buttons;
+    if (buttons === undefined) return;
+    for (const a of approvers(approval)) {
+      const context = {
+        broadcast: id,
+        round: approval.round,
+        token: await buttons.tokens.signApproval(id, a.id, approval.round),
+      };
+      await this.#deps.notifier.dmWithProps(a.id, "", approveButton(buttons.url, id, context));
+    }
+  }
+
   async #tellApprovers(list: readonly Approver[], text: string): Promise<void> {
     for (const a of list) {
       await this.#deps.notifier.dm(a.id, text).catch((e) =>
@@ -385,6 +445,27 @@ export class Approvals {
       channels: undefined,
     });
   }
+}
+
+/** The props of the post carrying an approver's Approve button. */
+function approveButton(
+  url: string,
+  id: string,
+  context: ApproveClick["context"],
+): Record<string, unknown> {
+  return {
+    attachments: [{
+      fallback: `Approve broadcast ${id}`,
+      text: `Approve broadcast ${code(id)}? To reject it, answer \`reject ${id} <reason>\`.`,
+      actions: [{
+        id: APPROVE_ACTION_ID,
+        name: "Approve",
+        type: "button",
+        style: "primary",
+        integration: { url, context },
+      }],
+    }],
+  };
 }
 
 /** Everyone who may approve (see {@link approversOf}). */

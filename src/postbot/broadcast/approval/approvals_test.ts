@@ -4,7 +4,7 @@ import { openDatabase } from "@postbot/framework/sqlite";
 import { MIGRATIONS } from "../../migrations.ts";
 import { ScheduledStore } from "../scheduled/scheduled_broadcasts.ts";
 import type { TeamPerson } from "../../targets/resolution.ts";
-import { approved, Approvals, resolveRequirements } from "./approvals.ts";
+import { Approvals, approved, resolveRequirements } from "./approvals.ts";
 import { verbatim } from "./approval_text.ts";
 
 const person = (id: string, username: string, isBot = false): TeamPerson => ({
@@ -96,6 +96,7 @@ Deno.test("decisions: the first ends it once; self approval and strangers refuse
           dms.push(`${user}: ${text}`);
           return Promise.resolve({ ok: true as const, value: undefined });
         },
+        dmWithProps: () => Promise.resolve({ ok: true as const, value: undefined }),
       },
       audit: { post: () => Promise.resolve() },
       teamPeople: () => Promise.resolve(TEAM),
