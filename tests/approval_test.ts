@@ -210,6 +210,10 @@ Deno.test("approval", async (t) => {
         await alice_.replyMatching(/asks for approval/);
         await carol_.replyMatching(/asks for approval/);
         assert.match(await say(bob_, "!scheduled", /scheduled broadcast/), /awaiting approval/);
+        assert.match(
+          await say(bob_, `!status ${id}`, /not gone out yet/),
+          /awaits approval \(1 approval of @alice, @carol/,
+        );
         assert.match(await say(alice_, `approve ${id}`, /Approved/), /goes out \*\*/);
         assert.equal(status(s, id), "scheduled");
         assert.doesNotMatch(await say(bob_, "!scheduled", /scheduled broadcast/), /awaiting/);

@@ -85,7 +85,8 @@ export class BroadcastService {
     const record = this.#deps.broadcastLog.get(id);
     if (record !== undefined && mayActOn(asker, record.senderId)) return { kind: "found", record };
     const later = this.#deps.scheduled.get(id);
-    if (later?.status === "scheduled" && mayActOn(asker, later.senderId)) {
+    const waiting = later?.status === "scheduled" || later?.status === "awaiting_approval";
+    if (later !== undefined && waiting && mayActOn(asker, later.senderId)) {
       return { kind: "scheduled", scheduled: later };
     }
     return { kind: "unknown", id, raw };
