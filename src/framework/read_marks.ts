@@ -151,9 +151,9 @@ export class ReadMarks {
       log.info("DM channel {channel} was marked read with a post not handled yet", {
         channel: channelId,
       });
-      this.#processed.markUnsettled(channelId, known);
+      await this.#processed.markUnsettled(channelId, known);
     } else {
-      this.#processed.markSettled(channelId);
+      await this.#processed.markSettled(channelId);
     }
   }
 }

@@ -95,7 +95,10 @@ import { ScheduledStore } from "./broadcast/scheduled/scheduled_broadcasts.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { lockDatabase } from "./storage/lock.ts";
 import { databaseSettingProblem } from "./storage/setting_problem.ts";
-import { SqliteProcessedPosts } from "./storage/processed_posts.ts";
+import { StoredProcessedPosts } from "./storage/processed_posts.ts";
+import type { Database } from "./database/port.ts";
+import { SqliteDatabase } from "./database/sqlite_database.ts";
+import { type FenceSource, SOLE_INSTANCE } from "./database/fencing.ts";
 import { SqliteSessionBackend } from "./storage/sessions.ts";
 import { StoreHealth } from "./storage/store_health.ts";
 import { TeamMembership } from "./team_membership.ts";
@@ -204,6 +207,10 @@ async function start(
 interface Core {
   readonly config: PostbotConfig;
   readonly db: DatabaseSync;
+  /** The database behind the port (the stores moved onto it use this, not `db`). */
+  readonly database: Database;
+  /** The fence of writes that commit to an outward action (database/fencing.ts). */
+  readonly fence: FenceSource;
   /** Gives each store its watched handle on `db`; health reports those failing. */
   readonly stores: StoreHealth;
   readonly channels: ChannelsStore;
@@ -228,8 +235,13 @@ async function openCore(
   const channels = await loadChannels(config);
   if (!channels.ok) return channels;
   const stores = new StoreHealth();
-  const processed = new SqliteProcessedPosts(stores.watch(db.value, "processed posts"));
-  processed.prune(Date.now() - PROCESSED_POSTS_KEPT_MS);
+  const database = new SqliteDatabase(db.value);
+  const fence = SOLE_INSTANCE;
+  const processed = new StoredProcessedPosts(
+    stores.watchDatabase(database, "processed posts"),
+    fence,
+  );
+  await processed.prune(Date.now() - PROCESSED_POSTS_KEPT_MS);
   const http = opened.use(Deno.createHttpClient({ poolIdleTimeout: HTTP_POOL_IDLE_MS }));
   const connected = await Bot.connect(config, {
     processed,
@@ -270,6 +282,8 @@ async function openCore(
   return ok({
     config,
     db: db.value,
+    database,
+    fence,
     stores,
     channels: channels.value,
     bot,
