@@ -99,7 +99,7 @@ import { StoredProcessedPosts } from "./storage/processed_posts.ts";
 import type { Database } from "./database/port.ts";
 import { SqliteDatabase } from "./database/sqlite_database.ts";
 import { type FenceSource, SOLE_INSTANCE } from "./database/fencing.ts";
-import { SqliteSessionBackend } from "./storage/sessions.ts";
+import { StoredSessionBackend } from "./storage/sessions.ts";
 import { StoreHealth } from "./storage/store_health.ts";
 import { TeamMembership } from "./team_membership.ts";
 import type { Conversation } from "./wizard/conversation.ts";
@@ -521,11 +521,13 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
   }, {
     ttlMs: config.sessionTtlSeconds * 1000,
     cleanupIntervalMs: config.sessionCleanupIntervalSeconds * 1000,
-    backend: new SqliteSessionBackend<Conversation>(
-      stores.watch(db, "sessions"),
+    backend: new StoredSessionBackend<Conversation>(
+      stores.watchDatabase(core.database, "sessions"),
       decodeConversation,
+      core.fence,
     ),
   });
+
   const dispatcher = registerCommands(
     core,
     access.privacy,
@@ -893,8 +895,12 @@ async function startLoops(
   });
   cache.start();
   opened.defer(() => cache.stop());
+  await wizard.sessions.load();
   wizard.sessions.start();
-  opened.defer(() => wizard.sessions.stop());
+  opened.defer(async () => {
+    wizard.sessions.stop();
+    await wizard.sessions.flush();
+  });
   opened.defer(() => bot.stop());
   const connected = await bot.start();
   if (!connected.ok) return err(connected.error);
