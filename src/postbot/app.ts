@@ -518,16 +518,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     editor,
     reminders: followUp.reminders,
     commandNames: () => commandNames,
-  }, {
-    ttlMs: config.sessionTtlSeconds * 1000,
-    cleanupIntervalMs: config.sessionCleanupIntervalSeconds * 1000,
-    backend: new StoredSessionBackend<Conversation>(
-      stores.watchDatabase(core.database, "sessions"),
-      decodeConversation,
-      core.fence,
-    ),
-  });
-
+  }, sessionSettings(core));
   const dispatcher = registerCommands(
     core,
     access.privacy,
@@ -552,6 +543,19 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     dispatcher,
     teamMembers: access.teamMembers,
     followUp,
+  };
+}
+
+/** The wizard's sessions: their time-to-live, and the shared table they are kept in. */
+function sessionSettings({ config, stores, database, fence }: Core) {
+  return {
+    ttlMs: config.sessionTtlSeconds * 1000,
+    cleanupIntervalMs: config.sessionCleanupIntervalSeconds * 1000,
+    backend: new StoredSessionBackend<Conversation>(
+      stores.watchDatabase(database, "sessions"),
+      decodeConversation,
+      fence,
+    ),
   };
 }
 
