@@ -478,7 +478,11 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
   const botId = bot.identity.userId;
   const access = accessOf(core);
   const broadcastLog = new BroadcastLog(stores.watch(db, "broadcast log"));
-  const directChannels = new DirectChannels(stores.watch(db, "direct channels"), transport, botId);
+  const directChannels = new DirectChannels(
+    stores.watchDatabase(core.database, "direct channels"),
+    transport,
+    botId,
+  );
   const followUp = wireFollowUp(
     core,
     broadcastLog,

@@ -53,8 +53,8 @@ export interface PreparedFile {
  * or a new one (`POST /channels/direct`), remembered before anything is posted in it.
  */
 export interface DirectChannelSource {
-  /** The DM channel with `userId` the bot has used before, if any (no request). */
-  known(userId: string): string | undefined;
+  /** The DM channel with `userId` the bot has used before, if any (no request to the server). */
+  known(userId: string): Promise<string | undefined>;
   /** The DM channel with `userId`, created when there is none yet. */
   open(userId: string): Promise<string>;
 }
@@ -240,11 +240,11 @@ async function deliverOne(
  * person's DM channel when the bot has one with them (undefined otherwise: nothing can be
  * there yet).
  */
-export function knownChannelOf(
+export async function knownChannelOf(
   target: BroadcastTarget,
   directChannels: Pick<DirectChannelSource, "known"> | undefined,
-): string | undefined {
-  return target.kind === "channel" ? target.channelId : directChannels?.known(target.userId);
+): Promise<string | undefined> {
+  return target.kind === "channel" ? target.channelId : await directChannels?.known(target.userId);
 }
 
 /** This broadcast's post for the recipient, if one is there already. */
@@ -253,7 +253,7 @@ async function searchRecipient(
   target: BroadcastTarget,
   ctx: DeliveryContext,
 ): Promise<string | undefined> {
-  const channelId = knownChannelOf(target, ctx.directChannels);
+  const channelId = await knownChannelOf(target, ctx.directChannels);
   if (channelId === undefined) return undefined;
   return await findBroadcastPost(
     ctx.transport,

@@ -62,7 +62,7 @@ async function settleChannel(
   }
   if (d.status !== "sending") return;
   // A person without a DM channel yet cannot have the post: the channel comes first.
-  const channelId = knownChannelOf(d, deps.directChannels);
+  const channelId = await knownChannelOf(d, deps.directChannels);
   try {
     const postId = channelId === undefined ? undefined : await findBroadcastPost(
       deps.transport,
