@@ -211,6 +211,8 @@ interface Core {
   readonly database: Database;
   /** The fence of writes that commit to an outward action (database/fencing.ts). */
   readonly fence: FenceSource;
+  /** The key of the acknowledgement buttons' tokens (kept in the database: ack_token.ts). */
+  readonly tokenKey: Uint8Array;
   /** Gives each store its watched handle on `db`; health reports those failing. */
   readonly stores: StoreHealth;
   readonly channels: ChannelsStore;
@@ -242,6 +244,7 @@ async function openCore(
     fence,
   );
   await processed.prune(Date.now() - PROCESSED_POSTS_KEPT_MS);
+  const tokenKey = await loadTokenKey(stores.watchDatabase(database, "settings"));
   const http = opened.use(Deno.createHttpClient({ poolIdleTimeout: HTTP_POOL_IDLE_MS }));
   const connected = await Bot.connect(config, {
     processed,
@@ -284,6 +287,7 @@ async function openCore(
     db: db.value,
     database,
     fence,
+    tokenKey,
     stores,
     channels: channels.value,
     bot,
@@ -362,7 +366,7 @@ interface FollowUp {
   readonly reminderStore: ReminderStore;
   readonly loop: ReminderLoop;
   /** What `!status` adds about a broadcast. */
-  readonly statusLines: (record: BroadcastRecord) => readonly string[];
+  readonly statusLines: (record: BroadcastRecord) => Promise<readonly string[]>;
   /** The buttons' tokens (acknowledgement and approval). */
   readonly tokens: ActionTokens;
 }
@@ -372,7 +376,7 @@ interface FollowUp {
  * reminders (`!remind`, the automatic ones' loop). `isBusy` is the broadcaster's, built later.
  */
 function wireFollowUp(
-  { config, db, stores, bot, people, notifier }: Core,
+  { config, database, fence, stores, bot, people, notifier, tokenKey }: Core,
   broadcastLog: BroadcastLog,
   directChannels: DirectChannels,
   authority: SenderAuthority,
@@ -380,9 +384,9 @@ function wireFollowUp(
 ): FollowUp {
   const { transport } = bot;
   const botUserId = bot.identity.userId;
-  const tokens = new ActionTokens(loadTokenKey(stores.watch(db, "settings")));
+  const tokens = new ActionTokens(tokenKey);
   const ackPosts = new AckPosts(config.actionsUrl, tokens);
-  const ackStore = new AckStore(stores.watch(db, "acknowledgements"));
+  const ackStore = new AckStore(stores.watchDatabase(database, "acknowledgements"));
   const counts = new AckCounts({
     transport,
     ack: ackPosts,
@@ -398,13 +402,13 @@ function wireFollowUp(
     changed: (id, delivery) => counts.changed(id, delivery),
   });
   bot.watch(acks.watcher());
-  const reminderStore = new ReminderStore(stores.watch(db, "reminders"));
+  const reminderStore = new ReminderStore(stores.watchDatabase(database, "reminders"), fence);
   const reminders = new Reminders({
     store: reminderStore,
     broadcastLog,
     transport,
     acks,
-    seen: new SeenTable(stores.watch(db, "seen")),
+    seen: new SeenTable(stores.watchDatabase(database, "seen")),
     people,
     directChannels,
     authority,
@@ -421,13 +425,13 @@ function wireFollowUp(
     notifier,
     isBusy,
   });
-  const statusLines = (record: BroadcastRecord) =>
+  const statusLines = async (record: BroadcastRecord) =>
     followUpLines({
       record,
-      deliveries: broadcastLog.deliveries(record.id),
-      acknowledged: acks.who(record.id),
-      reminders: [...reminderStore.counts(record.id).values()].reduce((a, b) => a + b, 0),
-      reminderDue: reminderStore.waiting(record.id)?.dueAt,
+      deliveries: await broadcastLog.deliveries(record.id),
+      acknowledged: await acks.who(record.id),
+      reminders: [...(await reminderStore.counts(record.id)).values()].reduce((a, b) => a + b, 0),
+      reminderDue: (await reminderStore.waiting(record.id))?.dueAt,
       now: Date.now(),
     });
   return { ackPosts, acks, counts, reminders, reminderStore, loop, statusLines, tokens };
@@ -473,11 +477,11 @@ function accessOf({ config, bot, cache, channels, notifier }: Core): AccessCheck
 
 /** Builds the broadcast, schedule and edit services, the wizard, and registers the commands. */
 function wireServices(core: Core, tasks: TaskSystem): Wiring {
-  const { config, db, stores, bot, cache, channels, notifier, people } = core;
+  const { config, stores, bot, cache, channels, notifier, people } = core;
   const { transport } = bot;
   const botId = bot.identity.userId;
   const access = accessOf(core);
-  const broadcastLog = new BroadcastLog(stores.watch(db, "broadcast log"));
+  const broadcastLog = broadcastLogOf(core);
   const directChannels = new DirectChannels(
     stores.watchDatabase(core.database, "direct channels"),
     transport,
@@ -550,6 +554,11 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
   };
 }
 
+/** The broadcast log, its delivery claims fenced. */
+function broadcastLogOf({ stores, database, fence }: Core): BroadcastLog {
+  return new BroadcastLog(stores.watchDatabase(database, "broadcast log"), Date.now, fence);
+}
+
 /** The wizard's sessions: their time-to-live, and the shared table they are kept in. */
 function sessionSettings({ config, stores, database, fence }: Core) {
   return {
@@ -572,10 +581,12 @@ function wireScheduling(
   tasks: TaskSystem,
   tokens: ActionTokens,
 ) {
-  const { config, db, stores, bot, notifier } = core;
+  const { config, database, fence, stores, bot, notifier } = core;
   const scheduled = new ScheduledStore(
-    stores.watch(db, "scheduled broadcasts"),
+    stores.watchDatabase(database, "scheduled broadcasts"),
     config.scheduledFilesDir,
+    Date.now,
+    fence,
   );
   const broadcasts = new BroadcastService({
     broadcastLog,
@@ -673,20 +684,20 @@ function createEditor(
  * Who has seen which broadcast: the reader `!status` and `!export` ask, and the capture of
  * the seen thresholds after each delivery run (see broadcast/seen_threshold.ts).
  */
-function seenParts({ db, stores, bot }: Core, broadcastLog: BroadcastLog): {
+function seenParts({ database, stores, bot }: Core, broadcastLog: BroadcastLog): {
   reader: SeenReader;
   capture: (broadcastId: string) => Promise<void>;
 } {
   const deps = {
     transport: bot.transport,
-    seenLog: new SeenLog(stores.watch(db, "seen")),
+    seenLog: new SeenLog(stores.watchDatabase(database, "seen")),
     teamId: bot.identity.teamId,
     botUserId: bot.identity.userId,
   };
   return {
     reader: new SeenReader(deps),
     capture: async (id) => {
-      await captureThresholds(deps, id, broadcastLog.deliveries(id));
+      await captureThresholds(deps, id, await broadcastLog.deliveries(id));
     },
   };
 }
@@ -723,9 +734,9 @@ function registerCommands(
       transport,
       permalink,
       seen,
-      more: (record) => [
-        ...followUp.statusLines(record),
-        ...decisionLines(scheduled.decisions(record.id)),
+      more: async (record) => [
+        ...await followUp.statusLines(record),
+        ...decisionLines(await scheduled.decisions(record.id)),
       ],
     }))
     .register(exportCommand({ broadcasts, transport, permalink, seen }))

@@ -274,4 +274,22 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    description: "an explicit order of rows, for PostgreSQL (which has no rowid)",
+    // Broadcasts, deliveries, scheduled broadcasts and approval decisions were listed in
+    // rowid order (the order they were written). A shared PostgreSQL store has no rowid: the
+    // order is a column of its own now, numbered as rowid numbered it so far. A delivery's
+    // seq is its place among its broadcast's targets.
+    sql: `
+      ALTER TABLE broadcasts ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE broadcasts SET seq = rowid;
+      ALTER TABLE deliveries ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE deliveries SET seq = rowid;
+      ALTER TABLE scheduled_broadcasts ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE scheduled_broadcasts SET seq = rowid;
+      ALTER TABLE approval_decisions ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE approval_decisions SET seq = rowid;
+    `,
+  },
 ];

@@ -126,13 +126,13 @@ export class Broadcaster {
    * `announce` (e.g. "Sending broadcast ...") runs first, so the sender never reads the report
    * before the announcement; its failure does not stop the delivery.
    */
-  send(
+  async send(
     request: BroadcastRequest,
     announce?: (id: string) => Promise<void>,
     scheduled?: ScheduledSource,
-  ): string {
+  ): Promise<string> {
     const id = scheduled?.id ?? newBroadcastId();
-    this.#broadcastLog.create({
+    await this.#broadcastLog.create({
       id,
       senderId: request.sender.id,
       senderUsername: request.sender.username,
@@ -155,11 +155,11 @@ export class Broadcaster {
   }
 
   /** Delivers again to the recipients that failed; returns how many will be tried. */
-  retry(id: string, actor: Actor): number {
-    const before = this.#broadcastLog.get(id);
-    const n = this.#broadcastLog.reopenFailed(id);
+  async retry(id: string, actor: Actor): Promise<number> {
+    const before = await this.#broadcastLog.get(id);
+    const n = await this.#broadcastLog.reopenFailed(id);
     if (before === undefined || n === 0) return 0;
-    this.#broadcastLog.addEvent(id, actor, "retry", `${n} recipients`);
+    await this.#broadcastLog.addEvent(id, actor, "retry", `${n} recipients`);
     this.#jobs.track(id, (release) => this.#runs.deliver(id, actor, before, release));
     return n;
   }

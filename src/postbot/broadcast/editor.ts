@@ -87,8 +87,8 @@ export class Editor {
   }
 
   /** Checks a new text and returns the preview of the change, or what is wrong. */
-  check(id: string, text: string, _editor: string): Result<string, Problem> {
-    const target = this.#target(id);
+  async check(id: string, text: string, _editor: string): Promise<Result<string, Problem>> {
+    const target = await this.#target(id);
     if (!target.ok) return target;
     const t = target.value;
     const old = t.kind === "sent" ? t.record.message : t.message;
@@ -129,7 +129,7 @@ export class Editor {
 
   /** Applies an edit (after the yes); the report for the user. */
   async apply(id: string, text: string, actor: Actor): Promise<string> {
-    const target = this.#target(id);
+    const target = await this.#target(id);
     if (!target.ok) return `Nothing was changed: ${target.error.message}`;
     const t = target.value;
     return t.kind === "scheduled"
@@ -144,7 +144,7 @@ export class Editor {
     actor: Actor,
   ): Promise<string> {
     const { id } = t;
-    const stored = this.#deps.scheduled.get(id);
+    const stored = await this.#deps.scheduled.get(id);
     if (stored?.status === "awaiting_approval" && this.#deps.approvals !== undefined) {
       if (!await this.#deps.approvals.restart(stored, text)) {
         return `Broadcast ${code(id)} no longer awaits approval; nothing was changed.`;
@@ -153,7 +153,7 @@ export class Editor {
       return `Broadcast ${code(id)} now has the new text; approvals start over, and I sent ` +
         "its approvers the new preview.";
     }
-    if (!this.#deps.scheduled.updateMessage(id, text)) {
+    if (!await this.#deps.scheduled.updateMessage(id, text)) {
       return `Broadcast ${code(id)} is no longer scheduled; nothing was changed.`;
     }
     await this.#auditScheduledEdit(t, text, actor, "of a scheduled broadcast, before it goes out");
@@ -210,7 +210,7 @@ export class Editor {
     // Private channels the editor is not in are counted, never named.
     const hidden = await this.#deps.broadcasts.hiddenFor(actor, failed.map((f) => f.delivery));
     const failures = unchangedLines(failed, hidden);
-    this.#deps.broadcasts.recordEdit(record, text, actor);
+    await this.#deps.broadcasts.recordEdit(record, text, actor);
     log.info("{user} edited broadcast {id} in {n} of {total} recipients: {old} -> {new}", {
       user: actor.username,
       id,
@@ -340,8 +340,8 @@ export class Editor {
     return explain(e, d, e instanceof MattermostError ? e.attempts : 1);
   }
 
-  #target(id: string): Result<EditTarget, Problem> {
-    const decision = this.#deps.broadcasts.editTarget(id);
+  async #target(id: string): Promise<Result<EditTarget, Problem>> {
+    const decision = await this.#deps.broadcasts.editTarget(id);
     switch (decision.kind) {
       case "scheduled":
       case "sent":

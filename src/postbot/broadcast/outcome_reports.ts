@@ -84,12 +84,12 @@ export class OutcomeReports {
     const text = retrying === undefined
       ? `**Nothing was sent** (broadcast \`${id}\`): ${reason}. Send the message again with ` +
         "its files."
-      : retryFailedText(id, reason, this.#broadcastLog.deliveries(id));
+      : retryFailedText(id, reason, await this.#broadcastLog.deliveries(id));
     await this.#notifier.dm(record.senderId, text);
     if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, text);
     await this.audit(
       record,
-      this.#broadcastLog.deliveries(id),
+      await this.#broadcastLog.deliveries(id),
       retrying === undefined ? "Aborted broadcast" : "Failed retry",
       actor.username,
     );
@@ -103,10 +103,10 @@ export class OutcomeReports {
     const id = record.id;
     const text = retrying === undefined
       ? `**Broadcast \`${id}\` was not sent**: ${end.reason}. Nothing was posted.`
-      : retryFailedText(id, end.reason, this.#broadcastLog.deliveries(id));
+      : retryFailedText(id, end.reason, await this.#broadcastLog.deliveries(id));
     if (end.dmSender) await this.#notifier.dm(record.senderId, text);
     if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, text);
-    const deliveries = this.#broadcastLog.deliveries(id);
+    const deliveries = await this.#broadcastLog.deliveries(id);
     await this.#auditor.post({
       ...deliveryEvent(
         record,
@@ -131,7 +131,7 @@ export class OutcomeReports {
     { record, actor, retrying }: ReportedRun,
     notes: readonly string[] = [],
   ): Promise<void> {
-    const deliveries = this.#broadcastLog.deliveries(record.id);
+    const deliveries = await this.#broadcastLog.deliveries(record.id);
     const report = (hidden: ReadonlySet<string>) =>
       deliveryReport(record, deliveries, {
         undoWindowSeconds: this.#settings.undoWindowSeconds,
@@ -159,7 +159,7 @@ export class OutcomeReports {
 
   /** A broadcast stopped part-way (shutdown, a restart): the sender learns exactly where it is. */
   async interrupted(record: BroadcastRecord, heading: string): Promise<void> {
-    const deliveries = this.#broadcastLog.deliveries(record.id);
+    const deliveries = await this.#broadcastLog.deliveries(record.id);
     await this.#dmReport(
       { id: record.senderId, username: record.senderUsername },
       deliveries,

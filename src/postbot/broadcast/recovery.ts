@@ -32,10 +32,12 @@ export interface RecoveryDeps {
 
 /** Settles every unfinished broadcast, and tells each sender. */
 export async function recoverInterrupted(deps: RecoveryDeps): Promise<void> {
-  for (const record of deps.broadcastLog.unfinished()) {
-    for (const d of deps.broadcastLog.deliveries(record.id)) await settleChannel(deps, record, d);
-    deps.broadcastLog.finish(record.id, "interrupted");
-    deps.broadcastLog.addEvent(record.id, { id: "", username: "postbot" }, "recovered");
+  for (const record of await deps.broadcastLog.unfinished()) {
+    for (const d of await deps.broadcastLog.deliveries(record.id)) {
+      await settleChannel(deps, record, d);
+    }
+    await deps.broadcastLog.finish(record.id, "interrupted");
+    await deps.broadcastLog.addEvent(record.id, { id: "", username: "postbot" }, "recovered");
     await deps.reports.interrupted(
       record,
       "postbot was restarted while delivering your broadcast. ",
@@ -51,7 +53,7 @@ async function settleChannel(
   d: DeliveryRecord,
 ): Promise<void> {
   if (d.status === "pending") {
-    deps.broadcastLog.markFailed(
+    await deps.broadcastLog.markFailed(
       record.id,
       d,
       `not sent: postbot stopped before reaching this ${
@@ -71,16 +73,16 @@ async function settleChannel(
       channelId,
       record.createdAt,
     );
-    if (postId !== undefined) deps.broadcastLog.markDelivered(record.id, d, postId);
+    if (postId !== undefined) await deps.broadcastLog.markDelivered(record.id, d, postId);
     else {
-      deps.broadcastLog.markFailed(
+      await deps.broadcastLog.markFailed(
         record.id,
         d,
         "interrupted: postbot stopped while sending here, and the post did not arrive",
       );
     }
   } catch (e) {
-    deps.broadcastLog.markFailed(
+    await deps.broadcastLog.markFailed(
       record.id,
       d,
       `interrupted, and ${

@@ -57,8 +57,8 @@ export async function captureThresholds(
   broadcastId: string,
   deliveries: readonly DeliveryRecord[],
 ): Promise<number> {
-  const dms = deps.seenLog.directChannels();
-  const known = deps.seenLog.thresholds(broadcastId);
+  const dms = await deps.seenLog.directChannels();
+  const known = await deps.seenLog.thresholds(broadcastId);
   const wanted = new Map<string, TargetRef>();
   for (const d of deliveries) {
     if (d.status !== "delivered" || known.has(targetKey(d))) continue;
@@ -80,6 +80,6 @@ export async function captureThresholds(
     if (n !== undefined) counts.set(id, n);
   });
   const found = [...counts].map(([id, n]): [TargetRef, number] => [wanted.get(id)!, n]);
-  deps.seenLog.setThresholds(broadcastId, found);
+  await deps.seenLog.setThresholds(broadcastId, found);
   return found.length;
 }

@@ -94,7 +94,7 @@ export function pendingCommand(approvals: ApprovalCommandDeps): Command {
     summary: "the broadcasts awaiting your approval",
     examples: ["!pending"],
     run: async (ctx) => {
-      const list = approvals.pendingFor(ctx.userId);
+      const list = await approvals.pendingFor(ctx.userId);
       if (list.length === 0) {
         await ctx.reply("Nothing awaits your approval.");
         return;

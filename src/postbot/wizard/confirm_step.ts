@@ -101,7 +101,7 @@ async function confirmed(
   }
   if (await askedApproval(parts, ctx, state, options, undefined)) return;
   sessions.delete(ctx.userId);
-  send(parts, ctx, state, options);
+  await send(parts, ctx, state, options);
 }
 
 /**
@@ -152,14 +152,14 @@ function recipientsOf(state: Confirming): { channels: number; people: number } {
 }
 
 /** Sends the confirmed broadcast now. */
-function send(
+async function send(
   { deps }: WizardParts,
   ctx: MessageContext,
   state: Confirming,
   options: BroadcastOptions,
-): void {
+): Promise<void> {
   const chosen = optionsText(options);
-  const id = deps.broadcasts.send({
+  const id = await deps.broadcasts.send({
     sender: { id: ctx.userId, username: ctx.username },
     message: state.draft.message,
     files: state.draft.files,
