@@ -330,9 +330,10 @@ async function loadChannels(config: PostbotConfig): Promise<Result<ChannelsStore
 }
 
 /** The task plugins (`!tasks`, `!run`, scheduler.toml); nothing runs before `start()`. */
-function createTasks({ config, db, stores, notifier }: Core): TaskSystem {
+function createTasks({ config, database, fence, stores, notifier }: Core): TaskSystem {
   return createTaskSystem({
-    db: stores.watch(db, "task history"),
+    db: stores.watchDatabase(database, "task history"),
+    fence,
     serverUrl: config.serverUrl,
     token: config.token,
     tasksDir: config.tasksDir,
