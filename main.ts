@@ -124,10 +124,23 @@ function readConfig(envFile: string | undefined): { config: PostbotConfig; secre
   if (!source.ok) fail(formatProblems([source.error], { app: APP_NAME }), 2);
   // The token must not be echoed, even from a variable it was pasted into by mistake.
   const token = source.value("TOKEN")?.trim();
-  const secrets = token === undefined ? [] : [token];
+  // Nor the database's password (DATABASE_URL), whatever a problem message quotes.
+  const password = databasePassword(source.value("DATABASE_URL"));
+  const secrets = [token, password].filter((v): v is string => v !== undefined && v !== "");
   const config = readPostbotConfig(source.value);
   if (!config.ok) fail(formatProblems(config.error, { app: APP_NAME, secrets }), 2);
   return { config: config.value, secrets };
+}
+
+/** The password in a `postgres://user:password@...` URL, as written (undefined: none). */
+function databasePassword(url: string | undefined): string | undefined {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^:/@?#]*:([^@/?#]*)@/i.exec(url?.trim() ?? "");
+  if (match === null) return undefined;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return match[1];
+  }
 }
 
 /** Runs the bot until SIGINT or SIGTERM; the exit status. */
@@ -143,7 +156,9 @@ async function run(
       logLevel: config.logLevel,
       consoleLogLevel: config.consoleLogLevel,
       logFile: config.logFile,
-      secrets: [config.token],
+      secrets: config.database === undefined
+        ? [config.token]
+        : [config.token, config.database.password],
       app: APP_NAME,
     });
   } catch (e) {
