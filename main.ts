@@ -79,6 +79,12 @@ async function main(): Promise<void> {
   Deno.exit(await run(config, storage.warnings, secrets));
 }
 
+/** Why the bot stopped when not for a signal: it lost the lease to another instance. */
+const LEASE_LOST = "lease lost";
+
+/** The exit status then (EX_TEMPFAIL: start again, as a standby). */
+const LEASE_LOST_STATUS = 75;
+
 /** The last line under problems with the places settings name. */
 const PLACES_FIX = "Fix the places named above, or point the settings elsewhere (in .env or " +
   "the environment), then start the bot again.";
@@ -188,11 +194,20 @@ async function run(
     await closeLogs();
     return 1;
   }
-  const signal = await signals.stopped;
-  log.info("Received {signal}; shutting down", { signal });
+  const ended = await Promise.race([
+    signals.stopped,
+    started.value.lost.then(() => LEASE_LOST),
+  ]);
+  if (ended === LEASE_LOST) {
+    log.error(
+      "Another instance took over the shared database; stopping (status {status}) so the " +
+        "supervisor starts this one again as a standby",
+      { status: LEASE_LOST_STATUS },
+    );
+  } else log.info("Received {signal}; shutting down", { signal: ended });
   await started.value.stop();
   await closeLogs();
-  return 0;
+  return ended === LEASE_LOST ? LEASE_LOST_STATUS : 0;
 }
 
 /**

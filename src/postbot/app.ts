@@ -37,7 +37,7 @@ import {
   type Result,
   type SessionStore,
 } from "@postbot/framework";
-import { databaseProblem, openDatabase, sqliteTrouble } from "@postbot/framework/sqlite";
+import { databaseProblem, sqliteTrouble } from "@postbot/framework/sqlite";
 import { createTaskSystem, type TaskSystem } from "../tasks/mod.ts";
 import { SenderAuthority } from "./authority.ts";
 import { BroadcastAudit } from "./broadcast/audit.ts";
@@ -92,13 +92,11 @@ import { DirectChannels } from "./storage/direct_channels.ts";
 import { Scheduler } from "./broadcast/scheduled/scheduler.ts";
 import { SendLater } from "./broadcast/scheduled/send_later.ts";
 import { ScheduledStore } from "./broadcast/scheduled/scheduled_broadcasts.ts";
-import { MIGRATIONS } from "./migrations.ts";
-import { lockDatabase } from "./storage/lock.ts";
 import { databaseSettingProblem } from "./storage/setting_problem.ts";
 import { StoredProcessedPosts } from "./storage/processed_posts.ts";
 import type { Database } from "./database/port.ts";
-import { SqliteDatabase } from "./database/sqlite_database.ts";
-import { type FenceSource, SOLE_INSTANCE } from "./database/fencing.ts";
+import type { FenceSource } from "./database/fencing.ts";
+import { type OpenedStore, openStore } from "./storage/open_store.ts";
 import { StoredSessionBackend } from "./storage/sessions.ts";
 import { StoreHealth } from "./storage/store_health.ts";
 import { TeamMembership } from "./team_membership.ts";
@@ -145,6 +143,11 @@ export interface RunningPostbot {
   readonly sessions: SessionStore<Conversation>;
   /** What `/healthz` and `/metrics` report, also without HEALTH_PORT. */
   readonly health: () => HealthSnapshot;
+  /**
+   * Resolves when this instance, active on a shared database, lost the lease (another took
+   * over): it acts no more (its writes are fenced) and should stop.
+   */
+  readonly lost: Promise<void>;
   /** Stops taking messages, lets work in flight finish, closes everything. */
   stop(): Promise<void>;
 }
@@ -196,6 +199,7 @@ async function start(
     broadcaster,
     sessions: wizard.sessions,
     health: health.value,
+    lost: core.value.store.lost,
     stop: async () => {
       await running.disposeAsync();
       log.info("postbot stopped");
@@ -206,14 +210,15 @@ async function start(
 /** What every later step builds on: storage, the connected bot and the channel sweep. */
 interface Core {
   readonly config: PostbotConfig;
-  readonly db: DatabaseSync;
-  /** The database behind the port (the stores moved onto it use this, not `db`). */
+  /** The store (SQLite, or PostgreSQL shared with standbys) and this instance's role. */
+  readonly store: OpenedStore;
+  /** The database behind the port. */
   readonly database: Database;
   /** The fence of writes that commit to an outward action (database/fencing.ts). */
   readonly fence: FenceSource;
   /** The key of the acknowledgement buttons' tokens (kept in the database: ack_token.ts). */
   readonly tokenKey: Uint8Array;
-  /** Gives each store its watched handle on `db`; health reports those failing. */
+  /** Gives each store its watched handle on the database; health reports those failing. */
   readonly stores: StoreHealth;
   readonly channels: ChannelsStore;
   readonly bot: Bot;
@@ -232,13 +237,12 @@ async function openCore(
   options: PostbotOptions,
   opened: AsyncDisposableStack,
 ): Promise<Result<Core, Problem>> {
-  const db = await openStorage(config, opened);
-  if (!db.ok) return db;
+  const store = await openStore(config, opened);
+  if (!store.ok) return store;
   const channels = await loadChannels(config);
   if (!channels.ok) return channels;
   const stores = new StoreHealth();
-  const database = new SqliteDatabase(db.value);
-  const fence = SOLE_INSTANCE;
+  const { database, fence } = store.value;
   const processed = new StoredProcessedPosts(
     stores.watchDatabase(database, "processed posts"),
     fence,
@@ -284,7 +288,7 @@ async function openCore(
   const people = new TeamDirectory(bot.transport, bot.identity.teamId);
   return ok({
     config,
-    db: db.value,
+    store: store.value,
     database,
     fence,
     tokenKey,
@@ -295,20 +299,6 @@ async function openCore(
     people,
     notifier,
   });
-}
-
-/** Takes the single-instance lock and opens (and migrates) the database, in that order. */
-async function openStorage(
-  config: PostbotConfig,
-  opened: AsyncDisposableStack,
-): Promise<Result<DatabaseSync, Problem>> {
-  const lock = await lockDatabase(config.dbPath);
-  if (!lock.ok) return lock;
-  opened.defer(() => lock.value.close());
-  const db = openDatabase(config.dbPath, MIGRATIONS, { app: APP_NAME });
-  if (!db.ok) return err(databaseSettingProblem(db.error));
-  opened.defer(() => db.value.close());
-  return ok(db.value);
 }
 
 /** Loads channels.toml; a missing file is allowed, and warned about once. */
@@ -864,47 +854,116 @@ function routeMessages(
 }
 
 /**
- * Recovers interrupted broadcasts, then starts everything that runs in the background, each
- * with its stop on `opened`; returns what health reports. Stopping runs in reverse: no new
- * sessions, scheduler, WebSocket, sessions' and cache's timers, deliveries drained, tasks,
- * health endpoint (then the database and its lock).
+ * Serves health (and button clicks), then -- at once alone on SQLite, after taking the lease
+ * as a standby on PostgreSQL -- settles what the previous process left (resumes it after a
+ * takeover) and starts everything that acts: tasks, sessions, the bot (its catch-up answers
+ * missed DMs), the scheduler and the follow-up loops.
  */
 async function startLoops(
-  { config, bot, cache, stores }: Core,
-  { broadcaster, scheduler, wizard, followUp, approvalExpiry, approvals }: Wiring,
+  core: Core,
+  wiring: Wiring,
   tasks: TaskSystem,
   held: Held,
   opened: AsyncDisposableStack,
 ): Promise<Result<() => HealthSnapshot, Problem>> {
-  // Settle what a previous process left unfinished before any DM can confirm a new broadcast:
-  // recovery treats every pending broadcast as interrupted.
-  await broadcaster.recover();
-  let shuttingDown = false;
-  const snapshot = (): HealthSnapshot => ({
+  const state = { shuttingDown: false };
+  const snapshot = snapshotOf(core, wiring, tasks, held, state);
+  const served = serveOn(core.config, wiring, snapshot, opened);
+  if (!served.ok) return served;
+  const { store } = core;
+  if (store.keeper !== undefined) {
+    log.info("Standby: connected and ready; waiting for the lease to act");
+    await store.active;
+    // Settle what a previous process left unfinished before any DM can confirm a new one.
+    const resumed = await wiring.broadcaster.resume();
+    if (resumed > 0) log.warn("Took over {n} unfinished broadcasts", { n: resumed });
+  } else {
+    // Recovery treats every pending broadcast as interrupted (one process: it stopped).
+    await wiring.broadcaster.recover();
+  }
+  const started = await activate(core, wiring, tasks, opened);
+  if (!started.ok) return started;
+  opened.defer(() => {
+    state.shuttingDown = true;
+    wiring.wizard.close();
+  });
+  log.info("postbot is ready: {channels} channels cached, listening for DMs", {
+    channels: core.cache.size,
+  });
+  return ok(snapshot);
+}
+
+/** What /healthz and /metrics read, from the running parts. */
+function snapshotOf(
+  { config, bot, cache, stores, store }: Core,
+  { broadcaster, wizard }: Wiring,
+  tasks: TaskSystem,
+  held: Held,
+  state: { shuttingDown: boolean },
+): () => HealthSnapshot {
+  return () => ({
     ...healthOf(bot, cache, broadcaster, tasks),
     ignoredFromBots: held.bots.ignored,
     ignoredRateLimited: held.rateLimit.dropped,
     rateLimitNotices: held.rateLimit.notices,
     sessionsOpen: wizard.sessions.size,
-    shuttingDown,
-    database: config.dbPath,
+    shuttingDown: state.shuttingDown,
+    role: roleOf(store),
+    database: config.database === undefined ? config.dbPath : store.shown,
     stores: storesHealth(stores),
   });
-  if (config.healthPort !== undefined) {
-    try {
-      // Button clicks come to the same port (ACTIONS_URL names it as the server reaches it).
-      const actions: ExtraRoutes = config.actionsUrl === undefined ? {} : {
-        [ACK_ACTION_PATH]: ackActionHandler(followUp.acks),
-        [APPROVE_ACTION_PATH]: approveActionHandler(approvals),
-      };
-      opened.defer(serveHealth(config.healthPort, snapshot, actions));
-    } catch (e) {
-      return fail(
-        `HEALTH_PORT=${config.healthPort} cannot be used: ${(e as Error).message}. ` +
-          "Choose a free port, or leave HEALTH_PORT empty.",
-      );
-    }
+}
+
+/** This instance's role as /healthz reports it. */
+function roleOf(store: OpenedStore): HealthSnapshot["role"] {
+  const role = store.keeper?.role;
+  if (role === undefined || role.kind === "active") return { kind: "active" };
+  const reason = role.reason;
+  return {
+    kind: "standby",
+    reason: reason.kind === "held_by"
+      ? `another instance is active (${reason.holder})`
+      : reason.kind === "unreachable"
+      ? `the database cannot be reached (${reason.error})`
+      : reason.kind === "lost"
+      ? "this instance lost the lease"
+      : reason.kind === "stopped"
+      ? "shutting down"
+      : "starting",
+  };
+}
+
+/** Serves health, metrics and (with ACTIONS_URL) button clicks on HEALTH_PORT, if set. */
+function serveOn(
+  config: PostbotConfig,
+  { followUp, approvals }: Wiring,
+  snapshot: () => HealthSnapshot,
+  opened: AsyncDisposableStack,
+): Result<void, Problem> {
+  if (config.healthPort === undefined) return ok(undefined);
+  try {
+    // Button clicks come to the same port (ACTIONS_URL names it as the server reaches it).
+    const actions: ExtraRoutes = config.actionsUrl === undefined ? {} : {
+      [ACK_ACTION_PATH]: ackActionHandler(followUp.acks),
+      [APPROVE_ACTION_PATH]: approveActionHandler(approvals),
+    };
+    opened.defer(serveHealth(config.healthPort, snapshot, actions));
+    return ok(undefined);
+  } catch (e) {
+    return fail(
+      `HEALTH_PORT=${config.healthPort} cannot be used: ${(e as Error).message}. ` +
+        "Choose a free port, or leave HEALTH_PORT empty.",
+    );
   }
+}
+
+/** Starts everything that acts; what starts is stopped in reverse by `opened`. */
+async function activate(
+  { config, bot, cache }: Core,
+  { broadcaster, scheduler, wizard, followUp, approvalExpiry }: Wiring,
+  tasks: TaskSystem,
+  opened: AsyncDisposableStack,
+): Promise<Result<void, Problem>> {
   // Tasks and sessions first: the catch-up in bot.start() may hand over a missed `!run`.
   await tasks.start();
   opened.defer(() => tasks.stop());
@@ -915,6 +974,7 @@ async function startLoops(
   });
   cache.start();
   opened.defer(() => cache.stop());
+  // What the previous active instance's users were in the middle of (a takeover) continues.
   await wizard.sessions.load();
   wizard.sessions.start();
   opened.defer(async () => {
@@ -933,14 +993,7 @@ async function startLoops(
   opened.defer(() => followUp.loop.stop());
   // Reactions given while postbot was down are read back; the socket hears the rest.
   void followUp.acks.sweep();
-  opened.defer(() => {
-    shuttingDown = true;
-    wizard.close();
-  });
-  log.info("postbot is ready: {channels} channels cached, listening for DMs", {
-    channels: cache.size,
-  });
-  return ok(snapshot);
+  return ok(undefined);
 }
 
 /** Every store in the database, with the last error of those failing now. */
@@ -961,6 +1014,7 @@ function healthOf(
   HealthSnapshot,
   | "sessionsOpen"
   | "shuttingDown"
+  | "role"
   | "database"
   | "stores"
   | "ignoredFromBots"

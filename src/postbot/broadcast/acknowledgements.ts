@@ -264,7 +264,13 @@ export class Acknowledgements {
     userId: string,
     via: AckVia,
   ): Promise<boolean> {
-    const recorded = await this.#deps.store.record(broadcastId, userId, via, d.postId!, this.#now());
+    const recorded = await this.#deps.store.record(
+      broadcastId,
+      userId,
+      via,
+      d.postId!,
+      this.#now(),
+    );
     if (recorded) {
       log.info("{user} acknowledged broadcast {id} ({via}, {recipient})", {
         user: userId,

@@ -25,7 +25,7 @@ import {
   type PersonTarget,
 } from "./model.ts";
 import { OutcomeReports } from "./outcome_reports.ts";
-import { recoverInterrupted } from "./recovery.ts";
+import { recoverInterrupted, resumableBroadcasts } from "./recovery.ts";
 import { type BroadcastCounters, DeliveryRuns } from "./run.ts";
 import { undoBroadcast } from "./undo.ts";
 import type { AckRequest } from "./ack_post.ts";
@@ -185,6 +185,22 @@ export class Broadcaster {
       }
     });
     return done.promise;
+  }
+
+  /**
+   * After a takeover: the broadcasts the previous active left unfinished are delivered on,
+   * each recipient's channel searched first so nobody gets a second copy (see recovery.ts).
+   */
+  async resume(): Promise<number> {
+    const records = await resumableBroadcasts(this.#broadcastLog);
+    for (const record of records) {
+      const sender = { id: record.senderId, username: record.senderUsername };
+      this.#jobs.track(
+        record.id,
+        (release) => this.#runs.deliver(record.id, sender, undefined, release, undefined, true),
+      );
+    }
+    return records.length;
   }
 
   /** Settles broadcasts a previous process left pending (see recovery.ts). */

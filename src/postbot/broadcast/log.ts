@@ -223,6 +223,15 @@ export class BroadcastLog {
     });
   }
 
+  /** After a takeover: recipients caught mid-delivery are pending again; how many. */
+  reopenSending(id: string): Promise<number> {
+    return this.#db.run(
+      `UPDATE deliveries SET status = 'pending', updated_at = ?
+       WHERE broadcast_id = ? AND status = 'sending' AND ${this.#fence()}`,
+      [this.#now(), id],
+    );
+  }
+
   /** The text changed by `!edit`: retries post the new one. */
   async updateMessage(id: string, message: string): Promise<void> {
     await this.#db.run("UPDATE broadcasts SET message = ? WHERE id = ?", [message, id]);

@@ -4,6 +4,10 @@
  * and marked delivered or failed; channels never started are marked failed. The sender learns
  * what arrived and can `!retry`.
  *
+ * With several instances on one database the instance that takes over resumes instead
+ * ({@link resumableBroadcasts}): what was `sending` goes back to pending, and delivery goes on
+ * looking for an earlier copy in every channel before posting, so nobody gets one twice.
+ *
  * @module
  */
 
@@ -90,4 +94,22 @@ async function settleChannel(
       } could not be checked (${explain(e, d, 1)})`,
     );
   }
+}
+
+/**
+ * The unfinished broadcasts, made ready to be delivered on: a recipient caught mid-delivery
+ * (`sending`) is pending again (delivery searches its channel before posting).
+ */
+export async function resumableBroadcasts(
+  broadcasts: BroadcastLog,
+): Promise<BroadcastRecord[]> {
+  const records = await broadcasts.unfinished();
+  for (const record of records) {
+    await broadcasts.reopenSending(record.id);
+    await broadcasts.addEvent(record.id, { id: "", username: "postbot" }, "resumed");
+    log.warn("Resuming broadcast {id} left unfinished by the previous active instance", {
+      id: record.id,
+    });
+  }
+  return records;
 }

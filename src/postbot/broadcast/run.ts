@@ -146,6 +146,7 @@ export class DeliveryRuns {
   /**
    * Delivers the pending channels of broadcast `id`; `retrying` is the broadcast as it was
    * before a retry, `kept` the files a scheduled broadcast kept (else they are downloaded).
+   * `checkFirst`: look for an earlier copy before posting (a retry, a resumed broadcast).
    */
   async deliver(
     id: string,
@@ -153,6 +154,7 @@ export class DeliveryRuns {
     retrying: BroadcastRecord | undefined,
     release: () => void,
     kept?: readonly PreparedFile[],
+    checkFirst = retrying !== undefined,
   ): Promise<void> {
     const record = await this.#deps.broadcastLog.get(id);
     if (record === undefined) return;
@@ -161,7 +163,7 @@ export class DeliveryRuns {
     const pending = authorized.ok ? await this.#reachable(record.id, authorized.pending) : all;
     const notes: string[] = [];
     const end = authorized.ok
-      ? await this.#run(record, pending, { checkFirst: retrying !== undefined, kept, notes })
+      ? await this.#run(record, pending, { checkFirst, kept, notes })
       : authorized.end;
     await this.#conclude({ record, actor, retrying, release, pending, notes }, end);
   }

@@ -121,8 +121,12 @@ Deno.test("decisions: the first ends it once; self approval and strangers refuse
     const stranger = { id: "z".repeat(26), username: "zed" };
     assert.match(await approvals.decide(stranger, "abcd1234", { kind: "approve" }), /No broadcast/);
     const [first, second] = await Promise.all([
-      await approvals.decide({ id: "a".repeat(26), username: "alice" }, "abcd1234", { kind: "approve" }),
-      await approvals.decide({ id: "c".repeat(26), username: "carol" }, "abcd1234", { kind: "approve" }),
+      await approvals.decide({ id: "a".repeat(26), username: "alice" }, "abcd1234", {
+        kind: "approve",
+      }),
+      await approvals.decide({ id: "c".repeat(26), username: "carol" }, "abcd1234", {
+        kind: "approve",
+      }),
     ]);
     assert.match(first, /last approval/);
     assert.match(second, /approved already/);
