@@ -97,6 +97,7 @@ import { StoredProcessedPosts } from "./storage/processed_posts.ts";
 import type { Database } from "./database/port.ts";
 import type { FenceSource } from "./database/fencing.ts";
 import { type OpenedStore, openStore } from "./storage/open_store.ts";
+import { DatabaseFiles } from "./broadcast/scheduled/scheduled_files.ts";
 import { StoredSessionBackend } from "./storage/sessions.ts";
 import { StoreHealth } from "./storage/store_health.ts";
 import { TeamMembership } from "./team_membership.ts";
@@ -575,7 +576,10 @@ function wireScheduling(
   const { config, database, fence, stores, bot, notifier } = core;
   const scheduled = new ScheduledStore(
     stores.watchDatabase(database, "scheduled broadcasts"),
-    config.scheduledFilesDir,
+    // Shared with standbys: the files wait in the database, where any active reaches them.
+    config.database === undefined
+      ? config.scheduledFilesDir
+      : new DatabaseFiles(stores.watchDatabase(database, "scheduled files")),
     Date.now,
     fence,
   );

@@ -292,4 +292,19 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE approval_decisions SET seq = rowid;
     `,
   },
+  {
+    version: 8,
+    description: "files of scheduled broadcasts in the shared database (PostgreSQL)",
+    // With DATABASE_URL whichever instance is active when a broadcast is due sends it, so
+    // its files wait in the database, not on one instance's disk (scheduled_files.ts).
+    // SQLite keeps them in SCHEDULED_FILES_DIR; the table stays empty there.
+    sql: `
+      CREATE TABLE scheduled_files (
+        broadcast_id TEXT NOT NULL,
+        idx          INTEGER NOT NULL,
+        content      BLOB NOT NULL,
+        PRIMARY KEY (broadcast_id, idx)
+      );
+    `,
+  },
 ];

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { FileBytes } from "@postbot/framework";
+import type { FileBytes } from "@postbot/framework";
+import { DirectoryFiles, type ScheduledFiles } from "./scheduled_files.ts";
 import type { Database, SqlValue } from "../../database/port.ts";
 import { type FenceSource, SOLE_INSTANCE } from "../../database/fencing.ts";
 import type { NewScheduled, ScheduledBroadcast, ScheduledStatus } from "../model.ts";
@@ -60,51 +61,30 @@ export interface ApprovalDecision {
 /** The scheduled_broadcasts table and the files directory. */
 export class ScheduledStore {
   readonly #db: Database;
-  readonly #dir: string;
+  readonly #files: ScheduledFiles;
   readonly #now: () => number;
   readonly #fence: FenceSource;
   readonly #columns: string;
 
   constructor(
     db: Database,
-    filesDir: string,
+    files: string | ScheduledFiles,
     now: () => number = Date.now,
     fence: FenceSource = SOLE_INSTANCE,
   ) {
     this.#db = db;
-    this.#dir = filesDir.replace(/\/+$/, "") || ".";
+    this.#files = typeof files === "string" ? new DirectoryFiles(files) : files;
     this.#now = now;
     this.#fence = fence;
     this.#columns = `s.*${bytesColumns(db.dialect, "s", ["message"])}`;
   }
 
-  /** The directory holding one scheduled broadcast's files. */
-  filesDir(id: string): string {
-    return `${this.#dir}/${id}`;
-  }
-
   /**
-   * Writes the files first (each synced), then the row: a crash in between leaves a stray
-   * directory, never a row whose files are missing.
+   * Writes the files first (each durable), then the row: a crash in between leaves stray
+   * files, never a row whose files are missing.
    */
   async add(s: NewScheduled, contents: readonly FileBytes[]): Promise<void> {
-    if (contents.length > 0) {
-      const dir = this.filesDir(s.id);
-      await Deno.mkdir(dir, { recursive: true });
-      for (const [i, content] of contents.entries()) {
-        const file = await Deno.open(`${dir}/${i}`, { write: true, create: true, truncate: true });
-        try {
-          // A copy: writing may take the buffers over, and the chunks are shared.
-          const bytes = content.bytes();
-          for (let written = 0; written < bytes.byteLength;) {
-            written += await file.write(bytes.subarray(written));
-          }
-          await file.sync();
-        } finally {
-          file.close();
-        }
-      }
-    }
+    await this.#files.write(s.id, contents);
     const options = s.options ?? NO_OPTIONS;
     await this.#db.run(
       `INSERT INTO scheduled_broadcasts (id, sender_id, sender_username, created_at, due_at, zone,
@@ -136,19 +116,13 @@ export class ScheduledStore {
   }
 
   /** The files of a scheduled broadcast, as stored at confirmation. */
-  async readFiles(s: ScheduledBroadcast): Promise<FileBytes[]> {
-    const out: FileBytes[] = [];
-    for (let i = 0; i < s.files.length; i++) {
-      out.push(new FileBytes([await Deno.readFile(`${this.filesDir(s.id)}/${i}`)]));
-    }
-    return out;
+  readFiles(s: ScheduledBroadcast): Promise<FileBytes[]> {
+    return this.#files.read(s.id, s.files.length);
   }
 
   /** Removes the files of a broadcast that was sent or cancelled. */
-  async removeFiles(id: string): Promise<void> {
-    await Deno.remove(this.filesDir(id), { recursive: true }).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
+  removeFiles(id: string): Promise<void> {
+    return this.#files.remove(id);
   }
 
   /** Rows of the table matching `where` (after `WHERE`), mapped. */

@@ -3,6 +3,8 @@ import { FileBytes } from "@postbot/framework";
 import { openDatabase } from "@postbot/framework/sqlite";
 import { MIGRATIONS } from "../../migrations.ts";
 import { ScheduledStore } from "./scheduled_broadcasts.ts";
+import { DatabaseFiles, MAX_DATABASE_FILE_BYTES } from "./scheduled_files.ts";
+import { testOnBothEngines } from "../../database/testing.ts";
 import { SqliteDatabase } from "../../database/sqlite_database.ts";
 
 async function world() {
@@ -74,4 +76,35 @@ Deno.test("ScheduledStore.reconcile puts back a claim whose broadcast never star
     db.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+testOnBothEngines("files kept in the database come back whole, capped, and go", async (db) => {
+  const store = new ScheduledStore(db, new DatabaseFiles(db));
+  const bytes = new Uint8Array(70_000).map((_, i) => i % 251);
+  const s = {
+    id: "eeee5555",
+    senderId: "u1",
+    senderUsername: "alice",
+    dueAt: 1000,
+    zone: "UTC",
+    targetAnswer: "all",
+    channels: 1,
+    message: "with files",
+    files: [
+      { id: "f1", name: "a.bin", size: bytes.length, mimeType: "application/octet-stream" },
+      { id: "f2", name: "b.txt", size: 1, mimeType: "text/plain" },
+    ],
+    sourcePostId: null,
+  };
+  await store.add(s, [new FileBytes([bytes]), new FileBytes([new Uint8Array([7])])]);
+  const kept = await store.readFiles((await store.get("eeee5555"))!);
+  assert.deepEqual(kept.map((f) => f.bytes()), [bytes, new Uint8Array([7])]);
+  await store.removeFiles("eeee5555");
+  await assert.rejects(store.readFiles((await store.get("eeee5555"))!), /missing/);
+  const big = new FileBytes([new Uint8Array(MAX_DATABASE_FILE_BYTES + 1)]);
+  await assert.rejects(
+    store.add({ ...s, id: "ffff6666", files: [s.files[0]] }, [big]),
+    /too big to keep in the shared database/,
+  );
+  assert.equal(await store.get("ffff6666"), undefined, "nothing stored");
 });
