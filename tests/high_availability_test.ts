@@ -91,6 +91,26 @@ Deno.test("the active stopped gracefully hands over at once; the wizard goes on"
   }
 });
 
+Deno.test("a DM sent while nobody is active is answered once, by the new active", async () => {
+  const s = await startScenario({ startBot: false });
+  const bots = await instances(s, await freshDatabase(), 2);
+  try {
+    const active = activeOf(bots);
+    const standby = bots.find((b) => b !== active)!;
+    await standby.waitForOutput(/Standby: connected and ready/);
+    await active.kill();
+    const alice = s.dm(s.world.alice);
+    // The lease has not lapsed yet: nobody listens; the catch-up of the new active answers.
+    assert.match(await alice.ask("!id town-square"), /Id: `/);
+    assert.match(standby.output, /postbot is ready/);
+    assert.match(await alice.ask("!help"), /!id/);
+    assert.equal(await answers(s, /^Id: `/m), 1);
+  } finally {
+    await stopAll(bots);
+    await s.stop();
+  }
+});
+
 Deno.test("kill -9 of the active mid-broadcast: the standby finishes it, no copy twice", {
   ignore: emulatorOnly("emulated latency keeps the broadcast running long enough to kill"),
 }, async () => {
@@ -134,6 +154,49 @@ Deno.test("kill -9 of the active mid-broadcast: the standby finishes it, no copy
     // The sender is told once: the next answer comes after no second report.
     assert.match(await alice.ask("!id town-square"), /Id: `/);
     assert.equal(await answers(s, /Delivered to/), 1);
+  } finally {
+    await stopAll(bots);
+    await s.stop();
+  }
+});
+
+Deno.test("PostgreSQL restarted during a broadcast: it completes, no copy twice", {
+  ignore: emulatorOnly("emulated latency keeps the broadcast running across the restart"),
+}, async () => {
+  const ids = Array.from({ length: N }, (_, i) => `"{{bulk-${i}}}"`).join(", ");
+  const s = await startScenario({
+    bulkChannels: N,
+    channelsToml: `[groups]\nBulk = [${ids}]\n`,
+    env: { BROADCAST_CONCURRENCY: "4" },
+    startBot: false,
+  });
+  const bots = await instances(s, await freshDatabase(), 2);
+  try {
+    const alice = s.dm(s.world.alice);
+    const channels = Array.from({ length: N }, (_, i) => s.world.channels[`bulk-${i}`]);
+    const copies = (channelId: string, id: string) =>
+      s.emu.store.postsIn(channelId).filter((p) =>
+        p.user_id === s.world.bot.user.id && p.props?.[BROADCAST_PROP] === id
+      ).length;
+    await alice.send("Server maintenance tonight");
+    await alice.replyMatching(/Where should I send this/);
+    assert.match(await alice.ask("bulk"), new RegExp(`Ready to send to ${N} channels`));
+    s.emu.faults.latencyMs = 40;
+    await alice.send("yes");
+    const id = broadcastIdIn(await alice.replyMatching(/Sending broadcast/));
+    await s.emu.waitFor(() => channels.filter((c) => copies(c.id, id) > 0).length >= 10, {
+      timeoutMs: 30_000,
+      message: "the broadcast never got going",
+    });
+    await (await cluster!).restart();
+    const during = channels.filter((c) => copies(c.id, id) > 0).length;
+    assert.ok(during < N, `the restart was over after ${during} of ${N}: not during it`);
+    s.emu.faults.latencyMs = 0;
+    const report = await alice.replyMatching(/Delivered to/, 120_000);
+    assert.deepEqual(deliveredCount(report), [N, N]);
+    for (const c of channels) assert.equal(copies(c.id, id), 1, `~${c.name}`);
+    assert.match(await alice.ask("!id town-square"), /Id: `/);
+    assert.equal(await answers(s, /Delivered to/), 1, "the sender is told once");
   } finally {
     await stopAll(bots);
     await s.stop();
