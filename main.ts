@@ -33,13 +33,14 @@ import {
 } from "./src/postbot/config.ts";
 import { APP_NAME } from "./src/postbot/name.ts";
 import { startPostbot } from "./src/postbot/app.ts";
+import { migrateCommand } from "./src/postbot/migrate_command.ts";
 import { hostMain } from "./src/tasks/host.ts";
 import { fsProblem } from "./src/postbot/storage/fs_problem.ts";
 import { checkStorage } from "./src/postbot/storage/preflight.ts";
 import { asConfigProblem, isSettingProblem } from "./src/postbot/storage/setting_problem.ts";
 import { TASK_HOST_FLAG } from "./src/tasks/host_protocol.ts";
 
-const USAGE = `Usage: deno task start [--env-file PATH] [--healthcheck]
+const USAGE = `Usage: deno task start [--env-file PATH] [--healthcheck | --migrate]
 
 Relays one direct message (with its files) to many Mattermost channels, and runs scheduled
 task plugins. Configuration comes from the environment and from .env in the working
@@ -48,6 +49,8 @@ directory (or the file given with --env-file); see README.md.
   --env-file PATH  read this file instead of .env
   --healthcheck    ask the running bot's health endpoint (HEALTH_PORT) and exit 0 when it
                    is healthy, 1 when not: the container HEALTHCHECK
+  --migrate        copy the SQLite log (DB_PATH) into the PostgreSQL database at
+                   DATABASE_URL (new and empty; stop the bot first), then exit
 
 Variables (real environment variables win over .env; each must be granted with --allow-env,
 which deno task start and the compiled binary do):
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
   }
   const { config, secrets } = readConfig(flags["env-file"]);
   if (flags.healthcheck) Deno.exit(await healthcheck(config.healthPort));
+  if (flags.migrate) Deno.exit(await migrateCommand(config));
   const denied = [
     ...await deniedPaths(pathNeeds(POSTBOT_DECLARATION, config)),
     ...await deniedHost(config.serverUrl),
@@ -90,7 +94,12 @@ const PLACES_FIX = "Fix the places named above, or point the settings elsewhere 
   "the environment), then start the bot again.";
 
 /** The command-line flags; a wrong one ends the process with the usage (status 2). */
-function parseFlags(): { "env-file"?: string; help?: boolean; healthcheck?: boolean } {
+function parseFlags(): {
+  "env-file"?: string;
+  help?: boolean;
+  healthcheck?: boolean;
+  migrate?: boolean;
+} {
   try {
     return parseArgs({
       args: Deno.args,
@@ -98,6 +107,7 @@ function parseFlags(): { "env-file"?: string; help?: boolean; healthcheck?: bool
         "env-file": { type: "string" },
         help: { type: "boolean", short: "h" },
         healthcheck: { type: "boolean" },
+        migrate: { type: "boolean" },
       },
       strict: true,
     }).values;
