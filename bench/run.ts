@@ -17,6 +17,7 @@ import { relayMemoryBenchmark } from "./relay_memory.ts";
 import { roundTripBenchmark } from "./round_trip.ts";
 import { scheduledBenchmark } from "./scheduled.ts";
 import { startupBenchmark } from "./startup.ts";
+import { takeoverBenchmark } from "./takeover.ts";
 import { statusSeenBenchmark } from "./status_seen.ts";
 import type { Benchmark, BenchRow } from "./support.ts";
 
@@ -32,6 +33,7 @@ const BENCHMARKS: [string, Benchmark][] = [
   ["real server: fan-out and rate limit", realServerBenchmark],
   ["memory over time", () => memoryOverTimeBenchmark()],
   ["memory after bursts of files", () => burstMemoryBenchmark()],
+  ["takeover and a standby's memory (PostgreSQL)", takeoverBenchmark],
 ];
 
 /** The machine, as the README reports it. */

@@ -878,6 +878,10 @@ async function startLoops(
   if (store.keeper !== undefined) {
     log.info("Standby: connected and ready; waiting for the lease to act");
     await store.active;
+    // The channel list was read when this standby started, maybe hours ago.
+    await core.cache.refresh().catch((e) =>
+      log.warn("Could not refresh the channel list on taking over: {error}", { error: e })
+    );
     // Settle what a previous process left unfinished before any DM can confirm a new one.
     const resumed = await wiring.broadcaster.resume();
     if (resumed > 0) log.warn("Took over {n} unfinished broadcasts", { n: resumed });
