@@ -160,6 +160,51 @@ Deno.test("kill -9 of the active mid-broadcast: the standby finishes it, no copy
   }
 });
 
+Deno.test("SIGTERM of the active mid-broadcast: the standby finishes it, no copy twice", {
+  ignore: emulatorOnly("emulated latency keeps the broadcast running across the hand-over"),
+}, async () => {
+  const ids = Array.from({ length: N }, (_, i) => `"{{bulk-${i}}}"`).join(", ");
+  const s = await startScenario({
+    bulkChannels: N,
+    channelsToml: `[groups]\nBulk = [${ids}]\n`,
+    env: { BROADCAST_CONCURRENCY: "4", SHUTDOWN_GRACE_SECONDS: "0" },
+    startBot: false,
+  });
+  const bots = await instances(s, await freshDatabase(), 2);
+  try {
+    const active = activeOf(bots);
+    const standby = bots.find((b) => b !== active)!;
+    await standby.waitForOutput(/Standby: connected and ready/);
+    const alice = s.dm(s.world.alice);
+    const channels = Array.from({ length: N }, (_, i) => s.world.channels[`bulk-${i}`]);
+    const copies = (channelId: string, id: string) =>
+      s.emu.store.postsIn(channelId).filter((p) =>
+        p.user_id === s.world.bot.user.id && p.props?.[BROADCAST_PROP] === id
+      ).length;
+    await alice.send("Quarterly numbers");
+    await alice.replyMatching(/Where should I send this/);
+    assert.match(await alice.ask("bulk"), new RegExp(`Ready to send to ${N} channels`));
+    s.emu.faults.latencyMs = 30;
+    await alice.send("yes");
+    const id = broadcastIdIn(await alice.replyMatching(/Sending broadcast/));
+    await s.emu.waitFor(() => channels.filter((c) => copies(c.id, id) > 0).length >= 10, {
+      timeoutMs: 30_000,
+      message: "the broadcast never got going",
+    });
+    assert.equal(await active.stop(), 0);
+    s.emu.faults.latencyMs = 0;
+    assert.ok(channels.filter((c) => copies(c.id, id) > 0).length < N, "stopped part-way");
+    const report = await alice.replyMatching(/Delivered to/, 120_000);
+    assert.deepEqual(deliveredCount(report), [N, N]);
+    for (const c of channels) assert.equal(copies(c.id, id), 1, `~${c.name}`);
+    assert.match(await alice.ask("!id town-square"), /Id: `/);
+    assert.equal(await answers(s, /Delivered to|shutting down/), 1, "told once, at the end");
+  } finally {
+    await stopAll(bots);
+    await s.stop();
+  }
+});
+
 Deno.test("PostgreSQL restarted during a broadcast: it completes, no copy twice", {
   ignore: emulatorOnly("emulated latency keeps the broadcast running across the restart"),
 }, async () => {

@@ -647,6 +647,7 @@ function createBroadcaster(
     undoWindowSeconds: config.undoWindowSeconds,
     botUserId: bot.identity.userId,
     botUsername: bot.identity.username,
+    handOver: config.database !== undefined,
   });
 }
 

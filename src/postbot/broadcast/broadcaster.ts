@@ -74,6 +74,8 @@ export interface BroadcasterSettings {
   readonly acknowledgement?: AckRequest;
   /** Records the seen thresholds of what a run delivered (see seen_threshold.ts). */
   readonly captureSeen?: (broadcastId: string) => Promise<void>;
+  /** A shared database: shutdown leaves unfinished runs to the next active (see run.ts). */
+  readonly handOver?: boolean;
 }
 
 /** Runs and tracks broadcasts. */

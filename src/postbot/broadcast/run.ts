@@ -87,6 +87,11 @@ export interface RunDeps {
      * delivered (see seen_threshold.ts). Absent, they are read when first needed.
      */
     readonly captureSeen?: (broadcastId: string) => Promise<void>;
+    /**
+     * Another instance takes over (a shared database): a run cut off by shutdown is left
+     * as it is, for the next active to resume, instead of recorded as interrupted.
+     */
+    readonly handOver?: boolean;
   };
 }
 
@@ -324,6 +329,13 @@ export class DeliveryRuns {
         release();
         return await reports.noFiles(run, end.reason);
       case "interrupted":
+        if (this.#deps.settings.handOver) {
+          log.warn("Broadcast {id}: {n} recipients left for the next active instance", {
+            id: record.id,
+            n: end.notStarted,
+          });
+          return;
+        }
         // Shutting down: what did not start stays pending and is recovered at the next start.
         log.warn("Broadcast {id} interrupted by shutdown: {n} recipients not started", {
           id: record.id,
