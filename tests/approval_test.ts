@@ -184,6 +184,83 @@ Deno.test("approval", async (t) => {
         assert.equal((await botPostsIn(s, berlin, id)).length, 1);
       });
 
+      await t.step("an edit of a sent broadcast waits for approval", async () => {
+        const id = broadcastIdIn(await submit(bob_, "Version one", "Offices"));
+        await alice_.replyMatching(/asks for approval/);
+        await carol_.replyMatching(/asks for approval/);
+        await say(carol_, `approve ${id}`, /last approval/);
+        await bob_.replyMatching(/Delivered/);
+        const text = async () => (await botPostsIn(s, berlin, id))[0]?.message ?? "";
+        await s.waitFor(async () => /Version one/.test(await text()));
+        await say(bob_, `!edit ${id}`, /new text/i);
+        const preview = await say(bob_, "Version **two** <br>", /Answer \*\*yes\*\*/);
+        assert.match(preview, /Ask approval to change broadcast/);
+        assert.match(await say(bob_, "yes", /awaits approval/), /keep the old one/);
+        for (const dm of [alice_, carol_]) {
+          const asked = await dm.replyMatching(/approval of an edit/);
+          assert.match(asked, /\*\*Was:\*\*\n```\nVersion one\n```/);
+          assert.match(asked, /\*\*Now:\*\*\n```\nVersion \*\*two\*\* <br>\n```/);
+          assert.match(asked, /~office-berlin/);
+        }
+        assert.match(await text(), /Version one/);
+        assert.match(await say(bob_, `approve ${id}`, /own/), /cannot approve your own edit/);
+        assert.match(await say(carol_, "!pending", /awaiting your approval/), /an \*\*edit\*\*/);
+        // Two approvers at once: the posts change once.
+        await Promise.all([alice_.send(`approve ${id}`), carol_.send(`approve ${id}`)]);
+        const answers = await Promise.all([
+          alice_.replyMatching(/Approved the edit|approved already/),
+          carol_.replyMatching(/Approved the edit|approved already/),
+        ]);
+        assert.equal(answers.filter((a) => /last approval/.test(a)).length, 1, answers.join("\n"));
+        assert.match(await bob_.replyMatching(/edit .* \*\*approved\*\*/), /Edited broadcast/);
+        assert.match(await text(), /Version \*\*two\*\*/);
+        assert.equal((await botPostsIn(s, berlin, id)).length, 1);
+      });
+
+      await t.step("a rejected edit leaves the posts; withdrawals are told", async () => {
+        const id = broadcastIdIn(await submit(bob_, "Stays", "Offices"));
+        await alice_.replyMatching(/asks for approval/);
+        await carol_.replyMatching(/asks for approval/);
+        await say(alice_, `approve ${id}`, /last approval/);
+        await bob_.replyMatching(/Delivered/);
+        const text = async () => (await botPostsIn(s, berlin, id))[0]?.message ?? "";
+        const edit = async (to: string, replacing = false) => {
+          await say(bob_, `!edit ${id}`, /new text/i);
+          await say(bob_, to, /Answer \*\*yes\*\*/);
+          await say(bob_, "yes", /awaits approval/);
+          for (const dm of [carol_, alice_]) {
+            if (replacing) {
+              assert.match(await dm.replyMatching(/withdrew the edit/), /newer edit replaced it/);
+            }
+            await dm.replyMatching(new RegExp(`approval of an edit[\\s\\S]*${to}`));
+          }
+        };
+        await edit("Rejected change");
+        await say(carol_, `reject ${id} not @channel today`, /Rejected the edit/);
+        const told = await bob_.replyMatching(/rejected\*\* the edit/);
+        assert.match(told, /keep the old text/);
+        assert.doesNotMatch(told, /(^|[^\u200b])@channel\b/);
+        assert.match(await alice_.replyMatching(/rejected the edit/), /nothing more/);
+        assert.match(await text(), /Stays/);
+        // A newer edit replaces one awaiting, and `!cancel` withdraws one: approvers are told.
+        await edit("Replaced change");
+        await edit("Withdrawn change", true);
+        assert.match(await say(bob_, `!cancel ${id}`, /Withdrew/), /keep their text/);
+        assert.match(await alice_.replyMatching(/withdrew the edit/), /nothing to decide/);
+        assert.match(await say(carol_, `approve ${id}`, /withdrawn/), /nothing to decide/);
+        assert.match(await text(), /Stays/);
+        // Across a restart, an awaiting edit keeps waiting and is applied once approved.
+        await edit("After restart");
+        assert.equal(await s.bot.stop(), 0);
+        await s.startBot({ BOT_LOG_CHANNEL_ID: channels["bot-log"].id });
+        await say(carol_, `approve ${id}`, /last approval/);
+        await s.waitFor(async () => /After restart/.test(await text()));
+        // `!undo` needs no approval.
+        await say(bob_, `!undo ${id}`, /Answer \*\*yes\*\*/);
+        await say(bob_, "yes", /Deleted|deleted/);
+        await s.waitFor(async () => (await botPostsIn(s, berlin, id)).length === 0);
+      });
+
       await t.step("an edit starts the approvals over", async () => {
         const id = broadcastIdIn(await submit(bob_, "First text", "Two keys"));
         await alice_.replyMatching(/asks for approval/);
@@ -273,6 +350,46 @@ Deno.test("approval requests lapse after APPROVAL_TTL_SECONDS", async () => {
       assert.match(await carol_.replyMatching(/expired/), new RegExp(id));
       assert.equal(status(s, id), "expired");
       assert.match(await say(carol_, `approve ${id}`, /expired/), /will not be sent/);
+    });
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("an edit awaiting approval lapses; approvers named after the send count", async () => {
+  const s = await startScenario({
+    channelsToml: CHANNELS_TOML,
+    env: { APPROVAL_TTL_SECONDS: "2" },
+  });
+  const { alice, bob, carol, channels } = s.world;
+  const engineering = channels.engineering.id;
+  try {
+    await showingBotOutput(s, async () => {
+      const [alice_, bob_, carol_] = [s.dm(alice), s.dm(bob), s.dm(carol)];
+      await bob_.send("Before the rules");
+      await bob_.replyMatching(/Where should I send this/);
+      await say(bob_, "Engineering", /Ready to send/);
+      const id = broadcastIdIn(await say(bob_, "yes", /Sending|Delivered/));
+      await bob_.replyMatching(/Delivered/);
+      // The operator gives the group approvers afterwards: an edit now needs them.
+      assert.equal(await s.bot.stop(), 0);
+      await Deno.writeTextFile(
+        `${s.dir}/channels.toml`,
+        s.channelsToml().replace(
+          `Engineering = ["${engineering}"]`,
+          `Engineering = { channels = ["${engineering}"], approvers = ["alice", "carol"] }`,
+        ),
+      );
+      await s.startBot();
+      await say(bob_, `!edit ${id}`, /new text/i);
+      await say(bob_, "Too late", /Ask approval/);
+      await say(bob_, "yes", /awaits approval/);
+      assert.match(await bob_.replyMatching(/not approved in time/), /keep the old text/);
+      assert.match(await alice_.replyMatching(/edit .* expired/), /nothing more to decide/);
+      assert.match(await carol_.replyMatching(/edit .* expired/), new RegExp(id));
+      assert.match(await say(carol_, `approve ${id}`, /expired/), /nothing to decide/);
+      const posts = await botPostsIn(s, engineering, id);
+      assert.match(posts[0].message, /Before the rules/);
     });
   } finally {
     await s.stop();

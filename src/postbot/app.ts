@@ -81,6 +81,9 @@ import { Approvals, APPROVE_ACTION_PATH } from "./broadcast/approval/approvals.t
 import { decisionLines } from "./broadcast/approval/approval_text.ts";
 import { approvalNeeds } from "./targets/audiences.ts";
 import { ApprovalExpiry } from "./broadcast/approval/approval_expiry.ts";
+import { EditApprovals, type EditApprovalsDeps } from "./broadcast/approval/edit_approvals.ts";
+import { EditRequestStore } from "./broadcast/approval/edit_requests.ts";
+import { ApprovalDesk } from "./broadcast/approval/approval_desk.ts";
 import { statusCommand } from "./commands/status.ts";
 import type { PostbotConfig } from "./config.ts";
 import { type ExtraRoutes, type HealthSnapshot, serveHealth } from "./health.ts";
@@ -331,8 +334,10 @@ function createTasks({ config, db, stores, notifier }: Core): TaskSystem {
 interface Wiring {
   readonly broadcaster: Broadcaster;
   readonly scheduler: Scheduler;
-  readonly approvals: Approvals;
+  /** What approvers answer, of new broadcasts and of edits. */
+  readonly desk: ApprovalDesk;
   readonly approvalExpiry: ApprovalExpiry;
+  readonly edits: EditApprovals;
   readonly wizard: Wizard;
   readonly dispatcher: CommandDispatcher;
   readonly teamMembers: TeamMembership;
@@ -479,15 +484,14 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     broadcastLog,
     { directChannels, followUp, captureSeen: seen.capture },
   );
-  const { scheduled, broadcasts, scheduler, later, approvals, approvalExpiry } = wireScheduling(
-    core,
-    access,
-    broadcastLog,
-    broadcaster,
-    tasks,
-    followUp.tokens,
-  );
-  const editor = createEditor(core, access, broadcasts, scheduled, approvals);
+  // The edit approvals apply an approved edit with the editor, built after them.
+  const late: { editor?: Editor } = {};
+  const { scheduled, broadcasts, scheduler, later, approvals, approvalExpiry, edits, desk } =
+    wireScheduling(core, access, broadcastLog, broadcaster, tasks, {
+      tokens: followUp.tokens,
+      applyEdit: (id, text, actor, at) => late.editor!.applyApproved(id, text, actor, at),
+    });
+  const editor = late.editor = createEditor(core, access, broadcasts, scheduled, approvals, edits);
   // Known once the commands are registered (they need the wizard).
   let commandNames: ReadonlySet<string> = new Set();
   const wizard = new Wizard({
@@ -520,18 +524,16 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     wizard,
     followUp,
     seen.reader,
+    { edits, desk },
   );
-  dispatcher
-    .register(approveCommand(approvals))
-    .register(rejectCommand(approvals))
-    .register(pendingCommand(approvals));
   for (const command of tasks.commands) dispatcher.register(command);
   commandNames = new Set(dispatcher.commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
   return {
     broadcaster,
     scheduler,
-    approvals,
+    desk,
     approvalExpiry,
+    edits,
     wizard,
     dispatcher,
     teamMembers: access.teamMembers,
@@ -546,7 +548,10 @@ function wireScheduling(
   broadcastLog: BroadcastLog,
   broadcaster: Broadcaster,
   tasks: TaskSystem,
-  tokens: ActionTokens,
+  { tokens, applyEdit }: {
+    readonly tokens: ActionTokens;
+    readonly applyEdit: EditApprovalsDeps["apply"];
+  },
 ) {
   const { config, db, stores, bot, notifier } = core;
   const scheduled = new ScheduledStore(
@@ -571,13 +576,10 @@ function wireScheduling(
   });
   // The loop reads the approvals, which wake it: it is built first, reading them lazily.
   const approvalExpiry = new ApprovalExpiry({
-    expireLapsed: () => approvals.expireLapsed(),
-    nextExpiry: () => approvals.nextExpiry(),
+    expireLapsed: () => desk.expireLapsed(),
+    nextExpiry: () => desk.nextExpiry(),
   });
-  const approvals: Approvals = new Approvals({
-    store: scheduled,
-    later,
-    scheduler,
+  const common = {
     notifier,
     audit: access.audit,
     teamPeople: () => core.people.teamPeople(),
@@ -586,8 +588,23 @@ function wireScheduling(
       buttons: { url: `${config.actionsUrl.replace(/\/+$/, "")}${APPROVE_ACTION_PATH}`, tokens },
     }),
     onOpened: () => approvalExpiry.wake(),
+  };
+  const edits = new EditApprovals({
+    ...common,
+    store: new EditRequestStore(stores.watch(db, "edit approvals")),
+    scheduled,
+    record: (id) => broadcastLog.get(id),
+    needs: (answer) => approvalNeeds(answer, core.channels.config),
+    apply: applyEdit,
   });
-  return { scheduled, broadcasts, scheduler, later, approvals, approvalExpiry };
+  const approvals: Approvals = new Approvals({
+    ...common,
+    store: scheduled,
+    later,
+    scheduler,
+  });
+  const desk = new ApprovalDesk({ approvals, edits, scheduled, tokens });
+  return { scheduled, broadcasts, scheduler, later, approvals, approvalExpiry, edits, desk };
 }
 
 /** The delivery engine, with what its posts carry and who it wakes. */
@@ -627,13 +644,14 @@ function createEditor(
   broadcasts: BroadcastService,
   scheduled: ScheduledStore,
   approvals: Approvals,
+  edits: EditApprovals,
 ): Editor {
   return new Editor({
     transport: core.bot.transport,
     broadcasts,
     scheduled,
     approvals,
-    needsApproval: (answer) => approvalNeeds(answer, core.channels.config).length > 0,
+    edits,
     notifier: core.notifier,
     audit: access.audit,
     authority: access.authority,
@@ -676,6 +694,7 @@ function registerCommands(
   questions: Wizard,
   followUp: FollowUp,
   seen: SeenReader,
+  { edits, desk }: { readonly edits: EditApprovals; readonly desk: ApprovalDesk },
 ): CommandDispatcher {
   const { transport } = bot;
   const auditChannelId = config.botLogChannelId;
@@ -715,7 +734,10 @@ function registerCommands(
     .register(retryCommand(broadcasts))
     .register(editCommand({ broadcasts, questions, editWindowSeconds: config.editWindowSeconds }))
     .register(scheduledCommand(scheduled))
-    .register(cancelCommand({ scheduled, questions }));
+    .register(cancelCommand({ scheduled, questions, edits }))
+    .register(approveCommand(desk))
+    .register(rejectCommand(desk))
+    .register(pendingCommand(desk));
 }
 
 /** The permalink of a post: `<server>/<team>/pl/<post id>`. */
@@ -782,7 +804,7 @@ interface Held {
  */
 function routeMessages(
   { config, bot }: Core,
-  { dispatcher, wizard, teamMembers, approvals }: Wiring,
+  { dispatcher, wizard, teamMembers, desk }: Wiring,
 ): Held {
   if (config.adminUsers.length === 0) {
     log.warn(
@@ -821,7 +843,7 @@ function routeMessages(
     .use(dispatcher.middleware((ctx) => {
       // `approve <id>` / `reject <id> <reason>` typed without `!` are decisions, not drafts.
       const typed = typedDecision(ctx.text);
-      return typed !== undefined ? answerDecision(approvals, ctx, typed) : wizard.handle(ctx);
+      return typed !== undefined ? answerDecision(desk, ctx, typed) : wizard.handle(ctx);
     }))
     .catch(logAndApologize({ log }));
   return held;
@@ -835,7 +857,7 @@ function routeMessages(
  */
 async function startLoops(
   { config, bot, cache, stores }: Core,
-  { broadcaster, scheduler, wizard, followUp, approvalExpiry, approvals }: Wiring,
+  { broadcaster, scheduler, wizard, followUp, approvalExpiry, desk, edits }: Wiring,
   tasks: TaskSystem,
   held: Held,
   opened: AsyncDisposableStack,
@@ -859,7 +881,7 @@ async function startLoops(
       // Button clicks come to the same port (ACTIONS_URL names it as the server reaches it).
       const actions: ExtraRoutes = config.actionsUrl === undefined ? {} : {
         [ACK_ACTION_PATH]: ackActionHandler(followUp.acks),
-        [APPROVE_ACTION_PATH]: approveActionHandler(approvals),
+        [APPROVE_ACTION_PATH]: approveActionHandler(desk),
       };
       opened.defer(serveHealth(config.healthPort, snapshot, actions));
     } catch (e) {
@@ -889,6 +911,8 @@ async function startLoops(
   opened.defer(() => scheduler.stop());
   await approvalExpiry.start();
   opened.defer(() => approvalExpiry.stop());
+  // An edit approved just before a stop changes its posts now.
+  await edits.resume();
   await followUp.loop.start();
   opened.defer(() => followUp.loop.stop());
   // Reactions given while postbot was down are read back; the socket hears the rest.

@@ -274,4 +274,45 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    description: "edits of sent broadcasts awaiting approval",
+    // `!edit` of a sent broadcast to an audience with approvers asks them first: the new text
+    // waits here ('awaiting_approval') until enough approvals ('approved': the posts are
+    // being changed; 'applied' once they are), one rejection ('rejected'), its time running
+    // out ('expired') or a newer edit or `!cancel` ('withdrawn'). At most one awaits per
+    // broadcast. Rounds continue the broadcast's approval rounds, so an Approve button of an
+    // earlier request never counts for this one. Decisions have a table of their own: the
+    // broadcast may have been sent without approval (no scheduled row to refer to).
+    sql: `
+      CREATE TABLE edit_approvals (
+        broadcast_id      TEXT NOT NULL REFERENCES broadcasts (id),
+        round             INTEGER NOT NULL,
+        editor_id         TEXT NOT NULL,
+        editor_username   TEXT NOT NULL,
+        old_message       TEXT NOT NULL,
+        message           TEXT NOT NULL,
+        requirements_json TEXT NOT NULL,
+        status            TEXT NOT NULL CHECK (status IN ('awaiting_approval', 'approved',
+          'applied', 'rejected', 'expired', 'withdrawn')),
+        created_at        INTEGER NOT NULL,
+        expires_at        INTEGER NOT NULL,
+        PRIMARY KEY (broadcast_id, round)
+      );
+      CREATE UNIQUE INDEX edit_approvals_one_open ON edit_approvals (broadcast_id)
+        WHERE status = 'awaiting_approval';
+      CREATE INDEX edit_approvals_by_expiry ON edit_approvals (status, expires_at);
+      CREATE TABLE edit_decisions (
+        broadcast_id      TEXT NOT NULL,
+        round             INTEGER NOT NULL,
+        approver_id       TEXT NOT NULL,
+        approver_username TEXT NOT NULL,
+        decision          TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+        reason            TEXT NOT NULL DEFAULT '',
+        at                INTEGER NOT NULL,
+        PRIMARY KEY (broadcast_id, round, approver_id),
+        FOREIGN KEY (broadcast_id, round) REFERENCES edit_approvals (broadcast_id, round)
+      );
+    `,
+  },
 ];

@@ -3,7 +3,8 @@
  * whose SQLite text has no faithful translation (see `database/dialect.ts`), given here in the
  * form both engines read. Version 4 rebuilt `deliveries` copying its rows in `rowid` order; on
  * PostgreSQL the table is empty at that step (a PostgreSQL database starts at version 0, and
- * no data is moved in from SQLite by migrations), so the copy needs no order.
+ * no data is moved in from SQLite by migrations), so the copy needs no order; version 6
+ * rebuilt `scheduled_broadcasts` the same way.
  *
  * @module
  */
@@ -14,6 +15,11 @@ import { MIGRATIONS } from "./migrations.ts";
 /** The replacements: version -> the same step in SQL both engines read. */
 const REWRITES: ReadonlyMap<number, (sql: string) => string> = new Map([
   [4, (sql: string) => replaceOnce(sql, "FROM deliveries ORDER BY rowid;", "FROM deliveries;")],
+  [
+    6,
+    (sql: string) =>
+      replaceOnce(sql, "FROM scheduled_broadcasts ORDER BY rowid;", "FROM scheduled_broadcasts;"),
+  ],
 ]);
 
 function replaceOnce(sql: string, from: string, to: string): string {

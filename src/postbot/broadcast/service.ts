@@ -166,8 +166,11 @@ export class BroadcastService {
     return this.editTarget(id);
   }
 
-  /** Whether broadcast `id` can be edited now (asked again at the preview and at the yes). */
-  editTarget(id: string): EditDecision {
+  /**
+   * Whether broadcast `id` can be edited now (asked again at the preview and at the yes), or
+   * at `at` (an approved edit: the window is measured when it was asked).
+   */
+  editTarget(id: string, at?: number): EditDecision {
     return decideEdit({
       id,
       scheduled: this.#deps.scheduled.get(id),
@@ -175,7 +178,7 @@ export class BroadcastService {
       deliveries: this.#deps.broadcastLog.deliveries(id),
       busy: this.#deps.engine.isBusy(id),
       windowSeconds: this.#deps.editWindowSeconds,
-      now: this.#now(),
+      now: at ?? this.#now(),
     });
   }
 

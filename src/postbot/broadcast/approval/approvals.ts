@@ -92,6 +92,8 @@ export function resolveRequirements(
   needs: readonly ApprovalNeed[],
   team: ReadonlyMap<string, TeamPerson>,
   senderId: string,
+  /** Others who may not approve either (the editor of someone else's broadcast). */
+  alsoExcluded: readonly string[] = [],
 ): Result<ApprovalRequirement[], Problem> {
   const byName = new Map([...team.values()].map((p) => [p.username.toLowerCase(), p]));
   const out: ApprovalRequirement[] = [];
@@ -106,7 +108,9 @@ export function resolveRequirements(
         ? team.get(ref.value.id)
         : byName.get(ref.value.username);
       if (person === undefined || person.isBot) unknown.push(entry);
-      else if (person.id !== senderId) approvers.push({ id: person.id, username: person.username });
+      else if (person.id !== senderId && !alsoExcluded.includes(person.id)) {
+        approvers.push({ id: person.id, username: person.username });
+      }
     }
     if (approvers.length < need.approvals) {
       const gone = unknown.length > 0
@@ -413,25 +417,11 @@ export class Approvals {
 
   /** The request to each approver, and their Approve button when clicks can reach the bot. */
   async #request(id: string, approval: ApprovalState, text: string): Promise<void> {
-    await this.#tellApprovers(approvers(approval), text);
-    const buttons = this.#deps.buttons;
-    if (buttons === undefined) return;
-    for (const a of approvers(approval)) {
-      const context = {
-        broadcast: id,
-        round: approval.round,
-        token: await buttons.tokens.signApproval(id, a.id, approval.round),
-      };
-      await this.#deps.notifier.dmWithProps(a.id, "", approveButton(buttons.url, id, context));
-    }
+    await askApprovers(this.#deps, { id, round: approval.round }, approvers(approval), text);
   }
 
-  async #tellApprovers(list: readonly Approver[], text: string): Promise<void> {
-    for (const a of list) {
-      await this.#deps.notifier.dm(a.id, text).catch((e) =>
-        log.warn("Could not tell approver {user}: {error}", { user: a.username, error: e })
-      );
-    }
+  #tellApprovers(list: readonly Approver[], text: string): Promise<void> {
+    return tellApprovers(this.#deps.notifier, list, text);
   }
 
   async #auditDecision(s: ScheduledBroadcast, actor: Actor, action: string, detail: string) {
@@ -444,6 +434,44 @@ export class Approvals {
       detail,
       channels: undefined,
     });
+  }
+}
+
+/**
+ * Tells each approver `text`; one who cannot be told is logged (the others still are). Edit
+ * requests (edit_approvals.ts) tell them the same way.
+ */
+export async function tellApprovers(
+  notifier: Pick<Notifier, "dm">,
+  list: readonly Approver[],
+  text: string,
+): Promise<void> {
+  for (const a of list) {
+    await notifier.dm(a.id, text).catch((e) =>
+      log.warn("Could not tell approver {user}: {error}", { user: a.username, error: e })
+    );
+  }
+}
+
+/** Sends each approver the request, and their Approve button for round `round` if any. */
+export async function askApprovers(
+  deps: Pick<ApprovalsDeps, "notifier" | "buttons">,
+  { id, round }: { readonly id: string; readonly round: number },
+  list: readonly Approver[],
+  text: string,
+): Promise<void> {
+  await tellApprovers(deps.notifier, list, text);
+  const buttons = deps.buttons;
+  if (buttons === undefined) return;
+  for (const a of list) {
+    const context = {
+      broadcast: id,
+      round,
+      token: await buttons.tokens.signApproval(id, a.id, round),
+    };
+    await deps.notifier.dmWithProps(a.id, "", approveButton(buttons.url, id, context)).catch((e) =>
+      log.warn("Could not send {user} the Approve button: {error}", { user: a.username, error: e })
+    );
   }
 }
 
