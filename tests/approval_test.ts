@@ -432,3 +432,49 @@ Deno.test("an Approve button, where ACTIONS_URL is set; forged clicks are refuse
     await s.stop();
   }
 });
+
+Deno.test("!add_group takes the table form, checked as at startup, comments kept", async () => {
+  const s = await startScenario({ channelsToml: CHANNELS_TOML });
+  const { alice, bob, carol, channels } = s.world;
+  const rome = channels["office-rome"].id;
+  try {
+    await showingBotOutput(s, async () => {
+      const [alice_, bob_, carol_] = [s.dm(alice), s.dm(bob), s.dm(carol)];
+      const bad = await say(
+        alice_,
+        `!add_group Board = { channels = ["${rome}"], approver = ["carol"] }`,
+        /unknown key/,
+      );
+      assert.match(bad, /"approver"/);
+      assert.match(bad, /channels = \["town-square"\]/);
+      const few = await say(
+        alice_,
+        `!add_group Board = { channels = ["${rome}"], approvers = ["carol"], approvals = 2 }`,
+        /approvals = 2/,
+      );
+      assert.match(few, /only 1 approvers are named/);
+      const saved = await say(
+        alice_,
+        `!add_group Board = { channels = ["${rome}"], senders = ["bob"], approvers = ["carol"] }`,
+        /Saved/,
+      );
+      assert.match(saved, /Board/);
+      const toml = s.channelsToml();
+      assert.match(toml, /^# approval tests$/m);
+      assert.match(toml, /# bob and carol may send; alice or carol approves/);
+      assert.match(
+        toml,
+        new RegExp(
+          `"Board" = \\{ channels = \\["${rome}"\\], senders = \\["bob"\\], ` +
+            `approvers = \\["carol"\\], approvals = 1 \\}`,
+        ),
+      );
+      const id = broadcastIdIn(await submit(bob_, "To the board", "Board"));
+      assert.match(await carol_.replyMatching(/asks for approval/), /To the board/);
+      await say(bob_, `!cancel ${id}`, /Answer \*\*yes\*\*/);
+      await say(bob_, "yes", /Cancelled/);
+    });
+  } finally {
+    await s.stop();
+  }
+});

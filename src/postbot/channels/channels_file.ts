@@ -48,7 +48,14 @@ import {
 } from "./parse.ts";
 import type { GroupDefinition } from "./group_input.ts";
 import type { ListDefinition } from "./list_input.ts";
-import { type EditableTable, insertIntoTable, TomlEditError } from "./toml_text.ts";
+import {
+  type EditableTable,
+  type InlineTable,
+  insertIntoTable,
+  TomlEditError,
+  type TomlEntryValue,
+} from "./toml_text.ts";
+import type { AudienceRules } from "./audience_rules.ts";
 
 /** Why a write was refused or failed; in every case the file on disk is unchanged. */
 export type ChannelsWriteErrorKind =
@@ -240,11 +247,10 @@ export class ChannelsStore {
     kind: GroupTable,
     defs: readonly GroupDefinition[],
   ): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
-    const field = configField(kind);
     return this.#addNamed(
       { table: kind, what: "group" },
-      defs.map((d) => ({ name: d.name, values: d.channelIds })),
-      (config, entries) => ({ ...config, [field]: new Map([...config[field], ...entries]) }),
+      defs.map((d) => ({ name: d.name, values: d.channelIds, rules: d.rules })),
+      (config, entries) => withGroups(config, configField(kind), entries, defs),
     );
   }
 
@@ -263,7 +269,7 @@ export class ChannelsStore {
   /** Adds named entries (groups, lists) to `table`: checked, free names only, verified. */
   #addNamed(
     { table, what }: { table: GroupTable | "lists"; what: "group" | "list" },
-    defs: readonly { name: string; values: readonly string[] }[],
+    defs: readonly { name: string; values: readonly string[]; rules?: AudienceRules }[],
     merge: (config: ChannelsConfig, entries: [string, string[]][]) => ChannelsConfig,
   ): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
     return this.#enqueue(async () => {
@@ -299,7 +305,11 @@ export class ChannelsStore {
             `or edit ${this.#path} by hand to change an existing one. Nothing was written.`,
         );
       }
-      return await this.#apply(disk.value, table, entries, merge(config, entries));
+      const written = entries.map(([name, values]): [string, TomlEntryValue] => {
+        const rules = defs.find((d) => d.name === name)?.rules;
+        return [name, rules === undefined ? values : inlineGroup(values, rules)];
+      });
+      return await this.#apply(disk.value, table, written, merge(config, entries));
     });
   }
 
@@ -425,7 +435,7 @@ export class ChannelsStore {
   async #apply(
     disk: DiskState,
     table: EditableTable,
-    entries: [string, string[] | string][],
+    entries: [string, TomlEntryValue][],
     expected: ChannelsConfig,
   ): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
     let text: string;
@@ -457,6 +467,37 @@ export class ChannelsStore {
     this.#adopt(after);
     return ok(check.value);
   }
+}
+
+/** `config` with groups added to `field`, and the rules of those that have some. */
+function withGroups(
+  config: ChannelsConfig,
+  field: "groups" | "privateGroups",
+  entries: [string, string[]][],
+  defs: readonly GroupDefinition[],
+): ChannelsConfig {
+  const rules = defs.flatMap((d) =>
+    d.rules === undefined ? [] : [[nameKey(d.name), d.rules] as const]
+  );
+  return {
+    ...config,
+    [field]: new Map([...config[field], ...entries]),
+    ...(rules.length === 0 ? {} : { rules: new Map([...(config.rules ?? []), ...rules]) }),
+  };
+}
+
+/** A group with rules as channels.toml gets it: `{ channels = [...], senders = [...], ... }`. */
+function inlineGroup(channels: readonly string[], rules: AudienceRules): InlineTable {
+  return {
+    inline: [
+      ["channels", channels],
+      ...(rules.senders === undefined ? [] : [["senders", rules.senders] as const]),
+      ...(rules.approvers.length === 0 ? [] : [
+        ["approvers", rules.approvers] as const,
+        ["approvals", rules.approvals] as const,
+      ]),
+    ],
+  };
 }
 
 /** Why a group or list to add is invalid (its name, its values), or undefined. */

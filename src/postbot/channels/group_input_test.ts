@@ -204,3 +204,29 @@ Deno.test("decideGroupInput: each refusal is a typed outcome with its place, wor
   assert.deepEqual([problem.line, problem.column], [1, 1]);
   assert.match(problem.message, /^Line 1, column 1: section headers like \[groups\]/);
 });
+
+Deno.test("the table form on one line: rules checked as at startup", () => {
+  const [g] = groups(`Board = { channels = ["${A}"], senders = ["@bob"], approvers = ["carol"] }`);
+  assert.deepEqual(g, {
+    name: "Board",
+    channelIds: [A],
+    rules: { senders: ["@bob"], approvers: ["carol"], approvals: 1 },
+  });
+  // Channels only: the short form, no rules kept.
+  assert.deepEqual(groups(`Board = { channels = ["${A}"] }`), [{ name: "Board", channelIds: [A] }]);
+  const refused = (input: string) => {
+    const r = parseGroupInput(input);
+    assert.ok(!r.ok);
+    return r.error.message;
+  };
+  assert.match(refused(`Board = { channel = ["${A}"] }`), /unknown key "channel"/);
+  assert.match(refused(`Board = { approvers = ["carol"] }`), /no channels = \[\.\.\.\]/);
+  assert.match(
+    refused(`Board = { channels = ["${A}"], approvers = ["carol"], approvals = 0 }`),
+    /approvals must be a whole number from 1/,
+  );
+  assert.match(
+    refused(`Board = { channels = ["${A}"], senders = ["carol"], approvers = ["carol"] }`),
+    /leaves only 0 other approvers/,
+  );
+});

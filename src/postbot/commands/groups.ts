@@ -97,7 +97,11 @@ export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
     summary: isPublic
       ? "add one or more public groups (one TOML line each) to channels.toml"
       : "add private groups: usable by name, never offered in the wizard",
-    examples: [`!${name} "Office Berlin" = ["abcdefghijklmnopqrstuvwxyz"]`],
+    examples: [
+      `!${name} "Office Berlin" = ["abcdefghijklmnopqrstuvwxyz"]`,
+      `!${name} "All staff" = { channels = ["town-square"], senders = ["comms-lead"], ` +
+      'approvers = ["ceo-office"], approvals = 1 }',
+    ],
     adminOnly: true,
     run: async (ctx, args) => {
       const parsed = parseGroupInput(args, { command: `!${name}` });
