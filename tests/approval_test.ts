@@ -17,6 +17,7 @@ import {
   withLog,
 } from "./support/broadcasts.ts";
 import { buttonEnv } from "./support/follow_up.ts";
+import { BotProcess } from "@postbot/harness/bot";
 
 const CHANNELS_TOML = `# approval tests
 whitelist = ["town-square"]
@@ -473,6 +474,45 @@ Deno.test("!add_group takes the table form, checked as at startup, comments kept
       assert.match(await carol_.replyMatching(/asks for approval/), /To the board/);
       await say(bob_, `!cancel ${id}`, /Answer \*\*yes\*\*/);
       await say(bob_, "yes", /Cancelled/);
+    });
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("unknown senders and approvers: startup refuses the file, !add_group the group", async () => {
+  const s = await startScenario({ channelsToml: CHANNELS_TOML, startBot: false });
+  const { alice, channels } = s.world;
+  const rome = channels["office-rome"].id;
+  try {
+    const good = s.channelsToml();
+    // A typo, and a bot: neither is an active person of the team.
+    await Deno.writeTextFile(
+      `${s.dir}/channels.toml`,
+      good.replace(
+        'approvers = ["alice", "carol"]\napprovals = 2',
+        'approvers = ["alice", "carrol"]\napprovals = 1',
+      ) +
+        `\n[lists.Bots]\npeople = ["alice"]\nsenders = ["${s.world.bot.user.username}"]\n`,
+    );
+    const bot = BotProcess.spawn({ cwd: s.dir, env: s.env });
+    assert.equal(await bot.exited, 1, bot.output);
+    assert.match(
+      bot.output,
+      /channels\.toml:\d+:\d+: group "Two keys" in \[groups\]: approvers names "carrol", who is not an active person of the team/,
+    );
+    assert.match(bot.output, /list "Bots" in \[lists\]: senders names "[^"]+", who is not/);
+    await Deno.writeTextFile(`${s.dir}/channels.toml`, good);
+    await s.startBot();
+    await showingBotOutput(s, async () => {
+      const alice_ = s.dm(alice);
+      const refused = await say(
+        alice_,
+        `!add_group Board = { channels = ["${rome}"], approvers = ["carol", "nobody-here"] }`,
+        /Nothing was saved/,
+      );
+      assert.match(refused, /approvers names "nobody-here", who is not an active person/);
+      assert.doesNotMatch(s.channelsToml(), /Board/);
     });
   } finally {
     await s.stop();

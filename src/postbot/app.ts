@@ -60,7 +60,7 @@ import { SeenReader } from "./broadcast/seen.ts";
 import { captureThresholds } from "./broadcast/seen_threshold.ts";
 import { ChannelCache } from "./channel_cache.ts";
 import { ChannelsStore } from "./channels/channels_file.ts";
-import { channelsRules } from "./channels_rules.ts";
+import { channelsRules, TeamSnapshot } from "./channels_rules.ts";
 import { aliasCommand } from "./commands/alias.ts";
 import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts.ts";
 import { channelsCommand, idCommand, refreshCommand } from "./commands/channels.ts";
@@ -214,6 +214,8 @@ interface Core {
   readonly cache: ChannelCache;
   /** The team's people (for targets that are people). */
   readonly people: TeamDirectory;
+  /** The team's people as last read, for channels.toml's check of senders and approvers. */
+  readonly team: TeamSnapshot;
   readonly notifier: Notifier;
 }
 
@@ -247,6 +249,35 @@ async function openCore(
     botUserId: bot.identity.userId,
     ttlMs: config.channelCacheTtlSeconds * 1000,
   });
+  const people = new TeamDirectory(bot.transport, bot.identity.teamId);
+  const team = new TeamSnapshot(() => people.teamPeople());
+  const guarded = await guardChannels(config, channels.value, cache, team);
+  if (!guarded.ok) return guarded;
+  const notifier = new Notifier(bot.transport, bot.identity.userId, config.botLogChannelId);
+  return ok({
+    team,
+    config,
+    db: db.value,
+    stores,
+    channels: channels.value,
+    bot,
+    cache,
+    people,
+    notifier,
+  });
+}
+
+/**
+ * Reads the team's channels and people, then checks channels.toml against them (the audit
+ * channel never a target, senders and approvers active people of the team); the same rules
+ * guard every later write of the file (!add_group, !add_alias).
+ */
+async function guardChannels(
+  config: PostbotConfig,
+  channels: ChannelsStore,
+  cache: ChannelCache,
+  team: TeamSnapshot,
+): Promise<Result<void, Problem>> {
   try {
     await cache.refresh();
   } catch (e) {
@@ -254,9 +285,15 @@ async function openCore(
       `Could not list the team's channels: ${e instanceof MattermostError ? e.message : String(e)}`,
     );
   }
-  // The same rules guard every later write of the file (!add_group, !add_alias).
-  const refused = channels.value.guard(
-    channelsRules({ auditChannelId: config.botLogChannelId, cache }),
+  try {
+    await team.refresh();
+  } catch (e) {
+    return fail(
+      `Could not list the team's people: ${e instanceof MattermostError ? e.message : String(e)}`,
+    );
+  }
+  const refused = channels.guard(
+    channelsRules({ auditChannelId: config.botLogChannelId, cache, people: () => team.people }),
   );
   if (refused.length > 0) {
     return fail(
@@ -268,18 +305,7 @@ async function openCore(
       `Fix ${config.channelsTomlPath} and start the bot again.`,
     );
   }
-  const notifier = new Notifier(bot.transport, bot.identity.userId, config.botLogChannelId);
-  const people = new TeamDirectory(bot.transport, bot.identity.teamId);
-  return ok({
-    config,
-    db: db.value,
-    stores,
-    channels: channels.value,
-    bot,
-    cache,
-    people,
-    notifier,
-  });
+  return ok(undefined);
 }
 
 /** Takes the single-instance lock and opens (and migrates) the database, in that order. */
@@ -687,7 +713,7 @@ function seenParts({ db, stores, bot }: Core, broadcastLog: BroadcastLog): {
 
 /** The commands, each given the few things it uses. */
 function registerCommands(
-  { config, bot, cache, channels, people }: Core,
+  { config, bot, cache, channels, people, team }: Core,
   privacy: ChannelPrivacy,
   broadcasts: BroadcastService,
   scheduled: ScheduledStore,
@@ -707,8 +733,8 @@ function registerCommands(
     .register(refreshCommand(cache))
     .register(listGroupsCommand({ channels, cache, privacy }, "groups"))
     .register(listGroupsCommand({ channels, cache, privacy }, "private_groups"))
-    .register(addGroupCommand({ channels, cache, auditChannelId }, "groups"))
-    .register(addGroupCommand({ channels, cache, auditChannelId }, "private_groups"))
+    .register(addGroupCommand({ channels, cache, auditChannelId, team }, "groups"))
+    .register(addGroupCommand({ channels, cache, auditChannelId, team }, "private_groups"))
     .register(listsCommand({ channels, people }))
     .register(addListCommand({ channels, people }))
     .register(aliasCommand({ channels, cache }))

@@ -1,32 +1,71 @@
 /**
- * The checks a valid channels.toml must also pass before the bot runs with it: today, that
- * it never makes the audit channel a broadcast target. They need the running bot's view (its
- * audit channel, the team's channels), so they live here and not in the file's own
- * validation (channels/parse.ts).
+ * The checks a valid channels.toml must also pass before the bot runs with it: that it never
+ * makes the audit channel a broadcast target, and that every person its `senders` and
+ * `approvers` name is an active person of the team. They need the running bot's view (its
+ * audit channel, the team's channels and people), so they live here and not in the file's
+ * own validation (channels/parse.ts).
  *
  * Startup refuses a file that fails them, and the store applies the very same function before
  * every write (`ChannelsStore.guard`): a chat command can never save a file the next start
- * would refuse, and a hand edit that already fails them is named instead of built upon.
+ * would refuse, and a hand edit that already fails them is named instead of built upon. An
+ * approver who leaves the team while the bot runs is not counted when a broadcast asks for
+ * approval (broadcast/approval/approvals.ts): a group left with too few approvers cannot be
+ * sent to at all -- it fails closed.
  *
  * @module
  */
 
+import { parseUserRef } from "@postbot/framework";
 import { auditChannelClashes } from "./audit_channel.ts";
 import type { ChannelCache } from "./channel_cache.ts";
-import { channelsEntryError } from "./channels/parse.ts";
+import {
+  type ChannelsConfig,
+  channelsEntryError,
+  nameKey,
+  type RulesOwner,
+} from "./channels/parse.ts";
 import type { ChannelsRule } from "./channels/channels_file.ts";
+import type { AudienceRules } from "./channels/audience_rules.ts";
+import type { TeamPerson } from "./targets/resolution.ts";
 
 /** What the rules need from the running bot. */
 export interface ChannelsRulesContext {
   /** BOT_LOG_CHANNEL_ID ("" when none). */
   readonly auditChannelId: string;
   readonly cache: Pick<ChannelCache, "byId">;
+  /**
+   * The team's active people as last read (see {@link TeamSnapshot}); undefined: people are
+   * not checked.
+   */
+  readonly people?: () => ReadonlyMap<string, TeamPerson> | undefined;
+}
+
+/** The team's people as last read, for the rules (which are synchronous) to check names. */
+export class TeamSnapshot {
+  #people: ReadonlyMap<string, TeamPerson> | undefined;
+  readonly #read: () => Promise<ReadonlyMap<string, TeamPerson>>;
+
+  constructor(read: () => Promise<ReadonlyMap<string, TeamPerson>>) {
+    this.#read = read;
+  }
+
+  /** The people as last read; undefined before the first read. */
+  get people(): ReadonlyMap<string, TeamPerson> | undefined {
+    return this.#people;
+  }
+
+  /** Reads the team's active people again (before startup's check, before a write). */
+  async refresh(): Promise<void> {
+    this.#people = await this.#read();
+  }
 }
 
 /** The rules startup applies to channels.toml, as one function for startup and the store. */
-export function channelsRules({ auditChannelId, cache }: ChannelsRulesContext): ChannelsRule {
-  return (config, text, file) =>
-    auditChannelClashes(auditChannelId, config, cache).map((clash) =>
+export function channelsRules(
+  { auditChannelId, cache, people }: ChannelsRulesContext,
+): ChannelsRule {
+  return (config, text, file) => [
+    ...auditChannelClashes(auditChannelId, config, cache).map((clash) =>
       channelsEntryError(
         file,
         text,
@@ -35,5 +74,76 @@ export function channelsRules({ auditChannelId, cache }: ChannelsRulesContext): 
           "channel used only for the bot's audit posts",
         clash.place,
       )
-    );
+    ),
+    ...unknownPeople(config, people?.()).map((u) =>
+      channelsEntryError(
+        file,
+        text,
+        `${ownerLabel(u.owner)}: ${u.field} names ${JSON.stringify(u.entry)}, who is not an ` +
+          "active person of the team (a typo, a deactivated account, someone outside the " +
+          "team, or a bot): fix or remove the name",
+        { rules: u.owner, field: u.field, index: u.index },
+      )
+    ),
+  ];
+}
+
+/** A `senders` or `approvers` entry no active person of the team answers to. */
+interface UnknownPerson {
+  readonly owner: RulesOwner;
+  readonly field: "senders" | "approvers";
+  readonly index: number;
+  readonly entry: string;
+}
+
+/** Every unknown person named in the rules; none when the team is not known. */
+export function unknownPeople(
+  config: ChannelsConfig,
+  team: ReadonlyMap<string, TeamPerson> | undefined,
+): UnknownPerson[] {
+  if (team === undefined) return [];
+  const names = new Set(
+    [...team.values()].filter((p) => !p.isBot).map((p) => p.username.toLowerCase()),
+  );
+  const known = (entry: string) => {
+    const ref = parseUserRef(entry);
+    if (!ref.ok) return false;
+    if (ref.value.kind === "username") return names.has(ref.value.username);
+    const person = team.get(ref.value.id);
+    return person !== undefined && !person.isBot;
+  };
+  const owners: [RulesOwner, AudienceRules][] = [];
+  for (
+    const [table, groups] of [["groups", config.groups], [
+      "private_groups",
+      config.privateGroups,
+    ]] as const
+  ) {
+    for (const name of groups.keys()) {
+      const rules = config.rules?.get(nameKey(name));
+      if (rules !== undefined) owners.push([{ kind: "group", group: { table, name } }, rules]);
+    }
+  }
+  for (const list of config.lists.keys()) {
+    const rules = config.rules?.get(nameKey(list));
+    if (rules !== undefined) owners.push([{ kind: "list", list }, rules]);
+  }
+  if (config.everyone !== undefined) owners.push([{ kind: "everyone" }, config.everyone]);
+  const out: UnknownPerson[] = [];
+  for (const [owner, rules] of owners) {
+    for (const field of ["senders", "approvers"] as const) {
+      for (const [index, entry] of (rules[field] ?? []).entries()) {
+        if (!known(entry)) out.push({ owner, field, index, entry });
+      }
+    }
+  }
+  return out;
+}
+
+function ownerLabel(owner: RulesOwner): string {
+  return owner.kind === "group"
+    ? `group ${JSON.stringify(owner.group.name)} in [${owner.group.table}]`
+    : owner.kind === "list"
+    ? `list ${JSON.stringify(owner.list)} in [lists]`
+    : "[everyone]";
 }

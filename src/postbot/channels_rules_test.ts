@@ -129,3 +129,35 @@ Deno.test("without an audit channel the rules pass everything valid", () => {
   };
   assert.deepEqual(none(config, "", "channels.toml"), []);
 });
+
+Deno.test("senders and approvers must be active people of the team, not bots", async () => {
+  const person = (id: string, username: string, isBot = false) =>
+    [id, { id, username, displayName: username, isBot }] as const;
+  const team = new Map([person(A, "alice"), person(B, "robot", true)]);
+  const rules = channelsRules({
+    auditChannelId: "",
+    cache: { byId: () => undefined },
+    people: () => team,
+  });
+  const dir = await Deno.makeTempDir({ prefix: "postbot-rules-" });
+  try {
+    const path = join(dir, "channels.toml");
+    await Deno.writeTextFile(
+      path,
+      `[groups.G]\nchannels = ["${C}"]\nsenders = ["@Alice", "${A}"]\n` +
+        `approvers = ["alice", "robot", "ghost"]\n\n[everyone]\nsenders = ["${C}"]\n`,
+    );
+    const loaded = await ChannelsStore.load(path);
+    if (!loaded.ok) assert.fail(loaded.error.message);
+    const found = loaded.value.guard(rules).map((p) => p.message);
+    assert.equal(found.length, 3, found.join("\n"));
+    assert.match(found[0], /:4:\d+: group "G" in \[groups\]: approvers names "robot", who is not/);
+    assert.match(found[1], /:4:\d+: .*approvers names "ghost"/);
+    assert.match(found[2], /:7:\d+: \[everyone\]: senders names "z{26}"/);
+    // Before the team is known, nobody is checked.
+    const blind = channelsRules({ auditChannelId: "", cache: { byId: () => undefined } });
+    assert.deepEqual(loaded.value.guard(blind), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -724,7 +724,9 @@ export function channelsFaultError(
 /** A place in channels.toml named by what is there rather than by line. */
 export type ChannelsPlace =
   | { readonly group: GroupRef; readonly index: number }
-  | { readonly whitelistIndex: number };
+  | { readonly whitelistIndex: number }
+  /** Item `index` of `senders` or `approvers` in the rules of a group, list or `everyone`. */
+  | { readonly rules: RulesOwner; readonly field: string; readonly index: number };
 
 /**
  * An error about an entry of a valid channels.toml (found by a check beyond the file's own
@@ -739,6 +741,12 @@ export function channelsEntryError(
   const at = new Locator(text);
   const where = "group" in place
     ? at.item(place.group.table, place.group.name, place.index)
+    : "rules" in place
+    ? rulesPlace({
+      kind: "rules",
+      owner: place.rules,
+      fault: { kind: "rules_bad_user", field: place.field, index: place.index, problem: "" },
+    }, at)
     : at.whitelistItem(place.whitelistIndex);
   return channelsFileError(fileName, detail, where, text);
 }

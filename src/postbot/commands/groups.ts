@@ -5,12 +5,13 @@
  */
 
 import type { AudienceRules } from "../channels/audience_rules.ts";
+import type { TeamSnapshot } from "../channels_rules.ts";
 import { nameKey } from "../channels/parse.ts";
 import { sendersText, userText } from "../targets/audiences.ts";
 import { type Command, logger } from "@postbot/framework";
 import { defuseMentions, visible } from "@postbot/framework/text";
 import type { GroupTable } from "../channels/parse.ts";
-import { parseGroupInput } from "../channels/group_input.ts";
+import { type GroupDefinition, parseGroupInput } from "../channels/group_input.ts";
 import { code, plural, quote } from "../format.ts";
 import type { ChannelCache } from "../channel_cache.ts";
 import type { ChannelsStore } from "../channels/channels_file.ts";
@@ -31,6 +32,8 @@ export interface GroupEditing {
   readonly cache: Pick<ChannelCache, "byId" | "lookup">;
   /** BOT_LOG_CHANNEL_ID ("" when none): never in a group. */
   readonly auditChannelId: string;
+  /** Read again before a group with senders or approvers is saved (they are checked). */
+  readonly team?: Pick<TeamSnapshot, "refresh">;
 }
 
 /** `!get_groups` / `!get_private_groups`: groups with their channels' display names. */
@@ -123,15 +126,7 @@ export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
         );
         return;
       }
-      const unknown: string[] = [];
-      let live = false;
-      for (const def of parsed.value) {
-        for (const id of def.channelIds) {
-          const found = await s.cache.lookup(id);
-          if (found === undefined || found.channel.archived) unknown.push(id);
-          else if (found.live) live = true;
-        }
-      }
+      const { unknown, live } = await unseenChannels(s, parsed.value);
       if (unknown.length > 0) {
         const shown = unknown.slice(0, 10).map((id) => `\`${id}\``).join(", ");
         await ctx.reply(
@@ -141,6 +136,7 @@ export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
         );
         return;
       }
+      if (parsed.value.some((def) => def.rules !== undefined)) await s.team?.refresh();
       const saved = await s.channels.addGroups(table, parsed.value);
       if (!saved.ok) {
         await ctx.reply(defuseMentions(visible(`Nothing was saved: ${saved.error.message}`)));
@@ -166,6 +162,23 @@ export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
       );
     },
   };
+}
+
+/** The channels of `defs` this team does not show the bot, and whether some were new. */
+async function unseenChannels(
+  s: GroupEditing,
+  defs: readonly GroupDefinition[],
+): Promise<{ unknown: string[]; live: boolean }> {
+  const unknown: string[] = [];
+  let live = false;
+  for (const def of defs) {
+    for (const id of def.channelIds) {
+      const found = await s.cache.lookup(id);
+      if (found === undefined || found.channel.archived) unknown.push(id);
+      else if (found.live) live = true;
+    }
+  }
+  return { unknown, live };
 }
 
 /** A group's rules as administrators read them in `!get_groups`; "" when it has none. */
