@@ -65,6 +65,16 @@ async function submit(dm: DmUser, message: string, answer: string, yes = "yes", 
   return await dm.replyMatching(/awaits approval|approval|Scheduled|Sending/);
 }
 
+/** Sends a broadcast that needs no approval; its id once delivered. */
+async function broadcastTo(dm: DmUser, message: string, answer: string): Promise<string> {
+  await dm.send(message);
+  await dm.replyMatching(/Where should I send this/);
+  await say(dm, answer, /Ready to send/);
+  const id = broadcastIdIn(await say(dm, "yes", /Sending|Delivered/));
+  await dm.replyMatching(/Delivered/);
+  return id;
+}
+
 /** Sends `text` and waits for the reply matching `pattern`. */
 async function say(dm: DmUser, text: string, pattern: RegExp): Promise<string> {
   await dm.send(text);
@@ -474,6 +484,26 @@ Deno.test("!add_group takes the table form, checked as at startup, comments kept
       assert.match(await carol_.replyMatching(/asks for approval/), /To the board/);
       await say(bob_, `!cancel ${id}`, /Answer \*\*yes\*\*/);
       await say(bob_, "yes", /Cancelled/);
+      // Channels by name, in either form; a name no channel answers to is refused.
+      const unknown = await say(
+        alice_,
+        '!add_group Named = ["office-berlin", "no-such-room"]',
+        /Nothing/,
+      );
+      assert.match(unknown, /can't see 1 channel in this team: `no-such-room`/);
+      assert.match(
+        await say(
+          alice_,
+          '!add_group Named = { channels = ["office-berlin", "~office-paris"] }',
+          /Saved/,
+        ),
+        /Office Berlin.*Office Paris/i,
+      );
+      assert.match(s.channelsToml(), /"Named" = \["office-berlin", "~office-paris"\]/);
+      const sent = await broadcastTo(bob_, "By name", "Named");
+      for (const office of ["office-berlin", "office-paris"]) {
+        await s.waitFor(async () => (await botPostsIn(s, channels[office].id, sent)).length === 1);
+      }
     });
   } finally {
     await s.stop();
@@ -502,6 +532,16 @@ Deno.test("unknown senders and approvers: startup refuses the file, !add_group t
       /channels\.toml:\d+:\d+: group "Two keys" in \[groups\]: approvers names "carrol", who is not an active person of the team/,
     );
     assert.match(bot.output, /list "Bots" in \[lists\]: senders names "[^"]+", who is not/);
+    await Deno.writeTextFile(
+      `${s.dir}/channels.toml`,
+      good.replace('Engineering = ["', 'Engineering = ["no-such-room", "'),
+    );
+    const named = BotProcess.spawn({ cwd: s.dir, env: s.env });
+    assert.equal(await named.exited, 1, named.output);
+    assert.match(
+      named.output,
+      /group "Engineering" in \[groups\] names the channel "no-such-room", which is no channel/,
+    );
     await Deno.writeTextFile(`${s.dir}/channels.toml`, good);
     await s.startBot();
     await showingBotOutput(s, async () => {

@@ -60,7 +60,7 @@ import { SeenReader } from "./broadcast/seen.ts";
 import { captureThresholds } from "./broadcast/seen_threshold.ts";
 import { ChannelCache } from "./channel_cache.ts";
 import { ChannelsStore } from "./channels/channels_file.ts";
-import { channelsRules, TeamSnapshot } from "./channels_rules.ts";
+import { channelsRules, resolveChannelNames, TeamSnapshot } from "./channels_rules.ts";
 import { aliasCommand } from "./commands/alias.ts";
 import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts.ts";
 import { channelsCommand, idCommand, refreshCommand } from "./commands/channels.ts";
@@ -292,6 +292,7 @@ async function guardChannels(
       `Could not list the team's people: ${e instanceof MattermostError ? e.message : String(e)}`,
     );
   }
+  channels.resolveWith((raw) => resolveChannelNames(raw, cache));
   const refused = channels.guard(
     channelsRules({ auditChannelId: config.botLogChannelId, cache, people: () => team.people }),
   );

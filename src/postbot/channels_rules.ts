@@ -21,6 +21,7 @@ import type { ChannelCache } from "./channel_cache.ts";
 import {
   type ChannelsConfig,
   channelsEntryError,
+  isChannelName,
   nameKey,
   type RulesOwner,
 } from "./channels/parse.ts";
@@ -32,7 +33,8 @@ import type { TeamPerson } from "./targets/resolution.ts";
 export interface ChannelsRulesContext {
   /** BOT_LOG_CHANNEL_ID ("" when none). */
   readonly auditChannelId: string;
-  readonly cache: Pick<ChannelCache, "byId">;
+  /** The team's channels (`find`: group channels named by name are checked too). */
+  readonly cache: Pick<ChannelCache, "byId"> & Partial<Pick<ChannelCache, "find">>;
   /**
    * The team's active people as last read (see {@link TeamSnapshot}); undefined: people are
    * not checked.
@@ -64,28 +66,80 @@ export class TeamSnapshot {
 export function channelsRules(
   { auditChannelId, cache, people }: ChannelsRulesContext,
 ): ChannelsRule {
-  return (config, text, file) => [
-    ...auditChannelClashes(auditChannelId, config, cache).map((clash) =>
-      channelsEntryError(
-        file,
-        text,
-        `${clash.what} the audit channel (BOT_LOG_CHANNEL_ID=${auditChannelId}), which must ` +
-          "never receive broadcasts: remove it from the file, or set BOT_LOG_CHANNEL_ID to a " +
-          "channel used only for the bot's audit posts",
-        clash.place,
+  return (raw, text, file) => {
+    const config = cache.find === undefined ? raw : resolveChannelNames(raw, cache as NameLookup);
+    return [
+      ...auditChannelClashes(auditChannelId, config, cache).map((clash) =>
+        channelsEntryError(
+          file,
+          text,
+          `${clash.what} the audit channel (BOT_LOG_CHANNEL_ID=${auditChannelId}), which must ` +
+            "never receive broadcasts: remove it from the file, or set BOT_LOG_CHANNEL_ID to a " +
+            "channel used only for the bot's audit posts",
+          clash.place,
+        )
+      ),
+      ...unknownPeople(config, people?.()).map((u) =>
+        channelsEntryError(
+          file,
+          text,
+          `${ownerLabel(u.owner)}: ${u.field} names ${JSON.stringify(u.entry)}, who is not an ` +
+            "active person of the team (a typo, a deactivated account, someone outside the " +
+            "team, or a bot): fix or remove the name",
+          { rules: u.owner, field: u.field, index: u.index },
+        )
+      ),
+      ...unknownChannelNames(config).map(({ group, index, entry }) =>
+        channelsEntryError(
+          file,
+          text,
+          `group ${JSON.stringify(group.name)} in [${group.table}] names the channel ` +
+            `${JSON.stringify(entry)}, which is no channel of the team that the bot can see (a ` +
+            "channel's name is the last part of its URL; a private channel needs the bot as a " +
+            "member): fix the name, or use the channel's id",
+          { group, index },
+        )
+      ),
+    ];
+  };
+}
+
+/** What resolving channel names needs: the team's channels, by id and by name. */
+type NameLookup = Pick<ChannelCache, "byId" | "find">;
+
+/**
+ * The channel a group entry names: an id of a channel the bot sees, else a channel of that
+ * name (an id-shaped name included), else the entry unchanged (an unknown id stays, as
+ * before names were allowed; an unknown name is {@link unknownChannelNames}'s).
+ */
+export function resolveChannelEntry(entry: string, cache: NameLookup): string {
+  if (cache.byId(entry) !== undefined) return entry;
+  const name = entry.replace(/^~/, "").toLowerCase();
+  return cache.find(name).find((c) => c.name.toLowerCase() === name)?.id ?? entry;
+}
+
+/** `config` with every group channel named by name given as its id, where it resolves. */
+export function resolveChannelNames(config: ChannelsConfig, cache: NameLookup): ChannelsConfig {
+  const resolve = (groups: ReadonlyMap<string, readonly string[]>) =>
+    new Map(
+      [...groups].map(([name, ids]) => [name, ids.map((e) => resolveChannelEntry(e, cache))]),
+    );
+  return {
+    ...config,
+    groups: resolve(config.groups),
+    privateGroups: resolve(config.privateGroups),
+  };
+}
+
+/** Group entries that are names no channel answers to (in a config already resolved). */
+function unknownChannelNames(config: ChannelsConfig) {
+  return (["groups", "private_groups"] as const).flatMap((table) =>
+    [...(table === "groups" ? config.groups : config.privateGroups)].flatMap(([name, ids]) =>
+      ids.flatMap((entry, index) =>
+        isChannelName(entry) ? [{ group: { table, name }, index, entry }] : []
       )
-    ),
-    ...unknownPeople(config, people?.()).map((u) =>
-      channelsEntryError(
-        file,
-        text,
-        `${ownerLabel(u.owner)}: ${u.field} names ${JSON.stringify(u.entry)}, who is not an ` +
-          "active person of the team (a typo, a deactivated account, someone outside the " +
-          "team, or a bot): fix or remove the name",
-        { rules: u.owner, field: u.field, index: u.index },
-      )
-    ),
-  ];
+    )
+  );
 }
 
 /** A `senders` or `approvers` entry no active person of the team answers to. */

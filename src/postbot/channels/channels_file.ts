@@ -23,14 +23,7 @@
  * @module
  */
 
-import {
-  describeProblem,
-  err,
-  mattermostIdProblem,
-  ok,
-  type Problem,
-  type Result,
-} from "@postbot/framework";
+import { describeProblem, err, ok, type Problem, type Result } from "@postbot/framework";
 import {
   aliasProblem,
   type ChannelsConfig,
@@ -38,6 +31,7 @@ import {
   channelsFileError,
   EMPTY_CHANNELS_CONFIG,
   findNameClash,
+  groupChannelProblem,
   groupNameProblem,
   type GroupTable,
   listEntryProblem,
@@ -185,6 +179,8 @@ export class ChannelsStore {
   #text: string;
   #missing: boolean;
   #rule: ChannelsRule = () => [];
+  #resolve = (config: ChannelsConfig) => config;
+  #view: [raw: ChannelsConfig, resolved: ChannelsConfig] | undefined;
   #tail: Promise<void> = Promise.resolve();
 
   private constructor(path: string, fs: ChannelsStoreFs, state: DiskState) {
@@ -213,9 +209,15 @@ export class ChannelsStore {
     return this.#path;
   }
 
-  /** The config as last read from (or written to) disk successfully. */
+  /** The config as last read (or written), group channels named by name resolved. */
   get config(): ChannelsConfig {
-    return this.#config;
+    if (this.#view?.[0] !== this.#config) this.#view = [this.#config, this.#resolve(this.#config)];
+    return this.#view[1];
+  }
+
+  /** From now on {@link config} names group channels by id (`resolve`: see channels_rules.ts). */
+  resolveWith(resolve: (config: ChannelsConfig) => ChannelsConfig): void {
+    [this.#resolve, this.#view] = [resolve, undefined];
   }
 
   /** True when the file did not exist at the last read (the config is then empty). */
@@ -513,8 +515,8 @@ function entryProblem(
   return groupNameProblem(def.name) ??
     (def.values.length === 0 ? "it has no channel ids" : undefined) ??
     def.values.map((id) => {
-      const p = mattermostIdProblem(id);
-      return p && `${JSON.stringify(id)} is not a channel id (${p})`;
+      const p = groupChannelProblem(id);
+      return p && `${JSON.stringify(id)} is not a channel id (${p}) nor a channel name`;
     }).find((p) => p !== undefined);
 }
 

@@ -17,15 +17,14 @@
  */
 
 import { parse } from "smol-toml";
+import { err, ok, type Problem, type Result, unreachable } from "@postbot/framework";
 import {
-  err,
-  mattermostIdProblem,
-  ok,
-  type Problem,
-  type Result,
-  unreachable,
-} from "@postbot/framework";
-import { excerptAt, explainTomlError, groupNameProblem, nameKey } from "./parse.ts";
+  excerptAt,
+  explainTomlError,
+  groupChannelProblem,
+  groupNameProblem,
+  nameKey,
+} from "./parse.ts";
 import { scanTomlLayout, type TomlKeyValueLine } from "./toml_text.ts";
 import {
   type AudienceRules,
@@ -261,7 +260,7 @@ function decideGroup(
     if (typeof id !== "string") {
       return err({ kind: "id_not_text", name, item: i + 1, at: statement?.items[i] ?? at });
     }
-    const idProblem = mattermostIdProblem(id);
+    const idProblem = groupChannelProblem(id);
     if (idProblem !== undefined) {
       bad.push({ id, problem: idProblem });
       firstBad ??= statement?.items[i];
@@ -378,7 +377,8 @@ function badIdsDetail(
     ? `\n- and ${bad.length - MAX_LISTED_BAD_IDS} more`
     : "";
   return `${label}: ${
-    bad.length === 1 ? "this is not a channel id" : "these are not channel ids"
+    bad.length === 1 ? "this is not a channel id nor a name" : "these are not channel ids nor names"
   }:\n${listed}${more}\nA channel id is 26 lowercase letters and digits; find it in the ` +
-    `channel's "View Info" dialog.`;
+    `channel's "View Info" dialog. A channel name is the last part of its URL, like ` +
+    "town-square.";
 }

@@ -577,7 +577,7 @@ function decideGroups(
       if (typeof id !== "string") {
         return err({ kind: "group_id_not_text", group, index, found: id });
       }
-      const idProblem = mattermostIdProblem(id);
+      const idProblem = groupChannelProblem(id);
       if (idProblem !== undefined) {
         return err({ kind: "group_bad_id", group, index, id, problem: idProblem });
       }
@@ -719,6 +719,24 @@ export function channelsFaultError(
     faultPlace(fault, new Locator(text)),
     text,
   );
+}
+
+/** How a channel's name looks (the last part of its URL), with or without a leading `~`. */
+const CHANNEL_NAME = /^~?[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/**
+ * Whether a group entry names its channel by name rather than by id. The rule: an entry of
+ * 26 lowercase letters and digits is an id -- unless no channel has that id and one has that
+ * name (see channels_rules.ts, which resolves names in the team); any other entry is a name.
+ */
+export function isChannelName(entry: string): boolean {
+  return mattermostIdProblem(entry) !== undefined && CHANNEL_NAME.test(entry);
+}
+
+/** Why `entry` can name no channel in a group (neither an id nor a name), or undefined. */
+export function groupChannelProblem(entry: string): string | undefined {
+  const idProblem = mattermostIdProblem(entry);
+  return idProblem === undefined || CHANNEL_NAME.test(entry) ? undefined : idProblem;
 }
 
 /** A place in channels.toml named by what is there rather than by line. */
@@ -902,8 +920,9 @@ function entryDetail(fault: EntryFault): string {
         `"abcdefghijklmnopqrstuvwxyz", not ${describe(fault.found)}`;
     case "group_bad_id":
       return `${groupLabel(fault.group)}: ${JSON.stringify(fault.id)} is not a Mattermost ` +
-        `channel id (${fault.problem}); ids are 26 lowercase letters and digits, shown in the ` +
-        `channel's "View Info" dialog`;
+        `channel id (${fault.problem}) nor a channel name; ids are 26 lowercase letters and ` +
+        `digits, shown in the channel's "View Info" dialog, names are the last part of its ` +
+        "URL (lowercase letters, digits, - and _)";
     case "group_clash":
       return `${groupLabel(fault.group)} has the same name as ${ownerLabel(fault.owner)} ` +
         "(names are compared ignoring case); rename one of them";
