@@ -281,7 +281,9 @@ Deno.test("approval", async (t) => {
         await say(bob_, "Second text", /Answer \*\*yes\*\*/);
         assert.match(await say(bob_, "yes", /approvals start over/), /new preview/);
         assert.match(await carol_.replyMatching(/asks for approval/), /Second text/);
-        assert.match(await alice_.replyMatching(/asks for approval/), /earlier approvals/);
+        const again = await alice_.replyMatching(/asks for approval/);
+        assert.match(again, /@bob \*\*changed\*\* broadcast `[a-z0-9]+` since you were asked/);
+        assert.match(again, /approve [a-z0-9]+` now approves the text below/);
         assert.match(await say(carol_, `approve ${id}`, /Approved/), /1 of 2/);
         assert.match(await say(alice_, `approve ${id}`, /Approved/), /last approval/);
         const posts = await s.waitFor(async () => {
@@ -311,8 +313,17 @@ Deno.test("approval", async (t) => {
 
       await t.step("!cancel withdraws an awaiting broadcast; a restart loses nothing", async () => {
         const gone = broadcastIdIn(await submit(bob_, "Withdrawn", "Offices"));
+        await alice_.replyMatching(/asks for approval/);
+        await carol_.replyMatching(/asks for approval/);
         await say(bob_, `!cancel ${gone}`, /Answer \*\*yes\*\*/);
         await say(bob_, "yes", /Cancelled/);
+        // Approvers asked about it are told it was withdrawn.
+        for (const dm of [alice_, carol_]) {
+          assert.match(
+            await dm.replyMatching(/withdrew broadcast/),
+            new RegExp(`${gone}.*nothing to decide`),
+          );
+        }
         assert.match(await say(carol_, `approve ${gone}`, /withdrawn/), /nothing to decide/);
         const id = broadcastIdIn(await submit(bob_, "Across a restart", "Offices"));
         await carol_.replyMatching(/asks for approval/);
