@@ -26,6 +26,7 @@ import type { Scheduler } from "../scheduled/scheduler.ts";
 import type { ApprovalRequirement, ApprovalState, Approver, ScheduledBroadcast } from "../model.ts";
 import { reasonText, requestText, requirementsText, whenText } from "./approval_text.ts";
 import type { ActionTokens } from "../ack_token.ts";
+import { approversOf, tellApprovers } from "./approvers.ts";
 
 /** The id of the Approve button in a request's attachment. */
 export const APPROVE_ACTION_ID = "postbotapprove";
@@ -137,13 +138,6 @@ export function approved(
 ): boolean {
   const yes = new Set(decisions.filter((d) => d.decision === "approved").map((d) => d.approverId));
   return reqs.every((r) => r.approvers.filter((a) => yes.has(a.id)).length >= r.approvals);
-}
-
-/** Everyone who may approve a broadcast, each once. */
-export function approversOf(state: ApprovalState): Approver[] {
-  const seen = new Map<string, Approver>();
-  for (const r of state.requirements) for (const a of r.approvers) seen.set(a.id, a);
-  return [...seen.values()];
 }
 
 /** Submits, decides and settles approvals. */
@@ -437,22 +431,6 @@ export class Approvals {
   }
 }
 
-/**
- * Tells each approver `text`; one who cannot be told is logged (the others still are). Edit
- * requests (edit_approvals.ts) tell them the same way.
- */
-export async function tellApprovers(
-  notifier: Pick<Notifier, "dm">,
-  list: readonly Approver[],
-  text: string,
-): Promise<void> {
-  for (const a of list) {
-    await notifier.dm(a.id, text).catch((e) =>
-      log.warn("Could not tell approver {user}: {error}", { user: a.username, error: e })
-    );
-  }
-}
-
 /** Sends each approver the request, and their Approve button for round `round` if any. */
 export async function askApprovers(
   deps: Pick<ApprovalsDeps, "notifier" | "buttons">,
@@ -496,7 +474,7 @@ function approveButton(
   };
 }
 
-/** Everyone who may approve (see {@link approversOf}). */
+/** Everyone who may approve (approvers.ts's {@link approversOf}). */
 const approvers = approversOf;
 
 /** Why a decision comes too late: the broadcast's state in words. */

@@ -29,8 +29,8 @@ import {
   type Decision,
   MAX_REASON_LENGTH,
   resolveRequirements,
-  tellApprovers,
 } from "./approvals.ts";
+import { approversOf, tellApprovers } from "./approvers.ts";
 import type { EditRequest, EditRequestStore } from "./edit_requests.ts";
 import { APPROXIMATE, describeDuration } from "@postbot/framework/duration";
 
@@ -65,13 +65,6 @@ export interface EditSubmission {
   readonly posts: readonly DeliveryRecord[];
   readonly text: string;
   readonly editor: Actor;
-}
-
-/** Everyone who may approve an edit request, each once. */
-function approversOf(r: EditRequest): Approver[] {
-  const seen = new Map<string, Approver>();
-  for (const q of r.requirements) for (const a of q.approvers) seen.set(a.id, a);
-  return [...seen.values()];
 }
 
 /** Edits of sent broadcasts that wait for approval. */

@@ -20,7 +20,7 @@ import { auditRecipients, type BroadcastAudit } from "../audit.ts";
 import { code } from "../../format.ts";
 import type { Notifier } from "../../notifier.ts";
 import type { Scheduler } from "./scheduler.ts";
-import { approversOf, tellApprovers } from "../approval/approvals.ts";
+import { approversOf, tellApprovers } from "../approval/approvers.ts";
 import type { ScheduledStore } from "./scheduled_broadcasts.ts";
 import { describeSendTime, profileZone, type SendTime } from "./time_expression.ts";
 import {
