@@ -8,6 +8,7 @@
 
 import { type Scenario, type ScenarioOptions, startScenario } from "@postbot/harness";
 import { type Attachment, postAs } from "@postbot/harness/bot";
+import type { RequestRecord } from "@postbot/mattermost-emulator";
 import { UserSocket } from "./user_socket.ts";
 
 export { UserSocket };
@@ -188,4 +189,22 @@ export async function timedBroadcast(
 /** The channels of the report that failed ("Not delivered" lines). */
 export function failedChannels(report: string): number {
   return report.split("\n").filter((line) => /^- ~/.test(line)).length;
+}
+
+/** The bot's requests in a slice of the log, counted by route (ids replaced by `{id}`). */
+export function byRoute(requests: readonly RequestRecord[], botId: string): Map<string, number> {
+  const routes = new Map<string, number>();
+  for (const r of requests) {
+    if (r.userId !== botId) continue;
+    const route = `${r.method} ${r.path.replace(/[a-z0-9]{26}/g, "{id}")}`;
+    routes.set(route, (routes.get(route) ?? 0) + 1);
+  }
+  return routes;
+}
+
+/** "15 requests (12 × GET /x, 3 × POST /y)": the total and each route, most first. */
+export function describeRoutes(routes: Map<string, number>): string {
+  const total = [...routes.values()].reduce((a, b) => a + b, 0);
+  const parts = [...routes].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} × ${r}`);
+  return `${total} requests (${parts.join(", ")})`;
 }
