@@ -90,9 +90,10 @@ export class CountingProxy implements AsyncDisposable {
 
   /** Pipes a WebSocket both ways; messages sent before the server's side opens are held. */
   #webSocket(req: Request, target: URL): Response {
+    // The request's headers cannot be read once it is upgraded.
+    const authorization = req.headers.get("authorization");
     const { socket, response } = Deno.upgradeWebSocket(req);
     target.protocol = target.protocol === "https:" ? "wss:" : "ws:";
-    const authorization = req.headers.get("authorization");
     const upstream = new WebSocket(target, {
       headers: authorization === null ? {} : { Authorization: authorization },
     });
