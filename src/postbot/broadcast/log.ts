@@ -285,10 +285,17 @@ export class BroadcastLog {
     return row === undefined ? undefined : toBroadcast(row);
   }
 
-  /** One broadcast's deliveries, in the order the targets were resolved. */
+  /**
+   * One broadcast's deliveries, in the order the targets were resolved. The rows are read one
+   * at a time: a broadcast to 10,000 people would otherwise hold every raw row and its record
+   * at once.
+   */
   deliveries(id: string): DeliveryRecord[] {
-    return (this.#prepare("SELECT * FROM deliveries WHERE broadcast_id = ? ORDER BY rowid")
-      .all(id) as Row[]).map(toDelivery);
+    const rows = this.#prepare("SELECT * FROM deliveries WHERE broadcast_id = ? ORDER BY rowid")
+      .iterate(id) as Iterable<Row>;
+    const records: DeliveryRecord[] = [];
+    for (const row of rows) records.push(toDelivery(row));
+    return records;
   }
 
   /** One recipient's delivery of a broadcast. */
