@@ -11,6 +11,8 @@ import { burstMemoryBenchmark } from "./burst_memory.ts";
 import { catchUpBenchmark } from "./catch_up.ts";
 import { fanOutBenchmark } from "./fanout.ts";
 import { memoryOverTimeBenchmark } from "./memory_over_time.ts";
+import { peopleBroadcastBenchmark } from "./people_broadcast.ts";
+import { realPeopleBenchmark } from "./people_broadcast_real.ts";
 import { rateLimitBenchmark } from "./rate_limit.ts";
 import { realServerBenchmark } from "./real_server.ts";
 import { relayMemoryBenchmark } from "./relay_memory.ts";
@@ -30,7 +32,9 @@ const BENCHMARKS: [string, Benchmark][] = [
   ["restart catch-up", catchUpBenchmark],
   ["scheduled batch", scheduledBenchmark],
   ["!status with seen, 1,000 and 10,000 people", statusSeenBenchmark],
+  ["broadcast to 1,000 people under the rate limit; memory of 10,000", peopleBroadcastBenchmark],
   ["real server: fan-out and rate limit", realServerBenchmark],
+  ["real server: 200 people under the rate limit", realPeopleBenchmark],
   ["memory over time", () => memoryOverTimeBenchmark()],
   ["memory after bursts of files", () => burstMemoryBenchmark()],
   ["takeover and a standby's memory (PostgreSQL)", takeoverBenchmark],

@@ -10,10 +10,10 @@
  * @module
  */
 
-import type { Emulator, RequestRecord } from "@postbot/mattermost-emulator";
+import type { Emulator } from "@postbot/mattermost-emulator";
 import { type Scenario, type ScenarioWorld, startScenario } from "@postbot/harness";
 import { postAs } from "@postbot/harness/bot";
-import { type BenchRow, seconds, UserSocket } from "./support.ts";
+import { type BenchRow, byRoute, describeRoutes, seconds, UserSocket } from "./support.ts";
 
 /** Two seconds for `!status` of 10,000 people, the aim of issue 21. */
 const AIM_MS = 2_000;
@@ -26,24 +26,6 @@ function seedPeople(count: number) {
       emu.store.addTeamMember(world.team.id, user.id);
     }
   };
-}
-
-/** The bot's requests in a slice of the log, counted by route (ids replaced by `{id}`). */
-function byRoute(requests: readonly RequestRecord[], botId: string): Map<string, number> {
-  const routes = new Map<string, number>();
-  for (const r of requests) {
-    if (r.userId !== botId) continue;
-    const route = `${r.method} ${r.path.replace(/[a-z0-9]{26}/g, "{id}")}`;
-    routes.set(route, (routes.get(route) ?? 0) + 1);
-  }
-  return routes;
-}
-
-/** "12 × GET /x, 3 × POST /y" with the total. */
-function describe(routes: Map<string, number>): string {
-  const total = [...routes.values()].reduce((a, b) => a + b, 0);
-  const parts = [...routes].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} × ${r}`);
-  return `${total} requests (${parts.join(", ")})`;
 }
 
 interface Ask {
@@ -61,7 +43,7 @@ async function ask(s: Scenario, socket: UserSocket, text: string): Promise<Ask> 
   // A long answer comes in several posts; the Seen line is in the last.
   const post = await socket.next(mark, /\*\*Seen:\*\*/, 120_000);
   const ms = performance.now() - started;
-  const requests = describe(byRoute(s.emu.requests.slice(from), s.world.bot.user.id));
+  const requests = describeRoutes(byRoute(s.emu.requests.slice(from), s.world.bot.user.id));
   const answer = /\*\*Seen:\*\*[^\n]*/.exec(post.message)?.[0] ?? "(no Seen line)";
   return { ms, requests, answer };
 }

@@ -8,6 +8,7 @@
 
 import { type Scenario, type ScenarioOptions, startScenario } from "@postbot/harness";
 import { type Attachment, postAs } from "@postbot/harness/bot";
+import type { RequestRecord } from "@postbot/mattermost-emulator";
 import { UserSocket } from "./user_socket.ts";
 
 export { UserSocket };
@@ -188,4 +189,86 @@ export async function timedBroadcast(
 /** The channels of the report that failed ("Not delivered" lines). */
 export function failedChannels(report: string): number {
   return report.split("\n").filter((line) => /^- ~/.test(line)).length;
+}
+
+/** The bot's requests in a slice of the log, counted by route (ids replaced by `{id}`). */
+export function byRoute(requests: readonly RequestRecord[], botId: string): Map<string, number> {
+  const routes = new Map<string, number>();
+  for (const r of requests) {
+    if (r.userId !== botId) continue;
+    const route = `${r.method} ${r.path.replace(/[a-z0-9]{26}/g, "{id}")}`;
+    routes.set(route, (routes.get(route) ?? 0) + 1);
+  }
+  return routes;
+}
+
+/** "15 requests (12 × GET /x, 3 × POST /y)": the total and each route, most first. */
+export function describeRoutes(routes: Map<string, number>): string {
+  const total = [...routes.values()].reduce((a, b) => a + b, 0);
+  const parts = [...routes].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${n} × ${r}`);
+  return `${total} requests (${parts.join(", ")})`;
+}
+
+/** What one timed broadcast to people reports. */
+export interface PeopleRun {
+  readonly id: string;
+  /** From alice's `yes` to the report, in ms. */
+  readonly wallMs: number;
+  /** performance.now() when the preview arrived, at the `yes`, and when the report arrived. */
+  readonly previewAt: number;
+  readonly yesAt: number;
+  readonly reportAt: number;
+  readonly report: string;
+  /** The emulator's request log index at the `yes` and when the report arrived. */
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Alice drafts `message` (with `files`), names `target`, answers the preview with `yes` (the
+ * count typed back when the guard asks for it) and waits for the report. `beforeYes` runs
+ * just before the clock starts (a limiter switched on).
+ */
+export async function sendToPeople(
+  s: Scenario,
+  socket: UserSocket,
+  options: {
+    message: string;
+    target: string;
+    files?: Attachment[];
+    beforeYes?: () => unknown;
+    timeoutMs?: number;
+  },
+): Promise<PeopleRun> {
+  const dm = s.dmChannel(s.world.alice).id;
+  const say = async (
+    text: string,
+    pattern: RegExp,
+    attachments: Attachment[] = [],
+    ms = 120_000,
+  ) => {
+    const mark = socket.received;
+    await postAs(s.url, s.world.alice.token, dm, text, attachments);
+    return (await socket.next(mark, pattern, ms)).message;
+  };
+  await say(options.message, /Where should I send this/, options.files ?? []);
+  const preview = await say(options.target, /Ready to send/);
+  const previewAt = performance.now();
+  const count = /\byes (\d+)/.exec(preview)?.[1];
+  await options.beforeYes?.();
+  const log = s.server.emulator?.requests;
+  const from = log?.length ?? 0;
+  const started = performance.now();
+  const report = await say(
+    count === undefined ? "yes" : `yes ${count}`,
+    /Delivered to \d+ of/,
+    [],
+    options.timeoutMs ?? 900_000,
+  );
+  const reportAt = performance.now();
+  const wallMs = reportAt - started;
+  const to = log?.length ?? 0;
+  const id = /broadcast `([a-z0-9]+)`/.exec(report)?.[1];
+  if (id === undefined) throw new Error(`no broadcast id in: ${report}`);
+  return { id, wallMs, report, from, to, previewAt, yesAt: started, reportAt };
 }

@@ -188,8 +188,14 @@ Deno.test("careless configuration", async (t) => {
         [`aliases = { ok = "A", x = |"Nobody" }\n[groups]\nA = ["${id}"]\n`, /"Nobody"/],
         [`[groups]\nA = ["${id}"]\nB = |5\n`, /not the number 5/],
         [`groups = { A = ["${id}"], B = |5 }\n`, /not the number 5/],
-        [`[groups]\nA = ["${id}"]\nB = ["${id}", |"nope"]\n`, /"nope" is not/],
-        [`groups = { A = ["${id}"], B = ["${id}", |"nope"] }\n`, /"nope" is not/],
+        [`[groups]\nA = ["${id}"]\nB = ["${id}", |"no pe"]\n`, /"no pe" is not/],
+        [`groups = { A = ["${id}"], B = ["${id}", |"no pe"] }\n`, /"no pe" is not/],
+        // A name no channel of the team answers to: refused at its place too.
+        [
+          `[groups]\nA = ["${id}"]\nB = ["${id}", |"no-such-room"]\n`,
+          /"no-such-room", which is no/,
+        ],
+        [`groups = { A = ["${id}"], B = ["random", |"no-such-room"] }\n`, /"no-such-room"/],
         [`[groups]\nA = ["${id}"]\n|A = ["${id}"]\n`, /already defined/],
         [`groups = { A = ["${id}"], |A = ["${id}"] }\n`, /already defined/],
       ];
@@ -205,9 +211,12 @@ Deno.test("careless configuration", async (t) => {
           assert.equal(code, 1, output);
           assert.match(output, new RegExp(`channels\\.toml:${at}: `), `${toml}\n${output}`);
           assert.match(output, what, output);
-          // The offending line quoted, the caret under the column.
+          // The offending line quoted, the caret under the column (both indented alike when
+          // the problem is one of a list).
           const quoted = toml.split("\n")[line - 1];
-          assert.ok(output.includes(`${quoted}\n${" ".repeat(column - 1)}^`), output);
+          const escaped = quoted.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+          const caret = new RegExp(`^( *)${escaped}\n\\1 {${column - 1}}\\^`, "m");
+          assert.match(output, caret, output);
         }
       } finally {
         await Deno.writeTextFile(`${s.dir}/channels.toml`, saved);

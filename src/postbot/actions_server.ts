@@ -11,7 +11,8 @@
 
 import { logger, unreachable } from "@postbot/framework";
 import type { Acknowledgements, Click, ClickOutcome } from "./broadcast/acknowledgements.ts";
-import type { Approvals, ApproveClick } from "./broadcast/approval/approvals.ts";
+import type { ApproveClick } from "./broadcast/approval/approvals.ts";
+import type { ApprovalDesk } from "./broadcast/approval/approval_desk.ts";
 
 const log = logger("actions");
 
@@ -149,7 +150,7 @@ export function readApproveClick(body: Uint8Array): ApproveClick | undefined {
 
 /** The handler of `POST /actions/approve`: an approver's click, checked and decided. */
 export function approveActionHandler(
-  approvals: Pick<Approvals, "click">,
+  approvals: Pick<ApprovalDesk, "click">,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     if (request.method !== "POST") return refuse(405, "method not allowed");

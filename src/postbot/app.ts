@@ -60,7 +60,7 @@ import { SeenReader } from "./broadcast/seen.ts";
 import { captureThresholds } from "./broadcast/seen_threshold.ts";
 import { ChannelCache } from "./channel_cache.ts";
 import { ChannelsStore } from "./channels/channels_file.ts";
-import { channelsRules } from "./channels_rules.ts";
+import { channelsRules, resolveChannelNames, TeamSnapshot } from "./channels_rules.ts";
 import { aliasCommand } from "./commands/alias.ts";
 import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts.ts";
 import { channelsCommand, idCommand, refreshCommand } from "./commands/channels.ts";
@@ -81,6 +81,9 @@ import { Approvals, APPROVE_ACTION_PATH } from "./broadcast/approval/approvals.t
 import { decisionLines } from "./broadcast/approval/approval_text.ts";
 import { approvalNeeds } from "./targets/audiences.ts";
 import { ApprovalExpiry } from "./broadcast/approval/approval_expiry.ts";
+import { EditApprovals, type EditApprovalsDeps } from "./broadcast/approval/edit_approvals.ts";
+import { EditRequestStore } from "./broadcast/approval/edit_requests.ts";
+import { ApprovalDesk } from "./broadcast/approval/approval_desk.ts";
 import { statusCommand } from "./commands/status.ts";
 import type { PostbotConfig } from "./config.ts";
 import { type ExtraRoutes, type HealthSnapshot, serveHealth } from "./health.ts";
@@ -226,6 +229,8 @@ interface Core {
   readonly cache: ChannelCache;
   /** The team's people (for targets that are people). */
   readonly people: TeamDirectory;
+  /** The team's people as last read, for channels.toml's check of senders and approvers. */
+  readonly team: TeamSnapshot;
   readonly notifier: Notifier;
 }
 
@@ -264,30 +269,13 @@ async function openCore(
     botUserId: bot.identity.userId,
     ttlMs: config.channelCacheTtlSeconds * 1000,
   });
-  try {
-    await cache.refresh();
-  } catch (e) {
-    return fail(
-      `Could not list the team's channels: ${e instanceof MattermostError ? e.message : String(e)}`,
-    );
-  }
-  // The same rules guard every later write of the file (!add_group, !add_alias).
-  const refused = channels.value.guard(
-    channelsRules({ auditChannelId: config.botLogChannelId, cache }),
-  );
-  if (refused.length > 0) {
-    return fail(
-      `${config.channelsTomlPath} cannot be used (${
-        refused.length === 1 ? "1 problem" : `${refused.length} problems`
-      }):\n` + refused.map((p) =>
-        `  - ${describeProblem(p).replaceAll("\n", "\n    ")}`
-      ).join("\n"),
-      `Fix ${config.channelsTomlPath} and start the bot again.`,
-    );
-  }
-  const notifier = new Notifier(bot.transport, bot.identity.userId, config.botLogChannelId);
   const people = new TeamDirectory(bot.transport, bot.identity.teamId);
+  const team = new TeamSnapshot(() => people.teamPeople());
+  const guarded = await guardChannels(config, channels.value, cache, team);
+  if (!guarded.ok) return guarded;
+  const notifier = new Notifier(bot.transport, bot.identity.userId, config.botLogChannelId);
   return ok({
+    team,
     config,
     store: store.value,
     database,
@@ -300,6 +288,48 @@ async function openCore(
     people,
     notifier,
   });
+}
+
+/**
+ * Reads the team's channels and people, then checks channels.toml against them (the audit
+ * channel never a target, senders and approvers active people of the team); the same rules
+ * guard every later write of the file (!add_group, !add_alias).
+ */
+async function guardChannels(
+  config: PostbotConfig,
+  channels: ChannelsStore,
+  cache: ChannelCache,
+  team: TeamSnapshot,
+): Promise<Result<void, Problem>> {
+  try {
+    await cache.refresh();
+  } catch (e) {
+    return fail(
+      `Could not list the team's channels: ${e instanceof MattermostError ? e.message : String(e)}`,
+    );
+  }
+  try {
+    await team.refresh();
+  } catch (e) {
+    return fail(
+      `Could not list the team's people: ${e instanceof MattermostError ? e.message : String(e)}`,
+    );
+  }
+  channels.resolveWith((raw) => resolveChannelNames(raw, cache));
+  const refused = channels.guard(
+    channelsRules({ auditChannelId: config.botLogChannelId, cache, people: () => team.people }),
+  );
+  if (refused.length > 0) {
+    return fail(
+      `${config.channelsTomlPath} cannot be used (${
+        refused.length === 1 ? "1 problem" : `${refused.length} problems`
+      }):\n` + refused.map((p) =>
+        `  - ${describeProblem(p).replaceAll("\n", "\n    ")}`
+      ).join("\n"),
+      `Fix ${config.channelsTomlPath} and start the bot again.`,
+    );
+  }
+  return ok(undefined);
 }
 
 /** Loads channels.toml; a missing file is allowed, and warned about once. */
@@ -341,8 +371,10 @@ function createTasks({ config, database, fence, stores, notifier }: Core): TaskS
 interface Wiring {
   readonly broadcaster: Broadcaster;
   readonly scheduler: Scheduler;
-  readonly approvals: Approvals;
+  /** What approvers answer, of new broadcasts and of edits. */
+  readonly desk: ApprovalDesk;
   readonly approvalExpiry: ApprovalExpiry;
+  readonly edits: EditApprovals;
   readonly wizard: Wizard;
   readonly dispatcher: CommandDispatcher;
   readonly teamMembers: TeamMembership;
@@ -493,15 +525,14 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     broadcastLog,
     { directChannels, followUp, captureSeen: seen.capture },
   );
-  const { scheduled, broadcasts, scheduler, later, approvals, approvalExpiry } = wireScheduling(
-    core,
-    access,
-    broadcastLog,
-    broadcaster,
-    tasks,
-    followUp.tokens,
-  );
-  const editor = createEditor(core, access, broadcasts, scheduled, approvals);
+  // The edit approvals apply an approved edit with the editor, built after them.
+  const late: { editor?: Editor } = {};
+  const { scheduled, broadcasts, scheduler, later, approvals, approvalExpiry, edits, desk } =
+    wireScheduling(core, access, broadcastLog, broadcaster, tasks, {
+      tokens: followUp.tokens,
+      applyEdit: (id, text, actor, at) => late.editor!.applyApproved(id, text, actor, at),
+    });
+  const editor = late.editor = createEditor(core, access, broadcasts, scheduled, approvals, edits);
   // Known once the commands are registered (they need the wizard).
   let commandNames: ReadonlySet<string> = new Set();
   const wizard = new Wizard({
@@ -527,18 +558,16 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     wizard,
     followUp,
     seen.reader,
+    { edits, desk },
   );
-  dispatcher
-    .register(approveCommand(approvals))
-    .register(rejectCommand(approvals))
-    .register(pendingCommand(approvals));
   for (const command of tasks.commands) dispatcher.register(command);
   commandNames = new Set(dispatcher.commands.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
   return {
     broadcaster,
     scheduler,
-    approvals,
+    desk,
     approvalExpiry,
+    edits,
     wizard,
     dispatcher,
     teamMembers: access.teamMembers,
@@ -571,7 +600,10 @@ function wireScheduling(
   broadcastLog: BroadcastLog,
   broadcaster: Broadcaster,
   tasks: TaskSystem,
-  tokens: ActionTokens,
+  { tokens, applyEdit }: {
+    readonly tokens: ActionTokens;
+    readonly applyEdit: EditApprovalsDeps["apply"];
+  },
 ) {
   const { config, database, fence, stores, bot, notifier } = core;
   const scheduled = new ScheduledStore(
@@ -601,13 +633,10 @@ function wireScheduling(
   });
   // The loop reads the approvals, which wake it: it is built first, reading them lazily.
   const approvalExpiry = new ApprovalExpiry({
-    expireLapsed: () => approvals.expireLapsed(),
-    nextExpiry: () => approvals.nextExpiry(),
+    expireLapsed: () => desk.expireLapsed(),
+    nextExpiry: () => desk.nextExpiry(),
   });
-  const approvals: Approvals = new Approvals({
-    store: scheduled,
-    later,
-    scheduler,
+  const common = {
     notifier,
     audit: access.audit,
     teamPeople: () => core.people.teamPeople(),
@@ -616,8 +645,23 @@ function wireScheduling(
       buttons: { url: `${config.actionsUrl.replace(/\/+$/, "")}${APPROVE_ACTION_PATH}`, tokens },
     }),
     onOpened: () => approvalExpiry.wake(),
+  };
+  const edits = new EditApprovals({
+    ...common,
+    store: new EditRequestStore(stores.watchDatabase(core.database, "edit approvals")),
+    scheduled,
+    record: (id) => broadcastLog.get(id),
+    needs: (answer) => approvalNeeds(answer, core.channels.config),
+    apply: applyEdit,
   });
-  return { scheduled, broadcasts, scheduler, later, approvals, approvalExpiry };
+  const approvals: Approvals = new Approvals({
+    ...common,
+    store: scheduled,
+    later,
+    scheduler,
+  });
+  const desk = new ApprovalDesk({ approvals, edits, scheduled, tokens });
+  return { scheduled, broadcasts, scheduler, later, approvals, approvalExpiry, edits, desk };
 }
 
 /** The delivery engine, with what its posts carry and who it wakes. */
@@ -658,13 +702,14 @@ function createEditor(
   broadcasts: BroadcastService,
   scheduled: ScheduledStore,
   approvals: Approvals,
+  edits: EditApprovals,
 ): Editor {
   return new Editor({
     transport: core.bot.transport,
     broadcasts,
     scheduled,
     approvals,
-    needsApproval: (answer) => approvalNeeds(answer, core.channels.config).length > 0,
+    edits,
     notifier: core.notifier,
     audit: access.audit,
     authority: access.authority,
@@ -700,13 +745,14 @@ function seenParts({ database, stores, bot }: Core, broadcastLog: BroadcastLog):
 
 /** The commands, each given the few things it uses. */
 function registerCommands(
-  { config, bot, cache, channels, people }: Core,
+  { config, bot, cache, channels, people, team }: Core,
   privacy: ChannelPrivacy,
   broadcasts: BroadcastService,
   scheduled: ScheduledStore,
   questions: Wizard,
   followUp: FollowUp,
   seen: SeenReader,
+  { edits, desk }: { readonly edits: EditApprovals; readonly desk: ApprovalDesk },
 ): CommandDispatcher {
   const { transport } = bot;
   const auditChannelId = config.botLogChannelId;
@@ -719,8 +765,8 @@ function registerCommands(
     .register(refreshCommand(cache))
     .register(listGroupsCommand({ channels, cache, privacy }, "groups"))
     .register(listGroupsCommand({ channels, cache, privacy }, "private_groups"))
-    .register(addGroupCommand({ channels, cache, auditChannelId }, "groups"))
-    .register(addGroupCommand({ channels, cache, auditChannelId }, "private_groups"))
+    .register(addGroupCommand({ channels, cache, auditChannelId, team }, "groups"))
+    .register(addGroupCommand({ channels, cache, auditChannelId, team }, "private_groups"))
     .register(listsCommand({ channels, people }))
     .register(addListCommand({ channels, people }))
     .register(aliasCommand({ channels, cache }))
@@ -746,7 +792,10 @@ function registerCommands(
     .register(retryCommand(broadcasts))
     .register(editCommand({ broadcasts, questions, editWindowSeconds: config.editWindowSeconds }))
     .register(scheduledCommand(scheduled))
-    .register(cancelCommand({ scheduled, questions }));
+    .register(cancelCommand({ scheduled, questions, edits }))
+    .register(approveCommand(desk))
+    .register(rejectCommand(desk))
+    .register(pendingCommand(desk));
 }
 
 /** The permalink of a post: `<server>/<team>/pl/<post id>`. */
@@ -813,7 +862,7 @@ interface Held {
  */
 function routeMessages(
   { config, bot }: Core,
-  { dispatcher, wizard, teamMembers, approvals }: Wiring,
+  { dispatcher, wizard, teamMembers, desk }: Wiring,
 ): Held {
   if (config.adminUsers.length === 0) {
     log.warn(
@@ -852,7 +901,7 @@ function routeMessages(
     .use(dispatcher.middleware((ctx) => {
       // `approve <id>` / `reject <id> <reason>` typed without `!` are decisions, not drafts.
       const typed = typedDecision(ctx.text);
-      return typed !== undefined ? answerDecision(approvals, ctx, typed) : wizard.handle(ctx);
+      return typed !== undefined ? answerDecision(desk, ctx, typed) : wizard.handle(ctx);
     }))
     .catch(logAndApologize({ log }));
   return held;
@@ -945,7 +994,7 @@ function roleOf(store: OpenedStore): HealthSnapshot["role"] {
 /** Serves health, metrics and (with ACTIONS_URL) button clicks on HEALTH_PORT, if set. */
 function serveOn(
   config: PostbotConfig,
-  { followUp, approvals }: Wiring,
+  { followUp, desk }: Wiring,
   snapshot: () => HealthSnapshot,
   opened: AsyncDisposableStack,
 ): Result<void, Problem> {
@@ -954,7 +1003,7 @@ function serveOn(
     // Button clicks come to the same port (ACTIONS_URL names it as the server reaches it).
     const actions: ExtraRoutes = config.actionsUrl === undefined ? {} : {
       [ACK_ACTION_PATH]: ackActionHandler(followUp.acks),
-      [APPROVE_ACTION_PATH]: approveActionHandler(approvals),
+      [APPROVE_ACTION_PATH]: approveActionHandler(desk),
     };
     opened.defer(serveHealth(config.healthPort, snapshot, actions));
     return ok(undefined);
@@ -969,7 +1018,7 @@ function serveOn(
 /** Starts everything that acts; what starts is stopped in reverse by `opened`. */
 async function activate(
   { config, bot, cache }: Core,
-  { broadcaster, scheduler, wizard, followUp, approvalExpiry }: Wiring,
+  { broadcaster, scheduler, wizard, followUp, approvalExpiry, edits }: Wiring,
   tasks: TaskSystem,
   opened: AsyncDisposableStack,
 ): Promise<Result<void, Problem>> {
@@ -998,6 +1047,8 @@ async function activate(
   opened.defer(() => scheduler.stop());
   await approvalExpiry.start();
   opened.defer(() => approvalExpiry.stop());
+  // An edit approved just before a stop (or a takeover) changes its posts now.
+  await edits.resume();
   await followUp.loop.start();
   opened.defer(() => followUp.loop.stop());
   // Reactions given while postbot was down are read back; the socket hears the rest.

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { CachedChannel } from "./channel_cache.ts";
-import { channelsRules } from "./channels_rules.ts";
+import { channelsRules, resolveChannelEntry, resolveChannelNames } from "./channels_rules.ts";
+import { EMPTY_CHANNELS_CONFIG } from "./channels/parse.ts";
 import { ChannelsStore, type ChannelsWriteError } from "./channels/channels_file.ts";
 import { A, B, C } from "./channels/fixtures_test.ts";
 
@@ -128,4 +129,68 @@ Deno.test("without an audit channel the rules pass everything valid", () => {
     aliases: new Map<string, string>(),
   };
   assert.deepEqual(none(config, "", "channels.toml"), []);
+});
+
+Deno.test("senders and approvers must be active people of the team, not bots", async () => {
+  const person = (id: string, username: string, isBot = false) =>
+    [id, { id, username, displayName: username, isBot }] as const;
+  const team = new Map([person(A, "alice"), person(B, "robot", true)]);
+  const rules = channelsRules({
+    auditChannelId: "",
+    cache: { byId: () => undefined },
+    people: () => team,
+  });
+  const dir = await Deno.makeTempDir({ prefix: "postbot-rules-" });
+  try {
+    const path = join(dir, "channels.toml");
+    await Deno.writeTextFile(
+      path,
+      `[groups.G]\nchannels = ["${C}"]\nsenders = ["@Alice", "${A}"]\n` +
+        `approvers = ["alice", "robot", "ghost"]\n\n[everyone]\nsenders = ["${C}"]\n`,
+    );
+    const loaded = await ChannelsStore.load(path);
+    if (!loaded.ok) assert.fail(loaded.error.message);
+    const found = loaded.value.guard(rules).map((p) => p.message);
+    assert.equal(found.length, 3, found.join("\n"));
+    assert.match(found[0], /:4:\d+: group "G" in \[groups\]: approvers names "robot", who is not/);
+    assert.match(found[1], /:4:\d+: .*approvers names "ghost"/);
+    assert.match(found[2], /:7:\d+: \[everyone\]: senders names "z{26}"/);
+    // Before the team is known, nobody is checked.
+    const blind = channelsRules({ auditChannelId: "", cache: { byId: () => undefined } });
+    assert.deepEqual(loaded.value.guard(blind), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("group channels by name: resolved in the team, an id first, unknown names refused", () => {
+  const channel = (id: string, name: string): CachedChannel => ({
+    id,
+    name,
+    displayName: name,
+    type: "O",
+    botIsMember: true,
+    archived: false,
+  });
+  // A channel whose name looks like an id: an entry is an id first, then a name.
+  const team = new Map([[A, channel(A, "town-square")], [B, channel(B, C)]]);
+  const cache = {
+    byId: (id: string) => team.get(id),
+    find: (name: string) => [...team.values()].filter((c) => c.name === name),
+  };
+  assert.equal(resolveChannelEntry("town-square", cache), A);
+  assert.equal(resolveChannelEntry("~Town-Square", cache), A);
+  assert.equal(resolveChannelEntry(A, cache), A);
+  assert.equal(resolveChannelEntry(C, cache), B);
+  assert.equal(resolveChannelEntry("nowhere", cache), "nowhere");
+  const config = {
+    ...EMPTY_CHANNELS_CONFIG,
+    groups: new Map([["G", ["town-square", "nowhere"]]]),
+  };
+  assert.deepEqual(resolveChannelNames(config, cache).groups.get("G"), [A, "nowhere"]);
+  const text = `[groups]\nG = ["town-square", "nowhere"]\n`;
+  const found = channelsRules({ auditChannelId: A, cache })(config, text, "channels.toml");
+  assert.equal(found.length, 2);
+  assert.match(found[0].message, /:2:\d+: group "G" in \[groups\] lists the audit channel/);
+  assert.match(found[1].message, /:2:21: group "G" .* names the channel "nowhere", which is no/);
 });

@@ -276,6 +276,47 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 7,
+    description: "edits of sent broadcasts awaiting approval",
+    // `!edit` of a sent broadcast to an audience with approvers asks them first: the new text
+    // waits here ('awaiting_approval') until enough approvals ('approved': the posts are
+    // being changed; 'applied' once they are), one rejection ('rejected'), its time running
+    // out ('expired') or a newer edit or `!cancel` ('withdrawn'). At most one awaits per
+    // broadcast. Rounds continue the broadcast's approval rounds, so an Approve button of an
+    // earlier request never counts for this one. Decisions have a table of their own: the
+    // broadcast may have been sent without approval (no scheduled row to refer to).
+    sql: `
+      CREATE TABLE edit_approvals (
+        broadcast_id      TEXT NOT NULL REFERENCES broadcasts (id),
+        round             INTEGER NOT NULL,
+        editor_id         TEXT NOT NULL,
+        editor_username   TEXT NOT NULL,
+        old_message       TEXT NOT NULL,
+        message           TEXT NOT NULL,
+        requirements_json TEXT NOT NULL,
+        status            TEXT NOT NULL CHECK (status IN ('awaiting_approval', 'approved',
+          'applied', 'rejected', 'expired', 'withdrawn')),
+        created_at        INTEGER NOT NULL,
+        expires_at        INTEGER NOT NULL,
+        PRIMARY KEY (broadcast_id, round)
+      );
+      CREATE UNIQUE INDEX edit_approvals_one_open ON edit_approvals (broadcast_id)
+        WHERE status = 'awaiting_approval';
+      CREATE INDEX edit_approvals_by_expiry ON edit_approvals (status, expires_at);
+      CREATE TABLE edit_decisions (
+        broadcast_id      TEXT NOT NULL,
+        round             INTEGER NOT NULL,
+        approver_id       TEXT NOT NULL,
+        approver_username TEXT NOT NULL,
+        decision          TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+        reason            TEXT NOT NULL DEFAULT '',
+        at                INTEGER NOT NULL,
+        PRIMARY KEY (broadcast_id, round, approver_id),
+        FOREIGN KEY (broadcast_id, round) REFERENCES edit_approvals (broadcast_id, round)
+      );
+    `,
+  },
+  {
+    version: 8,
     description: "an explicit order of rows, for PostgreSQL (which has no rowid)",
     // Broadcasts, deliveries, scheduled broadcasts and approval decisions were listed in
     // rowid order (the order they were written). A shared PostgreSQL store has no rowid: the
@@ -293,7 +334,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 8,
+    version: 9,
     description: "files of scheduled broadcasts in the shared database (PostgreSQL)",
     // With DATABASE_URL whichever instance is active when a broadcast is due sends it, so
     // its files wait in the database, not on one instance's disk (scheduled_files.ts).

@@ -1,10 +1,10 @@
 /**
  * postbot's migrations as PostgreSQL runs them: {@link MIGRATIONS} itself, but for the steps
  * whose SQLite text has no faithful translation (see `database/dialect.ts`), given here in the
- * form both engines read. Versions 4 and 6 rebuilt `deliveries` and `scheduled_broadcasts` copying rows in `rowid`
- * order; on
- * PostgreSQL the tables are empty at those steps (a PostgreSQL database starts at version 0, and
- * no data is moved in from SQLite by migrations), so the copy needs no order.
+ * form both engines read. Version 4 rebuilt `deliveries` copying its rows in `rowid` order; on
+ * PostgreSQL the table is empty at that step (a PostgreSQL database starts at version 0, and
+ * no data is moved in from SQLite by migrations), so the copy needs no order; version 6
+ * rebuilt `scheduled_broadcasts` the same way.
  *
  * @module
  */
@@ -21,7 +21,7 @@ const REWRITES: ReadonlyMap<number, (sql: string) => string> = new Map([
       replaceOnce(sql, "FROM scheduled_broadcasts ORDER BY rowid;", "FROM scheduled_broadcasts;"),
   ],
   // Numbering the rows written so far: there are none on PostgreSQL.
-  [7, (sql: string) => sql.replace(/^\s*UPDATE \w+ SET seq = rowid;$/gm, "")],
+  [8, (sql: string) => sql.replace(/^\s*UPDATE \w+ SET seq = rowid;$/gm, "")],
 ]);
 
 function replaceOnce(sql: string, from: string, to: string): string {

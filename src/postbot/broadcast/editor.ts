@@ -33,6 +33,7 @@ import { refusalText, type SenderAuthority } from "../authority.ts";
 import { auditRecipients, type BroadcastAudit } from "./audit.ts";
 import type { EditTarget } from "./rules.ts";
 import type { Approvals } from "./approval/approvals.ts";
+import type { EditApprovals } from "./approval/edit_approvals.ts";
 import { editRefusalText } from "./rules_text.ts";
 import type { BroadcastService } from "./service.ts";
 import {
@@ -54,12 +55,13 @@ export interface EditorDeps {
   readonly transport: RestTransport;
   readonly broadcasts: Pick<BroadcastService, "editTarget" | "hiddenFor" | "recordEdit">;
   readonly scheduled: Pick<ScheduledStore, "updateMessage" | "get">;
-  /**
-   * Approvals: an edit of a broadcast awaiting approval starts them over; a sent broadcast
-   * whose answer needs approval (`needsApproval`) is not edited in place.
-   */
+  /** Approvals: an edit of a broadcast awaiting approval starts them over. */
   readonly approvals?: Pick<Approvals, "restart">;
-  readonly needsApproval?: (answer: string) => boolean;
+  /**
+   * Edits of sent broadcasts whose audience needs approval: asked of the approvers, applied
+   * after the last approval (see approval/edit_approvals.ts).
+   */
+  readonly edits?: Pick<EditApprovals, "needsApproval" | "submit">;
   readonly notifier: Pick<Notifier, "dm">;
   /** Audit lines, under the audit rule. */
   readonly audit: Pick<BroadcastAudit, "post">;
@@ -94,13 +96,6 @@ export class Editor {
     const old = t.kind === "sent" ? t.record.message : t.message;
     const sender = t.kind === "sent" ? t.record.senderUsername : t.sender;
     if (text.trim() === "") return err({ message: "The new text is empty." });
-    if (t.kind === "sent" && this.#deps.needsApproval?.(t.record.targetAnswer) === true) {
-      return err({
-        message: `Broadcast ${code(id)} went to an audience whose broadcasts need approval, ` +
-          "so its posts are not changed in place. `!undo` takes it back; then send the new " +
-          "text, which is approved like any other.",
-      });
-    }
     if (text === old) return err({ message: "That is the text it already has." });
     const posted = postedMessage(text, this.#deps.attribution, sender);
     const length = runeLength(posted);
@@ -110,6 +105,7 @@ export class Editor {
           `Mattermost allows ${MAX_POST_RUNES.toLocaleString("en-US")}.`,
       });
     }
+    const asks = this.#needsApproval(t);
     const where = t.kind === "sent"
       ? `in ${
         recipientsText(channelsOf(t.posts).length, peopleOf(t.posts).length)
@@ -117,12 +113,17 @@ export class Editor {
       : "before it goes out";
     return ok(
       [
-        `**Change broadcast ${code(id)} ${where}?**`,
+        asks
+          ? `**Ask approval to change broadcast ${code(id)} ${where}?**`
+          : `**Change broadcast ${code(id)} ${where}?**`,
         "**Before:**",
         shown(old),
         "**After:**",
         shown(text),
-        "Answer **yes** to change it, or **no**.",
+        asks
+          ? "Its audience needs approval: the posts change only once the approvers approve " +
+            "the new text. Answer **yes** to ask them, or **no**."
+          : "Answer **yes** to change it, or **no**.",
       ].join("\n"),
     );
   }
@@ -132,9 +133,34 @@ export class Editor {
     const target = await this.#target(id);
     if (!target.ok) return `Nothing was changed: ${target.error.message}`;
     const t = target.value;
-    return t.kind === "scheduled"
-      ? await this.#applyScheduled(t, text, actor)
-      : await this.#applySent(t, text, actor);
+    if (t.kind === "scheduled") return await this.#applyScheduled(t, text, actor);
+    if (this.#needsApproval(t)) {
+      const asked = await this.#deps.edits!.submit({
+        record: t.record,
+        posts: t.posts,
+        text,
+        editor: actor,
+      });
+      return asked.ok ? asked.value : `Nothing was changed: ${asked.error.message}`;
+    }
+    return await this.#applySent(t, text, actor);
+  }
+
+  /**
+   * Applies an edit its approvers approved, the edit window measured at `askedAt` (when the
+   * edit was asked); the report for the editor.
+   */
+  async applyApproved(id: string, text: string, actor: Actor, askedAt: number): Promise<string> {
+    const target = await this.#target(id, askedAt);
+    if (!target.ok) return `Nothing was changed: ${target.error.message}`;
+    const t = target.value;
+    if (t.kind !== "sent") return `Nothing was changed: broadcast ${code(id)} was not sent.`;
+    return await this.#applySent(t, text, actor);
+  }
+
+  /** Whether an edit of `t` must be approved first: a sent one to an approval audience. */
+  #needsApproval(t: EditTarget): t is Extract<EditTarget, { kind: "sent" }> {
+    return t.kind === "sent" && this.#deps.edits?.needsApproval(t.record.targetAnswer) === true;
   }
 
   /** A scheduled broadcast gets the new text; nothing is posted yet. */
@@ -340,8 +366,8 @@ export class Editor {
     return explain(e, d, e instanceof MattermostError ? e.attempts : 1);
   }
 
-  async #target(id: string): Promise<Result<EditTarget, Problem>> {
-    const decision = await this.#deps.broadcasts.editTarget(id);
+  async #target(id: string, at?: number): Promise<Result<EditTarget, Problem>> {
+    const decision = await this.#deps.broadcasts.editTarget(id, at);
     switch (decision.kind) {
       case "scheduled":
       case "sent":

@@ -8,7 +8,8 @@
  * Captured once after each delivery run: for a few recipients one `GET /channels/{id}` each;
  * for more, one `GET /users/me/teams/{team}/channels`, which lists every channel of the bot
  * with its count, DMs included (channels the bot posts in without being a member -- a public
- * channel through the post:channels role -- are then asked one by one). A delivery left
+ * channel through the post:channels role -- are then asked one by one). That list grows with
+ * every person the bot ever messaged, so it is read one channel at a time, never whole. A delivery left
  * without one (the capture failed, a crash) gets the channel's count when it is first needed.
  *
  * @module
@@ -16,6 +17,7 @@
 
 import type { ServerChannel } from "@mattermost/types/channels";
 import { forEachBounded, type RestTransport } from "@postbot/framework";
+import { jsonArrayObjects } from "./json_objects.ts";
 import { type DeliveryRecord, targetKey, type TargetRef } from "./model.ts";
 import type { SeenLog } from "./seen_log.ts";
 
@@ -68,10 +70,7 @@ export async function captureThresholds(
   if (wanted.size === 0) return 0;
   const counts = new Map<string, number>();
   if (wanted.size > ONE_BY_ONE) {
-    const mine = await deps.transport.getJson<ServerChannel[]>(
-      `/users/me/teams/${encodeURIComponent(deps.teamId)}/channels`,
-    );
-    for (const c of mine) if (wanted.has(c.id)) counts.set(c.id, c.total_msg_count);
+    await readCounts(deps, wanted, counts);
   }
   const rest = [...wanted.keys()].filter((id) => !counts.has(id));
   // One channel that cannot be read (archived, the bot removed) keeps the others' counts.
@@ -82,4 +81,23 @@ export async function captureThresholds(
   const found = [...counts].map(([id, n]): [TargetRef, number] => [wanted.get(id)!, n]);
   await deps.seenLog.setThresholds(broadcastId, found);
   return found.length;
+}
+
+/** The counts of the `wanted` channels from the bot's list of channels, read as it arrives. */
+async function readCounts(
+  deps: ThresholdDeps,
+  wanted: ReadonlyMap<string, TargetRef>,
+  counts: Map<string, number>,
+): Promise<void> {
+  const response = await deps.transport.send(
+    deps.transport.api(`/users/me/teams/${encodeURIComponent(deps.teamId)}/channels`),
+    { method: "GET" },
+  );
+  if (response.body === null) return;
+  for await (const channel of jsonArrayObjects(response.body)) {
+    const { id, total_msg_count: count } = channel as Partial<ServerChannel>;
+    if (typeof id === "string" && typeof count === "number" && wanted.has(id)) {
+      counts.set(id, count);
+    }
+  }
 }

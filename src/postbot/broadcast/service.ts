@@ -167,8 +167,11 @@ export class BroadcastService {
     return this.editTarget(id);
   }
 
-  /** Whether broadcast `id` can be edited now (asked again at the preview and at the yes). */
-  async editTarget(id: string): Promise<EditDecision> {
+  /**
+   * Whether broadcast `id` can be edited now (asked again at the preview and at the yes), or
+   * at `at` (an approved edit: the window is measured when it was asked).
+   */
+  async editTarget(id: string, at?: number): Promise<EditDecision> {
     return decideEdit({
       id,
       scheduled: await this.#deps.scheduled.get(id),
@@ -176,7 +179,7 @@ export class BroadcastService {
       deliveries: await this.#deps.broadcastLog.deliveries(id),
       busy: this.#deps.engine.isBusy(id),
       windowSeconds: this.#deps.editWindowSeconds,
-      now: this.#now(),
+      now: at ?? this.#now(),
     });
   }
 

@@ -23,14 +23,7 @@
  * @module
  */
 
-import {
-  describeProblem,
-  err,
-  mattermostIdProblem,
-  ok,
-  type Problem,
-  type Result,
-} from "@postbot/framework";
+import { describeProblem, err, ok, type Problem, type Result } from "@postbot/framework";
 import {
   aliasProblem,
   type ChannelsConfig,
@@ -38,6 +31,7 @@ import {
   channelsFileError,
   EMPTY_CHANNELS_CONFIG,
   findNameClash,
+  groupChannelProblem,
   groupNameProblem,
   type GroupTable,
   listEntryProblem,
@@ -48,7 +42,14 @@ import {
 } from "./parse.ts";
 import type { GroupDefinition } from "./group_input.ts";
 import type { ListDefinition } from "./list_input.ts";
-import { type EditableTable, insertIntoTable, TomlEditError } from "./toml_text.ts";
+import {
+  type EditableTable,
+  type InlineTable,
+  insertIntoTable,
+  TomlEditError,
+  type TomlEntryValue,
+} from "./toml_text.ts";
+import type { AudienceRules } from "./audience_rules.ts";
 
 /** Why a write was refused or failed; in every case the file on disk is unchanged. */
 export type ChannelsWriteErrorKind =
@@ -178,6 +179,8 @@ export class ChannelsStore {
   #text: string;
   #missing: boolean;
   #rule: ChannelsRule = () => [];
+  #resolve = (config: ChannelsConfig) => config;
+  #view: [raw: ChannelsConfig, resolved: ChannelsConfig] | undefined;
   #tail: Promise<void> = Promise.resolve();
 
   private constructor(path: string, fs: ChannelsStoreFs, state: DiskState) {
@@ -206,9 +209,15 @@ export class ChannelsStore {
     return this.#path;
   }
 
-  /** The config as last read from (or written to) disk successfully. */
+  /** The config as last read (or written), group channels named by name resolved. */
   get config(): ChannelsConfig {
-    return this.#config;
+    if (this.#view?.[0] !== this.#config) this.#view = [this.#config, this.#resolve(this.#config)];
+    return this.#view[1];
+  }
+
+  /** From now on {@link config} names group channels by id (`resolve`: see channels_rules.ts). */
+  resolveWith(resolve: (config: ChannelsConfig) => ChannelsConfig): void {
+    [this.#resolve, this.#view] = [resolve, undefined];
   }
 
   /** True when the file did not exist at the last read (the config is then empty). */
@@ -240,11 +249,10 @@ export class ChannelsStore {
     kind: GroupTable,
     defs: readonly GroupDefinition[],
   ): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
-    const field = configField(kind);
     return this.#addNamed(
       { table: kind, what: "group" },
-      defs.map((d) => ({ name: d.name, values: d.channelIds })),
-      (config, entries) => ({ ...config, [field]: new Map([...config[field], ...entries]) }),
+      defs.map((d) => ({ name: d.name, values: d.channelIds, rules: d.rules })),
+      (config, entries) => withGroups(config, configField(kind), entries, defs),
     );
   }
 
@@ -263,7 +271,7 @@ export class ChannelsStore {
   /** Adds named entries (groups, lists) to `table`: checked, free names only, verified. */
   #addNamed(
     { table, what }: { table: GroupTable | "lists"; what: "group" | "list" },
-    defs: readonly { name: string; values: readonly string[] }[],
+    defs: readonly { name: string; values: readonly string[]; rules?: AudienceRules }[],
     merge: (config: ChannelsConfig, entries: [string, string[]][]) => ChannelsConfig,
   ): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
     return this.#enqueue(async () => {
@@ -299,7 +307,11 @@ export class ChannelsStore {
             `or edit ${this.#path} by hand to change an existing one. Nothing was written.`,
         );
       }
-      return await this.#apply(disk.value, table, entries, merge(config, entries));
+      const written = entries.map(([name, values]): [string, TomlEntryValue] => {
+        const rules = defs.find((d) => d.name === name)?.rules;
+        return [name, rules === undefined ? values : inlineGroup(values, rules)];
+      });
+      return await this.#apply(disk.value, table, written, merge(config, entries));
     });
   }
 
@@ -425,7 +437,7 @@ export class ChannelsStore {
   async #apply(
     disk: DiskState,
     table: EditableTable,
-    entries: [string, string[] | string][],
+    entries: [string, TomlEntryValue][],
     expected: ChannelsConfig,
   ): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
     let text: string;
@@ -459,6 +471,37 @@ export class ChannelsStore {
   }
 }
 
+/** `config` with groups added to `field`, and the rules of those that have some. */
+function withGroups(
+  config: ChannelsConfig,
+  field: "groups" | "privateGroups",
+  entries: [string, string[]][],
+  defs: readonly GroupDefinition[],
+): ChannelsConfig {
+  const rules = defs.flatMap((d) =>
+    d.rules === undefined ? [] : [[nameKey(d.name), d.rules] as const]
+  );
+  return {
+    ...config,
+    [field]: new Map([...config[field], ...entries]),
+    ...(rules.length === 0 ? {} : { rules: new Map([...(config.rules ?? []), ...rules]) }),
+  };
+}
+
+/** A group with rules as channels.toml gets it: `{ channels = [...], senders = [...], ... }`. */
+function inlineGroup(channels: readonly string[], rules: AudienceRules): InlineTable {
+  return {
+    inline: [
+      ["channels", channels],
+      ...(rules.senders === undefined ? [] : [["senders", rules.senders] as const]),
+      ...(rules.approvers.length === 0 ? [] : [
+        ["approvers", rules.approvers] as const,
+        ["approvals", rules.approvals] as const,
+      ]),
+    ],
+  };
+}
+
 /** Why a group or list to add is invalid (its name, its values), or undefined. */
 function entryProblem(
   what: "group" | "list",
@@ -472,8 +515,8 @@ function entryProblem(
   return groupNameProblem(def.name) ??
     (def.values.length === 0 ? "it has no channel ids" : undefined) ??
     def.values.map((id) => {
-      const p = mattermostIdProblem(id);
-      return p && `${JSON.stringify(id)} is not a channel id (${p})`;
+      const p = groupChannelProblem(id);
+      return p && `${JSON.stringify(id)} is not a channel id (${p}) nor a channel name`;
     }).find((p) => p !== undefined);
 }
 

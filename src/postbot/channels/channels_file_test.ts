@@ -158,7 +158,7 @@ Deno.test("invalid requests are refused before touching the file", async () => {
   await withDir(async (dir) => {
     const { path, store } = await exampleStore(dir);
     const bad = [
-      [{ name: "x", channelIds: ["nope"] }],
+      [{ name: "x", channelIds: ["no pe"] }],
       [{ name: "x", channelIds: [] }],
       [{ name: "a\nb", channelIds: [A] }],
       [{ name: "", channelIds: [A] }],
@@ -198,7 +198,7 @@ Deno.test("hand edits made since loading are kept by the next write", async () =
 Deno.test("a file broken by hand: load reports the place, writes refuse and keep it", async () => {
   await withDir(async (dir) => {
     const { path, store } = await exampleStore(dir);
-    const broken = EXAMPLE.replace(`Engineering = ["${A}"]`, `Engineering = ["${A}", "oops"]`);
+    const broken = EXAMPLE.replace(`Engineering = ["${A}"]`, `Engineering = ["${A}", "oo ps"]`);
     await Deno.writeTextFile(path, broken);
 
     const load = await ChannelsStore.load(path);
@@ -206,7 +206,7 @@ Deno.test("a file broken by hand: load reports the place, writes refuse and keep
     assert.equal(load.error.line, 6);
     assert.equal(load.error.column, 46);
     assert.ok(load.error.message.startsWith(`${path}:6:46: `), load.error.message);
-    assert.match(load.error.message, /"oops" is not a Mattermost channel id/);
+    assert.match(load.error.message, /"oo ps" is not a Mattermost channel id/);
 
     const e = expectErr(
       await store.addGroups("groups", [{ name: "QA", channelIds: [A] }]),

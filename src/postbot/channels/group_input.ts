@@ -17,21 +17,28 @@
  */
 
 import { parse } from "smol-toml";
+import { err, ok, type Problem, type Result, unreachable } from "@postbot/framework";
 import {
-  err,
-  mattermostIdProblem,
-  ok,
-  type Problem,
-  type Result,
-  unreachable,
-} from "@postbot/framework";
-import { excerptAt, explainTomlError, groupNameProblem, nameKey } from "./parse.ts";
+  excerptAt,
+  explainTomlError,
+  groupChannelProblem,
+  groupNameProblem,
+  nameKey,
+} from "./parse.ts";
 import { scanTomlLayout, type TomlKeyValueLine } from "./toml_text.ts";
+import {
+  type AudienceRules,
+  decideRules,
+  type RulesFault,
+  rulesFaultText,
+} from "./audience_rules.ts";
 
 /** One group to add: its name and its channel ids (valid, without duplicates, in input order). */
 export interface GroupDefinition {
   readonly name: string;
   readonly channelIds: readonly string[];
+  /** Given in the table form with senders or approvers: who may send, who approves. */
+  readonly rules?: AudienceRules;
 }
 
 /**
@@ -53,6 +60,10 @@ export const MAX_IDS_PER_GROUP = 1_000;
 const MAX_LISTED_BAD_IDS = 10;
 
 const SAMPLE_IDS = '["abcdefghijklmnopqrstuvwxyz", "0123456789abcdefghijklmnop"]';
+
+/** The table form on one line, as a DM takes it. */
+const TABLE_SAMPLE = '`"All staff" = { channels = ["town-square"], senders = ["comms-lead"], ' +
+  'approvers = ["ceo-office"], approvals = 1 }`';
 
 function fence(text: string): string {
   const marks = text.includes("```") ? "````" : "```";
@@ -114,6 +125,8 @@ export type GroupInputRefusal =
     readonly at?: Place;
   }
   | { readonly kind: "no_ids"; readonly name: string; readonly at?: Place }
+  /** The table form's rules are wrong (unknown key, bad approvals, ...). */
+  | { readonly kind: "rules"; readonly name: string; readonly fault: RulesFault; at?: Place }
   | { readonly kind: "too_many_ids"; readonly name: string; count: number; at?: Place }
   | { readonly kind: "id_not_text"; readonly name: string; item: number; at?: Place }
   /** `bad` are the ids with their problem, in input order. */
@@ -212,6 +225,23 @@ function decideGroup(
   const at = statement?.keyPos;
   const problem = groupNameProblem(name);
   if (problem !== undefined) return err({ kind: "bad_name", name, problem, at });
+  let rules: AudienceRules | undefined;
+  if (isPlainTable(value)) {
+    const decided = decideRules(value, "channels");
+    if (!decided.ok) return err({ kind: "rules", name, fault: decided.error, at });
+    if (value.channels === undefined) {
+      return err({
+        kind: "rules",
+        name,
+        fault: { kind: "rules_no_members", members: "channels" },
+        at,
+      });
+    }
+    const r = decided.value;
+    // A table with channels only is the short form: no rules to keep.
+    if (r.senders !== undefined || r.approvers.length > 0) rules = r;
+    value = value.channels;
+  }
   if (!Array.isArray(value)) {
     const what = typeof value === "object" && value !== null && !(value instanceof Date)
       ? "table"
@@ -230,14 +260,20 @@ function decideGroup(
     if (typeof id !== "string") {
       return err({ kind: "id_not_text", name, item: i + 1, at: statement?.items[i] ?? at });
     }
-    const idProblem = mattermostIdProblem(id);
+    const idProblem = groupChannelProblem(id);
     if (idProblem !== undefined) {
       bad.push({ id, problem: idProblem });
       firstBad ??= statement?.items[i];
     }
   }
   if (bad.length > 0) return err({ kind: "bad_ids", name, bad, at: firstBad ?? at });
-  return ok({ name, channelIds: [...new Set(value as string[])] });
+  const channelIds = [...new Set(value as string[])];
+  return ok(rules === undefined ? { name, channelIds } : { name, channelIds, rules });
+}
+
+/** A TOML table (`{ ... }`), not a list, text, number or date. */
+function isPlainTable(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
 }
 
 /**
@@ -307,6 +343,9 @@ function refusalDetail(refusal: GroupInputRefusal, command: string): string {
       }.`;
     case "no_ids":
       return `${label} has no channel ids; list at least one.`;
+    case "rules":
+      return `${label}: ${rulesFaultText(refusal.fault, "channels")}. The table form is ` +
+        `${TABLE_SAMPLE}.`;
     case "too_many_ids":
       return `${label} has ${refusal.count.toLocaleString("en-US")} channel ids; at most ` +
         `${MAX_IDS_PER_GROUP.toLocaleString("en-US")} fit in one group. Split it into ` +
@@ -338,7 +377,8 @@ function badIdsDetail(
     ? `\n- and ${bad.length - MAX_LISTED_BAD_IDS} more`
     : "";
   return `${label}: ${
-    bad.length === 1 ? "this is not a channel id" : "these are not channel ids"
+    bad.length === 1 ? "this is not a channel id nor a name" : "these are not channel ids nor names"
   }:\n${listed}${more}\nA channel id is 26 lowercase letters and digits; find it in the ` +
-    `channel's "View Info" dialog.`;
+    `channel's "View Info" dialog. A channel name is the last part of its URL, like ` +
+    "town-square.";
 }

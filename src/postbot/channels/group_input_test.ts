@@ -113,17 +113,17 @@ Deno.test("values must be non-empty lists of text ids", () => {
 });
 
 Deno.test("every bad id is named", () => {
-  const e = refusal(`g = ["${A}", "short", "${A.toUpperCase()}", "${A.slice(1)}-"]`);
-  assert.match(e.message, /these are not channel ids/);
-  assert.match(e.message, /- "short" \(it has 5 characters instead of 26\)/);
+  const e = refusal(`g = ["${A}", "sh rt", "${A.toUpperCase()}", "${A.slice(1)}."]`);
+  assert.match(e.message, /these are not channel ids nor names/);
+  assert.match(e.message, /- "sh rt" \(it contains " "/);
   assert.match(e.message, new RegExp(`- "${A.toUpperCase()}" \\(it has uppercase letters`));
-  assert.match(e.message, new RegExp(`- "${A.slice(1)}-" \\(it contains "-"`));
+  assert.match(e.message, new RegExp(`- "${A.slice(1)}\\." \\(it contains "\\."`));
   assert.equal(e.column, 36, "points at the first bad id");
 
-  const many = Array.from({ length: 15 }, (_, i) => `"bad${i}"`).join(", ");
+  const many = Array.from({ length: 15 }, (_, i) => `"bad ${i}"`).join(", ");
   const m = refusal(`g = [${many}]`);
-  assert.match(m.message, /- "bad9"/);
-  assert.doesNotMatch(m.message, /- "bad10"/);
+  assert.match(m.message, /- "bad 9"/);
+  assert.doesNotMatch(m.message, /- "bad 10"/);
   assert.match(m.message, /and 5 more/);
 });
 
@@ -191,10 +191,10 @@ Deno.test("decideGroupInput: each refusal is a typed outcome with its place, wor
     previous: { name: "g", line: 1 },
     at: { line: 2, column: 1 },
   });
-  assert.deepEqual(decided(`g = ["${A}", "nope"]`), {
+  assert.deepEqual(decided(`g = ["${A}", "no pe"]`), {
     kind: "bad_ids",
     name: "g",
-    bad: [{ id: "nope", problem: mattermostIdProblem("nope")! }],
+    bad: [{ id: "no pe", problem: mattermostIdProblem("no pe")! }],
     at: { line: 1, column: 36 },
   });
   assert.equal(decided(`g = ["${A}"]`), "ok");
@@ -203,4 +203,30 @@ Deno.test("decideGroupInput: each refusal is a typed outcome with its place, wor
   const problem = groupInputProblem(r.error, "!add_group");
   assert.deepEqual([problem.line, problem.column], [1, 1]);
   assert.match(problem.message, /^Line 1, column 1: section headers like \[groups\]/);
+});
+
+Deno.test("the table form on one line: rules checked as at startup", () => {
+  const [g] = groups(`Board = { channels = ["${A}"], senders = ["@bob"], approvers = ["carol"] }`);
+  assert.deepEqual(g, {
+    name: "Board",
+    channelIds: [A],
+    rules: { senders: ["@bob"], approvers: ["carol"], approvals: 1 },
+  });
+  // Channels only: the short form, no rules kept.
+  assert.deepEqual(groups(`Board = { channels = ["${A}"] }`), [{ name: "Board", channelIds: [A] }]);
+  const refused = (input: string) => {
+    const r = parseGroupInput(input);
+    assert.ok(!r.ok);
+    return r.error.message;
+  };
+  assert.match(refused(`Board = { channel = ["${A}"] }`), /unknown key "channel"/);
+  assert.match(refused(`Board = { approvers = ["carol"] }`), /no channels = \[\.\.\.\]/);
+  assert.match(
+    refused(`Board = { channels = ["${A}"], approvers = ["carol"], approvals = 0 }`),
+    /approvals must be a whole number from 1/,
+  );
+  assert.match(
+    refused(`Board = { channels = ["${A}"], senders = ["carol"], approvers = ["carol"] }`),
+    /leaves only 0 other approvers/,
+  );
 });

@@ -577,7 +577,7 @@ function decideGroups(
       if (typeof id !== "string") {
         return err({ kind: "group_id_not_text", group, index, found: id });
       }
-      const idProblem = mattermostIdProblem(id);
+      const idProblem = groupChannelProblem(id);
       if (idProblem !== undefined) {
         return err({ kind: "group_bad_id", group, index, id, problem: idProblem });
       }
@@ -721,10 +721,30 @@ export function channelsFaultError(
   );
 }
 
+/** How a channel's name looks (the last part of its URL), with or without a leading `~`. */
+const CHANNEL_NAME = /^~?[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/**
+ * Whether a group entry names its channel by name rather than by id. The rule: an entry of
+ * 26 lowercase letters and digits is an id -- unless no channel has that id and one has that
+ * name (see channels_rules.ts, which resolves names in the team); any other entry is a name.
+ */
+export function isChannelName(entry: string): boolean {
+  return mattermostIdProblem(entry) !== undefined && CHANNEL_NAME.test(entry);
+}
+
+/** Why `entry` can name no channel in a group (neither an id nor a name), or undefined. */
+export function groupChannelProblem(entry: string): string | undefined {
+  const idProblem = mattermostIdProblem(entry);
+  return idProblem === undefined || CHANNEL_NAME.test(entry) ? undefined : idProblem;
+}
+
 /** A place in channels.toml named by what is there rather than by line. */
 export type ChannelsPlace =
   | { readonly group: GroupRef; readonly index: number }
-  | { readonly whitelistIndex: number };
+  | { readonly whitelistIndex: number }
+  /** Item `index` of `senders` or `approvers` in the rules of a group, list or `everyone`. */
+  | { readonly rules: RulesOwner; readonly field: string; readonly index: number };
 
 /**
  * An error about an entry of a valid channels.toml (found by a check beyond the file's own
@@ -739,6 +759,12 @@ export function channelsEntryError(
   const at = new Locator(text);
   const where = "group" in place
     ? at.item(place.group.table, place.group.name, place.index)
+    : "rules" in place
+    ? rulesPlace({
+      kind: "rules",
+      owner: place.rules,
+      fault: { kind: "rules_bad_user", field: place.field, index: place.index, problem: "" },
+    }, at)
     : at.whitelistItem(place.whitelistIndex);
   return channelsFileError(fileName, detail, where, text);
 }
@@ -894,8 +920,9 @@ function entryDetail(fault: EntryFault): string {
         `"abcdefghijklmnopqrstuvwxyz", not ${describe(fault.found)}`;
     case "group_bad_id":
       return `${groupLabel(fault.group)}: ${JSON.stringify(fault.id)} is not a Mattermost ` +
-        `channel id (${fault.problem}); ids are 26 lowercase letters and digits, shown in the ` +
-        `channel's "View Info" dialog`;
+        `channel id (${fault.problem}) nor a channel name; ids are 26 lowercase letters and ` +
+        `digits, shown in the channel's "View Info" dialog, names are the last part of its ` +
+        "URL (lowercase letters, digits, - and _)";
     case "group_clash":
       return `${groupLabel(fault.group)} has the same name as ${ownerLabel(fault.owner)} ` +
         "(names are compared ignoring case); rename one of them";

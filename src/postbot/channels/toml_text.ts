@@ -455,13 +455,33 @@ export type EditableTable = "groups" | "private_groups" | "lists" | "aliases";
 /** Arrays longer than this (as one line, with indentation and key) are written one item per line. */
 const MAX_LINE = 100;
 
+/**
+ * An inline table to write on one line (TOML wants it so): `{ channels = [...], approvals =
+ * 1 }`, the keys in the order given (bare keys of letters only).
+ */
+export interface InlineTable {
+  readonly inline: ReadonlyArray<readonly [key: string, value: readonly string[] | number]>;
+}
+
+/** A value {@link insertIntoTable} writes: a string, a list of strings, or an inline table. */
+export type TomlEntryValue = readonly string[] | string | InlineTable;
+
 function formatValue(
-  value: readonly string[] | string,
+  value: TomlEntryValue,
   lead: string,
   indent: string,
   eol: string,
 ): string {
   if (typeof value === "string") return quoteTomlString(value);
+  if ("inline" in value) {
+    const fields = value.inline.map(([k, v]) => {
+      if (!/^[a-z]+$/.test(k)) throw new TomlEditError(`cannot write the key ${k}`);
+      return `${k} = ${
+        typeof v === "number" ? String(Math.trunc(v)) : `[${v.map(quoteTomlString).join(", ")}]`
+      }`;
+    });
+    return `{ ${fields.join(", ")} }`;
+  }
   const items = value.map(quoteTomlString);
   const oneLine = `[${items.join(", ")}]`;
   if (items.length <= 1 || lead.length + oneLine.length <= MAX_LINE) return oneLine;
@@ -491,7 +511,7 @@ function endsWithBlankLine(text: string): boolean {
 export function insertIntoTable(
   text: string,
   table: EditableTable,
-  entries: ReadonlyArray<readonly [key: string, value: readonly string[] | string]>,
+  entries: ReadonlyArray<readonly [key: string, value: TomlEntryValue]>,
 ): string {
   if (entries.length === 0) return text;
   const layout = scanTomlLayout(text);

@@ -382,3 +382,21 @@ Deno.test("property: insert then parse gives old content plus exactly the new en
     { numRuns: 400 },
   );
 });
+
+Deno.test("insertIntoTable writes a group with rules as a one-line inline table", () => {
+  const text = '# mine\n[groups]\nA = ["x"] # kept\n';
+  const out = insertIntoTable(text, "groups", [[
+    "All staff",
+    { inline: [["channels", ["town-square"]], ["approvers", ['ceo"']], ["approvals", 1]] },
+  ]]);
+  assert.equal(
+    out,
+    '# mine\n[groups]\nA = ["x"] # kept\n"All staff" = { channels = ["town-square"], ' +
+      'approvers = ["ceo\\""], approvals = 1 }\n',
+  );
+  assert.deepEqual({ ...(parse(out) as { groups: Record<string, object> }).groups["All staff"] }, {
+    channels: ["town-square"],
+    approvers: ['ceo"'],
+    approvals: 1,
+  });
+});

@@ -8,12 +8,13 @@
 
 import type { Command, MessageContext } from "@postbot/framework";
 import { code, plural, quote } from "../format.ts";
-import type { Approvals, Decision } from "../broadcast/approval/approvals.ts";
+import type { Decision } from "../broadcast/approval/approvals.ts";
+import type { ApprovalDesk } from "../broadcast/approval/approval_desk.ts";
 import { requirementsText, whenText } from "../broadcast/approval/approval_text.ts";
 import { BROADCAST_ID } from "../broadcast/model.ts";
 
 /** What the approval commands need. */
-export type ApprovalCommandDeps = Pick<Approvals, "decide" | "pendingFor">;
+export type ApprovalCommandDeps = Pick<ApprovalDesk, "decide" | "pendingFor" | "pendingEditsFor">;
 
 /** A decision typed as plain words: `approve k3m9x2qa`, `reject k3m9x2qa too early`. */
 export interface TypedDecision {
@@ -95,18 +96,28 @@ export function pendingCommand(approvals: ApprovalCommandDeps): Command {
     examples: ["!pending"],
     run: async (ctx) => {
       const list = await approvals.pendingFor(ctx.userId);
-      if (list.length === 0) {
+      const edits = await approvals.pendingEditsFor(ctx.userId);
+      if (list.length === 0 && edits.length === 0) {
         await ctx.reply("Nothing awaits your approval.");
         return;
       }
       const now = Date.now();
-      const lines = [`**${plural(list.length, "broadcast")} awaiting your approval:**`];
+      const lines = [
+        `**${plural(list.length + edits.length, "broadcast")} awaiting your approval:**`,
+      ];
       for (const s of list) {
         lines.push(
           `- ${code(s.id)} by @${s.senderUsername} \u00b7 to ${quote(s.targetAnswer, 60)} \u00b7 ` +
             `goes out ${whenText({ ...s, approval: s.approval! }, now)} \u00b7 needs ` +
             requirementsText(s.approval!.requirements),
           `  > ${s.message.trim() === "" ? "_(files only)_" : quote(s.message, 80)}`,
+        );
+      }
+      for (const e of edits) {
+        lines.push(
+          `- ${code(e.broadcastId)} \u00b7 an **edit** of a sent broadcast by ` +
+            `@${e.editorUsername} \u00b7 needs ${requirementsText(e.requirements)}`,
+          `  > now: ${quote(e.message, 80)}`,
         );
       }
       lines.push("`approve <id>` approves one; `reject <id> <reason>` rejects it.");

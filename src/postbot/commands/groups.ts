@@ -5,12 +5,13 @@
  */
 
 import type { AudienceRules } from "../channels/audience_rules.ts";
-import { nameKey } from "../channels/parse.ts";
+import { resolveChannelEntry, type TeamSnapshot } from "../channels_rules.ts";
+import { isChannelName, nameKey } from "../channels/parse.ts";
 import { sendersText, userText } from "../targets/audiences.ts";
 import { type Command, logger } from "@postbot/framework";
 import { defuseMentions, visible } from "@postbot/framework/text";
 import type { GroupTable } from "../channels/parse.ts";
-import { parseGroupInput } from "../channels/group_input.ts";
+import { type GroupDefinition, parseGroupInput } from "../channels/group_input.ts";
 import { code, plural, quote } from "../format.ts";
 import type { ChannelCache } from "../channel_cache.ts";
 import type { ChannelsStore } from "../channels/channels_file.ts";
@@ -28,9 +29,11 @@ export interface GroupListing {
 /** What adding groups needs: the store it writes, the channels it checks, the audit channel. */
 export interface GroupEditing {
   readonly channels: Pick<ChannelsStore, "addGroups">;
-  readonly cache: Pick<ChannelCache, "byId" | "lookup">;
+  readonly cache: Pick<ChannelCache, "byId" | "lookup" | "find">;
   /** BOT_LOG_CHANNEL_ID ("" when none): never in a group. */
   readonly auditChannelId: string;
+  /** Read again before a group with senders or approvers is saved (they are checked). */
+  readonly team?: Pick<TeamSnapshot, "refresh">;
 }
 
 /** `!get_groups` / `!get_private_groups`: groups with their channels' display names. */
@@ -97,7 +100,11 @@ export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
     summary: isPublic
       ? "add one or more public groups (one TOML line each) to channels.toml"
       : "add private groups: usable by name, never offered in the wizard",
-    examples: [`!${name} "Office Berlin" = ["abcdefghijklmnopqrstuvwxyz"]`],
+    examples: [
+      `!${name} "Office Berlin" = ["abcdefghijklmnopqrstuvwxyz"]`,
+      `!${name} "All staff" = { channels = ["town-square"], senders = ["comms-lead"], ` +
+      'approvers = ["ceo-office"], approvals = 1 }',
+    ],
     adminOnly: true,
     run: async (ctx, args) => {
       const parsed = parseGroupInput(args, { command: `!${name}` });
@@ -106,9 +113,10 @@ export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
         return;
       }
       const audit = s.auditChannelId;
-      const auditGroups = parsed.value.filter((def) =>
-        audit !== "" && def.channelIds.includes(audit)
-      );
+      // Channels named by name count as the channel they name (see channels_rules.ts).
+      const ids = (def: GroupDefinition) =>
+        def.channelIds.map((entry) => resolveChannelEntry(entry, s.cache));
+      const auditGroups = parsed.value.filter((def) => audit !== "" && ids(def).includes(audit));
       if (auditGroups.length > 0) {
         await ctx.reply(
           `Nothing was saved: ${
@@ -119,24 +127,18 @@ export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
         );
         return;
       }
-      const unknown: string[] = [];
-      let live = false;
-      for (const def of parsed.value) {
-        for (const id of def.channelIds) {
-          const found = await s.cache.lookup(id);
-          if (found === undefined || found.channel.archived) unknown.push(id);
-          else if (found.live) live = true;
-        }
-      }
+      const { unknown, live } = await unseenChannels(s, parsed.value.flatMap(ids));
       if (unknown.length > 0) {
         const shown = unknown.slice(0, 10).map((id) => `\`${id}\``).join(", ");
         await ctx.reply(
-          `Nothing was saved: I can't see ${plural(unknown.length, "channel id")} in this team: ` +
-            `${shown}${unknown.length > 10 ? ", \u2026" : ""}. Check the ids with \`!channels\` ` +
-            "(private channels need the bot as a member), then send the command again.",
+          `Nothing was saved: I can't see ${plural(unknown.length, "channel")} in this team: ` +
+            `${shown}${unknown.length > 10 ? ", \u2026" : ""}. Check the ids and names with ` +
+            "`!channels` (private channels need the bot as a member), then send the command " +
+            "again.",
         );
         return;
       }
+      if (parsed.value.some((def) => def.rules !== undefined)) await s.team?.refresh();
       const saved = await s.channels.addGroups(table, parsed.value);
       if (!saved.ok) {
         await ctx.reply(defuseMentions(visible(`Nothing was saved: ${saved.error.message}`)));
@@ -152,7 +154,7 @@ export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
       }
       const lines = parsed.value.map((def) =>
         `- **${quote(def.name, 100)}**: ${
-          def.channelIds.map((id) => quote(s.cache.byId(id)?.displayName ?? id, 64)).join(", ")
+          ids(def).map((id) => quote(s.cache.byId(id)?.displayName ?? id, 64)).join(", ")
         }`
       );
       await ctx.reply(
@@ -162,6 +164,21 @@ export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
       );
     },
   };
+}
+
+/** The channels (ids, or names that named none) the bot does not see; whether some were new. */
+async function unseenChannels(
+  s: GroupEditing,
+  entries: readonly string[],
+): Promise<{ unknown: string[]; live: boolean }> {
+  const unknown: string[] = [];
+  let live = false;
+  for (const entry of entries) {
+    const found = isChannelName(entry) ? undefined : await s.cache.lookup(entry);
+    if (found === undefined || found.channel.archived) unknown.push(entry);
+    else if (found.live) live = true;
+  }
+  return { unknown, live };
 }
 
 /** A group's rules as administrators read them in `!get_groups`; "" when it has none. */

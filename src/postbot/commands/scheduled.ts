@@ -12,11 +12,14 @@ import { describeSendTime } from "../broadcast/scheduled/time_expression.ts";
 import type { SideQuestions } from "../wizard/conversation.ts";
 import { BROADCAST_ID } from "../broadcast/model.ts";
 import { requirementsText, whenText } from "../broadcast/approval/approval_text.ts";
+import type { EditApprovals } from "../broadcast/approval/edit_approvals.ts";
 
 /** What `!cancel` needs: the scheduled broadcasts, and the wizard to ask the yes/no. */
 export interface CancelDeps {
   readonly scheduled: Pick<ScheduledStore, "get">;
   readonly questions: Pick<SideQuestions, "askCancel">;
+  /** Edits of sent broadcasts awaiting approval: `!cancel` withdraws one (no question). */
+  readonly edits?: Pick<EditApprovals, "awaitingOf" | "withdraw">;
 }
 
 /** `!scheduled`. */
@@ -75,6 +78,18 @@ export function cancelCommand(deps: CancelDeps): Command {
         await ctx.reply(
           "Which one? Send `!cancel <id>`; `!scheduled` lists them. (To stop the broadcast " +
             "you are preparing, answer `cancel`, without the `!`.)",
+        );
+        return;
+      }
+      const edit = BROADCAST_ID.test(id) ? await deps.edits?.awaitingOf(id) : undefined;
+      if (edit !== undefined && (edit.editorId === ctx.userId || ctx.isAdmin)) {
+        // Withdrawing an edit changes no post: no question asked.
+        const by = { id: ctx.userId, username: ctx.username };
+        await ctx.reply(
+          await deps.edits!.withdraw(edit, by, "its editor withdrew it")
+            ? `Withdrew the edit of broadcast ${code(id)}; its posts keep their text, and ` +
+              "its approvers are told."
+            : `The edit of broadcast ${code(id)} no longer awaits approval; nothing changed.`,
         );
         return;
       }

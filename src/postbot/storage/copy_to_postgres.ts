@@ -17,6 +17,8 @@ const TABLES: readonly (readonly [table: string, order: string])[] = [
   ["broadcasts", "seq, created_at"],
   ["deliveries", "broadcast_id, seq"],
   ["broadcast_events", "id"],
+  ["edit_approvals", "broadcast_id, round"],
+  ["edit_decisions", "broadcast_id, round, at"],
   ["direct_channels", "user_id"],
   ["processed_posts", "create_at, post_id"],
   ["unsettled_channels", "channel_id"],

@@ -78,6 +78,13 @@ function recipientLines(targets: readonly BroadcastTarget[]): string[] {
 export function requestText(v: RequestView, ttlMs: number, now: number): string {
   const targets = v.targets;
   const lines = [
+    ...(v.edited
+      ? [
+        `:warning: @${v.senderUsername} **changed** broadcast ${code(v.id)} since you were ` +
+        "asked: the earlier request is void, earlier approvals no longer count, and " +
+        `\`approve ${v.id}\` now approves the text below.`,
+      ]
+      : []),
     `:raised_hand: **@${v.senderUsername} asks for approval** of broadcast ${code(v.id)}` +
     (v.edited ? " (its text was changed: earlier approvals no longer count)." : "."),
     `- Needs: ${requirementsText(v.approval.requirements)}; never the sender's own.`,

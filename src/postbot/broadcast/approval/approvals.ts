@@ -26,6 +26,7 @@ import type { Scheduler } from "../scheduled/scheduler.ts";
 import type { ApprovalRequirement, ApprovalState, Approver, ScheduledBroadcast } from "../model.ts";
 import { reasonText, requestText, requirementsText, whenText } from "./approval_text.ts";
 import type { ActionTokens } from "../ack_token.ts";
+import { approversOf, tellApprovers } from "./approvers.ts";
 
 /** The id of the Approve button in a request's attachment. */
 export const APPROVE_ACTION_ID = "postbotapprove";
@@ -92,6 +93,8 @@ export function resolveRequirements(
   needs: readonly ApprovalNeed[],
   team: ReadonlyMap<string, TeamPerson>,
   senderId: string,
+  /** Others who may not approve either (the editor of someone else's broadcast). */
+  alsoExcluded: readonly string[] = [],
 ): Result<ApprovalRequirement[], Problem> {
   const byName = new Map([...team.values()].map((p) => [p.username.toLowerCase(), p]));
   const out: ApprovalRequirement[] = [];
@@ -106,7 +109,9 @@ export function resolveRequirements(
         ? team.get(ref.value.id)
         : byName.get(ref.value.username);
       if (person === undefined || person.isBot) unknown.push(entry);
-      else if (person.id !== senderId) approvers.push({ id: person.id, username: person.username });
+      else if (person.id !== senderId && !alsoExcluded.includes(person.id)) {
+        approvers.push({ id: person.id, username: person.username });
+      }
     }
     if (approvers.length < need.approvals) {
       const gone = unknown.length > 0
@@ -133,13 +138,6 @@ export function approved(
 ): boolean {
   const yes = new Set(decisions.filter((d) => d.decision === "approved").map((d) => d.approverId));
   return reqs.every((r) => r.approvers.filter((a) => yes.has(a.id)).length >= r.approvals);
-}
-
-/** Everyone who may approve a broadcast, each once. */
-export function approversOf(state: ApprovalState): Approver[] {
-  const seen = new Map<string, Approver>();
-  for (const r of state.requirements) for (const a of r.approvers) seen.set(a.id, a);
-  return [...seen.values()];
 }
 
 /** The broadcasts awaiting `userId`'s decision in their current round. */
@@ -426,25 +424,11 @@ export class Approvals {
 
   /** The request to each approver, and their Approve button when clicks can reach the bot. */
   async #request(id: string, approval: ApprovalState, text: string): Promise<void> {
-    await this.#tellApprovers(approvers(approval), text);
-    const buttons = this.#deps.buttons;
-    if (buttons === undefined) return;
-    for (const a of approvers(approval)) {
-      const context = {
-        broadcast: id,
-        round: approval.round,
-        token: await buttons.tokens.signApproval(id, a.id, approval.round),
-      };
-      await this.#deps.notifier.dmWithProps(a.id, "", approveButton(buttons.url, id, context));
-    }
+    await askApprovers(this.#deps, { id, round: approval.round }, approvers(approval), text);
   }
 
-  async #tellApprovers(list: readonly Approver[], text: string): Promise<void> {
-    for (const a of list) {
-      await this.#deps.notifier.dm(a.id, text).catch((e) =>
-        log.warn("Could not tell approver {user}: {error}", { user: a.username, error: e })
-      );
-    }
+  #tellApprovers(list: readonly Approver[], text: string): Promise<void> {
+    return tellApprovers(this.#deps.notifier, list, text);
   }
 
   async #auditDecision(s: ScheduledBroadcast, actor: Actor, action: string, detail: string) {
@@ -457,6 +441,28 @@ export class Approvals {
       detail,
       channels: undefined,
     });
+  }
+}
+
+/** Sends each approver the request, and their Approve button for round `round` if any. */
+export async function askApprovers(
+  deps: Pick<ApprovalsDeps, "notifier" | "buttons">,
+  { id, round }: { readonly id: string; readonly round: number },
+  list: readonly Approver[],
+  text: string,
+): Promise<void> {
+  await tellApprovers(deps.notifier, list, text);
+  const buttons = deps.buttons;
+  if (buttons === undefined) return;
+  for (const a of list) {
+    const context = {
+      broadcast: id,
+      round,
+      token: await buttons.tokens.signApproval(id, a.id, round),
+    };
+    await deps.notifier.dmWithProps(a.id, "", approveButton(buttons.url, id, context)).catch((e) =>
+      log.warn("Could not send {user} the Approve button: {error}", { user: a.username, error: e })
+    );
   }
 }
 
@@ -481,7 +487,7 @@ function approveButton(
   };
 }
 
-/** Everyone who may approve (see {@link approversOf}). */
+/** Everyone who may approve (approvers.ts's {@link approversOf}). */
 const approvers = approversOf;
 
 /** Why a decision comes too late: the broadcast's state in words. */

@@ -5,7 +5,7 @@ import { MIGRATIONS } from "../../migrations.ts";
 import { ScheduledStore } from "../scheduled/scheduled_broadcasts.ts";
 import type { TeamPerson } from "../../targets/resolution.ts";
 import { Approvals, approved, resolveRequirements } from "./approvals.ts";
-import { verbatim } from "./approval_text.ts";
+import { requestText, verbatim } from "./approval_text.ts";
 import { SqliteDatabase } from "../../database/sqlite_database.ts";
 
 const person = (id: string, username: string, isBot = false): TeamPerson => ({
@@ -136,4 +136,21 @@ Deno.test("decisions: the first ends it once; self approval and strangers refuse
     db.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("a request sent again after an edit says the earlier one is void", () => {
+  const view = {
+    id: "abcd1234",
+    senderUsername: "bob",
+    message: "new text",
+    fileNames: [],
+    targetAnswer: "G",
+    dueAt: 0,
+    zone: "UTC",
+    approval: { requirements: [], round: 1, expiresAt: 0, immediate: true },
+  };
+  const edited = requestText({ ...view, edited: true }, 60_000, 0);
+  assert.match(edited.split("\n")[0], /@bob \*\*changed\*\* broadcast `abcd1234` since you were/);
+  assert.match(edited, /`approve abcd1234` now approves the text below/);
+  assert.doesNotMatch(requestText(view, 60_000, 0), /changed/);
 });

@@ -20,6 +20,7 @@ import { auditRecipients, type BroadcastAudit } from "../audit.ts";
 import { code } from "../../format.ts";
 import type { Notifier } from "../../notifier.ts";
 import type { Scheduler } from "./scheduler.ts";
+import { approversOf, tellApprovers } from "../approval/approvers.ts";
 import type { ScheduledStore } from "./scheduled_broadcasts.ts";
 import { describeSendTime, profileZone, type SendTime } from "./time_expression.ts";
 import {
@@ -88,6 +89,7 @@ export class SendLater {
 
   /** Cancels a pending broadcast (after the yes of `!cancel`); the text to answer with. */
   async cancel(id: string, actor: { id: string; username: string }): Promise<string> {
+    const awaiting = (await this.#deps.store.get(id))?.status === "awaiting_approval";
     if (!await this.#deps.store.cancel(id)) {
       const s = await this.#deps.store.get(id);
       return s?.status === "sent"
@@ -109,6 +111,15 @@ export class SendLater {
       detail: "scheduled broadcast, nothing was sent",
       channels: undefined,
     });
+    if (awaiting && s?.approval !== undefined) {
+      // Nobody approves what was withdrawn without knowing it.
+      await tellApprovers(
+        this.#deps.notifier,
+        approversOf(s.approval),
+        `@${actor.username} withdrew broadcast ${code(id)} by @${s.senderUsername}, which you ` +
+          "were asked to approve; nothing to decide.",
+      );
+    }
     if (s !== undefined && s.senderId !== actor.id) {
       await this.#deps.notifier.dm(
         s.senderId,

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import type { RestTransport } from "@postbot/framework";
+import { openDatabase } from "@postbot/framework/sqlite";
+import { MIGRATIONS } from "../migrations.ts";
+import { BroadcastLog } from "./log.ts";
+import { type BroadcastTarget, targetKey } from "./model.ts";
+import { SeenLog } from "./seen_log.ts";
+import { SqliteDatabase } from "../database/sqlite_database.ts";
+import { captureThresholds } from "./seen_threshold.ts";
+
+const id26 = (prefix: string, n: number) => `${prefix}${n}`.padEnd(26, "x");
+
+Deno.test("thresholds of many people: the channel list read as it arrives, in small chunks", async () => {
+  const opened = openDatabase(":memory:", MIGRATIONS);
+  if (!opened.ok) assert.fail(opened.error.message);
+  const db = opened.value;
+  const people: BroadcastTarget[] = Array.from({ length: 12 }, (_, n) => ({
+    kind: "person",
+    userId: id26("user", n),
+    username: `user${n}`,
+    displayName: `User ${n}`,
+    reach: { by: "name" },
+  }));
+  const log = new BroadcastLog(new SqliteDatabase(db));
+  await log.create({
+    id: "b1",
+    senderId: "s",
+    senderUsername: "sender",
+    targetAnswer: "x",
+    message: "m",
+    files: [],
+    sourcePostId: null,
+    targets: people,
+  });
+  for (const [i, t] of people.entries()) {
+    if (t.kind !== "person") continue;
+    db.prepare("INSERT INTO direct_channels VALUES (?, ?, 0)").run(t.userId, id26("dm", i));
+    // The last one failed: it needs no threshold.
+    if (i < 11) await log.markDelivered("b1", t, `p${i}`);
+  }
+  // Every DM of the bot and more: a channel of nobody's, fields the capture ignores.
+  const channels = [
+    { id: id26("other", 0), total_msg_count: 99, header: '{["]}' },
+    ...people.map((_, i) => ({ id: id26("dm", i), total_msg_count: 10 + i, props: { a: [i] } })),
+  ];
+  const text = JSON.stringify(channels);
+  const asked: string[] = [];
+  const transport = {
+    api: (path: string) => `http://server/api/v4${path}`,
+    send: (url: string) => {
+      asked.push(url);
+      const bytes = new TextEncoder().encode(text);
+      let at = 0;
+      return Promise.resolve(
+        new Response(
+          new ReadableStream({
+            pull(c) {
+              if (at >= bytes.length) return c.close();
+              c.enqueue(bytes.slice(at, at + 7));
+              at += 7;
+            },
+          }),
+        ),
+      );
+    },
+  } as unknown as RestTransport;
+  const seenLog = new SeenLog(new SqliteDatabase(db));
+  const recorded = await captureThresholds(
+    { transport, teamId: "team", seenLog },
+    "b1",
+    await log.deliveries("b1"),
+  );
+  assert.equal(recorded, 11);
+  assert.deepEqual(asked, ["http://server/api/v4/users/me/teams/team/channels"]);
+  const thresholds = await seenLog.thresholds("b1");
+  assert.equal(thresholds.size, 11);
+  people.slice(0, 11).forEach((t, i) => assert.equal(thresholds.get(targetKey(t)), 10 + i));
+});
