@@ -102,7 +102,7 @@ Deno.test("a DM sent while nobody is active is answered once, by the new active"
     const alice = s.dm(s.world.alice);
     // The lease has not lapsed yet: nobody listens; the catch-up of the new active answers.
     assert.match(await alice.ask("!id town-square"), /Id: `/);
-    assert.match(standby.output, /postbot is ready/);
+    await standby.waitForOutput(/postbot is ready/, 30_000);
     assert.match(await alice.ask("!help"), /!id/);
     assert.equal(await answers(s, /^Id: `/m), 1);
   } finally {
