@@ -168,7 +168,7 @@ Deno.test("forged clicks are refused; a click by someone the post was not for is
         assert.equal(await post(body), status, what);
       }
       assert.equal(await post("", "GET"), 405, "GET");
-      assert.deepEqual(acknowledgements(s, sent.id), [], "nothing forged was recorded");
+      assert.deepEqual(await acknowledgements(s, sent.id), [], "nothing forged was recorded");
 
       // bob's genuine token, replayed as carol's click: not counted.
       const replayed = await fetch(actions, {
@@ -177,7 +177,7 @@ Deno.test("forged clicks are refused; a click by someone the post was not for is
       });
       assert.equal(replayed.status, 200);
       assert.match((await replayed.json()).ephemeral_text, /not sent to you.*not counted/);
-      assert.deepEqual(acknowledgements(s, sent.id), []);
+      assert.deepEqual(await acknowledgements(s, sent.id), []);
 
       // A system admin may click a post in a channel they are not in: not a recipient.
       const square = await broadcastWith(s.dm(alice), "All hands", "~random", "yes ack");
@@ -229,7 +229,7 @@ Deno.test("acknowledged by reaction without ACTIONS_URL; others' reactions and o
       );
       // Removing the reaction does not take the acknowledgement back.
       await s.server.removeReaction(bob.user.id, mine.id, "white_check_mark");
-      assert.equal(acknowledgements(s, sent.id).length, 2);
+      assert.equal((await acknowledgements(s, sent.id)).length, 2);
     });
   } finally {
     await s.stop();
@@ -266,9 +266,9 @@ Deno.test("reactions given while the bot was down are read back when it starts",
       await s.server.addReaction(carol.user.id, carols.id, "white_check_mark");
       await waitForAcks(s, sent.id, [`${bob.user.id}:reaction`, `${carol.user.id}:reaction`]);
       assert.equal(
-        withLog(s, (db) =>
+        await withLog(s, async (db) =>
           Number(
-            (db.prepare("SELECT COUNT(*) AS n FROM acknowledgements").get() as { n: number }).n,
+            ((await db.query("SELECT COUNT(*) AS n FROM acknowledgements"))[0] as { n: number }).n,
           )),
         2,
       );

@@ -45,11 +45,11 @@ channels = ["{{random}}"]
 senders = ["carol"]
 `;
 
-function status(s: Scenario, id: string): string | undefined {
+function status(s: Scenario, id: string): Promise<string | undefined> {
   return withLog(
     s,
-    (db) =>
-      (db.prepare("SELECT status FROM scheduled_broadcasts WHERE id = ?").get(id) as
+    async (db) =>
+      ((await db.query("SELECT status FROM scheduled_broadcasts WHERE id = ?", [id]))[0] as
         | { status: string }
         | undefined)?.status,
   );
@@ -108,7 +108,7 @@ Deno.test("approval", async (t) => {
         const answer = await submit(bob_, "Office party **Friday**", "Offices", "yes", 1);
         assert.match(answer, /awaits approval: 1 approval of @alice, @carol/);
         const id = broadcastIdIn(answer);
-        assert.equal(status(s, id), "awaiting_approval");
+        assert.equal(await status(s, id), "awaiting_approval");
         // Each approver reads the whole preview: who, where, files, the exact text.
         for (const dm of [alice_, carol_]) {
           const request = await dm.replyMatching(/asks for approval/);
@@ -135,7 +135,7 @@ Deno.test("approval", async (t) => {
         await carol_.replyMatching(/asks for approval/);
         assert.match(await say(alice_, `approve ${id}`, /Approved/), /\(1 of 2\)/);
         assert.match(await say(alice_, `approve ${id}`, /already/), /decided on/);
-        assert.equal(status(s, id), "awaiting_approval");
+        assert.equal(await status(s, id), "awaiting_approval");
         assert.match(await say(carol_, `!approve ${id}`, /Approved/), /last approval/);
         await s.waitFor(async () =>
           (await botPostsIn(s, channels["office-rome"].id, id)).length === 1
@@ -177,7 +177,7 @@ Deno.test("approval", async (t) => {
         assert.doesNotMatch(told, /\n```/);
         assert.match(told, /\\\*\\\*now\\\*\\\*/);
         assert.match(await alice_.replyMatching(/rejected/), /nothing more to decide/);
-        assert.equal(status(s, id), "rejected");
+        assert.equal(await status(s, id), "rejected");
         assert.match(await say(alice_, `approve ${id}`, /rejected/), /will not be sent/);
       });
 
@@ -305,7 +305,7 @@ Deno.test("approval", async (t) => {
           /awaits approval \(1 approval of @alice, @carol/,
         );
         assert.match(await say(alice_, `approve ${id}`, /Approved/), /goes out \*\*/);
-        assert.equal(status(s, id), "scheduled");
+        assert.equal(await status(s, id), "scheduled");
         assert.doesNotMatch(await say(bob_, "!scheduled", /scheduled broadcast/), /awaiting/);
         await say(bob_, `!cancel ${id}`, /Answer \*\*yes\*\*/);
         await say(bob_, "yes", /Cancelled/);
@@ -329,7 +329,7 @@ Deno.test("approval", async (t) => {
         await carol_.replyMatching(/asks for approval/);
         assert.equal(await s.bot.stop(), 0);
         await s.startBot({ BOT_LOG_CHANNEL_ID: channels["bot-log"].id });
-        assert.equal(status(s, id), "awaiting_approval");
+        assert.equal(await status(s, id), "awaiting_approval");
         assert.match(await say(carol_, `approve ${id}`, /Approved/), /last approval/);
         await s.waitFor(async () => (await botPostsIn(s, berlin, id)).length === 1);
       });
@@ -370,7 +370,7 @@ Deno.test("approval requests lapse after APPROVAL_TTL_SECONDS", async () => {
       assert.match(await bob_.replyMatching(/not approved in time/), new RegExp(id));
       assert.match(await alice_.replyMatching(/expired/), /nothing more to decide/);
       assert.match(await carol_.replyMatching(/expired/), new RegExp(id));
-      assert.equal(status(s, id), "expired");
+      assert.equal(await status(s, id), "expired");
       assert.match(await say(carol_, `approve ${id}`, /expired/), /will not be sent/);
     });
   } finally {
@@ -442,7 +442,7 @@ Deno.test("an Approve button, where ACTIONS_URL is set; forged clicks are refuse
       const forged = { user_id: alice.user.id, context: { broadcast: id, round: 0, token: "x" } };
       assert.equal(await post(forged), 403);
       assert.equal(await post({ user_id: alice.user.id }), 400);
-      assert.equal(status(s, id), "awaiting_approval");
+      assert.equal(await status(s, id), "awaiting_approval");
       const clicked = await s.server.clickButton(carol.user.id, button.id, "postbotapprove");
       assert.equal(clicked.status, 200, JSON.stringify(clicked.body));
       assert.match(await bob_.replyMatching(/approved/), /approved\*\* by @carol/);

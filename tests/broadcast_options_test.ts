@@ -118,7 +118,7 @@ Deno.test("hostile options are answered clearly and nothing is sent", async () =
       const preview = await dm.replyMatching(/Ready to send/);
       assert.match(preview, /`ack` asks everyone to confirm/);
       assert.match(preview, /`remind after 24h`/);
-      const before = rowCounts(s);
+      const before = await rowCounts(s);
       const answers: [string, RegExp][] = [
         ["yes please", /I don't know `please` after \*\*yes\*\*.*Nothing was sent/s],
         ["yes @channel", /I don't know `@channel`/],
@@ -140,15 +140,17 @@ Deno.test("hostile options are answered clearly and nothing is sent", async () =
         assert.match(reply, expected, answer);
         assert.doesNotMatch(reply, /Sending broadcast/, answer);
       }
-      assert.deepEqual(rowCounts(s), before, "nothing was recorded");
+      assert.deepEqual(await rowCounts(s), before, "nothing was recorded");
       const sending = await dm.ask("yes ack, important");
       assert.match(sending, /Sending broadcast .*asking for acknowledgement, marked important/);
       const id = /`([a-z0-9]+)`/.exec(sending)![1];
-      const options = withLog(
+      const options = await withLog(
         s,
-        (db) =>
-          db.prepare("SELECT ack_requested, priority, remind_after_ms FROM broadcasts WHERE id = ?")
-            .get(id),
+        async (db) =>
+          (await db.query(
+            "SELECT ack_requested, priority, remind_after_ms FROM broadcasts WHERE id = ?",
+            [id],
+          ))[0],
       );
       assert.deepEqual({ ...options }, {
         ack_requested: 1,
@@ -184,10 +186,10 @@ Deno.test("a big send takes its options with the count, and keeps those given wi
       await dm.replyMatching(/Ready to send/);
       assert.match(await dm.ask("in 2h ack"), /To schedule it for .* answer \*\*yes 2\*\*/);
       assert.match(await dm.ask("yes 2"), /Scheduled broadcast .*asking for acknowledgement/);
-      const stored = withLog(
+      const stored = (await withLog(
         s,
-        (db) => db.prepare("SELECT ack_requested FROM scheduled_broadcasts").all(),
-      ) as { ack_requested: number }[];
+        async (db) => (await db.query("SELECT ack_requested FROM scheduled_broadcasts")),
+      )) as { ack_requested: number }[];
       assert.deepEqual(stored.map((r) => r.ack_requested), [1]);
     });
   } finally {

@@ -79,7 +79,7 @@ Deno.test("a broadcast interrupted by SIGKILL is recovered exactly", {
       // With the bot dead: every channel it recorded as delivered has the post; a channel that
       // has it but is not recorded as delivered was being sent when the bot died.
       const gotIds = new Set(got.map((c) => c.id));
-      const dead = deliveryRows(s, id);
+      const dead = await deliveryRows(s, id);
       assert.equal(dead.size, N);
       for (const [channelId, row] of dead) {
         if (row.status === "delivered") assert.ok(gotIds.has(channelId));
@@ -87,10 +87,12 @@ Deno.test("a broadcast interrupted by SIGKILL is recovered exactly", {
         else assert.ok(["pending", "sending"].includes(row.status), row.status);
       }
       assert.equal(
-        withLog(
+        await withLog(
           s,
-          (db) =>
-            (db.prepare("SELECT status FROM broadcasts WHERE id = ?").get(id) as { status: string })
+          async (db) =>
+            ((await db.query("SELECT status FROM broadcasts WHERE id = ?", [id]))[0] as {
+              status: string;
+            })
               .status,
         ),
         "pending",
@@ -107,7 +109,7 @@ Deno.test("a broadcast interrupted by SIGKILL is recovered exactly", {
       assert.deepEqual(holders(id).map((c) => c.id), got.map((c) => c.id), "recovery sent nothing");
 
       // After recovery the log says exactly which channels got it.
-      const rows = deliveryRows(s, id);
+      const rows = await deliveryRows(s, id);
       for (const c of channels) {
         const row = rows.get(c.id)!;
         if (gotIds.has(c.id)) {
@@ -132,7 +134,7 @@ Deno.test("a broadcast interrupted by SIGKILL is recovered exactly", {
       const retried = await alice.replyMatching(/Retry finished/, 60_000);
       assert.deepEqual(deliveredCount(retried), [N, N]);
       for (const c of channels) await assertRelayed(s, c.id, id, message, files);
-      for (const [channelId, row] of deliveryRows(s, id)) {
+      for (const [channelId, row] of (await deliveryRows(s, id))) {
         assert.equal(row.status, "delivered");
         assert.equal(row.post_id, copiesOf(s, channelId, id)[0].id);
       }
@@ -184,7 +186,9 @@ Deno.test(
             const report = await alice.replyMatching(/Delivered/);
             assert.deepEqual(deliveredCount(report), [N, N]);
             assert.equal(holders(id).length, N);
-            for (const row of deliveryRows(s, id).values()) assert.equal(row.status, "delivered");
+            for (const row of (await deliveryRows(s, id)).values()) {
+              assert.equal(row.status, "delivered");
+            }
           }),
       );
 
@@ -199,7 +203,7 @@ Deno.test(
             const report = await alice.replyMatching(/shutting down and could not finish/);
             assert.deepEqual(deliveredCount(report), [got.size, N]);
             assert.match(report, /not sent: postbot shut down before reaching this channel/);
-            for (const [channelId, row] of deliveryRows(s, id)) {
+            for (const [channelId, row] of (await deliveryRows(s, id))) {
               assert.equal(row.status, got.has(channelId) ? "delivered" : "failed");
             }
 

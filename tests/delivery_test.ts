@@ -117,8 +117,8 @@ Deno.test("broadcast delivery", async (t) => {
             "`handbook-2.txt`",
           ]);
 
-          const row = withLog(s, (db) => ({
-            ...db.prepare("SELECT * FROM broadcasts WHERE id = ?").get(id) as Record<
+          const row = await withLog(s, async (db) => ({
+            ...(await db.query("SELECT * FROM broadcasts WHERE id = ?", [id]))[0] as Record<
               string,
               unknown
             >,
@@ -137,7 +137,7 @@ Deno.test("broadcast delivery", async (t) => {
             ]).sort(),
             files.map((f) => [f.name, f.bytes.length]).sort(),
           );
-          const rows = deliveryRows(s, id);
+          const rows = await deliveryRows(s, id);
           assert.equal(rows.size, 4);
           for (const c of ["office-berlin", "office-paris", "office-rome", "town-square"]) {
             const r = rows.get(ch[c].id)!;
@@ -162,16 +162,16 @@ Deno.test("broadcast delivery", async (t) => {
           assert.match(report, new RegExp(`Send \`!retry ${id}\``));
           await assertRelayed(s, ch["office-rome"].id, id, "Outreach update", []);
           assert.equal((await botPostsIn(s, ch["town-hall"].id)).length, 0);
-          const rows = deliveryRows(s, id);
+          const rows = await deliveryRows(s, id);
           assert.equal(rows.get(ch["town-hall"].id)?.status, "failed");
           assert.match(rows.get(ch["town-hall"].id)?.error ?? "", /not a member of ~town-hall/);
-          const attempts = withLog(
+          const attempts = await withLog(
             s,
-            (db) =>
-              (db.prepare(
+            async (db) =>
+              ((await db.query(
                 "SELECT attempts FROM deliveries WHERE broadcast_id = ? AND channel_id = ?",
-              )
-                .get(id, ch["town-hall"].id) as { attempts: number }).attempts,
+                [id, ch["town-hall"].id],
+              ))[0] as { attempts: number }).attempts,
           );
           assert.equal(attempts, 1, "403 is not retried");
           const summary = await audit(id);
@@ -308,7 +308,7 @@ Deno.test("broadcast delivery", async (t) => {
             const report = await bob.replyMatching(new RegExp(`Delivered .*\`${id}\``), 30_000);
             assert.match(report, /Delivered to 3 of 3 channels/);
             assert.doesNotMatch(report, /Not delivered/);
-            const rows = deliveryRows(s, id);
+            const rows = await deliveryRows(s, id);
             for (const c of ["office-berlin", "office-paris", "office-rome"]) {
               const post = await assertRelayed(s, ch[c].id, id, "Lost answers", files);
               assert.equal(rows.get(ch[c].id)?.status, "delivered");
@@ -375,7 +375,7 @@ Deno.test("broadcast delivery", async (t) => {
           const retried = await carol.replyMatching(/Retry finished/, 30_000);
           assert.match(retried, /Delivered to 1 of 1 channel/);
           assert.equal((await assertRelayed(s, ch.busy.id, id, "Busy news", [])).id, copy.id);
-          assert.equal(deliveryRows(s, id).get(ch.busy.id)?.post_id, copy.id);
+          assert.equal((await deliveryRows(s, id)).get(ch.busy.id)?.post_id, copy.id);
         }),
     });
 

@@ -56,11 +56,14 @@ Deno.test("!edit and !status", async (t) => {
         const post = await assertRelayed(s, c.id, id, text, files);
         assert.ok(post.edit_at > 0, `~${c.name} marked edited`);
       }
-      const events = withLog(
+      const events = (await withLog(
         s,
-        (db) =>
-          db.prepare("SELECT action, detail FROM broadcast_events WHERE broadcast_id = ?").all(id),
-      ) as { action: string; detail: string }[];
+        async (
+          db,
+        ) => (await db.query("SELECT action, detail FROM broadcast_events WHERE broadcast_id = ?", [
+          id,
+        ])),
+      )) as { action: string; detail: string }[];
       assert.deepEqual(JSON.parse(events.find((e) => e.action === "edit")!.detail), {
         old: "Meeting at 10:00 in room B",
         new: text,
@@ -134,10 +137,11 @@ Deno.test("!edit and !status", async (t) => {
       );
       assert.match(await carol_.ask("New plan"), /before it goes out/);
       assert.match(await carol_.ask("yes"), /now has the new text/);
-      const row = withLog(
+      const row = (await withLog(
         s,
-        (db) => db.prepare("SELECT message FROM scheduled_broadcasts WHERE id = ?").get(id),
-      ) as { message: string };
+        async (db) =>
+          (await db.query("SELECT message FROM scheduled_broadcasts WHERE id = ?", [id]))[0],
+      )) as { message: string };
       assert.equal(row.message, "New plan");
     });
 

@@ -314,7 +314,7 @@ Deno.test("a server restart mid-broadcast: no channel gets it twice, and !retry 
       const id = broadcastIdIn(await alice.replyMatching(/Sending broadcast/));
       // Restart as soon as the bot's log shows the first channel delivered.
       await s.waitFor(
-        () => [...deliveryRows(s, id).values()].some((r) => r.status === "delivered"),
+        async () => [...(await deliveryRows(s, id)).values()].some((r) => r.status === "delivered"),
         { timeoutMs: 30_000 },
       );
       await s.server.restart();

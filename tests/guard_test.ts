@@ -26,13 +26,13 @@ Deno.test("a big send needs the number of channels typed back", async () => {
     const preview = await alice.replyMatching(/Ready to send/);
     assert.match(preview, /This reaches \*\*3 channels\*\* with \d+ members/);
     assert.match(preview, /answer \*\*yes 3\*\*/);
-    const before = rowCounts(s);
+    const before = await rowCounts(s);
 
     assert.match(await alice.ask("yes"), /bare yes is not enough.*yes 3/s);
     assert.match(await alice.ask("yes 4"), /4 is not the number of channels.*yes 3/s);
     assert.match(await alice.ask("yes 30"), /30 is not the number of channels/);
     assert.match(await alice.ask("maybe"), /yes 3/);
-    assert.deepEqual(rowCounts(s), before, "nothing recorded before the right count");
+    assert.deepEqual(await rowCounts(s), before, "nothing recorded before the right count");
     for (const c of offices) {
       assert.equal((await botPostsIn(s, c.id)).length, 0, `~${c.name} empty`);
     }

@@ -31,10 +31,10 @@ function copiesFor(s: Scenario, person: Person, id: string): Promise<Post[]> {
 }
 
 /** The DM channels the bot remembers, by user id. */
-function rememberedDms(s: Scenario): Map<string, string> {
-  return withLog(s, (db) =>
+function rememberedDms(s: Scenario): Promise<Map<string, string>> {
+  return withLog(s, async (db) =>
     new Map(
-      (db.prepare("SELECT user_id, channel_id FROM direct_channels").all() as {
+      ((await db.query("SELECT user_id, channel_id FROM direct_channels")) as {
         user_id: string;
         channel_id: string;
       }[]).map((r) => [r.user_id, r.channel_id]),
@@ -75,12 +75,12 @@ Deno.test("a person named with @ gets one DM, with the files; the DM is opened o
       assert.match(first.preview, /@bob/);
       assert.deepEqual(peopleCount(first.report), [1, 1]);
       await assertRelayed(s, s.dmChannel(bob).id, first.id, "Your new desk is ready", files);
-      assert.equal(rememberedDms(s).get(bob.user.id), s.dmChannel(bob).id);
+      assert.equal((await rememberedDms(s)).get(bob.user.id), s.dmChannel(bob).id);
 
       const second = await broadcast(dm, "And a chair", "@BOB");
       assert.deepEqual(peopleCount(second.report), [1, 1]);
       assert.equal((await copiesFor(s, bob, second.id)).length, 1);
-      assert.equal(rememberedDms(s).size, 1, "one DM channel remembered for bob");
+      assert.equal((await rememberedDms(s)).size, 1, "one DM channel remembered for bob");
       assert.match(await dm.ask(`!status ${second.id}`), /@bob: delivered/);
     });
   } finally {
@@ -340,7 +340,7 @@ Deno.test("a DM the server refuses is reported with the reason", {
     const r = await broadcast(s.dm(s.world.alice), "Hello", "@bob");
     assert.match(r.report, /Delivered to 0 of 1 person/);
     assert.match(r.report, /@bob: the server refused a direct message to @bob \(HTTP 403/);
-    assert.equal(rememberedDms(s).size, 0);
+    assert.equal((await rememberedDms(s)).size, 0);
   } finally {
     await s.stop();
   }
@@ -398,7 +398,7 @@ Deno.test("a broadcast to people interrupted by SIGKILL: nobody gets it twice", 
         [PEOPLE, PEOPLE],
       );
       assert.equal(holders(id).length, PEOPLE);
-      assert.equal(rememberedDms(s).size, PEOPLE, "one DM channel per person");
+      assert.equal((await rememberedDms(s)).size, PEOPLE, "one DM channel per person");
     });
   } finally {
     await s.stop();

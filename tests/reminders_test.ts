@@ -30,12 +30,14 @@ function remindersOf(s: Scenario, person: Person): Promise<string[]> {
 }
 
 /** Who was reminded of broadcast `id` (user ids, sorted). */
-function reminded(s: Scenario, id: string): string[] {
+function reminded(s: Scenario, id: string): Promise<string[]> {
   return withLog(
     s,
-    (db) =>
-      (db.prepare("SELECT user_id FROM reminders WHERE broadcast_id = ? AND post_id IS NOT NULL")
-        .all(id) as { user_id: string }[]).map((r) => r.user_id).sort(),
+    async (db) =>
+      ((await db.query(
+        "SELECT user_id FROM reminders WHERE broadcast_id = ? AND post_id IS NOT NULL",
+        [id],
+      )) as { user_id: string }[]).map((r) => r.user_id).sort(),
   );
 }
 
@@ -68,7 +70,7 @@ Deno.test("!remind reaches only those who have not acknowledged, after a yes tha
       assert.match(text, new RegExp(`\\]\\(${s.url}/staff/pl/${carols.id}\\)`), "a permalink");
       assert.match(text, /react to it with :white_check_mark:/);
       assert.deepEqual(await remindersOf(s, bob), [], "bob acknowledged: no reminder");
-      assert.deepEqual(reminded(s, sent.id), [carol.user.id]);
+      assert.deepEqual(await reminded(s, sent.id), [carol.user.id]);
       const status = await dm.ask(`!status ${sent.id}`);
       assert.match(status, /Reminders sent:\*\* 1/);
 
@@ -114,7 +116,7 @@ Deno.test("a channel gets one reminder post that notifies nobody; its missing me
       assert.match(toAlice, /the announcement in ~random/);
       assert.deepEqual(await remindersOf(s, carol), [], "carol acknowledged");
       assert.deepEqual(await remindersOf(s, bob), [], "the sender is never reminded");
-      assert.deepEqual(reminded(s, sent.id), [alice.user.id]);
+      assert.deepEqual(await reminded(s, sent.id), [alice.user.id]);
     });
   } finally {
     await s.stop();
@@ -147,11 +149,12 @@ Deno.test("the automatic reminder goes out after its time, across a restart, to 
       });
       assert.match(await dm.replyMatching(/Automatic reminder/, 30_000), /Reminded 1 person/);
       assert.deepEqual(await remindersOf(s, bob), []);
-      assert.deepEqual(reminded(s, sent.id), [carol.user.id]);
-      const due = withLog(
+      assert.deepEqual(await reminded(s, sent.id), [carol.user.id]);
+      const due = (await withLog(
         s,
-        (db) => db.prepare("SELECT status FROM reminders_due WHERE broadcast_id = ?").get(sent.id),
-      ) as { status: string };
+        async (db) =>
+          (await db.query("SELECT status FROM reminders_due WHERE broadcast_id = ?", [sent.id]))[0],
+      )) as { status: string };
       assert.equal(due.status, "sent");
     });
   } finally {
@@ -171,12 +174,13 @@ Deno.test("!undo cancels the automatic reminder with the broadcast", async () =>
       assert.match(status, /Automatic reminder:\*\* in (?:59 minutes|1 hour)/);
       await dm.ask(`!undo ${sent.id}`);
       assert.match(await dm.ask("yes"), /Its automatic reminder is cancelled/);
-      const due = withLog(
+      const due = (await withLog(
         s,
-        (db) => db.prepare("SELECT status FROM reminders_due WHERE broadcast_id = ?").get(sent.id),
-      ) as { status: string };
+        async (db) =>
+          (await db.query("SELECT status FROM reminders_due WHERE broadcast_id = ?", [sent.id]))[0],
+      )) as { status: string };
       assert.equal(due.status, "cancelled");
-      assert.deepEqual(acknowledgements(s, sent.id), []);
+      assert.deepEqual(await acknowledgements(s, sent.id), []);
       assert.match(await dm.ask(`!remind ${sent.id}`), /no post left.*nobody to remind/);
       assert.deepEqual(await remindersOf(s, carol), []);
     });
@@ -197,7 +201,7 @@ Deno.test("the sender's authority is asked again: a sender no longer allowed sen
       const told = await dm.replyMatching(/Automatic reminder/, 45_000);
       assert.match(told, /No reminder of broadcast `[a-z0-9]+` was sent\*\*: @bob is no longer/);
       assert.deepEqual(await remindersOf(s, carol), []);
-      assert.deepEqual(reminded(s, sent.id), []);
+      assert.deepEqual(await reminded(s, sent.id), []);
     });
   } finally {
     await s.stop();

@@ -17,21 +17,24 @@ import {
 import { broadcast, showingBotOutput, withLog } from "./support/broadcasts.ts";
 
 /** The deliveries' seen thresholds of a broadcast, by name (channel or username). */
-function thresholds(s: Scenario, id: string): Map<string, number | null> {
-  return withLog(s, (db) =>
+function thresholds(s: Scenario, id: string): Promise<Map<string, number | null>> {
+  return withLog(s, async (db) =>
     new Map(
-      (db.prepare("SELECT name, seen_threshold FROM deliveries WHERE broadcast_id = ?")
-        .all(id) as { name: string; seen_threshold: number | null }[])
+      ((await db.query("SELECT name, seen_threshold FROM deliveries WHERE broadcast_id = ?", [
+        id,
+      ])) as { name: string; seen_threshold: number | null }[])
         .map((r) => [r.name, r.seen_threshold]),
     ));
 }
 
 /** The people recorded as having seen a broadcast. */
-function seenRows(s: Scenario, id: string): string[] {
+function seenRows(s: Scenario, id: string): Promise<string[]> {
   return withLog(
     s,
-    (db) =>
-      (db.prepare("SELECT user_id FROM seen WHERE broadcast_id = ? ORDER BY user_id").all(id) as {
+    async (db) =>
+      ((await db.query("SELECT user_id FROM seen WHERE broadcast_id = ? ORDER BY user_id", [
+        id,
+      ])) as {
         user_id: string;
       }[]).map((r) => r.user_id),
   );
@@ -64,7 +67,7 @@ Deno.test("seen: nobody before they look; a channel's members and a person after
     await showingBotOutput(s, async () => {
       const bob_ = s.dm(bob);
       const { id } = await broadcast(bob_, "Safety rule 7 is new", `${town.id}, @carol`);
-      const counts = thresholds(s, id);
+      const counts = await thresholds(s, id);
       assert.ok((counts.get("night-shift") ?? 0) > 0, "the channel's count was captured");
       assert.ok((counts.get("carol") ?? 0) > 0, "carol's DM count was captured");
 
@@ -82,7 +85,7 @@ Deno.test("seen: nobody before they look; a channel's members and a person after
       const after = await bob_.ask(`!status ${id}`);
       assert.match(lineOf(after, "carol"), / · seen$/);
       assert.match(after, /\*\*Seen:\*\* by 1 of 3 members \(1 channel\) · 1 of 1 person, as of/);
-      assert.deepEqual(seenRows(s, id), [carol.user.id]);
+      assert.deepEqual(await seenRows(s, id), [carol.user.id]);
 
       const unseen = await bob_.ask(`!status ${id} unseen`);
       assert.match(
@@ -170,7 +173,7 @@ Deno.test("a restart between sending and !status keeps the counts and who has se
       await s.bot.stop();
       await s.startBot();
       assert.match(lineOf(await s.dm(bob).ask(`!status ${id}`), "carol"), / · seen$/);
-      assert.deepEqual(seenRows(s, id), [carol.user.id]);
+      assert.deepEqual(await seenRows(s, id), [carol.user.id]);
     });
   } finally {
     await s.stop();

@@ -23,8 +23,10 @@ import {
 function scheduledRow(s: Scenario, id: string) {
   return withLog(
     s,
-    (db) =>
-      db.prepare("SELECT status, due_at, message FROM scheduled_broadcasts WHERE id = ?").get(id) as
+    async (db) =>
+      (await db.query("SELECT status, due_at, message FROM scheduled_broadcasts WHERE id = ?", [
+        id,
+      ]))[0] as
         | { status: string; due_at: number; message: string }
         | undefined,
   );
@@ -70,7 +72,7 @@ Deno.test("send later", async (t) => {
       const alice_ = s.dm(alice);
       const preview = await toPreview(alice_, "Bad times", "all");
       assert.match(preview, /answer `at <time>`/);
-      const before = rowCounts(s);
+      const before = await rowCounts(s);
       assert.match(await alice_.ask("at soonish"), /can't read "soonish" as a time/);
       assert.match(await alice_.ask("at 2020-01-01 09:00"), /in the past/);
       assert.match(await alice_.ask("at 2027-03-28 02:30"), /does not exist in Europe\/Berlin/);
@@ -79,10 +81,11 @@ Deno.test("send later", async (t) => {
       assert.match(await alice_.ask("in 3 fortnights"), /not a unit/);
       // Still at the preview: a yes/no answers it.
       assert.match(await alice_.ask("no"), /Cancelled\. Nothing was sent/);
-      assert.deepEqual(rowCounts(s), before);
-      const rows = withLog(s, (db) =>
+      assert.deepEqual(await rowCounts(s), before);
+      const rows = await withLog(s, async (db) =>
         Number(
-          (db.prepare("SELECT COUNT(*) AS n FROM scheduled_broadcasts").get() as { n: number }).n,
+          ((await db.query("SELECT COUNT(*) AS n FROM scheduled_broadcasts"))[0] as { n: number })
+            .n,
         ));
       assert.equal(rows, 0, "nothing scheduled");
     });
@@ -99,7 +102,7 @@ Deno.test("send later", async (t) => {
           /Scheduled broadcast `[a-z0-9]+` for \*\*Tuesday 5 January 2027, 09:00 America\/New_York — in \d+ days/,
         );
         const id = broadcastIdIn(answer);
-        assert.equal(scheduledRow(s, id)?.due_at, Date.UTC(2027, 0, 5, 14, 0));
+        assert.equal((await scheduledRow(s, id))?.due_at, Date.UTC(2027, 0, 5, 14, 0));
         const list = await bob_.ask("!scheduled");
         assert.match(
           list,
@@ -124,10 +127,10 @@ Deno.test("send later", async (t) => {
           /Cancel scheduled broadcast .* Answer \*\*yes\*\*/,
         );
         assert.match(await bob_.ask("no"), /Kept scheduled broadcast/);
-        assert.equal(scheduledRow(s, id)?.status, "scheduled");
+        assert.equal((await scheduledRow(s, id))?.status, "scheduled");
         await bob_.ask(`!cancel ${id}`);
         assert.match(await bob_.ask("yes"), /Cancelled scheduled broadcast .* nothing was sent/);
-        assert.equal(scheduledRow(s, id)?.status, "cancelled");
+        assert.equal((await scheduledRow(s, id))?.status, "cancelled");
         assert.match(await bob_.ask(`!cancel ${id}`), /not scheduled any more/);
         assert.match(await bob_.ask("!scheduled"), /Nothing is scheduled/);
       },
@@ -157,7 +160,7 @@ Deno.test("send later", async (t) => {
       const report = await alice_.replyMatching(new RegExp(`Delivered to .*broadcast \`${id}\``));
       assert.deepEqual(deliveredCount(report), [3, 3]);
       for (const c of offices) await assertRelayed(s, c.id, id, "Maintenance plan attached", files);
-      assert.equal(scheduledRow(s, id)?.status, "sent");
+      assert.equal((await scheduledRow(s, id))?.status, "sent");
       // Removed right after the report is posted: wait for it rather than race it.
       await s.waitFor(async () => !(await filesDirExists(s, id)), {
         message: "files not removed once sent",
@@ -248,8 +251,8 @@ Deno.test("send later composes with the guard for big sends", async () => {
     const done = await alice_.ask("yes 3");
     assert.match(done, /Scheduled broadcast `[a-z0-9]+` for \*\*Monday 1 February 2027, 10:00/);
     const id = broadcastIdIn(done);
-    assert.equal(scheduledRow(s, id)?.status, "scheduled");
-    assert.equal(rowCounts(s).broadcasts, 0, "nothing sent now");
+    assert.equal((await scheduledRow(s, id))?.status, "scheduled");
+    assert.equal((await rowCounts(s)).broadcasts, 0, "nothing sent now");
   });
   await s.stop();
 });

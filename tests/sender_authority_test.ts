@@ -43,11 +43,11 @@ async function schedule(dm: DmUser, message: string, answer: string, when: strin
   return broadcastIdIn(scheduled);
 }
 
-function scheduledStatus(s: Scenario, id: string): string | undefined {
+function scheduledStatus(s: Scenario, id: string): Promise<string | undefined> {
   return withLog(
     s,
-    (db) =>
-      (db.prepare("SELECT status FROM scheduled_broadcasts WHERE id = ?").get(id) as
+    async (db) =>
+      ((await db.query("SELECT status FROM scheduled_broadcasts WHERE id = ?", [id]))[0] as
         | { status: string }
         | undefined)?.status,
   );
@@ -120,7 +120,7 @@ Deno.test("a broadcast goes out only on authority its sender still has", async (
         assert.match(report, /Delivered to 3 of 4 channels/);
         assert.match(report, /1 private channel you are not a member of/);
         assert.equal(report.includes("x-ops"), false, report);
-        const row = deliveryRows(s, ids.bob).get(ch["x-ops"].id);
+        const row = (await deliveryRows(s, ids.bob)).get(ch["x-ops"].id);
         assert.equal(row?.status, "failed");
         assert.match(row?.error ?? "", /not sent: @bob is no longer a member of ~x-ops/);
         assert.equal((await botPostsIn(s, ch["x-ops"].id, ids.bob)).length, 0);
@@ -132,8 +132,8 @@ Deno.test("a broadcast goes out only on authority its sender still has", async (
           assert.equal((await botPostsIn(s, c.id, ids.erin)).length, 0, `erin in ~${c.name}`);
           assert.equal((await botPostsIn(s, c.id, ids.bob)).length, 1, `bob in ~${c.name}`);
         }
-        assert.equal(scheduledStatus(s, ids.dora), "failed");
-        assert.equal(scheduledStatus(s, ids.erin), "failed");
+        assert.equal(await scheduledStatus(s, ids.dora), "failed");
+        assert.equal(await scheduledStatus(s, ids.erin), "failed");
         await s.server.setUserActive(extra.dora.user.id, true);
         await s.server.addChannelMember(ch["x-ops"].id, bob.user.id);
       });
@@ -228,7 +228,7 @@ Deno.test("a broadcast goes out only on authority its sender still has", async (
         );
         await auditFor(new RegExp(`^\\*\\*Scheduled broadcast not sent\\*\\* \`${id}\`.*ALLOWED`));
         for (const c of offices) assert.equal((await botPostsIn(s, c.id, id)).length, 0);
-        assert.equal(scheduledStatus(s, id), "failed");
+        assert.equal(await scheduledStatus(s, id), "failed");
       });
     });
   } finally {

@@ -28,12 +28,13 @@ Side = ["{{side-room}}", "{{office-berlin}}"]
 all = "All offices"
 `;
 
-function events(s: Scenario, id: string): { action: string; actor: string }[] {
-  return withLog(s, (db) =>
-    (db.prepare(
+function events(s: Scenario, id: string): Promise<{ action: string; actor: string }[]> {
+  return withLog(s, async (db) =>
+    ((await db.query(
       "SELECT action, actor_username AS actor FROM broadcast_events WHERE broadcast_id = ? " +
         "ORDER BY id",
-    ).all(id) as { action: string; actor: string }[]).map((e) => ({ ...e })));
+      [id],
+    )) as { action: string; actor: string }[]).map((e) => ({ ...e })));
 }
 
 Deno.test("history, undo and retry", async (t) => {
@@ -150,10 +151,10 @@ Deno.test("history, undo and retry", async (t) => {
           for (const c of ["office-berlin", "office-paris", "office-rome"]) {
             assert.equal((await botPostsIn(s, ch[c].id, ids.second)).length, 0);
           }
-          for (const row of deliveryRows(s, ids.second).values()) {
+          for (const row of (await deliveryRows(s, ids.second)).values()) {
             assert.equal(row.status, "deleted");
           }
-          assert.deepEqual(events(s, ids.second), [{ action: "undo", actor: "alice" }]);
+          assert.deepEqual(await events(s, ids.second), [{ action: "undo", actor: "alice" }]);
           assert.match(
             await auditFor("Undo", ids.second),
             /by `@\u200balice` at .*0 of 3 channels delivered, 3 deleted/,
@@ -204,10 +205,10 @@ Deno.test("history, undo and retry", async (t) => {
             const copies = await botPostsIn(s, ch[c].id, id);
             assert.equal(copies.length, 1, `~${c}`);
             assert.equal(copies[0].message, "Outreach");
-            assert.equal(deliveryRows(s, id).get(ch[c].id)?.post_id, copies[0].id);
+            assert.equal((await deliveryRows(s, id)).get(ch[c].id)?.post_id, copies[0].id);
           }
           assert.match(await bob.ask(`!retry ${id}`), /has no failed channels; nothing to retry/);
-          assert.deepEqual(events(s, id), [
+          assert.deepEqual(await events(s, id), [
             { action: "retry", actor: "bob" },
             { action: "retry", actor: "bob" },
           ]);
@@ -241,7 +242,7 @@ Deno.test("history, undo and retry", async (t) => {
           for (const c of ["town-hall", "office-paris"]) {
             assert.equal((await botPostsIn(s, ch[c].id, id)).length, 0);
           }
-          assert.deepEqual(events(s, id), [
+          assert.deepEqual(await events(s, id), [
             { action: "retry", actor: "alice" },
             { action: "undo", actor: "alice" },
           ]);
@@ -290,12 +291,12 @@ Deno.test("history, undo and retry", async (t) => {
               "m",
             ),
           );
-          const status = withLog(s, (db) =>
-            (db.prepare("SELECT status FROM broadcasts WHERE id = ?").get(id) as {
+          const status = await withLog(s, async (db) =>
+            ((await db.query("SELECT status FROM broadcasts WHERE id = ?", [id]))[0] as {
               status: string;
             }).status);
           assert.equal(status, "done");
-          const rows = deliveryRows(s, id);
+          const rows = await deliveryRows(s, id);
           assert.equal(rows.get(ch["office-berlin"].id)?.status, "delivered");
           assert.equal(rows.get(ch["side-room"].id)?.status, "failed");
           assert.match(
@@ -318,7 +319,7 @@ Deno.test("history, undo and retry", async (t) => {
             await carol.ask(`!retry ${id}`),
             `Broadcast \`${id}\` was undone; send a new broadcast instead.`,
           );
-          assert.deepEqual(events(s, id), [
+          assert.deepEqual(await events(s, id), [
             ...(retried ? [{ action: "retry", actor: "carol" }] : []),
             { action: "undo", actor: "carol" },
           ]);
@@ -337,8 +338,8 @@ Deno.test("history, undo and retry", async (t) => {
           // The question stays open across a restart; the window is now 1 second.
           await s.bot.stop();
           await s.startBot({ UNDO_WINDOW_SECONDS: "1" });
-          const created = withLog(s, (db) =>
-            (db.prepare("SELECT created_at FROM broadcasts WHERE id = ?").get(id) as {
+          const created = await withLog(s, async (db) =>
+            ((await db.query("SELECT created_at FROM broadcasts WHERE id = ?", [id]))[0] as {
               created_at: number;
             }).created_at);
           await s.waitFor(() =>
@@ -353,7 +354,7 @@ Deno.test("history, undo and retry", async (t) => {
           for (const c of ["office-berlin", "office-paris", "office-rome"]) {
             assert.equal((await botPostsIn(s, ch[c].id, id)).length, 1);
           }
-          assert.deepEqual(events(s, id), []);
+          assert.deepEqual(await events(s, id), []);
         }),
     );
 
@@ -363,10 +364,12 @@ Deno.test("history, undo and retry", async (t) => {
         showingBotOutput(s, async () => {
           await s.bot.stop();
           await s.startBot({ UNDO_WINDOW_SECONDS: "1" });
-          const created = withLog(
+          const created = await withLog(
             s,
-            (db) =>
-              (db.prepare("SELECT created_at FROM broadcasts WHERE id = ?").get(ids.outreach) as {
+            async (db) =>
+              ((await db.query("SELECT created_at FROM broadcasts WHERE id = ?", [ids.outreach]))[
+                0
+              ] as {
                 created_at: number;
               }).created_at,
           );

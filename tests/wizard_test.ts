@@ -226,11 +226,11 @@ Deno.test("broadcast wizard", async (t) => {
             new RegExp(`quarterly-1\\.txt \\(${files[1].bytes.length} bytes\\)`),
           );
           assert.match(preview, /> Quarterly report\n> second line/);
-          const before = rowCounts(s);
+          const before = await rowCounts(s);
           for (const other of ["maybe", "yesss", "'; DROP TABLE broadcasts; --", "ok"]) {
             assert.match(await grace.ask(other), /Please answer \*\*yes\*\* to send to 4 channels/);
           }
-          assert.deepEqual(rowCounts(s), before, "nothing recorded before yes");
+          assert.deepEqual(await rowCounts(s), before, "nothing recorded before yes");
           await grace.send("Y");
           const id = broadcastIdIn(await grace.replyMatching(/Sending broadcast/));
           assert.match(await grace.replyMatching(/Delivered/), /Delivered to 4 of 4 channels/);
@@ -276,17 +276,17 @@ Deno.test("broadcast wizard", async (t) => {
           assert.match(preview, /@\u200bchannel @\u200ball @\u200bhere \*\*Bold\*\*/);
           await assertRelayed(s, ch.announcements.id, id, posted(message, "ivan"), []);
           // Read as bytes: node:sqlite cuts TEXT at a NUL character.
-          const logged = withLog(
+          const logged = await withLog(
             s,
-            (db) =>
-              (db.prepare("SELECT CAST(message AS BLOB) AS m FROM broadcasts WHERE id = ?").get(
+            async (db) =>
+              ((await db.query("SELECT CAST(message AS BLOB) AS m FROM broadcasts WHERE id = ?", [
                 id,
-              ) as {
+              ]))[0] as {
                 m: Uint8Array;
               }).m,
           );
           assert.equal(new TextDecoder().decode(logged), message);
-          assert.equal(integrity(s), "ok");
+          assert.equal(await integrity(s), "ok");
         }),
     );
 
@@ -296,7 +296,7 @@ Deno.test("broadcast wizard", async (t) => {
         showingBotOutput(s, async () => {
           const judy = s.dm(people.judy);
           await judy.ask("Hostile answers ahead");
-          const before = rowCounts(s);
+          const before = await rowCounts(s);
           assert.match(
             await judy.ask("x".repeat(5_000)),
             /That answer is 5000 characters long; I accept up to 4000/,
@@ -312,8 +312,8 @@ Deno.test("broadcast wizard", async (t) => {
           assert.match(toml, /Please answer again/);
           assert.match(await judy.ask("~town-square"), /Ready to send to 1 channel/);
           assert.match(await judy.ask("no"), /Cancelled/);
-          assert.deepEqual(rowCounts(s), before);
-          assert.equal(integrity(s), "ok");
+          assert.deepEqual(await rowCounts(s), before);
+          assert.equal(await integrity(s), "ok");
           assert.doesNotMatch(s.channelsToml(), /evil/);
         }),
     );
@@ -372,10 +372,10 @@ Deno.test("broadcast wizard", async (t) => {
             for (const c of ["office-berlin", "office-paris", "office-rome"]) {
               assert.equal((await botPostsIn(s, ch[c].id, id)).length, 0);
             }
-            const status = withLog(
+            const status = await withLog(
               s,
-              (db) =>
-                (db.prepare("SELECT status FROM broadcasts WHERE id = ?").get(id) as {
+              async (db) =>
+                ((await db.query("SELECT status FROM broadcasts WHERE id = ?", [id]))[0] as {
                   status: string;
                 })
                   .status,

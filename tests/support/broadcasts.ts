@@ -1,15 +1,15 @@
 /**
  * Helpers for end-to-end tests of broadcasts: walking a user through the wizard, finding the
  * bot's copies of a broadcast on the server, checking that files were relayed the right way,
- * and reading the bot's SQLite log.
+ * and reading the bot's log (its store, SQLite or PostgreSQL).
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import type { Post } from "@mattermost/types/posts";
 import type { DmUser, Scenario } from "@postbot/harness";
+import { type Database, withStore } from "./store.ts";
 
 /** The props key the bot tags broadcast posts with. */
 export const BROADCAST_PROP = "postbot_broadcast_id";
@@ -119,56 +119,54 @@ export async function assertRelayed(
   return post;
 }
 
-/** Opens the bot's broadcast log read-only (safe while the bot runs: WAL). */
-export function openLog(s: Scenario): DatabaseSync {
-  return new DatabaseSync(`${s.dir}/broadcast_log.db`, { readOnly: true });
-}
-
-/** Runs `fn` on the read-only log and closes it. */
-export function withLog<T>(s: Scenario, fn: (db: DatabaseSync) => T): T {
-  const db = openLog(s);
-  try {
-    return fn(db);
-  } finally {
-    db.close();
-  }
+/** Runs `fn` on the bot's store (SQLite file or PostgreSQL, see store.ts) and closes it. */
+export function withLog<T>(s: Scenario, fn: (db: Database) => Promise<T>): Promise<T> {
+  return withStore(s, fn);
 }
 
 /** Row counts of the log's tables, to show a rejected input changed nothing. */
-export function rowCounts(s: Scenario): Record<string, number> {
-  return withLog(s, (db) => {
+export function rowCounts(s: Scenario): Promise<Record<string, number>> {
+  return withLog(s, async (db) => {
     const counts: Record<string, number> = {};
     for (const table of ["broadcasts", "deliveries", "broadcast_events"]) {
-      counts[table] = Number(
-        (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n,
-      );
+      const [row] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`);
+      counts[table] = Number(row.n);
     }
     return counts;
   });
 }
 
-/** `PRAGMA integrity_check` of the log. */
-export function integrity(s: Scenario): string {
-  return withLog(
-    s,
-    (db) => String(Object.values(db.prepare("PRAGMA integrity_check").get() as object)[0]),
-  );
+/**
+ * `PRAGMA integrity_check` of the SQLite log; on PostgreSQL, whose pages are the server's
+ * business, "ok" once every table of the log can be read whole.
+ */
+export function integrity(s: Scenario): Promise<string> {
+  return withLog(s, async (db) => {
+    if (db.dialect === "sqlite") {
+      const [row] = await db.query("PRAGMA integrity_check");
+      return String(Object.values(row)[0]);
+    }
+    for (const table of ["broadcasts", "deliveries", "broadcast_events"]) {
+      await db.query(`SELECT * FROM ${table}`);
+    }
+    return "ok";
+  });
 }
 
 /** One delivery row per channel of a broadcast, by channel id. */
 export function deliveryRows(
   s: Scenario,
   broadcastId: string,
-): Map<string, { status: string; post_id: string | null; error: string | null }> {
-  return withLog(s, (db) => {
-    const rows = db.prepare(
-      "SELECT channel_id, status, post_id, error FROM deliveries WHERE broadcast_id = ?",
-    ).all(broadcastId) as {
+): Promise<Map<string, { status: string; post_id: string | null; error: string | null }>> {
+  return withLog(s, async (db) => {
+    const rows = await db.query<{
       channel_id: string;
       status: string;
       post_id: string | null;
       error: string | null;
-    }[];
+    }>("SELECT channel_id, status, post_id, error FROM deliveries WHERE broadcast_id = ?", [
+      broadcastId,
+    ]);
     return new Map(rows.map((r) => [r.channel_id, { ...r }]));
   });
 }

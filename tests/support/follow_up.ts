@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import type { Post } from "@mattermost/types/posts";
 import { DEFAULT_CHANNELS_TOML, type DmUser, type Person, type Scenario } from "@postbot/harness";
 import { ActionTokens } from "../../src/postbot/broadcast/ack_token.ts";
-import { botPostsIn, broadcastIdIn, withLog } from "./broadcasts.ts";
+import { botPostsIn, broadcastIdIn } from "./broadcasts.ts";
+import { storeRow, storeRows } from "./store.ts";
 
 /** The test world's channels.toml with ~random (alice, bob, the bot) whitelisted too. */
 export const WITH_RANDOM = DEFAULT_CHANNELS_TOML.replace(
@@ -69,34 +70,33 @@ export function copyFor(s: Scenario, person: Person, id: string): Promise<Post> 
 }
 
 /** Who acknowledged broadcast `id`, and how: "user id:via", sorted. */
-export function acknowledgements(s: Scenario, id: string): string[] {
-  return withLog(
+export async function acknowledgements(s: Scenario, id: string): Promise<string[]> {
+  const rows = await storeRows<{ user_id: string; via: string }>(
     s,
-    (db) =>
-      (db.prepare("SELECT user_id, via FROM acknowledgements WHERE broadcast_id = ?").all(id) as {
-        user_id: string;
-        via: string;
-      }[]).map((r) => `${r.user_id}:${r.via}`).sort(),
+    "SELECT user_id, via FROM acknowledgements WHERE broadcast_id = ?",
+    id,
   );
+  return rows.map((r) => `${r.user_id}:${r.via}`).sort();
 }
 
 /** Waits until exactly `expected` acknowledged broadcast `id` (user id:via). */
 export async function waitForAcks(s: Scenario, id: string, expected: string[]): Promise<void> {
   const want = [...expected].sort();
-  await s.waitFor(() => JSON.stringify(acknowledgements(s, id)) === JSON.stringify(want), {
-    message: `acknowledgements of ${id}: want ${want}, have ${acknowledgements(s, id)}`,
+  await s.waitFor(
+    async () => JSON.stringify(await acknowledgements(s, id)) === JSON.stringify(want),
+    { message: `acknowledgements of ${id}: want ${want}` },
+  ).catch(async (e) => {
+    throw new Error(`${e.message}, have ${await acknowledgements(s, id)}`);
   });
 }
 
 /** The token the bot gives the button of broadcast `id`'s post to `recipient` (`p:<id>`). */
 export async function genuineToken(s: Scenario, id: string, recipient: string): Promise<string> {
-  const hex = withLog(
+  const row = await storeRow<{ value: string }>(
     s,
-    (db) =>
-      (db.prepare("SELECT value FROM settings WHERE name = 'action_token_key'").get() as {
-        value: string;
-      }).value,
+    "SELECT value FROM settings WHERE name = 'action_token_key'",
   );
+  const hex = row!.value;
   const key = Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
   return await new ActionTokens(key).sign(id, recipient);
 }
