@@ -5,10 +5,10 @@
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import type { RunningPostbot } from "../src/postbot/app.ts";
 import { startInProcess } from "./support/in_process.ts";
 import { emulatorOnly, type Person, type Scenario, startScenario } from "@postbot/harness";
+import { storeRows } from "./support/store.ts";
 
 function dmChannel(s: Scenario, person: Person): string {
   return s.emu.store.directChannel(person.user.id, s.world.bot.user.id).id;
@@ -25,15 +25,10 @@ function answers(s: Scenario, person: Person, word: string): number {
     .length;
 }
 
-function claimed(s: Scenario, postIds: string[]): boolean {
-  const db = new DatabaseSync(`${s.dir}/broadcast_log.db`, { readOnly: true });
-  try {
-    const rows = db.prepare("SELECT post_id FROM processed_posts").all() as { post_id: string }[];
-    const have = new Set(rows.map((r) => r.post_id));
-    return postIds.every((id) => have.has(id));
-  } finally {
-    db.close();
-  }
+async function claimed(s: Scenario, postIds: string[]): Promise<boolean> {
+  const rows = await storeRows<{ post_id: string }>(s, "SELECT post_id FROM processed_posts");
+  const have = new Set(rows.map((r) => r.post_id));
+  return postIds.every((id) => have.has(id));
 }
 
 Deno.test("kill -9 with a DM still queued behind another: it is answered after restart, once", {
@@ -54,14 +49,14 @@ Deno.test("kill -9 with a DM still queued behind another: it is answered after r
     s.emu.faults.latencyMs = 1;
     const a1 = post(s, alice, "!probe-a1");
     const a2 = post(s, alice, "!probe-a2");
-    await s.emu.waitFor(() => claimed(s, [a1]), { timeoutMs: 20_000 });
+    await s.waitFor(() => claimed(s, [a1]), { timeoutMs: 20_000 });
     // Bob writes later: his DM becomes the newest handled one while a2 still waits. (The old
     // catch-up started one second before the newest handled DM, and so missed a2.)
     const a2At = s.emu.store.allPosts().find((p) => p.id === a2)!.create_at;
     await s.emu.waitFor(() => Date.now() > a2At + 1_500, { timeoutMs: 5_000 });
     const b1 = post(s, bob, "!probe-b1");
-    await s.emu.waitFor(() => claimed(s, [b1]), { timeoutMs: 20_000 });
-    assert.ok(!claimed(s, [a2]), "a2 is still queued behind a1");
+    await s.waitFor(() => claimed(s, [b1]), { timeoutMs: 20_000 });
+    assert.ok(!(await claimed(s, [a2])), "a2 is still queued behind a1");
     await s.bot.kill();
     held = false;
     s.emu.faults.latencyMs = 0;

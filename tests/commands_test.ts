@@ -9,9 +9,9 @@
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { parse } from "smol-toml";
 import { type DmUser, emulatorOnly, type Scenario, startScenario } from "@postbot/harness";
+import { storeCount } from "./support/store.ts";
 
 const BULK = 400;
 const MAX_POST_RUNES = 16_383;
@@ -23,18 +23,12 @@ function activeMentions(text: string): string[] {
 }
 
 /** Rows of the tables a command must never touch. */
-function logRows(s: Scenario): Record<string, number> {
-  const db = new DatabaseSync(`${s.dir}/broadcast_log.db`, { readOnly: true });
-  try {
-    const counts: Record<string, number> = {};
-    for (const table of ["broadcasts", "deliveries", "broadcast_events", "sessions"]) {
-      const row = db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number };
-      counts[table] = Number(row.n);
-    }
-    return counts;
-  } finally {
-    db.close();
+async function logRows(s: Scenario): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of ["broadcasts", "deliveries", "broadcast_events", "sessions"]) {
+    counts[table] = await storeCount(s, `SELECT COUNT(*) AS n FROM ${table}`);
   }
+  return counts;
 }
 
 /** How many public channels the team has now (as any member can list them over REST). */
@@ -72,7 +66,7 @@ async function refused(
   const reply = await user.ask(text);
   for (const pattern of patterns) assert.match(reply, pattern, `reply to ${text.slice(0, 200)}`);
   assert.equal(s.channelsToml(), before, `channels.toml changed after ${text.slice(0, 200)}`);
-  assert.deepEqual(logRows(s), EMPTY_LOG);
+  assert.deepEqual(await logRows(s), EMPTY_LOG);
   assert.deepEqual(activeMentions(reply), [], reply);
   assert.ok(Array.from(reply).length <= MAX_POST_RUNES);
   await assert.rejects(Deno.stat(`${s.dir}/channels.toml.tmp`), Deno.errors.NotFound);
@@ -154,7 +148,7 @@ Deno.test("commands end to end", async (t) => {
       const reply = await alice.ask("Help wanted in Berlin");
       assert.match(reply, /Where should I send this\?/);
       assert.match(await alice.ask("cancel"), /cancel/i);
-      assert.deepEqual(logRows(s), EMPTY_LOG);
+      assert.deepEqual(await logRows(s), EMPTY_LOG);
     });
 
     await t.step("an unknown !command points to !help", async () => {
@@ -275,7 +269,7 @@ Deno.test("commands end to end", async (t) => {
         await alice.ask("!get_private_groups"),
         /\*\*1 private group:\*\*\n- \*\*Managers\*\* \(1 channel\): Managers/,
       );
-      assert.deepEqual(logRows(s), EMPTY_LOG);
+      assert.deepEqual(await logRows(s), EMPTY_LOG);
     });
 
     await t.step("!add_group adds several groups surgically; !add_private_group too", async () => {
@@ -302,7 +296,7 @@ Deno.test("commands end to end", async (t) => {
       assertSurgical(after, s.channelsToml());
       assert.match(await bob.ask("!get_private_groups"), /Log readers/);
       assert.match(await bob.ask("!get_groups"), /Paris and Rome/);
-      assert.deepEqual(logRows(s), EMPTY_LOG);
+      assert.deepEqual(await logRows(s), EMPTY_LOG);
     });
 
     await t.step("!add_group: malformed input is explained and nothing is written", async () => {
@@ -553,7 +547,7 @@ Deno.test("commands end to end", async (t) => {
       );
       assert.equal(own.length, 2);
       assert.deepEqual(await alice.drain(), []);
-      assert.deepEqual(logRows(s), EMPTY_LOG);
+      assert.deepEqual(await logRows(s), EMPTY_LOG);
     });
 
     await t.step("access: outsiders refused, non-admins refused admin commands", async () => {

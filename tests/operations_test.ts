@@ -5,10 +5,10 @@
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { botPostsIn, broadcast, broadcastIdIn } from "./support/broadcasts.ts";
 import { emulatorOnly, startScenario } from "@postbot/harness";
 import { until } from "@postbot/mattermost-emulator/testing";
+import { storeRow, storeRows } from "./support/store.ts";
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -111,15 +111,12 @@ Deno.test("SIGTERM during a broadcast: it finishes within the grace period, exit
     assert.equal(await delivered(), 30, "every channel got it before the bot exited");
     const report = await alice.replyMatching(/Delivered to/);
     assert.match(report, /Delivered to 30 of 30 channels/);
-    const db = new DatabaseSync(`${s.dir}/broadcast_log.db`, { readOnly: true });
-    try {
-      const row = db.prepare("SELECT status FROM broadcasts WHERE id = ?").get(id) as {
-        status: string;
-      };
-      assert.equal(row.status, "done");
-    } finally {
-      db.close();
-    }
+    const row = await storeRow<{ status: string }>(
+      s,
+      "SELECT status FROM broadcasts WHERE id = ?",
+      id,
+    );
+    assert.equal(row?.status, "done");
   } finally {
     await s.stop();
   }
@@ -155,15 +152,18 @@ Deno.test("SIGTERM with a short grace period records unfinished channels as not 
     const got = new Set(await reached());
     assert.ok(got.size < 60, "the short grace period stopped the broadcast part-way");
 
-    const db = new DatabaseSync(`${s.dir}/broadcast_log.db`, { readOnly: true });
-    try {
-      const b = db.prepare("SELECT status FROM broadcasts WHERE id = ?").get(id) as {
-        status: string;
-      };
-      assert.equal(b.status, "interrupted");
-      const rows = db.prepare(
+    {
+      const b = await storeRow<{ status: string }>(
+        s,
+        "SELECT status FROM broadcasts WHERE id = ?",
+        id,
+      );
+      assert.equal(b?.status, "interrupted");
+      const rows = await storeRows<{ channel_id: string; status: string; error: string | null }>(
+        s,
         "SELECT channel_id, status, error FROM deliveries WHERE broadcast_id = ?",
-      ).all(id) as { channel_id: string; status: string; error: string | null }[];
+        id,
+      );
       assert.equal(rows.length, 60);
       for (const r of rows) {
         if (got.has(r.channel_id)) assert.equal(r.status, "delivered", JSON.stringify(r));
@@ -172,8 +172,6 @@ Deno.test("SIGTERM with a short grace period records unfinished channels as not 
           assert.match(r.error ?? "", /postbot shut down/);
         }
       }
-    } finally {
-      db.close();
     }
     const told = await alice.replyMatching(/shutting down/);
     assert.match(told, new RegExp(`Delivered to ${got.size} of 60 channels`));

@@ -12,7 +12,6 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DatabaseSync } from "node:sqlite";
 import type { Post } from "@mattermost/types/posts";
 import type { RunningPostbot } from "../src/postbot/app.ts";
 import {
@@ -23,6 +22,8 @@ import {
 import { type Person, type Scenario, startScenario } from "@postbot/harness";
 import { postAs } from "@postbot/harness/bot";
 import { startInProcess } from "./support/in_process.ts";
+import { integrity } from "./support/broadcasts.ts";
+import { storeCount } from "./support/store.ts";
 
 const MAX_RUNES = 16_383;
 
@@ -169,22 +170,13 @@ class Harness {
   }
 
   /**
-   * `PRAGMA integrity_check` is ok; returns how many broadcasts were recorded. Read through a
-   * connection of its own to the bot's database file, as an operator would.
+   * The store reads whole (`PRAGMA integrity_check` on SQLite); returns how many broadcasts
+   * were recorded. Read through a connection of its own to the bot's database, as an operator
+   * would.
    */
-  checkDatabase(): number {
-    const db = new DatabaseSync(`${this.s.dir}/broadcast_log.db`, {
-      readOnly: true,
-      timeout: 5_000,
-    });
-    try {
-      const check = db.prepare("PRAGMA integrity_check").get() as Record<string, string>;
-      assert.equal(Object.values(check)[0], "ok");
-      const row = db.prepare("SELECT COUNT(*) AS n FROM broadcasts").get() as { n: number };
-      return Number(row.n);
-    } finally {
-      db.close();
-    }
+  async checkDatabase(): Promise<number> {
+    assert.equal(await integrity(this.s), "ok");
+    return await storeCount(this.s, "SELECT COUNT(*) AS n FROM broadcasts");
   }
 
   /** Ends any wizard step the run left open, so runs stay independent. */
@@ -245,7 +237,7 @@ Deno.test("property: hostile input to the bot never crashes it nor corrupts its 
           async (person, command, args) => {
             const textBefore = h.tomlText();
             const before = h.tomlConfig();
-            const broadcasts = h.checkDatabase();
+            const broadcasts = await h.checkDatabase();
             const reply = await h.send(person, clip(`!${command} ${args}`));
             const after = h.tomlConfig();
             if (!/^Saved/.test(reply)) {
@@ -254,7 +246,7 @@ Deno.test("property: hostile input to the bot never crashes it nor corrupts its 
               assert.equal(person, alice, "only an admin can change channels.toml");
               assert.deepEqual(after.whitelist, before.whitelist);
             }
-            assert.equal(h.checkDatabase(), broadcasts);
+            assert.equal(await h.checkDatabase(), broadcasts);
             h.reset();
           },
         ),
@@ -314,10 +306,10 @@ Deno.test("property: hostile input to the bot never crashes it nor corrupts its 
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(alice, bob), message, async (person, text) => {
           const textBefore = h.tomlText();
-          const broadcasts = h.checkDatabase();
+          const broadcasts = await h.checkDatabase();
           await h.send(person, text);
           assert.equal(h.tomlText(), textBefore);
-          assert.equal(h.checkDatabase(), broadcasts);
+          assert.equal(await h.checkDatabase(), broadcasts);
           h.reset();
         }),
         { numRuns: 40 },
@@ -327,7 +319,7 @@ Deno.test("property: hostile input to the bot never crashes it nor corrupts its 
     await t.step("any answer to 'where to?' gives a preview or says what is wrong", async () => {
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(alice, bob), message, async (person, answer) => {
-          const broadcasts = h.checkDatabase();
+          const broadcasts = await h.checkDatabase();
           assert.match(await h.send(person, "Draft for the targets step"), /Where should I send/);
           const reply = await h.send(person, answer);
           const state = h.bot.sessions.get(person.user.id);
@@ -335,7 +327,7 @@ Deno.test("property: hostile input to the bot never crashes it nor corrupts its 
           else if (/^!|^(help|man|--help|-h)$/i.test(answer.trim()) || /^Cancelled/.test(reply)) {
             // A command, or `cancel`: answered as such.
           } else assert.equal(state?.kind, "choosing_targets", reply);
-          assert.equal(h.checkDatabase(), broadcasts);
+          assert.equal(await h.checkDatabase(), broadcasts);
           h.reset();
         }),
         { numRuns: 40 },
@@ -347,11 +339,11 @@ Deno.test("property: hostile input to the bot never crashes it nor corrupts its 
         fc.asyncProperty(
           message.filter((t) => !isYes(t)),
           async (answer) => {
-            const broadcasts = h.checkDatabase();
+            const broadcasts = await h.checkDatabase();
             await h.send(alice, "Draft for the confirmation step");
             assert.match(await h.send(alice, "all"), /Ready to send to 3 channels/);
             await h.send(alice, answer);
-            assert.equal(h.checkDatabase(), broadcasts, "nothing was sent");
+            assert.equal(await h.checkDatabase(), broadcasts, "nothing was sent");
             h.reset();
           },
         ),
@@ -379,7 +371,7 @@ Deno.test("property: hostile input to the bot never crashes it nor corrupts its 
     for (const person of [alice, bob]) {
       for (const post of await h.botPosts(person)) assertClear(post.message, "");
     }
-    h.checkDatabase();
+    await h.checkDatabase();
     h.tomlConfig();
   });
 });

@@ -8,7 +8,6 @@
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import type { ServerChannel } from "@mattermost/types/channels";
 import type { Post } from "@mattermost/types/posts";
 import type { Emulator } from "@postbot/mattermost-emulator";
@@ -19,6 +18,7 @@ import {
   type ScenarioWorld,
   startScenario,
 } from "@postbot/harness";
+import { storeRows } from "./support/store.ts";
 
 const TYPES = new URL("../src/tasks/types.ts", import.meta.url).href;
 
@@ -324,14 +324,7 @@ Deno.test("a DM marked read before the bot saw it is read after a kill -9 anyway
   try {
     const { alice } = s.world;
     await answered(s, alice, await s.dm(alice).send("!help"));
-    const dbHas = (sql: string) => {
-      const db = new DatabaseSync(`${s.dir}/broadcast_log.db`, { readOnly: true });
-      try {
-        return db.prepare(sql).all().length > 0;
-      } finally {
-        db.close();
-      }
-    };
+    const dbHas = async (sql: string) => (await storeRows(s, sql)).length > 0;
     held = true;
     s.emu.faults.latencyMs = 1;
     const first = s.emu.store.createPost(alice.user.id, {
@@ -349,10 +342,13 @@ Deno.test("a DM marked read before the bot saw it is read after a kill -9 anyway
     s.emu.faults.latencyMs = 0;
     gate.resolve();
     gate = Promise.withResolvers<void>();
-    await s.emu.waitFor(() => dbHas("SELECT 1 FROM unsettled_channels") || undefined, {
-      timeoutMs: 20_000,
-      message: "the bot did not notice the post under its mark",
-    });
+    await s.waitFor(
+      async () => (await dbHas("SELECT 1 FROM unsettled_channels")) || undefined,
+      {
+        timeoutMs: 20_000,
+        message: "the bot did not notice the post under its mark",
+      },
+    );
     const member = s.emu.store.channelMember(dmOf(s, alice), s.world.bot.user.id)!;
     const channel = s.emu.store.channel(dmOf(s, alice)) as ServerChannel;
     assert.equal(member.msg_count, channel.total_msg_count, "the counts say: nothing unread");
@@ -365,10 +361,13 @@ Deno.test("a DM marked read before the bot saw it is read after a kill -9 anyway
     await answered(s, alice, await s.dm(alice).send("!probe-end"));
     assert.equal(answersTo(s, alice, unseen).length, 1);
     assert.equal(answersTo(s, alice, first).length, 1);
-    await s.emu.waitFor(() => !dbHas("SELECT 1 FROM unsettled_channels") || undefined, {
-      timeoutMs: 20_000,
-      message: "the channel stayed unsettled after everything was handled",
-    });
+    await s.waitFor(
+      async () => !(await dbHas("SELECT 1 FROM unsettled_channels")) || undefined,
+      {
+        timeoutMs: 20_000,
+        message: "the channel stayed unsettled after everything was handled",
+      },
+    );
   } finally {
     gate.resolve();
     await s.stop();

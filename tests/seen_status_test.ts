@@ -15,6 +15,7 @@ import {
   startScenario,
 } from "@postbot/harness";
 import { broadcast, showingBotOutput, withLog } from "./support/broadcasts.ts";
+import { withStore } from "./support/store.ts";
 
 /** The deliveries' seen thresholds of a broadcast, by name (channel or username). */
 function thresholds(s: Scenario, id: string): Promise<Map<string, number | null>> {
@@ -120,17 +121,14 @@ Deno.test("unacked names who has not acknowledged, read from the acknowledgement
       );
       // Stands in for the acknowledgement feature, which writes these rows when a person
       // clicks the button (or reacts): this test is about reading them.
-      const db = new (await import("node:sqlite")).DatabaseSync(`${s.dir}/broadcast_log.db`);
-      try {
-        db.exec("PRAGMA busy_timeout = 5000");
-        db.prepare("UPDATE broadcasts SET ack_requested = 1 WHERE id = ?").run(id);
-        db.prepare(
+      await withStore(s, async (db) => {
+        await db.run("UPDATE broadcasts SET ack_requested = 1 WHERE id = ?", [id]);
+        await db.run(
           `INSERT INTO acknowledgements (broadcast_id, user_id, at, via, post_id)
            VALUES (?, ?, ?, 'button', 'x')`,
-        ).run(id, carol.user.id, Date.UTC(2026, 0, 2, 3, 4));
-      } finally {
-        db.close();
-      }
+          [id, carol.user.id, Date.UTC(2026, 0, 2, 3, 4)],
+        );
+      }, true);
       const status = await bob_.ask(`!status ${id}`);
       assert.match(status, /~night-shift .* · seen by 0 of 3 members · acknowledged by 1/);
       assert.match(lineOf(status, "carol"), / · acknowledged 2026-01-02 03:04 UTC$/);

@@ -7,7 +7,6 @@
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { type Scenario, startScenario } from "@postbot/harness";
 import {
   assertRelayed,
@@ -19,6 +18,7 @@ import {
   testFiles,
   withLog,
 } from "./support/broadcasts.ts";
+import { storeRun } from "./support/store.ts";
 
 function scheduledRow(s: Scenario, id: string) {
   return withLog(
@@ -202,12 +202,12 @@ Deno.test("send later", async (t) => {
         const id = broadcastIdIn(await bob_.ask("in 1 hour"));
         assert.equal(await s.bot.stop(), 0);
         // The bot was down over the due time: it was due 5 minutes ago.
-        const db = new DatabaseSync(`${s.dir}/broadcast_log.db`);
-        db.prepare("UPDATE scheduled_broadcasts SET due_at = ? WHERE id = ?").run(
+        await storeRun(
+          s,
+          "UPDATE scheduled_broadcasts SET due_at = ? WHERE id = ?",
           Date.now() - 5 * 60_000,
           id,
         );
-        db.close();
         await s.startBot({ BOT_LOG_CHANNEL_ID: channels["bot-log"].id });
         const notice = await bob_.replyMatching(/is going out now/, 30_000);
         assert.match(notice, /\*\*5 minutes late\*\*, because postbot was not running/);

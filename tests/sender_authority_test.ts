@@ -9,7 +9,6 @@
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import type { Channel } from "@mattermost/types/channels";
 import { type DmUser, type Person, type Scenario, startScenario } from "@postbot/harness";
 import {
@@ -20,6 +19,7 @@ import {
   showingBotOutput,
   withLog,
 } from "./support/broadcasts.ts";
+import { storeRun } from "./support/store.ts";
 
 const CHANNELS_TOML = `# sender authority test
 whitelist = ["town-square", "announcements"]
@@ -216,10 +216,12 @@ Deno.test("a broadcast goes out only on authority its sender still has", async (
         const id = await schedule(bob_, "Bob's later news", "all", "in 2 hours");
         await s.bot.stop();
         // Its time came while postbot was down.
-        const db = new DatabaseSync(`${s.dir}/broadcast_log.db`);
-        db.prepare("UPDATE scheduled_broadcasts SET due_at = ? WHERE id = ?")
-          .run(Date.now() - 60_000, id);
-        db.close();
+        await storeRun(
+          s,
+          "UPDATE scheduled_broadcasts SET due_at = ? WHERE id = ?",
+          Date.now() - 60_000,
+          id,
+        );
         await s.startBot({ ALLOWED_USERS: "alice,carol" });
         const told = await bob_.replyMatching(/was not sent/, 30_000);
         assert.match(

@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { type Scenario, startScenario } from "@postbot/harness";
+import { storeRun } from "./support/store.ts";
 
 const OFFICES = ["office-berlin", "office-paris", "office-rome"];
 
@@ -85,16 +85,13 @@ Deno.test("a step stored by an older version is answered clearly after the resta
     assert.equal(await s.bot.stop("SIGTERM"), 0, s.bot.output);
 
     // What an older postbot might have stored: a kind this version does not know.
-    const db = new DatabaseSync(`${s.dir}/broadcast_log.db`);
-    try {
-      const changed = db.prepare("UPDATE sessions SET state_json = ? WHERE user_id = ?").run(
-        JSON.stringify({ kind: "awaiting_yes", text, channels: ["all"] }),
-        s.world.alice.user.id,
-      );
-      assert.equal(Number(changed.changes), 1, "alice's session was stored");
-    } finally {
-      db.close();
-    }
+    const changed = await storeRun(
+      s,
+      "UPDATE sessions SET state_json = ? WHERE user_id = ?",
+      JSON.stringify({ kind: "awaiting_yes", text, channels: ["all"] }),
+      s.world.alice.user.id,
+    );
+    assert.equal(changed, 1, "alice's session was stored");
     await s.startBot();
 
     assert.match(await alice.ask("yes"), /could not pick up where we left off.*Nothing was sent/s);

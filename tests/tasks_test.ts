@@ -7,10 +7,10 @@
  */
 
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { type Scenario, startScenario } from "@postbot/harness";
 import { repoPath } from "@postbot/harness/bot";
 import { until } from "@postbot/mattermost-emulator/testing";
+import { storeRows } from "./support/store.ts";
 
 /** Task files import the public types by absolute URL: they live outside the repository. */
 const TYPES = new URL("../src/tasks/types.ts", import.meta.url).href;
@@ -32,16 +32,11 @@ interface RunRow {
   error: string | null;
 }
 
-function runs(s: Scenario): RunRow[] {
-  const db = new DatabaseSync(`${s.dir}/broadcast_log.db`, { readOnly: true });
-  try {
-    return db.prepare(
-      "SELECT task, trigger, triggered_by, outcome, error FROM task_runs ORDER BY id",
-    )
-      .all() as unknown as RunRow[];
-  } finally {
-    db.close();
-  }
+async function runs(s: Scenario): Promise<RunRow[]> {
+  return await storeRows(
+    s,
+    "SELECT task, trigger, triggered_by, outcome, error FROM task_runs ORDER BY id",
+  ) as unknown as RunRow[];
 }
 
 /** The block of `!tasks` about one task. */
@@ -244,15 +239,15 @@ no_run = "0 7 * * *"
       );
       assert.equal(tick.user_id, s.world.bot.user.id);
       const row = await until(
-        () => runs(s).find((r) => r.task === "ticks" && r.outcome === "ok"),
+        async () => (await runs(s)).find((r) => r.task === "ticks" && r.outcome === "ok"),
         "the scheduled run's history row",
       );
       assert.equal(row.trigger, "schedule");
       assert.equal(row.triggered_by, null);
     });
 
-    await t.step("every run is in the history, with trigger, user and outcome", () => {
-      const rows = runs(s);
+    await t.step("every run is in the history, with trigger, user and outcome", async () => {
+      const rows = await runs(s);
       const find = (task: string, outcome: string) =>
         rows.find((r) => r.task === task && r.outcome === outcome);
       assert.deepEqual({ ...find("hello", "ok") }, {

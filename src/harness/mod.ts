@@ -41,6 +41,7 @@ export {
   waitFor,
 } from "./backend.ts";
 export { EmulatorBackend } from "./emulator_backend.ts";
+export { sqliteOnly, testsOnPostgres } from "./test_database.ts";
 export { RealBackend } from "./real_backend.ts";
 export { type ScenarioWorld, seedScenarioWorld, TEAM_NAME } from "./world.ts";
 export {

@@ -25,3 +25,13 @@ export async function testDatabaseEnv(): Promise<Record<string, string>> {
   }
   return { DATABASE_URL: await (await cluster).createDatabase() };
 }
+
+/**
+ * For `Deno.test`/`t.step` `ignore`: true when the tests run the bot on PostgreSQL. For the
+ * tests about the SQLite file itself (its lock, a damaged file, `quick_check`, `DB_PATH`'s
+ * preflight), which have no PostgreSQL counterpart; the reason is documentation for the
+ * reader, and such tests count as ignored under `deno task test:postgres`.
+ */
+export function sqliteOnly(_reason: string): boolean {
+  return testsOnPostgres();
+}

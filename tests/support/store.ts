@@ -30,7 +30,7 @@ export async function openStore(s: Scenario, writable = false): Promise<Database
   if (url !== undefined) return await connectUrl(url);
   const file = s.env.DB_PATH ?? "broadcast_log.db";
   const path = file.startsWith("/") ? file : `${s.dir}/${file}`;
-  return new SqliteDatabase(new DatabaseSync(path, { readOnly: !writable }));
+  return new SqliteDatabase(new DatabaseSync(path, { readOnly: !writable, timeout: 5_000 }));
 }
 
 /** Runs `fn` on the bot's store and closes it. */
