@@ -926,12 +926,15 @@ async function startLoops(
   if (!served.ok) return served;
   const { store } = core;
   if (store.keeper !== undefined) {
-    log.info("Standby: connected and ready; waiting for the lease to act");
-    await store.active;
-    // The channel list was read when this standby started, maybe hours ago.
-    await core.cache.refresh().catch((e) =>
-      log.warn("Could not refresh the channel list on taking over: {error}", { error: e })
-    );
+    // The keeper took its first round while the channels were swept: an instance that is
+    // active already read them just now; a standby read them when it started, maybe hours ago.
+    if (store.keeper.role.kind !== "active") {
+      log.info("Standby: connected and ready; waiting for the lease to act");
+      await store.active;
+      await core.cache.refresh().catch((e) =>
+        log.warn("Could not refresh the channel list on taking over: {error}", { error: e })
+      );
+    }
     // Settle what a previous process left unfinished before any DM can confirm a new one.
     const resumed = await wiring.broadcaster.resume();
     if (resumed > 0) log.warn("Took over {n} unfinished broadcasts", { n: resumed });
