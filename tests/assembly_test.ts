@@ -9,6 +9,7 @@ import { startPostbot } from "../src/postbot/app.ts";
 import { lockDatabase } from "../src/postbot/storage/lock.ts";
 import { emulatorOnly, type Scenario, startScenario } from "@postbot/harness";
 import { inProcessConfig, startInProcess } from "./support/in_process.ts";
+import { onPostgres, withStore } from "./support/store.ts";
 
 /** A port that was free a moment ago (bound on the address the health server uses). */
 function freePort(): number {
@@ -28,8 +29,21 @@ function portIsFree(port: number): boolean {
   }
 }
 
-/** True when no process or handle holds the database's single-instance lock. */
+/**
+ * True when no process or handle holds the database's single-instance lock: the SQLite file's
+ * lock, or on PostgreSQL the lease (none taken yet, or expired: a stop releases it at once).
+ */
 async function databaseIsFree(s: Scenario): Promise<boolean> {
+  if (onPostgres(s)) {
+    return await withStore(s, async (db) => {
+      const [table] = await db.query("SELECT to_regclass('leader_lease') AS t");
+      if (table.t === null) return true;
+      const [held] = await db.query(
+        `SELECT COUNT(*) AS n FROM leader_lease WHERE expires_at > ${db.nowMs}`,
+      );
+      return Number(held.n) === 0;
+    });
+  }
   const lock = await lockDatabase(`${s.dir}/broadcast_log.db`);
   if (!lock.ok) return false;
   lock.value.close();
