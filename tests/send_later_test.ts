@@ -18,7 +18,7 @@ import {
   testFiles,
   withLog,
 } from "./support/broadcasts.ts";
-import { storeRun } from "./support/store.ts";
+import { onPostgres, storeCount, storeRun } from "./support/store.ts";
 
 function scheduledRow(s: Scenario, id: string) {
   return withLog(
@@ -33,6 +33,14 @@ function scheduledRow(s: Scenario, id: string) {
 }
 
 async function filesDirExists(s: Scenario, id: string): Promise<boolean> {
+  // With DATABASE_URL the files wait in the shared database, not on one instance's disk.
+  if (onPostgres(s)) {
+    return await storeCount(
+      s,
+      "SELECT COUNT(*) AS n FROM scheduled_files WHERE broadcast_id = ?",
+      id,
+    ) > 0;
+  }
   try {
     await Deno.stat(`${s.dir}/scheduled_files/${id}`);
     return true;

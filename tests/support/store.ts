@@ -75,3 +75,20 @@ export async function storeCount(s: Scenario, sql: string, ...params: SqlValue[]
   const row = await storeRow<{ n: number }>(s, sql, ...params);
   return Number(row?.n ?? 0);
 }
+
+/**
+ * Gives the stopped bot a new, empty database: its SQLite files removed, or on PostgreSQL the
+ * schema dropped and created again (the next start migrates it like a new one).
+ */
+export async function emptyStore(s: Scenario): Promise<void> {
+  if (onPostgres(s)) {
+    await withStore(s, async (db) => {
+      await db.run("DROP SCHEMA public CASCADE");
+      await db.run("CREATE SCHEMA public");
+    });
+    return;
+  }
+  for (const suffix of ["", "-wal", "-shm"]) {
+    await Deno.remove(`${s.dir}/broadcast_log.db${suffix}`).catch(() => {});
+  }
+}
