@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import type { Post } from "@mattermost/types/posts";
-import { emulatorOnly, type Scenario, startScenario } from "@postbot/harness";
+import { emulatorOnly, type Scenario, sqliteOnly, startScenario } from "@postbot/harness";
 import {
   assertRelayed,
   BROADCAST_PROP,
@@ -39,7 +39,10 @@ Bulk = [${Array.from({ length: N }, (_, i) => `"{{bulk-${i}}}"`).join(", ")}]
 `;
 
 Deno.test("a broadcast interrupted by SIGKILL is recovered exactly", {
-  ignore: emulatorOnly("emulated latency keeps the broadcast running long enough to kill"),
+  ignore: emulatorOnly("emulated latency keeps the broadcast running long enough to kill") ||
+    sqliteOnly(
+      "one process: the rest is recorded as not sent; on PostgreSQL the next active resumes it (high_availability_test.ts)",
+    ),
 }, async () => {
   const s: Scenario = await startScenario({
     bulkChannels: N,
@@ -192,9 +195,12 @@ Deno.test(
           }),
       );
 
-      await t.step(
-        "with no grace period, nothing new starts and the rest is recorded",
-        () =>
+      await t.step({
+        name: "with no grace period, nothing new starts and the rest is recorded",
+        ignore: sqliteOnly(
+          "one process: the rest is recorded as not sent; on PostgreSQL it is left pending for the next active (high_availability_test.ts)",
+        ),
+        fn: () =>
           showingBotOutput(s, async () => {
             await s.startBot({ SHUTDOWN_GRACE_SECONDS: "0" });
             const id = await startThenTerminate("Cut short");
@@ -218,7 +224,7 @@ Deno.test(
             ]);
             for (const c of channels) await assertRelayed(s, c.id, id, "Cut short", []);
           }),
-      );
+      });
     } finally {
       await s.stop();
     }

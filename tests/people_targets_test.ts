@@ -13,6 +13,7 @@ import {
   type Person,
   type Scenario,
   type ScenarioWorld,
+  sqliteOnly,
   startScenario,
 } from "@postbot/harness";
 import {
@@ -350,7 +351,10 @@ Deno.test("a DM the server refuses is reported with the reason", {
 const PEOPLE = 40;
 
 Deno.test("a broadcast to people interrupted by SIGKILL: nobody gets it twice", {
-  ignore: emulatorOnly("emulated latency keeps the broadcast running long enough to kill"),
+  ignore: emulatorOnly("emulated latency keeps the broadcast running long enough to kill") ||
+    sqliteOnly(
+      "one process: the rest is recorded as not sent; on PostgreSQL the next active resumes it (high_availability_test.ts)",
+    ),
 }, async () => {
   const crew: Person[] = [];
   const names = Array.from({ length: PEOPLE }, (_, i) => `crew${String(i).padStart(2, "0")}`);
