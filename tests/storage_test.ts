@@ -13,7 +13,7 @@
 
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { type Scenario, startScenario } from "@postbot/harness";
+import { type Scenario, sqliteOnly, startScenario } from "@postbot/harness";
 import { BotProcess } from "@postbot/harness/bot";
 
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
@@ -106,7 +106,9 @@ async function runOnce(s: Scenario): Promise<void> {
   assert.equal(await bot.stop(), 0, bot.output);
 }
 
-Deno.test("unusable storage: exit 2 listing each place and what to do", async (t) => {
+Deno.test("unusable storage: exit 2 listing each place and what to do", {
+  ignore: sqliteOnly("the preflight of DB_PATH and the SQLite files beside it"),
+}, async (t) => {
   const s = await startScenario({ startBot: false });
   try {
     await t.step({
@@ -269,7 +271,9 @@ const DAMAGES: Record<string, (good: Uint8Array) => Uint8Array> = {
   },
 };
 
-Deno.test("a damaged database: exit 2 with how to restore it; following the advice works", async () => {
+Deno.test("a damaged database: exit 2 with how to restore it; following the advice works", {
+  ignore: sqliteOnly("damages the SQLite file; PostgreSQL keeps its own pages"),
+}, async () => {
   const s = await startScenario({ startBot: false });
   const db = `${s.dir}/broadcast_log.db`;
   try {
@@ -309,7 +313,9 @@ function freePort(): number {
   return port;
 }
 
-Deno.test("a store failing at run time: /healthz names it until it works again", async () => {
+Deno.test("a store failing at run time: /healthz names it until it works again", {
+  ignore: sqliteOnly("damages the SQLite file under the running bot"),
+}, async () => {
   const port = freePort();
   const s = await startScenario({ startBot: false, env: { HEALTH_PORT: String(port) } });
   const path = `${s.dir}/broadcast_log.db`;
