@@ -20,7 +20,7 @@ import { reachable, refusalText, type SenderAuthority, type SenderRefusal } from
 import type { Attribution } from "../config.ts";
 import {
   type ChannelOutcome,
-  deliver,
+  deliverEach,
   type DirectChannelSource,
   downloadFiles,
   type PreparedFile,
@@ -271,7 +271,7 @@ export class DeliveryRuns {
     const options = record.options ?? NO_OPTIONS;
     const ack = options.ack ? settings.acknowledgement : undefined;
     const priority: PriorityLabel = { label: options.priority };
-    const outcomes = await deliver({
+    const tried = await deliverEach({
       broadcastId: record.id,
       message: postedMessage(record.message, settings.attribution, record.senderUsername),
       files: files.value,
@@ -306,7 +306,7 @@ export class DeliveryRuns {
     await settings.captureSeen?.(record.id).catch((e) =>
       log.warn("Could not record what {id} needs to be seen: {error}", { id: record.id, error: e })
     );
-    return runEnd(outcomes.length, pending.length, stopping.aborted);
+    return runEnd(tried, pending.length, stopping.aborted);
   }
 
   /** Records how a run ended and tells the people concerned. */
