@@ -291,11 +291,18 @@ export class BroadcastLog {
    * at once.
    */
   deliveries(id: string): DeliveryRecord[] {
+    return [...this.eachDelivery(id)];
+  }
+
+  /**
+   * One broadcast's deliveries like {@link deliveries}, one record at a time: for a reader
+   * that keeps a little of each (a channel id, a count), so 10,000 records are never alive
+   * at once.
+   */
+  *eachDelivery(id: string): Generator<DeliveryRecord, void, undefined> {
     const rows = this.#prepare("SELECT * FROM deliveries WHERE broadcast_id = ? ORDER BY rowid")
       .iterate(id) as Iterable<Row>;
-    const records: DeliveryRecord[] = [];
-    for (const row of rows) records.push(toDelivery(row));
-    return records;
+    for (const row of rows) yield toDelivery(row);
   }
 
   /** One recipient's delivery of a broadcast. */

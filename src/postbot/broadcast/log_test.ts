@@ -123,6 +123,10 @@ Deno.test("per-channel outcomes: sending counts attempts, delivered keeps the po
   log.markSending("b1", target(2));
   log.markFailed("b1", target(2), "the bot is not a member of ~channel-2");
   const [one, two] = channelsOf(log.deliveries("b1"));
+  // One at a time, the same records in the same order.
+  const each = log.eachDelivery("b1");
+  assert.deepEqual(each.next().value, one);
+  assert.deepEqual([...each], [two]);
   assert.deepEqual([one.status, one.postId, one.attempts, one.error], [
     "delivered",
     "post1",
