@@ -707,7 +707,7 @@ function seenParts({ db, stores, bot }: Core, broadcastLog: BroadcastLog): {
   return {
     reader: new SeenReader(deps),
     capture: async (id) => {
-      await captureThresholds(deps, id, broadcastLog.deliveries(id));
+      await captureThresholds(deps, id, broadcastLog.eachDelivery(id));
     },
   };
 }

@@ -42,6 +42,13 @@ export function channelOf(
   return d.kind === "channel" ? d.channelId : dms.get(d.userId);
 }
 
+/** Just the recipient of a delivery (what a threshold is recorded for). */
+function refOf(d: DeliveryRecord): TargetRef {
+  return d.kind === "channel"
+    ? { kind: "channel", channelId: d.channelId }
+    : { kind: "person", userId: d.userId };
+}
+
 /** A channel's message count now. */
 export async function totalMessages(transport: RestTransport, channelId: string): Promise<number> {
   const channel = await transport.getJson<ServerChannel>(
@@ -52,12 +59,14 @@ export async function totalMessages(transport: RestTransport, channelId: string)
 
 /**
  * Records the thresholds of the delivered `deliveries` that lack one (a retry's run asks only
- * for what it delivered); returns how many were recorded. Throws when the list of the bot's channels cannot be read.
+ * for what it delivered); returns how many were recorded. Throws when the list of the bot's
+ * channels cannot be read. `deliveries` may come one at a time (BroadcastLog.eachDelivery):
+ * only the recipient of each is kept, not the record.
  */
 export async function captureThresholds(
   deps: ThresholdDeps,
   broadcastId: string,
-  deliveries: readonly DeliveryRecord[],
+  deliveries: Iterable<DeliveryRecord>,
 ): Promise<number> {
   const dms = deps.seenLog.directChannels();
   const known = deps.seenLog.thresholds(broadcastId);
@@ -65,7 +74,7 @@ export async function captureThresholds(
   for (const d of deliveries) {
     if (d.status !== "delivered" || known.has(targetKey(d))) continue;
     const channelId = channelOf(d, dms);
-    if (channelId !== undefined) wanted.set(channelId, d);
+    if (channelId !== undefined) wanted.set(channelId, refOf(d));
   }
   if (wanted.size === 0) return 0;
   const counts = new Map<string, number>();
