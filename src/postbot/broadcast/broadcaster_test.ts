@@ -7,7 +7,7 @@ import { openDatabase } from "@postbot/framework/sqlite";
 import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
 import { Notifier } from "../notifier.ts";
 import { MIGRATIONS } from "../migrations.ts";
-import { Broadcaster } from "./broadcaster.ts";
+import { Broadcaster, type BroadcasterSettings } from "./broadcaster.ts";
 import { retryFailedText } from "./outcome_reports.ts";
 import { BROADCAST_PROP } from "./delivery.ts";
 import { BroadcastLog } from "./log.ts";
@@ -27,7 +27,10 @@ interface World {
   audits: () => string[];
 }
 
-async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
+async function withWorld(
+  fn: (w: World) => Promise<void>,
+  extra: Partial<BroadcasterSettings> = {},
+): Promise<void> {
   const emu = await startEmulator();
   const opened = openDatabase(":memory:", MIGRATIONS);
   if (!opened.ok) throw new Error(opened.error.message);
@@ -58,6 +61,7 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
       undoWindowSeconds: 3600,
       botUserId: bot.user.id,
       botUsername: "postbot",
+      ...extra,
     });
     const mine = (channelId: string) =>
       s.postsIn(channelId).filter((p) => p.user_id === bot.user.id && !p.type.startsWith("system_"))
@@ -316,5 +320,38 @@ Deno.test("Broadcaster", async (t) => {
       assert.ok(statuses.includes("failed"), "channels not started are recorded as not sent");
       assert.equal(w.log.get(slow)?.status, "interrupted");
     });
+  });
+});
+
+Deno.test("the seen capture runs once after the fan-out, before the report; not when nothing went out", async () => {
+  const captured: { id: string; statuses: string[]; reported: number }[] = [];
+  let world: World | undefined;
+  await withWorld(async (w) => {
+    world = w;
+    const request = (files: { id: string; name: string }[]) => ({
+      sender: w.alice,
+      message: "Seen?",
+      files: files.map((f) => ({ ...f, size: 1, mimeType: "text/plain" })),
+      sourcePostId: "s".repeat(26),
+      answer: "one, two",
+      targets: [target(w.ch.one), target(w.ch.two)],
+    });
+    const sent = w.broadcaster.send(request([]));
+    await dmMatching(w, w.alice.id, new RegExp(`broadcast \`${sent}\``));
+    assert.deepEqual(captured, [{ id: sent, statuses: ["delivered", "delivered"], reported: 0 }]);
+    const noFiles = w.broadcaster.send(request([{ id: "f".repeat(26), name: "gone.txt" }]));
+    await dmMatching(w, w.alice.id, /Nothing was sent/);
+    assert.equal(w.log.get(noFiles)?.status, "aborted");
+    assert.equal(captured.length, 1, "nothing delivered, nothing to capture");
+  }, {
+    captureSeen: (id) => {
+      const w = world!;
+      captured.push({
+        id,
+        statuses: w.log.deliveries(id).map((d) => d.status),
+        reported: w.dms(w.alice.id).length,
+      });
+      return Promise.resolve();
+    },
   });
 });

@@ -94,6 +94,7 @@ export interface RunDeps {
 interface RunContext extends ReportedRun {
   /** Ends "busy" once the outcome is recorded (before reporting it). */
   readonly release: () => void;
+  /** The recipients to mark failed when nothing was sent; empty once the fan-out ran. */
   readonly pending: readonly DeliveryRecord[];
   /** What the sender should know besides the outcome. */
   readonly notes: readonly string[];
@@ -156,14 +157,41 @@ export class DeliveryRuns {
   ): Promise<void> {
     const record = this.#deps.broadcastLog.get(id);
     if (record === undefined) return;
-    const all = this.#pendingTargets(id);
-    const authorized = await this.#authorize(record, all);
-    const pending = authorized.ok ? await this.#reachable(record.id, authorized.pending) : all;
     const notes: string[] = [];
-    const end = authorized.ok
-      ? await this.#run(record, pending, { checkFirst: retrying !== undefined, kept, notes })
-      : authorized.end;
+    const { end, pending } = await this.#fanOut(record, { retrying, kept, notes });
+    if (end.kind === "finished" || end.kind === "interrupted") {
+      await this.#deps.settings.captureSeen?.(record.id).catch((e) =>
+        log.warn("Could not record what {id} needs to be seen: {error}", { id, error: e })
+      );
+    }
     await this.#conclude({ record, actor, retrying, release, pending, notes }, end);
+  }
+
+  /**
+   * The run up to the end of its fan-out: the recipients checked, then delivered to. Returns
+   * how it ended and, when nothing was sent, the recipients to mark failed; a run that sent
+   * lets go of its recipient list here (10,000 records for 10,000 people), before the seen
+   * capture and the report read the outcome back from the log.
+   */
+  async #fanOut(
+    record: BroadcastRecord,
+    run: {
+      retrying: BroadcastRecord | undefined;
+      kept: readonly PreparedFile[] | undefined;
+      notes: string[];
+    },
+  ): Promise<{ end: RunEnd; pending: readonly DeliveryRecord[] }> {
+    const all = this.#pendingTargets(record.id);
+    const authorized = await this.#authorize(record, all);
+    if (!authorized.ok) return { end: authorized.end, pending: all };
+    const pending = await this.#reachable(record.id, authorized.pending);
+    const { kept, notes } = run;
+    const end = await this.#run(record, pending, {
+      checkFirst: run.retrying !== undefined,
+      kept,
+      notes,
+    });
+    return { end, pending: end.kind === "no_files" ? pending : [] };
   }
 
   /**
@@ -303,9 +331,6 @@ export class DeliveryRuns {
           `(${priority.refused}), so it went out without it.`,
       );
     }
-    await settings.captureSeen?.(record.id).catch((e) =>
-      log.warn("Could not record what {id} needs to be seen: {error}", { id: record.id, error: e })
-    );
     return runEnd(tried, pending.length, stopping.aborted);
   }
 
