@@ -119,6 +119,34 @@ export class SeenLog {
   }
 
   /** Every DM channel the bot has with a person, by user id (one query, for many people). */
+  /**
+   * The delivered recipients of a broadcast without a seen threshold yet, each with the
+   * channel holding its post (a person's DM with the bot; undefined if none is known), read
+   * one row at a time: the capture after a run to 10,000 people needs no delivery records
+   * and no map of every DM the bot ever opened.
+   */
+  *unmeasured(
+    broadcastId: string,
+  ): Generator<{ target: TargetRef; channelId: string | undefined }, void, undefined> {
+    const rows = this.#prepare(
+      `SELECT d.kind, d.channel_id, d.user_id, dc.channel_id AS dm FROM deliveries d
+       LEFT JOIN direct_channels dc ON d.kind = 'person' AND dc.user_id = d.user_id
+       WHERE d.broadcast_id = ? AND d.status = 'delivered' AND d.seen_threshold IS NULL
+       ORDER BY d.rowid`,
+    ).iterate(broadcastId) as Iterable<Row>;
+    for (const r of rows) {
+      yield r.kind === "person"
+        ? {
+          target: { kind: "person", userId: String(r.user_id) },
+          channelId: r.dm === null ? undefined : String(r.dm),
+        }
+        : {
+          target: { kind: "channel", channelId: String(r.channel_id) },
+          channelId: String(r.channel_id),
+        };
+    }
+  }
+
   directChannels(): Map<string, string> {
     const rows = this.#prepare("SELECT user_id, channel_id FROM direct_channels").all() as Row[];
     return new Map(rows.map((r) => [String(r.user_id), String(r.channel_id)]));
