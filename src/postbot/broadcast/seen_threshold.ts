@@ -31,7 +31,10 @@ const CONCURRENCY = 4;
 export interface ThresholdDeps {
   readonly transport: RestTransport;
   readonly teamId: string;
-  readonly seenLog: Pick<SeenLog, "setThresholds" | "directChannels" | "thresholds">;
+  readonly seenLog: Pick<
+    SeenLog,
+    "setThresholds" | "directChannels" | "thresholds" | "unmeasured"
+  >;
 }
 
 /** The channel holding a delivery's post: the channel, or the person's DM with the bot. */
@@ -76,6 +79,31 @@ export async function captureThresholds(
     const channelId = channelOf(d, dms);
     if (channelId !== undefined) wanted.set(channelId, refOf(d));
   }
+  return await measure(deps, broadcastId, wanted);
+}
+
+/**
+ * Records the thresholds of everything a run delivered that lacks one, read from the log in
+ * SQL (SeenLog.unmeasured): what the bot does after each run. Throws as
+ * {@link captureThresholds}.
+ */
+export async function captureRunThresholds(
+  deps: ThresholdDeps,
+  broadcastId: string,
+): Promise<number> {
+  const wanted = new Map<string, TargetRef>();
+  for (const { target, channelId } of deps.seenLog.unmeasured(broadcastId)) {
+    if (channelId !== undefined) wanted.set(channelId, target);
+  }
+  return await measure(deps, broadcastId, wanted);
+}
+
+/** Reads the counts of the `wanted` channels and records them for their recipients. */
+async function measure(
+  deps: ThresholdDeps,
+  broadcastId: string,
+  wanted: ReadonlyMap<string, TargetRef>,
+): Promise<number> {
   if (wanted.size === 0) return 0;
   const counts = new Map<string, number>();
   if (wanted.size > ONE_BY_ONE) {
