@@ -131,8 +131,7 @@ export class SeenLog {
     const rows = this.#prepare(
       `SELECT d.kind, d.channel_id, d.user_id, dc.channel_id AS dm FROM deliveries d
        LEFT JOIN direct_channels dc ON d.kind = 'person' AND dc.user_id = d.user_id
-       WHERE d.broadcast_id = ? AND d.status = 'delivered' AND d.seen_threshold IS NULL
-       ORDER BY d.rowid`,
+       WHERE d.broadcast_id = ? AND d.status = 'delivered' AND d.seen_threshold IS NULL`,
     ).iterate(broadcastId) as Iterable<Row>;
     for (const r of rows) {
       yield r.kind === "person"
