@@ -33,13 +33,14 @@ import {
 } from "./src/postbot/config.ts";
 import { APP_NAME } from "./src/postbot/name.ts";
 import { startPostbot } from "./src/postbot/app.ts";
+import { migrateCommand } from "./src/postbot/migrate_command.ts";
 import { hostMain } from "./src/tasks/host.ts";
 import { fsProblem } from "./src/postbot/storage/fs_problem.ts";
 import { checkStorage } from "./src/postbot/storage/preflight.ts";
 import { asConfigProblem, isSettingProblem } from "./src/postbot/storage/setting_problem.ts";
 import { TASK_HOST_FLAG } from "./src/tasks/host_protocol.ts";
 
-const USAGE = `Usage: deno task start [--env-file PATH] [--healthcheck]
+const USAGE = `Usage: deno task start [--env-file PATH] [--healthcheck | --migrate]
 
 Relays one direct message (with its files) to many Mattermost channels, and runs scheduled
 task plugins. Configuration comes from the environment and from .env in the working
@@ -48,6 +49,8 @@ directory (or the file given with --env-file); see README.md.
   --env-file PATH  read this file instead of .env
   --healthcheck    ask the running bot's health endpoint (HEALTH_PORT) and exit 0 when it
                    is healthy, 1 when not: the container HEALTHCHECK
+  --migrate        copy the SQLite log (DB_PATH) into the PostgreSQL database at
+                   DATABASE_URL (new and empty; stop the bot first), then exit
 
 Variables (real environment variables win over .env; each must be granted with --allow-env,
 which deno task start and the compiled binary do):
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
   }
   const { config, secrets } = readConfig(flags["env-file"]);
   if (flags.healthcheck) Deno.exit(await healthcheck(config.healthPort));
+  if (flags.migrate) Deno.exit(await migrateCommand(config));
   const denied = [
     ...await deniedPaths(pathNeeds(POSTBOT_DECLARATION, config)),
     ...await deniedHost(config.serverUrl),
@@ -79,12 +83,23 @@ async function main(): Promise<void> {
   Deno.exit(await run(config, storage.warnings, secrets));
 }
 
+/** Why the bot stopped when not for a signal: it lost the lease to another instance. */
+const LEASE_LOST = "lease lost";
+
+/** The exit status then (EX_TEMPFAIL: start again, as a standby). */
+const LEASE_LOST_STATUS = 75;
+
 /** The last line under problems with the places settings name. */
 const PLACES_FIX = "Fix the places named above, or point the settings elsewhere (in .env or " +
   "the environment), then start the bot again.";
 
 /** The command-line flags; a wrong one ends the process with the usage (status 2). */
-function parseFlags(): { "env-file"?: string; help?: boolean; healthcheck?: boolean } {
+function parseFlags(): {
+  "env-file"?: string;
+  help?: boolean;
+  healthcheck?: boolean;
+  migrate?: boolean;
+} {
   try {
     return parseArgs({
       args: Deno.args,
@@ -92,6 +107,7 @@ function parseFlags(): { "env-file"?: string; help?: boolean; healthcheck?: bool
         "env-file": { type: "string" },
         help: { type: "boolean", short: "h" },
         healthcheck: { type: "boolean" },
+        migrate: { type: "boolean" },
       },
       strict: true,
     }).values;
@@ -124,10 +140,23 @@ function readConfig(envFile: string | undefined): { config: PostbotConfig; secre
   if (!source.ok) fail(formatProblems([source.error], { app: APP_NAME }), 2);
   // The token must not be echoed, even from a variable it was pasted into by mistake.
   const token = source.value("TOKEN")?.trim();
-  const secrets = token === undefined ? [] : [token];
+  // Nor the database's password (DATABASE_URL), whatever a problem message quotes.
+  const password = databasePassword(source.value("DATABASE_URL"));
+  const secrets = [token, password].filter((v): v is string => v !== undefined && v !== "");
   const config = readPostbotConfig(source.value);
   if (!config.ok) fail(formatProblems(config.error, { app: APP_NAME, secrets }), 2);
   return { config: config.value, secrets };
+}
+
+/** The password in a `postgres://user:password@...` URL, as written (undefined: none). */
+function databasePassword(url: string | undefined): string | undefined {
+  const match = /^[a-z][a-z0-9+.-]*:\/\/[^:/@?#]*:([^@/?#]*)@/i.exec(url?.trim() ?? "");
+  if (match === null) return undefined;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return match[1];
+  }
 }
 
 /** Runs the bot until SIGINT or SIGTERM; the exit status. */
@@ -143,7 +172,9 @@ async function run(
       logLevel: config.logLevel,
       consoleLogLevel: config.consoleLogLevel,
       logFile: config.logFile,
-      secrets: [config.token],
+      secrets: config.database === undefined
+        ? [config.token]
+        : [config.token, config.database.password],
       app: APP_NAME,
     });
   } catch (e) {
@@ -173,11 +204,20 @@ async function run(
     await closeLogs();
     return 1;
   }
-  const signal = await signals.stopped;
-  log.info("Received {signal}; shutting down", { signal });
+  const ended = await Promise.race([
+    signals.stopped,
+    started.value.lost.then(() => LEASE_LOST),
+  ]);
+  if (ended === LEASE_LOST) {
+    log.error(
+      "Another instance took over the shared database; stopping (status {status}) so the " +
+        "supervisor starts this one again as a standby",
+      { status: LEASE_LOST_STATUS },
+    );
+  } else log.info("Received {signal}; shutting down", { signal: ended });
   await started.value.stop();
   await closeLogs();
-  return 0;
+  return ended === LEASE_LOST ? LEASE_LOST_STATUS : 0;
 }
 
 /**

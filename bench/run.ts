@@ -19,6 +19,7 @@ import { relayMemoryBenchmark } from "./relay_memory.ts";
 import { roundTripBenchmark } from "./round_trip.ts";
 import { scheduledBenchmark } from "./scheduled.ts";
 import { startupBenchmark } from "./startup.ts";
+import { takeoverBenchmark } from "./takeover.ts";
 import { statusSeenBenchmark } from "./status_seen.ts";
 import type { Benchmark, BenchRow } from "./support.ts";
 
@@ -36,6 +37,7 @@ const BENCHMARKS: [string, Benchmark][] = [
   ["real server: 200 people under the rate limit", realPeopleBenchmark],
   ["memory over time", () => memoryOverTimeBenchmark()],
   ["memory after bursts of files", () => burstMemoryBenchmark()],
+  ["takeover and a standby's memory (PostgreSQL)", takeoverBenchmark],
 ];
 
 /** The machine, as the README reports it. */

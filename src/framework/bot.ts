@@ -252,7 +252,9 @@ export class Bot {
       onPosted: (reply) => this.#marks.saw(reply.channel_id, reply.create_at),
     });
     try {
-      if (direct && !this.#processed.claim(post.id, message.channelId, post.create_at)) return;
+      if (direct && !await this.#processed.claim(post.id, message.channelId, post.create_at)) {
+        return;
+      }
       this.#chain ??= compose(this.#middleware);
       await this.#chain(ctx);
     } catch (e) {

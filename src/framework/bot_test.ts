@@ -177,9 +177,9 @@ Deno.test("Bot: a store failing to record a DM is an apology, not a crash", asyn
   let failing = true;
   /** Records in memory, but its claim fails like a damaged database while `failing`. */
   class FailingPosts extends MemoryProcessedPosts {
-    override claim(postId: string, channelId: string, createAt: number): boolean {
+    override claimNow(postId: string, channelId: string, createAt: number): boolean {
       if (failing) throw new Error("database disk image is malformed");
-      return super.claim(postId, channelId, createAt);
+      return super.claimNow(postId, channelId, createAt);
     }
   }
   const processed: ProcessedPosts = new FailingPosts();
@@ -328,9 +328,9 @@ Deno.test("Bot: catch sees every failure with its context; its answer replaces t
   let failing = false;
   /** Records in memory, but its claim fails like a damaged database while `failing`. */
   class FailingPosts extends MemoryProcessedPosts {
-    override claim(postId: string, channelId: string, createAt: number): boolean {
+    override claimNow(postId: string, channelId: string, createAt: number): boolean {
       if (failing) throw new Error("store broken");
-      return super.claim(postId, channelId, createAt);
+      return super.claimNow(postId, channelId, createAt);
     }
   }
   const handler: Middleware<MessageContext> = async (ctx) => {

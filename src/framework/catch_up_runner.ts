@@ -101,10 +101,10 @@ export class CatchUpRunner {
       unread = unreadDirectChannels(channels, members, since);
     } catch (e) {
       log.warn("Catch-up could not list the bot's DM channels: {error}", { error: e });
-      unread = processed.dmChannels().map((channelId) => ({ channelId, readFrom: since }));
+      unread = (await processed.dmChannels()).map((channelId) => ({ channelId, readFrom: since }));
     }
     const listed = new Set(unread.map((dm) => dm.channelId));
-    for (const { channelId, after } of processed.unsettled()) {
+    for (const { channelId, after } of await processed.unsettled()) {
       if (!listed.has(channelId)) unread.push({ channelId, readFrom: Math.max(since, after) });
     }
     const missed = await this.#answerMissed(unread);
@@ -156,7 +156,7 @@ export class CatchUpRunner {
     for (const post of posts) marks.saw(dm.channelId, post.create_at);
     const reading = readConversation(posts, identity.userId, dm.readFrom);
     for (const post of reading.answered) {
-      processed.claim(post.id, post.channel_id, post.create_at);
+      await processed.claim(post.id, post.channel_id, post.create_at);
     }
     if (reading.missed.length === 0 && !marks.handling(dm.channelId)) {
       marks.markSoon(dm.channelId);

@@ -167,9 +167,9 @@ export class ReadMarks {
       log.info("DM channel {channel} was marked read with a post not handled yet", {
         channel: channelId,
       });
-      this.#processed.markUnsettled(channelId, known);
+      await this.#processed.markUnsettled(channelId, known);
     } else {
-      this.#processed.markSettled(channelId);
+      await this.#processed.markSettled(channelId);
     }
     // Marked: what the channel held is settled either way, so unless another mark is coming
     // it is forgotten (every post after this one is seen again before its own mark).

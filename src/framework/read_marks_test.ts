@@ -33,7 +33,7 @@ Deno.test("the bot's own posts are remembered only for a mark to come; a mark fo
   marks.settled("talk");
   await marks.flush();
   assert.deepEqual(viewed, ["talk"]);
-  assert.deepEqual(processed.unsettled(), [], "the bot's answer is the newest post: settled");
+  assert.deepEqual(await processed.unsettled(), [], "the bot's answer is the newest post: settled");
   assert.equal(marks.remembered, 0, "forgotten once marked");
 });
 
@@ -43,5 +43,5 @@ Deno.test("a post newer than any the bot knows still leaves the channel unsettle
   marks.began("talk");
   marks.settled("talk");
   await marks.flush();
-  assert.deepEqual(processed.unsettled(), [{ channelId: "talk", after: 10 }]);
+  assert.deepEqual(await processed.unsettled(), [{ channelId: "talk", after: 10 }]);
 });

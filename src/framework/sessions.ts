@@ -1,10 +1,16 @@
 /**
  * Per-user conversation state with a time-to-live. A session that nobody touches for
  * `ttlMs` ends: the cleanup loop removes it and calls `onExpire`, so the app can tell the
- * user. State can be mirrored to a {@link SessionBackend} to survive a restart.
+ * user. State can be mirrored to a {@link SessionBackend} to survive a restart (or to be
+ * continued by another instance sharing the backend): reads are served from memory, writes
+ * go to the backend in the order they were made, one at a time.
  *
  * @module
  */
+
+import { logger } from "./logging.ts";
+
+const log = logger("sessions");
 
 /** A stored session: the app's state and when it lapses (ms since epoch). */
 export interface SessionEntry<S> {
@@ -12,11 +18,16 @@ export interface SessionEntry<S> {
   readonly expiresAt: number;
 }
 
-/** Durable mirror of the sessions (e.g. a SQLite table). Memory-only when absent. */
+/**
+ * Durable mirror of the sessions (e.g. a database table). Memory-only when absent. Each
+ * method may answer at once or later (a database across a network).
+ */
 export interface SessionBackend<S> {
-  loadAll(): Iterable<[userId: string, entry: SessionEntry<S>]>;
-  save(userId: string, entry: SessionEntry<S>): void;
-  remove(userId: string): void;
+  loadAll():
+    | Iterable<[userId: string, entry: SessionEntry<S>]>
+    | Promise<Iterable<[userId: string, entry: SessionEntry<S>]>>;
+  save(userId: string, entry: SessionEntry<S>): void | Promise<void>;
+  remove(userId: string): void | Promise<void>;
 }
 
 /** Settings of a {@link SessionStore}. */
@@ -45,6 +56,7 @@ export interface SessionStoreOptions<S> {
  *   cleanupIntervalMs: 60_000,
  *   onExpire: (userId) => console.log(`${userId} did not answer; the conversation ended`),
  * });
+ * await sessions.load(); // nothing to load without a backend
  * sessions.start();
  * sessions.set("user-id", { kind: "asked-name" });
  * const step = sessions.get("user-id"); // { kind: "asked-name" } for the next 5 minutes
@@ -57,13 +69,34 @@ export class SessionStore<S> {
   readonly #options: SessionStoreOptions<S>;
   readonly #now: () => number;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** The backend writes not yet done, in order: each starts when the one before it ended. */
+  #writes: Promise<void> = Promise.resolve();
 
   constructor(options: SessionStoreOptions<S>) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    for (const [userId, entry] of options.backend?.loadAll() ?? []) {
-      this.#entries.set(userId, entry);
-    }
+  }
+
+  /**
+   * Replaces the sessions in memory with the backend's (at startup, and when this instance
+   * takes over from another that shared the backend). Waits for this store's own writes first.
+   */
+  async load(): Promise<void> {
+    const backend = this.#options.backend;
+    if (backend === undefined) return;
+    await this.flush();
+    const rows = [...await backend.loadAll()];
+    this.#entries.clear();
+    for (const [userId, entry] of rows) this.#entries.set(userId, entry);
+  }
+
+  /** Resolves when every write made so far reached the backend (or failed, and was logged). */
+  async flush(): Promise<void> {
+    let last: Promise<void>;
+    do {
+      last = this.#writes;
+      await last;
+    } while (last !== this.#writes);
   }
 
   /** The user's live session state; a lapsed one is expired on the spot. */
@@ -81,12 +114,12 @@ export class SessionStore<S> {
   set(userId: string, state: S): void {
     const entry = { state, expiresAt: this.#now() + this.#options.ttlMs };
     this.#entries.set(userId, entry);
-    this.#options.backend?.save(userId, entry);
+    this.#write(userId, (backend) => backend.save(userId, entry));
   }
 
   /** Ends a session without calling `onExpire`. */
   delete(userId: string): void {
-    if (this.#entries.delete(userId)) this.#options.backend?.remove(userId);
+    if (this.#entries.delete(userId)) this.#write(userId, (backend) => backend.remove(userId));
   }
 
   /** Number of sessions, lapsed ones not yet swept included. */
@@ -118,9 +151,20 @@ export class SessionStore<S> {
     this.#timer = undefined;
   }
 
+  /** Queues a backend write after the ones before it; a failure is logged, not thrown. */
+  #write(userId: string, write: (backend: SessionBackend<S>) => void | Promise<void>): void {
+    const backend = this.#options.backend;
+    if (backend === undefined) return;
+    this.#writes = this.#writes
+      .then(() => write(backend))
+      .catch((error) => {
+        log.error("Could not store the session of {user}: {error}", { user: userId, error });
+      });
+  }
+
   #expire(userId: string, entry: SessionEntry<S>): void {
     this.#entries.delete(userId);
-    this.#options.backend?.remove(userId);
+    this.#write(userId, (backend) => backend.remove(userId));
     void Promise.resolve()
       .then(() => this.#options.onExpire(userId, entry.state))
       .catch(() => {});

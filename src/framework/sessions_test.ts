@@ -105,17 +105,22 @@ Deno.test("the backend mirrors every change and seeds a new store", async () => 
   first.store.set("u1", "a");
   first.store.set("u2", "b");
   first.store.set("u3", "c");
+  await first.store.flush();
   assert.deepEqual([...backend.rows.keys()].sort(), ["u1", "u2", "u3"]);
   assert.equal(backend.rows.get("u1")?.state, "a");
   first.store.delete("u2");
+  await first.store.flush();
   assert.deepEqual([...backend.rows.keys()].sort(), ["u1", "u3"]);
 
   const second = setup({ backend });
+  assert.equal(second.store.size, 0, "nothing until loaded");
+  await second.store.load();
   assert.equal(second.store.size, 2);
   assert.equal(second.store.get("u1"), "a");
   second.advance(300_000);
   assert.equal(second.store.sweep(), 2);
   await second.expiries(2);
+  await second.store.flush();
   assert.equal(backend.rows.size, 0);
 });
 
@@ -123,10 +128,43 @@ Deno.test("a session restored after its TTL expires on first use, with onExpire"
   const backend = new MemoryBackend();
   backend.rows.set("u1", { state: "stale", expiresAt: 0 });
   const { store, expired, expiries } = setup({ backend });
+  await store.load();
   assert.equal(store.get("u1"), undefined);
   await expiries(1);
   assert.deepEqual(expired, [["u1", "stale"]]);
+  await store.flush();
   assert.equal(backend.rows.size, 0);
+});
+
+Deno.test("writes reach the backend in order; a failed one is logged, later ones go on", async () => {
+  const done: string[] = [];
+  let fail = true;
+  const store = new SessionStore<string>({
+    ttlMs: 1_000,
+    cleanupIntervalMs: 1_000,
+    onExpire: () => {},
+    backend: {
+      loadAll: () => [],
+      save: async (userId, entry) => {
+        // The first write is the slowest: a later one must still land after it.
+        await new Promise((resolve) => setTimeout(resolve, done.length === 0 ? 5 : 0));
+        if (fail) {
+          fail = false;
+          throw new Error("connection lost");
+        }
+        done.push(`save ${userId} ${entry.state}`);
+      },
+      remove: (userId) => {
+        done.push(`remove ${userId}`);
+      },
+    },
+  });
+  store.set("u1", "a");
+  store.set("u1", "b");
+  store.delete("u1");
+  store.set("u1", "c");
+  await store.flush();
+  assert.deepEqual(done, ["save u1 b", "remove u1", "save u1 c"]);
 });
 
 Deno.test("an onExpire that throws does not break the store", async () => {

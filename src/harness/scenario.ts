@@ -10,6 +10,7 @@
  * @module
  */
 
+import { testDatabaseEnv } from "./test_database.ts";
 import type { Channel } from "@mattermost/types/channels";
 import type { Post } from "@mattermost/types/posts";
 import type { Emulator, EmulatorOptions } from "@postbot/mattermost-emulator";
@@ -358,6 +359,8 @@ export async function startScenario(options: ScenarioOptions = {}): Promise<Scen
     // The tests talk at machine speed, a hundred messages a minute from one user: the rate
     // limit per sender stays on but high, unless a test is about it (bots_and_floods_test.ts).
     USER_RATE_LIMIT: "1000",
+    // POSTBOT_TEST_DATABASE=postgres: the same tests on a shared PostgreSQL store.
+    ...await testDatabaseEnv(),
     ...options.env,
   };
   const http = options.caCert === undefined && options.userHttp === undefined

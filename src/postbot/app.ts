@@ -37,7 +37,7 @@ import {
   type Result,
   type SessionStore,
 } from "@postbot/framework";
-import { databaseProblem, openDatabase, sqliteTrouble } from "@postbot/framework/sqlite";
+import { databaseProblem, sqliteTrouble } from "@postbot/framework/sqlite";
 import { createTaskSystem, type TaskSystem } from "../tasks/mod.ts";
 import { SenderAuthority } from "./authority.ts";
 import { BroadcastAudit } from "./broadcast/audit.ts";
@@ -95,11 +95,13 @@ import { DirectChannels } from "./storage/direct_channels.ts";
 import { Scheduler } from "./broadcast/scheduled/scheduler.ts";
 import { SendLater } from "./broadcast/scheduled/send_later.ts";
 import { ScheduledStore } from "./broadcast/scheduled/scheduled_broadcasts.ts";
-import { MIGRATIONS } from "./migrations.ts";
-import { lockDatabase } from "./storage/lock.ts";
 import { databaseSettingProblem } from "./storage/setting_problem.ts";
-import { SqliteProcessedPosts } from "./storage/processed_posts.ts";
-import { SqliteSessionBackend } from "./storage/sessions.ts";
+import { StoredProcessedPosts } from "./storage/processed_posts.ts";
+import type { Database } from "./database/port.ts";
+import type { FenceSource } from "./database/fencing.ts";
+import { type OpenedStore, openStore } from "./storage/open_store.ts";
+import { DatabaseFiles } from "./broadcast/scheduled/scheduled_files.ts";
+import { StoredSessionBackend } from "./storage/sessions.ts";
 import { StoreHealth } from "./storage/store_health.ts";
 import { TeamMembership } from "./team_membership.ts";
 import type { Conversation } from "./wizard/conversation.ts";
@@ -145,6 +147,11 @@ export interface RunningPostbot {
   readonly sessions: SessionStore<Conversation>;
   /** What `/healthz` and `/metrics` report, also without HEALTH_PORT. */
   readonly health: () => HealthSnapshot;
+  /**
+   * Resolves when this instance, active on a shared database, lost the lease (another took
+   * over): it acts no more (its writes are fenced) and should stop.
+   */
+  readonly lost: Promise<void>;
   /** Stops taking messages, lets work in flight finish, closes everything. */
   stop(): Promise<void>;
 }
@@ -196,6 +203,7 @@ async function start(
     broadcaster,
     sessions: wizard.sessions,
     health: health.value,
+    lost: core.value.store.lost,
     stop: async () => {
       await running.disposeAsync();
       log.info("postbot stopped");
@@ -206,8 +214,15 @@ async function start(
 /** What every later step builds on: storage, the connected bot and the channel sweep. */
 interface Core {
   readonly config: PostbotConfig;
-  readonly db: DatabaseSync;
-  /** Gives each store its watched handle on `db`; health reports those failing. */
+  /** The store (SQLite, or PostgreSQL shared with standbys) and this instance's role. */
+  readonly store: OpenedStore;
+  /** The database behind the port. */
+  readonly database: Database;
+  /** The fence of writes that commit to an outward action (database/fencing.ts). */
+  readonly fence: FenceSource;
+  /** The key of the acknowledgement buttons' tokens (kept in the database: ack_token.ts). */
+  readonly tokenKey: Uint8Array;
+  /** Gives each store its watched handle on the database; health reports those failing. */
   readonly stores: StoreHealth;
   readonly channels: ChannelsStore;
   readonly bot: Bot;
@@ -228,13 +243,18 @@ async function openCore(
   options: PostbotOptions,
   opened: AsyncDisposableStack,
 ): Promise<Result<Core, Problem>> {
-  const db = await openStorage(config, opened);
-  if (!db.ok) return db;
+  const store = await openStore(config, opened);
+  if (!store.ok) return store;
   const channels = await loadChannels(config);
   if (!channels.ok) return channels;
   const stores = new StoreHealth();
-  const processed = new SqliteProcessedPosts(stores.watch(db.value, "processed posts"));
-  processed.prune(Date.now() - PROCESSED_POSTS_KEPT_MS);
+  const { database, fence } = store.value;
+  const processed = new StoredProcessedPosts(
+    stores.watchDatabase(database, "processed posts"),
+    fence,
+  );
+  await processed.prune(Date.now() - PROCESSED_POSTS_KEPT_MS);
+  const tokenKey = await loadTokenKey(stores.watchDatabase(database, "settings"));
   const http = opened.use(Deno.createHttpClient({ poolIdleTimeout: HTTP_POOL_IDLE_MS }));
   const connected = await Bot.connect(config, {
     processed,
@@ -257,7 +277,10 @@ async function openCore(
   return ok({
     team,
     config,
-    db: db.value,
+    store: store.value,
+    database,
+    fence,
+    tokenKey,
     stores,
     channels: channels.value,
     bot,
@@ -309,20 +332,6 @@ async function guardChannels(
   return ok(undefined);
 }
 
-/** Takes the single-instance lock and opens (and migrates) the database, in that order. */
-async function openStorage(
-  config: PostbotConfig,
-  opened: AsyncDisposableStack,
-): Promise<Result<DatabaseSync, Problem>> {
-  const lock = await lockDatabase(config.dbPath);
-  if (!lock.ok) return lock;
-  opened.defer(() => lock.value.close());
-  const db = openDatabase(config.dbPath, MIGRATIONS, { app: APP_NAME });
-  if (!db.ok) return err(databaseSettingProblem(db.error));
-  opened.defer(() => db.value.close());
-  return ok(db.value);
-}
-
 /** Loads channels.toml; a missing file is allowed, and warned about once. */
 async function loadChannels(config: PostbotConfig): Promise<Result<ChannelsStore, Problem>> {
   const loaded = await ChannelsStore.load(config.channelsTomlPath);
@@ -342,9 +351,10 @@ async function loadChannels(config: PostbotConfig): Promise<Result<ChannelsStore
 }
 
 /** The task plugins (`!tasks`, `!run`, scheduler.toml); nothing runs before `start()`. */
-function createTasks({ config, db, stores, notifier }: Core): TaskSystem {
+function createTasks({ config, database, fence, stores, notifier }: Core): TaskSystem {
   return createTaskSystem({
-    db: stores.watch(db, "task history"),
+    db: stores.watchDatabase(database, "task history"),
+    fence,
     serverUrl: config.serverUrl,
     token: config.token,
     tasksDir: config.tasksDir,
@@ -380,7 +390,7 @@ interface FollowUp {
   readonly reminderStore: ReminderStore;
   readonly loop: ReminderLoop;
   /** What `!status` adds about a broadcast. */
-  readonly statusLines: (record: BroadcastRecord) => readonly string[];
+  readonly statusLines: (record: BroadcastRecord) => Promise<readonly string[]>;
   /** The buttons' tokens (acknowledgement and approval). */
   readonly tokens: ActionTokens;
 }
@@ -390,7 +400,7 @@ interface FollowUp {
  * reminders (`!remind`, the automatic ones' loop). `isBusy` is the broadcaster's, built later.
  */
 function wireFollowUp(
-  { config, db, stores, bot, people, notifier }: Core,
+  { config, database, fence, stores, bot, people, notifier, tokenKey }: Core,
   broadcastLog: BroadcastLog,
   directChannels: DirectChannels,
   authority: SenderAuthority,
@@ -398,9 +408,9 @@ function wireFollowUp(
 ): FollowUp {
   const { transport } = bot;
   const botUserId = bot.identity.userId;
-  const tokens = new ActionTokens(loadTokenKey(stores.watch(db, "settings")));
+  const tokens = new ActionTokens(tokenKey);
   const ackPosts = new AckPosts(config.actionsUrl, tokens);
-  const ackStore = new AckStore(stores.watch(db, "acknowledgements"));
+  const ackStore = new AckStore(stores.watchDatabase(database, "acknowledgements"));
   const counts = new AckCounts({
     transport,
     ack: ackPosts,
@@ -416,13 +426,13 @@ function wireFollowUp(
     changed: (id, delivery) => counts.changed(id, delivery),
   });
   bot.watch(acks.watcher());
-  const reminderStore = new ReminderStore(stores.watch(db, "reminders"));
+  const reminderStore = new ReminderStore(stores.watchDatabase(database, "reminders"), fence);
   const reminders = new Reminders({
     store: reminderStore,
     broadcastLog,
     transport,
     acks,
-    seen: new SeenTable(stores.watch(db, "seen")),
+    seen: new SeenTable(stores.watchDatabase(database, "seen")),
     people,
     directChannels,
     authority,
@@ -439,13 +449,13 @@ function wireFollowUp(
     notifier,
     isBusy,
   });
-  const statusLines = (record: BroadcastRecord) =>
+  const statusLines = async (record: BroadcastRecord) =>
     followUpLines({
       record,
-      deliveries: broadcastLog.deliveries(record.id),
-      acknowledged: acks.who(record.id),
-      reminders: [...reminderStore.counts(record.id).values()].reduce((a, b) => a + b, 0),
-      reminderDue: reminderStore.waiting(record.id)?.dueAt,
+      deliveries: await broadcastLog.deliveries(record.id),
+      acknowledged: await acks.who(record.id),
+      reminders: [...(await reminderStore.counts(record.id)).values()].reduce((a, b) => a + b, 0),
+      reminderDue: (await reminderStore.waiting(record.id))?.dueAt,
       now: Date.now(),
     });
   return { ackPosts, acks, counts, reminders, reminderStore, loop, statusLines, tokens };
@@ -491,12 +501,16 @@ function accessOf({ config, bot, cache, channels, notifier }: Core): AccessCheck
 
 /** Builds the broadcast, schedule and edit services, the wizard, and registers the commands. */
 function wireServices(core: Core, tasks: TaskSystem): Wiring {
-  const { config, db, stores, bot, cache, channels, notifier, people } = core;
+  const { config, stores, bot, cache, channels, notifier, people } = core;
   const { transport } = bot;
   const botId = bot.identity.userId;
   const access = accessOf(core);
-  const broadcastLog = new BroadcastLog(stores.watch(db, "broadcast log"));
-  const directChannels = new DirectChannels(stores.watch(db, "direct channels"), transport, botId);
+  const broadcastLog = broadcastLogOf(core);
+  const directChannels = new DirectChannels(
+    stores.watchDatabase(core.database, "direct channels"),
+    transport,
+    botId,
+  );
   const followUp = wireFollowUp(
     core,
     broadcastLog,
@@ -535,14 +549,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     editor,
     reminders: followUp.reminders,
     commandNames: () => commandNames,
-  }, {
-    ttlMs: config.sessionTtlSeconds * 1000,
-    cleanupIntervalMs: config.sessionCleanupIntervalSeconds * 1000,
-    backend: new SqliteSessionBackend<Conversation>(
-      stores.watch(db, "sessions"),
-      decodeConversation,
-    ),
-  });
+  }, sessionSettings(core));
   const dispatcher = registerCommands(
     core,
     access.privacy,
@@ -568,6 +575,24 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
   };
 }
 
+/** The broadcast log, its delivery claims fenced. */
+function broadcastLogOf({ stores, database, fence }: Core): BroadcastLog {
+  return new BroadcastLog(stores.watchDatabase(database, "broadcast log"), Date.now, fence);
+}
+
+/** The wizard's sessions: their time-to-live, and the shared table they are kept in. */
+function sessionSettings({ config, stores, database, fence }: Core) {
+  return {
+    ttlMs: config.sessionTtlSeconds * 1000,
+    cleanupIntervalMs: config.sessionCleanupIntervalSeconds * 1000,
+    backend: new StoredSessionBackend<Conversation>(
+      stores.watchDatabase(database, "sessions"),
+      decodeConversation,
+      fence,
+    ),
+  };
+}
+
 /** The scheduled store, the broadcasts' front door over it, the due loop and send later. */
 function wireScheduling(
   core: Core,
@@ -580,10 +605,15 @@ function wireScheduling(
     readonly applyEdit: EditApprovalsDeps["apply"];
   },
 ) {
-  const { config, db, stores, bot, notifier } = core;
+  const { config, database, fence, stores, bot, notifier } = core;
   const scheduled = new ScheduledStore(
-    stores.watch(db, "scheduled broadcasts"),
-    config.scheduledFilesDir,
+    stores.watchDatabase(database, "scheduled broadcasts"),
+    // Shared with standbys: the files wait in the database, where any active reaches them.
+    config.database === undefined
+      ? config.scheduledFilesDir
+      : new DatabaseFiles(stores.watchDatabase(database, "scheduled files")),
+    Date.now,
+    fence,
   );
   const broadcasts = new BroadcastService({
     broadcastLog,
@@ -618,7 +648,7 @@ function wireScheduling(
   };
   const edits = new EditApprovals({
     ...common,
-    store: new EditRequestStore(stores.watch(db, "edit approvals")),
+    store: new EditRequestStore(stores.watchDatabase(core.database, "edit approvals")),
     scheduled,
     record: (id) => broadcastLog.get(id),
     needs: (answer) => approvalNeeds(answer, core.channels.config),
@@ -661,6 +691,7 @@ function createBroadcaster(
     undoWindowSeconds: config.undoWindowSeconds,
     botUserId: bot.identity.userId,
     botUsername: bot.identity.username,
+    handOver: config.database !== undefined,
   });
 }
 
@@ -694,13 +725,13 @@ function createEditor(
  * Who has seen which broadcast: the reader `!status` and `!export` ask, and the capture of
  * the seen thresholds after each delivery run (see broadcast/seen_threshold.ts).
  */
-function seenParts({ db, stores, bot }: Core): {
+function seenParts({ database, stores, bot }: Core): {
   reader: SeenReader;
   capture: (broadcastId: string) => Promise<void>;
 } {
   const deps = {
     transport: bot.transport,
-    seenLog: new SeenLog(stores.watch(db, "seen")),
+    seenLog: new SeenLog(stores.watchDatabase(database, "seen")),
     teamId: bot.identity.teamId,
     botUserId: bot.identity.userId,
   };
@@ -745,9 +776,9 @@ function registerCommands(
       transport,
       permalink,
       seen,
-      more: (record) => [
-        ...followUp.statusLines(record),
-        ...decisionLines(scheduled.decisions(record.id)),
+      more: async (record) => [
+        ...await followUp.statusLines(record),
+        ...decisionLines(await scheduled.decisions(record.id)),
       ],
     }))
     .register(exportCommand({ broadcasts, transport, permalink, seen }))
@@ -877,47 +908,120 @@ function routeMessages(
 }
 
 /**
- * Recovers interrupted broadcasts, then starts everything that runs in the background, each
- * with its stop on `opened`; returns what health reports. Stopping runs in reverse: no new
- * sessions, scheduler, WebSocket, sessions' and cache's timers, deliveries drained, tasks,
- * health endpoint (then the database and its lock).
+ * Serves health (and button clicks), then -- at once alone on SQLite, after taking the lease
+ * as a standby on PostgreSQL -- settles what the previous process left (resumes it after a
+ * takeover) and starts everything that acts: tasks, sessions, the bot (its catch-up answers
+ * missed DMs), the scheduler and the follow-up loops.
  */
 async function startLoops(
-  { config, bot, cache, stores }: Core,
-  { broadcaster, scheduler, wizard, followUp, approvalExpiry, desk, edits }: Wiring,
+  core: Core,
+  wiring: Wiring,
   tasks: TaskSystem,
   held: Held,
   opened: AsyncDisposableStack,
 ): Promise<Result<() => HealthSnapshot, Problem>> {
-  // Settle what a previous process left unfinished before any DM can confirm a new broadcast:
-  // recovery treats every pending broadcast as interrupted.
-  await broadcaster.recover();
-  let shuttingDown = false;
-  const snapshot = (): HealthSnapshot => ({
+  const state = { shuttingDown: false };
+  const snapshot = snapshotOf(core, wiring, tasks, held, state);
+  const served = serveOn(core.config, wiring, snapshot, opened);
+  if (!served.ok) return served;
+  const { store } = core;
+  if (store.keeper !== undefined) {
+    log.info("Standby: connected and ready; waiting for the lease to act");
+    await store.active;
+    // The channel list was read when this standby started, maybe hours ago.
+    await core.cache.refresh().catch((e) =>
+      log.warn("Could not refresh the channel list on taking over: {error}", { error: e })
+    );
+    // Settle what a previous process left unfinished before any DM can confirm a new one.
+    const resumed = await wiring.broadcaster.resume();
+    if (resumed > 0) log.warn("Took over {n} unfinished broadcasts", { n: resumed });
+  } else {
+    // Recovery treats every pending broadcast as interrupted (one process: it stopped).
+    await wiring.broadcaster.recover();
+  }
+  const started = await activate(core, wiring, tasks, opened);
+  if (!started.ok) return started;
+  opened.defer(() => {
+    state.shuttingDown = true;
+    wiring.wizard.close();
+  });
+  log.info("postbot is ready: {channels} channels cached, listening for DMs", {
+    channels: core.cache.size,
+  });
+  return ok(snapshot);
+}
+
+/** What /healthz and /metrics read, from the running parts. */
+function snapshotOf(
+  { config, bot, cache, stores, store }: Core,
+  { broadcaster, wizard }: Wiring,
+  tasks: TaskSystem,
+  held: Held,
+  state: { shuttingDown: boolean },
+): () => HealthSnapshot {
+  return () => ({
     ...healthOf(bot, cache, broadcaster, tasks),
     ignoredFromBots: held.bots.ignored,
     ignoredRateLimited: held.rateLimit.dropped,
     rateLimitNotices: held.rateLimit.notices,
     sessionsOpen: wizard.sessions.size,
-    shuttingDown,
-    database: config.dbPath,
+    shuttingDown: state.shuttingDown,
+    role: roleOf(store),
+    database: config.database === undefined ? config.dbPath : store.shown,
     stores: storesHealth(stores),
   });
-  if (config.healthPort !== undefined) {
-    try {
-      // Button clicks come to the same port (ACTIONS_URL names it as the server reaches it).
-      const actions: ExtraRoutes = config.actionsUrl === undefined ? {} : {
-        [ACK_ACTION_PATH]: ackActionHandler(followUp.acks),
-        [APPROVE_ACTION_PATH]: approveActionHandler(desk),
-      };
-      opened.defer(serveHealth(config.healthPort, snapshot, actions));
-    } catch (e) {
-      return fail(
-        `HEALTH_PORT=${config.healthPort} cannot be used: ${(e as Error).message}. ` +
-          "Choose a free port, or leave HEALTH_PORT empty.",
-      );
-    }
+}
+
+/** This instance's role as /healthz reports it. */
+function roleOf(store: OpenedStore): HealthSnapshot["role"] {
+  const role = store.keeper?.role;
+  if (role === undefined || role.kind === "active") return { kind: "active" };
+  const reason = role.reason;
+  return {
+    kind: "standby",
+    reason: reason.kind === "held_by"
+      ? `another instance is active (${reason.holder})`
+      : reason.kind === "unreachable"
+      ? `the database cannot be reached (${reason.error})`
+      : reason.kind === "lost"
+      ? "this instance lost the lease"
+      : reason.kind === "stopped"
+      ? "shutting down"
+      : "starting",
+  };
+}
+
+/** Serves health, metrics and (with ACTIONS_URL) button clicks on HEALTH_PORT, if set. */
+function serveOn(
+  config: PostbotConfig,
+  { followUp, desk }: Wiring,
+  snapshot: () => HealthSnapshot,
+  opened: AsyncDisposableStack,
+): Result<void, Problem> {
+  if (config.healthPort === undefined) return ok(undefined);
+  try {
+    // Button clicks come to the same port (ACTIONS_URL names it as the server reaches it).
+    const actions: ExtraRoutes = config.actionsUrl === undefined ? {} : {
+      [ACK_ACTION_PATH]: ackActionHandler(followUp.acks),
+      [APPROVE_ACTION_PATH]: approveActionHandler(desk),
+    };
+    opened.defer(serveHealth(config.healthPort, snapshot, actions));
+    return ok(undefined);
+  } catch (e) {
+    return fail(
+      `HEALTH_PORT=${config.healthPort} cannot be used: ${(e as Error).message}. ` +
+        "Choose a free port, or leave HEALTH_PORT empty.",
+    );
   }
+}
+
+/** Starts everything that acts; what starts is stopped in reverse by `opened`. */
+async function activate(
+  { config, bot, cache }: Core,
+  { broadcaster, scheduler, wizard, followUp, approvalExpiry, edits }: Wiring,
+  tasks: TaskSystem,
+  opened: AsyncDisposableStack,
+): Promise<Result<void, Problem>> {
   // Tasks and sessions first: the catch-up in bot.start() may hand over a missed `!run`.
   await tasks.start();
   opened.defer(() => tasks.stop());
@@ -928,8 +1032,13 @@ async function startLoops(
   });
   cache.start();
   opened.defer(() => cache.stop());
+  // What the previous active instance's users were in the middle of (a takeover) continues.
+  await wizard.sessions.load();
   wizard.sessions.start();
-  opened.defer(() => wizard.sessions.stop());
+  opened.defer(async () => {
+    wizard.sessions.stop();
+    await wizard.sessions.flush();
+  });
   opened.defer(() => bot.stop());
   const connected = await bot.start();
   if (!connected.ok) return err(connected.error);
@@ -938,20 +1047,13 @@ async function startLoops(
   opened.defer(() => scheduler.stop());
   await approvalExpiry.start();
   opened.defer(() => approvalExpiry.stop());
-  // An edit approved just before a stop changes its posts now.
+  // An edit approved just before a stop (or a takeover) changes its posts now.
   await edits.resume();
   await followUp.loop.start();
   opened.defer(() => followUp.loop.stop());
   // Reactions given while postbot was down are read back; the socket hears the rest.
   void followUp.acks.sweep();
-  opened.defer(() => {
-    shuttingDown = true;
-    wizard.close();
-  });
-  log.info("postbot is ready: {channels} channels cached, listening for DMs", {
-    channels: cache.size,
-  });
-  return ok(snapshot);
+  return ok(undefined);
 }
 
 /** Every store in the database, with the last error of those failing now. */
@@ -972,6 +1074,7 @@ function healthOf(
   HealthSnapshot,
   | "sessionsOpen"
   | "shuttingDown"
+  | "role"
   | "database"
   | "stores"
   | "ignoredFromBots"

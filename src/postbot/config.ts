@@ -27,6 +27,7 @@ import {
   text,
   variableNames,
 } from "@postbot/framework";
+import { parsePostgresUrl, type PostgresTarget } from "./database/postgres_url.ts";
 
 /** How recipients see who sent a broadcast. */
 export type Attribution = "none" | "footer";
@@ -50,6 +51,12 @@ export interface PostbotConfig extends BotConfig, DenoVariables {
   readonly botLogChannelId: string;
   readonly channelsTomlPath: string;
   readonly dbPath: string;
+  /** DATABASE_URL: PostgreSQL shared by several instances; undefined = SQLite at `dbPath`. */
+  readonly database: PostgresTarget | undefined;
+  /** How long the lease of the active instance lasts unless renewed (LEASE_TTL_SECONDS). */
+  readonly leaseTtlSeconds: number;
+  /** How often the active renews it and a standby tries to take it (LEASE_RENEW_SECONDS). */
+  readonly leaseRenewSeconds: number;
   readonly tasksDir: string;
   readonly schedulerTomlPath: string;
   /** IANA zone for schedules; undefined = scheduler.toml's `timezone`, else the host's. */
@@ -119,6 +126,33 @@ export const POSTBOT_VARIABLES = {
     default: "broadcast_log.db",
     paths: ["read", "write"],
     doc: "SQLite: broadcast log, sessions, task history",
+  }),
+  database: custom("DATABASE_URL", {
+    shownDefault: "empty = SQLite at `DB_PATH`",
+    read: (reader, [name]) => {
+      const value = reader.raw(name)?.trim();
+      if (value === undefined || value === "") return undefined;
+      const target = parsePostgresUrl(value);
+      if (!target.ok) {
+        reader.problem(name, `${target.error.message}. ${target.error.hint ?? ""}`.trim());
+        return undefined;
+      }
+      return target.value;
+    },
+    doc: "`postgres://user:password@host:5432/db`: the store shared by an active/standby " +
+      "pair (see Running two instances); its password is never logged",
+  }),
+  leaseTtlSeconds: integer("LEASE_TTL_SECONDS", {
+    default: 15,
+    min: 2,
+    max: 600,
+    doc: "with `DATABASE_URL`: a standby takes over this long after the active stopped renewing",
+  }),
+  leaseRenewSeconds: integer("LEASE_RENEW_SECONDS", {
+    default: 5,
+    min: 1,
+    max: 300,
+    doc: "with `DATABASE_URL`: how often the active renews its lease (less than the TTL)",
   }),
   tasksDir: text("TASKS_DIR", { default: "tasks", paths: ["read"], doc: "task plugins" }),
   schedulerTomlPath: text("SCHEDULER_TOML_PATH", {
@@ -283,6 +317,13 @@ export function readPostbotConfig(source: EnvSource): Result<PostbotConfig, Conf
   for (const [field, name] of Object.entries(PASSED_ON)) {
     const value = declared[field as keyof typeof PASSED_ON];
     if (value !== undefined && value !== "") taskProcessEnv[name] = value;
+  }
+  if (declared.leaseRenewSeconds >= declared.leaseTtlSeconds) {
+    reader.problem(
+      "LEASE_RENEW_SECONDS",
+      `must be less than LEASE_TTL_SECONDS (${declared.leaseTtlSeconds}): the lease would ` +
+        "lapse between renewals",
+    );
   }
   if (declared.actionsUrl !== undefined && declared.healthPort === undefined) {
     reader.problem(

@@ -2,7 +2,8 @@
  * The operator's window into a running bot: `GET /healthz` (200 when the WebSocket is
  * connected, the channel cache is fresh and no store in the database is failing, 503 with the
  * reasons otherwise) and
- * `GET /metrics` in Prometheus text format. Off unless `HEALTH_PORT` is set.
+ * `GET /metrics` in Prometheus text format; `GET /readyz`: 200 on the healthy active only (a
+ * standby is alive, not ready). Off unless `HEALTH_PORT` is set.
  *
  * @module
  */
@@ -33,7 +34,15 @@ export interface HealthSnapshot {
   /** Rate-limit notices sent. */
   readonly rateLimitNotices: number;
   readonly shuttingDown: boolean;
-  /** The database file (DB_PATH), named in problems. */
+  /**
+   * This instance's role: `active` acts (always, alone on SQLite); a `standby` (sharing
+   * DATABASE_URL) waits for the lease, connected and answering nothing, `reason` says why.
+   */
+  readonly role: { readonly kind: "active" } | {
+    readonly kind: "standby";
+    readonly reason: string;
+  };
+  /** The database (DB_PATH, or DATABASE_URL without its password), named in problems. */
   readonly database: string;
   /** Every store kept in the database, and the last error of those failing now. */
   readonly stores: readonly { readonly name: string; readonly failing?: string }[];
@@ -42,7 +51,11 @@ export interface HealthSnapshot {
 /** The JSON body and status of `/healthz`. */
 export function healthReport(s: HealthSnapshot): { status: number; body: Record<string, unknown> } {
   const problems: string[] = [];
-  if (!s.websocketConnected) problems.push("the WebSocket to Mattermost is not connected");
+  // A standby does not listen on the WebSocket: it answers nothing until it takes over.
+  const standby = s.role.kind === "standby";
+  if (!s.websocketConnected && !standby) {
+    problems.push("the WebSocket to Mattermost is not connected");
+  }
   if (!s.cacheFresh) problems.push("the channel cache is stale (the last refresh failed)");
   if (s.shuttingDown) problems.push("postbot is shutting down");
   for (const store of s.stores) {
@@ -57,6 +70,8 @@ export function healthReport(s: HealthSnapshot): { status: number; body: Record<
     status: problems.length === 0 ? 200 : 503,
     body: {
       status: problems.length === 0 ? "ok" : "unhealthy",
+      role: s.role.kind,
+      ...(s.role.kind === "standby" ? { standby_reason: s.role.reason } : {}),
       problems,
       websocket: s.websocketConnected ? "connected" : "disconnected",
       channel_cache_age_seconds: s.cacheAgeSeconds ?? null,
@@ -150,6 +165,15 @@ const METRICS: readonly Metric[] = [
     samples: (s) => [["", s.rateLimitNotices]],
   },
   {
+    name: "postbot_role",
+    type: "gauge",
+    help: "1 for this instance's role: active (acts) or standby (waits for the lease).",
+    samples: (s) => [
+      ['{role="active"}', s.role.kind === "active" ? 1 : 0],
+      ['{role="standby"}', s.role.kind === "standby" ? 1 : 0],
+    ],
+  },
+  {
     name: "postbot_sessions_open",
     type: "gauge",
     help: "Wizard conversations in progress.",
@@ -190,12 +214,18 @@ export function serveHealth(
       const { status, body } = healthReport(snapshot());
       return Response.json(body, { status });
     }
+    if (path === "/readyz") {
+      // Ready to take traffic (button clicks): the healthy active only.
+      const { status, body } = healthReport(snapshot());
+      const ready = status === 200 && body.role === "active";
+      return Response.json({ ...body, ready }, { status: ready ? 200 : 503 });
+    }
     if (path === "/metrics") {
       return new Response(metricsText(snapshot()), {
         headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" },
       });
     }
-    return new Response("not found: try /healthz or /metrics\n", { status: 404 });
+    return new Response("not found: try /healthz, /readyz or /metrics\n", { status: 404 });
   });
   return () => server.shutdown();
 }

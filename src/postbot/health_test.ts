@@ -18,6 +18,7 @@ const healthy: HealthSnapshot = {
   ignoredRateLimited: 5,
   rateLimitNotices: 1,
   shuttingDown: false,
+  role: { kind: "active" } as const,
   database: "broadcast_log.db",
   stores: [{ name: "broadcast log" }, { name: "sessions" }],
 };
@@ -77,4 +78,21 @@ Deno.test("metricsText: Prometheus text with HELP/TYPE and every figure", () => 
   assert.match(text, /^postbot_rate_limit_notices_total 1$/m);
   assert.ok(text.endsWith("\n"));
   assert.match(metricsText({ ...healthy, cacheAgeSeconds: undefined }), /_age_seconds -1$/m);
+});
+
+Deno.test("healthReport: a standby is healthy without the WebSocket, and says why it waits", () => {
+  const standby = {
+    ...healthy,
+    websocketConnected: false,
+    role: { kind: "standby", reason: "held by 4711-ab12cd34" } as const,
+  };
+  const { status, body } = healthReport(standby);
+  assert.equal(status, 200);
+  assert.equal(body.role, "standby");
+  assert.equal(body.standby_reason, "held by 4711-ab12cd34");
+  assert.equal(healthReport(healthy).body.role, "active");
+  const metrics = metricsText(standby);
+  assert.match(metrics, /^postbot_role\{role="standby"\} 1$/m);
+  assert.match(metrics, /^postbot_role\{role="active"\} 0$/m);
+  assert.equal(healthReport({ ...standby, role: healthy.role }).status, 503, "an active needs it");
 });

@@ -315,4 +315,37 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    description: "an explicit order of rows, for PostgreSQL (which has no rowid)",
+    // Broadcasts, deliveries, scheduled broadcasts and approval decisions were listed in
+    // rowid order (the order they were written). A shared PostgreSQL store has no rowid: the
+    // order is a column of its own now, numbered as rowid numbered it so far. A delivery's
+    // seq is its place among its broadcast's targets.
+    sql: `
+      ALTER TABLE broadcasts ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE broadcasts SET seq = rowid;
+      ALTER TABLE deliveries ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE deliveries SET seq = rowid;
+      ALTER TABLE scheduled_broadcasts ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE scheduled_broadcasts SET seq = rowid;
+      ALTER TABLE approval_decisions ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE approval_decisions SET seq = rowid;
+    `,
+  },
+  {
+    version: 9,
+    description: "files of scheduled broadcasts in the shared database (PostgreSQL)",
+    // With DATABASE_URL whichever instance is active when a broadcast is due sends it, so
+    // its files wait in the database, not on one instance's disk (scheduled_files.ts).
+    // SQLite keeps them in SCHEDULED_FILES_DIR; the table stays empty there.
+    sql: `
+      CREATE TABLE scheduled_files (
+        broadcast_id TEXT NOT NULL,
+        idx          INTEGER NOT NULL,
+        content      BLOB NOT NULL,
+        PRIMARY KEY (broadcast_id, idx)
+      );
+    `,
+  },
 ];

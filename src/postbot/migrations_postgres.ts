@@ -20,6 +20,8 @@ const REWRITES: ReadonlyMap<number, (sql: string) => string> = new Map([
     (sql: string) =>
       replaceOnce(sql, "FROM scheduled_broadcasts ORDER BY rowid;", "FROM scheduled_broadcasts;"),
   ],
+  // Numbering the rows written so far: there are none on PostgreSQL.
+  [8, (sql: string) => sql.replace(/^\s*UPDATE \w+ SET seq = rowid;$/gm, "")],
 ]);
 
 function replaceOnce(sql: string, from: string, to: string): string {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { openDatabase } from "@postbot/framework/sqlite";
 import { BroadcastLog } from "./broadcast/log.ts";
 import { MIGRATIONS } from "./migrations.ts";
+import { SqliteDatabase } from "./database/sqlite_database.ts";
 
 const ID = (c: string) => c.repeat(26);
 
@@ -21,7 +22,7 @@ function previousVersion(path: string): void {
   old.value.close();
 }
 
-Deno.test("a database of the previous version opens and keeps its history as channels", () => {
+Deno.test("a database of the previous version opens and keeps its history as channels", async () => {
   const dir = Deno.makeTempDirSync();
   try {
     const path = `${dir}/broadcast_log.db`;
@@ -34,8 +35,8 @@ Deno.test("a database of the previous version opens and keeps its history as cha
         (db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version,
         MIGRATIONS.at(-1)!.version,
       );
-      const log = new BroadcastLog(db);
-      assert.deepEqual(log.deliveries("k3m9x2qa"), [
+      const log = new BroadcastLog(new SqliteDatabase(db));
+      assert.deepEqual(await log.deliveries("k3m9x2qa"), [
         {
           kind: "channel",
           channelId: ID("b"),
@@ -59,9 +60,9 @@ Deno.test("a database of the previous version opens and keeps its history as cha
           updatedAt: 3,
         },
       ]);
-      assert.equal(log.recent(ID("u"), 5)[0].delivered, 1);
+      assert.equal((await log.recent(ID("u"), 5))[0].delivered, 1);
       // The old rows go on working: a retry reopens the failed channel.
-      assert.equal(log.reopenFailed("k3m9x2qa"), 1);
+      assert.equal(await log.reopenFailed("k3m9x2qa"), 1);
       assert.equal(db.prepare("PRAGMA integrity_check").get()?.integrity_check, "ok");
     } finally {
       db.close();
@@ -71,13 +72,13 @@ Deno.test("a database of the previous version opens and keeps its history as cha
   }
 });
 
-Deno.test("a delivery row is a channel's or a person's, never both or neither", () => {
+Deno.test("a delivery row is a channel's or a person's, never both or neither", async () => {
   const opened = openDatabase(":memory:", MIGRATIONS);
   if (!opened.ok) throw new Error(opened.error.message);
   const db = opened.value;
   try {
-    const log = new BroadcastLog(db);
-    log.create({
+    const log = new BroadcastLog(new SqliteDatabase(db));
+    await log.create({
       id: "b1",
       senderId: ID("u"),
       senderUsername: "alice",
@@ -96,8 +97,8 @@ Deno.test("a delivery row is a channel's or a person's, never both or neither", 
         },
       ],
     });
-    log.markDelivered("b1", { kind: "person", userId: ID("b") }, ID("p"));
-    const [channel, person] = log.deliveries("b1");
+    await log.markDelivered("b1", { kind: "person", userId: ID("b") }, ID("p"));
+    const [channel, person] = await log.deliveries("b1");
     assert.equal(channel.kind === "channel" && channel.status, "pending");
     assert.deepEqual(person.kind === "person" && [person.username, person.status, person.reach], [
       "bob",

@@ -86,7 +86,7 @@ function lastRunLine(run: TaskRunRecord | undefined, timeZone: string): string {
 }
 
 /** The text of `!tasks`. */
-export function renderTaskList(view: TaskSystemView): string {
+export async function renderTaskList(view: TaskSystemView): Promise<string> {
   const lines: string[] = [];
   const tz = view.timezone;
   const inspecting = view.inspecting;
@@ -132,7 +132,7 @@ export function renderTaskList(view: TaskSystemView): string {
         })`,
       );
     }
-    lines.push(`- ${lastRunLine(view.history.lastRun(task.name), tz)}`);
+    lines.push(`- ${lastRunLine(await view.history.lastRun(task.name), tz)}`);
     if (task.permissions.extra.length > 0) {
       lines.push(`- extra permissions: ${task.permissions.extra.join(", ")}`);
     }
@@ -164,7 +164,7 @@ export function tasksCommand(view: TaskSystemView): Command {
     name: "tasks",
     summary: "list the scheduled tasks: schedule, next run, last run and its outcome",
     run: async (ctx) => {
-      await ctx.reply(renderTaskList(view));
+      await ctx.reply(await renderTaskList(view));
     },
   };
 }

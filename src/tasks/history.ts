@@ -1,12 +1,23 @@
 /**
  * The run history of task plugins, in the `task_runs` table: one row per trigger, written
  * when a run starts (`running`) and completed when it ends, so a crash leaves evidence that
- * the next start turns into `interrupted`.
+ * the next start turns into `interrupted`. Starting a run is fenced (postbot's lease): an
+ * instance that is not the active one starts none.
  *
  * @module
  */
 
-import type { DatabaseSync } from "node:sqlite";
+/**
+ * What the history needs of a database: postbot's database port (`src/postbot/database`)
+ * fits it, on SQLite or PostgreSQL.
+ */
+export interface TaskRunsDatabase {
+  query(
+    sql: string,
+    params?: readonly (string | number | null)[],
+  ): Promise<Record<string, unknown>[]>;
+  run(sql: string, params?: readonly (string | number | null)[]): Promise<number>;
+}
 
 /** How a run ended (`running` while it has not). */
 export type RunOutcome = "running" | "ok" | "failed" | "timeout" | "skipped" | "interrupted";
@@ -52,70 +63,88 @@ const fromRow = (row: Row): TaskRunRecord => ({
 
 /** Reads and writes `task_runs`. */
 export class TaskHistory {
-  readonly #db: DatabaseSync;
+  readonly #db: TaskRunsDatabase;
+  readonly #fence: () => string;
 
-  constructor(db: DatabaseSync) {
+  /** `fence`: the SQL condition under which this instance may start a run (always, alone). */
+  constructor(db: TaskRunsDatabase, fence: () => string = () => "1 = 1") {
     this.#db = db;
+    this.#fence = fence;
   }
 
-  /** Records the start of a run; returns its id. */
-  start(task: string, trigger: TriggerKind, triggeredBy: string | null, startedAt: number): number {
-    const result = this.#db.prepare(
+  /** Records the start of a run; its id, or null when this instance may not start runs. */
+  async start(
+    task: string,
+    trigger: TriggerKind,
+    triggeredBy: string | null,
+    startedAt: number,
+  ): Promise<number | null> {
+    const [row] = await this.#db.query(
       `INSERT INTO task_runs (task, trigger, triggered_by, started_at, outcome)
-       VALUES (?, ?, ?, ?, 'running')`,
-    ).run(task, trigger, triggeredBy, startedAt);
-    return Number(result.lastInsertRowid);
+       SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER), 'running'
+       WHERE ${this.#fence()} RETURNING id`,
+      [task, trigger, triggeredBy, startedAt],
+    );
+    return row === undefined ? null : Number(row.id);
   }
 
   /** Records how a run ended. */
-  finish(id: number, outcome: Exclude<RunOutcome, "running">, durationMs: number, error?: string) {
-    this.#db.prepare(
+  async finish(
+    id: number,
+    outcome: Exclude<RunOutcome, "running">,
+    durationMs: number,
+    error?: string,
+  ): Promise<void> {
+    await this.#db.run(
       "UPDATE task_runs SET outcome = ?, duration_ms = ?, error = ? WHERE id = ?",
-    ).run(outcome, Math.round(durationMs), error ?? null, id);
+      [outcome, Math.round(durationMs), error ?? null, id],
+    );
   }
 
   /** Records a trigger that was skipped because the task was still running. */
-  skipped(
+  async skipped(
     task: string,
     trigger: TriggerKind,
     triggeredBy: string | null,
     at: number,
     reason: string,
-  ): void {
-    this.#db.prepare(
+  ): Promise<void> {
+    await this.#db.run(
       `INSERT INTO task_runs (task, trigger, triggered_by, started_at, duration_ms, outcome, error)
        VALUES (?, ?, ?, ?, 0, 'skipped', ?)`,
-    ).run(task, trigger, triggeredBy, at, reason);
+      [task, trigger, triggeredBy, at, reason],
+    );
   }
 
   /** The latest run of a task that actually ran (skipped triggers aside). */
-  lastRun(task: string): TaskRunRecord | undefined {
-    const row = this.#db.prepare(
+  async lastRun(task: string): Promise<TaskRunRecord | undefined> {
+    const [row] = await this.#db.query(
       `SELECT * FROM task_runs WHERE task = ? AND outcome != 'skipped'
        ORDER BY started_at DESC, id DESC LIMIT 1`,
-    ).get(task) as Row | undefined;
-    return row === undefined ? undefined : fromRow(row);
+      [task],
+    );
+    return row === undefined ? undefined : fromRow(row as unknown as Row);
   }
 
   /** A task's most recent rows, newest first. */
-  recent(task: string, limit: number): TaskRunRecord[] {
-    const rows = this.#db.prepare(
+  async recent(task: string, limit: number): Promise<TaskRunRecord[]> {
+    const rows = await this.#db.query(
       "SELECT * FROM task_runs WHERE task = ? ORDER BY started_at DESC, id DESC LIMIT ?",
-    ).all(task, limit) as unknown as Row[];
-    return rows.map(fromRow);
+      [task, limit],
+    );
+    return rows.map((r) => fromRow(r as unknown as Row));
   }
 
   /** Rows still `running` from a previous process become `interrupted`; returns how many. */
-  markInterrupted(reason: string): number {
-    const result = this.#db.prepare(
+  markInterrupted(reason: string): Promise<number> {
+    return this.#db.run(
       "UPDATE task_runs SET outcome = 'interrupted', error = ? WHERE outcome = 'running'",
-    ).run(reason);
-    return Number(result.changes);
+      [reason],
+    );
   }
 
   /** Forgets rows older than `before` (epoch ms); returns how many. */
-  prune(before: number): number {
-    const result = this.#db.prepare("DELETE FROM task_runs WHERE started_at < ?").run(before);
-    return Number(result.changes);
+  prune(before: number): Promise<number> {
+    return this.#db.run("DELETE FROM task_runs WHERE started_at < ?", [before]);
   }
 }

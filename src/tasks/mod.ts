@@ -8,7 +8,6 @@
  */
 
 import { resolve } from "node:path";
-import type { DatabaseSync } from "node:sqlite";
 import { type Command, logger, type Problem, type Result, type Secret } from "@postbot/framework";
 import { defuseEveryMention, oneLine, shownName } from "@postbot/framework/text";
 import {
@@ -19,7 +18,7 @@ import {
 } from "./commands.ts";
 import { botSecrets } from "./confinement.ts";
 import { type BrokenTask, discoverTasks, type Discovery, type LoadedTask } from "./discovery.ts";
-import { TaskHistory } from "./history.ts";
+import { TaskHistory, type TaskRunsDatabase } from "./history.ts";
 import type { PermissionQuery } from "./permissions.ts";
 import { type RunCounters, TaskRunner } from "./runner.ts";
 import { type CronSchedule, WallClockSchedule } from "./schedule.ts";
@@ -38,7 +37,10 @@ const HISTORY_DAYS = 90;
 
 /** What the task system needs from the app. */
 export interface TaskSystemDeps {
-  readonly db: DatabaseSync;
+  /** Where the run history is kept (postbot's database port). */
+  readonly db: TaskRunsDatabase;
+  /** The SQL condition under which this instance may start runs (postbot's fence). */
+  readonly fence?: () => string;
   readonly serverUrl: string;
   readonly token: Secret;
   readonly tasksDir: string;
@@ -144,7 +146,7 @@ class StateBox {
 export function createTaskSystem(given: TaskSystemDeps): TaskSystem {
   const deps = withoutTokenInEnv(given);
   const now = deps.now ?? (() => new Date());
-  const history = new TaskHistory(deps.db);
+  const history = new TaskHistory(deps.db, deps.fence);
   const timezone = deps.timezone ?? hostTimeZone();
   const box = new StateBox({
     loaded: [],
@@ -187,7 +189,7 @@ export function createTaskSystem(given: TaskSystemDeps): TaskSystem {
       return box.value.timezone;
     },
     start: async () => {
-      tidyHistory(history, now());
+      await tidyHistory(history, now());
       const startedAt = now();
       const file = await readSchedulerToml(deps.schedulerTomlPath);
       const zone = deps.timezone ?? (file.ok ? file.value.timezone : undefined) ?? timezone;
@@ -263,14 +265,14 @@ function taskSystemView(
 }
 
 /** Marks the runs the last shutdown cut off as interrupted and forgets old history. */
-function tidyHistory(history: TaskHistory, now: Date): void {
-  const interrupted = history.markInterrupted("the bot stopped during the run");
+async function tidyHistory(history: TaskHistory, now: Date): Promise<void> {
+  const interrupted = await history.markInterrupted("the bot stopped during the run");
   if (interrupted > 0) {
     log.warn("{count} task run(s) were cut off by the last shutdown or crash", {
       count: interrupted,
     });
   }
-  history.prune(now.getTime() - HISTORY_DAYS * 86_400_000);
+  await history.prune(now.getTime() - HISTORY_DAYS * 86_400_000);
 }
 
 /** Discovers the tasks in the background, reporting each step; resolves with the result. */

@@ -15,7 +15,7 @@ function system(world: TaskWorld, clock: { now: Date }, extra: Partial<TaskSyste
   let tick: (() => void) | undefined;
   let tickerSignal: AbortSignal | undefined;
   const tasks = createTaskSystem({
-    db: world.db,
+    db: world.database,
     serverUrl: world.emu.url,
     token: world.token,
     tasksDir: world.tasksDir,
@@ -65,17 +65,20 @@ Deno.test("a task scheduled in Berlin time runs at that wall-clock time and show
   assert.match(s.alerts[0], /there is no task `ghost`/);
 
   s.tick("2025-03-31T04:59:00Z");
-  assert.equal(new TaskHistory(world.db).lastRun("weekly"), undefined);
+  assert.equal(await new TaskHistory(world.database).lastRun("weekly"), undefined);
   s.tick("2025-03-31T05:00:00Z");
   await until(
-    () => new TaskHistory(world.db).lastRun("weekly")?.outcome === "ok" ? true : undefined,
+    async () =>
+      (await new TaskHistory(world.database).lastRun("weekly"))?.outcome === "ok"
+        ? true
+        : undefined,
     "the scheduled run to finish",
   );
   assert.deepEqual(
     world.messages(),
     ["plan"],
   );
-  assert.equal(new TaskHistory(world.db).lastRun("weekly")?.trigger, "schedule");
+  assert.equal((await new TaskHistory(world.database).lastRun("weekly"))?.trigger, "schedule");
   assert.equal(s.tasks.counters.runsOk, 1);
 
   const { ctx, replies } = fakeContext("alice");
@@ -111,7 +114,7 @@ Deno.test("!run answers twice: started, then the outcome; unknown names get the 
   await until(() => ok.replies[1], "the outcome of ok_task");
   assert.match(ok.replies[0], /Running `ok_task`/);
   assert.match(ok.replies[1], /`ok_task` finished in \d/);
-  assert.equal(new TaskHistory(world.db).lastRun("ok_task")?.triggeredBy, "alice");
+  assert.equal((await new TaskHistory(world.database).lastRun("ok_task"))?.triggeredBy, "alice");
 
   const failed = fakeContext("bob");
   await run.run(failed.ctx, "fails");
@@ -225,9 +228,13 @@ Deno.test("what came due while files were inspected runs once they are; odd name
   const s = system(world, clock, { inspectTimeoutMs: 3_000 });
   await s.tasks.start();
   s.tick("2025-01-15T10:01:00Z");
-  assert.equal(new TaskHistory(world.db).lastRun("every"), undefined, "nothing is scheduled yet");
+  assert.equal(
+    await new TaskHistory(world.database).lastRun("every"),
+    undefined,
+    "nothing is scheduled yet",
+  );
   await s.tasks.inspected();
-  const run = await until(() => new TaskHistory(world.db).lastRun("every"), "the late run");
+  const run = await until(() => new TaskHistory(world.database).lastRun("every"), "the late run");
   assert.equal(run.trigger, "schedule");
   const { ctx, replies } = fakeContext("bob");
   await s.command("tasks").run(ctx, "");

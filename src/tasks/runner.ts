@@ -102,7 +102,7 @@ export class TaskRunner {
         trigger: describeTrigger(trigger),
         reason,
       });
-      this.#record(() =>
+      void this.#record(() =>
         this.#deps.history.skipped(task.name, trigger.kind, triggeredBy(trigger), now, reason)
       );
       return {
@@ -120,10 +120,11 @@ export class TaskRunner {
         },
       };
     }
-    const id = this.#record(() =>
+    const done = this.#record(() =>
       this.#deps.history.start(task.name, trigger.kind, triggeredBy(trigger), now)
+    ).then((id) =>
+      id === null ? notActive(task.name, trigger, now) : this.#execute(task, trigger, now, id)
     );
-    const done = this.#execute(task, trigger, now, id);
     this.#running.set(task.name, { trigger, startedAt: now, done });
     void done.finally(() => this.#running.delete(task.name));
     return { started: true, done };
@@ -152,7 +153,7 @@ export class TaskRunner {
     const { stack, ...result } = runResult(outcome, this.#deps.timeoutMs, scrub);
     const report: RunReport = { task: task.name, trigger, startedAt, durationMs, ...result };
     if (id !== undefined) {
-      this.#record(() =>
+      await this.#record(() =>
         this.#deps.history.finish(id, report.outcome, report.durationMs, report.error)
       );
     }
@@ -232,14 +233,31 @@ export class TaskRunner {
     }
   }
 
-  #record<T>(write: () => T): T | undefined {
+  /** Runs a history write; a failure is logged once here and answers undefined. */
+  async #record<T>(write: () => Promise<T>): Promise<T | undefined> {
     try {
-      return write();
+      return await write();
     } catch (e) {
       log.error("Could not write the task run history: {error}", { error: e });
       return undefined;
     }
   }
+}
+
+/**
+ * The run that did not start because this instance is no longer the active one (its lease
+ * was taken over): the active instance runs the task.
+ */
+function notActive(task: string, trigger: TaskTrigger, startedAt: number): RunReport {
+  log.warn("Task {task} not started: this instance is not the active one any more", { task });
+  return {
+    task,
+    trigger,
+    outcome: "skipped",
+    startedAt,
+    durationMs: 0,
+    error: "this instance is not the active one any more",
+  };
 }
 
 /** How a task process's outcome counts as a run, with its one-line error and (scrubbed) stack. */

@@ -20,7 +20,7 @@ function runner(
   options: { timeoutMs?: number; graceMs?: number; alerts?: string[] } = {},
 ) {
   return new TaskRunner({
-    history: new TaskHistory(world.db),
+    history: new TaskHistory(world.database),
     serverUrl: world.emu.url,
     token: world.token,
     timeoutMs: options.timeoutMs ?? 20_000,
@@ -60,7 +60,7 @@ Deno.test("a run posts through the client and ctx.post, and is recorded as ok", 
   );
   assert.deepEqual(posts.map((p) => p.message), ["hello from hello as postbot"]);
   assert.equal(posts[0].user_id, world.botUserId);
-  const [row] = new TaskHistory(world.db).recent("hello", 5);
+  const [row] = await new TaskHistory(world.database).recent("hello", 5);
   assert.equal(row.outcome, "ok");
   assert.equal(row.trigger, "command");
   assert.equal(row.triggeredBy, "alice");
@@ -79,7 +79,7 @@ Deno.test("a failing task is recorded with its error, counted and alerted", asyn
   const report = await runOnce(r, await load(world, "broken_run"), "bob");
   assert.equal(report.outcome, "failed");
   assert.equal(report.error, "RangeError: the plan is empty");
-  const [row] = new TaskHistory(world.db).recent("broken_run", 1);
+  const [row] = await new TaskHistory(world.database).recent("broken_run", 1);
   assert.equal(row.outcome, "failed");
   assert.equal(row.error, "RangeError: the plan is empty");
   assert.deepEqual(r.counters, { runsOk: 0, runsFailed: 1 });
@@ -158,7 +158,7 @@ Deno.test("a hanging task and a busy loop are ended by the timeout", async () =>
     const report = await runOnce(r, await load(world, name));
     assert.equal(report.outcome, "timeout", name);
     assert.match(report.error ?? "", /TASK_TIMEOUT_SECONDS/);
-    assert.equal(new TaskHistory(world.db).lastRun(name)?.outcome, "timeout");
+    assert.equal((await new TaskHistory(world.database).lastRun(name))?.outcome, "timeout");
   }
   assert.equal(alerts.length, 2);
   assert.match(alerts[0], /hangs.*timed out/);
@@ -202,7 +202,7 @@ Deno.test("a second trigger while the task runs is skipped and recorded; stop in
   if (!first.started) return;
   const report = await first.done;
   assert.equal(report.outcome, "interrupted");
-  const rows = new TaskHistory(world.db).recent("slow", 5);
+  const rows = await new TaskHistory(world.database).recent("slow", 5);
   assert.deepEqual(rows.map((row) => row.outcome).sort(), ["interrupted", "skipped"]);
   const skipped = rows.find((row) => row.outcome === "skipped");
   assert.equal(skipped?.triggeredBy, "carol");
@@ -227,7 +227,7 @@ Deno.test("the token never reaches a recorded error; stray rejections fail the r
   const leaked = await runOnce(r, await load(world, "leaks"));
   assert.equal(leaked.outcome, "failed");
   assert.equal(leaked.error, "Error: token is [redacted]");
-  const row = new TaskHistory(world.db).lastRun("leaks");
+  const row = await new TaskHistory(world.database).lastRun("leaks");
   assert.equal(row?.error?.includes(world.token.reveal()), false);
   const stray = await runOnce(r, await load(world, "stray"));
   assert.equal(stray.outcome, "failed");

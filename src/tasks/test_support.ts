@@ -10,6 +10,7 @@ import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
 import { MIGRATIONS } from "../postbot/migrations.ts";
 import { Secret } from "@postbot/framework";
 import { openDatabase } from "@postbot/framework/sqlite";
+import { SqliteDatabase } from "../postbot/database/sqlite_database.ts";
 
 /** A server, a bot, a channel and a directory; `await using` closes it. */
 export interface TaskWorld extends AsyncDisposable {
@@ -21,6 +22,8 @@ export interface TaskWorld extends AsyncDisposable {
   readonly dir: string;
   readonly tasksDir: string;
   readonly db: DatabaseSync;
+  /** `db` behind postbot's database port (what the task system is given). */
+  readonly database: SqliteDatabase;
   /** Writes `tasks/<file>` and returns its absolute path. */
   writeTask(file: string, source: string): Promise<string>;
   /** The messages posted in the channel, oldest first (the server's join posts left out). */
@@ -71,6 +74,7 @@ export async function startTaskWorld(): Promise<TaskWorld> {
     dir,
     tasksDir,
     db,
+    database: new SqliteDatabase(db),
     writeTask: async (file, source) => {
       const path = `${tasksDir}/${file}`;
       await Deno.writeTextFile(path, source);

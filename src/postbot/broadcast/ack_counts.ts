@@ -22,7 +22,7 @@ export interface AckCountDeps {
   readonly transport: RestTransport;
   readonly ack: AckRequest;
   /** How many acknowledged through a post now. */
-  readonly count: (broadcastId: string, postId: string) => number;
+  readonly count: (broadcastId: string, postId: string) => Promise<number>;
 }
 
 /** One post's patching: the one in flight, and whether another must follow it. */
@@ -80,8 +80,8 @@ export class AckCounts {
 
   async #patch(broadcastId: string, d: DeliveryRecord, postId: string): Promise<void> {
     const { transport, ack, count } = this.#deps;
-    const acknowledged = count(broadcastId, postId);
     try {
+      const acknowledged = await count(broadcastId, postId);
       const props = await ack.props(broadcastId, d, { acknowledged });
       const response = await transport.send(transport.api(`/posts/${postId}/patch`), {
         method: "PUT",

@@ -51,7 +51,11 @@ const ack: AckRequest = {
 Deno.test("AckCounts: a burst of changes makes one patch in flight and one more, with the last count", async () => {
   const t = patchingTransport();
   let count = 0;
-  const counts = new AckCounts({ transport: t.transport, ack, count: () => count });
+  const counts = new AckCounts({
+    transport: t.transport,
+    ack,
+    count: () => Promise.resolve(count),
+  });
   for (let i = 0; i < 50; i++) {
     count++;
     counts.changed("b1", delivery);
@@ -65,7 +69,11 @@ Deno.test("AckCounts: a change after the post is current patches it again", asyn
   const t = patchingTransport();
   t.open();
   let count = 1;
-  const counts = new AckCounts({ transport: t.transport, ack, count: () => count });
+  const counts = new AckCounts({
+    transport: t.transport,
+    ack,
+    count: () => Promise.resolve(count),
+  });
   counts.changed("b1", delivery);
   await counts.idle();
   count = 2;

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { DatabaseSync } from "node:sqlite";
+import type { Database } from "../database/port.ts";
 
 /** The `settings` row holding the key, hex-encoded. */
 const KEY_SETTING = "action_token_key";
@@ -41,14 +41,17 @@ function sameText(a: string, b: string): boolean {
 
 /**
  * The key in `settings`, made (32 random bytes) the first time; two processes racing to make it
- * agree on the first one written.
+ * agree on the first one written (instances sharing a database sign alike).
  */
-export function loadTokenKey(db: DatabaseSync): Uint8Array {
-  db.prepare("INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)")
-    .run(KEY_SETTING, hex(crypto.getRandomValues(new Uint8Array(KEY_BYTES))));
-  const row = db.prepare("SELECT value FROM settings WHERE name = ?").get(KEY_SETTING) as
-    | { value: string }
-    | undefined;
+export async function loadTokenKey(db: Database): Promise<Uint8Array> {
+  await db.run(
+    "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    [KEY_SETTING, hex(crypto.getRandomValues(new Uint8Array(KEY_BYTES)))],
+  );
+  const [row] = await db.query<{ value: string }>(
+    "SELECT value FROM settings WHERE name = ?",
+    [KEY_SETTING],
+  );
   const value = row?.value ?? "";
   if (!/^[0-9a-f]{64}$/.test(value)) {
     throw new Error(`the ${KEY_SETTING} setting in the database is damaged`);

@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { DatabaseSync } from "node:sqlite";
+import type { Database } from "../database/port.ts";
 import type { Post } from "@mattermost/types/posts";
 import {
   isStatus,
@@ -38,34 +38,45 @@ export type AckVia = "button" | "reaction";
 
 /** The acknowledgements table. */
 export class AckStore {
-  readonly #db: DatabaseSync;
+  readonly #db: Database;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: Database) {
     this.#db = db;
   }
 
-  /** Records that `userId` acknowledged; false when they had already. */
-  record(broadcastId: string, userId: string, via: AckVia, postId: string, at: number): boolean {
-    return Number(
-      this.#db.prepare(
-        `INSERT OR IGNORE INTO acknowledgements (broadcast_id, user_id, at, via, post_id)
-         VALUES (?, ?, ?, ?, ?)`,
-      ).run(broadcastId, userId, at, via, postId).changes,
+  /**
+   * Records that `userId` acknowledged; false when they had already. Not fenced: a fact
+   * heard twice (by two instances) is written once either way.
+   */
+  async record(
+    broadcastId: string,
+    userId: string,
+    via: AckVia,
+    postId: string,
+    at: number,
+  ): Promise<boolean> {
+    return await this.#db.run(
+      `INSERT INTO acknowledgements (broadcast_id, user_id, at, via, post_id)
+       VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [broadcastId, userId, at, via, postId],
     ) === 1;
   }
 
   /** The people who acknowledged a broadcast. */
-  who(broadcastId: string): Set<string> {
-    const rows = this.#db.prepare("SELECT user_id FROM acknowledgements WHERE broadcast_id = ?")
-      .all(broadcastId) as { user_id: string }[];
+  async who(broadcastId: string): Promise<Set<string>> {
+    const rows = await this.#db.query<{ user_id: string }>(
+      "SELECT user_id FROM acknowledgements WHERE broadcast_id = ?",
+      [broadcastId],
+    );
     return new Set(rows.map((r) => r.user_id));
   }
 
   /** How many acknowledged through one post. */
-  onPost(broadcastId: string, postId: string): number {
-    const row = this.#db.prepare(
+  async onPost(broadcastId: string, postId: string): Promise<number> {
+    const [row] = await this.#db.query<{ n: number }>(
       "SELECT COUNT(*) AS n FROM acknowledgements WHERE broadcast_id = ? AND post_id = ?",
-    ).get(broadcastId, postId) as { n: number };
+      [broadcastId, postId],
+    );
     return Number(row.n);
   }
 }
@@ -116,7 +127,7 @@ export class Acknowledgements {
   }
 
   /** The people who acknowledged broadcast `id`. */
-  who(id: string): Set<string> {
+  who(id: string): Promise<Set<string>> {
     return this.#deps.store.who(id);
   }
 
@@ -130,15 +141,15 @@ export class Acknowledgements {
     if (!await this.#deps.tokens.verify(broadcast, recipient, token)) {
       return { kind: "forged", reason: "its token is wrong" };
     }
-    const delivery = this.#deps.broadcastLog.delivery(broadcast, ref);
+    const delivery = await this.#deps.broadcastLog.delivery(broadcast, ref);
     if (delivery?.status !== "delivered" || delivery.postId !== c.postId) {
       return { kind: "forged", reason: "its token is another post's" };
     }
-    if (this.#deps.broadcastLog.get(broadcast)?.options?.ack !== true) {
+    if ((await this.#deps.broadcastLog.get(broadcast))?.options?.ack !== true) {
       return { kind: "forged", reason: "the broadcast asks for no acknowledgement" };
     }
     if (!await this.#isRecipient(delivery, c.userId)) return { kind: "not_recipient" };
-    return this.#record(broadcast, delivery, c.userId, "button")
+    return await this.#record(broadcast, delivery, c.userId, "button")
       ? { kind: "recorded" }
       : { kind: "already" };
   }
@@ -146,11 +157,11 @@ export class Acknowledgements {
   /** A reaction to a post: an acknowledgement when it is ours, asks for one, and is :white_check_mark:. */
   async reaction(userId: string, postId: string, emoji: string): Promise<boolean> {
     if (emoji !== ACK_EMOJI || userId === this.#deps.botUserId) return false;
-    const found = this.#deps.broadcastLog.deliveryOfPost(postId);
+    const found = await this.#deps.broadcastLog.deliveryOfPost(postId);
     if (found === undefined) return false;
-    if (this.#deps.broadcastLog.get(found.broadcastId)?.options?.ack !== true) return false;
+    if ((await this.#deps.broadcastLog.get(found.broadcastId))?.options?.ack !== true) return false;
     if (!await this.#isRecipient(found.delivery, userId)) return false;
-    return this.#record(found.broadcastId, found.delivery, userId, "reaction");
+    return await this.#record(found.broadcastId, found.delivery, userId, "reaction");
   }
 
   /** Hears reactions on the WebSocket; reads them all again when events were lost. */
@@ -195,9 +206,10 @@ export class Acknowledgements {
 
   async #sweep(): Promise<number> {
     let found = 0;
-    for (const b of this.#deps.broadcastLog.askingForAcknowledgement(this.#now() - SWEEP_MS)) {
+    const broadcasts = this.#deps.broadcastLog;
+    for (const b of await broadcasts.askingForAcknowledgement(this.#now() - SWEEP_MS)) {
       const posts = new Map<string, DeliveryRecord>();
-      for (const d of this.#deps.broadcastLog.deliveries(b.id)) {
+      for (const d of await broadcasts.deliveries(b.id)) {
         if (d.status === "delivered" && d.postId !== null) posts.set(d.postId, d);
       }
       for (const [postId, users] of await this.#checkMarks([...posts.keys()])) {
@@ -205,7 +217,7 @@ export class Acknowledgements {
         for (const userId of users) {
           if (userId === this.#deps.botUserId) continue;
           if (!await this.#isRecipient(delivery, userId)) continue;
-          if (this.#record(b.id, delivery, userId, "reaction")) found++;
+          if (await this.#record(b.id, delivery, userId, "reaction")) found++;
         }
       }
     }
@@ -246,8 +258,19 @@ export class Acknowledgements {
     return await this.#deps.isChannelMember(d.channelId, userId);
   }
 
-  #record(broadcastId: string, d: DeliveryRecord, userId: string, via: AckVia): boolean {
-    const recorded = this.#deps.store.record(broadcastId, userId, via, d.postId!, this.#now());
+  async #record(
+    broadcastId: string,
+    d: DeliveryRecord,
+    userId: string,
+    via: AckVia,
+  ): Promise<boolean> {
+    const recorded = await this.#deps.store.record(
+      broadcastId,
+      userId,
+      via,
+      d.postId!,
+      this.#now(),
+    );
     if (recorded) {
       log.info("{user} acknowledged broadcast {id} ({via}, {recipient})", {
         user: userId,

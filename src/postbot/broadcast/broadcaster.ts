@@ -25,7 +25,7 @@ import {
   type PersonTarget,
 } from "./model.ts";
 import { OutcomeReports } from "./outcome_reports.ts";
-import { recoverInterrupted } from "./recovery.ts";
+import { recoverInterrupted, resumableBroadcasts } from "./recovery.ts";
 import { type BroadcastCounters, DeliveryRuns } from "./run.ts";
 import { undoBroadcast } from "./undo.ts";
 import type { AckRequest } from "./ack_post.ts";
@@ -74,6 +74,8 @@ export interface BroadcasterSettings {
   readonly acknowledgement?: AckRequest;
   /** Records the seen thresholds of what a run delivered (see seen_threshold.ts). */
   readonly captureSeen?: (broadcastId: string) => Promise<void>;
+  /** A shared database: shutdown leaves unfinished runs to the next active (see run.ts). */
+  readonly handOver?: boolean;
 }
 
 /** Runs and tracks broadcasts. */
@@ -126,13 +128,13 @@ export class Broadcaster {
    * `announce` (e.g. "Sending broadcast ...") runs first, so the sender never reads the report
    * before the announcement; its failure does not stop the delivery.
    */
-  send(
+  async send(
     request: BroadcastRequest,
     announce?: (id: string) => Promise<void>,
     scheduled?: ScheduledSource,
-  ): string {
+  ): Promise<string> {
     const id = scheduled?.id ?? newBroadcastId();
-    this.#broadcastLog.create({
+    await this.#broadcastLog.create({
       id,
       senderId: request.sender.id,
       senderUsername: request.sender.username,
@@ -159,11 +161,11 @@ export class Broadcaster {
   }
 
   /** Delivers again to the recipients that failed; returns how many will be tried. */
-  retry(id: string, actor: Actor): number {
-    const before = this.#broadcastLog.get(id);
-    const n = this.#broadcastLog.reopenFailed(id);
+  async retry(id: string, actor: Actor): Promise<number> {
+    const before = await this.#broadcastLog.get(id);
+    const n = await this.#broadcastLog.reopenFailed(id);
     if (before === undefined || n === 0) return 0;
-    this.#broadcastLog.addEvent(id, actor, "retry", `${n} recipients`);
+    await this.#broadcastLog.addEvent(id, actor, "retry", `${n} recipients`);
     this.#jobs.track(id, (release) => this.#runs.deliver(id, actor, before, release));
     return n;
   }
@@ -189,6 +191,22 @@ export class Broadcaster {
       }
     });
     return done.promise;
+  }
+
+  /**
+   * After a takeover: the broadcasts the previous active left unfinished are delivered on,
+   * each recipient's channel searched first so nobody gets a second copy (see recovery.ts).
+   */
+  async resume(): Promise<number> {
+    const records = await resumableBroadcasts(this.#broadcastLog);
+    for (const record of records) {
+      const sender = { id: record.senderId, username: record.senderUsername };
+      this.#jobs.track(
+        record.id,
+        (release) => this.#runs.deliver(record.id, sender, undefined, release, undefined, true),
+      );
+    }
+    return records.length;
   }
 
   /** Settles broadcasts a previous process left pending (see recovery.ts). */

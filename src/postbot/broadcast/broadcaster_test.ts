@@ -5,12 +5,14 @@ import type { DatabaseSync } from "node:sqlite";
 import { RestTransport, Secret } from "@postbot/framework";
 import { openDatabase } from "@postbot/framework/sqlite";
 import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
+import { until } from "@postbot/mattermost-emulator/testing";
 import { Notifier } from "../notifier.ts";
 import { MIGRATIONS } from "../migrations.ts";
 import { Broadcaster, type BroadcasterSettings } from "./broadcaster.ts";
 import { retryFailedText } from "./outcome_reports.ts";
 import { BROADCAST_PROP } from "./delivery.ts";
 import { BroadcastLog } from "./log.ts";
+import { SqliteDatabase } from "../database/sqlite_database.ts";
 import { type ChannelTarget, newBroadcastId, postedMessage } from "./model.ts";
 
 interface World {
@@ -53,7 +55,7 @@ async function withWorld(
       token: new Secret(bot.token),
       backoff: { initialMs: 5, maxMs: 20 },
     });
-    const log = new BroadcastLog(db);
+    const log = new BroadcastLog(new SqliteDatabase(db));
     const notifier = new Notifier(transport, bot.user.id, ch["bot-log"].id);
     broadcaster = new Broadcaster(transport, log, notifier, {
       concurrency: 2,
@@ -150,7 +152,7 @@ Deno.test("Broadcaster", async (t) => {
 
     await t.step("send: announces first, delivers, reports, audits", async () => {
       const order: string[] = [];
-      id = w.broadcaster.send(
+      id = await w.broadcaster.send(
         {
           sender: w.alice,
           message: "Hello",
@@ -159,11 +161,14 @@ Deno.test("Broadcaster", async (t) => {
           answer: "one, two, no-bot",
           targets: [target(w.ch.one), target(w.ch.two), target(w.ch["no-bot"])],
         },
-        (announced) => {
+        async (announced) => {
           order.push(`announce ${announced}`);
-          assert.equal(w.log.get(announced)?.status, "pending", "recorded before announcing");
+          assert.equal(
+            (await w.log.get(announced))?.status,
+            "pending",
+            "recorded before announcing",
+          );
           assert.equal(w.dms(w.alice.id).length, 0, "nothing reported yet");
-          return Promise.resolve();
         },
       );
       assert.deepEqual(order, [`announce ${id}`]);
@@ -179,11 +184,11 @@ Deno.test("Broadcaster", async (t) => {
         deliveriesOk: 2,
         deliveriesFailed: 1,
       });
-      assert.equal(w.log.get(id)?.status, "done");
+      assert.equal((await w.log.get(id))?.status, "done");
     });
 
     await t.step("a failing announcement does not stop the delivery", async () => {
-      const other = w.broadcaster.send(
+      const other = await w.broadcaster.send(
         {
           sender: w.alice,
           message: "Still sent",
@@ -195,12 +200,12 @@ Deno.test("Broadcaster", async (t) => {
         () => Promise.reject(new Error("reply failed")),
       );
       await dmMatching(w, w.alice.id, new RegExp(`broadcast \`${other}\``));
-      assert.equal(channelsOf(w.log.deliveries(other))[0].status, "delivered");
+      assert.equal(channelsOf(await w.log.deliveries(other))[0].status, "delivered");
     });
 
     await t.step("retry by an admin: only failed channels, both people told", async () => {
       w.emu.store.addChannelMember(w.ch["no-bot"].id, w.bot.id);
-      assert.equal(w.broadcaster.retry(id, w.admin), 1);
+      assert.equal(await w.broadcaster.retry(id, w.admin), 1);
       await dmMatching(w, w.alice.id, /Retry finished\. \*\*Delivered to 3 of 3/);
       await dmMatching(w, w.admin.id, /Retry finished\. \*\*Delivered to 3 of 3/);
       for (const c of ["one", "two", "no-bot"]) {
@@ -210,7 +215,7 @@ Deno.test("Broadcaster", async (t) => {
         );
       }
       await w.emu.waitFor(() => w.broadcaster.running === 0);
-      assert.equal(w.broadcaster.retry(id, w.admin), 0, "nothing left to retry");
+      assert.equal(await w.broadcaster.retry(id, w.admin), 0, "nothing left to retry");
     });
 
     await t.step("undo deletes every delivered post and audits who did it", async () => {
@@ -223,14 +228,14 @@ Deno.test("Broadcaster", async (t) => {
         );
       }
       assert.ok(w.audits().some((m) => m.startsWith(`**Undo** \`${id}\` by \`@\u200broot\``)));
-      assert.deepEqual(w.log.events(id).map((e) => [e.action, e.actor]), [
+      assert.deepEqual((await w.log.events(id)).map((e) => [e.action, e.actor]), [
         ["retry", "root"],
         ["undo", "root"],
       ]);
     });
 
     await t.step("an undo that fails in one channel names it, with why", async () => {
-      const partial = w.broadcaster.send({
+      const partial = await w.broadcaster.send({
         sender: w.alice,
         message: "Partly undone",
         files: [],
@@ -244,7 +249,9 @@ Deno.test("Broadcaster", async (t) => {
         new RegExp(`Delivered to 2 of 2 channels\\*\\* \\(broadcast \`${partial}\``),
       );
       await w.emu.waitFor(() => w.broadcaster.running === 0);
-      const kept = channelsOf(w.log.deliveries(partial)).find((d) => d.channelId === w.ch.two.id)!;
+      const kept = channelsOf(await w.log.deliveries(partial)).find((d) =>
+        d.channelId === w.ch.two.id
+      )!;
       w.emu.faults.failRequests({
         method: "DELETE",
         path: `/api/v4/posts/${kept.postId}`,
@@ -259,14 +266,14 @@ Deno.test("Broadcaster", async (t) => {
           "/invite)",
       );
       assert.deepEqual(
-        channelsOf(w.log.deliveries(partial)).map((d) => [d.name, d.status]),
+        channelsOf(await w.log.deliveries(partial)).map((d) => [d.name, d.status]),
         [["one", "deleted"], ["two", "delivered"]],
       );
     });
 
     await t.step("recover settles what a dead process left pending", async () => {
       const lost = "lostlost";
-      w.log.create({
+      await w.log.create({
         id: lost,
         senderId: w.alice.id,
         senderUsername: "alice",
@@ -277,30 +284,30 @@ Deno.test("Broadcaster", async (t) => {
         targets: [target(w.ch.one), target(w.ch.two), target(w.ch["no-bot"])],
       });
       // ~one: the post was made but the answer never recorded; ~two: the request died.
-      w.log.markSending(lost, { kind: "channel", channelId: w.ch.one.id });
+      await w.log.markSending(lost, { kind: "channel", channelId: w.ch.one.id });
       const made = w.emu.store.createPost(w.bot.id, {
         channel_id: w.ch.one.id,
         message: "Interrupted",
         props: { [BROADCAST_PROP]: lost },
       });
-      w.log.markSending(lost, { kind: "channel", channelId: w.ch.two.id });
+      await w.log.markSending(lost, { kind: "channel", channelId: w.ch.two.id });
       await w.broadcaster.recover();
-      const [one, two, noBot] = channelsOf(w.log.deliveries(lost));
+      const [one, two, noBot] = channelsOf(await w.log.deliveries(lost));
       assert.deepEqual([one.status, one.postId], ["delivered", made.id]);
       assert.equal(two.status, "failed");
       assert.match(two.error ?? "", /the post did not arrive/);
       assert.equal(noBot.status, "failed");
       assert.match(noBot.error ?? "", /stopped before reaching this channel/);
-      assert.equal(w.log.get(lost)?.status, "interrupted");
+      assert.equal((await w.log.get(lost))?.status, "interrupted");
       const report = await dmMatching(w, w.alice.id, /restarted while delivering/);
       assert.match(report, /Delivered to 1 of 3 channels/);
       assert.match(report, /Delivered to: ~one\n/);
-      assert.deepEqual(w.log.unfinished(), []);
+      assert.deepEqual(await w.log.unfinished(), []);
     });
 
     await t.step("drain gives up on requests that hang, leaving them to recovery", async () => {
       w.emu.faults.latencyMs = 2_000;
-      const slow = w.broadcaster.send({
+      const slow = await w.broadcaster.send({
         sender: w.alice,
         message: "Slow",
         files: [],
@@ -308,17 +315,19 @@ Deno.test("Broadcaster", async (t) => {
         answer: "one, two, no-bot",
         targets: [target(w.ch.one), target(w.ch.two), target(w.ch["no-bot"])],
       });
-      await w.emu.waitFor(() =>
-        channelsOf(w.log.deliveries(slow)).some((d) => d.status === "sending")
+      await until(
+        async () =>
+          channelsOf(await w.log.deliveries(slow)).some((d) => d.status === "sending") || undefined,
+        "a delivery in flight",
       );
       assert.equal(await w.broadcaster.drain(0, 10), false);
       assert.ok(w.broadcaster.running > 0, "still hanging when drain returned");
-      assert.ok(channelsOf(w.log.deliveries(slow)).some((d) => d.status === "sending"));
+      assert.ok(channelsOf(await w.log.deliveries(slow)).some((d) => d.status === "sending"));
       w.emu.faults.latencyMs = 0;
       await w.emu.waitFor(() => w.broadcaster.running === 0, { timeoutMs: 15_000 });
-      const statuses = channelsOf(w.log.deliveries(slow)).map((d) => d.status);
+      const statuses = channelsOf(await w.log.deliveries(slow)).map((d) => d.status);
       assert.ok(statuses.includes("failed"), "channels not started are recorded as not sent");
-      assert.equal(w.log.get(slow)?.status, "interrupted");
+      assert.equal((await w.log.get(slow))?.status, "interrupted");
     });
   });
 });
@@ -336,22 +345,21 @@ Deno.test("the seen capture runs once after the fan-out, before the report; not 
       answer: "one, two",
       targets: [target(w.ch.one), target(w.ch.two)],
     });
-    const sent = w.broadcaster.send(request([]));
+    const sent = await w.broadcaster.send(request([]));
     await dmMatching(w, w.alice.id, new RegExp(`broadcast \`${sent}\``));
     assert.deepEqual(captured, [{ id: sent, statuses: ["delivered", "delivered"], reported: 0 }]);
-    const noFiles = w.broadcaster.send(request([{ id: "f".repeat(26), name: "gone.txt" }]));
+    const noFiles = await w.broadcaster.send(request([{ id: "f".repeat(26), name: "gone.txt" }]));
     await dmMatching(w, w.alice.id, /Nothing was sent/);
-    assert.equal(w.log.get(noFiles)?.status, "aborted");
+    assert.equal((await w.log.get(noFiles))?.status, "aborted");
     assert.equal(captured.length, 1, "nothing delivered, nothing to capture");
   }, {
-    captureSeen: (id) => {
+    captureSeen: async (id) => {
       const w = world!;
       captured.push({
         id,
-        statuses: w.log.deliveries(id).map((d) => d.status),
+        statuses: (await w.log.deliveries(id)).map((d) => d.status),
         reported: w.dms(w.alice.id).length,
       });
-      return Promise.resolve();
     },
   });
 });

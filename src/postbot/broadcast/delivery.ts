@@ -53,8 +53,8 @@ export interface PreparedFile {
  * or a new one (`POST /channels/direct`), remembered before anything is posted in it.
  */
 export interface DirectChannelSource {
-  /** The DM channel with `userId` the bot has used before, if any (no request). */
-  known(userId: string): string | undefined;
+  /** The DM channel with `userId` the bot has used before, if any (no request to the server). */
+  known(userId: string): Promise<string | undefined>;
   /** The DM channel with `userId`, created when there is none yet. */
   open(userId: string): Promise<string>;
 }
@@ -72,12 +72,15 @@ export type ChannelOutcome =
  * log (log.ts) is the journal in production.
  */
 export interface DeliveryJournal {
-  /** An attempt is starting: from here on, its outcome must be verified after a crash. */
-  markSending(broadcastId: string, target: TargetRef): void;
+  /**
+   * An attempt is starting: from here on, its outcome must be verified after a crash. False
+   * when this instance may not act any more (it lost the lease): nothing is sent.
+   */
+  markSending(broadcastId: string, target: TargetRef): Promise<boolean>;
   /** The post is in the channel (or the person's DM). */
-  markDelivered(broadcastId: string, target: TargetRef, postId: string): void;
+  markDelivered(broadcastId: string, target: TargetRef, postId: string): Promise<void>;
   /** The recipient did not get it; `reason` is written for people. */
-  markFailed(broadcastId: string, target: TargetRef, reason: string): void;
+  markFailed(broadcastId: string, target: TargetRef, reason: string): Promise<void>;
 }
 
 /** What a delivery run needs. */
@@ -198,7 +201,8 @@ export async function deliverEach(job: DeliveryJob, ctx: DeliveryContext): Promi
     const attempt = () =>
       ctx.signal?.aborted ? Promise.resolve(undefined) : deliverOne(job, target, ctx);
     const outcome = ctx.slots === undefined ? await attempt() : await ctx.slots.run(attempt);
-    if (outcome === undefined) return; // shutting down: the channel stays pending
+    // Shutting down, or the lease lost to another instance: the recipient stays as it was.
+    if (outcome === undefined) return;
     tried++;
     ctx.onOutcome?.(outcome);
   });
@@ -209,21 +213,21 @@ async function deliverOne(
   job: DeliveryJob,
   target: BroadcastTarget,
   ctx: DeliveryContext,
-): Promise<ChannelOutcome> {
+): Promise<ChannelOutcome | undefined> {
   const attempts = ctx.attempts ?? 4;
   const backoff = ctx.backoff ?? { initialMs: 500, maxMs: 8_000 };
   /** A post may be in the channel that no search has seen yet (a lost answer, a retry). */
   let unverified = job.checkFirst;
   for (let attempt = 1;; attempt++) {
-    ctx.journal.markSending(job.broadcastId, target);
+    if (!await ctx.journal.markSending(job.broadcastId, target)) return undefined;
     const progress: Progress = { step: "checking" };
     try {
       if (unverified) {
         const existing = await searchRecipient(job, target, ctx);
-        if (existing !== undefined) return delivered(job, target, ctx, existing);
+        if (existing !== undefined) return await delivered(job, target, ctx, existing);
         unverified = false;
       }
-      return delivered(job, target, ctx, await postOnce(job, target, ctx, progress));
+      return await delivered(job, target, ctx, await postOnce(job, target, ctx, progress));
     } catch (e) {
       // The post request may have reached the server even though no answer came back.
       if (progress.step === "posting" && mayHaveLanded(e)) unverified = true;
@@ -257,11 +261,11 @@ async function deliverOne(
  * person's DM channel when the bot has one with them (undefined otherwise: nothing can be
  * there yet).
  */
-export function knownChannelOf(
+export async function knownChannelOf(
   target: BroadcastTarget,
   directChannels: Pick<DirectChannelSource, "known"> | undefined,
-): string | undefined {
-  return target.kind === "channel" ? target.channelId : directChannels?.known(target.userId);
+): Promise<string | undefined> {
+  return target.kind === "channel" ? target.channelId : await directChannels?.known(target.userId);
 }
 
 /** This broadcast's post for the recipient, if one is there already. */
@@ -270,7 +274,7 @@ async function searchRecipient(
   target: BroadcastTarget,
   ctx: DeliveryContext,
 ): Promise<string | undefined> {
-  const channelId = knownChannelOf(target, ctx.directChannels);
+  const channelId = await knownChannelOf(target, ctx.directChannels);
   if (channelId === undefined) return undefined;
   return await findBroadcastPost(
     ctx.transport,
@@ -295,13 +299,13 @@ function mayHaveLanded(e: unknown): boolean {
   return !(e instanceof MattermostError) || (e.transient && e.kind !== "rate_limited");
 }
 
-function delivered(
+async function delivered(
   job: DeliveryJob,
   target: BroadcastTarget,
   ctx: DeliveryContext,
   postId: string,
-): ChannelOutcome {
-  ctx.journal.markDelivered(job.broadcastId, target, postId);
+): Promise<ChannelOutcome> {
+  await ctx.journal.markDelivered(job.broadcastId, target, postId);
   return { target, ok: true, postId };
 }
 
@@ -321,7 +325,7 @@ async function settle(
   if (unverified) {
     try {
       const existing = await searchRecipient(job, target, ctx);
-      if (existing !== undefined) return delivered(job, target, ctx, existing);
+      if (existing !== undefined) return await delivered(job, target, ctx, existing);
     } catch (e) {
       reason = `${reason}; ${unverifiable(target, e)}`;
     }
@@ -332,7 +336,7 @@ async function settle(
     reason,
     error,
   });
-  ctx.journal.markFailed(job.broadcastId, target, reason);
+  await ctx.journal.markFailed(job.broadcastId, target, reason);
   return { target, ok: false, reason };
 }
 

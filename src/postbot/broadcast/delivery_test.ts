@@ -20,6 +20,7 @@ import {
   type PreparedFile,
 } from "./delivery.ts";
 import { BroadcastLog } from "./log.ts";
+import { SqliteDatabase } from "../database/sqlite_database.ts";
 import type { BroadcastFile, ChannelTarget } from "./model.ts";
 
 /** The shared seeded world, plus a DM from alice holding two files and channels to deliver to. */
@@ -95,7 +96,7 @@ async function withWorld(
       files,
       bytes: new Map([[infos[0].id, pdf], [infos[1].id, txt]]),
       db,
-      log: new BroadcastLog(db),
+      log: new BroadcastLog(new SqliteDatabase(db)),
     });
   } finally {
     db.close();
@@ -110,14 +111,14 @@ function target(c: Channel): ChannelTarget {
 let counter = 0;
 
 /** Records a broadcast in the log and returns a job for it. */
-function job(
+async function job(
   w: World,
   targets: Channel[],
   files: PreparedFile[],
   extra: Partial<DeliveryJob> = {},
-): DeliveryJob {
+): Promise<DeliveryJob> {
   const broadcastId = `test${++counter}`;
-  w.log.create({
+  await w.log.create({
     id: broadcastId,
     senderId: w.aliceId,
     senderUsername: "alice",
@@ -181,7 +182,7 @@ function requests(w: World, method: string, path: RegExp, status?: number) {
 }
 
 /** Every post of the job: exactly one per channel, with the bot's own copies of the files. */
-function assertDeliveredOnce(w: World, j: DeliveryJob, outcomes: ChannelOutcome[]) {
+async function assertDeliveredOnce(w: World, j: DeliveryJob, outcomes: ChannelOutcome[]) {
   assert.equal(outcomes.length, j.targets.length);
   for (const o of outcomes) {
     assert.ok(o.ok, `${(o.target as ChannelTarget).name}: ${o.ok ? "" : o.reason}`);
@@ -208,7 +209,7 @@ function assertDeliveredOnce(w: World, j: DeliveryJob, outcomes: ChannelOutcome[
       assert.ok(source, `unexpected file ${info.name}`);
       assert.deepEqual(w.emu.store.fileBytes(fileId), w.bytes.get(source.id));
     }
-    const d = channelsOf(w.log.deliveries(j.broadcastId)).find((x) =>
+    const d = channelsOf(await w.log.deliveries(j.broadcastId)).find((x) =>
       x.channelId === (o.target as ChannelTarget).channelId
     )!;
     assert.deepEqual([d.status, d.postId], ["delivered", o.postId]);
@@ -277,25 +278,25 @@ Deno.test("deliver", async (t) => {
 
     await t.step("uploads the files as the bot to every channel and posts once each", async () => {
       const downloads = requests(w, "GET", /^\/api\/v4\/files\//);
-      const j = job(w, [w.ch.one, w.ch.two, w.ch.three], files);
+      const j = await job(w, [w.ch.one, w.ch.two, w.ch.three], files);
       const outcomes = await deliver(j, context(w));
-      assertDeliveredOnce(w, j, outcomes);
+      await assertDeliveredOnce(w, j, outcomes);
       assert.equal(requests(w, "GET", /^\/api\/v4\/files\//), downloads, "no re-download");
     });
 
     await t.step("deliverEach hands every outcome on, keeps none, counts them", async () => {
-      const j = job(w, [w.ch.one, w.ch.two], files);
+      const j = await job(w, [w.ch.one, w.ch.two], files);
       const seen: ChannelOutcome[] = [];
       const tried = await deliverEach(j, context(w, { onOutcome: (o) => seen.push(o) }));
       assert.equal(tried, 2);
-      assertDeliveredOnce(w, j, seen);
+      await assertDeliveredOnce(w, j, seen);
     });
 
     await t.step("text only and files only both work", async () => {
-      const text = job(w, [w.ch.one], []);
-      assertDeliveredOnce(w, text, await deliver(text, context(w)));
-      const filesOnly = job(w, [w.ch.two], files, { message: "" });
-      assertDeliveredOnce(w, filesOnly, await deliver(filesOnly, context(w)));
+      const text = await job(w, [w.ch.one], []);
+      await assertDeliveredOnce(w, text, await deliver(text, context(w)));
+      const filesOnly = await job(w, [w.ch.two], files, { message: "" });
+      await assertDeliveredOnce(w, filesOnly, await deliver(filesOnly, context(w)));
     });
 
     await t.step("a post that lost files to the server's silent drop is taken back", async () => {
@@ -311,7 +312,7 @@ Deno.test("deliver", async (t) => {
           return super.send(url, init, signal);
         }
       })({ serverUrl: w.emu.url, token: new Secret(w.botToken) });
-      const j = job(w, [w.ch.three], files);
+      const j = await job(w, [w.ch.three], files);
       const [outcome] = await deliver(j, context(w, { transport: tampering }));
       assert.equal(outcome.ok, false);
       assert.match(
@@ -319,7 +320,7 @@ Deno.test("deliver", async (t) => {
         /did not attach 2 of 2 files, so the post was removed/,
       );
       assert.equal(copies(w, w.ch.three.id, j.broadcastId).length, 0, "incomplete post removed");
-      assert.equal(channelsOf(w.log.deliveries(j.broadcastId))[0].status, "failed");
+      assert.equal(channelsOf(await w.log.deliveries(j.broadcastId))[0].status, "failed");
       for (const id of dmIds) {
         assert.notEqual(w.emu.store.getFile(id)?.channel_id, w.ch.three.id);
       }
@@ -327,7 +328,7 @@ Deno.test("deliver", async (t) => {
 
     await t.step("403 (bot not a member) fails at once with a human reason", async () => {
       const before = requests(w, "POST", /^\/api\/v4\/files$/, 403);
-      const j = job(w, [w.ch["no-bot"], w.ch.four], files);
+      const j = await job(w, [w.ch["no-bot"], w.ch.four], files);
       const outcomes = await deliver(j, context(w));
       const noBot = outcomes.find((o) => (o.target as ChannelTarget).name === "no-bot")!;
       assert.equal(noBot.ok, false);
@@ -337,49 +338,49 @@ Deno.test("deliver", async (t) => {
       );
       assert.equal(requests(w, "POST", /^\/api\/v4\/files$/, 403) - before, 1, "not retried");
       assert.ok(outcomes.find((o) => (o.target as ChannelTarget).name === "four")!.ok);
-      const d = channelsOf(w.log.deliveries(j.broadcastId)).find((x) => x.name === "no-bot")!;
+      const d = channelsOf(await w.log.deliveries(j.broadcastId)).find((x) => x.name === "no-bot")!;
       assert.deepEqual([d.status, d.attempts], ["failed", 1]);
     });
 
     await t.step("an archived channel is reported as archived, without retries", async () => {
-      const j = job(w, [w.ch.archived], []);
+      const j = await job(w, [w.ch.archived], []);
       const [outcome] = await deliver(j, context(w));
       assert.equal(outcome.ok, false);
       assert.equal((outcome as { reason: string }).reason, "~archived was archived");
-      assert.equal(channelsOf(w.log.deliveries(j.broadcastId))[0].attempts, 1);
+      assert.equal(channelsOf(await w.log.deliveries(j.broadcastId))[0].attempts, 1);
     });
 
     await t.step("404 is not retried", async () => {
       w.emu.faults.failRequests({ method: "POST", path: "/posts", status: 404, times: 1 });
-      const j = job(w, [w.ch.five], []);
+      const j = await job(w, [w.ch.five], []);
       const [outcome] = await deliver(j, context(w));
       w.emu.faults.clear();
       assert.equal(outcome.ok, false);
       assert.equal((outcome as { reason: string }).reason, "~five no longer exists");
-      assert.equal(channelsOf(w.log.deliveries(j.broadcastId))[0].attempts, 1);
+      assert.equal(channelsOf(await w.log.deliveries(j.broadcastId))[0].attempts, 1);
       assert.equal(copies(w, w.ch.five.id, j.broadcastId).length, 0);
     });
 
     await t.step("5xx before the post was made is retried: delivered once", async () => {
       w.emu.faults.failRequests({ method: "POST", path: "/posts", status: 503, times: 2 });
-      const j = job(w, [w.ch.five], files);
+      const j = await job(w, [w.ch.five], files);
       const outcomes = await deliver(j, context(w));
       w.emu.faults.clear();
-      assertDeliveredOnce(w, j, outcomes);
-      assert.equal(channelsOf(w.log.deliveries(j.broadcastId))[0].attempts, 3);
+      await assertDeliveredOnce(w, j, outcomes);
+      assert.equal(channelsOf(await w.log.deliveries(j.broadcastId))[0].attempts, 3);
     });
 
     await t.step("5xx after the post was made (lost answer) is not a duplicate", async () => {
       loseAnswersToPosts(w, 1);
-      const j = job(w, [w.ch.six], files);
+      const j = await job(w, [w.ch.six], files);
       const outcomes = await deliver(j, context(w));
       w.emu.faults.clear();
-      assertDeliveredOnce(w, j, outcomes);
+      await assertDeliveredOnce(w, j, outcomes);
     });
 
     await t.step("persistent 5xx gives up after the attempts with a reason", async () => {
       w.emu.faults.failRequests({ method: "POST", path: "/posts", status: 500, times: 3 });
-      const j = job(w, [w.ch.six], []);
+      const j = await job(w, [w.ch.six], []);
       const [outcome] = await deliver(j, context(w, { attempts: 3 }));
       w.emu.faults.clear();
       assert.equal(outcome.ok, false);
@@ -390,29 +391,33 @@ Deno.test("deliver", async (t) => {
     await t.step("a burst of 429 is waited out: every channel once", async () => {
       w.emu.faults.failRequests({ method: "POST", path: "/posts", status: 429, times: 6 });
       w.emu.faults.failRequests({ method: "POST", path: "/files", status: 429, times: 4 });
-      const j = job(w, [w.ch.one, w.ch.two, w.ch.three, w.ch.four], files);
+      const j = await job(w, [w.ch.one, w.ch.two, w.ch.three, w.ch.four], files);
       const outcomes = await deliver(j, context(w));
       w.emu.faults.clear();
-      assertDeliveredOnce(w, j, outcomes);
+      await assertDeliveredOnce(w, j, outcomes);
     });
 
     await t.step("under the server's rate limiter every channel gets it once", async () => {
       w.emu.faults.rateLimit = { perSec: 20, maxBurst: 3 };
-      const j = job(w, [w.ch.one, w.ch.two, w.ch.three, w.ch.four, w.ch.five, w.ch.six], files);
+      const j = await job(
+        w,
+        [w.ch.one, w.ch.two, w.ch.three, w.ch.four, w.ch.five, w.ch.six],
+        files,
+      );
       const outcomes = await deliver(j, context(w, { concurrency: 6 }));
       const limited = requests(w, "POST", /^\/api\/v4\/(posts|files)$/, 429);
       w.emu.faults.clear();
-      assertDeliveredOnce(w, j, outcomes);
+      await assertDeliveredOnce(w, j, outcomes);
       assert.ok(limited > 0, "the limiter was hit");
     });
 
     await t.step("a channel that already has the broadcast is not sent again", async () => {
-      const first = job(w, [w.ch.one, w.ch.two], []);
+      const first = await job(w, [w.ch.one, w.ch.two], []);
       await deliver(first, context(w));
       const before = copies(w, w.ch.one.id, first.broadcastId)[0].id;
       const again = { ...first, checkFirst: true };
       const outcomes = await deliver(again, context(w));
-      assertDeliveredOnce(w, again, outcomes);
+      await assertDeliveredOnce(w, again, outcomes);
       assert.equal(
         (outcomes.find((o) => (o.target as ChannelTarget).name === "one") as { postId: string })
           .postId,
@@ -424,7 +429,7 @@ Deno.test("deliver", async (t) => {
       let inFlight = 0;
       let peak = 0;
       w.emu.faults.latencyMs = 20;
-      const j = job(w, [w.ch.one, w.ch.two, w.ch.three, w.ch.four, w.ch.five, w.ch.six], []);
+      const j = await job(w, [w.ch.one, w.ch.two, w.ch.three, w.ch.four, w.ch.five, w.ch.six], []);
       const outcomes = await deliver(
         j,
         context(w, {
@@ -443,17 +448,17 @@ Deno.test("deliver", async (t) => {
         }),
       );
       w.emu.faults.clear();
-      assertDeliveredOnce(w, j, outcomes);
+      await assertDeliveredOnce(w, j, outcomes);
       assert.equal(peak, 2);
     });
 
     await t.step("an aborted run starts no channel and leaves them pending", async () => {
-      const j = job(w, [w.ch.one, w.ch.two], []);
+      const j = await job(w, [w.ch.one, w.ch.two], []);
       const controller = new AbortController();
       controller.abort();
       const outcomes = await deliver(j, context(w, { signal: controller.signal }));
       assert.deepEqual(outcomes, []);
-      assert.deepEqual(channelsOf(w.log.deliveries(j.broadcastId)).map((d) => d.status), [
+      assert.deepEqual(channelsOf(await w.log.deliveries(j.broadcastId)).map((d) => d.status), [
         "pending",
         "pending",
       ]);
@@ -462,7 +467,7 @@ Deno.test("deliver", async (t) => {
 
     await t.step("a copy behind more than 1000 newer posts is still found", async () => {
       // `GET /posts?since=` returns at most 1000 posts: a busy channel hid the copy.
-      const first = job(w, [w.ch.three], []);
+      const first = await job(w, [w.ch.three], []);
       const [delivered] = await deliver(first, context(w));
       assert.ok(delivered.ok);
       for (let i = 0; i < 1_100; i++) {
@@ -470,12 +475,12 @@ Deno.test("deliver", async (t) => {
       }
       const again = { ...first, checkFirst: true };
       const outcomes = await deliver(again, context(w));
-      assertDeliveredOnce(w, again, outcomes);
+      await assertDeliveredOnce(w, again, outcomes);
       assert.equal((outcomes[0] as { postId: string }).postId, delivered.postId);
     });
 
     await t.step("a search that runs out of pages is unknown: not posted, explained", async () => {
-      const j = job(w, [w.ch.three], [], { checkFirst: true, since: Date.now() });
+      const j = await job(w, [w.ch.three], [], { checkFirst: true, since: Date.now() });
       w.emu.store.createPost(w.aliceId, { channel_id: w.ch.three.id, message: "one more" });
       const limits = { perPage: 50, maxPages: 2 };
       await assert.rejects(
@@ -493,10 +498,10 @@ Deno.test("deliver", async (t) => {
 
     await t.step("a last attempt whose answer was lost is checked: delivered once", async () => {
       loseAnswersToPosts(w, 10);
-      const j = job(w, [w.ch.one, w.ch.two], files);
+      const j = await job(w, [w.ch.one, w.ch.two], files);
       const outcomes = await deliver(j, context(w, { attempts: 1 }));
       w.emu.faults.clear();
-      assertDeliveredOnce(w, j, outcomes);
+      await assertDeliveredOnce(w, j, outcomes);
     });
 
     await t.step("a last attempt that cannot be checked says so", async () => {
@@ -506,7 +511,7 @@ Deno.test("deliver", async (t) => {
         path: "/channels/{channel_id}/posts",
         status: 403,
       });
-      const j = job(w, [w.ch.four], []);
+      const j = await job(w, [w.ch.four], []);
       const [outcome] = await deliver(j, context(w, { attempts: 1 }));
       w.emu.faults.clear();
       assert.equal(outcome.ok, false);
@@ -514,7 +519,7 @@ Deno.test("deliver", async (t) => {
         (outcome as { reason: string }).reason,
         /^the server failed \(HTTP 502\) 1 time; could not verify whether ~four already has it/,
       );
-      assert.equal(channelsOf(w.log.deliveries(j.broadcastId))[0].status, "failed");
+      assert.equal(channelsOf(await w.log.deliveries(j.broadcastId))[0].status, "failed");
     });
 
     await t.step("shutdown during a backoff stops retrying and records why", async () => {
@@ -522,7 +527,7 @@ Deno.test("deliver", async (t) => {
       const posts = () => requests(w, "POST", /^\/api\/v4\/posts$/);
       const before = posts();
       const controller = new AbortController();
-      const j = job(w, [w.ch.five], []);
+      const j = await job(w, [w.ch.five], []);
       const running = deliver(
         j,
         context(w, { signal: controller.signal, backoff: { initialMs: 60_000, maxMs: 60_000 } }),
@@ -538,7 +543,7 @@ Deno.test("deliver", async (t) => {
       );
       assert.equal(posts() - before, 1, "no attempts after the shutdown");
       assert.equal(copies(w, w.ch.five.id, j.broadcastId).length, 0);
-      assert.equal(channelsOf(w.log.deliveries(j.broadcastId))[0].status, "failed");
+      assert.equal(channelsOf(await w.log.deliveries(j.broadcastId))[0].status, "failed");
     });
 
     await t.step(

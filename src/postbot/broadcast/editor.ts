@@ -89,8 +89,8 @@ export class Editor {
   }
 
   /** Checks a new text and returns the preview of the change, or what is wrong. */
-  check(id: string, text: string, _editor: string): Result<string, Problem> {
-    const target = this.#target(id);
+  async check(id: string, text: string, _editor: string): Promise<Result<string, Problem>> {
+    const target = await this.#target(id);
     if (!target.ok) return target;
     const t = target.value;
     const old = t.kind === "sent" ? t.record.message : t.message;
@@ -130,7 +130,7 @@ export class Editor {
 
   /** Applies an edit (after the yes); the report for the user. */
   async apply(id: string, text: string, actor: Actor): Promise<string> {
-    const target = this.#target(id);
+    const target = await this.#target(id);
     if (!target.ok) return `Nothing was changed: ${target.error.message}`;
     const t = target.value;
     if (t.kind === "scheduled") return await this.#applyScheduled(t, text, actor);
@@ -151,7 +151,7 @@ export class Editor {
    * edit was asked); the report for the editor.
    */
   async applyApproved(id: string, text: string, actor: Actor, askedAt: number): Promise<string> {
-    const target = this.#target(id, askedAt);
+    const target = await this.#target(id, askedAt);
     if (!target.ok) return `Nothing was changed: ${target.error.message}`;
     const t = target.value;
     if (t.kind !== "sent") return `Nothing was changed: broadcast ${code(id)} was not sent.`;
@@ -170,7 +170,7 @@ export class Editor {
     actor: Actor,
   ): Promise<string> {
     const { id } = t;
-    const stored = this.#deps.scheduled.get(id);
+    const stored = await this.#deps.scheduled.get(id);
     if (stored?.status === "awaiting_approval" && this.#deps.approvals !== undefined) {
       if (!await this.#deps.approvals.restart(stored, text)) {
         return `Broadcast ${code(id)} no longer awaits approval; nothing was changed.`;
@@ -179,7 +179,7 @@ export class Editor {
       return `Broadcast ${code(id)} now has the new text; approvals start over, and I sent ` +
         "its approvers the new preview.";
     }
-    if (!this.#deps.scheduled.updateMessage(id, text)) {
+    if (!await this.#deps.scheduled.updateMessage(id, text)) {
       return `Broadcast ${code(id)} is no longer scheduled; nothing was changed.`;
     }
     await this.#auditScheduledEdit(t, text, actor, "of a scheduled broadcast, before it goes out");
@@ -236,7 +236,7 @@ export class Editor {
     // Private channels the editor is not in are counted, never named.
     const hidden = await this.#deps.broadcasts.hiddenFor(actor, failed.map((f) => f.delivery));
     const failures = unchangedLines(failed, hidden);
-    this.#deps.broadcasts.recordEdit(record, text, actor);
+    await this.#deps.broadcasts.recordEdit(record, text, actor);
     log.info("{user} edited broadcast {id} in {n} of {total} recipients: {old} -> {new}", {
       user: actor.username,
       id,
@@ -366,8 +366,8 @@ export class Editor {
     return explain(e, d, e instanceof MattermostError ? e.attempts : 1);
   }
 
-  #target(id: string, at?: number): Result<EditTarget, Problem> {
-    const decision = this.#deps.broadcasts.editTarget(id, at);
+  async #target(id: string, at?: number): Promise<Result<EditTarget, Problem>> {
+    const decision = await this.#deps.broadcasts.editTarget(id, at);
     switch (decision.kind) {
       case "scheduled":
       case "sent":

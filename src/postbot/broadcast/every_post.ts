@@ -24,7 +24,7 @@ export interface PostOperation {
   /** Whether a failure means the post is already as wanted (a 404 to a delete). */
   alreadyDone?(error: unknown): boolean;
   /** Records a post that is done (or already was). */
-  onDone?(post: DeliveryRecord): void;
+  onDone?(post: DeliveryRecord): unknown;
   /** Why a post could not be changed, for people. */
   why(error: unknown, post: DeliveryRecord): Promise<string> | string;
 }
@@ -54,11 +54,11 @@ export async function applyToEveryPost(
     try {
       const response = await transport.send(transport.api(path), init);
       await response.text().catch(() => {}); // read: lets its time limit go
-      operation.onDone?.(post);
+      await operation.onDone?.(post);
       changed++;
     } catch (e) {
       if (operation.alreadyDone?.(e)) {
-        operation.onDone?.(post);
+        await operation.onDone?.(post);
         changed++;
       } else {
         failures[index] = { delivery: post, why: await operation.why(e, post) };

@@ -5,6 +5,7 @@ import { openDatabase } from "@postbot/framework/sqlite";
 import { MIGRATIONS } from "../migrations.ts";
 import { APP_NAME } from "../name.ts";
 import { BroadcastLog } from "./log.ts";
+import { SqliteDatabase } from "../database/sqlite_database.ts";
 import type { ChannelTarget } from "./model.ts";
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
@@ -18,7 +19,7 @@ function open(path = ":memory:"): DatabaseSync {
 /** A log with a clock the test moves. */
 function clockedLog(db: DatabaseSync) {
   const clock = { now: 1_000 };
-  return { log: new BroadcastLog(db, () => clock.now), clock };
+  return { log: new BroadcastLog(new SqliteDatabase(db), () => clock.now), clock };
 }
 
 const target = (n: number): ChannelTarget => ({
@@ -33,8 +34,8 @@ const FILES = [
   { id: "g".repeat(26), name: "notes.txt", size: 7, mimeType: "text/plain" },
 ];
 
-function create(log: BroadcastLog, id: string, targets: ChannelTarget[], senderId = "u1") {
-  log.create({
+async function create(log: BroadcastLog, id: string, targets: ChannelTarget[], senderId = "u1") {
+  await log.create({
     id,
     senderId,
     senderUsername: senderId === "u1" ? "alice" : "bob",
@@ -56,11 +57,14 @@ Deno.test("the schema is versioned with user_version; a file database uses WAL a
     assert.equal(pragma("journal_mode"), "wal");
     assert.ok(Number(pragma("busy_timeout")) >= 1000);
     const { log } = clockedLog(db);
-    create(log, "b1", [target(1)]);
+    await create(log, "b1", [target(1)]);
     db.close();
     // Opening again migrates nothing and keeps the data.
     const again = open(path);
-    assert.equal(new BroadcastLog(again).get("b1")?.message, "Hello @channel");
+    assert.equal(
+      (await new BroadcastLog(new SqliteDatabase(again)).get("b1"))?.message,
+      "Hello @channel",
+    );
     again.exec(`PRAGMA user_version = ${LATEST + 1}`);
     again.close();
     const newer = openDatabase(path, MIGRATIONS, { app: APP_NAME });
@@ -74,11 +78,11 @@ Deno.test("the schema is versioned with user_version; a file database uses WAL a
   }
 });
 
-Deno.test("a broadcast is recorded with everything about it, pending before delivery", () => {
+Deno.test("a broadcast is recorded with everything about it, pending before delivery", async () => {
   const db = open();
   const { log, clock } = clockedLog(db);
-  create(log, "b1", [target(1), target(2), target(3)]);
-  const b = log.get("b1")!;
+  await create(log, "b1", [target(1), target(2), target(3)]);
+  const b = (await log.get("b1"))!;
   assert.deepEqual(
     { ...b },
     {
@@ -96,7 +100,7 @@ Deno.test("a broadcast is recorded with everything about it, pending before deli
       options: { ack: false, priority: "", remindAfterMs: null },
     },
   );
-  const deliveries = channelsOf(log.deliveries("b1"));
+  const deliveries = channelsOf(await log.deliveries("b1"));
   assert.deepEqual(deliveries.map((d) => d.name), ["channel-1", "channel-2", "channel-3"]);
   for (const d of deliveries) {
     assert.deepEqual(
@@ -104,29 +108,25 @@ Deno.test("a broadcast is recorded with everything about it, pending before deli
       ["pending", null, null, 0, 1_000],
     );
   }
-  assert.deepEqual(log.unfinished().map((u) => u.id), ["b1"]);
+  assert.deepEqual((await log.unfinished()).map((u) => u.id), ["b1"]);
   clock.now = 2_000;
-  log.finish("b1", "done");
-  assert.equal(log.get("b1")?.finishedAt, 2_000);
-  assert.deepEqual(log.unfinished(), []);
+  await log.finish("b1", "done");
+  assert.equal((await log.get("b1"))?.finishedAt, 2_000);
+  assert.deepEqual(await log.unfinished(), []);
   db.close();
 });
 
-Deno.test("per-channel outcomes: sending counts attempts, delivered keeps the post id, failed the reason", () => {
+Deno.test("per-channel outcomes: sending counts attempts, delivered keeps the post id, failed the reason", async () => {
   const db = open();
   const { log, clock } = clockedLog(db);
-  create(log, "b1", [target(1), target(2)]);
+  await create(log, "b1", [target(1), target(2)]);
   clock.now = 1_500;
-  log.markSending("b1", target(1));
-  log.markSending("b1", target(1));
-  log.markDelivered("b1", target(1), "post1");
-  log.markSending("b1", target(2));
-  log.markFailed("b1", target(2), "the bot is not a member of ~channel-2");
-  const [one, two] = channelsOf(log.deliveries("b1"));
-  // One at a time, the same records in the same order.
-  const each = log.eachDelivery("b1");
-  assert.deepEqual(each.next().value, one);
-  assert.deepEqual([...each], [two]);
+  await log.markSending("b1", target(1));
+  await log.markSending("b1", target(1));
+  await log.markDelivered("b1", target(1), "post1");
+  await log.markSending("b1", target(2));
+  await log.markFailed("b1", target(2), "the bot is not a member of ~channel-2");
+  const [one, two] = channelsOf(await log.deliveries("b1"));
   assert.deepEqual([one.status, one.postId, one.attempts, one.error], [
     "delivered",
     "post1",
@@ -138,100 +138,104 @@ Deno.test("per-channel outcomes: sending counts attempts, delivered keeps the po
     ["failed", null, 1, "the bot is not a member of ~channel-2"],
   );
   assert.equal(one.updatedAt, 1_500);
-  log.markDeleted("b1", target(1));
-  assert.equal(channelsOf(log.deliveries("b1"))[0].status, "deleted");
+  await log.markDeleted("b1", target(1));
+  assert.equal(channelsOf(await log.deliveries("b1"))[0].status, "deleted");
   assert.equal(
-    channelsOf(log.deliveries("b1"))[0].postId,
+    channelsOf(await log.deliveries("b1"))[0].postId,
     "post1",
     "the post id stays for the record",
   );
   db.close();
 });
 
-Deno.test("a crash leaves a sending channel distinguishable from a channel never started", () => {
+Deno.test("a crash leaves a sending channel distinguishable from a channel never started", async () => {
   const db = open();
   const { log } = clockedLog(db);
-  create(log, "b1", [target(1), target(2), target(3)]);
-  log.markSending("b1", target(1));
-  log.markDelivered("b1", target(1), "post1");
-  log.markSending("b1", target(2));
-  assert.deepEqual(channelsOf(log.deliveries("b1")).map((d) => d.status), [
+  await create(log, "b1", [target(1), target(2), target(3)]);
+  await log.markSending("b1", target(1));
+  await log.markDelivered("b1", target(1), "post1");
+  await log.markSending("b1", target(2));
+  assert.deepEqual(channelsOf(await log.deliveries("b1")).map((d) => d.status), [
     "delivered",
     "sending",
     "pending",
   ]);
-  assert.deepEqual(log.unfinished().map((b) => b.id), ["b1"]);
+  assert.deepEqual((await log.unfinished()).map((b) => b.id), ["b1"]);
   db.close();
 });
 
-Deno.test("reopenFailed puts only failed channels back and reopens the broadcast", () => {
+Deno.test("reopenFailed puts only failed channels back and reopens the broadcast", async () => {
   const db = open();
   const { log } = clockedLog(db);
-  create(log, "b1", [target(1), target(2), target(3)]);
-  log.markDelivered("b1", target(1), "post1");
-  log.markFailed("b1", target(2), "rate limited");
-  log.markFailed("b1", target(3), "archived");
-  log.finish("b1", "done");
-  assert.equal(log.reopenFailed("b1"), 2);
-  assert.deepEqual(channelsOf(log.deliveries("b1")).map((d) => d.status), [
+  await create(log, "b1", [target(1), target(2), target(3)]);
+  await log.markDelivered("b1", target(1), "post1");
+  await log.markFailed("b1", target(2), "rate limited");
+  await log.markFailed("b1", target(3), "archived");
+  await log.finish("b1", "done");
+  assert.equal(await log.reopenFailed("b1"), 2);
+  assert.deepEqual(channelsOf(await log.deliveries("b1")).map((d) => d.status), [
     "delivered",
     "pending",
     "pending",
   ]);
-  assert.equal(log.get("b1")?.status, "pending");
-  assert.equal(log.get("b1")?.finishedAt, null);
-  log.markDelivered("b1", target(2), "post2");
-  log.markDelivered("b1", target(3), "post3");
-  log.finish("b1", "done");
-  assert.equal(log.reopenFailed("b1"), 0);
-  assert.equal(log.get("b1")?.status, "done", "nothing to retry leaves the broadcast closed");
+  assert.equal((await log.get("b1"))?.status, "pending");
+  assert.equal((await log.get("b1"))?.finishedAt, null);
+  await log.markDelivered("b1", target(2), "post2");
+  await log.markDelivered("b1", target(3), "post3");
+  await log.finish("b1", "done");
+  assert.equal(await log.reopenFailed("b1"), 0);
+  assert.equal(
+    (await log.get("b1"))?.status,
+    "done",
+    "nothing to retry leaves the broadcast closed",
+  );
   db.close();
 });
 
-Deno.test("recent lists a sender's broadcasts newest first with per-status counts", () => {
+Deno.test("recent lists a sender's broadcasts newest first with per-status counts", async () => {
   const db = open();
   const { log, clock } = clockedLog(db);
   for (const [i, id] of ["b1", "b2", "b3"].entries()) {
     clock.now = 1_000 + i;
-    create(log, id, [target(1), target(2), target(3)]);
+    await create(log, id, [target(1), target(2), target(3)]);
   }
-  create(log, "other", [target(1)], "u2");
-  log.markDelivered("b2", target(1), "p1");
-  log.markDelivered("b2", target(2), "p2");
-  log.markFailed("b2", target(3), "x");
-  log.markDeleted("b2", target(2));
-  const recent = log.recent("u1", 2);
+  await create(log, "other", [target(1)], "u2");
+  await log.markDelivered("b2", target(1), "p1");
+  await log.markDelivered("b2", target(2), "p2");
+  await log.markFailed("b2", target(3), "x");
+  await log.markDeleted("b2", target(2));
+  const recent = await log.recent("u1", 2);
   assert.deepEqual(recent.map((b) => b.id), ["b3", "b2"]);
   assert.deepEqual(
     [recent[1].channels, recent[1].delivered, recent[1].failed, recent[1].deleted],
     [3, 1, 1, 1],
   );
-  assert.deepEqual(log.recent("u2", 10).map((b) => b.id), ["other"]);
-  assert.deepEqual(log.recent("nobody", 10), []);
+  assert.deepEqual((await log.recent("u2", 10)).map((b) => b.id), ["other"]);
+  assert.deepEqual(await log.recent("nobody", 10), []);
   db.close();
 });
 
-Deno.test("events record who did what, in order", () => {
+Deno.test("events record who did what, in order", async () => {
   const db = open();
   const { log, clock } = clockedLog(db);
-  create(log, "b1", [target(1)]);
+  await create(log, "b1", [target(1)]);
   clock.now = 5_000;
-  log.addEvent("b1", { id: "u1", username: "alice" }, "retry", "1 channels");
-  log.addEvent("b1", { id: "u9", username: "admin" }, "undo", "1 of 1 posts deleted");
-  assert.deepEqual(log.events("b1"), [
+  await log.addEvent("b1", { id: "u1", username: "alice" }, "retry", "1 channels");
+  await log.addEvent("b1", { id: "u9", username: "admin" }, "undo", "1 of 1 posts deleted");
+  assert.deepEqual(await log.events("b1"), [
     { at: 5_000, actor: "alice", action: "retry", detail: "1 channels" },
     { at: 5_000, actor: "admin", action: "undo", detail: "1 of 1 posts deleted" },
   ]);
   db.close();
 });
 
-Deno.test("hostile text is stored verbatim and cannot touch the schema", () => {
+Deno.test("hostile text is stored verbatim and cannot touch the schema", async () => {
   const db = open();
   const { log } = clockedLog(db);
   const evil = "'; DROP TABLE broadcasts; --\u0000\"\\ 🎉";
   // Texts from the server (display names, error reasons) never carry NUL.
   const serverText = evil.replace("\u0000", "");
-  log.create({
+  await log.create({
     id: "b1",
     senderId: "u1",
     senderUsername: "al'ice",
@@ -246,34 +250,34 @@ Deno.test("hostile text is stored verbatim and cannot touch the schema", () => {
       displayName: serverText,
     }],
   });
-  log.markFailed("b1", { kind: "channel", channelId: "c".repeat(26) }, serverText);
-  const b = log.get("b1")!;
+  await log.markFailed("b1", { kind: "channel", channelId: "c".repeat(26) }, serverText);
+  const b = (await log.get("b1"))!;
   assert.equal(b.message, evil);
   assert.equal(b.targetAnswer, evil);
   assert.equal(b.files[0].name, evil);
-  assert.equal(log.recent("u1", 1)[0].message, evil);
-  assert.equal(log.unfinished()[0].targetAnswer, evil);
-  assert.equal(channelsOf(log.deliveries("b1"))[0].error, serverText);
-  assert.equal(channelsOf(log.deliveries("b1"))[0].displayName, serverText);
+  assert.equal((await log.recent("u1", 1))[0].message, evil);
+  assert.equal((await log.unfinished())[0].targetAnswer, evil);
+  assert.equal(channelsOf(await log.deliveries("b1"))[0].error, serverText);
+  assert.equal(channelsOf(await log.deliveries("b1"))[0].displayName, serverText);
   assert.deepEqual({ ...db.prepare("PRAGMA integrity_check").get() }, { integrity_check: "ok" });
   assert.equal((db.prepare("SELECT COUNT(*) AS n FROM broadcasts").get() as { n: number }).n, 1);
   db.close();
 });
 
-Deno.test("create is atomic: a duplicate id leaves nothing half-written", () => {
+Deno.test("create is atomic: a duplicate id leaves nothing half-written", async () => {
   const db = open();
   const { log } = clockedLog(db);
-  create(log, "b1", [target(1)]);
-  assert.throws(() => create(log, "b1", [target(2), target(3)]));
-  assert.deepEqual(channelsOf(log.deliveries("b1")).map((d) => d.name), ["channel-1"]);
+  await create(log, "b1", [target(1)]);
+  await assert.rejects(() => create(log, "b1", [target(2), target(3)]));
+  assert.deepEqual(channelsOf(await log.deliveries("b1")).map((d) => d.name), ["channel-1"]);
   db.close();
 });
 
-Deno.test("the options are kept with the broadcast; an automatic reminder waits, undo cancels it", () => {
+Deno.test("the options are kept with the broadcast; an automatic reminder waits, undo cancels it", async () => {
   const db = open();
   const { log } = clockedLog(db);
   const options = { ack: true, priority: "urgent" as const, remindAfterMs: 60_000 };
-  log.create({
+  await log.create({
     id: "b2",
     senderId: "u1",
     senderUsername: "alice",
@@ -284,18 +288,18 @@ Deno.test("the options are kept with the broadcast; an automatic reminder waits,
     targets: [target(1)],
     options,
   });
-  assert.deepEqual(log.get("b2")?.options, options);
+  assert.deepEqual((await log.get("b2"))?.options, options);
   const due = () =>
     db.prepare("SELECT due_at, status FROM reminders_due WHERE broadcast_id = 'b2'").get();
   assert.deepEqual({ ...due() }, { due_at: 61_000, status: "waiting" });
-  assert.deepEqual(log.askingForAcknowledgement(0).map((b) => b.id), ["b2"]);
-  log.markDelivered("b2", target(1), "x".repeat(26));
-  assert.equal(log.deliveryOfPost("x".repeat(26))?.broadcastId, "b2");
-  assert.equal(log.delivery("b2", target(1))?.postId, "x".repeat(26));
-  assert.equal(log.cancelReminder("b2"), true);
-  assert.equal(log.cancelReminder("b2"), false, "cancelled once");
+  assert.deepEqual((await log.askingForAcknowledgement(0)).map((b) => b.id), ["b2"]);
+  await log.markDelivered("b2", target(1), "x".repeat(26));
+  assert.equal((await log.deliveryOfPost("x".repeat(26)))?.broadcastId, "b2");
+  assert.equal((await log.delivery("b2", target(1)))?.postId, "x".repeat(26));
+  assert.equal(await log.cancelReminder("b2"), true);
+  assert.equal(await log.cancelReminder("b2"), false, "cancelled once");
   assert.deepEqual({ ...due() }, { due_at: 61_000, status: "cancelled" });
-  create(log, "b3", [target(2)]);
-  assert.equal(log.cancelReminder("b3"), false, "none asked for");
+  await create(log, "b3", [target(2)]);
+  assert.equal(await log.cancelReminder("b3"), false, "none asked for");
   db.close();
 });

@@ -84,12 +84,12 @@ export class OutcomeReports {
     const text = retrying === undefined
       ? `**Nothing was sent** (broadcast \`${id}\`): ${reason}. Send the message again with ` +
         "its files."
-      : retryFailedText(id, reason, this.#broadcastLog.deliveries(id));
+      : retryFailedText(id, reason, await this.#broadcastLog.deliveries(id));
     await this.#notifier.dm(record.senderId, text);
     if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, text);
     await this.audit(
       record,
-      this.#broadcastLog.deliveries(id),
+      await this.#broadcastLog.deliveries(id),
       retrying === undefined ? "Aborted broadcast" : "Failed retry",
       actor.username,
     );
@@ -103,10 +103,10 @@ export class OutcomeReports {
     const id = record.id;
     const text = retrying === undefined
       ? `**Broadcast \`${id}\` was not sent**: ${end.reason}. Nothing was posted.`
-      : retryFailedText(id, end.reason, this.#broadcastLog.deliveries(id));
+      : retryFailedText(id, end.reason, await this.#broadcastLog.deliveries(id));
     if (end.dmSender) await this.#notifier.dm(record.senderId, text);
     if (actor.id !== record.senderId) await this.#notifier.dm(actor.id, text);
-    const deliveries = this.#broadcastLog.deliveries(id);
+    const deliveries = await this.#broadcastLog.deliveries(id);
     await this.#auditor.post({
       ...deliveryEvent(
         record,
@@ -131,9 +131,9 @@ export class OutcomeReports {
     { record, actor, retrying }: ReportedRun,
     notes: readonly string[] = [],
   ): Promise<void> {
-    // Counted as read, keeping only the recipients the report names or may hide: a run to
-    // 10,000 people would otherwise hold all their records to say "10000 of 10000".
-    const { counts, kept } = tallyDeliveries(this.#broadcastLog.eachDelivery(record.id));
+    // Counted, keeping only the recipients the report names or may hide: a run to 10,000
+    // people would otherwise hold all their records through the DMs to say "10000 of 10000".
+    const { counts, kept } = tallyDeliveries(await this.#broadcastLog.deliveries(record.id));
     const report = (hidden: ReadonlySet<string>) =>
       deliveryReport(record, kept, {
         undoWindowSeconds: this.#settings.undoWindowSeconds,
@@ -160,7 +160,7 @@ export class OutcomeReports {
 
   /** A broadcast stopped part-way (shutdown, a restart): the sender learns exactly where it is. */
   async interrupted(record: BroadcastRecord, heading: string): Promise<void> {
-    const deliveries = this.#broadcastLog.deliveries(record.id);
+    const deliveries = await this.#broadcastLog.deliveries(record.id);
     await this.#dmReport(
       { id: record.senderId, username: record.senderUsername },
       deliveries,

@@ -4,6 +4,10 @@
  * and marked delivered or failed; channels never started are marked failed. The sender learns
  * what arrived and can `!retry`.
  *
+ * With several instances on one database the instance that takes over resumes instead
+ * ({@link resumableBroadcasts}): what was `sending` goes back to pending, and delivery goes on
+ * looking for an earlier copy in every channel before posting, so nobody gets one twice.
+ *
  * @module
  */
 
@@ -32,10 +36,12 @@ export interface RecoveryDeps {
 
 /** Settles every unfinished broadcast, and tells each sender. */
 export async function recoverInterrupted(deps: RecoveryDeps): Promise<void> {
-  for (const record of deps.broadcastLog.unfinished()) {
-    for (const d of deps.broadcastLog.deliveries(record.id)) await settleChannel(deps, record, d);
-    deps.broadcastLog.finish(record.id, "interrupted");
-    deps.broadcastLog.addEvent(record.id, { id: "", username: "postbot" }, "recovered");
+  for (const record of await deps.broadcastLog.unfinished()) {
+    for (const d of await deps.broadcastLog.deliveries(record.id)) {
+      await settleChannel(deps, record, d);
+    }
+    await deps.broadcastLog.finish(record.id, "interrupted");
+    await deps.broadcastLog.addEvent(record.id, { id: "", username: "postbot" }, "recovered");
     await deps.reports.interrupted(
       record,
       "postbot was restarted while delivering your broadcast. ",
@@ -51,7 +57,7 @@ async function settleChannel(
   d: DeliveryRecord,
 ): Promise<void> {
   if (d.status === "pending") {
-    deps.broadcastLog.markFailed(
+    await deps.broadcastLog.markFailed(
       record.id,
       d,
       `not sent: postbot stopped before reaching this ${
@@ -62,7 +68,7 @@ async function settleChannel(
   }
   if (d.status !== "sending") return;
   // A person without a DM channel yet cannot have the post: the channel comes first.
-  const channelId = knownChannelOf(d, deps.directChannels);
+  const channelId = await knownChannelOf(d, deps.directChannels);
   try {
     const postId = channelId === undefined ? undefined : await findBroadcastPost(
       deps.transport,
@@ -71,16 +77,16 @@ async function settleChannel(
       channelId,
       record.createdAt,
     );
-    if (postId !== undefined) deps.broadcastLog.markDelivered(record.id, d, postId);
+    if (postId !== undefined) await deps.broadcastLog.markDelivered(record.id, d, postId);
     else {
-      deps.broadcastLog.markFailed(
+      await deps.broadcastLog.markFailed(
         record.id,
         d,
         "interrupted: postbot stopped while sending here, and the post did not arrive",
       );
     }
   } catch (e) {
-    deps.broadcastLog.markFailed(
+    await deps.broadcastLog.markFailed(
       record.id,
       d,
       `interrupted, and ${
@@ -88,4 +94,22 @@ async function settleChannel(
       } could not be checked (${explain(e, d, 1)})`,
     );
   }
+}
+
+/**
+ * The unfinished broadcasts, made ready to be delivered on: a recipient caught mid-delivery
+ * (`sending`) is pending again (delivery searches its channel before posting).
+ */
+export async function resumableBroadcasts(
+  broadcasts: BroadcastLog,
+): Promise<BroadcastRecord[]> {
+  const records = await broadcasts.unfinished();
+  for (const record of records) {
+    await broadcasts.reopenSending(record.id);
+    await broadcasts.addEvent(record.id, { id: "", username: "postbot" }, "resumed");
+    log.warn("Resuming broadcast {id} left unfinished by the previous active instance", {
+      id: record.id,
+    });
+  }
+  return records;
 }

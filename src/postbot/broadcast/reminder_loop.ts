@@ -78,27 +78,35 @@ export class ReminderLoop {
     await this.#running;
   }
 
+  /** Sets the timer for the next due reminder (soon again when the store cannot be read). */
   #arm(busy: boolean): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    const next = this.#deps.store.nextDue();
-    let wait = next === undefined ? MAX_SLEEP_MS : Math.max(0, next - this.#now());
-    if (busy) wait = Math.max(wait, BUSY_RETRY_MS);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.tick();
-    }, Math.min(MAX_SLEEP_MS, wait));
+    void this.#deps.store.nextDue().then(
+      (next) => next === undefined ? MAX_SLEEP_MS : Math.max(0, next - this.#now()),
+      (e) => {
+        log.warn("Could not read when the next reminder is due: {error}", { error: e });
+        return BUSY_RETRY_MS;
+      },
+    ).then((untilNext) => {
+      if (this.#stopped) return;
+      if (this.#timer !== undefined) clearTimeout(this.#timer);
+      const wait = busy ? Math.max(untilNext, BUSY_RETRY_MS) : untilNext;
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        void this.tick();
+      }, Math.min(MAX_SLEEP_MS, wait));
+    });
   }
 
   /** Sends the due reminders; true when one had to wait for its delivery to finish. */
   async #sendDue(): Promise<boolean> {
     let waiting = false;
-    for (const due of this.#deps.store.due(this.#now())) {
+    for (const due of await this.#deps.store.due(this.#now())) {
       if (this.#stopped) break;
       if (this.#deps.isBusy(due.broadcastId)) {
         waiting = true;
         continue;
       }
-      if (!this.#deps.store.claim(due.broadcastId)) continue;
+      if (!await this.#deps.store.claim(due.broadcastId)) continue;
       try {
         await this.#sendOne(due.broadcastId);
       } catch (e) {
@@ -112,7 +120,7 @@ export class ReminderLoop {
   }
 
   async #sendOne(id: string): Promise<void> {
-    const record = this.#deps.broadcastLog.get(id);
+    const record = await this.#deps.broadcastLog.get(id);
     if (record === undefined) return;
     const sender = { id: record.senderId, username: record.senderUsername };
     const outcome = await this.#deps.reminders.send(id, sender);

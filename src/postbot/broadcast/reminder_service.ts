@@ -86,12 +86,12 @@ export class Reminders {
     const { people, botUserId } = this.#deps;
     const basis = basisOf(record);
     const done = basis === "acknowledged"
-      ? this.#deps.acks.who(record.id)
+      ? await this.#deps.acks.who(record.id)
       : await this.#deps.seen.seenBy(record.id);
     let team: ReadonlyMap<string, { isBot: boolean }> | undefined;
     return await planReminder({
       record,
-      deliveries: this.#deps.broadcastLog.deliveries(record.id),
+      deliveries: await this.#deps.broadcastLog.deliveries(record.id),
       done,
       members: async (channelId) => {
         team ??= await people.teamPeople();
@@ -106,7 +106,7 @@ export class Reminders {
 
   /** Sends a reminder of broadcast `id` on `actor`'s word (or the automatic one). */
   async send(id: string, actor: Actor): Promise<ReminderOutcome> {
-    const record = this.#deps.broadcastLog.get(id);
+    const record = await this.#deps.broadcastLog.get(id);
     if (record === undefined) {
       return { kind: "refused", reason: "the broadcast is gone", dmSender: true };
     }
@@ -120,7 +120,7 @@ export class Reminders {
     const plan = allowed.plan;
     const failures = [...allowed.dropped];
     const sent = await this.#deliver(plan, failures);
-    this.#deps.broadcastLog.addEvent(
+    await this.#deps.broadcastLog.addEvent(
       id,
       actor,
       "remind",
@@ -193,11 +193,11 @@ export class Reminders {
       const text = personReminderText(plan, delivery, permalink(delivery.postId!), buttons);
       try {
         const channelId = await this.#deps.directChannels.open(userId);
-        store.record(id, userId, at, { postId: await this.#post(channelId, text) });
+        await store.record(id, userId, at, { postId: await this.#post(channelId, text) });
         dms++;
       } catch (e) {
         const why = e instanceof MattermostError ? e.message : String(e);
-        store.record(id, userId, at, { error: why });
+        await store.record(id, userId, at, { error: why });
         failures.push(`a direct message could not be sent (${why})`);
       }
     });

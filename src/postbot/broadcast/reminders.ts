@@ -15,7 +15,8 @@
  * @module
  */
 
-import type { DatabaseSync } from "node:sqlite";
+import type { Database } from "../database/port.ts";
+import { type FenceSource, SOLE_INSTANCE } from "../database/fencing.ts";
 import { plural } from "../format.ts";
 import { ACK_EMOJI } from "./ack_post.ts";
 import {
@@ -36,16 +37,18 @@ export interface SeenSource {
 
 /** {@link SeenSource} reading the `seen` table as it stands. */
 export class SeenTable implements SeenSource {
-  readonly #db: DatabaseSync;
+  readonly #db: Database;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: Database) {
     this.#db = db;
   }
 
-  seenBy(broadcastId: string): Promise<ReadonlySet<string>> {
-    const rows = this.#db.prepare("SELECT user_id FROM seen WHERE broadcast_id = ?")
-      .all(broadcastId) as { user_id: string }[];
-    return Promise.resolve(new Set(rows.map((r) => r.user_id)));
+  async seenBy(broadcastId: string): Promise<ReadonlySet<string>> {
+    const rows = await this.#db.query<{ user_id: string }>(
+      "SELECT user_id FROM seen WHERE broadcast_id = ?",
+      [broadcastId],
+    );
+    return new Set(rows.map((r) => r.user_id));
   }
 }
 
@@ -55,75 +58,83 @@ export interface DueReminder {
   readonly dueAt: number;
 }
 
-/** The `reminders` and `reminders_due` tables. */
+/**
+ * The `reminders` and `reminders_due` tables. Taking a due reminder to send it is fenced: an
+ * instance that lost the lease takes none.
+ */
 export class ReminderStore {
-  readonly #db: DatabaseSync;
+  readonly #db: Database;
+  readonly #fence: FenceSource;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: Database, fence: FenceSource = SOLE_INSTANCE) {
     this.#db = db;
+    this.#fence = fence;
   }
 
   /** Automatic reminders whose time has come, soonest first. */
-  due(now: number): DueReminder[] {
-    return (this.#db.prepare(
+  async due(now: number): Promise<DueReminder[]> {
+    const rows = await this.#db.query<{ broadcast_id: string; due_at: number }>(
       `SELECT broadcast_id, due_at FROM reminders_due WHERE status = 'waiting' AND due_at <= ?
        ORDER BY due_at`,
-    ).all(now) as { broadcast_id: string; due_at: number }[]).map((r) => ({
-      broadcastId: r.broadcast_id,
-      dueAt: Number(r.due_at),
-    }));
+      [now],
+    );
+    return rows.map((r) => ({ broadcastId: r.broadcast_id, dueAt: Number(r.due_at) }));
   }
 
   /** The next automatic reminder's time, if one waits. */
-  nextDue(): number | undefined {
-    const row = this.#db.prepare(
+  async nextDue(): Promise<number | undefined> {
+    const [row] = await this.#db.query<{ next: number | null }>(
       "SELECT MIN(due_at) AS next FROM reminders_due WHERE status = 'waiting'",
-    ).get() as { next: number | null };
-    return row.next === null ? undefined : Number(row.next);
+    );
+    return row === undefined || row.next === null ? undefined : Number(row.next);
   }
 
   /** The automatic reminder of a broadcast, if it still waits. */
-  waiting(broadcastId: string): DueReminder | undefined {
-    const row = this.#db.prepare(
+  async waiting(broadcastId: string): Promise<DueReminder | undefined> {
+    const [row] = await this.#db.query<{ due_at: number }>(
       "SELECT due_at FROM reminders_due WHERE broadcast_id = ? AND status = 'waiting'",
-    ).get(broadcastId) as { due_at: number } | undefined;
+      [broadcastId],
+    );
     return row === undefined ? undefined : { broadcastId, dueAt: Number(row.due_at) };
   }
 
   /** Takes a waiting reminder to send it; false when it is not waiting (cancelled, taken). */
-  claim(broadcastId: string): boolean {
-    return Number(
-      this.#db.prepare(
-        "UPDATE reminders_due SET status = 'sent' WHERE broadcast_id = ? AND status = 'waiting'",
-      ).run(broadcastId).changes,
+  async claim(broadcastId: string): Promise<boolean> {
+    return await this.#db.run(
+      `UPDATE reminders_due SET status = 'sent'
+       WHERE broadcast_id = ? AND status = 'waiting' AND ${this.#fence()}`,
+      [broadcastId],
     ) === 1;
   }
 
   /** Records that a person was reminded (`postId`), or why they could not be (`error`). */
-  record(
+  async record(
     broadcastId: string,
     userId: string,
     at: number,
     outcome: { postId: string } | { error: string },
-  ): void {
-    this.#db.prepare(
-      `INSERT OR REPLACE INTO reminders (broadcast_id, user_id, at, post_id, error)
-       VALUES (?, ?, ?, ?, ?)`,
-    ).run(
-      broadcastId,
-      userId,
-      at,
-      "postId" in outcome ? outcome.postId : null,
-      "error" in outcome ? outcome.error : null,
+  ): Promise<void> {
+    await this.#db.run(
+      `INSERT INTO reminders (broadcast_id, user_id, at, post_id, error) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (broadcast_id, user_id, at) DO UPDATE SET post_id = excluded.post_id,
+         error = excluded.error`,
+      [
+        broadcastId,
+        userId,
+        at,
+        "postId" in outcome ? outcome.postId : null,
+        "error" in outcome ? outcome.error : null,
+      ],
     );
   }
 
   /** How many times each person of a broadcast was reminded. */
-  counts(broadcastId: string): Map<string, number> {
-    const rows = this.#db.prepare(
+  async counts(broadcastId: string): Promise<Map<string, number>> {
+    const rows = await this.#db.query<{ user_id: string; n: number }>(
       `SELECT user_id, COUNT(*) AS n FROM reminders WHERE broadcast_id = ? AND post_id IS NOT NULL
        GROUP BY user_id`,
-    ).all(broadcastId) as { user_id: string; n: number }[];
+      [broadcastId],
+    );
     return new Map(rows.map((r) => [r.user_id, Number(r.n)]));
   }
 }

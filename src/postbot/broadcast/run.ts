@@ -87,6 +87,11 @@ export interface RunDeps {
      * delivered (see seen_threshold.ts). Absent, they are read when first needed.
      */
     readonly captureSeen?: (broadcastId: string) => Promise<void>;
+    /**
+     * Another instance takes over (a shared database): a run cut off by shutdown is left
+     * as it is, for the next active to resume, instead of recorded as interrupted.
+     */
+    readonly handOver?: boolean;
   };
 }
 
@@ -147,6 +152,7 @@ export class DeliveryRuns {
   /**
    * Delivers the pending channels of broadcast `id`; `retrying` is the broadcast as it was
    * before a retry, `kept` the files a scheduled broadcast kept (else they are downloaded).
+   * `checkFirst`: look for an earlier copy before posting (a retry, a resumed broadcast).
    */
   async deliver(
     id: string,
@@ -154,11 +160,12 @@ export class DeliveryRuns {
     retrying: BroadcastRecord | undefined,
     release: () => void,
     kept?: readonly PreparedFile[],
+    checkFirst = retrying !== undefined,
   ): Promise<void> {
-    const record = this.#deps.broadcastLog.get(id);
+    const record = await this.#deps.broadcastLog.get(id);
     if (record === undefined) return;
     const notes: string[] = [];
-    const { end, pending } = await this.#fanOut(record, { retrying, kept, notes });
+    const { end, pending } = await this.#fanOut(record, { checkFirst, kept, notes });
     if (end.kind === "finished" || end.kind === "interrupted") {
       await this.#deps.settings.captureSeen?.(record.id).catch((e) =>
         log.warn("Could not record what {id} needs to be seen: {error}", { id, error: e })
@@ -176,21 +183,16 @@ export class DeliveryRuns {
   async #fanOut(
     record: BroadcastRecord,
     run: {
-      retrying: BroadcastRecord | undefined;
+      checkFirst: boolean;
       kept: readonly PreparedFile[] | undefined;
       notes: string[];
     },
   ): Promise<{ end: RunEnd; pending: readonly DeliveryRecord[] }> {
-    const all = this.#pendingTargets(record.id);
+    const all = await this.#pendingTargets(record.id);
     const authorized = await this.#authorize(record, all);
     if (!authorized.ok) return { end: authorized.end, pending: all };
     const pending = await this.#reachable(record.id, authorized.pending);
-    const { kept, notes } = run;
-    const end = await this.#run(record, pending, {
-      checkFirst: run.retrying !== undefined,
-      kept,
-      notes,
-    });
+    const end = await this.#run(record, pending, run);
     return { end, pending: end.kind === "no_files" ? pending : [] };
   }
 
@@ -214,7 +216,7 @@ export class DeliveryRuns {
         return { ok: false, end: refusedEnd(verdict.refusal, sender.username) };
       }
       for (const { target, reason } of verdict.dropped) {
-        this.#deps.broadcastLog.markFailed(record.id, target, `not sent: ${reason}`);
+        await this.#deps.broadcastLog.markFailed(record.id, target, `not sent: ${reason}`);
       }
       if (verdict.dropped.length > 0) {
         log.info("Broadcast {id}: {n} recipients dropped, out of @{user}'s reach now", {
@@ -244,17 +246,19 @@ export class DeliveryRuns {
   }
 
   /** The recipients still to deliver to; a stored audit channel is refused here, too. */
-  #pendingTargets(id: string): DeliveryRecord[] {
+  async #pendingTargets(id: string): Promise<DeliveryRecord[]> {
     const audit = this.#deps.settings.auditChannelId ?? "";
-    return this.#deps.broadcastLog.deliveries(id).filter((d) => {
-      if (d.status !== "pending") return false;
+    const pending: DeliveryRecord[] = [];
+    for (const d of await this.#deps.broadcastLog.deliveries(id)) {
+      if (d.status !== "pending") continue;
       // Resolution refuses the audit channel; this holds for broadcasts stored before, too.
       if (audit !== "" && d.kind === "channel" && d.channelId === audit) {
-        this.#deps.broadcastLog.markFailed(id, d, AUDIT_CHANNEL_REFUSAL);
-        return false;
+        await this.#deps.broadcastLog.markFailed(id, d, AUDIT_CHANNEL_REFUSAL);
+        continue;
       }
-      return true;
-    });
+      pending.push(d);
+    }
+    return pending;
   }
 
   /**
@@ -275,12 +279,13 @@ export class DeliveryRuns {
       log.warn("Could not check that the people of {id} can be reached: {error}", { id, error: e });
       return pending;
     }
-    return pending.filter((d) => {
+    const reachable: DeliveryRecord[] = [];
+    for (const d of pending) {
       const why = d.kind === "person" ? gone.get(d.userId) : undefined;
-      if (why === undefined) return true;
-      this.#deps.broadcastLog.markFailed(id, d, `not sent: ${why}`);
-      return false;
-    });
+      if (why === undefined) reachable.push(d);
+      else await this.#deps.broadcastLog.markFailed(id, d, `not sent: ${why}`);
+    }
+    return reachable;
   }
 
   /**
@@ -340,26 +345,33 @@ export class DeliveryRuns {
     const { broadcastLog, reports } = this.#deps;
     switch (end.kind) {
       case "no_files":
-        this.#abandon(run, end.reason);
+        await this.#abandon(run, end.reason);
         release();
         return await reports.noFiles(run, end.reason);
       case "interrupted":
+        if (this.#deps.settings.handOver) {
+          log.warn("Broadcast {id}: {n} recipients left for the next active instance", {
+            id: record.id,
+            n: end.notStarted,
+          });
+          return;
+        }
         // Shutting down: what did not start stays pending and is recovered at the next start.
         log.warn("Broadcast {id} interrupted by shutdown: {n} recipients not started", {
           id: record.id,
           n: end.notStarted,
         });
-        this.#interrupt(record.id, "postbot shut down before reaching this");
+        await this.#interrupt(record.id, "postbot shut down before reaching this");
         return await reports.interrupted(
           record,
           "postbot is shutting down and could not finish your broadcast. ",
         );
       case "finished":
-        broadcastLog.finish(record.id, "done");
+        await broadcastLog.finish(record.id, "done");
         release();
         return await reports.finished(run, run.notes);
       case "refused":
-        this.#abandon(run, end.audited);
+        await this.#abandon(run, end.audited);
         release();
         return await reports.refused(run, end);
       default:
@@ -371,24 +383,24 @@ export class DeliveryRuns {
    * Nothing of this run was sent: its channels fail with `reason`. A first delivery is
    * aborted; a retry changes nothing that was delivered, so the broadcast keeps its outcome.
    */
-  #abandon({ record, retrying, pending }: RunContext, reason: string): void {
+  async #abandon({ record, retrying, pending }: RunContext, reason: string): Promise<void> {
     const { broadcastLog } = this.#deps;
-    for (const d of pending) broadcastLog.markFailed(record.id, d, `not sent: ${reason}`);
-    if (retrying === undefined) broadcastLog.finish(record.id, "aborted", reason);
-    else broadcastLog.finish(record.id, finalStatus(retrying), retrying.error ?? undefined);
+    for (const d of pending) await broadcastLog.markFailed(record.id, d, `not sent: ${reason}`);
+    if (retrying === undefined) await broadcastLog.finish(record.id, "aborted", reason);
+    else await broadcastLog.finish(record.id, finalStatus(retrying), retrying.error ?? undefined);
   }
 
   /** Shutdown stopped the run: recipients not started fail, the broadcast is interrupted. */
-  #interrupt(id: string, reason: string): void {
+  async #interrupt(id: string, reason: string): Promise<void> {
     const { broadcastLog } = this.#deps;
-    for (const d of broadcastLog.deliveries(id)) {
+    for (const d of await broadcastLog.deliveries(id)) {
       if (d.status !== "pending") continue;
-      broadcastLog.markFailed(
+      await broadcastLog.markFailed(
         id,
         d,
         `not sent: ${reason} ${d.kind === "channel" ? "channel" : "person"}`,
       );
     }
-    broadcastLog.finish(id, "interrupted", `${reason} recipient`);
+    await broadcastLog.finish(id, "interrupted", `${reason} recipient`);
   }
 }

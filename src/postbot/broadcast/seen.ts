@@ -157,7 +157,7 @@ export class SeenReader {
     const deadline = start + budget.timeMs;
     const delivered = deliveries.filter((d) => d.status === "delivered");
     const thresholds = await this.#thresholds(id, delivered);
-    const dms = this.#deps.seenLog.directChannels();
+    const dms = await this.#deps.seenLog.directChannels();
     const [channels, people] = await Promise.all([
       this.#readChannels(delivered, thresholds, deadline),
       this.#readPeople(id, delivered, { thresholds, dms, deadline, budget }),
@@ -168,9 +168,9 @@ export class SeenReader {
       channels,
       people: people.seen,
       asked: people.asked,
-      acks: seenLog.acknowledgements(id),
-      ackRequested: seenLog.ackRequested(id),
-      reminded: seenLog.lastReminded(id),
+      acks: await seenLog.acknowledgements(id),
+      ackRequested: await seenLog.ackRequested(id),
+      reminded: await seenLog.lastReminded(id),
     };
   }
 
@@ -180,7 +180,7 @@ export class SeenReader {
     delivered: readonly DeliveryRecord[],
   ): Promise<Map<string, number>> {
     const { seenLog } = this.#deps;
-    const known = seenLog.thresholds(id);
+    const known = await seenLog.thresholds(id);
     const missing = delivered.filter((d) => !known.has(targetKey(d)));
     if (missing.length === 0) return known;
     try {
@@ -188,7 +188,7 @@ export class SeenReader {
     } catch (e) {
       log.warn("Could not read the message counts of {id}: {error}", { id, error: e });
     }
-    return seenLog.thresholds(id);
+    return await seenLog.thresholds(id);
   }
 
   /** Every delivered channel, until the time is up. */
@@ -287,7 +287,7 @@ export class SeenReader {
     },
   ): Promise<{ seen: Map<string, PersonSeen>; asked: number }> {
     const seen = new Map<string, PersonSeen>();
-    const recorded = this.#deps.seenLog.seenPeople(id);
+    const recorded = await this.#deps.seenLog.seenPeople(id);
     const asked = this.#askedFor(id);
     const open: PersonTarget[] = [];
     for (const d of delivered) {
@@ -309,7 +309,7 @@ export class SeenReader {
       if (result.kind === "not_seen") asked.set(p.userId, result.at);
     });
     const at = this.#now();
-    this.#deps.seenLog.markSeen(id, found, at);
+    await this.#deps.seenLog.markSeen(id, found, at);
     for (const userId of found) {
       seen.set(userId, { kind: "seen", at });
       asked.delete(userId);

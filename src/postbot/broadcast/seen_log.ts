@@ -8,12 +8,9 @@
  * @module
  */
 
-import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { transaction } from "@postbot/framework/sqlite";
+import type { Database } from "../database/port.ts";
 import type { TargetRef } from "./model.ts";
 import { targetKey } from "./model.ts";
-
-type Row = Record<string, unknown>;
 
 /** One acknowledgement of a broadcast (by a button or a reaction on one of its posts). */
 export interface Acknowledgement {
@@ -23,28 +20,19 @@ export interface Acknowledgement {
 
 /** Reads and writes the seen facts of broadcasts. */
 export class SeenLog {
-  readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #db: Database;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: Database) {
     this.#db = db;
   }
 
-  #prepare(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
-
   /** The seen thresholds of a broadcast's deliveries that have one, by target key. */
-  thresholds(broadcastId: string): Map<string, number> {
-    const rows = this.#prepare(
+  async thresholds(broadcastId: string): Promise<Map<string, number>> {
+    const rows = await this.#db.query(
       `SELECT kind, channel_id, user_id, seen_threshold FROM deliveries
        WHERE broadcast_id = ? AND seen_threshold IS NOT NULL`,
-    ).all(broadcastId) as Row[];
+      [broadcastId],
+    );
     return new Map(rows.map((r) => [
       targetKey(
         r.kind === "person"
@@ -59,95 +47,105 @@ export class SeenLog {
    * Records the thresholds of deliveries that have none yet (a first capture is the closest
    * to the post; a later one is only ever higher, so it is never replaced).
    */
-  setThresholds(broadcastId: string, counts: readonly [TargetRef, number][]): void {
+  async setThresholds(broadcastId: string, counts: readonly [TargetRef, number][]): Promise<void> {
     if (counts.length === 0) return;
-    transaction(this.#db, () => {
+    await this.#db.transaction(async (tx) => {
       for (const [target, count] of counts) {
         const [where, key] = target.kind === "channel"
           ? ["kind = 'channel' AND channel_id = ?", target.channelId]
           : ["kind = 'person' AND user_id = ?", target.userId];
-        this.#prepare(
+        await tx.run(
           `UPDATE deliveries SET seen_threshold = ?
            WHERE broadcast_id = ? AND ${where} AND seen_threshold IS NULL`,
-        ).run(count, broadcastId, key);
+          [count, broadcastId, key],
+        );
       }
     });
   }
 
   /** The people known to have seen a broadcast, with when postbot found out. */
-  seenPeople(broadcastId: string): Map<string, number> {
-    const rows = this.#prepare("SELECT user_id, seen_at FROM seen WHERE broadcast_id = ?")
-      .all(broadcastId) as Row[];
+  async seenPeople(broadcastId: string): Promise<Map<string, number>> {
+    const rows = await this.#db.query(
+      "SELECT user_id, seen_at FROM seen WHERE broadcast_id = ?",
+      [broadcastId],
+    );
     return new Map(rows.map((r) => [String(r.user_id), Number(r.seen_at)]));
   }
 
   /** Records that these people have seen a broadcast (kept as first recorded). */
-  markSeen(broadcastId: string, userIds: readonly string[], at: number): void {
+  async markSeen(broadcastId: string, userIds: readonly string[], at: number): Promise<void> {
     if (userIds.length === 0) return;
-    transaction(this.#db, () => {
-      const insert = this.#prepare(
-        "INSERT OR IGNORE INTO seen (broadcast_id, user_id, seen_at) VALUES (?, ?, ?)",
-      );
-      for (const id of userIds) insert.run(broadcastId, id, at);
+    await this.#db.transaction(async (tx) => {
+      for (const id of userIds) {
+        await tx.run(
+          "INSERT INTO seen (broadcast_id, user_id, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+          [broadcastId, id, at],
+        );
+      }
     });
   }
 
   /** Who acknowledged a broadcast, and when and on which of its posts. */
-  acknowledgements(broadcastId: string): Map<string, Acknowledgement> {
-    const rows = this.#prepare(
+  async acknowledgements(broadcastId: string): Promise<Map<string, Acknowledgement>> {
+    const rows = await this.#db.query(
       "SELECT user_id, at, post_id FROM acknowledgements WHERE broadcast_id = ?",
-    ).all(broadcastId) as Row[];
+      [broadcastId],
+    );
     return new Map(
       rows.map((r) => [String(r.user_id), { at: Number(r.at), postId: String(r.post_id) }]),
     );
   }
 
   /** When each person was last reminded of a broadcast (reminders that went out). */
-  lastReminded(broadcastId: string): Map<string, number> {
-    const rows = this.#prepare(
+  async lastReminded(broadcastId: string): Promise<Map<string, number>> {
+    const rows = await this.#db.query(
       `SELECT user_id, MAX(at) AS at FROM reminders
        WHERE broadcast_id = ? AND post_id IS NOT NULL GROUP BY user_id`,
-    ).all(broadcastId) as Row[];
+      [broadcastId],
+    );
     return new Map(rows.map((r) => [String(r.user_id), Number(r.at)]));
   }
 
   /** Whether the sender asked for acknowledgement. */
-  ackRequested(broadcastId: string): boolean {
-    const row = this.#prepare("SELECT ack_requested FROM broadcasts WHERE id = ?")
-      .get(broadcastId) as Row | undefined;
+  async ackRequested(broadcastId: string): Promise<boolean> {
+    const [row] = await this.#db.query(
+      "SELECT ack_requested FROM broadcasts WHERE id = ?",
+      [broadcastId],
+    );
     return Number(row?.ack_requested ?? 0) === 1;
   }
 
-  /** Every DM channel the bot has with a person, by user id (one query, for many people). */
   /**
    * The delivered recipients of a broadcast without a seen threshold yet, each with the
-   * channel holding its post (a person's DM with the bot; undefined if none is known), read
-   * one row at a time: the capture after a run to 10,000 people needs no delivery records
-   * and no map of every DM the bot ever opened.
+   * channel holding its post (a person's DM with the bot; undefined if none is known): the
+   * capture after a run to 10,000 people then needs no delivery records and no map of every
+   * DM the bot ever opened.
    */
-  *unmeasured(
+  async unmeasured(
     broadcastId: string,
-  ): Generator<{ target: TargetRef; channelId: string | undefined }, void, undefined> {
-    const rows = this.#prepare(
+  ): Promise<{ target: TargetRef; channelId: string | undefined }[]> {
+    const rows = await this.#db.query(
       `SELECT d.kind, d.channel_id, d.user_id, dc.channel_id AS dm FROM deliveries d
        LEFT JOIN direct_channels dc ON d.kind = 'person' AND dc.user_id = d.user_id
        WHERE d.broadcast_id = ? AND d.status = 'delivered' AND d.seen_threshold IS NULL`,
-    ).iterate(broadcastId) as Iterable<Row>;
-    for (const r of rows) {
-      yield r.kind === "person"
+      [broadcastId],
+    );
+    return rows.map((r) =>
+      r.kind === "person"
         ? {
           target: { kind: "person", userId: String(r.user_id) },
-          channelId: r.dm === null ? undefined : String(r.dm),
+          channelId: r.dm === null || r.dm === undefined ? undefined : String(r.dm),
         }
         : {
           target: { kind: "channel", channelId: String(r.channel_id) },
           channelId: String(r.channel_id),
-        };
-    }
+        }
+    );
   }
 
-  directChannels(): Map<string, string> {
-    const rows = this.#prepare("SELECT user_id, channel_id FROM direct_channels").all() as Row[];
+  /** Every DM channel the bot has with a person, by user id (one query, for many people). */
+  async directChannels(): Promise<Map<string, string>> {
+    const rows = await this.#db.query("SELECT user_id, channel_id FROM direct_channels");
     return new Map(rows.map((r) => [String(r.user_id), String(r.channel_id)]));
   }
 }

@@ -7,6 +7,7 @@ import { BroadcastLog } from "./log.ts";
 import type { BroadcastTarget } from "./model.ts";
 import { type SeenPicture, SeenReader } from "./seen.ts";
 import { SeenLog } from "./seen_log.ts";
+import { SqliteDatabase } from "../database/sqlite_database.ts";
 
 const id26 = (prefix: string, n: number) => `${prefix}${n}`.padEnd(26, "x");
 const BOT = id26("bot", 0);
@@ -19,9 +20,9 @@ function open(): DatabaseSync {
 }
 
 /** A broadcast delivered to `targets` (posts p<n>), each with seen threshold 5. */
-function delivered(db: DatabaseSync, targets: BroadcastTarget[]): BroadcastLog {
-  const log = new BroadcastLog(db);
-  log.create({
+async function delivered(db: DatabaseSync, targets: BroadcastTarget[]): Promise<BroadcastLog> {
+  const log = new BroadcastLog(new SqliteDatabase(db));
+  await log.create({
     id: "b1",
     senderId: "s",
     senderUsername: "sender",
@@ -31,7 +32,7 @@ function delivered(db: DatabaseSync, targets: BroadcastTarget[]): BroadcastLog {
     sourcePostId: null,
     targets,
   });
-  targets.forEach((t, i) => log.markDelivered("b1", t, `p${i}`));
+  for (const [i, t] of targets.entries()) await log.markDelivered("b1", t, `p${i}`);
   db.prepare("UPDATE deliveries SET seen_threshold = 5").run();
   for (const t of targets) {
     if (t.kind === "person") {
@@ -81,7 +82,7 @@ function notFound(): MattermostError {
 function reader(db: DatabaseSync, transport: RestTransport, clock: { now: number }) {
   return new SeenReader({
     transport,
-    seenLog: new SeenLog(db),
+    seenLog: new SeenLog(new SqliteDatabase(db)),
     teamId: "team",
     botUserId: BOT,
     now: () => clock.now,
@@ -93,7 +94,7 @@ const kinds = (p: SeenPicture) => [...p.people.values()].map((s) => s.kind);
 Deno.test("people: at most budget.people asked, least recently asked first, seen never again", async () => {
   const db = open();
   const people = Array.from({ length: 25 }, (_, i) => person(i));
-  const log = delivered(db, people);
+  const log = await delivered(db, people);
   const clock = { now: 1_000 };
   // user3 has seen it (msg_count 5 of 5); nobody else.
   const { transport, asked } = server((path) => ({
@@ -101,21 +102,23 @@ Deno.test("people: at most budget.people asked, least recently asked first, seen
   }), clock);
   const seen = reader(db, transport, clock);
   const budget = { timeMs: 60_000, people: 10 };
-  const first = await seen.read("b1", log.deliveries("b1"), budget);
+  const first = await seen.read("b1", await log.deliveries("b1"), budget);
   assert.equal(first.asked, 10);
   assert.equal(kinds(first).filter((k) => k === "unchecked").length, 15);
   assert.equal(first.people.get(id26("user", 3))?.kind, "seen");
-  assert.deepEqual([...new SeenLog(db).seenPeople("b1").keys()], [id26("user", 3)]);
+  assert.deepEqual([...(await new SeenLog(new SqliteDatabase(db)).seenPeople("b1")).keys()], [
+    id26("user", 3),
+  ]);
   const firstAsked = new Set(asked.splice(0));
 
   clock.now += 1_000;
-  const second = await seen.read("b1", log.deliveries("b1"), budget);
+  const second = await seen.read("b1", await log.deliveries("b1"), budget);
   assert.equal(second.asked, 10);
   assert.ok(asked.every((p) => !firstAsked.has(p)), "the ones not asked yet go first");
   asked.splice(0);
   clock.now += 1_000;
-  await seen.read("b1", log.deliveries("b1"), budget);
-  const third = await seen.read("b1", log.deliveries("b1"), budget);
+  await seen.read("b1", await log.deliveries("b1"), budget);
+  const third = await seen.read("b1", await log.deliveries("b1"), budget);
   assert.equal(third.people.get(id26("user", 3))?.kind, "seen");
   assert.ok(!asked.some((p) => p.endsWith(id26("user", 3))), "user3 is never asked again");
   const notSeen = third.people.get(id26("user", 0));
@@ -124,10 +127,10 @@ Deno.test("people: at most budget.people asked, least recently asked first, seen
 
 Deno.test("people: no request starts once the time is up; the rest are counted unchecked", async () => {
   const db = open();
-  const log = delivered(db, Array.from({ length: 40 }, (_, i) => person(i)));
+  const log = await delivered(db, Array.from({ length: 40 }, (_, i) => person(i)));
   const clock = { now: 0 };
   const { transport } = server(() => ({ msg_count: 0 }), clock, 100);
-  const picture = await reader(db, transport, clock).read("b1", log.deliveries("b1"), {
+  const picture = await reader(db, transport, clock).read("b1", await log.deliveries("b1"), {
     timeMs: 250,
     people: 1_000,
   });
@@ -137,7 +140,7 @@ Deno.test("people: no request starts once the time is up; the rest are counted u
 
 Deno.test("channels: active humans only; a member the pages missed is asked alone", async () => {
   const db = open();
-  const log = delivered(db, [{
+  const log = await delivered(db, [{
     kind: "channel",
     channelId: CHANNEL,
     name: "town",
@@ -169,7 +172,7 @@ Deno.test("channels: active humans only; a member the pages missed is asked alon
     if (path.endsWith(id26("gone", 0))) return notFound();
     throw new Error(`unexpected ${path}`);
   }, clock);
-  const picture = await reader(db, transport, clock).read("b1", log.deliveries("b1"), {
+  const picture = await reader(db, transport, clock).read("b1", await log.deliveries("b1"), {
     timeMs: 1_000,
     people: 10,
   });
@@ -185,7 +188,7 @@ Deno.test("channels: active humans only; a member the pages missed is asked alon
 
 Deno.test("a delivery without a threshold gets the channel's count now; unreadable: failed", async () => {
   const db = open();
-  const log = delivered(db, [person(1), person(2)]);
+  const log = await delivered(db, [person(1), person(2)]);
   db.prepare("UPDATE deliveries SET seen_threshold = NULL").run();
   const clock = { now: 0 };
   const { transport } = server((path) => {
@@ -193,11 +196,11 @@ Deno.test("a delivery without a threshold gets the channel's count now; unreadab
     if (path === `/channels/dm-${id26("user", 2)}`) return notFound();
     return { msg_count: 3 };
   }, clock);
-  const picture = await reader(db, transport, clock).read("b1", log.deliveries("b1"), {
+  const picture = await reader(db, transport, clock).read("b1", await log.deliveries("b1"), {
     timeMs: 1_000,
     people: 10,
   });
   assert.equal(picture.people.get(id26("user", 1))?.kind, "seen");
   assert.equal(picture.people.get(id26("user", 2))?.kind, "failed");
-  assert.deepEqual([...new SeenLog(db).thresholds("b1").values()], [3]);
+  assert.deepEqual([...(await new SeenLog(new SqliteDatabase(db)).thresholds("b1")).values()], [3]);
 });

@@ -63,16 +63,15 @@ export async function totalMessages(transport: RestTransport, channelId: string)
 /**
  * Records the thresholds of the delivered `deliveries` that lack one (a retry's run asks only
  * for what it delivered); returns how many were recorded. Throws when the list of the bot's
- * channels cannot be read. `deliveries` may come one at a time (BroadcastLog.eachDelivery):
- * only the recipient of each is kept, not the record.
+ * channels cannot be read. Only the recipient of each delivery is kept, not the record.
  */
 export async function captureThresholds(
   deps: ThresholdDeps,
   broadcastId: string,
   deliveries: Iterable<DeliveryRecord>,
 ): Promise<number> {
-  const dms = deps.seenLog.directChannels();
-  const known = deps.seenLog.thresholds(broadcastId);
+  const dms = await deps.seenLog.directChannels();
+  const known = await deps.seenLog.thresholds(broadcastId);
   const wanted = new Map<string, TargetRef>();
   for (const d of deliveries) {
     if (d.status !== "delivered" || known.has(targetKey(d))) continue;
@@ -92,7 +91,7 @@ export async function captureRunThresholds(
   broadcastId: string,
 ): Promise<number> {
   const wanted = new Map<string, TargetRef>();
-  for (const { target, channelId } of deps.seenLog.unmeasured(broadcastId)) {
+  for (const { target, channelId } of await deps.seenLog.unmeasured(broadcastId)) {
     if (channelId !== undefined) wanted.set(channelId, target);
   }
   return await measure(deps, broadcastId, wanted);
@@ -116,7 +115,7 @@ async function measure(
     if (n !== undefined) counts.set(id, n);
   });
   const found = [...counts].map(([id, n]): [TargetRef, number] => [wanted.get(id)!, n]);
-  deps.seenLog.setThresholds(broadcastId, found);
+  await deps.seenLog.setThresholds(broadcastId, found);
   return found.length;
 }
 

@@ -5,6 +5,7 @@ import { MIGRATIONS } from "../migrations.ts";
 import { BroadcastLog } from "./log.ts";
 import { type BroadcastTarget, targetKey } from "./model.ts";
 import { SeenLog } from "./seen_log.ts";
+import { SqliteDatabase } from "../database/sqlite_database.ts";
 import { captureRunThresholds, captureThresholds, type ThresholdDeps } from "./seen_threshold.ts";
 
 const id26 = (prefix: string, n: number) => `${prefix}${n}`.padEnd(26, "x");
@@ -23,8 +24,8 @@ async function capturesMany(
     displayName: `User ${n}`,
     reach: { by: "name" },
   }));
-  const log = new BroadcastLog(db);
-  log.create({
+  const log = new BroadcastLog(new SqliteDatabase(db));
+  await log.create({
     id: "b1",
     senderId: "s",
     senderUsername: "sender",
@@ -34,12 +35,12 @@ async function capturesMany(
     sourcePostId: null,
     targets: people,
   });
-  people.forEach((t, i) => {
-    if (t.kind !== "person") return;
+  for (const [i, t] of people.entries()) {
+    if (t.kind !== "person") continue;
     db.prepare("INSERT INTO direct_channels VALUES (?, ?, 0)").run(t.userId, id26("dm", i));
     // The last one failed: it needs no threshold.
-    if (i < 11) log.markDelivered("b1", t, `p${i}`);
-  });
+    if (i < 11) await log.markDelivered("b1", t, `p${i}`);
+  }
   // Every DM of the bot and more: a channel of nobody's, fields the capture ignores.
   const channels = [
     { id: id26("other", 0), total_msg_count: 99, header: '{["]}' },
@@ -66,8 +67,8 @@ async function capturesMany(
       );
     },
   } as unknown as RestTransport;
-  const seenLog = new SeenLog(db);
-  const unmeasured = [...seenLog.unmeasured("b1")];
+  const seenLog = new SeenLog(new SqliteDatabase(db));
+  const unmeasured = await seenLog.unmeasured("b1");
   assert.deepEqual(
     unmeasured.map((u) => [u.target, u.channelId]),
     people.slice(0, 11).map((t, i) => [
@@ -79,16 +80,15 @@ async function capturesMany(
   const recorded = await capture({ transport, teamId: "team", seenLog }, log);
   assert.equal(recorded, 11);
   assert.deepEqual(asked, ["http://server/api/v4/users/me/teams/team/channels"]);
-  const thresholds = seenLog.thresholds("b1");
+  const thresholds = await seenLog.thresholds("b1");
   assert.equal(thresholds.size, 11);
   people.slice(0, 11).forEach((t, i) => assert.equal(thresholds.get(targetKey(t)), 10 + i));
-  assert.deepEqual([...seenLog.unmeasured("b1")], [], "nothing left to measure");
+  assert.deepEqual(await seenLog.unmeasured("b1"), [], "nothing left to measure");
   db.close();
 }
 
 Deno.test("thresholds of many people: the channel list read as it arrives, in small chunks", async () => {
-  // The deliveries handed over one record at a time.
-  await capturesMany((deps, log) => captureThresholds(deps, "b1", log.eachDelivery("b1")));
+  await capturesMany(async (deps, log) => captureThresholds(deps, "b1", await log.deliveries("b1")));
 });
 
 Deno.test("a run's thresholds: what lacks one read from the log in SQL, then the channel list", async () => {

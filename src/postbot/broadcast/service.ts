@@ -75,16 +75,16 @@ export class BroadcastService {
   }
 
   /** The broadcast `raw` names (`""`: the asker's latest), if the asker may act on it. */
-  find(asker: Asker, raw: string): Lookup {
+  async find(asker: Asker, raw: string): Promise<Lookup> {
     const id = raw.trim().toLowerCase();
     if (id === "") {
-      const latest = this.#deps.broadcastLog.recent(asker.id, 1)[0];
+      const [latest] = await this.#deps.broadcastLog.recent(asker.id, 1);
       return latest === undefined ? { kind: "none_yet" } : { kind: "found", record: latest };
     }
     if (!BROADCAST_ID.test(id)) return { kind: "not_an_id", raw };
-    const record = this.#deps.broadcastLog.get(id);
+    const record = await this.#deps.broadcastLog.get(id);
     if (record !== undefined && mayActOn(asker, record.senderId)) return { kind: "found", record };
-    const later = this.#deps.scheduled.get(id);
+    const later = await this.#deps.scheduled.get(id);
     const waiting = later?.status === "scheduled" || later?.status === "awaiting_approval";
     if (later !== undefined && waiting && mayActOn(asker, later.senderId)) {
       return { kind: "scheduled", scheduled: later };
@@ -93,32 +93,32 @@ export class BroadcastService {
   }
 
   /** The asker's last `n` broadcasts, and their scheduled ones not sent. */
-  history(userId: string, n: number): History {
+  async history(userId: string, n: number): Promise<History> {
     return {
-      sent: this.#deps.broadcastLog.recent(userId, n),
-      unsent: this.#deps.scheduled.unsent(userId, n),
+      sent: await this.#deps.broadcastLog.recent(userId, n),
+      unsent: await this.#deps.scheduled.unsent(userId, n),
     };
   }
 
   /** Every channel of a broadcast and what happened there. */
-  deliveries(id: string): DeliveryRecord[] {
+  deliveries(id: string): Promise<DeliveryRecord[]> {
     return this.#deps.broadcastLog.deliveries(id);
   }
 
   /** The posts a broadcast has in channels now. */
-  postIds(id: string): string[] {
-    return this.#deps.broadcastLog.deliveries(id).flatMap((d) =>
+  async postIds(id: string): Promise<string[]> {
+    return (await this.#deps.broadcastLog.deliveries(id)).flatMap((d) =>
       d.status === "delivered" && d.postId !== null ? [d.postId] : []
     );
   }
 
   /** Whether `!undo raw` may ask for confirmation. */
-  undoable(asker: Asker, raw: string): UndoDecision {
-    const found = this.find(asker, raw);
+  async undoable(asker: Asker, raw: string): Promise<UndoDecision> {
+    const found = await this.find(asker, raw);
     if (found.kind !== "found") return found;
     return decideUndo({
       record: found.record,
-      deliveries: this.#deps.broadcastLog.deliveries(found.record.id),
+      deliveries: await this.#deps.broadcastLog.deliveries(found.record.id),
       busy: this.#deps.engine.isBusy(found.record.id),
       windowSeconds: this.#deps.undoWindowSeconds,
       now: this.#now(),
@@ -129,7 +129,7 @@ export class BroadcastService {
   async undo(actor: Actor, id: string): Promise<UndoResult> {
     const decision = decideUndoAtYes({
       id,
-      record: this.#deps.broadcastLog.get(id),
+      record: await this.#deps.broadcastLog.get(id),
       busy: this.#deps.engine.isBusy(id),
       windowSeconds: this.#deps.undoWindowSeconds,
       now: this.#now(),
@@ -139,17 +139,17 @@ export class BroadcastService {
   }
 
   /** `!retry raw`: starts delivering again to the failed channels when the rules allow. */
-  retry(asker: Asker, raw: string): RetryOutcome {
-    const found = this.find(asker, raw);
+  async retry(asker: Asker, raw: string): Promise<RetryOutcome> {
+    const found = await this.find(asker, raw);
     if (found.kind !== "found") return found;
     const id = found.record.id;
     const decision = decideRetry({
       record: found.record,
-      deliveries: this.#deps.broadcastLog.deliveries(id),
+      deliveries: await this.#deps.broadcastLog.deliveries(id),
       busy: this.#deps.engine.isBusy(id),
     });
     if (decision.kind !== "retry") return decision;
-    const channels = this.#deps.engine.retry(id, { id: asker.id, username: asker.username });
+    const channels = await this.#deps.engine.retry(id, { id: asker.id, username: asker.username });
     return channels === 0 ? { kind: "nothing_failed", id } : { kind: "retrying", id, channels };
   }
 
@@ -157,10 +157,11 @@ export class BroadcastService {
    * Whether `!edit raw` may ask for the new text: the broadcast (sent or scheduled) must be
    * the asker's, or the asker an administrator.
    */
-  editable(asker: Asker, raw: string): EditDecision {
+  async editable(asker: Asker, raw: string): Promise<EditDecision> {
     const id = raw.trim().toLowerCase();
     const owner = BROADCAST_ID.test(id)
-      ? this.#deps.broadcastLog.get(id)?.senderId ?? this.#deps.scheduled.get(id)?.senderId
+      ? (await this.#deps.broadcastLog.get(id))?.senderId ??
+        (await this.#deps.scheduled.get(id))?.senderId
       : undefined;
     if (owner === undefined || !mayActOn(asker, owner)) return { kind: "unknown", id, raw };
     return this.editTarget(id);
@@ -170,12 +171,12 @@ export class BroadcastService {
    * Whether broadcast `id` can be edited now (asked again at the preview and at the yes), or
    * at `at` (an approved edit: the window is measured when it was asked).
    */
-  editTarget(id: string, at?: number): EditDecision {
+  async editTarget(id: string, at?: number): Promise<EditDecision> {
     return decideEdit({
       id,
-      scheduled: this.#deps.scheduled.get(id),
-      record: this.#deps.broadcastLog.get(id),
-      deliveries: this.#deps.broadcastLog.deliveries(id),
+      scheduled: await this.#deps.scheduled.get(id),
+      record: await this.#deps.broadcastLog.get(id),
+      deliveries: await this.#deps.broadcastLog.deliveries(id),
       busy: this.#deps.engine.isBusy(id),
       windowSeconds: this.#deps.editWindowSeconds,
       now: at ?? this.#now(),
@@ -183,9 +184,9 @@ export class BroadcastService {
   }
 
   /** Records an edit that was applied to a sent broadcast. */
-  recordEdit(record: BroadcastRecord, text: string, actor: Actor): void {
-    this.#deps.broadcastLog.updateMessage(record.id, text);
-    this.#deps.broadcastLog.addEvent(
+  async recordEdit(record: BroadcastRecord, text: string, actor: Actor): Promise<void> {
+    await this.#deps.broadcastLog.updateMessage(record.id, text);
+    await this.#deps.broadcastLog.addEvent(
       record.id,
       actor,
       "edit",
@@ -194,7 +195,7 @@ export class BroadcastService {
   }
 
   /** Sends a confirmed broadcast (see {@link Broadcaster.send}); returns its id. */
-  send(request: BroadcastRequest, announce?: (id: string) => Promise<void>): string {
+  send(request: BroadcastRequest, announce?: (id: string) => Promise<void>): Promise<string> {
     return this.#deps.engine.send(request, announce);
   }
 

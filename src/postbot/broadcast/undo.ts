@@ -24,17 +24,24 @@ export interface UndoWork {
 
 /** Deletes the delivered posts of broadcast `id`; the report for `actor`. */
 export async function undoBroadcast(deps: UndoWork, id: string, actor: Actor): Promise<string> {
-  const record = deps.broadcastLog.get(id)!;
-  const delivered = deps.broadcastLog.deliveries(id).filter((d) => d.status === "delivered");
+  const record = (await deps.broadcastLog.get(id))!;
+  const delivered = (await deps.broadcastLog.deliveries(id)).filter((d) =>
+    d.status === "delivered"
+  );
   const { changed: deleted, failed } = await applyToEveryPost(deps.transport, delivered, {
     request: (d) => ({ path: `/posts/${d.postId}`, init: { method: "DELETE" } }),
     alreadyDone: (e) => isStatus(e, 404),
     onDone: (d) => deps.broadcastLog.markDeleted(id, d),
     why: (e, d) => explain(e, d, e instanceof MattermostError ? e.attempts : 1),
   });
-  deps.broadcastLog.addEvent(id, actor, "undo", `${deleted} of ${delivered.length} posts deleted`);
-  const reminderCancelled = deps.broadcastLog.cancelReminder(id);
-  await deps.reports.audit(record, deps.broadcastLog.deliveries(id), "Undo", actor.username);
+  await deps.broadcastLog.addEvent(
+    id,
+    actor,
+    "undo",
+    `${deleted} of ${delivered.length} posts deleted`,
+  );
+  const reminderCancelled = await deps.broadcastLog.cancelReminder(id);
+  await deps.reports.audit(record, await deps.broadcastLog.deliveries(id), "Undo", actor.username);
   log.info("{user} undid broadcast {id}: {n} posts deleted", {
     user: actor.username,
     id,
@@ -42,7 +49,7 @@ export async function undoBroadcast(deps: UndoWork, id: string, actor: Actor): P
   });
   const hidden = await deps.reports.hiddenFor(actor, failed.map((f) => f.delivery));
   const failures = unchangedLines(failed, hidden);
-  const gone = deps.broadcastLog.deliveries(id).filter((d) => d.status === "deleted");
+  const gone = (await deps.broadcastLog.deliveries(id)).filter((d) => d.status === "deleted");
   return `Deleted broadcast \`${id}\` from ${
     recipientsText(channelsOf(gone).length, peopleOf(gone).length)
   }.` +

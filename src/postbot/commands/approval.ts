@@ -95,8 +95,8 @@ export function pendingCommand(approvals: ApprovalCommandDeps): Command {
     summary: "the broadcasts awaiting your approval",
     examples: ["!pending"],
     run: async (ctx) => {
-      const list = approvals.pendingFor(ctx.userId);
-      const edits = approvals.pendingEditsFor(ctx.userId);
+      const list = await approvals.pendingFor(ctx.userId);
+      const edits = await approvals.pendingEditsFor(ctx.userId);
       if (list.length === 0 && edits.length === 0) {
         await ctx.reply("Nothing awaits your approval.");
         return;

@@ -43,7 +43,7 @@ export function historyCommand(source: HistorySource): Command {
         return;
       }
       const n = raw === "" ? 5 : Math.min(50, Math.max(1, Number(raw)));
-      const history = source.broadcasts.history(ctx.userId, n);
+      const history = await source.broadcasts.history(ctx.userId, n);
       if (history.sent.length === 0 && history.unsent.length === 0) {
         await ctx.reply("You have not sent any broadcasts yet. Send me a message to start one.");
         return;
@@ -114,7 +114,11 @@ async function liveTotals(
 ): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (source.transport === undefined) return out;
-  const deliveriesOf = new Map(ids.map((id) => [id, source.broadcasts.deliveries(id)]));
+  const deliveriesOf = new Map(
+    await Promise.all(
+      ids.map(async (id) => [id, await source.broadcasts.deliveries(id)] as const),
+    ),
+  );
   const hidden = await source.broadcasts.hiddenFor(asker, [...deliveriesOf.values()].flat());
   const postsOf = new Map(
     [...deliveriesOf].map(([id, deliveries]) => [
@@ -152,7 +156,7 @@ export function undoCommand(deps: UndoDeps): Command {
       "within the undo window; asks for confirmation",
     examples: ["!undo", "!undo k3m9x2qa"],
     run: async (ctx, args) => {
-      const decision = deps.broadcasts.undoable(askerOf(ctx), args);
+      const decision = await deps.broadcasts.undoable(askerOf(ctx), args);
       if (decision.kind !== "ask") {
         await ctx.reply(undoRefusalText(decision, deps.broadcasts.undoWindowSeconds));
         return;
@@ -189,7 +193,7 @@ export function retryCommand(broadcasts: Pick<BroadcastService, "retry">): Comma
         await ctx.reply("Which broadcast? Send `!retry <id>`; `!history` lists your broadcasts.");
         return;
       }
-      await ctx.reply(retryText(broadcasts.retry(askerOf(ctx), args)));
+      await ctx.reply(retryText(await broadcasts.retry(askerOf(ctx), args)));
     },
   };
 }

@@ -39,7 +39,7 @@ export function editCommand(deps: EditDeps): Command {
         await ctx.reply("Which broadcast? Send `!edit <id>`; `!history` lists yours.");
         return;
       }
-      const decision = deps.broadcasts.editable(askerOf(ctx), args);
+      const decision = await deps.broadcasts.editable(askerOf(ctx), args);
       switch (decision.kind) {
         case "unknown":
           await ctx.reply(

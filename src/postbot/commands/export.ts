@@ -55,7 +55,7 @@ export function exportCommand(source: ExportSource): Command {
     examples: ["!export k3m9x2qa", "!export k3m9x2qa members"],
     run: async (ctx, args) => {
       const { id, members } = exportArgs(args);
-      const found = source.broadcasts.find(askerOf(ctx), id);
+      const found = await source.broadcasts.find(askerOf(ctx), id);
       if (found.kind !== "found") {
         await ctx.reply(notFoundText(found, id));
         return;
@@ -72,7 +72,7 @@ async function exportBroadcast(
   record: BroadcastRecord,
   members: boolean,
 ): Promise<void> {
-  const deliveries = source.broadcasts.deliveries(record.id);
+  const deliveries = await source.broadcasts.deliveries(record.id);
   const hidden = await source.broadcasts.hiddenFor(
     { id: ctx.userId, username: ctx.username },
     deliveries,

@@ -43,7 +43,7 @@ export function remindCommand(deps: RemindDeps): Command {
         await ctx.reply("Which broadcast? Send `!remind <id>`; `!history` lists your broadcasts.");
         return;
       }
-      const found = deps.broadcasts.find(askerOf(ctx), args);
+      const found = await deps.broadcasts.find(askerOf(ctx), args);
       if (found.kind !== "found") {
         await ctx.reply(notFoundText(found, args));
         return;
@@ -56,7 +56,7 @@ export function remindCommand(deps: RemindDeps): Command {
         );
         return;
       }
-      if (!deps.broadcasts.deliveries(record.id).some((d) => d.status === "delivered")) {
+      if (!(await deps.broadcasts.deliveries(record.id)).some((d) => d.status === "delivered")) {
         await ctx.reply(
           `Broadcast ${code(record.id)} has no post left to point to (it was taken back with ` +
             "`!undo`, or never delivered), so there is nobody to remind.",
@@ -76,24 +76,24 @@ export function remindCommand(deps: RemindDeps): Command {
         return;
       }
       deps.questions.askRemind(ctx.userId, record.id);
-      await ctx.reply(questionText(plan, deps.store));
+      await ctx.reply(await questionText(plan, deps.store));
     },
   };
 }
 
 /** The question before a reminder goes out: how many, how, and what else is planned. */
-function questionText(
+async function questionText(
   plan: ReminderPlan,
   store: Pick<ReminderStore, "waiting" | "counts">,
-): string {
+): Promise<string> {
   const id = plan.record.id;
   const lines = [
     `**Remind those who ${missingText(plan.basis)} broadcast ${code(id)}?** That is ` +
     `${planText(plan)}.`,
   ];
-  const reminded = [...store.counts(id).values()].reduce((a, b) => a + b, 0);
+  const reminded = [...(await store.counts(id)).values()].reduce((a, b) => a + b, 0);
   if (reminded > 0) lines.push(`(${plural(reminded, "reminder")} went out before.)`);
-  const waiting = store.waiting(id);
+  const waiting = await store.waiting(id);
   if (waiting !== undefined) {
     lines.push(`Its automatic reminder still goes out ${fromNow(waiting.dueAt - Date.now())}.`);
   }

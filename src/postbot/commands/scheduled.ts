@@ -30,7 +30,7 @@ export function scheduledCommand(scheduled: Pick<ScheduledStore, "pending">): Co
       "targets, start of the message",
     examples: ["!scheduled"],
     run: async (ctx) => {
-      const list = scheduled.pending(ctx.isAdmin ? undefined : ctx.userId);
+      const list = await scheduled.pending(ctx.isAdmin ? undefined : ctx.userId);
       if (list.length === 0) {
         await ctx.reply(
           "Nothing is scheduled. To schedule a broadcast, answer `at <time>` (e.g. " +
@@ -81,7 +81,7 @@ export function cancelCommand(deps: CancelDeps): Command {
         );
         return;
       }
-      const edit = BROADCAST_ID.test(id) ? deps.edits?.awaitingOf(id) : undefined;
+      const edit = BROADCAST_ID.test(id) ? await deps.edits?.awaitingOf(id) : undefined;
       if (edit !== undefined && (edit.editorId === ctx.userId || ctx.isAdmin)) {
         // Withdrawing an edit changes no post: no question asked.
         const by = { id: ctx.userId, username: ctx.username };
@@ -93,7 +93,7 @@ export function cancelCommand(deps: CancelDeps): Command {
         );
         return;
       }
-      const s = BROADCAST_ID.test(id) ? deps.scheduled.get(id) : undefined;
+      const s = BROADCAST_ID.test(id) ? await deps.scheduled.get(id) : undefined;
       if (s === undefined || (s.senderId !== ctx.userId && !ctx.isAdmin)) {
         await ctx.reply(
           `I have no scheduled broadcast ${code(args)} of yours. \`!scheduled\` lists them.`,

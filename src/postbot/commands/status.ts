@@ -33,7 +33,7 @@ export interface StatusSource {
   /** The permalink of a post (`<server>/<team>/pl/<post id>`). */
   readonly permalink: (postId: string) => string;
   /** More lines about a broadcast (acknowledgements, reminders), shown after the report. */
-  readonly more?: (record: BroadcastRecord) => readonly string[];
+  readonly more?: (record: BroadcastRecord) => Promise<readonly string[]>;
   /** Who has seen it; absent, `!status` shows no seen figures and no lists. */
   readonly seen?: Pick<SeenReader, "read">;
 }
@@ -60,7 +60,7 @@ export function statusCommand(source: StatusSource): Command {
     examples: ["!status", "!status k3m9x2qa", "!status k3m9x2qa unseen"],
     run: async (ctx, args) => {
       const { id, list } = statusArgs(args);
-      const found = source.broadcasts.find(askerOf(ctx), id);
+      const found = await source.broadcasts.find(askerOf(ctx), id);
       if (found.kind !== "found") {
         await ctx.reply(notFoundText(found, id));
         return;
@@ -80,7 +80,7 @@ async function statusText(
   ctx: MessageContext,
   record: BroadcastRecord,
 ): Promise<string> {
-  const deliveries = source.broadcasts.deliveries(record.id);
+  const deliveries = await source.broadcasts.deliveries(record.id);
   const ids = deliveries.flatMap((d) =>
     d.status === "delivered" && d.postId !== null ? [d.postId] : []
   );
@@ -101,7 +101,7 @@ async function statusText(
       e instanceof MattermostError ? e.message : String(e)
     }); try \`!status ${record.id}\` again in a moment.`;
   }
-  const more = source.more?.(record) ?? [];
+  const more = await source.more?.(record) ?? [];
   return [statusReport(record, deliveries, live, source.permalink, hidden, reading), ...more]
     .join("\n");
 }
@@ -119,7 +119,7 @@ async function namesText(
     return `I have no broadcast ${code(record.id)} of yours.`;
   }
   if (source.seen === undefined) return "Who has seen a broadcast is not available here.";
-  const deliveries = source.broadcasts.deliveries(record.id);
+  const deliveries = await source.broadcasts.deliveries(record.id);
   const hidden = await source.broadcasts.hiddenFor(
     { id: ctx.userId, username: ctx.username },
     deliveries,

@@ -17,6 +17,7 @@ const TABLES = [
   "reminders",
   "reminders_due",
   "scheduled_broadcasts",
+  "scheduled_files",
   "seen",
   "sessions",
   "settings",

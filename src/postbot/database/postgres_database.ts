@@ -68,7 +68,50 @@ class PgStatements implements SqlExecutor {
   }
 }
 
-/** {@link Database} on a PostgreSQL pool. */
+/**
+ * How long a statement is tried again while the server cannot be reached or is restarting:
+ * shorter than the lease's TTL, so an active either gets through or steps down in time.
+ */
+const RETRY_WINDOW_MS = 8_000;
+
+/** The waits between tries (then the last one repeats). */
+const RETRY_DELAYS_MS = [100, 250, 500, 1_000];
+
+/**
+ * Whether a failure means the statement did not run and may be tried again: no connection
+ * (refused, reset, ended), or the server shutting down or starting up (SQLSTATE class 08,
+ * 57P01-57P03). A statement cut off this way was rolled back with its transaction.
+ */
+export function transientFailure(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === "string" && (/^08/.test(code) || /^57P0[123]$/.test(code))) return true;
+  if (typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT)$/.test(code)) {
+    return true;
+  }
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i
+    .test(e.message);
+}
+
+/** Runs `attempt` until it succeeds, fails for good, or the retry window is over. */
+async function retrying<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = performance.now() + RETRY_WINDOW_MS;
+  for (let n = 0;; n++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      const wait = RETRY_DELAYS_MS[Math.min(n, RETRY_DELAYS_MS.length - 1)];
+      if (!transientFailure(e) || performance.now() + wait > deadline) throw e;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+/**
+ * {@link Database} on a PostgreSQL pool. A statement (or a whole transaction) that fails
+ * because the server cannot be reached or is restarting is tried again for a few seconds:
+ * a restart of PostgreSQL loses no accepted work.
+ */
 export class PostgresDatabase implements Database {
   readonly dialect = "postgres";
   /** The database server's clock, at the start of the statement. */
@@ -82,14 +125,18 @@ export class PostgresDatabase implements Database {
   }
 
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    return this.#statements.query<T>(sql, params);
+    return retrying(() => this.#statements.query<T>(sql, params));
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<number> {
-    return this.#statements.run(sql, params);
+    return retrying(() => this.#statements.run(sql, params));
   }
 
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return retrying(() => this.#transactionOnce(fn));
+  }
+
+  async #transactionOnce<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {

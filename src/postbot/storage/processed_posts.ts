@@ -1,65 +1,70 @@
 /**
  * The durable record of handled DMs, so a DM is answered once even when it is seen again
- * after a restart (REST catch-up) or replayed by the server.
+ * after a restart (REST catch-up) or replayed by the server. With several instances on one
+ * database the claim is fenced (database/fencing.ts): the instance whose claim is written
+ * answers; one that lost the lease claims nothing and stays silent.
  *
  * @module
  */
 
-import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { ProcessedPosts } from "@postbot/framework";
+import type { Database } from "../database/port.ts";
+import { type FenceSource, SOLE_INSTANCE } from "../database/fencing.ts";
 
 /** {@link ProcessedPosts} in the `processed_posts` table. */
-export class SqliteProcessedPosts implements ProcessedPosts {
-  readonly #insert: StatementSync;
-  readonly #last: StatementSync;
-  readonly #channels: StatementSync;
-  readonly #prune: StatementSync;
-  readonly #markUnsettled: StatementSync;
-  readonly #markSettled: StatementSync;
-  readonly #unsettled: StatementSync;
+export class StoredProcessedPosts implements ProcessedPosts {
+  readonly #db: Database;
+  readonly #fence: FenceSource;
 
-  constructor(db: DatabaseSync) {
-    this.#insert = db.prepare(
-      "INSERT OR IGNORE INTO processed_posts (post_id, channel_id, create_at) VALUES (?, ?, ?)",
-    );
-    this.#last = db.prepare("SELECT MAX(create_at) AS last FROM processed_posts");
-    this.#channels = db.prepare("SELECT DISTINCT channel_id FROM processed_posts");
-    this.#prune = db.prepare("DELETE FROM processed_posts WHERE create_at < ?");
-    this.#markUnsettled = db.prepare(
-      "INSERT OR IGNORE INTO unsettled_channels (channel_id, after) VALUES (?, ?)",
-    );
-    this.#markSettled = db.prepare("DELETE FROM unsettled_channels WHERE channel_id = ?");
-    this.#unsettled = db.prepare("SELECT channel_id, after FROM unsettled_channels");
+  constructor(db: Database, fence: FenceSource = SOLE_INSTANCE) {
+    this.#db = db;
+    this.#fence = fence;
   }
 
-  claim(postId: string, channelId: string, createAt: number): boolean {
-    return Number(this.#insert.run(postId, channelId, createAt).changes) === 1;
+  async claim(postId: string, channelId: string, createAt: number): Promise<boolean> {
+    const changed = await this.#db.run(
+      `INSERT INTO processed_posts (post_id, channel_id, create_at)
+       SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER)
+       WHERE ${this.#fence()} ON CONFLICT (post_id) DO NOTHING`,
+      [postId, channelId, createAt],
+    );
+    return changed === 1;
   }
 
-  lastCreateAt(): number {
-    const row = this.#last.get() as { last: number | null } | undefined;
+  async lastCreateAt(): Promise<number> {
+    const [row] = await this.#db.query<{ last: number | null }>(
+      "SELECT MAX(create_at) AS last FROM processed_posts",
+    );
     return row?.last ?? 0;
   }
 
-  dmChannels(): string[] {
-    return (this.#channels.all() as { channel_id: string }[]).map((r) => r.channel_id);
+  async dmChannels(): Promise<string[]> {
+    const rows = await this.#db.query<{ channel_id: string }>(
+      "SELECT DISTINCT channel_id FROM processed_posts",
+    );
+    return rows.map((r) => r.channel_id);
   }
 
-  markUnsettled(channelId: string, after: number): void {
-    this.#markUnsettled.run(channelId, after);
+  async markUnsettled(channelId: string, after: number): Promise<void> {
+    await this.#db.run(
+      "INSERT INTO unsettled_channels (channel_id, after) VALUES (?, ?) ON CONFLICT DO NOTHING",
+      [channelId, after],
+    );
   }
 
-  markSettled(channelId: string): void {
-    this.#markSettled.run(channelId);
+  async markSettled(channelId: string): Promise<void> {
+    await this.#db.run("DELETE FROM unsettled_channels WHERE channel_id = ?", [channelId]);
   }
 
-  unsettled(): { channelId: string; after: number }[] {
-    return (this.#unsettled.all() as { channel_id: string; after: number }[])
-      .map((r) => ({ channelId: r.channel_id, after: r.after }));
+  async unsettled(): Promise<{ channelId: string; after: number }[]> {
+    const rows = await this.#db.query<{ channel_id: string; after: number }>(
+      "SELECT channel_id, after FROM unsettled_channels",
+    );
+    return rows.map((r) => ({ channelId: r.channel_id, after: r.after }));
   }
 
   /** Forgets posts older than `olderThanMs` (ms since epoch), keeping the table small. */
-  prune(olderThanMs: number): number {
-    return Number(this.#prune.run(olderThanMs).changes);
+  prune(olderThanMs: number): Promise<number> {
+    return this.#db.run("DELETE FROM processed_posts WHERE create_at < ?", [olderThanMs]);
   }
 }

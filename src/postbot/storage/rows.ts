@@ -1,5 +1,7 @@
+import type { Dialect } from "../database/port.ts";
+
 /**
- * Reading rows of postbot's SQLite tables: the pieces every table's row mapper needs, so the
+ * Reading rows of postbot's tables: the pieces every table's row mapper needs, so the
  * broadcast log and the scheduled broadcasts read their common columns one way.
  *
  * @module
@@ -11,12 +13,14 @@ export type Row = Record<string, unknown>;
 const utf8 = new TextDecoder();
 
 /**
- * `CAST(<table>.<column> AS BLOB) AS <column>_bytes` for each column, to select beside `*`
+ * `, CAST(<table>.<column> AS BLOB) AS <column>_bytes` for each column, to select after `*`
  * and read with {@link fullText}: node:sqlite cuts a TEXT value at the first NUL character
- * when reading it, and the user's texts must come back exactly as they were stored.
+ * when reading it, and the user's texts must come back exactly as they were stored. Nothing
+ * on PostgreSQL, whose TEXT holds no NUL at all (what is stored comes back whole).
  */
-export function bytesColumns(table: string, columns: readonly string[]): string {
-  return columns.map((c) => `CAST(${table}.${c} AS BLOB) AS ${c}_bytes`).join(", ");
+export function bytesColumns(dialect: Dialect, table: string, columns: readonly string[]): string {
+  if (dialect === "postgres") return "";
+  return columns.map((c) => `, CAST(${table}.${c} AS BLOB) AS ${c}_bytes`).join("");
 }
 
 /** A text column, from its bytes when they were selected too ({@link bytesColumns}). */

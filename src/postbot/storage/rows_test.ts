@@ -14,7 +14,8 @@ Deno.test("fullText reads a text with a NUL in it whole, from the bytes column",
   try {
     db.exec("CREATE TABLE t (id TEXT, message TEXT)");
     db.prepare("INSERT INTO t VALUES (?, ?)").run("x", "before\0after ✓");
-    const row = db.prepare(`SELECT t.*, ${bytesColumns("t", ["message"])} FROM t`).get() as Row;
+    const row = db.prepare(`SELECT t.*${bytesColumns("sqlite", "t", ["message"])} FROM t`)
+      .get() as Row;
     assert.equal(fullText(row, "message"), "before\0after ✓");
     // Without the bytes column, what node:sqlite gives.
     assert.equal(fullText({ message: "plain" }, "message"), "plain");

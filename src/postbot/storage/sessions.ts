@@ -1,51 +1,54 @@
 /**
- * Wizard sessions in SQLite, so a restart does not silently drop a broadcast someone was in
- * the middle of preparing.
+ * Wizard sessions in the database, so a restart does not silently drop a broadcast someone
+ * was in the middle of preparing, and a standby taking over continues it. Writes are fenced
+ * (database/fencing.ts): an instance that lost the lease cannot overwrite the state the new
+ * active keeps.
  *
  * @module
  */
 
-import type { DatabaseSync } from "node:sqlite";
 import type { SessionBackend, SessionEntry } from "@postbot/framework";
+import type { Database } from "../database/port.ts";
+import { type FenceSource, SOLE_INSTANCE } from "../database/fencing.ts";
 
 /**
  * A {@link SessionBackend} on the `sessions` table; states are stored as JSON and checked by
  * `decode` when read back (a row that is not even JSON is decoded from `undefined`), so a
  * state the app cannot read reaches it as such instead of being trusted or dropped unseen.
  */
-export class SqliteSessionBackend<S> implements SessionBackend<S> {
-  readonly #db: DatabaseSync;
+export class StoredSessionBackend<S> implements SessionBackend<S> {
+  readonly #db: Database;
   readonly #decode: (stored: unknown) => S;
+  readonly #fence: FenceSource;
 
-  constructor(db: DatabaseSync, decode: (stored: unknown) => S) {
+  constructor(db: Database, decode: (stored: unknown) => S, fence: FenceSource = SOLE_INSTANCE) {
     this.#db = db;
     this.#decode = decode;
+    this.#fence = fence;
   }
 
-  *loadAll(): Iterable<[string, SessionEntry<S>]> {
-    const rows = this.#db.prepare("SELECT user_id, state_json, expires_at FROM sessions").all() as {
-      user_id: string;
-      state_json: string;
-      expires_at: number;
-    }[];
-    for (const row of rows) {
-      yield [row.user_id, {
-        state: this.#decode(parseJson(row.state_json)),
-        expiresAt: row.expires_at,
-      }];
-    }
+  async loadAll(): Promise<[string, SessionEntry<S>][]> {
+    const rows = await this.#db.query<{ user_id: string; state_json: string; expires_at: number }>(
+      "SELECT user_id, state_json, expires_at FROM sessions",
+    );
+    return rows.map((row) => [row.user_id, {
+      state: this.#decode(parseJson(row.state_json)),
+      expiresAt: row.expires_at,
+    }]);
   }
 
-  save(userId: string, entry: SessionEntry<S>): void {
-    this.#db.prepare(
-      `INSERT INTO sessions (user_id, state_json, expires_at) VALUES (?, ?, ?)
+  async save(userId: string, entry: SessionEntry<S>): Promise<void> {
+    await this.#db.run(
+      `INSERT INTO sessions (user_id, state_json, expires_at)
+       SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER) WHERE ${this.#fence()}
        ON CONFLICT (user_id) DO UPDATE SET state_json = excluded.state_json,
          expires_at = excluded.expires_at`,
-    ).run(userId, JSON.stringify(entry.state), entry.expiresAt);
+      [userId, JSON.stringify(entry.state), entry.expiresAt],
+    );
   }
 
-  remove(userId: string): void {
-    this.#db.prepare("DELETE FROM sessions WHERE user_id = ?").run(userId);
+  async remove(userId: string): Promise<void> {
+    await this.#db.run(`DELETE FROM sessions WHERE user_id = ? AND ${this.#fence()}`, [userId]);
   }
 }
 

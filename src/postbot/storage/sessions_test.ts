@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import type { DatabaseSync } from "node:sqlite";
 import { SessionStore } from "@postbot/framework";
-import { openDatabase } from "@postbot/framework/sqlite";
-import { MIGRATIONS } from "../migrations.ts";
+import type { Database } from "../database/port.ts";
+import { testOnBothEngines } from "../database/testing.ts";
+import { NEVER } from "../database/fencing.ts";
 import type { Conversation, Draft } from "../wizard/conversation.ts";
 import { decodeConversation } from "../wizard/decode.ts";
-import { SqliteSessionBackend } from "./sessions.ts";
+import { StoredSessionBackend } from "./sessions.ts";
 import type { ResolvedTarget } from "../targets/resolution.ts";
 
 const draft: Draft = {
@@ -54,27 +54,29 @@ const STATES: { [K in Conversation["kind"]]: Extract<Conversation, { kind: K }> 
 };
 
 /** A session store as the app builds it, on `db`. */
-function store(db: DatabaseSync, now: () => number) {
+function store(db: Database, now: () => number, fence?: () => string) {
   return new SessionStore<Conversation>({
     ttlMs: 60_000,
     cleanupIntervalMs: 1_000,
     onExpire: () => {},
-    backend: new SqliteSessionBackend<Conversation>(db, decodeConversation),
+    backend: new StoredSessionBackend<Conversation>(db, decodeConversation, fence),
     now,
   });
 }
 
-Deno.test("SqliteSessionBackend: every conversation state is the same after a restart", () => {
-  const opened = openDatabase(":memory:", MIGRATIONS);
-  assert.ok(opened.ok);
-  try {
+testOnBothEngines(
+  "StoredSessionBackend: every conversation state is the same after a restart",
+  async (db) => {
     let now = 1_000_000;
-    const before = store(opened.value, () => now);
+    const before = store(db, () => now);
     for (const [kind, state] of Object.entries(STATES)) before.set(`user-${kind}`, state);
     before.delete("user-editing");
-    // A new store on the same database is what the bot builds after a restart.
+    await before.flush();
+    // A new store on the same database is what the bot builds after a restart (or another
+    // instance taking over).
     now += 30_000;
-    const after = store(opened.value, () => now);
+    const after = store(db, () => now);
+    await after.load();
     assert.equal(after.size, Object.keys(STATES).length - 1);
     for (const [kind, state] of Object.entries(STATES)) {
       assert.deepEqual(after.get(`user-${kind}`), kind === "editing" ? undefined : state, kind);
@@ -83,39 +85,60 @@ Deno.test("SqliteSessionBackend: every conversation state is the same after a re
     // the restart.
     now += 30_000;
     assert.equal(after.get("user-confirming"), undefined);
-  } finally {
-    opened.value.close();
-  }
-});
+  },
+);
 
-Deno.test("SqliteSessionBackend: a row that is not JSON, or an old or unknown shape, loads as unreadable", () => {
-  const opened = openDatabase(":memory:", MIGRATIONS);
-  assert.ok(opened.ok);
-  try {
-    const db = opened.value;
-    const rows: [string, string][] = [
-      ["broken", "{not json"],
-      ["old", JSON.stringify({ kind: "confirming_send", draft, targets })],
-      ["no-targets", JSON.stringify({ kind: "confirming", draft, answer: "all" })],
-      ["bad-file", JSON.stringify({ kind: "choosing_targets", draft: { ...draft, files: [1] } })],
-      ["bad-resume", JSON.stringify({ kind: "confirming_undo", broadcastId: "x", resume: {} })],
-      ["null", "null"],
-    ];
-    for (const [user, json] of rows) {
-      db.prepare("INSERT INTO sessions (user_id, state_json, expires_at) VALUES (?, ?, ?)")
-        .run(user, json, Date.now() + 60_000);
+testOnBothEngines(
+  "StoredSessionBackend: an instance that lost the lease writes nothing",
+  async (db) => {
+    const active = store(db, Date.now);
+    active.set("alice", STATES.choosing_targets);
+    await active.flush();
+    const stale = store(db, Date.now, () => NEVER);
+    stale.set("alice", STATES.confirming);
+    stale.set("bob", STATES.confirming);
+    stale.delete("alice");
+    await stale.flush();
+    const reader = store(db, Date.now);
+    await reader.load();
+    assert.deepEqual(reader.get("alice"), STATES.choosing_targets);
+    assert.equal(reader.get("bob"), undefined);
+  },
+);
+
+testOnBothEngines(
+  "StoredSessionBackend: a row that is not JSON, or an old or unknown shape, loads as unreadable",
+  async (db) => {
+    {
+      const rows: [string, string][] = [
+        ["broken", "{not json"],
+        ["old", JSON.stringify({ kind: "confirming_send", draft, targets })],
+        ["no-targets", JSON.stringify({ kind: "confirming", draft, answer: "all" })],
+        ["bad-file", JSON.stringify({ kind: "choosing_targets", draft: { ...draft, files: [1] } })],
+        ["bad-resume", JSON.stringify({ kind: "confirming_undo", broadcastId: "x", resume: {} })],
+        ["null", "null"],
+      ];
+      for (const [user, json] of rows) {
+        await db.run(
+          "INSERT INTO sessions (user_id, state_json, expires_at) VALUES (?, ?, ?)",
+          [user, json, Date.now() + 60_000],
+        );
+      }
+      const backend = new StoredSessionBackend<Conversation>(db, decodeConversation);
+      await backend.save("fine", {
+        state: STATES.choosing_targets,
+        expiresAt: Date.now() + 60_000,
+      });
+      const loaded = new Map(
+        (await backend.loadAll()).map(([user, entry]) => [user, entry.state]),
+      );
+      assert.deepEqual(loaded.get("fine"), STATES.choosing_targets);
+      assert.deepEqual(loaded.get("broken"), { kind: "unreadable", stored: "no step" });
+      assert.deepEqual(loaded.get("old"), { kind: "unreadable", stored: "confirming_send" });
+      assert.deepEqual(loaded.get("no-targets"), { kind: "unreadable", stored: "confirming" });
+      assert.deepEqual(loaded.get("bad-file"), { kind: "unreadable", stored: "choosing_targets" });
+      assert.deepEqual(loaded.get("bad-resume"), { kind: "unreadable", stored: "confirming_undo" });
+      assert.deepEqual(loaded.get("null"), { kind: "unreadable", stored: "no step" });
     }
-    const backend = new SqliteSessionBackend<Conversation>(db, decodeConversation);
-    backend.save("fine", { state: STATES.choosing_targets, expiresAt: Date.now() + 60_000 });
-    const loaded = new Map([...backend.loadAll()].map(([user, entry]) => [user, entry.state]));
-    assert.deepEqual(loaded.get("fine"), STATES.choosing_targets);
-    assert.deepEqual(loaded.get("broken"), { kind: "unreadable", stored: "no step" });
-    assert.deepEqual(loaded.get("old"), { kind: "unreadable", stored: "confirming_send" });
-    assert.deepEqual(loaded.get("no-targets"), { kind: "unreadable", stored: "confirming" });
-    assert.deepEqual(loaded.get("bad-file"), { kind: "unreadable", stored: "choosing_targets" });
-    assert.deepEqual(loaded.get("bad-resume"), { kind: "unreadable", stored: "confirming_undo" });
-    assert.deepEqual(loaded.get("null"), { kind: "unreadable", stored: "no step" });
-  } finally {
-    opened.value.close();
-  }
-});
+  },
+);

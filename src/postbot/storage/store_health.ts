@@ -13,6 +13,7 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { logger } from "@postbot/framework";
 import { sqliteTrouble } from "@postbot/framework/sqlite";
+import type { Database, Row, SqlExecutor, SqlValue } from "../database/port.ts";
 
 const log = logger("storage");
 
@@ -67,6 +68,12 @@ export class StoreHealth {
     });
   }
 
+  /** `db` as `store` uses it through the database port, every statement's outcome recorded. */
+  watchDatabase(db: Database, store: string): Database {
+    this.#names.add(store);
+    return new WatchedDatabase(db, (operation) => this.#observeAsync(store, operation));
+  }
+
   #statement(statement: StatementSync, store: string): StatementSync {
     return new Proxy(statement, {
       get: (target, property) => {
@@ -86,18 +93,87 @@ export class StoreHealth {
     try {
       result = operation();
     } catch (e) {
-      if (sqliteTrouble(e) !== undefined && !this.#failing.has(store)) {
-        const error = (e as Error).message;
-        this.#failing.set(store, { store, error, since: this.#now() });
-        log.error(
-          "The {store} store in the database is failing ({error}); /healthz reports it until " +
-            "an operation succeeds again. See README, Troubleshooting.",
-          { store, error },
-        );
-      }
+      this.#failed(store, e);
       throw e;
     }
-    if (this.#failing.delete(store)) log.info("The {store} store works again", { store });
+    this.#succeeded(store);
     return result;
+  }
+
+  /** {@link #observe} of an operation that settles later. */
+  async #observeAsync<T>(store: string, operation: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await operation();
+    } catch (e) {
+      this.#failed(store, e);
+      throw e;
+    }
+    this.#succeeded(store);
+    return result;
+  }
+
+  #failed(store: string, e: unknown): void {
+    if (storeTrouble(e) && !this.#failing.has(store)) {
+      const error = (e as Error).message;
+      this.#failing.set(store, { store, error, since: this.#now() });
+      log.error(
+        "The {store} store in the database is failing ({error}); /healthz reports it until " +
+          "an operation succeeds again. See README, Troubleshooting.",
+        { store, error },
+      );
+    }
+  }
+
+  #succeeded(store: string): void {
+    if (this.#failing.delete(store)) log.info("The {store} store works again", { store });
+  }
+}
+
+/**
+ * True for a failure of the store itself, not of a statement: SQLite's store-level errors
+ * (`sqliteTrouble`), and on PostgreSQL a connection that failed or ended (no SQLSTATE, or a
+ * class 08 connection exception, 57P admin shutdown, 53 insufficient resources).
+ */
+function storeTrouble(e: unknown): boolean {
+  if (sqliteTrouble(e) !== undefined) return true;
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== "string") return /connect|terminat|timeout|closed/i.test(e.message);
+  return /^(08|57P|53)/.test(code) || /^E[A-Z]+$/.test(code);
+}
+
+/** A {@link Database} whose every statement goes through `observe`. */
+class WatchedDatabase implements Database {
+  readonly #db: Database;
+  readonly #observe: <T>(operation: () => Promise<T>) => Promise<T>;
+
+  constructor(db: Database, observe: <T>(operation: () => Promise<T>) => Promise<T>) {
+    this.#db = db;
+    this.#observe = observe;
+  }
+
+  get dialect(): Database["dialect"] {
+    return this.#db.dialect;
+  }
+
+  get nowMs(): string {
+    return this.#db.nowMs;
+  }
+
+  query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.#observe(() => this.#db.query<T>(sql, params));
+  }
+
+  run(sql: string, params?: readonly SqlValue[]): Promise<number> {
+    return this.#observe(() => this.#db.run(sql, params));
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.#observe(() => this.#db.transaction(fn));
+  }
+
+  close(): Promise<void> {
+    return this.#db.close();
   }
 }

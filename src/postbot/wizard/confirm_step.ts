@@ -101,7 +101,7 @@ async function confirmed(
   }
   if (await askedApproval(parts, ctx, state, options, undefined)) return;
   sessions.delete(ctx.userId);
-  send(parts, ctx, state, options);
+  await send(parts, ctx, state, options);
 }
 
 /**
@@ -152,12 +152,12 @@ function recipientsOf(state: Confirming): { channels: number; people: number } {
 }
 
 /** Sends the confirmed broadcast now. */
-function send(
+async function send(
   { deps }: WizardParts,
   ctx: MessageContext,
   state: Confirming,
   options: BroadcastOptions,
-): void {
+): Promise<void> {
   const chosen = optionsText(options);
   const { channels, people } = recipientsOf(state);
   // Built now: the announcement runs after delivery starts, and a closure over `state` would
@@ -165,7 +165,7 @@ function send(
   const sending = (id: string) =>
     `Sending broadcast ${code(id)} to ${recipientsText(channels, people)}` +
     `${chosen === "" ? "" : ` (${chosen})`}\u2026 I'll tell you when it's done.`;
-  const id = deps.broadcasts.send({
+  const id = await deps.broadcasts.send({
     sender: { id: ctx.userId, username: ctx.username },
     message: state.draft.message,
     files: state.draft.files,

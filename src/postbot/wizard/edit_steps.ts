@@ -39,7 +39,7 @@ export async function answerEditText(
     );
     return;
   }
-  const checked = deps.editor?.check(state.broadcastId, ctx.text, ctx.username);
+  const checked = await deps.editor?.check(state.broadcastId, ctx.text, ctx.username);
   if (checked === undefined || !checked.ok) {
     sessions.set(ctx.userId, state);
     await ctx.reply(

@@ -39,16 +39,16 @@ export class ApprovalDesk {
   }
 
   /** The edit request of `id` that `userId` may decide on, unless the broadcast awaits. */
-  #editFor(id: string, userId: string): EditRequest | undefined {
-    if (this.#deps.scheduled.get(id)?.status === "awaiting_approval") return undefined;
-    return this.#deps.edits.requestFor(id, userId);
+  async #editFor(id: string, userId: string): Promise<EditRequest | undefined> {
+    if ((await this.#deps.scheduled.get(id))?.status === "awaiting_approval") return undefined;
+    return await this.#deps.edits.requestFor(id, userId);
   }
 
   /** `approve <id>` / `reject <id> <reason>`: the reply. */
   async decide(actor: Actor, id: string, decision: Decision): Promise<string> {
-    const edit = this.#editFor(id, actor.id);
+    const edit = await this.#editFor(id, actor.id);
     if (edit !== undefined) return await this.#deps.edits.decide(actor, edit, decision);
-    if (this.#deps.edits.awaitingOf(id)?.editorId === actor.id) {
+    if ((await this.#deps.edits.awaitingOf(id))?.editorId === actor.id) {
       return decision.kind === "approve"
         ? `You cannot approve your own edit of broadcast ${code(id)}: another approver must.`
         : `The edit of broadcast ${code(id)} is your own: \`!cancel ${id}\` withdraws it.`;
@@ -57,19 +57,19 @@ export class ApprovalDesk {
   }
 
   /** The broadcasts awaiting `userId`'s approval. */
-  pendingFor(userId: string): ScheduledBroadcast[] {
+  pendingFor(userId: string): Promise<ScheduledBroadcast[]> {
     return this.#deps.approvals.pendingFor(userId);
   }
 
   /** The edits of sent broadcasts awaiting `userId`'s approval. */
-  pendingEditsFor(userId: string): EditRequest[] {
+  pendingEditsFor(userId: string): Promise<EditRequest[]> {
     return this.#deps.edits.pendingFor(userId);
   }
 
   /** An Approve click: checked against its token, then decided where it belongs. */
   async click(c: ApproveClick): Promise<{ forged: true } | { forged: false; text: string }> {
     const { broadcast, round, token } = c.context;
-    const edit = this.#editFor(broadcast, c.userId);
+    const edit = await this.#editFor(broadcast, c.userId);
     if (edit === undefined) return await this.#deps.approvals.click(c);
     const tokens = this.#deps.tokens;
     if (
@@ -87,8 +87,8 @@ export class ApprovalDesk {
   }
 
   /** When the next request of either kind lapses. */
-  nextExpiry(): number | undefined {
-    const next = [this.#deps.approvals.nextExpiry(), this.#deps.edits.nextExpiry()]
+  async nextExpiry(): Promise<number | undefined> {
+    const next = [await this.#deps.approvals.nextExpiry(), await this.#deps.edits.nextExpiry()]
       .filter((t): t is number => t !== undefined);
     return next.length === 0 ? undefined : Math.min(...next);
   }

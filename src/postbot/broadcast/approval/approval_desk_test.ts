@@ -25,25 +25,27 @@ function desk(scheduledStatus?: ScheduledBroadcast["status"]) {
   const deps: ApprovalDeskDeps = {
     approvals: {
       decide: () => Promise.resolve((asked.push("broadcast"), "broadcast decided")),
-      pendingFor: () => [],
+      pendingFor: () => Promise.resolve([]),
       click: () => Promise.resolve({ forged: false, text: "broadcast clicked" }),
       expireLapsed: () => Promise.resolve(1),
-      nextExpiry: () => 50,
+      nextExpiry: () => Promise.resolve(50),
     },
     edits: {
-      requestFor: (_id, userId) => userId === carol.id ? EDIT : undefined,
-      awaitingOf: () => EDIT,
+      requestFor: (_id, userId) => Promise.resolve(userId === carol.id ? EDIT : undefined),
+      awaitingOf: () => Promise.resolve(EDIT),
       decide: (actor) => Promise.resolve((asked.push(`edit by ${actor.username}`), "edit decided")),
-      pendingFor: () => [EDIT],
+      pendingFor: () => Promise.resolve([EDIT]),
       click: (actor, _r, round) => Promise.resolve(`edit clicked by ${actor.username} ${round}`),
       expireLapsed: () => Promise.resolve(2),
-      nextExpiry: () => 10,
+      nextExpiry: () => Promise.resolve(10),
     },
     scheduled: {
       get: () =>
-        scheduledStatus === undefined
-          ? undefined
-          : { status: scheduledStatus } as ScheduledBroadcast,
+        Promise.resolve(
+          scheduledStatus === undefined
+            ? undefined
+            : { status: scheduledStatus } as ScheduledBroadcast,
+        ),
     },
     tokens: { verifyApproval: (_b, _u, _r, token) => Promise.resolve(token === "good") },
   };
@@ -63,8 +65,8 @@ Deno.test("the desk sends an answer to the request that awaits: an edit, or the 
     "broadcast decided",
   );
   assert.equal(await sent.desk.expireLapsed(), 3);
-  assert.equal(sent.desk.nextExpiry(), 10);
-  assert.deepEqual(sent.desk.pendingEditsFor(carol.id), [EDIT]);
+  assert.equal(await sent.desk.nextExpiry(), 10);
+  assert.deepEqual(await sent.desk.pendingEditsFor(carol.id), [EDIT]);
 });
 
 Deno.test("an Approve click on an edit needs a valid token for its approver", async () => {

@@ -14,6 +14,9 @@ const log = logger("approval");
 /** Longest sleep between checks. */
 const MAX_SLEEP_MS = 30_000;
 
+/** How soon to look again when the next lapse could not be read (the database away). */
+const RETRY_AFTER_FAILURE_MS = 5_000;
+
 /** Ends lapsed approval requests on time. */
 export class ApprovalExpiry {
   readonly #approvals: Pick<Approvals, "expireLapsed" | "nextExpiry">;
@@ -58,15 +61,19 @@ export class ApprovalExpiry {
     await this.#running;
   }
 
+  /** Sets the timer for the next lapse (soon again when the store cannot be read). */
   #arm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    const next = this.#approvals.nextExpiry();
-    const wait = next === undefined
-      ? MAX_SLEEP_MS
-      : Math.max(0, Math.min(MAX_SLEEP_MS, next - this.#now()));
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.tick();
-    }, wait);
+    void this.#approvals.nextExpiry().then(
+      (next) =>
+        next === undefined ? MAX_SLEEP_MS : Math.max(0, Math.min(MAX_SLEEP_MS, next - this.#now())),
+      () => RETRY_AFTER_FAILURE_MS,
+    ).then((wait) => {
+      if (this.#stopped) return;
+      if (this.#timer !== undefined) clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        void this.tick();
+      }, wait);
+    });
   }
 }

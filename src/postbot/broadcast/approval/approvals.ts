@@ -5,7 +5,7 @@
  * (then the due loop sends it, now or at its time), one rejects it, its sender withdraws it
  * (`!cancel`) or the request lapses (approval_expiry.ts).
  *
- * Every transition is a conditional UPDATE in SQLite (`ScheduledStore.settleApproval`):
+ * Every transition is a conditional UPDATE in the database (`ScheduledStore.settleApproval`):
  * two approvers answering at the same moment, or an approval racing the expiry, end it
  * once; a restart loses nothing, since the state, the decisions and the files are on disk.
  * An edit of the awaiting text starts a new round: earlier approvals no longer count.
@@ -140,6 +140,22 @@ export function approved(
   return reqs.every((r) => r.approvers.filter((a) => yes.has(a.id)).length >= r.approvals);
 }
 
+/** The broadcasts awaiting `userId`'s decision in their current round. */
+async function awaitingDecisionOf(
+  store: ScheduledStore,
+  userId: string,
+): Promise<ScheduledBroadcast[]> {
+  const mine = (await store.awaiting()).filter((s) =>
+    s.approval !== undefined && approvers(s.approval).some((a) => a.id === userId)
+  );
+  const out: ScheduledBroadcast[] = [];
+  for (const s of mine) {
+    const decided = await store.decisions(s.id, s.approval!.round);
+    if (!decided.some((d) => d.approverId === userId)) out.push(s);
+  }
+  return out;
+}
+
 /** Submits, decides and settles approvals. */
 export class Approvals {
   readonly #deps: ApprovalsDeps;
@@ -206,16 +222,13 @@ export class Approvals {
   }
 
   /** The broadcasts awaiting `userId`'s decision (approved by them already excluded). */
-  pendingFor(userId: string): ScheduledBroadcast[] {
-    return this.#deps.store.awaiting().filter((s) =>
-      s.approval !== undefined && approvers(s.approval).some((a) => a.id === userId) &&
-      !this.#deps.store.decisions(s.id, s.approval.round).some((d) => d.approverId === userId)
-    );
+  pendingFor(userId: string): Promise<ScheduledBroadcast[]> {
+    return awaitingDecisionOf(this.#deps.store, userId);
   }
 
   /** An approver's `approve <id>` or `reject <id> <reason>`: the reply. */
   async decide(actor: Actor, id: string, decision: Decision): Promise<string> {
-    const s = this.#deps.store.get(id);
+    const s = await this.#deps.store.get(id);
     const approval = s?.approval;
     if (s !== undefined && s.senderId === actor.id && approval !== undefined) {
       return decision.kind === "approve"
@@ -237,7 +250,7 @@ export class Approvals {
       return `That reason is ${decision.reason.length} characters long; I accept up to ` +
         `${MAX_REASON_LENGTH}.`;
     }
-    const recorded = this.#deps.store.decide(id, approval.round, {
+    const recorded = await this.#deps.store.decide(id, approval.round, {
       approverId: actor.id,
       approverUsername: actor.username,
       decision: decision.kind === "approve" ? "approved" : "rejected",
@@ -256,8 +269,8 @@ export class Approvals {
     actor: Actor,
     reason: string,
   ): Promise<string> {
-    if (!this.#deps.store.settleApproval(s.id, approval.round, "rejected")) {
-      return settledText(this.#deps.store.get(s.id) ?? s);
+    if (!await this.#deps.store.settleApproval(s.id, approval.round, "rejected")) {
+      return settledText(await this.#deps.store.get(s.id) ?? s);
     }
     await this.#deps.store.removeFiles(s.id).catch(() => {});
     log.info("{user} rejected broadcast {id}", { user: actor.username, id: s.id });
@@ -276,7 +289,7 @@ export class Approvals {
   }
 
   async #approved(s: ScheduledBroadcast, approval: ApprovalState, actor: Actor): Promise<string> {
-    const decisions = this.#deps.store.decisions(s.id, approval.round);
+    const decisions = await this.#deps.store.decisions(s.id, approval.round);
     if (!approved(approval.requirements, decisions)) {
       const given = decisions.filter((d) => d.decision === "approved").length;
       const needed = approval.requirements.reduce((n, r) => n + r.approvals, 0);
@@ -289,8 +302,8 @@ export class Approvals {
       return `Approved broadcast ${code(s.id)} (${given} of ${needed}); it waits for more.`;
     }
     // Exactly one approval ends it: a second one at the same moment finds it settled.
-    if (!this.#deps.store.settleApproval(s.id, approval.round, "scheduled")) {
-      return settledText(this.#deps.store.get(s.id) ?? s);
+    if (!await this.#deps.store.settleApproval(s.id, approval.round, "scheduled")) {
+      return settledText(await this.#deps.store.get(s.id) ?? s);
     }
     this.#deps.scheduler.wake();
     const by = decisions.filter((d) => d.decision === "approved")
@@ -319,7 +332,7 @@ export class Approvals {
   async restart(s: ScheduledBroadcast, text: string): Promise<boolean> {
     const approval = s.approval;
     const expiresAt = this.#now() + this.#deps.ttlMs;
-    if (approval === undefined || !this.#deps.store.restartApproval(s.id, text, expiresAt)) {
+    if (approval === undefined || !await this.#deps.store.restartApproval(s.id, text, expiresAt)) {
       return false;
     }
     this.#deps.onOpened?.();
@@ -349,9 +362,9 @@ export class Approvals {
   /** Ends requests whose time ran out; each once, telling the sender and the approvers. */
   async expireLapsed(): Promise<number> {
     let n = 0;
-    for (const s of this.#deps.store.lapsed(this.#now())) {
+    for (const s of await this.#deps.store.lapsed(this.#now())) {
       const approval = s.approval!;
-      if (!this.#deps.store.settleApproval(s.id, approval.round, "expired")) continue;
+      if (!await this.#deps.store.settleApproval(s.id, approval.round, "expired")) continue;
       n++;
       await this.#deps.store.removeFiles(s.id).catch(() => {});
       log.info("The approval of broadcast {id} expired", { id: s.id });
@@ -378,7 +391,7 @@ export class Approvals {
   }
 
   /** When the next open request lapses. */
-  nextExpiry(): number | undefined {
+  nextExpiry(): Promise<number | undefined> {
     return this.#deps.store.nextExpiry();
   }
 
@@ -395,7 +408,7 @@ export class Approvals {
     ) {
       return { forged: true };
     }
-    const s = this.#deps.store.get(broadcast);
+    const s = await this.#deps.store.get(broadcast);
     const approver = s?.approval === undefined
       ? undefined
       : approvers(s.approval).find((a) => a.id === c.userId);

@@ -6,6 +6,7 @@ import { ScheduledStore } from "../scheduled/scheduled_broadcasts.ts";
 import type { TeamPerson } from "../../targets/resolution.ts";
 import { Approvals, approved, resolveRequirements } from "./approvals.ts";
 import { requestText, verbatim } from "./approval_text.ts";
+import { SqliteDatabase } from "../../database/sqlite_database.ts";
 
 const person = (id: string, username: string, isBot = false): TeamPerson => ({
   id,
@@ -67,7 +68,7 @@ Deno.test("decisions: the first ends it once; self approval and strangers refuse
   if (!opened.ok) throw new Error(opened.error.message);
   const db: DatabaseSync = opened.value;
   try {
-    const store = new ScheduledStore(db, `${dir}/files`);
+    const store = new ScheduledStore(new SqliteDatabase(db), `${dir}/files`);
     const dms: string[] = [];
     let woken = 0;
     const approvals = new Approvals({
@@ -120,13 +121,17 @@ Deno.test("decisions: the first ends it once; self approval and strangers refuse
     const stranger = { id: "z".repeat(26), username: "zed" };
     assert.match(await approvals.decide(stranger, "abcd1234", { kind: "approve" }), /No broadcast/);
     const [first, second] = await Promise.all([
-      approvals.decide({ id: "a".repeat(26), username: "alice" }, "abcd1234", { kind: "approve" }),
-      approvals.decide({ id: "c".repeat(26), username: "carol" }, "abcd1234", { kind: "approve" }),
+      await approvals.decide({ id: "a".repeat(26), username: "alice" }, "abcd1234", {
+        kind: "approve",
+      }),
+      await approvals.decide({ id: "c".repeat(26), username: "carol" }, "abcd1234", {
+        kind: "approve",
+      }),
     ]);
     assert.match(first, /last approval/);
     assert.match(second, /approved already/);
     assert.equal(woken, 1);
-    assert.equal(store.get("abcd1234")?.status, "scheduled");
+    assert.equal((await store.get("abcd1234"))?.status, "scheduled");
   } finally {
     db.close();
     await Deno.remove(dir, { recursive: true });

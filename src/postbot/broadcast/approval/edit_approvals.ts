@@ -42,7 +42,7 @@ export interface EditApprovalsDeps {
   /** The broadcast's own approval rounds: an edit's rounds continue after them. */
   readonly scheduled: Pick<ScheduledStore, "get">;
   /** The broadcast as logged (its sender). */
-  readonly record: (id: string) => BroadcastRecord | undefined;
+  readonly record: (id: string) => Promise<BroadcastRecord | undefined>;
   /** What approval a send to this answer needs now. */
   readonly needs: (answer: string) => readonly ApprovalNeed[];
   readonly teamPeople: () => Promise<ReadonlyMap<string, TeamPerson>>;
@@ -97,12 +97,12 @@ export class EditApprovals {
     if (!reqs.ok) {
       return fail(reqs.error.message.replace("nothing was sent", "nothing was changed"));
     }
-    const earlier = this.#awaiting(record.id);
+    const earlier = await this.#awaiting(record.id);
     if (earlier !== undefined) await this.withdraw(earlier, editor, "a newer edit replaced it");
     const now = this.#now();
     const round = 1 + Math.max(
-      this.#deps.store.lastRound(record.id),
-      this.#deps.scheduled.get(record.id)?.approval?.round ?? -1,
+      await this.#deps.store.lastRound(record.id),
+      (await this.#deps.scheduled.get(record.id))?.approval?.round ?? -1,
     );
     const request = {
       broadcastId: record.id,
@@ -114,7 +114,7 @@ export class EditApprovals {
       createdAt: now,
       expiresAt: now + this.#deps.ttlMs,
     };
-    if (!this.#deps.store.open(request, round)) {
+    if (!await this.#deps.store.open(request, round)) {
       return fail(`Another edit of broadcast ${code(record.id)} awaits approval; try again.`);
     }
     this.#deps.onOpened?.();
@@ -143,23 +143,28 @@ export class EditApprovals {
   }
 
   /** The request of broadcast `id` awaiting approval, if any. */
-  #awaiting(id: string): EditRequest | undefined {
-    const r = this.#deps.store.latest(id);
+  async #awaiting(id: string): Promise<EditRequest | undefined> {
+    const r = await this.#deps.store.latest(id);
     return r?.status === "awaiting_approval" ? r : undefined;
   }
 
   /** The latest edit request of `id` that `userId` may decide on, if any. */
-  requestFor(id: string, userId: string): EditRequest | undefined {
-    const r = this.#deps.store.latest(id);
+  async requestFor(id: string, userId: string): Promise<EditRequest | undefined> {
+    const r = await this.#deps.store.latest(id);
     return r !== undefined && approversOf(r).some((a) => a.id === userId) ? r : undefined;
   }
 
   /** The edits awaiting `userId`'s decision. */
-  pendingFor(userId: string): EditRequest[] {
-    return this.#deps.store.inState("awaiting_approval").filter((r) =>
-      approversOf(r).some((a) => a.id === userId) &&
-      !this.#deps.store.decisions(r.broadcastId, r.round).some((d) => d.approverId === userId)
+  async pendingFor(userId: string): Promise<EditRequest[]> {
+    const mine = (await this.#deps.store.inState("awaiting_approval")).filter((r) =>
+      approversOf(r).some((a) => a.id === userId)
     );
+    const out: EditRequest[] = [];
+    for (const r of mine) {
+      const decided = await this.#deps.store.decisions(r.broadcastId, r.round);
+      if (!decided.some((d) => d.approverId === userId)) out.push(r);
+    }
+    return out;
   }
 
   /** An approver's answer on the edit request `r` (see {@link requestFor}): the reply. */
@@ -173,7 +178,7 @@ export class EditApprovals {
       return `That reason is ${decision.reason.length} characters long; I accept up to ` +
         `${MAX_REASON_LENGTH}.`;
     }
-    const recorded = this.#deps.store.decide(id, r.round, {
+    const recorded = await this.#deps.store.decide(id, r.round, {
       approverId: actor.id,
       approverUsername: actor.username,
       decision: decision.kind === "approve" ? "approved" : "rejected",
@@ -188,8 +193,8 @@ export class EditApprovals {
 
   async #rejected(r: EditRequest, actor: Actor, reason: string): Promise<string> {
     const id = r.broadcastId;
-    if (!this.#deps.store.move(id, r.round, "awaiting_approval", "rejected")) {
-      return settledText(this.#deps.store.latest(id) ?? r);
+    if (!await this.#deps.store.move(id, r.round, "awaiting_approval", "rejected")) {
+      return settledText(await this.#deps.store.latest(id) ?? r);
     }
     log.info("{user} rejected the edit of {id}", { user: actor.username, id });
     await this.#tellEditor(
@@ -207,7 +212,7 @@ export class EditApprovals {
 
   async #approved(r: EditRequest, actor: Actor): Promise<string> {
     const id = r.broadcastId;
-    const decisions = this.#deps.store.decisions(id, r.round);
+    const decisions = await this.#deps.store.decisions(id, r.round);
     if (!approved(r.requirements, decisions)) {
       const given = decisions.filter((d) => d.decision === "approved").length;
       const needed = r.requirements.reduce((n, q) => n + q.approvals, 0);
@@ -221,8 +226,8 @@ export class EditApprovals {
         "for more.";
     }
     // Exactly one approval ends it: a second one at the same moment finds it settled.
-    if (!this.#deps.store.move(id, r.round, "awaiting_approval", "approved")) {
-      return settledText(this.#deps.store.latest(id) ?? r);
+    if (!await this.#deps.store.move(id, r.round, "awaiting_approval", "approved")) {
+      return settledText(await this.#deps.store.latest(id) ?? r);
     }
     const by = decisions.filter((d) => d.decision === "approved")
       .map((d) => `@${d.approverUsername}`).join(", ");
@@ -250,13 +255,13 @@ export class EditApprovals {
       { id: r.editorId, username: r.editorUsername },
       r.createdAt,
     );
-    this.#deps.store.move(r.broadcastId, r.round, "approved", "applied");
+    await this.#deps.store.move(r.broadcastId, r.round, "approved", "applied");
     return report;
   }
 
   /** After a restart: approved edits whose posts were not all changed yet are finished. */
   async resume(): Promise<number> {
-    const open = this.#deps.store.inState("approved");
+    const open = await this.#deps.store.inState("approved");
     for (const r of open) {
       log.info("Finishing the approved edit of {id}", { id: r.broadcastId });
       await this.#tellEditor(r, await this.#finish(r));
@@ -269,7 +274,7 @@ export class EditApprovals {
    * its approvers are told there is nothing to decide. False when none awaits.
    */
   async withdraw(r: EditRequest, by: Actor, why: string): Promise<boolean> {
-    if (!this.#deps.store.move(r.broadcastId, r.round, "awaiting_approval", "withdrawn")) {
+    if (!await this.#deps.store.move(r.broadcastId, r.round, "awaiting_approval", "withdrawn")) {
       return false;
     }
     await this.#tell(
@@ -282,15 +287,17 @@ export class EditApprovals {
   }
 
   /** The edit awaiting approval of broadcast `id`, for `!cancel`. */
-  awaitingOf(id: string): EditRequest | undefined {
+  awaitingOf(id: string): Promise<EditRequest | undefined> {
     return this.#awaiting(id);
   }
 
   /** Ends requests whose time ran out; each once, telling the editor and the approvers. */
   async expireLapsed(): Promise<number> {
     let n = 0;
-    for (const r of this.#deps.store.lapsed(this.#now())) {
-      if (!this.#deps.store.move(r.broadcastId, r.round, "awaiting_approval", "expired")) continue;
+    for (const r of (await this.#deps.store.lapsed(this.#now()))) {
+      if (!await this.#deps.store.move(r.broadcastId, r.round, "awaiting_approval", "expired")) {
+        continue;
+      }
       n++;
       const id = r.broadcastId;
       log.info("The approval of the edit of {id} expired", { id });
@@ -310,7 +317,7 @@ export class EditApprovals {
   }
 
   /** When the next request lapses. */
-  nextExpiry(): number | undefined {
+  nextExpiry(): Promise<number | undefined> {
     return this.#deps.store.nextExpiry();
   }
 
@@ -329,7 +336,7 @@ export class EditApprovals {
 
   /** Tells the editor, and the sender when someone else edited. */
   async #tellEditor(r: EditRequest, text: string): Promise<void> {
-    const sender = this.#deps.record(r.broadcastId)?.senderId;
+    const sender = (await this.#deps.record(r.broadcastId))?.senderId;
     const to = sender !== undefined && sender !== r.editorId ? [r.editorId, sender] : [r.editorId];
     for (const id of to) {
       await this.#deps.notifier.dm(id, text).catch((e) =>
@@ -343,7 +350,7 @@ export class EditApprovals {
   }
 
   async #audit(r: EditRequest, actor: string, action: string, detail: string): Promise<void> {
-    const sender = this.#deps.record(r.broadcastId)?.senderUsername;
+    const sender = (await this.#deps.record(r.broadcastId))?.senderUsername;
     await this.#deps.audit.post({
       action,
       id: r.broadcastId,

@@ -7,6 +7,7 @@ import type { TeamPerson } from "../../targets/resolution.ts";
 import type { BroadcastRecord } from "../model.ts";
 import { EditApprovals } from "./edit_approvals.ts";
 import { EditRequestStore } from "./edit_requests.ts";
+import { SqliteDatabase } from "../../database/sqlite_database.ts";
 
 const person = (id: string, username: string): TeamPerson => ({
   id,
@@ -56,12 +57,12 @@ async function world(
   const dms: string[] = [];
   const applied: string[] = [];
   const clock = { now: 1_000 };
-  const store = new EditRequestStore(db);
+  const store = new EditRequestStore(new SqliteDatabase(db));
   const make = () =>
     new EditApprovals({
       store,
-      scheduled: new ScheduledStore(db, `${dir}/files`),
-      record: () => RECORD,
+      scheduled: new ScheduledStore(new SqliteDatabase(db), `${dir}/files`),
+      record: () => Promise.resolve(RECORD),
       needs: () => [{ audience: 'group "G"', approvers: ["alice", "carol", "bob"], approvals: 1 }],
       teamPeople: () => Promise.resolve(TEAM),
       apply: (id, text) => {
@@ -98,9 +99,9 @@ Deno.test("an approved edit is applied once, however many approve at once", asyn
     // The sender (also an approver in channels.toml) is never asked.
     assert.deepEqual(requests.map((d) => d.slice(0, 26)), [A, C]);
     assert.match(requests[0], /\*\*Was:\*\*\n```\nold text\n```\n\*\*Now:\*\*\n```\nnew text/);
-    const r = edits.requestFor(ID, A)!;
-    assert.equal(edits.requestFor(ID, B), undefined);
-    assert.deepEqual(edits.pendingFor(C).map((e) => e.message), ["new text"]);
+    const r = (await edits.requestFor(ID, A))!;
+    assert.equal(await edits.requestFor(ID, B), undefined);
+    assert.deepEqual((await edits.pendingFor(C)).map((e) => e.message), ["new text"]);
     const [first, second] = await Promise.all([
       edits.decide(alice, r, { kind: "approve" }),
       edits.decide(carol, r, { kind: "approve" }),
@@ -108,7 +109,7 @@ Deno.test("an approved edit is applied once, however many approve at once", asyn
     assert.match(first, /last approval/);
     assert.match(second, /approved already/);
     assert.deepEqual(applied, [`${ID}: new text`]);
-    assert.equal(edits.requestFor(ID, A)?.status, "applied");
+    assert.equal((await edits.requestFor(ID, A))?.status, "applied");
     assert.ok(dms.some((d) => d.startsWith(B) && /\*\*approved\*\* by @alice/.test(d)));
   });
 });
@@ -116,7 +117,7 @@ Deno.test("an approved edit is applied once, however many approve at once", asyn
 Deno.test("a rejection, an expiry and a withdrawal leave the posts alone", async () => {
   await world(async ({ edits, dms, applied, clock }) => {
     assert.ok((await submit(edits, "one")).ok);
-    const one = edits.requestFor(ID, A)!;
+    const one = (await edits.requestFor(ID, A))!;
     assert.match(await edits.decide(alice, one, { kind: "reject", reason: " " }), /reason/);
     assert.match(
       await edits.decide(alice, one, { kind: "reject", reason: "@all **no**" }),
@@ -129,13 +130,13 @@ Deno.test("a rejection, an expiry and a withdrawal leave the posts alone", async
     assert.ok((await submit(edits, "two")).ok);
     assert.ok((await submit(edits, "three")).ok);
     assert.ok(dms.some((d) => d.startsWith(C) && /withdrew.*newer edit replaced it/.test(d)));
-    assert.equal(edits.requestFor(ID, A)?.message, "three");
-    assert.equal(edits.nextExpiry(), clock.now + 60_000);
+    assert.equal((await edits.requestFor(ID, A))?.message, "three");
+    assert.equal(await edits.nextExpiry(), clock.now + 60_000);
     clock.now += 60_000;
     assert.equal(await edits.expireLapsed(), 1);
     assert.equal(await edits.expireLapsed(), 0);
     assert.ok(dms.some((d) => d.startsWith(B) && /not approved in time/.test(d)));
-    assert.equal(edits.requestFor(ID, A)?.status, "expired");
+    assert.equal((await edits.requestFor(ID, A))?.status, "expired");
     assert.deepEqual(applied, []);
   });
 });
@@ -143,9 +144,9 @@ Deno.test("a rejection, an expiry and a withdrawal leave the posts alone", async
 Deno.test("an edit approved before a stop is applied at the next start", async () => {
   await world(async ({ edits, store, applied }) => {
     assert.ok((await submit(edits, "after restart")).ok);
-    const r = edits.requestFor(ID, A)!;
+    const r = (await edits.requestFor(ID, A))!;
     // As if postbot stopped between the last approval and the patching.
-    assert.ok(store.move(ID, r.round, "awaiting_approval", "approved"));
+    assert.ok(await store.move(ID, r.round, "awaiting_approval", "approved"));
     assert.equal(await edits.resume(), 1);
     assert.equal(await edits.resume(), 0);
     assert.deepEqual(applied, [`${ID}: after restart`]);
@@ -161,7 +162,7 @@ Deno.test("an administrator's edit of another's broadcast: neither may approve",
       editor: alice,
     });
     assert.ok(refused.ok);
-    assert.equal(edits.requestFor(ID, A), undefined);
-    assert.ok(edits.requestFor(ID, C) !== undefined);
+    assert.equal(await edits.requestFor(ID, A), undefined);
+    assert.ok(await edits.requestFor(ID, C) !== undefined);
   });
 });

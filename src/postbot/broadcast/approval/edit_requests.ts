@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { DatabaseSync } from "node:sqlite";
+import type { Database, SqlValue } from "../../database/port.ts";
 import type { ApprovalRequirement } from "../model.ts";
 import type { ApprovalDecision } from "../scheduled/scheduled_broadcasts.ts";
 import { bytesColumns, fullText, type Row } from "../../storage/rows.ts";
@@ -42,8 +42,6 @@ export interface EditRequest {
 /** What is stored when an edit is submitted. */
 export type NewEditRequest = Omit<EditRequest, "status" | "round">;
 
-const COLUMNS = `e.*, ${bytesColumns("e", ["message", "old_message"])}`;
-
 function toRequest(r: Row): EditRequest {
   return {
     broadcastId: String(r.broadcast_id),
@@ -61,32 +59,35 @@ function toRequest(r: Row): EditRequest {
 
 /** The edit_approvals and edit_decisions tables. */
 export class EditRequestStore {
-  readonly #db: DatabaseSync;
+  readonly #db: Database;
+  readonly #columns: string;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: Database) {
     this.#db = db;
+    this.#columns = `e.*${bytesColumns(db.dialect, "e", ["message", "old_message"])}`;
   }
 
   /**
    * Stores a request in round `round` (above every earlier round of the broadcast); false
    * when another request of the broadcast awaits approval (withdraw it first).
    */
-  open(r: NewEditRequest, round: number): boolean {
+  async open(r: NewEditRequest, round: number): Promise<boolean> {
     try {
-      this.#db.prepare(
+      await this.#db.run(
         `INSERT INTO edit_approvals (broadcast_id, round, editor_id, editor_username,
            old_message, message, requirements_json, status, created_at, expires_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'awaiting_approval', ?, ?)`,
-      ).run(
-        r.broadcastId,
-        round,
-        r.editorId,
-        r.editorUsername,
-        r.oldMessage,
-        r.message,
-        JSON.stringify(r.requirements),
-        r.createdAt,
-        r.expiresAt,
+        [
+          r.broadcastId,
+          round,
+          r.editorId,
+          r.editorUsername,
+          r.oldMessage,
+          r.message,
+          JSON.stringify(r.requirements),
+          r.createdAt,
+          r.expiresAt,
+        ],
       );
       return true;
     } catch (e) {
@@ -96,61 +97,68 @@ export class EditRequestStore {
   }
 
   /** The highest round of the broadcast's edit requests, or -1. */
-  lastRound(broadcastId: string): number {
-    const row = this.#db.prepare(
+  async lastRound(broadcastId: string): Promise<number> {
+    const [row] = await this.#db.query<{ last: number | null }>(
       "SELECT MAX(round) AS last FROM edit_approvals WHERE broadcast_id = ?",
-    ).get(broadcastId) as { last: number | null };
-    return row.last === null ? -1 : Number(row.last);
+      [broadcastId],
+    );
+    return row === undefined || row.last === null ? -1 : Number(row.last);
+  }
+
+  /** Rows of edit_approvals matching `where` (after `WHERE`), mapped. */
+  async #select(where: string, params: readonly SqlValue[]): Promise<EditRequest[]> {
+    const rows = await this.#db.query(
+      `SELECT ${this.#columns} FROM edit_approvals e WHERE ${where}`,
+      params,
+    );
+    return rows.map(toRequest);
   }
 
   /** The broadcast's latest edit request (awaiting or settled). */
-  latest(broadcastId: string): EditRequest | undefined {
-    const row = this.#db.prepare(
-      `SELECT ${COLUMNS} FROM edit_approvals e WHERE e.broadcast_id = ?
-       ORDER BY e.round DESC LIMIT 1`,
-    ).get(broadcastId) as Row | undefined;
-    return row === undefined ? undefined : toRequest(row);
+  async latest(broadcastId: string): Promise<EditRequest | undefined> {
+    return (await this.#select("e.broadcast_id = ? ORDER BY e.round DESC LIMIT 1", [
+      broadcastId,
+    ]))[0];
   }
 
   /** Requests in one state, oldest first (`awaiting_approval`, or `approved` to finish). */
-  inState(status: "awaiting_approval" | "approved"): EditRequest[] {
-    return (this.#db.prepare(
-      `SELECT ${COLUMNS} FROM edit_approvals e WHERE e.status = ?
-       ORDER BY e.created_at, e.round`,
-    ).all(status) as Row[]).map(toRequest);
+  inState(status: "awaiting_approval" | "approved"): Promise<EditRequest[]> {
+    return this.#select("e.status = ? ORDER BY e.created_at, e.round", [status]);
   }
 
   /** Awaiting requests whose time ran out. */
-  lapsed(now: number): EditRequest[] {
-    return (this.#db.prepare(
-      `SELECT ${COLUMNS} FROM edit_approvals e WHERE e.status = 'awaiting_approval'
-       AND e.expires_at <= ? ORDER BY e.expires_at`,
-    ).all(now) as Row[]).map(toRequest);
+  lapsed(now: number): Promise<EditRequest[]> {
+    return this.#select(
+      "e.status = 'awaiting_approval' AND e.expires_at <= ? ORDER BY e.expires_at",
+      [now],
+    );
   }
 
   /** When the next awaiting request lapses. */
-  nextExpiry(): number | undefined {
-    const row = this.#db.prepare(
+  async nextExpiry(): Promise<number | undefined> {
+    const [row] = await this.#db.query<{ next: number | null }>(
       "SELECT MIN(expires_at) AS next FROM edit_approvals WHERE status = 'awaiting_approval'",
-    ).get() as { next: number | null };
-    return row.next === null ? undefined : Number(row.next);
+    );
+    return row === undefined || row.next === null ? undefined : Number(row.next);
   }
 
   /** Records a decision in a round; false when that approver decided in it already. */
-  decide(id: string, round: number, d: Omit<ApprovalDecision, "round">): boolean {
-    return Number(
-      this.#db.prepare(
-        `INSERT OR IGNORE INTO edit_decisions (broadcast_id, round, approver_id,
-           approver_username, decision, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, round, d.approverId, d.approverUsername, d.decision, d.reason, d.at).changes,
+  async decide(id: string, round: number, d: Omit<ApprovalDecision, "round">): Promise<boolean> {
+    return await this.#db.run(
+      `INSERT INTO edit_decisions (broadcast_id, round, approver_id, approver_username,
+         decision, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [id, round, d.approverId, d.approverUsername, d.decision, d.reason, d.at],
     ) === 1;
   }
 
-  /** The decisions of one round, in the order given. */
-  decisions(id: string, round: number): ApprovalDecision[] {
-    return (this.#db.prepare(
-      `SELECT * FROM edit_decisions WHERE broadcast_id = ? AND round = ? ORDER BY at, rowid`,
-    ).all(id, round) as Row[]).map((r) => ({
+  /** The decisions of one round, in the order given (at the same moment: by approver). */
+  async decisions(id: string, round: number): Promise<ApprovalDecision[]> {
+    const rows = await this.#db.query(
+      `SELECT * FROM edit_decisions WHERE broadcast_id = ? AND round = ?
+       ORDER BY at, approver_id`,
+      [id, round],
+    );
+    return rows.map((r) => ({
       approverId: String(r.approver_id),
       approverUsername: String(r.approver_username),
       decision: r.decision as ApprovalDecision["decision"],
@@ -164,12 +172,16 @@ export class EditRequestStore {
    * Moves a request of round `round` from `from` to `to`. Exactly one caller wins: false
    * when it was not in `from` any more.
    */
-  move(id: string, round: number, from: EditRequestStatus, to: EditRequestStatus): boolean {
-    return Number(
-      this.#db.prepare(
-        `UPDATE edit_approvals SET status = ? WHERE broadcast_id = ? AND round = ?
-         AND status = ?`,
-      ).run(to, id, round, from).changes,
+  async move(
+    id: string,
+    round: number,
+    from: EditRequestStatus,
+    to: EditRequestStatus,
+  ): Promise<boolean> {
+    return await this.#db.run(
+      `UPDATE edit_approvals SET status = ? WHERE broadcast_id = ? AND round = ?
+       AND status = ?`,
+      [to, id, round, from],
     ) === 1;
   }
 }

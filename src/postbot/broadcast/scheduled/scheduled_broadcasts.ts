@@ -1,5 +1,5 @@
 /**
- * Scheduled broadcasts, durable: the row in SQLite (who, when, to what answer, the message,
+ * Scheduled broadcasts, durable: the row in the database (who, when, to what answer, the message,
  * the file list) and the files themselves as they were at confirmation, in a directory of
  * their own under `SCHEDULED_FILES_DIR`. A scheduled broadcast keeps its id when it goes out,
  * so `!undo`, `!retry`, `!edit` and `!status` name it the same before and after.
@@ -7,9 +7,10 @@
  * @module
  */
 
-import type { DatabaseSync } from "node:sqlite";
-import { FileBytes } from "@postbot/framework";
-import { transaction } from "@postbot/framework/sqlite";
+import type { FileBytes } from "@postbot/framework";
+import { DirectoryFiles, type ScheduledFiles } from "./scheduled_files.ts";
+import type { Database, SqlValue } from "../../database/port.ts";
+import { type FenceSource, SOLE_INSTANCE } from "../../database/fencing.ts";
 import type { NewScheduled, ScheduledBroadcast, ScheduledStatus } from "../model.ts";
 import { NO_OPTIONS, optionsFromColumns } from "../options.ts";
 import {
@@ -20,8 +21,6 @@ import {
   senderColumns,
   textOrNull,
 } from "../../storage/rows.ts";
-
-const COLUMNS = `s.*, ${bytesColumns("s", ["message"])}`;
 
 function toScheduled(r: Row): ScheduledBroadcast {
   return {
@@ -61,205 +60,193 @@ export interface ApprovalDecision {
 
 /** The scheduled_broadcasts table and the files directory. */
 export class ScheduledStore {
-  readonly #db: DatabaseSync;
-  readonly #dir: string;
+  readonly #db: Database;
+  readonly #files: ScheduledFiles;
   readonly #now: () => number;
+  readonly #fence: FenceSource;
+  readonly #columns: string;
 
-  constructor(db: DatabaseSync, filesDir: string, now: () => number = Date.now) {
+  constructor(
+    db: Database,
+    files: string | ScheduledFiles,
+    now: () => number = Date.now,
+    fence: FenceSource = SOLE_INSTANCE,
+  ) {
     this.#db = db;
-    this.#dir = filesDir.replace(/\/+$/, "") || ".";
+    this.#files = typeof files === "string" ? new DirectoryFiles(files) : files;
     this.#now = now;
-  }
-
-  /** The directory holding one scheduled broadcast's files. */
-  filesDir(id: string): string {
-    return `${this.#dir}/${id}`;
+    this.#fence = fence;
+    this.#columns = `s.*${bytesColumns(db.dialect, "s", ["message"])}`;
   }
 
   /**
-   * Writes the files first (each synced), then the row: a crash in between leaves a stray
-   * directory, never a row whose files are missing.
+   * Writes the files first (each durable), then the row: a crash in between leaves stray
+   * files, never a row whose files are missing.
    */
   async add(s: NewScheduled, contents: readonly FileBytes[]): Promise<void> {
-    if (contents.length > 0) {
-      const dir = this.filesDir(s.id);
-      await Deno.mkdir(dir, { recursive: true });
-      for (const [i, content] of contents.entries()) {
-        const file = await Deno.open(`${dir}/${i}`, { write: true, create: true, truncate: true });
-        try {
-          // A copy: writing may take the buffers over, and the chunks are shared.
-          const bytes = content.bytes();
-          for (let written = 0; written < bytes.byteLength;) {
-            written += await file.write(bytes.subarray(written));
-          }
-          await file.sync();
-        } finally {
-          file.close();
-        }
-      }
-    }
+    await this.#files.write(s.id, contents);
     const options = s.options ?? NO_OPTIONS;
-    this.#db.prepare(
+    await this.#db.run(
       `INSERT INTO scheduled_broadcasts (id, sender_id, sender_username, created_at, due_at, zone,
          target_answer, channels, message, files_json, source_post_id, status, ack_requested,
-         priority, remind_after_ms, immediate, approval_json, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      s.id,
-      s.senderId,
-      s.senderUsername,
-      this.#now(),
-      s.dueAt,
-      s.zone,
-      s.targetAnswer,
-      s.channels,
-      s.message,
-      JSON.stringify(s.files),
-      s.sourcePostId,
-      s.approval === undefined ? "scheduled" : "awaiting_approval",
-      options.ack ? 1 : 0,
-      options.priority,
-      options.remindAfterMs,
-      s.approval?.immediate ? 1 : 0,
-      s.approval === undefined ? null : JSON.stringify(s.approval.requirements),
-      s.approval?.expiresAt ?? null,
+         priority, remind_after_ms, immediate, approval_json, expires_at, seq)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+         (SELECT COALESCE(MAX(seq), 0) + 1 FROM scheduled_broadcasts))`,
+      [
+        s.id,
+        s.senderId,
+        s.senderUsername,
+        this.#now(),
+        s.dueAt,
+        s.zone,
+        s.targetAnswer,
+        s.channels,
+        s.message,
+        JSON.stringify(s.files),
+        s.sourcePostId,
+        s.approval === undefined ? "scheduled" : "awaiting_approval",
+        options.ack ? 1 : 0,
+        options.priority,
+        options.remindAfterMs,
+        s.approval?.immediate ? 1 : 0,
+        s.approval === undefined ? null : JSON.stringify(s.approval.requirements),
+        s.approval?.expiresAt ?? null,
+      ],
     );
   }
 
   /** The files of a scheduled broadcast, as stored at confirmation. */
-  async readFiles(s: ScheduledBroadcast): Promise<FileBytes[]> {
-    const out: FileBytes[] = [];
-    for (let i = 0; i < s.files.length; i++) {
-      out.push(new FileBytes([await Deno.readFile(`${this.filesDir(s.id)}/${i}`)]));
-    }
-    return out;
+  readFiles(s: ScheduledBroadcast): Promise<FileBytes[]> {
+    return this.#files.read(s.id, s.files.length);
   }
 
   /** Removes the files of a broadcast that was sent or cancelled. */
-  async removeFiles(id: string): Promise<void> {
-    await Deno.remove(this.filesDir(id), { recursive: true }).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
+  removeFiles(id: string): Promise<void> {
+    return this.#files.remove(id);
+  }
+
+  /** Rows of the table matching `where` (after `WHERE`), mapped. */
+  async #select(where: string, params: readonly SqlValue[] = []): Promise<ScheduledBroadcast[]> {
+    const rows = await this.#db.query(
+      `SELECT ${this.#columns} FROM scheduled_broadcasts s WHERE ${where}`,
+      params,
+    );
+    return rows.map(toScheduled);
   }
 
   /** One scheduled broadcast. */
-  get(id: string): ScheduledBroadcast | undefined {
-    const row = this.#db.prepare(`SELECT ${COLUMNS} FROM scheduled_broadcasts s WHERE s.id = ?`)
-      .get(id) as Row | undefined;
-    return row === undefined ? undefined : toScheduled(row);
+  async get(id: string): Promise<ScheduledBroadcast | undefined> {
+    return (await this.#select("s.id = ?", [id]))[0];
   }
 
   /** Pending ones (scheduled or awaiting approval), soonest first: of one sender, or all. */
-  pending(senderId?: string): ScheduledBroadcast[] {
-    const rows = senderId === undefined
-      ? this.#db.prepare(
-        `SELECT ${COLUMNS} FROM scheduled_broadcasts s
-         WHERE s.status IN ('scheduled', 'awaiting_approval') ORDER BY s.due_at, s.rowid`,
-      ).all()
-      : this.#db.prepare(
-        `SELECT ${COLUMNS} FROM scheduled_broadcasts s
-         WHERE s.status IN ('scheduled', 'awaiting_approval') AND s.sender_id = ?
-         ORDER BY s.due_at, s.rowid`,
-      ).all(senderId);
-    return (rows as Row[]).map(toScheduled);
+  pending(senderId?: string): Promise<ScheduledBroadcast[]> {
+    return senderId === undefined
+      ? this.#select(
+        "s.status IN ('scheduled', 'awaiting_approval') ORDER BY s.due_at, s.seq",
+      )
+      : this.#select(
+        `s.status IN ('scheduled', 'awaiting_approval') AND s.sender_id = ?
+         ORDER BY s.due_at, s.seq`,
+        [senderId],
+      );
   }
 
   /** A sender's scheduled broadcasts that did not go out (pending, failed), newest first. */
-  unsent(senderId: string, limit: number): ScheduledBroadcast[] {
-    return (this.#db.prepare(
-      `SELECT ${COLUMNS} FROM scheduled_broadcasts s
-       WHERE s.sender_id = ? AND s.status IN ('scheduled', 'awaiting_approval', 'failed')
-       ORDER BY s.due_at DESC, s.rowid DESC LIMIT ?`,
-    ).all(senderId, limit) as Row[]).map(toScheduled);
+  unsent(senderId: string, limit: number): Promise<ScheduledBroadcast[]> {
+    return this.#select(
+      `s.sender_id = ? AND s.status IN ('scheduled', 'awaiting_approval', 'failed')
+       ORDER BY s.due_at DESC, s.seq DESC LIMIT ?`,
+      [senderId, limit],
+    );
   }
 
   /** Pending ones whose time has come, soonest first. */
-  due(now: number): ScheduledBroadcast[] {
-    return (this.#db.prepare(
-      `SELECT ${COLUMNS} FROM scheduled_broadcasts s WHERE s.status = 'scheduled'
-       AND s.due_at <= ? ORDER BY s.due_at, s.rowid`,
-    ).all(now) as Row[]).map(toScheduled);
+  due(now: number): Promise<ScheduledBroadcast[]> {
+    return this.#select(
+      "s.status = 'scheduled' AND s.due_at <= ? ORDER BY s.due_at, s.seq",
+      [now],
+    );
   }
 
   /** The next due time, if any is pending. */
-  nextDue(): number | undefined {
-    const row = this.#db.prepare(
+  async nextDue(): Promise<number | undefined> {
+    const [row] = await this.#db.query<{ next: number | null }>(
       "SELECT MIN(due_at) AS next FROM scheduled_broadcasts WHERE status = 'scheduled'",
-    ).get() as { next: number | null };
-    return row.next === null ? undefined : Number(row.next);
+    );
+    return row === undefined || row.next === null ? undefined : Number(row.next);
   }
 
   /**
    * Takes a pending broadcast for sending; false when it is no longer pending (cancelled, or
-   * taken already). Exactly one caller wins, so it never goes out twice.
+   * taken already) or this instance may not act any more (fenced). Exactly one caller wins,
+   * so it never goes out twice.
    */
-  claim(id: string): boolean {
-    return Number(
-      this.#db.prepare(
-        `UPDATE scheduled_broadcasts SET status = 'sent', started_at = ?
-         WHERE id = ? AND status = 'scheduled'`,
-      ).run(this.#now(), id).changes,
+  async claim(id: string): Promise<boolean> {
+    return await this.#db.run(
+      `UPDATE scheduled_broadcasts SET status = 'sent', started_at = ?
+       WHERE id = ? AND status = 'scheduled' AND ${this.#fence()}`,
+      [this.#now(), id],
     ) === 1;
   }
 
   /** Cancels (withdraws) a pending broadcast; false when it was not pending any more. */
-  cancel(id: string): boolean {
-    return Number(
-      this.#db.prepare(
-        `UPDATE scheduled_broadcasts SET status = 'cancelled'
-         WHERE id = ? AND status IN ('scheduled', 'awaiting_approval')`,
-      ).run(id).changes,
+  async cancel(id: string): Promise<boolean> {
+    return await this.#db.run(
+      `UPDATE scheduled_broadcasts SET status = 'cancelled'
+       WHERE id = ? AND status IN ('scheduled', 'awaiting_approval')`,
+      [id],
     ) === 1;
   }
 
   /** Every broadcast awaiting approval, oldest first. */
-  awaiting(): ScheduledBroadcast[] {
-    return (this.#db.prepare(
-      `SELECT ${COLUMNS} FROM scheduled_broadcasts s WHERE s.status = 'awaiting_approval'
-       ORDER BY s.created_at, s.rowid`,
-    ).all() as Row[]).map(toScheduled);
+  awaiting(): Promise<ScheduledBroadcast[]> {
+    return this.#select("s.status = 'awaiting_approval' ORDER BY s.created_at, s.seq");
   }
 
   /** Awaiting ones whose approval time has run out. */
-  lapsed(now: number): ScheduledBroadcast[] {
-    return (this.#db.prepare(
-      `SELECT ${COLUMNS} FROM scheduled_broadcasts s WHERE s.status = 'awaiting_approval'
-       AND s.expires_at <= ? ORDER BY s.expires_at, s.rowid`,
-    ).all(now) as Row[]).map(toScheduled);
+  lapsed(now: number): Promise<ScheduledBroadcast[]> {
+    return this.#select(
+      "s.status = 'awaiting_approval' AND s.expires_at <= ? ORDER BY s.expires_at, s.seq",
+      [now],
+    );
   }
 
   /** When the next approval request lapses, if one is awaiting. */
-  nextExpiry(): number | undefined {
-    const row = this.#db.prepare(
+  async nextExpiry(): Promise<number | undefined> {
+    const [row] = await this.#db.query<{ next: number | null }>(
       `SELECT MIN(expires_at) AS next FROM scheduled_broadcasts
        WHERE status = 'awaiting_approval'`,
-    ).get() as { next: number | null };
-    return row.next === null ? undefined : Number(row.next);
+    );
+    return row === undefined || row.next === null ? undefined : Number(row.next);
   }
 
   /**
    * Records an approver's decision in the current round; false when they decided in this
    * round already (the first decision stands).
    */
-  decide(id: string, round: number, d: Omit<ApprovalDecision, "round">): boolean {
-    return Number(
-      this.#db.prepare(
-        `INSERT OR IGNORE INTO approval_decisions (broadcast_id, round, approver_id,
-           approver_username, decision, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ).run(id, round, d.approverId, d.approverUsername, d.decision, d.reason, d.at).changes,
+  async decide(id: string, round: number, d: Omit<ApprovalDecision, "round">): Promise<boolean> {
+    return await this.#db.run(
+      `INSERT INTO approval_decisions (broadcast_id, round, approver_id, approver_username,
+         decision, reason, at, seq) VALUES (?, ?, ?, ?, ?, ?, ?,
+         (SELECT COALESCE(MAX(seq), 0) + 1 FROM approval_decisions))
+       ON CONFLICT DO NOTHING`,
+      [id, round, d.approverId, d.approverUsername, d.decision, d.reason, d.at],
     ) === 1;
   }
 
   /** The decisions on a broadcast (of one round, or all), in the order given. */
-  decisions(id: string, round?: number): ApprovalDecision[] {
-    const rows = (round === undefined
-      ? this.#db.prepare(
-        "SELECT * FROM approval_decisions WHERE broadcast_id = ? ORDER BY at, rowid",
-      ).all(id)
-      : this.#db.prepare(
+  async decisions(id: string, round?: number): Promise<ApprovalDecision[]> {
+    const rows = round === undefined
+      ? await this.#db.query(
+        "SELECT * FROM approval_decisions WHERE broadcast_id = ? ORDER BY at, seq",
+        [id],
+      )
+      : await this.#db.query(
         `SELECT * FROM approval_decisions WHERE broadcast_id = ? AND round = ?
-         ORDER BY at, rowid`,
-      ).all(id, round)) as Row[];
+         ORDER BY at, seq`,
+        [id, round],
+      );
     return rows.map((r) => ({
       approverId: String(r.approver_id),
       approverUsername: String(r.approver_username),
@@ -275,17 +262,16 @@ export class ScheduledStore {
    * immediate), rejected or expired. Exactly one caller wins: false when it was no longer
    * awaiting in that round (decided, withdrawn, edited meanwhile).
    */
-  settleApproval(
+  async settleApproval(
     id: string,
     round: number,
     outcome: "scheduled" | "rejected" | "expired",
-  ): boolean {
-    return Number(
-      this.#db.prepare(
-        `UPDATE scheduled_broadcasts SET status = ?,
-           due_at = CASE WHEN ? = 'scheduled' AND immediate = 1 THEN ? ELSE due_at END
-         WHERE id = ? AND status = 'awaiting_approval' AND approval_round = ?`,
-      ).run(outcome, outcome, this.#now(), id, round).changes,
+  ): Promise<boolean> {
+    return await this.#db.run(
+      `UPDATE scheduled_broadcasts SET status = ?,
+         due_at = CASE WHEN ? = 'scheduled' AND immediate = 1 THEN ? ELSE due_at END
+       WHERE id = ? AND status = 'awaiting_approval' AND approval_round = ?`,
+      [outcome, outcome, this.#now(), id, round],
     ) === 1;
   }
 
@@ -293,41 +279,38 @@ export class ScheduledStore {
    * Changes the text of a broadcast awaiting approval and starts a new round (earlier
    * approvals lapse) lasting until `expiresAt`; false when it is not awaiting any more.
    */
-  restartApproval(id: string, message: string, expiresAt: number): boolean {
-    return Number(
-      this.#db.prepare(
-        `UPDATE scheduled_broadcasts SET message = ?, approval_round = approval_round + 1,
-           expires_at = ? WHERE id = ? AND status = 'awaiting_approval'`,
-      ).run(message, expiresAt, id).changes,
+  async restartApproval(id: string, message: string, expiresAt: number): Promise<boolean> {
+    return await this.#db.run(
+      `UPDATE scheduled_broadcasts SET message = ?, approval_round = approval_round + 1,
+         expires_at = ? WHERE id = ? AND status = 'awaiting_approval'`,
+      [message, expiresAt, id],
     ) === 1;
   }
 
   /** Records that a claimed broadcast could not go out at all. */
-  fail(id: string, reason: string): void {
-    this.#db.prepare("UPDATE scheduled_broadcasts SET status = 'failed', error = ? WHERE id = ?")
-      .run(reason, id);
+  async fail(id: string, reason: string): Promise<void> {
+    await this.#db.run(
+      "UPDATE scheduled_broadcasts SET status = 'failed', error = ? WHERE id = ?",
+      [reason, id],
+    );
   }
 
   /** Changes the text of a pending broadcast (`!edit`); false when it is not pending. */
-  updateMessage(id: string, message: string): boolean {
-    return Number(
-      this.#db.prepare(
-        "UPDATE scheduled_broadcasts SET message = ? WHERE id = ? AND status = 'scheduled'",
-      ).run(message, id).changes,
+  async updateMessage(id: string, message: string): Promise<boolean> {
+    return await this.#db.run(
+      "UPDATE scheduled_broadcasts SET message = ? WHERE id = ? AND status = 'scheduled'",
+      [message, id],
     ) === 1;
   }
 
   /**
-   * After a crash: a broadcast claimed ("sent") whose broadcast log entry was never written
-   * did not start; it goes back to pending. Returns how many.
+   * After a crash (or a takeover): a broadcast claimed ("sent") whose broadcast log entry was
+   * never written did not start; it goes back to pending. Returns how many.
    */
-  reconcile(): number {
-    return transaction(this.#db, () =>
-      Number(
-        this.#db.prepare(
-          `UPDATE scheduled_broadcasts SET status = 'scheduled', started_at = NULL
-           WHERE status = 'sent' AND id NOT IN (SELECT id FROM broadcasts)`,
-        ).run().changes,
-      ));
+  reconcile(): Promise<number> {
+    return this.#db.run(
+      `UPDATE scheduled_broadcasts SET status = 'scheduled', started_at = NULL
+       WHERE status = 'sent' AND id NOT IN (SELECT id FROM broadcasts)`,
+    );
   }
 }

@@ -24,6 +24,9 @@ const log = logger("schedule");
 
 /** Longest sleep between checks, so a changed clock or a missed timer costs at most this. */
 const MAX_SLEEP_MS = 30_000;
+
+/** How soon to look again when the next due time could not be read (the database away). */
+const RETRY_AFTER_FAILURE_MS = 5_000;
 /** Later than this after its time, the sender is told the broadcast is late. */
 export const LATE_AFTER_MS = 60_000;
 
@@ -62,7 +65,7 @@ export class Scheduler {
   /** Settles what a crash left half-claimed, sends what is overdue, and starts the timer. */
   async start(): Promise<void> {
     this.#stopped = false;
-    const back = this.#deps.store.reconcile();
+    const back = await this.#deps.store.reconcile();
     if (back > 0) {
       log.warn("{n} scheduled broadcasts had not started; they are due again", { n: back });
     }
@@ -92,20 +95,27 @@ export class Scheduler {
     await this.#running;
   }
 
+  /** Sets the timer for the next due time (soon again when the store cannot be read). */
   #arm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    const next = this.#deps.store.nextDue();
-    const wait = next === undefined
-      ? MAX_SLEEP_MS
-      : Math.max(0, Math.min(MAX_SLEEP_MS, next - this.#now()));
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.tick();
-    }, wait);
+    void this.#deps.store.nextDue().then(
+      (next) =>
+        next === undefined ? MAX_SLEEP_MS : Math.max(0, Math.min(MAX_SLEEP_MS, next - this.#now())),
+      (e) => {
+        log.warn("Could not read when the next scheduled broadcast is due: {error}", { error: e });
+        return RETRY_AFTER_FAILURE_MS;
+      },
+    ).then((wait) => {
+      if (this.#stopped) return;
+      if (this.#timer !== undefined) clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        void this.tick();
+      }, wait);
+    });
   }
 
   async #sendDue(): Promise<void> {
-    const due = this.#deps.store.due(this.#now());
+    const due = await this.#deps.store.due(this.#now());
     if (due.length === 0) return;
     try {
       await this.#deps.beforeBatch?.();
@@ -146,7 +156,7 @@ export class Scheduler {
     dmSender: boolean,
     late = "",
   ): Promise<void> {
-    this.#deps.store.fail(s.id, reason);
+    await this.#deps.store.fail(s.id, reason);
     await this.#deps.store.removeFiles(s.id).catch(() => {});
     if (dmSender) {
       await this.#deps.notifier.dm(
@@ -171,14 +181,14 @@ export class Scheduler {
     // A failure to ask (thrown) leaves it pending for the next check.
     const standing = await this.#deps.authority.standing(sender);
     if (!standing.ok) {
-      if (!this.#deps.store.claim(s.id)) return; // cancelled meanwhile
+      if (!await this.#deps.store.claim(s.id)) return; // cancelled meanwhile (or fenced)
       const reason = refusalText(standing.refusal, s.senderUsername);
       return await this.#fail(s, reason, reason, reachable(standing.refusal), this.#lateText(s));
     }
     const resolved = await this.#deps.resolve(s.targetAnswer, sender);
     const files = await this.#deps.store.readFiles(s).catch((e) => e as Error);
     // Only now is it taken: a failure above leaves it pending for the next check.
-    if (!this.#deps.store.claim(s.id)) return;
+    if (!await this.#deps.store.claim(s.id)) return;
     const late = this.#lateText(s);
     const failure = !resolved.ok
       ? `none of its channels can be reached any more:\n${
@@ -213,7 +223,7 @@ export class Scheduler {
         late: Math.max(0, lateMs),
       },
     );
-    this.#deps.broadcaster.send(
+    await this.#deps.broadcaster.send(
       {
         sender: { id: s.senderId, username: s.senderUsername },
         message: s.message,

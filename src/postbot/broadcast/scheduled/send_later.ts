@@ -89,9 +89,9 @@ export class SendLater {
 
   /** Cancels a pending broadcast (after the yes of `!cancel`); the text to answer with. */
   async cancel(id: string, actor: { id: string; username: string }): Promise<string> {
-    const awaiting = this.#deps.store.get(id)?.status === "awaiting_approval";
-    if (!this.#deps.store.cancel(id)) {
-      const s = this.#deps.store.get(id);
+    const awaiting = (await this.#deps.store.get(id))?.status === "awaiting_approval";
+    if (!await this.#deps.store.cancel(id)) {
+      const s = await this.#deps.store.get(id);
       return s?.status === "sent"
         ? `Scheduled broadcast ${code(id)} has gone out already; \`!undo ${id}\` takes it back.`
         : `Broadcast ${code(id)} is not scheduled any more; nothing was changed.`;
@@ -100,7 +100,7 @@ export class SendLater {
       log.warn("Could not remove the files of {id}: {error}", { id, error: e })
     );
     this.#deps.scheduler.wake();
-    const s = this.#deps.store.get(id);
+    const s = await this.#deps.store.get(id);
     log.info("{user} cancelled scheduled broadcast {id}", { user: actor.username, id });
     await this.#deps.audit.post({
       action: "Cancelled",
