@@ -88,7 +88,9 @@ async function capturesMany(
 }
 
 Deno.test("thresholds of many people: the channel list read as it arrives, in small chunks", async () => {
-  await capturesMany(async (deps, log) => captureThresholds(deps, "b1", await log.deliveries("b1")));
+  await capturesMany(async (deps, log) =>
+    captureThresholds(deps, "b1", await log.deliveries("b1"))
+  );
 });
 
 Deno.test("a run's thresholds: what lacks one read from the log in SQL, then the channel list", async () => {
