@@ -9,7 +9,21 @@
 export interface RateLimitQuota {
   perSec: number;
   maxBurst: number;
+  /**
+   * Requests arriving within this many milliseconds of the first waiting one are decided in a
+   * random order, as on the real server, whose handlers run in parallel goroutines (default
+   * {@link DEFAULT_ARRIVAL_WINDOW_MS}; 0: first come, first served).
+   */
+  arrivalWindowMs?: number;
 }
+
+/**
+ * The default {@link RateLimitQuota.arrivalWindowMs}. Mattermost 11.4 took requests a client
+ * sent within a few milliseconds (8 at once, or a paced client's batch after a pause) in no
+ * particular order: their `X-Ratelimit-Remaining` values came out shuffled (126 of 224 pairs
+ * inverted), so a client reading the best of them believes in tokens others already took.
+ */
+export const DEFAULT_ARRIVAL_WINDOW_MS = 3;
 
 /** What one RateLimit call reports; mirrors throttled's RateLimitResult (negative = not relevant). */
 export interface RateLimitResult {
@@ -82,4 +96,47 @@ export function rateLimitHeaders(result: RateLimitResult): Record<string, string
     headers["Retry-After"] = String(Math.ceil(result.retryAfterNs / 1e9));
   }
   return headers;
+}
+
+/** Runs `fn` after `ms`; injectable so tests decide when a window closes. */
+export type Schedule = (fn: () => void, ms: number) => void;
+
+/**
+ * Takes from a {@link GcraRateLimiter} in the order the real server does: the requests that
+ * arrive within one window are decided together, in a random order, when it closes.
+ */
+export class ArrivalWindow {
+  #pending: { key: string; resolve: (result: RateLimitResult) => void }[] = [];
+  #open = false;
+
+  /** Wraps `limiter`; `random` returns [0, 1) like Math.random. */
+  constructor(
+    readonly limiter: GcraRateLimiter,
+    private readonly windowMs: number,
+    private readonly random: () => number = Math.random,
+    private readonly schedule: Schedule = (fn, ms) => setTimeout(fn, ms),
+  ) {}
+
+  /** The limiter's decision for one request, once its window closes. */
+  take(key: string): Promise<RateLimitResult> {
+    if (this.windowMs <= 0) return Promise.resolve(this.limiter.take(key));
+    const decided = new Promise<RateLimitResult>((resolve) => this.#pending.push({ key, resolve }));
+    if (!this.#open) {
+      this.#open = true;
+      this.schedule(() => this.#close(), this.windowMs);
+    }
+    return decided;
+  }
+
+  #close(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#open = false;
+    // Fisher-Yates: every order of the batch equally likely.
+    for (let i = batch.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      [batch[i], batch[j]] = [batch[j], batch[i]];
+    }
+    for (const { key, resolve } of batch) resolve(this.limiter.take(key));
+  }
 }
