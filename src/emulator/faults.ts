@@ -3,12 +3,7 @@
  * outage, and socket drops / half-open sockets. The server and the WebSocket hub read them.
  */
 
-import {
-  ArrivalWindow,
-  DEFAULT_ARRIVAL_WINDOW_MS,
-  GcraRateLimiter,
-  type RateLimitQuota,
-} from "./rate_limit.ts";
+import { ArrivalWindow, GcraRateLimiter, type RateLimitQuota } from "./rate_limit.ts";
 import { compilePath, type PathPattern } from "./router.ts";
 
 /**
@@ -199,7 +194,5 @@ export class FaultState implements Faults {
 }
 
 function limiterFor(quota: RateLimitQuota): ArrivalWindow {
-  const windowMs = quota.arrivalWindowMs ?? DEFAULT_ARRIVAL_WINDOW_MS;
-  if (!(windowMs >= 0)) throw new RangeError("rateLimit.arrivalWindowMs must not be negative");
-  return new ArrivalWindow(new GcraRateLimiter(quota), windowMs);
+  return new ArrivalWindow(new GcraRateLimiter(quota), quota.arrivalOrder ?? "shuffled");
 }

@@ -10,20 +10,21 @@ export interface RateLimitQuota {
   perSec: number;
   maxBurst: number;
   /**
-   * Requests arriving within this many milliseconds of the first waiting one are decided in a
-   * random order, as on the real server, whose handlers run in parallel goroutines (default
-   * {@link DEFAULT_ARRIVAL_WINDOW_MS}; 0: first come, first served).
+   * In which order requests that arrive together are decided (default `"shuffled"`, as on the
+   * real server; `"fifo"`: in the order they were read). See {@link ArrivalOrder}.
    */
-  arrivalWindowMs?: number;
+  arrivalOrder?: ArrivalOrder;
 }
 
 /**
- * The default {@link RateLimitQuota.arrivalWindowMs}. Mattermost 11.4 took requests a client
- * sent within a few milliseconds (8 at once, or a paced client's batch after a pause) in no
- * particular order: their `X-Ratelimit-Remaining` values came out shuffled (126 of 224 pairs
- * inverted), so a client reading the best of them believes in tokens others already took.
+ * How the limiter orders requests that arrive together. Mattermost 11.4 checks each request in
+ * its own goroutine: requests a client sends at once (8 fetches started in one turn, or a paced
+ * client's batch after a pause) are decided in no particular order -- their
+ * `X-Ratelimit-Remaining` values come back shuffled (126 of 224 pairs inverted in 8 rounds of
+ * 8) -- while requests sent one turn apart are decided in order (0 of 224). `"shuffled"`
+ * decides the requests that arrived before the emulator's next timer turn in a random order.
  */
-export const DEFAULT_ARRIVAL_WINDOW_MS = 3;
+export type ArrivalOrder = "shuffled" | "fifo";
 
 /** What one RateLimit call reports; mirrors throttled's RateLimitResult (negative = not relevant). */
 export interface RateLimitResult {
@@ -98,12 +99,13 @@ export function rateLimitHeaders(result: RateLimitResult): Record<string, string
   return headers;
 }
 
-/** Runs `fn` after `ms`; injectable so tests decide when a window closes. */
-export type Schedule = (fn: () => void, ms: number) => void;
+/** Runs `fn` in a later turn; injectable so tests decide when a batch closes. */
+export type Schedule = (fn: () => void) => void;
 
 /**
- * Takes from a {@link GcraRateLimiter} in the order the real server does: the requests that
- * arrive within one window are decided together, in a random order, when it closes.
+ * Takes from a {@link GcraRateLimiter} in the order the real server does (see
+ * {@link ArrivalOrder}): the requests that arrive before the next timer turn are decided
+ * together, in a random order.
  */
 export class ArrivalWindow {
   #pending: { key: string; resolve: (result: RateLimitResult) => void }[] = [];
@@ -112,18 +114,18 @@ export class ArrivalWindow {
   /** Wraps `limiter`; `random` returns [0, 1) like Math.random. */
   constructor(
     readonly limiter: GcraRateLimiter,
-    private readonly windowMs: number,
+    private readonly order: ArrivalOrder,
     private readonly random: () => number = Math.random,
-    private readonly schedule: Schedule = (fn, ms) => setTimeout(fn, ms),
+    private readonly schedule: Schedule = (fn) => setTimeout(fn, 0),
   ) {}
 
-  /** The limiter's decision for one request, once its window closes. */
+  /** The limiter's decision for one request, once its batch closes. */
   take(key: string): Promise<RateLimitResult> {
-    if (this.windowMs <= 0) return Promise.resolve(this.limiter.take(key));
+    if (this.order === "fifo") return Promise.resolve(this.limiter.take(key));
     const decided = new Promise<RateLimitResult>((resolve) => this.#pending.push({ key, resolve }));
     if (!this.#open) {
       this.#open = true;
-      this.schedule(() => this.#close(), this.windowMs);
+      this.schedule(() => this.#close());
     }
     return decided;
   }
