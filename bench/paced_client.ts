@@ -10,8 +10,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { RestTransport } from "../src/framework/rest.ts";
-import { Secret } from "../src/framework/secret.ts";
+import { RestTransport, Secret } from "@postbot/framework";
 import { startEmulator } from "@postbot/mattermost-emulator";
 import { seedWorld } from "@postbot/mattermost-emulator/testing";
 
