@@ -83,26 +83,17 @@ Deno.test("requests sent together are decided in no particular order", async () 
     const rounds = 5;
     let together = 0;
     const taken: number[] = [];
-    let apart = 0;
     for (let round = 0; round < rounds; round++) {
       const sent = await Promise.all(Array.from({ length: 8 }, () => probe(s)));
       together += inversions(sent.map((a) => a.remaining));
       taken.push(...sent.map((a) => a.remaining));
-      const spaced: Promise<Awaited<ReturnType<typeof probe>>>[] = [];
-      for (let i = 0; i < 8; i++) {
-        spaced.push(probe(s));
-        // The next request is sent one timer turn later (not a wait for anything).
-        await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-      apart += inversions((await Promise.all(spaced)).map((a) => a.remaining));
     }
-    const pairs = rounds * 28;
     // Nobody was refused, and each request took a token of its own.
     assert.ok(taken.every((r) => r > 0), "the bucket ran dry");
     assert.equal(new Set(taken).size, taken.length);
     // Mattermost 11.4 inverted 21-126 of 140-224 such pairs (it varies with the machine's
-    // load), none when the requests were sent a turn apart.
+    // load). How requests sent apart are decided depends on when they arrive, which a test
+    // cannot hold still: the emulator's window is pinned in src/emulator/rate_limit_test.ts.
     assert.ok(together > 0, "requests sent together were decided in the order sent");
-    assert.ok(apart < 0.1 * pairs, `${apart} of ${pairs} pairs out of order when sent apart`);
   });
 });
