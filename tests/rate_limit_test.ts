@@ -32,7 +32,7 @@ async function competingClient(
   // the machine; then a steady trickle beside the bot.
   const opening = await Promise.all(
     Array.from(
-      { length: 100 },
+      { length: burst },
       () =>
         fetch(`${url}/api/v4/users/me`, { headers: { Authorization: `Bearer ${token}` } })
           .then(async (r) => {

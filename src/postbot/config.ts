@@ -139,8 +139,7 @@ export const POSTBOT_VARIABLES = {
       }
       return target.value;
     },
-    doc: "`postgres://user:password@host:5432/db`: the store shared by an active/standby " +
-      "pair (see Running two instances); its password is never logged",
+    doc: "`postgres://user:password@host/db`: one store, two instances (see below)",
   }),
   leaseTtlSeconds: integer("LEASE_TTL_SECONDS", {
     default: 15,
