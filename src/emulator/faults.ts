@@ -3,7 +3,7 @@
  * outage, and socket drops / half-open sockets. The server and the WebSocket hub read them.
  */
 
-import { GcraRateLimiter, type RateLimitQuota } from "./rate_limit.ts";
+import { ArrivalWindow, GcraRateLimiter, type RateLimitQuota } from "./rate_limit.ts";
 import { compilePath, type PathPattern } from "./router.ts";
 
 /**
@@ -91,7 +91,7 @@ export class FaultState implements Faults {
   latencyMs = 0;
   private rules: ActiveRule[] = [];
   private quota: RateLimitQuota | null = null;
-  private limiterInstance: GcraRateLimiter | null = null;
+  private limiterInstance: ArrivalWindow | null = null;
   private down = false;
   private silent = false;
 
@@ -104,17 +104,17 @@ export class FaultState implements Faults {
   }
   set rateLimit(quota: RateLimitQuota | null) {
     this.quota = quota ? { ...quota } : null;
-    this.limiterInstance = quota ? new GcraRateLimiter(quota) : null;
+    this.limiterInstance = quota ? limiterFor(quota) : null;
   }
 
-  /** The live limiter, or null when rate limiting is off. */
-  get limiter(): GcraRateLimiter | null {
+  /** The live limiter (behind its arrival window), or null when rate limiting is off. */
+  get limiter(): ArrivalWindow | null {
     return this.limiterInstance;
   }
 
   /** Forgets rate-limit history (a server restart empties the in-memory store). */
   resetLimiter(): void {
-    if (this.quota) this.limiterInstance = new GcraRateLimiter(this.quota);
+    if (this.quota) this.limiterInstance = limiterFor(this.quota);
   }
 
   /** Outage switch: REST answers 503 and WebSocket upgrades are refused. */
@@ -191,4 +191,8 @@ export class FaultState implements Faults {
     }
     return undefined;
   }
+}
+
+function limiterFor(quota: RateLimitQuota): ArrivalWindow {
+  return new ArrivalWindow(new GcraRateLimiter(quota), quota.arrivalOrder ?? "shuffled");
 }

@@ -36,4 +36,10 @@ export type {
   WaitForOptions,
 } from "./types.ts";
 export { type ChannelWideMention, serverChannelMentions } from "./mentions.ts";
-export { GcraRateLimiter, rateLimitHeaders, type RateLimitResult } from "./rate_limit.ts";
+export {
+  type ArrivalOrder,
+  ArrivalWindow,
+  GcraRateLimiter,
+  rateLimitHeaders,
+  type RateLimitResult,
+} from "./rate_limit.ts";

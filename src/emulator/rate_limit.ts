@@ -9,7 +9,22 @@
 export interface RateLimitQuota {
   perSec: number;
   maxBurst: number;
+  /**
+   * In which order requests that arrive together are decided (default `"shuffled"`, as on the
+   * real server; `"fifo"`: in the order they were read). See {@link ArrivalOrder}.
+   */
+  arrivalOrder?: ArrivalOrder;
 }
+
+/**
+ * How the limiter orders requests that arrive together. Mattermost 11.4 checks each request in
+ * its own goroutine: requests a client sends at once (8 fetches started in one turn, or a paced
+ * client's batch after a pause) are decided in no particular order -- their
+ * `X-Ratelimit-Remaining` values come back shuffled (126 of 224 pairs inverted in 8 rounds of
+ * 8) -- while requests sent one turn apart are decided in order (0 of 224). `"shuffled"`
+ * decides the requests that arrived before the emulator's next timer turn in a random order.
+ */
+export type ArrivalOrder = "shuffled" | "fifo";
 
 /** What one RateLimit call reports; mirrors throttled's RateLimitResult (negative = not relevant). */
 export interface RateLimitResult {
@@ -82,4 +97,48 @@ export function rateLimitHeaders(result: RateLimitResult): Record<string, string
     headers["Retry-After"] = String(Math.ceil(result.retryAfterNs / 1e9));
   }
   return headers;
+}
+
+/** Runs `fn` in a later turn; injectable so tests decide when a batch closes. */
+export type Schedule = (fn: () => void) => void;
+
+/**
+ * Takes from a {@link GcraRateLimiter} in the order the real server does (see
+ * {@link ArrivalOrder}): the requests that arrive before the next timer turn are decided
+ * together, in a random order.
+ */
+export class ArrivalWindow {
+  #pending: { key: string; resolve: (result: RateLimitResult) => void }[] = [];
+  #open = false;
+
+  /** Wraps `limiter`; `random` returns [0, 1) like Math.random. */
+  constructor(
+    readonly limiter: GcraRateLimiter,
+    private readonly order: ArrivalOrder,
+    private readonly random: () => number = Math.random,
+    private readonly schedule: Schedule = (fn) => setTimeout(fn, 0),
+  ) {}
+
+  /** The limiter's decision for one request, once its batch closes. */
+  take(key: string): Promise<RateLimitResult> {
+    if (this.order === "fifo") return Promise.resolve(this.limiter.take(key));
+    const decided = new Promise<RateLimitResult>((resolve) => this.#pending.push({ key, resolve }));
+    if (!this.#open) {
+      this.#open = true;
+      this.schedule(() => this.#close());
+    }
+    return decided;
+  }
+
+  #close(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#open = false;
+    // Fisher-Yates: every order of the batch equally likely.
+    for (let i = batch.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1));
+      [batch[i], batch[j]] = [batch[j], batch[i]];
+    }
+    for (const { key, resolve } of batch) resolve(this.limiter.take(key));
+  }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { GcraRateLimiter, rateLimitHeaders } from "./rate_limit.ts";
+import { ArrivalWindow, GcraRateLimiter, rateLimitHeaders } from "./rate_limit.ts";
 
 function steppedClock() {
   let now = 1_000_000_000_000;
@@ -52,4 +52,44 @@ Deno.test("headers round seconds up and carry Retry-After only when limited", ()
 Deno.test("invalid quotas are rejected", () => {
   assert.throws(() => new GcraRateLimiter({ perSec: 0, maxBurst: 1 }));
   assert.throws(() => new GcraRateLimiter({ perSec: 1, maxBurst: -1 }));
+});
+
+Deno.test("requests that arrive together are decided in a shuffled order", async () => {
+  const { clock } = steppedClock();
+  const turns: (() => void)[] = [];
+  // random() = 0 always swaps with the first: [a, b, c] -> [b, c, a].
+  const window = new ArrivalWindow(
+    new GcraRateLimiter({ perSec: 10, maxBurst: 2 }, clock),
+    "shuffled",
+    () => 0,
+    (fn) => turns.push(fn),
+  );
+  const decided = ["a", "b", "c", "d"].map((key) => window.take(key));
+  assert.equal(turns.length, 1, "one turn closes the batch");
+  turns[0]();
+  const results = await Promise.all(decided);
+  // Three tokens per key, each key its own bucket: all pass, each with 2 left.
+  assert.deepEqual(results.map((r) => r.remaining), [2, 2, 2, 2]);
+  const shared = new ArrivalWindow(
+    new GcraRateLimiter({ perSec: 10, maxBurst: 1 }, clock),
+    "shuffled",
+    () => 0,
+    (fn) => turns.push(fn),
+  );
+  const same = [1, 2, 3].map(() => shared.take("k"));
+  turns[1]();
+  // Decided as [2nd, 3rd, 1st]: the first one sent is the one refused.
+  assert.deepEqual((await Promise.all(same)).map((r) => r.limited), [true, false, false]);
+});
+
+Deno.test("fifo decides each request as it arrives", async () => {
+  const { clock } = steppedClock();
+  const fifo = new ArrivalWindow(
+    new GcraRateLimiter({ perSec: 10, maxBurst: 1 }, clock),
+    "fifo",
+    () => 0,
+    () => assert.fail("no batch in fifo order"),
+  );
+  const results = await Promise.all([1, 2, 3].map(() => fifo.take("k")));
+  assert.deepEqual(results.map((r) => r.limited), [false, false, true]);
 });

@@ -10,7 +10,7 @@ import { AppError, errorResponse, sessionExpired, textResponse } from "./http.ts
 import { gzipAnswer } from "./gzip.ts";
 import { newId } from "./ids.ts";
 import { type FrontConnection, TcpFront } from "./proxy.ts";
-import { rateLimitHeaders } from "./rate_limit.ts";
+import { rateLimitHeaders, type RateLimitResult } from "./rate_limit.ts";
 import { compilePath } from "./router.ts";
 import { routes } from "./routes.ts";
 import { ChangeSignal, waitFor } from "./signal.ts";
@@ -231,7 +231,11 @@ async function handle(p: Pipeline, req: Request, info: Deno.ServeHandlerInfo): P
     "X-Request-Id": requestId,
     "X-Version-Id": EMULATED_VERSION_ID,
   };
-  const triaged = triage(p, req, url, path, client, requestId, extra);
+  // The limiter decides when the request's arrival window closes (see ArrivalWindow).
+  const limit = p.faults.networkDown || !p.faults.limiter
+    ? undefined
+    : await p.faults.limiter.take(client?.remoteAddr.hostname ?? "unknown");
+  const triaged = triage(p, req, url, path, client, requestId, extra, limit);
   let response: Response;
   if (triaged.kind === "route") {
     // Awaited here, not in a helper: tests hold answers with `delay` and rely on the route's
@@ -270,7 +274,7 @@ function withoutSubpath(path: string, subpath: string): string | undefined {
 }
 
 /**
- * Outage -> rate limit (its headers go into `extra`) -> scripted faults -> auth -> the WebSocket
+ * Outage -> rate limit (decided by the caller; its headers go into `extra`) -> scripted faults -> auth -> the WebSocket
  * upgrade, or the route table's turn.
  */
 function triage(
@@ -281,6 +285,7 @@ function triage(
   client: FrontConnection | undefined,
   requestId: string,
   extra: Record<string, string>,
+  limit: RateLimitResult | undefined,
 ): Triage {
   const { faults } = p;
   const answered = (response: Response, userId?: string): Triage => ({
@@ -290,10 +295,9 @@ function triage(
     upgraded: false,
   });
   if (faults.networkDown) return answered(textResponse(503, "503 Service Unavailable\n"));
-  if (faults.limiter) {
-    const result = faults.limiter.take(client?.remoteAddr.hostname ?? "unknown");
-    Object.assign(extra, rateLimitHeaders(result));
-    if (result.limited) return answered(textResponse(429, "limit exceeded\n"));
+  if (limit) {
+    Object.assign(extra, rateLimitHeaders(limit));
+    if (limit.limited) return answered(textResponse(429, "limit exceeded\n"));
   }
   const rule = faults.takeRule(req.method, path);
   if (rule && !rule.afterHandling) return answered(ruleResponse(rule, requestId));

@@ -221,8 +221,10 @@ export class Bot {
     const message = { ...received, receivedAt: received.receivedAt ?? Date.now() };
     const post = message.post;
     const direct = message.channelType === "D";
-    if (direct) this.#marks.saw(message.channelId, post.create_at);
-    if (!this.#accepting || post.user_id === this.identity.userId) return Promise.resolve();
+    const own = post.user_id === this.identity.userId;
+    if (direct && own) this.#marks.sawOwn(message.channelId, post.create_at);
+    else if (direct) this.#marks.saw(message.channelId, post.create_at);
+    if (!this.#accepting || own) return Promise.resolve();
     if (direct) this.#marks.began(message.channelId);
     return this.#queue.run(post.user_id, async () => {
       try {

@@ -57,6 +57,22 @@ export class ReadMarks {
     if (createAt > (this.#newest.get(channelId) ?? 0)) this.#newest.set(channelId, createAt);
   }
 
+  /**
+   * The bot's own post (its event) in the channel at `createAt`: it matters only to a mark to
+   * come -- the channel being handled or waiting for its mark. A post elsewhere (a broadcast
+   * to 10,000 people) is not remembered: no mark follows it.
+   */
+  sawOwn(channelId: string, createAt: number): void {
+    if (this.#inFlight.has(channelId) || this.#quietMarks.has(channelId)) {
+      this.saw(channelId, createAt);
+    }
+  }
+
+  /** How many channels' newest posts are remembered (tests). */
+  get remembered(): number {
+    return this.#newest.size;
+  }
+
   /** A DM of the channel is being handled: no mark until it is done. */
   began(channelId: string): void {
     this.#inFlight.set(channelId, (this.#inFlight.get(channelId) ?? 0) + 1);
@@ -154,6 +170,11 @@ export class ReadMarks {
       await this.#processed.markUnsettled(channelId, known);
     } else {
       await this.#processed.markSettled(channelId);
+    }
+    // Marked: what the channel held is settled either way, so unless another mark is coming
+    // it is forgotten (every post after this one is seen again before its own mark).
+    if (!this.#inFlight.has(channelId) && !this.#quietMarks.has(channelId)) {
+      this.#newest.delete(channelId);
     }
   }
 }

@@ -57,7 +57,7 @@ import { BroadcastLog } from "./broadcast/log.ts";
 import { BroadcastService } from "./broadcast/service.ts";
 import { SeenLog } from "./broadcast/seen_log.ts";
 import { SeenReader } from "./broadcast/seen.ts";
-import { captureThresholds } from "./broadcast/seen_threshold.ts";
+import { captureRunThresholds } from "./broadcast/seen_threshold.ts";
 import { ChannelCache } from "./channel_cache.ts";
 import { ChannelsStore } from "./channels/channels_file.ts";
 import { channelsRules, resolveChannelNames, TeamSnapshot } from "./channels_rules.ts";
@@ -518,7 +518,7 @@ function wireServices(core: Core, tasks: TaskSystem): Wiring {
     access.authority,
     (id) => broadcaster.isBusy(id),
   );
-  const seen = seenParts(core, broadcastLog);
+  const seen = seenParts(core);
   const broadcaster = createBroadcaster(
     core,
     access,
@@ -725,7 +725,7 @@ function createEditor(
  * Who has seen which broadcast: the reader `!status` and `!export` ask, and the capture of
  * the seen thresholds after each delivery run (see broadcast/seen_threshold.ts).
  */
-function seenParts({ database, stores, bot }: Core, broadcastLog: BroadcastLog): {
+function seenParts({ database, stores, bot }: Core): {
   reader: SeenReader;
   capture: (broadcastId: string) => Promise<void>;
 } {
@@ -738,7 +738,7 @@ function seenParts({ database, stores, bot }: Core, broadcastLog: BroadcastLog):
   return {
     reader: new SeenReader(deps),
     capture: async (id) => {
-      await captureThresholds(deps, id, await broadcastLog.deliveries(id));
+      await captureRunThresholds(deps, id);
     },
   };
 }

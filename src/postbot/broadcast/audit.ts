@@ -22,7 +22,7 @@
 import { defuseEveryMention } from "@postbot/framework/text";
 import { plural } from "../format.ts";
 import type { ChannelRef } from "../privacy.ts";
-import { inert, when } from "./report.ts";
+import { countDeliveries, type DeliveryCounts, inert, when } from "./report.ts";
 import {
   type BroadcastRecord,
   type BroadcastTarget,
@@ -122,19 +122,23 @@ export function auditText(e: AuditEvent, privateIds: ReadonlySet<string>): strin
   return lines.join("\n");
 }
 
-/** The event of a broadcast's delivery, undo, retry or interruption, from the log. */
+/**
+ * The event of a broadcast's delivery, undo, retry or interruption, from the log. `counts`
+ * are those of every delivery when `deliveries` holds only a tally's kept part (every
+ * channel, some people: see report.ts).
+ */
 export function deliveryEvent(
   b: BroadcastRecord,
   deliveries: readonly DeliveryRecord[],
   action = "Broadcast",
   actor = b.senderUsername,
   at = Date.now(),
+  counts: DeliveryCounts = countDeliveries(deliveries),
 ): AuditEvent {
-  const delivered = deliveries.filter((d) => d.status === "delivered").length;
-  const failed = deliveries.filter((d) => d.status === "failed").length;
-  const deleted = deliveries.filter((d) => d.status === "deleted").length;
-  const channels = channelsOf(deliveries);
-  const people = peopleOf(deliveries);
+  const { channels: c, people: p } = counts;
+  const delivered = c.delivered + p.delivered;
+  const failed = c.failed + p.failed;
+  const deleted = c.deleted + p.deleted;
   return {
     action,
     id: b.id,
@@ -142,17 +146,17 @@ export function deliveryEvent(
     sender: b.senderUsername,
     at,
     detail:
-      (people.length === 0
-        ? `${delivered} of ${plural(channels.length, "channel")} delivered`
-        : `${delivered} of ${plural(deliveries.length, "recipient")} (` +
-          `${recipientsText(channels.length, people.length)}) delivered`) +
+      (p.total === 0
+        ? `${delivered} of ${plural(c.total, "channel")} delivered`
+        : `${delivered} of ${plural(c.total + p.total, "recipient")} (` +
+          `${recipientsText(c.total, p.total)}) delivered`) +
       (failed > 0 ? `, ${failed} failed` : "") + (deleted > 0 ? `, ${deleted} deleted` : ""),
-    channels: channels.map((d) => ({
+    channels: channelsOf(deliveries).map((d) => ({
       channelId: d.channelId,
       name: d.name,
       ...(d.status === "failed" ? { failure: d.error ?? "?" } : {}),
     })),
-    people: { count: people.length, failed: people.filter((p) => p.status === "failed").length },
+    people: { count: p.total, failed: p.failed },
     message: b.message,
     files: b.files.map((f) => f.name),
   };

@@ -147,11 +147,15 @@ export class Broadcaster {
     });
     if (request.options?.remindAfterMs != null) this.#settings.reminders?.wake();
     this.counters.broadcasts++;
+    // Only these go into the closure: `request` holds every target (10,000 people), which the
+    // run reads again from the log, so it is not kept alive for the whole delivery.
+    const sender = request.sender;
+    const kept = scheduled?.files;
     this.#jobs.track(id, async (release) => {
       await announce?.(id).catch((e) =>
         log.warn("Could not announce broadcast {id}: {error}", { id, error: e })
       );
-      await this.#runs.deliver(id, request.sender, undefined, release, scheduled?.files);
+      await this.#runs.deliver(id, sender, undefined, release, kept);
     });
     return id;
   }

@@ -8,7 +8,7 @@ import { type Emulator, startEmulator } from "@postbot/mattermost-emulator";
 import { until } from "@postbot/mattermost-emulator/testing";
 import { Notifier } from "../notifier.ts";
 import { MIGRATIONS } from "../migrations.ts";
-import { Broadcaster } from "./broadcaster.ts";
+import { Broadcaster, type BroadcasterSettings } from "./broadcaster.ts";
 import { retryFailedText } from "./outcome_reports.ts";
 import { BROADCAST_PROP } from "./delivery.ts";
 import { BroadcastLog } from "./log.ts";
@@ -29,7 +29,10 @@ interface World {
   audits: () => string[];
 }
 
-async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
+async function withWorld(
+  fn: (w: World) => Promise<void>,
+  extra: Partial<BroadcasterSettings> = {},
+): Promise<void> {
   const emu = await startEmulator();
   const opened = openDatabase(":memory:", MIGRATIONS);
   if (!opened.ok) throw new Error(opened.error.message);
@@ -60,6 +63,7 @@ async function withWorld(fn: (w: World) => Promise<void>): Promise<void> {
       undoWindowSeconds: 3600,
       botUserId: bot.user.id,
       botUsername: "postbot",
+      ...extra,
     });
     const mine = (channelId: string) =>
       s.postsIn(channelId).filter((p) => p.user_id === bot.user.id && !p.type.startsWith("system_"))
@@ -325,5 +329,37 @@ Deno.test("Broadcaster", async (t) => {
       assert.ok(statuses.includes("failed"), "channels not started are recorded as not sent");
       assert.equal((await w.log.get(slow))?.status, "interrupted");
     });
+  });
+});
+
+Deno.test("the seen capture runs once after the fan-out, before the report; not when nothing went out", async () => {
+  const captured: { id: string; statuses: string[]; reported: number }[] = [];
+  let world: World | undefined;
+  await withWorld(async (w) => {
+    world = w;
+    const request = (files: { id: string; name: string }[]) => ({
+      sender: w.alice,
+      message: "Seen?",
+      files: files.map((f) => ({ ...f, size: 1, mimeType: "text/plain" })),
+      sourcePostId: "s".repeat(26),
+      answer: "one, two",
+      targets: [target(w.ch.one), target(w.ch.two)],
+    });
+    const sent = await w.broadcaster.send(request([]));
+    await dmMatching(w, w.alice.id, new RegExp(`broadcast \`${sent}\``));
+    assert.deepEqual(captured, [{ id: sent, statuses: ["delivered", "delivered"], reported: 0 }]);
+    const noFiles = await w.broadcaster.send(request([{ id: "f".repeat(26), name: "gone.txt" }]));
+    await dmMatching(w, w.alice.id, /Nothing was sent/);
+    assert.equal((await w.log.get(noFiles))?.status, "aborted");
+    assert.equal(captured.length, 1, "nothing delivered, nothing to capture");
+  }, {
+    captureSeen: async (id) => {
+      const w = world!;
+      captured.push({
+        id,
+        statuses: (await w.log.deliveries(id)).map((d) => d.status),
+        reported: w.dms(w.alice.id).length,
+      });
+    },
   });
 });

@@ -179,6 +179,23 @@ export async function downloadFiles(
 /** Delivers to every target; never throws for a channel's failure (it is an outcome). */
 export async function deliver(job: DeliveryJob, ctx: DeliveryContext): Promise<ChannelOutcome[]> {
   const outcomes: ChannelOutcome[] = [];
+  await deliverEach(job, {
+    ...ctx,
+    onOutcome: (o) => {
+      outcomes.push(o);
+      ctx.onOutcome?.(o);
+    },
+  });
+  return outcomes;
+}
+
+/**
+ * Delivers to every target like {@link deliver}, handing each outcome to `onOutcome` and
+ * keeping none: a run to 10,000 people would otherwise hold 10,000 outcomes until its end.
+ * Returns how many recipients were tried (fewer than the targets when shutdown stopped it).
+ */
+export async function deliverEach(job: DeliveryJob, ctx: DeliveryContext): Promise<number> {
+  let tried = 0;
   const pool = { concurrency: ctx.concurrency, signal: ctx.signal };
   await forEachBounded(job.targets, pool, async (target) => {
     const attempt = () =>
@@ -186,10 +203,10 @@ export async function deliver(job: DeliveryJob, ctx: DeliveryContext): Promise<C
     const outcome = ctx.slots === undefined ? await attempt() : await ctx.slots.run(attempt);
     // Shutting down, or the lease lost to another instance: the recipient stays as it was.
     if (outcome === undefined) return;
-    outcomes.push(outcome);
+    tried++;
     ctx.onOutcome?.(outcome);
   });
-  return outcomes;
+  return tried;
 }
 
 async function deliverOne(

@@ -11,6 +11,7 @@ import {
   BROADCAST_PROP,
   type ChannelOutcome,
   deliver,
+  deliverEach,
   type DeliveryContext,
   type DeliveryJob,
   downloadFiles,
@@ -281,6 +282,14 @@ Deno.test("deliver", async (t) => {
       const outcomes = await deliver(j, context(w));
       await assertDeliveredOnce(w, j, outcomes);
       assert.equal(requests(w, "GET", /^\/api\/v4\/files\//), downloads, "no re-download");
+    });
+
+    await t.step("deliverEach hands every outcome on, keeps none, counts them", async () => {
+      const j = await job(w, [w.ch.one, w.ch.two], files);
+      const seen: ChannelOutcome[] = [];
+      const tried = await deliverEach(j, context(w, { onOutcome: (o) => seen.push(o) }));
+      assert.equal(tried, 2);
+      await assertDeliveredOnce(w, j, seen);
     });
 
     await t.step("text only and files only both work", async () => {

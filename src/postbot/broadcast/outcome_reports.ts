@@ -20,7 +20,7 @@ import {
   type DeliveryRecord,
   targetKey,
 } from "./model.ts";
-import { deliveryReport } from "./report.ts";
+import { deliveryReport, tallyDeliveries } from "./report.ts";
 import type { RunEnd } from "./rules.ts";
 
 const log = logger("broadcast");
@@ -131,29 +131,30 @@ export class OutcomeReports {
     { record, actor, retrying }: ReportedRun,
     notes: readonly string[] = [],
   ): Promise<void> {
-    const deliveries = await this.#broadcastLog.deliveries(record.id);
+    // Counted, keeping only the recipients the report names or may hide: a run to 10,000
+    // people would otherwise hold all their records through the DMs to say "10000 of 10000".
+    const { counts, kept } = tallyDeliveries(await this.#broadcastLog.deliveries(record.id));
     const report = (hidden: ReadonlySet<string>) =>
-      deliveryReport(record, deliveries, {
+      deliveryReport(record, kept, {
         undoWindowSeconds: this.#settings.undoWindowSeconds,
         heading: retrying !== undefined ? "Retry finished. " : "",
         hidden,
         notes,
+        counts,
       });
     const sender = { id: record.senderId, username: record.senderUsername };
-    await this.#dmReport(sender, deliveries, report);
+    await this.#dmReport(sender, kept, report);
     // An admin retrying someone else's broadcast wants to know how it went, too.
-    if (actor.id !== record.senderId) await this.#dmReport(actor, deliveries, report);
-    await this.audit(
-      record,
-      deliveries,
-      retrying !== undefined ? "Retry" : "Broadcast",
-      actor.username,
+    if (actor.id !== record.senderId) await this.#dmReport(actor, kept, report);
+    const action = retrying !== undefined ? "Retry" : "Broadcast";
+    await this.#auditor.post(
+      deliveryEvent(record, kept, action, actor.username, Date.now(), counts),
     );
     log.info("Broadcast {id} by {user}: {ok}/{total} delivered", {
       id: record.id,
       user: record.senderUsername,
-      ok: deliveries.filter((d) => d.status === "delivered").length,
-      total: deliveries.length,
+      ok: counts.channels.delivered + counts.people.delivered,
+      total: counts.channels.total + counts.people.total,
     });
   }
 

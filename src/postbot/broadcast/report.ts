@@ -25,18 +25,62 @@ export function when(ms: number): string {
   return new Date(ms).toISOString().replace("T", " ").slice(0, 16) + " UTC";
 }
 
+/** How many recipients of one kind there are, and how many are in each final state. */
+export interface KindCounts {
+  readonly total: number;
+  readonly delivered: number;
+  readonly failed: number;
+  readonly deleted: number;
+}
+
+/** A broadcast's recipients counted by kind and state (see {@link tallyDeliveries}). */
+export interface DeliveryCounts {
+  readonly channels: KindCounts;
+  readonly people: KindCounts;
+}
+
+/**
+ * A broadcast's deliveries as the end-of-run report and audit line need them, read once, one
+ * record at a time: every recipient counted; kept are the channels, and of the people only
+ * those a report names (failed) or may hide (reached as members of a channel). 10,000 people
+ * reached by name cost ten counters, not 10,000 records.
+ */
+export interface DeliveryTally {
+  readonly counts: DeliveryCounts;
+  readonly kept: readonly DeliveryRecord[];
+}
+
+/** Counts `deliveries` and keeps what a report of them needs (see {@link DeliveryTally}). */
+export function tallyDeliveries(deliveries: Iterable<DeliveryRecord>): DeliveryTally {
+  const zero = () => ({ total: 0, delivered: 0, failed: 0, deleted: 0 });
+  const counts = { channels: zero(), people: zero() };
+  const kept: DeliveryRecord[] = [];
+  for (const d of deliveries) {
+    const c = d.kind === "channel" ? counts.channels : counts.people;
+    c.total++;
+    if (d.status === "delivered" || d.status === "failed" || d.status === "deleted") c[d.status]++;
+    if (d.kind === "channel" || d.status === "failed" || d.reach.by === "members") kept.push(d);
+  }
+  return { counts, kept };
+}
+
+/** {@link DeliveryCounts} of a list of deliveries. */
+export function countDeliveries(deliveries: readonly DeliveryRecord[]): DeliveryCounts {
+  return tallyDeliveries(deliveries).counts;
+}
+
 /**
  * "Delivered to 3 of 4 channels" / "... and 118 of 120 people" / "Delivered to 2 of 2 people":
  * delivered recipients of each kind.
  */
-export function deliveredText(deliveries: readonly DeliveryRecord[]): string {
-  const count = (ds: readonly DeliveryRecord[]) =>
-    `${ds.filter((d) => d.status === "delivered").length} of ${ds.length}`;
-  const channels = channelsOf(deliveries);
-  const people = peopleOf(deliveries);
-  const c = `${count(channels)} channel${channels.length === 1 ? "" : "s"}`;
-  const p = `${count(people)} ${people.length === 1 ? "person" : "people"}`;
-  return `Delivered to ${people.length === 0 ? c : channels.length === 0 ? p : `${c} and ${p}`}`;
+export function deliveredText(
+  deliveries: readonly DeliveryRecord[],
+  counts = countDeliveries(deliveries),
+): string {
+  const { channels, people } = counts;
+  const c = `${channels.delivered} of ${channels.total} channel${channels.total === 1 ? "" : "s"}`;
+  const p = `${people.delivered} of ${people.total} ${people.total === 1 ? "person" : "people"}`;
+  return `Delivered to ${people.total === 0 ? c : channels.total === 0 ? p : `${c} and ${p}`}`;
 }
 
 /**
@@ -102,13 +146,19 @@ export function deliveryReport(
     hidden?: ReadonlySet<string>;
     /** Lines the reader should know besides the outcome (a refused priority label). */
     notes?: readonly string[];
+    /**
+     * The counts of every delivery when `deliveries` is a tally's kept part (not with
+     * `listDelivered`, which names the delivered people).
+     */
+    counts?: DeliveryCounts;
   },
 ): string {
   const hidden = options.hidden ?? new Set<string>();
+  const counts = options.counts ?? countDeliveries(deliveries);
   const all = deliveries.filter((d) => d.status === "delivered");
   const allFailed = deliveries.filter((d) => d.status === "failed");
   const lines = [
-    `${options.heading ?? ""}**${deliveredText(deliveries)}** (broadcast \`${b.id}\`).`,
+    `${options.heading ?? ""}**${deliveredText(deliveries, counts)}** (broadcast \`${b.id}\`).`,
   ];
   if (options.listDelivered && all.length > 0) {
     // After an interruption the sender must see exactly where the message is.
@@ -119,7 +169,7 @@ export function deliveryReport(
     lines.push("", `Send \`!retry ${b.id}\` to try these again once the cause is fixed.`);
   }
   if (options.notes !== undefined && options.notes.length > 0) lines.push(...options.notes);
-  if (all.length > 0 && options.undoWindowSeconds > 0) {
+  if (counts.channels.delivered + counts.people.delivered > 0 && options.undoWindowSeconds > 0) {
     lines.push(
       `To take it back, send \`!undo ${b.id}\` within ${
         describeDuration(options.undoWindowSeconds * 1000, SETTING)

@@ -1,6 +1,7 @@
-import { targetKey } from "./model.ts";
+import { type DeliveryRecord, type DeliveryStatus, type PersonReach, targetKey } from "./model.ts";
 import assert from "node:assert/strict";
-import { deliveryReport, undoWindowClosedText, when } from "./report.ts";
+import { deliveryEvent } from "./audit.ts";
+import { deliveryReport, tallyDeliveries, undoWindowClosedText, when } from "./report.ts";
 import { withinWindow } from "./rules.ts";
 import { delivery, MIXED, RECORD } from "./fixtures_test.ts";
 
@@ -65,4 +66,44 @@ Deno.test("deliveryReport counts private channels the reader is not in, never na
   }
   assert.match(text, /Delivered to 2 of 4 channels/);
   assert.match(text, /2 private channels you are not a member of/);
+});
+
+Deno.test("a tally reports and audits exactly as the whole list does, keeping few people", () => {
+  const person = (
+    n: number,
+    status: DeliveryStatus,
+    reach: PersonReach = { by: "name" },
+  ): DeliveryRecord => ({
+    kind: "person",
+    userId: `user${n}`.padEnd(26, "x"),
+    username: `person${n}`,
+    displayName: `Person ${n}`,
+    reach,
+    status,
+    postId: status === "delivered" ? "p".repeat(26) : null,
+    error: status === "failed" ? `@person${n} is no longer a member of the team` : null,
+    attempts: 1,
+    updatedAt: 0,
+  });
+  const secret = { by: "members", channelId: "s".repeat(26), channelName: "secret" } as const;
+  const all: DeliveryRecord[] = [
+    ...MIXED,
+    ...Array.from({ length: 60 }, (_, i) => person(i, "delivered")),
+    ...Array.from({ length: 3 }, (_, i) => person(100 + i, "failed")),
+    person(200, "delivered", secret),
+    person(201, "deleted"),
+  ];
+  const { counts, kept } = tallyDeliveries(all.values());
+  assert.equal(kept.length, 4 + 3 + 1, "channels, failed people, people reached through a channel");
+  assert.deepEqual(counts.people, { total: 65, delivered: 61, failed: 3, deleted: 1 });
+  const hidden = new Set([targetKey(all.at(-2)!), targetKey(MIXED[2])]);
+  const options = { undoWindowSeconds: 3600, hidden };
+  assert.equal(
+    deliveryReport(RECORD, kept, { ...options, counts }),
+    deliveryReport(RECORD, all, options),
+  );
+  assert.deepEqual(
+    deliveryEvent(RECORD, kept, "Broadcast", "alice", 1, counts),
+    deliveryEvent(RECORD, all, "Broadcast", "alice", 1),
+  );
 });

@@ -20,7 +20,7 @@ import { reachable, refusalText, type SenderAuthority, type SenderRefusal } from
 import type { Attribution } from "../config.ts";
 import {
   type ChannelOutcome,
-  deliver,
+  deliverEach,
   type DirectChannelSource,
   downloadFiles,
   type PreparedFile,
@@ -99,6 +99,7 @@ export interface RunDeps {
 interface RunContext extends ReportedRun {
   /** Ends "busy" once the outcome is recorded (before reporting it). */
   readonly release: () => void;
+  /** The recipients to mark failed when nothing was sent; empty once the fan-out ran. */
   readonly pending: readonly DeliveryRecord[];
   /** What the sender should know besides the outcome. */
   readonly notes: readonly string[];
@@ -163,14 +164,36 @@ export class DeliveryRuns {
   ): Promise<void> {
     const record = await this.#deps.broadcastLog.get(id);
     if (record === undefined) return;
-    const all = await this.#pendingTargets(id);
-    const authorized = await this.#authorize(record, all);
-    const pending = authorized.ok ? await this.#reachable(record.id, authorized.pending) : all;
     const notes: string[] = [];
-    const end = authorized.ok
-      ? await this.#run(record, pending, { checkFirst, kept, notes })
-      : authorized.end;
+    const { end, pending } = await this.#fanOut(record, { checkFirst, kept, notes });
+    if (end.kind === "finished" || end.kind === "interrupted") {
+      await this.#deps.settings.captureSeen?.(record.id).catch((e) =>
+        log.warn("Could not record what {id} needs to be seen: {error}", { id, error: e })
+      );
+    }
     await this.#conclude({ record, actor, retrying, release, pending, notes }, end);
+  }
+
+  /**
+   * The run up to the end of its fan-out: the recipients checked, then delivered to. Returns
+   * how it ended and, when nothing was sent, the recipients to mark failed; a run that sent
+   * lets go of its recipient list here (10,000 records for 10,000 people), before the seen
+   * capture and the report read the outcome back from the log.
+   */
+  async #fanOut(
+    record: BroadcastRecord,
+    run: {
+      checkFirst: boolean;
+      kept: readonly PreparedFile[] | undefined;
+      notes: string[];
+    },
+  ): Promise<{ end: RunEnd; pending: readonly DeliveryRecord[] }> {
+    const all = await this.#pendingTargets(record.id);
+    const authorized = await this.#authorize(record, all);
+    if (!authorized.ok) return { end: authorized.end, pending: all };
+    const pending = await this.#reachable(record.id, authorized.pending);
+    const end = await this.#run(record, pending, run);
+    return { end, pending: end.kind === "no_files" ? pending : [] };
   }
 
   /**
@@ -281,7 +304,7 @@ export class DeliveryRuns {
     const options = record.options ?? NO_OPTIONS;
     const ack = options.ack ? settings.acknowledgement : undefined;
     const priority: PriorityLabel = { label: options.priority };
-    const outcomes = await deliver({
+    const tried = await deliverEach({
       broadcastId: record.id,
       message: postedMessage(record.message, settings.attribution, record.senderUsername),
       files: files.value,
@@ -313,10 +336,7 @@ export class DeliveryRuns {
           `(${priority.refused}), so it went out without it.`,
       );
     }
-    await settings.captureSeen?.(record.id).catch((e) =>
-      log.warn("Could not record what {id} needs to be seen: {error}", { id: record.id, error: e })
-    );
-    return runEnd(outcomes.length, pending.length, stopping.aborted);
+    return runEnd(tried, pending.length, stopping.aborted);
   }
 
   /** Records how a run ended and tells the people concerned. */

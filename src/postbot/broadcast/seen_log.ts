@@ -115,6 +115,34 @@ export class SeenLog {
     return Number(row?.ack_requested ?? 0) === 1;
   }
 
+  /**
+   * The delivered recipients of a broadcast without a seen threshold yet, each with the
+   * channel holding its post (a person's DM with the bot; undefined if none is known): the
+   * capture after a run to 10,000 people then needs no delivery records and no map of every
+   * DM the bot ever opened.
+   */
+  async unmeasured(
+    broadcastId: string,
+  ): Promise<{ target: TargetRef; channelId: string | undefined }[]> {
+    const rows = await this.#db.query(
+      `SELECT d.kind, d.channel_id, d.user_id, dc.channel_id AS dm FROM deliveries d
+       LEFT JOIN direct_channels dc ON d.kind = 'person' AND dc.user_id = d.user_id
+       WHERE d.broadcast_id = ? AND d.status = 'delivered' AND d.seen_threshold IS NULL`,
+      [broadcastId],
+    );
+    return rows.map((r) =>
+      r.kind === "person"
+        ? {
+          target: { kind: "person", userId: String(r.user_id) },
+          channelId: r.dm === null || r.dm === undefined ? undefined : String(r.dm),
+        }
+        : {
+          target: { kind: "channel", channelId: String(r.channel_id) },
+          channelId: String(r.channel_id),
+        }
+    );
+  }
+
   /** Every DM channel the bot has with a person, by user id (one query, for many people). */
   async directChannels(): Promise<Map<string, string>> {
     const rows = await this.#db.query("SELECT user_id, channel_id FROM direct_channels");

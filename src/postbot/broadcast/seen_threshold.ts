@@ -31,7 +31,10 @@ const CONCURRENCY = 4;
 export interface ThresholdDeps {
   readonly transport: RestTransport;
   readonly teamId: string;
-  readonly seenLog: Pick<SeenLog, "setThresholds" | "directChannels" | "thresholds">;
+  readonly seenLog: Pick<
+    SeenLog,
+    "setThresholds" | "directChannels" | "thresholds" | "unmeasured"
+  >;
 }
 
 /** The channel holding a delivery's post: the channel, or the person's DM with the bot. */
@@ -40,6 +43,13 @@ export function channelOf(
   dms: ReadonlyMap<string, string>,
 ): string | undefined {
   return d.kind === "channel" ? d.channelId : dms.get(d.userId);
+}
+
+/** Just the recipient of a delivery (what a threshold is recorded for). */
+function refOf(d: DeliveryRecord): TargetRef {
+  return d.kind === "channel"
+    ? { kind: "channel", channelId: d.channelId }
+    : { kind: "person", userId: d.userId };
 }
 
 /** A channel's message count now. */
@@ -52,12 +62,13 @@ export async function totalMessages(transport: RestTransport, channelId: string)
 
 /**
  * Records the thresholds of the delivered `deliveries` that lack one (a retry's run asks only
- * for what it delivered); returns how many were recorded. Throws when the list of the bot's channels cannot be read.
+ * for what it delivered); returns how many were recorded. Throws when the list of the bot's
+ * channels cannot be read. Only the recipient of each delivery is kept, not the record.
  */
 export async function captureThresholds(
   deps: ThresholdDeps,
   broadcastId: string,
-  deliveries: readonly DeliveryRecord[],
+  deliveries: Iterable<DeliveryRecord>,
 ): Promise<number> {
   const dms = await deps.seenLog.directChannels();
   const known = await deps.seenLog.thresholds(broadcastId);
@@ -65,8 +76,33 @@ export async function captureThresholds(
   for (const d of deliveries) {
     if (d.status !== "delivered" || known.has(targetKey(d))) continue;
     const channelId = channelOf(d, dms);
-    if (channelId !== undefined) wanted.set(channelId, d);
+    if (channelId !== undefined) wanted.set(channelId, refOf(d));
   }
+  return await measure(deps, broadcastId, wanted);
+}
+
+/**
+ * Records the thresholds of everything a run delivered that lacks one, read from the log in
+ * SQL (SeenLog.unmeasured): what the bot does after each run. Throws as
+ * {@link captureThresholds}.
+ */
+export async function captureRunThresholds(
+  deps: ThresholdDeps,
+  broadcastId: string,
+): Promise<number> {
+  const wanted = new Map<string, TargetRef>();
+  for (const { target, channelId } of await deps.seenLog.unmeasured(broadcastId)) {
+    if (channelId !== undefined) wanted.set(channelId, target);
+  }
+  return await measure(deps, broadcastId, wanted);
+}
+
+/** Reads the counts of the `wanted` channels and records them for their recipients. */
+async function measure(
+  deps: ThresholdDeps,
+  broadcastId: string,
+  wanted: ReadonlyMap<string, TargetRef>,
+): Promise<number> {
   if (wanted.size === 0) return 0;
   const counts = new Map<string, number>();
   if (wanted.size > ONE_BY_ONE) {

@@ -6,11 +6,14 @@ import { BroadcastLog } from "./log.ts";
 import { type BroadcastTarget, targetKey } from "./model.ts";
 import { SeenLog } from "./seen_log.ts";
 import { SqliteDatabase } from "../database/sqlite_database.ts";
-import { captureThresholds } from "./seen_threshold.ts";
+import { captureRunThresholds, captureThresholds, type ThresholdDeps } from "./seen_threshold.ts";
 
 const id26 = (prefix: string, n: number) => `${prefix}${n}`.padEnd(26, "x");
 
-Deno.test("thresholds of many people: the channel list read as it arrives, in small chunks", async () => {
+/** 12 people with DMs, 11 delivered: `capture` records their thresholds from the channel list. */
+async function capturesMany(
+  capture: (deps: ThresholdDeps, log: BroadcastLog) => Promise<number>,
+): Promise<void> {
   const opened = openDatabase(":memory:", MIGRATIONS);
   if (!opened.ok) assert.fail(opened.error.message);
   const db = opened.value;
@@ -65,14 +68,31 @@ Deno.test("thresholds of many people: the channel list read as it arrives, in sm
     },
   } as unknown as RestTransport;
   const seenLog = new SeenLog(new SqliteDatabase(db));
-  const recorded = await captureThresholds(
-    { transport, teamId: "team", seenLog },
-    "b1",
-    await log.deliveries("b1"),
+  const unmeasured = await seenLog.unmeasured("b1");
+  assert.deepEqual(
+    unmeasured.map((u) => [u.target, u.channelId]),
+    people.slice(0, 11).map((t, i) => [
+      { kind: "person", userId: t.kind === "person" ? t.userId : "" },
+      id26("dm", i),
+    ]),
+    "the delivered ones, each with its DM",
   );
+  const recorded = await capture({ transport, teamId: "team", seenLog }, log);
   assert.equal(recorded, 11);
   assert.deepEqual(asked, ["http://server/api/v4/users/me/teams/team/channels"]);
   const thresholds = await seenLog.thresholds("b1");
   assert.equal(thresholds.size, 11);
   people.slice(0, 11).forEach((t, i) => assert.equal(thresholds.get(targetKey(t)), 10 + i));
+  assert.deepEqual(await seenLog.unmeasured("b1"), [], "nothing left to measure");
+  db.close();
+}
+
+Deno.test("thresholds of many people: the channel list read as it arrives, in small chunks", async () => {
+  await capturesMany(async (deps, log) =>
+    captureThresholds(deps, "b1", await log.deliveries("b1"))
+  );
+});
+
+Deno.test("a run's thresholds: what lacks one read from the log in SQL, then the channel list", async () => {
+  await capturesMany((deps) => captureRunThresholds(deps, "b1"));
 });

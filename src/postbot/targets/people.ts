@@ -42,22 +42,26 @@ export class TeamDirectory implements PeopleLookup {
   /** The active members of the team, bots flagged, by user id. */
   async teamPeople(): Promise<ReadonlyMap<string, TeamPerson>> {
     const people = new Map<string, TeamPerson>();
+    await this.#eachActiveMember((u) =>
+      people.set(u.id, {
+        id: u.id,
+        username: u.username,
+        displayName: displayNameOf(u),
+        isBot: u.is_bot === true,
+      })
+    );
+    return people;
+  }
+
+  /** Hands every active member of the team to `each`, a page (200) at a time. */
+  async #eachActiveMember(each: (u: UserProfile) => void): Promise<void> {
     for (let page = 0; page < MAX_PAGES; page++) {
       const users = await this.#transport.getJson<UserProfile[]>(
         `/users?in_team=${this.#teamId}&active=true&page=${page}&per_page=${PAGE}`,
       );
-      for (const u of users) {
-        if ((u.delete_at ?? 0) !== 0) continue;
-        people.set(u.id, {
-          id: u.id,
-          username: u.username,
-          displayName: displayNameOf(u),
-          isBot: u.is_bot === true,
-        });
-      }
+      for (const u of users) if ((u.delete_at ?? 0) === 0) each(u);
       if (users.length < PAGE) break;
     }
-    return people;
   }
 
   /**
@@ -84,7 +88,9 @@ export class TeamDirectory implements PeopleLookup {
    * then one request per 200 missing people to say which.
    */
   async unreachable(people: readonly PersonTarget[]): Promise<Map<string, string>> {
-    const team = await this.teamPeople();
+    // Only the ids: who they are is in `people` already (10,000 of them before a big run).
+    const team = new Set<string>();
+    await this.#eachActiveMember((u) => team.add(u.id));
     const missing = people.filter((p) => !team.has(p.userId));
     const why = new Map<string, string>();
     for (let i = 0; i < missing.length; i += PAGE) {

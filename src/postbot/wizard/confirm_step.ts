@@ -159,6 +159,12 @@ async function send(
   options: BroadcastOptions,
 ): Promise<void> {
   const chosen = optionsText(options);
+  const { channels, people } = recipientsOf(state);
+  // Built now: the announcement runs after delivery starts, and a closure over `state` would
+  // keep the draft's targets (10,000 people) alive for the whole delivery.
+  const sending = (id: string) =>
+    `Sending broadcast ${code(id)} to ${recipientsText(channels, people)}` +
+    `${chosen === "" ? "" : ` (${chosen})`}\u2026 I'll tell you when it's done.`;
   const id = await deps.broadcasts.send({
     sender: { id: ctx.userId, username: ctx.username },
     message: state.draft.message,
@@ -169,16 +175,11 @@ async function send(
     options,
   }, (id) =>
     // Posted before delivery starts, so it always comes before the report.
-    ctx.reply(
-      `Sending broadcast ${code(id)} to ${
-        recipientsText(recipientsOf(state).channels, recipientsOf(state).people)
-      }${chosen === "" ? "" : ` (${chosen})`}\u2026 ` +
-        "I'll tell you when it's done.",
-    ));
+    ctx.reply(sending(id)));
   log.info("{user} confirmed broadcast {id} to {n} recipients", {
     user: ctx.username,
     id,
-    n: state.targets.length,
+    n: channels + people,
   });
 }
 
