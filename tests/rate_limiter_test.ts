@@ -73,7 +73,8 @@ Deno.test("150 requests at once: 101 pass, 49 get 429 with Retry-After 1", async
     await new Promise((resolve) => setTimeout(resolve, Number(refused[0].retryAfter) * 1000));
     const after = await probe(s);
     assert.equal(after.status, 200);
-    assert.ok(after.remaining >= 8 && after.remaining <= 10, `remaining ${after.remaining}`);
+    // At least the tokens of the second waited (more when answering the burst took longer).
+    assert.ok(after.remaining >= 8, `remaining ${after.remaining}`);
   });
 });
 
