@@ -6,13 +6,18 @@
  */
 
 import assert from "node:assert/strict";
-import { emulatorOnly, type Scenario, startScenario } from "@postbot/harness";
+import type { Channel } from "@mattermost/types/channels";
+import { type DmUser, type Scenario, startScenario } from "@postbot/harness";
 import { BotProcess } from "@postbot/harness/bot";
 import { startPostgres, type ThrowawayPostgres } from "@postbot/harness/postgres";
 import { until } from "@postbot/mattermost-emulator/testing";
-import { BROADCAST_PROP, broadcastIdIn, deliveredCount } from "./support/broadcasts.ts";
+import { botPostsIn, broadcastIdIn, deliveredCount } from "./support/broadcasts.ts";
+import { freePort } from "./support/follow_up.ts";
 
 const N = 200;
+
+/** Each instance's HEALTH_PORT, where its /metrics tell how far it got. */
+const healthPorts = new WeakMap<BotProcess, number>();
 
 let cluster: Promise<ThrowawayPostgres> | undefined;
 
@@ -28,7 +33,12 @@ async function freshDatabase(): Promise<string> {
 /** Starts `n` instances on `url` at once; resolves with them once one says it is ready. */
 async function instances(s: Scenario, url: string, n: number): Promise<BotProcess[]> {
   const env = { ...s.env, DATABASE_URL: url, LEASE_TTL_SECONDS: "3", LEASE_RENEW_SECONDS: "1" };
-  const bots = Array.from({ length: n }, () => BotProcess.spawn({ cwd: s.dir, env }));
+  const bots = Array.from({ length: n }, () => {
+    const port = freePort();
+    const bot = BotProcess.spawn({ cwd: s.dir, env: { ...env, HEALTH_PORT: String(port) } });
+    healthPorts.set(bot, port);
+    return bot;
+  });
   await Promise.any(bots.map((b) => b.waitForOutput(/postbot is ready/, 60_000)));
   return bots;
 }
@@ -38,6 +48,71 @@ function activeOf(bots: readonly BotProcess[]): BotProcess {
   const ready = bots.filter((b) => /postbot is ready/.test(b.output));
   assert.equal(ready.length, 1, `${ready.length} active instances`);
   return ready[0];
+}
+
+/**
+ * A scenario with `N` bulk channels in the group "Bulk", the server's rate limiter on (so a
+ * broadcast to them lasts: ~30 s on a real server at its defaults, ~10 s on the emulator at a
+ * faster limit), and two instances on a fresh database.
+ */
+async function bulkCluster(env: Record<string, string>) {
+  const ids = Array.from({ length: N }, (_, i) => `"{{bulk-${i}}}"`).join(", ");
+  const s = await startScenario({
+    bulkChannels: N,
+    channelsToml: `[groups]\nBulk = [${ids}]\n`,
+    env,
+    startBot: false,
+  });
+  try {
+    await s.server.setRateLimit(
+      s.server.kind === "real" ? { perSec: 10, maxBurst: 100 } : { perSec: 50, maxBurst: 10 },
+    );
+    const bots = await instances(s, await freshDatabase(), 2);
+    const channels = Array.from({ length: N }, (_, i) => s.world.channels[`bulk-${i}`]);
+    return { s, bots, channels };
+  } catch (e) {
+    await s.stop();
+    throw e;
+  }
+}
+
+/** Runs the wizard to a confirmed broadcast to "Bulk"; returns its id. */
+async function startBulk(alice: DmUser, text: string): Promise<string> {
+  await alice.send(text);
+  await alice.replyMatching(/Where should I send this/);
+  assert.match(await alice.ask("bulk"), new RegExp(`Ready to send to ${N} channels`));
+  await alice.send("yes");
+  return broadcastIdIn(await alice.replyMatching(/Sending broadcast/));
+}
+
+/** Channels an instance has delivered to since it started, from its own /metrics. */
+async function deliveredOk(bot: BotProcess): Promise<number> {
+  const r = await fetch(`http://127.0.0.1:${healthPorts.get(bot)}/metrics`);
+  const text = await r.text();
+  const m = /^postbot_deliveries_total\{outcome="ok"\} (\d+)$/m.exec(text);
+  if (m === null) assert.fail(`no delivery count in /metrics:\n${text}`);
+  return Number(m[1]);
+}
+
+/** Waits until `bot` has delivered to at least `n` channels (its own count, no server calls). */
+async function deliveriesReach(bot: BotProcess, n: number): Promise<void> {
+  await until(
+    async () => (await deliveredOk(bot)) >= n || undefined,
+    `${n} deliveries: the broadcast never got going`,
+    60_000,
+  );
+}
+
+/** Reads every channel back: each holds exactly one copy of broadcast `id`. */
+async function assertOneCopyEach(
+  s: Scenario,
+  channels: readonly Channel[],
+  id: string,
+): Promise<void> {
+  for (const c of channels) {
+    const copies = await botPostsIn(s, c.id, id);
+    assert.equal(copies.length, 1, `~${c.name} holds ${copies.length} copies`);
+  }
 }
 
 /** Stops every instance still running. */
@@ -111,46 +186,24 @@ Deno.test("a DM sent while nobody is active is answered once, by the new active"
   }
 });
 
-Deno.test("kill -9 of the active mid-broadcast: the standby finishes it, no copy twice", {
-  ignore: emulatorOnly("emulated latency keeps the broadcast running long enough to kill"),
-}, async () => {
-  const ids = Array.from({ length: N }, (_, i) => `"{{bulk-${i}}}"`).join(", ");
-  const s = await startScenario({
-    bulkChannels: N,
-    channelsToml: `[groups]\nBulk = [${ids}]\n`,
-    env: { BROADCAST_CONCURRENCY: "4" },
-    startBot: false,
-  });
-  const bots = await instances(s, await freshDatabase(), 2);
+Deno.test("kill -9 of the active mid-broadcast: the standby finishes it, no copy twice", async () => {
+  const { s, bots, channels } = await bulkCluster({ BROADCAST_CONCURRENCY: "4" });
   try {
     const active = activeOf(bots);
     const standby = bots.find((b) => b !== active)!;
     await standby.waitForOutput(/Standby: connected and ready/);
     const alice = s.dm(s.world.alice);
-    const channels = Array.from({ length: N }, (_, i) => s.world.channels[`bulk-${i}`]);
-    const copies = (channelId: string, id: string) =>
-      s.emu.store.postsIn(channelId).filter((p) =>
-        p.user_id === s.world.bot.user.id && p.props?.[BROADCAST_PROP] === id
-      ).length;
-    await alice.send("Evacuation drill at 14:00");
-    await alice.replyMatching(/Where should I send this/);
-    assert.match(await alice.ask("bulk"), new RegExp(`Ready to send to ${N} channels`));
-    s.emu.faults.latencyMs = 30;
-    await alice.send("yes");
-    const id = broadcastIdIn(await alice.replyMatching(/Sending broadcast/));
-    await s.emu.waitFor(() => channels.filter((c) => copies(c.id, id) > 0).length >= 10, {
-      timeoutMs: 30_000,
-      message: "the broadcast never got going",
-    });
+    const id = await startBulk(alice, "Evacuation drill at 14:00");
+    await deliveriesReach(active, 10);
     await active.kill();
-    s.emu.faults.latencyMs = 0;
-    const got = channels.filter((c) => copies(c.id, id) > 0).length;
-    assert.ok(got < N, `killed after ${got} of ${N}`);
 
     await standby.waitForOutput(/postbot is ready/, 30_000);
-    const report = await alice.replyMatching(/Delivered to/, 120_000);
+    await standby.waitForOutput(new RegExp(`Resuming broadcast ${id}`), 30_000);
+    const report = await alice.replyMatching(/Delivered to/, 180_000);
     assert.deepEqual(deliveredCount(report), [N, N]);
-    for (const c of channels) assert.equal(copies(c.id, id), 1, `~${c.name}`);
+    const resumed = await deliveredOk(standby);
+    assert.ok(resumed > 0 && resumed <= N - 10, `the standby delivered ${resumed} of ${N}`);
+    await assertOneCopyEach(s, channels, id);
     // The sender is told once: the next answer comes after no second report.
     assert.match(await alice.ask("!id town-square"), /Id: `/);
     assert.equal(await answers(s, /Delivered to/), 1);
@@ -160,43 +213,26 @@ Deno.test("kill -9 of the active mid-broadcast: the standby finishes it, no copy
   }
 });
 
-Deno.test("SIGTERM of the active mid-broadcast: the standby finishes it, no copy twice", {
-  ignore: emulatorOnly("emulated latency keeps the broadcast running across the hand-over"),
-}, async () => {
-  const ids = Array.from({ length: N }, (_, i) => `"{{bulk-${i}}}"`).join(", ");
-  const s = await startScenario({
-    bulkChannels: N,
-    channelsToml: `[groups]\nBulk = [${ids}]\n`,
-    env: { BROADCAST_CONCURRENCY: "4", SHUTDOWN_GRACE_SECONDS: "0" },
-    startBot: false,
+Deno.test("SIGTERM of the active mid-broadcast: the standby finishes it, no copy twice", async () => {
+  const { s, bots, channels } = await bulkCluster({
+    BROADCAST_CONCURRENCY: "4",
+    SHUTDOWN_GRACE_SECONDS: "0",
   });
-  const bots = await instances(s, await freshDatabase(), 2);
   try {
     const active = activeOf(bots);
     const standby = bots.find((b) => b !== active)!;
     await standby.waitForOutput(/Standby: connected and ready/);
     const alice = s.dm(s.world.alice);
-    const channels = Array.from({ length: N }, (_, i) => s.world.channels[`bulk-${i}`]);
-    const copies = (channelId: string, id: string) =>
-      s.emu.store.postsIn(channelId).filter((p) =>
-        p.user_id === s.world.bot.user.id && p.props?.[BROADCAST_PROP] === id
-      ).length;
-    await alice.send("Quarterly numbers");
-    await alice.replyMatching(/Where should I send this/);
-    assert.match(await alice.ask("bulk"), new RegExp(`Ready to send to ${N} channels`));
-    s.emu.faults.latencyMs = 30;
-    await alice.send("yes");
-    const id = broadcastIdIn(await alice.replyMatching(/Sending broadcast/));
-    await s.emu.waitFor(() => channels.filter((c) => copies(c.id, id) > 0).length >= 10, {
-      timeoutMs: 30_000,
-      message: "the broadcast never got going",
-    });
+    const id = await startBulk(alice, "Quarterly numbers");
+    await deliveriesReach(active, 10);
     assert.equal(await active.stop(), 0);
-    s.emu.faults.latencyMs = 0;
-    assert.ok(channels.filter((c) => copies(c.id, id) > 0).length < N, "stopped part-way");
-    const report = await alice.replyMatching(/Delivered to/, 120_000);
+    assert.match(active.output, new RegExp(`Broadcast ${id}: \\d+ recipients left for the next`));
+
+    const report = await alice.replyMatching(/Delivered to/, 180_000);
     assert.deepEqual(deliveredCount(report), [N, N]);
-    for (const c of channels) assert.equal(copies(c.id, id), 1, `~${c.name}`);
+    const resumed = await deliveredOk(standby);
+    assert.ok(resumed > 0 && resumed <= N - 10, `the standby delivered ${resumed} of ${N}`);
+    await assertOneCopyEach(s, channels, id);
     assert.match(await alice.ask("!id town-square"), /Id: `/);
     assert.equal(await answers(s, /Delivered to|shutting down/), 1, "told once, at the end");
   } finally {
@@ -205,41 +241,20 @@ Deno.test("SIGTERM of the active mid-broadcast: the standby finishes it, no copy
   }
 });
 
-Deno.test("PostgreSQL restarted during a broadcast: it completes, no copy twice", {
-  ignore: emulatorOnly("emulated latency keeps the broadcast running across the restart"),
-}, async () => {
-  const ids = Array.from({ length: N }, (_, i) => `"{{bulk-${i}}}"`).join(", ");
-  const s = await startScenario({
-    bulkChannels: N,
-    channelsToml: `[groups]\nBulk = [${ids}]\n`,
-    env: { BROADCAST_CONCURRENCY: "4" },
-    startBot: false,
-  });
-  const bots = await instances(s, await freshDatabase(), 2);
+Deno.test("PostgreSQL restarted during a broadcast: it completes, no copy twice", async () => {
+  const { s, bots, channels } = await bulkCluster({ BROADCAST_CONCURRENCY: "4" });
   try {
+    const active = activeOf(bots);
     const alice = s.dm(s.world.alice);
-    const channels = Array.from({ length: N }, (_, i) => s.world.channels[`bulk-${i}`]);
-    const copies = (channelId: string, id: string) =>
-      s.emu.store.postsIn(channelId).filter((p) =>
-        p.user_id === s.world.bot.user.id && p.props?.[BROADCAST_PROP] === id
-      ).length;
-    await alice.send("Server maintenance tonight");
-    await alice.replyMatching(/Where should I send this/);
-    assert.match(await alice.ask("bulk"), new RegExp(`Ready to send to ${N} channels`));
-    s.emu.faults.latencyMs = 40;
-    await alice.send("yes");
-    const id = broadcastIdIn(await alice.replyMatching(/Sending broadcast/));
-    await s.emu.waitFor(() => channels.filter((c) => copies(c.id, id) > 0).length >= 10, {
-      timeoutMs: 30_000,
-      message: "the broadcast never got going",
-    });
+    const id = await startBulk(alice, "Server maintenance tonight");
+    await deliveriesReach(active, 10);
     await (await cluster!).restart();
-    const during = channels.filter((c) => copies(c.id, id) > 0).length;
+    const during = await deliveredOk(active);
     assert.ok(during < N, `the restart was over after ${during} of ${N}: not during it`);
-    s.emu.faults.latencyMs = 0;
-    const report = await alice.replyMatching(/Delivered to/, 120_000);
+
+    const report = await alice.replyMatching(/Delivered to/, 180_000);
     assert.deepEqual(deliveredCount(report), [N, N]);
-    for (const c of channels) assert.equal(copies(c.id, id), 1, `~${c.name}`);
+    await assertOneCopyEach(s, channels, id);
     assert.match(await alice.ask("!id town-square"), /Id: `/);
     assert.equal(await answers(s, /Delivered to/), 1, "the sender is told once");
   } finally {
