@@ -275,10 +275,18 @@ Deno.test("an active paused past its lease answers nothing when it resumes, and 
     const alice = s.dm(s.world.alice);
     // Sent while the old active is frozen: its socket holds the event for when it wakes.
     assert.match(await alice.ask("!id town-square"), /Id: `/);
+    const dm = s.dmChannel(s.world.alice).id;
+    const answered = await s.botPostsIn(dm);
+    const resumedAt = Date.now();
     Deno.kill(active.pid, "SIGCONT");
     assert.equal(await active.exited, 75, "it stops, to come back as a standby");
     assert.match(active.output, /Another instance took over/);
-    // Verified on the server: one answer, the new active's.
+    // Verified on the server: from waking to stopping, while the new active had nothing to do,
+    // no post of the bot appeared -- the old active sent nothing after losing its lease.
+    const since = (await s.botPostsIn(dm)).filter((p) => !answered.some((a) => a.id === p.id));
+    assert.deepEqual(since.map((p) => p.message), [], "posted after the lease was lost");
+    assert.ok(answered.every((p) => p.create_at < resumedAt));
+    // One answer, the new active's.
     assert.match(await alice.ask("!help"), /!id/);
     assert.equal(await answers(s, /^Id: `/m), 1);
     await until(() => standby.output.includes("postbot is ready") || undefined, "still active");
