@@ -202,7 +202,7 @@ Deno.test("kill -9 of the active mid-broadcast: the standby finishes it, no copy
     const report = await alice.replyMatching(/Delivered to/, 180_000);
     assert.deepEqual(deliveredCount(report), [N, N]);
     const resumed = await deliveredOk(standby);
-    assert.ok(resumed > 0 && resumed <= N - 10, `the standby delivered ${resumed} of ${N}`);
+    assert.ok(resumed > 0 && resumed < N, `the standby delivered ${resumed} of ${N}`);
     await assertOneCopyEach(s, channels, id);
     // The sender is told once: the next answer comes after no second report.
     assert.match(await alice.ask("!id town-square"), /Id: `/);
@@ -231,7 +231,7 @@ Deno.test("SIGTERM of the active mid-broadcast: the standby finishes it, no copy
     const report = await alice.replyMatching(/Delivered to/, 180_000);
     assert.deepEqual(deliveredCount(report), [N, N]);
     const resumed = await deliveredOk(standby);
-    assert.ok(resumed > 0 && resumed <= N - 10, `the standby delivered ${resumed} of ${N}`);
+    assert.ok(resumed > 0 && resumed < N, `the standby delivered ${resumed} of ${N}`);
     await assertOneCopyEach(s, channels, id);
     assert.match(await alice.ask("!id town-square"), /Id: `/);
     assert.equal(await answers(s, /Delivered to|shutting down/), 1, "told once, at the end");
