@@ -3,6 +3,8 @@
  * active and answers; the others wait. Killing the active part-way through a broadcast hands
  * it to a standby, which finishes it without a second copy anywhere; an active paused past its
  * lease (SIGSTOP) answers and posts nothing once it resumes -- the fence -- and stops.
+ * Every step runs on both backends: the server's rate limiter makes a broadcast last long
+ * enough to interrupt, and the active's own /metrics say when it is part-way.
  */
 
 import assert from "node:assert/strict";
