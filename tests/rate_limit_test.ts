@@ -27,9 +27,9 @@ async function competingClient(
   let limited = 0;
   let counted = 0;
   void done.finally(() => finished = true).catch(() => {});
-  // A burst first, far beyond the emulator's limit here (all of it passing would need the
-  // emulator to spread 100 answers over 2 s), so the shared limit is seen whatever the load on
-  // the machine; then a steady trickle beside the bot.
+  // A burst first (none on a real server, whose burst of 100 is the bot's too), far beyond the
+  // emulator's limit here (all of it passing would need the emulator to spread 100 answers over
+  // 2 s), so the shared limit is seen whatever the load on the machine; then a steady trickle.
   const opening = await Promise.all(
     Array.from(
       { length: burst },
