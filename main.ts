@@ -21,7 +21,6 @@ import {
   formatProblems,
   formatVariables,
   logger,
-  pathNeeds,
   setupLogging,
   ungrantedVariables,
 } from "@postbot/framework";
@@ -34,6 +33,7 @@ import {
 import { APP_NAME } from "./src/postbot/name.ts";
 import { startPostbot } from "./src/postbot/app.ts";
 import { migrateCommand } from "./src/postbot/migrate_command.ts";
+import { postbotPathNeeds } from "./src/postbot/path_needs.ts";
 import { hostMain } from "./src/tasks/host.ts";
 import { fsProblem } from "./src/postbot/storage/fs_problem.ts";
 import { checkStorage } from "./src/postbot/storage/preflight.ts";
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   if (flags.healthcheck) Deno.exit(await healthcheck(config.healthPort));
   if (flags.migrate) Deno.exit(await migrateCommand(config));
   const denied = [
-    ...await deniedPaths(pathNeeds(POSTBOT_DECLARATION, config)),
+    ...await deniedPaths(postbotPathNeeds(config)),
     ...await deniedHost(config.serverUrl),
   ];
   if (denied.length > 0) fail(formatProblems(denied, { app: APP_NAME, secrets }), 2);

@@ -238,6 +238,54 @@ Deno.test(".env and --env-file: read at start, real environment wins", async (t)
   }
 });
 
+Deno.test("DATABASE_URL: the CA file is checked, SQLite's places are not needed", async (t) => {
+  const s = await startScenario({ startBot: false });
+  // Neither granted nor existing: with PostgreSQL the bot never opens them.
+  const sqlitePlaces = { DB_PATH: "/nonexistent/log.db", SCHEDULED_FILES_DIR: "/nonexistent/f" };
+  const url = "postgres://postbot:hunter2@127.0.0.1:1/postbot?sslmode=verify-full" +
+    "&sslrootcert=ca.pem";
+  try {
+    await t.step("a CA file outside --allow-read names the grant", async () => {
+      const { code, output } = await runToExit(s, {
+        ...s.env,
+        ...sqlitePlaces,
+        DATABASE_URL: url,
+      });
+      assert.equal(code, 2, output);
+      assert.match(
+        output,
+        /DATABASE_URL points at ca\.pem, which the bot may not read: add it to --allow-read/,
+      );
+      assert.doesNotMatch(output, /DB_PATH|SCHEDULED_FILES_DIR/);
+      assert.equal(output.includes("hunter2"), false, "the password in the output");
+      assertNoStackTrace(output);
+    });
+
+    await t.step("a granted CA file that is missing is named, with the fix", async () => {
+      const args = taskArgs("start");
+      args.splice(args.length - 1, 0, "--allow-read=ca.pem");
+      const run = await new Deno.Command(Deno.execPath(), {
+        args,
+        cwd: s.dir,
+        env: { ...s.env, ...sqlitePlaces, DATABASE_URL: url, NO_COLOR: "1" },
+        stdin: "null",
+      }).output();
+      const output = new TextDecoder().decode(run.stdout) + new TextDecoder().decode(run.stderr);
+      assert.equal(run.code, 2, output);
+      assert.match(
+        output,
+        /DATABASE_URL names the CA file ca\.pem \(sslrootcert\), which does not exist/,
+      );
+      assert.match(output, /PEM file of the CA that signed the PostgreSQL server's certificate/);
+      assert.doesNotMatch(output, /DB_PATH|SCHEDULED_FILES_DIR/);
+      assert.equal(output.includes("hunter2"), false, "the password in the output");
+      assertNoStackTrace(output);
+    });
+  } finally {
+    await s.stop();
+  }
+});
+
 Deno.test("startup failures: exit 1 with a clear message, the token nowhere", async (t) => {
   const s = await startScenario({ startBot: false });
   try {

@@ -26,7 +26,7 @@ export interface StorageCheck {
 export async function checkStorage(
   config: Pick<
     PostbotConfig,
-    "logFile" | "dbPath" | "scheduledFilesDir" | "channelsTomlPath"
+    "logFile" | "dbPath" | "scheduledFilesDir" | "channelsTomlPath" | "database"
   >,
 ): Promise<StorageCheck> {
   const problems: ConfigProblem[] = [];
@@ -36,8 +36,14 @@ export async function checkStorage(
     if (problem !== undefined) problems.push(problem);
   };
   if (config.logFile !== "") await attempt(() => logFileProblem(config.logFile));
-  await attempt(() => databaseFileProblem(config.dbPath));
-  await attempt(() => directoryProblem("SCHEDULED_FILES_DIR", config.scheduledFilesDir));
+  if (config.database === undefined) {
+    await attempt(() => databaseFileProblem(config.dbPath));
+    await attempt(() => directoryProblem("SCHEDULED_FILES_DIR", config.scheduledFilesDir));
+  } else if (config.database.caFile !== undefined) {
+    // PostgreSQL holds the log and the scheduled files; only its CA file is read here.
+    const caFile = config.database.caFile;
+    await attempt(() => caFileProblem(caFile));
+  }
   await attempt(() => channelsTomlProblem(config.channelsTomlPath));
   const tmp = await channelsTomlTmpProblem(config.channelsTomlPath);
   if (tmp !== undefined) warnings.push(tmp);
@@ -66,6 +72,28 @@ async function databaseFileProblem(path: string): Promise<ConfigProblem | undefi
     return undefined;
   } catch (e) {
     return fsProblem("DB_PATH", path, "file", e);
+  }
+}
+
+/** DATABASE_URL's `sslrootcert`: a file the bot can read, as the TLS connection will. */
+async function caFileProblem(path: string): Promise<ConfigProblem | undefined> {
+  try {
+    (await Deno.open(path, { read: true })).close();
+    return undefined;
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound
+      ? "does not exist"
+      : e instanceof Deno.errors.IsADirectory
+      ? "is a directory"
+      : e instanceof Deno.errors.PermissionDenied
+      ? "may not be read by the user the bot runs as"
+      : `cannot be read (${e instanceof Error ? e.message : String(e)})`;
+    return {
+      variable: "DATABASE_URL",
+      message: `names the CA file ${path} (sslrootcert), which ${why}`,
+      hint: "Point sslrootcert at the PEM file of the CA that signed the PostgreSQL server's " +
+        "certificate, readable by the bot and inside its --allow-read.",
+    };
   }
 }
 

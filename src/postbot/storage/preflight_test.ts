@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { checkStorage } from "./preflight.ts";
+import { parsePostgresUrl } from "../database/postgres_url.ts";
 
 async function inDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "postbot-preflight-" });
@@ -16,8 +17,42 @@ function places(dir: string) {
     dbPath: `${dir}/broadcast_log.db`,
     scheduledFilesDir: `${dir}/scheduled_files`,
     channelsTomlPath: `${dir}/channels.toml`,
+    database: undefined,
   };
 }
+
+/** A PostgreSQL store whose CA file is `caFile`. */
+function postgres(caFile: string) {
+  const target = parsePostgresUrl(
+    `postgres://u:p@db.example/postbot?sslmode=verify-full&sslrootcert=${caFile}`,
+  );
+  assert.ok(target.ok);
+  return target.value;
+}
+
+Deno.test("checkStorage: with PostgreSQL, SQLite's places are left alone and the CA file is read", async () => {
+  await inDir(async (dir) => {
+    const elsewhere = { dbPath: `${dir}/none/bot.db`, scheduledFilesDir: `${dir}/none/files` };
+    const missing = await checkStorage({
+      ...places(dir),
+      ...elsewhere,
+      database: postgres(`${dir}/ca.pem`),
+    });
+    assert.deepEqual(missing.problems.map((p) => p.variable), ["DATABASE_URL"]);
+    assert.match(
+      missing.problems[0].message,
+      /CA file .*ca\.pem \(sslrootcert\), which does not exist/,
+    );
+    await Deno.writeTextFile(`${dir}/ca.pem`, "-----BEGIN CERTIFICATE-----\n");
+    const found = await checkStorage({
+      ...places(dir),
+      ...elsewhere,
+      database: postgres(`${dir}/ca.pem`),
+    });
+    assert.deepEqual(found.problems, []);
+    assert.equal([...Deno.readDirSync(dir)].some((e) => e.name === "none"), false, "nothing made");
+  });
+});
 
 Deno.test("checkStorage: usable places pass, and only what the bot makes anyway is left", async () => {
   await inDir(async (dir) => {
