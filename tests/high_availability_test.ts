@@ -197,6 +197,9 @@ Deno.test("a DM sent while nobody is active is answered once, by the new active"
   }
 });
 
+/** The report's line when another instance finished a broadcast. */
+const TAKEN_OVER = /stopped part-way; the active instance finished it, checking each remaining/;
+
 Deno.test("kill -9 of the active mid-broadcast: the standby finishes it, no copy twice", async () => {
   const { s, bots, channels } = await bulkCluster({ BROADCAST_CONCURRENCY: "4" });
   try {
@@ -211,7 +214,8 @@ Deno.test("kill -9 of the active mid-broadcast: the standby finishes it, no copy
     await standby.waitForOutput(/postbot is ready/, 30_000);
     await standby.waitForOutput(new RegExp(`Resuming broadcast ${id}`), 30_000);
     const report = await alice.replyMatching(/Delivered to/, 180_000);
-    assert.deepEqual(deliveredCount(report), [N, N]);
+    assert.deepEqual(deliveredCount(report), [N, N], report);
+    assert.match(report, TAKEN_OVER);
     await limiterOff(s);
     const resumed = await deliveredOk(standby);
     assert.ok(resumed > 0 && resumed < N, `the standby delivered ${resumed} of ${N}`);
@@ -241,13 +245,42 @@ Deno.test("SIGTERM of the active mid-broadcast: the standby finishes it, no copy
     assert.match(active.output, new RegExp(`Broadcast ${id}: \\d+ recipients left for the next`));
 
     const report = await alice.replyMatching(/Delivered to/, 180_000);
-    assert.deepEqual(deliveredCount(report), [N, N]);
+    assert.deepEqual(deliveredCount(report), [N, N], report);
+    assert.match(report, TAKEN_OVER);
     await limiterOff(s);
     const resumed = await deliveredOk(standby);
     assert.ok(resumed > 0 && resumed < N, `the standby delivered ${resumed} of ${N}`);
     await assertOneCopyEach(s, channels, id);
     assert.match(await alice.ask("!id town-square"), /Id: `/);
     assert.equal(await answers(s, /Delivered to|shutting down/), 1, "told once, at the end");
+  } finally {
+    await stopAll(bots);
+    await s.stop();
+  }
+});
+
+Deno.test("an active paused mid-broadcast past its lease: resumed, it posts and says nothing", async () => {
+  const { s, bots, channels } = await bulkCluster({ BROADCAST_CONCURRENCY: "4" });
+  try {
+    const active = activeOf(bots);
+    const standby = bots.find((b) => b !== active)!;
+    await standby.waitForOutput(/Standby: connected and ready/);
+    const alice = s.dm(s.world.alice);
+    const id = await startBulk(alice, "Fire alarm test on Friday");
+    await deliveriesReach(active, 10);
+    Deno.kill(active.pid, "SIGSTOP");
+    // Frozen with recipients claimed and posts on their way: the standby takes over and
+    // finishes, searching each claimed channel first.
+    await standby.waitForOutput(new RegExp(`Resuming broadcast ${id}`), 30_000);
+    const report = await alice.replyMatching(/Delivered to/, 180_000);
+    assert.deepEqual(deliveredCount(report), [N, N], report);
+    assert.match(report, TAKEN_OVER);
+    Deno.kill(active.pid, "SIGCONT");
+    assert.equal(await active.exited, 75, "it stops, to come back as a standby");
+    await limiterOff(s);
+    await assertOneCopyEach(s, channels, id);
+    assert.match(await alice.ask("!id town-square"), /Id: `/);
+    assert.equal(await answers(s, /Delivered to/), 1, "the sender is told once, by the new active");
   } finally {
     await stopAll(bots);
     await s.stop();
@@ -266,7 +299,7 @@ Deno.test("PostgreSQL restarted during a broadcast: it completes, no copy twice"
     assert.ok(during < N, `the restart was over after ${during} of ${N}: not during it`);
 
     const report = await alice.replyMatching(/Delivered to/, 180_000);
-    assert.deepEqual(deliveredCount(report), [N, N]);
+    assert.deepEqual(deliveredCount(report), [N, N], report);
     await limiterOff(s);
     await assertOneCopyEach(s, channels, id);
     assert.match(await alice.ask("!id town-square"), /Id: `/);

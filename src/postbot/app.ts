@@ -666,7 +666,7 @@ function wireScheduling(
 
 /** The delivery engine, with what its posts carry and who it wakes. */
 function createBroadcaster(
-  { config, bot, notifier, people }: Core,
+  { config, bot, notifier, people, store }: Core,
   access: AccessChecks,
   broadcastLog: BroadcastLog,
   parts: {
@@ -692,6 +692,7 @@ function createBroadcaster(
     botUserId: bot.identity.userId,
     botUsername: bot.identity.username,
     handOver: config.database !== undefined,
+    mayAct: store.keeper === undefined ? undefined : () => store.keeper!.mayAct(),
   });
 }
 

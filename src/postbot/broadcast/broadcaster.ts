@@ -76,6 +76,8 @@ export interface BroadcasterSettings {
   readonly captureSeen?: (broadcastId: string) => Promise<void>;
   /** A shared database: shutdown leaves unfinished runs to the next active (see run.ts). */
   readonly handOver?: boolean;
+  /** Whether this instance still holds the lease; absent, the sole instance (see run.ts). */
+  readonly mayAct?: () => boolean;
 }
 
 /** Runs and tracks broadcasts. */
@@ -155,7 +157,7 @@ export class Broadcaster {
       await announce?.(id).catch((e) =>
         log.warn("Could not announce broadcast {id}: {error}", { id, error: e })
       );
-      await this.#runs.deliver(id, sender, undefined, release, kept);
+      await this.#runs.deliver(id, sender, release, { kind: "first", kept });
     });
     return id;
   }
@@ -166,7 +168,10 @@ export class Broadcaster {
     const n = await this.#broadcastLog.reopenFailed(id);
     if (before === undefined || n === 0) return 0;
     await this.#broadcastLog.addEvent(id, actor, "retry", `${n} recipients`);
-    this.#jobs.track(id, (release) => this.#runs.deliver(id, actor, before, release));
+    this.#jobs.track(
+      id,
+      (release) => this.#runs.deliver(id, actor, release, { kind: "retry", before }),
+    );
     return n;
   }
 
@@ -203,7 +208,7 @@ export class Broadcaster {
       const sender = { id: record.senderId, username: record.senderUsername };
       this.#jobs.track(
         record.id,
-        (release) => this.#runs.deliver(record.id, sender, undefined, release, undefined, true),
+        (release) => this.#runs.deliver(record.id, sender, release, { kind: "resumed" }),
       );
     }
     return records.length;

@@ -292,6 +292,17 @@ Deno.test("deliver", async (t) => {
       await assertDeliveredOnce(w, j, seen);
     });
 
+    await t.step("an instance that lost the lease claims but does not post", async () => {
+      const j = await job(w, [w.ch.one, w.ch.two], []);
+      let asked = 0;
+      const tried = await deliverEach(j, context(w, { mayAct: () => (asked++, false) }));
+      assert.equal(tried, 0, "no outcome: the recipients are the next active's");
+      assert.equal(asked, 2, "asked right before each post");
+      for (const c of [w.ch.one, w.ch.two]) {
+        assert.deepEqual(copies(w, c.id, j.broadcastId), [], `~${c.name} got a post`);
+      }
+    });
+
     await t.step("text only and files only both work", async () => {
       const text = await job(w, [w.ch.one], []);
       await assertDeliveredOnce(w, text, await deliver(text, context(w)));

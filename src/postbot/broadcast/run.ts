@@ -92,6 +92,12 @@ export interface RunDeps {
      * as it is, for the next active to resume, instead of recorded as interrupted.
      */
     readonly handOver?: boolean;
+    /**
+     * Whether this instance still holds the lease (a shared database). A run that lost it
+     * stops short (its claims are fenced) and must neither report nor record an outcome: the
+     * next active resumes it. Absent: the sole instance, which may always act.
+     */
+    readonly mayAct?: () => boolean;
   };
 }
 
@@ -141,6 +147,20 @@ function optionNotes(
   return notes;
 }
 
+/** Which delivery a run is: the first, a retry of the failed, or the rest after a takeover. */
+export type RunKind =
+  | { readonly kind: "first"; readonly kept?: readonly PreparedFile[] }
+  | { readonly kind: "retry"; readonly before: BroadcastRecord }
+  | { readonly kind: "resumed" };
+
+/**
+ * Heads the report of a broadcast another instance (or this one, restarted) finished: the
+ * sender learns why it took longer and that nobody got it twice.
+ */
+export const RESUMED_NOTE = ":information_source: The postbot instance sending this stopped " +
+  "part-way; the active instance finished it, checking each remaining recipient for a copy " +
+  "first, so nobody got it twice.";
+
 /** Delivery runs: each takes a broadcast's pending channels from start to report. */
 export class DeliveryRuns {
   readonly #deps: RunDeps;
@@ -150,22 +170,27 @@ export class DeliveryRuns {
   }
 
   /**
-   * Delivers the pending channels of broadcast `id`; `retrying` is the broadcast as it was
-   * before a retry, `kept` the files a scheduled broadcast kept (else they are downloaded).
-   * `checkFirst`: look for an earlier copy before posting (a retry, a resumed broadcast).
+   * Delivers the pending recipients of broadcast `id`, as `kind` says: a first delivery (with
+   * the files a scheduled broadcast kept, else downloaded), a retry (`before` is the broadcast
+   * as it was), or a resumption after the instance sending it stopped. A retry and a
+   * resumption look for an earlier copy before posting.
    */
-  async deliver(
-    id: string,
-    actor: Actor,
-    retrying: BroadcastRecord | undefined,
-    release: () => void,
-    kept?: readonly PreparedFile[],
-    checkFirst = retrying !== undefined,
-  ): Promise<void> {
+  async deliver(id: string, actor: Actor, release: () => void, kind: RunKind): Promise<void> {
     const record = await this.#deps.broadcastLog.get(id);
     if (record === undefined) return;
-    const notes: string[] = [];
+    const retrying = kind.kind === "retry" ? kind.before : undefined;
+    const kept = kind.kind === "first" ? kind.kept : undefined;
+    const notes: string[] = kind.kind === "resumed" ? [RESUMED_NOTE] : [];
+    const checkFirst = kind.kind !== "first";
     const { end, pending } = await this.#fanOut(record, { checkFirst, kept, notes });
+    if (this.#deps.settings.mayAct?.() === false) {
+      // Another instance holds the lease now: anything said or recorded here could contradict
+      // what it does. The run is left as it is; the new active resumes it (recovery.ts).
+      log.warn("Broadcast {id}: the lease was lost during its run; left to the new active", {
+        id,
+      });
+      return;
+    }
     if (end.kind === "finished" || end.kind === "interrupted") {
       await this.#deps.settings.captureSeen?.(record.id).catch((e) =>
         log.warn("Could not record what {id} needs to be seen: {error}", { id, error: e })
@@ -322,6 +347,7 @@ export class DeliveryRuns {
       botUsername: settings.botUsername,
       directChannels: settings.directChannels,
       concurrency: settings.concurrency,
+      mayAct: settings.mayAct,
       slots: this.#deps.slots,
       signal: stopping,
       onOutcome: (o: ChannelOutcome) => {
