@@ -13,11 +13,9 @@ import type { Notifier } from "../notifier.ts";
 import type { BroadcastLog } from "./log.ts";
 import type { ReminderStore } from "./reminders.ts";
 import { reminderOutcomeText, type Reminders } from "./reminder_service.ts";
+import { DueLoop } from "./due_loop.ts";
 
 const log = logger("reminders");
-
-/** Longest sleep between checks. */
-const MAX_SLEEP_MS = 30_000;
 
 /** How soon a reminder whose broadcast is still going out is looked at again. */
 const BUSY_RETRY_MS = 2_000;
@@ -34,74 +32,33 @@ export interface ReminderLoopDeps {
 }
 
 /** Sends automatic reminders when they are due. */
-export class ReminderLoop {
+export class ReminderLoop extends DueLoop {
   readonly #deps: ReminderLoopDeps;
-  readonly #now: () => number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #running: Promise<void> | undefined;
-  #stopped = true;
 
   constructor(deps: ReminderLoopDeps) {
+    super({ now: deps.now });
     this.#deps = deps;
-    this.#now = deps.now ?? Date.now;
   }
 
-  /** Sends what is overdue and starts the timer. */
-  async start(): Promise<void> {
-    this.#stopped = false;
-    await this.tick();
+  /** Sends every reminder due now; one still waiting for its delivery is looked at soon. */
+  protected override async runDue(): Promise<number> {
+    return await this.#sendDue() ? BUSY_RETRY_MS : 0;
   }
 
-  /** Stops the timer; a reminder going out finishes. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+  protected override nextDueAt(): Promise<number | undefined> {
+    return this.#deps.store.nextDue();
   }
 
-  /** A reminder was planned: the next wake-up may have moved. */
-  wake(): void {
-    if (!this.#stopped && this.#running === undefined) this.#arm(false);
-  }
-
-  /** Sends every reminder due now, then sleeps until the next one. */
-  async tick(): Promise<void> {
-    if (this.#running !== undefined) return await this.#running;
-    let busy = false;
-    this.#running = this.#sendDue().then((b) => {
-      busy = b;
-    }).finally(() => {
-      this.#running = undefined;
-      if (!this.#stopped) this.#arm(busy);
-    });
-    await this.#running;
-  }
-
-  /** Sets the timer for the next due reminder (soon again when the store cannot be read). */
-  #arm(busy: boolean): void {
-    void this.#deps.store.nextDue().then(
-      (next) => next === undefined ? MAX_SLEEP_MS : Math.max(0, next - this.#now()),
-      (e) => {
-        log.warn("Could not read when the next reminder is due: {error}", { error: e });
-        return BUSY_RETRY_MS;
-      },
-    ).then((untilNext) => {
-      if (this.#stopped) return;
-      if (this.#timer !== undefined) clearTimeout(this.#timer);
-      const wait = busy ? Math.max(untilNext, BUSY_RETRY_MS) : untilNext;
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        void this.tick();
-      }, Math.min(MAX_SLEEP_MS, wait));
-    });
+  protected override retryAfter(error: unknown): number {
+    log.warn("Could not read when the next reminder is due: {error}", { error });
+    return BUSY_RETRY_MS;
   }
 
   /** Sends the due reminders; true when one had to wait for its delivery to finish. */
   async #sendDue(): Promise<boolean> {
     let waiting = false;
-    for (const due of await this.#deps.store.due(this.#now())) {
-      if (this.#stopped) break;
+    for (const due of await this.#deps.store.due(this.now())) {
+      if (this.stopped) break;
       if (this.#deps.isBusy(due.broadcastId)) {
         waiting = true;
         continue;

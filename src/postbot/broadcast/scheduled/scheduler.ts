@@ -17,13 +17,11 @@ import { code, plural, quote } from "../../format.ts";
 import type { Notifier } from "../../notifier.ts";
 import type { ScheduledStore } from "./scheduled_broadcasts.ts";
 import { describeSendTime } from "./time_expression.ts";
+import { DueLoop } from "../due_loop.ts";
 import { peopleOf, recipientsText, type ScheduledBroadcast } from "../model.ts";
 import type { Reresolved } from "../../targets/reresolve.ts";
 
 const log = logger("schedule");
-
-/** Longest sleep between checks, so a changed clock or a missed timer costs at most this. */
-const MAX_SLEEP_MS = 30_000;
 
 /** How soon to look again when the next due time could not be read (the database away). */
 const RETRY_AFTER_FAILURE_MS = 5_000;
@@ -50,72 +48,39 @@ export interface SchedulerDeps {
 }
 
 /** Runs scheduled broadcasts when they are due. */
-export class Scheduler {
+export class Scheduler extends DueLoop {
   readonly #deps: SchedulerDeps;
-  readonly #now: () => number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #running: Promise<void> | undefined;
-  #stopped = true;
 
   constructor(deps: SchedulerDeps) {
+    super({ now: deps.now });
     this.#deps = deps;
-    this.#now = deps.now ?? Date.now;
   }
 
   /** Settles what a crash left half-claimed, sends what is overdue, and starts the timer. */
-  async start(): Promise<void> {
-    this.#stopped = false;
+  override async start(): Promise<void> {
     const back = await this.#deps.store.reconcile();
     if (back > 0) {
       log.warn("{n} scheduled broadcasts had not started; they are due again", { n: back });
     }
-    await this.tick();
+    await super.start();
   }
 
-  /** Stops the timer; a check in progress finishes. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+  /** Sends everything due now. */
+  protected override runDue(): Promise<void> {
+    return this.#sendDue();
   }
 
-  /** A broadcast was scheduled or cancelled: the next wake-up may have moved. */
-  wake(): void {
-    if (!this.#stopped) this.#arm();
+  protected override nextDueAt(): Promise<number | undefined> {
+    return this.#deps.store.nextDue();
   }
 
-  /** Sends everything due now (one check at a time), then sleeps until the next due time. */
-  async tick(): Promise<void> {
-    if (this.#running !== undefined) return await this.#running;
-    this.#running = this.#sendDue().finally(() => {
-      this.#running = undefined;
-      if (!this.#stopped) this.#arm();
-    });
-    await this.#running;
-  }
-
-  /** Sets the timer for the next due time (soon again when the store cannot be read). */
-  #arm(): void {
-    void this.#deps.store.nextDue().then(
-      (next) =>
-        next === undefined ? MAX_SLEEP_MS : Math.max(0, Math.min(MAX_SLEEP_MS, next - this.#now())),
-      (e) => {
-        log.warn("Could not read when the next scheduled broadcast is due: {error}", { error: e });
-        return RETRY_AFTER_FAILURE_MS;
-      },
-    ).then((wait) => {
-      if (this.#stopped) return;
-      if (this.#timer !== undefined) clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        void this.tick();
-      }, wait);
-    });
+  protected override retryAfter(error: unknown): number {
+    log.warn("Could not read when the next scheduled broadcast is due: {error}", { error });
+    return RETRY_AFTER_FAILURE_MS;
   }
 
   async #sendDue(): Promise<void> {
-    const due = await this.#deps.store.due(this.#now());
+    const due = await this.#deps.store.due(this.now());
     if (due.length === 0) return;
     try {
       await this.#deps.beforeBatch?.();
@@ -123,7 +88,7 @@ export class Scheduler {
       log.warn("Could not reload the channel list before sending: {error}", { error: e });
     }
     for (const s of due) {
-      if (this.#stopped) return;
+      if (this.stopped) return;
       try {
         await this.#sendOne(s);
       } catch (e) {
@@ -136,7 +101,7 @@ export class Scheduler {
   #lateText(s: ScheduledBroadcast): string {
     // An approved broadcast whose time passed while it awaited approval goes out at once.
     if (s.approval !== undefined) return "";
-    const lateMs = this.#now() - s.dueAt;
+    const lateMs = this.now() - s.dueAt;
     return lateMs > LATE_AFTER_MS
       ? `It was due ${
         describeSendTime({ at: s.dueAt, zone: s.zone }, s.dueAt).replace(/ \u2014 .*$/, "")
@@ -169,7 +134,7 @@ export class Scheduler {
       action: "Scheduled broadcast not sent",
       id: s.id,
       actor: s.senderUsername,
-      at: this.#now(),
+      at: this.now(),
       detail: audited,
       channels: undefined,
     });
@@ -209,7 +174,7 @@ export class Scheduler {
       return await this.#fail(s, failure, audited, true, late);
     }
     const { targets, remarks } = resolved.ok ? resolved.value : { targets: [], remarks: [] };
-    const lateMs = this.#now() - s.dueAt;
+    const lateMs = this.now() - s.dueAt;
     const prepared = (files as Awaited<ReturnType<ScheduledStore["readFiles"]>>).map((
       content,
       i,
