@@ -26,6 +26,7 @@ import {
   recipientsText,
 } from "./model.ts";
 import { NO_OPTIONS } from "./options.ts";
+import { earliest } from "./earliest.ts";
 
 /**
  * Who has seen a broadcast: the people whose view of its post was recorded in the `seen`
@@ -82,11 +83,8 @@ export class ReminderStore {
   }
 
   /** The next automatic reminder's time, if one waits. */
-  async nextDue(): Promise<number | undefined> {
-    const [row] = await this.#db.query<{ next: number | null }>(
-      "SELECT MIN(due_at) AS next FROM reminders_due WHERE status = 'waiting'",
-    );
-    return row === undefined || row.next === null ? undefined : Number(row.next);
+  nextDue(): Promise<number | undefined> {
+    return earliest(this.#db, "reminders_due", "due_at", "status = 'waiting'");
   }
 
   /** The automatic reminder of a broadcast, if it still waits. */

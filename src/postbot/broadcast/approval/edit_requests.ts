@@ -11,7 +11,8 @@
 
 import type { Database, SqlValue } from "../../database/port.ts";
 import type { ApprovalRequirement } from "../model.ts";
-import type { ApprovalDecision } from "../scheduled/scheduled_broadcasts.ts";
+import { type ApprovalDecision, decisionFromRow } from "../scheduled/scheduled_broadcasts.ts";
+import { earliest } from "../earliest.ts";
 import { bytesColumns, fullText, type Row } from "../../storage/rows.ts";
 
 /** Where an edit request stands. */
@@ -135,11 +136,8 @@ export class EditRequestStore {
   }
 
   /** When the next awaiting request lapses. */
-  async nextExpiry(): Promise<number | undefined> {
-    const [row] = await this.#db.query<{ next: number | null }>(
-      "SELECT MIN(expires_at) AS next FROM edit_approvals WHERE status = 'awaiting_approval'",
-    );
-    return row === undefined || row.next === null ? undefined : Number(row.next);
+  nextExpiry(): Promise<number | undefined> {
+    return earliest(this.#db, "edit_approvals", "expires_at", "status = 'awaiting_approval'");
   }
 
   /** Records a decision in a round; false when that approver decided in it already. */
@@ -158,14 +156,7 @@ export class EditRequestStore {
        ORDER BY at, approver_id`,
       [id, round],
     );
-    return rows.map((r) => ({
-      approverId: String(r.approver_id),
-      approverUsername: String(r.approver_username),
-      decision: r.decision as ApprovalDecision["decision"],
-      reason: String(r.reason),
-      at: Number(r.at),
-      round: Number(r.round),
-    }));
+    return rows.map(decisionFromRow);
   }
 
   /**

@@ -13,6 +13,7 @@ import type { Database, SqlValue } from "../../database/port.ts";
 import { type FenceSource, SOLE_INSTANCE } from "../../database/fencing.ts";
 import type { NewScheduled, ScheduledBroadcast, ScheduledStatus } from "../model.ts";
 import { NO_OPTIONS, optionsFromColumns } from "../options.ts";
+import { earliest } from "../earliest.ts";
 import {
   bytesColumns,
   fullText,
@@ -56,6 +57,18 @@ export interface ApprovalDecision {
   readonly reason: string;
   readonly at: number;
   readonly round: number;
+}
+
+/** A row of approval_decisions or edit_decisions, read back (one shape, two tables). */
+export function decisionFromRow(r: Row): ApprovalDecision {
+  return {
+    approverId: String(r.approver_id),
+    approverUsername: String(r.approver_username),
+    decision: r.decision as ApprovalDecision["decision"],
+    reason: String(r.reason),
+    at: Number(r.at),
+    round: Number(r.round),
+  };
 }
 
 /** The scheduled_broadcasts table and the files directory. */
@@ -170,11 +183,8 @@ export class ScheduledStore {
   }
 
   /** The next due time, if any is pending. */
-  async nextDue(): Promise<number | undefined> {
-    const [row] = await this.#db.query<{ next: number | null }>(
-      "SELECT MIN(due_at) AS next FROM scheduled_broadcasts WHERE status = 'scheduled'",
-    );
-    return row === undefined || row.next === null ? undefined : Number(row.next);
+  nextDue(): Promise<number | undefined> {
+    return earliest(this.#db, "scheduled_broadcasts", "due_at", "status = 'scheduled'");
   }
 
   /**
@@ -213,12 +223,8 @@ export class ScheduledStore {
   }
 
   /** When the next approval request lapses, if one is awaiting. */
-  async nextExpiry(): Promise<number | undefined> {
-    const [row] = await this.#db.query<{ next: number | null }>(
-      `SELECT MIN(expires_at) AS next FROM scheduled_broadcasts
-       WHERE status = 'awaiting_approval'`,
-    );
-    return row === undefined || row.next === null ? undefined : Number(row.next);
+  nextExpiry(): Promise<number | undefined> {
+    return earliest(this.#db, "scheduled_broadcasts", "expires_at", "status = 'awaiting_approval'");
   }
 
   /**
@@ -247,14 +253,7 @@ export class ScheduledStore {
          ORDER BY at, seq`,
         [id, round],
       );
-    return rows.map((r) => ({
-      approverId: String(r.approver_id),
-      approverUsername: String(r.approver_username),
-      decision: r.decision as ApprovalDecision["decision"],
-      reason: String(r.reason),
-      at: Number(r.at),
-      round: Number(r.round),
-    }));
+    return rows.map(decisionFromRow);
   }
 
   /**
