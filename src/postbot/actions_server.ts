@@ -48,8 +48,29 @@ async function boundedBody(request: Request): Promise<Uint8Array | undefined> {
   return body;
 }
 
-/** The click a body describes, or undefined when it is not shaped like one. */
-export function readClick(body: Uint8Array): Click | undefined {
+/** The body of a POST, within {@link MAX_BODY_BYTES}; otherwise the refusal to answer. */
+async function postedBody(request: Request): Promise<Uint8Array | Response> {
+  if (request.method !== "POST") return refuse(405, "method not allowed");
+  const body = await boundedBody(request).catch(() => undefined);
+  return body ?? refuse(413, "body too large");
+}
+
+/** A string short enough to be a button's context value. */
+const short = (v: unknown): v is string => typeof v === "string" && v.length <= 100;
+
+/**
+ * Decodes a click body both buttons share: UTF-8 JSON of an object with the clicker's
+ * `user_id` and an object `context`; `readContext` checks and takes the button's own fields
+ * (its token among them). Undefined when any of it is not shaped as it should be.
+ */
+function decodeClick<T>(
+  body: Uint8Array,
+  readContext: (
+    request: Record<string, unknown>,
+    context: Record<string, unknown>,
+    userId: string,
+  ) => T | undefined,
+): T | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
@@ -58,18 +79,23 @@ export function readClick(body: Uint8Array): Click | undefined {
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return undefined;
   const r = raw as Record<string, unknown>;
-  const context = r.context;
-  if (typeof context !== "object" || context === null || Array.isArray(context)) return undefined;
-  const c = context as Record<string, unknown>;
-  const short = (v: unknown): v is string => typeof v === "string" && v.length <= 100;
+  const c = r.context;
+  if (typeof c !== "object" || c === null || Array.isArray(c)) return undefined;
   if (typeof r.user_id !== "string" || !ID.test(r.user_id)) return undefined;
-  if (typeof r.post_id !== "string" || !ID.test(r.post_id)) return undefined;
-  if (!short(c.broadcast) || !short(c.recipient) || !short(c.token)) return undefined;
-  return {
-    userId: r.user_id,
-    postId: r.post_id,
-    context: { broadcast: c.broadcast, recipient: c.recipient, token: c.token },
-  };
+  return readContext(r, c as Record<string, unknown>, r.user_id);
+}
+
+/** The click a body describes, or undefined when it is not shaped like one. */
+export function readClick(body: Uint8Array): Click | undefined {
+  return decodeClick(body, (r, c, userId) => {
+    if (typeof r.post_id !== "string" || !ID.test(r.post_id)) return undefined;
+    if (!short(c.broadcast) || !short(c.recipient) || !short(c.token)) return undefined;
+    return {
+      userId,
+      postId: r.post_id,
+      context: { broadcast: c.broadcast, recipient: c.recipient, token: c.token },
+    };
+  });
 }
 
 /** What the clicker reads. */
@@ -91,9 +117,8 @@ export function ackActionHandler(
   acks: Pick<Acknowledgements, "click">,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
-    if (request.method !== "POST") return refuse(405, "method not allowed");
-    const body = await boundedBody(request).catch(() => undefined);
-    if (body === undefined) return refuse(413, "body too large");
+    const body = await postedBody(request);
+    if (body instanceof Response) return body;
     const click = readClick(body);
     if (click === undefined) {
       log.warn("Refused a button request that is not a click (from {from})", {
@@ -128,24 +153,11 @@ export function ackActionHandler(
 
 /** The Approve click a body describes, or undefined when it is not shaped like one. */
 export function readApproveClick(body: Uint8Array): ApproveClick | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
-  } catch {
-    return undefined;
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return undefined;
-  const r = raw as Record<string, unknown>;
-  const c = r.context as Record<string, unknown> | null | undefined;
-  if (typeof c !== "object" || c === null || Array.isArray(c)) return undefined;
-  const short = (v: unknown): v is string => typeof v === "string" && v.length <= 100;
-  if (typeof r.user_id !== "string" || !ID.test(r.user_id)) return undefined;
-  if (!short(c.broadcast) || !short(c.token)) return undefined;
-  if (typeof c.round !== "number" || !Number.isInteger(c.round) || c.round < 0) return undefined;
-  return {
-    userId: r.user_id,
-    context: { broadcast: c.broadcast, round: c.round, token: c.token },
-  };
+  return decodeClick(body, (_, c, userId) => {
+    if (!short(c.broadcast) || !short(c.token)) return undefined;
+    if (typeof c.round !== "number" || !Number.isInteger(c.round) || c.round < 0) return undefined;
+    return { userId, context: { broadcast: c.broadcast, round: c.round, token: c.token } };
+  });
 }
 
 /** The handler of `POST /actions/approve`: an approver's click, checked and decided. */
@@ -153,9 +165,8 @@ export function approveActionHandler(
   approvals: Pick<ApprovalDesk, "click">,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
-    if (request.method !== "POST") return refuse(405, "method not allowed");
-    const body = await boundedBody(request).catch(() => undefined);
-    if (body === undefined) return refuse(413, "body too large");
+    const body = await postedBody(request);
+    if (body instanceof Response) return body;
     const click = readApproveClick(body);
     if (click === undefined) return refuse(400, "not a click");
     try {
