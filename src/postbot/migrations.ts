@@ -7,6 +7,59 @@
 
 import type { Migration } from "@postbot/framework/sqlite";
 
+/**
+ * The columns scheduled_broadcasts was created with (version 2) up to its status, whose CHECK
+ * version 6 widened: both steps spell them from here.
+ */
+const SCHEDULED_COLUMNS = `        id              TEXT PRIMARY KEY,
+        sender_id       TEXT NOT NULL,
+        sender_username TEXT NOT NULL,
+        created_at      INTEGER NOT NULL,
+        due_at          INTEGER NOT NULL,
+        zone            TEXT NOT NULL,
+        target_answer   TEXT NOT NULL,
+        channels        INTEGER NOT NULL,
+        message         TEXT NOT NULL,
+        files_json      TEXT NOT NULL DEFAULT '[]',
+        source_post_id  TEXT,
+        status          TEXT NOT NULL
+`;
+
+/** An approver's decision in a round: approval_decisions (version 6) and edit_decisions (7). */
+const DECISION_COLUMNS = `        round             INTEGER NOT NULL,
+        approver_id       TEXT NOT NULL,
+        approver_username TEXT NOT NULL,
+        decision          TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+        reason            TEXT NOT NULL DEFAULT '',
+        at                INTEGER NOT NULL,
+        PRIMARY KEY (broadcast_id, round, approver_id)`;
+
+/** What a table rebuild takes: SQLite changes a column's CHECK only by copying the table. */
+interface Rebuild {
+  readonly table: string;
+  /** The new table's name until it replaces `table`. */
+  readonly temporary: string;
+  /** The new table's column definitions, as they stand between its parentheses. */
+  readonly columns: string;
+  /** The new table's columns that are filled, and what fills them from `table`'s rows. */
+  readonly into: string;
+  readonly select: string;
+}
+
+/**
+ * A table rebuilt: created anew under a temporary name, the rows copied in the order they
+ * were written (`rowid`; migrations_postgres.ts drops the order there), the old table
+ * dropped and the new one renamed. Indexes are the caller's to create again.
+ */
+function rebuildTable({ table, temporary, columns, into, select }: Rebuild): string {
+  return `CREATE TABLE ${temporary} (${columns}      );
+      INSERT INTO ${temporary} (${into})
+        SELECT ${select}
+        FROM ${table} ORDER BY rowid;
+      DROP TABLE ${table};
+      ALTER TABLE ${temporary} RENAME TO ${table};`;
+}
+
 /** Every schema step, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -80,19 +133,7 @@ export const MIGRATIONS: readonly Migration[] = [
     description: "scheduled broadcasts (send later)",
     sql: `
       CREATE TABLE scheduled_broadcasts (
-        id              TEXT PRIMARY KEY,
-        sender_id       TEXT NOT NULL,
-        sender_username TEXT NOT NULL,
-        created_at      INTEGER NOT NULL,
-        due_at          INTEGER NOT NULL,
-        zone            TEXT NOT NULL,
-        target_answer   TEXT NOT NULL,
-        channels        INTEGER NOT NULL,
-        message         TEXT NOT NULL,
-        files_json      TEXT NOT NULL DEFAULT '[]',
-        source_post_id  TEXT,
-        status          TEXT NOT NULL
-          CHECK (status IN ('scheduled', 'sent', 'cancelled', 'failed')),
+${SCHEDULED_COLUMNS}          CHECK (status IN ('scheduled', 'sent', 'cancelled', 'failed')),
         started_at      INTEGER,
         error           TEXT
       );
@@ -116,7 +157,11 @@ export const MIGRATIONS: readonly Migration[] = [
     // The deliveries table is rebuilt: a row is a channel's (channel_id) or a person's
     // (user_id, and how they were reached), never both; the rows so far are channels'.
     sql: `
-      CREATE TABLE deliveries_v4 (
+      ${
+      rebuildTable({
+        table: "deliveries",
+        temporary: "deliveries_v4",
+        columns: `
         broadcast_id  TEXT NOT NULL REFERENCES broadcasts (id),
         kind          TEXT NOT NULL CHECK (kind IN ('channel', 'person')),
         channel_id    TEXT,
@@ -136,14 +181,13 @@ export const MIGRATIONS: readonly Migration[] = [
           (kind = 'person' AND user_id IS NOT NULL AND channel_id IS NULL
             AND reach_json IS NOT NULL)
         )
-      );
-      INSERT INTO deliveries_v4 (broadcast_id, kind, channel_id, name, display_name, status,
-          post_id, error, attempts, updated_at)
-        SELECT broadcast_id, 'channel', channel_id, channel_name, channel_display_name, status,
-          post_id, error, attempts, updated_at
-        FROM deliveries ORDER BY rowid;
-      DROP TABLE deliveries;
-      ALTER TABLE deliveries_v4 RENAME TO deliveries;
+`,
+        into: `broadcast_id, kind, channel_id, name, display_name, status,
+          post_id, error, attempts, updated_at`,
+        select: `broadcast_id, 'channel', channel_id, channel_name, channel_display_name, status,
+          post_id, error, attempts, updated_at`,
+      })
+    }
       CREATE INDEX deliveries_by_broadcast ON deliveries (broadcast_id);
       CREATE UNIQUE INDEX deliveries_channel ON deliveries (broadcast_id, channel_id)
         WHERE kind = 'channel';
@@ -222,20 +266,12 @@ export const MIGRATIONS: readonly Migration[] = [
     // sender's yes) and how many must; an edit starts a new `approval_round`, so decisions of
     // an earlier text no longer count. `immediate`: sent once approved, not at a set time.
     sql: `
-      CREATE TABLE scheduled_v6 (
-        id              TEXT PRIMARY KEY,
-        sender_id       TEXT NOT NULL,
-        sender_username TEXT NOT NULL,
-        created_at      INTEGER NOT NULL,
-        due_at          INTEGER NOT NULL,
-        zone            TEXT NOT NULL,
-        target_answer   TEXT NOT NULL,
-        channels        INTEGER NOT NULL,
-        message         TEXT NOT NULL,
-        files_json      TEXT NOT NULL DEFAULT '[]',
-        source_post_id  TEXT,
-        status          TEXT NOT NULL
-          CHECK (status IN ('awaiting_approval', 'scheduled', 'sent', 'cancelled', 'failed',
+      ${
+      rebuildTable({
+        table: "scheduled_broadcasts",
+        temporary: "scheduled_v6",
+        columns: `
+${SCHEDULED_COLUMNS}          CHECK (status IN ('awaiting_approval', 'scheduled', 'sent', 'cancelled', 'failed',
             'rejected', 'expired')),
         started_at      INTEGER,
         error           TEXT,
@@ -249,28 +285,21 @@ export const MIGRATIONS: readonly Migration[] = [
         expires_at      INTEGER,
         CHECK (status <> 'awaiting_approval' OR
           (approval_json IS NOT NULL AND expires_at IS NOT NULL))
-      );
-      INSERT INTO scheduled_v6 (id, sender_id, sender_username, created_at, due_at, zone,
+`,
+        into: `id, sender_id, sender_username, created_at, due_at, zone,
           target_answer, channels, message, files_json, source_post_id, status, started_at,
-          error, ack_requested, priority, remind_after_ms)
-        SELECT id, sender_id, sender_username, created_at, due_at, zone, target_answer,
+          error, ack_requested, priority, remind_after_ms`,
+        select: `id, sender_id, sender_username, created_at, due_at, zone, target_answer,
           channels, message, files_json, source_post_id, status, started_at, error,
-          ack_requested, priority, remind_after_ms
-        FROM scheduled_broadcasts ORDER BY rowid;
-      DROP TABLE scheduled_broadcasts;
-      ALTER TABLE scheduled_v6 RENAME TO scheduled_broadcasts;
+          ack_requested, priority, remind_after_ms`,
+      })
+    }
       CREATE INDEX scheduled_by_due ON scheduled_broadcasts (status, due_at);
       CREATE INDEX scheduled_by_sender ON scheduled_broadcasts (sender_id, due_at);
       CREATE INDEX scheduled_by_expiry ON scheduled_broadcasts (status, expires_at);
       CREATE TABLE approval_decisions (
         broadcast_id      TEXT NOT NULL REFERENCES scheduled_broadcasts (id),
-        round             INTEGER NOT NULL,
-        approver_id       TEXT NOT NULL,
-        approver_username TEXT NOT NULL,
-        decision          TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
-        reason            TEXT NOT NULL DEFAULT '',
-        at                INTEGER NOT NULL,
-        PRIMARY KEY (broadcast_id, round, approver_id)
+${DECISION_COLUMNS}
       );
     `,
   },
@@ -304,13 +333,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX edit_approvals_by_expiry ON edit_approvals (status, expires_at);
       CREATE TABLE edit_decisions (
         broadcast_id      TEXT NOT NULL,
-        round             INTEGER NOT NULL,
-        approver_id       TEXT NOT NULL,
-        approver_username TEXT NOT NULL,
-        decision          TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
-        reason            TEXT NOT NULL DEFAULT '',
-        at                INTEGER NOT NULL,
-        PRIMARY KEY (broadcast_id, round, approver_id),
+${DECISION_COLUMNS},
         FOREIGN KEY (broadcast_id, round) REFERENCES edit_approvals (broadcast_id, round)
       );
     `,
