@@ -74,10 +74,10 @@ Deno.test("the start task's allocator setting is set for the compiled binary too
     containerfile.includes(`ENV GLIBC_TUNABLES=${tunables}\n`),
     "the Containerfile sets the same GLIBC_TUNABLES",
   );
-  const readme = Deno.readTextFileSync(repoPath("README.md"));
+  const deploying = Deno.readTextFileSync(repoPath("docs/deploying.md"));
   assert.ok(
-    readme.includes(`Environment=GLIBC_TUNABLES=${tunables}\n`),
-    "README's systemd unit sets the same GLIBC_TUNABLES",
+    deploying.includes(`Environment=GLIBC_TUNABLES=${tunables}\n`),
+    "docs/deploying.md's systemd unit sets the same GLIBC_TUNABLES",
   );
   assert.deepEqual(taskEnv("compile"), {}, "compile itself runs without it");
 });
