@@ -137,32 +137,58 @@ async function answers(s: Scenario, pattern: RegExp): Promise<number> {
   return posts.filter((p) => pattern.test(p.message)).length;
 }
 
-Deno.test("three instances started at once: one active, the others wait; a DM is answered once", async () => {
-  const s = await startScenario({ startBot: false });
-  const bots = await instances(s, await freshDatabase(), 3);
+/** What a test works on: its scenario, the instances, the active one and a standby. */
+interface Cluster {
+  readonly s: Scenario;
+  readonly bots: readonly BotProcess[];
+  readonly active: BotProcess;
+  readonly standby: BotProcess;
+}
+
+/**
+ * Runs `body` once exactly one of `bots` is active (and, with `standbysReady`, every other one
+ * says it is a ready standby); stops every instance however it ends.
+ */
+async function onCluster(
+  s: Scenario,
+  bots: readonly BotProcess[],
+  standbysReady: boolean,
+  body: (cluster: Cluster) => Promise<void>,
+): Promise<void> {
   try {
     const active = activeOf(bots);
-    for (const b of bots.filter((x) => x !== active)) {
-      await b.waitForOutput(/Standby: connected and ready/);
+    const standbys = bots.filter((b) => b !== active);
+    if (standbysReady) {
+      for (const b of standbys) await b.waitForOutput(/Standby: connected and ready/);
     }
+    await body({ s, bots, active, standby: standbys[0] });
+  } finally {
+    await stopAll(bots);
+  }
+}
+
+/** Runs `body` on `n` instances on a fresh database of a plain scenario, the standbys ready. */
+async function withInstances(n: number, body: (cluster: Cluster) => Promise<void>): Promise<void> {
+  const s = await startScenario({ startBot: false });
+  try {
+    await onCluster(s, await instances(s, await freshDatabase(), n), true, body);
+  } finally {
+    await s.stop();
+  }
+}
+
+Deno.test("three instances started at once: one active, the others wait; a DM is answered once", async () => {
+  await withInstances(3, async ({ s, bots, active }) => {
     const alice = s.dm(s.world.alice);
     assert.match(await alice.ask("!id town-square"), /Id: `/);
     assert.match(await alice.ask("!help"), /!id/);
     assert.equal(await answers(s, /^Id: `/m), 1, "one answer to the one question");
     assert.equal(activeOf(bots), active, "still one active");
-  } finally {
-    await stopAll(bots);
-    await s.stop();
-  }
+  });
 });
 
 Deno.test("the active stopped gracefully hands over at once; the wizard goes on", async () => {
-  const s = await startScenario({ startBot: false });
-  const bots = await instances(s, await freshDatabase(), 2);
-  try {
-    const active = activeOf(bots);
-    const standby = bots.find((b) => b !== active)!;
-    await standby.waitForOutput(/Standby: connected and ready/);
+  await withInstances(2, async ({ s, active, standby }) => {
     const alice = s.dm(s.world.alice);
     await alice.send("Fire drill at noon");
     await alice.replyMatching(/Where should I send this/);
@@ -171,19 +197,11 @@ Deno.test("the active stopped gracefully hands over at once; the wizard goes on"
     // The draft was kept in the shared store: the new active asks the next question.
     assert.match(await alice.ask("town-square"), /Ready to send/);
     assert.match(await alice.ask("no"), /./);
-  } finally {
-    await stopAll(bots);
-    await s.stop();
-  }
+  });
 });
 
 Deno.test("a DM sent while nobody is active is answered once, by the new active", async () => {
-  const s = await startScenario({ startBot: false });
-  const bots = await instances(s, await freshDatabase(), 2);
-  try {
-    const active = activeOf(bots);
-    const standby = bots.find((b) => b !== active)!;
-    await standby.waitForOutput(/Standby: connected and ready/);
+  await withInstances(2, async ({ s, active, standby }) => {
     await active.kill();
     const alice = s.dm(s.world.alice);
     // The lease has not lapsed yet: nobody listens; the catch-up of the new active answers.
@@ -191,10 +209,7 @@ Deno.test("a DM sent while nobody is active is answered once, by the new active"
     await standby.waitForOutput(/postbot is ready/, 30_000);
     assert.match(await alice.ask("!help"), /!id/);
     assert.equal(await answers(s, /^Id: `/m), 1);
-  } finally {
-    await stopAll(bots);
-    await s.stop();
-  }
+  });
 });
 
 /** The report's line when another instance finished a broadcast. */
@@ -222,29 +237,27 @@ interface Interruption {
 async function interruptedBroadcast(how: Interruption): Promise<void> {
   const { s, bots, channels } = await bulkCluster({ BROADCAST_CONCURRENCY: "4", ...how.env });
   try {
-    const active = activeOf(bots);
-    const standby = bots.find((b) => b !== active)!;
-    if (how.handover) await standby.waitForOutput(/Standby: connected and ready/);
-    const alice = s.dm(s.world.alice);
-    const id = await startBulk(alice, how.text);
-    await deliveriesReach(active, 10);
-    await how.interrupt(active, standby, id);
+    await onCluster(s, bots, how.handover, async ({ active, standby }) => {
+      const alice = s.dm(s.world.alice);
+      const id = await startBulk(alice, how.text);
+      await deliveriesReach(active, 10);
+      await how.interrupt(active, standby, id);
 
-    const report = await alice.replyMatching(/Delivered to/, 180_000);
-    assert.deepEqual(deliveredCount(report), [N, N], report);
-    if (how.handover) assert.match(report, TAKEN_OVER);
-    await how.afterReport?.(active);
-    await limiterOff(s);
-    if (how.handover) {
-      const resumed = await deliveredOk(standby);
-      assert.ok(resumed > 0 && resumed < N, `the standby delivered ${resumed} of ${N}`);
-    }
-    await assertOneCopyEach(s, channels, id);
-    // The sender is told once: the next answer comes after no second report.
-    assert.match(await alice.ask("!id town-square"), /Id: `/);
-    assert.equal(await answers(s, how.told), 1, "the sender is told once, at the end");
+      const report = await alice.replyMatching(/Delivered to/, 180_000);
+      assert.deepEqual(deliveredCount(report), [N, N], report);
+      if (how.handover) assert.match(report, TAKEN_OVER);
+      await how.afterReport?.(active);
+      await limiterOff(s);
+      if (how.handover) {
+        const resumed = await deliveredOk(standby);
+        assert.ok(resumed > 0 && resumed < N, `the standby delivered ${resumed} of ${N}`);
+      }
+      await assertOneCopyEach(s, channels, id);
+      // The sender is told once: the next answer comes after no second report.
+      assert.match(await alice.ask("!id town-square"), /Id: `/);
+      assert.equal(await answers(s, how.told), 1, "the sender is told once, at the end");
+    });
   } finally {
-    await stopAll(bots);
     await s.stop();
   }
 }
@@ -307,12 +320,7 @@ Deno.test("PostgreSQL restarted during a broadcast: it completes, no copy twice"
 });
 
 Deno.test("an active paused past its lease answers nothing when it resumes, and stops", async () => {
-  const s = await startScenario({ startBot: false });
-  const bots = await instances(s, await freshDatabase(), 2);
-  try {
-    const active = activeOf(bots);
-    const standby = bots.find((b) => b !== active)!;
-    await standby.waitForOutput(/Standby: connected and ready/);
+  await withInstances(2, async ({ s, active, standby }) => {
     Deno.kill(active.pid, "SIGSTOP");
     await standby.waitForOutput(/postbot is ready/, 30_000);
     const alice = s.dm(s.world.alice);
@@ -333,8 +341,5 @@ Deno.test("an active paused past its lease answers nothing when it resumes, and 
     assert.match(await alice.ask("!help"), /!id/);
     assert.equal(await answers(s, /^Id: `/m), 1);
     await until(() => standby.output.includes("postbot is ready") || undefined, "still active");
-  } finally {
-    await stopAll(bots);
-    await s.stop();
-  }
+  });
 });
