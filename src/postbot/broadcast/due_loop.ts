@@ -62,6 +62,13 @@ export abstract class DueLoop {
   /** How soon (ms) to look again when {@link nextDueAt} failed; the place to log it. */
   protected abstract retryAfter(error: unknown): number;
 
+  /**
+   * A run the timer started failed (the store unreachable longer than its retries): the place
+   * to log it. The loop goes on at the next due time; nothing else may see the error, and an
+   * unhandled rejection would end the process.
+   */
+  protected abstract runFailed(error: unknown): void;
+
   /** Whether `stop` was called (or `start` not yet): a run checks it between items. */
   get stopped(): boolean {
     return this.#stopped;
@@ -108,7 +115,7 @@ export abstract class DueLoop {
       this.#clearTimer();
       this.#timer = this.#timers.set(() => {
         this.#timer = undefined;
-        void this.tick();
+        this.tick().catch((e) => this.runFailed(e));
       }, Math.min(this.#maxSleepMs, Math.max(leastWait, untilNext)));
     });
   }

@@ -37,6 +37,7 @@ interface Behaviour {
   readonly run: () => Promise<number | void>;
   readonly nextDue: () => Promise<number | undefined>;
   readonly retryAfter: (error: unknown) => number;
+  readonly runFailed: (error: unknown) => void;
 }
 
 class TestLoop extends DueLoop {
@@ -54,6 +55,9 @@ class TestLoop extends DueLoop {
   protected override retryAfter(error: unknown): number {
     return this.#behaviour.retryAfter(error);
   }
+  protected override runFailed(error: unknown): void {
+    this.#behaviour.runFailed(error);
+  }
 }
 
 function loopWith(
@@ -68,6 +72,7 @@ function loopWith(
     },
     nextDue: () => Promise.resolve(undefined),
     retryAfter: () => 5_000,
+    runFailed: () => {},
     ...overrides,
   }, { now: () => NOW, timers, maxSleepMs: overrides.maxSleepMs });
   return { loop, timers, runs: () => runs };
@@ -178,4 +183,26 @@ Deno.test("a failed run reaches the caller and the loop keeps going", async () =
   await loop.tick();
   await loop.stop();
   assert.equal(timers.pending.size, 0);
+});
+
+Deno.test("a run the timer started fails: handed to runFailed, never unhandled", async () => {
+  let fail = false;
+  const failures: unknown[] = [];
+  const { loop, timers } = loopWith({
+    run: () => fail ? Promise.reject(new Error("database away")) : Promise.resolve(),
+    nextDue: () => Promise.resolve(NOW + 100),
+    runFailed: (e) => failures.push(e),
+  });
+  await loop.start();
+  assert.equal(await timers.armed(), 100);
+  fail = true;
+  timers.fire();
+  await until(() => failures.length === 1 || undefined, "the failure to be handed over");
+  assert.match(String(failures[0]), /database away/);
+  assert.equal(await timers.armed(), 100, "armed again after the failure");
+  fail = false;
+  timers.fire();
+  await until(() => timers.pending.size === 1 || undefined, "the next run to arm");
+  await loop.stop();
+  assert.equal(failures.length, 1);
 });

@@ -54,6 +54,10 @@ export class ReminderLoop extends DueLoop {
     return BUSY_RETRY_MS;
   }
 
+  protected override runFailed(error: unknown): void {
+    log.error("Could not look for due reminders: {error}", { error });
+  }
+
   /** Sends the due reminders; true when one had to wait for its delivery to finish. */
   async #sendDue(): Promise<boolean> {
     let waiting = false;

@@ -38,4 +38,8 @@ export class ApprovalExpiry extends DueLoop {
   protected override retryAfter(): number {
     return RETRY_AFTER_FAILURE_MS;
   }
+
+  protected override runFailed(error: unknown): void {
+    log.error("Could not look for lapsed approval requests: {error}", { error });
+  }
 }

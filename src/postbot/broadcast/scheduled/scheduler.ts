@@ -79,6 +79,10 @@ export class Scheduler extends DueLoop {
     return RETRY_AFTER_FAILURE_MS;
   }
 
+  protected override runFailed(error: unknown): void {
+    log.error("Could not look for due scheduled broadcasts: {error}", { error });
+  }
+
   async #sendDue(): Promise<void> {
     const due = await this.#deps.store.due(this.now());
     if (due.length === 0) return;
