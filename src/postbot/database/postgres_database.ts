@@ -18,6 +18,7 @@ import { err, ok, type Problem, type Result } from "@postbot/framework";
 import type { Database, Row, SqlExecutor, SqlValue } from "./port.ts";
 import { toPostgres } from "./dialect.ts";
 import type { PostgresTarget } from "./postgres_url.ts";
+import { PreparedNames, stalePlan } from "./prepared_names.ts";
 
 const INT8_OID = 20;
 
@@ -51,20 +52,46 @@ const EnvFreeClient = function (config?: pg.ClientConfig): pg.Client {
   }
 } as unknown as typeof pg.Client;
 
-/** Statements on one pooled connection (a transaction's) or on the pool. */
+/**
+ * Statements on one pooled connection (a transaction's) or on the pool. A statement with
+ * parameters is sent as a named prepared statement (prepared_names.ts); one without is sent
+ * as it is (a migration's script of several statements cannot be prepared).
+ */
 class PgStatements implements SqlExecutor {
   readonly #on: pg.Pool | pg.PoolClient;
+  readonly #names: PreparedNames;
 
-  constructor(on: pg.Pool | pg.PoolClient) {
+  /** Whether the statements run in a transaction (a failed one has aborted it). */
+  readonly #inTransaction: boolean;
+
+  constructor(on: pg.Pool | pg.PoolClient, names: PreparedNames, inTransaction: boolean) {
     this.#on = on;
+    this.#names = names;
+    this.#inTransaction = inTransaction;
   }
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return (await this.#on.query(toPostgres(sql), params as SqlValue[])).rows as T[];
+    return (await this.#send(sql, params)).rows as T[];
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    return (await this.#on.query(toPostgres(sql), params as SqlValue[])).rowCount ?? 0;
+    return (await this.#send(sql, params)).rowCount ?? 0;
+  }
+
+  async #send(sql: string, params: readonly SqlValue[]): Promise<pg.QueryResult> {
+    const text = toPostgres(sql);
+    const values = params as SqlValue[];
+    if (values.length === 0) return await this.#on.query(text);
+    try {
+      return await this.#on.query({ name: this.#names.of(text), text, values });
+    } catch (e) {
+      // The statement did not run (see prepared_names.ts); in a transaction, the transaction
+      // is tried again as a whole.
+      if (!stalePlan(e)) throw e;
+      this.#names.renew();
+      if (this.#inTransaction) throw e;
+      return await this.#on.query({ name: this.#names.of(text), text, values });
+    }
   }
 }
 
@@ -118,10 +145,11 @@ export class PostgresDatabase implements Database {
   readonly nowMs = "CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS BIGINT)";
   readonly #pool: pg.Pool;
   readonly #statements: PgStatements;
+  readonly #names = new PreparedNames();
 
   constructor(pool: pg.Pool) {
     this.#pool = pool;
-    this.#statements = new PgStatements(pool);
+    this.#statements = new PgStatements(pool, this.#names, false);
   }
 
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
@@ -133,7 +161,15 @@ export class PostgresDatabase implements Database {
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return retrying(() => this.#transactionOnce(fn));
+    return retrying(async () => {
+      try {
+        return await this.#transactionOnce(fn);
+      } catch (e) {
+        // Rolled back; its statements now have new names (see prepared_names.ts).
+        if (!stalePlan(e)) throw e;
+        return await this.#transactionOnce(fn);
+      }
+    });
   }
 
   async #transactionOnce<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
@@ -142,7 +178,7 @@ export class PostgresDatabase implements Database {
     try {
       await client.query("BEGIN");
       try {
-        const result = await fn(new PgStatements(client));
+        const result = await fn(new PgStatements(client, this.#names, true));
         await client.query("COMMIT");
         return result;
       } catch (e) {
