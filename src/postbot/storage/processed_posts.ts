@@ -2,7 +2,8 @@
  * The durable record of handled DMs, so a DM is answered once even when it is seen again
  * after a restart (REST catch-up) or replayed by the server. With several instances on one
  * database the claim is fenced (database/fencing.ts): the instance whose claim is written
- * answers; one that lost the lease claims nothing and stays silent.
+ * answers; one that lost the lease claims nothing and stays silent. Claims arriving together
+ * are written together (claim_batch.ts).
  *
  * @module
  */
@@ -10,25 +11,35 @@
 import type { ProcessedPosts } from "@postbot/framework";
 import type { Database } from "../database/port.ts";
 import { type FenceSource, SOLE_INSTANCE } from "../database/fencing.ts";
+import { type Claim, ClaimBatcher } from "./claim_batch.ts";
 
 /** {@link ProcessedPosts} in the `processed_posts` table. */
 export class StoredProcessedPosts implements ProcessedPosts {
   readonly #db: Database;
   readonly #fence: FenceSource;
+  readonly #batcher = new ClaimBatcher((claims) => this.#write(claims));
 
   constructor(db: Database, fence: FenceSource = SOLE_INSTANCE) {
     this.#db = db;
     this.#fence = fence;
   }
 
-  async claim(postId: string, channelId: string, createAt: number): Promise<boolean> {
-    const changed = await this.#db.run(
-      `INSERT INTO processed_posts (post_id, channel_id, create_at)
-       SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER)
-       WHERE ${this.#fence()} ON CONFLICT (post_id) DO NOTHING`,
-      [postId, channelId, createAt],
+  claim(postId: string, channelId: string, createAt: number): Promise<boolean> {
+    return this.#batcher.claim({ postId, channelId, createAt });
+  }
+
+  /** Inserts the claims not yet recorded, if this instance may act; the post ids inserted. */
+  async #write(claims: readonly Claim[]): Promise<ReadonlySet<string>> {
+    const rows = claims.map((_, i) =>
+      i === 0 ? "(CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER))" : "(?, ?, ?)"
     );
-    return changed === 1;
+    const written = await this.#db.query<{ post_id: string }>(
+      `INSERT INTO processed_posts (post_id, channel_id, create_at)
+       SELECT * FROM (VALUES ${rows.join(", ")}) AS claimed
+       WHERE ${this.#fence()} ON CONFLICT (post_id) DO NOTHING RETURNING post_id`,
+      claims.flatMap((c) => [c.postId, c.channelId, c.createAt]),
+    );
+    return new Set(written.map((r) => r.post_id));
   }
 
   async lastCreateAt(): Promise<number> {

@@ -29,3 +29,21 @@ testOnBothEngines("processed posts: unsettled channels keep their first mark", a
   await posts.markSettled("c1");
   assert.deepEqual(await posts.unsettled(), []);
 });
+
+testOnBothEngines(
+  "processed posts: claims at once are each answered for themselves",
+  async (db) => {
+    const posts = new StoredProcessedPosts(db);
+    assert.equal(await posts.claim("p0", "c1", 500), true);
+    const ids = ["p1", "p2", "p0", "p1", "p3", ...Array.from({ length: 100 }, (_, i) => `q${i}`)];
+    const claimed = await Promise.all(ids.map((id, i) => posts.claim(id, `c${i % 3}`, 1_000 + i)));
+    assert.deepEqual(claimed.slice(0, 5), [true, true, false, false, true]);
+    assert.ok(claimed.slice(5).every((c) => c));
+    assert.equal(await posts.lastCreateAt(), 1_000 + ids.length - 1);
+    const [row] = await db.query<{ n: number }>("SELECT COUNT(*) AS n FROM processed_posts");
+    assert.equal(Number(row.n), 104);
+    const standby = new StoredProcessedPosts(db, () => NEVER);
+    const refused = await Promise.all(["r1", "r2", "r3"].map((id) => standby.claim(id, "c", 1)));
+    assert.deepEqual(refused, [false, false, false]);
+  },
+);
