@@ -137,12 +137,13 @@ async function row(
  * commit flushed to disk before it is answered).
  */
 const DURABILITY = [
-  { name: "fsync=off (throwaway cluster)", settings: ["fsync = off"] },
+  { name: "fsync=off (throwaway cluster)", settings: [], expect: "off on" },
   {
     name: "fsync=on, synchronous_commit=off (as SQLite NORMAL)",
-    settings: ["fsync = on", "synchronous_commit = off"],
+    settings: ["fsync=on", "synchronous_commit=off"],
+    expect: "on off",
   },
-  { name: "fsync=on, synchronous_commit=on (default)", settings: ["synchronous_commit = on"] },
+  { name: "fsync=on, synchronous_commit=on (default)", settings: ["fsync=on"], expect: "on on" },
 ] as const;
 
 /** PostgreSQL's floor and its claims with each fence, on a fresh database of `pg`. */
@@ -186,10 +187,13 @@ export async function claimBenchmark(): Promise<BenchRow[]> {
   );
   await sqlite.value.close();
   await Deno.remove(dir, { recursive: true });
-  await using pg = await startPostgres();
   for (const durability of DURABILITY) {
-    for (const setting of durability.settings) await pg.psql(`ALTER SYSTEM SET ${setting}`);
-    await pg.psql("SELECT pg_reload_conf()");
+    await using pg = await startPostgres({ settings: durability.settings });
+    const shown = await pg.psql(
+      "SELECT current_setting('fsync') || ' ' || " +
+        "current_setting('synchronous_commit')",
+    );
+    if (shown.trim() !== durability.expect) throw new Error(`settings not applied: ${shown}`);
     rows.push(...await postgresRows(pg, durability.name));
   }
   return rows;

@@ -2,7 +2,9 @@
  * The switch that runs the integration tests on PostgreSQL: with
  * `POSTBOT_TEST_DATABASE=postgres` (the `test:postgres` task) every scenario's bot gets a
  * `DATABASE_URL` of its own, a fresh database in one throwaway cluster per test process;
- * otherwise the bot keeps its SQLite file.
+ * otherwise the bot keeps its SQLite file. `POSTBOT_TEST_POSTGRES_SETTINGS` adds server settings
+ * to the cluster (`name=value`, separated by spaces), e.g. `fsync=on synchronous_commit=off` for
+ * a benchmark comparing durability with SQLite's.
  *
  * @module
  */
@@ -20,7 +22,7 @@ export function testsOnPostgres(): boolean {
 export async function testDatabaseEnv(): Promise<Record<string, string>> {
   if (!testsOnPostgres()) return {};
   if (cluster === undefined) {
-    cluster = startPostgres();
+    cluster = startPostgres({ settings: extraSettings() });
     cluster.then((pg) => globalThis.addEventListener("unload", () => pg.stopNow()), () => {});
   }
   return { DATABASE_URL: await (await cluster).createDatabase() };
@@ -34,4 +36,11 @@ export async function testDatabaseEnv(): Promise<Record<string, string>> {
  */
 export function sqliteOnly(_reason: string): boolean {
   return testsOnPostgres();
+}
+
+/** The server settings of POSTBOT_TEST_POSTGRES_SETTINGS (see the module's doc). */
+function extraSettings(): string[] {
+  return (Deno.env.get("POSTBOT_TEST_POSTGRES_SETTINGS") ?? "").split(/\s+/).filter((s) =>
+    s !== ""
+  );
 }

@@ -62,6 +62,11 @@ export interface PostgresOptions {
    * openssl; the CA's file is {@link ThrowawayPostgres.caFile}.
    */
   readonly tls?: boolean;
+  /**
+   * More server settings (`name=value`, no spaces), after the defaults: `fsync=on` undoes the
+   * tests' `fsync=off`, for a benchmark that compares durability settings.
+   */
+  readonly settings?: readonly string[];
 }
 
 let databases = 0;
@@ -88,10 +93,10 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Thro
   const init = await initCluster(pg, dataDir);
   if (!init.ok) throw new Error(init.error);
   const port = freePort();
-  let settings: string[] = [];
+  const settings: string[] = [...options.settings ?? []];
   if (options.tls) {
     try {
-      settings = await makeCertificates(root);
+      settings.push(...await makeCertificates(root));
     } catch (e) {
       await Deno.remove(root, { recursive: true }).catch(() => {});
       throw e;

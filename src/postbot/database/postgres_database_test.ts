@@ -145,3 +145,11 @@ Deno.test("TLS: verify-full with the CA file connects encrypted; another CA is r
     await Deno.remove(other, { recursive: true });
   }
 });
+
+Deno.test("the throwaway cluster takes settings after its own (fsync=on undoes fsync=off)", async () => {
+  await using pg = await startPostgres({ settings: ["fsync=on", "synchronous_commit=off"] });
+  const shown = await pg.psql(
+    "SELECT current_setting('fsync') || ' ' || current_setting('synchronous_commit')",
+  );
+  assert.equal(shown.trim(), "on off");
+});
