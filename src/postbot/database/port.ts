@@ -15,10 +15,32 @@ export type SqlValue = string | number | null | Uint8Array;
 /** A row as read: column name to value. Stores narrow it to their own row types. */
 export type Row = Record<string, SqlValue>;
 
+/** A SELECT read a page at a time, ordered by a key (see {@link SqlExecutor.queryEach}). */
+export interface PagedQuery {
+  /**
+   * The statement of one page. Its last two placeholders are the key to start after and the
+   * page size: it ends like `AND seq > ? ORDER BY seq LIMIT ?`.
+   */
+  readonly sql: string;
+  /** The values of the placeholders before those two. */
+  readonly params?: readonly SqlValue[];
+  /** The key column as named in the rows: unique and never null among the rows selected. */
+  readonly key: string;
+  /** A value below every key: the first page starts after it. */
+  readonly start: SqlValue;
+  /** Rows a page (default 500, pages.ts). */
+  readonly pageSize?: number;
+}
+
 /** Statements on a connection or inside a transaction. */
 export interface SqlExecutor {
   /** Runs a statement that returns rows (SELECT, or a write with RETURNING). */
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /**
+   * Runs a SELECT a page at a time (keyset pagination, see pages.ts) and yields its rows one
+   * at a time: for a result too large to hold whole (a broadcast's 10,000 deliveries).
+   */
+  queryEach<T extends Row = Row>(q: PagedQuery): AsyncIterable<T>;
   /** Runs a statement and answers how many rows it changed. */
   run(sql: string, params?: readonly SqlValue[]): Promise<number>;
 }

@@ -15,8 +15,9 @@ import pg from "pg";
 import process from "node:process";
 import type { ConnectionOptions } from "node:tls";
 import { err, ok, type Problem, type Result } from "@postbot/framework";
-import type { Database, Row, SqlExecutor, SqlValue } from "./port.ts";
+import type { Database, PagedQuery, Row, SqlExecutor, SqlValue } from "./port.ts";
 import { toPostgres } from "./dialect.ts";
+import { pagedRows } from "./pages.ts";
 import type { PostgresTarget } from "./postgres_url.ts";
 import { PreparedNames, stalePlan } from "./prepared_names.ts";
 
@@ -72,6 +73,10 @@ class PgStatements implements SqlExecutor {
 
   async query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     return (await this.#send(sql, params)).rows as T[];
+  }
+
+  queryEach<T extends Row = Row>(q: PagedQuery): AsyncIterable<T> {
+    return pagedRows((sql, params) => this.query<T>(sql, params), q);
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
@@ -154,6 +159,11 @@ export class PostgresDatabase implements Database {
 
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
     return retrying(() => this.#statements.query<T>(sql, params));
+  }
+
+  /** Each page is tried again on its own, like any statement. */
+  queryEach<T extends Row = Row>(q: PagedQuery): AsyncIterable<T> {
+    return pagedRows((sql, params) => this.query<T>(sql, params), q);
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<number> {

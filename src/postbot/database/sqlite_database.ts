@@ -16,7 +16,8 @@ import {
   openDatabase,
 } from "@postbot/framework/sqlite";
 import { ok, type Result } from "@postbot/framework";
-import type { Database, Row, SqlExecutor, SqlValue } from "./port.ts";
+import type { Database, PagedQuery, Row, SqlExecutor, SqlValue } from "./port.ts";
+import { pagedRows } from "./pages.ts";
 
 /** Statements on the one connection, prepared once each. */
 class SqliteStatements implements SqlExecutor {
@@ -38,6 +39,10 @@ class SqliteStatements implements SqlExecutor {
 
   query<T extends Row = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
     return Promise.resolve(this.#statement(sql).all(...(params as SQLInputValue[])) as T[]);
+  }
+
+  queryEach<T extends Row = Row>(q: PagedQuery): AsyncIterable<T> {
+    return pagedRows((sql, params) => this.query<T>(sql, params), q);
   }
 
   run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
@@ -73,6 +78,11 @@ export class SqliteDatabase implements Database {
   async query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
     while (this.#open !== undefined) await this.#open;
     return this.#statements.query<T>(sql, params);
+  }
+
+  /** Each page waits for a running transaction like any statement. */
+  queryEach<T extends Row = Row>(q: PagedQuery): AsyncIterable<T> {
+    return pagedRows((sql, params) => this.query<T>(sql, params), q);
   }
 
   async run(sql: string, params?: readonly SqlValue[]): Promise<number> {

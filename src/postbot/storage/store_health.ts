@@ -13,7 +13,8 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { logger } from "@postbot/framework";
 import { sqliteTrouble } from "@postbot/framework/sqlite";
-import type { Database, Row, SqlExecutor, SqlValue } from "../database/port.ts";
+import type { Database, PagedQuery, Row, SqlExecutor, SqlValue } from "../database/port.ts";
+import { pagedRows } from "../database/pages.ts";
 
 const log = logger("storage");
 
@@ -163,6 +164,11 @@ class WatchedDatabase implements Database {
 
   query<T extends Row = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
     return this.#observe(() => this.#db.query<T>(sql, params));
+  }
+
+  /** Each page is observed like any statement. */
+  queryEach<T extends Row = Row>(q: PagedQuery): AsyncIterable<T> {
+    return pagedRows((sql, params) => this.query<T>(sql, params), q);
   }
 
   run(sql: string, params?: readonly SqlValue[]): Promise<number> {
