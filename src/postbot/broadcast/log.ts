@@ -291,11 +291,24 @@ export class BroadcastLog {
 
   /** One broadcast's deliveries, in the order the targets were resolved. */
   async deliveries(id: string): Promise<DeliveryRecord[]> {
-    const rows = await this.#db.query(
-      "SELECT * FROM deliveries WHERE broadcast_id = ? ORDER BY seq",
-      [id],
-    );
-    return rows.map(toDelivery);
+    const all: DeliveryRecord[] = [];
+    for await (const d of this.eachDelivery(id)) all.push(d);
+    return all;
+  }
+
+  /**
+   * One broadcast's deliveries like {@link deliveries}, one record at a time, read a page at
+   * a time: for a reader that keeps a little of each (a count, a channel id), so 10,000
+   * records and their rows are never alive at once. The reader may write between records.
+   */
+  async *eachDelivery(id: string): AsyncGenerator<DeliveryRecord, void, undefined> {
+    const rows = this.#db.queryEach({
+      sql: "SELECT * FROM deliveries WHERE broadcast_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+      params: [id],
+      key: "seq",
+      start: 0,
+    });
+    for await (const row of rows) yield toDelivery(row);
   }
 
   /** One recipient's delivery of a broadcast. */

@@ -6,7 +6,8 @@ import { MIGRATIONS } from "../migrations.ts";
 import { APP_NAME } from "../name.ts";
 import { BroadcastLog } from "./log.ts";
 import { SqliteDatabase } from "../database/sqlite_database.ts";
-import type { ChannelTarget } from "./model.ts";
+import type { BroadcastTarget, ChannelTarget, PersonTarget } from "./model.ts";
+import { testOnBothEngines } from "../database/testing.ts";
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
 
@@ -33,6 +34,16 @@ const FILES = [
   { id: "f".repeat(26), name: "report.pdf", size: 1234, mimeType: "application/pdf" },
   { id: "g".repeat(26), name: "notes.txt", size: 7, mimeType: "text/plain" },
 ];
+
+/** A broadcast's fields but its id and targets. */
+const BASE = {
+  senderId: "u1",
+  senderUsername: "alice",
+  targetAnswer: "all, ~town-square",
+  message: "Hello @channel",
+  files: FILES,
+  sourcePostId: "p".repeat(26),
+};
 
 async function create(log: BroadcastLog, id: string, targets: ChannelTarget[], senderId = "u1") {
   await log.create({
@@ -303,3 +314,35 @@ Deno.test("the options are kept with the broadcast; an automatic reminder waits,
   assert.equal(await log.cancelReminder("b3"), false, "none asked for");
   db.close();
 });
+
+const nameOf = (t: BroadcastTarget) => t.kind === "person" ? t.username : t.name;
+
+const person = (n: number): PersonTarget => ({
+  kind: "person",
+  userId: String(n).padStart(26, "u"),
+  username: `person-${n}`,
+  displayName: `Person ${n}`,
+  reach: { by: "name" },
+});
+
+testOnBothEngines(
+  "eachDelivery reads a broadcast's deliveries page by page, in order",
+  async (db) => {
+    const log = new BroadcastLog(db, () => 1_000);
+    const many = [target(1), ...Array.from({ length: 1_100 }, (_, i) => person(i + 1))];
+    await log.create({ ...BASE, id: "b1", targets: many });
+    await log.create({ ...BASE, id: "b2", targets: [target(2), person(1)] });
+    const names: string[] = [];
+    for await (const d of log.eachDelivery("b1")) {
+      names.push(nameOf(d));
+      // The reader may write between records: a failed mark lands, and nothing is read twice.
+      if (d.kind === "person") await log.markFailed("b1", d, "gone");
+    }
+    assert.deepEqual(names, many.map(nameOf));
+    const read = await log.deliveries("b1");
+    assert.equal(read.length, 1_101);
+    assert.deepEqual(read.filter((d) => d.status === "failed").length, 1_100);
+    assert.deepEqual((await log.deliveries("b2")).map(nameOf), ["channel-2", "person-1"]);
+    assert.deepEqual(await log.deliveries("none"), []);
+  },
+);

@@ -50,18 +50,39 @@ export interface DeliveryTally {
   readonly kept: readonly DeliveryRecord[];
 }
 
-/** Counts `deliveries` and keeps what a report of them needs (see {@link DeliveryTally}). */
-export function tallyDeliveries(deliveries: Iterable<DeliveryRecord>): DeliveryTally {
-  const zero = () => ({ total: 0, delivered: 0, failed: 0, deleted: 0 });
-  const counts = { channels: zero(), people: zero() };
-  const kept: DeliveryRecord[] = [];
-  for (const d of deliveries) {
-    const c = d.kind === "channel" ? counts.channels : counts.people;
+/** A tally being counted: see {@link DeliveryTally}. */
+class Tally {
+  readonly #zero = () => ({ total: 0, delivered: 0, failed: 0, deleted: 0 });
+  readonly counts = { channels: this.#zero(), people: this.#zero() };
+  readonly kept: DeliveryRecord[] = [];
+
+  add(d: DeliveryRecord): void {
+    const c = d.kind === "channel" ? this.counts.channels : this.counts.people;
     c.total++;
     if (d.status === "delivered" || d.status === "failed" || d.status === "deleted") c[d.status]++;
-    if (d.kind === "channel" || d.status === "failed" || d.reach.by === "members") kept.push(d);
+    if (d.kind === "channel" || d.status === "failed" || d.reach.by === "members") {
+      this.kept.push(d);
+    }
   }
-  return { counts, kept };
+}
+
+/** Counts `deliveries` and keeps what a report of them needs (see {@link DeliveryTally}). */
+export function tallyDeliveries(deliveries: Iterable<DeliveryRecord>): DeliveryTally {
+  const tally = new Tally();
+  for (const d of deliveries) tally.add(d);
+  return { counts: tally.counts, kept: tally.kept };
+}
+
+/**
+ * {@link tallyDeliveries} of deliveries read as they come (BroadcastLog.eachDelivery): only
+ * what is kept outlives its record.
+ */
+export async function tallyEachDelivery(
+  deliveries: AsyncIterable<DeliveryRecord>,
+): Promise<DeliveryTally> {
+  const tally = new Tally();
+  for await (const d of deliveries) tally.add(d);
+  return { counts: tally.counts, kept: tally.kept };
 }
 
 /** {@link DeliveryCounts} of a list of deliveries. */

@@ -1,7 +1,13 @@
 import { type DeliveryRecord, type DeliveryStatus, type PersonReach, targetKey } from "./model.ts";
 import assert from "node:assert/strict";
 import { deliveryEvent } from "./audit.ts";
-import { deliveryReport, tallyDeliveries, undoWindowClosedText, when } from "./report.ts";
+import {
+  deliveryReport,
+  tallyDeliveries,
+  tallyEachDelivery,
+  undoWindowClosedText,
+  when,
+} from "./report.ts";
 import { withinWindow } from "./rules.ts";
 import { delivery, MIXED, RECORD } from "./fixtures_test.ts";
 
@@ -68,7 +74,7 @@ Deno.test("deliveryReport counts private channels the reader is not in, never na
   assert.match(text, /2 private channels you are not a member of/);
 });
 
-Deno.test("a tally reports and audits exactly as the whole list does, keeping few people", () => {
+Deno.test("a tally reports and audits exactly as the whole list does, keeping few people", async () => {
   const person = (
     n: number,
     status: DeliveryStatus,
@@ -106,4 +112,8 @@ Deno.test("a tally reports and audits exactly as the whole list does, keeping fe
     deliveryEvent(RECORD, kept, "Broadcast", "alice", 1, counts),
     deliveryEvent(RECORD, all, "Broadcast", "alice", 1),
   );
+  async function* oneByOne() {
+    for (const d of all) yield await Promise.resolve(d);
+  }
+  assert.deepEqual(await tallyEachDelivery(oneByOne()), { counts, kept });
 });

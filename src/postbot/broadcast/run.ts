@@ -274,7 +274,7 @@ export class DeliveryRuns {
   async #pendingTargets(id: string): Promise<DeliveryRecord[]> {
     const audit = this.#deps.settings.auditChannelId ?? "";
     const pending: DeliveryRecord[] = [];
-    for (const d of await this.#deps.broadcastLog.deliveries(id)) {
+    for await (const d of this.#deps.broadcastLog.eachDelivery(id)) {
       if (d.status !== "pending") continue;
       // Resolution refuses the audit channel; this holds for broadcasts stored before, too.
       if (audit !== "" && d.kind === "channel" && d.channelId === audit) {
@@ -419,7 +419,7 @@ export class DeliveryRuns {
   /** Shutdown stopped the run: recipients not started fail, the broadcast is interrupted. */
   async #interrupt(id: string, reason: string): Promise<void> {
     const { broadcastLog } = this.#deps;
-    for (const d of await broadcastLog.deliveries(id)) {
+    for await (const d of broadcastLog.eachDelivery(id)) {
       if (d.status !== "pending") continue;
       await broadcastLog.markFailed(
         id,

@@ -117,21 +117,33 @@ export class SeenLog {
 
   /**
    * The delivered recipients of a broadcast without a seen threshold yet, each with the
-   * channel holding its post (a person's DM with the bot; undefined if none is known): the
-   * capture after a run to 10,000 people then needs no delivery records and no map of every
-   * DM the bot ever opened.
+   * channel holding its post (a person's DM with the bot; undefined if none is known), in
+   * the order of the targets: the capture after a run to 10,000 people then needs no
+   * delivery records and no map of every DM the bot ever opened.
    */
   async unmeasured(
     broadcastId: string,
   ): Promise<{ target: TargetRef; channelId: string | undefined }[]> {
-    const rows = await this.#db.query(
-      `SELECT d.kind, d.channel_id, d.user_id, dc.channel_id AS dm FROM deliveries d
+    const all = [];
+    for await (const u of this.eachUnmeasured(broadcastId)) all.push(u);
+    return all;
+  }
+
+  /** {@link unmeasured} one at a time, read a page at a time: 10,000 rows never at once. */
+  async *eachUnmeasured(
+    broadcastId: string,
+  ): AsyncGenerator<{ target: TargetRef; channelId: string | undefined }, void, undefined> {
+    const rows = this.#db.queryEach({
+      sql: `SELECT d.seq, d.kind, d.channel_id, d.user_id, dc.channel_id AS dm FROM deliveries d
        LEFT JOIN direct_channels dc ON d.kind = 'person' AND dc.user_id = d.user_id
-       WHERE d.broadcast_id = ? AND d.status = 'delivered' AND d.seen_threshold IS NULL`,
-      [broadcastId],
-    );
-    return rows.map((r) =>
-      r.kind === "person"
+       WHERE d.broadcast_id = ? AND d.status = 'delivered' AND d.seen_threshold IS NULL
+       AND d.seq > ? ORDER BY d.seq LIMIT ?`,
+      params: [broadcastId],
+      key: "seq",
+      start: 0,
+    });
+    for await (const r of rows) {
+      yield r.kind === "person"
         ? {
           target: { kind: "person", userId: String(r.user_id) },
           channelId: r.dm === null || r.dm === undefined ? undefined : String(r.dm),
@@ -139,8 +151,8 @@ export class SeenLog {
         : {
           target: { kind: "channel", channelId: String(r.channel_id) },
           channelId: String(r.channel_id),
-        }
-    );
+        };
+    }
   }
 
   /** Every DM channel the bot has with a person, by user id (one query, for many people). */

@@ -33,7 +33,7 @@ export interface ThresholdDeps {
   readonly teamId: string;
   readonly seenLog: Pick<
     SeenLog,
-    "setThresholds" | "directChannels" | "thresholds" | "unmeasured"
+    "setThresholds" | "directChannels" | "thresholds" | "eachUnmeasured"
   >;
 }
 
@@ -83,7 +83,7 @@ export async function captureThresholds(
 
 /**
  * Records the thresholds of everything a run delivered that lacks one, read from the log in
- * SQL (SeenLog.unmeasured): what the bot does after each run. Throws as
+ * SQL a page at a time (SeenLog.eachUnmeasured): what the bot does after each run. Throws as
  * {@link captureThresholds}.
  */
 export async function captureRunThresholds(
@@ -91,7 +91,7 @@ export async function captureRunThresholds(
   broadcastId: string,
 ): Promise<number> {
   const wanted = new Map<string, TargetRef>();
-  for (const { target, channelId } of await deps.seenLog.unmeasured(broadcastId)) {
+  for await (const { target, channelId } of deps.seenLog.eachUnmeasured(broadcastId)) {
     if (channelId !== undefined) wanted.set(channelId, target);
   }
   return await measure(deps, broadcastId, wanted);
