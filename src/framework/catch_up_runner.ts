@@ -79,25 +79,18 @@ export class CatchUpRunner {
   }
 
   /**
-   * One pass: lists the bot's channels and its memberships (two requests), reads only the DM
-   * channels whose unread counts say something arrived since the bot last marked them read
-   * (see catch_up.ts), and answers the users' posts no bot post answers yet. Posts found
+   * One pass: lists the bot's channels and its memberships (two requests, one after the
+   * other), reads only the DM channels whose unread counts say something arrived since the
+   * bot last marked them read (see catch_up.ts), and answers the users' posts no bot post answers yet. Posts found
    * answered are recorded as handled, so the database catches up with the conversation.
    */
   async #pass(): Promise<void> {
-    const { transport, processed } = this.#options;
+    const { processed } = this.#options;
     const since = Math.max(0, Date.now() - this.#options.windowMs);
     const team = this.#options.identity.teamId;
     let unread: UnreadDm[];
     try {
-      const [channels, members] = await Promise.all([
-        transport.getJson<ChannelCounts[]>(`/users/me/teams/${team}/channels`, undefined, true),
-        transport.getJson<MemberCounts[]>(
-          `/users/me/teams/${team}/channels/members`,
-          undefined,
-          true,
-        ),
-      ]);
+      const { channels, members } = await this.#candidates(team, since);
       unread = unreadDirectChannels(channels, members, since);
     } catch (e) {
       log.warn("Catch-up could not list the bot's DM channels: {error}", { error: e });
@@ -112,6 +105,41 @@ export class CatchUpRunner {
       channels: unread.length,
       missed,
     });
+  }
+
+  /**
+   * The bot's DM channels with a post at or after `since`, and its memberships of them. Both
+   * lists hold every DM the bot ever opened (10,000 after a broadcast to 10,000 people): they
+   * are read one object at a time, and only the few fields the selection reads of the
+   * channels that may have news are kept.
+   */
+  async #candidates(
+    team: string,
+    since: number,
+  ): Promise<{ channels: ChannelCounts[]; members: MemberCounts[] }> {
+    const { transport } = this.#options;
+    const channels: ChannelCounts[] = [];
+    const listed = transport.getJsonObjects<ChannelCounts>(
+      `/users/me/teams/${team}/channels`,
+      undefined,
+      true,
+    );
+    for await (const { id, type, last_post_at, total_msg_count } of listed) {
+      if (type === "D" && (last_post_at ?? 0) >= since) {
+        channels.push({ id, type, last_post_at, total_msg_count });
+      }
+    }
+    const wanted = new Set(channels.map((c) => c.id));
+    const members: MemberCounts[] = [];
+    const memberships = transport.getJsonObjects<MemberCounts>(
+      `/users/me/teams/${team}/channels/members`,
+      undefined,
+      true,
+    );
+    for await (const { channel_id, msg_count, last_viewed_at } of memberships) {
+      if (wanted.has(channel_id)) members.push({ channel_id, msg_count, last_viewed_at });
+    }
+    return { channels, members };
   }
 
   /** Reads the channels, then dispatches their unanswered posts oldest first; returns how many. */

@@ -106,6 +106,7 @@ export { isChannelMember, MattermostClient, type NewPost } from "./client.ts";
 export { isStatus, MattermostError, type MattermostErrorKind } from "./mattermost_error.ts";
 export { postMessage, type SendPost, sendTo } from "./post_message.ts";
 export { FileBytes } from "./file_bytes.ts";
+export { jsonArrayObjects } from "./json_objects.ts";
 export { type MultipartBody, multipartBody, type MultipartFile } from "./multipart.ts";
 export { isMattermostId, mattermostIdProblem } from "./mattermost_id.ts";
 export { type ServerEvent, type ServerWatcher } from "./bot.ts";

@@ -15,6 +15,7 @@ import type mm from "@mattermost/client";
 import { backoffDelay, type BackoffPolicy, delay } from "./backoff.ts";
 import { MattermostError } from "./mattermost_error.ts";
 import { RatePacer } from "./rate_pacer.ts";
+import { jsonArrayObjects } from "./json_objects.ts";
 import { FileBytes } from "./file_bytes.ts";
 import type { Secret } from "./secret.ts";
 
@@ -200,6 +201,22 @@ export class RestTransport {
   async getJson<T>(path: string, signal?: AbortSignal, background = false): Promise<T> {
     const response = await this.send(this.api(path), { method: "GET", background }, signal);
     return await response.json() as T;
+  }
+
+  /**
+   * GET of a JSON array of objects, yielded one at a time as the answer arrives (see
+   * json_objects.ts): for a list that grows with the bot's history, of which the caller keeps
+   * little. Throws as {@link getJson} before the first object; a SyntaxError when the answer
+   * is not an array of objects.
+   */
+  async *getJsonObjects<T>(
+    path: string,
+    signal?: AbortSignal,
+    background = false,
+  ): AsyncGenerator<T, void, undefined> {
+    const response = await this.send(this.api(path), { method: "GET", background }, signal);
+    if (response.body === null) throw new SyntaxError(`GET ${path}: an empty answer`);
+    for await (const o of jsonArrayObjects(response.body)) yield o as T;
   }
 
   /**

@@ -98,6 +98,21 @@ Deno.test("RestTransport: errors map to MattermostError with status and server e
   });
 });
 
+Deno.test("RestTransport.getJsonObjects: the objects of a JSON array, as getJson reads them", async () => {
+  await withTransport(async (t, w, statuses) => {
+    const path = `/users/me/teams/${w.team.id}/channels`;
+    const whole = await t.getJson<{ id: string }[]>(path);
+    const each = await Array.fromAsync(t.getJsonObjects<{ id: string }>(path));
+    assert.ok(whole.length > 1);
+    assert.deepEqual(each, whole);
+    assert.equal(statuses.length, 2);
+    const forbidden = t.getJsonObjects(`/channels/${w.secret.id}/members`);
+    const e = await failure(Array.fromAsync(forbidden));
+    assert.equal(e.status, 403);
+    await assert.rejects(Array.fromAsync(t.getJsonObjects("/users/me")), SyntaxError);
+  });
+});
+
 Deno.test("RestTransport: a route never carries the query string", async () => {
   await withTransport(async (t, w) => {
     w.emu.faults.failRequests({ path: "/users/me", status: 400 });

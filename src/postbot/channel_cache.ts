@@ -74,16 +74,7 @@ export class ChannelCache {
   async #sweep(): Promise<RefreshSummary> {
     const started = performance.now();
     const next = new Map<string, CachedChannel>();
-    // The bot's own channels come whole (thousands, in one answer): keep what the cache needs
-    // and let the rest go before the public pages arrive, so the sweep's peak stays low.
-    const memberOf = new Set<string>();
-    const own: CachedChannel[] = [];
-    for (const c of await this.#myChannels()) {
-      memberOf.add(c.id);
-      if ((c.type === "O" || c.type === "P") && c.team_id === this.#teamId) {
-        own.push(toCached(c, true));
-      }
-    }
+    const { memberOf, own } = await this.#myChannels();
     for (let page = 0;; page++) {
       const batch = await this.#transport.getJson<Channel[]>(
         `/teams/${this.#teamId}/channels?page=${page}&per_page=${PAGE}`,
@@ -110,16 +101,27 @@ export class ChannelCache {
     return summary;
   }
 
-  async #myChannels(): Promise<Channel[]> {
+  /**
+   * The bot's own channels of the team: the public ones' ids, the public and private ones
+   * cached. They come in one answer that holds every DM the bot opened (10,000 after a
+   * broadcast to 10,000 people): read one at a time, the DMs are let go as they pass.
+   */
+  async #myChannels(): Promise<{ memberOf: Set<string>; own: CachedChannel[] }> {
+    const memberOf = new Set<string>();
+    const own: CachedChannel[] = [];
+    const path = `/users/${this.#botUserId}/teams/${this.#teamId}/channels`;
     try {
-      return await this.#transport.getJson<Channel[]>(
-        `/users/${this.#botUserId}/teams/${this.#teamId}/channels`,
-      );
+      for await (const c of this.#transport.getJsonObjects<Channel>(path)) {
+        if (c.type === "O") memberOf.add(c.id);
+        if ((c.type === "O" || c.type === "P") && c.team_id === this.#teamId) {
+          own.push(toCached(c, true));
+        }
+      }
     } catch (e) {
       // Mattermost answers 404 when the user is in no channel of the team at all.
       if (!isStatus(e, 404)) throw e;
-      return [];
     }
+    return { memberOf, own };
   }
 
   /** Starts the background refresh loop. */

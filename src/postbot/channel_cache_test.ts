@@ -11,6 +11,14 @@ class RecordingTransport extends RestTransport {
     this.paths.push(path);
     return super.getJson<T>(path, signal);
   }
+  override getJsonObjects<T>(
+    path: string,
+    signal?: AbortSignal,
+    background?: boolean,
+  ): AsyncGenerator<T, void, undefined> {
+    this.paths.push(path);
+    return super.getJsonObjects<T>(path, signal, background);
+  }
 }
 
 async function withCache(
@@ -133,5 +141,33 @@ Deno.test("ChannelCache.refresh: concurrent calls share one sweep", async () => 
     const [a, b] = await Promise.all([cache.refresh(), cache.refresh()]);
     assert.equal(a, b);
     assert.equal(t.paths.filter((p) => p.includes("/users/")).length, 1);
+  });
+});
+
+Deno.test("ChannelCache.refresh: the bot's DMs in its own channel list are read past, not kept", async () => {
+  await withCache(async (cache, t, w) => {
+    const summary = await cache.refresh();
+    assert.deepEqual(t.paths.filter((p) => p.startsWith("/users/")), [
+      `/users/${w.bot.user.id}/teams/${w.team.id}/channels`,
+    ]);
+    assert.deepEqual(summary, { ...summary, publicChannels: 2, privateChannels: 1 });
+    assert.equal(cache.size, 3);
+    assert.equal(cache.find("bot-private")[0]?.botIsMember, true);
+    assert.equal(cache.byId(w.town.id)?.botIsMember, true);
+    assert.equal(cache.byId(w.news.id)?.botIsMember, false);
+    assert.equal(cache.byId(w.dm.id), undefined);
+  }, (w) => {
+    const s = w.emu.store;
+    for (let i = 0; i < 300; i++) {
+      const { user } = s.createUser({ username: `person-${i}` });
+      s.directChannel(w.bot.user.id, user.id);
+    }
+    const mine = s.createChannel({
+      team_id: w.team.id,
+      name: "bot-private",
+      display_name: "Bot Private",
+      type: "P",
+    });
+    s.addChannelMember(mine.id, w.bot.user.id);
   });
 });

@@ -16,8 +16,7 @@
  */
 
 import type { ServerChannel } from "@mattermost/types/channels";
-import { forEachBounded, type RestTransport } from "@postbot/framework";
-import { jsonArrayObjects } from "./json_objects.ts";
+import { forEachBounded, jsonArrayObjects, type RestTransport } from "@postbot/framework";
 import { type DeliveryRecord, targetKey, type TargetRef } from "./model.ts";
 import type { SeenLog } from "./seen_log.ts";
 

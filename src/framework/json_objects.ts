@@ -1,9 +1,10 @@
 /**
- * A JSON array of objects read one object at a time from a response body. The bot's list of
- * channels (`GET /users/me/teams/{team}/channels`) holds every DM channel it ever opened: after
- * a broadcast to 10,000 people, 10,000 channel objects of some thirty fields each, tens of MB
- * once parsed whole, of which the seen threshold needs two numbers a channel. Read this way,
- * only one object is parsed and alive at a time.
+ * A JSON array of objects read one object at a time from a response body. Some of the lists
+ * the bot reads grow with its history: its list of channels (`GET /users/me/teams/{team}/
+ * channels`) and of its memberships hold every DM channel it ever opened -- after a broadcast
+ * to 10,000 people, 10,000 objects of some thirty fields each, tens of MB once parsed whole,
+ * of which a reader needs a few fields of a few. Read this way, only one object is parsed and
+ * alive at a time (RestTransport.getJsonObjects).
  *
  * @module
  */
