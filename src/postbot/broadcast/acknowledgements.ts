@@ -102,7 +102,7 @@ export interface AcknowledgementDeps {
   readonly store: AckStore;
   readonly broadcastLog: Pick<
     BroadcastLog,
-    "get" | "delivery" | "deliveries" | "deliveryOfPost" | "askingForAcknowledgement"
+    "get" | "delivery" | "eachDelivery" | "deliveryOfPost" | "askingForAcknowledgement"
   >;
   readonly transport: RestTransport;
   readonly tokens: Pick<ActionTokens, "verify">;
@@ -209,7 +209,7 @@ export class Acknowledgements {
     const broadcasts = this.#deps.broadcastLog;
     for (const b of await broadcasts.askingForAcknowledgement(this.#now() - SWEEP_MS)) {
       const posts = new Map<string, DeliveryRecord>();
-      for (const d of await broadcasts.deliveries(b.id)) {
+      for await (const d of broadcasts.eachDelivery(b.id)) {
         if (d.status === "delivered" && d.postId !== null) posts.set(d.postId, d);
       }
       for (const [postId, users] of await this.#checkMarks([...posts.keys()])) {
