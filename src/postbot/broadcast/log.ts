@@ -50,6 +50,10 @@ function toBroadcast(r: Row): BroadcastRecord {
   };
 }
 
+/** The reach of a person named in the answer, the most common: one object for all of them. */
+const BY_NAME: PersonReach = Object.freeze({ by: "name" });
+const BY_NAME_JSON = JSON.stringify(BY_NAME);
+
 function toDelivery(r: Row): DeliveryRecord {
   const state: DeliveryState = {
     status: r.status as DeliveryStatus,
@@ -61,7 +65,9 @@ function toDelivery(r: Row): DeliveryRecord {
   const name = String(r.name);
   const displayName = String(r.display_name);
   if (r.kind === "person") {
-    const reach = JSON.parse(String(r.reach_json)) as PersonReach;
+    const reach = r.reach_json === BY_NAME_JSON
+      ? BY_NAME
+      : JSON.parse(String(r.reach_json)) as PersonReach;
     return {
       kind: "person",
       userId: String(r.user_id),

@@ -33,6 +33,7 @@ import type { BroadcastLog } from "./log.ts";
 import {
   type Actor,
   type BroadcastRecord,
+  type BroadcastTarget,
   type DeliveryRecord,
   type PersonTarget,
   postedMessage,
@@ -106,9 +107,22 @@ interface RunContext extends ReportedRun {
   /** Ends "busy" once the outcome is recorded (before reporting it). */
   readonly release: () => void;
   /** The recipients to mark failed when nothing was sent; empty once the fan-out ran. */
-  readonly pending: readonly DeliveryRecord[];
+  readonly pending: readonly BroadcastTarget[];
   /** What the sender should know besides the outcome. */
   readonly notes: readonly string[];
+}
+
+/** The recipient of a delivery without its state: what a run keeps of each it delivers to. */
+function recipientOf(d: DeliveryRecord): BroadcastTarget {
+  return d.kind === "channel"
+    ? { kind: "channel", channelId: d.channelId, name: d.name, displayName: d.displayName }
+    : {
+      kind: "person",
+      userId: d.userId,
+      username: d.username,
+      displayName: d.displayName,
+      reach: d.reach,
+    };
 }
 
 /** The status a broadcast had when it was last over (a retry only starts on one that is). */
@@ -212,7 +226,7 @@ export class DeliveryRuns {
       kept: readonly PreparedFile[] | undefined;
       notes: string[];
     },
-  ): Promise<{ end: RunEnd; pending: readonly DeliveryRecord[] }> {
+  ): Promise<{ end: RunEnd; pending: readonly BroadcastTarget[] }> {
     const all = await this.#pendingTargets(record.id);
     const authorized = await this.#authorize(record, all);
     if (!authorized.ok) return { end: authorized.end, pending: all };
@@ -228,9 +242,9 @@ export class DeliveryRuns {
    */
   async #authorize(
     record: BroadcastRecord,
-    pending: readonly DeliveryRecord[],
+    pending: readonly BroadcastTarget[],
   ): Promise<
-    { ok: true; pending: readonly DeliveryRecord[] } | { ok: false; end: RunEnd }
+    { ok: true; pending: readonly BroadcastTarget[] } | { ok: false; end: RunEnd }
   > {
     const authority = this.#deps.settings.authority;
     if (authority === undefined || pending.length === 0) return { ok: true, pending };
@@ -270,10 +284,13 @@ export class DeliveryRuns {
     }
   }
 
-  /** The recipients still to deliver to; a stored audit channel is refused here, too. */
-  async #pendingTargets(id: string): Promise<DeliveryRecord[]> {
+  /**
+   * The recipients still to deliver to, without their delivery state (10,000 of them are
+   * held through the run); a stored audit channel is refused here, too.
+   */
+  async #pendingTargets(id: string): Promise<BroadcastTarget[]> {
     const audit = this.#deps.settings.auditChannelId ?? "";
-    const pending: DeliveryRecord[] = [];
+    const pending: BroadcastTarget[] = [];
     for await (const d of this.#deps.broadcastLog.eachDelivery(id)) {
       if (d.status !== "pending") continue;
       // Resolution refuses the audit channel; this holds for broadcasts stored before, too.
@@ -281,7 +298,7 @@ export class DeliveryRuns {
         await this.#deps.broadcastLog.markFailed(id, d, AUDIT_CHANNEL_REFUSAL);
         continue;
       }
-      pending.push(d);
+      pending.push(recipientOf(d));
     }
     return pending;
   }
@@ -292,8 +309,8 @@ export class DeliveryRuns {
    */
   async #reachable(
     id: string,
-    pending: readonly DeliveryRecord[],
-  ): Promise<readonly DeliveryRecord[]> {
+    pending: readonly BroadcastTarget[],
+  ): Promise<readonly BroadcastTarget[]> {
     const ask = this.#deps.settings.unreachable;
     const people = pending.filter((d) => d.kind === "person");
     if (ask === undefined || people.length === 0) return pending;
@@ -304,7 +321,7 @@ export class DeliveryRuns {
       log.warn("Could not check that the people of {id} can be reached: {error}", { id, error: e });
       return pending;
     }
-    const reachable: DeliveryRecord[] = [];
+    const reachable: BroadcastTarget[] = [];
     for (const d of pending) {
       const why = d.kind === "person" ? gone.get(d.userId) : undefined;
       if (why === undefined) reachable.push(d);
@@ -319,7 +336,7 @@ export class DeliveryRuns {
    */
   async #run(
     record: BroadcastRecord,
-    pending: readonly DeliveryRecord[],
+    pending: readonly BroadcastTarget[],
     run: { checkFirst: boolean; kept: readonly PreparedFile[] | undefined; notes: string[] },
   ): Promise<RunEnd> {
     const { transport, settings, counters, stopping } = this.#deps;
