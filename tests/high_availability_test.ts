@@ -200,6 +200,22 @@ Deno.test("the active stopped gracefully hands over at once; the wizard goes on"
   });
 });
 
+Deno.test("a group added on the active is there on the new active (one shared directory)", async () => {
+  await withInstances(2, async ({ s, active, standby }) => {
+    const alice = s.dm(s.world.alice);
+    const town = s.world.channels["town-square"].id;
+    assert.match(await alice.ask(`!add_group Drill = ["${town}"]`), /Saved 1 group/);
+    assert.equal(await active.stop(), 0);
+    await standby.waitForOutput(/postbot is ready/, 30_000);
+    assert.match(standby.output, /Taking over: .*channels\.toml read again/);
+    assert.match(await alice.ask("!get_groups"), /Drill/);
+    await alice.send("Drill at noon");
+    await alice.replyMatching(/Where should I send this/);
+    assert.match(await alice.ask("drill"), /Ready to send to 1 channel/);
+    assert.match(await alice.ask("no"), /./);
+  });
+});
+
 Deno.test("a DM sent while nobody is active is answered once, by the new active", async () => {
   await withInstances(2, async ({ s, active, standby }) => {
     await active.kill();

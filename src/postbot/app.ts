@@ -935,6 +935,7 @@ async function startLoops(
       await core.cache.refresh().catch((e) =>
         log.warn("Could not refresh the channel list on taking over: {error}", { error: e })
       );
+      await rereadChannelsToml(core.channels);
     }
     // Settle what a previous process left unfinished before any DM can confirm a new one.
     const resumed = await wiring.broadcaster.resume();
@@ -953,6 +954,26 @@ async function startLoops(
     channels: core.cache.size,
   });
   return ok(snapshot);
+}
+
+/**
+ * On taking over: channels.toml as the previous active left it (its `!add_group`s, in a
+ * directory the instances share), not as this standby read it when it started, maybe hours
+ * ago. A file that became unusable keeps the copy read at start, said in the log.
+ */
+async function rereadChannelsToml(channels: ChannelsStore): Promise<void> {
+  const reread = await channels.reload().catch((e: unknown) => err({ message: String(e) }));
+  if (reread.ok) {
+    log.info("Taking over: {path} read again", { path: channels.path });
+  } else {
+    log.warn(
+      "Taking over: {path} could not be read again ({error}); the copy read at start is used",
+      {
+        path: channels.path,
+        error: reread.error.message,
+      },
+    );
+  }
 }
 
 /** What /healthz and /metrics read, from the running parts. */
