@@ -36,6 +36,19 @@ export interface KeeperOptions {
   readonly now?: () => number;
 }
 
+/** How far past the lease's expiry a standby tries again: the holder's clock may lag a little. */
+const EXPIRY_MARGIN_MS = 50;
+
+/**
+ * When a standby tries the lease again, having seen it held for `remainingMs` more: just after it
+ * would expire, if that comes before the next regular round. A standby polling only every
+ * renewal interval takes over up to that interval after the expiry (15 s TTL + 5 s); aiming at
+ * the expiry puts a takeover within the TTL of the active's last renewal.
+ */
+export function standbyRetryMs(renewMs: number, remainingMs: number): number {
+  return Math.max(EXPIRY_MARGIN_MS, Math.min(renewMs, remainingMs + EXPIRY_MARGIN_MS));
+}
+
 /** Keeps this instance's role (see the module's doc). */
 export class LeaseKeeper {
   readonly #lease: Lease;
@@ -47,6 +60,8 @@ export class LeaseKeeper {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #ticking: Promise<Role> | undefined;
   #stopped = false;
+  /** When the loop's next round is due, ms from the end of this one. */
+  #nextInMs: number;
 
   constructor(lease: Lease, options: KeeperOptions) {
     if (options.renewMs <= 0 || options.renewMs >= lease.ttlMs) {
@@ -55,6 +70,7 @@ export class LeaseKeeper {
     this.#lease = lease;
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
+    this.#nextInMs = options.renewMs;
   }
 
   /** The current role. */
@@ -72,6 +88,7 @@ export class LeaseKeeper {
 
   async #round(): Promise<Role> {
     if (this.#stopped) return this.#role;
+    this.#nextInMs = this.#options.renewMs;
     const sentAt = this.#now();
     try {
       if (this.#role.kind === "active") {
@@ -84,6 +101,7 @@ export class LeaseKeeper {
           this.#validUntil = sentAt + this.#lease.ttlMs;
           this.#become({ kind: "active", epoch: got.epoch });
         } else {
+          this.#nextInMs = standbyRetryMs(this.#options.renewMs, got.remainingMs);
           this.#become({ kind: "standby", reason: { kind: "held_by", holder: got.holder } });
         }
       }
@@ -119,7 +137,7 @@ export class LeaseKeeper {
   start(): void {
     const loop = async () => {
       await this.tick();
-      if (!this.#stopped) this.#timer = setTimeout(loop, this.#options.renewMs);
+      if (!this.#stopped) this.#timer = setTimeout(loop, this.#nextInMs);
     };
     this.#timer = setTimeout(loop, 0);
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { until } from "@postbot/mattermost-emulator/testing";
 import { ensureLeaseTable, Lease } from "./lease.ts";
-import { LeaseKeeper, type Role } from "./lease_keeper.ts";
+import { LeaseKeeper, type Role, standbyRetryMs } from "./lease_keeper.ts";
 import type { Database } from "./port.ts";
 import { testOnBothEngines } from "./testing.ts";
 
@@ -109,3 +109,10 @@ testOnBothEngines(
     }
   },
 );
+
+Deno.test("a standby tries again just after the lease would expire, if that comes first", () => {
+  assert.equal(standbyRetryMs(5_000, 1_200), 1_250, "expires before the next round");
+  assert.equal(standbyRetryMs(5_000, 14_000), 5_000, "the regular round comes first");
+  assert.equal(standbyRetryMs(5_000, 0), 50, "expired already: soon, never a busy loop");
+  assert.equal(standbyRetryMs(5_000, -30), 50);
+});
