@@ -371,4 +371,20 @@ ${DECISION_COLUMNS},
       );
     `,
   },
+  {
+    version: 10,
+    description: "files every instance shares through the database (channels.toml)",
+    // With DATABASE_URL the instances may run on hosts without a shared directory: the
+    // active keeps the text of channels.toml here at every write, and an instance that
+    // becomes active takes it when it is newer than its own file (storage/shared_files.ts).
+    // SQLite: one instance, one file; the table stays empty there.
+    sql: `
+      CREATE TABLE shared_files (
+        name       TEXT PRIMARY KEY,
+        content    TEXT NOT NULL,
+        written_at INTEGER NOT NULL,
+        written_by TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -21,6 +21,7 @@ const TABLES = [
   "seen",
   "sessions",
   "settings",
+  "shared_files",
   "task_runs",
   "unsettled_channels",
 ];

@@ -31,6 +31,7 @@ const TABLES: readonly (readonly [table: string, order: string])[] = [
   ["acknowledgements", "broadcast_id, user_id"],
   ["reminders", "broadcast_id, user_id, at"],
   ["reminders_due", "broadcast_id"],
+  ["shared_files", "name"],
 ];
 
 /** Tables whose `id` PostgreSQL numbers itself (an identity column). */
