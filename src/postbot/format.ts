@@ -42,3 +42,11 @@ export function size(bytes: number): string {
   if (bytes >= 1_000) return `${Math.round(bytes / 1_000)} KB`;
   return plural(bytes, "byte");
 }
+
+/**
+ * The end of a "saved to channels.toml" reply when the change could not be shared with the
+ * other instances (`warning` from `ChannelsStore`'s share); empty when it was.
+ */
+export function sharingWarning(warning: string | undefined): string {
+  return warning === undefined ? "" : `\n\n**Warning:** ${defuseEveryMention(warning)}`;
+}

@@ -88,6 +88,8 @@ export interface ChannelsStoreFs {
   readFile(path: string): Promise<Uint8Array>;
   /** Permission bits of an existing file, or `undefined` when unknown or missing. */
   fileMode(path: string): Promise<number | undefined>;
+  /** When the file was last modified (epoch ms), or `undefined` when unknown or missing. */
+  modifiedAt(path: string): Promise<number | undefined>;
   /** Creates or truncates `path`, writes `data`, fsyncs and closes it. */
   writeAndSync(path: string, data: Uint8Array, mode: number | undefined): Promise<void>;
   rename(from: string, to: string): Promise<void>;
@@ -102,6 +104,13 @@ export const DENO_CHANNELS_FS: ChannelsStoreFs = {
     try {
       const mode = (await Deno.stat(path)).mode;
       return mode === null ? undefined : mode & 0o7777;
+    } catch {
+      return undefined;
+    }
+  },
+  async modifiedAt(path) {
+    try {
+      return (await Deno.stat(path)).mtime?.getTime();
     } catch {
       return undefined;
     }
@@ -147,6 +156,29 @@ export type ChannelsRule = (
   file: string,
 ) => readonly ChannelsFileError[];
 
+/**
+ * Where each text the store writes is also kept (with `DATABASE_URL`: the shared database,
+ * for the other instances). Answers a warning for the person whose command wrote it when
+ * the text could not be kept there, else undefined; never throws.
+ */
+export type ChannelsShare = (text: string) => Promise<string | undefined>;
+
+/**
+ * The outcome of a write: the new config, or why nothing was written. `warning`: written to
+ * the file, but not shared with the other instances (see {@link ChannelsShare}).
+ */
+export type ChannelsWriteResult = Result<ChannelsConfig, ChannelsWriteError> & {
+  readonly warning?: string;
+};
+
+/** The file as read now: its text, whether it exists, and when it was last modified. */
+export interface LocalChannelsFile {
+  readonly text: string;
+  readonly missing: boolean;
+  /** Epoch ms; undefined when missing or unknown. */
+  readonly modifiedAt: number | undefined;
+}
+
 /** Options of {@link ChannelsStore.load}. */
 export interface ChannelsStoreOptions {
   /** Replaces some file operations (tests). */
@@ -182,6 +214,7 @@ export class ChannelsStore {
   #resolve = (config: ChannelsConfig) => config;
   #view: [raw: ChannelsConfig, resolved: ChannelsConfig] | undefined;
   #tail: Promise<void> = Promise.resolve();
+  #share: ChannelsShare | undefined;
 
   private constructor(path: string, fs: ChannelsStoreFs, state: DiskState) {
     this.#path = path;
@@ -220,6 +253,11 @@ export class ChannelsStore {
     [this.#resolve, this.#view] = [resolve, undefined];
   }
 
+  /** From now on every text this store writes for a command is also given to `share`. */
+  shareWith(share: ChannelsShare): void {
+    this.#share = share;
+  }
+
   /** True when the file did not exist at the last read (the config is then empty). */
   get missing(): boolean {
     return this.#missing;
@@ -229,14 +267,40 @@ export class ChannelsStore {
    * Re-reads the file (after the writes already queued). On success the new config replaces
    * the current one; on failure the last good config stays in use.
    */
-  reload(): Promise<Result<ChannelsConfig, ChannelsFileError>> {
+  async reload(): Promise<Result<ChannelsConfig, ChannelsFileError>> {
+    const read = await this.readLocal();
+    return read.ok ? ok(this.#config) : read;
+  }
+
+  /**
+   * Re-reads the file like {@link reload} and answers its text and modification time (to
+   * compare it with a shared copy).
+   */
+  readLocal(): Promise<Result<LocalChannelsFile, ChannelsFileError>> {
     return this.#enqueue(async () => {
       const state = await readState(this.#path, this.#fs);
       if (!state.ok) return state;
       const refused = this.#rule(state.value.config, state.value.text, this.#path);
       if (refused.length > 0) return err(refused[0]);
       this.#adopt(state.value);
-      return ok(state.value.config);
+      const modifiedAt = state.value.missing ? undefined : await this.#fs.modifiedAt(this.#path);
+      return ok({ text: state.value.text, missing: state.value.missing, modifiedAt });
+    });
+  }
+
+  /**
+   * Replaces the whole file with `text` (a copy shared by another instance: comments and
+   * all), after checking it as startup would: it must read, validate and pass the guard's
+   * rule, else nothing is written. Written atomically and adopted; not given to the share.
+   */
+  replaceWith(text: string): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
+    return this.#enqueue(async () => {
+      const after = checkedWhole(text, this.#path, this.#rule);
+      if (!after.ok) return after;
+      const written = await writeAtomically(this.#fs, this.#path, text);
+      if (!written.ok) return written;
+      this.#adopt(after.value);
+      return ok(after.value.config);
     });
   }
 
@@ -248,7 +312,7 @@ export class ChannelsStore {
   addGroups(
     kind: GroupTable,
     defs: readonly GroupDefinition[],
-  ): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
+  ): Promise<ChannelsWriteResult> {
     return this.#addNamed(
       { table: kind, what: "group" },
       defs.map((d) => ({ name: d.name, values: d.channelIds, rules: d.rules })),
@@ -260,7 +324,7 @@ export class ChannelsStore {
    * Adds lists of people to `[lists]`. Refuses (writing nothing) a name already used by a
    * group, list, alias or whitelisted channel, ignoring case. Returns the new config.
    */
-  addLists(defs: readonly ListDefinition[]): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
+  addLists(defs: readonly ListDefinition[]): Promise<ChannelsWriteResult> {
     return this.#addNamed(
       { table: "lists", what: "list" },
       defs.map((d) => ({ name: d.name, values: d.entries })),
@@ -273,7 +337,7 @@ export class ChannelsStore {
     { table, what }: { table: GroupTable | "lists"; what: "group" | "list" },
     defs: readonly { name: string; values: readonly string[]; rules?: AudienceRules }[],
     merge: (config: ChannelsConfig, entries: [string, string[]][]) => ChannelsConfig,
-  ): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
+  ): Promise<ChannelsWriteResult> {
     return this.#enqueue(async () => {
       const entries: [string, string[]][] = [];
       const names = new Set<string>();
@@ -324,7 +388,7 @@ export class ChannelsStore {
   addAlias(
     alias: string,
     target: string,
-  ): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
+  ): Promise<ChannelsWriteResult> {
     return this.#enqueue(async () => {
       const lower = alias.toLowerCase();
       const problem = aliasProblem(lower);
@@ -337,38 +401,10 @@ export class ChannelsStore {
       const disk = await this.#readForWrite();
       if (!disk.ok) return disk;
       const { config } = disk.value;
-      const existing = [...config.aliases].find(([a]) => nameKey(a) === nameKey(lower));
-      if (existing !== undefined) {
-        return this.#refuse(
-          "name_taken",
-          `the alias ${JSON.stringify(existing[0])} already exists (it points to ` +
-            `${JSON.stringify(existing[1])}): choose another alias, or edit ${this.#path} by ` +
-            "hand to change it. Nothing was written.",
-        );
-      }
-      const clash = findNameClash(config, lower);
-      if (clash !== undefined) {
-        return this.#refuse(
-          "name_taken",
-          `${JSON.stringify(lower)} is already the name of ${clash}; an alias must not hide ` +
-            `another name: choose another alias. ${this.#path} was not changed.`,
-        );
-      }
-      const canonical = [
-        ...config.groups.keys(),
-        ...config.privateGroups.keys(),
-        ...config.lists.keys(),
-        ...config.whitelist,
-      ].find((name) => nameKey(name) === nameKey(target));
-      if (canonical === undefined) {
-        return this.#refuse(
-          "invalid_request",
-          `cannot add alias ${JSON.stringify(lower)}: ${JSON.stringify(target)} is neither a ` +
-            `group nor a whitelisted channel. ${this.#path} was not changed.`,
-        );
-      }
-      const aliases = new Map(config.aliases).set(lower, canonical);
-      return await this.#apply(disk.value, "aliases", [[lower, canonical]], {
+      const canonical = aliasTarget(config, lower, target, this.#path);
+      if (!canonical.ok) return this.#refuse(canonical.error.kind, canonical.error.message);
+      const aliases = new Map(config.aliases).set(lower, canonical.value);
+      return await this.#apply(disk.value, "aliases", [[lower, canonical.value]], {
         ...config,
         aliases,
       });
@@ -400,10 +436,7 @@ export class ChannelsStore {
 
   /** Every violation of the guard's rule, as one message for a refusal. */
   #violations(state: DiskState, lead: string): string | undefined {
-    const found = this.#rule(state.config, state.text, this.#path);
-    if (found.length === 0) return undefined;
-    return `${lead} ${found.length === 1 ? "a problem" : `${found.length} problems`} the bot ` +
-      "refuses at start:\n" + found.map((p) => `- ${describeProblem(p)}`).join("\n");
+    return violationsOf(this.#rule, this.#path, state, lead);
   }
 
   #refuse(kind: ChannelsWriteErrorKind, message: string): Result<never, ChannelsWriteError> {
@@ -439,7 +472,7 @@ export class ChannelsStore {
     table: EditableTable,
     entries: [string, TomlEntryValue][],
     expected: ChannelsConfig,
-  ): Promise<Result<ChannelsConfig, ChannelsWriteError>> {
+  ): Promise<ChannelsWriteResult> {
     let text: string;
     try {
       text = insertIntoTable(disk.text, table, entries);
@@ -467,8 +500,90 @@ export class ChannelsStore {
     const written = await writeAtomically(this.#fs, this.#path, text);
     if (!written.ok) return written;
     this.#adopt(after);
-    return ok(check.value);
+    const warning = await this.#share?.(text);
+    return warning === undefined ? ok(check.value) : { ...ok(check.value), warning };
   }
+}
+
+/** Every violation of `rule` by `state`, as one message for a refusal; undefined if none. */
+function violationsOf(
+  rule: ChannelsRule,
+  path: string,
+  state: DiskState,
+  lead: string,
+): string | undefined {
+  const found = rule(state.config, state.text, path);
+  if (found.length === 0) return undefined;
+  return `${lead} ${found.length === 1 ? "a problem" : `${found.length} problems`} the bot ` +
+    "refuses at start:\n" + found.map((p) => `- ${describeProblem(p)}`).join("\n");
+}
+
+/** A whole text for the file, checked as startup checks it: it reads, validates, passes `rule`. */
+function checkedWhole(
+  text: string,
+  path: string,
+  rule: ChannelsRule,
+): Result<DiskState, ChannelsWriteError> {
+  const parsed = parseChannelsToml(text, path);
+  if (!parsed.ok) {
+    return err({
+      kind: "invalid_file",
+      file: path,
+      message: `the new text does not read: ${describeProblem(parsed.error)}. ${path} was ` +
+        "not changed.",
+    });
+  }
+  const after = { text, config: parsed.value, missing: false };
+  const refused = violationsOf(rule, path, after, "the new text has");
+  return refused === undefined ? ok(after) : err({
+    kind: "refused_at_start",
+    file: path,
+    message: `${refused}\n${path} was not changed.`,
+  });
+}
+
+/**
+ * The existing name (as spelled) `alias` may point to, or why it may not be added: it exists,
+ * hides another name, or `target` names nothing.
+ */
+function aliasTarget(
+  config: ChannelsConfig,
+  lower: string,
+  target: string,
+  path: string,
+): Result<string, { kind: ChannelsWriteErrorKind; message: string }> {
+  const existing = [...config.aliases].find(([a]) => nameKey(a) === nameKey(lower));
+  if (existing !== undefined) {
+    return err({
+      kind: "name_taken",
+      message: `the alias ${JSON.stringify(existing[0])} already exists (it points to ` +
+        `${JSON.stringify(existing[1])}): choose another alias, or edit ${path} by ` +
+        "hand to change it. Nothing was written.",
+    });
+  }
+  const clash = findNameClash(config, lower);
+  if (clash !== undefined) {
+    return err({
+      kind: "name_taken",
+      message: `${JSON.stringify(lower)} is already the name of ${clash}; an alias must not hide ` +
+        `another name: choose another alias. ${path} was not changed.`,
+    });
+  }
+  const canonical = [
+    ...config.groups.keys(),
+    ...config.privateGroups.keys(),
+    ...config.lists.keys(),
+    ...config.whitelist,
+  ].find((name) => nameKey(name) === nameKey(target));
+  if (canonical === undefined) {
+    return err({
+      kind: "invalid_request",
+      message:
+        `cannot add alias ${JSON.stringify(lower)}: ${JSON.stringify(target)} is neither a ` +
+        `group nor a whitelisted channel. ${path} was not changed.`,
+    });
+  }
+  return ok(canonical);
 }
 
 /** `config` with groups added to `field`, and the rules of those that have some. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { A, B, C } from "./fixtures_test.ts";
 import { join } from "node:path";
 import { parse } from "smol-toml";
-import type { ChannelsConfig } from "./parse.ts";
+import { type ChannelsConfig, channelsFileError } from "./parse.ts";
 import { ChannelsStore, type ChannelsStoreFs, type ChannelsWriteError } from "./channels_file.ts";
 
 const EXAMPLE = `# Channels anyone may target by name
@@ -443,5 +443,67 @@ Deno.test("unreadable and non-UTF-8 files are load errors naming the file", asyn
     const asDir = await ChannelsStore.load(dir);
     assert.ok(!asDir.ok);
     assert.match(asDir.error.message, /cannot read the file/);
+  });
+});
+
+Deno.test("every text a command writes goes to the share, and its warning comes back", async () => {
+  await withDir(async (dir) => {
+    const { path, store } = await exampleStore(dir);
+    const shared: string[] = [];
+    let warning: string | undefined;
+    store.shareWith((text) => {
+      shared.push(text);
+      return Promise.resolve(warning);
+    });
+    const first = await store.addGroups("groups", [{ name: "Berlin", channelIds: [B] }]);
+    assert.equal(first.ok && first.warning, undefined);
+    assert.deepEqual(shared, [await Deno.readTextFile(path)]);
+    warning = "not shared";
+    const second = await store.addAlias("ber", "Berlin");
+    assert.equal(second.ok, true);
+    assert.equal(second.warning, "not shared");
+    const third = await store.addLists([{ name: "Team", entries: ["alice"] }]);
+    assert.equal(third.ok && third.warning, "not shared");
+    assert.equal(shared.length, 3);
+    assert.equal(shared[2], await Deno.readTextFile(path));
+    expectErr(await store.addAlias("ber", "Berlin"), "name_taken");
+    assert.equal(shared.length, 3, "a refused write shares nothing");
+  });
+});
+
+Deno.test("readLocal answers the file's text and when it was modified", async () => {
+  await withDir(async (dir) => {
+    const { path, store } = await exampleStore(dir);
+    const local = await store.readLocal();
+    if (!local.ok) assert.fail(local.error.message);
+    assert.equal(local.value.text, EXAMPLE);
+    assert.equal(local.value.missing, false);
+    assert.equal(local.value.modifiedAt, (await Deno.stat(path)).mtime?.getTime());
+    const none = await (await loaded(join(dir, "none.toml"))).readLocal();
+    assert.deepEqual(none.ok && none.value, { text: "", missing: true, modifiedAt: undefined });
+  });
+});
+
+Deno.test("replaceWith writes a whole checked text, comments kept, and adopts it", async () => {
+  await withDir(async (dir) => {
+    const { path, store } = await exampleStore(dir);
+    const text = `${EXAMPLE}# added elsewhere\n[lists]\nTeam = ["alice"]\n`;
+    const config = expectOk(await store.replaceWith(text));
+    assert.deepEqual([...config.lists], [["Team", ["alice"]]]);
+    assert.deepEqual([...store.config.lists], [["Team", ["alice"]]]);
+    assert.equal(await Deno.readTextFile(path), text);
+    assert.deepEqual(await entries(dir), ["channels.toml"]);
+
+    expectErr(await store.replaceWith("[groups\n"), "invalid_file");
+    store.guard((_config, body, file) =>
+      body.includes("Sneaky") ? [channelsFileError(file, "Sneaky is refused")] : []
+    );
+    const refused = expectErr(
+      await store.replaceWith(`${text}# Sneaky\n`),
+      "refused_at_start",
+    );
+    assert.match(refused.message, /Sneaky is refused/);
+    assert.equal(await Deno.readTextFile(path), text, "a refused text leaves the file as it was");
+    assert.deepEqual([...store.config.lists], [["Team", ["alice"]]]);
   });
 });

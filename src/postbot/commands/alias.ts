@@ -8,7 +8,7 @@
 import { type Command, logger } from "@postbot/framework";
 import { defuseMentions, visible } from "@postbot/framework/text";
 import { aliasProblem, nameKey } from "../channels/parse.ts";
-import { code, quote } from "../format.ts";
+import { code, quote, sharingWarning } from "../format.ts";
 import type { ChannelCache } from "../channel_cache.ts";
 import type { ChannelsStore } from "../channels/channels_file.ts";
 import { suggest } from "../suggest.ts";
@@ -106,7 +106,9 @@ export function aliasCommand(s: AliasEditing): Command {
         alias,
         target,
       });
-      await ctx.reply(`Saved: ${code(alias)} now means ${quote(target, 100)}.`);
+      await ctx.reply(
+        `Saved: ${code(alias)} now means ${quote(target, 100)}.` + sharingWarning(saved.warning),
+      );
     },
   };
 }

@@ -12,7 +12,7 @@ import { type Command, logger } from "@postbot/framework";
 import { defuseMentions, visible } from "@postbot/framework/text";
 import type { GroupTable } from "../channels/parse.ts";
 import { type GroupDefinition, parseGroupInput } from "../channels/group_input.ts";
-import { code, plural, quote } from "../format.ts";
+import { code, plural, quote, sharingWarning } from "../format.ts";
 import type { ChannelCache } from "../channel_cache.ts";
 import type { ChannelsStore } from "../channels/channels_file.ts";
 import { type ChannelPrivacy, hiddenChannelsText } from "../privacy.ts";
@@ -160,7 +160,8 @@ export function addGroupCommand(s: GroupEditing, table: GroupTable): Command {
       await ctx.reply(
         `Saved ${plural(parsed.value.length, isPublic ? "group" : "private group")} to ` +
           `channels.toml:\n${lines.join("\n")}` +
-          (live ? "\n_Some channels are newer than my list; send `!refresh_channels`._" : ""),
+          (live ? "\n_Some channels are newer than my list; send `!refresh_channels`._" : "") +
+          sharingWarning(saved.warning),
       );
     },
   };

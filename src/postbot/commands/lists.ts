@@ -11,7 +11,7 @@ import { defuseMentions, visible } from "@postbot/framework/text";
 import type { ChannelsStore } from "../channels/channels_file.ts";
 import { parseListInput } from "../channels/list_input.ts";
 import { nameKey } from "../channels/parse.ts";
-import { code, plural, quote } from "../format.ts";
+import { code, plural, quote, sharingWarning } from "../format.ts";
 import type { PeopleLookup, TeamPerson } from "../targets/resolution.ts";
 
 const log = logger("lists");
@@ -132,7 +132,7 @@ export function addListCommand(deps: ListEditing): Command {
         `Saved ${plural(parsed.value.length, "list")} to channels.toml:\n` +
           parsed.value.map((def) =>
             `- **${quote(def.name, 100)}**: ${plural(def.entries.length, "person", "people")}`
-          ).join("\n"),
+          ).join("\n") + sharingWarning(saved.warning),
       );
     },
   };
