@@ -450,15 +450,15 @@ Deno.test("every text a command writes goes to the share, and its warning comes 
   await withDir(async (dir) => {
     const { path, store } = await exampleStore(dir);
     const shared: string[] = [];
-    let warning: string | undefined;
+    const answer: { warning?: string } = {};
     store.shareWith((text) => {
       shared.push(text);
-      return Promise.resolve(warning);
+      return Promise.resolve(answer.warning);
     });
     const first = await store.addGroups("groups", [{ name: "Berlin", channelIds: [B] }]);
     assert.equal(first.ok && first.warning, undefined);
     assert.deepEqual(shared, [await Deno.readTextFile(path)]);
-    warning = "not shared";
+    answer.warning = "not shared";
     const second = await store.addAlias("ber", "Berlin");
     assert.equal(second.ok, true);
     assert.equal(second.warning, "not shared");
