@@ -60,6 +60,8 @@ import { SeenReader } from "./broadcast/seen.ts";
 import { captureRunThresholds } from "./broadcast/seen_threshold.ts";
 import { ChannelCache } from "./channel_cache.ts";
 import { ChannelsStore } from "./channels/channels_file.ts";
+import { ChannelsSharing } from "./channels_sync.ts";
+import { SharedFiles } from "./storage/shared_files.ts";
 import { channelsRules, resolveChannelNames, TeamSnapshot } from "./channels_rules.ts";
 import { aliasCommand } from "./commands/alias.ts";
 import { historyCommand, retryCommand, undoCommand } from "./commands/broadcasts.ts";
@@ -225,6 +227,8 @@ interface Core {
   /** Gives each store its watched handle on the database; health reports those failing. */
   readonly stores: StoreHealth;
   readonly channels: ChannelsStore;
+  /** channels.toml shared through the database (with `DATABASE_URL` only). */
+  readonly sharing?: ChannelsSharing;
   readonly bot: Bot;
   readonly cache: ChannelCache;
   /** The team's people (for targets that are people). */
@@ -274,7 +278,9 @@ async function openCore(
   const guarded = await guardChannels(config, channels.value, cache, team);
   if (!guarded.ok) return guarded;
   const notifier = new Notifier(bot.transport, bot.identity.userId, config.botLogChannelId);
+  const sharing = sharingOf(store.value, stores, channels.value);
   return ok({
+    sharing,
     team,
     config,
     store: store.value,
@@ -330,6 +336,22 @@ async function guardChannels(
     );
   }
   return ok(undefined);
+}
+
+/**
+ * With a shared database, channels.toml is shared through it too (channels_sync.ts): each
+ * write by a command is stored from now on; the comparison runs on becoming active.
+ */
+function sharingOf(
+  { holder, database, fence }: OpenedStore,
+  stores: StoreHealth,
+  channels: ChannelsStore,
+): ChannelsSharing | undefined {
+  if (holder === undefined) return undefined;
+  const files = new SharedFiles(stores.watchDatabase(database, "shared files"), fence);
+  const sharing = new ChannelsSharing(channels, files, holder);
+  sharing.attach();
+  return sharing;
 }
 
 /** Loads channels.toml; a missing file is allowed, and warned about once. */
@@ -935,8 +957,10 @@ async function startLoops(
       await core.cache.refresh().catch((e) =>
         log.warn("Could not refresh the channel list on taking over: {error}", { error: e })
       );
-      await rereadChannelsToml(core.channels);
     }
+    // channels.toml as the previous active left it: the newest of this instance's own file
+    // (re-read: a standby read it maybe hours ago) and the database's copy.
+    await core.sharing?.onActive();
     // Settle what a previous process left unfinished before any DM can confirm a new one.
     const resumed = await wiring.broadcaster.resume();
     if (resumed > 0) log.warn("Took over {n} unfinished broadcasts", { n: resumed });
@@ -954,26 +978,6 @@ async function startLoops(
     channels: core.cache.size,
   });
   return ok(snapshot);
-}
-
-/**
- * On taking over: channels.toml as the previous active left it (its `!add_group`s, in a
- * directory the instances share), not as this standby read it when it started, maybe hours
- * ago. A file that became unusable keeps the copy read at start, said in the log.
- */
-async function rereadChannelsToml(channels: ChannelsStore): Promise<void> {
-  const reread = await channels.reload().catch((e: unknown) => err({ message: String(e) }));
-  if (reread.ok) {
-    log.info("Taking over: {path} read again", { path: channels.path });
-  } else {
-    log.warn(
-      "Taking over: {path} could not be read again ({error}); the copy read at start is used",
-      {
-        path: channels.path,
-        error: reread.error.message,
-      },
-    );
-  }
 }
 
 /** What /healthz and /metrics read, from the running parts. */

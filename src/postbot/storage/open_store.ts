@@ -32,6 +32,8 @@ export interface OpenedStore {
   readonly fence: FenceSource;
   /** Where the data is, as an operator may read it (`DB_PATH`, or the URL without password). */
   readonly shown: string;
+  /** This instance's name in the lease (`<pid>-<random>`); undefined with SQLite. */
+  readonly holder?: string;
   /** This instance's role; undefined with SQLite (always the only, active, one). */
   readonly keeper?: LeaseKeeper;
   /** Resolves when this instance becomes active (at once with SQLite). */
@@ -120,6 +122,7 @@ async function openShared(
     database,
     fence,
     shown: target.shown,
+    holder: lease.holder,
     keeper,
     active: active.promise,
     lost: lost.promise,
