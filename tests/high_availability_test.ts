@@ -32,13 +32,26 @@ async function freshDatabase(): Promise<string> {
   return await (await cluster).createDatabase();
 }
 
-/** Starts `n` instances on `url` at once; resolves with them once one says it is ready. */
-async function instances(s: Scenario, url: string, n: number): Promise<BotProcess[]> {
+/** Each instance's working directory (its channels.toml). */
+const dirs = new WeakMap<BotProcess, string>();
+
+/**
+ * Starts `n` instances on `url` at once; resolves with them once one says it is ready. Each
+ * runs in `cwds[i]`, else in the scenario's directory.
+ */
+async function instances(
+  s: Scenario,
+  url: string,
+  n: number,
+  cwds: readonly string[] = [],
+): Promise<BotProcess[]> {
   const env = { ...s.env, DATABASE_URL: url, LEASE_TTL_SECONDS: "3", LEASE_RENEW_SECONDS: "1" };
-  const bots = Array.from({ length: n }, () => {
+  const bots = Array.from({ length: n }, (_, i) => {
     const port = freePort();
-    const bot = BotProcess.spawn({ cwd: s.dir, env: { ...env, HEALTH_PORT: String(port) } });
+    const cwd = cwds[i] ?? s.dir;
+    const bot = BotProcess.spawn({ cwd, env: { ...env, HEALTH_PORT: String(port) } });
     healthPorts.set(bot, port);
+    dirs.set(bot, cwd);
     return bot;
   });
   await Promise.any(bots.map((b) => b.waitForOutput(/postbot is ready/, 60_000)));
@@ -167,14 +180,48 @@ async function onCluster(
   }
 }
 
-/** Runs `body` on `n` instances on a fresh database of a plain scenario, the standbys ready. */
-async function withInstances(n: number, body: (cluster: Cluster) => Promise<void>): Promise<void> {
+/**
+ * Runs `body` on `n` instances on a fresh database of a plain scenario, the standbys ready.
+ * `ownDirs`: each instance after the first runs in a copy of the scenario's directory of its
+ * own, as on hosts that share no directory.
+ */
+async function withInstances(
+  n: number,
+  body: (cluster: Cluster) => Promise<void>,
+  { ownDirs = false } = {},
+): Promise<void> {
   const s = await startScenario({ startBot: false });
+  const copies: string[] = [];
   try {
-    await onCluster(s, await instances(s, await freshDatabase(), n), true, body);
+    if (ownDirs) { for (let i = 1; i < n; i++) copies.push(await copyOfDir(s.dir)); }
+    const cwds = ownDirs ? [s.dir, ...copies] : [];
+    await onCluster(s, await instances(s, await freshDatabase(), n, cwds), true, body);
   } finally {
     await s.stop();
+    for (const dir of copies) await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** A copy of `dir`'s files (channels.toml, scheduler.toml, tasks/) in a new directory. */
+async function copyOfDir(dir: string): Promise<string> {
+  const copy = await Deno.makeTempDir({ prefix: "postbot-host-" });
+  const walk = async (from: string, to: string): Promise<void> => {
+    for await (const entry of Deno.readDir(from)) {
+      if (entry.isDirectory) {
+        await Deno.mkdir(`${to}/${entry.name}`);
+        await walk(`${from}/${entry.name}`, `${to}/${entry.name}`);
+      } else if (entry.isFile) {
+        await Deno.copyFile(`${from}/${entry.name}`, `${to}/${entry.name}`);
+      }
+    }
+  };
+  await walk(dir, copy);
+  return copy;
+}
+
+/** The channels.toml an instance reads and writes. */
+function channelsTomlOf(bot: BotProcess): string {
+  return Deno.readTextFileSync(`${dirs.get(bot)}/channels.toml`);
 }
 
 Deno.test("three instances started at once: one active, the others wait; a DM is answered once", async () => {
@@ -207,13 +254,48 @@ Deno.test("a group added on the active is there on the new active (one shared di
     assert.match(await alice.ask(`!add_group Drill = ["${town}"]`), /Saved 1 group/);
     assert.equal(await active.stop(), 0);
     await standby.waitForOutput(/postbot is ready/, 30_000);
-    assert.match(standby.output, /Taking over: .*channels\.toml read again/);
+    assert.match(standby.output, /channels\.toml is the same as the database's copy/);
     assert.match(await alice.ask("!get_groups"), /Drill/);
     await alice.send("Drill at noon");
     await alice.replyMatching(/Where should I send this/);
     assert.match(await alice.ask("drill"), /Ready to send to 1 channel/);
     assert.match(await alice.ask("no"), /./);
   });
+});
+
+Deno.test("a group added on the active reaches a new active with a directory of its own", async () => {
+  await withInstances(2, async ({ s, active, standby }) => {
+    assert.notEqual(dirs.get(active), dirs.get(standby));
+    const alice = s.dm(s.world.alice);
+    const town = s.world.channels["town-square"].id;
+    const saved = await alice.ask(`!add_group Drill = ["${town}"]`);
+    assert.match(saved, /Saved 1 group/);
+    assert.doesNotMatch(saved, /Warning/);
+    assert.doesNotMatch(channelsTomlOf(standby), /Drill/, "the standby's own file");
+    assert.equal(await active.stop(), 0);
+    await standby.waitForOutput(/postbot is ready/, 30_000);
+    assert.match(standby.output, /channels\.toml taken from the database \(written by \d+-/);
+    assert.match(await alice.ask("!get_groups"), /Drill/);
+    const file = channelsTomlOf(standby);
+    assert.match(file, new RegExp(`"?Drill"? = \\["${town}"\\]`));
+    assert.match(file, /^# test channels$/m, "the whole text, comments kept");
+    assert.equal(file, channelsTomlOf(active));
+  }, { ownDirs: true });
+});
+
+Deno.test("a hand edit on the standby's own file is stored when it takes over", async () => {
+  await withInstances(2, async ({ s, active, standby }) => {
+    const alice = s.dm(s.world.alice);
+    const town = s.world.channels["town-square"].id;
+    const path = `${dirs.get(standby)}/channels.toml`;
+    const edited = channelsTomlOf(standby).replace("[groups]\n", `[groups]\nHand = ["${town}"]\n`);
+    await Deno.writeTextFile(path, edited);
+    assert.equal(await active.stop(), 0);
+    await standby.waitForOutput(/postbot is ready/, 30_000);
+    assert.match(standby.output, /channels\.toml stored in the database \(the local file is newer/);
+    assert.match(await alice.ask("!get_groups"), /Hand/);
+    assert.equal(channelsTomlOf(standby), edited, "the hand edit is kept as written");
+  }, { ownDirs: true });
 });
 
 Deno.test("a DM sent while nobody is active is answered once, by the new active", async () => {

@@ -132,6 +132,8 @@ export class ChannelsSharing {
           : "{path} stored in the database (the local file is newer than its copy: a hand edit)",
         { path },
       );
+    } else if (decision.kind === "nothing" && decision.why === "same_text") {
+      log.info("{path} is the same as the database's copy", { path });
     } else if (decision.kind === "take_stored") {
       const { stored } = decision;
       const taken = await this.#channels.replaceWith(stored.content);
