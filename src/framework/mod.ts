@@ -101,7 +101,13 @@ export {
 export { parseUserRef, type UserRef } from "./user_ref.ts";
 
 // (c) REST and the socket: the transport, typed calls, posting, files, the server's events.
-export { type Client4, RestTransport, type SendInit, type TransportOptions } from "./rest.ts";
+export {
+  type Client4,
+  RequestWithheld,
+  RestTransport,
+  type SendInit,
+  type TransportOptions,
+} from "./rest.ts";
 export { isChannelMember, MattermostClient, type NewPost } from "./client.ts";
 export { isStatus, MattermostError, type MattermostErrorKind } from "./mattermost_error.ts";
 export { postMessage, type SendPost, sendTo } from "./post_message.ts";

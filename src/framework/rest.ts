@@ -52,7 +52,22 @@ export type SendInit = Omit<RequestInit, "body"> & {
   readonly body?: BodyInit | null | (() => BodyInit);
   /** Paced behind every other request (catch-up work that must not delay live traffic). */
   readonly background?: boolean;
+  /**
+   * Asked right before each attempt goes out, after any wait for the rate limit: false
+   * withholds the request ({@link RequestWithheld}). A write that must not happen once the
+   * caller lost its right to act (another instance took over while this one waited) is
+   * checked as late as the process can check it.
+   */
+  readonly mayProceed?: () => boolean;
 };
+
+/** Thrown when a request's {@link SendInit.mayProceed} said no: nothing was sent. */
+export class RequestWithheld extends Error {
+  constructor(route: string) {
+    super(`${route} was withheld: the caller may no longer send it`);
+    this.name = "RequestWithheld";
+  }
+}
 
 /**
  * Sends HTTP requests to one Mattermost server with the policy described in the module doc.
@@ -131,10 +146,11 @@ export class RestTransport {
     for (let attempt = 1;; attempt++) {
       // A request retried after a 429 goes ahead of those not tried yet: nobody starves.
       const position = await this.#pacer.acquire(signal, limited > 0, init.background);
+      if (init.mayProceed?.() === false) throw new RequestWithheld(route);
       let response: Response;
       const limit = deadline(this.#timeoutMs);
       try {
-        const { background: _, ...request } = init;
+        const { background: _, mayProceed: __, ...request } = init;
         response = await fetch(url, {
           ...request,
           body: typeof init.body === "function" ? init.body() : init.body,

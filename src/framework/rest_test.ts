@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { startEmulator } from "@postbot/mattermost-emulator";
 import { seedWorld } from "@postbot/mattermost-emulator/testing";
-import { bodyLength, RestTransport, retryAfterMs } from "./rest.ts";
+import { bodyLength, RequestWithheld, RestTransport, retryAfterMs } from "./rest.ts";
 import { Secret } from "./secret.ts";
 import { failure, FAST_BACKOFF, withTransport } from "./test_support.ts";
 
@@ -25,6 +25,27 @@ Deno.test("RestTransport: a 429 with Retry-After is waited out and retried", asy
     assert.deepEqual(statuses.map((s) => s.slice(0, 3)), ["200", "429", "200"]);
     const limited = w.emu.requests.filter((r) => r.status === 429);
     assert.equal(limited.length, 1);
+  });
+});
+
+Deno.test("RestTransport: mayProceed is asked before each try; no means nothing is sent", async () => {
+  await withTransport(async (t, w, statuses) => {
+    w.emu.faults.failRequests({ path: "/posts", status: 429, times: 1, body: "limit exceeded" });
+    let asked = 0;
+    // Yes to the first try (answered 429), no to the retry after the wait.
+    const mayProceed = () => ++asked === 1;
+    const body = JSON.stringify({ channel_id: w.town.id, message: "hi" });
+    await assert.rejects(
+      t.send(t.api("/posts"), { method: "POST", body, mayProceed }),
+      (e) => e instanceof RequestWithheld && /POST \/api\/v4\/posts was withheld/.test(e.message),
+    );
+    assert.equal(asked, 2);
+    assert.deepEqual(statuses, ["429 POST /api/v4/posts"], "the retry never went out");
+    await assert.rejects(
+      t.send(t.api("/users/me"), { mayProceed: () => false }),
+      RequestWithheld,
+    );
+    assert.equal(statuses.length, 1, "a request withheld at once sends nothing");
   });
 });
 

@@ -30,6 +30,7 @@ import {
   multipartBody,
   ok,
   type Problem,
+  RequestWithheld,
   type RestTransport,
   type Result,
   type Semaphore,
@@ -112,17 +113,11 @@ export interface DeliveryContext {
   readonly searchLimits?: SearchLimits;
   /**
    * Whether this instance still holds the lease (a shared database), asked right before each
-   * post: a process paused between claiming a recipient and posting must not post once another
-   * instance has taken over. Absent: the sole instance.
+   * post goes out (after the rate limit's wait, before every retry): a process paused between
+   * claiming a recipient and posting must not post once another instance has taken over.
+   * Absent: the sole instance.
    */
   readonly mayAct?: () => boolean;
-}
-
-/** Thrown before a post this instance may no longer make (it lost the lease). */
-class LeaseLost extends Error {
-  constructor() {
-    super("this instance lost the lease");
-  }
 }
 
 /** One broadcast (or the remainder of one, for a retry) to deliver. */
@@ -243,7 +238,7 @@ async function deliverOne(
       return await delivered(job, target, ctx, await postOnce(job, target, ctx, progress));
     } catch (e) {
       // Another instance resumes this recipient; nothing may be recorded or said here.
-      if (e instanceof LeaseLost) return undefined;
+      if (e instanceof RequestWithheld) return undefined;
       // The post request may have reached the server even though no answer came back.
       if (progress.step === "posting" && mayHaveLanded(e)) unverified = true;
       const final = !(e instanceof MattermostError) || !e.transient ||
@@ -393,7 +388,6 @@ async function postOnce(
   const fileIds = job.files.length > 0 ? await upload(job, channelId, ctx) : [];
   progress.step = "posting";
   const props = { ...await job.props?.(target), [BROADCAST_PROP]: job.broadcastId };
-  if (ctx.mayAct?.() === false) throw new LeaseLost();
   const post = await createPost(job, ctx, { channel_id: channelId, file_ids: fileIds, props });
   const attached = new Set(post.file_ids ?? []);
   const missing = fileIds.filter((id) => !attached.has(id));
@@ -431,6 +425,8 @@ async function createPost(
   const send = (withLabel: boolean) =>
     ctx.transport.send(ctx.transport.api("/posts"), {
       method: "POST",
+      // Asked after any wait for the rate limit, before each try: see DeliveryContext.mayAct.
+      mayProceed: ctx.mayAct,
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({
         ...fields,
