@@ -46,6 +46,17 @@ async function withCache(
   }
 }
 
+/** A private channel the bot is a member of ("bot-private"). */
+function addBotPrivateChannel(w: World): void {
+  const mine = w.emu.store.createChannel({
+    team_id: w.team.id,
+    name: "bot-private",
+    display_name: "Bot Private",
+    type: "P",
+  });
+  w.emu.store.addChannelMember(mine.id, w.bot.user.id);
+}
+
 Deno.test("ChannelCache: sweeps public channels 200 per page, plus the bot's private ones", async () => {
   await withCache(async (cache, t, w) => {
     const summary = await cache.refresh();
@@ -74,13 +85,7 @@ Deno.test("ChannelCache: sweeps public channels 200 per page, plus the bot's pri
         type: "O",
       });
     }
-    const mine = s.createChannel({
-      team_id: w.team.id,
-      name: "bot-private",
-      display_name: "Bot Private",
-      type: "P",
-    });
-    s.addChannelMember(mine.id, w.bot.user.id);
+    addBotPrivateChannel(w);
   });
 });
 
@@ -162,12 +167,6 @@ Deno.test("ChannelCache.refresh: the bot's DMs in its own channel list are read 
       const { user } = s.createUser({ username: `person-${i}` });
       s.directChannel(w.bot.user.id, user.id);
     }
-    const mine = s.createChannel({
-      team_id: w.team.id,
-      name: "bot-private",
-      display_name: "Bot Private",
-      type: "P",
-    });
-    s.addChannelMember(mine.id, w.bot.user.id);
+    addBotPrivateChannel(w);
   });
 });
