@@ -89,9 +89,10 @@ Deno.test("requests sent together are decided in no particular order", async () 
       together += inversions(sent.map((a) => a.remaining));
       taken.push(...sent.map((a) => a.remaining));
     }
-    // Nobody was refused, and each request took a token of its own.
+    // Nobody was refused. (That each request takes a token of its own is pinned above; here
+    // the bucket refills between rounds, 10 tokens a second, so counts of different rounds
+    // may meet -- on a loaded machine they did.)
     assert.ok(taken.every((r) => r > 0), "the bucket ran dry");
-    assert.equal(new Set(taken).size, taken.length);
     // Mattermost 11.4 inverted 21-126 of 140-224 such pairs (it varies with the machine's
     // load). How requests sent apart are decided depends on when they arrive, which a test
     // cannot hold still: the emulator's window is pinned in src/emulator/rate_limit_test.ts.
