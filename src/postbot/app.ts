@@ -713,7 +713,6 @@ function createBroadcaster(
     undoWindowSeconds: config.undoWindowSeconds,
     botUserId: bot.identity.userId,
     botUsername: bot.identity.username,
-    handOver: config.database !== undefined,
     mayAct: store.keeper === undefined ? undefined : () => store.keeper!.mayAct(),
   });
 }

@@ -74,9 +74,10 @@ export interface BroadcasterSettings {
   readonly acknowledgement?: AckRequest;
   /** Records the seen thresholds of what a run delivered (see seen_threshold.ts). */
   readonly captureSeen?: (broadcastId: string) => Promise<void>;
-  /** A shared database: shutdown leaves unfinished runs to the next active (see run.ts). */
-  readonly handOver?: boolean;
-  /** Whether this instance still holds the lease; absent, the sole instance (see run.ts). */
+  /**
+   * Whether this instance still holds the lease; absent, the sole instance. Present, shutdown
+   * leaves unfinished runs to the next active (see run.ts).
+   */
   readonly mayAct?: () => boolean;
 }
 

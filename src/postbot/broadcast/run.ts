@@ -89,14 +89,10 @@ export interface RunDeps {
      */
     readonly captureSeen?: (broadcastId: string) => Promise<void>;
     /**
-     * Another instance takes over (a shared database): a run cut off by shutdown is left
-     * as it is, for the next active to resume, instead of recorded as interrupted.
-     */
-    readonly handOver?: boolean;
-    /**
      * Whether this instance still holds the lease (a shared database). A run that lost it
      * stops short (its claims are fenced) and must neither report nor record an outcome: the
-     * next active resumes it. Absent: the sole instance, which may always act.
+     * next active resumes it; a run cut off by shutdown is left as it is for the next active
+     * too, instead of recorded as interrupted. Absent: the sole instance, which may always act.
      */
     readonly mayAct?: () => boolean;
   };
@@ -392,7 +388,8 @@ export class DeliveryRuns {
         release();
         return await reports.noFiles(run, end.reason);
       case "interrupted":
-        if (this.#deps.settings.handOver) {
+        if (this.#deps.settings.mayAct !== undefined) {
+          // Another instance takes over: it resumes what this run did not start.
           log.warn("Broadcast {id}: {n} recipients left for the next active instance", {
             id: record.id,
             n: end.notStarted,
