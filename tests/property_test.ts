@@ -72,6 +72,9 @@ const NASTY = [
   "town-square",
   "secret",
   "no-bot",
+  // Names the server refuses to look up (400), unlike a name that is merely free (404).
+  "_town-square",
+  "-x",
 ];
 
 /**

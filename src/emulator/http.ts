@@ -127,6 +127,11 @@ export function permissionError(): AppError {
   return new AppError("api.context.permissions.app_error", 403);
 }
 
+/** A path the server's router does not know (a parameter outside its pattern). */
+export function noSuchRoute(): AppError {
+  return new AppError("api.context.404.app_error", 404);
+}
+
 /** 400 for a malformed path parameter (Context.SetInvalidURLParam). */
 export function invalidUrlParam(name: string): AppError {
   return new AppError("api.context.invalid_url_param.app_error", 400, { Name: name });

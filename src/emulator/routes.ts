@@ -9,6 +9,7 @@ import {
   invalidBodyParam,
   invalidUrlParam,
   jsonResponse,
+  noSuchRoute,
   permissionError,
   requireId,
   statusOk,
@@ -396,9 +397,14 @@ export const routes: Route[] = [
     auth: true,
     handler: (ctx) => {
       const teamId = requireId(ctx.params.team_id, "team_id");
+      // The router takes [A-Za-z0-9_-]+ only; the server lowercases the name, then wants it to
+      // start with a letter or digit (model.IsValidChannelIdentifier).
+      if (!/^[A-Za-z0-9_-]+$/.test(ctx.params.channel_name)) throw noSuchRoute();
+      const name = ctx.params.channel_name.toLowerCase();
+      if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) throw invalidUrlParam("channel_name");
       const channel = ctx.tables.channelRecordByName(
         teamId,
-        ctx.params.channel_name,
+        name,
         boolParam(ctx.url, "include_deleted"),
       );
       if (!channel) throw new AppError("app.channel.get_by_name.missing.app_error", 404);

@@ -9,17 +9,13 @@ import {
   invalidBodyParam,
   invalidUrlParam,
   jsonResponse,
+  noSuchRoute,
   requireId,
   statusOk,
 } from "./http.ts";
 import { isValidId } from "./ids.ts";
 import { EMOJI_NAME, EMOJI_NAME_MAX_LENGTH } from "./reactions.ts";
 import { type Route, type RouteContext, userParam } from "./route_kit.ts";
-
-/** A path the server's router does not know (a parameter outside its pattern). */
-function noSuchRoute(): AppError {
-  return new AppError("api.context.404.app_error", 404);
-}
 
 /**
  * The POST /reactions body decoded as model.Reaction (a value of the wrong type, or no JSON

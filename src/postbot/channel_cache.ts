@@ -189,10 +189,13 @@ export class ChannelCache {
     return { channel: entry, live: true };
   }
 
-  /** Looks a channel up by name on the server (a miss in the cache). */
+  /**
+   * Looks a channel up by name on the server (a miss in the cache). A name no channel can
+   * have is not asked about: the server would refuse it as a malformed URL (400).
+   */
   async lookupByName(name: string): Promise<CachedChannel | undefined> {
     const wanted = name.trim().replace(/^~/, "").toLowerCase();
-    if (!/^[a-z0-9_-]{1,64}$/.test(wanted)) return undefined;
+    if (!CHANNEL_NAME.test(wanted)) return undefined;
     try {
       const channel = await this.#transport.getJson<Channel>(
         `/teams/${this.#teamId}/channels/name/${encodeURIComponent(wanted)}?include_deleted=true`,
@@ -210,6 +213,9 @@ export class ChannelCache {
     return isChannelMember(this.#transport, channelId, this.#botUserId);
   }
 }
+
+/** A name the server can look up (model.IsValidChannelIdentifier, lowercased; 64 at most). */
+const CHANNEL_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 function toCached(c: Channel, botIsMember: boolean): CachedChannel {
   return {
