@@ -9,7 +9,8 @@
 
 import assert from "node:assert/strict";
 import type { Channel } from "@mattermost/types/channels";
-import { type DmUser, type Scenario, startScenario } from "@postbot/harness";
+import { type DmUser, emulatorOnly, type Scenario, startScenario } from "@postbot/harness";
+import type { HeldRequest } from "@postbot/mattermost-emulator";
 import { BotProcess } from "@postbot/harness/bot";
 import { startPostgres, type ThrowawayPostgres } from "@postbot/harness/postgres";
 import { until } from "@postbot/mattermost-emulator/testing";
@@ -321,9 +322,14 @@ interface Interruption {
   /** Whether the standby takes over and finishes it (its report says so). */
   readonly handover: boolean;
   /** Interrupts broadcast `id` once `active` has delivered to 10 of its channels. */
-  readonly interrupt: (active: BotProcess, standby: BotProcess, id: string) => Promise<void>;
+  readonly interrupt: (
+    active: BotProcess,
+    standby: BotProcess,
+    id: string,
+    s: Scenario,
+  ) => Promise<void>;
   /** Runs once the report is in, before the channels are read back. */
-  readonly afterReport?: (active: BotProcess) => Promise<void>;
+  readonly afterReport?: (active: BotProcess, s: Scenario) => Promise<void>;
   /** What the sender reads about it: exactly one such message, the report at the end. */
   readonly told: RegExp;
 }
@@ -339,12 +345,12 @@ async function interruptedBroadcast(how: Interruption): Promise<void> {
       const alice = s.dm(s.world.alice);
       const id = await startBulk(alice, how.text);
       await deliveriesReach(active, 10);
-      await how.interrupt(active, standby, id);
+      await how.interrupt(active, standby, id, s);
 
       const report = await alice.replyMatching(/Delivered to/, 180_000);
       assert.deepEqual(deliveredCount(report), [N, N], report);
       if (how.handover) assert.match(report, TAKEN_OVER);
-      await how.afterReport?.(active);
+      await how.afterReport?.(active, s);
       await limiterOff(s);
       if (how.handover) {
         const resumed = await deliveredOk(standby);
@@ -399,6 +405,34 @@ Deno.test("an active paused mid-broadcast past its lease: resumed, it posts and 
     afterReport: async (active) => {
       Deno.kill(active.pid, "SIGCONT");
       assert.equal(await active.exited, 75, "it stops, to come back as a standby");
+    },
+    told: /Delivered to/,
+  });
+});
+
+/** The post held on its way in while the active froze (one test at a time uses it). */
+let heldPost: HeldRequest | undefined;
+
+Deno.test("a post on its way when the active froze lands after the takeover: one copy stays", {
+  ignore: emulatorOnly("holds the frozen active's post with the emulator's holdNextRequest"),
+}, async () => {
+  await interruptedBroadcast({
+    text: "Lift maintenance on Monday",
+    handover: true,
+    interrupt: async (active, standby, id, s) => {
+      // Its lease checked, the active's next post leaves and is slow to arrive; it freezes.
+      heldPost = s.emu.faults.holdNextRequest({ method: "POST", path: "/posts" });
+      await heldPost.arrived;
+      Deno.kill(active.pid, "SIGSTOP");
+      await standby.waitForOutput(new RegExp(`Resuming broadcast ${id}`), 30_000);
+    },
+    afterReport: async (active) => {
+      // The new active searched that channel long ago and posted: now the old post lands, and
+      // the old active, resumed, finds the other copy and takes its own back.
+      heldPost!.release();
+      Deno.kill(active.pid, "SIGCONT");
+      assert.equal(await active.exited, 75, "it stops, to come back as a standby");
+      assert.match(active.output, /removed post \S+, a second copy/);
     },
     told: /Delivered to/,
   });

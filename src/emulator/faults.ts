@@ -26,6 +26,20 @@ export interface FailRule {
   afterHandling?: boolean;
 }
 
+/** Which requests a hold applies to: `method` and `path` as in {@link FailRule}. */
+export interface HoldRule {
+  method?: string;
+  path: string | RegExp;
+}
+
+/** A request held on its way in (see {@link Faults.holdNextRequest}). */
+export interface HeldRequest {
+  /** Resolves once a matching request has come in and is being held. */
+  readonly arrived: Promise<void>;
+  /** Lets the request reach the server, which then handles it as usual. */
+  release(): void;
+}
+
 /**
  * The public fault interface (`Emulator.faults`): switch misbehaviour on in the middle of a
  * test, and {@link Faults.clear} it.
@@ -39,6 +53,9 @@ export interface FailRule {
  * emu.faults.rateLimit = { perSec: 10, maxBurst: 100 }; // 429 + Retry-After beyond it
  * emu.faults.failRequests({ method: "POST", path: "/posts", status: 500, times: 2 });
  * emu.faults.failRequests({ path: "/posts", status: 502, afterHandling: true }); // lost answer
+ * const held = emu.faults.holdNextRequest({ method: "POST", path: "/posts" }); // slow link
+ * await held.arrived;
+ * held.release(); // the post is created only now
  * emu.faults.networkDown = true; // 503 for REST, WebSocket upgrades refused
  * emu.faults.dropSockets(); // every socket closed abruptly; resume buffers kept
  * emu.faults.silentSockets = true; // half-open: sockets stay open and say nothing
@@ -52,6 +69,11 @@ export interface Faults {
   rateLimit: RateLimitQuota | null;
   /** Scripts failures for matching requests. */
   failRequests(rule: FailRule): void;
+  /**
+   * Holds the next matching request on its way in, as a slow link or a frozen sender would:
+   * the server sees it only once released ({@link clear} releases it too).
+   */
+  holdNextRequest(rule: HoldRule): HeldRequest;
   /** Outage: REST answers 503 and WebSocket upgrades are refused, for every client. */
   networkDown: boolean;
   /** Closes every WebSocket abruptly (no close frame), keeping resume buffers. */
@@ -76,20 +98,55 @@ export interface MatchedRule {
   afterHandling: boolean;
 }
 
-interface ActiveRule {
+/** Which requests a rule or a hold applies to, compiled. */
+interface RequestMatcher {
   method?: string;
   path: string | RegExp;
   pattern?: PathPattern;
+}
+
+interface ActiveRule extends RequestMatcher {
   status: number;
   remaining: number;
   body?: string;
   afterHandling: boolean;
 }
 
+/** A hold waiting for its request. */
+interface PendingHold extends RequestMatcher {
+  readonly arrived: () => void;
+  readonly gate: Promise<void>;
+  readonly release: () => void;
+}
+
+function matcher(rule: { method?: string; path: string | RegExp }): RequestMatcher {
+  return {
+    method: rule.method?.toUpperCase(),
+    path: rule.path,
+    pattern: typeof rule.path === "string" && rule.path.includes("{")
+      ? compilePath(rule.path)
+      : undefined,
+  };
+}
+
+/** Whether a request (its full path, with or without `/api/v4`) matches. */
+function matches(m: RequestMatcher, method: string, fullPath: string): boolean {
+  if (m.method && m.method !== method.toUpperCase()) return false;
+  const apiPath = fullPath.startsWith("/api/v4/") ? fullPath.slice("/api/v4".length) : fullPath;
+  return [fullPath, apiPath].some((p) => {
+    if (m.path instanceof RegExp) return m.path.test(p);
+    if (m.pattern) return m.pattern.match(p) !== undefined;
+    return m.path === p || m.path.replace(/\/$/, "") === p.replace(/\/$/, "");
+  });
+}
+
 /** The mutable fault state behind `Emulator.faults`. */
 export class FaultState implements Faults {
   latencyMs = 0;
   private rules: ActiveRule[] = [];
+  /** Holds not yet met by a request, and the releases of requests held now. */
+  private holds: PendingHold[] = [];
+  private readonly taken = new Set<() => void>();
   private quota: RateLimitQuota | null = null;
   private limiterInstance: ArrivalWindow | null = null;
   private down = false;
@@ -144,16 +201,35 @@ export class FaultState implements Faults {
     const times = rule.times ?? 1;
     if (!(times > 0)) throw new RangeError("failRequests: times must be positive");
     this.rules.push({
-      method: rule.method?.toUpperCase(),
-      path: rule.path,
-      pattern: typeof rule.path === "string" && rule.path.includes("{")
-        ? compilePath(rule.path)
-        : undefined,
+      ...matcher(rule),
       status: rule.status,
       remaining: times,
       body: rule.body,
       afterHandling: rule.afterHandling ?? false,
     });
+  }
+
+  /** Holds the next matching request until released. */
+  holdNextRequest(rule: HoldRule): HeldRequest {
+    const arrived = Promise.withResolvers<void>();
+    const gate = Promise.withResolvers<void>();
+    this.holds.push({
+      ...matcher(rule),
+      arrived: arrived.resolve,
+      gate: gate.promise,
+      release: gate.resolve,
+    });
+    return { arrived: arrived.promise, release: gate.resolve };
+  }
+
+  /** The gate a request waits at when a hold takes it; undefined when none does. */
+  takeHold(method: string, fullPath: string): Promise<void> | undefined {
+    const i = this.holds.findIndex((h) => matches(h, method, fullPath));
+    if (i < 0) return undefined;
+    const [hold] = this.holds.splice(i, 1);
+    this.taken.add(hold.release);
+    hold.arrived();
+    return hold.gate.finally(() => this.taken.delete(hold.release));
   }
 
   /** Closes every WebSocket abruptly, keeping the resume buffers. */
@@ -165,6 +241,9 @@ export class FaultState implements Faults {
   clear(): void {
     this.latencyMs = 0;
     this.rules = [];
+    for (const release of this.taken) release();
+    for (const hold of this.holds) hold.release();
+    this.holds = [];
     this.rateLimit = null;
     this.down = false;
     this.silent = false;
@@ -174,17 +253,8 @@ export class FaultState implements Faults {
 
   /** Finds the first live rule for this request and counts it down. */
   takeRule(method: string, fullPath: string): MatchedRule | undefined {
-    const apiPath = fullPath.startsWith("/api/v4/") ? fullPath.slice("/api/v4".length) : fullPath;
-    const candidates = [fullPath, apiPath];
     for (const rule of this.rules) {
-      if (rule.remaining <= 0) continue;
-      if (rule.method && rule.method !== method.toUpperCase()) continue;
-      const matches = candidates.some((p) => {
-        if (rule.path instanceof RegExp) return rule.path.test(p);
-        if (rule.pattern) return rule.pattern.match(p) !== undefined;
-        return rule.path === p || rule.path.replace(/\/$/, "") === p.replace(/\/$/, "");
-      });
-      if (!matches) continue;
+      if (rule.remaining <= 0 || !matches(rule, method, fullPath)) continue;
       rule.remaining--;
       this.rules = this.rules.filter((r) => r.remaining > 0);
       return { status: rule.status, body: rule.body, afterHandling: rule.afterHandling };

@@ -54,3 +54,18 @@ Deno.test("failRequests rejects non-positive counts", () => {
   const { state } = makeState();
   assert.throws(() => state.failRequests({ path: "/x", status: 500, times: 0 }));
 });
+
+Deno.test("holdNextRequest: takes the next match once; clear() lets every held request go", async () => {
+  const { state } = makeState();
+  const held = state.holdNextRequest({ method: "POST", path: "/posts" });
+  const waiting = state.holdNextRequest({ path: "/users/me" });
+  assert.equal(state.takeHold("GET", "/api/v4/posts"), undefined, "another method");
+  const gate = state.takeHold("POST", "/api/v4/posts");
+  assert.ok(gate, "the matching request is held");
+  await held.arrived;
+  assert.equal(state.takeHold("POST", "/api/v4/posts"), undefined, "only the next one");
+  state.clear();
+  await gate;
+  assert.equal(state.takeHold("GET", "/api/v4/users/me"), undefined, "cleared before it came");
+  waiting.release();
+});

@@ -30,6 +30,8 @@ export type {
   EmulatorStore,
   FailRule,
   Faults,
+  HeldRequest,
+  HoldRule,
   RateLimitQuota,
   RequestRecord,
   UserTimezone,

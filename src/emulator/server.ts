@@ -231,6 +231,9 @@ async function handle(p: Pipeline, req: Request, info: Deno.ServeHandlerInfo): P
     "X-Request-Id": requestId,
     "X-Version-Id": EMULATED_VERSION_ID,
   };
+  // A held request has not reached the server yet: nothing about it is decided before.
+  const held = p.faults.takeHold(req.method, path);
+  if (held !== undefined) await held;
   // The limiter decides when the request's arrival window closes (see ArrivalWindow).
   const limit = p.faults.networkDown || !p.faults.limiter
     ? undefined

@@ -65,6 +65,28 @@ Deno.test("rate limit: burst + 1 pass with headers, then 429 text with Retry-Aft
   });
 });
 
+Deno.test("holdNextRequest: a held post is created only once released, others pass", async () => {
+  await withWorld(async (w) => {
+    const c = clientFor(w.emu, w.bot.token);
+    const messages = () =>
+      w.emu.store.postsIn(w.town.id).filter((p) => !p.type.startsWith("system_")).map((p) =>
+        p.message
+      );
+    const held = w.emu.faults.holdNextRequest({ method: "POST", path: "/posts" });
+    const late = c.createPost({ channel_id: w.town.id, message: "late" } as never);
+    await held.arrived;
+    const me = await get(w, "/users/me");
+    assert.equal(me.status, 200, "other requests are not held");
+    await me.body?.cancel();
+    const next = await c.createPost({ channel_id: w.town.id, message: "next" } as never);
+    assert.equal(next.message, "next", "only the next matching request is held");
+    assert.deepEqual(messages(), ["next"]);
+    held.release();
+    assert.equal((await late).message, "late");
+    assert.deepEqual(messages(), ["next", "late"]);
+  });
+});
+
 Deno.test("failRequests: before handling nothing happens, after handling the post exists", async () => {
   await withWorld(async (w) => {
     const c = clientFor(w.emu, w.bot.token);

@@ -17,7 +17,7 @@ import type { CreatePostInput } from "./posts.ts";
 import type { NewUser, UserTimezone } from "./users.ts";
 
 export type { EmulatorConfig } from "./config.ts";
-export type { FailRule, Faults } from "./faults.ts";
+export type { FailRule, Faults, HeldRequest, HoldRule } from "./faults.ts";
 export type { NewChannel } from "./channels.ts";
 export type { CreatePostInput } from "./posts.ts";
 export type { NewUser, UserTimezone } from "./users.ts";

@@ -12,7 +12,7 @@
  */
 
 import type { ActionTokens } from "./ack_token.ts";
-import { BROADCAST_PROP } from "./delivery.ts";
+import { BROADCAST_PROP } from "./copies.ts";
 import { targetKey, type TargetRef } from "./model.ts";
 
 /** The emoji whose reaction acknowledges a post (its name, as the server spells it). */

@@ -10,7 +10,7 @@ import { Notifier } from "../notifier.ts";
 import { MIGRATIONS } from "../migrations.ts";
 import { Broadcaster, type BroadcasterSettings } from "./broadcaster.ts";
 import { retryFailedText } from "./outcome_reports.ts";
-import { BROADCAST_PROP } from "./delivery.ts";
+import { BROADCAST_PROP } from "./copies.ts";
 import { BroadcastLog } from "./log.ts";
 import { SqliteDatabase } from "../database/sqlite_database.ts";
 import { type ChannelTarget, newBroadcastId, postedMessage } from "./model.ts";

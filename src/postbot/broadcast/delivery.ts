@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { Post, PostList } from "@mattermost/types/posts";
+import type { Post } from "@mattermost/types/posts";
 import type { FileInfo } from "@mattermost/types/files";
 import {
   backoffDelay,
@@ -36,12 +36,17 @@ import {
   type Semaphore,
 } from "@postbot/framework";
 import { plural } from "../format.ts";
+import {
+  BROADCAST_PROP,
+  type CopySearch,
+  findBroadcastPost,
+  keepOneCopy,
+  type SearchLimits,
+  UnsearchableChannel,
+} from "./copies.ts";
 import { type BroadcastFile, type BroadcastTarget, targetLabel, type TargetRef } from "./model.ts";
 
 const log = logger("delivery");
-
-/** The props key that marks a post as part of a broadcast. */
-export const BROADCAST_PROP = "postbot_broadcast_id";
 
 /** A downloaded file, held once in memory and streamed by every upload without a copy. */
 export interface PreparedFile {
@@ -235,7 +240,17 @@ async function deliverOne(
         if (existing !== undefined) return await delivered(job, target, ctx, existing);
         unverified = false;
       }
-      return await delivered(job, target, ctx, await postOnce(job, target, ctx, progress));
+      const posted = await postOnce(job, target, ctx, progress);
+      if (ctx.mayAct?.() === false) {
+        // It landed after another instance took over, which may have posted too.
+        await keepOneCopy(copySearch(job, ctx, posted.channelId), posted.postId, false);
+        return undefined;
+      }
+      // Another instance may have posted here before it lost the lease, too late to be found.
+      if (job.checkFirst) {
+        await keepOneCopy(copySearch(job, ctx, posted.channelId), posted.postId, true);
+      }
+      return await delivered(job, target, ctx, posted.postId);
     } catch (e) {
       // Another instance resumes this recipient; nothing may be recorded or said here.
       if (e instanceof RequestWithheld) return undefined;
@@ -286,14 +301,19 @@ async function searchRecipient(
 ): Promise<string | undefined> {
   const channelId = await knownChannelOf(target, ctx.directChannels);
   if (channelId === undefined) return undefined;
-  return await findBroadcastPost(
-    ctx.transport,
-    ctx.botUserId,
-    job.broadcastId,
+  return await findBroadcastPost(copySearch(job, ctx, channelId));
+}
+
+/** The search for the job's copies in one channel. */
+function copySearch(job: DeliveryJob, ctx: DeliveryContext, channelId: string): CopySearch {
+  return {
+    transport: ctx.transport,
+    botUserId: ctx.botUserId,
+    broadcastId: job.broadcastId,
     channelId,
-    job.since,
-    ctx.searchLimits,
-  );
+    since: job.since,
+    limits: ctx.searchLimits,
+  };
 }
 
 /** How far an attempt got: only a failed post request can leave a post behind. */
@@ -382,7 +402,7 @@ async function postOnce(
   target: BroadcastTarget,
   ctx: DeliveryContext,
   progress: Progress,
-): Promise<string> {
+): Promise<{ channelId: string; postId: string }> {
   const channelId = await channelFor(target, ctx, progress);
   progress.step = "uploading";
   const fileIds = job.files.length > 0 ? await upload(job, channelId, ctx) : [];
@@ -407,7 +427,7 @@ async function postOnce(
         "was removed again",
     );
   }
-  return post.id;
+  return { channelId, postId: post.id };
 }
 
 /**
@@ -483,54 +503,6 @@ async function upload(
   return fileIds;
 }
 
-/** How far back (ms) before a broadcast's creation its copies are searched: clock skew. */
-export const SEARCH_MARGIN_MS = 10 * 60_000;
-
-/** Limits of the search for an earlier copy: page size (the server's maximum) and pages. */
-export interface SearchLimits {
-  readonly perPage?: number;
-  readonly maxPages?: number;
-}
-
-/**
- * The id of a live post in the channel that already carries this broadcast, if any. Pages
- * back through the channel, newest first, until posts are older than `since` (less a margin
- * for clock skew); `?since=` would not do: it returns at most 1000 posts and filters by
- * update time. Throws when the channel has too many newer posts to search: the answer is
- * then unknown, and posting again could make a duplicate.
- */
-export async function findBroadcastPost(
-  transport: RestTransport,
-  botUserId: string,
-  broadcastId: string,
-  channelId: string,
-  since: number,
-  limits: SearchLimits = {},
-): Promise<string | undefined> {
-  const perPage = limits.perPage ?? 200;
-  const maxPages = limits.maxPages ?? 25;
-  const oldest = since - SEARCH_MARGIN_MS;
-  for (let page = 0; page < maxPages; page++) {
-    const list = await transport.getJson<PostList>(
-      `/channels/${channelId}/posts?page=${page}&per_page=${perPage}`,
-    );
-    const posts = (list.order ?? []).map((id) => list.posts[id]).filter((p) => p !== undefined);
-    const found = posts.find((post) =>
-      post.user_id === botUserId && post.delete_at === 0 &&
-      post.props?.[BROADCAST_PROP] === broadcastId
-    );
-    if (found !== undefined) return found.id;
-    const last = posts.at(-1);
-    if ((list.order ?? []).length < perPage || last === undefined || last.create_at < oldest) {
-      return undefined;
-    }
-  }
-  throw new DeliveryFailure(
-    `more than ${(maxPages * perPage).toLocaleString("en-US")} posts arrived since the ` +
-      "broadcast, too many to search",
-  );
-}
-
 /**
  * A reason a person understands, for the report and the log. `step` says which request failed
  * when it matters: opening a person's DM channel.
@@ -542,7 +514,7 @@ export function explain(
   step?: Step,
 ): string {
   const label = targetLabel(target);
-  if (e instanceof DeliveryFailure) return e.message;
+  if (e instanceof DeliveryFailure || e instanceof UnsearchableChannel) return e.message;
   if (!(e instanceof MattermostError)) return `an unexpected error (${String(e)})`;
   const id = e.serverErrorId ?? "";
   if (target.kind === "channel" && /deleted|archived/i.test(id)) return `${label} was archived`;

@@ -7,8 +7,8 @@ import { openDatabase } from "@postbot/framework/sqlite";
 import { type Emulator, type EmulatorOptions, startEmulator } from "@postbot/mattermost-emulator";
 import { seedWorld } from "@postbot/mattermost-emulator/testing";
 import { MIGRATIONS } from "../migrations.ts";
+import { BROADCAST_PROP, findBroadcastPost } from "./copies.ts";
 import {
-  BROADCAST_PROP,
   type ChannelOutcome,
   deliver,
   deliverEach,
@@ -16,7 +16,6 @@ import {
   type DeliveryJob,
   downloadFiles,
   explain,
-  findBroadcastPost,
   type PreparedFile,
 } from "./delivery.ts";
 import { BroadcastLog } from "./log.ts";
@@ -175,6 +174,19 @@ function copies(w: World, channelId: string, broadcastId: string) {
   );
 }
 
+/** A copy of the broadcast posted as the bot, as another instance of it would: its id. */
+async function postCopy(w: World, channelId: string, broadcastId: string): Promise<string> {
+  const answer = await w.transport.send(w.transport.api("/posts"), {
+    method: "POST",
+    body: JSON.stringify({
+      channel_id: channelId,
+      message: "Hello **everyone**",
+      props: { [BROADCAST_PROP]: broadcastId },
+    }),
+  });
+  return (await answer.json() as { id: string }).id;
+}
+
 function requests(w: World, method: string, path: RegExp, status?: number) {
   return w.emu.requests.filter((r) =>
     r.method === method && path.test(r.path) && (status === undefined || r.status === status)
@@ -302,6 +314,45 @@ Deno.test("deliver", async (t) => {
         assert.deepEqual(copies(w, c.id, j.broadcastId), [], `~${c.name} got a post`);
       }
     });
+
+    await t.step(
+      "a post landing after the lease was lost goes when another copy is there",
+      async () => {
+        const j = await job(w, [w.ch.one, w.ch.two], []);
+        // The new active's copy in ~one; ~two has none (the new active found this post there).
+        const theirs = await postCopy(w, w.ch.one.id, j.broadcastId);
+        // Each post leaves with the lease held, and its answer comes back after it is gone.
+        let asked = 0;
+        const tried = await deliverEach(
+          j,
+          context(w, { concurrency: 1, mayAct: () => ++asked % 2 === 1 }),
+        );
+        assert.equal(tried, 0, "nothing recorded without the lease");
+        assert.equal(asked, 4, "asked before each post and after it landed");
+        assert.deepEqual(copies(w, w.ch.one.id, j.broadcastId).map((p) => p.id), [theirs]);
+        assert.equal(copies(w, w.ch.two.id, j.broadcastId).length, 1, "the only copy stays");
+      },
+    );
+
+    await t.step(
+      "resuming, the lease holder removes a copy its predecessor posted late",
+      async () => {
+        const j = await job(w, [w.ch.three], [], { checkFirst: true });
+        // The predecessor's frozen request lands between this instance's search and its post.
+        const late = new (class extends RestTransport {
+          override async send(url: string, init: RequestInit, signal?: AbortSignal) {
+            if (init.method === "POST" && url.endsWith("/api/v4/posts")) {
+              await postCopy(w, w.ch.three.id, j.broadcastId);
+            }
+            return await super.send(url, init, signal);
+          }
+        })({ serverUrl: w.emu.url, token: new Secret(w.botToken) });
+        const [outcome] = await deliver(j, context(w, { transport: late }));
+        assert.ok(outcome.ok);
+        const left = copies(w, w.ch.three.id, j.broadcastId);
+        assert.deepEqual(left.map((p) => p.id), [outcome.postId], "one copy: the one recorded");
+      },
+    );
 
     await t.step("text only and files only both work", async () => {
       const text = await job(w, [w.ch.one], []);
@@ -495,7 +546,14 @@ Deno.test("deliver", async (t) => {
       w.emu.store.createPost(w.aliceId, { channel_id: w.ch.three.id, message: "one more" });
       const limits = { perPage: 50, maxPages: 2 };
       await assert.rejects(
-        findBroadcastPost(w.transport, w.botId, j.broadcastId, w.ch.three.id, j.since, limits),
+        findBroadcastPost({
+          transport: w.transport,
+          botUserId: w.botId,
+          broadcastId: j.broadcastId,
+          channelId: w.ch.three.id,
+          since: j.since,
+          limits,
+        }),
         /more than 100 posts arrived since the broadcast, too many to search/,
       );
       const outcomes = await deliver(j, context(w, { searchLimits: limits }));
@@ -563,7 +621,13 @@ Deno.test("deliver", async (t) => {
         const since = Date.now() - 1_000;
         const id = "findme";
         assert.equal(
-          await findBroadcastPost(w.transport, w.botId, id, w.ch.four.id, since),
+          await findBroadcastPost({
+            transport: w.transport,
+            botUserId: w.botId,
+            broadcastId: id,
+            channelId: w.ch.four.id,
+            since: since,
+          }),
           undefined,
         );
         w.emu.store.createPost(w.aliceId, {
@@ -577,7 +641,13 @@ Deno.test("deliver", async (t) => {
           props: { [BROADCAST_PROP]: "other" },
         });
         assert.equal(
-          await findBroadcastPost(w.transport, w.botId, id, w.ch.four.id, since),
+          await findBroadcastPost({
+            transport: w.transport,
+            botUserId: w.botId,
+            broadcastId: id,
+            channelId: w.ch.four.id,
+            since: since,
+          }),
           undefined,
         );
         const mine = w.emu.store.createPost(w.botId, {
@@ -586,12 +656,24 @@ Deno.test("deliver", async (t) => {
           props: { [BROADCAST_PROP]: id },
         });
         assert.equal(
-          await findBroadcastPost(w.transport, w.botId, id, w.ch.four.id, since),
+          await findBroadcastPost({
+            transport: w.transport,
+            botUserId: w.botId,
+            broadcastId: id,
+            channelId: w.ch.four.id,
+            since: since,
+          }),
           mine.id,
         );
         await w.transport.send(w.transport.api(`/posts/${mine.id}`), { method: "DELETE" });
         assert.equal(
-          await findBroadcastPost(w.transport, w.botId, id, w.ch.four.id, since),
+          await findBroadcastPost({
+            transport: w.transport,
+            botUserId: w.botId,
+            broadcastId: id,
+            channelId: w.ch.four.id,
+            since: since,
+          }),
           undefined,
         );
       },

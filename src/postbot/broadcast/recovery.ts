@@ -12,12 +12,8 @@
  */
 
 import { logger, type RestTransport } from "@postbot/framework";
-import {
-  type DirectChannelSource,
-  explain,
-  findBroadcastPost,
-  knownChannelOf,
-} from "./delivery.ts";
+import { findBroadcastPost } from "./copies.ts";
+import { type DirectChannelSource, explain, knownChannelOf } from "./delivery.ts";
 import type { BroadcastLog } from "./log.ts";
 import type { BroadcastRecord, DeliveryRecord } from "./model.ts";
 import type { OutcomeReports } from "./outcome_reports.ts";
@@ -70,13 +66,13 @@ async function settleChannel(
   // A person without a DM channel yet cannot have the post: the channel comes first.
   const channelId = await knownChannelOf(d, deps.directChannels);
   try {
-    const postId = channelId === undefined ? undefined : await findBroadcastPost(
-      deps.transport,
-      deps.botUserId,
-      record.id,
+    const postId = channelId === undefined ? undefined : await findBroadcastPost({
+      transport: deps.transport,
+      botUserId: deps.botUserId,
+      broadcastId: record.id,
       channelId,
-      record.createdAt,
-    );
+      since: record.createdAt,
+    });
     if (postId !== undefined) await deps.broadcastLog.markDelivered(record.id, d, postId);
     else {
       await deps.broadcastLog.markFailed(
