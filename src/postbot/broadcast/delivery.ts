@@ -234,6 +234,8 @@ async function deliverOne(
   for (let attempt = 1;; attempt++) {
     if (!await ctx.journal.markSending(job.broadcastId, target)) return undefined;
     const progress: Progress = { step: "checking" };
+    // A copy that lands late lands after this: the clean-up below looks no further back.
+    const tryStartedAt = Date.now();
     try {
       if (unverified) {
         const existing = await searchRecipient(job, target, ctx);
@@ -241,14 +243,15 @@ async function deliverOne(
         unverified = false;
       }
       const posted = await postOnce(job, target, ctx, progress);
+      const since = Math.max(job.since, tryStartedAt);
       if (ctx.mayAct?.() === false) {
         // It landed after another instance took over, which may have posted too.
-        await keepOneCopy(copySearch(job, ctx, posted.channelId), posted.postId, false);
+        await keepOneCopy(copySearch(job, ctx, posted.channelId, since), posted.postId, false);
         return undefined;
       }
       // Another instance may have posted here before it lost the lease, too late to be found.
       if (job.checkFirst) {
-        await keepOneCopy(copySearch(job, ctx, posted.channelId), posted.postId, true);
+        await keepOneCopy(copySearch(job, ctx, posted.channelId, since), posted.postId, true);
       }
       return await delivered(job, target, ctx, posted.postId);
     } catch (e) {
@@ -304,14 +307,19 @@ async function searchRecipient(
   return await findBroadcastPost(copySearch(job, ctx, channelId));
 }
 
-/** The search for the job's copies in one channel. */
-function copySearch(job: DeliveryJob, ctx: DeliveryContext, channelId: string): CopySearch {
+/** The search for the job's copies in one channel, among posts from `since` on. */
+function copySearch(
+  job: DeliveryJob,
+  ctx: DeliveryContext,
+  channelId: string,
+  since = job.since,
+): CopySearch {
   return {
     transport: ctx.transport,
     botUserId: ctx.botUserId,
     broadcastId: job.broadcastId,
     channelId,
-    since: job.since,
+    since,
     limits: ctx.searchLimits,
   };
 }
