@@ -620,14 +620,16 @@ Deno.test("deliver", async (t) => {
       async () => {
         const since = Date.now() - 1_000;
         const id = "findme";
-        assert.equal(
-          await findBroadcastPost({
+        const find = () =>
+          findBroadcastPost({
             transport: w.transport,
             botUserId: w.botId,
             broadcastId: id,
             channelId: w.ch.four.id,
-            since: since,
-          }),
+            since,
+          });
+        assert.equal(
+          await find(),
           undefined,
         );
         w.emu.store.createPost(w.aliceId, {
@@ -641,13 +643,7 @@ Deno.test("deliver", async (t) => {
           props: { [BROADCAST_PROP]: "other" },
         });
         assert.equal(
-          await findBroadcastPost({
-            transport: w.transport,
-            botUserId: w.botId,
-            broadcastId: id,
-            channelId: w.ch.four.id,
-            since: since,
-          }),
+          await find(),
           undefined,
         );
         const mine = w.emu.store.createPost(w.botId, {
@@ -656,24 +652,12 @@ Deno.test("deliver", async (t) => {
           props: { [BROADCAST_PROP]: id },
         });
         assert.equal(
-          await findBroadcastPost({
-            transport: w.transport,
-            botUserId: w.botId,
-            broadcastId: id,
-            channelId: w.ch.four.id,
-            since: since,
-          }),
+          await find(),
           mine.id,
         );
         await w.transport.send(w.transport.api(`/posts/${mine.id}`), { method: "DELETE" });
         assert.equal(
-          await findBroadcastPost({
-            transport: w.transport,
-            botUserId: w.botId,
-            broadcastId: id,
-            channelId: w.ch.four.id,
-            since: since,
-          }),
+          await find(),
           undefined,
         );
       },
