@@ -317,6 +317,39 @@ export class BroadcastLog {
     for await (const row of rows) yield toDelivery(row);
   }
 
+  /** How many recipients of each kind are in each state (a report's counts). */
+  async statusCounts(
+    id: string,
+  ): Promise<{ kind: DeliveryRecord["kind"]; status: DeliveryStatus; n: number }[]> {
+    const rows = await this.#db.query(
+      `SELECT kind, status, COUNT(*) AS n FROM deliveries WHERE broadcast_id = ?
+       GROUP BY kind, status`,
+      [id],
+    );
+    return rows.map((r) => ({
+      kind: r.kind === "person" ? "person" : "channel",
+      status: r.status as DeliveryStatus,
+      n: Number(r.n),
+    }));
+  }
+
+  /**
+   * The deliveries a report may name or hide, and a few more (report.ts decides): channels,
+   * failures, people reached through a channel's members -- not the 10,000 people of a big run
+   * that all got it.
+   */
+  async *eachNotableDelivery(id: string): AsyncGenerator<DeliveryRecord, void, undefined> {
+    const rows = this.#db.queryEach({
+      sql: `SELECT * FROM deliveries WHERE broadcast_id = ?
+        AND (kind = 'channel' OR status = 'failed' OR reach_json LIKE '%members%')
+        AND seq > ? ORDER BY seq LIMIT ?`,
+      params: [id],
+      key: "seq",
+      start: 0,
+    });
+    for await (const row of rows) yield toDelivery(row);
+  }
+
   /** One recipient's delivery of a broadcast. */
   async delivery(id: string, target: TargetRef): Promise<DeliveryRecord | undefined> {
     const [where, key] = recipient(target);

@@ -346,3 +346,38 @@ testOnBothEngines(
     assert.deepEqual(await log.deliveries("none"), []);
   },
 );
+
+testOnBothEngines(
+  "statusCounts counts in SQL; eachNotableDelivery skips people who simply got it",
+  async (db) => {
+    const log = new BroadcastLog(db, () => 1_000);
+    const members = {
+      ...person(900),
+      reach: { by: "members", channelId: "s".repeat(26), channelName: "secret" },
+    } as const;
+    const listed = { ...person(901), reach: { by: "list", list: "members" } } as const;
+    const targets = [
+      target(1),
+      target(2),
+      ...Array.from({ length: 600 }, (_, i) => person(i + 1)),
+      members,
+      listed,
+    ];
+    await log.create({ ...BASE, id: "b1", targets });
+    for (const t of targets.slice(1)) await log.markDelivered("b1", t, "p".repeat(26));
+    await log.markFailed("b1", person(7), "gone");
+    await log.markFailed("b1", target(2), "archived");
+    const counts = (await log.statusCounts("b1"))
+      .map(({ kind, status, n }) => `${kind} ${status} ${n}`).sort();
+    assert.deepEqual(counts, [
+      "channel failed 1",
+      "channel pending 1",
+      "person delivered 601",
+      "person failed 1",
+    ]);
+    const notable: string[] = [];
+    for await (const d of log.eachNotableDelivery("b1")) notable.push(nameOf(d));
+    // A list named "members" comes along too: report.ts keeps only what a report needs.
+    assert.deepEqual(notable, ["channel-1", "channel-2", "person-7", "person-900", "person-901"]);
+  },
+);

@@ -20,7 +20,7 @@ import {
   type DeliveryRecord,
   targetKey,
 } from "./model.ts";
-import { deliveryReport, tallyEachDelivery } from "./report.ts";
+import { deliveryReport, tallyFromLog } from "./report.ts";
 import type { RunEnd } from "./rules.ts";
 
 const log = logger("broadcast");
@@ -131,9 +131,9 @@ export class OutcomeReports {
     { record, actor, retrying }: ReportedRun,
     notes: readonly string[] = [],
   ): Promise<void> {
-    // Counted, keeping only the recipients the report names or may hide: a run to 10,000
-    // people would otherwise hold all their records through the DMs to say "10000 of 10000".
-    const { counts, kept } = await tallyEachDelivery(this.#broadcastLog.eachDelivery(record.id));
+    // Counted by the database, keeping only the recipients the report names or may hide: a
+    // run to 10,000 people would otherwise read all their records to say "10000 of 10000".
+    const { counts, kept } = await tallyFromLog(this.#broadcastLog, record.id);
     const report = (hidden: ReadonlySet<string>) =>
       deliveryReport(record, kept, {
         undoWindowSeconds: this.#settings.undoWindowSeconds,

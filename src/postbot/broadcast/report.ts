@@ -13,6 +13,7 @@ import {
   type BroadcastRecord,
   channelsOf,
   type DeliveryRecord,
+  type DeliveryStatus,
   peopleOf,
   targetKey,
 } from "./model.ts";
@@ -57,31 +58,50 @@ class Tally {
   readonly kept: DeliveryRecord[] = [];
 
   add(d: DeliveryRecord): void {
-    const c = d.kind === "channel" ? this.counts.channels : this.counts.people;
-    c.total++;
-    if (d.status === "delivered" || d.status === "failed" || d.status === "deleted") c[d.status]++;
+    this.count(d.kind, d.status, 1);
+    this.keep(d);
+  }
+
+  /** Counts `n` recipients of a kind in a state. */
+  count(kind: DeliveryRecord["kind"], status: DeliveryStatus, n: number): void {
+    const c = kind === "channel" ? this.counts.channels : this.counts.people;
+    c.total += n;
+    if (status === "delivered" || status === "failed" || status === "deleted") c[status] += n;
+  }
+
+  /** Keeps `d` if a report may name or hide it. */
+  keep(d: DeliveryRecord): void {
     if (d.kind === "channel" || d.status === "failed" || d.reach.by === "members") {
       this.kept.push(d);
     }
   }
 }
 
+/** Where a broadcast's tally is read from: the log's counts and the records a report needs. */
+export interface TallySource {
+  /** How many recipients of each kind are in each state. */
+  statusCounts(
+    id: string,
+  ): Promise<{ kind: DeliveryRecord["kind"]; status: DeliveryStatus; n: number }[]>;
+  /** At least every delivery a report may name or hide (see {@link DeliveryTally}). */
+  eachNotableDelivery(id: string): AsyncIterable<DeliveryRecord>;
+}
+
+/**
+ * {@link tallyDeliveries} of a broadcast in the log, counted by the database: a run to 10,000
+ * people reached by name reads ten counts and none of their records.
+ */
+export async function tallyFromLog(log: TallySource, id: string): Promise<DeliveryTally> {
+  const tally = new Tally();
+  for (const { kind, status, n } of await log.statusCounts(id)) tally.count(kind, status, n);
+  for await (const d of log.eachNotableDelivery(id)) tally.keep(d);
+  return { counts: tally.counts, kept: tally.kept };
+}
+
 /** Counts `deliveries` and keeps what a report of them needs (see {@link DeliveryTally}). */
 export function tallyDeliveries(deliveries: Iterable<DeliveryRecord>): DeliveryTally {
   const tally = new Tally();
   for (const d of deliveries) tally.add(d);
-  return { counts: tally.counts, kept: tally.kept };
-}
-
-/**
- * {@link tallyDeliveries} of deliveries read as they come (BroadcastLog.eachDelivery): only
- * what is kept outlives its record.
- */
-export async function tallyEachDelivery(
-  deliveries: AsyncIterable<DeliveryRecord>,
-): Promise<DeliveryTally> {
-  const tally = new Tally();
-  for await (const d of deliveries) tally.add(d);
   return { counts: tally.counts, kept: tally.kept };
 }
 

@@ -82,18 +82,60 @@ export async function captureThresholds(
 
 /**
  * Records the thresholds of everything a run delivered that lacks one, read from the log in
- * SQL a page at a time (SeenLog.eachUnmeasured): what the bot does after each run. Throws as
- * {@link captureThresholds}.
+ * SQL a page at a time (SeenLog.eachUnmeasured): what the bot does after each run. After a
+ * big run, the counts of the bot's channels are read first and the recipients recorded a page
+ * at a time, so no map of 10,000 recipients is built. Throws as {@link captureThresholds}.
  */
 export async function captureRunThresholds(
   deps: ThresholdDeps,
   broadcastId: string,
 ): Promise<number> {
+  const rows = deps.seenLog.eachUnmeasured(broadcastId)[Symbol.asyncIterator]();
+  try {
+    const first: Unmeasured[] = [];
+    while (first.length <= ONE_BY_ONE) {
+      const r = await rows.next();
+      if (r.done) return await measure(deps, broadcastId, wantedOf(first));
+      first.push(r.value);
+    }
+    const counts = new Map<string, number>();
+    await readCounts(deps, undefined, counts);
+    let recorded = 0;
+    /** Recipients whose channel is not in the bot's list: asked one by one at the end. */
+    const unlisted: Unmeasured[] = [];
+    let page: [TargetRef, number][] = [];
+    const take = async (u: Unmeasured) => {
+      if (u.channelId === undefined) return;
+      const count = counts.get(u.channelId);
+      if (count === undefined) unlisted.push(u);
+      else page.push([u.target, count]);
+      if (page.length < PAGE) return;
+      await deps.seenLog.setThresholds(broadcastId, page);
+      recorded += page.length;
+      page = [];
+    };
+    for (const u of first) await take(u);
+    for (let r = await rows.next(); !r.done; r = await rows.next()) await take(r.value);
+    await deps.seenLog.setThresholds(broadcastId, page);
+    return recorded + page.length + await measure(deps, broadcastId, wantedOf(unlisted));
+  } finally {
+    await rows.return?.();
+  }
+}
+
+/** A recipient without a threshold, and the channel holding its post (if known). */
+type Unmeasured = { readonly target: TargetRef; readonly channelId: string | undefined };
+
+/** Thresholds recorded in one transaction after a big run. */
+const PAGE = 500;
+
+/** The recipients by the channel holding their post. */
+function wantedOf(recipients: readonly Unmeasured[]): Map<string, TargetRef> {
   const wanted = new Map<string, TargetRef>();
-  for await (const { target, channelId } of deps.seenLog.eachUnmeasured(broadcastId)) {
+  for (const { target, channelId } of recipients) {
     if (channelId !== undefined) wanted.set(channelId, target);
   }
-  return await measure(deps, broadcastId, wanted);
+  return wanted;
 }
 
 /** Reads the counts of the `wanted` channels and records them for their recipients. */
@@ -118,10 +160,13 @@ async function measure(
   return found.length;
 }
 
-/** The counts of the `wanted` channels from the bot's list of channels, read as it arrives. */
+/**
+ * The counts of the `wanted` channels (all of them when undefined) from the bot's list of
+ * channels, read as it arrives.
+ */
 async function readCounts(
   deps: ThresholdDeps,
-  wanted: ReadonlyMap<string, TargetRef>,
+  wanted: ReadonlyMap<string, TargetRef> | undefined,
   counts: Map<string, number>,
 ): Promise<void> {
   const response = await deps.transport.send(
@@ -131,7 +176,7 @@ async function readCounts(
   if (response.body === null) return;
   for await (const channel of jsonArrayObjects(response.body)) {
     const { id, total_msg_count: count } = channel as Partial<ServerChannel>;
-    if (typeof id === "string" && typeof count === "number" && wanted.has(id)) {
+    if (typeof id === "string" && typeof count === "number" && (wanted?.has(id) ?? true)) {
       counts.set(id, count);
     }
   }

@@ -96,3 +96,57 @@ Deno.test("thresholds of many people: the channel list read as it arrives, in sm
 Deno.test("a run's thresholds: what lacks one read from the log in SQL, then the channel list", async () => {
   await capturesMany((deps) => captureRunThresholds(deps, "b1"));
 });
+
+Deno.test("a big run's thresholds: recorded a page at a time; a DM missing from the list asked alone", async () => {
+  const opened = openDatabase(":memory:", MIGRATIONS);
+  if (!opened.ok) assert.fail(opened.error.message);
+  const db = opened.value;
+  const n = 1_201;
+  const people: BroadcastTarget[] = Array.from({ length: n }, (_, i) => ({
+    kind: "person",
+    userId: id26("user", i),
+    username: `user${i}`,
+    displayName: `User ${i}`,
+    reach: { by: "everyone" },
+  }));
+  const log = new BroadcastLog(new SqliteDatabase(db));
+  await log.create({
+    id: "b2",
+    senderId: "s",
+    senderUsername: "sender",
+    targetAnswer: "everyone",
+    message: "m",
+    files: [],
+    sourcePostId: null,
+    targets: people,
+  });
+  for (const [i, t] of people.entries()) {
+    if (t.kind !== "person") continue;
+    db.prepare("INSERT INTO direct_channels VALUES (?, ?, 0)").run(t.userId, id26("dm", i));
+    await log.markDelivered("b2", t, `p${i}`);
+  }
+  // The bot's list lacks the last DM (a channel it posts in without being listed).
+  const listed = people.slice(0, n - 1).map((_, i) => ({ id: id26("dm", i), total_msg_count: i }));
+  const asked: string[] = [];
+  const transport = {
+    api: (path: string) => `http://server/api/v4${path}`,
+    send: (url: string) => {
+      asked.push(url);
+      return Promise.resolve(new Response(JSON.stringify(listed)));
+    },
+    getJson: (path: string) => {
+      asked.push(path);
+      return Promise.resolve({ id: id26("dm", n - 1), total_msg_count: 5_000 });
+    },
+  } as unknown as RestTransport;
+  const seenLog = new SeenLog(new SqliteDatabase(db));
+  const recorded = await captureRunThresholds({ transport, teamId: "team", seenLog }, "b2");
+  assert.equal(recorded, n);
+  assert.deepEqual(asked, [
+    "http://server/api/v4/users/me/teams/team/channels",
+    `/channels/${id26("dm", n - 1)}`,
+  ]);
+  const thresholds = await seenLog.thresholds("b2");
+  people.forEach((t, i) => assert.equal(thresholds.get(targetKey(t)), i === n - 1 ? 5_000 : i));
+  db.close();
+});
