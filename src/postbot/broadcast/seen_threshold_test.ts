@@ -10,23 +10,24 @@ import { captureRunThresholds, captureThresholds, type ThresholdDeps } from "./s
 
 const id26 = (prefix: string, n: number) => `${prefix}${n}`.padEnd(26, "x");
 
-/** 12 people with DMs, 11 delivered: `capture` records their thresholds from the channel list. */
-async function capturesMany(
-  capture: (deps: ThresholdDeps, log: BroadcastLog) => Promise<number>,
-): Promise<void> {
+/**
+ * `n` people, each with a DM channel `dm<i>`, in broadcast `id` of a fresh log; the first
+ * `delivered` of them delivered (post `p<i>`).
+ */
+async function peopleLog(id: string, n: number, delivered: number) {
   const opened = openDatabase(":memory:", MIGRATIONS);
   if (!opened.ok) assert.fail(opened.error.message);
   const db = opened.value;
-  const people: BroadcastTarget[] = Array.from({ length: 12 }, (_, n) => ({
+  const people: BroadcastTarget[] = Array.from({ length: n }, (_, i) => ({
     kind: "person",
-    userId: id26("user", n),
-    username: `user${n}`,
-    displayName: `User ${n}`,
+    userId: id26("user", i),
+    username: `user${i}`,
+    displayName: `User ${i}`,
     reach: { by: "name" },
   }));
   const log = new BroadcastLog(new SqliteDatabase(db));
   await log.create({
-    id: "b1",
+    id,
     senderId: "s",
     senderUsername: "sender",
     targetAnswer: "x",
@@ -38,9 +39,17 @@ async function capturesMany(
   for (const [i, t] of people.entries()) {
     if (t.kind !== "person") continue;
     db.prepare("INSERT INTO direct_channels VALUES (?, ?, 0)").run(t.userId, id26("dm", i));
-    // The last one failed: it needs no threshold.
-    if (i < 11) await log.markDelivered("b1", t, `p${i}`);
+    if (i < delivered) await log.markDelivered(id, t, `p${i}`);
   }
+  return { db, people, log };
+}
+
+/** 12 people with DMs, 11 delivered: `capture` records their thresholds from the channel list. */
+async function capturesMany(
+  capture: (deps: ThresholdDeps, log: BroadcastLog) => Promise<number>,
+): Promise<void> {
+  // The last one failed: it needs no threshold.
+  const { db, people, log } = await peopleLog("b1", 12, 11);
   // Every DM of the bot and more: a channel of nobody's, fields the capture ignores.
   const channels = [
     { id: id26("other", 0), total_msg_count: 99, header: '{["]}' },
@@ -98,33 +107,8 @@ Deno.test("a run's thresholds: what lacks one read from the log in SQL, then the
 });
 
 Deno.test("a big run's thresholds: recorded a page at a time; a DM missing from the list asked alone", async () => {
-  const opened = openDatabase(":memory:", MIGRATIONS);
-  if (!opened.ok) assert.fail(opened.error.message);
-  const db = opened.value;
   const n = 1_201;
-  const people: BroadcastTarget[] = Array.from({ length: n }, (_, i) => ({
-    kind: "person",
-    userId: id26("user", i),
-    username: `user${i}`,
-    displayName: `User ${i}`,
-    reach: { by: "everyone" },
-  }));
-  const log = new BroadcastLog(new SqliteDatabase(db));
-  await log.create({
-    id: "b2",
-    senderId: "s",
-    senderUsername: "sender",
-    targetAnswer: "everyone",
-    message: "m",
-    files: [],
-    sourcePostId: null,
-    targets: people,
-  });
-  for (const [i, t] of people.entries()) {
-    if (t.kind !== "person") continue;
-    db.prepare("INSERT INTO direct_channels VALUES (?, ?, 0)").run(t.userId, id26("dm", i));
-    await log.markDelivered("b2", t, `p${i}`);
-  }
+  const { db, people } = await peopleLog("b2", n, n);
   // The bot's list lacks the last DM (a channel it posts in without being listed).
   const listed = people.slice(0, n - 1).map((_, i) => ({ id: id26("dm", i), total_msg_count: i }));
   const asked: string[] = [];
