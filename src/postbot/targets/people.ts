@@ -53,14 +53,22 @@ export class TeamDirectory implements PeopleLookup {
     return people;
   }
 
-  /** Hands every active member of the team to `each`, a page (200) at a time. */
+  /**
+   * Hands every active member of the team to `each`, read a page (200) at a time and parsed
+   * one profile at a time: 10,000 full profiles are never alive at once, nor 200 of them.
+   */
   async #eachActiveMember(each: (u: UserProfile) => void): Promise<void> {
     for (let page = 0; page < MAX_PAGES; page++) {
-      const users = await this.#transport.getJson<UserProfile[]>(
-        `/users?in_team=${this.#teamId}&active=true&page=${page}&per_page=${PAGE}`,
-      );
-      for (const u of users) if ((u.delete_at ?? 0) === 0) each(u);
-      if (users.length < PAGE) break;
+      let read = 0;
+      for await (
+        const u of this.#transport.getJsonObjects<UserProfile>(
+          `/users?in_team=${this.#teamId}&active=true&page=${page}&per_page=${PAGE}`,
+        )
+      ) {
+        read++;
+        if ((u.delete_at ?? 0) === 0) each(u);
+      }
+      if (read < PAGE) break;
     }
   }
 
