@@ -24,6 +24,8 @@ import type {
   TargetRef,
 } from "./model.ts";
 import { type BroadcastOptions, NO_OPTIONS, optionsFromColumns } from "./options.ts";
+import { LogTally } from "./log_tally.ts";
+import type { TallySource } from "./report.ts";
 
 /**
  * The columns of a broadcast row. The user's texts are also read as bytes on SQLite (see
@@ -107,7 +109,11 @@ export class BroadcastLog {
   readonly #fence: FenceSource;
   readonly #columns: string;
 
+  /** What a report of a broadcast needs, counted by the database (report.ts). */
+  readonly tally: TallySource;
+
   constructor(db: Database, now: () => number = Date.now, fence: FenceSource = SOLE_INSTANCE) {
+    this.tally = new LogTally(db, toDelivery);
     this.#db = db;
     this.#now = now;
     this.#fence = fence;
@@ -310,39 +316,6 @@ export class BroadcastLog {
   async *eachDelivery(id: string): AsyncGenerator<DeliveryRecord, void, undefined> {
     const rows = this.#db.queryEach({
       sql: "SELECT * FROM deliveries WHERE broadcast_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-      params: [id],
-      key: "seq",
-      start: 0,
-    });
-    for await (const row of rows) yield toDelivery(row);
-  }
-
-  /** How many recipients of each kind are in each state (a report's counts). */
-  async statusCounts(
-    id: string,
-  ): Promise<{ kind: DeliveryRecord["kind"]; status: DeliveryStatus; n: number }[]> {
-    const rows = await this.#db.query(
-      `SELECT kind, status, COUNT(*) AS n FROM deliveries WHERE broadcast_id = ?
-       GROUP BY kind, status`,
-      [id],
-    );
-    return rows.map((r) => ({
-      kind: r.kind === "person" ? "person" : "channel",
-      status: r.status as DeliveryStatus,
-      n: Number(r.n),
-    }));
-  }
-
-  /**
-   * The deliveries a report may name or hide, and a few more (report.ts decides): channels,
-   * failures, people reached through a channel's members -- not the 10,000 people of a big run
-   * that all got it.
-   */
-  async *eachNotableDelivery(id: string): AsyncGenerator<DeliveryRecord, void, undefined> {
-    const rows = this.#db.queryEach({
-      sql: `SELECT * FROM deliveries WHERE broadcast_id = ?
-        AND (kind = 'channel' OR status = 'failed' OR reach_json LIKE '%members%')
-        AND seq > ? ORDER BY seq LIMIT ?`,
       params: [id],
       key: "seq",
       start: 0,

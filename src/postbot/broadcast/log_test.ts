@@ -367,7 +367,7 @@ testOnBothEngines(
     for (const t of targets.slice(1)) await log.markDelivered("b1", t, "p".repeat(26));
     await log.markFailed("b1", person(7), "gone");
     await log.markFailed("b1", target(2), "archived");
-    const counts = (await log.statusCounts("b1"))
+    const counts = (await log.tally.statusCounts("b1"))
       .map(({ kind, status, n }) => `${kind} ${status} ${n}`).sort();
     assert.deepEqual(counts, [
       "channel failed 1",
@@ -376,7 +376,7 @@ testOnBothEngines(
       "person failed 1",
     ]);
     const notable: string[] = [];
-    for await (const d of log.eachNotableDelivery("b1")) notable.push(nameOf(d));
+    for await (const d of log.tally.eachNotableDelivery("b1")) notable.push(nameOf(d));
     // A list named "members" comes along too: report.ts keeps only what a report needs.
     assert.deepEqual(notable, ["channel-1", "channel-2", "person-7", "person-900", "person-901"]);
   },

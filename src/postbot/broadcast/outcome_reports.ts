@@ -133,7 +133,7 @@ export class OutcomeReports {
   ): Promise<void> {
     // Counted by the database, keeping only the recipients the report names or may hide: a
     // run to 10,000 people would otherwise read all their records to say "10000 of 10000".
-    const { counts, kept } = await tallyFromLog(this.#broadcastLog, record.id);
+    const { counts, kept } = await tallyFromLog(this.#broadcastLog.tally, record.id);
     const report = (hidden: ReadonlySet<string>) =>
       deliveryReport(record, kept, {
         undoWindowSeconds: this.#settings.undoWindowSeconds,
