@@ -249,8 +249,9 @@ async function deliverOne(
         await keepOneCopy(copySearch(job, ctx, posted.channelId, since), posted.postId, false);
         return undefined;
       }
-      // Another instance may have posted here before it lost the lease, too late to be found.
-      if (job.checkFirst) {
+      // Another instance may have posted here before it lost the lease, too late to be found
+      // (only where instances share a lease: a sole instance has no predecessor still posting).
+      if (job.checkFirst && ctx.mayAct !== undefined) {
         await keepOneCopy(copySearch(job, ctx, posted.channelId, since), posted.postId, true);
       }
       return await delivered(job, target, ctx, posted.postId);
