@@ -11,7 +11,8 @@
  * What not every bot needs is a subpath: `@postbot/framework/text` (the dependency-free text
  * helpers, whose source a Worker reads), `/mentions` (channel-wide mentions as the server
  * reads them), `/sqlite` (the database), `/toml` (TOML syntax errors in plain words),
- * `/idle_gc` (memory given back when the bot goes quiet) and `/testing` (for tests).
+ * `/idle_gc` (memory given back when the bot goes quiet), `/heap_budget` (the heap kept near
+ * what is alive during long work) and `/testing` (for tests).
  *
  * @example A bot that answers `!hello` in direct messages
  * ```ts

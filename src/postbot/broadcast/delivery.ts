@@ -35,6 +35,7 @@ import {
   type Result,
   type Semaphore,
 } from "@postbot/framework";
+import { keepHeapNear } from "@postbot/framework/heap_budget";
 import { plural } from "../format.ts";
 import {
   BROADCAST_PROP,
@@ -218,6 +219,7 @@ export async function deliverEach(job: DeliveryJob, ctx: DeliveryContext): Promi
     if (outcome === undefined) return;
     tried++;
     ctx.onOutcome?.(outcome);
+    keepHeapNear();
   });
   return tried;
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { keepHeapNear } from "@postbot/framework/heap_budget";
 import type { Database, SqlExecutor, SqlValue } from "../database/port.ts";
 import { type FenceSource, SOLE_INSTANCE } from "../database/fencing.ts";
 import { bytesColumns, fullText, type Row } from "../storage/rows.ts";
@@ -392,6 +393,7 @@ async function insertDeliveries(
   let seq = 0;
   for (const t of targets) {
     seq++;
+    keepHeapNear();
     if (t.kind === "channel") {
       await tx.run(insert, [
         id,

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { keepHeapNear } from "@postbot/framework/heap_budget";
 import type { PagedQuery, Row, SqlValue } from "./port.ts";
 
 /** Rows a page unless a query says otherwise. */
@@ -28,7 +29,10 @@ export async function* pagedRows<T extends Row>(
     const page = await query(q.sql, [...(q.params ?? []), after, size]);
     if (page.length === 0) return;
     after = page[page.length - 1][q.key];
-    yield* page;
+    for (const row of page) {
+      yield row;
+      keepHeapNear();
+    }
     if (page.length < size) return;
   }
 }

@@ -10,6 +10,7 @@
 
 import type { UserProfile } from "@mattermost/types/users";
 import type { RestTransport } from "@postbot/framework";
+import { keepHeapNear } from "@postbot/framework/heap_budget";
 import type { PersonTarget } from "../broadcast/model.ts";
 import type { PeopleLookup, TeamPerson } from "./resolution.ts";
 
@@ -67,6 +68,7 @@ export class TeamDirectory implements PeopleLookup {
       ) {
         read++;
         if ((u.delete_at ?? 0) === 0) each(u);
+        keepHeapNear();
       }
       if (read < PAGE) break;
     }
