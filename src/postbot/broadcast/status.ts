@@ -9,6 +9,7 @@
 
 import type { Post } from "@mattermost/types/posts";
 import { isStatus, type RestTransport } from "@postbot/framework";
+import { keepHeapNear } from "@postbot/framework/heap_budget";
 import { code, plural, quote } from "../format.ts";
 import { when } from "./report.ts";
 import {
@@ -30,6 +31,9 @@ const PEOPLE_LISTED = 100;
 
 /** Post ids asked for in one request (the server accepts up to 1000). */
 const CHUNK = 200;
+
+/** The reactions of a post nobody reacted to: one map for all of them, not one each. */
+const NO_REACTIONS: ReadonlyMap<string, number> = new Map();
 
 /** What the server says about one post of a broadcast now. */
 export interface LivePost {
@@ -62,19 +66,25 @@ export async function fetchLivePosts(
       throw e;
     }
     for (const p of posts) {
-      const reactions = new Map<string, number>();
-      for (const r of p.metadata?.reactions ?? []) {
-        reactions.set(r.emoji_name, (reactions.get(r.emoji_name) ?? 0) + 1);
-      }
+      keepHeapNear();
       live.set(p.id, {
         createAt: p.create_at,
         deleted: p.delete_at > 0,
-        reactions,
+        reactions: reactionCounts(p),
         replies: p.reply_count ?? 0,
       });
     }
   }
   return live;
+}
+
+/** A post's reactions counted by emoji. */
+function reactionCounts(p: Post): ReadonlyMap<string, number> {
+  const reacted = p.metadata?.reactions ?? [];
+  if (reacted.length === 0) return NO_REACTIONS;
+  const counts = new Map<string, number>();
+  for (const r of reacted) counts.set(r.emoji_name, (counts.get(r.emoji_name) ?? 0) + 1);
+  return counts;
 }
 
 /** Reactions for people: ":+1: 3, :tada: 1" (most first). */
