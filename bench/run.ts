@@ -11,6 +11,7 @@ import { burstMemoryBenchmark } from "./burst_memory.ts";
 import { catchUpBenchmark } from "./catch_up.ts";
 import { fanOutBenchmark } from "./fanout.ts";
 import { memoryOverTimeBenchmark } from "./memory_over_time.ts";
+import { pagedReadsBenchmark } from "./paged_reads.ts";
 import { peopleBroadcastBenchmark } from "./people_broadcast.ts";
 import { realPeopleBenchmark } from "./people_broadcast_real.ts";
 import { rateLimitBenchmark } from "./rate_limit.ts";
@@ -32,6 +33,7 @@ const BENCHMARKS: [string, Benchmark][] = [
   ["restart catch-up", catchUpBenchmark],
   ["scheduled batch", scheduledBenchmark],
   ["!status with seen, 1,000 and 10,000 people", statusSeenBenchmark],
+  ["paged reads of a broadcast's deliveries", pagedReadsBenchmark],
   ["broadcast to 1,000 people under the rate limit; memory of 10,000", peopleBroadcastBenchmark],
   ["real server: fan-out and rate limit", realServerBenchmark],
   ["real server: 200 people under the rate limit", realPeopleBenchmark],
